@@ -1,0 +1,111 @@
+/**
+ * Gateway configuration: a JSON file (`ONPAY_CONFIG` or `--config`) over built-in sandbox defaults,
+ * validated with zod. A bad configuration throws `ConfigError` naming the key.
+ */
+import { z } from 'zod';
+import { parseRate } from './money.ts';
+
+const TICKER = z.string().regex(/^[A-Z]{3}$/, 'a 3-letter upper-case currency code');
+const rateText = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  const text = String(v);
+  if (parseRate(text) === null) {
+    ctx.addIssue({ code: 'custom', message: 'a positive decimal rate with at most 8 decimals' });
+    return z.NEVER;
+  }
+  return text;
+});
+
+export const merchantSchema = z.object({
+  login: z.string().regex(/^[a-z0-9][a-z0-9_.-]{1,63}$/, 'lower-case latin letters, digits, "_", "-", "." (2–64)'),
+  name: z.string().min(1).max(200),
+  /** The secret key K of the Onpay protocol. */
+  secret: z.string().min(4).max(200),
+  /** The cabinet bearer key (stored hashed). */
+  apiKey: z.string().min(16).max(200).optional(),
+  notifications: z.boolean().default(false),
+  apiUrl: z.string().url().max(1000).optional(),
+  apiType: z.union([z.literal(1), z.literal(2)]).default(2),
+  apiMethod: z.enum(['POST', 'GET']).default('POST'),
+  checkLinkMd5: z.boolean().default(false),
+  origins: z.array(z.string().url()).default([]),
+}).strict().refine((m) => !m.notifications || m.apiUrl !== undefined, { message: 'apiUrl is required when notifications are on', path: ['apiUrl'] });
+export type MerchantConfig = z.output<typeof merchantSchema>;
+
+export const WAY_SYSTEMS = ['card', 'bank', 'expiring'] as const;
+export type WaySystem = (typeof WAY_SYSTEMS)[number];
+
+export const waySchema = z.object({
+  code: z.string().regex(/^[A-Z]{3}$/, 'a 3-letter upper-case code'),
+  system: z.enum(WAY_SYSTEMS),
+  ticker: TICKER,
+  feeBps: z.number().int().min(0).max(5000).default(0),
+  title: z.object({ ru: z.string().min(1), en: z.string().min(1) }),
+  /** How long an instructions way waits for the money. */
+  ttlSeconds: z.number().int().positive().max(30 * 86400).default(86400),
+}).strict();
+export type WayConfig = z.output<typeof waySchema>;
+
+export const DEFAULT_WAYS: WayConfig[] = [
+  { code: 'CRD', system: 'card', ticker: 'RUR', feeBps: 200, title: { ru: 'Банковская карта (тест)', en: 'Bank card (test)' }, ttlSeconds: 3600 },
+  { code: 'USD', system: 'card', ticker: 'USD', feeBps: 300, title: { ru: 'Карта в долларах (тест)', en: 'Card in US dollars (test)' }, ttlSeconds: 3600 },
+  { code: 'EUR', system: 'bank', ticker: 'EUR', feeBps: 100, title: { ru: 'Банковский перевод в евро (тест)', en: 'Bank transfer in euros (test)' }, ttlSeconds: 3 * 86400 },
+  { code: 'RUR', system: 'bank', ticker: 'RUR', feeBps: 0, title: { ru: 'Банковский перевод (тест)', en: 'Bank transfer (test)' }, ttlSeconds: 3 * 86400 },
+  { code: 'TST', system: 'expiring', ticker: 'TST', feeBps: 0, title: { ru: 'Тестовые деньги, истекают за минуту', en: 'Test money, expires in a minute' }, ttlSeconds: 60 },
+];
+
+export const DEFAULT_RATES: Record<string, string> = { RUR: '1', TST: '1', USD: '90.5', EUR: '98.25' };
+
+/** The default retry schedule of PAY, in seconds from the first attempt's due time. */
+export const DEFAULT_RETRY_SCHEDULE_S = [0, 5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 259200];
+
+export const configSchema = z.object({
+  port: z.number().int().min(0).max(65535).default(8080),
+  host: z.string().default('127.0.0.1'),
+  publicUrl: z.string().url().optional(),
+  database: z.string().regex(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, '"sqlite:<path>" or "postgres://…"').default('sqlite:./data/onpay.sqlite'),
+  /** Signs form tokens and sandbox callbacks; at least 32 characters. Generated into ./data when absent. */
+  secret: z.string().min(32, 'at least 32 characters').optional(),
+  sandbox: z.boolean().default(true),
+  allowPrivateMerchantUrls: z.boolean().default(false),
+  retrySchedule: z.array(z.number().int().min(0)).min(1).optional(),
+  checkTimeoutMs: z.number().int().min(100).max(120_000).default(10_000),
+  tokenTtlSeconds: z.number().int().min(60).max(7 * 86400).default(86400),
+  rates: z.record(TICKER, rateText).default(DEFAULT_RATES),
+  ways: z.array(waySchema).min(1).default(DEFAULT_WAYS),
+  merchants: z.array(merchantSchema).default([]),
+}).strict().superRefine((c, ctx) => {
+  c.ways.forEach((w, i) => {
+    if (c.rates[w.ticker] === undefined) ctx.addIssue({ code: 'custom', path: ['ways', i, 'ticker'], message: `no rate for ${w.ticker} in rates` });
+  });
+  const codes = new Set<string>();
+  c.ways.forEach((w, i) => {
+    if (codes.has(w.code)) ctx.addIssue({ code: 'custom', path: ['ways', i, 'code'], message: `duplicate way ${w.code}` });
+    codes.add(w.code);
+  });
+});
+
+export type GatewayConfig = z.output<typeof configSchema> & { publicUrl: string; secret: string };
+
+/** A configuration that cannot start the gateway; `key` is the dotted path of the offending key. */
+export class ConfigError extends Error {
+  constructor(readonly key: string, message: string) {
+    super(`configuration: ${key || '(root)'}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Validates a raw configuration object and fills in defaults.
+ * @example parseConfig({ port: 8080, secret: 'x'.repeat(32) })
+ */
+export function parseConfig(raw: unknown, fallbackSecret?: string): GatewayConfig {
+  const r = configSchema.safeParse(raw);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    throw new ConfigError(issue.path.join('.'), issue.message);
+  }
+  const secret = r.data.secret ?? fallbackSecret;
+  if (!secret) throw new ConfigError('secret', 'required (at least 32 characters)');
+  const publicUrl = (r.data.publicUrl ?? `http://localhost:${r.data.port}`).replace(/\/+$/, '');
+  return { ...r.data, secret, publicUrl };
+}

@@ -1,0 +1,276 @@
+/**
+ * The Onpay merchant protocol (PROTOCOL.md): signatures, request bodies and answer parsing for
+ * API 1 (form-encoded request, XML answer) and API 2 (JSON). Pure functions: no I/O, no clock.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+/** Upper-case hex MD5 of the UTF-8 text. */
+export const md5u = (text: string): string => createHash('md5').update(text, 'utf8').digest('hex').toUpperCase();
+/** Lower-case hex SHA-1 of the UTF-8 text. */
+export const sha1 = (text: string): string => createHash('sha1').update(text, 'utf8').digest('hex');
+
+/**
+ * Constant-time comparison of two secrets or signatures. Both sides are hashed first, so the
+ * comparison time depends on neither their content nor their length.
+ */
+export function safeEqual(a: string, b: string): boolean {
+  const ha = createHash('sha256').update(a, 'utf8').digest();
+  const hb = createHash('sha256').update(b, 'utf8').digest();
+  return timingSafeEqual(ha, hb) && a.length === b.length;
+}
+
+/** Case-insensitive constant-time comparison of hex signatures. */
+export const safeEqualHex = (a: string, b: string): boolean => safeEqual(a.toLowerCase(), b.toLowerCase());
+
+/** The payment link signature `md5("pay_mode;price;ticker;pay_for;convert;K")` (lower-case hex). */
+export function linkSignature(p: { payMode: string; price: string; ticker: string; payFor: string; convert: string }, key: string): string {
+  return createHash('md5').update(`${p.payMode};${p.price};${p.ticker};${p.payFor};${p.convert};${key}`, 'utf8').digest('hex');
+}
+
+/** One JSON number written with exactly this text (`500.0` stays `500.0`). */
+export class RawNumber {
+  constructor(readonly text: string) {
+    if (!/^-?\d+(\.\d+)?$/.test(text)) throw new RangeError(`not a JSON number: ${text}`);
+  }
+}
+
+const RAW_MARK = '\u0001raw:';
+/**
+ * JSON.stringify that writes `RawNumber` values with their exact text, because merchants hash the
+ * number as PHP / Python print it (`500.0`, never `500`).
+ */
+export function stringifyWithRawNumbers(value: unknown): string {
+  const json = JSON.stringify(value, (_key, v: unknown) => (v instanceof RawNumber ? `${RAW_MARK}${v.text}` : v));
+  return json.replace(/"\\u0001raw:(-?\d+(?:\.\d+)?)"/g, '$1');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Notification data: everything either API type needs, in domain names.
+
+/** What a CHECK tells the merchant. Amount texts are canonical. */
+export interface CheckData {
+  payFor: string;
+  /** Order amount in the order's ticker; `0.0` in free mode. */
+  orderAmount: string;
+  orderTicker: string;
+  mode: 'fix' | 'free';
+  userEmail: string;
+  userPhone: string;
+  extraParams: Record<string, string>;
+}
+
+/** What a PAY tells the merchant. Amount texts are canonical. */
+export interface PayData {
+  payFor: string;
+  /** The integer payment number (`onpay_id`, `payment.id`). */
+  onpayId: number;
+  orderAmount: string;
+  orderTicker: string;
+  /** What the buyer paid, in `paidTicker` (the way's currency). */
+  paidAmount: string;
+  paidTicker: string;
+  /** What reaches the merchant's balance. */
+  balanceAmount: string;
+  balanceTicker: string;
+  /** `paidTicker → balanceTicker`, decimal text. */
+  rate: string;
+  /** ISO 8601 with offset. */
+  paidAt: string;
+  userEmail: string;
+  userPhone: string;
+  note: string;
+  extraParams: Record<string, string>;
+}
+
+export type ApiType = 1 | 2;
+
+/** An outgoing request body in exact bytes. */
+export interface WireRequest {
+  contentType: 'application/json' | 'application/x-www-form-urlencoded';
+  body: string;
+}
+
+// ----- API 2 (JSON) -----
+
+export function api2CheckRequest(d: CheckData, key: string): WireRequest {
+  const signature = sha1(`check;${d.payFor};${d.orderAmount};${d.orderTicker};${d.mode};${key}`);
+  const body = {
+    type: 'check',
+    pay_for: d.payFor,
+    amount: new RawNumber(d.orderAmount),
+    way: d.orderTicker,
+    mode: d.mode,
+    user_email: d.userEmail,
+    user_phone: d.userPhone,
+    ...d.extraParams,
+    signature,
+  };
+  return { contentType: 'application/json', body: stringifyWithRawNumbers(body) };
+}
+
+export function api2PayRequest(d: PayData, key: string): WireRequest {
+  const signature = sha1(`pay;${d.payFor};${d.paidAmount};${d.paidTicker};${d.balanceAmount};${d.balanceTicker};${key}`);
+  const body = {
+    type: 'pay',
+    signature,
+    pay_for: d.payFor,
+    user: { email: d.userEmail, phone: d.userPhone, note: d.note },
+    payment: {
+      id: d.onpayId,
+      date_time: d.paidAt,
+      amount: new RawNumber(d.paidAmount),
+      way: d.paidTicker,
+      rate: new RawNumber(d.rate),
+      release_at: null,
+    },
+    balance: { amount: new RawNumber(d.balanceAmount), way: d.balanceTicker },
+    order: {
+      from_amount: new RawNumber(d.paidAmount),
+      from_way: d.paidTicker,
+      to_amount: new RawNumber(d.balanceAmount),
+      to_way: d.balanceTicker,
+    },
+    additional_params: d.extraParams,
+  };
+  return { contentType: 'application/json', body: stringifyWithRawNumbers(body) };
+}
+
+/** `sha1("type;status;pay_for;K")`, the API 2 answer signature. */
+export const api2AnswerSignature = (type: 'check' | 'pay', status: boolean, payFor: string, key: string): string =>
+  sha1(`${type};${status};${payFor};${key}`);
+
+// ----- API 1 (form request, XML answer) -----
+
+export function api1CheckFields(d: CheckData, key: string): Record<string, string> {
+  return {
+    type: 'check',
+    pay_for: d.payFor,
+    amount: d.orderAmount,
+    order_amount: d.orderAmount,
+    order_currency: d.orderTicker,
+    user_email: d.userEmail,
+    user_phone: d.userPhone,
+    ...d.extraParams,
+    md5: md5u(`check;${d.payFor};${d.orderAmount};${d.orderTicker};${key}`),
+  };
+}
+
+export function api1PayFields(d: PayData, key: string): Record<string, string> {
+  return {
+    type: 'pay',
+    onpay_id: String(d.onpayId),
+    pay_for: d.payFor,
+    amount: d.orderAmount,
+    order_amount: d.orderAmount,
+    order_currency: d.orderTicker,
+    paid_amount: d.paidAmount,
+    balance_amount: d.balanceAmount,
+    balance_currency: d.balanceTicker,
+    exchange_rate: d.rate,
+    paymentDateTime: d.paidAt,
+    user_email: d.userEmail,
+    user_phone: d.userPhone,
+    note: d.note,
+    ...d.extraParams,
+    md5: md5u(`pay;${d.payFor};${d.onpayId};${d.orderAmount};${d.orderTicker};${key}`),
+  };
+}
+
+export const formBody = (fields: Record<string, string>): string => new URLSearchParams(fields).toString();
+
+/** `md5u("check;pay_for;order_amount;order_currency;code;K")`, the API 1 CHECK answer signature. */
+export const api1CheckAnswerMd5 = (payFor: string, orderAmount: string, ticker: string, code: string, key: string): string =>
+  md5u(`check;${payFor};${orderAmount};${ticker};${code};${key}`);
+
+/** `md5u("pay;pay_for;onpay_id;order_id;order_amount;order_currency;code;K")`, the API 1 PAY answer signature. */
+export const api1PayAnswerMd5 = (
+  payFor: string, onpayId: number, orderId: string, orderAmount: string, ticker: string, code: string, key: string,
+): string => md5u(`pay;${payFor};${onpayId};${orderId};${orderAmount};${ticker};${code};${key}`);
+
+/** Reads `<tag>value</tag>` from a merchant's XML leniently (warnings, blank lines, CDATA). */
+export function xmlField(xml: string, tag: string): string | undefined {
+  const m = new RegExp(`<${tag}(?:\\s[^>]*)?>([\\s\\S]*?)</${tag}>`, 'i').exec(xml);
+  if (!m) return new RegExp(`<${tag}\\s*/>`, 'i').test(xml) ? '' : undefined;
+  let v = m[1]!.trim();
+  const cdata = /^<!\[CDATA\[([\s\S]*)\]\]>$/.exec(v);
+  if (cdata) v = cdata[1]!;
+  return v.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Verdicts on merchant answers
+
+/** What a merchant's answer to CHECK means. */
+export type CheckVerdict =
+  | { kind: 'accepted' }
+  | { kind: 'declined'; comment: string }
+  | { kind: 'failed'; reason: string };
+
+/** What a merchant's answer to PAY means. `final` failures are not retried (API 1 code 3). */
+export type PayVerdict =
+  | { kind: 'delivered' }
+  | { kind: 'failed'; reason: string; final: boolean };
+
+const MAX_REASON = 200;
+const clip = (s: string): string => (s.length > MAX_REASON ? `${s.slice(0, MAX_REASON)}…` : s);
+
+/** Judges an API 2 answer body to CHECK or PAY (type given). */
+function judgeApi2(type: 'check' | 'pay', body: string, payFor: string, key: string):
+  { ok: true; status: boolean; comment: string } | { ok: false; reason: string } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.trim());
+  } catch {
+    return { ok: false, reason: `unreadable answer: ${clip(body.trim())}` };
+  }
+  if (typeof parsed !== 'object' || parsed === null) return { ok: false, reason: 'answer is not a JSON object' };
+  const o = parsed as Record<string, unknown>;
+  const status = o.status === true || o.status === 'true' ? true : o.status === false || o.status === 'false' ? false : undefined;
+  if (status === undefined) return { ok: false, reason: 'answer has no boolean status' };
+  const signature = typeof o.signature === 'string' ? o.signature : '';
+  if (!safeEqualHex(signature, api2AnswerSignature(type, status, payFor, key))) {
+    return { ok: false, reason: 'bad answer signature' };
+  }
+  const comment = typeof o.comment === 'string' ? o.comment : '';
+  return { ok: true, status, comment };
+}
+
+export function judgeCheckApi2(body: string, d: CheckData, key: string): CheckVerdict {
+  const r = judgeApi2('check', body, d.payFor, key);
+  if (!r.ok) return { kind: 'failed', reason: r.reason };
+  return r.status ? { kind: 'accepted' } : { kind: 'declined', comment: r.comment };
+}
+
+export function judgePayApi2(body: string, d: PayData, key: string): PayVerdict {
+  const r = judgeApi2('pay', body, d.payFor, key);
+  if (!r.ok) return { kind: 'failed', reason: r.reason, final: false };
+  return r.status ? { kind: 'delivered' } : { kind: 'failed', reason: 'status false', final: false };
+}
+
+function readApi1(body: string): { code: string; comment: string; md5: string } | { reason: string } {
+  const code = xmlField(body, 'code');
+  if (code === undefined || !/^\d+$/.test(code)) return { reason: `unreadable answer: ${clip(body.trim())}` };
+  return { code, comment: xmlField(body, 'comment') ?? '', md5: xmlField(body, 'md5') ?? '' };
+}
+
+export function judgeCheckApi1(body: string, d: CheckData, key: string): CheckVerdict {
+  const r = readApi1(body);
+  if ('reason' in r) return { kind: 'failed', reason: r.reason };
+  if (!safeEqualHex(r.md5, api1CheckAnswerMd5(d.payFor, d.orderAmount, d.orderTicker, r.code, key))) {
+    return { kind: 'failed', reason: `bad answer signature (code ${r.code})` };
+  }
+  if (r.code === '0') return { kind: 'accepted' };
+  if (r.code === '2') return { kind: 'declined', comment: r.comment };
+  return { kind: 'failed', reason: `code ${r.code}${r.comment ? `: ${clip(r.comment)}` : ''}` };
+}
+
+export function judgePayApi1(body: string, d: PayData, key: string): PayVerdict {
+  const r = readApi1(body);
+  if ('reason' in r) return { kind: 'failed', reason: r.reason, final: false };
+  const orderId = xmlField(body, 'order_id') ?? '';
+  if (!safeEqualHex(r.md5, api1PayAnswerMd5(d.payFor, d.onpayId, orderId, d.orderAmount, d.orderTicker, r.code, key))) {
+    return { kind: 'failed', reason: `bad answer signature (code ${r.code})`, final: false };
+  }
+  if (r.code === '0') return { kind: 'delivered' };
+  return { kind: 'failed', reason: `code ${r.code}${r.comment ? `: ${clip(r.comment)}` : ''}`, final: r.code === '3' };
+}

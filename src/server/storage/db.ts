@@ -1,0 +1,57 @@
+/**
+ * Opens the database named by a URL (`sqlite:<path>` or `postgres://…`) and brings its schema up to
+ * date. Migrations take Kysely's migration lock, so several instances may start at once.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import { migrationProvider, type Database, type Dialect } from './schema.ts';
+
+export interface OpenDatabase {
+  db: Kysely<Database>;
+  dialect: Dialect;
+  close(): Promise<void>;
+}
+
+/** Options for PostgreSQL pools. */
+export interface DatabaseOptions {
+  /** Maximum connections in the pool (PostgreSQL). */
+  poolSize?: number;
+}
+
+/**
+ * @example const { db, close } = await openDatabase('sqlite:./data/onpay.sqlite');
+ */
+export async function openDatabase(url: string, options: DatabaseOptions = {}): Promise<OpenDatabase> {
+  let db: Kysely<Database>;
+  let dialect: Dialect;
+  if (url.startsWith('sqlite:')) {
+    const path = url.slice('sqlite:'.length);
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    const sqlite = new SQLite(path);
+    // WAL: readers never block the writer; a killed process loses no committed transaction.
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('busy_timeout = 5000');
+    sqlite.pragma('foreign_keys = ON');
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    dialect = 'sqlite';
+  } else if (/^postgres(ql)?:\/\//.test(url)) {
+    const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
+    // A dropped idle connection must not crash the process: the pool replaces it.
+    pool.on('error', () => {});
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    dialect = 'postgres';
+  } else {
+    throw new Error('database URL must be "sqlite:<path>" or "postgres://…"');
+  }
+  const migrator = new Migrator({ db, provider: migrationProvider(dialect) });
+  const { error } = await migrator.migrateToLatest();
+  if (error) {
+    await db.destroy();
+    throw error instanceof Error ? error : new Error(String(error));
+  }
+  return { db, dialect, close: () => db.destroy() };
+}

@@ -1,0 +1,245 @@
+/**
+ * Table types and migrations. One schema for SQLite and PostgreSQL; the only dialect differences
+ * (auto-increment keys) live in `idColumn`.
+ */
+import type { ColumnType, Generated, Kysely, Migration, MigrationProvider } from 'kysely';
+
+
+export type Dialect = 'sqlite' | 'postgres';
+
+/** Integers that PostgreSQL's `bigint` returns as strings; always written as numbers / bigints. */
+type Int8 = ColumnType<string | number | bigint, number | bigint, number | bigint>;
+type AutoId = ColumnType<string | number, never, never>;
+
+export interface MerchantTable {
+  login: string;
+  name: string;
+  secret: string;
+  api_key_hash: string | null;
+  notifications: number;
+  api_url: string | null;
+  api_type: number;
+  api_method: string;
+  notify_style: string;
+  check_link_md5: number;
+  origins: string;
+  created_at: Int8;
+  updated_at: Int8;
+}
+
+export interface PaymentTable {
+  number: AutoId;
+  id: string;
+  merchant_login: string;
+  pay_for: string;
+  mode: string;
+  price_minor: Int8;
+  ticker: string;
+  convert: number;
+  price_final: number;
+  note: string;
+  ln: string;
+  url_success: string;
+  url_fail: string;
+  user_email: string;
+  user_phone: string;
+  extra_params: string;
+  way: string;
+  way_ticker: string;
+  amount_minor: Int8;
+  fee_minor: Int8;
+  balance_minor: Int8;
+  balance_ticker: string;
+  rate: string;
+  status: string;
+  status_reason: string;
+  manual: number;
+  action: string | null;
+  idempotency_key: string | null;
+  request_hash: string | null;
+  response_status: number | null;
+  response_body: string | null;
+  expires_at: Int8 | null;
+  paid_at: Int8 | null;
+  created_at: Int8;
+  updated_at: Int8;
+}
+
+export interface NotificationTable {
+  id: AutoId;
+  payment_id: string;
+  merchant_login: string;
+  kind: string;
+  style: string;
+  method: string;
+  url: string;
+  content_type: string;
+  body: string;
+  headers: string;
+  status: string;
+  attempts: number;
+  next_attempt_at: Int8 | null;
+  first_due_at: Int8;
+  lease_owner: string | null;
+  lease_until: Int8 | null;
+  delivered_at: Int8 | null;
+  created_at: Int8;
+  updated_at: Int8;
+}
+
+export interface AttemptTable {
+  id: AutoId;
+  notification_id: Int8;
+  started_at: Int8;
+  duration_ms: number;
+  http_status: number | null;
+  excerpt: string;
+  verdict: string;
+}
+
+export interface AuditTable {
+  id: AutoId;
+  payment_id: string;
+  at: Int8;
+  actor: string;
+  action: string;
+  from_status: string;
+  to_status: string;
+  reason: string;
+}
+
+export interface Database {
+  merchants: MerchantTable;
+  payments: PaymentTable;
+  notifications: NotificationTable;
+  attempts: AttemptTable;
+  audit: AuditTable;
+}
+
+// Generated is re-exported for callers that build rows.
+export type { Generated };
+
+function idColumn(dialect: Dialect) {
+  return dialect === 'postgres'
+    ? ([ 'bigserial', (c: any) => c.primaryKey() ] as const)
+    : ([ 'integer', (c: any) => c.primaryKey().autoIncrement() ] as const);
+}
+
+function migrations(dialect: Dialect): Record<string, Migration> {
+  const [idType, idBuild] = idColumn(dialect);
+  return {
+    '0001_initial': {
+      async up(db: Kysely<any>) {
+        await db.schema.createTable('merchants')
+          .addColumn('login', 'varchar(64)', (c) => c.primaryKey())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('secret', 'text', (c) => c.notNull())
+          .addColumn('api_key_hash', 'text')
+          .addColumn('notifications', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('api_url', 'text')
+          .addColumn('api_type', 'integer', (c) => c.notNull().defaultTo(2))
+          .addColumn('api_method', 'varchar(8)', (c) => c.notNull().defaultTo('POST'))
+          .addColumn('notify_style', 'varchar(16)', (c) => c.notNull().defaultTo('onpay'))
+          .addColumn('check_link_md5', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('origins', 'text', (c) => c.notNull().defaultTo('[]'))
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute();
+
+        await db.schema.createTable('payments')
+          .addColumn('number', idType, idBuild)
+          .addColumn('id', 'varchar(64)', (c) => c.notNull().unique())
+          .addColumn('merchant_login', 'varchar(64)', (c) => c.notNull().references('merchants.login'))
+          .addColumn('pay_for', 'varchar(100)', (c) => c.notNull())
+          .addColumn('mode', 'varchar(8)', (c) => c.notNull())
+          .addColumn('price_minor', 'bigint', (c) => c.notNull())
+          .addColumn('ticker', 'varchar(3)', (c) => c.notNull())
+          .addColumn('convert', 'integer', (c) => c.notNull())
+          .addColumn('price_final', 'integer', (c) => c.notNull())
+          .addColumn('note', 'text', (c) => c.notNull())
+          .addColumn('ln', 'varchar(2)', (c) => c.notNull())
+          .addColumn('url_success', 'text', (c) => c.notNull())
+          .addColumn('url_fail', 'text', (c) => c.notNull())
+          .addColumn('user_email', 'text', (c) => c.notNull())
+          .addColumn('user_phone', 'text', (c) => c.notNull())
+          .addColumn('extra_params', 'text', (c) => c.notNull())
+          .addColumn('way', 'varchar(3)', (c) => c.notNull())
+          .addColumn('way_ticker', 'varchar(3)', (c) => c.notNull())
+          .addColumn('amount_minor', 'bigint', (c) => c.notNull())
+          .addColumn('fee_minor', 'bigint', (c) => c.notNull())
+          .addColumn('balance_minor', 'bigint', (c) => c.notNull())
+          .addColumn('balance_ticker', 'varchar(3)', (c) => c.notNull())
+          .addColumn('rate', 'varchar(32)', (c) => c.notNull())
+          .addColumn('status', 'varchar(20)', (c) => c.notNull())
+          .addColumn('status_reason', 'text', (c) => c.notNull().defaultTo(''))
+          .addColumn('manual', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('action', 'text')
+          .addColumn('idempotency_key', 'varchar(255)')
+          .addColumn('request_hash', 'varchar(64)')
+          .addColumn('response_status', 'integer')
+          .addColumn('response_body', 'text')
+          .addColumn('expires_at', 'bigint')
+          .addColumn('paid_at', 'bigint')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('payments_idempotency').on('payments').columns(['merchant_login', 'idempotency_key']).unique().execute();
+        await db.schema.createIndex('payments_merchant_created').on('payments').columns(['merchant_login', 'created_at']).execute();
+        await db.schema.createIndex('payments_status_expires').on('payments').columns(['status', 'expires_at']).execute();
+
+        await db.schema.createTable('notifications')
+          .addColumn('id', idType, idBuild)
+          .addColumn('payment_id', 'varchar(64)', (c) => c.notNull())
+          .addColumn('merchant_login', 'varchar(64)', (c) => c.notNull())
+          .addColumn('kind', 'varchar(8)', (c) => c.notNull())
+          .addColumn('style', 'varchar(16)', (c) => c.notNull())
+          .addColumn('method', 'varchar(8)', (c) => c.notNull())
+          .addColumn('url', 'text', (c) => c.notNull())
+          .addColumn('content_type', 'text', (c) => c.notNull())
+          .addColumn('body', 'text', (c) => c.notNull())
+          .addColumn('headers', 'text', (c) => c.notNull().defaultTo('{}'))
+          .addColumn('status', 'varchar(12)', (c) => c.notNull())
+          .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('next_attempt_at', 'bigint')
+          .addColumn('first_due_at', 'bigint', (c) => c.notNull())
+          .addColumn('lease_owner', 'varchar(64)')
+          .addColumn('lease_until', 'bigint')
+          .addColumn('delivered_at', 'bigint')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('notifications_due').on('notifications').columns(['next_attempt_at']).execute();
+        await db.schema.createIndex('notifications_payment').on('notifications').columns(['payment_id']).execute();
+
+        await db.schema.createTable('attempts')
+          .addColumn('id', idType, idBuild)
+          .addColumn('notification_id', 'bigint', (c) => c.notNull())
+          .addColumn('started_at', 'bigint', (c) => c.notNull())
+          .addColumn('duration_ms', 'integer', (c) => c.notNull())
+          .addColumn('http_status', 'integer')
+          .addColumn('excerpt', 'text', (c) => c.notNull())
+          .addColumn('verdict', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('attempts_notification').on('attempts').columns(['notification_id']).execute();
+
+        await db.schema.createTable('audit')
+          .addColumn('id', idType, idBuild)
+          .addColumn('payment_id', 'varchar(64)', (c) => c.notNull())
+          .addColumn('at', 'bigint', (c) => c.notNull())
+          .addColumn('actor', 'text', (c) => c.notNull())
+          .addColumn('action', 'varchar(32)', (c) => c.notNull())
+          .addColumn('from_status', 'varchar(20)', (c) => c.notNull())
+          .addColumn('to_status', 'varchar(20)', (c) => c.notNull())
+          .addColumn('reason', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('audit_payment').on('audit').columns(['payment_id']).execute();
+
+      },
+    },
+  };
+}
+
+/** Migrations kept in code, so a build carries its own schema. */
+export function migrationProvider(dialect: Dialect): MigrationProvider {
+  return { getMigrations: async () => migrations(dialect) };
+}

@@ -1,0 +1,398 @@
+/**
+ * Storage: the one implementation, on Kysely, used with SQLite and PostgreSQL alike. Every payment
+ * state change is a conditional update on the expected current state, and writes its outgoing
+ * notification and audit record in the same transaction (outbox).
+ */
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { PaymentStatus, NotificationStatus } from '../states.ts';
+import type {
+  AttemptRecord, Merchant, NewNotification, NewPayment, NotificationRecord, Payment, PaymentAction,
+} from '../types.ts';
+import type { Database, Dialect, MerchantTable, NotificationTable, PaymentTable, AttemptTable } from './schema.ts';
+
+/** A state change to apply if, and only if, the payment is still in `from`. */
+export interface Transition {
+  from: PaymentStatus;
+  to: PaymentStatus;
+  at: number;
+  reason?: string;
+  manual?: boolean;
+  action?: PaymentAction;
+  paidAt?: number;
+  /** The notification to write with the change (outbox), due at `dueAt`. */
+  notification?: NewNotification & { dueAt: number };
+  /** An audit line (manual changes). */
+  audit?: { actor: string; action: string; reason: string };
+}
+
+/** The outcome of one delivery attempt, applied only while the worker still holds the lease. */
+export interface AttemptOutcome {
+  startedAt: number;
+  durationMs: number;
+  httpStatus: number | null;
+  excerpt: string;
+  verdict: string;
+  status: NotificationStatus;
+  nextAttemptAt: number | null;
+  deliveredAt: number | null;
+}
+
+export interface PaymentFilter {
+  merchantLogin: string;
+  status?: PaymentStatus;
+  payFor?: string;
+  createdFrom?: number;
+  createdTo?: number;
+  /** Cursor: return payments with `number` below this. */
+  before?: number;
+  limit: number;
+}
+
+export interface Storage {
+  readonly dialect: Dialect;
+  upsertMerchant(m: Merchant, now: number): Promise<void>;
+  getMerchant(login: string): Promise<Merchant | undefined>;
+  findMerchantByApiKeyHash(hash: string): Promise<Merchant | undefined>;
+  /** Inserts a payment. When the merchant already has one with the same idempotency key, returns that one instead. */
+  createPayment(p: NewPayment): Promise<{ created: boolean; payment: Payment }>;
+  getPayment(id: string): Promise<Payment | undefined>;
+  getPaymentByNumber(n: number): Promise<Payment | undefined>;
+  listPayments(f: PaymentFilter): Promise<Payment[]>;
+  /** Applies a transition; `false` when the payment was no longer in `from` (nothing written). */
+  transition(id: string, t: Transition): Promise<boolean>;
+  /** Remembers the answer given for an idempotency key. */
+  saveResponse(id: string, status: number, body: string): Promise<void>;
+  /** Payments waiting for money past their deadline. */
+  dueExpirations(now: number, limit: number): Promise<Payment[]>;
+  notificationsOf(paymentId: string): Promise<NotificationRecord[]>;
+  attemptsOf(notificationId: number): Promise<AttemptRecord[]>;
+  auditOf(paymentId: string): Promise<{ at: number; actor: string; action: string; fromStatus: string; toStatus: string; reason: string }[]>;
+  /** Adds a notification outside a transition (an explicit resend). */
+  addNotification(n: NewNotification & { dueAt: number }, now: number): Promise<number>;
+  /**
+   * Claims up to `limit` due notifications for `owner`: their next attempt time moves to the lease's
+   * end, so a worker that dies leaves them due again when the lease expires.
+   */
+  claimDue(now: number, limit: number, owner: string, leaseMs: number): Promise<NotificationRecord[]>;
+  /** Records an attempt and the notification's new state; `false` when the lease was lost. */
+  recordAttempt(id: number, owner: string, o: AttemptOutcome): Promise<boolean>;
+  /** The earliest due time of any waiting notification, or null. */
+  nextDueAt(): Promise<number | null>;
+  countNotifications(status?: NotificationStatus): Promise<number>;
+}
+
+const num = (v: string | number | bigint | null): number | null => (v === null ? null : Number(v));
+const big = (v: string | number | bigint): bigint => BigInt(v);
+
+function toMerchant(r: Selectable<MerchantTable>): Merchant {
+  return {
+    login: r.login,
+    name: r.name,
+    secret: r.secret,
+    apiKeyHash: r.api_key_hash,
+    notifications: r.notifications === 1,
+    apiUrl: r.api_url,
+    apiType: r.api_type === 1 ? 1 : 2,
+    apiMethod: r.api_method === 'GET' ? 'GET' : 'POST',
+    notifyStyle: r.notify_style === 'webhooks' ? 'webhooks' : 'onpay',
+    checkLinkMd5: r.check_link_md5 === 1,
+    origins: JSON.parse(r.origins) as string[],
+  };
+}
+
+function toPayment(r: Selectable<PaymentTable>): Payment {
+  return {
+    id: r.id,
+    number: Number(r.number),
+    merchantLogin: r.merchant_login,
+    payFor: r.pay_for,
+    mode: r.mode === 'free' ? 'free' : 'fix',
+    priceMinor: big(r.price_minor),
+    ticker: r.ticker,
+    convert: r.convert === 1,
+    priceFinal: r.price_final === 1,
+    note: r.note,
+    ln: r.ln === 'en' ? 'en' : 'ru',
+    urlSuccess: r.url_success,
+    urlFail: r.url_fail,
+    userEmail: r.user_email,
+    userPhone: r.user_phone,
+    extraParams: JSON.parse(r.extra_params) as Record<string, string>,
+    way: r.way,
+    wayTicker: r.way_ticker,
+    amountMinor: big(r.amount_minor),
+    feeMinor: big(r.fee_minor),
+    balanceMinor: big(r.balance_minor),
+    balanceTicker: r.balance_ticker,
+    rate: r.rate,
+    status: r.status as PaymentStatus,
+    statusReason: r.status_reason,
+    manual: r.manual === 1,
+    action: r.action === null ? null : (JSON.parse(r.action) as PaymentAction),
+    idempotencyKey: r.idempotency_key,
+    requestHash: r.request_hash,
+    responseStatus: r.response_status,
+    responseBody: r.response_body,
+    expiresAt: num(r.expires_at),
+    paidAt: num(r.paid_at),
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+  };
+}
+
+function toNotification(r: Selectable<NotificationTable>): NotificationRecord {
+  return {
+    id: Number(r.id),
+    paymentId: r.payment_id,
+    merchantLogin: r.merchant_login,
+    kind: 'pay',
+    style: r.style === 'webhooks' ? 'webhooks' : 'onpay',
+    method: r.method === 'GET' ? 'GET' : 'POST',
+    url: r.url,
+    contentType: r.content_type,
+    body: r.body,
+    headers: JSON.parse(r.headers) as Record<string, string>,
+    status: r.status as NotificationStatus,
+    attempts: r.attempts,
+    nextAttemptAt: num(r.next_attempt_at),
+    firstDueAt: Number(r.first_due_at),
+    leaseOwner: r.lease_owner,
+    leaseUntil: num(r.lease_until),
+    deliveredAt: num(r.delivered_at),
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+  };
+}
+
+function toAttempt(r: Selectable<AttemptTable>): AttemptRecord {
+  return {
+    id: Number(r.id),
+    notificationId: Number(r.notification_id),
+    startedAt: Number(r.started_at),
+    durationMs: r.duration_ms,
+    httpStatus: r.http_status,
+    excerpt: r.excerpt,
+    verdict: r.verdict,
+  };
+}
+
+async function insertNotification(db: Kysely<Database> | Transaction<Database>, n: NewNotification & { dueAt: number }, now: number): Promise<number> {
+  const row = await db.insertInto('notifications').values({
+    payment_id: n.paymentId,
+    merchant_login: n.merchantLogin,
+    kind: n.kind,
+    style: n.style,
+    method: n.method,
+    url: n.url,
+    content_type: n.contentType,
+    body: n.body,
+    headers: JSON.stringify(n.headers),
+    status: 'pending',
+    attempts: 0,
+    next_attempt_at: n.dueAt,
+    first_due_at: n.dueAt,
+    created_at: now,
+    updated_at: now,
+  }).returning('id').executeTakeFirstOrThrow();
+  return Number(row.id);
+}
+
+/**
+ * @example const storage = createStorage(db, 'sqlite');
+ */
+export function createStorage(db: Kysely<Database>, dialect: Dialect): Storage {
+  return {
+    dialect,
+
+    async upsertMerchant(m, now) {
+      const values = {
+        login: m.login,
+        name: m.name,
+        secret: m.secret,
+        api_key_hash: m.apiKeyHash,
+        notifications: m.notifications ? 1 : 0,
+        api_url: m.apiUrl,
+        api_type: m.apiType,
+        api_method: m.apiMethod,
+        notify_style: m.notifyStyle,
+        check_link_md5: m.checkLinkMd5 ? 1 : 0,
+        origins: JSON.stringify(m.origins),
+        created_at: now,
+        updated_at: now,
+      };
+      const { login: _l, created_at: _c, ...update } = values;
+      await db.insertInto('merchants').values(values).onConflict((oc) => oc.column('login').doUpdateSet(update)).execute();
+    },
+
+    async getMerchant(login) {
+      const r = await db.selectFrom('merchants').selectAll().where('login', '=', login).executeTakeFirst();
+      return r && toMerchant(r);
+    },
+
+    async findMerchantByApiKeyHash(hash) {
+      const r = await db.selectFrom('merchants').selectAll().where('api_key_hash', '=', hash).executeTakeFirst();
+      return r && toMerchant(r);
+    },
+
+    async createPayment(p) {
+      const inserted = await db.insertInto('payments').values({
+        id: p.id,
+        merchant_login: p.merchantLogin,
+        pay_for: p.payFor,
+        mode: p.mode,
+        price_minor: p.priceMinor,
+        ticker: p.ticker,
+        convert: p.convert ? 1 : 0,
+        price_final: p.priceFinal ? 1 : 0,
+        note: p.note,
+        ln: p.ln,
+        url_success: p.urlSuccess,
+        url_fail: p.urlFail,
+        user_email: p.userEmail,
+        user_phone: p.userPhone,
+        extra_params: JSON.stringify(p.extraParams),
+        way: p.way,
+        way_ticker: p.wayTicker,
+        amount_minor: p.amountMinor,
+        fee_minor: p.feeMinor,
+        balance_minor: p.balanceMinor,
+        balance_ticker: p.balanceTicker,
+        rate: p.rate,
+        status: p.status,
+        status_reason: '',
+        manual: 0,
+        action: null,
+        idempotency_key: p.idempotencyKey,
+        request_hash: p.requestHash,
+        expires_at: p.expiresAt,
+        created_at: p.createdAt,
+        updated_at: p.updatedAt,
+      }).onConflict((oc) => oc.columns(['merchant_login', 'idempotency_key']).doNothing())
+        .returningAll().executeTakeFirst();
+      if (inserted) return { created: true, payment: toPayment(inserted) };
+      const existing = await db.selectFrom('payments').selectAll()
+        .where('merchant_login', '=', p.merchantLogin).where('idempotency_key', '=', p.idempotencyKey)
+        .executeTakeFirstOrThrow();
+      return { created: false, payment: toPayment(existing) };
+    },
+
+    async getPayment(id) {
+      const r = await db.selectFrom('payments').selectAll().where('id', '=', id).executeTakeFirst();
+      return r && toPayment(r);
+    },
+
+    async getPaymentByNumber(n) {
+      const r = await db.selectFrom('payments').selectAll().where('number', '=', n as never).executeTakeFirst();
+      return r && toPayment(r);
+    },
+
+    async listPayments(f) {
+      let q = db.selectFrom('payments').selectAll().where('merchant_login', '=', f.merchantLogin);
+      if (f.status) q = q.where('status', '=', f.status);
+      if (f.payFor !== undefined) q = q.where('pay_for', '=', f.payFor);
+      if (f.createdFrom !== undefined) q = q.where('created_at', '>=', f.createdFrom);
+      if (f.createdTo !== undefined) q = q.where('created_at', '<', f.createdTo);
+      if (f.before !== undefined) q = q.where('number', '<', f.before as never);
+      const rows = await q.orderBy('number', 'desc').limit(f.limit).execute();
+      return rows.map(toPayment);
+    },
+
+    async transition(id, t) {
+      return db.transaction().execute(async (trx) => {
+        const r = await trx.updateTable('payments').set({
+          status: t.to,
+          updated_at: t.at,
+          ...(t.reason !== undefined ? { status_reason: t.reason } : {}),
+          ...(t.manual ? { manual: 1 } : {}),
+          ...(t.action !== undefined ? { action: JSON.stringify(t.action) } : {}),
+          ...(t.paidAt !== undefined ? { paid_at: t.paidAt } : {}),
+        }).where('id', '=', id).where('status', '=', t.from).executeTakeFirst();
+        if (Number(r.numUpdatedRows) !== 1) return false;
+        if (t.notification) await insertNotification(trx, t.notification, t.at);
+        if (t.audit) {
+          await trx.insertInto('audit').values({
+            payment_id: id, at: t.at, actor: t.audit.actor, action: t.audit.action,
+            from_status: t.from, to_status: t.to, reason: t.audit.reason,
+          }).execute();
+        }
+        return true;
+      });
+    },
+
+    async saveResponse(id, status, body) {
+      await db.updateTable('payments').set({ response_status: status, response_body: body }).where('id', '=', id).execute();
+    },
+
+    async dueExpirations(now, limit) {
+      const rows = await db.selectFrom('payments').selectAll()
+        .where('status', '=', 'awaiting_payment').where('expires_at', '<=', now)
+        .orderBy('expires_at').limit(limit).execute();
+      return rows.map(toPayment);
+    },
+
+    async notificationsOf(paymentId) {
+      const rows = await db.selectFrom('notifications').selectAll().where('payment_id', '=', paymentId).orderBy('id').execute();
+      return rows.map(toNotification);
+    },
+
+    async attemptsOf(notificationId) {
+      const rows = await db.selectFrom('attempts').selectAll().where('notification_id', '=', notificationId).orderBy('id').execute();
+      return rows.map(toAttempt);
+    },
+
+    async auditOf(paymentId) {
+      const rows = await db.selectFrom('audit').selectAll().where('payment_id', '=', paymentId).orderBy('id').execute();
+      return rows.map((r) => ({ at: Number(r.at), actor: r.actor, action: r.action, fromStatus: r.from_status, toStatus: r.to_status, reason: r.reason }));
+    },
+
+    addNotification: (n, now) => insertNotification(db, n, now),
+
+    async claimDue(now, limit, owner, leaseMs) {
+      let due = db.selectFrom('notifications').select('id')
+        .where('next_attempt_at', '<=', now).orderBy('next_attempt_at').limit(limit);
+      if (dialect === 'postgres') due = due.forUpdate().skipLocked();
+      const rows = await db.updateTable('notifications')
+        .set({ lease_owner: owner, lease_until: now + leaseMs, next_attempt_at: now + leaseMs, updated_at: now })
+        .where('id', 'in', due)
+        .returningAll().execute();
+      return rows.map(toNotification).sort((a, b) => a.id - b.id);
+    },
+
+    async recordAttempt(id, owner, o) {
+      return db.transaction().execute(async (trx) => {
+        const r = await trx.updateTable('notifications').set((eb) => ({
+          status: o.status,
+          attempts: eb('attempts', '+', 1),
+          next_attempt_at: o.nextAttemptAt,
+          delivered_at: o.deliveredAt,
+          lease_owner: null,
+          lease_until: null,
+          updated_at: o.startedAt + o.durationMs,
+        })).where('id', '=', id as never).where('lease_owner', '=', owner).executeTakeFirst();
+        if (Number(r.numUpdatedRows) !== 1) return false;
+        await trx.insertInto('attempts').values({
+          notification_id: id,
+          started_at: o.startedAt,
+          duration_ms: o.durationMs,
+          http_status: o.httpStatus,
+          excerpt: o.excerpt,
+          verdict: o.verdict,
+        }).execute();
+        return true;
+      });
+    },
+
+    async nextDueAt() {
+      const r = await db.selectFrom('notifications').select('next_attempt_at')
+        .where('next_attempt_at', 'is not', null).orderBy('next_attempt_at').limit(1).executeTakeFirst();
+      return r ? num(r.next_attempt_at) : null;
+    },
+
+    async countNotifications(status) {
+      let q = db.selectFrom('notifications').select((eb) => eb.fn.countAll<string | number>().as('n'));
+      if (status) q = q.where('status', '=', status);
+      const r = await q.executeTakeFirstOrThrow();
+      return Number(r.n);
+    },
+  };
+}

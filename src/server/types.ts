@@ -1,0 +1,111 @@
+/** Domain records shared by the gateway's modules. Amounts are minor units in `bigint`. */
+import type { Minor } from './money.ts';
+import type { NotificationStatus, PaymentStatus } from './states.ts';
+
+export type NotifyStyle = 'onpay' | 'webhooks';
+
+export interface Merchant {
+  login: string;
+  name: string;
+  /** Secret key K of the protocol. Never logged, never in an error. */
+  secret: string;
+  apiKeyHash: string | null;
+  notifications: boolean;
+  apiUrl: string | null;
+  apiType: 1 | 2;
+  apiMethod: 'POST' | 'GET';
+  notifyStyle: NotifyStyle;
+  checkLinkMd5: boolean;
+  origins: string[];
+}
+
+/** A detail line of an instructions action (account, reference, …). */
+export interface InstructionDetail {
+  key: string;
+  label: string;
+  value: string;
+}
+
+/** What the buyer is handed after «Продолжить». */
+export type PaymentAction =
+  | { type: 'redirect'; url: string }
+  | { type: 'instructions'; title: string; amount: string; ticker: string; expiresAt: string; details: InstructionDetail[] };
+
+export interface Payment {
+  id: string;
+  /** Integer payment number: `onpay_id` / `payment.id` on the wire. */
+  number: number;
+  merchantLogin: string;
+  payFor: string;
+  mode: 'fix' | 'free';
+  priceMinor: Minor;
+  ticker: string;
+  convert: boolean;
+  priceFinal: boolean;
+  note: string;
+  ln: 'ru' | 'en';
+  urlSuccess: string;
+  urlFail: string;
+  userEmail: string;
+  userPhone: string;
+  extraParams: Record<string, string>;
+  way: string;
+  wayTicker: string;
+  /** What the buyer pays, in `wayTicker`. */
+  amountMinor: Minor;
+  feeMinor: Minor;
+  /** What reaches the merchant, in `balanceTicker`. */
+  balanceMinor: Minor;
+  balanceTicker: string;
+  /** `wayTicker → balanceTicker`. */
+  rate: string;
+  status: PaymentStatus;
+  statusReason: string;
+  manual: boolean;
+  action: PaymentAction | null;
+  idempotencyKey: string | null;
+  requestHash: string | null;
+  responseStatus: number | null;
+  responseBody: string | null;
+  expiresAt: number | null;
+  paidAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type NewPayment = Omit<Payment, 'number' | 'responseStatus' | 'responseBody' | 'paidAt' | 'manual' | 'statusReason' | 'action'>;
+
+export interface NotificationRecord {
+  id: number;
+  paymentId: string;
+  merchantLogin: string;
+  kind: 'pay';
+  style: NotifyStyle;
+  method: 'POST' | 'GET';
+  url: string;
+  contentType: string;
+  /** The exact bytes sent (for GET, the query string). */
+  body: string;
+  headers: Record<string, string>;
+  status: NotificationStatus;
+  attempts: number;
+  nextAttemptAt: number | null;
+  firstDueAt: number;
+  leaseOwner: string | null;
+  leaseUntil: number | null;
+  deliveredAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type NewNotification = Pick<NotificationRecord, 'paymentId' | 'merchantLogin' | 'kind' | 'style' | 'method' | 'url' | 'contentType' | 'body' | 'headers'>;
+
+export interface AttemptRecord {
+  id: number;
+  notificationId: number;
+  startedAt: number;
+  durationMs: number;
+  httpStatus: number | null;
+  excerpt: string;
+  verdict: string;
+}
