@@ -19,6 +19,7 @@ export interface Transition {
   manual?: boolean;
   action?: PaymentAction;
   paidAt?: number;
+  expiresAt?: number;
   /** The notification to write with the change (outbox), due at `dueAt`. */
   notification?: NewNotification & { dueAt: number };
   /** An audit line (manual changes). */
@@ -306,6 +307,7 @@ export function createStorage(db: Kysely<Database>, dialect: Dialect): Storage {
           ...(t.manual ? { manual: 1 } : {}),
           ...(t.action !== undefined ? { action: JSON.stringify(t.action) } : {}),
           ...(t.paidAt !== undefined ? { paid_at: t.paidAt } : {}),
+          ...(t.expiresAt !== undefined ? { expires_at: t.expiresAt } : {}),
         }).where('id', '=', id).where('status', '=', t.from).executeTakeFirst();
         if (Number(r.numUpdatedRows) !== 1) return false;
         if (t.notification) await insertNotification(trx, t.notification, t.at);

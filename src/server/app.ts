@@ -1,0 +1,97 @@
+/**
+ * The gateway: one Hono app on the fetch API. Routes parse (zod) → call the domain → shape a
+ * response; errors become answers in `onError`, the one place that does it.
+ *
+ * @example
+ * const gateway = createGateway({ config, storage });
+ * const res = await gateway.fetch(new Request('http://gw/pay/demo?price=100&pay_for=1', { headers: { accept: 'application/json' } }));
+ */
+import { randomBytes } from 'node:crypto';
+import { Hono, type Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { GatewayConfig } from './config.ts';
+import { GatewayError } from './errors.ts';
+import { createMerchantHttp, type MerchantHttp } from './merchant-http.ts';
+import { errorPage, PAGE_CSP } from './pages/pages.ts';
+import { createPaymentService, type PaymentService } from './service.ts';
+import type { Storage } from './storage/storage.ts';
+import { checkoutRoutes } from './routes/checkout.ts';
+import { sandboxRoutes } from './routes/sandbox.ts';
+import { assetRoutes } from './routes/assets.ts';
+
+export interface GatewayDeps {
+  config: GatewayConfig;
+  storage: Storage;
+  /** The clock, in ms since the epoch. */
+  now?: () => number;
+  /** New unguessable payment ids. */
+  randomId?: () => string;
+  merchantHttp?: MerchantHttp;
+  /** Where the built element lives (`dist/cdn`). */
+  cdnDir?: string;
+  /** Where operational messages go (never secrets). */
+  log?: (message: string) => void;
+}
+
+export interface Env {
+  Variables: { html: boolean };
+}
+
+export interface Gateway {
+  fetch: (request: Request) => Promise<Response>;
+  app: Hono<Env>;
+  service: PaymentService;
+}
+
+/** A payment id: `pay_` and 24 random base64url characters (144 bits). */
+export const newPaymentId = (): string => `pay_${randomBytes(18).toString('base64url')}`;
+
+export function createGateway(deps: GatewayDeps): Gateway {
+  const now = deps.now ?? Date.now;
+  const log = deps.log ?? ((m: string) => console.error(m));
+  const service = createPaymentService({
+    storage: deps.storage,
+    config: deps.config,
+    now,
+    randomId: deps.randomId ?? newPaymentId,
+    merchantHttp: deps.merchantHttp ?? createMerchantHttp({ allowPrivate: deps.config.allowPrivateMerchantUrls }),
+  });
+  const app = new Hono<Env>();
+
+  app.use('*', async (c, next) => {
+    c.set('html', false);
+    await next();
+    c.header('x-content-type-options', 'nosniff');
+    c.header('referrer-policy', 'no-referrer');
+    if ((c.res.headers.get('content-type') ?? '').startsWith('text/html') && !c.res.headers.has('content-security-policy')) {
+      c.header('content-security-policy', PAGE_CSP);
+    }
+  });
+
+  app.route('/', checkoutRoutes({ service, config: deps.config, storage: deps.storage, now }));
+  app.route('/', sandboxRoutes({ service, config: deps.config, app }));
+  app.route('/', assetRoutes({ cdnDir: deps.cdnDir ?? 'dist/cdn' }));
+  app.get('/health', async (c) => c.json({ ok: true }));
+
+  app.notFound((c) => (c.get('html')
+    ? c.html(errorPage('ru', 'Страница не найдена / Page not found'), 404)
+    : c.json(new GatewayError(404, 'not_found', `no route ${c.req.method} ${new URL(c.req.url).pathname.slice(0, 200)}`).toJSON(), 404)));
+
+  app.onError((err, c: Context<Env>) => {
+    let e: GatewayError;
+    if (err instanceof GatewayError) e = err;
+    else if (err instanceof HTTPException && err.status === 413) e = new GatewayError(413, 'payload_too_large', 'the request body is too large');
+    else if (err instanceof HTTPException && err.status < 500) e = new GatewayError(400, 'invalid_body', err.message || 'bad request');
+    else {
+      log(`gateway: unexpected error on ${c.req.method} ${new URL(c.req.url).pathname}: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+      return c.json({ error: { code: 'internal', message: 'internal error' } }, 500);
+    }
+    if (c.get('html')) {
+      const ln = new URL(c.req.url).searchParams.get('ln') === 'en' ? 'en' : 'ru';
+      return c.html(errorPage(ln, e.message, e.field), e.status);
+    }
+    return c.json(e.toJSON(), e.status);
+  });
+
+  return { fetch: (request) => Promise.resolve(app.fetch(request)), app, service };
+}

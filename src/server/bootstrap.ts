@@ -1,0 +1,138 @@
+/**
+ * Putting a gateway together from a configuration: the database, merchants from the file, the
+ * HTTP server and the background loops. Used by the CLI and by tests that start the real thing.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { serve, type ServerType } from '@hono/node-server';
+import { createGateway, type Gateway } from './app.ts';
+import { parseConfig, ConfigError, type GatewayConfig, type MerchantConfig } from './config.ts';
+import { openDatabase, type OpenDatabase } from './storage/db.ts';
+import { createStorage, type Storage } from './storage/storage.ts';
+import type { Merchant } from './types.ts';
+
+/** SHA-256 hex of a cabinet API key: keys are long random strings, so no slow hash is needed. */
+export const hashApiKey = (key: string): string => createHash('sha256').update(key, 'utf8').digest('hex');
+
+export function merchantFromConfig(m: MerchantConfig): Merchant {
+  return {
+    login: m.login,
+    name: m.name,
+    secret: m.secret,
+    apiKeyHash: m.apiKey ? hashApiKey(m.apiKey) : null,
+    notifications: m.notifications,
+    apiUrl: m.apiUrl ?? null,
+    apiType: m.apiType,
+    apiMethod: m.apiMethod,
+    notifyStyle: 'onpay',
+    checkLinkMd5: m.checkLinkMd5,
+    origins: m.origins.map((o) => new URL(o).origin),
+  };
+}
+
+/** The merchant every fresh sandbox gateway has, so that `npm start` shows something at once. */
+export const DEMO_MERCHANT: MerchantConfig = {
+  login: 'demo',
+  name: 'Демо-магазин',
+  secret: 'demo-secret-key',
+  apiKey: 'demo-cabinet-key-0123456789',
+  notifications: false,
+  apiType: 2,
+  apiMethod: 'POST',
+  checkLinkMd5: false,
+  origins: [],
+};
+
+/**
+ * Reads the configuration: `--config path` or `ONPAY_CONFIG`, else the built-in sandbox defaults
+ * with the demo merchant. Environment: `PORT`, `DATABASE_URL`, `PUBLIC_URL`, `ONPAY_SECRET`.
+ */
+export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): GatewayConfig {
+  const i = argv.indexOf('--config');
+  const path = i >= 0 ? argv[i + 1] : env.ONPAY_CONFIG;
+  let raw: Record<string, unknown> = { merchants: [DEMO_MERCHANT] };
+  if (path) {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch {
+      throw new ConfigError('', `cannot read the configuration file ${path}`);
+    }
+    try {
+      raw = JSON.parse(text) as Record<string, unknown>;
+    } catch (e) {
+      throw new ConfigError('', `${path} is not valid JSON (${(e as Error).message})`);
+    }
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError('', 'the configuration must be a JSON object');
+  }
+  if (env.PORT) {
+    const port = Number(env.PORT);
+    if (!Number.isInteger(port)) throw new ConfigError('PORT', 'must be a whole number');
+    raw = { ...raw, port };
+  }
+  if (env.DATABASE_URL) raw = { ...raw, database: env.DATABASE_URL };
+  if (env.PUBLIC_URL) raw = { ...raw, publicUrl: env.PUBLIC_URL };
+  if (env.ONPAY_SECRET) raw = { ...raw, secret: env.ONPAY_SECRET };
+  const database = typeof raw.database === 'string' ? raw.database : 'sqlite:./data/onpay.sqlite';
+  return parseConfig(raw, raw.secret === undefined ? persistentSecret(database) : undefined);
+}
+
+/** A generated gateway secret kept beside the SQLite file, so tokens survive restarts. */
+function persistentSecret(database: string): string | undefined {
+  if (!database.startsWith('sqlite:') || database === 'sqlite::memory:') return undefined;
+  const file = `${dirname(database.slice('sqlite:'.length))}/gateway-secret`;
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dirname(file), { recursive: true });
+  const secret = randomBytes(32).toString('base64url');
+  writeFileSync(file, secret, { mode: 0o600 });
+  return secret;
+}
+
+export interface RunningGateway {
+  gateway: Gateway;
+  storage: Storage;
+  database: OpenDatabase;
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const EXPIRY_SWEEP_MS = 1000;
+
+/** Opens the database, seeds the configured merchants, serves HTTP and runs the expiry loop. */
+export async function startGateway(config: GatewayConfig, opts: { cdnDir?: string; log?: (m: string) => void } = {}): Promise<RunningGateway> {
+  const database = await openDatabase(config.database);
+  const storage = createStorage(database.db, database.dialect);
+  const now = Date.now();
+  for (const m of config.merchants) await storage.upsertMerchant(merchantFromConfig(m), now);
+  const gateway = createGateway({ config, storage, ...(opts.cdnDir ? { cdnDir: opts.cdnDir } : {}), ...(opts.log ? { log: opts.log } : {}) });
+  const server: ServerType = await new Promise((resolve) => {
+    const s = serve({ fetch: gateway.fetch, port: config.port, hostname: config.host }, () => resolve(s));
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  let stopped = false;
+  const sweep = setInterval(() => {
+    if (stopped) return;
+    gateway.service.expireDue().catch((e: unknown) => opts.log?.(`expiry sweep failed: ${(e as Error).message}`));
+  }, EXPIRY_SWEEP_MS);
+  sweep.unref();
+  return {
+    gateway,
+    storage,
+    database,
+    port,
+    url: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`,
+    async close() {
+      stopped = true;
+      clearInterval(sweep);
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // SSE streams hold connections open; do not wait for them.
+        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+      });
+      await database.close();
+    },
+  };
+}

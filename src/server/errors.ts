@@ -1,0 +1,35 @@
+/**
+ * The one error type of the gateway. Routes and the domain throw it; the top-level handler turns it
+ * into a JSON (or HTML) answer. Messages never carry secrets.
+ */
+import type { z } from 'zod';
+
+export type ErrorCode =
+  | 'invalid_param' | 'invalid_body' | 'bad_signature' | 'unknown_merchant' | 'not_found'
+  | 'token_expired' | 'token_invalid' | 'unknown_way' | 'idempotency_conflict' | 'check_declined'
+  | 'check_failed' | 'origin_forbidden' | 'invalid_state' | 'unauthorized' | 'sandbox_off'
+  | 'payload_too_large' | 'unsupported_media_type' | 'method_not_allowed';
+
+export class GatewayError extends Error {
+  constructor(
+    readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 410 | 413 | 415 | 422 | 424,
+    readonly code: ErrorCode,
+    message: string,
+    readonly field?: string,
+    readonly extra: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'GatewayError';
+  }
+
+  toJSON(): { error: Record<string, string> } {
+    return { error: { code: this.code, message: this.message, ...(this.field ? { field: this.field } : {}), ...this.extra } };
+  }
+}
+
+/** The first zod issue as a 400 naming its field (wire name). */
+export function fromZod(error: z.ZodError, code: ErrorCode = 'invalid_param', fieldPrefix = ''): GatewayError {
+  const issue = error.issues[0]!;
+  const field = `${fieldPrefix}${issue.path.map(String).join('.')}` || undefined;
+  return new GatewayError(400, code, field ? `${field}: ${issue.message}` : issue.message, field);
+}

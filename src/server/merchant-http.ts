@@ -1,0 +1,130 @@
+/**
+ * Outgoing HTTP to merchant URLs (CHECK, PAY). Built on node:http(s) rather than global fetch so
+ * that the address check happens in the socket's own DNS lookup: what is checked is what is
+ * connected to (no DNS-rebinding window). Redirects are never followed; every request has a hard
+ * deadline covering connect, headers and a body that trickles in; answers are capped in size.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { BlockList, isIP } from 'node:net';
+
+export interface MerchantRequest {
+  url: string;
+  method: 'POST' | 'GET';
+  contentType?: string;
+  /** For POST, the exact bytes to send; for GET, the query string appended to the URL. */
+  body: string;
+  headers?: Record<string, string>;
+  timeoutMs: number;
+}
+
+export type MerchantResponse =
+  | { ok: true; status: number; body: string; durationMs: number }
+  | { ok: false; error: string; durationMs: number };
+
+/** Sends one request to a merchant; never throws. */
+export type MerchantHttp = (req: MerchantRequest) => Promise<MerchantResponse>;
+
+const MAX_ANSWER_BYTES = 64 * 1024;
+
+const PRIVATE = new BlockList();
+for (const [net, prefix] of [
+  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16],
+  ['172.16.0.0', 12], ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4],
+] as const) PRIVATE.addSubnet(net, prefix, 'ipv4');
+for (const [net, prefix] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['::ffff:0:0', 96], ['64:ff9b::', 96]] as const) {
+  PRIVATE.addSubnet(net, prefix, 'ipv6');
+}
+
+/** Whether an IP address is loopback, private, link-local or otherwise not a public host. */
+export function isPrivateAddress(address: string): boolean {
+  const family = isIP(address);
+  if (family === 0) return true;
+  if (family === 6 && address.toLowerCase().startsWith('::ffff:')) {
+    const v4 = address.slice(7);
+    if (isIP(v4) === 4) return PRIVATE.check(v4, 'ipv4');
+  }
+  return PRIVATE.check(address, family === 4 ? 'ipv4' : 'ipv6');
+}
+
+class BlockedAddressError extends Error {
+  constructor() {
+    super('merchant URL resolves to a private or loopback address');
+  }
+}
+
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+
+function guardedLookup(hostname: string, options: { all?: boolean }, callback: LookupCallback): void {
+  dnsLookup(hostname, { all: true }, (err, addresses) => {
+    if (err) return callback(err, '');
+    if (addresses.some((a) => isPrivateAddress(a.address))) return callback(new BlockedAddressError(), '');
+    if (options.all) return callback(null, addresses);
+    const first = addresses[0]!;
+    callback(null, first.address, first.family);
+  });
+}
+
+/**
+ * @example const send = createMerchantHttp({ allowPrivate: false });
+ *          const r = await send({ url, method: 'POST', contentType: 'application/json', body, timeoutMs: 10_000 });
+ */
+export function createMerchantHttp(options: { allowPrivate: boolean; now?: () => number }): MerchantHttp {
+  const now = options.now ?? (() => performance.now());
+  return (req) => new Promise<MerchantResponse>((resolve) => {
+    const started = now();
+    const done = (r: { ok: true; status: number; body: string } | { ok: false; error: string }): void => {
+      clearTimeout(timer);
+      resolve({ ...r, durationMs: Math.round(now() - started) });
+    };
+    let url: URL;
+    try {
+      url = new URL(req.url);
+      if (req.method === 'GET' && req.body) url.search = url.search ? `${url.search}&${req.body}` : `?${req.body}`;
+    } catch {
+      return resolve({ ok: false, error: 'invalid merchant URL', durationMs: 0 });
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      return resolve({ ok: false, error: 'merchant URL must be http or https', durationMs: 0 });
+    }
+    const literal = url.hostname.replace(/^\[|\]$/g, '');
+    if (!options.allowPrivate && isIP(literal) !== 0 && isPrivateAddress(literal)) {
+      return resolve({ ok: false, error: new BlockedAddressError().message, durationMs: 0 });
+    }
+    const headers: Record<string, string> = { 'user-agent': 'onpay-checkout/0.1', ...req.headers };
+    if (req.method === 'POST') {
+      headers['content-type'] = req.contentType ?? 'application/x-www-form-urlencoded';
+      headers['content-length'] = String(Buffer.byteLength(req.body));
+    }
+    const lib = url.protocol === 'https:' ? https : http;
+    const request = lib.request(url, {
+      method: req.method,
+      headers,
+      agent: false,
+      ...(options.allowPrivate ? {} : { lookup: guardedLookup as never }),
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > MAX_ANSWER_BYTES) {
+          request.destroy();
+          return done({ ok: false, error: 'answer too large' });
+        }
+        chunks.push(c);
+      });
+      res.on('end', () => done({ ok: true, status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', (e) => done({ ok: false, error: `answer interrupted: ${e.message}` }));
+    });
+    const timer = setTimeout(() => {
+      request.destroy();
+      done({ ok: false, error: `no answer within ${req.timeoutMs} ms` });
+    }, req.timeoutMs);
+    request.on('error', (e: NodeJS.ErrnoException) => {
+      done({ ok: false, error: e instanceof BlockedAddressError ? e.message : `network error: ${e.code ?? e.message}` });
+    });
+    if (req.method === 'POST') request.end(req.body);
+    else request.end();
+  });
+}

@@ -1,0 +1,37 @@
+/**
+ * Form tokens: the validated payment-link parameters, signed by the gateway (HMAC-SHA256) and
+ * expiring, so that nothing the buyer's browser holds can change the order.
+ */
+import { createHmac } from 'node:crypto';
+import { safeEqual } from './protocol.ts';
+
+const b64 = (s: string | Buffer): string => Buffer.from(s).toString('base64url');
+
+/** Signs `payload` with an expiry (ms since epoch). */
+export function signToken(payload: unknown, expiresAt: number, secret: string): string {
+  const body = b64(JSON.stringify({ p: payload, exp: expiresAt }));
+  const mac = createHmac('sha256', secret).update(`token.${body}`).digest('base64url');
+  return `${body}.${mac}`;
+}
+
+export type TokenResult = { ok: true; payload: unknown } | { ok: false; reason: 'invalid' | 'expired' };
+
+/** Verifies a token's signature (constant time) and expiry. */
+export function verifyToken(token: string, now: number, secret: string): TokenResult {
+  const dot = token.indexOf('.');
+  if (dot <= 0 || token.length > 16_384) return { ok: false, reason: 'invalid' };
+  const body = token.slice(0, dot);
+  const mac = createHmac('sha256', secret).update(`token.${body}`).digest('base64url');
+  if (!safeEqual(mac, token.slice(dot + 1))) return { ok: false, reason: 'invalid' };
+  let decoded: { p: unknown; exp: number };
+  try {
+    decoded = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as { p: unknown; exp: number };
+  } catch {
+    return { ok: false, reason: 'invalid' };
+  }
+  if (typeof decoded.exp !== 'number' || decoded.exp <= now) return { ok: false, reason: 'expired' };
+  return { ok: true, payload: decoded.p };
+}
+
+/** HMAC-SHA256 hex of a text, for sandbox callbacks and API-key hashing. */
+export const hmacHex = (secret: string, text: string): string => createHmac('sha256', secret).update(text).digest('hex');
