@@ -1,0 +1,33 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { canTransition, PAYMENT_STATUSES, type PaymentStatus } from './states.ts';
+
+const ALLOWED_BY_SYSTEM: [PaymentStatus, PaymentStatus][] = [
+  ['created', 'checking'], ['created', 'awaiting_payment'], ['created', 'rejected'],
+  ['checking', 'awaiting_payment'], ['checking', 'rejected'],
+  ['awaiting_payment', 'paid'], ['awaiting_payment', 'failed'], ['awaiting_payment', 'expired'],
+];
+const ALLOWED_BY_HAND: [PaymentStatus, PaymentStatus][] = [
+  ['created', 'paid'], ['created', 'failed'], ['checking', 'paid'], ['checking', 'failed'],
+  ['awaiting_payment', 'paid'], ['awaiting_payment', 'failed'], ['rejected', 'paid'], ['failed', 'paid'],
+  ['expired', 'paid'], ['expired', 'failed'],
+];
+
+test('every system move: allowed exactly when in the table', () => {
+  for (const from of PAYMENT_STATUSES) {
+    for (const to of PAYMENT_STATUSES) {
+      const expected = ALLOWED_BY_SYSTEM.some(([f, t]) => f === from && t === to);
+      assert.equal(canTransition(from, to, 'system'), expected, `${from} → ${to}`);
+    }
+  }
+});
+
+test('every manual move: allowed exactly when in the table; paid is never undone', () => {
+  for (const from of PAYMENT_STATUSES) {
+    for (const to of PAYMENT_STATUSES) {
+      const expected = ALLOWED_BY_HAND.some(([f, t]) => f === from && t === to);
+      assert.equal(canTransition(from, to, 'manual'), expected, `${from} → ${to}`);
+    }
+  }
+  for (const to of PAYMENT_STATUSES) assert.equal(canTransition('paid', to, 'manual'), false);
+});
