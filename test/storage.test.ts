@@ -1,0 +1,160 @@
+/**
+ * The storage contract: the same suite on SQLite and on PostgreSQL.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { merchantFromConfig } from '../src/server/bootstrap.ts';
+import type { NewPayment } from '../src/server/types.ts';
+import { merchant, openTestStorage, storageKinds, type TestStorage } from './helpers.ts';
+
+const T0 = 1_800_000_000_000;
+let seq = 0;
+const newPayment = (over: Partial<NewPayment> = {}): NewPayment => ({
+  id: `pay_contract_${++seq}_${Math.random().toString(36).slice(2)}`,
+  merchantLogin: 'shop', payFor: `o-${seq}`, mode: 'fix', priceMinor: 10000n, ticker: 'RUR', convert: true, priceFinal: false,
+  note: '', ln: 'ru', urlSuccess: '', urlFail: '', userEmail: '', userPhone: '', extraParams: { onpay_ap_a: '1' },
+  way: 'CRD', wayTicker: 'RUR', amountMinor: 10200n, feeMinor: 200n, balanceMinor: 10000n, balanceTicker: 'RUR', rate: '1.0',
+  status: 'created', idempotencyKey: null, requestHash: null, expiresAt: null, createdAt: T0, updatedAt: T0, ...over,
+});
+const notification = (paymentId: string, dueAt: number) => ({
+  paymentId, merchantLogin: 'shop', kind: 'pay' as const, style: 'onpay' as const, method: 'POST' as const,
+  url: 'http://127.0.0.1:1/api', contentType: 'application/json', body: `{"p":"${paymentId}"}`, headers: {}, dueAt,
+});
+
+for (const kind of storageKinds()) {
+  describe(`storage contract on ${kind}`, () => {
+    let ts: TestStorage;
+    before(async () => {
+      ts = await openTestStorage(kind);
+      await ts.storage.upsertMerchant(merchantFromConfig(merchant()), T0);
+      await ts.storage.upsertMerchant(merchantFromConfig(merchant({ login: 'other', apiKey: 'other-cabinet-key-0123456789' })), T0);
+    });
+    after(() => ts.close());
+
+    test('merchants upsert and read back', async () => {
+      await ts.storage.upsertMerchant({ ...merchantFromConfig(merchant({ login: 'm2', name: 'A' })) }, T0);
+      await ts.storage.upsertMerchant({ ...merchantFromConfig(merchant({ login: 'm2', name: 'B', apiType: 1, notifications: true, apiUrl: 'https://x.example/api' })) }, T0 + 1);
+      const m = (await ts.storage.getMerchant('m2'))!;
+      assert.equal(m.name, 'B');
+      assert.equal(m.apiType, 1);
+      assert.equal(m.notifications, true);
+      assert.deepEqual(m.origins, ['https://shop.example']);
+      assert.equal(await ts.storage.getMerchant('nobody'), undefined);
+    });
+
+    test('payments keep bigint amounts and JSON fields exactly', async () => {
+      const big = 999_999_999_999_99n;
+      const { created, payment } = await ts.storage.createPayment(newPayment({ priceMinor: big, amountMinor: big }));
+      assert.equal(created, true);
+      const read = (await ts.storage.getPayment(payment.id))!;
+      assert.equal(read.priceMinor, big);
+      assert.deepEqual(read.extraParams, { onpay_ap_a: '1' });
+      assert.equal(typeof read.number, 'number');
+      assert.equal((await ts.storage.getPaymentByNumber(read.number))!.id, payment.id);
+    });
+
+    test('an idempotency key gives back the first payment, per merchant', async () => {
+      const a = await ts.storage.createPayment(newPayment({ idempotencyKey: 'k1', requestHash: 'h1' }));
+      const b = await ts.storage.createPayment(newPayment({ idempotencyKey: 'k1', requestHash: 'h2' }));
+      assert.equal(a.created, true);
+      assert.equal(b.created, false);
+      assert.equal(b.payment.id, a.payment.id);
+      assert.equal(b.payment.requestHash, 'h1');
+      const c = await ts.storage.createPayment(newPayment({ merchantLogin: 'other', idempotencyKey: 'k1' }));
+      assert.equal(c.created, true);
+    });
+
+    test('concurrent inserts with one key make one payment', async () => {
+      const results = await Promise.all(Array.from({ length: 12 }, () => ts.storage.createPayment(newPayment({ idempotencyKey: 'race', requestHash: 'h' }))));
+      assert.equal(results.filter((r) => r.created).length, 1);
+      assert.equal(new Set(results.map((r) => r.payment.id)).size, 1);
+    });
+
+    test('a transition applies only from the expected state, with its outbox row in the same transaction', async () => {
+      const { payment } = await ts.storage.createPayment(newPayment({ status: 'awaiting_payment' }));
+      const stale = await ts.storage.transition(payment.id, { from: 'created', to: 'checking', at: T0 + 1 });
+      assert.equal(stale, false);
+      const ok = await ts.storage.transition(payment.id, { from: 'awaiting_payment', to: 'paid', at: T0 + 2, paidAt: T0 + 2, notification: notification(payment.id, T0 + 2) });
+      assert.equal(ok, true);
+      const again = await ts.storage.transition(payment.id, { from: 'awaiting_payment', to: 'paid', at: T0 + 3, notification: notification(payment.id, T0 + 3) });
+      assert.equal(again, false);
+      const rows = await ts.storage.notificationsOf(payment.id);
+      assert.equal(rows.length, 1, 'the lost transition wrote no notification');
+      const p = (await ts.storage.getPayment(payment.id))!;
+      assert.equal(p.status, 'paid');
+      assert.equal(p.paidAt, T0 + 2);
+    });
+
+    test('concurrent transitions of one payment: exactly one wins', async () => {
+      const { payment } = await ts.storage.createPayment(newPayment({ status: 'awaiting_payment' }));
+      const results = await Promise.all(Array.from({ length: 10 }, (_, i) => ts.storage.transition(payment.id, {
+        from: 'awaiting_payment', to: i % 2 ? 'paid' : 'failed', at: T0 + i, notification: notification(payment.id, T0),
+      })));
+      assert.equal(results.filter(Boolean).length, 1);
+      assert.ok((await ts.storage.notificationsOf(payment.id)).length === 1);
+    });
+
+    test('manual changes are audited', async () => {
+      const { payment } = await ts.storage.createPayment(newPayment({ status: 'awaiting_payment' }));
+      await ts.storage.transition(payment.id, { from: 'awaiting_payment', to: 'failed', at: T0 + 5, manual: true, reason: 'r', audit: { actor: 'shop', action: 'set_status', reason: 'buyer called' } });
+      const p = (await ts.storage.getPayment(payment.id))!;
+      assert.equal(p.manual, true);
+      assert.deepEqual(await ts.storage.auditOf(payment.id), [{ at: T0 + 5, actor: 'shop', action: 'set_status', fromStatus: 'awaiting_payment', toStatus: 'failed', reason: 'buyer called' }]);
+    });
+
+    test('due notifications are claimed once under a lease, and come back when the lease runs out', async () => {
+      const base = T0 + 10_000_000;
+      const { payment } = await ts.storage.createPayment(newPayment());
+      const id = await ts.storage.addNotification(notification(payment.id, base), base);
+      await ts.storage.addNotification(notification(payment.id, base + 60_000), base);
+      const mine = (rows: { id: number; paymentId: string }[]) => rows.filter((n) => n.paymentId === payment.id).map((n) => n.id);
+      assert.deepEqual(mine(await ts.storage.claimDue(base, 100, 'w1', 30_000)), [id], 'the due one, not the later one');
+      assert.deepEqual(mine(await ts.storage.claimDue(base + 1, 100, 'w2', 30_000)), [], 'leased: not claimed again');
+      // w1 dies; after the lease another worker takes it over.
+      assert.deepEqual(mine(await ts.storage.claimDue(base + 30_000, 100, 'w2', 30_000)), [id]);
+      assert.equal(await ts.storage.recordAttempt(id, 'w1', { startedAt: base, durationMs: 5, httpStatus: 200, excerpt: '', verdict: 'late', status: 'delivered', nextAttemptAt: null, deliveredAt: base }), false, 'the old owner lost its lease');
+      assert.equal(await ts.storage.recordAttempt(id, 'w2', { startedAt: base + 30_000, durationMs: 7, httpStatus: 200, excerpt: 'ok', verdict: 'delivered', status: 'delivered', nextAttemptAt: null, deliveredAt: base + 30_007 }), true);
+      const n = (await ts.storage.notificationsOf(payment.id)).find((r) => r.id === id)!;
+      assert.equal(n.status, 'delivered');
+      assert.equal(n.attempts, 1);
+      assert.equal(n.nextAttemptAt, null);
+      const attempts = await ts.storage.attemptsOf(id);
+      assert.deepEqual(attempts.map((a) => [a.httpStatus, a.verdict, a.durationMs]), [[200, 'delivered', 7]]);
+      assert.deepEqual(await ts.storage.claimDue(base + 10_000_000, 10, 'w3', 30_000).then((r) => r.filter((x) => x.id === id)), [], 'delivered: never claimed again');
+    });
+
+    test('concurrent claimers never share a notification', async () => {
+      const base = T0 + 20_000_000;
+      const { payment } = await ts.storage.createPayment(newPayment());
+      for (let i = 0; i < 40; i++) await ts.storage.addNotification(notification(payment.id, base - i), base);
+      const claims = await Promise.all(['a', 'b', 'c', 'd'].map((o) => ts.storage.claimDue(base, 15, o, 60_000)));
+      const ids = claims.flat().filter((n) => n.paymentId === payment.id).map((n) => n.id);
+      assert.equal(new Set(ids).size, ids.length, 'no id claimed twice');
+      const more = (await ts.storage.claimDue(base, 100, 'e', 60_000)).filter((n) => n.paymentId === payment.id).map((n) => n.id);
+      assert.equal(ids.length + more.length, 40, 'every one claimed exactly once');
+      assert.equal(new Set([...ids, ...more]).size, 40);
+    });
+
+    test('listing filters by status and pay_for and pages by cursor, newest first', async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i++) ids.push((await ts.storage.createPayment(newPayment({ merchantLogin: 'other', payFor: `list-${i}`, status: i % 2 ? 'paid' : 'failed' }))).payment.id);
+      const page1 = await ts.storage.listPayments({ merchantLogin: 'other', limit: 2 });
+      const page2 = await ts.storage.listPayments({ merchantLogin: 'other', limit: 2, before: page1[1]!.number });
+      assert.deepEqual(page1.map((p) => p.id), ids.slice(-2).reverse());
+      assert.deepEqual(page2.map((p) => p.id), ids.slice(1, 3).reverse());
+      assert.ok(page1[0]!.number > page1[1]!.number && page1[1]!.number > page2[0]!.number);
+      assert.deepEqual((await ts.storage.listPayments({ merchantLogin: 'other', status: 'paid', limit: 50 })).map((p) => p.payFor).sort(), ['list-1', 'list-3']);
+      assert.deepEqual((await ts.storage.listPayments({ merchantLogin: 'other', payFor: 'list-2', limit: 50 })).map((p) => p.id), [ids[2]]);
+      assert.equal((await ts.storage.listPayments({ merchantLogin: 'shop', payFor: 'list-2', limit: 50 })).length, 0);
+    });
+
+    test('expiry finds only waiting payments past their deadline', async () => {
+      const late = T0 + 50_000_000;
+      const { payment: a } = await ts.storage.createPayment(newPayment({ status: 'awaiting_payment', expiresAt: late }));
+      const { payment: b } = await ts.storage.createPayment(newPayment({ status: 'awaiting_payment', expiresAt: late + 1000 }));
+      const due = (await ts.storage.dueExpirations(late, 100)).map((p) => p.id);
+      assert.ok(due.includes(a.id));
+      assert.ok(!due.includes(b.id));
+    });
+  });
+}
