@@ -17,15 +17,16 @@ async function main(): Promise<void> {
     throw e;
   }
   const running = await startGateway(config, { log: (m) => console.error(m) });
-  const base = config.publicUrl;
+  const base = running.config.publicUrl;
   const demo = config.merchants[0];
-  console.log(`onpay-checkout gateway on ${running.url} (public URL ${base}), database ${config.database.startsWith('sqlite:') ? config.database : 'postgres'}`);
+  const lines = [`onpay-checkout gateway on ${running.url} (public URL ${base}), database ${config.database.startsWith('sqlite:') ? config.database : 'postgres'}`];
   if (demo) {
-    console.log(`  hosted payment page: ${base}/pay/${demo.login}?price=100.0&ticker=RUR&pay_for=1001&ln=ru`);
-    console.log(`  form payload (JSON): curl -H 'accept: application/json' '${base}/pay/${demo.login}?price=100.0&pay_for=1001'`);
-    console.log(`  HTML snippet:        ${base}/pay/${demo.login}/snippet?price=100.0&pay_for=1001`);
+    lines.push(`  hosted payment page: ${base}/pay/${demo.login}?price=100.0&ticker=RUR&pay_for=1001&ln=ru`);
+    lines.push(`  form payload (JSON): curl -H 'accept: application/json' '${base}/pay/${demo.login}?price=100.0&pay_for=1001'`);
+    lines.push(`  HTML snippet:        ${base}/pay/${demo.login}/snippet?price=100.0&pay_for=1001`);
   }
-  console.log(`  element script:      ${base}/cdn/onpay-checkout.js`);
+  lines.push(`  element script:      ${base}/cdn/onpay-checkout.js`);
+  console.log(lines.join('\n'));
   const stop = async () => {
     await running.close();
     process.exit(0);

@@ -91,6 +91,8 @@ function persistentSecret(database: string): string | undefined {
 
 export interface RunningGateway {
   gateway: Gateway;
+  /** The configuration in force (public URL filled in when it follows the port). */
+  config: GatewayConfig;
   storage: Storage;
   database: OpenDatabase;
   url: string;
@@ -106,12 +108,15 @@ export async function startGateway(config: GatewayConfig, opts: { cdnDir?: strin
   const storage = createStorage(database.db, database.dialect);
   const now = Date.now();
   for (const m of config.merchants) await storage.upsertMerchant(merchantFromConfig(m), now);
-  const gateway = createGateway({ config, storage, ...(opts.cdnDir ? { cdnDir: opts.cdnDir } : {}), ...(opts.log ? { log: opts.log } : {}) });
+  // Listen first: with port 0 the public URL is only known once the port is.
+  let gateway: Gateway | undefined;
   const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: gateway.fetch, port: config.port, hostname: config.host }, () => resolve(s));
+    const s = serve({ fetch: (request) => gateway!.fetch(request), port: config.port, hostname: config.host }, () => resolve(s));
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
+  const effective = config.publicUrlFromPort ? { ...config, port, publicUrl: `http://localhost:${port}` } : config;
+  gateway = createGateway({ config: effective, storage, ...(opts.cdnDir ? { cdnDir: opts.cdnDir } : {}), ...(opts.log ? { log: opts.log } : {}) });
   let stopped = false;
   const sweep = setInterval(() => {
     if (stopped) return;
@@ -120,6 +125,7 @@ export async function startGateway(config: GatewayConfig, opts: { cdnDir?: strin
   sweep.unref();
   return {
     gateway,
+    config: effective,
     storage,
     database,
     port,

@@ -84,7 +84,7 @@ export const configSchema = z.object({
   });
 });
 
-export type GatewayConfig = z.output<typeof configSchema> & { publicUrl: string; secret: string };
+export type GatewayConfig = z.output<typeof configSchema> & { publicUrl: string; secret: string; publicUrlFromPort?: boolean };
 
 /** A configuration that cannot start the gateway; `key` is the dotted path of the offending key. */
 export class ConfigError extends Error {
@@ -107,5 +107,5 @@ export function parseConfig(raw: unknown, fallbackSecret?: string): GatewayConfi
   const secret = r.data.secret ?? fallbackSecret;
   if (!secret) throw new ConfigError('secret', 'required (at least 32 characters)');
   const publicUrl = (r.data.publicUrl ?? `http://localhost:${r.data.port}`).replace(/\/+$/, '');
-  return { ...r.data, secret, publicUrl };
+  return { ...r.data, secret, publicUrl, publicUrlFromPort: r.data.publicUrl === undefined };
 }

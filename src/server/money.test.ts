@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import { canonicalAmount, convert, feeOf, formatAmount, formatRate, parseAmount, parseRate } from './money.ts';
 
 test('canonical amounts of PROTOCOL.md §1', () => {
-  for (const [input, expected] of [['100', '100.0'], ['100.50', '100.5'], ['100.55', '100.55'], ['100.1155', '100.11'], ['0', '0.0'], ['1500.00', '1500.0'], ['0.01', '0.01'], ['0.10', '0.1'], ['7,5', '7.5'], ['100.', '100.0']]) {
+  const cases: [string, string][] = [['100', '100.0'], ['100.50', '100.5'], ['100.55', '100.55'], ['100.1155', '100.11'], ['0', '0.0'], ['1500.00', '1500.0'], ['0.01', '0.01'], ['0.10', '0.1'], ['7,5', '7.5'], ['100.', '100.0']];
+  for (const [input, expected] of cases) {
     assert.equal(canonicalAmount(input), expected, input);
   }
 });

@@ -53,6 +53,7 @@ export interface Storage {
   readonly dialect: Dialect;
   upsertMerchant(m: Merchant, now: number): Promise<void>;
   getMerchant(login: string): Promise<Merchant | undefined>;
+  listMerchants(): Promise<Merchant[]>;
   findMerchantByApiKeyHash(hash: string): Promise<Merchant | undefined>;
   /** Inserts a payment. When the merchant already has one with the same idempotency key, returns that one instead. */
   createPayment(p: NewPayment): Promise<{ created: boolean; payment: Payment }>;
@@ -228,6 +229,11 @@ export function createStorage(db: Kysely<Database>, dialect: Dialect): Storage {
     async getMerchant(login) {
       const r = await db.selectFrom('merchants').selectAll().where('login', '=', login).executeTakeFirst();
       return r && toMerchant(r);
+    },
+
+    async listMerchants() {
+      const rows = await db.selectFrom('merchants').selectAll().orderBy('login').execute();
+      return rows.map(toMerchant);
     },
 
     async findMerchantByApiKeyHash(hash) {
