@@ -127,6 +127,23 @@ for (const kind of storageKinds()) {
       assert.equal((await t.storage.getPayment(p.id))!.status, 'expired');
     });
 
+    test('a payment whose request was cut off before CHECK finished is rejected, and its key answers check_failed', async () => {
+      const now = t.clock.now();
+      const { payment } = await t.storage.createPayment({
+        id: `pay_interrupted_${kind}_0001`, merchantLogin: 'notify', payFor: 'cut', mode: 'fix', priceMinor: 100n, ticker: 'RUR', convert: true,
+        priceFinal: false, note: '', ln: 'ru', urlSuccess: '', urlFail: '', userEmail: '', userPhone: '', extraParams: {}, way: 'CRD',
+        wayTicker: 'RUR', amountMinor: 102n, feeMinor: 2n, balanceMinor: 100n, balanceTicker: 'RUR', rate: '1.0', status: 'checking',
+        idempotencyKey: 'cut-key', requestHash: 'h', expiresAt: null, createdAt: now, updatedAt: now,
+      });
+      assert.equal(await t.gateway.service.expireDue(), 0, 'not yet: CHECK may still be running');
+      t.clock.advance(t.config.checkTimeoutMs + 30_001);
+      assert.ok(await t.gateway.service.expireDue() >= 1);
+      const after = (await t.storage.getPayment(payment.id))!;
+      assert.equal(after.status, 'rejected');
+      assert.equal(after.responseStatus, 424);
+      assert.equal(JSON.parse(after.responseBody!).error.code, 'check_failed');
+    });
+
     test('PAY (API 2) is written with the paid state, byte for byte as PROTOCOL.md', async () => {
       const res = await t.request('/pay/notify?price=100&pay_for=order-7&user_email=a@b.ru&user_phone=%2B79990000000&note=hi&onpay_ap_a1=w', { headers: json });
       const form = (await res.json()) as any;

@@ -86,6 +86,9 @@ export interface ServiceDeps {
 
 export type PaymentService = ReturnType<typeof createPaymentService>;
 
+/** How long past the CHECK timeout a payment may stay unfinished before it counts as interrupted. */
+const STALE_GRACE_MS = 30_000;
+
 /** The public view of a payment, as the element and the status API see it. */
 export function paymentView(p: Payment): PaymentView {
   return {
@@ -337,11 +340,24 @@ export function createPaymentService(deps: ServiceDeps) {
       return { applied: ok, payment: after! };
     },
 
-    /** Expires payments whose deadline passed. Returns how many. */
+    /**
+     * Expires payments whose deadline passed, and rejects payments whose creating request was cut
+     * off (a crash between saving and answering): their idempotency key then answers check_failed.
+     * Returns how many changed.
+     */
     async expireDue(limit = 100): Promise<number> {
-      const due = await storage.dueExpirations(deps.now(), limit);
+      const now = deps.now();
       let n = 0;
-      for (const p of due) if (await transitionOrThrow(p, 'expired', { reason: 'the payment deadline passed' })) n++;
+      for (const p of await storage.dueExpirations(now, limit)) {
+        if (await transitionOrThrow(p, 'expired', { reason: 'the payment deadline passed' })) n++;
+      }
+      for (const p of await storage.staleUnfinished(now - config.checkTimeoutMs - STALE_GRACE_MS, limit)) {
+        if (await transitionOrThrow(p, 'rejected', { reason: 'check_failed: interrupted before the payment could start' })) {
+          const e = new GatewayError(424, 'check_failed', 'The payment was interrupted; start again', undefined, { paymentId: p.id });
+          await respond(p, e.status, e.toJSON());
+          n++;
+        }
+      }
       return n;
     },
 

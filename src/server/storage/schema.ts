@@ -186,6 +186,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('payments_idempotency').on('payments').columns(['merchant_login', 'idempotency_key']).unique().execute();
         await db.schema.createIndex('payments_merchant_created').on('payments').columns(['merchant_login', 'created_at']).execute();
         await db.schema.createIndex('payments_status_expires').on('payments').columns(['status', 'expires_at']).execute();
+        await db.schema.createIndex('payments_status_created').on('payments').columns(['status', 'created_at']).execute();
 
         await db.schema.createTable('notifications')
           .addColumn('id', idType, idBuild)

@@ -64,6 +64,8 @@ export interface Storage {
   transition(id: string, t: Transition): Promise<boolean>;
   /** Remembers the answer given for an idempotency key. */
   saveResponse(id: string, status: number, body: string): Promise<void>;
+  /** Payments still `created` or `checking` since before `createdBefore`: their request was cut off. */
+  staleUnfinished(createdBefore: number, limit: number): Promise<Payment[]>;
   /** Payments waiting for money past their deadline. */
   dueExpirations(now: number, limit: number): Promise<Payment[]>;
   notificationsOf(paymentId: string): Promise<NotificationRecord[]>;
@@ -329,6 +331,13 @@ export function createStorage(db: Kysely<Database>, dialect: Dialect): Storage {
 
     async saveResponse(id, status, body) {
       await db.updateTable('payments').set({ response_status: status, response_body: body }).where('id', '=', id).execute();
+    },
+
+    async staleUnfinished(createdBefore, limit) {
+      const rows = await db.selectFrom('payments').selectAll()
+        .where('status', 'in', ['created', 'checking']).where('created_at', '<', createdBefore)
+        .orderBy('created_at').limit(limit).execute();
+      return rows.map(toPayment);
     },
 
     async dueExpirations(now, limit) {
