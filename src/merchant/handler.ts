@@ -1,0 +1,220 @@
+/**
+ * The shop's API URL as a fetch-API handler: verifies the gateway's CHECK and PAY in API 1 (form
+ * body or GET query, XML answers) and API 2 (JSON), calls the shop's callbacks with typed, validated
+ * data, and answers with the protocol's codes and signatures. Bad signatures and bad bodies get the
+ * protocol's error answers, never an exception.
+ */
+import { isLosslessNumber, parse as parseLossless } from 'lossless-json';
+import { canonicalAmount } from '../server/money.ts';
+import {
+  api1CheckAnswerMd5, api1PayAnswerMd5, api2AnswerSignature, md5u, safeEqualHex, sha1,
+} from '../server/protocol.ts';
+
+/** What CHECK asks: may this order be paid? Amounts are canonical decimal strings. */
+export interface CheckRequest {
+  type: 'check';
+  apiType: 1 | 2;
+  payFor: string;
+  /** `0.0` in free mode. */
+  amount: string;
+  ticker: string;
+  mode: 'fix' | 'free';
+  userEmail: string;
+  extraParams: Record<string, string>;
+}
+
+/** What PAY tells: the money for this order arrived. Amounts are canonical decimal strings. */
+export interface PayNotification {
+  type: 'pay';
+  apiType: 1 | 2;
+  payFor: string;
+  onpayId: number;
+  /** The order's amount and currency (API 1) or what reached the balance (API 2). */
+  orderAmount: string;
+  orderTicker: string;
+  paidAmount: string;
+  paidTicker: string;
+  balanceAmount: string;
+  balanceTicker: string;
+  paidAt: string;
+  userEmail: string;
+  userPhone: string;
+  note: string;
+  extraParams: Record<string, string>;
+}
+
+/** The shop's answer to CHECK: `true` to accept, or a refusal with a comment for the buyer. */
+export type CheckDecision = boolean | { accept: false; comment: string };
+
+export interface MerchantHandlerOptions {
+  /** The merchant's secret key K. */
+  secret: string;
+  /** Decides CHECK; may be async. Throwing answers a temporary error (the gateway refuses the payment). */
+  onCheck: (check: CheckRequest) => CheckDecision | Promise<CheckDecision>;
+  /**
+   * Records a PAY. Must be idempotent: a PAY for an order already paid is answered as success
+   * (the gateway may deliver it again after a lost answer). Throwing answers a temporary error,
+   * and the gateway retries.
+   */
+  onPay: (pay: PayNotification) => void | Promise<void>;
+  /** Where errors of the callbacks go (never the secret). */
+  onError?: (error: unknown) => void;
+}
+
+const xmlEscape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const xml = (body: Record<string, string>): Response => new Response(
+  `<?xml version="1.0" encoding="UTF-8"?>\n<result>${Object.entries(body).map(([k, v]) => `<${k}>${xmlEscape(v)}</${k}>`).join('')}</result>`,
+  { headers: { 'content-type': 'application/xml; charset=utf-8' } },
+);
+const jsonAnswer = (type: 'check' | 'pay', status: boolean, payFor: string, secret: string, comment?: string, httpStatus = 200): Response =>
+  Response.json({ status, pay_for: payFor, ...(comment ? { comment } : {}), signature: api2AnswerSignature(type, status, payFor, secret) }, { status: httpStatus });
+
+const EXTRA = /^onpay_ap_[a-z0-9]{1,32}$/;
+const extras = (entries: Iterable<[string, unknown]>): Record<string, string> => {
+  const out: Record<string, string> = {};
+  for (const [k, v] of entries) if (EXTRA.test(k) && typeof v === 'string') out[k] = v;
+  return out;
+};
+
+/** A JSON value with numbers kept as their exact text, or a string. */
+function amountText(v: unknown): string | null {
+  if (isLosslessNumber(v)) return canonicalAmount(v.value);
+  if (typeof v === 'string') return canonicalAmount(v);
+  return null;
+}
+const str = (v: unknown, max = 255): string | null => (typeof v === 'string' && v.length <= max ? v : null);
+
+/**
+ * @example
+ * const handle = createMerchantHandler({ secret: K, onCheck: (c) => orders.isOpen(c.payFor), onPay: (p) => orders.markPaid(p.payFor) });
+ * app.post('/onpay/api', (c) => handle(c.req.raw)); // Hono
+ */
+export function createMerchantHandler(options: MerchantHandlerOptions): (request: Request) => Promise<Response> {
+  const { secret } = options;
+  const report = (e: unknown) => options.onError?.(e);
+
+  async function api2(text: string): Promise<Response> {
+    let body: Record<string, unknown>;
+    try {
+      const parsed = parseLossless(text) as unknown;
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
+      body = parsed as Record<string, unknown>;
+    } catch {
+      return jsonAnswer('check', false, '', secret, 'bad request', 400);
+    }
+    const type = body.type === 'pay' ? 'pay' : body.type === 'check' ? 'check' : null;
+    const payFor = str(body.pay_for, 100) ?? '';
+    const signature = str(body.signature, 64) ?? '';
+    if (!type || !payFor) return jsonAnswer(type ?? 'check', false, payFor, secret, 'bad request', 400);
+    if (type === 'check') {
+      const amount = amountText(body.amount);
+      const way = str(body.way, 3);
+      const mode = body.mode === 'free' ? 'free' : body.mode === 'fix' ? 'fix' : null;
+      if (amount === null || !way || !mode) return jsonAnswer('check', false, payFor, secret, 'bad request', 400);
+      if (!safeEqualHex(signature, sha1(`check;${payFor};${amount};${way};${mode};${secret}`))) return jsonAnswer('check', false, payFor, secret, 'bad signature', 403);
+      const check: CheckRequest = { type: 'check', apiType: 2, payFor, amount, ticker: way, mode, userEmail: str(body.user_email) ?? '', extraParams: extras(Object.entries(body)) };
+      return decideCheck(check, (ok, comment) => jsonAnswer('check', ok, payFor, secret, comment));
+    }
+    const payment = body.payment as Record<string, unknown> | undefined;
+    const balance = body.balance as Record<string, unknown> | undefined;
+    const order = (body.order ?? {}) as Record<string, unknown>;
+    const user = (body.user ?? {}) as Record<string, unknown>;
+    const paidAmount = amountText(payment?.amount);
+    const paidTicker = str(payment?.way, 3);
+    const balanceAmount = amountText(balance?.amount);
+    const balanceTicker = str(balance?.way, 3);
+    const onpayId = isLosslessNumber(payment?.id) ? Number(payment.id.value) : NaN;
+    if (paidAmount === null || !paidTicker || balanceAmount === null || !balanceTicker || !Number.isSafeInteger(onpayId)) {
+      return jsonAnswer('pay', false, payFor, secret, 'bad request', 400);
+    }
+    if (!safeEqualHex(signature, sha1(`pay;${payFor};${paidAmount};${paidTicker};${balanceAmount};${balanceTicker};${secret}`))) {
+      return jsonAnswer('pay', false, payFor, secret, 'bad signature', 403);
+    }
+    const additional = (body.additional_params ?? {}) as Record<string, unknown>;
+    const pay: PayNotification = {
+      type: 'pay', apiType: 2, payFor, onpayId,
+      orderAmount: amountText(order.to_amount) ?? balanceAmount, orderTicker: str(order.to_way, 3) ?? balanceTicker,
+      paidAmount, paidTicker, balanceAmount, balanceTicker, paidAt: str(payment?.date_time, 40) ?? '',
+      userEmail: str(user.email) ?? '', userPhone: str(user.phone) ?? '', note: str(user.note) ?? '',
+      extraParams: extras(Object.entries(additional)),
+    };
+    return recordPay(pay, (ok) => jsonAnswer('pay', ok, payFor, secret));
+  }
+
+  async function api1(f: URLSearchParams): Promise<Response> {
+    const type = f.get('type');
+    const payFor = f.get('pay_for') ?? '';
+    const md5 = f.get('md5') ?? '';
+    const orderAmount = canonicalAmount(f.get('order_amount') ?? '');
+    const ticker = f.get('order_currency') ?? '';
+    if (type === 'check') {
+      const answer = (code: string, comment: string) => xml({ code, pay_for: payFor, comment, md5: api1CheckAnswerMd5(payFor, orderAmount ?? '', ticker, code, secret) });
+      if (!payFor || orderAmount === null || !/^[A-Z]{3}$/.test(ticker)) return answer('3', 'bad parameters');
+      if (!safeEqualHex(md5, md5u(`check;${payFor};${orderAmount};${ticker};${secret}`))) return answer('7', 'bad signature');
+      const check: CheckRequest = {
+        type: 'check', apiType: 1, payFor, amount: orderAmount, ticker, mode: orderAmount === '0.0' ? 'free' : 'fix',
+        userEmail: f.get('user_email') ?? '', extraParams: extras(f.entries()),
+      };
+      return decideCheck(check, (ok, comment) => answer(ok ? '0' : '2', comment ?? (ok ? 'OK' : 'declined')));
+    }
+    if (type === 'pay') {
+      const onpayIdText = f.get('onpay_id') ?? '';
+      const onpayId = /^\d{1,15}$/.test(onpayIdText) ? Number(onpayIdText) : NaN;
+      const answer = (code: string, comment: string) => xml({
+        code, comment, onpay_id: onpayIdText, pay_for: payFor, order_id: payFor,
+        md5: api1PayAnswerMd5(payFor, Number.isNaN(onpayId) ? 0 : onpayId, payFor, orderAmount ?? '', ticker, code, secret),
+      });
+      const paidAmount = canonicalAmount(f.get('paid_amount') ?? '');
+      const balanceAmount = canonicalAmount(f.get('balance_amount') ?? '');
+      if (!payFor || orderAmount === null || !/^[A-Z]{3}$/.test(ticker) || Number.isNaN(onpayId) || paidAmount === null || balanceAmount === null) {
+        return answer('3', 'bad parameters');
+      }
+      if (!safeEqualHex(md5, md5u(`pay;${payFor};${onpayIdText};${orderAmount};${ticker};${secret}`))) return answer('7', 'bad signature');
+      const pay: PayNotification = {
+        type: 'pay', apiType: 1, payFor, onpayId, orderAmount, orderTicker: ticker, paidAmount,
+        paidTicker: f.get('paid_currency') ?? ticker, balanceAmount, balanceTicker: f.get('balance_currency') ?? ticker,
+        paidAt: f.get('paymentDateTime') ?? '', userEmail: f.get('user_email') ?? '', userPhone: f.get('user_phone') ?? '',
+        note: f.get('note') ?? '', extraParams: extras(f.entries()),
+      };
+      return recordPay(pay, (ok) => answer(ok ? '0' : '10', ok ? 'OK' : 'temporary error'));
+    }
+    return xml({ code: '3', pay_for: payFor, comment: 'unknown type', md5: '' });
+  }
+
+  async function decideCheck(check: CheckRequest, answer: (ok: boolean, comment?: string) => Response): Promise<Response> {
+    try {
+      const d = await options.onCheck(check);
+      if (d === true) return answer(true);
+      return answer(false, typeof d === 'object' ? d.comment.slice(0, 255) : undefined);
+    } catch (e) {
+      report(e);
+      return answer(false, 'temporary error');
+    }
+  }
+
+  async function recordPay(pay: PayNotification, answer: (ok: boolean) => Response): Promise<Response> {
+    try {
+      await options.onPay(pay);
+      return answer(true);
+    } catch (e) {
+      report(e);
+      return answer(false);
+    }
+  }
+
+  return async (request) => {
+    try {
+      const url = new URL(request.url);
+      if (request.method === 'GET') return await api1(url.searchParams);
+      if (request.method !== 'POST') return new Response('method not allowed', { status: 405 });
+      const text = await request.text();
+      if (text.length > 65_536) return new Response('too large', { status: 413 });
+      const type = request.headers.get('content-type') ?? '';
+      if (type.includes('json') || text.trimStart().startsWith('{')) return await api2(text);
+      return await api1(new URLSearchParams(text));
+    } catch (e) {
+      report(e);
+      return new Response('bad request', { status: 400 });
+    }
+  };
+}

@@ -1,0 +1,11 @@
+/**
+ * The merchant kit: what a shop's own server needs to take payments through the gateway — sign
+ * payment links and element attributes, and answer CHECK and PAY at its API URL.
+ *
+ * @example
+ * import { signPaymentLink, createMerchantHandler } from 'onpay-checkout/merchant';
+ */
+export { signPaymentLink, linkMd5, type PaymentLinkInput, type SignedPaymentLink } from './link.ts';
+export {
+  createMerchantHandler, type CheckDecision, type CheckRequest, type MerchantHandlerOptions, type PayNotification,
+} from './handler.ts';
