@@ -11,6 +11,8 @@ import { parseConfig, ConfigError, type GatewayConfig, type MerchantConfig } fro
 import { openDatabase, type OpenDatabase } from './storage/db.ts';
 import { createStorage, type Storage } from './storage/storage.ts';
 import type { Merchant } from './types.ts';
+import type { Dispatcher } from './dispatcher/dispatcher.ts';
+import { dispatcherFromConfig, processOwner } from './dispatcher/from-config.ts';
 
 /** SHA-256 hex of a cabinet API key: keys are long random strings, so no slow hash is needed. */
 export const hashApiKey = (key: string): string => createHash('sha256').update(key, 'utf8').digest('hex');
@@ -25,7 +27,7 @@ export function merchantFromConfig(m: MerchantConfig): Merchant {
     apiUrl: m.apiUrl ?? null,
     apiType: m.apiType,
     apiMethod: m.apiMethod,
-    notifyStyle: 'onpay',
+    notifyStyle: m.notifyStyle ?? 'onpay',
     checkLinkMd5: m.checkLinkMd5,
     origins: m.origins.map((o) => new URL(o).origin),
   };
@@ -95,6 +97,8 @@ export interface RunningGateway {
   config: GatewayConfig;
   storage: Storage;
   database: OpenDatabase;
+  /** The PAY dispatcher running in this process, or null when disabled. */
+  dispatcher: Dispatcher | null;
   url: string;
   port: number;
   close(): Promise<void>;
@@ -102,8 +106,12 @@ export interface RunningGateway {
 
 const EXPIRY_SWEEP_MS = 1000;
 
-/** Opens the database, seeds the configured merchants, serves HTTP and runs the expiry loop. */
-export async function startGateway(config: GatewayConfig, opts: { cdnDir?: string; log?: (m: string) => void } = {}): Promise<RunningGateway> {
+/**
+ * Opens the database, seeds the configured merchants, serves HTTP and runs the expiry loop and the
+ * PAY dispatcher (unless `opts.dispatcher` or `config.dispatcher.inProcess` is false: then
+ * `npm run worker` processes deliver).
+ */
+export async function startGateway(config: GatewayConfig, opts: { cdnDir?: string; log?: (m: string) => void; dispatcher?: boolean } = {}): Promise<RunningGateway> {
   const database = await openDatabase(config.database);
   const storage = createStorage(database.db, database.dialect);
   const now = Date.now();
@@ -123,16 +131,22 @@ export async function startGateway(config: GatewayConfig, opts: { cdnDir?: strin
     gateway.service.expireDue().catch((e: unknown) => opts.log?.(`expiry sweep failed: ${(e as Error).message}`));
   }, EXPIRY_SWEEP_MS);
   sweep.unref();
+  const dispatcher = (opts.dispatcher ?? config.dispatcher?.inProcess ?? true)
+    ? dispatcherFromConfig(config, storage, { owner: processOwner('gw'), ...(opts.log ? { log: opts.log } : {}) })
+    : null;
+  dispatcher?.start();
   return {
     gateway,
     config: effective,
     storage,
     database,
+    dispatcher,
     port,
     url: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`,
     async close() {
       stopped = true;
       clearInterval(sweep);
+      await dispatcher?.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         // SSE streams hold connections open; do not wait for them.

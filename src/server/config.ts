@@ -26,6 +26,8 @@ export const merchantSchema = z.object({
   apiUrl: z.string().url().max(1000).optional(),
   apiType: z.union([z.literal(1), z.literal(2)]).default(2),
   apiMethod: z.enum(['POST', 'GET']).default('POST'),
+  /** How PAY is delivered: the Onpay protocol (API 1 / API 2), or Standard Webhooks style. */
+  notifyStyle: z.enum(['onpay', 'webhooks']).optional(),
   checkLinkMd5: z.boolean().default(false),
   origins: z.array(z.string().url()).default([]),
 }).strict().refine((m) => !m.notifications || m.apiUrl !== undefined, { message: 'apiUrl is required when notifications are on', path: ['apiUrl'] });
@@ -67,7 +69,18 @@ export const configSchema = z.object({
   secret: z.string().min(32, 'at least 32 characters').optional(),
   sandbox: z.boolean().default(true),
   allowPrivateMerchantUrls: z.boolean().default(false),
-  retrySchedule: z.array(z.number().int().min(0)).min(1).optional(),
+  retrySchedule: z.array(z.number().int().min(0)).min(1).optional()
+    .refine((s) => !s || s.every((v, i) => i === 0 || v >= s[i - 1]!), 'seconds from the first attempt, non-decreasing'),
+  /** The PAY dispatcher (see src/server/dispatcher/dispatcher.ts for the defaults). */
+  dispatcher: z.object({
+    /** Run it inside the gateway process (default); false when only `npm run worker` processes deliver. */
+    inProcess: z.boolean().optional(),
+    timeoutMs: z.number().int().min(100).max(120_000).optional(),
+    concurrency: z.number().int().min(1).max(1000).optional(),
+    batchSize: z.number().int().min(1).max(10_000).optional(),
+    leaseMs: z.number().int().min(200).optional(),
+    pollMs: z.number().int().min(10).max(60_000).optional(),
+  }).strict().optional(),
   checkTimeoutMs: z.number().int().min(100).max(120_000).default(10_000),
   tokenTtlSeconds: z.number().int().min(60).max(7 * 86400).default(86400),
   rates: z.record(TICKER, rateText).default(DEFAULT_RATES),

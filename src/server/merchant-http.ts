@@ -20,7 +20,7 @@ export interface MerchantRequest {
 }
 
 export type MerchantResponse =
-  | { ok: true; status: number; body: string; durationMs: number }
+  | { ok: true; status: number; body: string; durationMs: number; headers?: http.IncomingHttpHeaders }
   | { ok: false; error: string; durationMs: number };
 
 /** Sends one request to a merchant; never throws. */
@@ -74,7 +74,7 @@ export function createMerchantHttp(options: { allowPrivate: boolean; now?: () =>
   const now = options.now ?? (() => performance.now());
   return (req) => new Promise<MerchantResponse>((resolve) => {
     const started = now();
-    const done = (r: { ok: true; status: number; body: string } | { ok: false; error: string }): void => {
+    const done = (r: { ok: true; status: number; body: string; headers?: http.IncomingHttpHeaders } | { ok: false; error: string }): void => {
       clearTimeout(timer);
       resolve({ ...r, durationMs: Math.round(now() - started) });
     };
@@ -114,7 +114,7 @@ export function createMerchantHttp(options: { allowPrivate: boolean; now?: () =>
         }
         chunks.push(c);
       });
-      res.on('end', () => done({ ok: true, status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () => done({ ok: true, status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
       res.on('error', (e) => done({ ok: false, error: `answer interrupted: ${e.message}` }));
     });
     const timer = setTimeout(() => {

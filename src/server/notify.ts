@@ -8,6 +8,7 @@ import {
   type CheckData, type PayData,
 } from './protocol.ts';
 import type { Merchant, NewNotification, Payment } from './types.ts';
+import { webhookId, webhookPayBody } from './dispatcher/webhooks.ts';
 
 /** The CHECK data of a payment. */
 export function checkData(p: Payment): CheckData {
@@ -56,6 +57,11 @@ export function checkRequest(p: Payment, m: Merchant): { method: 'POST' | 'GET';
 export function payNotification(p: Payment, m: Merchant, paidAt: number): NewNotification {
   const d = payData({ ...p, paidAt }, paidAt);
   const base = { paymentId: p.id, merchantLogin: m.login, kind: 'pay' as const, style: 'onpay' as const, url: m.apiUrl ?? '', headers: {} };
+  if (m.notifyStyle === 'webhooks') {
+    // Standard Webhooks: the id is stored with the event and kept across retries; the timestamp and
+    // signature are added at send time by the dispatcher.
+    return { ...base, style: 'webhooks', method: 'POST', contentType: 'application/json', body: webhookPayBody(p, paidAt), headers: { 'webhook-id': webhookId(p.id) } };
+  }
   if (m.apiType === 2) {
     const r = api2PayRequest(d, m.secret);
     return { ...base, method: 'POST', contentType: r.contentType, body: r.body };

@@ -1,0 +1,45 @@
+/**
+ * `npm run worker`: a PAY dispatcher in its own process, on the gateway's database and
+ * configuration (`--config path.json` or `ONPAY_CONFIG`, the same environment as `npm start`). Run
+ * as many as you like: each notification is claimed by one of them at a time (PostgreSQL: `FOR
+ * UPDATE SKIP LOCKED`; SQLite: one writer). Set `dispatcher.inProcess: false` in the configuration
+ * when only workers should deliver.
+ */
+import { ConfigError } from '../server/config.ts';
+import { loadConfig } from '../server/bootstrap.ts';
+import { dispatcherFromConfig, processOwner } from '../server/dispatcher/from-config.ts';
+import { openDatabase } from '../server/storage/db.ts';
+import { createStorage } from '../server/storage/storage.ts';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.argv.slice(2), process.env);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(e.message);
+      process.exit(2);
+    }
+    throw e;
+  }
+  const database = await openDatabase(config.database);
+  const storage = createStorage(database.db, database.dialect);
+  const dispatcher = dispatcherFromConfig(config, storage, { owner: processOwner('worker'), log: (m) => console.error(m) });
+  dispatcher.start();
+  console.log(`onpay-checkout worker ${dispatcher.owner} delivering from ${config.database.startsWith('sqlite:') ? config.database : 'postgres'}`);
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await dispatcher.stop();
+    await database.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((e: unknown) => {
+  console.error(`worker failed to start: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
+});

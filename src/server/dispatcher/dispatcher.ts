@@ -1,0 +1,352 @@
+/**
+ * The PAY dispatcher (DESIGN.md §3, §5): claims due notifications from the outbox with a lease,
+ * sends them with bounded concurrency, judges the merchant's answer, records every attempt and
+ * schedules the next one. The due time lives in the database only — no timer per notification —
+ * so a restart loses nothing and a million waiting retries cost no memory.
+ *
+ * Several dispatchers (in the gateway process and in `npm run worker` processes) may share one
+ * database: a claim moves the notification's due time to the end of the lease (PostgreSQL: `FOR
+ * UPDATE SKIP LOCKED`; SQLite: one writer), and an attempt is recorded only while its dispatcher
+ * still holds the lease. A dispatcher that dies mid-send leaves the notification due again when the
+ * lease ends, so another one takes over: at-least-once delivery, duplicates only from attempts that
+ * were in flight at the moment of a crash.
+ *
+ * @example
+ * const dispatcher = createDispatcher({ storage, now: Date.now, merchantHttp, owner: 'gw-1', random: Math.random });
+ * dispatcher.start();
+ * // …
+ * await dispatcher.stop();
+ */
+import { DEFAULT_RETRY_SCHEDULE_S } from '../config.ts';
+import type { MerchantHttp, MerchantResponse } from '../merchant-http.ts';
+import { judgePayApi1, judgePayApi2, type PayData, type PayVerdict } from '../protocol.ts';
+import type { NotificationStatus } from '../states.ts';
+import type { Storage } from '../storage/storage.ts';
+import type { Merchant, NotificationRecord } from '../types.ts';
+import { webhookHeaders } from './webhooks.ts';
+
+/** Every attempt waits at most this long for the whole answer. */
+export const PAY_TIMEOUT_MS = 15_000;
+/** At most this many characters of an answer are kept with an attempt. */
+export const EXCERPT_CHARS = 500;
+/** Jitter is ±10 % of the gap before an attempt, but never more than this. */
+export const MAX_JITTER_MS = 10 * 60_000;
+const JITTER_SHARE = 0.1;
+
+export interface DispatcherOptions {
+  storage: Storage;
+  /** The clock, in ms since the epoch. */
+  now: () => number;
+  merchantHttp: MerchantHttp;
+  /** Seconds from the first due time of each attempt; `[0, 5, 300, …, 259200]` by default. */
+  scheduleS?: readonly number[];
+  /** Deadline of one attempt (connect, headers and the whole body). */
+  timeoutMs?: number;
+  /** Who holds the leases; unique per dispatcher (≤ 64 characters). */
+  owner: string;
+  /** Notifications claimed at once. */
+  batchSize?: number;
+  /** Requests in flight at once. */
+  concurrency?: number;
+  /** How long a claim holds a notification; must outlast the attempt, so it is checked at setup. */
+  leaseMs?: number;
+  /** `[0, 1)`, for jitter. */
+  random: () => number;
+  /** Waits between polls; tests inject it. */
+  sleep?: (ms: number) => Promise<void>;
+  /** The longest wait between looks at the outbox (new notifications show up at most this late). */
+  pollMs?: number;
+  /** Operational messages (never secrets). */
+  log?: (message: string) => void;
+}
+
+export interface Dispatcher {
+  readonly owner: string;
+  /** Claims one batch of due notifications, sends them and records the attempts; returns how many. */
+  runOnce(): Promise<number>;
+  /** Starts the background loop (idempotent). */
+  start(): void;
+  /** Stops the loop and waits for attempts in flight to be recorded. */
+  stop(): Promise<void>;
+  /** Looks at the outbox now instead of at the next poll (e.g. right after a payment is paid). */
+  wake(): void;
+}
+
+/** What one answer (or its absence) means, before the schedule is applied. */
+export interface Judgement {
+  /** `delivered`: done. `failed`: retry per schedule. `refused`: give up at once (API 1 code 3, webhook 410). */
+  kind: 'delivered' | 'failed' | 'refused';
+  reason: string;
+  /** A `Retry-After` the merchant asked for (webhooks), in ms. */
+  retryAfterMs?: number;
+}
+
+/** The text kept in an attempt's `verdict` column: `delivered`, `failed: …` or `refused: …`. */
+export const verdictText = (j: Judgement): string => (j.kind === 'delivered' ? 'delivered' : `${j.kind}: ${j.reason}`);
+
+/**
+ * When the attempt after `attemptsDone` attempts is due, or null when the schedule is used up.
+ * Attempt k is due at `firstDueAt + scheduleS[k]` s, moved by up to ±10 % of the gap since attempt
+ * k−1 (at most `MAX_JITTER_MS`), never before the attempt that just finished; a `Retry-After` may
+ * push it later, but not past the last attempt's slot.
+ */
+export function nextAttemptAt(o: {
+  firstDueAt: number;
+  attemptsDone: number;
+  scheduleS: readonly number[];
+  finishedAt: number;
+  random: () => number;
+  retryAfterMs?: number | undefined;
+}): number | null {
+  const k = o.attemptsDone;
+  if (k >= o.scheduleS.length) return null;
+  const slot = o.firstDueAt + o.scheduleS[k]! * 1000;
+  const gapMs = k === 0 ? 0 : (o.scheduleS[k]! - o.scheduleS[k - 1]!) * 1000;
+  const spread = Math.min(gapMs * JITTER_SHARE, MAX_JITTER_MS);
+  let at = Math.round(slot + spread * (o.random() * 2 - 1));
+  if (o.retryAfterMs !== undefined) {
+    const last = o.firstDueAt + o.scheduleS[o.scheduleS.length - 1]! * 1000;
+    at = Math.max(at, Math.min(o.finishedAt + o.retryAfterMs, last));
+  }
+  return Math.max(at, o.finishedAt);
+}
+
+/** `Retry-After` as seconds or an HTTP date, in ms from `now`; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | string[] | undefined, now: number): number | undefined {
+  const v = Array.isArray(value) ? value[0] : value;
+  if (!v) return undefined;
+  if (/^\s*\d+\s*$/.test(v)) return Number(v) * 1000;
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/** The fields of a sent PAY that its answer's signature covers, read back from the exact bytes sent. */
+function sentPayData(n: NotificationRecord): PayData | undefined {
+  let payFor: string | undefined;
+  let onpayId = 0;
+  let orderAmount = '';
+  let orderTicker = '';
+  if (n.contentType.startsWith('application/json')) {
+    try {
+      const o = JSON.parse(n.body) as { pay_for?: unknown };
+      if (typeof o.pay_for === 'string') payFor = o.pay_for;
+    } catch {
+      return undefined;
+    }
+  } else {
+    const f = new URLSearchParams(n.body);
+    payFor = f.get('pay_for') ?? undefined;
+    onpayId = Number(f.get('onpay_id') ?? 'NaN');
+    orderAmount = f.get('order_amount') ?? '';
+    orderTicker = f.get('order_currency') ?? '';
+    if (!Number.isSafeInteger(onpayId)) return undefined;
+  }
+  if (payFor === undefined) return undefined;
+  return {
+    payFor, onpayId, orderAmount, orderTicker,
+    paidAmount: '', paidTicker: '', balanceAmount: '', balanceTicker: '', rate: '', paidAt: '',
+    userEmail: '', userPhone: '', note: '', extraParams: {},
+  };
+}
+
+/** Judges a merchant's answer to one PAY attempt. Pure. */
+export function judgeAnswer(n: NotificationRecord, merchant: Merchant, r: MerchantResponse, now: number): Judgement {
+  if (!r.ok) return { kind: 'failed', reason: r.error };
+  const is2xx = r.status >= 200 && r.status <= 299;
+  if (n.style === 'webhooks') {
+    if (is2xx) return { kind: 'delivered', reason: `HTTP ${r.status}` };
+    if (r.status === 410) return { kind: 'refused', reason: 'HTTP 410: the endpoint is gone' };
+    const retryAfterMs = parseRetryAfter(r.headers?.['retry-after'], now);
+    return { kind: 'failed', reason: `HTTP ${r.status}`, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
+  }
+  if (!is2xx) return { kind: 'failed', reason: `HTTP ${r.status}` };
+  const d = sentPayData(n);
+  if (!d) return { kind: 'failed', reason: 'the stored request cannot be read back' };
+  const v: PayVerdict = n.contentType.startsWith('application/json')
+    ? judgePayApi2(r.body, d, merchant.secret)
+    : judgePayApi1(r.body, d, merchant.secret);
+  if (v.kind === 'delivered') return { kind: 'delivered', reason: '' };
+  return { kind: v.final ? 'refused' : 'failed', reason: v.reason };
+}
+
+/** At most `EXCERPT_CHARS` of an answer, with the merchant's secret blotted out should it echo it. */
+export function excerptOf(text: string, secret: string): string {
+  let t = text;
+  if (secret.length >= 4) t = t.split(secret).join('***');
+  return t.length > EXCERPT_CHARS ? `${t.slice(0, EXCERPT_CHARS - 1)}…` : t;
+}
+
+const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * @example
+ * const d = createDispatcher({ storage, now: clock.now, merchantHttp, owner: 'test', random: () => 0.5 });
+ * await d.runOnce();
+ */
+export function createDispatcher(o: DispatcherOptions): Dispatcher {
+  const scheduleS = o.scheduleS ?? DEFAULT_RETRY_SCHEDULE_S;
+  const timeoutMs = o.timeoutMs ?? PAY_TIMEOUT_MS;
+  const batchSize = o.batchSize ?? 100;
+  const concurrency = o.concurrency ?? 16;
+  const pollMs = o.pollMs ?? 500;
+  const sleep = o.sleep ?? defaultSleep;
+  const log = o.log ?? (() => {});
+  // runOnce sends a batch in ceil(batch / concurrency) waves; each must end within the lease.
+  const leaseMs = o.leaseMs ?? Math.ceil(batchSize / concurrency) * (timeoutMs + 1000) + 30_000;
+
+  if (scheduleS.length === 0 || scheduleS.some((s, i) => !Number.isInteger(s) || s < 0 || (i > 0 && s < scheduleS[i - 1]!))) {
+    throw new RangeError('scheduleS: non-decreasing whole seconds, at least one');
+  }
+  if (!o.owner || o.owner.length > 64) throw new RangeError('owner: 1–64 characters');
+  if (!(batchSize >= 1 && concurrency >= 1 && timeoutMs >= 1)) throw new RangeError('batchSize, concurrency, timeoutMs: at least 1');
+  if (leaseMs <= timeoutMs) throw new RangeError('leaseMs must be longer than timeoutMs, or a slow attempt would be sent twice');
+
+  /** Merchants of one claim, looked up once each. */
+  function merchantLookup(): (login: string) => Promise<Merchant | undefined> {
+    const cache = new Map<string, Promise<Merchant | undefined>>();
+    return (login) => {
+      let m = cache.get(login);
+      if (!m) {
+        m = o.storage.getMerchant(login);
+        cache.set(login, m);
+      }
+      return m;
+    };
+  }
+
+  async function deliver(n: NotificationRecord, merchantOf: (login: string) => Promise<Merchant | undefined>): Promise<void> {
+    const merchant = await merchantOf(n.merchantLogin);
+    const startedAt = o.now();
+    let judgement: Judgement;
+    let httpStatus: number | null = null;
+    let excerpt = '';
+    let durationMs = 0;
+    if (!merchant) {
+      judgement = { kind: 'failed', reason: 'the merchant is not known' };
+    } else {
+      const headers = n.style === 'webhooks' ? webhookHeaders(n.headers, merchant.secret, startedAt, n.body) : n.headers;
+      const r = await o.merchantHttp({ url: n.url, method: n.method, contentType: n.contentType, body: n.body, headers, timeoutMs });
+      durationMs = r.durationMs;
+      if (r.ok) {
+        httpStatus = r.status;
+        excerpt = excerptOf(r.body, merchant.secret);
+      } else {
+        excerpt = excerptOf(r.error, merchant.secret);
+      }
+      judgement = judgeAnswer(n, merchant, r, startedAt + durationMs);
+    }
+    const finishedAt = startedAt + durationMs;
+    let status: NotificationStatus;
+    let next: number | null = null;
+    if (judgement.kind === 'delivered') status = 'delivered';
+    else if (judgement.kind === 'refused') status = 'gave_up';
+    else {
+      next = nextAttemptAt({ firstDueAt: n.firstDueAt, attemptsDone: n.attempts + 1, scheduleS, finishedAt, random: o.random, retryAfterMs: judgement.retryAfterMs });
+      status = next === null ? 'gave_up' : 'retrying';
+    }
+    const recorded = await o.storage.recordAttempt(n.id, o.owner, {
+      startedAt,
+      durationMs,
+      httpStatus,
+      excerpt,
+      verdict: verdictText(judgement),
+      status,
+      nextAttemptAt: next,
+      deliveredAt: status === 'delivered' ? finishedAt : null,
+    });
+    if (!recorded) log(`dispatcher ${o.owner}: lease on notification ${n.id} was lost before its attempt was recorded`);
+  }
+
+  const safeDeliver = (n: NotificationRecord, merchantOf: (login: string) => Promise<Merchant | undefined>): Promise<void> =>
+    deliver(n, merchantOf).catch((e: unknown) => {
+      // The lease runs out and the notification becomes due again: nothing is lost.
+      log(`dispatcher ${o.owner}: notification ${n.id} not recorded: ${e instanceof Error ? e.message : String(e)}`);
+    });
+
+  async function runOnce(): Promise<number> {
+    const claimed = await o.storage.claimDue(o.now(), batchSize, o.owner, leaseMs);
+    const merchantOf = merchantLookup();
+    let i = 0;
+    const lane = async (): Promise<void> => {
+      while (i < claimed.length) await safeDeliver(claimed[i++]!, merchantOf);
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, claimed.length) }, lane));
+    return claimed.length;
+  }
+
+  // ----- the loop: a pool of `concurrency` attempts, refilled from the outbox as slots free up -----
+  let running = false;
+  let loopDone: Promise<void> = Promise.resolve();
+  const inFlight = new Map<number, Promise<void>>();
+  let wakeUp: (() => void) | null = null;
+  let wakePending = false;
+
+  function wake(): void {
+    wakePending = true;
+    const w = wakeUp;
+    wakeUp = null;
+    w?.();
+  }
+
+  /** Waits `ms`, or less if woken (a slot freed, stop(), wake()). */
+  async function pause(ms: number): Promise<void> {
+    if (wakePending) {
+      wakePending = false;
+      return;
+    }
+    await Promise.race([sleep(ms), new Promise<void>((resolve) => { wakeUp = resolve; })]);
+    wakeUp = null;
+    wakePending = false;
+  }
+
+  async function loop(): Promise<void> {
+    while (running) {
+      try {
+        const free = concurrency - inFlight.size;
+        // Refill when at least half the pool is free (or it is empty): fewer, larger claims.
+        if (free > 0 && (inFlight.size === 0 || free * 2 >= concurrency)) {
+          const claimed = await o.storage.claimDue(o.now(), Math.min(free, batchSize), o.owner, leaseMs);
+          const merchantOf = merchantLookup();
+          for (const n of claimed) {
+            if (inFlight.has(n.id)) continue;
+            const p = safeDeliver(n, merchantOf).finally(() => {
+              inFlight.delete(n.id);
+              wake();
+            });
+            inFlight.set(n.id, p);
+          }
+          if (claimed.length > 0 && claimed.length === Math.min(free, batchSize)) continue;
+        }
+        if (!running) break;
+        if (concurrency - inFlight.size <= 0 || inFlight.size > 0) {
+          // Busy: wait for a slot, but look at the outbox at least every poll.
+          await pause(pollMs);
+          continue;
+        }
+        const next = await o.storage.nextDueAt();
+        const wait = next === null ? pollMs : Math.min(pollMs, Math.max(5, next - o.now()));
+        await pause(wait);
+      } catch (e) {
+        log(`dispatcher ${o.owner}: ${e instanceof Error ? e.message : String(e)}`);
+        await pause(pollMs);
+      }
+    }
+    await Promise.all(inFlight.values());
+  }
+
+  return {
+    owner: o.owner,
+    runOnce,
+    wake,
+    start() {
+      if (running) return;
+      running = true;
+      loopDone = loop();
+    },
+    async stop() {
+      running = false;
+      wake();
+      await loopDone;
+    },
+  };
+}
