@@ -1,14 +1,35 @@
 /**
- * `npm start`: runs the gateway (sandbox payment systems, SQLite under ./data by default).
- * `--config path.json` or `ONPAY_CONFIG` selects a configuration file; see README.md.
+ * `npm start`: with no configuration file, the whole demo — the gateway (sandbox payment systems,
+ * SQLite under ./data) and the demo shop on the next port. With `--config path.json` or
+ * `ONPAY_CONFIG`, the gateway alone, as configured; see README.md.
  */
-import { ConfigError } from '../server/config.ts';
-import { loadConfig, startGateway } from '../server/bootstrap.ts';
+import { ConfigError, type GatewayConfig } from '../server/config.ts';
+import { configPath, loadConfig, startGateway, type RunningGateway } from '../server/bootstrap.ts';
+import { startDemo } from '../../demo/server.ts';
+import { signPaymentLink } from '../merchant/index.ts';
 
 async function main(): Promise<void> {
-  let config;
+  const argv = process.argv.slice(2);
+  let running: RunningGateway;
+  let config: GatewayConfig;
+  let shopUrl: string | undefined;
+  let close: () => Promise<void>;
   try {
-    config = loadConfig(process.argv.slice(2), process.env);
+    if (configPath(argv, process.env)) {
+      config = loadConfig(argv, process.env);
+      running = await startGateway(config, { log: (m) => console.error(m) });
+      close = () => running.close();
+    } else {
+      const port = Number(process.env.PORT ?? 8080);
+      const demo = await startDemo({
+        argv, env: process.env, shopPort: Number(process.env.SHOP_PORT ?? (port === 0 ? 0 : port + 1)),
+        shopDatabase: process.env.SHOP_DATABASE ?? './data/demo-shop.sqlite', log: (m) => console.error(m),
+      });
+      running = demo.gateway;
+      config = running.config;
+      shopUrl = demo.shopUrl;
+      close = () => demo.close();
+    }
   } catch (e) {
     if (e instanceof ConfigError) {
       console.error(e.message);
@@ -16,19 +37,22 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  const running = await startGateway(config, { log: (m) => console.error(m) });
   const base = running.config.publicUrl;
   const demo = config.merchants[0];
   const lines = [`onpay-checkout gateway on ${running.url} (public URL ${base}), database ${config.database.startsWith('sqlite:') ? config.database : 'postgres'}`];
   if (demo) {
-    lines.push(`  hosted payment page: ${base}/pay/${demo.login}?price=100.0&ticker=RUR&pay_for=1001&ln=ru`);
-    lines.push(`  form payload (JSON): curl -H 'accept: application/json' '${base}/pay/${demo.login}?price=100.0&pay_for=1001'`);
-    lines.push(`  HTML snippet:        ${base}/pay/${demo.login}/snippet?price=100.0&pay_for=1001`);
+    // A signed example link (merchants that check link md5 refuse unsigned ones).
+    const q = new URLSearchParams(signPaymentLink({ gateway: base, merchantLogin: demo.login, secret: demo.secret, price: '100.0', payFor: '1001', ln: 'ru' }).query).toString();
+    lines.push(`  hosted payment page: ${base}/pay/${demo.login}?${q}`);
+    lines.push(`  form payload (JSON): curl -H 'accept: application/json' '${base}/pay/${demo.login}?${q}'`);
+    lines.push(`  HTML snippet:        ${base}/pay/${demo.login}/snippet?${q}`);
   }
   lines.push(`  element script:      ${base}/cdn/onpay-checkout.js`);
+  lines.push(`  merchant cabinet:    ${base}/cabinet`);
+  if (shopUrl) lines.push(`demo shop on ${shopUrl} — open it, add something to the cart and pay (cabinet key of "demo": ${config.merchants[0]?.apiKey ?? ''})`);
   console.log(lines.join('\n'));
   const stop = async () => {
-    await running.close();
+    await close();
     process.exit(0);
   };
   process.on('SIGINT', stop);

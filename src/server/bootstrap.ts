@@ -46,14 +46,19 @@ export const DEMO_MERCHANT: MerchantConfig = {
   origins: [],
 };
 
+/** The configuration file named by `--config path` or `ONPAY_CONFIG`, if any. */
+export function configPath(argv: string[], env: NodeJS.ProcessEnv): string | undefined {
+  const i = argv.indexOf('--config');
+  return i >= 0 ? argv[i + 1] : env.ONPAY_CONFIG || undefined;
+}
+
 /**
  * Reads the configuration: `--config path` or `ONPAY_CONFIG`, else the built-in sandbox defaults
  * with the demo merchant. Environment: `PORT`, `DATABASE_URL`, `PUBLIC_URL`, `ONPAY_SECRET`.
  */
-export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): GatewayConfig {
-  const i = argv.indexOf('--config');
-  const path = i >= 0 ? argv[i + 1] : env.ONPAY_CONFIG;
-  let raw: Record<string, unknown> = { merchants: [DEMO_MERCHANT] };
+export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, defaults: Record<string, unknown> = { merchants: [DEMO_MERCHANT] }): GatewayConfig {
+  const path = configPath(argv, env);
+  let raw: Record<string, unknown> = defaults;
   if (path) {
     let text: string;
     try {

@@ -1,0 +1,64 @@
+/**
+ * Starts the whole demo on one machine: the gateway on the embedded SQLite default with the demo
+ * merchant wired to the demo shop, and the shop itself. Used by `npm start` and the e2e tests.
+ */
+import { serve, type ServerType } from '@hono/node-server';
+import { DEMO_MERCHANT, loadConfig, startGateway, type RunningGateway } from '../src/server/bootstrap.ts';
+import { createShop } from './shop.ts';
+
+export interface DemoOptions {
+  argv?: string[];
+  env?: NodeJS.ProcessEnv;
+  /** The shop's port (0: any free one). */
+  shopPort: number;
+  shopDatabase: string;
+  /** Extra configuration over the demo defaults (tests shorten the retry schedule). */
+  overrides?: Record<string, unknown>;
+  log?: (m: string) => void;
+}
+
+export interface RunningDemo {
+  gateway: RunningGateway;
+  shopUrl: string;
+  shop: ReturnType<typeof createShop>;
+  close(): Promise<void>;
+}
+
+const listen = (fetch: (r: Request) => Promise<Response>, port: number): Promise<ServerType> =>
+  new Promise((resolve) => {
+    const s = serve({ fetch, port, hostname: '127.0.0.1' }, () => resolve(s));
+  });
+
+export async function startDemo(opts: DemoOptions): Promise<RunningDemo> {
+  let shop: ReturnType<typeof createShop> | undefined;
+  const shopServer = await listen((r) => shop ? shop.fetch(r) : Promise.resolve(new Response('starting', { status: 503 })), opts.shopPort);
+  const shopPort = (shopServer.address() as { port: number }).port;
+  const shopUrl = `http://localhost:${shopPort}`;
+  const config = loadConfig(opts.argv ?? [], opts.env ?? {}, {
+    allowPrivateMerchantUrls: true,
+    merchants: [{
+      ...DEMO_MERCHANT,
+      notifications: true,
+      apiType: 2,
+      apiUrl: `http://127.0.0.1:${shopPort}/onpay/api`,
+      checkLinkMd5: true,
+      origins: [shopUrl, `http://127.0.0.1:${shopPort}`],
+    }],
+    ...opts.overrides,
+  });
+  const gateway = await startGateway(config, opts.log ? { log: opts.log } : {});
+  shop = createShop({ gateway: gateway.config.publicUrl, merchantLogin: DEMO_MERCHANT.login, secret: DEMO_MERCHANT.secret, database: opts.shopDatabase, publicUrl: shopUrl });
+  return {
+    gateway,
+    shopUrl,
+    shop,
+    async close() {
+      await new Promise<void>((resolve) => {
+        shopServer.close(() => resolve());
+        (shopServer as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+      });
+      shop?.close();
+      await gateway.close();
+    },
+  };
+}
