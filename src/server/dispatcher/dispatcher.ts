@@ -176,8 +176,6 @@ export function excerptOf(text: string, secret: string): string {
   return t.length > EXCERPT_CHARS ? `${t.slice(0, EXCERPT_CHARS - 1)}…` : t;
 }
 
-const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 /**
  * @example
  * const d = createDispatcher({ storage, now: clock.now, merchantHttp, owner: 'test', random: () => 0.5 });
@@ -189,7 +187,6 @@ export function createDispatcher(o: DispatcherOptions): Dispatcher {
   const batchSize = o.batchSize ?? 100;
   const concurrency = o.concurrency ?? 16;
   const pollMs = o.pollMs ?? 500;
-  const sleep = o.sleep ?? defaultSleep;
   const log = o.log ?? (() => {});
   // runOnce sends a batch in ceil(batch / concurrency) waves; each must end within the lease.
   const leaseMs = o.leaseMs ?? Math.ceil(batchSize / concurrency) * (timeoutMs + 1000) + 30_000;
@@ -294,7 +291,11 @@ export function createDispatcher(o: DispatcherOptions): Dispatcher {
       wakePending = false;
       return;
     }
-    await Promise.race([sleep(ms), new Promise<void>((resolve) => { wakeUp = resolve; })]);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    // The built-in sleep is a timer cleared on wake, so stop() leaves nothing pending behind.
+    const slept = o.sleep ? o.sleep(ms) : new Promise<void>((resolve) => { timer = setTimeout(resolve, ms); });
+    await Promise.race([slept, new Promise<void>((resolve) => { wakeUp = resolve; })]);
+    clearTimeout(timer);
     wakeUp = null;
     wakePending = false;
   }
