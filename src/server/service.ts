@@ -86,6 +86,12 @@ export interface ServiceDeps {
 
 export type PaymentService = ReturnType<typeof createPaymentService>;
 
+/**
+ * The `reason` of a 424 check_failed answer (docs/API.md). The buyer sees it, so the merchant's raw
+ * answer text (PHP warnings, stack traces) stays in the stored status reason only.
+ */
+const publicCheckReason = (reason: string): string => reason.replace(/^(unreadable answer):[\s\S]*$/, '$1').slice(0, 200);
+
 /** How long past the CHECK timeout a payment may stay unfinished before it counts as interrupted. */
 const STALE_GRACE_MS = 30_000;
 
@@ -299,7 +305,7 @@ export function createPaymentService(deps: ServiceDeps) {
           await transitionOrThrow(current, 'rejected', { reason: reason.slice(0, 500) });
           const error = declined
             ? new GatewayError(422, 'check_declined', 'The shop declined this payment', undefined, { comment: verdict.comment.slice(0, 255), paymentId: current.id })
-            : new GatewayError(424, 'check_failed', 'The shop did not confirm this payment; try again later', undefined, { paymentId: current.id });
+            : new GatewayError(424, 'check_failed', 'The shop did not confirm this payment; try again later', undefined, { reason: publicCheckReason(verdict.reason), paymentId: current.id });
           return respond(current, error.status, error.toJSON());
         }
       }
@@ -353,7 +359,7 @@ export function createPaymentService(deps: ServiceDeps) {
       }
       for (const p of await storage.staleUnfinished(now - config.checkTimeoutMs - STALE_GRACE_MS, limit)) {
         if (await transitionOrThrow(p, 'rejected', { reason: 'check_failed: interrupted before the payment could start' })) {
-          const e = new GatewayError(424, 'check_failed', 'The payment was interrupted; start again', undefined, { paymentId: p.id });
+          const e = new GatewayError(424, 'check_failed', 'The payment was interrupted; start again', undefined, { reason: 'interrupted before the payment could start', paymentId: p.id });
           await respond(p, e.status, e.toJSON());
           n++;
         }
