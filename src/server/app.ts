@@ -62,7 +62,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
     c.set('html', false);
     await next();
     c.header('x-content-type-options', 'nosniff');
-    c.header('referrer-policy', 'no-referrer');
+    // Not `no-referrer`: under it browsers send `Origin: null` on the hosted page's own form POSTs,
+    // which the origin check then refuses. `same-origin` still sends nothing to other sites.
+    c.header('referrer-policy', 'same-origin');
     if ((c.res.headers.get('content-type') ?? '').startsWith('text/html') && !c.res.headers.has('content-security-policy')) {
       c.header('content-security-policy', PAGE_CSP);
     }

@@ -94,7 +94,9 @@ export function checkoutRoutes(deps: { service: PaymentService; config: GatewayC
     c.set('html', !wantsJson);
     const origin = c.req.header('origin');
     const { login, merchant, parsed } = await resolveLink(c);
-    if (!originAllowed(origin, merchant, config.publicUrl)) {
+    // Only the JSON payload is readable cross-origin. The page must stay open to any site: classic
+    // Onpay modules POST the link form from the shop, whose origin the merchant never had to list.
+    if (wantsJson && !originAllowed(origin, merchant, config.publicUrl)) {
       throw new GatewayError(403, 'origin_forbidden', `origin ${origin} is not allowed for this merchant`, 'origin');
     }
     const payload = await service.formPayload(login, parsed.link, merchant);
