@@ -21,6 +21,8 @@ export interface RunningDemo {
   gateway: RunningGateway;
   shopUrl: string;
   shop: ReturnType<typeof createShop>;
+  /** Takes the shop's server off the network (connections refused) or back on, on the same port. */
+  setShopOnline(online: boolean): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -31,8 +33,16 @@ const listen = (fetch: (r: Request) => Promise<Response>, port: number): Promise
 
 export async function startDemo(opts: DemoOptions): Promise<RunningDemo> {
   let shop: ReturnType<typeof createShop> | undefined;
-  const shopServer = await listen((r) => shop ? shop.fetch(r) : Promise.resolve(new Response('starting', { status: 503 })), opts.shopPort);
+  const handler = (r: Request) => (shop ? shop.fetch(r) : Promise.resolve(new Response('starting', { status: 503 })));
+  let shopServer: ServerType | null = await listen(handler, opts.shopPort);
   const shopPort = (shopServer.address() as { port: number }).port;
+  const closeShopServer = () => new Promise<void>((resolve) => {
+    if (!shopServer) return resolve();
+    const s = shopServer;
+    shopServer = null;
+    s.close(() => resolve());
+    (s as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+  });
   const shopUrl = `http://localhost:${shopPort}`;
   const config = loadConfig(opts.argv ?? [], opts.env ?? {}, {
     allowPrivateMerchantUrls: true,
@@ -52,11 +62,12 @@ export async function startDemo(opts: DemoOptions): Promise<RunningDemo> {
     gateway,
     shopUrl,
     shop,
+    async setShopOnline(online) {
+      if (!online) return closeShopServer();
+      if (!shopServer) shopServer = await listen(handler, shopPort);
+    },
     async close() {
-      await new Promise<void>((resolve) => {
-        shopServer.close(() => resolve());
-        (shopServer as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
-      });
+      await closeShopServer();
       shop?.close();
       await gateway.close();
     },
