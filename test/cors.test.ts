@@ -201,5 +201,16 @@ describe('CORS on the buyer API', () => {
       assert.equal(res.headers.get('access-control-allow-origin'), null);
       assert.match(await res.text(), /name="token"/);
     });
+
+    test('errors are readable by the element on an allowed page (expired form, bad input)', async () => {
+      const form = (await (await t.request('/pay/shop?price=1&pay_for=cors-err', { headers: { accept: 'application/json', origin: 'https://shop.example' } })).json()) as { token: string };
+      const bad = await t.request('/api/v1/payments', { method: 'POST', headers: { 'content-type': 'application/json', origin: 'https://shop.example' }, body: JSON.stringify({ token: form.token, way: 'lower' }) });
+      assert.equal(bad.status, 400);
+      assert.equal(bad.headers.get('access-control-allow-origin'), 'https://shop.example');
+      assert.equal(((await bad.json()) as any).error.field, 'way');
+      const invalid = await t.request('/api/v1/payments', { method: 'POST', headers: { 'content-type': 'application/json', origin: 'https://shop.example' }, body: JSON.stringify({ token: 'x.y', way: 'CRD' }) });
+      assert.equal(invalid.status, 400);
+      assert.equal(invalid.headers.get('access-control-allow-origin'), 'https://shop.example');
+    });
   });
 });

@@ -92,6 +92,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
       const ln = new URL(c.req.url).searchParams.get('ln') === 'en' ? 'en' : 'ru';
       return c.html(errorPage(ln, e.message, e.field), e.status);
     }
+    // Error answers carry nothing secret and the API takes no credentials, so a page may read them:
+    // the element on a shop's page can then say what went wrong instead of "network error". Not
+    // origin_forbidden: a page the merchant did not allow learns nothing from the gateway.
+    const origin = c.req.header('origin');
+    if (origin && e.code !== 'origin_forbidden') {
+      c.header('access-control-allow-origin', origin);
+      c.header('vary', 'Origin');
+    }
     return c.json(e.toJSON(), e.status);
   });
 
