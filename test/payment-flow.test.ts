@@ -287,6 +287,17 @@ for (const kind of storageKinds()) {
       assert.match(bad.headers.get('content-type')!, /text\/html/);
     });
 
+    test('health and metrics report the database and the counts by status', async () => {
+      const health = await t.request('/health');
+      assert.deepEqual(await health.json(), { ok: true });
+      const metrics = await (await t.request('/metrics')).text();
+      const paid = (await t.storage.statusCounts()).payments.paid ?? 0;
+      assert.ok(paid > 0);
+      assert.match(metrics, new RegExp(`^onpay_payments\\{status="paid"\\} ${paid}$`, 'm'));
+      assert.match(metrics, /^onpay_notifications\{status="pending"\} \d+$/m);
+      assert.match(metrics, /^onpay_notifications\{status="gave_up"\} \d+$/m);
+    });
+
     test('HTML snippet for merchants\' servers carries the validated, escaped attributes', async () => {
       const res = await t.request('/pay/shop/snippet?price=100.50&pay_for=%22%3E%3Cimg%20src%3Dx%3E&onpay_ap_x=1');
       assert.equal(res.status, 200);

@@ -11,6 +11,7 @@ import { Hono, type Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { GatewayConfig } from './config.ts';
 import { GatewayError } from './errors.ts';
+import { NOTIFICATION_STATUSES, PAYMENT_STATUSES } from './states.ts';
 import { createMerchantHttp, type MerchantHttp } from './merchant-http.ts';
 import { errorPage, PAGE_CSP } from './pages/pages.ts';
 import { createPaymentService, type PaymentService } from './service.ts';
@@ -73,7 +74,23 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.route('/', checkoutRoutes({ service, config: deps.config, storage: deps.storage, now }));
   app.route('/', sandboxRoutes({ service, config: deps.config, app }));
   app.route('/', assetRoutes({ cdnDir: deps.cdnDir ?? 'dist/cdn' }));
-  app.get('/health', async (c) => c.json({ ok: true }));
+  app.get('/health', async (c) => {
+    // A cheap query proves the database answers.
+    await deps.storage.nextDueAt();
+    return c.json({ ok: true });
+  });
+  // Prometheus text format: what an operator watches (payments by status, PAY backlog, gave_up).
+  app.get('/metrics', async (c) => {
+    const counts = await deps.storage.statusCounts();
+    const lines = ['# TYPE onpay_payments gauge'];
+    for (const s of PAYMENT_STATUSES) lines.push(`onpay_payments{status="${s}"} ${counts.payments[s] ?? 0}`);
+    lines.push('# TYPE onpay_notifications gauge');
+    for (const s of NOTIFICATION_STATUSES) lines.push(`onpay_notifications{status="${s}"} ${counts.notifications[s] ?? 0}`);
+    const due = await deps.storage.nextDueAt();
+    lines.push('# TYPE onpay_notification_oldest_due_seconds gauge');
+    lines.push(`onpay_notification_oldest_due_seconds ${due === null ? 0 : Math.max(0, Math.round((now() - due) / 1000))}`);
+    return c.text(`${lines.join('\n')}\n`, 200, { 'content-type': 'text/plain; version=0.0.4' });
+  });
 
   app.notFound((c) => (c.get('html')
     ? c.html(errorPage('ru', 'Страница не найдена / Page not found'), 404)

@@ -83,6 +83,8 @@ export interface Storage {
   /** The earliest due time of any waiting notification, or null. */
   nextDueAt(): Promise<number | null>;
   countNotifications(status?: NotificationStatus): Promise<number>;
+  /** Counts for monitoring: payments and notifications by status. */
+  statusCounts(): Promise<{ payments: Record<string, number>; notifications: Record<string, number> }>;
 }
 
 const num = (v: string | number | bigint | null): number | null => (v === null ? null : Number(v));
@@ -403,6 +405,15 @@ export function createStorage(db: Kysely<Database>, dialect: Dialect): Storage {
       const r = await db.selectFrom('notifications').select('next_attempt_at')
         .where('next_attempt_at', 'is not', null).orderBy('next_attempt_at').limit(1).executeTakeFirst();
       return r ? num(r.next_attempt_at) : null;
+    },
+
+    async statusCounts() {
+      const payments = await db.selectFrom('payments').select(['status', (eb) => eb.fn.countAll<string | number>().as('n')]).groupBy('status').execute();
+      const notifications = await db.selectFrom('notifications').select(['status', (eb) => eb.fn.countAll<string | number>().as('n')]).groupBy('status').execute();
+      return {
+        payments: Object.fromEntries(payments.map((r) => [r.status, Number(r.n)])),
+        notifications: Object.fromEntries(notifications.map((r) => [r.status, Number(r.n)])),
+      };
     },
 
     async countNotifications(status) {
