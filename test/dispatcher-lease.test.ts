@@ -112,6 +112,40 @@ for (const kind of storageKinds()) {
       assert.ok(logs.some((l) => /lease on notification \d+ was lost/.test(l)));
     });
 
+    test('a group commit records only the attempts whose lease the writer still holds', async () => {
+      const clock = testClock(Date.UTC(2027, 0, 1));
+      const m = await addMerchant(ts.storage, stub.url, { login: 'group' });
+      const ids: number[] = [];
+      for (let i = 0; i < 3; i++) ids.push((await paidPayment(ts.storage, m, clock.now(), `group-${i}`)).notification.id);
+      const mine = await ts.storage.claimDue(clock.now(), 2, 'g1', 60_000);
+      const theirs = await storageB.claimDue(clock.now(), 5, 'g2', 60_000);
+      assert.deepEqual([...mine, ...theirs].map((n) => n.id).sort((a, b) => a - b), ids);
+      const outcome = (status: 'delivered' | 'retrying', next: number | null) => ({
+        startedAt: clock.now(), durationMs: 7, httpStatus: 200, excerpt: 'ok', verdict: status === 'delivered' ? 'delivered' : 'failed: x',
+        status, nextAttemptAt: next, deliveredAt: status === 'delivered' ? clock.now() + 7 : null,
+      });
+      const flags = await ts.storage.recordAttempts('g1', [
+        { id: mine[0]!.id, outcome: outcome('delivered', null) },
+        { id: theirs[0]!.id, outcome: outcome('delivered', null) },
+        { id: mine[1]!.id, outcome: outcome('retrying', clock.now() + 5000) },
+      ]);
+      assert.deepEqual(flags, [true, false, true]);
+      const [a] = await ts.storage.notificationsOf(mine[0]!.paymentId);
+      assert.deepEqual([a!.status, a!.attempts, a!.deliveredAt, a!.nextAttemptAt, a!.leaseOwner], ['delivered', 1, clock.now() + 7, null, null]);
+      const [b] = await ts.storage.notificationsOf(mine[1]!.paymentId);
+      assert.deepEqual([b!.status, b!.attempts, b!.nextAttemptAt], ['retrying', 1, clock.now() + 5000]);
+      const [c] = await ts.storage.notificationsOf(theirs[0]!.paymentId);
+      assert.deepEqual([c!.status, c!.attempts, c!.leaseOwner], ['pending', 0, 'g2']);
+      assert.equal((await ts.storage.attemptsOf(theirs[0]!.id)).length, 0);
+      assert.equal((await ts.storage.attemptsOf(mine[1]!.id))[0]!.verdict, 'failed: x');
+      assert.deepEqual(await ts.storage.recordAttempts('g1', []), []);
+      // Leave nothing leased for the next test.
+      await storageB.recordAttempt(theirs[0]!.id, 'g2', outcome('delivered', null));
+      clock.advance(5000);
+      const [again] = await ts.storage.claimDue(clock.now(), 5, 'g1', 60_000);
+      await ts.storage.recordAttempt(again!.id, 'g1', outcome('delivered', null));
+    });
+
     test('the loop delivers what becomes due, waits for the next due time (no busy polling), and stops cleanly', async () => {
       const m = await addMerchant(ts.storage, stub.url, { login: 'looping' });
       stub.handle((req, res) => send(res, 200, payAnswer(req)));

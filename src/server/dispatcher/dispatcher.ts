@@ -21,7 +21,7 @@ import { DEFAULT_RETRY_SCHEDULE_S } from '../config.ts';
 import type { MerchantHttp, MerchantResponse } from '../merchant-http.ts';
 import { judgePayApi1, judgePayApi2, type PayData, type PayVerdict } from '../protocol.ts';
 import type { NotificationStatus } from '../states.ts';
-import type { Storage } from '../storage/storage.ts';
+import type { AttemptOutcome, Storage } from '../storage/storage.ts';
 import type { Merchant, NotificationRecord } from '../types.ts';
 import { webhookHeaders } from './webhooks.ts';
 
@@ -32,6 +32,8 @@ export const EXCERPT_CHARS = 500;
 /** Jitter is ±10 % of the gap before an attempt, but never more than this. */
 export const MAX_JITTER_MS = 10 * 60_000;
 const JITTER_SHARE = 0.1;
+/** At most this many attempts are written in one transaction. */
+const MAX_GROUP_COMMIT = 200;
 
 export interface DispatcherOptions {
   storage: Storage;
@@ -211,6 +213,34 @@ export function createDispatcher(o: DispatcherOptions): Dispatcher {
     };
   }
 
+  // Group commit: outcomes that finish while a write is under way go together in the next
+  // transaction. One attempt alone is written at once; under load, many share one commit.
+  let queue: { id: number; outcome: AttemptOutcome; done: (ok: boolean) => void; fail: (e: unknown) => void }[] = [];
+  let writing = false;
+  function record(id: number, outcome: AttemptOutcome): Promise<boolean> {
+    return new Promise<boolean>((done, fail) => {
+      queue.push({ id, outcome, done, fail });
+      // After the I/O callbacks of this turn of the event loop, so answers that arrived together share one write.
+      if (!writing) {
+        writing = true;
+        setImmediate(() => void flush());
+      }
+    });
+  }
+  async function flush(): Promise<void> {
+    while (queue.length > 0) {
+      const batch = queue.slice(0, MAX_GROUP_COMMIT);
+      queue = queue.slice(batch.length);
+      try {
+        const applied = await o.storage.recordAttempts(o.owner, batch);
+        batch.forEach((b, i) => b.done(applied[i] === true));
+      } catch (e) {
+        batch.forEach((b) => b.fail(e));
+      }
+    }
+    writing = false;
+  }
+
   async function deliver(n: NotificationRecord, merchantOf: (login: string) => Promise<Merchant | undefined>): Promise<void> {
     const merchant = await merchantOf(n.merchantLogin);
     const startedAt = o.now();
@@ -241,7 +271,7 @@ export function createDispatcher(o: DispatcherOptions): Dispatcher {
       next = nextAttemptAt({ firstDueAt: n.firstDueAt, attemptsDone: n.attempts + 1, scheduleS, finishedAt, random: o.random, retryAfterMs: judgement.retryAfterMs });
       status = next === null ? 'gave_up' : 'retrying';
     }
-    const recorded = await o.storage.recordAttempt(n.id, o.owner, {
+    const recorded = await record(n.id, {
       startedAt,
       durationMs,
       httpStatus,

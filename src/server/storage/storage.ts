@@ -3,7 +3,7 @@
  * state change is a conditional update on the expected current state, and writes its outgoing
  * notification and audit record in the same transaction (outbox).
  */
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { PaymentStatus, NotificationStatus } from '../states.ts';
 import type {
   AttemptRecord, Merchant, NewNotification, NewPayment, NotificationRecord, Payment, PaymentAction,
@@ -80,6 +80,8 @@ export interface Storage {
   claimDue(now: number, limit: number, owner: string, leaseMs: number): Promise<NotificationRecord[]>;
   /** Records an attempt and the notification's new state; `false` when the lease was lost. */
   recordAttempt(id: number, owner: string, o: AttemptOutcome): Promise<boolean>;
+  /** `recordAttempt` for several notifications in one transaction (group commit); one flag each. */
+  recordAttempts(owner: string, items: readonly { id: number; outcome: AttemptOutcome }[]): Promise<boolean[]>;
   /** The earliest due time of any waiting notification, or null. */
   nextDueAt(): Promise<number | null>;
   countNotifications(status?: NotificationStatus): Promise<number>;
@@ -201,6 +203,36 @@ async function insertNotification(db: Kysely<Database> | Transaction<Database>, 
     updated_at: now,
   }).returning('id').executeTakeFirstOrThrow();
   return Number(row.id);
+}
+
+/**
+ * Applies attempt outcomes, each only where `owner` still holds the lease, and inserts their attempt
+ * rows: one UPDATE (a CASE per column) and one INSERT for the whole group, so a group commit costs
+ * two statements however many attempts it carries.
+ */
+async function applyAttempts(trx: Transaction<Database>, owner: string, items: readonly { id: number; outcome: AttemptOutcome }[]): Promise<boolean[]> {
+  const byId = (pick: (o: AttemptOutcome) => string | number | null, type: 'bigint' | 'text') =>
+    sql<never>`case id ${sql.join(items.map(({ id, outcome }) => sql`when ${id} then cast(${pick(outcome)} as ${sql.raw(type)})`), sql` `)} end`;
+  const updated = await trx.updateTable('notifications').set({
+    status: byId((o) => o.status, 'text'),
+    attempts: sql<never>`attempts + 1`,
+    next_attempt_at: byId((o) => o.nextAttemptAt, 'bigint'),
+    delivered_at: byId((o) => o.deliveredAt, 'bigint'),
+    lease_owner: null,
+    lease_until: null,
+    updated_at: byId((o) => o.startedAt + o.durationMs, 'bigint'),
+  }).where('id', 'in', items.map((i) => i.id) as never[]).where('lease_owner', '=', owner).returning('id').execute();
+  const applied = new Set(updated.map((r) => Number(r.id)));
+  const rows = items.filter((i) => applied.has(i.id)).map(({ id, outcome: o }) => ({
+    notification_id: id,
+    started_at: o.startedAt,
+    duration_ms: o.durationMs,
+    http_status: o.httpStatus,
+    excerpt: o.excerpt,
+    verdict: o.verdict,
+  }));
+  if (rows.length > 0) await trx.insertInto('attempts').values(rows).execute();
+  return items.map((i) => applied.has(i.id));
 }
 
 /**
@@ -377,29 +409,9 @@ export function createStorage(db: Kysely<Database>, dialect: Dialect): Storage {
       return rows.map(toNotification).sort((a, b) => a.id - b.id);
     },
 
-    async recordAttempt(id, owner, o) {
-      return db.transaction().execute(async (trx) => {
-        const r = await trx.updateTable('notifications').set((eb) => ({
-          status: o.status,
-          attempts: eb('attempts', '+', 1),
-          next_attempt_at: o.nextAttemptAt,
-          delivered_at: o.deliveredAt,
-          lease_owner: null,
-          lease_until: null,
-          updated_at: o.startedAt + o.durationMs,
-        })).where('id', '=', id as never).where('lease_owner', '=', owner).executeTakeFirst();
-        if (Number(r.numUpdatedRows) !== 1) return false;
-        await trx.insertInto('attempts').values({
-          notification_id: id,
-          started_at: o.startedAt,
-          duration_ms: o.durationMs,
-          http_status: o.httpStatus,
-          excerpt: o.excerpt,
-          verdict: o.verdict,
-        }).execute();
-        return true;
-      });
-    },
+    recordAttempt: async (id, owner, o) => (await db.transaction().execute((trx) => applyAttempts(trx, owner, [{ id, outcome: o }])))[0]!,
+
+    recordAttempts: (owner, items) => (items.length === 0 ? Promise.resolve([]) : db.transaction().execute((trx) => applyAttempts(trx, owner, items))),
 
     async nextDueAt() {
       const r = await db.selectFrom('notifications').select('next_attempt_at')
