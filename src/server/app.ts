@@ -19,6 +19,8 @@ import type { Storage } from './storage/storage.ts';
 import { checkoutRoutes } from './routes/checkout.ts';
 import { sandboxRoutes } from './routes/sandbox.ts';
 import { assetRoutes } from './routes/assets.ts';
+import { cabinetRoutes } from './routes/cabinet.ts';
+import { createCabinet } from './cabinet/cabinet.ts';
 
 export interface GatewayDeps {
   config: GatewayConfig;
@@ -73,6 +75,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
   app.route('/', checkoutRoutes({ service, config: deps.config, storage: deps.storage, now }));
   app.route('/', sandboxRoutes({ service, config: deps.config, app }));
+  app.route('/', cabinetRoutes({ cabinet: createCabinet({ storage: deps.storage, now, onStatus: (id, status) => service.events.emit(id, status) }) }));
   app.route('/', assetRoutes({ cdnDir: deps.cdnDir ?? 'dist/cdn' }));
   app.get('/health', async (c) => {
     // A cheap query proves the database answers.

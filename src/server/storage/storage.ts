@@ -71,8 +71,11 @@ export interface Storage {
   notificationsOf(paymentId: string): Promise<NotificationRecord[]>;
   attemptsOf(notificationId: number): Promise<AttemptRecord[]>;
   auditOf(paymentId: string): Promise<{ at: number; actor: string; action: string; fromStatus: string; toStatus: string; reason: string }[]>;
-  /** Adds a notification outside a transition (an explicit resend). */
-  addNotification(n: NewNotification & { dueAt: number }, now: number): Promise<number>;
+  /**
+   * Adds a notification outside a transition (an explicit resend), with its audit line (who asked,
+   * why; the payment's status unchanged) in the same transaction when given.
+   */
+  addNotification(n: NewNotification & { dueAt: number }, now: number, audit?: { actor: string; action: string; reason: string; status: PaymentStatus }): Promise<number>;
   /**
    * Claims up to `limit` due notifications for `owner`: their next attempt time moves to the lease's
    * end, so a worker that dies leaves them due again when the lease expires.
@@ -396,7 +399,17 @@ export function createStorage(db: Kysely<Database>, dialect: Dialect): Storage {
       return rows.map((r) => ({ at: Number(r.at), actor: r.actor, action: r.action, fromStatus: r.from_status, toStatus: r.to_status, reason: r.reason }));
     },
 
-    addNotification: (n, now) => insertNotification(db, n, now),
+    async addNotification(n, now, audit) {
+      if (!audit) return insertNotification(db, n, now);
+      return db.transaction().execute(async (trx) => {
+        const id = await insertNotification(trx, n, now);
+        await trx.insertInto('audit').values({
+          payment_id: n.paymentId, at: now, actor: audit.actor, action: audit.action,
+          from_status: audit.status, to_status: audit.status, reason: audit.reason,
+        }).execute();
+        return id;
+      });
+    },
 
     async claimDue(now, limit, owner, leaseMs) {
       let due = db.selectFrom('notifications').select('id')
