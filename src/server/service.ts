@@ -9,7 +9,7 @@ import type { GatewayConfig, WayConfig } from './config.ts';
 import { GatewayError } from './errors.ts';
 import type { LinkParams } from './link.ts';
 import type { MerchantHttp } from './merchant-http.ts';
-import { convert, feeOf, formatAmount, formatRate, parseAmount, parseRate, type Minor, type Rate } from './money.ts';
+import { convert, feeOf, formatAmount, formatRate, MAX_AMOUNT_MINOR, parseAmount, parseRate, type Minor, type Rate } from './money.ts';
 import { checkRequest, checkData, payNotification } from './notify.ts';
 import { judgeCheckApi1, judgeCheckApi2, type CheckVerdict } from './protocol.ts';
 import { createSandboxSystem, type PaymentSystem, type SystemEvent } from './payment-systems/sandbox.ts';
@@ -145,12 +145,19 @@ export function createPaymentService(deps: ServiceDeps) {
     return r;
   }
 
-  /** Amounts of one way for an order price (in the link's ticker). */
-  function quote(link: LinkParams, priceMinor: Minor, way: WayConfig) {
+  /**
+   * Amounts of one way for an order price (in the link's ticker). Refuses, naming `field`, an amount
+   * that conversion and fees push above the largest amount: it could not be stored exactly (SQLite
+   * reads integers above 2^53 as floats), written back as an amount, or reported by the system.
+   */
+  function quote(link: LinkParams, priceMinor: Minor, way: WayConfig, field: 'price' | 'amount' = 'price') {
     const orderRate = rateOf(link.ticker, 'ticker');
     const wayRate = rateOf(way.ticker, 'way');
     const base = convert(priceMinor, orderRate, wayRate);
     const amount = link.priceFinal ? base : base + feeOf(base, way.feeBps);
+    if (amount > MAX_AMOUNT_MINOR) {
+      throw new GatewayError(400, 'invalid_param', `${field}: too large once converted to ${way.ticker} for ${way.code}`, field);
+    }
     const fee = link.priceFinal ? feeOf(base, way.feeBps) : amount - base;
     let balance: Minor;
     let balanceTicker: string;
@@ -250,7 +257,7 @@ export function createPaymentService(deps: ServiceDeps) {
       } else if (input.amount !== undefined && parseAmount(input.amount) !== priceMinor) {
         throw new GatewayError(400, 'invalid_param', 'amount: the amount is fixed by the merchant', 'amount');
       }
-      const q = quote(link, priceMinor, entry.way);
+      const q = quote(link, priceMinor, entry.way, link.payMode === 'free' ? 'amount' : 'price');
       if (q.amount === 0n) throw new GatewayError(400, 'invalid_param', 'amount: too small to pay in this currency', 'amount');
       const userEmail = input.userEmail || link.userEmail;
       const userPhone = input.userPhone || link.userPhone;

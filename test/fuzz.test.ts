@@ -1,0 +1,474 @@
+/**
+ * Bad input never breaks the gateway (DESIGN.md §5): random query strings, headers and bodies thrown
+ * at every endpoint through the real handler on real storage. Every answer is below 500, every JSON
+ * 4xx is `{error:{code,message}}` (with `field` for invalid_param), and nothing in the database
+ * changes — counted and compared around each request.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import fc from 'fast-check';
+import { parseAmount } from '../src/server/money.ts';
+import { api2AnswerSignature } from '../src/server/protocol.ts';
+import { signSandboxCallback, SANDBOX_SIGNATURE_HEADER } from '../src/server/payment-systems/sandbox.ts';
+import { signToken } from '../src/server/token.ts';
+import { createPaymentVia, merchant, startMerchantStub, startTestGateway, TEST_SECRET, type MerchantStub, type TestGateway } from './helpers.ts';
+
+/** One generated request. */
+interface Spec {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body?: string | Uint8Array;
+}
+
+const RUNS = Number(process.env.FUZZ_RUNS ?? 500);
+
+// ---------------------------------------------------------------------------------------------
+// Value arbitraries
+
+const printable = fc.string({ maxLength: 40 });
+const unicode = fc.string({ unit: 'binary', maxLength: 40 });
+/** Long texts, built by repetition so generating them stays cheap. */
+const huge = fc.tuple(fc.string({ minLength: 1, maxLength: 8, unit: 'binary' }), fc.integer({ min: 40, max: 9000 })).map(([s, n]) => s.repeat(n));
+const anyText = fc.oneof({ weight: 4, arbitrary: printable }, { weight: 3, arbitrary: unicode }, { weight: 1, arbitrary: huge }, { weight: 1, arbitrary: fc.constant('') });
+const hex = (n: number) => fc.string({ unit: fc.constantFrom(...'0123456789abcdefABCDEF'), minLength: n, maxLength: n });
+const b64 = (s: string) => Buffer.from(s).toString('base64');
+
+const TICKERS = ['RUR', 'RUB', 'USD', 'EUR', 'TST', 'XYZ', 'rur', 'usd', 'US', 'USDD', '', '123', 'ЕВР'];
+const URLS = ['https://shop.example/ok', 'http://x', 'javascript:alert(1)', 'http://', 'http://a b', 'ftp://x.y/', `https://e.x/${'a'.repeat(300)}`, '//evil.example'];
+
+/** Values that look right for each link parameter, near the validators' edges. */
+const LINK_VALUES: Record<string, fc.Arbitrary<string>> = {
+  pay_mode: fc.constantFrom('fix', 'free', 'FIX', '', 'x'),
+  price: fc.oneof(
+    fc.stringMatching(/^-?\d{0,18}([.,]\d{0,6})?$/),
+    fc.constantFrom('0', '0.0', '0.001', '0.01', '1e3', 'NaN', 'Infinity', '10000000000000', '9999999999999.99', '10000000000000.01', ' 1 ', '１００', '100.', '.5', '1,5'),
+    fc.integer({ min: 9, max: 14 }).map((n) => '9'.repeat(n)), // near the largest amount, where conversion overflows it
+  ),
+  ticker: fc.constantFrom(...TICKERS),
+  currency: fc.constantFrom(...TICKERS),
+  to: fc.constantFrom(...TICKERS),
+  pay_for: fc.oneof(printable, fc.constantFrom('1', 'x'.repeat(100), 'x'.repeat(101), 'a\u0000b', '<script>')),
+  convert: fc.constantFrom('yes', 'no', 'YES', '', 'true'),
+  md5: fc.oneof(hex(32), hex(31), hex(33), fc.constant('1206be51154e8521f9a17344ab6fca4d')),
+  note: fc.oneof(printable, fc.constantFrom('n'.repeat(255), 'n'.repeat(256), 'tab\there', 'bell\u0007')),
+  ln: fc.constantFrom('ru', 'en', 'de', '', 'EN'),
+  url_success: fc.constantFrom(...URLS),
+  url_fail: fc.constantFrom(...URLS),
+  url_success_enc: fc.oneof(fc.constantFrom(...URLS).map(b64), fc.constantFrom(...URLS), unicode.map(b64), fc.constantFrom('!!!', '====', '')),
+  url_fail_enc: fc.oneof(fc.constantFrom(...URLS).map(b64), fc.constantFrom(...URLS), unicode.map(b64), fc.constantFrom('!!!', '====', '')),
+  user_email: fc.constantFrom('a@b.ru', 'a@b', '@', '', `${'a'.repeat(40)}@b.ru`, 'a b@c.d'),
+  user_phone: fc.constantFrom('+7 (999) 123-45-67', 'abc', '', '1'.repeat(41)),
+  price_final: fc.constantFrom('true', 'yes', '1', 'false', 'no', '0', 'maybe', '', 'TRUE'),
+  one_way: fc.constantFrom('CRD', 'USD', 'EUR', 'TST', 'ZZZ', 'crd', 'C', ''),
+  f: fc.constantFrom('1', '123', '1234', 'a', ''),
+};
+const extraName = fc.oneof(
+  fc.stringMatching(/^[a-z0-9]{1,32}$/).map((s) => `onpay_ap_${s}`),
+  fc.constantFrom('onpay_ap_', 'onpay_ap_A', `onpay_ap_${'a'.repeat(33)}`, 'onpay_ap_x-y', 'onpay_ap_é'),
+);
+const linkPair: fc.Arbitrary<[string, string]> = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom(...Object.keys(LINK_VALUES)).chain((k) => fc.tuple(fc.constant(k), fc.oneof({ weight: 3, arbitrary: LINK_VALUES[k]! }, { weight: 1, arbitrary: anyText }))) },
+  { weight: 1, arbitrary: fc.tuple(extraName, fc.oneof(printable, fc.constantFrom('v'.repeat(256), 'a\u0001'))) },
+  { weight: 1, arbitrary: fc.tuple(fc.oneof(printable, fc.constantFrom('__proto__', 'constructor', 'toString', 'hasOwnProperty')), anyText) },
+);
+/** A link query: often a valid base with random overrides, so the deeper validators are reached. */
+const linkQuery = fc.oneof(
+  { weight: 5, arbitrary: fc.tuple(fc.constantFrom<Record<string, string>>({}, { price: '100', pay_for: '1' }, { price: '9999999999999.99', ticker: 'EUR', pay_for: '1' }), fc.array(linkPair, { maxLength: 6 })).map(([base, pairs]) => {
+    const q = new URLSearchParams(base);
+    for (const [k, v] of pairs) q.set(k, v);
+    return q.toString();
+  }) },
+  // Raw junk: bad percent escapes, lone separators, non-ASCII.
+  { weight: 1, arbitrary: fc.string({ unit: fc.constantFrom('%', 'a', '=', '&', 'E0', 'A4', 'zz', '+', '?', '#', 'é', ';', '0', 'price', 'pay_for'), maxLength: 30 }) },
+);
+
+// Header values: any byte string a client can send (no NUL, CR, LF).
+const headerValue = fc.array(fc.integer({ min: 0x20, max: 0xff }), { maxLength: 60 }).map((codes) => String.fromCharCode(...codes));
+const headersArb = fc.record({
+  accept: fc.oneof(fc.constantFrom('application/json', 'text/html', '*/*', 'application/json, text/html', 'text/event-stream'), headerValue),
+  'content-type': fc.oneof(fc.constantFrom('application/json', 'application/x-www-form-urlencoded', 'text/plain', 'multipart/form-data; boundary=x', 'application/json; charset=utf-8'), headerValue),
+  origin: fc.oneof(fc.constantFrom('https://shop.example', 'http://gateway.test', 'https://evil.example', 'null'), headerValue),
+  'idempotency-key': fc.oneof(fc.constantFrom('fz-key-1', 'k'.repeat(255), 'k'.repeat(256), ''), headerValue),
+}, { requiredKeys: [] });
+
+// ---------------------------------------------------------------------------------------------
+
+interface Fixture {
+  /** Payments whose status a request could change if it were valid (awaiting_payment). */
+  awaiting: { card: string; bank: string; keyed: string };
+  /** Payments in a final status. */
+  final: { paid: string; failed: string; rejected: string };
+  /** A valid fix-mode token (price 100.0 on shop) and a free-mode one. */
+  fixToken: string;
+  freeToken: string;
+  /** The token and body already used with Idempotency-Key fz-key-1. */
+  keyedToken: string;
+}
+
+/** One character of `s` at a random position replaced by another. */
+const flipped = (s: string) => fc.nat({ max: s.length - 1 }).chain((i) => fc.constantFrom(...'AaZz09-_.').filter((ch) => ch !== s[i]).map((ch) => s.slice(0, i) + ch + s.slice(i + 1)));
+
+function tokenPayload(token: string): { p: unknown; exp: number } {
+  return JSON.parse(Buffer.from(token.slice(0, token.indexOf('.')), 'base64url').toString('utf8')) as { p: unknown; exp: number };
+}
+
+/** Tokens that are never accepted: tampered, foreign, expired, junk. */
+function badTokens(fx: Fixture, now: number): fc.Arbitrary<string> {
+  const { p, exp } = tokenPayload(fx.fixToken);
+  return fc.oneof(
+    flipped(fx.fixToken),
+    flipped(fx.freeToken),
+    fc.constant(signToken(p, exp, 'another-secret-0123456789abcdef-xyz')),
+    fc.constant(signToken(p, now - 1, TEST_SECRET)), // expired
+    fc.constant(signToken(null, exp, 'another-secret-0123456789abcdef-xyz')),
+    fc.constant(`${fx.fixToken}x`),
+    fc.constant(fx.fixToken.slice(0, fx.fixToken.indexOf('.'))),
+    fc.constant(`.${fx.fixToken}`),
+    anyText,
+  );
+}
+
+/** Payment ids: random, tampered, and real ones (whose use is decided by the caller). */
+function ids(real: string[]): fc.Arbitrary<string> {
+  return fc.oneof(
+    fc.constantFrom(...real),
+    fc.constantFrom(...real).chain(flipped),
+    fc.stringMatching(/^[A-Za-z0-9_-]{10,60}$/).map((s) => `pay_${s}`),
+    printable,
+    fc.constantFrom('pay_', 'pay_' + 'a'.repeat(61), '%2e%2e', '..', 'pay_%00aaaaaaaaaaa'),
+  );
+}
+
+const segment = (s: string) => encodeURIComponent(s);
+
+/** A JSON body with the right keys and random or wrong-typed values. */
+function createBodyArb(token: fc.Arbitrary<string>, way: fc.Arbitrary<string>): fc.Arbitrary<Record<string, unknown>> {
+  const wrong = fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.integer(), { maxLength: 3 }), fc.dictionary(printable, printable, { maxKeys: 2 }), huge);
+  return fc.record({
+    token: fc.oneof({ weight: 4, arbitrary: token }, { weight: 1, arbitrary: wrong }),
+    way: fc.oneof({ weight: 4, arbitrary: way }, { weight: 1, arbitrary: wrong }),
+    userEmail: fc.oneof(fc.constantFrom('a@b.ru', 'bad', '', `${'a'.repeat(40)}@b.ru`), wrong),
+    userPhone: fc.oneof(fc.constantFrom('+7 999', 'abc', ''), wrong),
+    amount: fc.oneof(LINK_VALUES.price!, wrong),
+    extra: fc.oneof(printable, wrong),
+  }, { requiredKeys: [] });
+}
+
+/** Random bodies of every kind. */
+const junkBody: fc.Arbitrary<string | Uint8Array | undefined> = fc.oneof(
+  fc.constant(undefined),
+  fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)),
+  fc.uint8Array({ maxLength: 200 }),
+  huge,
+  fc.array(linkPair, { maxLength: 6 }).map((pairs) => new URLSearchParams(pairs).toString()),
+  fc.string({ unit: fc.constantFrom('{', '}', '"', ':', ',', '[', ']', 'a', '1', '\\', 'token', 'way'), maxLength: 30 }),
+);
+
+// ---------------------------------------------------------------------------------------------
+
+describe('fuzzing every endpoint with bad input', () => {
+  let t: TestGateway;
+  let stub: MerchantStub;
+  let fx: Fixture;
+  let realIds: string[];
+
+  before(async () => {
+    stub = await startMerchantStub((req, res) => {
+      const body = JSON.parse(req.body) as { type: 'check' | 'pay'; pay_for: string };
+      const ok = !body.pay_for.startsWith('no');
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ status: ok, pay_for: body.pay_for, signature: api2AnswerSignature(body.type, ok, body.pay_for, 'test') }));
+    });
+    t = await startTestGateway({
+      merchants: [
+        merchant(),
+        merchant({ login: 'signed', checkLinkMd5: true }),
+        merchant({ login: 'notify', notifications: true, apiUrl: stub.url, origins: [] }),
+      ],
+    });
+    const make = async (login: string, query: string, way?: string, headers: Record<string, string> = {}) => {
+      const form = await t.request(`/pay/${login}?${query}`, { headers: { accept: 'application/json' } });
+      const payload = (await form.json()) as { token: string; ways: { code: string }[] };
+      const res = await t.request('/api/v1/payments', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ token: payload.token, way: way ?? payload.ways[0]!.code }),
+      });
+      const json = (await res.json()) as { id?: string; error?: { paymentId?: string } };
+      return { status: res.status, id: json.id ?? json.error?.paymentId ?? '', token: payload.token };
+    };
+    const card = await make('shop', 'price=100&pay_for=card', 'CRD');
+    const bank = await make('shop', 'price=100&pay_for=bank', 'EUR');
+    const paid = await make('notify', 'price=100&pay_for=paid', 'CRD');
+    const failed = await make('shop', 'price=100&pay_for=failed', 'CRD');
+    const rejected = await make('notify', 'price=100&pay_for=no-thanks', 'CRD');
+    const keyed = await make('shop', 'price=100&pay_for=keyed', 'CRD', { 'idempotency-key': 'fz-key-1' });
+    assert.deepEqual([card.status, bank.status, paid.status, failed.status, rejected.status, keyed.status], [201, 201, 201, 201, 422, 201]);
+    assert.equal((await t.request(`/api/v1/sandbox/payments/${paid.id}/pay`, { method: 'POST' })).status, 200);
+    assert.equal((await t.request(`/api/v1/sandbox/payments/${failed.id}/decline`, { method: 'POST' })).status, 200);
+    const fix = (await (await t.request('/pay/shop?price=100&pay_for=fz', { headers: { accept: 'application/json' } })).json()) as { token: string };
+    const free = (await (await t.request('/pay/shop?pay_mode=free&pay_for=fz', { headers: { accept: 'application/json' } })).json()) as { token: string };
+    fx = {
+      awaiting: { card: card.id, bank: bank.id, keyed: keyed.id },
+      final: { paid: paid.id, failed: failed.id, rejected: rejected.id },
+      fixToken: fix.token,
+      freeToken: free.token,
+      keyedToken: keyed.token,
+    };
+    realIds = [card.id, bank.id, paid.id, failed.id, rejected.id, keyed.id];
+    const s = await snapshot();
+    // The fixture is what the invariants below compare against: make sure it is really there.
+    assert.deepEqual(s.statuses.map((x) => x.status), ['awaiting_payment', 'awaiting_payment', 'paid', 'failed', 'rejected', 'awaiting_payment']);
+    assert.equal(s.counts.notifications.pending, 1);
+  });
+  after(async () => {
+    await t?.close();
+    await stub?.close();
+  });
+
+  async function snapshot() {
+    const counts = await t.storage.statusCounts();
+    const statuses = await Promise.all(realIds.map(async (id) => {
+      const p = (await t.storage.getPayment(id))!;
+      return { id, status: p.status, updatedAt: p.updatedAt, responseStatus: p.responseStatus, amount: p.amountMinor };
+    }));
+    return { counts, statuses };
+  }
+
+  async function send(spec: Spec): Promise<Response> {
+    const init: RequestInit = { method: spec.method, headers: spec.headers };
+    if (spec.body !== undefined && spec.method !== 'GET' && spec.method !== 'HEAD') init.body = typeof spec.body === 'string' ? spec.body : new Uint8Array(spec.body);
+    return t.gateway.fetch(new Request(`http://gateway.test${spec.path}`, init));
+  }
+
+  /** The answer's own invariants: below 500, JSON errors in the documented shape. */
+  async function checkAnswer(spec: Spec, res: Response): Promise<void> {
+    const where = `${spec.method} ${spec.path.slice(0, 200)}`;
+    const type = res.headers.get('content-type') ?? '';
+    if (type.startsWith('text/event-stream')) {
+      await res.body?.cancel();
+    } else {
+      const text = await res.text();
+      assert.ok(res.status < 500, `${where} → ${res.status} ${text.slice(0, 300)}`);
+      if (res.status === 200 && spec.method !== 'HEAD' && type.startsWith('application/json') && spec.path.startsWith('/pay/')) {
+        // A form payload only quotes amounts a payment can really be created, stored and paid with.
+        const payload = JSON.parse(text) as { ways?: { code: string; amount: string | null }[] };
+        for (const w of payload.ways ?? []) {
+          assert.ok(w.amount === null || parseAmount(w.amount) !== null, `${where}: way ${w.code} quotes ${w.amount}, not a valid amount`);
+        }
+      }
+      if (res.status >= 400 && spec.method !== 'HEAD') {
+        assert.ok(type.startsWith('application/json') || type.startsWith('text/html'), `${where} → ${res.status} with content-type ${type}`);
+        if (type.startsWith('application/json')) {
+          const body = JSON.parse(text) as { error?: { code?: unknown; message?: unknown; field?: unknown } };
+          assert.equal(typeof body.error?.code, 'string', `${where}: ${text.slice(0, 300)}`);
+          assert.equal(typeof body.error?.message, 'string', `${where}: ${text.slice(0, 300)}`);
+          if (body.error?.code === 'invalid_param') assert.ok(typeof body.error.field === 'string' && body.error.field !== '', `${where}: invalid_param without field: ${text.slice(0, 300)}`);
+        }
+      }
+    }
+    assert.ok(res.status < 500, `${where} → ${res.status}`);
+  }
+
+  /** Sends each generated request and checks the answer and that nothing changed. */
+  async function fuzz(arb: fc.Arbitrary<Spec>, numRuns = RUNS): Promise<void> {
+    await fc.assert(fc.asyncProperty(arb, async (spec) => {
+      const before = await snapshot();
+      await checkAnswer(spec, await send(spec));
+      assert.deepEqual(await snapshot(), before, `${spec.method} ${spec.path.slice(0, 200)} changed the database`);
+    }), { numRuns, includeErrorInReport: true });
+  }
+
+  const logins = fc.oneof({ weight: 4, arbitrary: fc.constantFrom('shop', 'signed', 'notify') }, { weight: 1, arbitrary: fc.oneof(fc.constantFrom('nobody', 'A', '', '..', 'shop%00'), printable) });
+
+  test('the payment link (GET and POST /pay/:login, the snippet) answers bad parameters with a 4xx naming the field', async () => {
+    const arb = fc.record({
+      kind: fc.constantFrom('get', 'post', 'snippet'),
+      login: logins,
+      query: linkQuery,
+      form: linkQuery,
+      body: junkBody,
+      formBody: fc.boolean(),
+      headers: headersArb,
+    }).map(({ kind, login, query, form, body, formBody, headers }): Spec => {
+      const base = `/pay/${segment(login)}`;
+      if (kind === 'get') return { method: 'GET', path: `${base}?${query}`, headers };
+      if (kind === 'snippet') return { method: 'GET', path: `${base}/snippet?${query}`, headers };
+      return { method: 'POST', path: `${base}?${query}`, headers: formBody ? { ...headers, 'content-type': 'application/x-www-form-urlencoded' } : headers, ...(formBody ? { body: form } : body !== undefined ? { body } : {}) };
+    });
+    await fuzz(arb, RUNS * 2);
+  });
+
+  test('POST /api/v1/payments and the no-JS form refuse bad tokens, bodies and headers without creating anything', async () => {
+    const now = t.clock.now();
+    const bad = badTokens(fx, now);
+    const anyWay = fc.oneof(fc.constantFrom('CRD', 'USD', 'EUR', 'RUR', 'TST', 'ZZZ', 'crd', ''), printable);
+    // A valid token reaches the deeper checks; with it the way is never one it offers, or the amount is wrong.
+    const validTokenBody = fc.oneof(
+      fc.record({ token: fc.constant(fx.fixToken), way: fc.constantFrom('ZZZ', 'QRW', 'crd', 'CRDX', ''), amount: fc.option(fc.constantFrom('100.0', '1'), { nil: undefined }) }),
+      fc.record({ token: fc.constant(fx.fixToken), way: fc.constantFrom('CRD', 'EUR', 'TST'), amount: fc.constantFrom('99.99', '100.01', '0', '-100', 'abc', '1e2', '') }),
+      fc.record({ token: fc.constant(fx.freeToken), way: fc.constantFrom('CRD', 'USD'), amount: fc.option(fc.constantFrom('0', '0.0', '0.001', '-1', 'x', '', '10000000000000.01', ' '), { nil: undefined }) }),
+      // A way whose converted amount rounds to zero.
+      fc.record({ token: fc.constant(fx.freeToken), way: fc.constantFrom('USD', 'EUR'), amount: fc.constantFrom('0.01', '0.1', '0.5') }),
+      // The key already used, with another body: a conflict.
+      fc.record({ token: fc.constant(fx.fixToken), way: fc.constant('CRD'), key: fc.constant('fz-key-1') }),
+    ).map((b) => b as Record<string, unknown>);
+    const jsonBody = fc.oneof(
+      { weight: 4, arbitrary: createBodyArb(bad, anyWay).map((b) => JSON.stringify(b)) },
+      { weight: 2, arbitrary: validTokenBody.map((b) => JSON.stringify(b)) },
+      { weight: 2, arbitrary: junkBody },
+    );
+    const api = fc.record({ body: jsonBody, headers: headersArb, json: fc.boolean() }).map(({ body, headers, json }): Spec => {
+      let key = headers['idempotency-key'];
+      let b = body;
+      if (typeof body === 'string' && body.includes('"key":"fz-key-1"')) {
+        key = 'fz-key-1';
+        b = body.replace(',"key":"fz-key-1"', '');
+      }
+      const h: Record<string, string> = { ...headers, ...(json ? { 'content-type': 'application/json' } : {}) };
+      if (key !== undefined) h['idempotency-key'] = key;
+      return { method: 'POST', path: '/api/v1/payments', headers: h, ...(b !== undefined ? { body: b } : {}) };
+    });
+    const noJs = fc.record({
+      login: logins,
+      token: fc.oneof(bad, fc.constant(fx.fixToken)),
+      way: fc.oneof(anyWay, fc.constantFrom('ZZZ')),
+      extra: fc.array(linkPair, { maxLength: 3 }),
+      key: fc.option(fc.oneof(printable, fc.constant('k'.repeat(300))), { nil: undefined }),
+      headers: headersArb,
+      junk: fc.option(junkBody, { nil: undefined }),
+    }).map(({ login, token, way, extra, key, headers, junk }): Spec => {
+      // With the valid token the way is never one it offers.
+      const w = token === fx.fixToken && ['CRD', 'USD', 'EUR', 'RUR', 'TST'].includes(way) ? 'ZZZ' : way;
+      const form = new URLSearchParams([['token', token], ['way', w], ...extra]);
+      if (key !== undefined) form.set('idempotency_key', key);
+      return { method: 'POST', path: `/pay/${segment(login)}/continue`, headers, body: junk ?? form.toString() };
+    });
+    await fuzz(fc.oneof(api, noJs), RUNS * 2);
+  });
+
+  test('payment status, events, status page and sandbox pages answer any id with a 4xx or the payment, unchanged', async () => {
+    const arb = fc.record({
+      kind: fc.constantFrom('status', 'events', 'page', 'card', 'return'),
+      id: ids(realIds),
+      query: fc.oneof(fc.constant(''), linkQuery),
+      headers: headersArb,
+    }).map(({ kind, id, query, headers }): Spec => {
+      const q = query ? `?${query}` : '';
+      const path = { status: `/api/v1/payments/${segment(id)}`, events: `/api/v1/payments/${segment(id)}/events`, page: `/payments/${segment(id)}`, card: `/sandbox/card/${segment(id)}`, return: `/sandbox/return/${segment(id)}` }[kind];
+      return { method: 'GET', path: `${path}${q}`, headers };
+    });
+    await fuzz(arb);
+  });
+
+  test('sandbox actions and payment-system callbacks refuse what is unsigned, unknown or malformed', async () => {
+    const awaiting = new Set(Object.values(fx.awaiting));
+    // A real awaiting payment with a valid action would legitimately change: use a final one instead.
+    const safe = (id: string) => (awaiting.has(id) ? fx.final.paid : id);
+    const card = fc.record({ id: ids(realIds), body: fc.oneof(junkBody, fc.constantFrom('action=pay', 'action=decline', 'action=PAY', 'action=', 'action=pay&action=decline')), headers: headersArb })
+      .map(({ id, body, headers }): Spec => {
+        const action = typeof body === 'string' ? new URLSearchParams(body).get('action') : null;
+        const i = action === 'pay' || action === 'decline' ? safe(id) : id;
+        return { method: 'POST', path: `/sandbox/card/${segment(i)}`, headers, ...(body !== undefined ? { body } : {}) };
+      });
+    const scripted = fc.record({ id: ids(realIds), outcome: fc.oneof(fc.constantFrom('pay', 'decline'), printable), headers: headersArb, body: junkBody })
+      .map(({ id, outcome, headers, body }): Spec => {
+        const i = outcome === 'pay' || outcome === 'decline' ? safe(id) : id;
+        // A paid payment declined, or a failed one paid, is refused (409) and stays as it is.
+        return { method: 'POST', path: `/api/v1/sandbox/payments/${segment(i)}/${segment(outcome)}`, headers, ...(body !== undefined ? { body } : {}) };
+      });
+    const callbackJson = fc.record({
+      paymentId: fc.oneof(ids(realIds), fc.integer(), fc.constant(null)),
+      outcome: fc.oneof(fc.constantFrom('paid', 'failed', 'expired', 'PAID'), fc.integer()),
+      amount: fc.oneof(LINK_VALUES.price!, fc.constantFrom('102.0', '1.04'), fc.integer()),
+      ticker: fc.oneof(fc.constantFrom(...TICKERS), fc.integer()),
+      extra: printable,
+    }, { requiredKeys: [] }).map((b) => {
+      // Never a valid event for an awaiting payment (that one is meant to settle it).
+      if (typeof b.paymentId === 'string' && awaiting.has(b.paymentId)) b.paymentId = fx.final.paid;
+      return JSON.stringify(b);
+    });
+    const callback = fc.record({
+      body: fc.oneof(callbackJson, junkBody.map((b) => b ?? '')),
+      signature: fc.oneof(fc.constant('valid'), fc.constant('flipped'), hex(64), headerValue),
+      headers: headersArb,
+    }).map(({ body, signature, headers }): Spec => {
+      const text = typeof body === 'string' ? body : Buffer.from(body).toString('latin1');
+      const good = signSandboxCallback(text, TEST_SECRET);
+      const sig = signature === 'valid' ? good : signature === 'flipped' ? `${good.slice(0, -1)}${good.endsWith('0') ? '1' : '0'}` : signature;
+      // Signed bodies go as the exact UTF-8 bytes of the signed text.
+      return { method: 'POST', path: '/callbacks/sandbox', headers: { ...headers, [SANDBOX_SIGNATURE_HEADER]: sig }, body: signature === 'valid' ? text : body };
+    });
+    await fuzz(fc.oneof(card, scripted, callback), RUNS * 2);
+  });
+
+  test('assets, unknown paths and odd methods answer 404/405-style JSON, never 5xx', async () => {
+    const methods = fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS', 'FOO', 'propfind');
+    const pathSegments = fc.array(fc.oneof(printable, unicode, fc.constantFrom('pay', 'shop', 'api', 'v1', 'payments', 'sandbox', 'card', 'cdn', 'assets', '..', '.', '%2F', 'events', 'continue', 'snippet', 'callbacks')), { maxLength: 5 });
+    const arb = fc.oneof(
+      fc.record({ dir: fc.constantFrom('cdn', 'assets'), name: fc.oneof(printable, fc.constantFrom('onpay-checkout.js', 'onpay-checkout.iife.js', 'gateway.css', 'return.js', '..%2Fapp.ts', '.env', 'x.map', 'gateway.css.map', 'a'.repeat(300) + '.js')), headers: headersArb })
+        .map(({ dir, name, headers }): Spec => ({ method: 'GET', path: `/${dir}/${name.includes('%') ? name : segment(name)}`, headers })),
+      fc.record({ method: methods, segs: pathSegments, query: fc.oneof(fc.constant(''), linkQuery), headers: headersArb, body: junkBody })
+        .map(({ method, segs, query, headers, body }): Spec => ({ method, path: `/${segs.map(segment).join('/')}${query ? `?${query}` : ''}`, headers, ...(body !== undefined ? { body } : {}) })),
+      // Known routes with methods they do not take.
+      fc.record({ method: fc.constantFrom('PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS', 'FOO'), path: fc.constantFrom('/pay/shop?price=1&pay_for=1', '/api/v1/payments', `/api/v1/payments/${'pay_aaaaaaaaaaaaaaaaaaaaaaaa'}`, '/callbacks/sandbox', '/sandbox/card/pay_aaaaaaaaaaaa', '/health', '/metrics'), headers: headersArb, body: junkBody })
+        .map(({ method, path, headers, body }): Spec => ({ method, path, headers, ...(body !== undefined ? { body } : {}) })),
+    );
+    await fuzz(arb);
+  });
+
+  test('valid-shaped payment requests with random keys and fields: never 5xx, amounts consistent, each created payment accounted for', async () => {
+    const before = await t.storage.statusCounts();
+    const total = (c: Record<string, number>) => Object.values(c).reduce((a, b) => a + b, 0);
+    const createdIds = new Set<string>();
+    // Tokens as the form payload issues them: fix mode (with its quotes) and free mode in each ticker.
+    const tokens: { token: string; quotes: Record<string, string | null> }[] = [];
+    for (const q of ['price=100&pay_for=v1', 'price=12345.67&ticker=EUR&pay_for=v2&convert=no', 'price=0.5&ticker=USD&pay_for=v3&price_final=yes', 'pay_mode=free&pay_for=v4', 'pay_mode=free&ticker=EUR&pay_for=v5', 'pay_mode=free&ticker=USD&pay_for=v6&price_final=yes']) {
+      const res = await t.request(`/pay/shop?${q}`, { headers: { accept: 'application/json' } });
+      assert.equal(res.status, 200, q);
+      const p = (await res.json()) as { token: string; ways: { code: string; amount: string | null }[] };
+      tokens.push({ token: p.token, quotes: Object.fromEntries(p.ways.map((w) => [w.code, w.amount])) });
+    }
+    tokens.push({ token: fx.keyedToken, quotes: {} });
+    const arb = fc.record({
+      t: fc.constantFrom(...tokens),
+      way: fc.constantFrom('CRD', 'USD', 'EUR', 'RUR', 'TST'),
+      userEmail: fc.option(fc.constantFrom('a@b.ru', 'x@y.com', ''), { nil: undefined }),
+      userPhone: fc.option(fc.constantFrom('+7 999', ''), { nil: undefined }),
+      amount: fc.option(fc.oneof(fc.constantFrom('100.0', '100', '150.5', '0.01', '12345.67', '0.5'), LINK_VALUES.price!), { nil: undefined }),
+      key: fc.option(fc.oneof(fc.constantFrom('fz-key-1', 'fz-key-2', 'fz-key-3'), fc.stringMatching(/^[!-~]{1,40}$/)), { nil: undefined }),
+      origin: fc.option(fc.constantFrom('https://shop.example', 'http://gateway.test', 'https://evil.example'), { nil: undefined }),
+    });
+    await fc.assert(fc.asyncProperty(arb, async ({ key, origin, t: tk, ...rest }) => {
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (key !== undefined) headers['idempotency-key'] = key;
+      if (origin !== undefined) headers.origin = origin;
+      const body = { token: tk.token, ...rest };
+      const spec: Spec = { method: 'POST', path: '/api/v1/payments', headers, body: JSON.stringify(body) };
+      const res = await send(spec);
+      const text = await res.clone().text();
+      await checkAnswer(spec, res);
+      if (res.status !== 201) {
+        assert.ok([400, 403, 409].includes(res.status), `${res.status} ${text.slice(0, 300)}`);
+        return;
+      }
+      const created = JSON.parse(text) as { id: string; amount: string; ticker: string };
+      createdIds.add(created.id);
+      // The buyer pays what the form quoted, the status API says the same, and the amount is one a
+      // payment system can report back.
+      const quoted = tk.quotes[rest.way];
+      if (quoted !== undefined && quoted !== null && created.id !== fx.awaiting.keyed) assert.equal(created.amount, quoted, `${rest.way}: quoted ${quoted}, created ${created.amount}`);
+      assert.notEqual(parseAmount(created.amount), null, `created amount ${created.amount}`);
+      const view = (await (await t.request(`/api/v1/payments/${created.id}`)).json()) as { amount: string };
+      assert.equal(view.amount, created.amount);
+    }), { numRuns: RUNS, includeErrorInReport: true });
+    const after = await t.storage.statusCounts();
+    // The replayed fz-key-1 answer carries the fixture's payment, which is not new.
+    createdIds.delete(fx.awaiting.keyed);
+    assert.equal(total(after.payments) - total(before.payments), createdIds.size);
+    assert.equal(after.payments.awaiting_payment! - before.payments.awaiting_payment!, createdIds.size);
+    assert.deepEqual(after.notifications, before.notifications);
+    assert.ok(createdIds.size > 0, 'some valid requests created payments');
+  });
+});
