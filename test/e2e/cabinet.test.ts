@@ -62,7 +62,9 @@ describe('merchant cabinet page in Chromium', () => {
       host: '127.0.0.1',
       database: `sqlite:${join(dir, 'gateway.sqlite')}`,
       secret: 'e2e-cabinet-gateway-secret-0123456789',
-      merchants: [merchant({ login: 'shop', name: 'Чайная лавка', apiKey: KEY, origins: [] })],
+      // Notifications off: no PAY by itself. The API URL (never contacted: no dispatcher runs) lets
+      // the merchant queue one by hand.
+      merchants: [merchant({ login: 'shop', name: 'Чайная лавка', apiKey: KEY, origins: [], apiUrl: 'http://127.0.0.1:9/api' })],
     }), { log: () => {}, dispatcher: false });
     ids.push(await createPayment('order-1', '100.0'));
     ids.push(await createPayment('order-2', '250.5'));
@@ -161,6 +163,20 @@ describe('merchant cabinet page in Chromium', () => {
     await page.getByRole('button', { name: 'Сохранить статус' }).click();
     await page.getByRole('alert').filter({ hasText: 'reason:' }).waitFor();
     assert.equal((await gw.storage.getPayment(ids[2]!))!.status, 'awaiting_payment');
+  });
+
+  test('resends the PAY of a paid payment: queued, then the button waits for the delivery', async () => {
+    await page.goto(`${gw.url}/cabinet#payment=${ids[0]}`);
+    await page.getByRole('heading', { level: 2, name: 'Платёж № 1' }).waitFor();
+    await page.getByRole('button', { name: 'Отправить уведомление повторно' }).click();
+    await page.getByRole('status').filter({ hasText: 'Уведомление поставлено в очередь' }).waitFor();
+    assert.match(await page.locator('#notification-state').innerText(), /ожидает отправки/);
+    assert.equal(await page.getByRole('button', { name: 'Отправить уведомление повторно' }).isVisible(), false);
+    assert.match(await page.locator('#audit-body').innerText(), /повторная отправка/);
+    const rows = await gw.storage.notificationsOf(ids[0]!);
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0]!.status, 'pending');
+    assertAxeClean(await axeViolations(page), 'payment after a resend');
   });
 
   test('stays signed in on reload in the same tab, and signs out', async () => {
