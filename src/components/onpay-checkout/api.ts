@@ -1,0 +1,138 @@
+/**
+ * The element's small client for the gateway API (docs/API.md). All network access of the element
+ * is here: the form payload, creating a payment, its status, and live status events.
+ */
+
+export interface Way {
+  code: string;
+  kind: 'redirect' | 'instructions';
+  title: string;
+  /** Canonical amount text, or null in free mode. */
+  amount: string | null;
+  ticker: string;
+}
+
+export interface FormPayload {
+  token: string;
+  merchant: { login: string; name: string };
+  order: { payFor: string; price: string; ticker: string; mode: 'fix' | 'free'; note: string };
+  ln: 'ru' | 'en';
+  urlSuccess: string;
+  urlFail: string;
+  userEmail: string;
+  ways: Way[];
+}
+
+export interface InstructionsAction {
+  type: 'instructions';
+  title: string;
+  amount: string;
+  ticker: string;
+  expiresAt: string;
+  details: { key: string; label: string; value: string }[];
+}
+
+export type PaymentAction = { type: 'redirect'; url: string } | InstructionsAction;
+
+export interface Payment {
+  id: string;
+  status: string;
+  way: string;
+  amount: string;
+  ticker: string;
+  urlSuccess: string;
+  urlFail: string;
+  action: PaymentAction | null;
+}
+
+/** A refusal or failure the element can explain: `code` is the gateway's error code or `network`. */
+export class ApiError extends Error {
+  constructor(readonly code: string, message: string, readonly status = 0, readonly comment = '') {
+    super(message);
+  }
+}
+
+async function call<T>(url: string, init: RequestInit): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(url, { ...init, credentials: 'omit', cache: 'no-store' });
+  } catch {
+    throw new ApiError('network', 'network');
+  }
+  let body: unknown;
+  try {
+    body = await res.json();
+  } catch {
+    throw new ApiError('network', `HTTP ${res.status}`, res.status);
+  }
+  if (!res.ok) {
+    const e = (body as { error?: { code?: string; message?: string; comment?: string } }).error ?? {};
+    throw new ApiError(e.code ?? 'network', e.message ?? `HTTP ${res.status}`, res.status, e.comment ?? '');
+  }
+  return body as T;
+}
+
+/** GET `{gateway}/pay/{login}?…` as JSON. */
+export const loadForm = (gateway: string, login: string, query: URLSearchParams): Promise<FormPayload> =>
+  call(`${gateway}/pay/${encodeURIComponent(login)}?${query}`, { headers: { accept: 'application/json' } });
+
+/** POST `/api/v1/payments` with the attempt's idempotency key. */
+export const createPayment = (gateway: string, body: Record<string, string>, idempotencyKey: string): Promise<Payment> =>
+  call(`${gateway}/api/v1/payments`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'idempotency-key': idempotencyKey },
+    body: JSON.stringify(body),
+  });
+
+export const getPayment = (gateway: string, id: string): Promise<Payment> => call(`${gateway}/api/v1/payments/${encodeURIComponent(id)}`, {});
+
+const FINAL = ['paid', 'failed', 'expired', 'rejected'];
+const POLL_MS = 3000;
+
+/**
+ * Follows a payment's status: Server-Sent Events first, polling when the stream drops. Calls
+ * `onStatus` for each new status; stops by itself at a final one. Returns a stop function.
+ */
+export function followStatus(gateway: string, id: string, onStatus: (status: string) => void): () => void {
+  let stopped = false;
+  let last = '';
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let source: EventSource | undefined;
+  const seen = (status: string) => {
+    if (stopped || status === last) return;
+    last = status;
+    onStatus(status);
+    if (FINAL.includes(status)) stop();
+  };
+  const poll = async () => {
+    if (stopped) return;
+    try {
+      seen((await getPayment(gateway, id)).status);
+    } catch {
+      // The next poll tries again.
+    }
+    if (!stopped) timer = setTimeout(poll, POLL_MS);
+  };
+  const stop = () => {
+    stopped = true;
+    source?.close();
+    clearTimeout(timer);
+  };
+  if (typeof EventSource === 'function') {
+    source = new EventSource(`${gateway}/api/v1/payments/${encodeURIComponent(id)}/events`);
+    source.addEventListener('status', (e) => {
+      try {
+        seen((JSON.parse((e as MessageEvent<string>).data) as { status: string }).status);
+      } catch {
+        // Ignore a malformed event.
+      }
+    });
+    source.onerror = () => {
+      source?.close();
+      if (!stopped && !FINAL.includes(last)) void poll();
+    };
+  } else {
+    void poll();
+  }
+  return stop;
+}

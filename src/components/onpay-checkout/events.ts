@@ -1,0 +1,36 @@
+/**
+ * The element's events: all `onpay-*`, bubbling and composed, typed in one place. Fired only on
+ * what the buyer or the payment did, never from property setters.
+ */
+export interface OnpayEventDetails {
+  /** The form is loaded and shows the payment systems. */
+  'onpay-ready': { merchantLogin: string; payFor: string; ways: string[] };
+  /** The buyer picked a payment system. */
+  'onpay-way-select': { way: string };
+  /** The gateway created the payment (after the shop's CHECK). */
+  'onpay-payment-created': { id: string; way: string; amount: string; ticker: string };
+  /** The payment is paid. Cancelable: `preventDefault()` keeps the buyer on the page instead of going to url-success. */
+  'onpay-success': { id: string; urlSuccess: string };
+  /** The payment failed, expired or was refused. Cancelable: `preventDefault()` stays instead of going to url-fail. */
+  'onpay-fail': { id: string; status: string; urlFail: string };
+  /** Something went wrong; `code` is stable (`network`, `check_declined`, `check_failed`, `token_expired`, `invalid_param`, …). */
+  'onpay-error': { code: string; message: string };
+}
+
+export type OnpayEventName = keyof OnpayEventDetails;
+
+declare global {
+  interface HTMLElementEventMap {
+    'onpay-ready': CustomEvent<OnpayEventDetails['onpay-ready']>;
+    'onpay-way-select': CustomEvent<OnpayEventDetails['onpay-way-select']>;
+    'onpay-payment-created': CustomEvent<OnpayEventDetails['onpay-payment-created']>;
+    'onpay-success': CustomEvent<OnpayEventDetails['onpay-success']>;
+    'onpay-fail': CustomEvent<OnpayEventDetails['onpay-fail']>;
+    'onpay-error': CustomEvent<OnpayEventDetails['onpay-error']>;
+  }
+}
+
+/** Dispatches an event; returns false when a listener called `preventDefault()`. */
+export function emit<K extends OnpayEventName>(target: EventTarget, name: K, detail: OnpayEventDetails[K], cancelable = false): boolean {
+  return target.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true, cancelable }));
+}

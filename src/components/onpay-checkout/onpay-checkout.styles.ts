@@ -1,0 +1,80 @@
+import { css } from 'lit';
+
+export const styles = css`
+  :host {
+    --_accent: var(--onpay-accent, #0057b8);
+    --_bg: var(--onpay-background, #fff);
+    --_fg: var(--onpay-color, #1b1b1f);
+    --_muted: var(--onpay-muted, #5c5f66);
+    --_border: var(--onpay-border, #c9ccd3);
+    --_danger: var(--onpay-danger, #b00020);
+    --_ok: var(--onpay-success, #0a7d32);
+    display: block;
+    box-sizing: border-box;
+    min-width: 280px;
+    max-width: var(--onpay-max-width, 32rem);
+    min-height: var(--onpay-min-height, 18rem);
+    padding: 1rem;
+    border: 1px solid var(--_border);
+    border-radius: var(--onpay-radius, 0.75rem);
+    background: var(--_bg);
+    color: var(--_fg);
+    font: var(--onpay-font, 1rem/1.45 system-ui, sans-serif);
+  }
+  @media (prefers-color-scheme: dark) {
+    :host(:not([theme='light'])) {
+      --_bg: var(--onpay-background, #1d1f24);
+      --_fg: var(--onpay-color, #eceef2);
+      --_muted: var(--onpay-muted, #aeb2bb);
+      --_border: var(--onpay-border, #454a54);
+      --_accent: var(--onpay-accent, #6aa8ff);
+      --_danger: var(--onpay-danger, #ff8a8a);
+      --_ok: var(--onpay-success, #6fdc8c);
+    }
+  }
+  :host([theme='dark']) {
+    --_bg: var(--onpay-background, #1d1f24);
+    --_fg: var(--onpay-color, #eceef2);
+    --_muted: var(--onpay-muted, #aeb2bb);
+    --_border: var(--onpay-border, #454a54);
+    --_accent: var(--onpay-accent, #6aa8ff);
+    --_danger: var(--onpay-danger, #ff8a8a);
+    --_ok: var(--onpay-success, #6fdc8c);
+  }
+  *, *::before, *::after { box-sizing: inherit; }
+  h2 { font-size: 1.15rem; margin: 0 0 0.75rem; }
+  h2:focus { outline: none; }
+  p { margin: 0.5rem 0; }
+  .muted { color: var(--_muted); }
+  .error, [role='alert'] { color: var(--_danger); }
+  .ok { color: var(--_ok); }
+  [role='radiogroup'] { display: grid; gap: 0.5rem; margin: 0.75rem 0; }
+  [role='radio'] {
+    display: flex; justify-content: space-between; gap: 1rem; align-items: center;
+    padding: 0.65rem 0.8rem; border: 1px solid var(--_border); border-radius: 0.5rem; cursor: pointer;
+  }
+  [role='radio'][aria-checked='true'] { border-color: var(--_accent); box-shadow: inset 0 0 0 1px var(--_accent); }
+  [role='radio']:focus-visible, button:focus-visible, input:focus-visible { outline: 2px solid var(--_accent); outline-offset: 2px; }
+  .amount { font-weight: 600; white-space: nowrap; }
+  label { display: block; margin: 0.5rem 0 0.25rem; }
+  input { font: inherit; width: 100%; padding: 0.5rem; border: 1px solid var(--_border); border-radius: 0.4rem; background: transparent; color: inherit; }
+  button {
+    font: inherit; cursor: pointer; padding: 0.6rem 1.2rem; border-radius: 0.5rem;
+    border: 1px solid var(--_accent); background: var(--_accent); color: #fff;
+  }
+  button.secondary { background: transparent; color: inherit; border-color: var(--_border); }
+  button[disabled] { opacity: 0.6; cursor: progress; }
+  .actions { display: flex; flex-wrap: wrap; gap: 0.5rem; margin-top: 1rem; }
+  dl { margin: 0.5rem 0; }
+  dt { color: var(--_muted); font-size: 0.9rem; margin-top: 0.5rem; }
+  dd { margin: 0; display: flex; gap: 0.5rem; align-items: center; flex-wrap: wrap; word-break: break-all; }
+  dd button { padding: 0.2rem 0.6rem; font-size: 0.85rem; }
+  .overlay {
+    position: fixed; inset: 0; z-index: 2147483647; display: flex; align-items: center; justify-content: center;
+    background: var(--onpay-overlay, rgba(0, 0, 0, 0.55));
+  }
+  .frame-box { position: relative; width: min(100vw, 30rem); height: min(100vh, 40rem); background: #fff; border-radius: 0.75rem; overflow: hidden; }
+  .frame-box iframe { width: 100%; height: 100%; border: 0; }
+  .frame-box .close { position: absolute; top: 0.4rem; right: 0.4rem; padding: 0.2rem 0.6rem; }
+  .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+`;
