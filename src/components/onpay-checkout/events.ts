@@ -20,7 +20,9 @@ export interface OnpayEventDetails {
 export type OnpayEventName = keyof OnpayEventDetails;
 
 declare global {
-  interface HTMLElementEventMap {
+  interface DocumentEventMap extends OnpayEventMap {}
+  interface HTMLElementEventMap extends OnpayEventMap {}
+  interface OnpayEventMap {
     'onpay-ready': CustomEvent<OnpayEventDetails['onpay-ready']>;
     'onpay-way-select': CustomEvent<OnpayEventDetails['onpay-way-select']>;
     'onpay-payment-created': CustomEvent<OnpayEventDetails['onpay-payment-created']>;

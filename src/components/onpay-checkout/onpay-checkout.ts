@@ -119,6 +119,8 @@ export class OnpayCheckout extends LitElement {
   declare now: number;
   declare announcement: string;
 
+  /** How long the payment system's page may take to load in the frame before a popup is tried. */
+  frameTimeoutMs = FRAME_TIMEOUT_MS;
   private form: FormPayload | undefined;
   private gatewayUrl = SCRIPT_ORIGIN;
   /** The idempotency key of the current attempt: kept for a retry of the same attempt, new for a new one. */
@@ -284,8 +286,8 @@ export class OnpayCheckout extends LitElement {
       this.tick = setInterval(() => (this.now = Date.now()), 1000);
       this.setView({ name: 'instructions', payment, action });
     } else if (action?.type === 'redirect') {
-      this.setView({ name: 'redirecting', payment, url: action.url, framed: true }, false);
-      this.frameTimer = setTimeout(() => this.openPopup(), FRAME_TIMEOUT_MS);
+      this.setView({ name: 'redirecting', payment, url: action.url, framed: true });
+      this.frameTimer = setTimeout(() => this.openPopup(), this.frameTimeoutMs);
     }
   }
 
@@ -295,7 +297,7 @@ export class OnpayCheckout extends LitElement {
     const { url } = this.view;
     this.popup = window.open(url, 'onpay-payment', 'popup,width=520,height=720');
     if (!this.popup) {
-      location.assign(url);
+      this.navigate(url);
       return;
     }
     this.setView({ ...this.view, framed: false });
@@ -319,10 +321,15 @@ export class OnpayCheckout extends LitElement {
     this.popup?.close();
     this.setView({ name: 'done', payment, status });
     if (status === 'paid') {
-      if (emit(this, 'onpay-success', { id: payment.id, urlSuccess: payment.urlSuccess }, true) && payment.urlSuccess) location.assign(payment.urlSuccess);
+      if (emit(this, 'onpay-success', { id: payment.id, urlSuccess: payment.urlSuccess }, true) && payment.urlSuccess) this.navigate(payment.urlSuccess);
     } else if (emit(this, 'onpay-fail', { id: payment.id, status, urlFail: payment.urlFail }, true) && payment.urlFail) {
-      location.assign(payment.urlFail);
+      this.navigate(payment.urlFail);
     }
+  }
+
+  /** Takes the whole page to a URL (the shop's success / fail page, or the payment system as a last resort). */
+  protected navigate(url: string): void {
+    location.assign(url);
   }
 
   /** Retries what failed: loading the form, or the same payment attempt (same key when it may have gone through). */
