@@ -3,9 +3,25 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
+import { defaultReporter } from '@web/test-runner';
 import { chromeLauncher } from '@web/test-runner-chrome';
 
 const mswWorker = readFileSync(fileURLToPath(import.meta.resolve('msw/mockServiceWorker.js')));
+
+/** Counts the tests that ran: a run with none (a bad glob, a grep matching nothing) must fail, not pass. */
+const countTests = (suite) => (suite ? suite.tests.length + suite.suites.reduce((n, s) => n + countTests(s), 0) : 0);
+const zeroTestsFail = () => ({
+  onTestRunFinished({ sessions }) {
+    const total = sessions.reduce((n, s) => n + countTests(s.testResults), 0);
+    if (total > 0) return;
+    console.error('\nError: no browser tests ran.\n');
+    // The runner exits with process.exit(0) when nothing failed; an exit listener may still change the code.
+    process.on('exit', () => { process.exitCode = 1; });
+  },
+});
+
+/** Fixture pages under fixtures/csp-* are served with the strict policy a shop may have. */
+const STRICT_CSP = "default-src 'self'";
 
 export default {
   files: ['test/browser/**/*.test.ts'],
@@ -28,7 +44,12 @@ export default {
     }),
   ],
   plugins: [esbuildPlugin({ ts: true, tsconfig: fileURLToPath(new URL('./tsconfig.json', import.meta.url)) })],
+  reporters: [defaultReporter(), zeroTestsFail()],
   middleware: [
+    (ctx, next) => {
+      if (ctx.path.startsWith('/test/browser/fixtures/csp-')) ctx.set('Content-Security-Policy', STRICT_CSP);
+      return next();
+    },
     (ctx, next) => {
       if (ctx.path !== '/mockServiceWorker.js') return next();
       ctx.type = 'application/javascript';
