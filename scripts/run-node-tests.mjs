@@ -12,6 +12,10 @@ const dirs = roots.length > 0 ? roots : ['src', 'test'];
 const skip = roots.length > 0 ? [] : ['test/browser', 'test/e2e'];
 
 function walk(dir, out) {
+  if (dir.endsWith('.test.ts')) {
+    out.push(dir);
+    return out;
+  }
   let entries;
   try {
     entries = readdirSync(dir);
