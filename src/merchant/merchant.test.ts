@@ -140,3 +140,22 @@ describe('kit handler refuses forged and broken requests with protocol answers',
     assert.match(missing, /<code>3<\/code>/);
   });
 });
+
+describe('mounting the kit as the README shows', () => {
+  test('plain node:http through getRequestListener answers a signed CHECK', async () => {
+    const { createServer } = await import('node:http');
+    const { getRequestListener } = await import('@hono/node-server');
+    const { api2CheckRequest } = await import('../server/protocol.ts');
+    const handle = createMerchantHandler({ secret: 'k', onCheck: (c) => c.payFor === '42', onPay: () => {} });
+    const server = createServer(getRequestListener(handle));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as { port: number };
+      const req = api2CheckRequest({ payFor: '42', orderAmount: '10.0', orderTicker: 'RUR', mode: 'fix', userEmail: '', userPhone: '', extraParams: {} }, 'k');
+      const res = await fetch(`http://127.0.0.1:${port}/onpay/api`, { method: 'POST', headers: { 'content-type': req.contentType }, body: req.body });
+      assert.deepEqual(await res.json(), { status: true, pay_for: '42', signature: sha1('check;true;42;k') });
+    } finally {
+      server.close();
+    }
+  });
+});
