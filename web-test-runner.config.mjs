@@ -48,6 +48,8 @@ export default {
   middleware: [
     (ctx, next) => {
       if (ctx.path.startsWith('/test/browser/fixtures/csp-')) ctx.set('Content-Security-Policy', STRICT_CSP);
+      // The built element is loaded from another origin in the CDN tests, as the gateway serves it (CORS).
+      if (ctx.path.startsWith('/dist/cdn/')) ctx.set('Access-Control-Allow-Origin', '*');
       return next();
     },
     (ctx, next) => {
