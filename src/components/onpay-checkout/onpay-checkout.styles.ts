@@ -20,6 +20,8 @@ export const styles = css`
     background: var(--_bg);
     color: var(--_fg);
     font: var(--onpay-font, 1rem/1.45 system-ui, sans-serif);
+    /* A long order id or URL in a merchant string must not widen the form past a 320 px screen. */
+    overflow-wrap: anywhere;
   }
   @media (prefers-color-scheme: dark) {
     :host(:not([theme='light'])) {
