@@ -1,5 +1,7 @@
 import { css } from 'lit';
 
+// (overflow-wrap on the host: a long order id or URL in a merchant string must not widen the form
+// past a 320 px screen. No comments inside the css block: it ships as written.)
 export const styles = css`
   :host {
     --_accent: var(--onpay-accent, #0057b8);
@@ -20,7 +22,6 @@ export const styles = css`
     background: var(--_bg);
     color: var(--_fg);
     font: var(--onpay-font, 1rem/1.45 system-ui, sans-serif);
-    /* A long order id or URL in a merchant string must not widen the form past a 320 px screen. */
     overflow-wrap: anywhere;
   }
   @media (prefers-color-scheme: dark) {
