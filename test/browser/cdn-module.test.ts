@@ -24,6 +24,10 @@ describe('the CDN module build', () => {
     expect(urls).to.have.length(1);
     expect(new URL(urls[0]!).origin).to.equal(SCRIPT_ORIGIN);
     expect(el.shadowRoot!.textContent).to.include('Продолжить');
+    // The shipped (minified) styles apply: the host's block layout, reserved height and theme colours.
+    expect(getComputedStyle(el).display).to.equal('block');
+    expect(parseFloat(getComputedStyle(el).minHeight)).to.equal(18 * 16);
+    expect(getComputedStyle(el.shadowRoot!.querySelector('button[type="submit"]')!).backgroundColor).to.equal('rgb(0, 87, 184)');
 
     el.shadowRoot!.querySelector<HTMLElement>('[data-way="EUR"]')!.click();
     el.shadowRoot!.querySelector<HTMLButtonElement>('button[type="submit"]')!.click();
