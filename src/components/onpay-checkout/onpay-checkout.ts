@@ -287,19 +287,25 @@ export class OnpayCheckout extends LitElement {
       this.setView({ name: 'instructions', payment, action });
     } else if (action?.type === 'redirect') {
       this.setView({ name: 'redirecting', payment, url: action.url, framed: true });
-      this.frameTimer = setTimeout(() => this.openPopup(), this.frameTimeoutMs);
+      this.frameTimer = setTimeout(() => this.openPopup(false), this.frameTimeoutMs);
     }
   }
 
-  /** The frame did not load: a popup, and failing that the whole page goes to the payment system. */
-  private openPopup(): void {
+  /**
+   * The frame did not load: a popup, and failing that the whole page goes to the payment system.
+   * Browsers block a popup opened from a timer (the buyer's click is seconds old by then), so a
+   * blocked one first offers the «open» button, whose click may open it; only a popup blocked
+   * even then takes the whole page.
+   */
+  private openPopup(byClick: boolean): void {
     if (this.view.name !== 'redirecting') return;
     const { url } = this.view;
     this.popup = window.open(url, 'onpay-payment', 'popup,width=520,height=720');
-    if (!this.popup) {
+    if (!this.popup && byClick) {
       this.navigate(url);
       return;
     }
+    // The overlay (and its focused close button) goes away: focus moves to the view's heading.
     this.setView({ ...this.view, framed: false });
   }
 
@@ -345,6 +351,8 @@ export class OnpayCheckout extends LitElement {
   /** Esc or ✕ on the overlay: back to the choice. The payment, left unpaid, expires by itself. */
   private closeOverlay(): void {
     this.clearTimers();
+    this.popup?.close();
+    this.popup = null;
     this.attemptKey = undefined;
     this.setView({ name: 'picking' });
   }
@@ -397,7 +405,7 @@ export class OnpayCheckout extends LitElement {
       case 'instructions':
         return instructionsView({ t, ln: this.ln, action: v.action, now: this.now, onCopy: (_key, value) => void this.copy(value) });
       case 'redirecting':
-        return html`${messageView(t.redirecting, t.redirectHint, 'status', v.framed ? html`` : button(t.openAgain, () => this.openPopup()))}
+        return html`${messageView(t.redirecting, t.redirectHint, 'status', v.framed ? html`` : html`${button(t.openAgain, () => this.openPopup(true))}${button(t.back, () => this.closeOverlay(), true)}`)}
           ${v.framed ? overlay({ t, url: v.url, onClose: () => this.closeOverlay(), onLoad: () => clearTimeout(this.frameTimer) }) : nothing}`;
       case 'done':
         return doneView(t, v.payment, v.status, () => void this.load());
