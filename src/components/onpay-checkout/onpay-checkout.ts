@@ -245,7 +245,8 @@ export class OnpayCheckout extends LitElement {
     // One attempt at a time: a double click finds the view already submitting.
     if (this.view.name !== 'picking' || !this.form) return;
     const free = this.form.order.mode === 'free';
-    if (free && (!AMOUNT_RE.test(this.amount.trim()) || Number(this.amount.replace(',', '.')) <= 0)) {
+    // Checked as text (money is never a float here): the format, and a non-zero digit somewhere.
+    if (free && (!AMOUNT_RE.test(this.amount.trim()) || !/[1-9]/.test(this.amount))) {
       this.amountError = true;
       void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>('#amount')?.focus());
       return;
