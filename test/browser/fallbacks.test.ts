@@ -56,6 +56,7 @@ describe('<onpay-checkout> redirect fallbacks', () => {
     expect(shadow(el).activeElement?.tagName).to.equal('H2', 'focus moves from the vanished overlay to the heading');
     await expect(el).to.be.accessible();
 
+    expect(shadow(el).textContent).to.include('Окно оплаты не открылось');
     const [openButton] = buttons(el);
     expect(openButton!.textContent).to.include('Открыть окно оплаты');
     openButton!.click();
@@ -63,6 +64,8 @@ describe('<onpay-checkout> redirect fallbacks', () => {
     expect(open.opened[1]).to.include('/fixtures/payment-page.html');
     expect(navigations).to.deep.equal([]);
     expect(el.view.name).to.equal('redirecting');
+    await el.updateComplete;
+    expect(shadow(el).textContent).to.include('Завершите оплату в открывшемся окне');
   });
 
   it('goes back to the choice from the popup state and closes the popup', async () => {

@@ -406,7 +406,8 @@ export class OnpayCheckout extends LitElement {
       case 'instructions':
         return instructionsView({ t, ln: this.ln, action: v.action, now: this.now, onCopy: (_key, value) => void this.copy(value) });
       case 'redirecting':
-        return html`${messageView(t.redirecting, t.redirectHint, 'status', v.framed ? html`` : html`${button(t.openAgain, () => this.openPopup(true))}${button(t.back, () => this.closeOverlay(), true)}`)}
+        // Out of the frame with no popup: the browser blocked it, and the hint must not speak of an open window.
+        return html`${messageView(t.redirecting, v.framed || this.popup ? t.redirectHint : t.popupBlocked, 'status', v.framed ? html`` : html`${button(t.openAgain, () => this.openPopup(true))}${button(t.back, () => this.closeOverlay(), true)}`)}
           ${v.framed ? overlay({ t, url: v.url, onClose: () => this.closeOverlay(), onLoad: () => clearTimeout(this.frameTimer) }) : nothing}`;
       case 'done':
         return doneView(t, v.payment, v.status, () => void this.load());
