@@ -1,10 +1,11 @@
 /**
  * The shop's API URL as a fetch-API handler: verifies the gateway's CHECK and PAY in API 1 (form
- * body or GET query, XML answers) and API 2 (JSON), calls the shop's callbacks with typed, validated
+ * body or GET query, XML answers) and API 2 (JSON), and PAY in the Standard Webhooks style; calls the shop's callbacks with typed, validated
  * data, and answers with the protocol's codes and signatures. Bad signatures and bad bodies get the
  * protocol's error answers, never an exception.
  */
 import { isLosslessNumber, parse as parseLossless } from 'lossless-json';
+import { Webhook } from 'standardwebhooks';
 import { canonicalAmount } from '../server/money.ts';
 import {
   api1CheckAnswerMd5, api1PayAnswerMd5, api2AnswerSignature, md5u, safeEqualHex, sha1,
@@ -26,7 +27,8 @@ export interface CheckRequest {
 /** What PAY tells: the money for this order arrived. Amounts are canonical decimal strings. */
 export interface PayNotification {
   type: 'pay';
-  apiType: 1 | 2;
+  /** 1 or 2 for the Onpay API types; `'webhooks'` for the Standard Webhooks style. */
+  apiType: 1 | 2 | 'webhooks';
   payFor: string;
   onpayId: number;
   /** The order's amount and currency (API 1) or what reached the balance (API 2). */
@@ -181,6 +183,38 @@ export function createMerchantHandler(options: MerchantHandlerOptions): (request
     return xml({ code: '3', pay_for: payFor, comment: 'unknown type', md5: '' });
   }
 
+  /** A Standard Webhooks `payment.paid` event: signature and timestamp checked by the standardwebhooks library. */
+  async function webhook(text: string, headers: Headers): Promise<Response> {
+    let event: { type?: unknown; data?: Record<string, unknown> };
+    try {
+      const secretB64 = Buffer.from(secret, 'utf8').toString('base64');
+      new Webhook(`whsec_${secretB64}`).verify(text, {
+        'webhook-id': headers.get('webhook-id') ?? '',
+        'webhook-timestamp': headers.get('webhook-timestamp') ?? '',
+        'webhook-signature': headers.get('webhook-signature') ?? '',
+      });
+      event = JSON.parse(text) as typeof event;
+    } catch {
+      return Response.json({ error: 'bad signature or timestamp' }, { status: 401 });
+    }
+    const d = event.data ?? {};
+    const amount = (k: string) => (typeof d[k] === 'string' ? canonicalAmount(d[k]) : null);
+    const s = (k: string, max = 255) => str(d[k], max) ?? '';
+    const onpayId = typeof d.number === 'number' && Number.isSafeInteger(d.number) ? d.number : NaN;
+    const fields = [amount('amount'), amount('paidAmount'), amount('balanceAmount')];
+    if (event.type !== 'payment.paid' || !s('payFor', 100) || Number.isNaN(onpayId) || fields.includes(null)) {
+      return Response.json({ error: 'bad event' }, { status: 400 });
+    }
+    const pay: PayNotification = {
+      type: 'pay', apiType: 'webhooks', payFor: s('payFor', 100), onpayId,
+      orderAmount: fields[0]!, orderTicker: s('ticker', 3), paidAmount: fields[1]!, paidTicker: s('paidTicker', 3),
+      balanceAmount: fields[2]!, balanceTicker: s('balanceTicker', 3), paidAt: s('paidAt', 40),
+      userEmail: s('userEmail'), userPhone: s('userPhone'), note: s('note'),
+      extraParams: extras(Object.entries((d.extraParams ?? {}) as Record<string, unknown>)),
+    };
+    return recordPay(pay, (ok) => (ok ? new Response(null, { status: 204 }) : Response.json({ error: 'temporary error' }, { status: 503 })));
+  }
+
   async function decideCheck(check: CheckRequest, answer: (ok: boolean, comment?: string) => Response): Promise<Response> {
     try {
       const d = await options.onCheck(check);
@@ -209,6 +243,7 @@ export function createMerchantHandler(options: MerchantHandlerOptions): (request
       if (request.method !== 'POST') return new Response('method not allowed', { status: 405 });
       const text = await request.text();
       if (text.length > 65_536) return new Response('too large', { status: 413 });
+      if (request.headers.has('webhook-signature')) return await webhook(text, request.headers);
       const type = request.headers.get('content-type') ?? '';
       if (type.includes('json') || text.trimStart().startsWith('{')) return await api2(text);
       return await api1(new URLSearchParams(text));

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { serve, type ServerType } from '@hono/node-server';
 import { judgePayApi1, judgePayApi2, md5u, sha1 } from '../server/protocol.ts';
 import { payData } from '../server/notify.ts';
-import { merchant, startTestGateway, type TestGateway } from '../../test/helpers.ts';
+import { createPaymentVia, merchant, startTestGateway, type TestGateway } from '../../test/helpers.ts';
 import { createMerchantHandler, signPaymentLink, type CheckRequest, type PayNotification } from './index.ts';
 
 describe('signPaymentLink', () => {
@@ -156,6 +156,45 @@ describe('mounting the kit as the README shows', () => {
       assert.deepEqual(await res.json(), { status: true, pay_for: '42', signature: sha1('check;true;42;k') });
     } finally {
       server.close();
+    }
+  });
+});
+
+describe('kit handler, Standard Webhooks style, against the gateway\'s PAY bytes and signing', () => {
+  test('verifies, hands over typed data, refuses tampering and stale timestamps, asks for a retry when the shop fails', async () => {
+    const { webhookHeaders } = await import('../server/dispatcher/webhooks.ts');
+    const t = await startTestGateway({ merchants: [merchant({ secret: 'wh-secret', notifications: true, notifyStyle: 'webhooks', apiUrl: 'http://127.0.0.1:9/unused', origins: [] } as never)] });
+    try {
+      const pays: PayNotification[] = [];
+      let failing = false;
+      const handle = createMerchantHandler({ secret: 'wh-secret', onCheck: () => true, onPay: (p) => { if (failing) throw new Error('db down'); pays.push(p); } });
+      // Notifications on: CHECK goes to the merchant first; answer it through a stub-less path by
+      // turning CHECK off for creation and on again for the PAY row.
+      const m = (await t.storage.getMerchant('shop'))!;
+      await t.storage.upsertMerchant({ ...m, notifications: false }, Date.now());
+      const { json: created } = await createPaymentVia(t, 'price=100&pay_for=wh-1&onpay_ap_a=1');
+      await t.storage.upsertMerchant({ ...m, notifications: true }, Date.now());
+      await t.request(`/api/v1/sandbox/payments/${created.id}/pay`, { method: 'POST' });
+      const n = (await t.storage.notificationsOf(created.id))[0]!;
+      assert.equal(n.style, 'webhooks');
+      const send = (body: string, at = Date.now()) => handle(new Request('http://shop/hook', {
+        method: 'POST', headers: { 'content-type': 'application/json', ...webhookHeaders(n.headers, 'wh-secret', at, n.body) }, body,
+      }));
+      assert.equal((await send(n.body)).status, 204);
+      assert.equal(pays.length, 1);
+      assert.deepEqual({ ...pays[0], paidAt: '' }, {
+        type: 'pay', apiType: 'webhooks', payFor: 'wh-1', onpayId: (await t.storage.getPayment(created.id))!.number,
+        orderAmount: '100.0', orderTicker: 'RUR', paidAmount: '102.0', paidTicker: 'RUR', balanceAmount: '100.0', balanceTicker: 'RUR',
+        paidAt: '', userEmail: '', userPhone: '', note: '', extraParams: { onpay_ap_a: '1' },
+      });
+      const tampered = handle(new Request('http://shop/hook', { method: 'POST', headers: webhookHeaders(n.headers, 'wh-secret', Date.now(), n.body), body: n.body.replace('100.0', '1.0') }));
+      assert.equal((await tampered).status, 401);
+      assert.equal((await send(n.body, Date.now() - 10 * 60_000)).status, 401, 'a replay from 10 minutes ago');
+      failing = true;
+      assert.equal((await send(n.body)).status, 503);
+      assert.equal(pays.length, 1);
+    } finally {
+      await t.close();
     }
   });
 });
