@@ -23,15 +23,22 @@ export TEST_DATABASE_URL=$(echo "$pg_out" | sed -n 's/^DATABASE_URL=//p')
 trap 'bash scripts/pg.sh stop "$PG_DIR"' EXIT
 echo "TEST_DATABASE_URL=$TEST_DATABASE_URL"
 
+log=$(mktemp)
+trap 'bash scripts/pg.sh stop "$PG_DIR"; rm -f "$log"' EXIT
+
 step "node tests"
-node scripts/run-node-tests.mjs
+node scripts/run-node-tests.mjs | tee -a "$log"
 
 step "browser tests (Chromium: $CHROME_PATH)"
-npx web-test-runner --config web-test-runner.config.mjs
+npx web-test-runner --config web-test-runner.config.mjs 2>&1 | tee "$log.wtr"
+tail -n 5 "$log.wtr" | grep -oE '[0-9]+ passed, [0-9]+ failed' | tail -n 1 | sed 's/^/browser tests: /' >> "$log"
+rm -f "$log.wtr"
 
-if [ -d test/e2e ] && ls test/e2e/*.test.ts >/dev/null 2>&1; then
-  step "end-to-end tests"
-  node scripts/run-node-tests.mjs test/e2e
-fi
+step "end-to-end tests"
+node scripts/run-node-tests.mjs test/e2e | tee -a "$log"
+
+# One closing line over every runner, in the plain form CI reads.
+passed=$(grep -oE '^(node|browser) tests: [0-9]+ passed' "$log" | grep -oE '[0-9]+' | awk '{ s += $1 } END { print s + 0 }')
+failed=$(grep -oE '^(node|browser) tests: [0-9]+ passed, [0-9]+ failed' "$log" | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+' | awk '{ s += $1 } END { print s + 0 }')
 echo
-echo "all test steps passed"
+echo "total: $passed passed, $failed failed"
