@@ -54,7 +54,7 @@ export function configPath(argv: string[], env: NodeJS.ProcessEnv): string | und
 
 /**
  * Reads the configuration: `--config path` or `ONPAY_CONFIG`, else the built-in sandbox defaults
- * with the demo merchant. Environment: `PORT`, `DATABASE_URL`, `PUBLIC_URL`, `ONPAY_SECRET`.
+ * with the demo merchant. Environment: `PORT`, `DATABASE_URL`, `DATABASE_POOL_SIZE`, `PUBLIC_URL`, `ONPAY_SECRET`.
  */
 export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, defaults: Record<string, unknown> = { merchants: [DEMO_MERCHANT] }): GatewayConfig {
   const path = configPath(argv, env);
@@ -79,6 +79,11 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, defaults: Rec
     raw = { ...raw, port };
   }
   if (env.DATABASE_URL) raw = { ...raw, database: env.DATABASE_URL };
+  if (env.DATABASE_POOL_SIZE) {
+    const size = Number(env.DATABASE_POOL_SIZE);
+    if (!Number.isInteger(size)) throw new ConfigError('DATABASE_POOL_SIZE', 'must be a whole number');
+    raw = { ...raw, databasePoolSize: size };
+  }
   if (env.PUBLIC_URL) raw = { ...raw, publicUrl: env.PUBLIC_URL };
   if (env.ONPAY_SECRET) raw = { ...raw, secret: env.ONPAY_SECRET };
   const database = typeof raw.database === 'string' ? raw.database : 'sqlite:./data/onpay.sqlite';
@@ -117,7 +122,7 @@ const EXPIRY_SWEEP_MS = 1000;
  * `npm run worker` processes deliver).
  */
 export async function startGateway(config: GatewayConfig, opts: { cdnDir?: string; log?: (m: string) => void; dispatcher?: boolean } = {}): Promise<RunningGateway> {
-  const database = await openDatabase(config.database);
+  const database = await openDatabase(config.database, { poolSize: config.databasePoolSize });
   const storage = createStorage(database.db, database.dialect);
   const now = Date.now();
   for (const m of config.merchants) await storage.upsertMerchant(merchantFromConfig(m), now);

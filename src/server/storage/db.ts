@@ -44,7 +44,11 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
     const statements = new Map<string, SQLite.Statement>();
     const database = {
       close: () => sqlite.close(),
-      prepare(text: string): SQLite.Statement {
+      prepare(sqlText: string): SQLite.Statement {
+        // Kysely opens transactions with a deferred `begin`. Ours all write, and a deferred one that
+        // upgrades to writing while another connection (another instance on the same file) writes
+        // fails at once with SQLITE_BUSY instead of waiting: take the write lock up front.
+        const text = sqlText === 'begin' ? 'begin immediate' : sqlText;
         let stmt = statements.get(text);
         if (!stmt) {
           if (statements.size >= STATEMENT_CACHE_SIZE) statements.clear();
