@@ -12,12 +12,11 @@
  * Env: BENCH_DURATION_S (default 5), BENCH_CONNECTIONS (default 32), BENCH_PAYMENTS (default
  * 100000), BENCH_C_MAX_S (time cap of (c), default 120; past it the figure is extrapolated).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { startProc, stopProc, type Proc } from './procs.ts';
 
 /** The part of autocannon's programmatic API used here (the package ships no types). */
 interface AutocannonRequest {
@@ -53,37 +52,6 @@ const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const PAYMENTS = Number(process.env.BENCH_PAYMENTS ?? 100_000);
 const C_MAX_S = Number(process.env.BENCH_C_MAX_S ?? 120);
-const SERVER = fileURLToPath(new URL('./gateway-server.ts', import.meta.url));
-
-interface Proc {
-  url: string;
-  proc: ChildProcess;
-  pid: number;
-}
-
-async function startProc(args: string[]): Promise<Proc> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', SERVER, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const nl = out.indexOf('\n');
-      if (nl >= 0) resolve((JSON.parse(out.slice(0, nl)) as { url: string }).url);
-    });
-    proc.once('exit', (code) => reject(new Error(`${args[0]} exited with ${code}`)));
-  });
-  return { url, proc, pid: proc.pid! };
-}
-
-async function stopProc(p: Proc): Promise<void> {
-  if (p.proc.exitCode !== null || p.proc.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => p.proc.once('exit', () => resolve()));
-  p.proc.kill('SIGTERM');
-  const timer = setTimeout(() => p.proc.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
-}
-
 /** VmRSS of a process, in MB. */
 function rssMb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));

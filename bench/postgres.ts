@@ -7,38 +7,15 @@
  * This machine has 2 cores: the load generator, the merchant stub, PostgreSQL and the gateways
  * share them, so the scaling ratio shows contention as much as the gateway's own scaling.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { startProc, stopProc as stop, type Proc } from './procs.ts';
 
-const SERVER = new URL('./gateway-server.ts', import.meta.url).pathname;
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 8);
 const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 32);
-
-interface Proc { url: string; proc: ChildProcess }
-
-async function startProc(args: string[]): Promise<Proc> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', SERVER, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const nl = out.indexOf('\n');
-      if (nl >= 0) resolve((JSON.parse(out.slice(0, nl)) as { url: string }).url);
-    });
-    proc.once('exit', (code) => reject(new Error(`${args[0]} exited with ${code}`)));
-  });
-  return { url, proc };
-}
-
-const stop = (p: Proc) => new Promise<void>((resolve) => {
-  if (p.proc.exitCode !== null) return resolve();
-  p.proc.once('exit', () => resolve());
-  p.proc.kill('SIGTERM');
-  setTimeout(() => p.proc.kill('SIGKILL'), 5000).unref();
-});
 
 async function token(url: string): Promise<string> {
   const res = await fetch(`${url}/pay/check?price=100&pay_for=bench`, { headers: { accept: 'application/json' } });

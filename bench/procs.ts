@@ -1,0 +1,37 @@
+/**
+ * The benchmarks' server processes: `bench/gateway-server.ts <role>` started in its own process
+ * (so the load generator never shares its event loop), its URL read from its first output line.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const SERVER = fileURLToPath(new URL('./gateway-server.ts', import.meta.url));
+
+export interface Proc {
+  url: string;
+  proc: ChildProcess;
+  pid: number;
+}
+
+export async function startProc(args: string[]): Promise<Proc> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', SERVER, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    proc.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const nl = out.indexOf('\n');
+      if (nl >= 0) resolve((JSON.parse(out.slice(0, nl)) as { url: string }).url);
+    });
+    proc.once('exit', (code) => reject(new Error(`${args[0]} exited with ${code}`)));
+  });
+  return { url, proc, pid: proc.pid! };
+}
+
+export async function stopProc(p: Proc): Promise<void> {
+  if (p.proc.exitCode !== null || p.proc.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => p.proc.once('exit', () => resolve()));
+  p.proc.kill('SIGTERM');
+  const timer = setTimeout(() => p.proc.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
