@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { createGateway, type Gateway } from './app.ts';
+import { ANY_STATUS_EVENT } from './service.ts';
 import { parseConfig, ConfigError, type GatewayConfig, type MerchantConfig } from './config.ts';
 import { openDatabase, type OpenDatabase } from './storage/db.ts';
 import { createStorage, type Storage } from './storage/storage.ts';
@@ -145,6 +146,8 @@ export async function startGateway(config: GatewayConfig, opts: { cdnDir?: strin
     ? dispatcherFromConfig(config, storage, { owner: processOwner('gw'), ...(opts.log ? { log: opts.log } : {}) })
     : null;
   dispatcher?.start();
+  // A payment just paid has its PAY due now: look at the outbox at once rather than at the next poll.
+  if (dispatcher) gateway.service.events.on(ANY_STATUS_EVENT, (p: { status: string }) => { if (p.status === 'paid') dispatcher.wake(); });
   return {
     gateway,
     config: effective,

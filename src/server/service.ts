@@ -92,6 +92,9 @@ export type PaymentService = ReturnType<typeof createPaymentService>;
  */
 const publicCheckReason = (reason: string): string => reason.replace(/^(unreadable answer):[\s\S]*$/, '$1').slice(0, 200);
 
+/** The event every status change is also emitted under, with `{id, status}` (payment ids start with `pay_`). */
+export const ANY_STATUS_EVENT = 'status';
+
 /** How long past the CHECK timeout a payment may stay unfinished before it counts as interrupted. */
 const STALE_GRACE_MS = 30_000;
 
@@ -131,6 +134,7 @@ export function createPaymentService(deps: ServiceDeps) {
 
   const emit = (p: { id: string; status: PaymentStatus }): void => {
     events.emit(p.id, p.status);
+    events.emit(ANY_STATUS_EVENT, p);
   };
 
   async function merchantOf(login: string): Promise<Merchant> {
