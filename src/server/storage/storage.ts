@@ -20,6 +20,8 @@ export interface Transition {
   action?: PaymentAction;
   paidAt?: number;
   expiresAt?: number;
+  /** The answer to keep for the payment's idempotency key, written in the same statement. */
+  response?: { status: number; body: string };
   /** The notification to write with the change (outbox), due at `dueAt`. */
   notification?: NewNotification & { dueAt: number };
   /** An audit line (manual changes). */
@@ -344,16 +346,20 @@ export function createStorage(db: Kysely<Database>, dialect: Dialect): Storage {
     },
 
     async transition(id, t) {
+      const change = (q: Kysely<Database> | Transaction<Database>) => q.updateTable('payments').set({
+        status: t.to,
+        updated_at: t.at,
+        ...(t.reason !== undefined ? { status_reason: t.reason } : {}),
+        ...(t.manual ? { manual: 1 } : {}),
+        ...(t.action !== undefined ? { action: JSON.stringify(t.action) } : {}),
+        ...(t.paidAt !== undefined ? { paid_at: t.paidAt } : {}),
+        ...(t.expiresAt !== undefined ? { expires_at: t.expiresAt } : {}),
+        ...(t.response !== undefined ? { response_status: t.response.status, response_body: t.response.body } : {}),
+      }).where('id', '=', id).where('status', '=', t.from).executeTakeFirst();
+      // A lone conditional update is atomic by itself; a transaction only when more is written with it.
+      if (!t.notification && !t.audit) return Number((await change(db)).numUpdatedRows) === 1;
       return db.transaction().execute(async (trx) => {
-        const r = await trx.updateTable('payments').set({
-          status: t.to,
-          updated_at: t.at,
-          ...(t.reason !== undefined ? { status_reason: t.reason } : {}),
-          ...(t.manual ? { manual: 1 } : {}),
-          ...(t.action !== undefined ? { action: JSON.stringify(t.action) } : {}),
-          ...(t.paidAt !== undefined ? { paid_at: t.paidAt } : {}),
-          ...(t.expiresAt !== undefined ? { expires_at: t.expiresAt } : {}),
-        }).where('id', '=', id).where('status', '=', t.from).executeTakeFirst();
+        const r = await change(trx);
         if (Number(r.numUpdatedRows) !== 1) return false;
         if (t.notification) await insertNotification(trx, t.notification, t.at);
         if (t.audit) {
