@@ -6,10 +6,11 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { createGateway, type Gateway } from '../src/server/app.ts';
-import { merchantFromConfig } from '../src/server/bootstrap.ts';
-import { parseConfig } from '../src/server/config.ts';
+import { loadConfig, merchantFromConfig } from '../src/server/bootstrap.ts';
+import { ConfigError, parseConfig } from '../src/server/config.ts';
 import { createMerchantHttp } from '../src/server/merchant-http.ts';
 import { signSandboxCallback } from '../src/server/payment-systems/sandbox.ts';
 import { api2AnswerSignature } from '../src/server/protocol.ts';
@@ -17,7 +18,42 @@ import { openDatabase, type OpenDatabase } from '../src/server/storage/db.ts';
 import { createStorage, type Storage } from '../src/server/storage/storage.ts';
 import { merchant, openTestStorage, startMerchantStub, storageKinds, TEST_SECRET, type MerchantStub, type TestStorage } from './helpers.ts';
 
+test('databasePoolSize: default 10, set in the file or by DATABASE_POOL_SIZE, refused when not a whole number from 1', () => {
+  const base = { secret: TEST_SECRET, database: 'postgres://db.invalid/onpay', merchants: [] };
+  assert.equal(loadConfig([], {}, base).databasePoolSize, 10);
+  assert.equal(loadConfig([], {}, { ...base, databasePoolSize: 25 }).databasePoolSize, 25);
+  assert.equal(loadConfig([], { DATABASE_POOL_SIZE: '3' }, { ...base, databasePoolSize: 25 }).databasePoolSize, 3, 'the environment wins');
+  for (const bad of ['x', '2.5', '0', '-1']) {
+    assert.throws(() => loadConfig([], { DATABASE_POOL_SIZE: bad }, base), (e: unknown) => e instanceof ConfigError && /databasePoolSize|DATABASE_POOL_SIZE/.test(e.message), bad);
+  }
+  assert.throws(() => loadConfig([], {}, { ...base, databasePoolSize: '10' }), ConfigError);
+});
+
 if (process.env.TEST_DATABASE_URL) {
+  test('the pool never opens more than poolSize connections to PostgreSQL', async () => {
+    const ts = await openTestStorage('postgres');
+    const small = await openDatabase(ts.url, { poolSize: 3 });
+    const watch = new pg.Client({ connectionString: ts.url });
+    await watch.connect();
+    try {
+      const backends = async () => (await watch.query("select count(*)::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and query like '%pg_sleep%' and state = 'active'")).rows[0].n as number;
+      const t0 = Date.now();
+      const busy = Promise.all(Array.from({ length: 9 }, () => sql`select pg_sleep(0.3)`.execute(small.db)));
+      let most = 0;
+      while (Date.now() - t0 < 700) {
+        most = Math.max(most, await backends());
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      await busy;
+      assert.equal(most, 3, 'three sleeping at once, never more');
+      assert.ok(Date.now() - t0 >= 850, 'nine 0.3 s queries over three connections take three rounds');
+    } finally {
+      await watch.end();
+      await small.close();
+      await ts.close();
+    }
+  });
+
   test('migrations are safe when four instances start at once on a fresh PostgreSQL database', async () => {
     const admin = process.env.TEST_DATABASE_URL!;
     const name = `t_mig_${randomBytes(5).toString('hex')}`;

@@ -100,6 +100,13 @@ test(`two gateways and two workers on one ${onPostgres ? 'PostgreSQL' : 'SQLite'
       assert.equal(applied, PAYMENTS, 'each payment became paid exactly once');
       assert.equal(counts.notifications.delivered, PAYMENTS, 'one PAY row per payment, all delivered');
       assert.equal(Object.values(counts.notifications).reduce((a, b) => a + b, 0), PAYMENTS, 'no second PAY row');
+      // Per payment, not only in total: each created payment has exactly one notification, a delivered PAY.
+      const rows = await check.db.selectFrom('notifications').select(['payment_id', 'kind', 'status']).execute();
+      const byPayment = new Map<string, string[]>();
+      for (const r of rows) byPayment.set(r.payment_id, [...(byPayment.get(r.payment_id) ?? []), `${r.kind}:${r.status}`]);
+      const wrong = ids.filter((id) => byPayment.get(id)?.join(',') !== 'pay:delivered');
+      assert.deepEqual(wrong.slice(0, 5).map((id) => [id, byPayment.get(id)]), [], `${wrong.length} payments without exactly one delivered PAY`);
+      assert.equal(new Set(ids).size, PAYMENTS, 'every creation made its own payment');
       const expected = new Set(Array.from({ length: PAYMENTS }, (_, i) => `so-${i}`));
       assert.deepEqual(new Set(seen.keys()), expected, 'the merchant heard of every payment');
       const duplicates = [...seen.values()].reduce((n, c) => n + c - 1, 0);

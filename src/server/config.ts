@@ -65,9 +65,9 @@ export const configSchema = z.object({
   host: z.string().default('127.0.0.1'),
   publicUrl: z.string().url().optional(),
   database: z.string().regex(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, '"sqlite:<path>" or "postgres://…"').default('sqlite:./data/onpay.sqlite'),
-  /** Signs form tokens and sandbox callbacks; at least 32 characters. Generated into ./data when absent. */
   /** PostgreSQL: connections per process (gateway or worker). */
   databasePoolSize: z.number().int().min(1).max(500).default(10),
+  /** Signs form tokens and sandbox callbacks; at least 32 characters. Generated into ./data when absent. */
   secret: z.string().min(32, 'at least 32 characters').optional(),
   sandbox: z.boolean().default(true),
   allowPrivateMerchantUrls: z.boolean().default(false),
