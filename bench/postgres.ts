@@ -9,7 +9,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { startProc, stopProc as stop, type Proc } from './procs.ts';
@@ -74,7 +74,10 @@ async function main(): Promise<void> {
   try {
     const stub = await startProc(['stub']);
     procs.push(stub);
-    console.log(`payment creation with CHECK: ${IN_FLIGHT} in flight × ${DURATION_S} s per run, Node ${process.version}, 2 cores shared by everything, 127.0.0.1 only`);
+    console.log(`payment creation with CHECK: ${IN_FLIGHT} in flight × ${DURATION_S} s per run, Node ${process.version}, 127.0.0.1 only`);
+    console.log('  note: this machine has 2 cores; the load generator, the merchant stub, PostgreSQL and the gateways all share them');
+    const load1 = loadavg()[0]!;
+    console.log(`  load average before the run: ${load1.toFixed(2)}${load1 > 1 ? ' — other work is running, the figures are noisy' : ''}`);
     const run = async (name: string, databases: string[]) => {
       const gws: Proc[] = [];
       for (const database of databases) gws.push(await startProc(['gateway', JSON.stringify({ database, stubUrl: stub.url })]));
@@ -82,7 +85,7 @@ async function main(): Promise<void> {
       await load(gws.map((g) => g.url)); // warm-up, discarded
       const r = await load(gws.map((g) => g.url));
       await Promise.all(gws.map(stop));
-      console.log(`  ${name.padEnd(34)} ${r.perS.toFixed(0).padStart(6)} payments/s   p99 ${r.p99.toFixed(1).padStart(6)} ms${r.failed ? `   ${r.failed} failed` : ''}`);
+      console.log(`  ${name.padEnd(38)} ${r.perS.toFixed(0).padStart(6)} payments/s   p99 ${r.p99.toFixed(1).padStart(6)} ms${r.failed ? `   ${r.failed} failed` : ''}`);
       return r;
     };
     const sqlite = await run('SQLite, 1 gateway', [`sqlite:${join(dir, 'bench.sqlite')}`]);
