@@ -9,7 +9,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { startProc, stopProc as stop, type Proc } from './procs.ts';
@@ -56,6 +56,15 @@ async function load(gateways: string[]): Promise<{ perS: number; p99: number; fa
 
 let keySeq = 0;
 
+/** The share of all cores' time spent busy over `ms` (other processes on the machine). */
+async function cpuBusy(ms: number): Promise<number> {
+  const total = () => cpus().reduce((a, c) => ({ idle: a.idle + c.times.idle, all: a.all + c.times.user + c.times.nice + c.times.sys + c.times.irq + c.times.idle }), { idle: 0, all: 0 });
+  const before = total();
+  await new Promise((r) => setTimeout(r, ms));
+  const after = total();
+  return 1 - (after.idle - before.idle) / Math.max(1, after.all - before.all);
+}
+
 async function freshPgDatabase(admin: string): Promise<string> {
   const name = `bench_${Math.random().toString(36).slice(2, 10)}`;
   const c = new pg.Client({ connectionString: admin });
@@ -76,8 +85,8 @@ async function main(): Promise<void> {
     procs.push(stub);
     console.log(`payment creation with CHECK: ${IN_FLIGHT} in flight × ${DURATION_S} s per run, Node ${process.version}, 127.0.0.1 only`);
     console.log('  note: this machine has 2 cores; the load generator, the merchant stub, PostgreSQL and the gateways all share them');
-    const load1 = loadavg()[0]!;
-    console.log(`  load average before the run: ${load1.toFixed(2)}${load1 > 1 ? ' — other work is running, the figures are noisy' : ''}`);
+    const busy = await cpuBusy(1000);
+    console.log(`  CPU busy before the run (1 s, all cores): ${(busy * 100).toFixed(0)} %${busy > 0.1 ? ' — other work is running, the figures are noisy' : ''}`);
     const run = async (name: string, databases: string[]) => {
       const gws: Proc[] = [];
       for (const database of databases) gws.push(await startProc(['gateway', JSON.stringify({ database, stubUrl: stub.url })]));
