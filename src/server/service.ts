@@ -202,12 +202,6 @@ export function createPaymentService(deps: ServiceDeps) {
   /** The answer kept with the state change, for a payment created under an idempotency key. */
   const remember = (p: Payment, answer: Answer): { response?: Answer } => (p.idempotencyKey ? { response: answer } : {});
 
-  async function respond(p: Payment, status: number, body: unknown): Promise<Answer> {
-    const answer = { status, body: JSON.stringify(body) };
-    if (p.idempotencyKey) await storage.saveResponse(p.id, answer.status, answer.body);
-    return answer;
-  }
-
   return {
     events,
 
@@ -373,11 +367,9 @@ export function createPaymentService(deps: ServiceDeps) {
         if (await transitionOrThrow(p, 'expired', { reason: 'the payment deadline passed' })) n++;
       }
       for (const p of await storage.staleUnfinished(now - config.checkTimeoutMs - STALE_GRACE_MS, limit)) {
-        if (await transitionOrThrow(p, 'rejected', { reason: 'check_failed: interrupted before the payment could start' })) {
-          const e = new GatewayError(424, 'check_failed', 'The payment was interrupted; start again', undefined, { reason: 'interrupted before the payment could start', paymentId: p.id });
-          await respond(p, e.status, e.toJSON());
-          n++;
-        }
+        const e = new GatewayError(424, 'check_failed', 'The payment was interrupted; start again', undefined, { reason: 'interrupted before the payment could start', paymentId: p.id });
+        const answer = { status: e.status, body: JSON.stringify(e.toJSON()) };
+        if (await transitionOrThrow(p, 'rejected', { reason: 'check_failed: interrupted before the payment could start', ...remember(p, answer) })) n++;
       }
       return n;
     },

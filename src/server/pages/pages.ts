@@ -17,19 +17,19 @@ type Ln = 'ru' | 'en';
 const T = {
   ru: {
     title: 'Оплата заказа', order: 'Заказ', amount: 'Сумма', choose: 'Способ оплаты', email: 'E-mail для чека',
-    cont: 'Продолжить', error: 'Ошибка', back: 'Вернуться в магазин', instructions: 'Как оплатить', until: 'Оплатить до',
+    cont: 'Продолжить', error: 'Ошибка', instructions: 'Как оплатить', until: 'Оплатить до',
     paid: 'Платёж получен', failed: 'Платёж не прошёл', waiting: 'Ожидаем оплату', status: 'Статус платежа',
     refresh: 'Обновить статус', cardTitle: 'Тестовая платёжная система', card: 'Номер карты', pay: 'Оплатить',
     decline: 'Отклонить', expired: 'Срок оплаты истёк', rejected: 'Магазин отклонил платёж', note: 'Комментарий',
-    toShop: 'Вернуться в магазин', noJs: 'Страница работает и без JavaScript.',
+    toShop: 'Вернуться в магазин',
   },
   en: {
     title: 'Order payment', order: 'Order', amount: 'Amount', choose: 'Payment method', email: 'E-mail for the receipt',
-    cont: 'Continue', error: 'Error', back: 'Back to the shop', instructions: 'How to pay', until: 'Pay before',
+    cont: 'Continue', error: 'Error', instructions: 'How to pay', until: 'Pay before',
     paid: 'Payment received', failed: 'Payment failed', waiting: 'Waiting for the payment', status: 'Payment status',
     refresh: 'Refresh the status', cardTitle: 'Test payment system', card: 'Card number', pay: 'Pay',
     decline: 'Decline', expired: 'The payment deadline passed', rejected: 'The shop declined the payment', note: 'Comment',
-    toShop: 'Back to the shop', noJs: 'This page works without JavaScript too.',
+    toShop: 'Back to the shop',
   },
 } as const;
 

@@ -64,8 +64,6 @@ export interface Storage {
   listPayments(f: PaymentFilter): Promise<Payment[]>;
   /** Applies a transition; `false` when the payment was no longer in `from` (nothing written). */
   transition(id: string, t: Transition): Promise<boolean>;
-  /** Remembers the answer given for an idempotency key. */
-  saveResponse(id: string, status: number, body: string): Promise<void>;
   /** Payments still `created` or `checking` since before `createdBefore`: their request was cut off. */
   staleUnfinished(createdBefore: number, limit: number): Promise<Payment[]>;
   /** Payments waiting for money past their deadline. */
@@ -370,10 +368,6 @@ export function createStorage(db: Kysely<Database>, dialect: Dialect): Storage {
         }
         return true;
       });
-    },
-
-    async saveResponse(id, status, body) {
-      await db.updateTable('payments').set({ response_status: status, response_body: body }).where('id', '=', id).execute();
     },
 
     async staleUnfinished(createdBefore, limit) {
