@@ -3,6 +3,7 @@
  * shares their event loop: `node --import tsx bench/gateway-server.ts <role> [json]`.
  *
  * - `hello`: a bare node:http hello-world (the baseline).
+ * - `hono`: a bare Hono JSON route on @hono/node-server (the framework's floor, for reference).
  * - `stub`: a merchant's API 2 endpoint answering every CHECK with a correctly signed
  *   `{"status":true,…}`.
  * - `gateway '{"database":"sqlite:…","stubUrl":"http://127.0.0.1:…/api"}'`: the real gateway from
@@ -34,6 +35,14 @@ if (role === 'hello') {
     const a = server.address();
     ready(`http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`);
   });
+} else if (role === 'hono') {
+  // A bare Hono JSON route on @hono/node-server, served the way the gateway is: the framework's floor.
+  const { Hono } = await import('hono');
+  const { serve } = await import('@hono/node-server');
+  const app = new Hono();
+  app.get('/', (c) => c.json({ hello: 'world' }));
+  const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => ready(`http://127.0.0.1:${info.port}`));
+  (server as unknown as { keepAliveTimeout: number }).keepAliveTimeout = 10_000;
 } else if (role === 'stub') {
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -70,6 +79,6 @@ if (role === 'hello') {
     void gw.close().then(() => process.exit(0));
   });
 } else {
-  process.stderr.write('usage: gateway-server.ts hello | stub | gateway <json>\n');
+  process.stderr.write('usage: gateway-server.ts hello | hono | stub | gateway <json>\n');
   process.exit(2);
 }

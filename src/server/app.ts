@@ -16,6 +16,7 @@ import { createMerchantHttp, type MerchantHttp } from './merchant-http.ts';
 import { errorPage, PAGE_CSP } from './pages/pages.ts';
 import { createPaymentService, type PaymentService } from './service.ts';
 import type { Storage } from './storage/storage.ts';
+import { COMMON_HEADERS, hasCommonHeaders } from './respond.ts';
 import { checkoutRoutes } from './routes/checkout.ts';
 import { sandboxRoutes } from './routes/sandbox.ts';
 import { assetRoutes } from './routes/assets.ts';
@@ -52,8 +53,9 @@ export const newPaymentId = (): string => `pay_${randomBytes(18).toString('base6
 export function createGateway(deps: GatewayDeps): Gateway {
   const now = deps.now ?? Date.now;
   const log = deps.log ?? ((m: string) => console.error(m));
+  const { storage } = deps;
   const service = createPaymentService({
-    storage: deps.storage,
+    storage,
     config: deps.config,
     now,
     randomId: deps.randomId ?? newPaymentId,
@@ -64,8 +66,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.use('*', async (c, next) => {
     c.set('html', false);
     await next();
+    if (hasCommonHeaders(c.res)) return;
     // Set on the finished response's own headers: `c.header()` after the handler copies the whole
-    // Response for every call, which cost the form payload a third of its throughput.
+    // Response for every call.
     const set = (name: string, value: string) => {
       try {
         c.res.headers.set(name, value);
@@ -73,18 +76,15 @@ export function createGateway(deps: GatewayDeps): Gateway {
         c.header(name, value); // immutable headers (a fetched Response): copy, as c.header does
       }
     };
-    set('x-content-type-options', 'nosniff');
-    // Not `no-referrer`: under it browsers send `Origin: null` on the hosted page's own form POSTs,
-    // which the origin check then refuses. `same-origin` still sends nothing to other sites.
-    set('referrer-policy', 'same-origin');
+    for (const [name, value] of Object.entries(COMMON_HEADERS)) set(name, value);
     if ((c.res.headers.get('content-type') ?? '').startsWith('text/html') && !c.res.headers.has('content-security-policy')) {
       set('content-security-policy', PAGE_CSP);
     }
   });
 
-  app.route('/', checkoutRoutes({ service, config: deps.config, storage: deps.storage, now }));
+  app.route('/', checkoutRoutes({ service, config: deps.config, storage, now }));
   app.route('/', sandboxRoutes({ service, config: deps.config, app }));
-  app.route('/', cabinetRoutes({ cabinet: createCabinet({ storage: deps.storage, now, onStatus: (id, status) => service.events.emit(id, status) }) }));
+  app.route('/', cabinetRoutes({ cabinet: createCabinet({ storage, now, onStatus: (id, status) => service.events.emit(id, status) }) }));
   app.route('/', assetRoutes({ cdnDir: deps.cdnDir ?? 'dist/cdn' }));
   app.get('/health', async (c) => {
     // A cheap query proves the database answers.

@@ -11,6 +11,7 @@ import { ANY_STATUS_EVENT } from './service.ts';
 import { parseConfig, ConfigError, type GatewayConfig, type MerchantConfig } from './config.ts';
 import { openDatabase, type OpenDatabase } from './storage/db.ts';
 import { createStorage, type Storage } from './storage/storage.ts';
+import { withMerchantCache } from './storage/merchant-cache.ts';
 import type { Merchant } from './types.ts';
 import type { Dispatcher } from './dispatcher/dispatcher.ts';
 import { dispatcherFromConfig, processOwner } from './dispatcher/from-config.ts';
@@ -124,7 +125,8 @@ const EXPIRY_SWEEP_MS = 1000;
  */
 export async function startGateway(config: GatewayConfig, opts: { cdnDir?: string; log?: (m: string) => void; dispatcher?: boolean } = {}): Promise<RunningGateway> {
   const database = await openDatabase(config.database, { poolSize: config.databasePoolSize });
-  const storage = createStorage(database.db, database.dialect);
+  // Merchants are read on every request: cached briefly (changes made through `storage` show at once).
+  const storage = withMerchantCache(createStorage(database.db, database.dialect), { ttlMs: config.merchantCacheMs });
   const now = Date.now();
   for (const m of config.merchants) await storage.upsertMerchant(merchantFromConfig(m), now);
   // Listen first: with port 0 the public URL is only known once the port is.

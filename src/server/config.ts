@@ -83,6 +83,8 @@ export const configSchema = z.object({
     leaseMs: z.number().int().min(200).optional(),
     pollMs: z.number().int().min(10).max(60_000).optional(),
   }).strict().optional(),
+  /** How long a gateway keeps a merchant read from the database; changes from elsewhere show within it. 0: no cache. */
+  merchantCacheMs: z.number().int().min(0).max(60_000).default(1000),
   checkTimeoutMs: z.number().int().min(100).max(120_000).default(10_000),
   tokenTtlSeconds: z.number().int().min(60).max(7 * 86400).default(86400),
   rates: z.record(TICKER, rateText).default(DEFAULT_RATES),

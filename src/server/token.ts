@@ -2,15 +2,22 @@
  * Form tokens: the validated payment-link parameters, signed by the gateway (HMAC-SHA256) and
  * expiring, so that nothing the buyer's browser holds can change the order.
  */
-import { createHmac } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import { safeEqual } from './protocol.ts';
 
 const b64 = (s: string | Buffer): string => Buffer.from(s).toString('base64url');
 
+// A key imported once: createHmac with a string key imports it again on every call.
+let lastKey: { secret: string; key: KeyObject } | undefined;
+function keyOf(secret: string): KeyObject {
+  if (lastKey?.secret !== secret) lastKey = { secret, key: createSecretKey(Buffer.from(secret, 'utf8')) };
+  return lastKey.key;
+}
+
 /** Signs `payload` with an expiry (ms since epoch). */
 export function signToken(payload: unknown, expiresAt: number, secret: string): string {
   const body = b64(JSON.stringify({ p: payload, exp: expiresAt }));
-  const mac = createHmac('sha256', secret).update(`token.${body}`).digest('base64url');
+  const mac = createHmac('sha256', keyOf(secret)).update(`token.${body}`).digest('base64url');
   return `${body}.${mac}`;
 }
 
@@ -21,7 +28,7 @@ export function verifyToken(token: string, now: number, secret: string): TokenRe
   const dot = token.indexOf('.');
   if (dot <= 0 || token.length > 16_384) return { ok: false, reason: 'invalid' };
   const body = token.slice(0, dot);
-  const mac = createHmac('sha256', secret).update(`token.${body}`).digest('base64url');
+  const mac = createHmac('sha256', keyOf(secret)).update(`token.${body}`).digest('base64url');
   if (!safeEqual(mac, token.slice(dot + 1))) return { ok: false, reason: 'invalid' };
   let decoded: { p: unknown; exp: number };
   try {

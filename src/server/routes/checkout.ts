@@ -13,6 +13,7 @@ import { GatewayError, fromZod } from '../errors.ts';
 import { linkMd5Matches, parseLink } from '../link.ts';
 import { hostedPage, snippet, statusPage } from '../pages/pages.ts';
 import { originAllowed, paymentView, type PaymentService } from '../service.ts';
+import { corsHeaders, jsonAnswer } from '../respond.ts';
 import type { Storage } from '../storage/storage.ts';
 import { isFinal, type PaymentStatus } from '../states.ts';
 
@@ -34,12 +35,6 @@ function readIdempotencyKey(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   if (!IDEMPOTENCY_KEY.test(value)) throw new GatewayError(400, 'invalid_param', 'Idempotency-Key: 1–255 printable ASCII characters', 'Idempotency-Key');
   return value;
-}
-
-function cors(c: Context<Env>, origin: string | undefined): void {
-  if (!origin) return;
-  c.header('access-control-allow-origin', origin);
-  c.header('vary', 'Origin');
 }
 
 async function linkParams(c: Context<Env>): Promise<URLSearchParams> {
@@ -100,11 +95,7 @@ export function checkoutRoutes(deps: { service: PaymentService; config: GatewayC
       throw new GatewayError(403, 'origin_forbidden', `origin ${origin} is not allowed for this merchant`, 'origin');
     }
     const payload = await service.formPayload(login, parsed.link, merchant);
-    if (wantsJson) {
-      cors(c, origin);
-      c.header('cache-control', 'no-store');
-      return c.json(payload);
-    }
+    if (wantsJson) return jsonAnswer(payload, 200, { 'cache-control': 'no-store', ...corsHeaders(origin) });
     return c.html(hostedPage(login, payload, parsed.link, parsed.md5, randomUUID()));
   };
   app.get('/pay/:login', payLink);
@@ -162,8 +153,7 @@ export function checkoutRoutes(deps: { service: PaymentService; config: GatewayC
       idempotencyKey: readIdempotencyKey(c.req.header('idempotency-key')),
       origin,
     });
-    cors(c, origin);
-    return c.body(answer.body, answer.status as 201, { 'content-type': 'application/json' });
+    return jsonAnswer(answer.body, answer.status, corsHeaders(origin));
   });
 
   async function paymentFor(c: Context<Env>) {
@@ -171,18 +161,17 @@ export function checkoutRoutes(deps: { service: PaymentService; config: GatewayC
     const origin = c.req.header('origin');
     const merchant = (await storage.getMerchant(p.merchantLogin))!;
     if (!originAllowed(origin, merchant, config.publicUrl)) throw new GatewayError(403, 'origin_forbidden', `origin ${origin} is not allowed for this merchant`, 'origin');
-    cors(c, origin);
-    return p;
+    return { p, cors: corsHeaders(origin) };
   }
 
   app.get('/api/v1/payments/:id', async (c) => {
-    const p = await paymentFor(c);
-    c.header('cache-control', 'no-store');
-    return c.json(paymentView(p));
+    const { p, cors } = await paymentFor(c);
+    return jsonAnswer(paymentView(p), 200, { 'cache-control': 'no-store', ...cors });
   });
 
   app.get('/api/v1/payments/:id/events', async (c) => {
-    const p = await paymentFor(c);
+    const { p, cors } = await paymentFor(c);
+    for (const [name, value] of Object.entries(cors)) c.header(name, value);
     return streamSSE(c, async (stream) => {
       let last: PaymentStatus | undefined;
       let wake: (() => void) | undefined;
