@@ -2,6 +2,8 @@
  * Gateway HTTP benchmarks (printed, not tests): `npx tsx bench/gateway.ts` (or `npm run bench`).
  *
  * (0) A bare node:http hello-world: the baseline, measured in the same run.
+ * (h) A bare Hono JSON route on @hono/node-server: not a target, the floor of the framework the
+ *     gateway is built on, printed so the ratios can be read against it.
  * (a) The form payload: GET /pay/{login}?… with Accept: application/json. Target ≥ 0.5 of (0).
  * (b) Creating payments: POST /api/v1/payments with CHECK to a loopback merchant (API 2, signed
  *     `{"status":true}`), a fresh Idempotency-Key per request. Target ≥ 0.2 of (0).
@@ -9,6 +11,8 @@
  *
  * Every server is its own process (`bench/gateway-server.ts`), so autocannon here never shares their
  * event loop; the gateway is the real one from startGateway() on a temp SQLite file. Only 127.0.0.1.
+ * Beside req/s, each run prints the CPU time its server process spent per request (user + system,
+ * from /proc): steadier than req/s on a shared machine, and what an optimisation changes.
  * Env: BENCH_DURATION_S (default 5), BENCH_CONNECTIONS (default 32), BENCH_PAYMENTS (default
  * 100000), BENCH_C_MAX_S (time cap of (c), default 120; past it the figure is extrapolated).
  */
@@ -58,6 +62,19 @@ function rssMb(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
+/** CPU time (user + system) a process has used so far, in ms. */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * (1000 / 100); // clock ticks of 10 ms
+}
+
+/** Runs autocannon and notes the CPU time `pid` spent per request meanwhile. */
+async function measured(pid: number, opts: AutocannonOptions): Promise<{ result: AutocannonResult; cpuUsPerReq: number }> {
+  const before = cpuMs(pid);
+  const result = await autocannon(opts);
+  return { result, cpuUsPerReq: ((cpuMs(pid) - before) * 1000) / Math.max(1, result.requests.total) };
+}
+
 /** Payments by status from the gateway's own /metrics. */
 async function paymentCount(url: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
@@ -70,14 +87,16 @@ interface Row {
   name: string;
   reqPerS: number;
   p99Ms: number;
+  cpuUsPerReq: number;
   ok: number;
   bad: number;
 }
 
-function describeRun(name: string, r: AutocannonResult): Row {
+function describeRun(name: string, m: { result: AutocannonResult; cpuUsPerReq: number }): Row {
+  const r = m.result;
   const bad = r.non2xx + r.errors + r.timeouts;
   if (bad > 0) console.log(`  ${name}: ${bad} non-2xx/errors/timeouts ${JSON.stringify(r.statusCodeStats)}`);
-  return { name, reqPerS: r.requests.average, p99Ms: r.latency.p99, ok: r['2xx'], bad };
+  return { name, reqPerS: r.requests.average, p99Ms: r.latency.p99, cpuUsPerReq: m.cpuUsPerReq, ok: r['2xx'], bad };
 }
 
 let keyCounter = 0;
@@ -101,8 +120,14 @@ async function main(): Promise<void> {
     const hello = await startProc(['hello']);
     procs.push(hello);
     await autocannon({ url: hello.url, connections: CONNECTIONS, duration: 1 }); // warm-up
-    const base = describeRun('(0) node:http hello world', await autocannon({ url: hello.url, connections: CONNECTIONS, duration: DURATION_S }));
+    const base = describeRun('(0) node:http hello world', await measured(hello.pid, { url: hello.url, connections: CONNECTIONS, duration: DURATION_S }));
     await stopProc(hello);
+
+    const hono = await startProc(['hono']);
+    procs.push(hono);
+    await autocannon({ url: hono.url, connections: CONNECTIONS, duration: 1 });
+    const honoRow = describeRun('(h) bare Hono JSON route', await measured(hono.pid, { url: hono.url, connections: CONNECTIONS, duration: DURATION_S }));
+    await stopProc(hono);
 
     const stub = await startProc(['stub']);
     procs.push(stub);
@@ -114,7 +139,7 @@ async function main(): Promise<void> {
     const linkPath = '/pay/bench?pay_mode=fix&price=1500.00&ticker=RUR&pay_for=order-42&note=bench&ln=en&url_success=https%3A%2F%2Fshop.example%2Fok&onpay_ap_a1=x';
     const aOpts = { url: `${gw.url}${linkPath}`, connections: CONNECTIONS, headers: { accept: 'application/json' } };
     await autocannon({ ...aOpts, duration: 1 });
-    const a = describeRun('(a) GET /pay/{login} form payload', await autocannon({ ...aOpts, duration: DURATION_S }));
+    const a = describeRun('(a) GET /pay/{login} form payload', await measured(gw.pid, { ...aOpts, duration: DURATION_S }));
 
     // (b) Payments with CHECK, a fresh Idempotency-Key each.
     const checkToken = await formToken(gw.url, 'check', 'price=100&pay_for=bench-b');
@@ -126,7 +151,7 @@ async function main(): Promise<void> {
       setupRequest: freshKey('b'),
     };
     await autocannon({ url: gw.url, connections: CONNECTIONS, duration: 1, requests: [bReq] });
-    const b = describeRun('(b) POST /api/v1/payments + CHECK', await autocannon({ url: gw.url, connections: CONNECTIONS, duration: DURATION_S, requests: [bReq] }));
+    const b = describeRun('(b) POST /api/v1/payments + CHECK', await measured(gw.pid, { url: gw.url, connections: CONNECTIONS, duration: DURATION_S, requests: [bReq] }));
 
     // (c) RSS after PAYMENTS payments, created as fast as the gateway takes them (no CHECK).
     const cToken = await formToken(gw.url, 'bench', 'price=250&pay_for=bench-c');
@@ -165,13 +190,14 @@ async function main(): Promise<void> {
     const ratio = (x: Row) => x.reqPerS / base.reqPerS;
     const verdict = (ok: boolean) => (ok ? 'PASS' : 'MISS');
     const lines: string[][] = [
-      ['run', 'req/s', 'p99 ms', 'ratio to (0)', 'target', 'result'],
-      [base.name, base.reqPerS.toFixed(0), base.p99Ms.toFixed(1), '1.00', '', ''],
-      [a.name, a.reqPerS.toFixed(0), a.p99Ms.toFixed(1), ratio(a).toFixed(2), '≥ 0.5', verdict(ratio(a) >= 0.5 && a.bad === 0)],
-      [b.name, b.reqPerS.toFixed(0), b.p99Ms.toFixed(1), ratio(b).toFixed(2), '≥ 0.2', verdict(ratio(b) >= 0.2 && b.bad === 0)],
+      ['run', 'req/s', 'p99 ms', 'server CPU µs/req', 'ratio to (0)', 'target', 'result'],
+      [base.name, base.reqPerS.toFixed(0), base.p99Ms.toFixed(1), base.cpuUsPerReq.toFixed(0), '1.00', '', ''],
+      [honoRow.name, honoRow.reqPerS.toFixed(0), honoRow.p99Ms.toFixed(1), honoRow.cpuUsPerReq.toFixed(0), ratio(honoRow).toFixed(2), '(reference)', ''],
+      [a.name, a.reqPerS.toFixed(0), a.p99Ms.toFixed(1), a.cpuUsPerReq.toFixed(0), ratio(a).toFixed(2), '≥ 0.5', verdict(ratio(a) >= 0.5 && a.bad === 0)],
+      [b.name, b.reqPerS.toFixed(0), b.p99Ms.toFixed(1), b.cpuUsPerReq.toFixed(0), ratio(b).toFixed(2), '≥ 0.2', verdict(ratio(b) >= 0.2 && b.bad === 0)],
       [
         `(c) gateway RSS after ${have.toLocaleString('en')} payments${extrapolated ? ` (→ ${PAYMENTS.toLocaleString('en')} extrapolated)` : ''}`,
-        `${(have / cSeconds).toFixed(0)} created/s`, '', `idle ${rssIdle.toFixed(0)} MB, peak ${peak.toFixed(0)} MB`,
+        `${(have / cSeconds).toFixed(0)} created/s`, '', '', `idle ${rssIdle.toFixed(0)} MB, peak ${peak.toFixed(0)} MB`,
         '< 200 MB', `${rssAt100k.toFixed(0)} MB ${verdict(rssAt100k < 200)}`,
       ],
     ];

@@ -268,6 +268,87 @@ describe('createMerchantHttp', () => {
     assert.equal(!r.ok && r.error, 'no answer within 200 ms');
   });
 
+  describe('kept-alive connections', () => {
+    /** A loopback server whose handler sees how many requests came before on the same connection. */
+    async function connectionServer(fn: (req: IncomingMessage, res: ServerResponse, nth: number) => void, keepAliveTimeoutMs = 5000) {
+      const perSocket = new WeakMap<net.Socket, number>();
+      const stats = { connections: 0, requests: 0, closedAfterMs: [] as number[] };
+      const server = createServer((req, res) => {
+        const nth = (perSocket.get(req.socket) ?? 0) + 1;
+        perSocket.set(req.socket, nth);
+        stats.requests++;
+        req.resume();
+        req.on('end', () => fn(req, res, nth));
+      });
+      server.keepAliveTimeout = keepAliveTimeoutMs;
+      server.on('connection', (socket: net.Socket) => {
+        stats.connections++;
+        const opened = performance.now();
+        socket.on('close', () => stats.closedAfterMs.push(performance.now() - opened));
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const url = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}/api`;
+      const close = () => new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      });
+      return { url, stats, close };
+    }
+
+    test('requests to one merchant one after another share one TCP connection', async () => {
+      const m = await connectionServer((_req, res) => res.end('ok'));
+      const send = createMerchantHttp({ allowPrivate: true });
+      try {
+        for (let i = 0; i < 5; i++) assert.equal((await send(post(m.url))).ok, true);
+        assert.deepEqual({ connections: m.stats.connections, requests: m.stats.requests }, { connections: 1, requests: 5 });
+      } finally {
+        await m.close();
+      }
+    });
+
+    test('a kept-alive connection the merchant dropped before answering is replaced: the request goes again, once, on a new connection', async () => {
+      // The second request on any connection is cut with a reset, as when a server closes an idle
+      // connection just as the request arrives.
+      const m = await connectionServer((req, res, nth) => (nth === 2 ? req.socket.resetAndDestroy() : res.end(`answer ${nth}`)));
+      const send = createMerchantHttp({ allowPrivate: true });
+      try {
+        assert.equal((await send(post(m.url))).ok, true);
+        const r = await send(post(m.url));
+        assert.equal(r.ok && r.body, 'answer 1');
+        assert.deepEqual({ connections: m.stats.connections, requests: m.stats.requests }, { connections: 2, requests: 3 });
+      } finally {
+        await m.close();
+      }
+    });
+
+    test('a merchant that drops a new connection gets no second try: the error is reported', async () => {
+      const m = await connectionServer((req) => req.socket.resetAndDestroy());
+      const send = createMerchantHttp({ allowPrivate: true });
+      try {
+        const r = await send(post(m.url));
+        assert.equal(!r.ok && r.error, 'network error: ECONNRESET');
+        assert.deepEqual({ connections: m.stats.connections, requests: m.stats.requests }, { connections: 1, requests: 1 });
+      } finally {
+        await m.close();
+      }
+    });
+
+    test('an idle connection is closed by the gateway a second before the timeout the server announces', async () => {
+      const m = await connectionServer((_req, res) => res.end('ok'), 2000); // announces Keep-Alive: timeout=2
+      const send = createMerchantHttp({ allowPrivate: true });
+      try {
+        assert.equal((await send(post(m.url))).ok, true);
+        const deadline = performance.now() + 3000;
+        while (m.stats.closedAfterMs.length === 0 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        assert.equal(m.stats.closedAfterMs.length, 1, 'the idle connection was closed');
+        const ms = m.stats.closedAfterMs[0]!;
+        assert.ok(ms >= 900 && ms < 1900, `closed after ${Math.round(ms)} ms: by the gateway at ~1 s, before the server's 2 s`);
+      } finally {
+        await m.close();
+      }
+    });
+  });
+
   test('only loopback was ever contacted', () => {
     assert.ok(attempts.length > 0);
     assert.deepEqual(attempts.filter((h) => !LOOPBACK_HOSTS.has(h)), []);

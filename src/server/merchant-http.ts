@@ -3,6 +3,11 @@
  * that the address check happens in the socket's own DNS lookup: what is checked is what is
  * connected to (no DNS-rebinding window). Redirects are never followed; every request has a hard
  * deadline covering connect, headers and a body that trickles in; answers are capped in size.
+ *
+ * Connections are kept alive between requests to the same merchant (a new TCP connection per CHECK
+ * cost both sides more than the CHECK itself). An idle connection is dropped a second before the
+ * server's announced `Keep-Alive: timeout`, or after 4 s when it announces none; a request whose
+ * reused connection turns out closed by the merchant before any answer is sent again once on a new one.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -27,6 +32,10 @@ export type MerchantResponse =
 export type MerchantHttp = (req: MerchantRequest) => Promise<MerchantResponse>;
 
 const MAX_ANSWER_BYTES = 64 * 1024;
+/** How long an idle kept-alive connection stays open when the server announces no timeout. */
+const IDLE_SOCKET_MS = 4000;
+/** Errors that mean a kept-alive connection had been closed by the other side before our request. */
+const STALE_SOCKET_ERRORS = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 
 const PRIVATE = new BlockList();
 for (const [net, prefix] of [
@@ -74,9 +83,19 @@ function guardedLookup(hostname: string, options: { all?: boolean }, callback: L
  */
 export function createMerchantHttp(options: { allowPrivate: boolean; now?: () => number }): MerchantHttp {
   const now = options.now ?? (() => performance.now());
+  // One pool per policy: the guarded lookup runs when a connection is made, so every pooled
+  // connection was checked.
+  const agents = {
+    'http:': new http.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS }),
+    'https:': new https.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS }),
+  };
   return (req) => new Promise<MerchantResponse>((resolve) => {
     const started = now();
+    let finished = false;
+    let request: http.ClientRequest | undefined;
     const done = (r: { ok: true; status: number; body: string; headers?: http.IncomingHttpHeaders } | { ok: false; error: string }): void => {
+      if (finished) return;
+      finished = true;
       clearTimeout(timer);
       resolve({ ...r, durationMs: Math.round(now() - started) });
     };
@@ -100,33 +119,44 @@ export function createMerchantHttp(options: { allowPrivate: boolean; now?: () =>
       headers['content-length'] = String(Buffer.byteLength(req.body));
     }
     const lib = url.protocol === 'https:' ? https : http;
-    const request = lib.request(url, {
-      method: req.method,
-      headers,
-      agent: false,
-      ...(options.allowPrivate ? {} : { lookup: guardedLookup as never }),
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (c: Buffer) => {
-        size += c.length;
-        if (size > MAX_ANSWER_BYTES) {
-          request.destroy();
-          return done({ ok: false, error: 'answer too large' });
-        }
-        chunks.push(c);
-      });
-      res.on('end', () => done({ ok: true, status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
-      res.on('error', (e) => done({ ok: false, error: `answer interrupted: ${e.message}` }));
-    });
     const timer = setTimeout(() => {
-      request.destroy();
+      request?.destroy();
       done({ ok: false, error: `no answer within ${req.timeoutMs} ms` });
     }, req.timeoutMs);
-    request.on('error', (e: NodeJS.ErrnoException) => {
-      done({ ok: false, error: e instanceof BlockedAddressError ? e.message : `network error: ${e.code ?? e.message}` });
-    });
-    if (req.method === 'POST') request.end(req.body);
-    else request.end();
+
+    const send = (agent: http.Agent | false): void => {
+      let answered = false;
+      const r = lib.request(url, {
+        method: req.method,
+        headers,
+        agent,
+        ...(options.allowPrivate ? {} : { lookup: guardedLookup as never }),
+      }, (res) => {
+        answered = true;
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size > MAX_ANSWER_BYTES) {
+            r.destroy();
+            return done({ ok: false, error: 'answer too large' });
+          }
+          chunks.push(c);
+        });
+        res.on('end', () => done({ ok: true, status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
+        res.on('error', (e) => done({ ok: false, error: `answer interrupted: ${e.message}` }));
+      });
+      request = r;
+      r.on('error', (e: NodeJS.ErrnoException) => {
+        if (finished) return;
+        // The merchant closed an idle connection just as we used it: nothing reached it, so send
+        // again on a connection of its own.
+        if (r.reusedSocket && !answered && STALE_SOCKET_ERRORS.has(e.code ?? '')) return send(false);
+        done({ ok: false, error: e instanceof BlockedAddressError ? e.message : `network error: ${e.code ?? e.message}` });
+      });
+      if (req.method === 'POST') r.end(req.body);
+      else r.end();
+    };
+    send(agents[url.protocol]);
   });
 }

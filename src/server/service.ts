@@ -154,14 +154,18 @@ export function createPaymentService(deps: ServiceDeps) {
    * that conversion and fees push above the largest amount: it could not be stored exactly (SQLite
    * reads integers above 2^53 as floats), written back as an amount, or reported by the system.
    */
-  function quote(link: LinkParams, priceMinor: Minor, way: WayConfig, field: 'price' | 'amount' = 'price') {
-    const orderRate = rateOf(link.ticker, 'ticker');
+  function amountOf(link: LinkParams, priceMinor: Minor, way: WayConfig, field: 'price' | 'amount' = 'price') {
     const wayRate = rateOf(way.ticker, 'way');
-    const base = convert(priceMinor, orderRate, wayRate);
+    const base = convert(priceMinor, rateOf(link.ticker, 'ticker'), wayRate);
     const amount = link.priceFinal ? base : base + feeOf(base, way.feeBps);
     if (amount > MAX_AMOUNT_MINOR) {
       throw new GatewayError(400, 'invalid_param', `${field}: too large once converted to ${way.ticker} for ${way.code}`, field);
     }
+    return { base, amount, wayRate };
+  }
+
+  function quote(link: LinkParams, priceMinor: Minor, way: WayConfig, field: 'price' | 'amount' = 'price') {
+    const { base, amount, wayRate } = amountOf(link, priceMinor, way, field);
     const fee = link.priceFinal ? feeOf(base, way.feeBps) : amount - base;
     let balance: Minor;
     let balanceTicker: string;
@@ -214,7 +218,7 @@ export function createPaymentService(deps: ServiceDeps) {
         code: w.code,
         kind: ways.get(w.code)!.system.kind,
         title: w.title[link.ln],
-        amount: link.payMode === 'free' ? null : formatAmount(quote(link, priceMinor, w).amount),
+        amount: link.payMode === 'free' ? null : formatAmount(amountOf(link, priceMinor, w).amount),
         ticker: w.ticker,
       }));
       const expiresAt = deps.now() + config.tokenTtlSeconds * 1000;
