@@ -4,9 +4,12 @@
  * (0) A bare node:http hello-world: the baseline, measured in the same run.
  * (h) A bare Hono JSON route on @hono/node-server: not a target, the floor of the framework the
  *     gateway is built on, printed so the ratios can be read against it.
- * (a) The form payload: GET /pay/{login}?… with Accept: application/json. Target ≥ 0.5 of (0).
+ * (a) The form payload: GET /pay/{login}?… with Accept: application/json, another order id on every
+ *     request (nothing can be answered from a cache). Target ≥ 0.5 of (0).
  * (b) Creating payments: POST /api/v1/payments with CHECK to a loopback merchant (API 2, signed
  *     `{"status":true}`), a fresh Idempotency-Key per request. Target ≥ 0.2 of (0).
+ * (f) The floor under (b), not a target: `gateway-server.ts floor`, by hand with nothing but what a
+ *     payment with CHECK must do (insert, CHECK over a kept-alive connection, update, answer).
  * (c) RSS of the gateway process after 100,000 payments created over HTTP. Target < 200 MB.
  *
  * Every server is its own process (`bench/gateway-server.ts`), so autocannon here never shares their
@@ -136,8 +139,12 @@ async function main(): Promise<void> {
     const rssIdle = rssMb(gw.pid);
 
     // (a) The form payload.
-    const linkPath = '/pay/bench?pay_mode=fix&price=1500.00&ticker=RUR&pay_for=order-42&note=bench&ln=en&url_success=https%3A%2F%2Fshop.example%2Fok&onpay_ap_a1=x';
-    const aOpts = { url: `${gw.url}${linkPath}`, connections: CONNECTIONS, headers: { accept: 'application/json' } };
+    let order = 0;
+    const aReq: AutocannonRequest = {
+      headers: { accept: 'application/json' },
+      setupRequest: (req) => ({ ...req, path: `/pay/bench?pay_mode=fix&price=1500.00&ticker=RUR&pay_for=order-${++order}&note=bench&ln=en&url_success=https%3A%2F%2Fshop.example%2Fok&onpay_ap_a1=x` }),
+    };
+    const aOpts = { url: gw.url, connections: CONNECTIONS, requests: [aReq] };
     await autocannon({ ...aOpts, duration: 1 });
     const a = describeRun('(a) GET /pay/{login} form payload', await measured(gw.pid, { ...aOpts, duration: DURATION_S }));
 
@@ -152,6 +159,14 @@ async function main(): Promise<void> {
     };
     await autocannon({ url: gw.url, connections: CONNECTIONS, duration: 1, requests: [bReq] });
     const b = describeRun('(b) POST /api/v1/payments + CHECK', await measured(gw.pid, { url: gw.url, connections: CONNECTIONS, duration: DURATION_S, requests: [bReq] }));
+
+    // (f) The floor under (b), on its own SQLite file, CHECK to the same stub.
+    const floor = await startProc(['floor', JSON.stringify({ database: `sqlite:${join(dir, 'floor.sqlite')}`, stubUrl: stub.url })]);
+    procs.push(floor);
+    const fOpts = { url: floor.url, connections: CONNECTIONS, method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' };
+    await autocannon({ ...fOpts, duration: 1 });
+    const f = describeRun('(f) floor of (b): by hand, nothing else', await measured(floor.pid, { ...fOpts, duration: DURATION_S }));
+    await stopProc(floor);
 
     // (c) RSS after PAYMENTS payments, created as fast as the gateway takes them (no CHECK).
     const cToken = await formToken(gw.url, 'bench', 'price=250&pay_for=bench-c');
@@ -195,6 +210,7 @@ async function main(): Promise<void> {
       [honoRow.name, honoRow.reqPerS.toFixed(0), honoRow.p99Ms.toFixed(1), honoRow.cpuUsPerReq.toFixed(0), ratio(honoRow).toFixed(2), '(reference)', ''],
       [a.name, a.reqPerS.toFixed(0), a.p99Ms.toFixed(1), a.cpuUsPerReq.toFixed(0), ratio(a).toFixed(2), '≥ 0.5', verdict(ratio(a) >= 0.5 && a.bad === 0)],
       [b.name, b.reqPerS.toFixed(0), b.p99Ms.toFixed(1), b.cpuUsPerReq.toFixed(0), ratio(b).toFixed(2), '≥ 0.2', verdict(ratio(b) >= 0.2 && b.bad === 0)],
+      [f.name, f.reqPerS.toFixed(0), f.p99Ms.toFixed(1), f.cpuUsPerReq.toFixed(0), ratio(f).toFixed(2), '(reference)', ''],
       [
         `(c) gateway RSS after ${have.toLocaleString('en')} payments${extrapolated ? ` (→ ${PAYMENTS.toLocaleString('en')} extrapolated)` : ''}`,
         `${(have / cSeconds).toFixed(0)} created/s`, '', '', `idle ${rssIdle.toFixed(0)} MB, peak ${peak.toFixed(0)} MB`,
@@ -207,6 +223,7 @@ async function main(): Promise<void> {
       console.log(`| ${l.map((c, j) => c.padEnd(widths[j]!)).join(' | ')} |`);
       if (i === 0) console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
     }
+    console.log(`\n(a) / (h): ${(a.reqPerS / honoRow.reqPerS).toFixed(2)} of the bare framework; (b) / (f): ${(b.reqPerS / f.reqPerS).toFixed(2)} of the hand-written floor`);
     console.log(`\ntotal ${((Date.now() - started) / 1000).toFixed(0)} s`);
   } finally {
     for (const p of procs) await stopProc(p);
