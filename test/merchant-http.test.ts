@@ -333,6 +333,22 @@ describe('createMerchantHttp', () => {
       }
     });
 
+    test('an answer slower than the idle-connection timeout still arrives within the request deadline', async () => {
+      const m = await connectionServer((_req, res) => setTimeout(() => res.end('late but fine'), 600));
+      const send = createMerchantHttp({ allowPrivate: true, idleSocketMs: 200 });
+      try {
+        const r = await send(post(m.url, 2000));
+        assert.equal(r.ok && r.body, 'late but fine');
+        // And the connection is idle-closed after it, at the short idle timeout.
+        const deadline = performance.now() + 2000;
+        while (m.stats.closedAfterMs.length === 0 && performance.now() < deadline) await new Promise((res) => setTimeout(res, 25));
+        assert.equal(m.stats.closedAfterMs.length, 1);
+        assert.ok(m.stats.closedAfterMs[0]! < 1500, `closed after ${Math.round(m.stats.closedAfterMs[0]!)} ms`);
+      } finally {
+        await m.close();
+      }
+    });
+
     test('an idle connection is closed by the gateway a second before the timeout the server announces', async () => {
       const m = await connectionServer((_req, res) => res.end('ok'), 2000); // announces Keep-Alive: timeout=2
       const send = createMerchantHttp({ allowPrivate: true });

@@ -81,13 +81,18 @@ function guardedLookup(hostname: string, options: { all?: boolean }, callback: L
  * @example const send = createMerchantHttp({ allowPrivate: false });
  *          const r = await send({ url, method: 'POST', contentType: 'application/json', body, timeoutMs: 10_000 });
  */
-export function createMerchantHttp(options: { allowPrivate: boolean; now?: () => number }): MerchantHttp {
+export function createMerchantHttp(options: {
+  allowPrivate: boolean;
+  now?: () => number;
+  /** How long an idle kept-alive connection stays open when the server announces no timeout. */
+  idleSocketMs?: number;
+}): MerchantHttp {
   const now = options.now ?? (() => performance.now());
   // One pool per policy: the guarded lookup runs when a connection is made, so every pooled
   // connection was checked.
   const agents = {
-    'http:': new http.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS }),
-    'https:': new https.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS }),
+    'http:': new http.Agent({ keepAlive: true, timeout: options.idleSocketMs ?? IDLE_SOCKET_MS }),
+    'https:': new https.Agent({ keepAlive: true, timeout: options.idleSocketMs ?? IDLE_SOCKET_MS }),
   };
   return (req) => new Promise<MerchantResponse>((resolve) => {
     const started = now();
