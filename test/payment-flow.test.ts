@@ -296,6 +296,7 @@ for (const kind of storageKinds()) {
       assert.match(metrics, new RegExp(`^onpay_payments\\{status="paid"\\} ${paid}$`, 'm'));
       assert.match(metrics, /^onpay_notifications\{status="pending"\} \d+$/m);
       assert.match(metrics, /^onpay_notifications\{status="gave_up"\} \d+$/m);
+      assert.match(metrics, /^onpay_notification_leases_expired 0$/m);
     });
 
     test('HTML snippet for merchants\' servers carries the validated, escaped attributes', async () => {

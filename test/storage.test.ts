@@ -123,6 +123,31 @@ for (const kind of storageKinds()) {
       assert.deepEqual(await ts.storage.claimDue(base + 10_000_000, 10, 'w3', 30_000).then((r) => r.filter((x) => x.id === id)), [], 'delivered: never claimed again');
     });
 
+    test('leases that ran out with no attempt recorded are counted; a recorded attempt ends the count', async () => {
+      // A database of its own: the shared one holds other tests' leases.
+      const own = await openTestStorage(kind);
+      try {
+        const s = own.storage;
+        await s.upsertMerchant(merchantFromConfig(merchant()), T0);
+        const base = T0 + 50_000_000;
+        const { payment } = await s.createPayment(newPayment());
+        const a = await s.addNotification(notification(payment.id, base), base);
+        const b = await s.addNotification(notification(payment.id, base), base);
+        await s.addNotification(notification(payment.id, base + 5_000_000), base); // not due: never leased
+        assert.equal(await s.expiredLeases(base + 10_000_000), 0, 'nothing leased yet');
+        assert.deepEqual((await s.claimDue(base, 10, 'w1', 30_000)).map((n) => n.id), [a, b]);
+        assert.equal(await s.expiredLeases(base + 29_999), 0, 'leases still running');
+        assert.equal(await s.expiredLeases(base + 30_001), 2, 'w1 died: both ran out');
+        await s.recordAttempt(a, 'w1', { startedAt: base, durationMs: 5, httpStatus: 200, excerpt: '', verdict: 'delivered', status: 'delivered', nextAttemptAt: null, deliveredAt: base + 5 });
+        assert.equal(await s.expiredLeases(base + 30_001), 1, 'a recorded attempt is not an expired lease');
+        // Another worker takes the other over: its new lease runs again.
+        assert.deepEqual((await s.claimDue(base + 30_001, 10, 'w2', 30_000)).map((n) => n.id), [b]);
+        assert.equal(await s.expiredLeases(base + 30_002), 0);
+      } finally {
+        await own.close();
+      }
+    });
+
     test('concurrent claimers never share a notification', async () => {
       const base = T0 + 20_000_000;
       const { payment } = await ts.storage.createPayment(newPayment());

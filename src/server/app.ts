@@ -16,6 +16,7 @@ import { createMerchantHttp, type MerchantHttp } from './merchant-http.ts';
 import { errorPage, PAGE_CSP } from './pages/pages.ts';
 import { createPaymentService, type PaymentService } from './service.ts';
 import type { Storage } from './storage/storage.ts';
+import type { PoolStats } from './storage/db.ts';
 import { COMMON_HEADERS, hasCommonHeaders } from './respond.ts';
 import { checkoutRoutes } from './routes/checkout.ts';
 import { sandboxRoutes } from './routes/sandbox.ts';
@@ -35,6 +36,8 @@ export interface GatewayDeps {
   cdnDir?: string;
   /** Where operational messages go (never secrets). */
   log?: (message: string) => void;
+  /** The database pool's state, for /metrics (PostgreSQL). */
+  poolStats?: () => PoolStats;
 }
 
 export interface Env {
@@ -101,6 +104,21 @@ export function createGateway(deps: GatewayDeps): Gateway {
     const due = await deps.storage.nextDueAt();
     lines.push('# TYPE onpay_notification_oldest_due_seconds gauge');
     lines.push(`onpay_notification_oldest_due_seconds ${due === null ? 0 : Math.max(0, Math.round((now() - due) / 1000))}`);
+    // A worker that died or stalled mid-send: its lease ran out with no attempt recorded.
+    lines.push('# TYPE onpay_notification_leases_expired gauge');
+    lines.push(`onpay_notification_leases_expired ${await deps.storage.expiredLeases(now())}`);
+    const pool = deps.poolStats?.();
+    if (pool) {
+      // This process's PostgreSQL pool: waiting queries with every connection busy mean the pool
+      // (databasePoolSize) or the server is the limit.
+      lines.push('# TYPE onpay_db_pool_connections gauge');
+      lines.push(`onpay_db_pool_connections{state="busy"} ${pool.total - pool.idle}`);
+      lines.push(`onpay_db_pool_connections{state="idle"} ${pool.idle}`);
+      lines.push('# TYPE onpay_db_pool_max gauge');
+      lines.push(`onpay_db_pool_max ${pool.max}`);
+      lines.push('# TYPE onpay_db_pool_waiting gauge');
+      lines.push(`onpay_db_pool_waiting ${pool.waiting}`);
+    }
     return c.text(`${lines.join('\n')}\n`, 200, { 'content-type': 'text/plain; version=0.0.4' });
   });
 

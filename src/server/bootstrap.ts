@@ -137,7 +137,7 @@ export async function startGateway(config: GatewayConfig, opts: { cdnDir?: strin
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const effective = config.publicUrlFromPort ? { ...config, port, publicUrl: `http://localhost:${port}` } : config;
-  gateway = createGateway({ config: effective, storage, ...(opts.cdnDir ? { cdnDir: opts.cdnDir } : {}), ...(opts.log ? { log: opts.log } : {}) });
+  gateway = createGateway({ config: effective, storage, ...(database.poolStats ? { poolStats: database.poolStats } : {}), ...(opts.cdnDir ? { cdnDir: opts.cdnDir } : {}), ...(opts.log ? { log: opts.log } : {}) });
   let stopped = false;
   const sweep = setInterval(() => {
     if (stopped) return;

@@ -9,9 +9,23 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { migrationProvider, type Database, type Dialect } from './schema.ts';
 
+/** A connection pool's state (PostgreSQL). */
+export interface PoolStats {
+  /** Connections open. */
+  total: number;
+  /** Of those, not in use. */
+  idle: number;
+  /** Queries waiting for a connection. */
+  waiting: number;
+  /** The most it may open (databasePoolSize). */
+  max: number;
+}
+
 export interface OpenDatabase {
   db: Kysely<Database>;
   dialect: Dialect;
+  /** The pool's state; undefined on SQLite (one connection, no pool). */
+  poolStats?: () => PoolStats;
   close(): Promise<void>;
 }
 
@@ -30,6 +44,7 @@ export interface DatabaseOptions {
 export async function openDatabase(url: string, options: DatabaseOptions = {}): Promise<OpenDatabase> {
   let db: Kysely<Database>;
   let dialect: Dialect;
+  let poolStats: (() => PoolStats) | undefined;
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length);
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -61,7 +76,9 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
     db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
     dialect = 'sqlite';
   } else if (/^postgres(ql)?:\/\//.test(url)) {
-    const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
+    const max = options.poolSize ?? 10;
+    const pool = new pg.Pool({ connectionString: url, max });
+    poolStats = () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max });
     // A dropped idle connection must not crash the process: the pool replaces it.
     pool.on('error', () => {});
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
@@ -75,5 +92,5 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
     await db.destroy();
     throw error instanceof Error ? error : new Error(String(error));
   }
-  return { db, dialect, close: () => db.destroy() };
+  return { db, dialect, ...(poolStats ? { poolStats } : {}), close: () => db.destroy() };
 }

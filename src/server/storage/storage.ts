@@ -90,6 +90,8 @@ export interface Storage {
   countNotifications(status?: NotificationStatus): Promise<number>;
   /** Counts for monitoring: payments and notifications by status. */
   statusCounts(): Promise<{ payments: Record<string, number>; notifications: Record<string, number> }>;
+  /** Notifications whose lease ran out before `now` with no attempt recorded: their worker died or stalled mid-send. */
+  expiredLeases(now: number): Promise<number>;
 }
 
 const num = (v: string | number | bigint | null): number | null => (v === null ? null : Number(v));
@@ -439,6 +441,14 @@ export function createStorage(db: Kysely<Database>, dialect: Dialect): Storage {
         payments: Object.fromEntries(payments.map((r) => [r.status, Number(r.n)])),
         notifications: Object.fromEntries(notifications.map((r) => [r.status, Number(r.n)])),
       };
+    },
+
+    async expiredLeases(now) {
+      // A lease moves next_attempt_at to its end, so expired ones are among the due rows (indexed).
+      const r = await db.selectFrom('notifications').select((eb) => eb.fn.countAll<string | number>().as('n'))
+        .where('next_attempt_at', '<=', now).where('lease_owner', 'is not', null).where('lease_until', '<', now)
+        .executeTakeFirstOrThrow();
+      return Number(r.n);
     },
 
     async countNotifications(status) {
