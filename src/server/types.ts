@@ -28,7 +28,8 @@ export interface InstructionDetail {
 
 /** What the buyer is handed after «Продолжить». */
 export type PaymentAction =
-  | { type: 'redirect'; url: string }
+  /** `frame: false`: the page refuses framing, open it in a popup (absent in payments stored before it existed: a frame). */
+  | { type: 'redirect'; url: string; frame?: boolean }
   | { type: 'instructions'; title: string; amount: string; ticker: string; expiresAt: string; details: InstructionDetail[] };
 
 export interface Payment {

@@ -6,7 +6,8 @@
 import { expect, fixture, html, waitUntil } from '@open-wc/testing';
 import '../../src/components/onpay-checkout/define.ts';
 import type { OnpayCheckout } from '../../src/components/onpay-checkout/onpay-checkout.ts';
-import { fakeGateway, worker } from './gateway-mock.ts';
+import { HttpResponse } from 'msw';
+import { fakeGateway, redirectAction, worker, type FakeGateway } from './gateway-mock.ts';
 
 type El = OnpayCheckout & { view: { name: string; framed?: boolean } };
 
@@ -36,10 +37,17 @@ async function mountRedirecting(navigations: string[]): Promise<El> {
 }
 
 let open: ReturnType<typeof stubOpen> | undefined;
+let gw: FakeGateway;
 beforeEach(() => {
   worker.resetHandlers();
-  fakeGateway();
+  gw = fakeGateway();
 });
+
+/** The next payment's redirect is to a page that refuses framing. */
+const refusesFrames = () => gw.createAnswers.push(() => HttpResponse.json({
+  id: 'pay_noframe', status: 'awaiting_payment', way: 'CRD', amount: '102.0', ticker: 'RUR', urlSuccess: '', urlFail: '',
+  action: { ...redirectAction(), frame: false }, updatedAt: new Date().toISOString(),
+}, { status: 201 }));
 afterEach(() => open?.restore());
 
 describe('<onpay-checkout> redirect fallbacks', () => {
@@ -78,5 +86,37 @@ describe('<onpay-checkout> redirect fallbacks', () => {
     back.click();
     await viewIs(el, 'picking');
     expect(open.closed).to.equal(1);
+  });
+
+  it('a payment page that refuses framing opens in a popup at once, never in a frame', async () => {
+    open = stubOpen(['popup']);
+    refusesFrames();
+    const el = await mountRedirecting([]);
+    el.frameTimeoutMs = 60_000; // the popup must not wait for the frame's timer
+    shadow(el).querySelector<HTMLButtonElement>('button[type="submit"]')!.click();
+    await waitUntil(() => open!.opened.length === 1, 'the popup was opened right after the answer');
+    await viewIs(el, 'redirecting');
+    await el.updateComplete;
+    expect(el.view.framed).to.equal(false);
+    expect(shadow(el).querySelector('iframe')).to.equal(null);
+    expect(open.opened[0]).to.include('/fixtures/payment-page.html');
+    expect(shadow(el).textContent).to.include('Завершите оплату в открывшемся окне');
+    await expect(el).to.be.accessible();
+  });
+
+  it('when that popup is blocked too, the buyer gets the open button, and the page stays', async () => {
+    open = stubOpen(['blocked', 'popup']);
+    refusesFrames();
+    const navigations: string[] = [];
+    const el = await mountRedirecting(navigations);
+    el.frameTimeoutMs = 60_000;
+    shadow(el).querySelector<HTMLButtonElement>('button[type="submit"]')!.click();
+    await waitUntil(() => open!.opened.length === 1, 'the popup was tried');
+    await el.updateComplete;
+    expect(shadow(el).querySelector('iframe')).to.equal(null);
+    expect(shadow(el).textContent).to.include('Окно оплаты не открылось');
+    buttons(el).find((b) => b.textContent?.includes('Открыть окно оплаты'))!.click();
+    expect(open.opened).to.have.length(2);
+    expect(navigations).to.deep.equal([]);
   });
 });

@@ -32,7 +32,8 @@ export interface InstructionsAction {
   details: { key: string; label: string; value: string }[];
 }
 
-export type PaymentAction = { type: 'redirect'; url: string } | InstructionsAction;
+/** `frame: false`: the payment system's page refuses framing; it opens in a popup at once. */
+export type PaymentAction = { type: 'redirect'; url: string; frame?: boolean } | InstructionsAction;
 
 export interface Payment {
   id: string;

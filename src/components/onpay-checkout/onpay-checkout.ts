@@ -287,8 +287,10 @@ export class OnpayCheckout extends LitElement {
       this.tick = setInterval(() => (this.now = Date.now()), 1000);
       this.setView({ name: 'instructions', payment, action });
     } else if (action?.type === 'redirect') {
-      this.setView({ name: 'redirecting', payment, url: action.url, framed: true });
-      this.frameTimer = setTimeout(() => this.openPopup(false), this.frameTimeoutMs);
+      this.setView({ name: 'redirecting', payment, url: action.url, framed: action.frame !== false });
+      // A page that refuses framing goes to a popup at once, while the buyer's click still counts.
+      if (action.frame === false) this.openPopup(false);
+      else this.frameTimer = setTimeout(() => this.openPopup(false), this.frameTimeoutMs);
     }
   }
 

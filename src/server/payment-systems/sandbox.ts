@@ -38,7 +38,7 @@ export function createSandboxSystem(way: WayConfig, publicUrl: string): PaymentS
   if (way.system === 'card') {
     return {
       kind: 'redirect',
-      start: (p, now) => ({ action: { type: 'redirect', url: `${publicUrl}/sandbox/card/${p.id}` }, expiresAt: now + ttlMs }),
+      start: (p, now) => ({ action: { type: 'redirect', url: `${publicUrl}/sandbox/card/${p.id}`, frame: way.frame }, expiresAt: now + ttlMs }),
     };
   }
   return {

@@ -9,7 +9,7 @@ import type { Env } from '../app.ts';
 import type { GatewayConfig } from '../config.ts';
 import { GatewayError, fromZod } from '../errors.ts';
 import { formatAmount } from '../money.ts';
-import { cardPage, returnPage } from '../pages/pages.ts';
+import { cardPage, PAGE_CSP, returnPage } from '../pages/pages.ts';
 import { SANDBOX_SIGNATURE_HEADER, signSandboxCallback, verifySandboxCallback } from '../payment-systems/sandbox.ts';
 import type { PaymentService } from '../service.ts';
 import type { Payment } from '../types.ts';
@@ -66,7 +66,9 @@ export function sandboxRoutes(deps: { service: PaymentService; config: GatewayCo
   app.get('/sandbox/card/:id', async (c) => {
     const p = await cardPayment(c);
     if (p.status !== 'awaiting_payment') return c.redirect(`/sandbox/return/${p.id}`, 303);
-    return c.html(cardPage(p));
+    // A way configured with frame: false behaves like a real system whose page refuses framing.
+    const refusesFrames = p.action?.type === 'redirect' && p.action.frame === false;
+    return c.html(cardPage(p), 200, refusesFrames ? { 'content-security-policy': `${PAGE_CSP}; frame-ancestors 'none'`, 'x-frame-options': 'DENY' } : {});
   });
 
   app.post('/sandbox/card/:id', limit, async (c) => {
