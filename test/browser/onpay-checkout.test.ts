@@ -49,6 +49,22 @@ describe('<onpay-checkout> form', () => {
     await expect(el).to.be.accessible();
   });
 
+  it('onpay-ap-* attributes become onpay_ap_* parameters, over params; adding one reloads the form, other attributes do not', async () => {
+    const el = await mount('price="10" pay-for="ap" params="onpay_ap_src=site&onpay_ap_x=1" onpay-ap-src="attribute"');
+    expect(gw.formRequests).to.have.length(1);
+    const first = gw.formRequests[0]!;
+    expect(first.get('onpay_ap_src')).to.equal('attribute');
+    expect(first.get('onpay_ap_x')).to.equal('1');
+    el.setAttribute('data-tracking', 'ignored');
+    el.setAttribute('onpay-ap-campaign', 'winter');
+    await waitUntil(() => gw.formRequests.length === 2, 'the form was loaded again');
+    expect(gw.formRequests[1]!.get('onpay_ap_campaign')).to.equal('winter');
+    el.setAttribute('onpay-ap-campaign', 'winter'); // the same value: nothing to do
+    el.setAttribute('class', 'big');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(gw.formRequests).to.have.length(2);
+  });
+
   it('fires onpay-ready once the form is there', async () => {
     const holder = await fixture<HTMLDivElement>(html`<div></div>`);
     const ready = oneEvent(holder, 'onpay-ready');

@@ -17,6 +17,8 @@ const LINK_ATTRIBUTES: [string, string][] = [
   ['note', 'note'], ['ln', 'ln'], ['url-success', 'url_success'], ['url-fail', 'url_fail'], ['user-email', 'user_email'],
   ['user-phone', 'user_phone'], ['price-final', 'price_final'], ['one-way', 'one_way'], ['md5', 'md5'], ['f', 'f'],
 ];
+/** Attributes that carry the link's extra `onpay_ap_*` parameters. */
+const EXTRA_PREFIX = 'onpay-ap-';
 const OBSERVED = ['gateway', 'merchant-login', 'href', 'params', ...LINK_ATTRIBUTES.map(([a]) => a)];
 
 /** How long a payment system's page may take to load in the frame before a popup is tried. */
@@ -63,6 +65,7 @@ const randomKey = (): string => Array.from(crypto.getRandomValues(new Uint8Array
  * @attr one-way - Show only this payment system (its code, e.g. `CRD`).
  * @attr md5 - The link signature `md5("pay_mode;price;ticker;pay_for;convert;K")`.
  * @attr params - Extra `onpay_ap_*` parameters as a query string, e.g. `onpay_ap_source=site`.
+ * @attr onpay-ap-* - One extra parameter each: `onpay-ap-source="site"` sends `onpay_ap_source=site`.
  * @attr theme - `light` or `dark`; by default the buyer's system setting.
  *
  * @event onpay-ready - The form is loaded. `detail: {merchantLogin, payFor, ways}`.
@@ -130,6 +133,9 @@ export class OnpayCheckout extends LitElement {
   private tick: ReturnType<typeof setInterval> | undefined;
   private popup: Window | null = null;
   private reloadQueued = false;
+  private readonly extraObserver = new MutationObserver((records) => {
+    if (records.some((r) => r.attributeName?.startsWith(EXTRA_PREFIX) && r.oldValue !== this.getAttribute(r.attributeName))) this.queueReload();
+  });
   private loadSeq = 0;
   private moveFocus = false;
 
@@ -147,11 +153,14 @@ export class OnpayCheckout extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     window.addEventListener('message', this.onMessage);
+    // `onpay-ap-*` names cannot be listed in observedAttributes: watch them here.
+    this.extraObserver.observe(this, { attributes: true, attributeOldValue: true });
     this.queueReload();
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
+    this.extraObserver.disconnect();
     window.removeEventListener('message', this.onMessage);
     this.stopFollowing?.();
     this.clearTimers();
@@ -193,6 +202,10 @@ export class OnpayCheckout extends LitElement {
     }
     for (const [k, v] of new URLSearchParams(this.getAttribute('params') ?? '')) {
       if (k.startsWith('onpay_ap_')) query.set(k, v);
+    }
+    // onpay-ap-source="site" is onpay_ap_source=site, as in the link; over the same name in params.
+    for (const { name, value } of this.attributes) {
+      if (name.startsWith(EXTRA_PREFIX)) query.set(`onpay_ap_${name.slice(EXTRA_PREFIX.length)}`, value);
     }
     return { gateway: (gatewayAttr ?? SCRIPT_ORIGIN).replace(/\/+$/, ''), login: this.getAttribute('merchant-login') ?? '', query };
   }
