@@ -1,6 +1,6 @@
 /**
  * Bad input never breaks the gateway (DESIGN.md §5): random query strings, headers and bodies thrown
- * at every endpoint through the real handler on real storage. Every answer is below 500, every JSON
+ * at every endpoint through the real handler on real storage, SQLite and PostgreSQL. Every answer is below 500, every JSON
  * 4xx is `{error:{code,message}}` (with `field` for invalid_param), and nothing in the database
  * changes — counted and compared around each request.
  */
@@ -11,7 +11,7 @@ import { parseAmount } from '../src/server/money.ts';
 import { api2AnswerSignature } from '../src/server/protocol.ts';
 import { signSandboxCallback, SANDBOX_SIGNATURE_HEADER } from '../src/server/payment-systems/sandbox.ts';
 import { signToken } from '../src/server/token.ts';
-import { createPaymentVia, merchant, startMerchantStub, startTestGateway, TEST_SECRET, type MerchantStub, type TestGateway } from './helpers.ts';
+import { createPaymentVia, merchant, startMerchantStub, startTestGateway, storageKinds, TEST_SECRET, type MerchantStub, type TestGateway } from './helpers.ts';
 
 /** One generated request. */
 interface Spec {
@@ -167,7 +167,7 @@ const junkBody: fc.Arbitrary<string | Uint8Array | undefined> = fc.oneof(
 
 // ---------------------------------------------------------------------------------------------
 
-describe('fuzzing every endpoint with bad input', () => {
+for (const kind of storageKinds()) describe(`fuzzing every endpoint with bad input, on ${kind}`, () => {
   let t: TestGateway;
   let stub: MerchantStub;
   let fx: Fixture;
@@ -181,6 +181,7 @@ describe('fuzzing every endpoint with bad input', () => {
       res.end(JSON.stringify({ status: ok, pay_for: body.pay_for, signature: api2AnswerSignature(body.type, ok, body.pay_for, 'test') }));
     });
     t = await startTestGateway({
+      kind,
       merchants: [
         merchant(),
         merchant({ login: 'signed', checkLinkMd5: true }),
