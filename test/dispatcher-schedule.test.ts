@@ -4,6 +4,7 @@
  * that nothing is sent early, and that the 10th failure gives up.
  */
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { ConfigError, DEFAULT_RETRY_SCHEDULE_S, parseConfig } from '../src/server/config.ts';
 import { createDispatcher, MAX_JITTER_MS, nextAttemptAt, type Dispatcher } from '../src/server/dispatcher/dispatcher.ts';
@@ -136,9 +137,53 @@ describe('PAY retry schedule over 72 hours (injected clock)', () => {
     assert.throws(() => createDispatcher({ storage: ts.storage, now: Date.now, merchantHttp: createMerchantHttp({ allowPrivate: true }), owner: 'x', random: Math.random, timeoutMs: 5000, leaseMs: 5000 }), RangeError);
   });
 
-  test('an attempt that is already overdue (the dispatcher was down) is due at once, not in the past', () => {
+  test('an attempt already overdue (the dispatcher was down) is spaced from now by its gap, not sent at once', () => {
+    // Attempt 3 (slot 300 s, gap 295 s) found overdue at 1 h: about 295 s after now (jitter takes up to 10 % off).
     const at = nextAttemptAt({ firstDueAt: 0, attemptsDone: 2, scheduleS: DEFAULT_RETRY_SCHEDULE_S, finishedAt: 3600_000, random: () => 0 });
-    assert.equal(at, 3600_000);
+    assert.equal(at, 3600_000 + 295_000);
+    assert.equal(nextAttemptAt({ firstDueAt: 0, attemptsDone: 2, scheduleS: DEFAULT_RETRY_SCHEDULE_S, finishedAt: 3600_000, random: () => 0.999999 }), 3600_000 + 265_500);
+    // Late in the window the attempts left are spread evenly over what remains: 8 left, 6 min to go.
+    const late = nextAttemptAt({ firstDueAt: 0, attemptsDone: 2, scheduleS: DEFAULT_RETRY_SCHEDULE_S, finishedAt: 258_840_000, random: () => 0 }); // 71.9 h
+    assert.equal(late, 258_840_000 + 360_000 / 8);
+    // Past the last slot there is nothing left to try.
+    assert.equal(nextAttemptAt({ firstDueAt: 0, attemptsDone: 4, scheduleS: DEFAULT_RETRY_SCHEDULE_S, finishedAt: 73 * 3600_000, random: () => 0 }), null);
     assert.equal(nextAttemptAt({ firstDueAt: 0, attemptsDone: 10, scheduleS: DEFAULT_RETRY_SCHEDULE_S, finishedAt: 0, random: () => 0 }), null);
+  });
+
+  test('property: across any dispatcher outage the attempts keep their spacing, all fit in the window, and without one the schedule is unchanged', () => {
+    const s = DEFAULT_RETRY_SCHEDULE_S;
+    const lastMs = s.at(-1)! * 1000;
+    const hour = 3600_000;
+    fc.assert(fc.property(
+      fc.integer({ min: 0, max: 80 * hour }), fc.integer({ min: 0, max: 80 * hour }), fc.integer({ min: 0, max: 2 ** 31 }), fc.integer({ min: 0, max: 30_000 }),
+      (startA, lengthB, seed, durationMs) => {
+        const outage = { from: startA, to: startA + lengthB };
+        const random = seeded(seed);
+        const starts: number[] = [];
+        // The first attempt is due at 0; one due inside the outage runs when it ends.
+        let due: number | null = 0;
+        while (due !== null && starts.length < 20) {
+          const at: number = due >= outage.from && due < outage.to ? outage.to : due;
+          starts.push(at);
+          due = nextAttemptAt({ firstDueAt: 0, attemptsDone: starts.length, scheduleS: s, finishedAt: at + durationMs, random });
+          if (due !== null) assert.ok(due >= at + durationMs, 'never before the attempt that just finished');
+        }
+        assert.ok(starts.length <= s.length);
+        // Every attempt started before the last slot leads to all of them being made.
+        if (outage.to < lastMs - 10 * durationMs && starts.every((t) => t < lastMs)) assert.equal(starts.length, s.length, `attempts ${starts.map((t) => Math.round(t / 1000)).join(', ')} s`);
+        for (let k = 1; k < starts.length; k++) {
+          const prevEnd = starts[k - 1]! + durationMs;
+          const slotted = Math.abs(starts[k]! - s[k]! * 1000) <= spreadMs(s, k) + 1;
+          const gap = (s[k]! - s[k - 1]!) * 1000;
+          const even = (lastMs - prevEnd) / (s.length - k);
+          const respaced = starts[k]! - prevEnd >= 0.9 * Math.min(gap, even) - 1 && starts[k]! - prevEnd <= Math.min(gap, even) + 1;
+          const afterOutage = starts[k] === outage.to;
+          assert.ok(slotted || respaced || afterOutage, `attempt ${k + 1} at ${starts[k]} ms: neither on its slot, nor spaced again, nor at the outage's end`);
+          if (!afterOutage && starts[k - 1]! < lastMs) assert.ok(starts[k]! <= lastMs + MAX_JITTER_MS, 'none after the window');
+        }
+        // With no outage and instant attempts the schedule is exactly the old one.
+        if (lengthB === 0 && durationMs === 0) starts.forEach((t, k) => assert.ok(Math.abs(t - s[k]! * 1000) <= spreadMs(s, k) + 1));
+      },
+    ), { numRuns: 500 });
   });
 });

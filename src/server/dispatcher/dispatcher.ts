@@ -89,8 +89,14 @@ export const verdictText = (j: Judgement): string => (j.kind === 'delivered' ? '
 /**
  * When the attempt after `attemptsDone` attempts is due, or null when the schedule is used up.
  * Attempt k is due at `firstDueAt + scheduleS[k]` s, moved by up to ±10 % of the gap since attempt
- * k−1 (at most `MAX_JITTER_MS`), never before the attempt that just finished; a `Retry-After` may
- * push it later, but not past the last attempt's slot.
+ * k−1 (at most `MAX_JITTER_MS`). A `Retry-After` may push it later, but not past the last attempt's
+ * slot.
+ *
+ * An attempt whose slot has already passed (the dispatchers were down, or the merchant was slow)
+ * is not sent at once. The attempts still to make are spaced again from now: each comes its own gap
+ * after the one before, or closer when that is what it takes to fit them all before the last slot.
+ * This way a merchant that has just come back does not get the missed attempts back to back, and
+ * the retries do not run out in a burst. Once the last slot has passed, there is nothing more to do.
  */
 export function nextAttemptAt(o: {
   firstDueAt: number;
@@ -101,15 +107,19 @@ export function nextAttemptAt(o: {
   retryAfterMs?: number | undefined;
 }): number | null {
   const k = o.attemptsDone;
-  if (k >= o.scheduleS.length) return null;
-  const slot = o.firstDueAt + o.scheduleS[k]! * 1000;
-  const gapMs = k === 0 ? 0 : (o.scheduleS[k]! - o.scheduleS[k - 1]!) * 1000;
+  const s = o.scheduleS;
+  if (k >= s.length) return null;
+  const last = o.firstDueAt + s[s.length - 1]! * 1000;
+  const slot = o.firstDueAt + s[k]! * 1000;
+  const gapMs = k === 0 ? 0 : (s[k]! - s[k - 1]!) * 1000;
   const spread = Math.min(gapMs * JITTER_SHARE, MAX_JITTER_MS);
   let at = Math.round(slot + spread * (o.random() * 2 - 1));
-  if (o.retryAfterMs !== undefined) {
-    const last = o.firstDueAt + o.scheduleS[o.scheduleS.length - 1]! * 1000;
-    at = Math.max(at, Math.min(o.finishedAt + o.retryAfterMs, last));
+  if (at < o.finishedAt) {
+    if (o.finishedAt >= last) return null;
+    const evenMs = (last - o.finishedAt) / (s.length - k);
+    at = Math.round(o.finishedAt + Math.min(gapMs, evenMs) * (1 - JITTER_SHARE * o.random()));
   }
+  if (o.retryAfterMs !== undefined) at = Math.max(at, Math.min(o.finishedAt + o.retryAfterMs, last));
   return Math.max(at, o.finishedAt);
 }
 
