@@ -266,6 +266,53 @@ describe('<onpay-checkout> instructions', () => {
     await expect(el).to.be.accessible();
   });
 
+  describe('copying without the clipboard API (a shop on plain http)', () => {
+    const realExec = document.execCommand.bind(document);
+    let execAnswer = true;
+    let copiedByCommand: string[] = [];
+    beforeEach(() => {
+      Object.defineProperty(navigator, 'clipboard', { configurable: true, value: undefined });
+      copiedByCommand = [];
+      document.execCommand = ((command: string) => {
+        if (command !== 'copy') return false;
+        const selected = (document.activeElement?.shadowRoot?.activeElement ?? document.activeElement) as HTMLTextAreaElement | null;
+        if (execAnswer) copiedByCommand.push(selected?.value ?? '');
+        return execAnswer;
+      }) as typeof document.execCommand;
+    });
+    afterEach(() => {
+      document.execCommand = realExec;
+    });
+
+    async function instructions() {
+      const el = await mount('price="100.0" pay-for="42" one-way="EUR"');
+      continueButton(el).click();
+      await viewIs(el, 'instructions');
+      await el.updateComplete;
+      return el;
+    }
+    const status = (el: El) => q(el, '[role="status"][aria-live]')!.textContent ?? '';
+
+    it('copies the exact value with the copy command, leaving nothing behind', async () => {
+      execAnswer = true;
+      const el = await instructions();
+      [...shadow(el).querySelectorAll<HTMLButtonElement>('dd button')][1]!.click();
+      await waitUntil(() => status(el).includes('Скопировано'), 'announced as copied');
+      expect(copiedByCommand).to.deep.equal(['40702810900000012345']);
+      expect(q(el, 'textarea')).to.equal(null);
+    });
+
+    it('when even that fails, selects the value on screen and says to copy it by hand', async () => {
+      execAnswer = false;
+      const el = await instructions();
+      [...shadow(el).querySelectorAll<HTMLButtonElement>('dd button')][1]!.click();
+      await waitUntil(() => status(el).includes('скопируйте вручную'), 'announced');
+      expect(getSelection()!.toString()).to.equal('40702810900000012345');
+      expect(q(el, 'textarea')).to.equal(null);
+      await expect(el).to.be.accessible();
+    });
+  });
+
   it('the shop may keep the buyer on the page: preventDefault on onpay-success', async () => {
     const navigations: string[] = [];
     gw.urlSuccess = 'https://shop.example/ok';

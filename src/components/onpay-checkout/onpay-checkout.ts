@@ -373,13 +373,45 @@ export class OnpayCheckout extends LitElement {
     this.setView({ name: 'picking' });
   }
 
-  private async copy(value: string): Promise<void> {
+  /**
+   * Copies a value. Outside a secure context (a shop on plain http) there is no clipboard API: the
+   * old copy command on a hidden text field, still within the click, and failing that the value is
+   * selected on screen for the buyer to copy by hand.
+   */
+  private async copy(value: string, shown: Element | null): Promise<void> {
+    const t = LOCALES[this.ln];
     try {
       await navigator.clipboard.writeText(value);
-      this.announcement = `${LOCALES[this.ln].copied}: ${value}`;
+      this.announcement = `${t.copied}: ${value}`;
+      return;
     } catch {
-      this.announcement = '';
+      // No clipboard API here, or it was refused.
     }
+    const field = document.createElement('textarea');
+    field.value = value;
+    field.readOnly = true;
+    field.style.cssText = 'position:fixed;top:0;opacity:0';
+    this.renderRoot.append(field);
+    field.select();
+    let copied = false;
+    try {
+      copied = document.execCommand('copy');
+    } catch {
+      // Not supported.
+    }
+    field.remove();
+    if (copied) {
+      this.announcement = `${t.copied}: ${value}`;
+      return;
+    }
+    const selection = getSelection();
+    if (shown && selection) {
+      const range = document.createRange();
+      range.selectNodeContents(shown);
+      selection.removeAllRanges();
+      selection.addRange(range);
+    }
+    this.announcement = t.copyByHand;
   }
 
   private clearTimers(): void {
@@ -419,7 +451,7 @@ export class OnpayCheckout extends LitElement {
         return messageView(t.refused, v.comment || t.refusedHint, 'alert', button(t.back, () => this.setView({ name: 'picking' })),
           v.comment ? html`<p class="muted">${t.refusedHint}</p>` : nothing);
       case 'instructions':
-        return instructionsView({ t, ln: this.ln, action: v.action, now: this.now, onCopy: (_key, value) => void this.copy(value) });
+        return instructionsView({ t, ln: this.ln, action: v.action, now: this.now, onCopy: (_key, value, shown) => void this.copy(value, shown) });
       case 'redirecting':
         // Out of the frame with no popup: the browser blocked it, and the hint must not speak of an open window.
         return html`${messageView(t.redirecting, v.framed || this.popup ? t.redirectHint : t.popupBlocked, 'status', v.framed ? html`` : html`${button(t.openAgain, () => this.openPopup(true))}${button(t.back, () => this.closeOverlay(), true)}`)}

@@ -88,7 +88,8 @@ export interface InstructionsProps {
   ln: Ln;
   action: InstructionsAction;
   now: number;
-  onCopy(key: string, value: string): void;
+  /** `shown`: the element showing the value on screen. */
+  onCopy(key: string, value: string, shown: Element | null): void;
 }
 
 export function instructionsView(p: InstructionsProps): TemplateResult {
@@ -99,9 +100,9 @@ export function instructionsView(p: InstructionsProps): TemplateResult {
     <dl part="instructions">
       <dt>${t.amount}</dt>
       <dd><strong>${formatMoney(a.amount, a.ticker, p.ln)}</strong>
-        <button type="button" class="secondary" aria-label="${t.copy}: ${t.amount}" @click=${() => p.onCopy('amount', a.amount)}>${t.copy}</button></dd>
+        <button type="button" class="secondary" aria-label="${t.copy}: ${t.amount}" @click=${(e: Event) => p.onCopy('amount', a.amount, (e.currentTarget as Element).previousElementSibling)}>${t.copy}</button></dd>
       ${a.details.map((d) => html`<dt>${d.label}</dt>
-        <dd><code>${d.value}</code><button type="button" class="secondary" aria-label="${t.copy}: ${d.label}" @click=${() => p.onCopy(d.key, d.value)}>${t.copy}</button></dd>`)}
+        <dd><code>${d.value}</code><button type="button" class="secondary" aria-label="${t.copy}: ${d.label}" @click=${(e: Event) => p.onCopy(d.key, d.value, (e.currentTarget as Element).previousElementSibling)}>${t.copy}</button></dd>`)}
       <dt>${t.payBefore}</dt><dd><time datetime=${a.expiresAt}>${deadline}</time></dd>
       <dt>${t.timeLeft}</dt><dd><span class="countdown">${countdown(a.expiresAt, p.now)}</span></dd>
     </dl>
