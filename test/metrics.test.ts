@@ -37,13 +37,13 @@ for (const kind of storageKinds()) {
         assert.doesNotMatch(before, /onpay_db_pool/);
       }
 
-      // A payment with a PAY due now, claimed by a worker that then dies: its 300 ms lease runs out.
+      // A payment with a PAY due now, claimed by a worker that then dies: its 1 s lease runs out.
       const token = ((await (await fetch(`${gw.url}/pay/shop?price=10&pay_for=lease`, { headers: { accept: 'application/json' } })).json()) as { token: string }).token;
       const created = (await (await fetch(`${gw.url}/api/v1/payments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token, way: 'CRD' }) })).json()) as { id: string };
       await gw.storage.addNotification({ paymentId: created.id, merchantLogin: 'shop', kind: 'pay', style: 'onpay', method: 'POST', url: 'http://127.0.0.1:9/api', contentType: 'application/json', body: '{}', headers: {}, dueAt: Date.now() }, Date.now());
-      assert.equal((await gw.storage.claimDue(Date.now(), 10, 'dead-worker', 300)).length, 1);
+      assert.equal((await gw.storage.claimDue(Date.now(), 10, 'dead-worker', 1000)).length, 1);
       assert.equal(gauge(await metrics(), 'onpay_notification_leases_expired'), 0, 'lease still running');
-      await new Promise((r) => setTimeout(r, 400));
+      await new Promise((r) => setTimeout(r, 1100));
       assert.equal(gauge(await metrics(), 'onpay_notification_leases_expired'), 1, 'lease ran out');
     } finally {
       await gw.close();
