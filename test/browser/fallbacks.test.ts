@@ -94,7 +94,7 @@ describe('<onpay-checkout> redirect fallbacks', () => {
     const el = await mountRedirecting([]);
     el.frameTimeoutMs = 60_000; // the popup must not wait for the frame's timer
     shadow(el).querySelector<HTMLButtonElement>('button[type="submit"]')!.click();
-    await waitUntil(() => open!.opened.length === 1, 'the popup was opened right after the answer');
+    await waitUntil(() => open!.opened.length === 1, 'the popup was opened right after the answer', { timeout: 5000 });
     await viewIs(el, 'redirecting');
     await el.updateComplete;
     expect(el.view.framed).to.equal(false);
@@ -111,7 +111,7 @@ describe('<onpay-checkout> redirect fallbacks', () => {
     const el = await mountRedirecting(navigations);
     el.frameTimeoutMs = 60_000;
     shadow(el).querySelector<HTMLButtonElement>('button[type="submit"]')!.click();
-    await waitUntil(() => open!.opened.length === 1, 'the popup was tried');
+    await waitUntil(() => open!.opened.length === 1, 'the popup was tried', { timeout: 5000 });
     await el.updateComplete;
     expect(shadow(el).querySelector('iframe')).to.equal(null);
     expect(shadow(el).textContent).to.include('Окно оплаты не открылось');

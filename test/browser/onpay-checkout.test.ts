@@ -57,7 +57,7 @@ describe('<onpay-checkout> form', () => {
     expect(first.get('onpay_ap_x')).to.equal('1');
     el.setAttribute('data-tracking', 'ignored');
     el.setAttribute('onpay-ap-campaign', 'winter');
-    await waitUntil(() => gw.formRequests.length === 2, 'the form was loaded again');
+    await waitUntil(() => gw.formRequests.length === 2, 'the form was loaded again', { timeout: 5000 });
     expect(gw.formRequests[1]!.get('onpay_ap_campaign')).to.equal('winter');
     el.setAttribute('onpay-ap-campaign', 'winter'); // the same value: nothing to do
     el.setAttribute('class', 'big');
@@ -297,7 +297,7 @@ describe('<onpay-checkout> instructions', () => {
       execAnswer = true;
       const el = await instructions();
       [...shadow(el).querySelectorAll<HTMLButtonElement>('dd button')][1]!.click();
-      await waitUntil(() => status(el).includes('Скопировано'), 'announced as copied');
+      await waitUntil(() => status(el).includes('Скопировано'), 'announced as copied', { timeout: 5000 });
       expect(copiedByCommand).to.deep.equal(['40702810900000012345']);
       expect(q(el, 'textarea')).to.equal(null);
     });
@@ -306,7 +306,7 @@ describe('<onpay-checkout> instructions', () => {
       execAnswer = false;
       const el = await instructions();
       [...shadow(el).querySelectorAll<HTMLButtonElement>('dd button')][1]!.click();
-      await waitUntil(() => status(el).includes('скопируйте вручную'), 'announced');
+      await waitUntil(() => status(el).includes('скопируйте вручную'), 'announced', { timeout: 5000 });
       expect(getSelection()!.toString()).to.equal('40702810900000012345');
       expect(q(el, 'textarea')).to.equal(null);
       await expect(el).to.be.accessible();
