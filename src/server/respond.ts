@@ -17,7 +17,8 @@ export const COMMON_HEADERS: Readonly<Record<string, string>> = {
 const complete = new WeakSet<Response>();
 
 /**
- * A JSON answer with the common headers and `headers`.
+ * A JSON answer with the common headers and `headers`. `body` is serialised, unless it is a string:
+ * then it is taken as JSON text already (a stored answer).
  * @example return jsonAnswer({ ok: true }, 200, { 'cache-control': 'no-store' });
  */
 export function jsonAnswer(body: unknown, status: number, headers: Record<string, string> = {}): Response {
