@@ -1,6 +1,7 @@
 /**
  * What the running gateway answers over real HTTP on loopback: request bodies are capped at 16 KiB
- * whether they come with a Content-Length or chunked (nothing stored past the cap), and every answer,
+ * (4 KiB for sandbox callbacks, 8 KiB in the cabinet) whether they come with a Content-Length or chunked
+ * (nothing stored past the cap), and every answer,
  * however it is built, carries the common security headers.
  */
 import assert from 'node:assert/strict';
@@ -16,9 +17,9 @@ import { TEST_SECRET } from './helpers.ts';
 const LIMIT = 16 * 1024;
 
 /** A raw request: `chunks` are sent with Transfer-Encoding: chunked unless `contentLength` is set. */
-function send(url: string, path: string, chunks: string[], opts: { contentLength?: number } = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+function send(url: string, path: string, chunks: string[], opts: { contentLength?: number; headers?: Record<string, string> } = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
-    const headers: Record<string, string | number> = { 'content-type': 'application/json' };
+    const headers: Record<string, string | number> = { 'content-type': 'application/json', ...opts.headers };
     if (opts.contentLength !== undefined) headers['content-length'] = opts.contentLength;
     const req = http.request(`${url}${path}`, { method: 'POST', headers, agent: false }, (res) => {
       let body = '';
@@ -43,7 +44,7 @@ describe('the running gateway over HTTP', () => {
     dir = mkdtempSync(join(tmpdir(), 'onpay-http-'));
     gw = await startGateway(parseConfig({
       port: 0, database: `sqlite:${join(dir, 'gw.sqlite')}`, secret: TEST_SECRET,
-      merchants: [{ login: 'shop', name: 'Shop', secret: 'K-shop', origins: [] }],
+      merchants: [{ login: 'shop', name: 'Shop', secret: 'K-shop', apiKey: 'shop-cabinet-key-0123456789', origins: [] }],
     }), { dispatcher: false, log: () => {} });
     const res = await fetch(`${gw.url}/pay/shop?price=100&pay_for=limits`, { headers: { accept: 'application/json' } });
     token = ((await res.json()) as { token: string }).token;
@@ -83,6 +84,29 @@ describe('the running gateway over HTTP', () => {
       const r = await send(gw.url, '/api/v1/payments', [b.slice(0, 10), b.slice(10)]);
       assert.equal(r.status, 201, r.body);
       assert.equal((JSON.parse(r.body) as { status: string }).status, 'awaiting_payment');
+    });
+
+    test('every route that takes a body has its cap, by Content-Length and chunked alike', async () => {
+      const created = JSON.parse((await send(gw.url, '/api/v1/payments', [body()])).body) as { id: string };
+      const routes: [string, number, Record<string, string>][] = [
+        ['/api/v1/payments', LIMIT, {}],
+        [`/pay/shop?price=1&pay_for=cap`, LIMIT, { 'content-type': 'application/x-www-form-urlencoded' }],
+        ['/pay/shop/continue', LIMIT, { 'content-type': 'application/x-www-form-urlencoded' }],
+        ['/callbacks/sandbox', 4096, {}],
+        [`/sandbox/card/${created.id}`, 4096, { 'content-type': 'application/x-www-form-urlencoded' }],
+        [`/api/v1/cabinet/payments/${created.id}/status`, 8192, { authorization: 'Bearer shop-cabinet-key-0123456789' }],
+      ];
+      for (const [path, cap, headers] of routes) {
+        const over = 'x'.repeat(cap + 1);
+        const byLength = await send(gw.url, path, [over], { contentLength: cap + 1, headers });
+        assert.equal(byLength.status, 413, `${path} with Content-Length ${cap + 1}: ${byLength.body.slice(0, 100)}`);
+        const chunked = await send(gw.url, path, [over.slice(0, 1000), over.slice(1000)], { headers });
+        assert.equal(chunked.status, 413, `${path} chunked ${cap + 1} bytes: ${chunked.body.slice(0, 100)}`);
+        const under = await send(gw.url, path, ['x'.repeat(cap)], { contentLength: cap, headers });
+        assert.ok(under.status !== 413 && under.status < 500, `${path} at the cap is read and judged: ${under.status}`);
+      }
+      const p = (await gw.storage.getPayment(created.id))!;
+      assert.equal(p.status, 'awaiting_payment', 'nothing changed by any of it');
     });
 
     test('a body of exactly the cap with its Content-Length is read (and judged on its content)', async () => {

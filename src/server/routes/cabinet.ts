@@ -4,12 +4,12 @@
  * docs/CABINET.md.
  */
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
 import type { Env } from '../app.ts';
 import {
   MANUAL_STATUSES, MAX_ACTOR_CHARS, MAX_PAGE_SIZE, MAX_REASON_CHARS, type Cabinet,
 } from '../cabinet/cabinet.ts';
+import { capBody } from '../body-limit.ts';
 import { GatewayError, type ErrorCode } from '../errors.ts';
 import { CABINET_CSP, cabinetPage } from '../pages/cabinet-page.ts';
 import { PAYMENT_STATUSES } from '../states.ts';
@@ -88,7 +88,7 @@ async function jsonBody(req: { text(): Promise<string>; header(name: string): st
 export function cabinetRoutes(deps: { cabinet: Cabinet }) {
   const { cabinet } = deps;
   const app = new Hono<Env & { Variables: { merchant: Merchant } }>();
-  const limit = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => { throw new GatewayError(413, 'payload_too_large', `the request body is over ${MAX_BODY_BYTES} bytes`); } });
+  const limit = capBody(MAX_BODY_BYTES);
 
   app.get('/cabinet', (c) => {
     c.set('html', true);

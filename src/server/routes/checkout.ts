@@ -3,12 +3,12 @@
  * status and live events. CORS answers only a merchant's allowed origins.
  */
 import { randomUUID } from 'node:crypto';
-import { Hono, type Context, type MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
+import { Hono, type Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import type { Env } from '../app.ts';
 import type { GatewayConfig } from '../config.ts';
+import { capBody } from '../body-limit.ts';
 import { GatewayError, fromZod } from '../errors.ts';
 import { linkMd5Matches, parseLink } from '../link.ts';
 import { hostedPage, snippet, statusPage } from '../pages/pages.ts';
@@ -55,17 +55,7 @@ const LOGIN = /^[a-z0-9][a-z0-9_.-]{1,63}$/;
 export function checkoutRoutes(deps: { service: PaymentService; config: GatewayConfig; storage: Storage; now: () => number }) {
   const { service, config, storage } = deps;
   const app = new Hono<Env>();
-  const tooLarge = (): never => { throw new GatewayError(413, 'payload_too_large', `the request body is over ${MAX_BODY_BYTES} bytes`); };
-  const streamingLimit = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: tooLarge });
-  // A body with a Content-Length is checked by its header (the HTTP parser holds it to that length)
-  // and left unread, so the route reads it straight from the socket; Hono's bodyLimit first turns
-  // every body into a web stream, which cost a payment ≈ 400 µs of CPU. Chunked bodies are counted as read.
-  const limit: MiddlewareHandler<Env> = async (c, next) => {
-    const length = c.req.header('content-length');
-    if (length === undefined || c.req.header('transfer-encoding') !== undefined) return streamingLimit(c, next);
-    if (!/^\d{1,9}$/.test(length) || Number(length) > MAX_BODY_BYTES) tooLarge();
-    await next();
-  };
+  const limit = capBody(MAX_BODY_BYTES);
 
   // Preflight: answered for any origin; the real request checks the merchant's origins before it
   // does anything, so a preflight grants nothing by itself.

@@ -3,10 +3,10 @@
  * system sends, the return page, and the scripting API (`/api/v1/sandbox/payments/{id}/pay`).
  */
 import { Hono, type Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
 import type { Env } from '../app.ts';
 import type { GatewayConfig } from '../config.ts';
+import { capBody } from '../body-limit.ts';
 import { GatewayError, fromZod } from '../errors.ts';
 import { formatAmount } from '../money.ts';
 import { cardPage, PAGE_CSP, returnPage } from '../pages/pages.ts';
@@ -24,7 +24,7 @@ const callbackBody = z.object({
 export function sandboxRoutes(deps: { service: PaymentService; config: GatewayConfig; app: Hono<Env> }) {
   const { service, config } = deps;
   const app = new Hono<Env>();
-  const limit = bodyLimit({ maxSize: 4096, onError: () => { throw new GatewayError(413, 'payload_too_large', 'the request body is too large'); } });
+  const limit = capBody(4096);
 
   // The callback a payment system sends: signed over the exact body bytes, idempotent.
   app.post('/callbacks/sandbox', limit, async (c) => {
