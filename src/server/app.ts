@@ -17,7 +17,7 @@ import { errorPage, PAGE_CSP } from './pages/pages.ts';
 import { createPaymentService, type PaymentService } from './service.ts';
 import type { Storage } from './storage/storage.ts';
 import type { PoolStats } from './storage/db.ts';
-import { COMMON_HEADERS, hasCommonHeaders } from './respond.ts';
+import { COMMON_HEADERS, corsHeaders, hasCommonHeaders, jsonAnswer } from './respond.ts';
 import { checkoutRoutes } from './routes/checkout.ts';
 import { sandboxRoutes } from './routes/sandbox.ts';
 import { assetRoutes } from './routes/assets.ts';
@@ -91,22 +91,22 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.route('/', assetRoutes({ cdnDir: deps.cdnDir ?? 'dist/cdn' }));
   app.get('/health', async (c) => {
     // A cheap query proves the database answers.
-    await deps.storage.nextDueAt();
+    await storage.nextDueAt();
     return c.json({ ok: true });
   });
   // Prometheus text format: what an operator watches (payments by status, PAY backlog, gave_up).
   app.get('/metrics', async (c) => {
-    const counts = await deps.storage.statusCounts();
+    const counts = await storage.statusCounts();
     const lines = ['# TYPE onpay_payments gauge'];
     for (const s of PAYMENT_STATUSES) lines.push(`onpay_payments{status="${s}"} ${counts.payments[s] ?? 0}`);
     lines.push('# TYPE onpay_notifications gauge');
     for (const s of NOTIFICATION_STATUSES) lines.push(`onpay_notifications{status="${s}"} ${counts.notifications[s] ?? 0}`);
-    const due = await deps.storage.nextDueAt();
+    const due = await storage.nextDueAt();
     lines.push('# TYPE onpay_notification_oldest_due_seconds gauge');
     lines.push(`onpay_notification_oldest_due_seconds ${due === null ? 0 : Math.max(0, Math.round((now() - due) / 1000))}`);
     // A worker that died or stalled mid-send: its lease ran out with no attempt recorded.
     lines.push('# TYPE onpay_notification_leases_expired gauge');
-    lines.push(`onpay_notification_leases_expired ${await deps.storage.expiredLeases(now())}`);
+    lines.push(`onpay_notification_leases_expired ${await storage.expiredLeases(now())}`);
     const pool = deps.poolStats?.();
     if (pool) {
       // This process's PostgreSQL pool: waiting queries with every connection busy mean the pool
@@ -142,12 +142,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     // Error answers carry nothing secret and the API takes no credentials, so a page may read them:
     // the element on a shop's page can then say what went wrong instead of "network error". Not
     // origin_forbidden: a page the merchant did not allow learns nothing from the gateway.
-    const origin = c.req.header('origin');
-    if (origin && e.code !== 'origin_forbidden') {
-      c.header('access-control-allow-origin', origin);
-      c.header('vary', 'Origin');
-    }
-    return c.json(e.toJSON(), e.status);
+    const cors = e.code === 'origin_forbidden' ? {} : corsHeaders(c.req.header('origin'));
+    return jsonAnswer(e.toJSON(), e.status, cors);
   });
 
   return { fetch: (request) => Promise.resolve(app.fetch(request)), app, service };

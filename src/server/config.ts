@@ -53,13 +53,13 @@ export const waySchema = z.object({
 }).strict();
 export type WayConfig = z.output<typeof waySchema>;
 
-export const DEFAULT_WAYS: WayConfig[] = [
-  { code: 'CRD', system: 'card', ticker: 'RUR', feeBps: 200, title: { ru: 'Банковская карта (тест)', en: 'Bank card (test)' }, ttlSeconds: 3600, frame: true },
-  { code: 'USD', system: 'card', ticker: 'USD', feeBps: 300, title: { ru: 'Карта в долларах (тест)', en: 'Card in US dollars (test)' }, ttlSeconds: 3600, frame: true },
-  { code: 'EUR', system: 'bank', ticker: 'EUR', feeBps: 100, title: { ru: 'Банковский перевод в евро (тест)', en: 'Bank transfer in euros (test)' }, ttlSeconds: 3 * 86400, frame: true },
-  { code: 'RUR', system: 'bank', ticker: 'RUR', feeBps: 0, title: { ru: 'Банковский перевод (тест)', en: 'Bank transfer (test)' }, ttlSeconds: 3 * 86400, frame: true },
-  { code: 'TST', system: 'expiring', ticker: 'TST', feeBps: 0, title: { ru: 'Тестовые деньги, истекают за минуту', en: 'Test money, expires in a minute' }, ttlSeconds: 60, frame: true },
-];
+export const DEFAULT_WAYS: WayConfig[] = ([
+  { code: 'CRD', system: 'card', ticker: 'RUR', feeBps: 200, title: { ru: 'Банковская карта (тест)', en: 'Bank card (test)' }, ttlSeconds: 3600 },
+  { code: 'USD', system: 'card', ticker: 'USD', feeBps: 300, title: { ru: 'Карта в долларах (тест)', en: 'Card in US dollars (test)' }, ttlSeconds: 3600 },
+  { code: 'EUR', system: 'bank', ticker: 'EUR', feeBps: 100, title: { ru: 'Банковский перевод в евро (тест)', en: 'Bank transfer in euros (test)' }, ttlSeconds: 3 * 86400 },
+  { code: 'RUR', system: 'bank', ticker: 'RUR', feeBps: 0, title: { ru: 'Банковский перевод (тест)', en: 'Bank transfer (test)' }, ttlSeconds: 3 * 86400 },
+  { code: 'TST', system: 'expiring', ticker: 'TST', feeBps: 0, title: { ru: 'Тестовые деньги, истекают за минуту', en: 'Test money, expires in a minute' }, ttlSeconds: 60 },
+] satisfies z.input<typeof waySchema>[]).map((w) => waySchema.parse(w));
 
 export const DEFAULT_RATES: Record<string, string> = { RUR: '1', TST: '1', USD: '90.5', EUR: '98.25' };
 

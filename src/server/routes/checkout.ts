@@ -60,11 +60,7 @@ export function checkoutRoutes(deps: { service: PaymentService; config: GatewayC
   // Preflight: answered for any origin; the real request checks the merchant's origins before it
   // does anything, so a preflight grants nothing by itself.
   app.options('*', (c) => {
-    const origin = c.req.header('origin');
-    if (origin) {
-      c.header('access-control-allow-origin', origin);
-      c.header('vary', 'Origin');
-    }
+    for (const [name, value] of Object.entries(corsHeaders(c.req.header('origin')))) c.header(name, value);
     c.header('access-control-allow-methods', 'GET, POST');
     c.header('access-control-allow-headers', 'content-type, idempotency-key, accept');
     c.header('access-control-max-age', '600');
