@@ -1,0 +1,174 @@
+/**
+ * The connector contract: what the payment service knows of a payment system. Each provider lives in
+ * `src/server/providers/<type>/` (`client.ts` I/O, `transform.ts` pure, `emulator.ts` the provider
+ * from its public documentation, tests) and registers a `ConnectorModule`; the registry builds one
+ * `Connector` per configured provider account. The service never knows which provider it talks to.
+ *
+ * Amounts are minor units in `bigint` (kopecks for RUR); currencies are the gateway's tickers (`RUR`,
+ * never `RUB`: a connector maps the provider's codes at its edge).
+ */
+import type { z } from 'zod';
+import type { Payment, PaymentAction } from '../types.ts';
+
+/** One outgoing call to a provider. Sent through the guarded HTTP client, with a hard deadline. */
+export interface ProviderRequest {
+  method: 'GET' | 'POST';
+  url: string;
+  headers: Record<string, string>;
+  /** The exact bytes to send (POST). */
+  body?: string;
+  timeoutMs: number;
+}
+
+/** The provider's answer, or why there is none. Never throws. */
+export type ProviderResponse =
+  | { ok: true; status: number; headers: Record<string, string>; body: string; durationMs: number }
+  | { ok: false; error: string; durationMs: number };
+
+export type ProviderHttp = (req: ProviderRequest) => Promise<ProviderResponse>;
+
+/** What a connector is given when it is built. */
+export interface ConnectorDeps {
+  http: ProviderHttp;
+  now: () => number;
+  /** The gateway's public base URL, without a trailing slash. */
+  publicUrl: string;
+  /** Deadline of one call to the provider. */
+  timeoutMs: number;
+}
+
+/** How the buyer pays with a method: sent to a page, or shown instructions (a QR code for SBP). */
+export type ActionKind = 'redirect' | 'instructions';
+
+/** Everything a connector needs to start a payment at its provider. */
+export interface CreateRequest {
+  payment: Payment;
+  /** The way's method at this provider (`card`, `sbp`, `bank_card`, `yoo_money`, …). */
+  method: string;
+  /**
+   * Stable for the payment: a retry of the same create sends the same key (or the same order id),
+   * so the provider never makes a second charge.
+   */
+  idempotencyKey: string;
+  /** `{publicUrl}/providers/{provider id}/notify`. */
+  notificationUrl: string;
+  /** Where the provider sends the buyer back: through the gateway, which forwards to the shop. */
+  successUrl: string;
+  failUrl: string;
+  /** A human description of the order (the merchant's name and `pay_for`), already cut to 128 characters. */
+  description: string;
+}
+
+/** The outcome of a create. */
+export type CreateResult =
+  /** The provider took it: hand the buyer `action`. */
+  | { kind: 'started'; action: PaymentAction; providerPaymentId: string; expiresAt: number }
+  /** The provider said no (an error code, a refusal): the payment fails with `provider_error`. */
+  | { kind: 'refused'; reason: string }
+  /**
+   * No definite answer (timeout, connection cut after sending, garbage): the provider may or may not
+   * have the payment. It is never guessed; reconciliation asks the provider later.
+   */
+  | { kind: 'unknown'; reason: string };
+
+/** What the provider says of a payment now (from a verified notification or a status query). */
+export interface ProviderStatus {
+  state: 'pending' | 'paid' | 'failed' | 'expired' | 'refunded' | 'partially_refunded' | 'not_found';
+  providerPaymentId?: string;
+  /** The amount the provider reports for the payment, and its currency (as our ticker). */
+  amountMinor?: bigint;
+  currency?: string;
+  /** How much has been refunded in all, when the provider says. */
+  refundedMinor?: bigint;
+  /** The provider's own status name (`CONFIRMED`, `succeeded`, …), for the timeline. */
+  providerState: string;
+}
+
+/** A notification as it arrived at `POST /providers/{id}/notify`. */
+export interface IncomingNotification {
+  /** The exact bytes received: signatures are checked over these, never over re-serialised JSON. */
+  rawBody: Uint8Array;
+  /** `rawBody` decoded as UTF-8. */
+  body: string;
+  headers: Headers;
+  /** The client address (after `trustProxy`), when known. */
+  remoteAddress: string | undefined;
+}
+
+/** What applying a verified provider report did. */
+export type ApplyOutcome =
+  | 'applied'
+  /** Already in that state: a repeated notification. */
+  | 'unchanged'
+  | 'unknown_payment'
+  /** The amount or currency differs from the payment's: not applied, flagged for a person. */
+  | 'amount_mismatch'
+  /** The payment cannot move there (say, `paid` reported for an expired payment). */
+  | 'invalid_state';
+
+/** The gateway's side of a notification, given to the connector while it handles one. */
+export interface NotifyContext {
+  /** The gateway's payment with this id, if it belongs to this provider account. */
+  payment(paymentId: string): Promise<Payment | undefined>;
+  /** Applies a verified report. Idempotent. */
+  apply(paymentId: string, status: ProviderStatus): Promise<ApplyOutcome>;
+}
+
+/** An HTTP answer exactly as the provider requires it (T-Bank: 200 `OK`). */
+export interface HttpAnswer {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+export type RefundResult =
+  | { kind: 'done'; providerRefundId: string; refundedMinor: bigint }
+  | { kind: 'refused'; reason: string }
+  | { kind: 'unknown'; reason: string };
+
+export interface RefundRequest {
+  payment: Payment;
+  providerPaymentId: string;
+  /** This refund's amount, in the payment's `wayTicker`. */
+  amountMinor: bigint;
+  /** Stable for this refund: a retry sends the same key. */
+  idempotencyKey: string;
+  reason: string;
+}
+
+/** One provider account, ready to use. */
+export interface Connector {
+  /** The provider account's id from the configuration (`tbank`). */
+  readonly id: string;
+  /** The connector type (`tbank`, `yookassa`, `cloudpayments`, `sandbox`). */
+  readonly type: string;
+  /** What the buyer gets for a method. */
+  kind(method: string): ActionKind;
+  /** Whether the provider's page for a method may be shown in a frame. */
+  frame(method: string): boolean;
+  create(req: CreateRequest): Promise<CreateResult>;
+  /**
+   * Verifies and handles one notification, calling `ctx` for what the gateway knows and does, and
+   * returns the answer the provider requires. A bad signature or an unreadable body changes nothing
+   * and gets the provider's refusal. Never throws for bad input.
+   */
+  handleNotification(n: IncomingNotification, ctx: NotifyContext): Promise<HttpAnswer>;
+  /** Asks the provider about a payment (reconciliation). `providerPaymentId` is null when create's outcome was unknown. */
+  fetchStatus(payment: Payment, providerPaymentId: string | null): Promise<ProviderStatus | { state: 'unreachable'; reason: string }>;
+  refund(req: RefundRequest): Promise<RefundResult>;
+}
+
+/**
+ * A provider type, registered once. `configSchema` validates one entry of `providers` (its `id` and
+ * `type` included); `secretKeys` names the keys holding secrets (masked in output, resolvable from
+ * `{env}` / `{file}`); `methods` are the way methods it accepts.
+ */
+export interface ConnectorModule<C extends { id: string; type: string } = { id: string; type: string }> {
+  readonly type: string;
+  readonly configSchema: z.ZodType<C>;
+  readonly secretKeys: readonly string[];
+  readonly methods: readonly string[];
+  /** Providers whose notification URL is set in their own dashboard say so here (docs, start-up hint). */
+  readonly notificationUrlInDashboard: boolean;
+  create(config: C, deps: ConnectorDeps): Connector;
+}
