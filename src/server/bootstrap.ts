@@ -8,7 +8,7 @@ import { dirname } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { createGateway, type Gateway } from './app.ts';
 import { ANY_STATUS_EVENT } from './service.ts';
-import { parseConfig, ConfigError, type GatewayConfig, type MerchantConfig } from './config.ts';
+import { parseConfig, resolveSecretRefs, ConfigError, type GatewayConfig, type MerchantConfig } from './config.ts';
 import { openDatabase, type OpenDatabase } from './storage/db.ts';
 import { createStorage, type Storage } from './storage/storage.ts';
 import { withMerchantCache } from './storage/merchant-cache.ts';
@@ -74,6 +74,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, defaults: Rec
       throw new ConfigError('', `${path} is not valid JSON (${(e as Error).message})`);
     }
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError('', 'the configuration must be a JSON object');
+    raw = resolveSecretRefs(raw, { env, readFile: (p) => readFileSync(p, 'utf8') }) as Record<string, unknown>;
   }
   if (env.PORT) {
     const port = Number(env.PORT);

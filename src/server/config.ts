@@ -117,8 +117,51 @@ export class ConfigError extends Error {
   }
 }
 
+/** Where `{ "env": NAME }` and `{ "file": path }` secret values are read from. */
+export interface SecretSources {
+  env: Readonly<Record<string, string | undefined>>;
+  readFile: (path: string) => string;
+}
+
+const isSecretRef = (v: unknown): v is { env: string } | { file: string } => {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const keys = Object.keys(v);
+  return keys.length === 1 && (keys[0] === 'env' || keys[0] === 'file') && typeof (v as Record<string, unknown>)[keys[0]] === 'string';
+};
+
 /**
- * Validates a raw configuration object and fills in defaults.
+ * Replaces every secret reference in a raw configuration — an object that is exactly
+ * `{ "env": "NAME" }` or `{ "file": "/path" }` where a string is expected — by the value it names
+ * (a file's content without its trailing newline). A missing variable or unreadable file throws
+ * `ConfigError` naming the key, never the value.
+ * @example resolveSecretRefs({ secret: { env: 'ONPAY_SECRET' } }, { env: process.env, readFile: (p) => readFileSync(p, 'utf8') })
+ */
+export function resolveSecretRefs(raw: unknown, sources: SecretSources, path: (string | number)[] = []): unknown {
+  if (isSecretRef(raw)) {
+    const key = path.join('.');
+    if ('env' in raw) {
+      const value = sources.env[raw.env];
+      if (value === undefined || value === '') throw new ConfigError(key, `the environment variable ${raw.env} is not set`);
+      return value;
+    }
+    let text: string;
+    try {
+      text = sources.readFile(raw.file);
+    } catch {
+      throw new ConfigError(key, `cannot read the secret file ${raw.file}`);
+    }
+    return text.replace(/\r?\n$/, '');
+  }
+  if (Array.isArray(raw)) return raw.map((v, i) => resolveSecretRefs(v, sources, [...path, i]));
+  if (typeof raw === 'object' && raw !== null) {
+    return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, resolveSecretRefs(v, sources, [...path, k])]));
+  }
+  return raw;
+}
+
+/**
+ * Validates a raw configuration object and fills in defaults. Secret references must have been
+ * resolved first (`resolveSecretRefs`).
  * @example parseConfig({ port: 8080, secret: 'x'.repeat(32) })
  */
 export function parseConfig(raw: unknown, fallbackSecret?: string): GatewayConfig {
