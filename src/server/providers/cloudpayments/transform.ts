@@ -179,7 +179,7 @@ export function readCreateAnswer(status: number, body: string): CreateAnswer {
 
 /**
  * Maps the latest operation `v2/payments/find` returns for an invoice to our status. `refundedMinor`
- * is known only when the operation itself says so (see README: a refund operation names its own amount).
+ * is given only when it is certain (see README: a refund operation names its own amount, no total).
  */
 export function statusFromFind(status: number, body: string, payment: Payment): ProviderStatus | { state: 'unreachable'; reason: string } {
   if (status >= 500 || status < 200) return { state: 'unreachable', reason: `cloudpayments: HTTP ${status}` };
@@ -215,14 +215,17 @@ export function statusFromTransaction(model: Record<string, unknown>, payment: P
       state: full ? 'refunded' : 'partially_refunded',
       ...base,
       ...(original ? { providerPaymentId: original } : {}),
-      ...(amountMinor !== undefined ? { refundedMinor: amountMinor } : {}),
+      // CloudPayments names this refund's amount, not a running total: the total is known only when
+      // this one refund covers the whole payment (README, «Refunds»).
+      ...(full ? { refundedMinor: payment.amountMinor } : {}),
       providerState: `Refund:${cpStatus || 'Completed'}`,
     };
   }
   const withAmount = { ...base, ...(amountMinor !== undefined ? { amountMinor } : {}) };
   switch (cpStatus) {
     case 'Completed':
-      if (text(model, 'Refunded') === 'true') return { state: 'refunded', ...withAmount, refundedMinor: amountMinor ?? payment.amountMinor, providerState: 'Completed+Refunded' };
+      // `Refunded` says a refund exists, not how much: at least partly refunded is all that is certain.
+      if (text(model, 'Refunded') === 'true') return { state: 'partially_refunded', ...withAmount, providerState: 'Completed+Refunded' };
       return { state: 'paid', ...withAmount, providerState: 'Completed' };
     case 'Declined':
     case 'Cancelled':
