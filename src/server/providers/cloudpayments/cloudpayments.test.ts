@@ -295,7 +295,7 @@ describe('hosted page and notifications', () => {
     assert.equal(ctx.calls.length, 0);
   });
 
-  test('X-Content-HMAC alone verifies a body that has nothing URL-encoded; Content-HMAC is preferred', async () => {
+  test('X-Content-HMAC (computed over the decoded text) does not verify an encoded form body on its own', async () => {
     const p = newPayment();
     await createAndPay(p, '4111111111111111');
     const check = emulator.deliveries.find((d) => d.kind === 'check')!;

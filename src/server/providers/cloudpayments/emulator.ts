@@ -552,3 +552,13 @@ ${error ? `<p role="alert">${escapeHtml(error)}</p>` : ''}
   baseUrl = `http://${host}:${address.port}`;
   return emulator;
 }
+
+/**
+ * The four addresses to register in CloudPayments' dashboard (or give the emulator) for a provider
+ * account: `{publicUrl}/providers/{id}/notify?kind=check|pay|fail|refund`.
+ * @example notifyUrlsFor('https://pay.example', 'cp').pay // 'https://pay.example/providers/cp/notify?kind=pay'
+ */
+export function notifyUrlsFor(publicUrl: string, providerId: string): Record<NotifyKind, string> {
+  const base = `${publicUrl.replace(/\/+$/, '')}/providers/${encodeURIComponent(providerId)}/notify`;
+  return { check: `${base}?kind=check`, pay: `${base}?kind=pay`, fail: `${base}?kind=fail`, refund: `${base}?kind=refund` };
+}
