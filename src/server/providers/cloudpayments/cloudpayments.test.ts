@@ -251,6 +251,21 @@ describe('hosted page and notifications', () => {
     assert.equal(ctx.applied().length, 2);
   });
 
+  test('a Pay whose amount differs is handed over for the amount check (answered 0), one for an unknown payment gets 10', async () => {
+    const p = newPayment();
+    await createAndPay(p, '4111111111111111');
+    const pay = emulator.deliveries.find((d) => d.kind === 'pay')!;
+    ctx = new FakeContext();
+    ctx.add(newPayment({ id: p.id, amountMinor: 122300n }));
+    const a = await connector.handleNotification(incoming(pay.body, pay.headers), ctx);
+    assert.equal(a.body, '{"code":0}');
+    assert.equal(ctx.applied()[0]!.amountMinor, 122400n);
+    assert.equal(ctx.payments.get(p.id)!.status, 'awaiting_payment');
+    ctx = new FakeContext();
+    assert.equal((await connector.handleNotification(incoming(pay.body, pay.headers), ctx)).body, '{"code":10}');
+    assert.equal(ctx.applied().length, 0);
+  });
+
   test('forged notifications (wrong key) are refused and the gateway is never asked', async () => {
     emulator.faults.forgeNotifications = true;
     const p = newPayment();
