@@ -12,6 +12,7 @@ import type { MerchantHttp } from './merchant-http.ts';
 import { convert, feeOf, formatAmount, formatRate, MAX_AMOUNT_MINOR, parseAmount, parseRate, type Minor, type Rate } from './money.ts';
 import { checkRequest, checkData, payNotification } from './notify.ts';
 import { judgeCheckApi1, judgeCheckApi2, type CheckVerdict } from './protocol.ts';
+import { isBadSignatureVerdict, judgeWithGrace } from './secret-grace.ts';
 import { createSandboxSystem, type PaymentSystem, type SystemEvent } from './payment-systems/sandbox.ts';
 import { canTransition, isFinal, type PaymentStatus } from './states.ts';
 import type { Storage } from './storage/storage.ts';
@@ -196,11 +197,25 @@ export function createPaymentService(deps: ServiceDeps) {
   async function sendCheck(p: Payment, m: Merchant): Promise<CheckVerdict> {
     if (!m.apiUrl) return { kind: 'failed', reason: 'merchant has no API URL' };
     const req = checkRequest(p, m);
+    const at = deps.now();
     const r = await deps.merchantHttp({ url: m.apiUrl, ...req, timeoutMs: config.checkTimeoutMs });
+    const verdict = judgeCheckAnswer(r, p, m);
+    // The exact request and answer, for the payment's timeline in the cabinet. Losing this record
+    // must not lose the payment: a failure here is only logged by the caller's error path.
+    await storage.recordCheckExchange({
+      paymentId: p.id, at, durationMs: r.durationMs, method: req.method, url: m.apiUrl, contentType: req.contentType, requestBody: req.body,
+      httpStatus: r.ok ? r.status : null, answerBody: r.ok ? r.body.slice(0, 16_384) : '', error: r.ok ? '' : r.error,
+      verdict: verdict.kind === 'failed' ? `failed: ${verdict.reason}` : verdict.kind === 'declined' ? `declined${verdict.comment ? `: ${verdict.comment}` : ''}` : 'accepted',
+    }).catch(() => {});
+    return verdict;
+  }
+
+  function judgeCheckAnswer(r: Awaited<ReturnType<MerchantHttp>>, p: Payment, m: Merchant): CheckVerdict {
     if (!r.ok) return { kind: 'failed', reason: r.error };
     if (r.status < 200 || r.status > 299) return { kind: 'failed', reason: `HTTP ${r.status}` };
     const d = checkData(p);
-    return m.apiType === 2 ? judgeCheckApi2(r.body, d, m.secret) : judgeCheckApi1(r.body, d, m.secret);
+    // During a K rotation's grace period an answer signed with the previous K is still accepted.
+    return judgeWithGrace(m, deps.now(), (key) => (m.apiType === 2 ? judgeCheckApi2(r.body, d, key) : judgeCheckApi1(r.body, d, key)), isBadSignatureVerdict);
   }
 
   /** The answer kept with the state change, for a payment created under an idempotency key. */

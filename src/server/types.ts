@@ -17,6 +17,11 @@ export interface Merchant {
   notifyStyle: NotifyStyle;
   checkLinkMd5: boolean;
   origins: string[];
+  /**
+   * The K before the last rotation in the cabinet and until when it is still accepted in verifying
+   * merchant answers (a grace period for the shop's deploy). Never used for signing.
+   */
+  previousSecret?: { secret: string; until: number } | null;
 }
 
 /** A detail line of an instructions action (account, reference, …). */

@@ -20,6 +20,7 @@
 import { DEFAULT_RETRY_SCHEDULE_S } from '../config.ts';
 import type { MerchantHttp, MerchantResponse } from '../merchant-http.ts';
 import { judgePayApi1, judgePayApi2, type PayData, type PayVerdict } from '../protocol.ts';
+import { isBadSignatureVerdict, judgeWithGrace } from '../secret-grace.ts';
 import type { NotificationStatus } from '../states.ts';
 import type { AttemptOutcome, Storage } from '../storage/storage.ts';
 import type { Merchant, NotificationRecord } from '../types.ts';
@@ -174,9 +175,10 @@ export function judgeAnswer(n: NotificationRecord, merchant: Merchant, r: Mercha
   if (!is2xx) return { kind: 'failed', reason: `HTTP ${r.status}` };
   const d = sentPayData(n);
   if (!d) return { kind: 'failed', reason: 'the stored request cannot be read back' };
-  const v: PayVerdict = n.contentType.startsWith('application/json')
-    ? judgePayApi2(r.body, d, merchant.secret)
-    : judgePayApi1(r.body, d, merchant.secret);
+  // During a K rotation's grace period an answer signed with the previous K is still accepted.
+  const v: PayVerdict = judgeWithGrace(merchant, now, (key) => (n.contentType.startsWith('application/json')
+    ? judgePayApi2(r.body, d, key)
+    : judgePayApi1(r.body, d, key)), isBadSignatureVerdict);
   if (v.kind === 'delivered') return { kind: 'delivered', reason: '' };
   return { kind: v.final ? 'refused' : 'failed', reason: v.reason };
 }

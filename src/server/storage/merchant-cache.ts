@@ -37,6 +37,22 @@ export function withMerchantCache(storage: Storage, opts: { ttlMs: number; now?:
       });
       return merchant;
     },
+    // Cabinet changes to a merchant are seen at once, like upserts.
+    async updateMerchantSettings(login, patch, audit) {
+      entries.delete(login);
+      await storage.updateMerchantSettings(login, patch, audit);
+      entries.delete(login);
+    },
+    async rotateMerchantApiKey(login, hash, audit, keep) {
+      entries.delete(login);
+      await storage.rotateMerchantApiKey(login, hash, audit, keep);
+      entries.delete(login);
+    },
+    async rotateMerchantSecret(login, secret, until, audit) {
+      entries.delete(login);
+      await storage.rotateMerchantSecret(login, secret, until, audit);
+      entries.delete(login);
+    },
     async upsertMerchant(m, at) {
       entries.delete(m.login);
       await storage.upsertMerchant(m, at);

@@ -25,6 +25,11 @@ export interface MerchantTable {
   origins: string;
   created_at: Int8;
   updated_at: Int8;
+  /** The K before the last rotation, still accepted when verifying answers until `previous_secret_until` (0003_cabinet). */
+  previous_secret: ColumnType<string | null, string | null | undefined, string | null>;
+  previous_secret_until: ColumnType<string | number | bigint | null, number | null | undefined, number | null>;
+  /** Set once the merchant changed settings or keys in the cabinet: configuration seeding then keeps them (0003_cabinet). */
+  cabinet_managed_at: ColumnType<string | number | bigint | null, number | null | undefined, number | null>;
 }
 
 export interface PaymentTable {
@@ -108,12 +113,50 @@ export interface AuditTable {
   reason: string;
 }
 
+/** A CHECK request and its answer, exact bytes (0003_cabinet). */
+export interface CheckExchangeTable {
+  id: AutoId;
+  payment_id: string;
+  at: Int8;
+  duration_ms: number;
+  method: string;
+  url: string;
+  content_type: string;
+  request_body: string;
+  http_status: number | null;
+  answer_body: string;
+  error: string;
+  verdict: string;
+}
+
+/** A cabinet page session; only the SHA-256 of its cookie value is kept (0003_cabinet). */
+export interface CabinetSessionTable {
+  token_hash: string;
+  merchant_login: string;
+  csrf_token: string;
+  created_at: Int8;
+  expires_at: Int8;
+}
+
+/** Merchant-level audit: settings changed, keys rotated, integration tests run (0003_cabinet). */
+export interface MerchantAuditTable {
+  id: AutoId;
+  merchant_login: string;
+  at: Int8;
+  actor: string;
+  action: string;
+  details: string;
+}
+
 export interface Database {
   merchants: MerchantTable;
   payments: PaymentTable;
   notifications: NotificationTable;
   attempts: AttemptTable;
   audit: AuditTable;
+  check_exchanges: CheckExchangeTable;
+  cabinet_sessions: CabinetSessionTable;
+  merchant_audit: MerchantAuditTable;
 }
 
 // Generated is re-exported for callers that build rows.
@@ -235,6 +278,62 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
         await db.schema.createIndex('audit_payment').on('audit').columns(['payment_id']).execute();
 
+      },
+    },
+    // The merchant cabinet (issue 14). Numbered 0003 so that it runs after the 0002 another branch adds.
+    '0003_cabinet': {
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('merchants').addColumn('previous_secret', 'text').execute();
+        await db.schema.alterTable('merchants').addColumn('previous_secret_until', 'bigint').execute();
+        await db.schema.alterTable('merchants').addColumn('cabinet_managed_at', 'bigint').execute();
+
+        await db.schema.createTable('check_exchanges')
+          .addColumn('id', idType, idBuild)
+          .addColumn('payment_id', 'varchar(64)', (c) => c.notNull())
+          .addColumn('at', 'bigint', (c) => c.notNull())
+          .addColumn('duration_ms', 'integer', (c) => c.notNull())
+          .addColumn('method', 'varchar(8)', (c) => c.notNull())
+          .addColumn('url', 'text', (c) => c.notNull())
+          .addColumn('content_type', 'text', (c) => c.notNull())
+          .addColumn('request_body', 'text', (c) => c.notNull())
+          .addColumn('http_status', 'integer')
+          .addColumn('answer_body', 'text', (c) => c.notNull())
+          .addColumn('error', 'text', (c) => c.notNull())
+          .addColumn('verdict', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('check_exchanges_payment').on('check_exchanges').columns(['payment_id']).execute();
+
+        await db.schema.createTable('cabinet_sessions')
+          .addColumn('token_hash', 'varchar(64)', (c) => c.primaryKey())
+          .addColumn('merchant_login', 'varchar(64)', (c) => c.notNull())
+          .addColumn('csrf_token', 'varchar(64)', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('expires_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('cabinet_sessions_merchant').on('cabinet_sessions').columns(['merchant_login']).execute();
+
+        await db.schema.createTable('merchant_audit')
+          .addColumn('id', idType, idBuild)
+          .addColumn('merchant_login', 'varchar(64)', (c) => c.notNull())
+          .addColumn('at', 'bigint', (c) => c.notNull())
+          .addColumn('actor', 'text', (c) => c.notNull())
+          .addColumn('action', 'varchar(32)', (c) => c.notNull())
+          .addColumn('details', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('merchant_audit_merchant').on('merchant_audit').columns(['merchant_login', 'id']).execute();
+
+        // Search and the overview: each filter an index that ends in the payment number, so a page
+        // newest-first is an index range read, never a sort over a million rows.
+        await db.schema.createIndex('payments_m_number').on('payments').columns(['merchant_login', 'number']).execute();
+        await db.schema.createIndex('payments_m_status_number').on('payments').columns(['merchant_login', 'status', 'number']).execute();
+        await db.schema.createIndex('payments_m_pay_for').on('payments').columns(['merchant_login', 'pay_for', 'number']).execute();
+        await db.schema.createIndex('payments_m_email').on('payments').columns(['merchant_login', 'user_email', 'number']).execute();
+        await db.schema.createIndex('payments_m_price').on('payments').columns(['merchant_login', 'price_minor', 'number']).execute();
+        await db.schema.createIndex('payments_m_amount').on('payments').columns(['merchant_login', 'amount_minor', 'number']).execute();
+        // Covering indexes of the overview: status counts by creation time, turnover by payment time.
+        await db.schema.createIndex('payments_m_created_status').on('payments').columns(['merchant_login', 'created_at', 'status']).execute();
+        await db.schema.createIndex('payments_m_paid_turnover').on('payments').columns(['merchant_login', 'paid_at', 'balance_ticker', 'balance_minor']).execute();
+        await db.schema.createIndex('notifications_m_status').on('notifications').columns(['merchant_login', 'status', 'id']).execute();
       },
     },
   };

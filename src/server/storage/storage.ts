@@ -9,6 +9,7 @@ import type {
   AttemptRecord, Merchant, NewNotification, NewPayment, NotificationRecord, Payment, PaymentAction,
 } from '../types.ts';
 import type { Database, Dialect, MerchantTable, NotificationTable, PaymentTable, AttemptTable } from './schema.ts';
+import { cabinetStorage, type CabinetStorage } from './cabinet-storage.ts';
 
 /** A state change to apply if, and only if, the payment is still in `from`. */
 export interface Transition {
@@ -51,7 +52,7 @@ export interface PaymentFilter {
   limit: number;
 }
 
-export interface Storage {
+export interface Storage extends CabinetStorage {
   readonly dialect: Dialect;
   upsertMerchant(m: Merchant, now: number): Promise<void>;
   getMerchant(login: string): Promise<Merchant | undefined>;
@@ -94,6 +95,9 @@ export interface Storage {
   expiredLeases(now: number): Promise<number>;
 }
 
+/** Merchant columns the cabinet may change (settings, cabinet key, K). */
+const CABINET_MANAGED = new Set(['secret', 'api_key_hash', 'notifications', 'api_url', 'api_type', 'api_method', 'notify_style', 'origins']);
+
 const num = (v: string | number | bigint | null): number | null => (v === null ? null : Number(v));
 const big = (v: string | number | bigint): bigint => BigInt(v);
 
@@ -110,6 +114,9 @@ function toMerchant(r: Selectable<MerchantTable>): Merchant {
     notifyStyle: r.notify_style === 'webhooks' ? 'webhooks' : 'onpay',
     checkLinkMd5: r.check_link_md5 === 1,
     origins: JSON.parse(r.origins) as string[],
+    previousSecret: r.previous_secret && r.previous_secret_until !== null && r.previous_secret_until !== undefined
+      ? { secret: r.previous_secret, until: Number(r.previous_secret_until) }
+      : null,
   };
 }
 
@@ -246,6 +253,7 @@ async function applyAttempts(trx: Transaction<Database>, owner: string, items: r
 export function createStorage(db: Kysely<Database>, dialect: Dialect): Storage {
   return {
     dialect,
+    ...cabinetStorage(db, dialect, { toPayment, toMerchant }),
 
     async upsertMerchant(m, now) {
       const values = {
@@ -264,7 +272,12 @@ export function createStorage(db: Kysely<Database>, dialect: Dialect): Storage {
         updated_at: now,
       };
       const { login: _l, created_at: _c, ...update } = values;
-      await db.insertInto('merchants').values(values).onConflict((oc) => oc.column('login').doUpdateSet(update)).execute();
+      // Once the merchant changed its settings or keys in the cabinet, seeding from the configuration
+      // (every start) keeps them: a rotated key must not come back to life on a restart.
+      const kept = Object.fromEntries(Object.keys(update).filter((k) => CABINET_MANAGED.has(k)).map((k) => [
+        k, sql`case when merchants.cabinet_managed_at is null then excluded.${sql.ref(k)} else merchants.${sql.ref(k)} end`,
+      ]));
+      await db.insertInto('merchants').values(values).onConflict((oc) => oc.column('login').doUpdateSet({ ...update, ...kept } as never)).execute();
     },
 
     async getMerchant(login) {
