@@ -9,3 +9,7 @@ export { signPaymentLink, linkMd5, type PaymentLinkInput, type SignedPaymentLink
 export {
   createMerchantHandler, type CheckDecision, type CheckRequest, type MerchantHandlerOptions, type PayNotification,
 } from './handler.ts';
+export {
+  runIntegrationMatrix, isTestRequest, TEST_MARKER, TEST_ORDER_PREFIX, UNKNOWN_ORDER_PREFIX,
+  type MatrixCase, type MatrixCaseName, type MatrixOptions, type MatrixReport, type MatrixRequest, type MatrixAnswer, type MatrixSend,
+} from './integration-matrix.ts';

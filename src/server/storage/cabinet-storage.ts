@@ -4,7 +4,7 @@
  * merchant settings and key rotation with their audit. Part of `Storage`; every query is scoped to
  * one merchant by its login, so no method can reach another merchant's rows.
  */
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { NotificationStatus, PaymentStatus } from '../states.ts';
 import type { Merchant, NotifyStyle, Payment } from '../types.ts';
 import type { Database, Dialect, MerchantTable, PaymentTable } from './schema.ts';
@@ -124,6 +124,8 @@ export interface CabinetStorage {
   /** A new K; the current one becomes the previous K, accepted in verifying until `previousUntil`. */
   rotateMerchantSecret(login: string, secret: string, previousUntil: number, audit: AuditInput): Promise<void>;
   merchantAuditOf(login: string, limit: number): Promise<MerchantAuditEntry[]>;
+  /** An audit line that changes nothing else (an integration test run). */
+  addMerchantAudit(login: string, audit: AuditInput): Promise<void>;
 }
 
 const TERMINAL_NOTIFICATION = ['retrying', 'gave_up'] as const;
@@ -135,7 +137,7 @@ export function cabinetStorage(
 ): CabinetStorage {
   const count = (v: string | number | bigint | null | undefined): number => Number(v ?? 0);
 
-  async function audit(trx: Kysely<Database>, login: string, a: AuditInput): Promise<void> {
+  async function audit(trx: Kysely<Database> | Transaction<Database>, login: string, a: AuditInput): Promise<void> {
     await trx.insertInto('merchant_audit').values({ merchant_login: login, at: a.at, actor: a.actor, action: a.action, details: JSON.stringify(a.details) }).execute();
   }
 
@@ -307,6 +309,10 @@ export function cabinetStorage(
         } as never).where('login', '=', login).execute();
         await audit(trx, login, a);
       });
+    },
+
+    async addMerchantAudit(login, a) {
+      await audit(db, login, a);
     },
 
     async merchantAuditOf(login, limit) {

@@ -1,0 +1,76 @@
+/**
+ * The cabinet's link builder (issue 14 §6): from an order's price, currency, number, note and URLs,
+ * the signed payment link, the `<onpay-checkout>` snippet with its attributes and the URL of the
+ * gateway's HTML snippet. The md5 is made here, on the server: K never reaches the browser. The link
+ * is read back through the gateway's own link parser, so what is built is what the gateway accepts.
+ *
+ * @example const built = buildLink({ publicUrl }, merchant, { price: '100', payFor: '42' });
+ */
+import { GatewayError } from '../errors.ts';
+import { linkMd5Matches, parseLink } from '../link.ts';
+import { signPaymentLink, type PaymentLinkInput } from '../../merchant/link.ts';
+import type { Merchant } from '../types.ts';
+
+export interface LinkInput {
+  price: string;
+  ticker?: string | undefined;
+  payFor: string;
+  payMode?: 'fix' | 'free' | undefined;
+  convert?: boolean | undefined;
+  note?: string | undefined;
+  ln?: 'ru' | 'en' | undefined;
+  urlSuccess?: string | undefined;
+  urlFail?: string | undefined;
+  userEmail?: string | undefined;
+  priceFinal?: boolean | undefined;
+  oneWay?: string | undefined;
+}
+
+export interface BuiltLink {
+  url: string;
+  md5: string;
+  /** The `<onpay-checkout>` attributes, and the element with its script as HTML to paste. */
+  attributes: Record<string, string>;
+  snippet: string;
+  /** The gateway's HTML snippet of the same order (`GET /pay/{login}/snippet?…`). */
+  snippetUrl: string;
+}
+
+const escapeAttr = (s: string): string => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+export function buildLink(deps: { publicUrl: string }, m: Merchant, input: LinkInput): BuiltLink {
+  const gateway = deps.publicUrl.replace(/\/+$/, '');
+  const li: PaymentLinkInput = {
+    gateway, merchantLogin: m.login, secret: m.secret, price: input.price, payFor: input.payFor,
+    ...(input.ticker ? { ticker: input.ticker } : {}),
+    ...(input.payMode ? { payMode: input.payMode } : {}),
+    ...(input.convert !== undefined ? { convert: input.convert } : {}),
+    ...(input.note ? { note: input.note } : {}),
+    ...(input.ln ? { ln: input.ln } : {}),
+    ...(input.urlSuccess ? { urlSuccess: input.urlSuccess } : {}),
+    ...(input.urlFail ? { urlFail: input.urlFail } : {}),
+    ...(input.userEmail ? { userEmail: input.userEmail } : {}),
+    ...(input.priceFinal ? { priceFinal: true } : {}),
+    ...(input.oneWay ? { oneWay: input.oneWay } : {}),
+  };
+  let signed;
+  try {
+    signed = signPaymentLink(li);
+  } catch (e) {
+    const [field, ...rest] = (e as Error).message.split(': ');
+    throw new GatewayError(400, 'invalid_body', `${field}: ${rest.join(': ') || 'invalid'}`, field);
+  }
+  // Read back as the gateway reads a link: every limit of PROTOCOL.md §2 applies.
+  const params = new URLSearchParams(signed.query);
+  const parsed = parseLink(params);
+  if (!linkMd5Matches(parsed, m.secret)) throw new GatewayError(400, 'invalid_body', 'price: the link could not be signed', 'price');
+  const attrs = Object.entries(signed.attributes).map(([k, v]) => ` ${k}="${escapeAttr(v)}"`).join('');
+  const snippet = `<script type="module" src="${escapeAttr(`${gateway}/cdn/onpay-checkout.js`)}"></script>\n<onpay-checkout${attrs}></onpay-checkout>`;
+  return {
+    url: signed.url,
+    md5: signed.md5,
+    attributes: signed.attributes,
+    snippet,
+    snippetUrl: `${gateway}/pay/${encodeURIComponent(m.login)}/snippet?${params.toString()}`,
+  };
+}

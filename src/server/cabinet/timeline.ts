@@ -1,0 +1,82 @@
+/**
+ * A payment's timeline (issue 14 §2): everything that happened to it, oldest first, with times and
+ * the exact bytes where they exist — created, the CHECK request and answer, each PAY written and
+ * each delivery attempt, manual actions. Other sources (refunds, provider requests and
+ * notifications) plug in through `TimelineSource` once their storage exists.
+ *
+ * @example const events = await timeline(storage, payment);
+ */
+import { formatAmount } from '../money.ts';
+import type { Storage } from '../storage/storage.ts';
+import type { Payment } from '../types.ts';
+
+export type TimelineKind =
+  | 'created' | 'check_request' | 'check_answer' | 'status' | 'pay_written' | 'pay_attempt' | 'manual'
+  | 'refund' | 'provider_request' | 'provider_notification';
+
+export interface TimelineEvent {
+  at: string;
+  kind: TimelineKind;
+  /** One line a person reads. */
+  summary: string;
+  /** Exact bytes, when the event is a request or an answer. */
+  bytes?: { method?: string; url?: string; contentType?: string; httpStatus?: number | null; body: string };
+  durationMs?: number;
+  verdict?: string;
+}
+
+/** More events of a payment from elsewhere (refunds, the provider request log). */
+export type TimelineSource = (p: Payment) => Promise<{ atMs: number; event: Omit<TimelineEvent, 'at'> }[]>;
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+export async function timeline(storage: Storage, p: Payment, sources: readonly TimelineSource[] = []): Promise<TimelineEvent[]> {
+  const items: { atMs: number; order: number; event: Omit<TimelineEvent, 'at'> }[] = [];
+  let order = 0;
+  const add = (atMs: number, event: Omit<TimelineEvent, 'at'>) => items.push({ atMs, order: order++, event });
+
+  add(p.createdAt, { kind: 'created', summary: `created: ${formatAmount(p.priceMinor)} ${p.ticker} for order ${p.payFor}, ${formatAmount(p.amountMinor)} ${p.wayTicker} by ${p.way}` });
+
+  for (const c of await storage.checkExchangesOf(p.id)) {
+    add(c.at, { kind: 'check_request', summary: `CHECK sent to ${c.url}`, bytes: { method: c.method, url: c.url, contentType: c.contentType, body: c.requestBody } });
+    add(c.at + c.durationMs, {
+      kind: 'check_answer',
+      summary: c.error ? `CHECK: ${c.error}` : `CHECK answered HTTP ${c.httpStatus}`,
+      bytes: { httpStatus: c.httpStatus, body: c.error ? '' : c.answerBody },
+      durationMs: c.durationMs,
+      verdict: c.verdict,
+    });
+  }
+
+  // Status changes the payment itself records (no history table: its own timestamps).
+  if (p.paidAt !== null && !p.manual) add(p.paidAt, { kind: 'status', summary: 'paid' });
+  else if (!['created', 'checking', 'awaiting_payment', 'paid'].includes(p.status) && !p.manual) {
+    add(p.updatedAt, { kind: 'status', summary: `${p.status}${p.statusReason ? `: ${p.statusReason}` : ''}` });
+  }
+
+  for (const n of await storage.notificationsOf(p.id)) {
+    add(n.createdAt, {
+      kind: 'pay_written',
+      summary: `PAY written for ${n.url} (${n.style === 'webhooks' ? 'Standard Webhooks' : n.contentType})`,
+      bytes: { method: n.method, url: n.url, contentType: n.contentType, body: n.body },
+    });
+    for (const a of await storage.attemptsOf(n.id)) {
+      add(a.startedAt, {
+        kind: 'pay_attempt',
+        summary: a.httpStatus === null ? `PAY attempt: no answer` : `PAY attempt: HTTP ${a.httpStatus}`,
+        bytes: { httpStatus: a.httpStatus, body: a.excerpt },
+        durationMs: a.durationMs,
+        verdict: a.verdict,
+      });
+    }
+  }
+
+  for (const a of await storage.auditOf(p.id)) {
+    add(a.at, { kind: 'manual', summary: `${a.action} by ${a.actor}: ${a.fromStatus}${a.fromStatus === a.toStatus ? '' : ` → ${a.toStatus}`}${a.reason ? ` (${a.reason})` : ''}` });
+  }
+
+  for (const source of sources) for (const x of await source(p)) add(x.atMs, x.event);
+
+  items.sort((a, b) => a.atMs - b.atMs || a.order - b.order);
+  return items.map((i) => ({ at: iso(i.atMs), ...i.event }));
+}
