@@ -57,12 +57,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const now = deps.now ?? Date.now;
   const log = deps.log ?? ((m: string) => console.error(m));
   const { storage } = deps;
+  const merchantHttp = deps.merchantHttp ?? createMerchantHttp({ allowPrivate: deps.config.allowPrivateMerchantUrls });
   const service = createPaymentService({
     storage,
     config: deps.config,
     now,
     randomId: deps.randomId ?? newPaymentId,
-    merchantHttp: deps.merchantHttp ?? createMerchantHttp({ allowPrivate: deps.config.allowPrivateMerchantUrls }),
+    merchantHttp,
   });
   const app = new Hono<Env>();
 
@@ -87,7 +88,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
   app.route('/', checkoutRoutes({ service, config: deps.config, storage, now }));
   app.route('/', sandboxRoutes({ service, config: deps.config, app }));
-  app.route('/', cabinetRoutes({ cabinet: createCabinet({ storage, now, onStatus: (id, status) => service.events.emit(id, status) }) }));
+  app.route('/', cabinetRoutes({
+    cabinet: createCabinet({ storage, now, onStatus: (id, status) => service.events.emit(id, status) }),
+    storage, config: deps.config, now, merchantHttp,
+  }));
   app.route('/', assetRoutes({ cdnDir: deps.cdnDir ?? 'dist/cdn' }));
   app.get('/health', async (c) => {
     // A cheap query proves the database answers.

@@ -5,15 +5,19 @@
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
-import type { Env } from '../app.ts';
 import {
-  MANUAL_STATUSES, MAX_ACTOR_CHARS, MAX_PAGE_SIZE, MAX_REASON_CHARS, type Cabinet,
+  MANUAL_STATUSES, MAX_ACTOR_CHARS, MAX_REASON_CHARS, type Cabinet,
 } from '../cabinet/cabinet.ts';
 import { capBody } from '../body-limit.ts';
 import { GatewayError, type ErrorCode } from '../errors.ts';
 import { CABINET_CSP, cabinetPage } from '../pages/cabinet-page.ts';
-import { PAYMENT_STATUSES } from '../states.ts';
-import type { Merchant } from '../types.ts';
+import type { GatewayConfig } from '../config.ts';
+import type { MerchantHttp } from '../merchant-http.ts';
+import type { Storage } from '../storage/storage.ts';
+import { searchPayments, searchQuerySchema, toSearchQuery } from '../cabinet/search.ts';
+import { assertSameOrigin, createCabinetSessions, CSRF_HEADER } from '../cabinet/session.ts';
+import { timeline } from '../cabinet/timeline.ts';
+import { cabinetMoreRoutes, type CabinetVars } from './cabinet-more.ts';
 
 const MAX_BODY_BYTES = 8 * 1024;
 
@@ -26,19 +30,9 @@ const text = (max: number) => z.string({ error: (i) => (i.input === undefined ? 
 
 const actor = text(MAX_ACTOR_CHARS).transform((s) => s.trim()).optional();
 
-/** A point in time: an ISO 8601 date (midnight UTC) or date-time with an offset. */
-const instant = z.union([z.iso.datetime({ offset: true }), z.iso.date()], { error: 'must be an ISO 8601 date or date-time like 2026-11-28T00:00:00+03:00' })
-  .transform((s) => Date.parse(s.length === 10 ? `${s}T00:00:00Z` : s));
+const listQuery = searchQuerySchema.strict();
 
-const listQuery = z.object({
-  status: z.enum(PAYMENT_STATUSES, { error: `must be one of ${PAYMENT_STATUSES.join(', ')}` }).optional(),
-  pay_for: z.string().max(100, 'must be at most 100 characters').optional(),
-  from: instant.optional(),
-  to: instant.optional(),
-  cursor: z.string().regex(/^[1-9][0-9]{0,14}$/, 'must be the nextCursor of a previous page').transform(Number).optional(),
-  limit: z.string().regex(/^[0-9]{1,3}$/, `must be a whole number from 1 to ${MAX_PAGE_SIZE}`).transform(Number)
-    .pipe(z.number().min(1, `must be from 1 to ${MAX_PAGE_SIZE}`).max(MAX_PAGE_SIZE, `must be from 1 to ${MAX_PAGE_SIZE}`)).optional(),
-}).strict().refine((q) => q.from === undefined || q.to === undefined || q.from < q.to, { message: 'must be later than from', path: ['to'] });
+const signInBody = z.object({ key: z.string({ error: 'is required: the cabinet API key' }).min(1, 'is required: the cabinet API key').max(512, 'must be at most 512 characters') }).strict();
 
 const statusBody = z.object({
   status: z.enum(MANUAL_STATUSES, { error: `must be one of ${MANUAL_STATUSES.join(', ')}` }),
@@ -85,10 +79,23 @@ async function jsonBody(req: { text(): Promise<string>; header(name: string): st
   }
 }
 
-export function cabinetRoutes(deps: { cabinet: Cabinet }) {
-  const { cabinet } = deps;
-  const app = new Hono<Env & { Variables: { merchant: Merchant } }>();
+export interface CabinetRouteDeps {
+  cabinet: Cabinet;
+  storage: Storage;
+  config: GatewayConfig;
+  now: () => number;
+  merchantHttp: MerchantHttp;
+}
+
+/** The path of sign-in: the one cabinet API call made without credentials. */
+const SESSION_PATH = '/api/v1/cabinet/session';
+
+export function cabinetRoutes(deps: CabinetRouteDeps) {
+  const { cabinet, storage, config, now } = deps;
+  const app = new Hono<CabinetVars>();
   const limit = capBody(MAX_BODY_BYTES);
+  const sessions = createCabinetSessions({ storage, now, secureCookies: config.publicUrl.startsWith('https:') });
+  const ownOrigins = (url: string): string[] => [...new Set([new URL(url).origin, new URL(config.publicUrl).origin])];
 
   app.get('/cabinet', (c) => {
     c.set('html', true);
@@ -98,10 +105,50 @@ export function cabinetRoutes(deps: { cabinet: Cabinet }) {
     return c.html(cabinetPage(ln));
   });
 
+  // Sign in: the key once, then the session cookie. Only from the gateway's own pages.
+  app.post(SESSION_PATH, limit, async (c) => {
+    assertSameOrigin({ origin: c.req.header('origin'), secFetchSite: c.req.header('sec-fetch-site'), ownOrigins: ownOrigins(c.req.url) });
+    const r = signInBody.safeParse(await jsonBody(c.req, false));
+    if (!r.success) throw invalid(r.error, 'invalid_body');
+    const m = await cabinet.authenticate(`Bearer ${r.data.key}`);
+    const s = await sessions.signIn(m.login);
+    c.header('set-cookie', s.cookie);
+    c.header('cache-control', 'no-store');
+    return c.json({ login: m.login, name: m.name, csrfToken: s.csrfToken, expiresAt: new Date(s.expiresAt).toISOString() });
+  });
+
+  // Every other call: a bearer key (scripts) or the page's session cookie (with CSRF checks on changes).
   app.use('/api/v1/cabinet/*', async (c, next) => {
-    c.set('merchant', await cabinet.authenticate(c.req.header('authorization')));
+    if (c.req.method === 'POST' && new URL(c.req.url).pathname === SESSION_PATH) return next();
+    const authorization = c.req.header('authorization');
+    if (authorization !== undefined) {
+      c.set('merchant', await cabinet.authenticate(authorization));
+      c.set('session', undefined);
+    } else {
+      const s = await sessions.fromRequest({
+        method: c.req.method, cookie: c.req.header('cookie'), csrfToken: c.req.header(CSRF_HEADER),
+        origin: c.req.header('origin'), secFetchSite: c.req.header('sec-fetch-site'), ownOrigins: ownOrigins(c.req.url),
+      });
+      const m = s && await storage.getMerchant(s.merchantLogin);
+      if (!s || !m) throw await cabinet.authenticate(undefined).catch((e: unknown) => e);
+      c.set('merchant', m);
+      c.set('session', s);
+    }
     await next();
     c.header('cache-control', 'no-store');
+  });
+
+  app.get(SESSION_PATH, (c) => {
+    const s = c.get('session');
+    if (!s) throw new GatewayError(404, 'not_found', 'no page session: this request used a bearer key', 'session');
+    const m = c.get('merchant');
+    return c.json({ login: m.login, name: m.name, csrfToken: s.csrfToken, expiresAt: new Date(s.expiresAt).toISOString() });
+  });
+
+  app.delete(SESSION_PATH, async (c) => {
+    const s = c.get('session');
+    if (s) c.header('set-cookie', (await sessions.signOut(s.tokenHash)).cookie);
+    return c.body(null, 204);
   });
 
   app.get('/api/v1/cabinet/me', (c) => {
@@ -112,11 +159,17 @@ export function cabinetRoutes(deps: { cabinet: Cabinet }) {
   app.get('/api/v1/cabinet/payments', async (c) => {
     const r = listQuery.safeParse(queryObject(c.req.url));
     if (!r.success) throw invalid(r.error, 'invalid_param');
-    const q = r.data;
-    return c.json(await cabinet.list(c.get('merchant'), { status: q.status, payFor: q.pay_for, from: q.from, to: q.to, cursor: q.cursor, limit: q.limit }));
+    return c.json(await searchPayments(storage, c.get('merchant'), toSearchQuery(r.data)));
   });
 
-  app.get('/api/v1/cabinet/payments/:id', async (c) => c.json(await cabinet.get(c.get('merchant'), c.req.param('id'))));
+  cabinetMoreRoutes(app, deps);
+
+  app.get('/api/v1/cabinet/payments/:id', async (c) => {
+    const detail = await cabinet.get(c.get('merchant'), c.req.param('id'));
+    const p = (await storage.getPayment(detail.id))!;
+    // Refunds and the provider request log add their sources here once they exist (TimelineSource).
+    return c.json({ ...detail, timeline: await timeline(storage, p) });
+  });
 
   app.post('/api/v1/cabinet/payments/:id/status', limit, async (c) => {
     const r = statusBody.safeParse(await jsonBody(c.req, false));

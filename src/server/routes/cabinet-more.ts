@@ -1,0 +1,201 @@
+/**
+ * The cabinet's daily-work API (issue 14): page sessions, the overview, search and the CSV export,
+ * the integration tester, the link builder and the settings with both rotations. Mounted by
+ * `cabinetRoutes` behind its authentication (bearer key or page session). Routes parse with zod,
+ * call the cabinet modules and shape the answer; see docs/CABINET.md.
+ */
+import type { Context, Hono } from 'hono';
+import { z } from 'zod';
+import type { GatewayConfig } from '../config.ts';
+import { GatewayError } from '../errors.ts';
+import type { MerchantHttp } from '../merchant-http.ts';
+import type { Storage } from '../storage/storage.ts';
+import type { Merchant } from '../types.ts';
+import { capBody } from '../body-limit.ts';
+import { csvContentType, exportCsv } from '../cabinet/export-csv.ts';
+import { runIntegrationTest } from '../cabinet/integration-test.ts';
+import { buildLink } from '../cabinet/link-builder.ts';
+import { searchQuerySchema, toSearchQuery, type SearchQuery } from '../cabinet/search.ts';
+import { rotateCabinetKey, rotateSecret, settingsView, updateSettings, MAX_GRACE_HOURS } from '../cabinet/settings.ts';
+import { defaultPeriod, overview } from '../cabinet/summary.ts';
+import { instant } from '../cabinet/search.ts';
+import type { CabinetSession } from '../storage/cabinet-storage.ts';
+
+export interface CabinetMoreDeps {
+  storage: Storage;
+  config: GatewayConfig;
+  now: () => number;
+  merchantHttp: MerchantHttp;
+}
+
+export type CabinetVars = { Variables: { html: boolean; merchant: Merchant; session: CabinetSession | undefined } };
+
+const MAX_BODY_BYTES = 8 * 1024;
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+
+const text = (max: number) => z.string({ error: (i) => (i.input === undefined ? 'is required' : 'must be a string') })
+  .max(max, `must be at most ${max} characters`).refine((s) => !CONTROL.test(s), 'must not contain control characters');
+const actor = text(100).transform((s) => s.trim()).optional();
+const httpUrl = (max: number) => text(max).refine((s) => /^https?:\/\/[^\s]+$/i.test(s), 'must be an http(s) URL');
+
+/** The first zod issue as a 400 naming its field, unknown keys included. */
+function invalid(error: z.ZodError, code: 'invalid_param' | 'invalid_body'): GatewayError {
+  const issue = error.issues[0]!;
+  if (issue.code === 'unrecognized_keys') {
+    const key = issue.keys[0]!.slice(0, 64);
+    return new GatewayError(400, code, `${key}: is not a known parameter`, key);
+  }
+  const field = issue.path.map(String).join('.') || (code === 'invalid_body' ? 'body' : undefined);
+  return new GatewayError(400, code, field ? `${field}: ${issue.message}` : issue.message, field);
+}
+
+/** Query parameters as an object; empty values count as absent, repeats are refused. */
+export function queryObject(url: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of new URL(url).searchParams) {
+    if (Object.hasOwn(out, k)) throw new GatewayError(400, 'invalid_param', `${k.slice(0, 64)}: given more than once`, k.slice(0, 64));
+    if (v !== '') out[k] = v;
+  }
+  return out;
+}
+
+/** A JSON object body; an empty body is `{}` when `optional`. */
+export async function jsonBody(c: Context, optional: boolean): Promise<unknown> {
+  const raw = await c.req.text();
+  if (optional && raw.trim() === '') return {};
+  const type = c.req.header('content-type') ?? '';
+  if (!type.startsWith('application/json')) throw new GatewayError(415, 'unsupported_media_type', 'content-type: send application/json', 'content-type');
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw new GatewayError(400, 'invalid_body', 'body: not valid JSON', 'body');
+  }
+}
+
+function parse<T extends z.ZodType>(schema: T, value: unknown, code: 'invalid_param' | 'invalid_body'): z.output<T> {
+  const r = schema.safeParse(value);
+  if (!r.success) throw invalid(r.error, code);
+  return r.data;
+}
+
+const summaryQuery = z.object({
+  from: instant.optional(),
+  to: instant.optional(),
+  tz: z.string().regex(/^-?\d{1,4}$/, 'must be the offset from UTC in minutes, -720 to 840').transform(Number)
+    .pipe(z.number().min(-720, 'must be from -720 to 840').max(840, 'must be from -720 to 840')).optional(),
+}).strict();
+
+const csvQuery = searchQuerySchema.extend({
+  encoding: z.enum(['utf-8', 'windows-1251'], { error: 'must be utf-8 or windows-1251' }).optional(),
+  separator: z.enum([',', ';', 'comma', 'semicolon'], { error: 'must be , or ;' }).optional(),
+}).omit({ cursor: true, limit: true }).strict();
+
+const integrationBody = z.object({
+  payFor: text(100).refine((s) => s.length > 0, 'must not be empty').optional(),
+  amount: z.string().regex(/^\d{1,13}(\.\d{1,2})?$/, 'must be an amount like 100.0').optional(),
+  ticker: z.string().regex(/^[A-Z]{3}$/, 'must be a 3-letter currency code').optional(),
+  actor,
+}).strict();
+
+const linkBody = z.object({
+  price: z.string({ error: 'is required: an amount like 100.0' }).max(32, 'must be at most 32 characters'),
+  ticker: z.string().regex(/^[A-Za-z]{3}$/, 'must be a 3-letter currency code').optional(),
+  payFor: text(100).refine((s) => s.length > 0, 'is required'),
+  payMode: z.enum(['fix', 'free'], { error: 'must be fix or free' }).optional(),
+  convert: z.boolean({ error: 'must be true or false' }).optional(),
+  note: text(255).optional(),
+  ln: z.enum(['ru', 'en'], { error: 'must be ru or en' }).optional(),
+  urlSuccess: httpUrl(255).optional(),
+  urlFail: httpUrl(255).optional(),
+  userEmail: text(40).refine((s) => s === '' || /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s), 'must be an e-mail address').optional(),
+  priceFinal: z.boolean({ error: 'must be true or false' }).optional(),
+  oneWay: z.string().regex(/^[A-Za-z]{3}$/, 'must be a payment system code').transform((s) => s.toUpperCase()).optional(),
+}).strict();
+
+const originText = z.string().max(255, 'must be at most 255 characters').refine((s) => {
+  try {
+    const u = new URL(s);
+    return (u.protocol === 'https:' || u.protocol === 'http:') && u.origin === s.replace(/\/$/, '');
+  } catch {
+    return false;
+  }
+}, 'must be an origin like https://shop.example').transform((s) => s.replace(/\/$/, ''));
+
+const settingsBody = z.object({
+  notifications: z.boolean({ error: 'must be true or false' }).optional(),
+  apiUrl: httpUrl(500).nullable().optional(),
+  apiType: z.union([z.literal(1), z.literal(2)], { error: 'must be 1 or 2' }).optional(),
+  apiMethod: z.enum(['POST', 'GET'], { error: 'must be POST or GET' }).optional(),
+  notifyStyle: z.enum(['onpay', 'webhooks'], { error: 'must be onpay or webhooks' }).optional(),
+  origins: z.array(originText, { error: 'must be a list of origins' }).max(20, 'must have at most 20 origins').optional(),
+  actor,
+}).strict();
+
+const rotateKeyBody = z.object({ actor }).strict();
+const rotateSecretBody = z.object({
+  graceHours: z.number({ error: `must be a whole number of hours from 0 to ${MAX_GRACE_HOURS}` }).int(`must be a whole number of hours from 0 to ${MAX_GRACE_HOURS}`)
+    .min(0, `must be from 0 to ${MAX_GRACE_HOURS}`).max(MAX_GRACE_HOURS, `must be from 0 to ${MAX_GRACE_HOURS}`),
+  actor,
+}).strict();
+
+/** The CSV file name: the merchant and the day, nothing from the query. */
+const csvFileName = (login: string, now: number): string => `payments-${login.replace(/[^A-Za-z0-9_-]/g, '_')}-${new Date(now).toISOString().slice(0, 10)}.csv`;
+
+/** Adds the routes to the cabinet app (behind its authentication middleware). */
+export function cabinetMoreRoutes(app: Hono<CabinetVars>, deps: CabinetMoreDeps): void {
+  const { storage, config, now } = deps;
+  const limit = capBody(MAX_BODY_BYTES);
+
+  app.get('/api/v1/cabinet/summary', async (c) => {
+    const q = parse(summaryQuery, queryObject(c.req.url), 'invalid_param');
+    const offsetMinutes = q.tz ?? 0;
+    const period = defaultPeriod(now(), offsetMinutes);
+    return c.json(await overview(storage, c.get('merchant'), { from: q.from ?? period.from, to: q.to ?? period.to, offsetMinutes }));
+  });
+
+  app.get('/api/v1/cabinet/payments.csv', async (c) => {
+    const q = parse(csvQuery, queryObject(c.req.url), 'invalid_param');
+    const { encoding, separator, ...filters } = q;
+    const search: SearchQuery = toSearchQuery(filters);
+    const enc = encoding ?? 'utf-8';
+    const sep = separator === ';' || separator === 'semicolon' ? ';' : ',';
+    const m = c.get('merchant');
+    return new Response(exportCsv(storage, m, search, { encoding: enc, separator: sep }), {
+      headers: {
+        'content-type': csvContentType(enc),
+        'content-disposition': `attachment; filename="${csvFileName(m.login, now())}"`,
+        'cache-control': 'no-store',
+      },
+    });
+  });
+
+  app.post('/api/v1/cabinet/integration-test', limit, async (c) => {
+    const b = parse(integrationBody, await jsonBody(c, true), 'invalid_body');
+    const m = c.get('merchant');
+    return c.json(await runIntegrationTest({ storage, merchantHttp: deps.merchantHttp, now, checkTimeoutMs: config.checkTimeoutMs }, m, b));
+  });
+
+  app.post('/api/v1/cabinet/links', limit, async (c) => {
+    const b = parse(linkBody, await jsonBody(c, false), 'invalid_body');
+    return c.json(buildLink({ publicUrl: config.publicUrl }, c.get('merchant'), b), 201);
+  });
+
+  app.get('/api/v1/cabinet/settings', async (c) => c.json(await settingsView({ storage, now }, c.get('merchant'))));
+
+  app.patch('/api/v1/cabinet/settings', limit, async (c) => {
+    const { actor: who, ...patch } = parse(settingsBody, await jsonBody(c, false), 'invalid_body');
+    const m = c.get('merchant');
+    await updateSettings({ storage, now }, m, patch, who);
+    return c.json(await settingsView({ storage, now }, (await storage.getMerchant(m.login))!));
+  });
+
+  app.post('/api/v1/cabinet/settings/cabinet-key', limit, async (c) => {
+    const b = parse(rotateKeyBody, await jsonBody(c, true), 'invalid_body');
+    return c.json(await rotateCabinetKey({ storage, now }, c.get('merchant'), { actor: b.actor, keepSession: c.get('session')?.tokenHash }), 201);
+  });
+
+  app.post('/api/v1/cabinet/settings/secret', limit, async (c) => {
+    const b = parse(rotateSecretBody, await jsonBody(c, false), 'invalid_body');
+    return c.json(await rotateSecret({ storage, now }, c.get('merchant'), { graceHours: b.graceHours, actor: b.actor }), 201);
+  });
+}
