@@ -1,14 +1,18 @@
 // The merchant cabinet page over /api/v1/cabinet (docs/CABINET.md). Plain DOM, no framework; every
-// server value goes into the page as text. The API key lives in sessionStorage: this tab only.
-const KEY_STORAGE = 'onpay-cabinet-key';
+// server value goes into the page as text. Signing in sends the key once: the server answers with an
+// HttpOnly session cookie and a CSRF token, which this script keeps in memory only and sends in
+// X-CSRF-Token on every change. The key itself is never stored.
+import uPlot from '/assets/vendor/uplot.js';
+
 const PAGE_SIZE = 20;
+const SECTIONS = ['login', 'overview', 'payments', 'detail', 'links', 'test', 'settings'];
 
 const $ = (id) => document.getElementById(id);
 const root = $('cabinet');
 const S = JSON.parse(root.dataset.strings);
 const lang = document.documentElement.lang || 'ru';
 
-const state = { cursor: null, filters: {}, current: null, lastOpened: null };
+const state = { csrf: null, cursor: null, filters: {}, current: null, lastOpened: null, chart: null, period: null };
 
 const fill = (template, values) => template.replace(/\{(\w+)\}/g, (_, k) => String(values[k] ?? ''));
 const when = (iso) => (iso ? new Date(iso).toLocaleString(lang) : '—');
@@ -33,19 +37,21 @@ class ApiError extends Error {
   }
 }
 
+/** One cabinet API call with the session cookie; changes carry the CSRF token. */
 async function api(path, init = {}) {
-  const key = sessionStorage.getItem(KEY_STORAGE) || '';
-  const headers = { accept: 'application/json', authorization: `Bearer ${key}` };
+  const method = init.method || 'GET';
+  const headers = { accept: 'application/json' };
   if (init.body !== undefined) headers['content-type'] = 'application/json';
+  if (method !== 'GET' && state.csrf) headers['x-csrf-token'] = state.csrf;
   let res;
   try {
-    res = await fetch(`/api/v1/cabinet${path}`, { ...init, headers, body: init.body === undefined ? undefined : JSON.stringify(init.body) });
+    res = await fetch(`/api/v1/cabinet${path}`, { method, headers, credentials: 'same-origin', body: init.body === undefined ? undefined : JSON.stringify(init.body) });
   } catch {
     throw new ApiError(0, { error: { message: S.network } });
   }
-  const body = await res.json().catch(() => null);
-  if (res.status === 401) {
-    signOut(S.badKey);
+  const body = res.status === 204 ? null : await res.json().catch(() => null);
+  if (res.status === 401 && !init.signIn) {
+    signedOut(S.badKey);
     throw new ApiError(401, body);
   }
   if (!res.ok) throw new ApiError(res.status, body);
@@ -58,7 +64,7 @@ async function guarded(fn) {
     await fn();
   } catch (e) {
     if (!(e instanceof ApiError)) throw e;
-    if (e.status !== 401) complain(e.message);
+    if (e.status !== 401 || !$('login').hidden) complain(e.status === 401 ? S.badKey : e.message);
   }
 }
 
@@ -76,20 +82,43 @@ function timeCell(iso) {
   return td;
 }
 
-function statusText(p) {
-  return p.manual ? `${S.statuses[p.status]} (${S.manual})` : S.statuses[p.status];
-}
-
+const statusName = (s) => S.statuses[s] ?? s;
+const statusText = (p) => (p.manual ? `${statusName(p.status)} (${S.manual})` : statusName(p.status));
 const notificationText = (status) => (status ? S.notifications[status] : S.notifications.none);
 
 function show(section) {
-  for (const id of ['login', 'payments', 'detail']) $(id).hidden = id !== section;
+  for (const id of SECTIONS) $(id).hidden = id !== section;
+  const signedIn = section !== 'login';
+  $('nav').hidden = !signedIn;
+  $('account').hidden = !signedIn;
+  const current = section === 'detail' ? 'payments' : section;
+  for (const a of $('nav').querySelectorAll('a')) {
+    if (a.dataset.section === current) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
 }
+
+function dl(target, pairs) {
+  target.replaceChildren();
+  for (const [k, v, cls] of pairs) {
+    const dd = el('dd', v);
+    if (cls) dd.className = cls;
+    target.append(el('dt', k), dd);
+  }
+}
+
+/** A local calendar day as the instant it starts (`to` days are inclusive on the page, exclusive in the API). */
+function dayStart(value, plusDays = 0) {
+  const [y, m, d] = value.split('-').map(Number);
+  return new Date(y, m - 1, d + plusDays).toISOString();
+}
+
+const localDay = (date) => `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}-${String(date.getDate()).padStart(2, '0')}`;
 
 // ---- sign in / out ----
 
-function signOut(message) {
-  sessionStorage.removeItem(KEY_STORAGE);
+function signedOut(message) {
+  state.csrf = null;
   state.current = null;
   show('login');
   if (location.hash) history.replaceState(null, '', location.pathname + location.search);
@@ -97,26 +126,133 @@ function signOut(message) {
   $('api-key').focus();
 }
 
+function signedIn(me) {
+  state.csrf = me.csrfToken;
+  $('merchant-name').textContent = `${me.name} (${me.login})`;
+}
+
 $('login-form').addEventListener('submit', (event) => {
   event.preventDefault();
   const key = $('api-key').value.trim();
   if (!key) return;
-  sessionStorage.setItem(KEY_STORAGE, key);
   guarded(async () => {
-    const me = await api('/me');
-    $('api-key').value = '';
-    $('merchant-name').textContent = `${me.name} (${me.login})`;
+    try {
+      signedIn(await api('/session', { method: 'POST', body: { key }, signIn: true }));
+    } finally {
+      $('api-key').value = '';
+    }
     await route();
-    say(fill(S.loggedIn, { name: me.name }));
+    say(fill(S.loggedIn, { name: $('merchant-name').textContent }));
   });
 });
 
-$('logout').addEventListener('click', () => {
-  signOut();
+$('logout').addEventListener('click', () => guarded(async () => {
+  await api('/session', { method: 'DELETE' });
+  signedOut();
   say(S.loggedOut);
+}));
+
+// ---- overview ----
+
+function chartColors() {
+  const dark = matchMedia('(prefers-color-scheme: dark)').matches;
+  return { text: dark ? '#e8e8e8' : '#1a1a1a', grid: dark ? '#ffffff22' : '#00000018', lines: dark ? ['#8ab4ff', '#7fd89b', '#ffb86b', '#ff8a80'] : ['#0057b8', '#0b6b2f', '#a15c00', '#b00020'] };
+}
+
+function drawChart(o) {
+  const box = $('chart');
+  state.chart?.destroy();
+  state.chart = null;
+  box.replaceChildren();
+  if (o.turnover.series.length === 0) {
+    box.append(el('p', S.noTurnover));
+    return;
+  }
+  const c = chartColors();
+  const xs = o.turnover.days.map((d) => Date.parse(`${d}T12:00:00Z`) / 1000);
+  const data = [xs, ...o.turnover.series.map((s) => s.amounts.map(Number))];
+  const axis = { stroke: c.text, grid: { stroke: c.grid }, ticks: { stroke: c.grid } };
+  state.chart = new uPlot({
+    width: Math.max(280, Math.min(box.clientWidth || 720, 960)),
+    height: 260,
+    legend: { show: true },
+    scales: { x: { time: true } },
+    axes: [{ ...axis }, { ...axis, size: 70 }],
+    series: [{ label: S.fields.createdAt }, ...o.turnover.series.map((s, i) => ({ label: s.ticker, stroke: c.lines[i % c.lines.length], width: 2, points: { show: true } }))],
+  }, data, box);
+}
+
+function renderOverview(o) {
+  $('totals').textContent = o.turnover.totals.map((t) => `${t.amount} ${t.ticker} (${t.count})`).join(' · ') || S.noTurnover;
+  drawChart(o);
+  const head = $('turnover-head');
+  head.replaceChildren();
+  const hr = el('tr');
+  hr.append(el('th', S.fields.createdAt, { scope: 'col' }), ...o.turnover.series.map((s) => el('th', s.ticker, { scope: 'col' })));
+  head.append(hr);
+  const body = $('turnover-body');
+  body.replaceChildren();
+  o.turnover.days.forEach((d, i) => {
+    const tr = el('tr');
+    tr.append(el('th', d, { scope: 'row' }), ...o.turnover.series.map((s) => el('td', s.amounts[i])));
+    body.append(tr);
+  });
+  const sb = $('status-body');
+  sb.replaceChildren();
+  for (const [k, n] of Object.entries(o.statuses)) {
+    if (n === 0 && (k === 'partially_refunded' || k === 'refunded')) continue;
+    const tr = el('tr');
+    tr.append(el('th', statusName(k), { scope: 'row' }), el('td', n));
+    sb.append(tr);
+  }
+  const cv = o.conversion;
+  const rate = cv.rate === null ? '—' : `${(Number(cv.rate) * 100).toFixed(1)} %`;
+  dl($('conversion'), [[S.conv.created, cv.created], [S.conv.paid, cv.paid], [S.conv.rate, rate], [S.conv.checkDeclined, cv.checkDeclined], [S.conv.checkFailed, cv.checkFailed], [S.conv.failed, cv.failed], [S.conv.expired, cv.expired], [S.conv.waiting, cv.waiting]]);
+  const d = o.delivery;
+  const last = d.lastError ? `${when(d.lastError.at)}: ${d.lastError.verdict}${d.lastError.excerpt ? ` — ${d.lastError.excerpt}` : ''}` : '—';
+  dl($('delivery'), [[S.deliv.pending, d.pending], [S.deliv.retrying, d.retrying], [S.deliv.gaveUp, d.gaveUp, d.gaveUp > 0 ? 'warn' : ''], [S.deliv.lastError, last]]);
+  const list = $('attention');
+  list.replaceChildren();
+  if (o.attention.length === 0) list.append(el('li', S.nothingToAttend));
+  for (const a of o.attention) {
+    const li = el('li');
+    li.append(el('a', `№ ${a.number}`, { href: `#payment=${encodeURIComponent(a.paymentId)}` }), document.createTextNode(` ${a.payFor} — ${S.attentionKinds[a.kind] ?? a.kind}${a.text ? `: ${a.text}` : ''} (${when(a.at)})`));
+    list.append(li);
+  }
+}
+
+async function loadOverview(focus) {
+  const q = new URLSearchParams({ tz: String(-new Date().getTimezoneOffset()) });
+  if (state.period) {
+    q.set('from', dayStart(state.period.from));
+    q.set('to', dayStart(state.period.to, 1));
+  }
+  const o = await api(`/summary?${q}`);
+  if (!state.period) {
+    $('o-from').value = o.turnover.days[0];
+    $('o-to').value = o.turnover.days.at(-1);
+  }
+  renderOverview(o);
+  show('overview');
+  if (focus) $('overview-heading').focus();
+  return o;
+}
+
+$('period-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  if (!$('o-from').value || !$('o-to').value) return;
+  state.period = { from: $('o-from').value, to: $('o-to').value };
+  guarded(async () => {
+    const o = await loadOverview(false);
+    say(fill(S.overviewShown, { from: o.turnover.days[0], to: o.turnover.days.at(-1) }));
+  });
 });
 
-// ---- the list ----
+matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
+  if (!$('overview').hidden) guarded(() => loadOverview(false));
+});
+
+// ---- the list and search ----
 
 function paymentRow(p) {
   const tr = el('tr');
@@ -129,22 +265,29 @@ function paymentRow(p) {
   return tr;
 }
 
-/** A local calendar day as the instant it starts (`to` days are inclusive on the page, exclusive in the API). */
-function dayStart(value, plusDays = 0) {
-  const [y, m, d] = value.split('-').map(Number);
-  return new Date(y, m - 1, d + plusDays).toISOString();
-}
-
 function readFilters() {
   const f = {};
+  const q = $('f-q').value.trim();
   const status = $('f-status').value;
-  const payFor = $('f-pay-for').value.trim();
+  const way = $('f-way').value.trim();
+  if (q) f.q = q;
   if (status) f.status = status;
-  if (payFor) f.pay_for = payFor;
+  if (way) f.way = way.toUpperCase();
   if ($('f-from').value) f.from = dayStart($('f-from').value);
   if ($('f-to').value) f.to = dayStart($('f-to').value, 1);
   return f;
 }
+
+function updateExportLink() {
+  const q = new URLSearchParams(state.filters);
+  if ($('x-encoding').value !== 'utf-8') q.set('encoding', $('x-encoding').value);
+  if ($('x-separator').value !== ',') q.set('separator', $('x-separator').value);
+  const s = q.toString();
+  $('export').href = `/api/v1/cabinet/payments.csv${s ? `?${s}` : ''}`;
+}
+$('x-encoding').addEventListener('change', updateExportLink);
+$('x-separator').addEventListener('change', updateExportLink);
+$('export-form').addEventListener('submit', (event) => event.preventDefault());
 
 async function loadPayments(append) {
   const q = new URLSearchParams({ ...state.filters, limit: String(PAGE_SIZE) });
@@ -158,6 +301,7 @@ async function loadPayments(append) {
   $('more').hidden = !page.nextCursor;
   $('payments-empty').hidden = body.children.length > 0;
   $('payments-table').hidden = body.children.length === 0;
+  updateExportLink();
   if (append) body.children[firstNew]?.querySelector('a')?.focus();
   return body.children.length;
 }
@@ -178,19 +322,35 @@ $('more').addEventListener('click', () => guarded(async () => {
 
 // ---- one payment ----
 
+function renderTimeline(events) {
+  const ol = $('timeline');
+  ol.replaceChildren();
+  for (const e of events) {
+    const li = el('li');
+    const head = el('p');
+    head.append(el('time', when(e.at), { datetime: e.at }), document.createTextNode(` — ${S.kinds[e.kind] ?? e.kind}: ${e.summary}`));
+    if (e.verdict) head.append(document.createTextNode(` (${e.verdict}${e.durationMs !== undefined ? `, ${e.durationMs} ms` : ''})`));
+    li.append(head);
+    if (e.bytes && (e.bytes.body || e.bytes.url)) {
+      const det = el('details');
+      const meta = [e.bytes.method, e.bytes.url, e.bytes.contentType, e.bytes.httpStatus !== undefined && e.bytes.httpStatus !== null ? `HTTP ${e.bytes.httpStatus}` : ''].filter(Boolean).join(' ');
+      det.append(el('summary', `${S.bytes}${meta ? `: ${meta}` : ''}`), el('pre', e.bytes.body));
+      li.append(det);
+    }
+    ol.append(li);
+  }
+}
+
 function renderDetail(p) {
   state.current = p;
   $('detail-heading').textContent = fill(S.paymentTitle, { n: p.number });
   const F = S.fields;
-  const fields = [
+  dl($('detail-fields'), [
     [F.id, p.id], [F.payFor, p.payFor], [F.status, statusText(p)], [F.statusReason, p.statusReason || '—'],
     [F.amount, `${p.amount} ${p.ticker}`], [F.order, `${p.order.price} ${p.order.ticker}`],
     [F.balance, `${p.balance.amount} ${p.balance.ticker}`], [F.way, p.way],
     [F.createdAt, when(p.createdAt)], [F.paidAt, when(p.paidAt)], [F.userEmail, p.userEmail || '—'], [F.note, p.order.note || '—'],
-  ];
-  const dl = $('detail-fields');
-  dl.replaceChildren();
-  for (const [k, v] of fields) dl.append(el('dt', k), el('dd', v));
+  ]);
 
   const n = p.notification;
   $('notification-state').textContent = n.status
@@ -209,16 +369,21 @@ function renderDetail(p) {
   $('attempts-empty').textContent = n.status ? S.noAttempts : '';
   $('resend').hidden = !p.canResend;
 
+  // Refunds (issue 14 §4): the section shows once the payment carries refunds from the refunds API.
+  $('refunds').hidden = !Array.isArray(p.refunds);
+
   const select = $('new-status');
-  select.replaceChildren(...p.allowedStatuses.map((s) => el('option', S.statuses[s], { value: s })));
+  select.replaceChildren(...p.allowedStatuses.map((s) => el('option', statusName(s), { value: s })));
   $('status-form').hidden = p.allowedStatuses.length === 0;
   $('status-locked').hidden = p.allowedStatuses.length > 0;
+
+  renderTimeline(p.timeline || []);
 
   const audit = $('audit-body');
   audit.replaceChildren();
   for (const a of p.audit) {
     const tr = el('tr');
-    const change = a.fromStatus === a.toStatus ? S.statuses[a.toStatus] ?? a.toStatus : `${S.statuses[a.fromStatus] ?? a.fromStatus} → ${S.statuses[a.toStatus] ?? a.toStatus}`;
+    const change = a.fromStatus === a.toStatus ? statusName(a.toStatus) : `${statusName(a.fromStatus)} → ${statusName(a.toStatus)}`;
     tr.append(timeCell(a.at), el('td', a.actor), el('td', S.actions[a.action] ?? a.action), el('td', change), el('td', a.reason || '—'));
     audit.append(tr);
   }
@@ -243,8 +408,9 @@ $('status-form').addEventListener('submit', (event) => {
   const actor = $('actor').value.trim();
   if (actor) body.actor = actor;
   guarded(async () => {
-    const updated = await api(`/payments/${encodeURIComponent(p.id)}/status`, { method: 'POST', body });
+    await api(`/payments/${encodeURIComponent(p.id)}/status`, { method: 'POST', body });
     $('reason').value = '';
+    const updated = await api(`/payments/${encodeURIComponent(p.id)}`);
     renderDetail(updated);
     say(fill(S.statusSet, { status: statusText(updated) }));
     $('detail-heading').focus();
@@ -256,42 +422,189 @@ $('resend').addEventListener('click', () => {
   if (!p) return;
   const actor = $('actor').value.trim();
   guarded(async () => {
-    const r = await api(`/payments/${encodeURIComponent(p.id)}/resend`, { method: 'POST', body: actor ? { actor } : {} });
-    renderDetail(r.payment);
+    await api(`/payments/${encodeURIComponent(p.id)}/resend`, { method: 'POST', body: actor ? { actor } : {} });
+    renderDetail(await api(`/payments/${encodeURIComponent(p.id)}`));
     say(S.resent);
     $('notification-state').focus();
   });
 });
 $('notification-state').setAttribute('tabindex', '-1');
 
-// ---- navigation: #payment=<id> is one payment, anything else the list ----
+// ---- link builder ----
+
+$('link-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const body = { price: $('l-price').value.trim().replace(',', '.'), payFor: $('l-pay-for').value.trim(), ln: $('l-ln').value };
+  const ticker = $('l-ticker').value.trim();
+  if (ticker) body.ticker = ticker.toUpperCase();
+  for (const [id, key] of [['l-note', 'note'], ['l-url-success', 'urlSuccess'], ['l-url-fail', 'urlFail']]) {
+    const v = $(id).value.trim();
+    if (v) body[key] = v;
+  }
+  guarded(async () => {
+    const r = await api('/links', { method: 'POST', body });
+    $('link-url').value = r.url;
+    $('link-snippet').value = r.snippet;
+    $('link-snippet-url').value = r.snippetUrl;
+    $('link-result').hidden = false;
+    say(S.linkBuilt);
+    $('link-url').focus();
+  });
+});
+
+// ---- integration test ----
+
+$('test-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const body = {};
+  const payFor = $('t-pay-for').value.trim();
+  const amount = $('t-amount').value.trim();
+  if (payFor) body.payFor = payFor;
+  if (amount) body.amount = amount;
+  $('run-test').disabled = true;
+  say(S.testRunning);
+  guarded(async () => {
+    try {
+      const r = await api('/integration-test', { method: 'POST', body });
+      const tbody = $('test-body');
+      tbody.replaceChildren();
+      for (const c of r.cases) {
+        const tr = el('tr');
+        const name = el('th', S.cases[c.name] ?? c.name, { scope: 'row' });
+        const verdict = el('td', S.verdicts[c.verdict] ?? c.verdict);
+        verdict.className = c.verdict === 'pass' ? 'ok' : 'warn';
+        const hint = el('td');
+        if (c.hint) hint.append(el('p', c.hint));
+        const det = el('details');
+        const answer = c.answer.error ? c.answer.error : `HTTP ${c.answer.httpStatus}\n${c.answer.body}`;
+        det.append(el('summary', `${S.request} / ${S.answer}`), el('p', S.request), el('pre', `${c.request.method} ${c.request.url}\n${c.request.contentType}\n\n${c.request.body}`), el('p', S.answer), el('pre', answer));
+        hint.append(det);
+        tr.append(name, verdict, el('td', c.durationMs), hint);
+        tbody.append(tr);
+      }
+      $('test-table').hidden = false;
+      say(fill(S.testDone, { n: r.cases.filter((c) => c.verdict === 'pass').length }));
+    } finally {
+      $('run-test').disabled = false;
+    }
+  });
+});
+
+// ---- settings ----
+
+function renderSettings(s) {
+  $('s-notifications').checked = s.notifications;
+  $('s-api-url').value = s.apiUrl || '';
+  $('s-api-type').value = String(s.apiType);
+  $('s-api-method').value = s.apiMethod;
+  $('s-notify-style').value = s.notifyStyle;
+  $('s-origins').value = s.origins.join('\n');
+  const tbody = $('settings-audit-body');
+  tbody.replaceChildren();
+  for (const a of s.audit) {
+    const tr = el('tr');
+    tr.append(timeCell(a.at), el('td', a.actor), el('td', S.actions[a.action] ?? a.action), el('td', JSON.stringify(a.details)));
+    tbody.append(tr);
+  }
+  $('settings-audit-table').hidden = s.audit.length === 0;
+}
+
+async function loadSettings() {
+  renderSettings(await api('/settings'));
+  show('settings');
+  $('settings-heading').focus();
+}
+
+$('settings-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const apiUrl = $('s-api-url').value.trim();
+  const body = {
+    notifications: $('s-notifications').checked,
+    apiUrl: apiUrl || null,
+    apiType: Number($('s-api-type').value),
+    apiMethod: $('s-api-method').value,
+    notifyStyle: $('s-notify-style').value,
+    origins: $('s-origins').value.split(/\s+/).filter(Boolean),
+  };
+  const actor = $('s-actor').value.trim();
+  if (actor) body.actor = actor;
+  guarded(async () => {
+    renderSettings(await api('/settings', { method: 'PATCH', body }));
+    say(S.settingsSaved);
+  });
+});
+
+$('rotate-key').addEventListener('click', () => guarded(async () => {
+  const actor = $('s-actor').value.trim();
+  const r = await api('/settings/cabinet-key', { method: 'POST', body: actor ? { actor } : {} });
+  $('new-key').value = r.apiKey;
+  $('new-key-box').hidden = false;
+  $('new-key').focus();
+  renderSettings(await api('/settings'));
+  say(S.keyRotated);
+}));
+
+$('secret-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const actor = $('s-actor').value.trim();
+  guarded(async () => {
+    const r = await api('/settings/secret', { method: 'POST', body: { graceHours: Number($('grace-hours').value), ...(actor ? { actor } : {}) } });
+    $('new-secret').value = r.secret;
+    $('grace-until').textContent = r.previousSecretUntil ? fill(S.graceUntil, { t: when(r.previousSecretUntil) }) : '';
+    $('new-secret-box').hidden = false;
+    $('new-secret').focus();
+    renderSettings(await api('/settings'));
+    say(S.secretRotated);
+  });
+});
+
+// ---- navigation: #payment=<id>, #payments, #links, #test, #settings; anything else the overview ----
 
 async function route() {
-  const m = /^#payment=(.+)$/.exec(location.hash);
+  const hash = location.hash;
+  const m = /^#payment=(.+)$/.exec(hash);
   if (m) {
     await openPayment(decodeURIComponent(m[1]));
     return;
   }
-  const fromDetail = !$('detail').hidden;
-  show('payments');
-  await loadPayments(false);
-  const link = state.lastOpened && $('payments-body').querySelector(`a[data-id="${CSS.escape(state.lastOpened)}"]`);
-  if (fromDetail) (link || $('payments-heading')).focus();
+  if (hash === '#payments') {
+    const fromDetail = !$('detail').hidden;
+    show('payments');
+    await loadPayments(false);
+    const link = state.lastOpened && $('payments-body').querySelector(`a[data-id="${CSS.escape(state.lastOpened)}"]`);
+    (fromDetail && link ? link : $('payments-heading')).focus();
+    return;
+  }
+  if (hash === '#links') {
+    show('links');
+    $('links-heading').focus();
+    return;
+  }
+  if (hash === '#test') {
+    show('test');
+    $('test-heading').focus();
+    return;
+  }
+  if (hash === '#settings') {
+    await loadSettings();
+    return;
+  }
+  await loadOverview(hash === '#overview');
 }
 
 window.addEventListener('hashchange', () => {
-  if (!sessionStorage.getItem(KEY_STORAGE)) return;
+  if (!state.csrf) return;
   guarded(route);
 });
 
-// ---- start ----
+// ---- start: a live session (cookie) signs in at once ----
 
-if (sessionStorage.getItem(KEY_STORAGE)) {
-  guarded(async () => {
-    const me = await api('/me');
-    $('merchant-name').textContent = `${me.name} (${me.login})`;
-    await route();
-  });
-} else {
-  show('login');
-}
+(async () => {
+  try {
+    signedIn(await api('/session', { signIn: true }));
+  } catch {
+    show('login');
+    return;
+  }
+  guarded(route);
+})();

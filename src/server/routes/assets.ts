@@ -7,14 +7,25 @@ import type { Env } from '../app.ts';
 import { GatewayError } from '../errors.ts';
 
 const ASSETS_DIR = fileURLToPath(new URL('../assets/', import.meta.url));
+/** Libraries the gateway's own pages use, served from the installed package (the cabinet's chart: uPlot). */
+const VENDOR_DIR = fileURLToPath(new URL('../../../node_modules/', import.meta.url));
+const VENDOR: Record<string, string> = {
+  'uplot.js': 'uplot/dist/uPlot.esm.js',
+  'uplot.css': 'uplot/dist/uPlot.min.css',
+};
 const TYPES: Record<string, string> = { '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.map': 'application/json' };
 
 export function assetRoutes(opts: { cdnDir: string }) {
   const app = new Hono<Env>();
   const cache = new Map<string, Buffer>();
 
-  async function serve(dir: string, name: string, cors: boolean): Promise<Response> {
-    if (!/^[a-z0-9][a-z0-9.-]*\.(js|css|map)$/.test(name)) throw new GatewayError(404, 'not_found', 'no such asset', 'path');
+  /** A vendor file under its own (mixed-case) name, typed by the public name. */
+  async function serveFile(dir: string, file: string, publicName: string): Promise<Response> {
+    return serve(dir, file, false, publicName);
+  }
+
+  async function serve(dir: string, name: string, cors: boolean, publicName = name): Promise<Response> {
+    if (!/^[a-z0-9][a-z0-9.-]*\.(js|css|map)$/.test(publicName)) throw new GatewayError(404, 'not_found', 'no such asset', 'path');
     const path = join(dir, name);
     let body = cache.get(path);
     if (!body) {
@@ -26,7 +37,7 @@ export function assetRoutes(opts: { cdnDir: string }) {
       if (process.env.NODE_ENV === 'production') cache.set(path, body);
     }
     const headers: Record<string, string> = {
-      'content-type': TYPES[name.slice(name.lastIndexOf('.'))] ?? 'application/octet-stream',
+      'content-type': TYPES[publicName.slice(publicName.lastIndexOf('.'))] ?? 'application/octet-stream',
       'cache-control': 'public, max-age=300',
     };
     // Module scripts loaded from a shop's page are cross-origin requests.
@@ -35,6 +46,12 @@ export function assetRoutes(opts: { cdnDir: string }) {
   }
 
   app.get('/cdn/:name', (c) => serve(opts.cdnDir, c.req.param('name'), true));
+  app.get('/assets/vendor/:name', (c) => {
+    const file = VENDOR[c.req.param('name')];
+    if (!file) throw new GatewayError(404, 'not_found', 'no such asset', 'path');
+    const slash = file.lastIndexOf('/');
+    return serveFile(join(VENDOR_DIR, file.slice(0, slash)), file.slice(slash + 1), c.req.param('name'));
+  });
   app.get('/assets/:name', (c) => serve(ASSETS_DIR, c.req.param('name'), false));
   return app;
 }

@@ -175,7 +175,8 @@ export function cabinetStorage(
     },
 
     async overviewFigures(login, from, to, offsetMs) {
-      const day = sql<string | number>`(payments.paid_at + ${offsetMs}) / 86400000`;
+      // A literal (an integer we computed), so that SELECT and GROUP BY are the same expression on PostgreSQL.
+      const day = sql<string | number>`(payments.paid_at + ${sql.lit(Math.trunc(offsetMs))}) / 86400000`;
       const turnover = await db.selectFrom('payments')
         .select([day.as('d'), 'payments.balance_ticker as ticker', (eb) => eb.fn.sum<string | number>('payments.balance_minor').as('amount'), (eb) => eb.fn.countAll<string | number>().as('n')])
         .where('payments.merchant_login', '=', login).where('payments.paid_at', '>=', from).where('payments.paid_at', '<', to)
