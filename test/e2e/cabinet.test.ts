@@ -157,8 +157,6 @@ describe('merchant cabinet page in Chromium', () => {
     assert.match(await page.locator('#status-body').innerText(), /Оплачен\s+1/);
     assert.match(await page.locator('#conversion').innerText(), /Конверсия\s+33\.3 %/);
     await assertAxeClean(page, 'overview');
-    mkdirSync(new URL('.', SCREENSHOT), { recursive: true });
-    await page.screenshot({ path: SCREENSHOT.pathname, fullPage: true });
   });
 
   test('searches payments by e-mail and filters by status; the CSV export follows the filters', async () => {
@@ -302,6 +300,33 @@ describe('merchant cabinet page in Chromium', () => {
     const status = await page.evaluate(async () => (await fetch('/api/v1/cabinet/settings/cabinet-key', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status);
     assert.equal(status, 403, 'the page\'s own cookie without the token');
     assert.deepEqual(await gw.storage.getMerchant('shop'), before);
+  });
+
+  test('the overview of a month of trade, for the README', async () => {
+    // A month of history in two currencies, written straight to storage with past times.
+    const now = Date.now();
+    let n = 0;
+    for (let day = 29; day >= 1; day--) {
+      for (let i = 0; i < 2 + (day * 7) % 5; i++) {
+        const at = now - day * 86_400_000 + i * 600_000;
+        const eur = i % 3 === 2;
+        const price = BigInt(50_000 + ((day * 37 + i * 101) % 90) * 1000);
+        const { payment } = await gw.storage.createPayment({
+          id: `pay_history_${String(++n).padStart(4, '0')}_abcdefgh`, merchantLogin: 'shop', payFor: `h-${n}`, mode: 'fix', priceMinor: price, ticker: eur ? 'EUR' : 'RUR',
+          convert: true, priceFinal: false, note: '', ln: 'ru', urlSuccess: '', urlFail: '', userEmail: '', userPhone: '', extraParams: {},
+          way: 'CRD', wayTicker: 'RUR', amountMinor: price, feeMinor: 0n, balanceMinor: eur ? price / 100n : price, balanceTicker: eur ? 'EUR' : 'RUR', rate: '1.0',
+          status: 'awaiting_payment', idempotencyKey: null, requestHash: null, expiresAt: null, createdAt: at, updatedAt: at,
+        });
+        const to = (day + i) % 9 === 0 ? 'failed' : 'paid';
+        await gw.storage.transition(payment.id, { from: 'awaiting_payment', to, at: at + 60_000, ...(to === 'paid' ? { paidAt: at + 60_000 } : { reason: 'declined by the payment system' }) });
+      }
+    }
+    await page.goto(`${gw.url}/cabinet#overview`);
+    await page.locator('#chart canvas').first().waitFor();
+    await assertAxeClean(page, 'overview with history');
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    mkdirSync(new URL('.', SCREENSHOT), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT.pathname, fullPage: true });
   });
 
   test('the page in English', async () => {

@@ -12,7 +12,7 @@ const root = $('cabinet');
 const S = JSON.parse(root.dataset.strings);
 const lang = document.documentElement.lang || 'ru';
 
-const state = { csrf: null, cursor: null, filters: {}, current: null, lastOpened: null, chart: null, period: null };
+const state = { overview: null, csrf: null, cursor: null, filters: {}, current: null, lastOpened: null, chart: null, period: null };
 
 const fill = (template, values) => template.replace(/\{(\w+)\}/g, (_, k) => String(values[k] ?? ''));
 const when = (iso) => (iso ? new Date(iso).toLocaleString(lang) : '—');
@@ -172,23 +172,28 @@ function drawChart(o) {
   const xs = o.turnover.days.map((d) => Date.parse(`${d}T12:00:00Z`) / 1000);
   const data = [xs, ...o.turnover.series.map((s) => s.amounts.map(Number))];
   const axis = { stroke: c.text, grid: { stroke: c.grid }, ticks: { stroke: c.grid } };
+  // Each currency on its own scale (sums in different currencies do not share an axis); the first
+  // two get an axis each, left and right.
+  const tickers = o.turnover.series.map((s) => s.ticker);
+  const yAxes = tickers.slice(0, 2).map((t, i) => ({ ...axis, scale: t, size: 70, side: i === 0 ? 3 : 1, label: t, stroke: c.lines[i], ...(i === 1 ? { grid: { show: false } } : {}) }));
   state.chart = new uPlot({
     width: Math.max(280, Math.min(box.clientWidth || 720, 960)),
     height: 260,
     legend: { show: true },
     scales: { x: { time: true } },
-    axes: [{ ...axis }, { ...axis, size: 70 }],
-    series: [{ label: S.fields.createdAt }, ...o.turnover.series.map((s, i) => ({ label: s.ticker, stroke: c.lines[i % c.lines.length], width: 2, points: { show: true } }))],
+    axes: [{ ...axis }, ...yAxes],
+    series: [{ label: S.day }, ...o.turnover.series.map((s, i) => ({ label: s.ticker, scale: s.ticker, stroke: c.lines[i % c.lines.length], width: 2, points: { show: true } }))],
   }, data, box);
 }
 
 function renderOverview(o) {
+  state.overview = o;
   $('totals').textContent = o.turnover.totals.map((t) => `${t.amount} ${t.ticker} (${t.count})`).join(' · ') || S.noTurnover;
   drawChart(o);
   const head = $('turnover-head');
   head.replaceChildren();
   const hr = el('tr');
-  hr.append(el('th', S.fields.createdAt, { scope: 'col' }), ...o.turnover.series.map((s) => el('th', s.ticker, { scope: 'col' })));
+  hr.append(el('th', S.day, { scope: 'col' }), ...o.turnover.series.map((s) => el('th', s.ticker, { scope: 'col' })));
   head.append(hr);
   const body = $('turnover-body');
   body.replaceChildren();
@@ -228,6 +233,7 @@ async function loadOverview(focus) {
     q.set('to', dayStart(state.period.to, 1));
   }
   const o = await api(`/summary?${q}`);
+  if (!state.csrf) return o; // signed out meanwhile
   if (!state.period) {
     $('o-from').value = o.turnover.days[0];
     $('o-to').value = o.turnover.days.at(-1);
@@ -248,8 +254,9 @@ $('period-form').addEventListener('submit', (event) => {
   });
 });
 
+// The chart's colours follow the scheme: redraw the figures already shown, nothing fetched.
 matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
-  if (!$('overview').hidden) guarded(() => loadOverview(false));
+  if (state.overview) drawChart(state.overview);
 });
 
 // ---- the list and search ----
