@@ -270,6 +270,16 @@ for (const kind of storageKinds()) {
         assert.equal(await ts.storage.findMerchantByApiKeyHash(oldHash), undefined, 'the configuration\'s old key does not come back');
       });
 
+      test('an operator\'s explicit change (merchant-admin) wins over the cabinet\'s', async () => {
+        await ts.storage.upsertMerchant(merchantFromConfig(merchant({ login: 'other', apiUrl: 'https://ops.example/api' })), T0 + 5, { operator: true });
+        await updateSettings({ storage: ts.storage, now: () => T0 + 6 }, (await ts.storage.getMerchant('other'))!, { apiUrl: 'https://cab.example/api' });
+        await ts.storage.upsertMerchant(merchantFromConfig(merchant({ login: 'other', apiUrl: 'https://ops.example/api2' })), T0 + 7);
+        assert.equal((await ts.storage.getMerchant('other'))!.apiUrl, 'https://cab.example/api', 'seeding keeps the cabinet\'s');
+        await ts.storage.upsertMerchant(merchantFromConfig(merchant({ login: 'other', apiUrl: 'https://ops.example/api3' })), T0 + 8, { operator: true });
+        assert.equal((await ts.storage.getMerchant('other'))!.apiUrl, 'https://ops.example/api3');
+        other = (await ts.storage.getMerchant('other'))!;
+      });
+
       test('a rotated K signs at once; the previous one verifies during its grace period only', async () => {
         const { secret, previousSecretUntil } = await rotateSecret({ storage: ts.storage, now: () => T0 }, shop, { graceHours: 24 });
         const m = (await ts.storage.getMerchant('shop'))!;

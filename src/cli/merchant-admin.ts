@@ -78,7 +78,8 @@ export async function runMerchantAdmin(argv: string[], env: NodeJS.ProcessEnv, o
         const m = merchantFromConfig(r.data);
         if (!values['api-key'] && existing) m.apiKeyHash = existing.apiKeyHash;
         if (existing) m.notifyStyle = existing.notifyStyle;
-        await storage.upsertMerchant(m, Date.now());
+        // An operator's explicit change: it wins over what the merchant set in the cabinet.
+        await storage.upsertMerchant(m, Date.now(), { operator: true });
         out(`${existing ? 'updated' : 'added'} merchant ${m.login}`);
         return 0;
       }

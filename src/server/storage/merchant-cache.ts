@@ -53,9 +53,9 @@ export function withMerchantCache(storage: Storage, opts: { ttlMs: number; now?:
       await storage.rotateMerchantSecret(login, secret, until, audit);
       entries.delete(login);
     },
-    async upsertMerchant(m, at) {
+    async upsertMerchant(m, at, opts) {
       entries.delete(m.login);
-      await storage.upsertMerchant(m, at);
+      await storage.upsertMerchant(m, at, opts);
       entries.delete(m.login);
     },
   };

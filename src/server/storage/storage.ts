@@ -54,7 +54,12 @@ export interface PaymentFilter {
 
 export interface Storage extends CabinetStorage {
   readonly dialect: Dialect;
-  upsertMerchant(m: Merchant, now: number): Promise<void>;
+  /**
+   * Adds or updates a merchant. Seeding from the configuration keeps what the merchant changed in the
+   * cabinet (K, key, notification settings, origins); `operator: true` (the merchant-admin command,
+   * an explicit act) writes everything and hands the merchant back to the configuration.
+   */
+  upsertMerchant(m: Merchant, now: number, opts?: { operator?: boolean }): Promise<void>;
   getMerchant(login: string): Promise<Merchant | undefined>;
   listMerchants(): Promise<Merchant[]>;
   findMerchantByApiKeyHash(hash: string): Promise<Merchant | undefined>;
@@ -255,7 +260,7 @@ export function createStorage(db: Kysely<Database>, dialect: Dialect): Storage {
     dialect,
     ...cabinetStorage(db, dialect, { toPayment, toMerchant }),
 
-    async upsertMerchant(m, now) {
+    async upsertMerchant(m, now, opts) {
       const values = {
         login: m.login,
         name: m.name,
@@ -274,6 +279,10 @@ export function createStorage(db: Kysely<Database>, dialect: Dialect): Storage {
       const { login: _l, created_at: _c, ...update } = values;
       // Once the merchant changed its settings or keys in the cabinet, seeding from the configuration
       // (every start) keeps them: a rotated key must not come back to life on a restart.
+      if (opts?.operator) {
+        await db.insertInto('merchants').values(values).onConflict((oc) => oc.column('login').doUpdateSet({ ...update, cabinet_managed_at: null })).execute();
+        return;
+      }
       const kept = Object.fromEntries(Object.keys(update).filter((k) => CABINET_MANAGED.has(k)).map((k) => [
         k, sql`case when merchants.cabinet_managed_at is null then excluded.${sql.ref(k)} else merchants.${sql.ref(k)} end`,
       ]));
