@@ -27,9 +27,16 @@ export class GatewayError extends Error {
   }
 }
 
-/** The first zod issue as a 400 naming its field (wire name). */
+/**
+ * The first zod issue as a 400 naming its field (wire name). An unknown key (zod's
+ * `unrecognized_keys`, from a `.strict()` object) is named itself: `price: is not a known parameter`.
+ */
 export function fromZod(error: z.ZodError, code: ErrorCode = 'invalid_param', fieldPrefix = ''): GatewayError {
   const issue = error.issues[0]!;
+  if (issue.code === 'unrecognized_keys' && issue.keys.length > 0) {
+    const key = `${fieldPrefix}${[...issue.path.map(String), issue.keys[0]!.slice(0, 64)].join('.')}`;
+    return new GatewayError(400, code, `${key}: is not a known parameter`, key);
+  }
   const field = `${fieldPrefix}${issue.path.map(String).join('.')}` || undefined;
   return new GatewayError(400, code, field ? `${field}: ${issue.message}` : issue.message, field);
 }
