@@ -11,6 +11,10 @@ import { Hono, type Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { GatewayConfig } from './config.ts';
 import { GatewayError } from './errors.ts';
+import { checkFormEncoding, checkPathEncoding } from './strict-utf8.ts';
+import { createRateLimits, type LimitConfig, type RateLimitName } from './rate-limit.ts';
+import { clientAddress, trustedProxies } from './client-address.ts';
+import { paymentLimits } from './payment-limits.ts';
 import { NOTIFICATION_STATUSES, PAYMENT_STATUSES } from './states.ts';
 import { createMerchantHttp, type MerchantHttp } from './merchant-http.ts';
 import { errorPage, PAGE_CSP } from './pages/pages.ts';
@@ -41,13 +45,21 @@ export interface GatewayDeps {
 }
 
 export interface Env {
-  Variables: { html: boolean };
+  /** The client's address key for rate limits (client-address.ts); undefined with no connection. */
+  Variables: { html: boolean; client: string | undefined };
 }
 
 export interface Gateway {
-  fetch: (request: Request) => Promise<Response>;
+  /** `env` is what @hono/node-server passes (`{ incoming, outgoing }`): the connection, for the client address. */
+  fetch: (request: Request, env?: unknown) => Promise<Response>;
   app: Hono<Env>;
   service: PaymentService;
+}
+
+/** The configured limits without the `enabled` switch. */
+function rateLimitValues(c: GatewayConfig['rateLimits']): Partial<Record<RateLimitName, LimitConfig>> {
+  const { enabled: _enabled, ...rest } = c;
+  return Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) as Partial<Record<RateLimitName, LimitConfig>>;
 }
 
 /** A payment id: `pay_` and 24 random base64url characters (144 bits). */
@@ -66,8 +78,18 @@ export function createGateway(deps: GatewayDeps): Gateway {
   });
   const app = new Hono<Env>();
 
+  const limits = createRateLimits(rateLimitValues(deps.config.rateLimits), deps.config.rateLimits.enabled);
+  const trusted = trustedProxies(deps.config.trustProxy);
+
   app.use('*', async (c, next) => {
     c.set('html', false);
+    const peer = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress;
+    c.set('client', clientAddress(peer, c.req.header('x-forwarded-for'), trusted));
+    // Invalid UTF-8 in the path or the query is refused before any route sees it (bodies: capBody).
+    const url = c.req.url;
+    const q = url.indexOf('?');
+    checkPathEncoding(q < 0 ? url : url.slice(0, q));
+    if (q >= 0) checkFormEncoding(url.slice(q + 1), 'invalid_param', 'query');
     await next();
     if (hasCommonHeaders(c.res)) return;
     // Set on the finished response's own headers: `c.header()` after the handler copies the whole
@@ -85,9 +107,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
     }
   });
 
-  app.route('/', checkoutRoutes({ service, config: deps.config, storage, now }));
+  app.route('/', checkoutRoutes({ service, config: deps.config, storage, now, paymentLimits: paymentLimits({ limits, storage, secret: deps.config.secret, now }) }));
   app.route('/', sandboxRoutes({ service, config: deps.config, app }));
-  app.route('/', cabinetRoutes({ cabinet: createCabinet({ storage, now, onStatus: (id, status) => service.events.emit(id, status) }) }));
+  app.route('/', cabinetRoutes({ cabinet: createCabinet({ storage, now, onStatus: (id, status) => service.events.emit(id, status) }), limits }));
   app.route('/', assetRoutes({ cdnDir: deps.cdnDir ?? 'dist/cdn' }));
   app.get('/health', async (c) => {
     // A cheap query proves the database answers.
@@ -137,14 +159,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
     }
     if (c.get('html')) {
       const ln = new URL(c.req.url).searchParams.get('ln') === 'en' ? 'en' : 'ru';
-      return c.html(errorPage(ln, e.message, e.field), e.status);
+      return c.html(errorPage(ln, e.message, e.field), e.status, e.headers);
     }
     // Error answers carry nothing secret and the API takes no credentials, so a page may read them:
     // the element on a shop's page can then say what went wrong instead of "network error". Not
     // origin_forbidden: a page the merchant did not allow learns nothing from the gateway.
     const cors = e.code === 'origin_forbidden' ? {} : corsHeaders(c.req.header('origin'));
-    return jsonAnswer(e.toJSON(), e.status, cors);
+    return jsonAnswer(e.toJSON(), e.status, { ...cors, ...e.headers });
   });
 
-  return { fetch: (request) => Promise.resolve(app.fetch(request)), app, service };
+  return { fetch: (request, env) => Promise.resolve(app.fetch(request, env)), app, service };
 }

@@ -133,7 +133,7 @@ export async function startGateway(config: GatewayConfig, opts: { cdnDir?: strin
   // Listen first: with port 0 the public URL is only known once the port is.
   let gateway: Gateway | undefined;
   const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: (request) => gateway!.fetch(request), port: config.port, hostname: config.host }, () => resolve(s));
+    const s = serve({ fetch: (request, env) => gateway!.fetch(request, env), port: config.port, hostname: config.host }, () => resolve(s));
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

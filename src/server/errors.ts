@@ -8,15 +8,17 @@ export type ErrorCode =
   | 'invalid_param' | 'invalid_body' | 'bad_signature' | 'unknown_merchant' | 'not_found'
   | 'token_expired' | 'token_invalid' | 'unknown_way' | 'idempotency_conflict' | 'check_declined'
   | 'check_failed' | 'origin_forbidden' | 'invalid_state' | 'unauthorized' | 'sandbox_off'
-  | 'payload_too_large' | 'unsupported_media_type' | 'method_not_allowed';
+  | 'payload_too_large' | 'unsupported_media_type' | 'method_not_allowed' | 'rate_limited' | 'storage_busy';
 
 export class GatewayError extends Error {
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 410 | 413 | 415 | 422 | 424,
+    readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 410 | 413 | 415 | 422 | 424 | 429 | 503,
     readonly code: ErrorCode,
     message: string,
     readonly field?: string,
     readonly extra: Record<string, string> = {},
+    /** Headers the answer carries (`Retry-After`, the RateLimit fields). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
     this.name = 'GatewayError';

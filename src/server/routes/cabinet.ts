@@ -14,6 +14,7 @@ import { GatewayError, type ErrorCode } from '../errors.ts';
 import { CABINET_CSP, cabinetPage } from '../pages/cabinet-page.ts';
 import { PAYMENT_STATUSES } from '../states.ts';
 import type { Merchant } from '../types.ts';
+import { createRateLimits, rateLimitHeaders, type LimitState, type RateLimits } from '../rate-limit.ts';
 
 const MAX_BODY_BYTES = 8 * 1024;
 
@@ -85,8 +86,9 @@ async function jsonBody(req: { text(): Promise<string>; header(name: string): st
   }
 }
 
-export function cabinetRoutes(deps: { cabinet: Cabinet }) {
+export function cabinetRoutes(deps: { cabinet: Cabinet; limits?: RateLimits }) {
   const { cabinet } = deps;
+  const limits = deps.limits ?? createRateLimits({}, false);
   const app = new Hono<Env & { Variables: { merchant: Merchant } }>();
   const limit = capBody(MAX_BODY_BYTES);
 
@@ -98,10 +100,29 @@ export function cabinetRoutes(deps: { cabinet: Cabinet }) {
     return c.html(cabinetPage(ln));
   });
 
+  // Rate limits (rate-limit.ts): an address that sent too many wrong keys is refused for a while,
+  // right key or not; every call counts per address and per merchant.
   app.use('/api/v1/cabinet/*', async (c, next) => {
-    c.set('merchant', await cabinet.authenticate(c.req.header('authorization')));
+    const client = c.get('client');
+    const states: (LimitState | null)[] = [];
+    if (client !== undefined) {
+      await limits.ensureNotBlocked('cabinetFailuresPerAddress', client);
+      states.push(await limits.consume('cabinetPerAddress', client));
+    }
+    let merchant: Merchant;
+    try {
+      merchant = await cabinet.authenticate(c.req.header('authorization'));
+    } catch (e) {
+      if (client !== undefined && e instanceof GatewayError && e.status === 401) await limits.consume('cabinetFailuresPerAddress', client);
+      throw e;
+    }
+    states.push(await limits.consume('cabinetPerMerchant', merchant.login));
+    c.set('merchant', merchant);
     await next();
     c.header('cache-control', 'no-store');
+    // The limit nearest to running out is the one the client should pace itself by.
+    const tightest = states.filter((s): s is LimitState => s !== null).sort((a, b) => a.remaining - b.remaining)[0];
+    if (tightest) for (const [name, value] of Object.entries(rateLimitHeaders(tightest))) c.header(name, value);
   });
 
   app.get('/api/v1/cabinet/me', (c) => {

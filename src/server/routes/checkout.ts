@@ -3,7 +3,7 @@
  * status and live events. CORS answers only a merchant's allowed origins.
  */
 import { randomUUID } from 'node:crypto';
-import { Hono, type Context } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import type { Env } from '../app.ts';
@@ -52,10 +52,12 @@ async function linkParams(c: Context<Env>): Promise<URLSearchParams> {
 
 const LOGIN = /^[a-z0-9][a-z0-9_.-]{1,63}$/;
 
-export function checkoutRoutes(deps: { service: PaymentService; config: GatewayConfig; storage: Storage; now: () => number }) {
+export function checkoutRoutes(deps: { service: PaymentService; config: GatewayConfig; storage: Storage; now: () => number; paymentLimits?: MiddlewareHandler<Env> }) {
   const { service, config, storage } = deps;
   const app = new Hono<Env>();
   const limit = capBody(MAX_BODY_BYTES);
+  // Rate limits on creating payments (payment-limits.ts), after the body is read and checked.
+  const rated: MiddlewareHandler<Env> = deps.paymentLimits ?? (async (_c, next) => { await next(); });
 
   // Preflight: answered for any origin; the real request checks the merchant's origins before it
   // does anything, so a preflight grants nothing by itself.
@@ -105,7 +107,7 @@ export function checkoutRoutes(deps: { service: PaymentService; config: GatewayC
   });
 
   // The hosted page's plain form (no JavaScript).
-  app.post('/pay/:login/continue', limit, async (c) => {
+  app.post('/pay/:login/continue', limit, rated, async (c) => {
     c.set('html', true);
     const form = new URLSearchParams(await c.req.text());
     const way = form.get('way') ?? '';
@@ -132,7 +134,7 @@ export function checkoutRoutes(deps: { service: PaymentService; config: GatewayC
     return c.html(statusPage(p));
   });
 
-  app.post('/api/v1/payments', limit, async (c) => {
+  app.post('/api/v1/payments', limit, rated, async (c) => {
     const type = c.req.header('content-type') ?? '';
     if (!type.startsWith('application/json')) throw new GatewayError(415, 'unsupported_media_type', 'content-type: send application/json', 'content-type');
     let json: unknown;
