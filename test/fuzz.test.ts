@@ -423,9 +423,9 @@ for (const kind of storageKinds()) describe(`fuzzing every endpoint with bad inp
     // Byte sequences a strict decoder refuses: stray bytes, truncated, overlong, surrogates, past U+10FFFF.
     const badBytes = fc.constantFrom([0xff], [0xfe], [0xff, 0xfe, 0xc3], [0xc3], [0x80], [0xc0, 0xaf], [0xe0, 0x80, 0xaf], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xe2, 0x82], [0xf8, 0x88, 0x80, 0x80, 0x80]);
     const around = fc.tuple(fc.stringMatching(/^[a-z0-9]{0,6}$/), fc.stringMatching(/^[a-z0-9.@]{0,6}$/));
-    const pct = (bytes: number[]) => bytes.map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join('');
+    const pct = (bytes: readonly number[]) => bytes.map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join('');
     const enc = new TextEncoder();
-    const raw = (before: string, bytes: number[], after: string) => Uint8Array.from([...enc.encode(before), ...bytes, ...enc.encode(after)]);
+    const raw = (before: string, bytes: readonly number[], after: string) => Uint8Array.from([...enc.encode(before), ...bytes, ...enc.encode(after)]);
     const auth = { authorization: 'Bearer shop-cabinet-key-0123456789' };
     const form = { 'content-type': 'application/x-www-form-urlencoded' };
     const json = { 'content-type': 'application/json' };

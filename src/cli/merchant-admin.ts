@@ -41,7 +41,7 @@ export async function runMerchantAdmin(argv: string[], env: NodeJS.ProcessEnv, o
     },
   });
   const config = loadConfig(values.config ? ['--config', values.config] : [], env);
-  const database = await openDatabase(config.database, { poolSize: config.databasePoolSize });
+  const database = await openDatabase(config.database, { poolSize: config.databasePoolSize, busyMs: config.storageBusyMs });
   const storage = createStorage(database.db, database.dialect);
   try {
     switch (command) {

@@ -111,6 +111,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.route('/', sandboxRoutes({ service, config: deps.config, app }));
   app.route('/', cabinetRoutes({ cabinet: createCabinet({ storage, now, onStatus: (id, status) => service.events.emit(id, status) }), limits }));
   app.route('/', assetRoutes({ cdnDir: deps.cdnDir ?? 'dist/cdn' }));
+  // Liveness: the process answers, without touching the database (which may be locked by another
+  // process: see storage/sqlite-busy.ts).
+  app.get('/health/live', (c) => c.json({ ok: true }));
   app.get('/health', async (c) => {
     // A cheap query proves the database answers.
     await storage.nextDueAt();

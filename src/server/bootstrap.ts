@@ -125,7 +125,7 @@ const EXPIRY_SWEEP_MS = 1000;
  * `npm run worker` processes deliver).
  */
 export async function startGateway(config: GatewayConfig, opts: { cdnDir?: string; log?: (m: string) => void; dispatcher?: boolean } = {}): Promise<RunningGateway> {
-  const database = await openDatabase(config.database, { poolSize: config.databasePoolSize });
+  const database = await openDatabase(config.database, { poolSize: config.databasePoolSize, busyMs: config.storageBusyMs });
   // Merchants are read on every request: cached briefly (changes made through `storage` show at once).
   const storage = withMerchantCache(createStorage(database.db, database.dialect), { ttlMs: config.merchantCacheMs });
   const now = Date.now();
