@@ -42,7 +42,8 @@ export const merchantSchema = z.object({
   apiMethod: z.enum(['POST', 'GET']).default('POST'),
   /** How PAY is delivered: the Onpay protocol (API 1 / API 2), or Standard Webhooks style. */
   notifyStyle: z.enum(['onpay', 'webhooks']).optional(),
-  checkLinkMd5: z.boolean().default(false),
+  /** Refuse payment links without a valid md5. On unless turned off: an unsigned link's price is the buyer's. */
+  checkLinkMd5: z.boolean().default(true),
   origins: z.array(z.string().url()).default([]),
 }).strict().refine((m) => !m.notifications || m.apiUrl !== undefined, { message: 'apiUrl is required when notifications are on', path: ['apiUrl'] });
 export type MerchantConfig = z.output<typeof merchantSchema>;

@@ -14,6 +14,7 @@ import { GatewayError, type ErrorCode } from '../errors.ts';
 import { CABINET_CSP, cabinetPage } from '../pages/cabinet-page.ts';
 import { PAYMENT_STATUSES } from '../states.ts';
 import type { Merchant } from '../types.ts';
+import { merchantWarnings } from '../merchant-warnings.ts';
 import { createRateLimits, rateLimitHeaders, type LimitState, type RateLimits } from '../rate-limit.ts';
 
 const MAX_BODY_BYTES = 8 * 1024;
@@ -127,7 +128,7 @@ export function cabinetRoutes(deps: { cabinet: Cabinet; limits?: RateLimits }) {
 
   app.get('/api/v1/cabinet/me', (c) => {
     const m = c.get('merchant');
-    return c.json({ login: m.login, name: m.name, notifications: m.notifications, apiUrl: m.apiUrl });
+    return c.json({ login: m.login, name: m.name, notifications: m.notifications, apiUrl: m.apiUrl, checkLinkMd5: m.checkLinkMd5, warnings: merchantWarnings(m) });
   });
 
   app.get('/api/v1/cabinet/payments', async (c) => {
