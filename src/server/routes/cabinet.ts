@@ -10,7 +10,7 @@ import {
   MANUAL_STATUSES, MAX_ACTOR_CHARS, MAX_PAGE_SIZE, MAX_REASON_CHARS, type Cabinet,
 } from '../cabinet/cabinet.ts';
 import { capBody } from '../body-limit.ts';
-import { GatewayError, type ErrorCode } from '../errors.ts';
+import { GatewayError, fromZod, type ErrorCode } from '../errors.ts';
 import { CABINET_CSP, cabinetPage } from '../pages/cabinet-page.ts';
 import { PAYMENT_STATUSES } from '../states.ts';
 import type { Merchant } from '../types.ts';
@@ -53,15 +53,11 @@ const resendBody = z.object({
   actor,
 }).strict();
 
-/** The first zod issue as a 400 naming its field, unknown keys included. */
+/** The first zod issue as a 400 naming its field (fromZod, unknown keys included); a body-level issue names `body`. */
 function invalid(error: z.ZodError, code: ErrorCode): GatewayError {
-  const issue = error.issues[0]!;
-  if (issue.code === 'unrecognized_keys') {
-    const key = issue.keys[0]!.slice(0, 64);
-    return new GatewayError(400, code, `${key}: is not a known parameter`, key);
-  }
-  const field = issue.path.map(String).join('.') || (code === 'invalid_body' ? 'body' : undefined);
-  return new GatewayError(400, code, field ? `${field}: ${issue.message}` : issue.message, field);
+  const e = fromZod(error, code);
+  if (e.field || code !== 'invalid_body') return e;
+  return new GatewayError(400, code, `body: ${e.message}`, 'body');
 }
 
 /** Query parameters as an object; empty values count as absent (a form's blank filter), repeats are refused. */
