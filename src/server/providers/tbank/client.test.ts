@@ -186,6 +186,15 @@ describe('card', () => {
     assert.deepEqual(appliedTo(p.id), ['pending:AUTHORIZED', 'paid:CONFIRMED']);
   });
 
+  test('emu.pay drives a payment without the pages (load and crash tests)', async () => {
+    const p = makePayment(1500n);
+    const { providerPaymentId } = await started(p);
+    assert.equal(emu.pay(providerPaymentId), true);
+    assert.equal(emu.pay(providerPaymentId), false, 'no longer open');
+    await emu.idle();
+    assert.deepEqual(appliedTo(p.id), ['pending:AUTHORIZED', 'paid:CONFIRMED']);
+  });
+
   test('a way in another currency is refused without calling T-Bank', async () => {
     const r = await connector.create(createRequest(makePayment(100n, { wayTicker: 'USD' }), 'card'));
     assert.equal(r.kind, 'refused');

@@ -139,6 +139,12 @@ export interface TbankEmulator {
   /** While true, notifications are not sent at all (recorded as `dropped`). */
   dropNotifications: boolean;
   payment(paymentId: string): EmulatorPayment | undefined;
+  /**
+   * The buyer pays (or is declined) without the HTML pages, as the pages would do it: a card ends
+   * AUTHORIZED → CONFIRMED (or REJECTED), an SBP payment (after GetQr) CONFIRMED (or REJECTED). False
+   * when the payment is unknown or no longer open. For load and crash tests.
+   */
+  pay(paymentId: string, outcome?: 'success' | 'decline'): boolean;
   paymentsOfOrder(orderId: string): EmulatorPayment[];
   readonly notifications: readonly NotificationRecord[];
   /** Resolves when no notification attempt is in flight. */
@@ -618,6 +624,20 @@ ${message ? `<p role="alert">${escapeHtml(message)}</p>` : ''}
       fault = f ? { fault: f, ...(o.methods ? { methods: o.methods } : {}), ...(o.times !== undefined ? { times: o.times } : {}) } : null;
     },
     payment: (id: string) => payments.get(id),
+    pay(id: string, outcome: 'success' | 'decline' = 'success') {
+      const p = payments.get(id);
+      if (!p) return false;
+      expireIfDue(p);
+      if (!OPEN.has(p.status)) return false;
+      if (p.method !== 'sbp') {
+        p.method = 'card';
+        p.pan = outcome === 'success' ? '2200770239097761' : '2201382000000021';
+      }
+      if (outcome === 'decline') setStatus(p, 'REJECTED', '1006');
+      else if (p.method === 'sbp') setStatus(p, 'CONFIRMED');
+      else confirm(p);
+      return true;
+    },
     paymentsOfOrder: (orderId: string) => [...payments.values()].filter((p) => p.orderId === orderId),
     notifications,
     async idle() {
