@@ -12,7 +12,7 @@
  * outside a transaction (a lone write, or the `begin` of one) backs off, the connection is handed to
  * whoever waits, so reads, which WAL never blocks, go on meanwhile; inside a transaction it is kept.
  */
-import { CompiledQuery, SqliteAdapter, SqliteDialect, SqliteIntrospector, SqliteQueryCompiler, type DatabaseConnection, type Driver, type Kysely, type QueryResult, type SqliteDatabase, type TransactionSettings } from 'kysely';
+import { CompiledQuery, SqliteDialect, type DatabaseConnection, type Driver, type QueryResult, type SqliteDatabase, type TransactionSettings } from 'kysely';
 import { GatewayError } from '../errors.ts';
 
 /** The database could not be reached within the deadline: another process holds its lock. */
@@ -164,17 +164,5 @@ export class BusyRetrySqliteDialect extends SqliteDialect {
 
   override createDriver(): Driver {
     return new BusyRetryDriver(this.database, this.busyMs, this.clock);
-  }
-
-  override createQueryCompiler() {
-    return new SqliteQueryCompiler();
-  }
-
-  override createAdapter() {
-    return new SqliteAdapter();
-  }
-
-  override createIntrospector(db: Kysely<any>) {
-    return new SqliteIntrospector(db);
   }
 }
