@@ -115,6 +115,15 @@ describe('payments', () => {
     assert.equal(created.length, 5);
   });
 
+  test('requests refused without creating anything (a wrong way, a wrong amount) do not use the token up', async () => {
+    const token = await tokenFor('shop', 'mistyped');
+    for (let i = 0; i < 20; i++) {
+      const res = await t.request('/api/v1/payments', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token, way: 'ZZZ' }) });
+      assert.equal(res.status, 400);
+    }
+    assert.equal((await pay(token)).status, 201);
+  });
+
   test('the no-JS form counts against the same token', async () => {
     const token = await tokenFor('shop', 'per-token-form');
     const statuses: number[] = [];

@@ -3,12 +3,20 @@
  * form (after `capBody`, so the body has been read and checked already): per client address, per
  * form token, and per merchant with CHECK on (each payment may send the merchant a CHECK). An
  * unreadable body or a token that does not verify passes through: the route refuses it itself.
+ *
+ * The token's and the merchant's points are taken before the request goes on, so that a burst of
+ * parallel requests is bounded too, and given back when the answer says nothing was created and no
+ * CHECK was sent (a refused body, way or amount, a foreign origin, an idempotency conflict): a
+ * buyer who mistypes the amount does not use up the form.
  */
 import type { MiddlewareHandler } from 'hono';
 import type { Env } from './app.ts';
-import type { RateLimits } from './rate-limit.ts';
+import type { RateLimitName, RateLimits } from './rate-limit.ts';
 import type { Storage } from './storage/storage.ts';
 import { verifyToken } from './token.ts';
+
+/** Answers that mean the route created no payment and sent no CHECK. */
+const NOTHING_CREATED = new Set([400, 403, 409, 410, 413, 415]);
 
 function tokenOf(text: string, contentType: string): string | undefined {
   if (contentType.startsWith('application/json')) {
@@ -33,15 +41,27 @@ export function paymentLimits(deps: { limits: RateLimits; storage: Storage; secr
     if (client !== undefined) await deps.limits.consume('paymentsPerAddress', client);
     const token = tokenOf(await c.req.text(), c.req.header('content-type') ?? '');
     const t = token ? verifyToken(token, deps.now(), deps.secret) : undefined;
+    const counted: [RateLimitName, string][] = [];
     if (token && t?.ok) {
       // The token's MAC (after the dot) identifies it in 43 characters.
-      await deps.limits.consume('paymentsPerToken', token.slice(token.indexOf('.') + 1));
+      const key = token.slice(token.indexOf('.') + 1);
+      await deps.limits.consume('paymentsPerToken', key);
+      counted.push(['paymentsPerToken', key]);
       const login = (t.payload as { m?: unknown } | null)?.m;
       if (typeof login === 'string') {
         const merchant = await deps.storage.getMerchant(login);
-        if (merchant?.notifications) await deps.limits.consume('checksPerMerchant', login);
+        if (merchant?.notifications) {
+          try {
+            await deps.limits.consume('checksPerMerchant', login);
+          } catch (e) {
+            await deps.limits.refund('paymentsPerToken', key);
+            throw e;
+          }
+          counted.push(['checksPerMerchant', login]);
+        }
       }
     }
     await next();
+    if (NOTHING_CREATED.has(c.res.status)) for (const [name, key] of counted) await deps.limits.refund(name, key);
   };
 }

@@ -67,6 +67,8 @@ export interface LimitState {
 export interface RateLimits {
   /** Counts one request against `name` for `key`; throws `429 rate_limited` when used up. */
   consume(name: RateLimitName, key: string): Promise<LimitState | null>;
+  /** Gives back one point counted for `key` (a request that turned out to create nothing). */
+  refund(name: RateLimitName, key: string): Promise<void>;
   /** Throws `429` if `key` is used up (blocked) for `name`, without counting. */
   ensureNotBlocked(name: RateLimitName, key: string): Promise<void>;
 }
@@ -110,6 +112,10 @@ export function createRateLimits(config: Partial<Record<RateLimitName, LimitConf
         if (e instanceof RateLimiterRes) throw refused(name, limit, e.msBeforeNext);
         throw e;
       }
+    },
+    async refund(name, key) {
+      if (!enabled) return;
+      await limiters.get(name)!.reward(key, 1);
     },
     async ensureNotBlocked(name, key) {
       if (!enabled) return;
