@@ -12,7 +12,7 @@ import { createGateway, type Gateway } from '../src/server/app.ts';
 import { loadConfig, merchantFromConfig } from '../src/server/bootstrap.ts';
 import { ConfigError, parseConfig } from '../src/server/config.ts';
 import { createMerchantHttp } from '../src/server/merchant-http.ts';
-import { signSandboxCallback } from '../src/server/payment-systems/sandbox.ts';
+import { signSandboxCallback } from '../src/server/providers/sandbox/sandbox.ts';
 import { api2AnswerSignature } from '../src/server/protocol.ts';
 import { openDatabase, type OpenDatabase } from '../src/server/storage/db.ts';
 import { createStorage, type Storage } from '../src/server/storage/storage.ts';
