@@ -404,6 +404,20 @@ for (const kind of storageKinds()) describe(`fuzzing every endpoint with bad inp
     await fuzz(fc.oneof(card, scripted, callback), RUNS * 2);
   });
 
+  test('provider notifications (/providers/{id}/notify) answer any body and header with a 4xx or the provider\'s refusal, unchanged', async () => {
+    const arb = fc.record({
+      id: fc.oneof({ weight: 3, arbitrary: fc.constantFrom('sandbox', 'nobody', 'SANDBOX') }, { weight: 1, arbitrary: printable }),
+      body: junkBody,
+      headers: headersArb,
+      signed: fc.boolean(),
+    }).map(({ id, body, headers, signed }): Spec => {
+      const text = body === undefined ? '' : typeof body === 'string' ? body : Buffer.from(body).toString('utf8');
+      const sig: Record<string, string> = signed ? { [SANDBOX_SIGNATURE_HEADER]: signSandboxCallback(text, TEST_SECRET) } : {};
+      return { method: 'POST', path: `/providers/${segment(id)}/notify`, headers: { ...headers, ...sig }, ...(body !== undefined ? { body } : {}) };
+    });
+    await fuzz(arb);
+  });
+
   test('assets, unknown paths and odd methods answer 404/405-style JSON, never 5xx', async () => {
     const methods = fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS', 'FOO', 'propfind');
     const pathSegments = fc.array(fc.oneof(printable, unicode, fc.constantFrom('pay', 'shop', 'api', 'v1', 'payments', 'sandbox', 'card', 'cdn', 'assets', '..', '.', '%2F', 'events', 'continue', 'snippet', 'callbacks')), { maxLength: 5 });
