@@ -12,7 +12,9 @@
  */
 import type { ConnectorModules, GatewayConfig, WayConfig } from '../config.ts';
 import type { Connector, ConnectorDeps, ConnectorModule } from './contract.ts';
+import { cloudPaymentsModule } from './cloudpayments/index.ts';
 import { sandboxModule } from './sandbox/sandbox.ts';
+import { tbankModule } from './tbank/index.ts';
 
 /** The id (and type) of the built-in sandbox account. Reserved: no provider entry may use it. */
 export const SANDBOX_PROVIDER_ID = 'sandbox';
@@ -30,6 +32,8 @@ export function moduleTable(modules: readonly ConnectorModule<any>[]): Connector
 /** Every connector type the gateway knows. */
 export const CONNECTOR_MODULES: ConnectorModules = moduleTable([
   sandboxModule,
+  tbankModule,
+  cloudPaymentsModule,
 ]);
 
 /** A way with the connector and method that serve it. */
