@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { parseRate } from './money.ts';
-import type { ConnectorModule } from './providers/contract.ts';
+import type { AnyConnectorModule } from './providers/contract.ts';
 import { CONNECTOR_MODULES, SANDBOX_PROVIDER_ID } from './providers/registry.ts';
 
 const TICKER = z.string().regex(/^[A-Z]{3}$/, 'a 3-letter upper-case currency code');
@@ -147,7 +147,7 @@ export type GatewayConfig = Omit<z.output<typeof configSchema>, 'providers'> & {
 };
 
 /** The connector modules a configuration may name, by type. */
-export type ConnectorModules = ReadonlyMap<string, ConnectorModule<any>>;
+export type ConnectorModules = ReadonlyMap<string, AnyConnectorModule>;
 
 /**
  * Each provider entry through its module's schema (errors name the key, `providers.0.password`),

@@ -5,7 +5,7 @@
  *
  * @example app.post('/api/v1/payments', capBody(16 * 1024), validJson(createBody), (c) => service.create(c.req.valid('json')))
  */
-import type { MiddlewareHandler } from 'hono';
+import type { Env, MiddlewareHandler } from 'hono';
 import type { z } from 'zod';
 import { fromZod, GatewayError, type ErrorCode } from './errors.ts';
 
@@ -18,7 +18,7 @@ export const notJson = (): GatewayError => new GatewayError(400, 'invalid_body',
  * A JSON body (`content-type: application/json`) valid for `schema`. With `emptyAs`, an empty body
  * counts as that value (an optional body) whatever its content type.
  */
-export function validJson<S extends z.ZodType>(schema: S, opts: { emptyAs?: z.input<S> } = {}): MiddlewareHandler<any, string, Validated<'json', S>> {
+export function validJson<S extends z.ZodType>(schema: S, opts: { emptyAs?: z.input<S> } = {}): MiddlewareHandler<Env, string, Validated<'json', S>> {
   return async (c, next) => {
     const type = c.req.header('content-type') ?? '';
     let value: unknown;
@@ -42,7 +42,7 @@ export function validJson<S extends z.ZodType>(schema: S, opts: { emptyAs?: z.in
  * A form-encoded body valid for `schema`, as an object of its fields (the first value of a repeated
  * field). Errors carry `code` (`invalid_param` for a page's form fields).
  */
-export function validForm<S extends z.ZodType>(schema: S, code: ErrorCode = 'invalid_param'): MiddlewareHandler<any, string, Validated<'form', S>> {
+export function validForm<S extends z.ZodType>(schema: S, code: ErrorCode = 'invalid_param'): MiddlewareHandler<Env, string, Validated<'form', S>> {
   return async (c, next) => {
     const fields: Record<string, string> = {};
     for (const [k, v] of new URLSearchParams(await c.req.text())) if (!Object.hasOwn(fields, k)) fields[k] = v;

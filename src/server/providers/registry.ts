@@ -11,7 +11,7 @@
  * const entry = registry.way('TBC'); // { way, connector, method: 'card' }
  */
 import type { ConnectorModules, GatewayConfig, WayConfig } from '../config.ts';
-import type { Connector, ConnectorDeps, ConnectorModule } from './contract.ts';
+import type { AnyConnectorModule, Connector, ConnectorDeps } from './contract.ts';
 import { cloudPaymentsModule } from './cloudpayments/index.ts';
 import { sandboxModule } from './sandbox/sandbox.ts';
 import { tbankModule } from './tbank/index.ts';
@@ -20,8 +20,8 @@ import { tbankModule } from './tbank/index.ts';
 export const SANDBOX_PROVIDER_ID = 'sandbox';
 
 /** Modules by type; a type registered twice is a programming error. */
-export function moduleTable(modules: readonly ConnectorModule<any>[]): ConnectorModules {
-  const table = new Map<string, ConnectorModule<any>>();
+export function moduleTable(modules: readonly AnyConnectorModule[]): ConnectorModules {
+  const table = new Map<string, AnyConnectorModule>();
   for (const m of modules) {
     if (table.has(m.type)) throw new Error(`connector type ${m.type} registered twice`);
     table.set(m.type, m);
