@@ -50,8 +50,9 @@ export function sandboxRoutes(deps: { service: PaymentService; config: GatewayCo
     return c.html(cardPage(p), 200, refusesFrames ? { 'content-security-policy': `${PAGE_CSP}; frame-ancestors 'none'`, 'x-frame-options': 'DENY' } : {});
   });
 
+  // The payment is looked up before the form is read: an unknown one is a 404 whatever the form says.
   app.post('/sandbox/card/:id', limit, async (c, next) => {
-    c.set('html', true);
+    await cardPayment(c);
     await next();
   }, validForm(cardForm), async (c) => {
     const p = await cardPayment(c);
