@@ -30,7 +30,14 @@ export interface InstructionDetail {
 export type PaymentAction =
   /** `frame: false`: the page refuses framing, open it in a popup (absent in payments stored before it existed: a frame). */
   | { type: 'redirect'; url: string; frame?: boolean }
-  | { type: 'instructions'; title: string; amount: string; ticker: string; expiresAt: string; details: InstructionDetail[] };
+  | {
+    type: 'instructions'; title: string; amount: string; ticker: string; expiresAt: string; details: InstructionDetail[];
+    /**
+     * SBP (Faster Payments): `payload` is what the QR code encodes (the element draws it as inline SVG on
+     * desktop); `deepLink` opens the bank chooser on a phone. Absent for instructions without a QR.
+     */
+    qr?: { payload: string; deepLink: string };
+  };
 
 export interface Payment {
   id: string;
