@@ -2,19 +2,19 @@
  * Runs the offline YooKassa emulator on its own, for a gateway configured by hand:
  *
  * ```sh
- * node --import tsx src/cli/yookassa-emulator.ts --port 8091 --shop-id 100500 --secret-key test_secret \
+ * node --import tsx src/server/providers/yookassa/emulator-main.ts --port 8092 --shop-id 100500 --secret-key test_secret \
  *      --notify-url http://localhost:8080/providers/yk/notify
  * ```
  * then `providers: [{ "id": "yk", "type": "yookassa", "shopId": "100500", "secretKey": "test_secret",
- * "apiUrl": "http://127.0.0.1:8091/v3" }]`. Notifications come from 127.0.0.1: leave `notifyIps` out
+ * "apiUrl": "http://127.0.0.1:8092/v3" }]`. Notifications come from 127.0.0.1: leave `notifyIps` out
  * (or list 127.0.0.1) against the emulator.
  */
 import { parseArgs } from 'node:util';
-import { startYooKassaEmulator } from '../server/providers/yookassa/emulator.ts';
+import { startYooKassaEmulator } from './emulator.ts';
 
 const { values } = parseArgs({
   options: {
-    port: { type: 'string', default: '8091' },
+    port: { type: 'string', default: '8092' },
     host: { type: 'string', default: '127.0.0.1' },
     'shop-id': { type: 'string', default: '100500' },
     'secret-key': { type: 'string', default: 'test_secret' },
