@@ -455,3 +455,18 @@ test('nothing listens: create is unknown or refused, never thrown', async () => 
   assert.equal(r.kind, 'refused'); // connection refused: nothing reached YooKassa
   assert.equal((await c.fetchStatus(makePayment(), null)).state, 'unreachable');
 });
+
+test('a clock that does not move cannot make create retry for ever', async () => {
+  const emu = await startYooKassaEmulator({ shopId: SHOP_ID, secretKey: SECRET });
+  try {
+    emu.fault({ kind: 'status', status: 429 }, Infinity, 'POST /payments');
+    const c = createYooKassaConnector({ id: 'yk', type: 'yookassa', shopId: SHOP_ID, secretKey: SECRET, apiUrl: emu.apiUrl }, {
+      http: createProviderHttp(), now: () => 1_780_000_000_000, publicUrl: 'http://gw.test', timeoutMs: 5000,
+    }, { sleep: async () => {} });
+    const r = await c.create(createRequest(makePayment(), 'bank_card'));
+    assert.equal(r.kind, 'refused');
+    assert.equal(emu.calls['POST /payments'], 8);
+  } finally {
+    await emu.close();
+  }
+});

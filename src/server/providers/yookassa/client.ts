@@ -46,6 +46,8 @@ export function idempotenceKey(key: string): string {
 /** First wait before retrying a 429 / 5xx, doubled each time up to `RETRY_MAX_MS`. */
 const RETRY_FIRST_MS = 200;
 const RETRY_MAX_MS = 2000;
+/** A bound on attempts besides the deadline, so that a clock that does not move (a test's) cannot loop. */
+const MAX_ATTEMPTS = 8;
 /** How far around our payment's creation reconciliation looks for a YooKassa payment whose create outcome was unknown. */
 const SEARCH_BEFORE_MS = 5 * 60_000;
 const SEARCH_AFTER_MS = CONFIRMATION_TTL_MS;
@@ -82,7 +84,7 @@ export function createYooKassaConnector(config: YooKassaConfig, deps: ConnectorD
     const deadline = deps.now() + deps.timeoutMs;
     let maybeDone = false;
     let reason = 'no attempt within the deadline';
-    for (let attempt = 0; ; attempt++) {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const remaining = deadline - deps.now();
       if (remaining <= 0) break;
       const r = await deps.http({
