@@ -17,7 +17,6 @@ import { createYooKassaConnector, type YooKassaConfig } from './client.ts';
 import { parseIpRanges, YOOKASSA_API_URL, YOOKASSA_METHODS } from './transform.ts';
 
 export { createYooKassaConnector, type YooKassaConfig } from './client.ts';
-export { startYooKassaEmulator, type YooKassaEmulator, type YooKassaEmulatorOptions } from './emulator.ts';
 export { YOOKASSA_NOTIFY_IPS, YOOKASSA_API_URL } from './transform.ts';
 
 const ipOrRange = z.string().refine((s) => {
@@ -40,7 +39,9 @@ export const yookassaConfigSchema: z.ZodType<YooKassaConfig> = z.object({
 }).strict();
 
 /**
- * @example registry.register(yookassaModule); // then `providers: [{ "type": "yookassa", … }]`
+ * Registered with one line in the provider registry (`CONNECTOR_MODULES`); the emulator is imported
+ * from `./emulator.ts` by tests and the demo only.
+ * @example moduleTable([sandboxModule, tbankModule, yookassaModule, cloudPaymentsModule])
  */
 export const yookassaModule: ConnectorModule<YooKassaConfig> = {
   type: 'yookassa',
@@ -50,5 +51,3 @@ export const yookassaModule: ConnectorModule<YooKassaConfig> = {
   notificationUrlInDashboard: true,
   create: (config, deps) => createYooKassaConnector(config, deps),
 };
-
-export default yookassaModule;
