@@ -263,6 +263,8 @@ describe('YooKassa connector against the emulator', () => {
       [JSON.stringify({ type: 'notification', event: 'payment.succeeded', object: { id: unknownId } }), 404],
     ];
     for (const [body, status] of cases) assert.equal((await connector.handleNotification(incoming(body), ctx)).status, status, body);
+    // A well-formed notification of an event we do not act on is acknowledged, so YooKassa stops repeating it.
+    assert.equal((await connector.handleNotification(incoming(JSON.stringify({ type: 'notification', event: 'payout.succeeded', object: { id: 'po-1' } })), ctx)).status, 200);
     // A real YooKassa payment whose metadata names a payment this gateway does not have.
     const { ykId } = await started();
     emu.complete(ykId, 'succeeded');

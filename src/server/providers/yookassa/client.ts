@@ -13,7 +13,7 @@ import type {
 } from '../contract.ts';
 import type { Payment } from '../../types.ts';
 import {
-  actionFor, basicAuth, CONFIRMATION_TTL_MS, createPaymentBody, createRefundBody, errorReason, ipAllowed, isYooKassaId, kindOf,
+  actionFor, basicAuth, CONFIRMATION_TTL_MS, createPaymentBody, createRefundBody, errorReason, ipAllowed, isOtherEvent, isYooKassaId, kindOf,
   ourPaymentId, parseError, parseIpRanges, parseNotification, parsePayment, parsePaymentList, parseRefund, toProviderStatus,
   type IpRanges, type YkPayment,
 } from './transform.ts';
@@ -192,7 +192,10 @@ export function createYooKassaConnector(config: YooKassaConfig, deps: ConnectorD
   async function handleNotification(n: IncomingNotification, ctx: NotifyContext): Promise<HttpAnswer> {
     if (ranges && !ipAllowed(n.remoteAddress, ranges)) return json(403, { error: 'source address is not one of notifyIps' });
     const note = parseNotification(n.body);
-    if (!note) return json(400, { error: 'not a YooKassa notification' });
+    if (!note) {
+      if (isOtherEvent(n.body)) return json(200, { ok: true, ignored: true });
+      return json(400, { error: 'not a YooKassa notification' });
+    }
     // The body is not trusted beyond the id it names: the payment is read back from YooKassa.
     const r = await readPayment(note.providerPaymentId);
     if (r.kind === 'unreachable') return json(503, { error: 'could not verify the notification with YooKassa; send it again' });

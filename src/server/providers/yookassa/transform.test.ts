@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   actionFor, basicAuth, createPaymentBody, createRefundBody, cutDescription, errorReason, formatValue, fromYooKassaCurrency,
-  ipAllowed, kindOf, METADATA_PAYMENT_ID, parseError, parseIpRanges, parseNotification, parsePayment, parsePaymentList,
+  ipAllowed, isOtherEvent, kindOf, METADATA_PAYMENT_ID, parseError, parseIpRanges, parseNotification, parsePayment, parsePaymentList,
   parseRefund, parseValue, toProviderStatus, toYooKassaCurrency, YOOKASSA_NOTIFY_IPS, type YkPayment,
 } from './transform.ts';
 import { yookassaConfigSchema } from './index.ts';
@@ -128,6 +128,10 @@ test('notifications name only an event and a YooKassa payment id', () => {
     ['not json', null],
   ];
   for (const [body, expected] of cases) assert.deepEqual(parseNotification(typeof body === 'string' ? body : JSON.stringify(body)), expected, JSON.stringify(body));
+  assert.equal(isOtherEvent(JSON.stringify({ type: 'notification', event: 'payout.succeeded', object: { id: 'po-1' } })), true);
+  assert.equal(isOtherEvent(JSON.stringify({ type: 'notification', event: 'payment_method.active', object: { id: 'pm-1' } })), true);
+  assert.equal(isOtherEvent(JSON.stringify({ type: 'notification', event: 'payment.succeeded', object: { id: 'x' } })), false);
+  assert.equal(isOtherEvent('not json'), false);
 });
 
 test('the buyer action: a redirect for cards and YooMoney, a QR with a phone link for SBP', () => {

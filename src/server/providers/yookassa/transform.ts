@@ -221,6 +221,16 @@ export function parseNotification(text: string): { event: string; providerPaymen
   return { event, providerPaymentId };
 }
 
+/**
+ * Whether a body is a well-formed notification of an event this connector does not act on
+ * (`payout.succeeded`, `deal.closed`, `payment_method.active`, …): those are acknowledged with 200
+ * and nothing else, so that YooKassa does not repeat them for 24 hours.
+ */
+export function isOtherEvent(text: string): boolean {
+  const r = notificationSchema.safeParse(json(text));
+  return r.success && !r.data.event.startsWith('payment.') && !r.data.event.startsWith('refund.');
+}
+
 /** YooKassa object ids are UUID-shaped (`22e12f66-000f-5000-8000-18db351245c7`); anything else is refused before a GET. */
 const YK_ID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
