@@ -21,6 +21,7 @@ let n = 0;
 function makePayment(over: Partial<Payment> = {}): Payment {
   n += 1;
   const now = Date.now();
+  // `as`: the fields the connector reads; columns the payment record gains elsewhere do not matter here.
   return {
     id: `pay_${n}_${Math.random().toString(36).slice(2, 8)}`, number: 1000 + n, merchantLogin: 'shop', payFor: `order-${n}`, mode: 'fix',
     priceMinor: 122400n, ticker: 'RUR', convert: false, priceFinal: false, note: '', ln: 'ru',
@@ -29,7 +30,7 @@ function makePayment(over: Partial<Payment> = {}): Payment {
     status: 'awaiting_payment', statusReason: '', manual: false, action: null, idempotencyKey: null, requestHash: null,
     responseStatus: null, responseBody: null, expiresAt: null, paidAt: null, createdAt: now, updatedAt: now,
     ...over,
-  };
+  } as Payment;
 }
 
 function createRequest(payment: Payment, method: string, key = `create-${payment.id}`) {
