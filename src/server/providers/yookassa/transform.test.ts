@@ -35,6 +35,9 @@ test('descriptions are cut to 128 characters without splitting a character', () 
   assert.equal(cutDescription('a'.repeat(200)).length, 128);
   const emoji = '😀'.repeat(130);
   assert.equal(Array.from(cutDescription(emoji)).length, 128);
+  // `'😀'.repeat(3).slice(0, 5)` ends in half a pair: it is dropped, not sent.
+  assert.equal(cutDescription('😀'.repeat(3).slice(0, 5)), '😀😀');
+  assert.equal(cutDescription('Магазин: заказ 42'), 'Магазин: заказ 42');
 });
 
 test('the create body carries amount, capture, redirect confirmation, method, description and our payment id', () => {

@@ -64,10 +64,13 @@ export function parseValue(text: string): bigint | null {
   return BigInt(m[1]!) * 100n + BigInt((m[2] ?? '').padEnd(2, '0'));
 }
 
-/** Cuts a description to YooKassa's 128 characters, never through a surrogate pair. */
+/**
+ * Cuts a description to YooKassa's 128 characters, never through a surrogate pair; a half pair left
+ * by an earlier cut in UTF-16 units is dropped.
+ */
 export function cutDescription(text: string): string {
-  const chars = Array.from(text);
-  return chars.length <= DESCRIPTION_MAX ? text : chars.slice(0, DESCRIPTION_MAX).join('');
+  const chars = Array.from(text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, ''));
+  return chars.slice(0, DESCRIPTION_MAX).join('');
 }
 
 /** `Authorization` for HTTP Basic with the shop id as user and the secret key as password. */
