@@ -509,8 +509,8 @@ export async function startYooKassaEmulator(options: YooKassaEmulatorOptions): P
     const status = query.get('status');
     for (const p of payments.values()) expireIfDue(p);
     const all = [...payments.values()]
-      .filter((p) => (bounds.gte == null || p.createdAt >= bounds.gte) && (bounds.gt == null || p.createdAt > bounds.gt)
-        && (bounds.lte == null || p.createdAt <= bounds.lte) && (bounds.lt == null || p.createdAt < bounds.lt)
+      .filter((p) => p.createdAt >= (bounds.gte ?? -Infinity) && p.createdAt > (bounds.gt ?? -Infinity)
+        && p.createdAt <= (bounds.lte ?? Infinity) && p.createdAt < (bounds.lt ?? Infinity)
         && (!status || p.status === status))
       .reverse(); // newest first, as YooKassa lists
     const cursor = query.get('cursor');
