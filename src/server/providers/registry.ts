@@ -15,6 +15,7 @@ import type { AnyConnectorModule, Connector, ConnectorDeps } from './contract.ts
 import { cloudPaymentsModule } from './cloudpayments/index.ts';
 import { sandboxModule } from './sandbox/sandbox.ts';
 import { tbankModule } from './tbank/index.ts';
+import { yookassaModule } from './yookassa/index.ts';
 
 /** The id (and type) of the built-in sandbox account. Reserved: no provider entry may use it. */
 export const SANDBOX_PROVIDER_ID = 'sandbox';
@@ -34,6 +35,7 @@ export const CONNECTOR_MODULES: ConnectorModules = moduleTable([
   sandboxModule,
   tbankModule,
   cloudPaymentsModule,
+  yookassaModule,
 ]);
 
 /** A way with the connector and method that serve it. */
