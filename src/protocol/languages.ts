@@ -14,6 +14,12 @@ export type Language = (typeof LANGUAGES)[number];
 
 const RUSSIAN_FALLBACK = ['hy', 'az', 'ka', 'ky', 'tg', 'tk', 'mo', 'lv', 'lt', 'et', 'tt', 'ba', 'cv', 'sah', 'os', 'ce', 'ab'];
 
+/**
+ * For what the gateway's configuration writes in Russian and English only (payment-system titles,
+ * the sandbox's labels): English for `en` and `de`, Russian for the others.
+ */
+export const baseLanguage = (ln: Language): 'ru' | 'en' => (ln === 'en' || ln === 'de' ? 'en' : 'ru');
+
 export function resolveLanguage(ln: string | null | undefined): Language {
   if (!ln) return 'ru';
   const base = ln.trim().toLowerCase().split(/[-_]/)[0] ?? '';

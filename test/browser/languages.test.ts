@@ -87,7 +87,7 @@ describe('<onpay-checkout> right to left', () => {
   async function accentCentre(box: Element): Promise<number> {
     const r = box.getBoundingClientRect();
     const clip = { x: Math.floor(r.x), y: Math.floor(r.y), width: Math.ceil(r.width), height: Math.ceil(r.height) };
-    const png = await executeServerCommand<{ clip: typeof clip }, string>('onpay-screenshot', { clip });
+    const png = await executeServerCommand<string, { clip: typeof clip }>('onpay-screenshot', { clip });
     const bitmap = await createImageBitmap(await (await fetch(`data:image/png;base64,${png}`)).blob());
     const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
     const ctx = canvas.getContext('2d')!;

@@ -8,6 +8,7 @@ import { hmacHex, } from '../token.ts';
 import { safeEqualHex } from '../protocol.ts';
 import type { WayConfig } from '../config.ts';
 import type { Payment, PaymentAction } from '../types.ts';
+import { baseLanguage } from '../../protocol/languages.ts';
 
 /** What a payment system reports about a payment. */
 export interface SystemEvent {
@@ -44,7 +45,7 @@ export function createSandboxSystem(way: WayConfig, publicUrl: string): PaymentS
   return {
     kind: 'instructions',
     start(p, now) {
-      const l = LABELS[p.ln];
+      const l = LABELS[baseLanguage(p.ln)];
       const reference = `OP-${p.number}`;
       const details = way.system === 'bank'
         ? [
@@ -62,7 +63,7 @@ export function createSandboxSystem(way: WayConfig, publicUrl: string): PaymentS
       return {
         action: {
           type: 'instructions',
-          title: way.title[p.ln],
+          title: way.title[baseLanguage(p.ln)],
           amount: formatAmount(p.amountMinor),
           ticker: p.wayTicker,
           expiresAt: new Date(expiresAt).toISOString(),
