@@ -15,7 +15,7 @@ async function page(name: string): Promise<Page> {
   try {
     return (await import(/* @vite-ignore */ `${PAGES}${name}.js`)) as Page;
   } catch (e) {
-    throw new Error(`${PAGES}${name}.js is missing: run npm run test:package first (${String(e)})`);
+    throw new Error(`${PAGES}${name}.js is missing: run npm run test:package first`, { cause: e });
   }
 }
 

@@ -50,7 +50,10 @@ test('the package ships compiled ES modules with declarations, not TypeScript so
   const dir = join(app, 'node_modules/onpay-checkout');
   const files: string[] = [];
   const walk = (d: string) => {
-    for (const n of readdirSync(d)) (statSync(join(d, n)).isDirectory() ? walk(join(d, n)) : files.push(join(d, n).slice(dir.length + 1)));
+    for (const n of readdirSync(d)) {
+      if (statSync(join(d, n)).isDirectory()) walk(join(d, n));
+      else files.push(join(d, n).slice(dir.length + 1));
+    }
   };
   walk(dir);
   assert.deepEqual(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')), []);
