@@ -26,6 +26,7 @@ const OBSERVED = ['gateway', 'merchant-login', 'href', 'params', ...LINK_ATTRIBU
 
 /** How long a payment system's page may take to load in the frame before a popup is tried. */
 const FRAME_TIMEOUT_MS = 8000;
+type InstructionsView = Awaited<ReturnType<typeof loadInstructions>>;
 const AMOUNT_RE = /^\d{1,12}([.,]\d{1,2})?$/;
 
 /** A language's catalogue (the browser loads each chunk once); one that fails to load leaves Russian. */
@@ -46,7 +47,8 @@ export type View =
   | { name: 'picking'; checkout: Checkout }
   | { name: 'submitting'; checkout: Checkout }
   | { name: 'refused'; checkout: Checkout; comment: string }
-  | { name: 'instructions'; payment: Payment; action: InstructionsAction }
+  /** `draw`: the instructions view, from its own chunk. */
+  | { name: 'instructions'; payment: Payment; action: InstructionsAction; draw: InstructionsView }
   | { name: 'redirecting'; checkout: Checkout; payment: Payment; url: string; framed: boolean }
   | { name: 'done'; payment: Payment; status: FinalStatus }
   /** `retry: 'submit'` tries the same attempt again with its checkout; `'load'` loads the form anew. */
@@ -158,7 +160,6 @@ export class OnpayCheckout extends LitElement {
   private reloadQueued = false;
   private extraObserver: MutationObserver | undefined;
   private loadSeq = 0;
-  private instructionsView: Awaited<ReturnType<typeof loadInstructions>> | undefined;
   private moveFocus = false;
 
   constructor() {
@@ -331,12 +332,11 @@ export class OnpayCheckout extends LitElement {
     const action = payment.action;
     if (action?.type === 'instructions') {
       // Still «submitting» while the view's chunk comes; a payment finished meanwhile shows done.
-      loadInstructions().then((view) => {
+      loadInstructions().then((draw) => {
         if (this.view.name !== 'submitting') return;
-        this.instructionsView = view;
         this.now = Date.now();
         this.tick = setInterval(() => (this.now = Date.now()), 1000);
-        this.setView({ name: 'instructions', payment, action });
+        this.setView({ name: 'instructions', payment, action, draw });
       }, (e: unknown) => this.fail(e, checkout));
     } else if (action?.type === 'redirect') {
       this.setView({ name: 'redirecting', checkout, payment, url: action.url, framed: action.frame !== false });
@@ -455,7 +455,7 @@ export class OnpayCheckout extends LitElement {
         return messageView(t.refused, v.comment || t.refusedHint, 'alert', button(t.back, () => this.setView({ name: 'picking', checkout: v.checkout })),
           v.comment ? html`<p class="muted">${t.refusedHint}</p>` : nothing);
       case 'instructions':
-        return this.instructionsView!({
+        return v.draw({
           t, action: v.action, now: this.now, html, nothing, heading, root: this.renderRoot as DocumentFragment,
           money: (amount, ticker) => formatMoney(amount, ticker, ln), format: (m, values) => format(m, ln, values),
           announce: (text) => (this.announcement = text),
