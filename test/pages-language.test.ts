@@ -1,6 +1,6 @@
 /**
  * The gateway's pages follow `ln` as the element does (src/protocol/languages.ts): the hosted page,
- * the HTML snippet, and the form payload, in every language; an unknown one falls back.
+ * the HTML snippet and the form payload, in every language; an unknown one falls back.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -25,6 +25,9 @@ describe('pages follow ln', () => {
       assert.ok(page.includes(cont), `the page says ${cont}`);
       const form = (await (await t.request(`/pay/shop?price=100&pay_for=ln-${ln}&ln=${ln}`, { headers: { accept: 'application/json' } })).json()) as { ln: string };
       assert.equal(form.ln, ln);
+      const snippet = await (await t.request(`/pay/shop/snippet?price=100&pay_for=ln-${ln}&ln=${ln}`)).text();
+      assert.match(snippet, new RegExp(`ln="${ln}"`));
+      assert.ok(snippet.includes(cont), `the snippet says ${cont}`);
     });
   }
 
