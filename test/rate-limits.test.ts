@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startGateway } from '../src/server/bootstrap.ts';
-import { clientAddress, trustedProxies } from '../src/server/client-address.ts';
+import { clientAddress, clientIp, trustedProxies } from '../src/server/client-address.ts';
 import { parseConfig } from '../src/server/config.ts';
 import { api2AnswerSignature } from '../src/server/protocol.ts';
 import { merchant, startMerchantStub, startTestGateway, TEST_SECRET, type MerchantStub, type TestGateway } from './helpers.ts';
@@ -169,6 +169,11 @@ describe('the client address', () => {
   for (const [peer, xff, want, why] of table) {
     test(why, () => assert.equal(clientAddress(peer, xff, trusted), want));
   }
+  test('clientIp is the address itself (what provider connectors check against their allowlists)', () => {
+    assert.equal(clientIp('::1', '[2001:db8::5]', trusted), '2001:db8::5');
+    assert.equal(clientIp('::ffff:203.0.113.9', undefined, trusted), '203.0.113.9');
+    assert.equal(clientIp('10.0.0.5', '6.6.6.6, 198.51.100.7', trusted), '198.51.100.7');
+  });
   test('trustProxy entries must be addresses or CIDR ranges', () => {
     assert.throws(() => parseConfig({ secret: TEST_SECRET, trustProxy: ['10.0.0.0/33'] }), /trustProxy\.0/);
     assert.throws(() => parseConfig({ secret: TEST_SECRET, trustProxy: ['proxy.local'] }), /trustProxy\.0/);

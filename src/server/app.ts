@@ -13,7 +13,7 @@ import type { GatewayConfig } from './config.ts';
 import { GatewayError } from './errors.ts';
 import { checkFormEncoding, checkPathEncoding } from './strict-utf8.ts';
 import { createRateLimits, type LimitConfig, type RateLimitName } from './rate-limit.ts';
-import { clientAddress, trustedProxies } from './client-address.ts';
+import { clientAddress, clientIp, trustedProxies } from './client-address.ts';
 import { paymentLimits } from './payment-limits.ts';
 import { NOTIFICATION_STATUSES, PAYMENT_STATUSES } from './states.ts';
 import { createMerchantHttp, type MerchantHttp } from './merchant-http.ts';
@@ -26,7 +26,12 @@ import { checkoutRoutes } from './routes/checkout.ts';
 import { sandboxRoutes } from './routes/sandbox.ts';
 import { assetRoutes } from './routes/assets.ts';
 import { cabinetRoutes } from './routes/cabinet.ts';
+import { providerRoutes } from './routes/providers.ts';
 import { createCabinet } from './cabinet/cabinet.ts';
+import type { ConnectorModules } from './config.ts';
+import type { ProviderHttp } from './providers/contract.ts';
+import { createProviderHttp } from './providers/http.ts';
+import { CONNECTOR_MODULES, createConnectorRegistry } from './providers/registry.ts';
 
 export interface GatewayDeps {
   config: GatewayConfig;
@@ -42,11 +47,21 @@ export interface GatewayDeps {
   log?: (message: string) => void;
   /** The database pool's state, for /metrics (PostgreSQL). */
   poolStats?: () => PoolStats;
+  /** The connector types the configuration was parsed with (`CONNECTOR_MODULES`; tests add fakes). */
+  connectorModules?: ConnectorModules;
+  /** Outgoing calls to providers (the guarded HTTP client by default). */
+  providerHttp?: ProviderHttp;
 }
 
+/** How long one call to a provider may take. */
+const PROVIDER_TIMEOUT_MS = 10_000;
+
 export interface Env {
-  /** The client's address key for rate limits (client-address.ts); undefined with no connection. */
-  Variables: { html: boolean; client: string | undefined };
+  /**
+   * `clientIp`: the client's address after `trustProxy` (client-address.ts); `client`: the key rate
+   * limits count it under (an IPv6 address by its /64). Both undefined with no connection.
+   */
+  Variables: { html: boolean; client: string | undefined; clientIp: string | undefined };
 }
 
 export interface Gateway {
@@ -69,12 +84,20 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const now = deps.now ?? Date.now;
   const log = deps.log ?? ((m: string) => console.error(m));
   const { storage } = deps;
+  const connectors = createConnectorRegistry(deps.config, {
+    http: deps.providerHttp ?? createProviderHttp(),
+    now,
+    publicUrl: deps.config.publicUrl,
+    timeoutMs: PROVIDER_TIMEOUT_MS,
+  }, deps.connectorModules ?? CONNECTOR_MODULES);
   const service = createPaymentService({
     storage,
     config: deps.config,
     now,
     randomId: deps.randomId ?? newPaymentId,
     merchantHttp: deps.merchantHttp ?? createMerchantHttp({ allowPrivate: deps.config.allowPrivateMerchantUrls }),
+    connectors,
+    log,
   });
   const app = new Hono<Env>();
 
@@ -84,7 +107,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.use('*', async (c, next) => {
     c.set('html', false);
     const peer = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress;
-    c.set('client', clientAddress(peer, c.req.header('x-forwarded-for'), trusted));
+    const ip = clientIp(peer, c.req.header('x-forwarded-for'), trusted);
+    c.set('clientIp', ip);
+    c.set('client', ip === undefined ? undefined : clientAddress(ip, undefined, trusted));
     // Invalid UTF-8 in the path or the query is refused before any route sees it (bodies: capBody).
     const url = c.req.url;
     const q = url.indexOf('?');
@@ -107,8 +132,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
     }
   });
 
-  app.route('/', checkoutRoutes({ service, config: deps.config, storage, now, paymentLimits: paymentLimits({ limits, storage, secret: deps.config.secret, now }) }));
-  app.route('/', sandboxRoutes({ service, config: deps.config, app }));
+  app.route('/', checkoutRoutes({ service, config: deps.config, paymentLimits: paymentLimits({ limits, storage, secret: deps.config.secret, now }) }));
+  app.route('/', sandboxRoutes({ service, config: deps.config }));
+  app.route('/', providerRoutes({ service, config: deps.config }));
   app.route('/', cabinetRoutes({ cabinet: createCabinet({ storage, now, onStatus: (id, status) => service.events.emit(id, status) }), limits }));
   app.route('/', assetRoutes({ cdnDir: deps.cdnDir ?? 'dist/cdn' }));
   // Liveness: the process answers, without touching the database (which may be locked by another
@@ -132,6 +158,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
     // A worker that died or stalled mid-send: its lease ran out with no attempt recorded.
     lines.push('# TYPE onpay_notification_leases_expired gauge');
     lines.push(`onpay_notification_leases_expired ${await storage.expiredLeases(now())}`);
+    // Provider reports whose amount or currency differed: not applied, for a person to settle.
+    lines.push('# TYPE onpay_payments_amount_mismatch gauge');
+    lines.push(`onpay_payments_amount_mismatch ${await storage.countAmountMismatches()}`);
     const pool = deps.poolStats?.();
     if (pool) {
       // This process's PostgreSQL pool: waiting queries with every connection busy mean the pool

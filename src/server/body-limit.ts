@@ -4,7 +4,8 @@
  * straight from the socket; Hono's own `bodyLimit` first turns every body into a web stream, which
  * cost a payment ≈ 400 µs of CPU. Chunked bodies, with no length up front, go through `bodyLimit`
  * and are counted as they are read. Either way the body is then read once and refused unless it is
- * UTF-8 (strict-utf8.ts): every route that takes a body takes it through here.
+ * UTF-8 (strict-utf8.ts): every route that takes a body takes it through here. `strictUtf8: false`
+ * leaves the bytes as they are, for provider notifications whose connector judges them.
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -26,7 +27,8 @@ async function readStrict(c: Context): Promise<void> {
 /**
  * @example app.post('/api/v1/payments', capBody(16 * 1024), handler)
  */
-export function capBody(maxBytes: number): MiddlewareHandler {
+export function capBody(maxBytes: number, opts: { strictUtf8?: boolean } = {}): MiddlewareHandler {
+  const strict = opts.strictUtf8 ?? true;
   const tooLarge = (): never => {
     throw new GatewayError(413, 'payload_too_large', `the request body is over ${maxBytes} bytes`);
   };
@@ -35,12 +37,12 @@ export function capBody(maxBytes: number): MiddlewareHandler {
     const length = c.req.header('content-length');
     if (length === undefined || c.req.header('transfer-encoding') !== undefined) {
       return counted(c, async () => {
-        await readStrict(c);
+        if (strict) await readStrict(c);
         await next();
       });
     }
     if (!/^\d{1,9}$/.test(length) || Number(length) > maxBytes) tooLarge();
-    await readStrict(c);
+    if (strict) await readStrict(c);
     await next();
   };
 }

@@ -15,6 +15,7 @@ import { withMerchantCache } from './storage/merchant-cache.ts';
 import type { Merchant } from './types.ts';
 import type { Dispatcher } from './dispatcher/dispatcher.ts';
 import { dispatcherFromConfig, processOwner } from './dispatcher/from-config.ts';
+import { CONNECTOR_MODULES } from './providers/registry.ts';
 
 /** SHA-256 hex of a cabinet API key: keys are long random strings, so no slow hash is needed. */
 export const hashApiKey = (key: string): string => createHash('sha256').update(key, 'utf8').digest('hex');
@@ -139,6 +140,10 @@ export async function startGateway(config: GatewayConfig, opts: { cdnDir?: strin
   const port = typeof address === 'object' && address ? address.port : config.port;
   const effective = config.publicUrlFromPort ? { ...config, port, publicUrl: `http://localhost:${port}` } : config;
   gateway = createGateway({ config: effective, storage, ...(database.poolStats ? { poolStats: database.poolStats } : {}), ...(opts.cdnDir ? { cdnDir: opts.cdnDir } : {}), ...(opts.log ? { log: opts.log } : {}) });
+  // Providers whose notification URL is set in their own dashboard: say which URL to set there.
+  for (const p of effective.providers) {
+    if (CONNECTOR_MODULES.get(p.type)?.notificationUrlInDashboard) opts.log?.(`provider ${p.id} (${p.type}): set its notification URL to ${effective.publicUrl}/providers/${p.id}/notify in the provider's dashboard`);
+  }
   let stopped = false;
   const sweep = setInterval(() => {
     if (stopped) return;

@@ -40,11 +40,12 @@ function keyOf(a: ipaddr.IPv4 | ipaddr.IPv6): string {
 }
 
 /**
- * The client address key for a request whose connection comes from `peer` (undefined when the
- * request did not come over a connection).
- * @example clientAddress('10.0.0.5', '198.51.100.7, 10.0.0.9', trustedProxies(['10.0.0.0/8'])) // '198.51.100.7'
+ * The client's address for a request whose connection comes from `peer` (undefined when the
+ * request did not come over a connection): the peer, or behind trusted proxies the rightmost
+ * untrusted `X-Forwarded-For` hop; IPv4-mapped addresses as IPv4.
+ * @example clientIp('10.0.0.5', '198.51.100.7, 10.0.0.9', trustedProxies(['10.0.0.0/8'])) // '198.51.100.7'
  */
-export function clientAddress(peer: string | undefined, forwardedFor: string | undefined, trusted: TrustedProxies): string | undefined {
+export function clientIp(peer: string | undefined, forwardedFor: string | undefined, trusted: TrustedProxies): string | undefined {
   if (peer === undefined) return undefined;
   const p = parse(peer);
   if (!p) return peer;
@@ -58,5 +59,16 @@ export function clientAddress(peer: string | undefined, forwardedFor: string | u
       if (!trusted(hop.toString())) break;
     }
   }
-  return keyOf(client);
+  return client.toString();
+}
+
+/**
+ * The key rate limits count a client under: its address (`clientIp`), an IPv6 one by its /64.
+ * @example clientAddress('10.0.0.5', '198.51.100.7, 10.0.0.9', trustedProxies(['10.0.0.0/8'])) // '198.51.100.7'
+ */
+export function clientAddress(peer: string | undefined, forwardedFor: string | undefined, trusted: TrustedProxies): string | undefined {
+  const ip = clientIp(peer, forwardedFor, trusted);
+  if (ip === undefined) return undefined;
+  const a = parse(ip);
+  return a ? keyOf(a) : ip;
 }
