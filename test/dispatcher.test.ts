@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { Webhook } from 'standardwebhooks';
 import { createDispatcher, excerptOf, nextAttemptAt, parseRetryAfter, type DispatcherOptions } from '../src/server/dispatcher/dispatcher.ts';
-import { webhookSecret } from '../src/server/dispatcher/webhooks.ts';
+import { webhookSecret } from '../src/protocol/webhooks.ts';
 import { createMerchantHttp } from '../src/server/merchant-http.ts';
 import type { Merchant } from '../src/server/types.ts';
 import { addMerchant, K, paidPayment, payAnswer, readPay, send } from './dispatcher-fixtures.ts';

@@ -13,7 +13,7 @@ import { loadConfig, merchantFromConfig } from '../src/server/bootstrap.ts';
 import { ConfigError, parseConfig } from '../src/server/config.ts';
 import { createMerchantHttp } from '../src/server/merchant-http.ts';
 import { signSandboxCallback } from '../src/server/payment-systems/sandbox.ts';
-import { api2AnswerSignature } from '../src/server/protocol.ts';
+import { api2AnswerSignature } from '../src/protocol/onpay-api.ts';
 import { openDatabase, type OpenDatabase } from '../src/server/storage/db.ts';
 import { createStorage, type Storage } from '../src/server/storage/storage.ts';
 import { merchant, openTestStorage, startMerchantStub, storageKinds, TEST_SECRET, type MerchantStub, type TestStorage } from './helpers.ts';

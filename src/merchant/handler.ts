@@ -6,10 +6,10 @@
  */
 import { isLosslessNumber, parse as parseLossless } from 'lossless-json';
 import { Webhook } from 'standardwebhooks';
-import { canonicalAmount } from '../server/money.ts';
+import { canonicalAmount } from '../protocol/money.ts';
 import {
   api1CheckAnswerMd5, api1PayAnswerMd5, api2AnswerSignature, md5u, safeEqualHex, sha1,
-} from '../server/protocol.ts';
+} from '../protocol/onpay-api.ts';
 
 /** What CHECK asks: may this order be paid? Amounts are canonical decimal strings. */
 export interface CheckRequest {

@@ -3,7 +3,7 @@
  * element's attributes, all from one validated description of the order.
  */
 import { createHash } from 'node:crypto';
-import { canonicalAmount } from '../server/money.ts';
+import { canonicalAmount } from '../protocol/money.ts';
 
 export interface PaymentLinkInput {
   /** The gateway's public URL, e.g. `https://pay.example.com`. */

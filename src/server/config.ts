@@ -3,7 +3,7 @@
  * validated with zod. A bad configuration throws `ConfigError` naming the key.
  */
 import { z } from 'zod';
-import { parseRate } from './money.ts';
+import { parseRate } from '../protocol/money.ts';
 
 const TICKER = z.string().regex(/^[A-Z]{3}$/, 'a 3-letter upper-case currency code');
 const rateText = z.union([z.string(), z.number()]).transform((v, ctx) => {

@@ -4,8 +4,8 @@
  */
 import { z } from 'zod';
 import { GatewayError, fromZod } from './errors.ts';
-import { canonicalAmount, parseAmount } from './money.ts';
-import { linkSignature, safeEqualHex } from './protocol.ts';
+import { canonicalAmount, parseAmount } from '../protocol/money.ts';
+import { linkSignature, safeEqualHex } from '../protocol/onpay-api.ts';
 
 /** Validated link parameters; amounts canonical. */
 export interface LinkParams {

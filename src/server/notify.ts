@@ -2,13 +2,13 @@
  * Turns a payment into the exact bytes of its CHECK and PAY requests for the merchant's API type
  * and method (PROTOCOL.md §3). Pure: the clock's reading comes in as an argument.
  */
-import { formatAmount } from './money.ts';
+import { formatAmount } from '../protocol/money.ts';
 import {
   api1CheckFields, api1PayFields, api2CheckRequest, api2PayRequest, formBody,
   type CheckData, type PayData,
-} from './protocol.ts';
+} from '../protocol/onpay-api.ts';
 import type { Merchant, NewNotification, Payment } from './types.ts';
-import { webhookId, webhookPayBody } from './dispatcher/webhooks.ts';
+import { webhookId, webhookPayBody } from '../protocol/webhooks.ts';
 
 /** The CHECK data of a payment. */
 export function checkData(p: Payment): CheckData {

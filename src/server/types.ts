@@ -1,5 +1,5 @@
 /** Domain records shared by the gateway's modules. Amounts are minor units in `bigint`. */
-import type { Minor } from './money.ts';
+import type { Minor } from '../protocol/money.ts';
 import type { NotificationStatus, PaymentStatus } from './states.ts';
 
 export type NotifyStyle = 'onpay' | 'webhooks';

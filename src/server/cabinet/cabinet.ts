@@ -11,7 +11,7 @@
  */
 import { hashApiKey } from '../bootstrap.ts';
 import { GatewayError } from '../errors.ts';
-import { formatAmount } from '../money.ts';
+import { formatAmount } from '../../protocol/money.ts';
 import { payNotification } from '../notify.ts';
 import { canTransition, type NotificationStatus, type PaymentStatus } from '../states.ts';
 import type { Storage } from '../storage/storage.ts';

@@ -19,11 +19,11 @@
  */
 import { DEFAULT_RETRY_SCHEDULE_S } from '../config.ts';
 import type { MerchantHttp, MerchantResponse } from '../merchant-http.ts';
-import { judgePayApi1, judgePayApi2, type PayData, type PayVerdict } from '../protocol.ts';
+import { judgePayApi1, judgePayApi2, type PayData, type PayVerdict } from '../../protocol/onpay-api.ts';
 import type { NotificationStatus } from '../states.ts';
 import type { AttemptOutcome, Storage } from '../storage/storage.ts';
 import type { Merchant, NotificationRecord } from '../types.ts';
-import { webhookHeaders } from './webhooks.ts';
+import { webhookHeaders } from '../../protocol/webhooks.ts';
 
 /** Every attempt waits at most this long for the whole answer. */
 export const PAY_TIMEOUT_MS = 15_000;

@@ -9,7 +9,7 @@ import type { HtmlEscapedString } from 'hono/utils/html';
 import type { FormPayload } from '../service.ts';
 import type { LinkParams } from '../link.ts';
 import type { Payment, PaymentAction } from '../types.ts';
-import { formatAmount } from '../money.ts';
+import { formatAmount } from '../../protocol/money.ts';
 
 type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 type Ln = 'ru' | 'en';

@@ -3,9 +3,9 @@
  * own hosted page, a bank transfer completed by a signed callback, and test money that expires.
  * Each reports outcomes through the same signed callback a real system would send.
  */
-import { formatAmount } from '../money.ts';
+import { formatAmount } from '../../protocol/money.ts';
 import { hmacHex, } from '../token.ts';
-import { safeEqualHex } from '../protocol.ts';
+import { safeEqualHex } from '../../protocol/onpay-api.ts';
 import type { WayConfig } from '../config.ts';
 import type { Payment, PaymentAction } from '../types.ts';
 

@@ -8,7 +8,7 @@ import type { Env } from '../app.ts';
 import type { GatewayConfig } from '../config.ts';
 import { capBody } from '../body-limit.ts';
 import { GatewayError, fromZod } from '../errors.ts';
-import { formatAmount } from '../money.ts';
+import { formatAmount } from '../../protocol/money.ts';
 import { cardPage, PAGE_CSP, returnPage } from '../pages/pages.ts';
 import { SANDBOX_SIGNATURE_HEADER, signSandboxCallback, verifySandboxCallback } from '../payment-systems/sandbox.ts';
 import type { PaymentService } from '../service.ts';

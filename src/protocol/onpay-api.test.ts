@@ -4,7 +4,7 @@ import {
   api1CheckAnswerMd5, api1CheckFields, api1PayAnswerMd5, api1PayFields, api2AnswerSignature, api2CheckRequest,
   api2PayRequest, judgeCheckApi1, judgeCheckApi2, judgePayApi1, judgePayApi2, linkSignature, md5u, RawNumber,
   safeEqual, sha1, stringifyWithRawNumbers, xmlField, type CheckData, type PayData,
-} from './protocol.ts';
+} from './onpay-api.ts';
 
 describe('PROTOCOL.md test vectors (K=test)', () => {
   const vectors: [string, string, (s: string) => string][] = [
