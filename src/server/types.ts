@@ -1,5 +1,6 @@
 /** Domain records shared by the gateway's modules. Amounts are minor units in `bigint`. */
 import type { Minor } from '../protocol/money.ts';
+import type { PayAnswerKey } from '../protocol/onpay-api.ts';
 import type { NotificationStatus, PaymentStatus } from './states.ts';
 
 export type NotifyStyle = 'onpay' | 'webhooks';
@@ -88,6 +89,8 @@ export interface NotificationRecord {
   /** The exact bytes sent (for GET, the query string). */
   body: string;
   headers: Record<string, string>;
+  /** What judging an Onpay-style answer needs; null for webhooks (and old rows that could not be read). */
+  answerKey: PayAnswerKey | null;
   status: NotificationStatus;
   attempts: number;
   nextAttemptAt: number | null;
@@ -99,7 +102,8 @@ export interface NotificationRecord {
   updatedAt: number;
 }
 
-export type NewNotification = Pick<NotificationRecord, 'paymentId' | 'merchantLogin' | 'kind' | 'style' | 'method' | 'url' | 'contentType' | 'body' | 'headers'>;
+export type NewNotification = Pick<NotificationRecord, 'paymentId' | 'merchantLogin' | 'kind' | 'style' | 'method' | 'url' | 'contentType' | 'body' | 'headers'>
+  & { answerKey?: PayAnswerKey | null };
 
 export interface AttemptRecord {
   id: number;

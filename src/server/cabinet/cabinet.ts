@@ -281,7 +281,7 @@ export function createCabinet(deps: CabinetDeps) {
       }
       const now = deps.now();
       const bytes = latest
-        ? { paymentId: p.id, merchantLogin: m.login, kind: latest.kind, style: latest.style, method: latest.method, contentType: latest.contentType, body: latest.body, headers: latest.headers }
+        ? { paymentId: p.id, merchantLogin: m.login, kind: latest.kind, style: latest.style, method: latest.method, contentType: latest.contentType, body: latest.body, headers: latest.headers, answerKey: latest.answerKey }
         : payNotification(p, m, p.paidAt ?? now);
       const notificationId = await storage.addNotification(
         { ...bytes, url: m.apiUrl, dueAt: now },
