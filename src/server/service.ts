@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { GatewayConfig, WayConfig } from './config.ts';
 import { GatewayError } from './errors.ts';
-import type { LinkParams } from './link.ts';
+import type { LinkParams } from '../protocol/link.ts';
 import type { MerchantHttp } from './merchant-http.ts';
 import { convert, feeOf, formatAmount, formatRate, MAX_AMOUNT_MINOR, parseAmount, parseRate, type Minor, type Rate } from '../protocol/money.ts';
 import { checkRequest, checkData, payNotification } from './notify.ts';
