@@ -5,7 +5,7 @@
  */
 import { ConfigError, type GatewayConfig } from '../server/config.ts';
 import { configPath, loadConfig, startGateway, type RunningGateway } from '../server/bootstrap.ts';
-import { startDemo } from '../../demo/server.ts';
+import { startDemo } from './demo.ts';
 import { signPaymentLink } from '../merchant/index.ts';
 
 async function main(): Promise<void> {
