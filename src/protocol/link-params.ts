@@ -4,16 +4,12 @@
  * plain data, so the element's bundle takes it without the parser (zod) or hashing (node:crypto).
  */
 
-/** How a field is written: text (left out when empty), `yes`/`no`, or a flag (`true`, or left out). */
-export type LinkParamKind = 'text' | 'yesno' | 'flag';
-
-/** One link parameter. `field` is null for those that are not part of `LinkParams` (`md5`, `f`). */
-export interface LinkParam {
-  readonly wire: string;
-  readonly attribute: string;
-  readonly field: string | null;
-  readonly kind: LinkParamKind;
-}
+/**
+ * One link parameter: `[wire name, element attribute, LinkParams field]`; the field is null for
+ * those that are not part of `LinkParams` (`md5`, `f`). Tuples, not objects: the element's bundle
+ * carries this table, and its gzip budget is tight.
+ */
+export type LinkParam = readonly [wire: string, attribute: string, field: string | null];
 
 /**
  * The link parameters in the order links, queries and attributes are written. Aliases
@@ -21,21 +17,21 @@ export interface LinkParam {
  * and `onpay-ap-*` attributes.
  */
 export const LINK_PARAMS = [
-  { wire: 'pay_mode', attribute: 'pay-mode', field: 'payMode', kind: 'text' },
-  { wire: 'price', attribute: 'price', field: 'price', kind: 'text' },
-  { wire: 'ticker', attribute: 'ticker', field: 'ticker', kind: 'text' },
-  { wire: 'pay_for', attribute: 'pay-for', field: 'payFor', kind: 'text' },
-  { wire: 'convert', attribute: 'convert', field: 'convert', kind: 'yesno' },
-  { wire: 'md5', attribute: 'md5', field: null, kind: 'text' },
-  { wire: 'note', attribute: 'note', field: 'note', kind: 'text' },
-  { wire: 'ln', attribute: 'ln', field: 'ln', kind: 'text' },
-  { wire: 'url_success', attribute: 'url-success', field: 'urlSuccess', kind: 'text' },
-  { wire: 'url_fail', attribute: 'url-fail', field: 'urlFail', kind: 'text' },
-  { wire: 'user_email', attribute: 'user-email', field: 'userEmail', kind: 'text' },
-  { wire: 'user_phone', attribute: 'user-phone', field: 'userPhone', kind: 'text' },
-  { wire: 'price_final', attribute: 'price-final', field: 'priceFinal', kind: 'flag' },
-  { wire: 'one_way', attribute: 'one-way', field: 'oneWay', kind: 'text' },
-  { wire: 'f', attribute: 'f', field: null, kind: 'text' },
+  ['pay_mode', 'pay-mode', 'payMode'],
+  ['price', 'price', 'price'],
+  ['ticker', 'ticker', 'ticker'],
+  ['pay_for', 'pay-for', 'payFor'],
+  ['convert', 'convert', 'convert'],
+  ['md5', 'md5', null],
+  ['note', 'note', 'note'],
+  ['ln', 'ln', 'ln'],
+  ['url_success', 'url-success', 'urlSuccess'],
+  ['url_fail', 'url-fail', 'urlFail'],
+  ['user_email', 'user-email', 'userEmail'],
+  ['user_phone', 'user-phone', 'userPhone'],
+  ['price_final', 'price-final', 'priceFinal'],
+  ['one_way', 'one-way', 'oneWay'],
+  ['f', 'f', null],
 ] as const satisfies readonly LinkParam[];
 
 /** The prefix of the link's extra parameters, and of the attributes that carry them one by one. */

@@ -196,11 +196,11 @@ export type LinkValues = Partial<Omit<LinkParams, 'extraParams'>> & { extraParam
 /** The table's entries with their wire text for these values, in the table's order. */
 function written(values: LinkValues): [wire: string, attribute: string, text: string][] {
   const out: [string, string, string][] = [];
-  for (const p of LINK_PARAMS) {
-    const v = p.field === null ? (p.wire === 'md5' ? values.md5 : undefined) : values[p.field];
-    if (v === undefined || v === '' || (v === false && p.kind === 'flag')) continue;
-    const text = p.kind === 'yesno' ? (v ? 'yes' : 'no') : p.kind === 'flag' ? 'true' : String(v);
-    out.push([p.wire, p.attribute, text]);
+  for (const [wire, attribute, field] of LINK_PARAMS) {
+    const v = field === null ? (wire === 'md5' ? values.md5 : undefined) : values[field];
+    // Booleans: convert is written yes/no, price_final only when true.
+    if (v === undefined || v === '' || (v === false && field !== 'convert')) continue;
+    out.push([wire, attribute, v === true ? (field === 'convert' ? 'yes' : 'true') : v === false ? 'no' : v]);
   }
   return out;
 }
