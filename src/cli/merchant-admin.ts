@@ -11,7 +11,8 @@
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, merchantSchema } from '../server/config.ts';
-import { hashApiKey, loadConfig, merchantFromConfig } from '../server/bootstrap.ts';
+import { loadConfig, merchantFromConfig } from '../server/bootstrap.ts';
+import { hashApiKey } from '../server/token.ts';
 import { openDatabase } from '../server/storage/db.ts';
 import { createStorage } from '../server/storage/storage.ts';
 import type { Merchant } from '../server/types.ts';

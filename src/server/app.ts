@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { GatewayConfig } from './config.ts';
+import type { Env } from './env.ts';
 import { GatewayError } from './errors.ts';
 import { NOTIFICATION_STATUSES, PAYMENT_STATUSES } from './states.ts';
 import { createMerchantHttp, type MerchantHttp } from './merchant-http.ts';
@@ -38,10 +39,6 @@ export interface GatewayDeps {
   log?: (message: string) => void;
   /** The database pool's state, for /metrics (PostgreSQL). */
   poolStats?: () => PoolStats;
-}
-
-export interface Env {
-  Variables: { html: boolean };
 }
 
 export interface Gateway {

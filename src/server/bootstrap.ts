@@ -2,7 +2,7 @@
  * Putting a gateway together from a configuration: the database, merchants from the file, the
  * HTTP server and the background loops. Used by the CLI and by tests that start the real thing.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
@@ -13,11 +13,9 @@ import { openDatabase, type OpenDatabase } from './storage/db.ts';
 import { createStorage, type Storage } from './storage/storage.ts';
 import { withMerchantCache } from './storage/merchant-cache.ts';
 import type { Merchant } from './types.ts';
+import { hashApiKey } from './token.ts';
 import type { Dispatcher } from './dispatcher/dispatcher.ts';
 import { dispatcherFromConfig, processOwner } from './dispatcher/from-config.ts';
-
-/** SHA-256 hex of a cabinet API key: keys are long random strings, so no slow hash is needed. */
-export const hashApiKey = (key: string): string => createHash('sha256').update(key, 'utf8').digest('hex');
 
 export function merchantFromConfig(m: MerchantConfig): Merchant {
   return {

@@ -9,7 +9,7 @@
  * const merchant = await cabinet.authenticate(request.headers.get('authorization') ?? undefined);
  * const page = await cabinet.list(merchant, { limit: 20 });
  */
-import { hashApiKey } from '../bootstrap.ts';
+import { hashApiKey } from '../token.ts';
 import { GatewayError } from '../errors.ts';
 import { formatAmount } from '../../protocol/money.ts';
 import { payNotification } from '../notify.ts';

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Hono } from 'hono';
-import type { Env } from '../app.ts';
+import type { Env } from '../env.ts';
 import { GatewayError } from '../errors.ts';
 
 const ASSETS_DIR = fileURLToPath(new URL('../assets/', import.meta.url));
