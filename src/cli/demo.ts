@@ -58,7 +58,7 @@ export async function startDemo(opts: DemoOptions): Promise<RunningDemo> {
     }],
     ...opts.overrides,
   });
-  const gateway = await startGateway(config, opts.log ? { log: opts.log } : {});
+  const gateway = await startGateway(config, { cacheAssets: opts.env?.NODE_ENV === 'production', ...(opts.log ? { log: opts.log } : {}) });
   shop = createShop({ gateway: gateway.config.publicUrl, merchantLogin: DEMO_MERCHANT.login, secret: DEMO_MERCHANT.secret, database: opts.shopDatabase, publicUrl: shopUrl });
   return {
     gateway,

@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   try {
     if (configPath(argv, process.env)) {
       config = loadConfig(argv, process.env);
-      running = await startGateway(config, { log: (m) => console.error(m) });
+      running = await startGateway(config, { log: (m) => console.error(m), cacheAssets: process.env.NODE_ENV === 'production' });
       close = () => running.close();
     } else {
       const port = Number(process.env.PORT ?? 8080);

@@ -12,7 +12,6 @@ import { HTTPException } from 'hono/http-exception';
 import type { GatewayConfig } from './config.ts';
 import type { Env } from './env.ts';
 import { GatewayError } from './errors.ts';
-import { NOTIFICATION_STATUSES, PAYMENT_STATUSES } from './states.ts';
 import { createMerchantHttp, type MerchantHttp } from './merchant-http.ts';
 import { errorPage, PAGE_CSP } from './pages/pages.ts';
 import { createPaymentService, type PaymentService } from './service.ts';
@@ -23,6 +22,7 @@ import { checkoutRoutes } from './routes/checkout.ts';
 import { sandboxRoutes } from './routes/sandbox.ts';
 import { assetRoutes } from './routes/assets.ts';
 import { cabinetRoutes } from './routes/cabinet.ts';
+import { opsRoutes } from './routes/ops.ts';
 import { createCabinet } from './cabinet/cabinet.ts';
 
 export interface GatewayDeps {
@@ -35,6 +35,8 @@ export interface GatewayDeps {
   merchantHttp?: MerchantHttp;
   /** Where the built element lives (`dist/cdn`). */
   cdnDir?: string;
+  /** Keep static assets in memory once read (production); off by default, so a rebuild shows at once. */
+  cacheAssets?: boolean;
   /** Where operational messages go (never secrets). */
   log?: (message: string) => void;
   /** The database pool's state, for /metrics (PostgreSQL). */
@@ -85,39 +87,21 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.route('/', checkoutRoutes({ service, config: deps.config, storage, now }));
   app.route('/', sandboxRoutes({ service, config: deps.config, app }));
   app.route('/', cabinetRoutes({ cabinet: createCabinet({ storage, now, onStatus: (id, status) => service.events.emit(id, status) }) }));
-  app.route('/', assetRoutes({ cdnDir: deps.cdnDir ?? 'dist/cdn' }));
-  app.get('/health', async (c) => {
+  app.route('/', assetRoutes({ cdnDir: deps.cdnDir ?? 'dist/cdn', cache: deps.cacheAssets ?? false }));
+  app.route('/', opsRoutes({
     // A cheap query proves the database answers.
-    await storage.nextDueAt();
-    return c.json({ ok: true });
-  });
-  // Prometheus text format: what an operator watches (payments by status, PAY backlog, gave_up).
-  app.get('/metrics', async (c) => {
-    const counts = await storage.statusCounts();
-    const lines = ['# TYPE onpay_payments gauge'];
-    for (const s of PAYMENT_STATUSES) lines.push(`onpay_payments{status="${s}"} ${counts.payments[s] ?? 0}`);
-    lines.push('# TYPE onpay_notifications gauge');
-    for (const s of NOTIFICATION_STATUSES) lines.push(`onpay_notifications{status="${s}"} ${counts.notifications[s] ?? 0}`);
-    const due = await storage.nextDueAt();
-    lines.push('# TYPE onpay_notification_oldest_due_seconds gauge');
-    lines.push(`onpay_notification_oldest_due_seconds ${due === null ? 0 : Math.max(0, Math.round((now() - due) / 1000))}`);
-    // A worker that died or stalled mid-send: its lease ran out with no attempt recorded.
-    lines.push('# TYPE onpay_notification_leases_expired gauge');
-    lines.push(`onpay_notification_leases_expired ${await storage.expiredLeases(now())}`);
-    const pool = deps.poolStats?.();
-    if (pool) {
-      // This process's PostgreSQL pool: waiting queries with every connection busy mean the pool
-      // (databasePoolSize) or the server is the limit.
-      lines.push('# TYPE onpay_db_pool_connections gauge');
-      lines.push(`onpay_db_pool_connections{state="busy"} ${pool.total - pool.idle}`);
-      lines.push(`onpay_db_pool_connections{state="idle"} ${pool.idle}`);
-      lines.push('# TYPE onpay_db_pool_max gauge');
-      lines.push(`onpay_db_pool_max ${pool.max}`);
-      lines.push('# TYPE onpay_db_pool_waiting gauge');
-      lines.push(`onpay_db_pool_waiting ${pool.waiting}`);
-    }
-    return c.text(`${lines.join('\n')}\n`, 200, { 'content-type': 'text/plain; version=0.0.4' });
-  });
+    health: () => storage.nextDueAt(),
+    async metrics() {
+      const counts = await storage.statusCounts();
+      const due = await storage.nextDueAt();
+      return {
+        ...counts,
+        oldestDueSeconds: due === null ? 0 : Math.max(0, Math.round((now() - due) / 1000)),
+        leasesExpired: await storage.expiredLeases(now()),
+        pool: deps.poolStats?.(),
+      };
+    },
+  }));
 
   app.notFound((c) => (c.get('html')
     ? c.html(errorPage('ru', 'Страница не найдена / Page not found'), 404)

@@ -122,7 +122,7 @@ const EXPIRY_SWEEP_MS = 1000;
  * PAY dispatcher (unless `opts.dispatcher` or `config.dispatcher.inProcess` is false: then
  * `npm run worker` processes deliver).
  */
-export async function startGateway(config: GatewayConfig, opts: { cdnDir?: string; log?: (m: string) => void; dispatcher?: boolean } = {}): Promise<RunningGateway> {
+export async function startGateway(config: GatewayConfig, opts: { cdnDir?: string; cacheAssets?: boolean; log?: (m: string) => void; dispatcher?: boolean } = {}): Promise<RunningGateway> {
   const database = await openDatabase(config.database, { poolSize: config.databasePoolSize });
   // Merchants are read on every request: cached briefly (changes made through `storage` show at once).
   const storage = withMerchantCache(createStorage(database.db, database.dialect), { ttlMs: config.merchantCacheMs });
@@ -136,7 +136,7 @@ export async function startGateway(config: GatewayConfig, opts: { cdnDir?: strin
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const effective = config.publicUrlFromPort ? { ...config, port, publicUrl: `http://localhost:${port}` } : config;
-  gateway = createGateway({ config: effective, storage, ...(database.poolStats ? { poolStats: database.poolStats } : {}), ...(opts.cdnDir ? { cdnDir: opts.cdnDir } : {}), ...(opts.log ? { log: opts.log } : {}) });
+  gateway = createGateway({ config: effective, storage, ...(database.poolStats ? { poolStats: database.poolStats } : {}), ...(opts.cdnDir ? { cdnDir: opts.cdnDir } : {}), ...(opts.cacheAssets !== undefined ? { cacheAssets: opts.cacheAssets } : {}), ...(opts.log ? { log: opts.log } : {}) });
   let stopped = false;
   const sweep = setInterval(() => {
     if (stopped) return;
