@@ -138,7 +138,7 @@ function attemptView(a: AttemptRecord): AttemptView {
 /** Who did it, as the audit shows it: the key's merchant, and the person when the caller names one. */
 const actorOf = (m: Merchant, actor: string | undefined): string => (actor ? `${m.login} (${actor})` : m.login);
 
-function summary(p: Payment, latest: NotificationRecord | undefined): PaymentSummary {
+function summary(p: Payment, notificationStatus: NotificationStatus | null): PaymentSummary {
   return {
     id: p.id,
     number: p.number,
@@ -151,7 +151,7 @@ function summary(p: Payment, latest: NotificationRecord | undefined): PaymentSum
     way: p.way,
     createdAt: iso(p.createdAt),
     paidAt: isoOrNull(p.paidAt),
-    notificationStatus: latest?.status ?? null,
+    notificationStatus,
   };
 }
 
@@ -186,7 +186,7 @@ export function createCabinet(deps: CabinetDeps) {
     const latest = rows.at(-1);
     const audit = (await storage.auditOf(p.id)).map((a) => ({ ...a, at: iso(a.at) }));
     return {
-      ...summary(p, latest),
+      ...summary(p, latest?.status ?? null),
       updatedAt: iso(p.updatedAt),
       expiresAt: isoOrNull(p.expiresAt),
       order: { price: formatAmount(p.priceMinor), ticker: p.ticker, mode: p.mode, note: p.note },
@@ -229,7 +229,7 @@ export function createCabinet(deps: CabinetDeps) {
         limit: limit + 1,
       });
       const page = rows.slice(0, limit);
-      const payments = await Promise.all(page.map(async (p) => summary(p, (await storage.notificationsOf(p.id)).at(-1))));
+      const payments = page.map((p) => summary(p, p.notificationStatus));
       return { payments, nextCursor: rows.length > limit ? String(page.at(-1)!.number) : null };
     },
 

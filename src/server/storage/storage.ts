@@ -51,6 +51,9 @@ export interface PaymentFilter {
   limit: number;
 }
 
+/** A payment in a list, with the status of its latest notification (read by the same query). */
+export type ListedPayment = Payment & { notificationStatus: NotificationStatus | null };
+
 export interface Storage {
   readonly dialect: Dialect;
   upsertMerchant(m: Merchant, now: number): Promise<void>;
@@ -61,7 +64,7 @@ export interface Storage {
   createPayment(p: NewPayment): Promise<{ created: boolean; payment: Payment }>;
   getPayment(id: string): Promise<Payment | undefined>;
   getPaymentByNumber(n: number): Promise<Payment | undefined>;
-  listPayments(f: PaymentFilter): Promise<Payment[]>;
+  listPayments(f: PaymentFilter): Promise<ListedPayment[]>;
   /** Applies a transition; `false` when the payment was no longer in `from` (nothing written). */
   transition(id: string, t: Transition): Promise<boolean>;
   /** Payments still `created` or `checking` since before `createdBefore`: their request was cut off. */
@@ -346,14 +349,19 @@ export function createStorage(db: Kysely<Database>, dialect: Dialect): Storage {
     },
 
     async listPayments(f) {
-      let q = db.selectFrom('payments').selectAll().where('merchant_login', '=', f.merchantLogin);
+      let q = db.selectFrom('payments').selectAll('payments')
+        // The latest notification's status in the same query: a list page costs one round trip.
+        .select((eb) => eb.selectFrom('notifications').select('notifications.status')
+          .whereRef('notifications.payment_id', '=', 'payments.id').orderBy('notifications.id', 'desc').limit(1)
+          .as('notification_status'))
+        .where('merchant_login', '=', f.merchantLogin);
       if (f.status) q = q.where('status', '=', f.status);
       if (f.payFor !== undefined) q = q.where('pay_for', '=', f.payFor);
       if (f.createdFrom !== undefined) q = q.where('created_at', '>=', f.createdFrom);
       if (f.createdTo !== undefined) q = q.where('created_at', '<', f.createdTo);
       if (f.before !== undefined) q = q.where('number', '<', f.before as never);
       const rows = await q.orderBy('number', 'desc').limit(f.limit).execute();
-      return rows.map(toPayment);
+      return rows.map(({ notification_status: status, ...r }) => ({ ...toPayment(r), notificationStatus: (status ?? null) as NotificationStatus | null }));
     },
 
     async transition(id, t) {
