@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { merchantFromConfig } from '../src/server/bootstrap.ts';
+import { fillAnswerKeys } from '../src/server/storage/schema.ts';
 import type { NewPayment } from '../src/server/types.ts';
 import { merchant, openTestStorage, storageKinds, type TestStorage } from './helpers.ts';
 
@@ -171,6 +172,23 @@ for (const kind of storageKinds()) {
       assert.deepEqual((await ts.storage.listPayments({ merchantLogin: 'other', status: 'paid', limit: 50 })).map((p) => p.payFor).sort(), ['list-1', 'list-3']);
       assert.deepEqual((await ts.storage.listPayments({ merchantLogin: 'other', payFor: 'list-2', limit: 50 })).map((p) => p.id), [ids[2]]);
       assert.equal((await ts.storage.listPayments({ merchantLogin: 'shop', payFor: 'list-2', limit: 50 })).length, 0);
+    });
+
+    test('a notification keeps its answer key; one written before migration 0002 gets it from its bytes', async () => {
+      const { payment } = await ts.storage.createPayment(newPayment());
+      const key = { apiType: 1 as const, payFor: 'k-1', onpayId: 77, orderAmount: '100.0', orderTicker: 'RUR' };
+      const withKey = await ts.storage.addNotification({ ...notification(payment.id, T0), answerKey: key }, T0);
+      // Old rows: no key columns, only the bytes (API 1 form, API 2 JSON, unreadable).
+      const form = 'type=pay&onpay_id=78&pay_for=k-2&amount=100.0&order_amount=100.0&order_currency=RUR&md5=X';
+      const old1 = await ts.storage.addNotification({ ...notification(payment.id, T0), contentType: 'application/x-www-form-urlencoded', body: form }, T0);
+      const old2 = await ts.storage.addNotification({ ...notification(payment.id, T0), body: '{"type":"pay","pay_for":"k-3"}' }, T0);
+      const old3 = await ts.storage.addNotification({ ...notification(payment.id, T0), body: 'not json' }, T0);
+      await fillAnswerKeys(ts.database.db);
+      const byId = new Map((await ts.storage.notificationsOf(payment.id)).map((n) => [n.id, n.answerKey]));
+      assert.deepEqual(byId.get(withKey), key);
+      assert.deepEqual(byId.get(old1), { apiType: 1, payFor: 'k-2', onpayId: 78, orderAmount: '100.0', orderTicker: 'RUR' });
+      assert.deepEqual(byId.get(old2), { apiType: 2, payFor: 'k-3', onpayId: 0, orderAmount: '', orderTicker: '' });
+      assert.equal(byId.get(old3), null);
     });
 
     test('expiry finds only waiting payments past their deadline', async () => {

@@ -253,25 +253,34 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable('notifications').addColumn('answer_onpay_id', 'bigint').execute();
         await db.schema.alterTable('notifications').addColumn('answer_order_amount', 'text').execute();
         await db.schema.alterTable('notifications').addColumn('answer_order_ticker', 'text').execute();
-        let after = 0;
-        for (;;) {
-          const rows = await db.selectFrom('notifications').select(['id', 'content_type', 'body'])
-            .where('style', '=', 'onpay').where('id', '>', after).orderBy('id').limit(500).execute() as { id: string | number; content_type: string; body: string }[];
-          if (rows.length === 0) break;
-          for (const r of rows) {
-            const key = legacyAnswerKey(r.content_type, r.body);
-            if (key) {
-              await db.updateTable('notifications').set({
-                api_type: key.apiType, answer_pay_for: key.payFor, answer_onpay_id: key.onpayId,
-                answer_order_amount: key.orderAmount, answer_order_ticker: key.orderTicker,
-              }).where('id', '=', r.id).execute();
-            }
-          }
-          after = Number(rows.at(-1)!.id);
-        }
+        await fillAnswerKeys(db);
       },
     },
   };
+}
+
+/**
+ * Fills in the answer key of Onpay-style notifications that have none (written before migration
+ * 0002), from their stored bytes, in pages of 500. Rows that cannot be read are left without one:
+ * their answers are judged failed, as before.
+ */
+export async function fillAnswerKeys(db: Kysely<any>): Promise<void> {
+  let after = 0;
+  for (;;) {
+    const rows = await db.selectFrom('notifications').select(['id', 'content_type', 'body'])
+      .where('style', '=', 'onpay').where('api_type', 'is', null).where('id', '>', after)
+      .orderBy('id').limit(500).execute() as { id: string | number; content_type: string; body: string }[];
+    if (rows.length === 0) return;
+    for (const r of rows) {
+      const key = legacyAnswerKey(r.content_type, r.body);
+      if (!key) continue;
+      await db.updateTable('notifications').set({
+        api_type: key.apiType, answer_pay_for: key.payFor, answer_onpay_id: key.onpayId,
+        answer_order_amount: key.orderAmount, answer_order_ticker: key.orderTicker,
+      }).where('id', '=', r.id).execute();
+    }
+    after = Number(rows.at(-1)!.id);
+  }
 }
 
 /**
