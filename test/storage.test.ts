@@ -4,7 +4,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { merchantFromConfig } from '../src/server/bootstrap.ts';
-import { fillAnswerKeys } from '../src/server/storage/schema.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
+import { openDatabase } from '../src/server/storage/db.ts';
+import { fillAnswerKeys, migrationProvider, type Database } from '../src/server/storage/schema.ts';
+import { createStorage } from '../src/server/storage/storage.ts';
 import type { NewPayment } from '../src/server/types.ts';
 import { merchant, openTestStorage, storageKinds, type TestStorage } from './helpers.ts';
 
@@ -201,3 +208,26 @@ for (const kind of storageKinds()) {
     });
   });
 }
+
+test('migration 0002 on a database of 0001: an outbox row written before it gets its answer key', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'onpay-migrate-'));
+  const file = join(dir, 'old.sqlite');
+  try {
+    const old = new Kysely<Database>({ dialect: new SqliteDialect({ database: new SQLite(file) }) });
+    const r = await new Migrator({ db: old, provider: migrationProvider('sqlite') }).migrateTo('0001_initial');
+    assert.equal(r.error, undefined);
+    const form = 'type=pay&onpay_id=9&pay_for=old-1&amount=5.0&order_amount=5.0&order_currency=USD&md5=X';
+    await sql`insert into notifications (payment_id, merchant_login, kind, style, method, url, content_type, body, headers, status, attempts, next_attempt_at, first_due_at, created_at, updated_at)
+      values ('pay_old', 'shop', 'pay', 'onpay', 'POST', 'http://127.0.0.1:1/api', 'application/x-www-form-urlencoded', ${form}, '{}', 'retrying', 1, ${T0}, ${T0}, ${T0}, ${T0})`.execute(old);
+    await old.destroy();
+    const database = await openDatabase(`sqlite:${file}`);
+    try {
+      const [n] = await createStorage(database.db, database.dialect).notificationsOf('pay_old');
+      assert.deepEqual(n!.answerKey, { apiType: 1, payFor: 'old-1', onpayId: 9, orderAmount: '5.0', orderTicker: 'USD' });
+    } finally {
+      await database.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -247,7 +247,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0002_notification_answer_key': {
       // The outbox row keeps what judging the merchant's answer needs, so the dispatcher never
       // reads its own sent bytes back. Rows written before this are filled in once, here.
-      async up(db: Kysely<any>) {
+      async up(db: Kysely<Database>) {
         await db.schema.alterTable('notifications').addColumn('api_type', 'integer').execute();
         await db.schema.alterTable('notifications').addColumn('answer_pay_for', 'text').execute();
         await db.schema.alterTable('notifications').addColumn('answer_onpay_id', 'bigint').execute();
@@ -264,12 +264,12 @@ function migrations(dialect: Dialect): Record<string, Migration> {
  * 0002), from their stored bytes, in pages of 500. Rows that cannot be read are left without one:
  * their answers are judged failed, as before.
  */
-export async function fillAnswerKeys(db: Kysely<any>): Promise<void> {
+export async function fillAnswerKeys(db: Kysely<Database>): Promise<void> {
   let after = 0;
   for (;;) {
     const rows = await db.selectFrom('notifications').select(['id', 'content_type', 'body'])
       .where('style', '=', 'onpay').where('api_type', 'is', null).where('id', '>', after)
-      .orderBy('id').limit(500).execute() as { id: string | number; content_type: string; body: string }[];
+      .orderBy('id').limit(500).execute();
     if (rows.length === 0) return;
     for (const r of rows) {
       const key = legacyAnswerKey(r.content_type, r.body);
@@ -277,7 +277,7 @@ export async function fillAnswerKeys(db: Kysely<any>): Promise<void> {
       await db.updateTable('notifications').set({
         api_type: key.apiType, answer_pay_for: key.payFor, answer_onpay_id: key.onpayId,
         answer_order_amount: key.orderAmount, answer_order_ticker: key.orderTicker,
-      }).where('id', '=', r.id).execute();
+      }).where('id', '=', r.id as never).execute();
     }
     after = Number(rows.at(-1)!.id);
   }
