@@ -6,7 +6,6 @@
 import { Hono } from 'hono';
 import type { Env } from '../env.ts';
 import { NOTIFICATION_STATUSES, PAYMENT_STATUSES } from '../states.ts';
-import type { PoolStats } from '../storage/db.ts';
 
 /** What /metrics shows, read when it is asked for. */
 export interface MetricsSnapshot {
@@ -15,7 +14,8 @@ export interface MetricsSnapshot {
   /** How long the oldest due notification has waited, in seconds (0 when none is due). */
   oldestDueSeconds: number;
   leasesExpired: number;
-  pool?: PoolStats | undefined;
+  /** This process's database pool (PostgreSQL). */
+  pool?: { total: number; idle: number; waiting: number; max: number } | undefined;
 }
 
 /** The Prometheus text of a snapshot. */
