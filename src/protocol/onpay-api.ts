@@ -1,6 +1,12 @@
 /**
- * The Onpay merchant protocol (PROTOCOL.md): signatures, request bodies and answer parsing for
- * API 1 (form-encoded request, XML answer) and API 2 (JSON). Pure functions: no I/O, no clock.
+ * The Onpay merchant protocol (PROTOCOL.md §3) for API 1 (form-encoded request, XML answer) and
+ * API 2 (JSON), written once for both ends: the gateway builds CHECK and PAY requests and judges
+ * the answers; the merchant kit verifies the requests and builds the answers. Each signature
+ * formula is one function here; the PAY is one type (`PayData`). Pure functions: no I/O, no clock.
+ *
+ * @example
+ * const req = payRequest(payData, { apiType: 2, apiMethod: 'POST', secret: K }); // exact bytes
+ * const verdict = judgePay(answerBody, payAnswerKey(payData, 2), K); // { kind: 'delivered' } | …
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 
