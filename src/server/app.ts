@@ -23,7 +23,12 @@ import { sandboxRoutes } from './routes/sandbox.ts';
 import { assetRoutes } from './routes/assets.ts';
 import { cabinetRoutes } from './routes/cabinet.ts';
 import { opsRoutes } from './routes/ops.ts';
+import { providerRoutes } from './routes/providers.ts';
 import { createCabinet } from './cabinet/cabinet.ts';
+import type { ConnectorModules } from './config.ts';
+import type { ProviderHttp } from './providers/contract.ts';
+import { createProviderHttp } from './providers/http.ts';
+import { CONNECTOR_MODULES, createConnectorRegistry } from './providers/registry.ts';
 
 export interface GatewayDeps {
   config: GatewayConfig;
@@ -41,7 +46,14 @@ export interface GatewayDeps {
   log?: (message: string) => void;
   /** The database pool's state, for /metrics (PostgreSQL). */
   poolStats?: () => PoolStats;
+  /** The connector types the configuration was parsed with (`CONNECTOR_MODULES`; tests add fakes). */
+  connectorModules?: ConnectorModules;
+  /** Outgoing calls to providers (the guarded HTTP client by default). */
+  providerHttp?: ProviderHttp;
 }
+
+/** How long one call to a provider may take. */
+const PROVIDER_TIMEOUT_MS = 10_000;
 
 export interface Gateway {
   fetch: (request: Request) => Promise<Response>;
@@ -56,12 +68,20 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const now = deps.now ?? Date.now;
   const log = deps.log ?? ((m: string) => console.error(m));
   const { storage } = deps;
+  const connectors = createConnectorRegistry(deps.config, {
+    http: deps.providerHttp ?? createProviderHttp(),
+    now,
+    publicUrl: deps.config.publicUrl,
+    timeoutMs: PROVIDER_TIMEOUT_MS,
+  }, deps.connectorModules ?? CONNECTOR_MODULES);
   const service = createPaymentService({
     storage,
     config: deps.config,
     now,
     randomId: deps.randomId ?? newPaymentId,
     merchantHttp: deps.merchantHttp ?? createMerchantHttp({ allowPrivate: deps.config.allowPrivateMerchantUrls }),
+    connectors,
+    log,
   });
   const app = new Hono<Env>();
 
@@ -84,8 +104,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
     }
   });
 
-  app.route('/', checkoutRoutes({ service, config: deps.config, storage, now }));
-  app.route('/', sandboxRoutes({ service, config: deps.config, app }));
+  app.route('/', checkoutRoutes({ service, config: deps.config }));
+  app.route('/', sandboxRoutes({ service, config: deps.config }));
+  app.route('/', providerRoutes({ service, config: deps.config }));
   app.route('/', cabinetRoutes({ cabinet: createCabinet({ storage, now, onStatus: (id, status) => service.events.emit(id, status) }) }));
   app.route('/', assetRoutes({ cdnDir: deps.cdnDir ?? 'dist/cdn', cache: deps.cacheAssets ?? false }));
   app.route('/', opsRoutes({
@@ -98,6 +119,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         ...counts,
         oldestDueSeconds: due === null ? 0 : Math.max(0, Math.round((now() - due) / 1000)),
         leasesExpired: await storage.expiredLeases(now()),
+        amountMismatches: await storage.countAmountMismatches(),
         pool: deps.poolStats?.(),
       };
     },

@@ -16,6 +16,7 @@ import type { Merchant } from './types.ts';
 import { hashApiKey } from './token.ts';
 import type { Dispatcher } from './dispatcher/dispatcher.ts';
 import { dispatcherFromConfig, processOwner } from './dispatcher/from-config.ts';
+import { CONNECTOR_MODULES } from './providers/registry.ts';
 
 export function merchantFromConfig(m: MerchantConfig): Merchant {
   return {
@@ -137,6 +138,10 @@ export async function startGateway(config: GatewayConfig, opts: { cdnDir?: strin
   const port = typeof address === 'object' && address ? address.port : config.port;
   const effective = config.publicUrlFromPort ? { ...config, port, publicUrl: `http://localhost:${port}` } : config;
   gateway = createGateway({ config: effective, storage, ...(database.poolStats ? { poolStats: database.poolStats } : {}), ...(opts.cdnDir ? { cdnDir: opts.cdnDir } : {}), ...(opts.cacheAssets !== undefined ? { cacheAssets: opts.cacheAssets } : {}), ...(opts.log ? { log: opts.log } : {}) });
+  // Providers whose notification URL is set in their own dashboard: say which URL to set there.
+  for (const p of effective.providers) {
+    if (CONNECTOR_MODULES.get(p.type)?.notificationUrlInDashboard) opts.log?.(`provider ${p.id} (${p.type}): set its notification URL to ${effective.publicUrl}/providers/${p.id}/notify in the provider's dashboard`);
+  }
   let stopped = false;
   const sweep = setInterval(() => {
     if (stopped) return;

@@ -81,9 +81,20 @@ export interface Payment extends LinkOrder {
   paidAt: number | null;
   createdAt: number;
   updatedAt: number;
+  /** The provider account of the payment's way (`providers[].id`, `sandbox` for the sandbox systems). */
+  providerId: string | null;
+  /**
+   * The provider's id of the payment. Null while unknown: a create whose outcome was unknown leaves a
+   * payment `awaiting_payment` with no action and no provider id, for reconciliation to ask about.
+   */
+  providerPaymentId: string | null;
+  /** A provider reported another amount or currency: not applied, flagged for a person to settle. */
+  amountMismatch: boolean;
 }
 
-export type NewPayment = Omit<Payment, 'number' | 'responseStatus' | 'responseBody' | 'paidAt' | 'manual' | 'statusReason' | 'action'>;
+export type NewPayment = Omit<Payment, 'number' | 'responseStatus' | 'responseBody' | 'paidAt' | 'manual' | 'statusReason' | 'action' | 'providerId' | 'providerPaymentId' | 'amountMismatch'> & {
+  providerId?: string | null;
+};
 
 export interface NotificationRecord {
   id: number;

@@ -1,6 +1,6 @@
 /**
  * Operator endpoints: `/health` and `/metrics` (Prometheus text format: payments by status, the PAY
- * backlog, expired leases, this process's database pool). The numbers come in through `read`; this
+ * backlog, expired leases, amount mismatches, this process's database pool). The numbers come in through `read`; this
  * module only shapes them.
  */
 import { Hono } from 'hono';
@@ -14,6 +14,8 @@ export interface MetricsSnapshot {
   /** How long the oldest due notification has waited, in seconds (0 when none is due). */
   oldestDueSeconds: number;
   leasesExpired: number;
+  /** Provider reports whose amount or currency differed (not applied). */
+  amountMismatches: number;
   /** This process's database pool (PostgreSQL). */
   pool?: { total: number; idle: number; waiting: number; max: number } | undefined;
 }
@@ -29,6 +31,9 @@ export function formatMetrics(m: MetricsSnapshot): string {
   // A worker that died or stalled mid-send: its lease ran out with no attempt recorded.
   lines.push('# TYPE onpay_notification_leases_expired gauge');
   lines.push(`onpay_notification_leases_expired ${m.leasesExpired}`);
+  // Provider reports whose amount or currency differed: not applied, for a person to settle.
+  lines.push('# TYPE onpay_payments_amount_mismatch gauge');
+  lines.push(`onpay_payments_amount_mismatch ${m.amountMismatches}`);
   const pool = m.pool;
   if (pool) {
     // This process's PostgreSQL pool: waiting queries with every connection busy mean the pool

@@ -64,6 +64,12 @@ export interface PaymentTable {
   paid_at: Int8 | null;
   created_at: Int8;
   updated_at: Int8;
+  /** The provider account (`providers[].id`, or `sandbox`) the payment's way belongs to. */
+  provider_id: Generated<string | null>;
+  /** The provider's own id of the payment; null until known (a create whose outcome was unknown). */
+  provider_payment_id: Generated<string | null>;
+  /** 1 when a provider reported another amount or currency: not applied, for a person to settle. */
+  amount_mismatch: Generated<number>;
 }
 
 export interface NotificationTable {
@@ -86,7 +92,7 @@ export interface NotificationTable {
   delivered_at: Int8 | null;
   created_at: Int8;
   updated_at: Int8;
-  /** What judging an Onpay-style answer needs (migration 0002); null for webhooks and unreadable old rows. */
+  /** What judging an Onpay-style answer needs (migration 0003); null for webhooks and unreadable old rows. */
   api_type: number | null;
   answer_pay_for: string | null;
   answer_onpay_id: Int8 | null;
@@ -244,7 +250,18 @@ function migrations(dialect: Dialect): Record<string, Migration> {
 
       },
     },
-    '0002_notification_answer_key': {
+    '0002_providers': {
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('payments').addColumn('provider_id', 'varchar(64)').execute();
+        await db.schema.alterTable('payments').addColumn('provider_payment_id', 'varchar(128)').execute();
+        await db.schema.alterTable('payments').addColumn('amount_mismatch', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+        // Every payment before providers existed went through the built-in sandbox systems.
+        await db.updateTable('payments').set({ provider_id: 'sandbox' }).execute();
+        // Reconciliation looks for waiting payments of a provider (unknown creates: no provider id yet).
+        await db.schema.createIndex('payments_provider_status').on('payments').columns(['provider_id', 'status']).execute();
+      },
+    },
+    '0003_notification_answer_key': {
       // The outbox row keeps what judging the merchant's answer needs, so the dispatcher never
       // reads its own sent bytes back. Rows written before this are filled in once, here.
       async up(db: Kysely<Database>) {
@@ -261,7 +278,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
 
 /**
  * Fills in the answer key of Onpay-style notifications that have none (written before migration
- * 0002), from their stored bytes, in pages of 500. Rows that cannot be read are left without one:
+ * 0003), from their stored bytes, in pages of 500. Rows that cannot be read are left without one:
  * their answers are judged failed, as before.
  */
 export async function fillAnswerKeys(db: Kysely<Database>): Promise<void> {
@@ -284,7 +301,7 @@ export async function fillAnswerKeys(db: Kysely<Database>): Promise<void> {
 }
 
 /**
- * The answer key of a PAY stored before migration 0002, read from its exact bytes (API 2: JSON,
+ * The answer key of a PAY stored before migration 0003, read from its exact bytes (API 2: JSON,
  * only `pay_for` is signed in the answer; API 1: the form), or null when they cannot be read.
  */
 export function legacyAnswerKey(contentType: string, body: string): PayAnswerKey | null {
