@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { api2AnswerSignature } from '../src/server/protocol.ts';
+import { api2AnswerSignature } from '../src/protocol/onpay-api.ts';
 import type { AttemptOutcome } from '../src/server/storage/storage.ts';
 import {
   merchant, startMerchantStub, startTestGateway, storageKinds, type MerchantStub, type TestGateway,

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { startGateway } from '../src/server/bootstrap.ts';
 import { parseConfig } from '../src/server/config.ts';
-import { api2AnswerSignature } from '../src/server/protocol.ts';
+import { api2AnswerSignature } from '../src/protocol/onpay-api.ts';
 import { startMerchantStub } from './helpers.ts';
 
 test('a paid payment\'s PAY is sent at once, not at the next poll', async () => {

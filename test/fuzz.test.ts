@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
-import { parseAmount } from '../src/server/money.ts';
-import { api2AnswerSignature } from '../src/server/protocol.ts';
+import { parseAmount } from '../src/protocol/money.ts';
+import { api2AnswerSignature } from '../src/protocol/onpay-api.ts';
 import { signSandboxCallback, SANDBOX_SIGNATURE_HEADER } from '../src/server/providers/sandbox/sandbox.ts';
 import { signToken } from '../src/server/token.ts';
 import { createPaymentVia, merchant, startMerchantStub, startTestGateway, storageKinds, TEST_SECRET, type MerchantStub, type TestGateway } from './helpers.ts';

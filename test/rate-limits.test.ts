@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { startGateway } from '../src/server/bootstrap.ts';
 import { clientAddress, clientIp, trustedProxies } from '../src/server/client-address.ts';
 import { parseConfig } from '../src/server/config.ts';
-import { api2AnswerSignature } from '../src/server/protocol.ts';
+import { api2AnswerSignature } from '../src/protocol/onpay-api.ts';
 import { merchant, startMerchantStub, startTestGateway, TEST_SECRET, type MerchantStub, type TestGateway } from './helpers.ts';
 
 /** What @hono/node-server passes as `env`: the connection, whose peer address is `address`. */

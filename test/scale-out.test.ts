@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { api2AnswerSignature } from '../src/server/protocol.ts';
+import { api2AnswerSignature } from '../src/protocol/onpay-api.ts';
 import { openDatabase } from '../src/server/storage/db.ts';
 import { createStorage } from '../src/server/storage/storage.ts';
 import { openTestStorage, startMerchantStub, type TestStorage } from './helpers.ts';

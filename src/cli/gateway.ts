@@ -6,7 +6,7 @@
 import { ConfigError, type GatewayConfig } from '../server/config.ts';
 import { configPath, DEMO_MERCHANT, loadConfig, startGateway, type RunningGateway } from '../server/bootstrap.ts';
 import { merchantWarnings } from '../server/merchant-warnings.ts';
-import { startDemo } from '../../demo/server.ts';
+import { startDemo } from './demo.ts';
 import { signPaymentLink } from '../merchant/index.ts';
 
 async function main(): Promise<void> {
@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   try {
     if (configPath(argv, process.env)) {
       config = loadConfig(argv, process.env);
-      running = await startGateway(config, { log: (m) => console.error(m) });
+      running = await startGateway(config, { log: (m) => console.error(m), cacheAssets: process.env.NODE_ENV === 'production' });
       close = () => running.close();
     } else {
       const port = Number(process.env.PORT ?? 8080);

@@ -10,12 +10,12 @@ import { randomBytes } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { GatewayConfig } from './config.ts';
+import type { Env } from './env.ts';
 import { GatewayError } from './errors.ts';
 import { checkFormEncoding, checkPathEncoding } from './strict-utf8.ts';
 import { createRateLimits, type LimitConfig, type RateLimitName } from './rate-limit.ts';
 import { clientAddress, clientIp, trustedProxies } from './client-address.ts';
 import { paymentLimits } from './payment-limits.ts';
-import { NOTIFICATION_STATUSES, PAYMENT_STATUSES } from './states.ts';
 import { createMerchantHttp, type MerchantHttp } from './merchant-http.ts';
 import { errorPage, PAGE_CSP } from './pages/pages.ts';
 import { createPaymentService, type PaymentService } from './service.ts';
@@ -26,6 +26,7 @@ import { checkoutRoutes } from './routes/checkout.ts';
 import { sandboxRoutes } from './routes/sandbox.ts';
 import { assetRoutes } from './routes/assets.ts';
 import { cabinetRoutes } from './routes/cabinet.ts';
+import { opsRoutes } from './routes/ops.ts';
 import { providerRoutes } from './routes/providers.ts';
 import { createCabinet } from './cabinet/cabinet.ts';
 import type { ConnectorModules } from './config.ts';
@@ -43,6 +44,8 @@ export interface GatewayDeps {
   merchantHttp?: MerchantHttp;
   /** Where the built element lives (`dist/cdn`). */
   cdnDir?: string;
+  /** Keep static assets in memory once read (production); off by default, so a rebuild shows at once. */
+  cacheAssets?: boolean;
   /** Where operational messages go (never secrets). */
   log?: (message: string) => void;
   /** The database pool's state, for /metrics (PostgreSQL). */
@@ -55,14 +58,6 @@ export interface GatewayDeps {
 
 /** How long one call to a provider may take. */
 const PROVIDER_TIMEOUT_MS = 10_000;
-
-export interface Env {
-  /**
-   * `clientIp`: the client's address after `trustProxy` (client-address.ts); `client`: the key rate
-   * limits count it under (an IPv6 address by its /64). Both undefined with no connection.
-   */
-  Variables: { html: boolean; client: string | undefined; clientIp: string | undefined };
-}
 
 export interface Gateway {
   /** `env` is what @hono/node-server passes (`{ incoming, outgoing }`): the connection, for the client address. */
@@ -136,45 +131,25 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.route('/', sandboxRoutes({ service, config: deps.config }));
   app.route('/', providerRoutes({ service, config: deps.config }));
   app.route('/', cabinetRoutes({ cabinet: createCabinet({ storage, now, onStatus: (id, status) => service.events.emit(id, status) }), limits }));
-  app.route('/', assetRoutes({ cdnDir: deps.cdnDir ?? 'dist/cdn' }));
+  app.route('/', assetRoutes({ cdnDir: deps.cdnDir ?? 'dist/cdn', cache: deps.cacheAssets ?? false }));
   // Liveness: the process answers, without touching the database (which may be locked by another
   // process: see storage/sqlite-busy.ts).
   app.get('/health/live', (c) => c.json({ ok: true }));
-  app.get('/health', async (c) => {
+  app.route('/', opsRoutes({
     // A cheap query proves the database answers.
-    await storage.nextDueAt();
-    return c.json({ ok: true });
-  });
-  // Prometheus text format: what an operator watches (payments by status, PAY backlog, gave_up).
-  app.get('/metrics', async (c) => {
-    const counts = await storage.statusCounts();
-    const lines = ['# TYPE onpay_payments gauge'];
-    for (const s of PAYMENT_STATUSES) lines.push(`onpay_payments{status="${s}"} ${counts.payments[s] ?? 0}`);
-    lines.push('# TYPE onpay_notifications gauge');
-    for (const s of NOTIFICATION_STATUSES) lines.push(`onpay_notifications{status="${s}"} ${counts.notifications[s] ?? 0}`);
-    const due = await storage.nextDueAt();
-    lines.push('# TYPE onpay_notification_oldest_due_seconds gauge');
-    lines.push(`onpay_notification_oldest_due_seconds ${due === null ? 0 : Math.max(0, Math.round((now() - due) / 1000))}`);
-    // A worker that died or stalled mid-send: its lease ran out with no attempt recorded.
-    lines.push('# TYPE onpay_notification_leases_expired gauge');
-    lines.push(`onpay_notification_leases_expired ${await storage.expiredLeases(now())}`);
-    // Provider reports whose amount or currency differed: not applied, for a person to settle.
-    lines.push('# TYPE onpay_payments_amount_mismatch gauge');
-    lines.push(`onpay_payments_amount_mismatch ${await storage.countAmountMismatches()}`);
-    const pool = deps.poolStats?.();
-    if (pool) {
-      // This process's PostgreSQL pool: waiting queries with every connection busy mean the pool
-      // (databasePoolSize) or the server is the limit.
-      lines.push('# TYPE onpay_db_pool_connections gauge');
-      lines.push(`onpay_db_pool_connections{state="busy"} ${pool.total - pool.idle}`);
-      lines.push(`onpay_db_pool_connections{state="idle"} ${pool.idle}`);
-      lines.push('# TYPE onpay_db_pool_max gauge');
-      lines.push(`onpay_db_pool_max ${pool.max}`);
-      lines.push('# TYPE onpay_db_pool_waiting gauge');
-      lines.push(`onpay_db_pool_waiting ${pool.waiting}`);
-    }
-    return c.text(`${lines.join('\n')}\n`, 200, { 'content-type': 'text/plain; version=0.0.4' });
-  });
+    health: () => storage.nextDueAt(),
+    async metrics() {
+      const counts = await storage.statusCounts();
+      const due = await storage.nextDueAt();
+      return {
+        ...counts,
+        oldestDueSeconds: due === null ? 0 : Math.max(0, Math.round((now() - due) / 1000)),
+        leasesExpired: await storage.expiredLeases(now()),
+        amountMismatches: await storage.countAmountMismatches(),
+        pool: deps.poolStats?.(),
+      };
+    },
+  }));
 
   app.notFound((c) => (c.get('html')
     ? c.html(errorPage('ru', 'Страница не найдена / Page not found'), 404)

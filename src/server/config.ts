@@ -3,7 +3,7 @@
  * validated with zod. A bad configuration throws `ConfigError` naming the key.
  */
 import { z } from 'zod';
-import { parseRate } from './money.ts';
+import { parseRate } from '../protocol/money.ts';
 import { isProxyEntry } from './client-address.ts';
 import { RATE_LIMIT_NAMES, type RateLimitName } from './rate-limit.ts';
 import type { AnyConnectorModule } from './providers/contract.ts';

@@ -10,7 +10,7 @@
  * buyer who mistypes the amount does not use up the form.
  */
 import type { MiddlewareHandler } from 'hono';
-import type { Env } from './app.ts';
+import type { Env } from './env.ts';
 import type { RateLimitName, RateLimits } from './rate-limit.ts';
 import type { Storage } from './storage/storage.ts';
 import { verifyToken } from './token.ts';

@@ -5,7 +5,7 @@
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
-import type { Env } from '../app.ts';
+import type { Env } from '../env.ts';
 import {
   MANUAL_STATUSES, MAX_ACTOR_CHARS, MAX_PAGE_SIZE, MAX_REASON_CHARS, type Cabinet,
 } from '../cabinet/cabinet.ts';

@@ -5,7 +5,7 @@
  * element the outcome (the return page the sandbox card uses).
  */
 import { Hono, type Context } from 'hono';
-import type { Env } from '../app.ts';
+import type { Env } from '../env.ts';
 import type { GatewayConfig } from '../config.ts';
 import { capBody } from '../body-limit.ts';
 import { GatewayError } from '../errors.ts';
