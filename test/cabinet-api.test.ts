@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import iconv from 'iconv-lite';
 import { createMerchantHandler } from '../src/merchant/index.ts';
-import { api2AnswerSignature } from '../src/server/protocol.ts';
+import { api2AnswerSignature } from '../src/protocol/onpay-api.ts';
 import { merchant, startMerchantStub, startTestGateway, storageKinds, type MerchantStub, type TestGateway } from './helpers.ts';
 
 const SHOP_KEY = 'shop-cabinet-key-0123456789';

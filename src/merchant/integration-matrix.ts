@@ -28,11 +28,11 @@
  * assert.ok(report.passed, JSON.stringify(report.cases, null, 2));
  */
 import { createHash } from 'node:crypto';
-import { canonicalAmount } from '../server/money.ts';
+import { canonicalAmount } from '../protocol/money.ts';
 import {
   api1CheckAnswerMd5, api1CheckFields, api1PayAnswerMd5, api1PayFields, api2AnswerSignature, api2CheckRequest, api2PayRequest,
   formBody, safeEqualHex, xmlField, type CheckData, type PayData,
-} from '../server/protocol.ts';
+} from '../protocol/onpay-api.ts';
 
 /** The marker parameter every test request carries. */
 export const TEST_MARKER = 'onpay_ap_gwtest';

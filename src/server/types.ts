@@ -1,5 +1,7 @@
 /** Domain records shared by the gateway's modules. Amounts are minor units in `bigint`. */
-import type { Minor } from './money.ts';
+import type { Minor } from '../protocol/money.ts';
+import type { LinkParams } from '../protocol/link.ts';
+import type { PayAnswerKey } from '../protocol/onpay-api.ts';
 import type { NotificationStatus, PaymentStatus } from './states.ts';
 
 export type NotifyStyle = 'onpay' | 'webhooks';
@@ -35,26 +37,33 @@ export interface InstructionDetail {
 export type PaymentAction =
   /** `frame: false`: the page refuses framing, open it in a popup (absent in payments stored before it existed: a frame). */
   | { type: 'redirect'; url: string; frame?: boolean }
-  | { type: 'instructions'; title: string; amount: string; ticker: string; expiresAt: string; details: InstructionDetail[] };
+  | {
+    type: 'instructions';
+    title: string;
+    amount: string;
+    ticker: string;
+    expiresAt: string;
+    details: InstructionDetail[];
+    /**
+     * A QR code to show (SBP): `payload` is the text to encode (T-Bank's `GetQr` `Data`, an NSPK
+     * link); `deepLink` is what a phone opens instead of scanning (for SBP the same link, which
+     * brings up the bank chooser). Absent for instructions without a QR code.
+     */
+    qr?: { payload: string; deepLink: string };
+  };
 
-export interface Payment {
+/** The order as the link gave it (`src/protocol/link.ts`), kept with the payment. */
+type LinkOrder = Pick<LinkParams,
+  'payFor' | 'ticker' | 'convert' | 'priceFinal' | 'note' | 'ln' | 'urlSuccess' | 'urlFail' | 'userEmail' | 'userPhone' | 'extraParams'>;
+
+export interface Payment extends LinkOrder {
   id: string;
   /** Integer payment number: `onpay_id` / `payment.id` on the wire. */
   number: number;
   merchantLogin: string;
-  payFor: string;
-  mode: 'fix' | 'free';
+  /** The link's `pay_mode`. */
+  mode: LinkParams['payMode'];
   priceMinor: Minor;
-  ticker: string;
-  convert: boolean;
-  priceFinal: boolean;
-  note: string;
-  ln: 'ru' | 'en';
-  urlSuccess: string;
-  urlFail: string;
-  userEmail: string;
-  userPhone: string;
-  extraParams: Record<string, string>;
   way: string;
   wayTicker: string;
   /** What the buyer pays, in `wayTicker`. */
@@ -77,9 +86,20 @@ export interface Payment {
   paidAt: number | null;
   createdAt: number;
   updatedAt: number;
+  /** The provider account of the payment's way (`providers[].id`, `sandbox` for the sandbox systems). */
+  providerId: string | null;
+  /**
+   * The provider's id of the payment. Null while unknown: a create whose outcome was unknown leaves a
+   * payment `awaiting_payment` with no action and no provider id, for reconciliation to ask about.
+   */
+  providerPaymentId: string | null;
+  /** A provider reported another amount or currency: not applied, flagged for a person to settle. */
+  amountMismatch: boolean;
 }
 
-export type NewPayment = Omit<Payment, 'number' | 'responseStatus' | 'responseBody' | 'paidAt' | 'manual' | 'statusReason' | 'action'>;
+export type NewPayment = Omit<Payment, 'number' | 'responseStatus' | 'responseBody' | 'paidAt' | 'manual' | 'statusReason' | 'action' | 'providerId' | 'providerPaymentId' | 'amountMismatch'> & {
+  providerId?: string | null;
+};
 
 export interface NotificationRecord {
   id: number;
@@ -93,6 +113,8 @@ export interface NotificationRecord {
   /** The exact bytes sent (for GET, the query string). */
   body: string;
   headers: Record<string, string>;
+  /** What judging an Onpay-style answer needs; null for webhooks (and old rows that could not be read). */
+  answerKey: PayAnswerKey | null;
   status: NotificationStatus;
   attempts: number;
   nextAttemptAt: number | null;
@@ -104,7 +126,8 @@ export interface NotificationRecord {
   updatedAt: number;
 }
 
-export type NewNotification = Pick<NotificationRecord, 'paymentId' | 'merchantLogin' | 'kind' | 'style' | 'method' | 'url' | 'contentType' | 'body' | 'headers'>;
+export type NewNotification = Pick<NotificationRecord, 'paymentId' | 'merchantLogin' | 'kind' | 'style' | 'method' | 'url' | 'contentType' | 'body' | 'headers'>
+  & { answerKey?: PayAnswerKey | null };
 
 export interface AttemptRecord {
   id: number;

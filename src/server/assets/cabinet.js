@@ -119,6 +119,7 @@ const localDay = (date) => `${date.getFullYear()}-${String(date.getMonth() + 1).
 
 function signedOut(message) {
   state.csrf = null;
+  $('warnings').hidden = true;
   state.current = null;
   show('login');
   if (location.hash) history.replaceState(null, '', location.pathname + location.search);
@@ -129,6 +130,14 @@ function signedOut(message) {
 function signedIn(me) {
   state.csrf = me.csrfToken;
   $('merchant-name').textContent = `${me.name} (${me.login})`;
+}
+
+/** The warnings about the merchant's settings (as text, never markup), from /me. */
+async function showWarnings() {
+  const me = await api('/me');
+  const list = $('warnings');
+  list.replaceChildren(...(me.warnings ?? []).map((w) => el('li', S.warnings?.[w.code] ?? w.message)));
+  list.hidden = list.children.length === 0;
 }
 
 $('login-form').addEventListener('submit', (event) => {
@@ -142,6 +151,7 @@ $('login-form').addEventListener('submit', (event) => {
       $('api-key').value = '';
     }
     await route();
+    await showWarnings();
     say(fill(S.loggedIn, { name: $('merchant-name').textContent }));
   });
 });
@@ -613,5 +623,8 @@ window.addEventListener('hashchange', () => {
     show('login');
     return;
   }
-  guarded(route);
+  guarded(async () => {
+    await route();
+    await showWarnings();
+  });
 })();

@@ -10,7 +10,7 @@
  * return new Response(stream, { headers: { 'content-type': csvContentType('utf-8') } });
  */
 import iconv from 'iconv-lite';
-import { formatAmount } from '../money.ts';
+import { formatAmount } from '../../protocol/money.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { Merchant, Payment } from '../types.ts';
 import { eachPayment, type SearchQuery } from './search.ts';

@@ -7,7 +7,8 @@
  * @example const built = buildLink({ publicUrl }, merchant, { price: '100', payFor: '42' });
  */
 import { GatewayError } from '../errors.ts';
-import { linkMd5Matches, parseLink } from '../link.ts';
+import { linkMd5Matches } from '../../protocol/link.ts';
+import { parseLink } from '../link.ts';
 import { signPaymentLink, type PaymentLinkInput } from '../../merchant/link.ts';
 import type { Merchant } from '../types.ts';
 

@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { GatewayError } from '../errors.ts';
-import { canonicalAmount, formatAmount, parseAmount } from '../money.ts';
+import { canonicalAmount, formatAmount, parseAmount } from '../../protocol/money.ts';
 import { PAYMENT_STATUSES, type NotificationStatus, type PaymentStatus } from '../states.ts';
 import type { PaymentSearch, SearchRow } from '../storage/cabinet-storage.ts';
 import type { Storage } from '../storage/storage.ts';

@@ -16,7 +16,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { GatewayError } from '../errors.ts';
-import { safeEqual } from '../protocol.ts';
+import { safeEqual } from '../../protocol/onpay-api.ts';
 import type { CabinetSession } from '../storage/cabinet-storage.ts';
 import type { Storage } from '../storage/storage.ts';
 

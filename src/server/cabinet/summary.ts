@@ -1,13 +1,13 @@
 /**
  * The cabinet's overview (issue 14 §1): money credited per day and currency, payments by status,
  * the conversion from created to paid with CHECK refusals and failures apart, PAY delivery health,
- * and what needs a person. Every figure is one SQL aggregate over an index of 0003_cabinet.
+ * and what needs a person. Every figure is one SQL aggregate over an index of 0006_cabinet.
  *
  * @example
  * const o = await overview(storage, merchant, { from: Date.parse('2026-11-01'), to: Date.parse('2026-12-01'), offsetMinutes: 180 });
  */
 import { GatewayError } from '../errors.ts';
-import { formatAmount } from '../money.ts';
+import { formatAmount } from '../../protocol/money.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { Merchant } from '../types.ts';
 

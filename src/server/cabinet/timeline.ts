@@ -6,7 +6,7 @@
  *
  * @example const events = await timeline(storage, payment);
  */
-import { formatAmount } from '../money.ts';
+import { formatAmount } from '../../protocol/money.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { Payment } from '../types.ts';
 

@@ -47,7 +47,7 @@ const T = {
     settingsAudit: 'Журнал настроек', settingsAuditCaption: 'Изменения настроек, ключей и проверки интеграции', details2: 'Подробности',
     rotateKey: 'Новый ключ кабинета', rotateKeyHint: 'Старый ключ и другие сессии перестанут работать сразу.', rotateKeyButton: 'Выпустить новый ключ кабинета',
     rotateSecret: 'Новый секретный ключ K', graceHours: 'Сколько часов принимать ответы со старым K', rotateSecretButton: 'Выпустить новый K',
-    shownOnce: 'Показывается один раз — сохраните его сейчас.',
+    shownOnce: 'Показывается один раз — сохраните его сейчас.', warnings: 'Предупреждения',
   },
   en: {
     title: 'Merchant cabinet', noscript: 'The cabinet needs JavaScript.', nav: 'Cabinet sections',
@@ -82,7 +82,7 @@ const T = {
     settingsAudit: 'Settings log', settingsAuditCaption: 'Changes of settings and keys, and integration tests', details2: 'Details',
     rotateKey: 'New cabinet key', rotateKeyHint: 'The old key and other sessions stop working at once.', rotateKeyButton: 'Issue a new cabinet key',
     rotateSecret: 'New secret key K', graceHours: 'Hours to keep accepting answers signed with the old K', rotateSecretButton: 'Issue a new K',
-    shownOnce: 'Shown once — save it now.',
+    shownOnce: 'Shown once — save it now.', warnings: 'Warnings',
   },
 } as const;
 
@@ -99,6 +99,7 @@ const SCRIPT_STRINGS = {
     day: 'День', manual: 'вручную', paymentTitle: 'Платёж № {n}', loggedIn: 'Вы вошли как {name}.', loggedOut: 'Вы вышли.', loading: 'Загрузка…',
     shown: 'Показано платежей: {n}.', statusSet: 'Статус изменён: {status}.', resent: 'Уведомление поставлено в очередь на отправку.',
     badKey: 'Ключ не подошёл.', network: 'Сервер недоступен, попробуйте ещё раз.', noAttempts: 'Попыток ещё не было.', noAudit: 'Ручных действий не было.',
+    warnings: { unsigned_unchecked: 'Внимание: ссылки на оплату не подписываются (md5 выключен) и CHECK не отправляется — кто угодно может создать заказ на любую сумму. Включите проверку md5 ссылок или CHECK.' },
     noNotification: 'Уведомление PAY не создавалось.', notificationState: 'Состояние: {state}. Попыток: {n}.',
     overviewShown: 'Обзор за период {from} — {to}.', noTurnover: 'За период оплат не было.', nothingToAttend: 'Всё в порядке: ничего не требует внимания.',
     conv: { created: 'Создано', paid: 'Оплачено', rate: 'Конверсия', checkDeclined: 'Отказ магазина на CHECK', checkFailed: 'Сбой CHECK', failed: 'Не оплачено', expired: 'Истекло', waiting: 'Ожидают' },
@@ -118,6 +119,7 @@ const SCRIPT_STRINGS = {
     day: 'Day', manual: 'by hand', paymentTitle: 'Payment No. {n}', loggedIn: 'Signed in as {name}.', loggedOut: 'Signed out.', loading: 'Loading…',
     shown: 'Payments shown: {n}.', statusSet: 'Status changed: {status}.', resent: 'The notification is queued for sending.',
     badKey: 'The key was not accepted.', network: 'The server is unreachable; try again.', noAttempts: 'No attempts yet.', noAudit: 'No manual actions.',
+    warnings: { unsigned_unchecked: 'Warning: payment links are not signed (md5 off) and no CHECK is sent, so anyone can create an order at any price. Turn on link md5 or CHECK.' },
     noNotification: 'No PAY notification was written.', notificationState: 'State: {state}. Attempts: {n}.',
     overviewShown: 'Overview of {from} — {to}.', noTurnover: 'No payments in the period.', nothingToAttend: 'All is well: nothing needs attention.',
     conv: { created: 'Created', paid: 'Paid', rate: 'Conversion', checkDeclined: 'Declined by the shop in CHECK', checkFailed: 'CHECK failed', failed: 'Failed', expired: 'Expired', waiting: 'Waiting' },
@@ -161,6 +163,7 @@ export function cabinetPage(ln: Ln): HtmlEscapedString | Promise<HtmlEscapedStri
 <li><a href="#settings" data-section="settings">${t.settingsNav}</a></li>
 </ul>
 </nav>
+<ul id="warnings" class="warn" aria-label="${t.warnings}" hidden></ul>
 <p id="message" class="message" role="status" aria-live="polite"></p>
 <p id="error" class="error" role="alert"></p>
 <noscript><p>${t.noscript}</p></noscript>

@@ -4,7 +4,10 @@
  * `cabinetRoutes` behind its authentication (bearer key or page session). Routes parse with zod,
  * call the cabinet modules and shape the answer; see docs/CABINET.md.
  */
-import type { Context, Hono } from 'hono';
+import type { Hono } from 'hono';
+import type { Env } from '../env.ts';
+import { validJson } from '../validate.ts';
+import { fromZod } from '../errors.ts';
 import { z } from 'zod';
 import type { GatewayConfig } from '../config.ts';
 import { GatewayError } from '../errors.ts';
@@ -28,7 +31,7 @@ export interface CabinetMoreDeps {
   merchantHttp: MerchantHttp;
 }
 
-export type CabinetVars = { Variables: { html: boolean; merchant: Merchant; session: CabinetSession | undefined } };
+export type CabinetVars = { Variables: Env['Variables'] & { merchant: Merchant; session: CabinetSession | undefined } };
 
 const MAX_BODY_BYTES = 8 * 1024;
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
@@ -37,17 +40,6 @@ const text = (max: number) => z.string({ error: (i) => (i.input === undefined ? 
   .max(max, `must be at most ${max} characters`).refine((s) => !CONTROL.test(s), 'must not contain control characters');
 const actor = text(100).transform((s) => s.trim()).optional();
 const httpUrl = (max: number) => text(max).refine((s) => /^https?:\/\/[^\s]+$/i.test(s), 'must be an http(s) URL');
-
-/** The first zod issue as a 400 naming its field, unknown keys included. */
-function invalid(error: z.ZodError, code: 'invalid_param' | 'invalid_body'): GatewayError {
-  const issue = error.issues[0]!;
-  if (issue.code === 'unrecognized_keys') {
-    const key = issue.keys[0]!.slice(0, 64);
-    return new GatewayError(400, code, `${key}: is not a known parameter`, key);
-  }
-  const field = issue.path.map(String).join('.') || (code === 'invalid_body' ? 'body' : undefined);
-  return new GatewayError(400, code, field ? `${field}: ${issue.message}` : issue.message, field);
-}
 
 /** Query parameters as an object; empty values count as absent, repeats are refused. */
 export function queryObject(url: string): Record<string, string> {
@@ -59,22 +51,9 @@ export function queryObject(url: string): Record<string, string> {
   return out;
 }
 
-/** A JSON object body; an empty body is `{}` when `optional`. */
-export async function jsonBody(c: Context, optional: boolean): Promise<unknown> {
-  const raw = await c.req.text();
-  if (optional && raw.trim() === '') return {};
-  const type = c.req.header('content-type') ?? '';
-  if (!type.startsWith('application/json')) throw new GatewayError(415, 'unsupported_media_type', 'content-type: send application/json', 'content-type');
-  try {
-    return JSON.parse(raw);
-  } catch {
-    throw new GatewayError(400, 'invalid_body', 'body: not valid JSON', 'body');
-  }
-}
-
 function parse<T extends z.ZodType>(schema: T, value: unknown, code: 'invalid_param' | 'invalid_body'): z.output<T> {
   const r = schema.safeParse(value);
-  if (!r.success) throw invalid(r.error, code);
+  if (!r.success) throw fromZod(r.error, code);
   return r.data;
 }
 
@@ -169,33 +148,33 @@ export function cabinetMoreRoutes(app: Hono<CabinetVars>, deps: CabinetMoreDeps)
     });
   });
 
-  app.post('/api/v1/cabinet/integration-test', limit, async (c) => {
-    const b = parse(integrationBody, await jsonBody(c, true), 'invalid_body');
+  app.post('/api/v1/cabinet/integration-test', limit, validJson(integrationBody, { emptyAs: {} }), async (c) => {
+    const b = c.req.valid('json');
     const m = c.get('merchant');
     return c.json(await runIntegrationTest({ storage, merchantHttp: deps.merchantHttp, now, checkTimeoutMs: config.checkTimeoutMs }, m, b));
   });
 
-  app.post('/api/v1/cabinet/links', limit, async (c) => {
-    const b = parse(linkBody, await jsonBody(c, false), 'invalid_body');
+  app.post('/api/v1/cabinet/links', limit, validJson(linkBody), async (c) => {
+    const b = c.req.valid('json');
     return c.json(buildLink({ publicUrl: config.publicUrl }, c.get('merchant'), b), 201);
   });
 
   app.get('/api/v1/cabinet/settings', async (c) => c.json(await settingsView({ storage, now }, c.get('merchant'))));
 
-  app.patch('/api/v1/cabinet/settings', limit, async (c) => {
-    const { actor: who, ...patch } = parse(settingsBody, await jsonBody(c, false), 'invalid_body');
+  app.patch('/api/v1/cabinet/settings', limit, validJson(settingsBody), async (c) => {
+    const { actor: who, ...patch } = c.req.valid('json');
     const m = c.get('merchant');
     await updateSettings({ storage, now }, m, patch, who);
     return c.json(await settingsView({ storage, now }, (await storage.getMerchant(m.login))!));
   });
 
-  app.post('/api/v1/cabinet/settings/cabinet-key', limit, async (c) => {
-    const b = parse(rotateKeyBody, await jsonBody(c, true), 'invalid_body');
+  app.post('/api/v1/cabinet/settings/cabinet-key', limit, validJson(rotateKeyBody, { emptyAs: {} }), async (c) => {
+    const b = c.req.valid('json');
     return c.json(await rotateCabinetKey({ storage, now }, c.get('merchant'), { actor: b.actor, keepSession: c.get('session')?.tokenHash }), 201);
   });
 
-  app.post('/api/v1/cabinet/settings/secret', limit, async (c) => {
-    const b = parse(rotateSecretBody, await jsonBody(c, false), 'invalid_body');
+  app.post('/api/v1/cabinet/settings/secret', limit, validJson(rotateSecretBody), async (c) => {
+    const b = c.req.valid('json');
     return c.json(await rotateSecret({ storage, now }, c.get('merchant'), { graceHours: b.graceHours, actor: b.actor }), 201);
   });
 }

@@ -1,7 +1,7 @@
 /**
- * The cabinet API (`/api/v1/cabinet/*`, key in `Authorization: Bearer <key>`) and its page
- * (`/cabinet`). Routes parse with zod, call the cabinet domain and shape the answer; see
- * docs/CABINET.md.
+ * The cabinet API (`/api/v1/cabinet/*`: a bearer key for scripts, or the page's session cookie with
+ * its CSRF token) and its page (`/cabinet`). Routes parse with zod, call the cabinet domain and
+ * shape the answer; see docs/CABINET.md.
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
@@ -9,15 +9,19 @@ import {
   MANUAL_STATUSES, MAX_ACTOR_CHARS, MAX_REASON_CHARS, type Cabinet,
 } from '../cabinet/cabinet.ts';
 import { capBody } from '../body-limit.ts';
-import { GatewayError, type ErrorCode } from '../errors.ts';
+import { fromZod, GatewayError } from '../errors.ts';
+import { validJson } from '../validate.ts';
 import { CABINET_CSP, cabinetPage } from '../pages/cabinet-page.ts';
+import type { Merchant } from '../types.ts';
 import type { GatewayConfig } from '../config.ts';
 import type { MerchantHttp } from '../merchant-http.ts';
 import type { Storage } from '../storage/storage.ts';
 import { searchPayments, searchQuerySchema, toSearchQuery } from '../cabinet/search.ts';
 import { assertSameOrigin, createCabinetSessions, CSRF_HEADER } from '../cabinet/session.ts';
 import { timeline } from '../cabinet/timeline.ts';
-import { cabinetMoreRoutes, type CabinetVars } from './cabinet-more.ts';
+import { cabinetMoreRoutes, queryObject, type CabinetVars } from './cabinet-more.ts';
+import { merchantWarnings } from '../merchant-warnings.ts';
+import { createRateLimits, rateLimitHeaders, type LimitState, type RateLimits } from '../rate-limit.ts';
 
 const MAX_BODY_BYTES = 8 * 1024;
 
@@ -45,42 +49,9 @@ const resendBody = z.object({
   actor,
 }).strict();
 
-/** The first zod issue as a 400 naming its field, unknown keys included. */
-function invalid(error: z.ZodError, code: ErrorCode): GatewayError {
-  const issue = error.issues[0]!;
-  if (issue.code === 'unrecognized_keys') {
-    const key = issue.keys[0]!.slice(0, 64);
-    return new GatewayError(400, code, `${key}: is not a known parameter`, key);
-  }
-  const field = issue.path.map(String).join('.') || (code === 'invalid_body' ? 'body' : undefined);
-  return new GatewayError(400, code, field ? `${field}: ${issue.message}` : issue.message, field);
-}
-
-/** Query parameters as an object; empty values count as absent (a form's blank filter), repeats are refused. */
-function queryObject(url: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of new URL(url).searchParams) {
-    if (Object.hasOwn(out, k)) throw new GatewayError(400, 'invalid_param', `${k.slice(0, 64)}: given more than once`, k.slice(0, 64));
-    if (v !== '') out[k] = v;
-  }
-  return out;
-}
-
-/** A JSON object body; an empty body is `{}` when `optional`. */
-async function jsonBody(req: { text(): Promise<string>; header(name: string): string | undefined }, optional: boolean): Promise<unknown> {
-  const raw = await req.text();
-  if (optional && raw.trim() === '') return {};
-  const type = req.header('content-type') ?? '';
-  if (!type.startsWith('application/json')) throw new GatewayError(415, 'unsupported_media_type', 'content-type: send application/json', 'content-type');
-  try {
-    return JSON.parse(raw);
-  } catch {
-    throw new GatewayError(400, 'invalid_body', 'body: not valid JSON', 'body');
-  }
-}
-
 export interface CabinetRouteDeps {
   cabinet: Cabinet;
+  limits?: RateLimits;
   storage: Storage;
   config: GatewayConfig;
   now: () => number;
@@ -92,6 +63,7 @@ const SESSION_PATH = '/api/v1/cabinet/session';
 
 export function cabinetRoutes(deps: CabinetRouteDeps) {
   const { cabinet, storage, config, now } = deps;
+  const limits = deps.limits ?? createRateLimits({}, false);
   const app = new Hono<CabinetVars>();
   const limit = capBody(MAX_BODY_BYTES);
   const sessions = createCabinetSessions({ storage, now, secureCookies: config.publicUrl.startsWith('https:') });
@@ -105,24 +77,32 @@ export function cabinetRoutes(deps: CabinetRouteDeps) {
     return c.html(cabinetPage(ln));
   });
 
-  // Sign in: the key once, then the session cookie. Only from the gateway's own pages.
-  app.post(SESSION_PATH, limit, async (c) => {
-    assertSameOrigin({ origin: c.req.header('origin'), secFetchSite: c.req.header('sec-fetch-site'), ownOrigins: ownOrigins(c.req.url) });
-    const r = signInBody.safeParse(await jsonBody(c.req, false));
-    if (!r.success) throw invalid(r.error, 'invalid_body');
-    const m = await cabinet.authenticate(`Bearer ${r.data.key}`);
-    const s = await sessions.signIn(m.login);
-    c.header('set-cookie', s.cookie);
-    c.header('cache-control', 'no-store');
-    return c.json({ login: m.login, name: m.name, csrfToken: s.csrfToken, expiresAt: new Date(s.expiresAt).toISOString() });
-  });
+  /** The key's merchant, counted by the rate limits: a wrong key counts against the address. */
+  async function byKey(client: string | undefined, authorization: string | undefined): Promise<Merchant> {
+    if (client !== undefined) await limits.ensureNotBlocked('cabinetFailuresPerAddress', client);
+    try {
+      return await cabinet.authenticate(authorization);
+    } catch (e) {
+      if (client !== undefined && e instanceof GatewayError && e.status === 401) await limits.consume('cabinetFailuresPerAddress', client);
+      throw e;
+    }
+  }
 
-  // Every other call: a bearer key (scripts) or the page's session cookie (with CSRF checks on changes).
+  // Rate limits (rate-limit.ts): an address that sent too many wrong keys is refused for a while,
+  // right key or not; every call counts per address and per merchant. Credentials: a bearer key
+  // (scripts) or the page's session cookie (with the CSRF checks on changes, session.ts).
   app.use('/api/v1/cabinet/*', async (c, next) => {
-    if (c.req.method === 'POST' && new URL(c.req.url).pathname === SESSION_PATH) return next();
+    const client = c.get('client');
+    const states: (LimitState | null)[] = [];
+    if (client !== undefined) states.push(await limits.consume('cabinetPerAddress', client));
+    const signIn = c.req.method === 'POST' && new URL(c.req.url).pathname === SESSION_PATH;
     const authorization = c.req.header('authorization');
-    if (authorization !== undefined) {
-      c.set('merchant', await cabinet.authenticate(authorization));
+    if (signIn) {
+      if (client !== undefined) await limits.ensureNotBlocked('cabinetFailuresPerAddress', client);
+    } else if (authorization !== undefined) {
+      const merchant = await byKey(client, authorization);
+      states.push(await limits.consume('cabinetPerMerchant', merchant.login));
+      c.set('merchant', merchant);
       c.set('session', undefined);
     } else {
       const s = await sessions.fromRequest({
@@ -130,12 +110,28 @@ export function cabinetRoutes(deps: CabinetRouteDeps) {
         origin: c.req.header('origin'), secFetchSite: c.req.header('sec-fetch-site'), ownOrigins: ownOrigins(c.req.url),
       });
       const m = s && await storage.getMerchant(s.merchantLogin);
-      if (!s || !m) throw await cabinet.authenticate(undefined).catch((e: unknown) => e);
-      c.set('merchant', m);
+      // No session: the same 401 as a missing key.
+      if (!s || !m) await byKey(client, undefined);
+      states.push(await limits.consume('cabinetPerMerchant', m!.login));
+      c.set('merchant', m!);
       c.set('session', s);
     }
     await next();
     c.header('cache-control', 'no-store');
+    // The limit nearest to running out is the one the client should pace itself by.
+    const tightest = states.filter((s): s is LimitState => s !== null).sort((a, b) => a.remaining - b.remaining)[0];
+    if (tightest) for (const [name, value] of Object.entries(rateLimitHeaders(tightest))) c.header(name, value);
+  });
+
+  // Sign in: the key once, then the session cookie. Only from the gateway's own pages.
+  app.post(SESSION_PATH, limit, async (c, next) => {
+    assertSameOrigin({ origin: c.req.header('origin'), secFetchSite: c.req.header('sec-fetch-site'), ownOrigins: ownOrigins(c.req.url) });
+    await next();
+  }, validJson(signInBody), async (c) => {
+    const m = await byKey(c.get('client'), `Bearer ${c.req.valid('json').key}`);
+    const s = await sessions.signIn(m.login);
+    c.header('set-cookie', s.cookie);
+    return c.json({ login: m.login, name: m.name, csrfToken: s.csrfToken, expiresAt: new Date(s.expiresAt).toISOString() });
   });
 
   app.get(SESSION_PATH, (c) => {
@@ -153,12 +149,12 @@ export function cabinetRoutes(deps: CabinetRouteDeps) {
 
   app.get('/api/v1/cabinet/me', (c) => {
     const m = c.get('merchant');
-    return c.json({ login: m.login, name: m.name, notifications: m.notifications, apiUrl: m.apiUrl });
+    return c.json({ login: m.login, name: m.name, notifications: m.notifications, apiUrl: m.apiUrl, checkLinkMd5: m.checkLinkMd5, warnings: merchantWarnings(m) });
   });
 
   app.get('/api/v1/cabinet/payments', async (c) => {
     const r = listQuery.safeParse(queryObject(c.req.url));
-    if (!r.success) throw invalid(r.error, 'invalid_param');
+    if (!r.success) throw fromZod(r.error, 'invalid_param');
     return c.json(await searchPayments(storage, c.get('merchant'), toSearchQuery(r.data)));
   });
 
@@ -171,17 +167,11 @@ export function cabinetRoutes(deps: CabinetRouteDeps) {
     return c.json({ ...detail, timeline: await timeline(storage, p) });
   });
 
-  app.post('/api/v1/cabinet/payments/:id/status', limit, async (c) => {
-    const r = statusBody.safeParse(await jsonBody(c.req, false));
-    if (!r.success) throw invalid(r.error, 'invalid_body');
-    return c.json(await cabinet.setStatus(c.get('merchant'), c.req.param('id'), r.data));
-  });
+  app.post('/api/v1/cabinet/payments/:id/status', limit, validJson(statusBody), async (c) => (
+    c.json(await cabinet.setStatus(c.get('merchant'), c.req.param('id'), c.req.valid('json')))));
 
-  app.post('/api/v1/cabinet/payments/:id/resend', limit, async (c) => {
-    const r = resendBody.safeParse(await jsonBody(c.req, true));
-    if (!r.success) throw invalid(r.error, 'invalid_body');
-    return c.json(await cabinet.resend(c.get('merchant'), c.req.param('id'), r.data), 201);
-  });
+  app.post('/api/v1/cabinet/payments/:id/resend', limit, validJson(resendBody, { emptyAs: {} }), async (c) => (
+    c.json(await cabinet.resend(c.get('merchant'), c.req.param('id'), c.req.valid('json')), 201)));
 
   return app;
 }

@@ -3,6 +3,7 @@
  * (auto-increment keys) live in `idColumn`.
  */
 import type { ColumnType, Generated, Kysely, Migration, MigrationProvider } from 'kysely';
+import type { PayAnswerKey } from '../../protocol/onpay-api.ts';
 
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -25,10 +26,10 @@ export interface MerchantTable {
   origins: string;
   created_at: Int8;
   updated_at: Int8;
-  /** The K before the last rotation, still accepted when verifying answers until `previous_secret_until` (0003_cabinet). */
+  /** The K before the last rotation, still accepted when verifying answers until `previous_secret_until` (0006_cabinet). */
   previous_secret: ColumnType<string | null, string | null | undefined, string | null>;
   previous_secret_until: ColumnType<string | number | bigint | null, number | null | undefined, number | null>;
-  /** Set once the merchant changed settings or keys in the cabinet: configuration seeding then keeps them (0003_cabinet). */
+  /** Set once the merchant changed settings or keys in the cabinet: configuration seeding then keeps them (0006_cabinet). */
   cabinet_managed_at: ColumnType<string | number | bigint | null, number | null | undefined, number | null>;
 }
 
@@ -68,6 +69,12 @@ export interface PaymentTable {
   paid_at: Int8 | null;
   created_at: Int8;
   updated_at: Int8;
+  /** The provider account (`providers[].id`, or `sandbox`) the payment's way belongs to. */
+  provider_id: Generated<string | null>;
+  /** The provider's own id of the payment; null until known (a create whose outcome was unknown). */
+  provider_payment_id: Generated<string | null>;
+  /** 1 when a provider reported another amount or currency: not applied, for a person to settle. */
+  amount_mismatch: Generated<number>;
 }
 
 export interface NotificationTable {
@@ -90,6 +97,12 @@ export interface NotificationTable {
   delivered_at: Int8 | null;
   created_at: Int8;
   updated_at: Int8;
+  /** What judging an Onpay-style answer needs (migration 0003); null for webhooks and unreadable old rows. */
+  api_type: number | null;
+  answer_pay_for: string | null;
+  answer_onpay_id: Int8 | null;
+  answer_order_amount: string | null;
+  answer_order_ticker: string | null;
 }
 
 export interface AttemptTable {
@@ -113,7 +126,7 @@ export interface AuditTable {
   reason: string;
 }
 
-/** A CHECK request and its answer, exact bytes (0003_cabinet). */
+/** A CHECK request and its answer, exact bytes (0006_cabinet). */
 export interface CheckExchangeTable {
   id: AutoId;
   payment_id: string;
@@ -129,7 +142,7 @@ export interface CheckExchangeTable {
   verdict: string;
 }
 
-/** A cabinet page session; only the SHA-256 of its cookie value is kept (0003_cabinet). */
+/** A cabinet page session; only the SHA-256 of its cookie value is kept (0006_cabinet). */
 export interface CabinetSessionTable {
   token_hash: string;
   merchant_login: string;
@@ -138,7 +151,7 @@ export interface CabinetSessionTable {
   expires_at: Int8;
 }
 
-/** Merchant-level audit: settings changed, keys rotated, integration tests run (0003_cabinet). */
+/** Merchant-level audit: settings changed, keys rotated, integration tests run (0006_cabinet). */
 export interface MerchantAuditTable {
   id: AutoId;
   merchant_login: string;
@@ -280,8 +293,31 @@ function migrations(dialect: Dialect): Record<string, Migration> {
 
       },
     },
-    // The merchant cabinet (issue 14). Numbered 0003 so that it runs after the 0002 another branch adds.
-    '0003_cabinet': {
+    '0002_providers': {
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('payments').addColumn('provider_id', 'varchar(64)').execute();
+        await db.schema.alterTable('payments').addColumn('provider_payment_id', 'varchar(128)').execute();
+        await db.schema.alterTable('payments').addColumn('amount_mismatch', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+        // Every payment before providers existed went through the built-in sandbox systems.
+        await db.updateTable('payments').set({ provider_id: 'sandbox' }).execute();
+        // Reconciliation looks for waiting payments of a provider (unknown creates: no provider id yet).
+        await db.schema.createIndex('payments_provider_status').on('payments').columns(['provider_id', 'status']).execute();
+      },
+    },
+    '0003_notification_answer_key': {
+      // The outbox row keeps what judging the merchant's answer needs, so the dispatcher never
+      // reads its own sent bytes back. Rows written before this are filled in once, here.
+      async up(db: Kysely<Database>) {
+        await db.schema.alterTable('notifications').addColumn('api_type', 'integer').execute();
+        await db.schema.alterTable('notifications').addColumn('answer_pay_for', 'text').execute();
+        await db.schema.alterTable('notifications').addColumn('answer_onpay_id', 'bigint').execute();
+        await db.schema.alterTable('notifications').addColumn('answer_order_amount', 'text').execute();
+        await db.schema.alterTable('notifications').addColumn('answer_order_ticker', 'text').execute();
+        await fillAnswerKeys(db);
+      },
+    },
+    // The merchant cabinet (issue 14). Numbered 0006: after 0004 (refunds) and 0005 (merchant modes) of other branches.
+    '0006_cabinet': {
       async up(db: Kysely<any>) {
         await db.schema.alterTable('merchants').addColumn('previous_secret', 'text').execute();
         await db.schema.alterTable('merchants').addColumn('previous_secret_until', 'bigint').execute();
@@ -337,6 +373,50 @@ function migrations(dialect: Dialect): Record<string, Migration> {
       },
     },
   };
+}
+
+/**
+ * Fills in the answer key of Onpay-style notifications that have none (written before migration
+ * 0003), from their stored bytes, in pages of 500. Rows that cannot be read are left without one:
+ * their answers are judged failed, as before.
+ */
+export async function fillAnswerKeys(db: Kysely<Database>): Promise<void> {
+  let after = 0;
+  for (;;) {
+    const rows = await db.selectFrom('notifications').select(['id', 'content_type', 'body'])
+      .where('style', '=', 'onpay').where('api_type', 'is', null).where('id', '>', after)
+      .orderBy('id').limit(500).execute();
+    if (rows.length === 0) return;
+    for (const r of rows) {
+      const key = legacyAnswerKey(r.content_type, r.body);
+      if (!key) continue;
+      await db.updateTable('notifications').set({
+        api_type: key.apiType, answer_pay_for: key.payFor, answer_onpay_id: key.onpayId,
+        answer_order_amount: key.orderAmount, answer_order_ticker: key.orderTicker,
+      }).where('id', '=', r.id as never).execute();
+    }
+    after = Number(rows.at(-1)!.id);
+  }
+}
+
+/**
+ * The answer key of a PAY stored before migration 0003, read from its exact bytes (API 2: JSON,
+ * only `pay_for` is signed in the answer; API 1: the form), or null when they cannot be read.
+ */
+export function legacyAnswerKey(contentType: string, body: string): PayAnswerKey | null {
+  if (contentType.startsWith('application/json')) {
+    try {
+      const o = JSON.parse(body) as { pay_for?: unknown };
+      return typeof o.pay_for === 'string' ? { apiType: 2, payFor: o.pay_for, onpayId: 0, orderAmount: '', orderTicker: '' } : null;
+    } catch {
+      return null;
+    }
+  }
+  const f = new URLSearchParams(body);
+  const payFor = f.get('pay_for');
+  const onpayId = Number(f.get('onpay_id') ?? 'NaN');
+  if (payFor === null || !Number.isSafeInteger(onpayId)) return null;
+  return { apiType: 1, payFor, onpayId, orderAmount: f.get('order_amount') ?? '', orderTicker: f.get('order_currency') ?? '' };
 }
 
 /** Migrations kept in code, so a build carries its own schema. */

@@ -4,6 +4,7 @@
  * notification and audit record in the same transaction (outbox).
  */
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { resolveLanguage } from '../../protocol/languages.ts';
 import type { PaymentStatus, NotificationStatus } from '../states.ts';
 import type {
   AttemptRecord, Merchant, NewNotification, NewPayment, NotificationRecord, Payment, PaymentAction,
@@ -21,6 +22,8 @@ export interface Transition {
   action?: PaymentAction;
   paidAt?: number;
   expiresAt?: number;
+  /** The provider's id of the payment, once known. */
+  providerPaymentId?: string;
   /** The answer to keep for the payment's idempotency key, written in the same statement. */
   response?: { status: number; body: string };
   /** The notification to write with the change (outbox), due at `dueAt`. */
@@ -52,6 +55,9 @@ export interface PaymentFilter {
   limit: number;
 }
 
+/** A payment in a list, with the status of its latest notification (read by the same query). */
+export type ListedPayment = Payment & { notificationStatus: NotificationStatus | null };
+
 export interface Storage extends CabinetStorage {
   readonly dialect: Dialect;
   /**
@@ -67,9 +73,13 @@ export interface Storage extends CabinetStorage {
   createPayment(p: NewPayment): Promise<{ created: boolean; payment: Payment }>;
   getPayment(id: string): Promise<Payment | undefined>;
   getPaymentByNumber(n: number): Promise<Payment | undefined>;
-  listPayments(f: PaymentFilter): Promise<Payment[]>;
+  listPayments(f: PaymentFilter): Promise<ListedPayment[]>;
   /** Applies a transition; `false` when the payment was no longer in `from` (nothing written). */
   transition(id: string, t: Transition): Promise<boolean>;
+  /** Flags a payment `amount_mismatch` (a provider reported another amount); its status is left alone. `false` when already flagged or unknown. */
+  flagAmountMismatch(id: string): Promise<boolean>;
+  /** How many payments carry the `amount_mismatch` flag (monitoring). */
+  countAmountMismatches(): Promise<number>;
   /** Payments still `created` or `checking` since before `createdBefore`: their request was cut off. */
   staleUnfinished(createdBefore: number, limit: number): Promise<Payment[]>;
   /** Payments waiting for money past their deadline. */
@@ -137,7 +147,7 @@ function toPayment(r: Selectable<PaymentTable>): Payment {
     convert: r.convert === 1,
     priceFinal: r.price_final === 1,
     note: r.note,
-    ln: r.ln === 'en' ? 'en' : 'ru',
+    ln: resolveLanguage(r.ln),
     urlSuccess: r.url_success,
     urlFail: r.url_fail,
     userEmail: r.user_email,
@@ -162,6 +172,9 @@ function toPayment(r: Selectable<PaymentTable>): Payment {
     paidAt: num(r.paid_at),
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
+    providerId: r.provider_id,
+    providerPaymentId: r.provider_payment_id,
+    amountMismatch: Number(r.amount_mismatch) === 1,
   };
 }
 
@@ -177,6 +190,12 @@ function toNotification(r: Selectable<NotificationTable>): NotificationRecord {
     contentType: r.content_type,
     body: r.body,
     headers: JSON.parse(r.headers) as Record<string, string>,
+    answerKey: r.api_type === 1 || r.api_type === 2
+      ? {
+        apiType: r.api_type, payFor: r.answer_pay_for ?? '', onpayId: Number(r.answer_onpay_id ?? 0),
+        orderAmount: r.answer_order_amount ?? '', orderTicker: r.answer_order_ticker ?? '',
+      }
+      : null,
     status: r.status as NotificationStatus,
     attempts: r.attempts,
     nextAttemptAt: num(r.next_attempt_at),
@@ -212,6 +231,11 @@ async function insertNotification(db: Kysely<Database> | Transaction<Database>, 
     content_type: n.contentType,
     body: n.body,
     headers: JSON.stringify(n.headers),
+    api_type: n.answerKey?.apiType ?? null,
+    answer_pay_for: n.answerKey?.payFor ?? null,
+    answer_onpay_id: n.answerKey?.onpayId ?? null,
+    answer_order_amount: n.answerKey?.orderAmount ?? null,
+    answer_order_ticker: n.answerKey?.orderTicker ?? null,
     status: 'pending',
     attempts: 0,
     next_attempt_at: n.dueAt,
@@ -337,6 +361,7 @@ export function createStorage(db: Kysely<Database>, dialect: Dialect): Storage {
         expires_at: p.expiresAt,
         created_at: p.createdAt,
         updated_at: p.updatedAt,
+        provider_id: p.providerId ?? null,
       }).onConflict((oc) => oc.columns(['merchant_login', 'idempotency_key']).doNothing())
         .returningAll().executeTakeFirst();
       if (inserted) return { created: true, payment: toPayment(inserted) };
@@ -357,14 +382,19 @@ export function createStorage(db: Kysely<Database>, dialect: Dialect): Storage {
     },
 
     async listPayments(f) {
-      let q = db.selectFrom('payments').selectAll().where('merchant_login', '=', f.merchantLogin);
+      let q = db.selectFrom('payments').selectAll('payments')
+        // The latest notification's status in the same query: a list page costs one round trip.
+        .select((eb) => eb.selectFrom('notifications').select('notifications.status')
+          .whereRef('notifications.payment_id', '=', 'payments.id').orderBy('notifications.id', 'desc').limit(1)
+          .as('notification_status'))
+        .where('merchant_login', '=', f.merchantLogin);
       if (f.status) q = q.where('status', '=', f.status);
       if (f.payFor !== undefined) q = q.where('pay_for', '=', f.payFor);
       if (f.createdFrom !== undefined) q = q.where('created_at', '>=', f.createdFrom);
       if (f.createdTo !== undefined) q = q.where('created_at', '<', f.createdTo);
       if (f.before !== undefined) q = q.where('number', '<', f.before as never);
       const rows = await q.orderBy('number', 'desc').limit(f.limit).execute();
-      return rows.map(toPayment);
+      return rows.map(({ notification_status: status, ...r }) => ({ ...toPayment(r), notificationStatus: (status ?? null) as NotificationStatus | null }));
     },
 
     async transition(id, t) {
@@ -376,6 +406,7 @@ export function createStorage(db: Kysely<Database>, dialect: Dialect): Storage {
         ...(t.action !== undefined ? { action: JSON.stringify(t.action) } : {}),
         ...(t.paidAt !== undefined ? { paid_at: t.paidAt } : {}),
         ...(t.expiresAt !== undefined ? { expires_at: t.expiresAt } : {}),
+        ...(t.providerPaymentId !== undefined ? { provider_payment_id: t.providerPaymentId } : {}),
         ...(t.response !== undefined ? { response_status: t.response.status, response_body: t.response.body } : {}),
       }).where('id', '=', id).where('status', '=', t.from).executeTakeFirst();
       // A lone conditional update is atomic by itself; a transaction only when more is written with it.
@@ -392,6 +423,16 @@ export function createStorage(db: Kysely<Database>, dialect: Dialect): Storage {
         }
         return true;
       });
+    },
+
+    async flagAmountMismatch(id) {
+      const r = await db.updateTable('payments').set({ amount_mismatch: 1 }).where('id', '=', id).where('amount_mismatch', '=', 0).executeTakeFirst();
+      return Number(r.numUpdatedRows) === 1;
+    },
+
+    async countAmountMismatches() {
+      const r = await db.selectFrom('payments').select((eb) => eb.fn.countAll<string | number>().as('n')).where('amount_mismatch', '=', 1).executeTakeFirstOrThrow();
+      return Number(r.n);
     },
 
     async staleUnfinished(createdBefore, limit) {
