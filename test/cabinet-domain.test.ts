@@ -70,6 +70,8 @@ for (const kind of storageKinds()) {
       ids.f = await pay({ payFor: 'R-2', createdAt: T0 + 4000 }, { status: 'rejected', at: T0 + 4000, reason: 'check_failed: HTTP 500' });
       ids.g = await pay({ payFor: 'F-1', way: 'QRW', createdAt: T0 + 5000 }, { status: 'failed', at: T0 + 5000, reason: 'declined by the payment system' });
       ids.h = await pay({ payFor: 'W-1', createdAt: T0 + 6000 });
+      // The provider reported another amount for W-1: flagged for a person.
+      assert.equal(await ts.storage.flagAmountMismatch(ids.h), true);
       // The other merchant's payment has the same order number and e-mail: it must never show.
       ids.x = await pay({ merchantLogin: 'other', payFor: 'A-1', userEmail: 'anna@example.com', createdAt: T0 }, { status: 'paid', at: T0 + 60_000 });
       // A PAY for A-1 that gave up, with its last attempt.
@@ -138,7 +140,7 @@ for (const kind of storageKinds()) {
         assert.deepEqual(o.conversion, { created: 8, paid: 4, rate: '0.5000', checkDeclined: 1, checkFailed: 1, failed: 1, expired: 0, waiting: 1 });
         assert.equal(o.delivery.gaveUp, 1);
         assert.equal(o.delivery.lastError!.excerpt, 'Fatal error: Call to undefined function');
-        assert.deepEqual(o.attention.map((a) => [a.kind, a.payFor]).sort(), [['gave_up', 'A-1'], ['provider_failed', 'F-1']]);
+        assert.deepEqual(o.attention.map((a) => [a.kind, a.payFor]).sort(), [['amount_mismatch', 'W-1'], ['gave_up', 'A-1'], ['provider_failed', 'F-1']]);
       });
 
       test('days start at the viewer\'s midnight', async () => {

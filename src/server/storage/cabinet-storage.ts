@@ -226,8 +226,11 @@ export function cabinetStorage(
       const failed = await db.selectFrom('payments').select(['id', 'number', 'pay_for', 'updated_at', 'status_reason'])
         .where('merchant_login', '=', login).where('status', '=', 'failed').where('manual', '=', 0)
         .orderBy('number', 'desc').limit(limit).execute();
-      // Amount mismatches: the connectors' branch adds the flag; see cabinet/summary.ts.
+      const mismatched = await db.selectFrom('payments').select(['id', 'number', 'pay_for', 'updated_at', 'amount_minor', 'way_ticker'])
+        .where('merchant_login', '=', login).where('amount_mismatch', '=', 1)
+        .orderBy('number', 'desc').limit(limit).execute();
       const rows: AttentionRow[] = [
+        ...mismatched.map((r) => ({ kind: 'amount_mismatch' as const, paymentId: r.id, number: Number(r.number), payFor: r.pay_for, at: Number(r.updated_at), text: '' })),
         ...gaveUp.map((r) => ({ kind: 'gave_up' as const, paymentId: r.id, number: Number(r.number), payFor: r.pay_for, at: Number(r.updated_at), text: '' })),
         ...failed.map((r) => ({ kind: 'provider_failed' as const, paymentId: r.id, number: Number(r.number), payFor: r.pay_for, at: Number(r.updated_at), text: r.status_reason })),
       ];

@@ -2,7 +2,7 @@
  * Table types and migrations. One schema for SQLite and PostgreSQL; the only dialect differences
  * (auto-increment keys) live in `idColumn`.
  */
-import type { ColumnType, Generated, Kysely, Migration, MigrationProvider } from 'kysely';
+import { sql, type ColumnType, type Generated, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import type { PayAnswerKey } from '../../protocol/onpay-api.ts';
 
 
@@ -370,6 +370,9 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('payments_m_created_status').on('payments').columns(['merchant_login', 'created_at', 'status']).execute();
         await db.schema.createIndex('payments_m_paid_turnover').on('payments').columns(['merchant_login', 'paid_at', 'balance_ticker', 'balance_minor']).execute();
         await db.schema.createIndex('notifications_m_status').on('notifications').columns(['merchant_login', 'status', 'id']).execute();
+        // The attention list's amount mismatches (0002_providers' flag): few rows, a partial index.
+        await db.schema.createIndex('payments_m_mismatch').on('payments').columns(['merchant_login', 'number'])
+          .where(sql.ref('amount_mismatch'), '=', 1).execute();
       },
     },
   };
