@@ -324,3 +324,29 @@ for (const kind of storageKinds()) {
     });
   });
 }
+
+describe('sign-in under the rate limits', () => {
+  /** What @hono/node-server passes as `env`: the connection, whose peer address is `address`. */
+  const from = (address: string) => ({ incoming: { socket: { remoteAddress: address } } });
+
+  test('repeated wrong keys at sign-in and forged session cookies are slowed down per address', async () => {
+    const t = await startTestGateway({ merchants: [merchant({ login: 'shop', apiKey: SHOP_KEY })] });
+    try {
+      const signIn = (key: string, address: string) => t.gateway.fetch(new Request(`${GW}/api/v1/cabinet/session`, {
+        method: 'POST', headers: { 'content-type': 'application/json', origin: GW }, body: JSON.stringify({ key }),
+      }), from(address));
+      const statuses: number[] = [];
+      for (let i = 0; i < 40; i++) statuses.push((await signIn(`wrong-key-${i}-0123456789abcdef`, '198.51.100.9')).status);
+      assert.ok(statuses.includes(401) && statuses.at(-1) === 429, statuses.join(','));
+      assert.equal((await signIn(SHOP_KEY, '198.51.100.9')).status, 429, 'the right key from there too, for a while');
+      assert.equal((await signIn(SHOP_KEY, '198.51.100.10')).status, 200, 'another address is not');
+      const forged: number[] = [];
+      for (let i = 0; i < 40; i++) {
+        forged.push((await t.gateway.fetch(new Request(`${GW}/api/v1/cabinet/me`, { headers: { cookie: `onpay_cabinet=${'A'.repeat(30)}${i}` } }), from('198.51.100.11'))).status);
+      }
+      assert.equal(forged.at(-1), 429, forged.join(','));
+    } finally {
+      await t.close();
+    }
+  });
+});
