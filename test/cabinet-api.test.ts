@@ -303,7 +303,14 @@ for (const kind of storageKinds()) {
           res.end(JSON.stringify({ status: true, pay_for: b.pay_for, signature: api2AnswerSignature('check', true, b.pay_for, 'test') }));
         });
         assert.equal((await pay()).status, 201, 'accepted with the previous K');
+        // A link the shop still signs with the previous K (its md5 checks on): accepted in the grace period.
+        await t.storage.upsertMerchant({ ...(await t.storage.getMerchant('shop'))!, checkLinkMd5: true }, t.clock.now());
+        const oldMd5 = '1206be51154e8521f9a17344ab6fca4d'; // fix;100.0;RUR;123;yes;test (PROTOCOL.md §2)
+        const link = () => t.request(`/pay/shop?price=100.0&pay_for=123&md5=${oldMd5}`, { headers: { accept: 'application/json' } });
+        assert.equal((await link()).status, 200);
         t.clock.advance(3 * 3_600_000);
+        assert.equal((await link()).status, 403, 'the old K\'s link md5 is refused once the grace period is over');
+        await t.storage.upsertMerchant({ ...(await t.storage.getMerchant('shop'))!, checkLinkMd5: false }, t.clock.now());
         assert.equal((await pay()).status, 424, 'refused once the grace period is over');
         // The CHECK itself was signed with the new K at once.
         const last = JSON.parse(stub.requests.at(-1)!.body) as { signature: string };

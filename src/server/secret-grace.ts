@@ -1,7 +1,8 @@
 /**
  * K rotation with a grace period (issue 14, cabinet settings): the new K signs at once, and a
- * merchant's answer signed with the previous K is still accepted until the grace period the merchant
- * chose ends, so a shop can deploy its new K without refusing payments in between.
+ * merchant's answer (CHECK, PAY) or payment link signed with the previous K is still accepted until
+ * the grace period the merchant chose ends, so a shop can deploy its new K without refusing
+ * payments in between.
  */
 import type { Merchant } from './types.ts';
 

@@ -15,7 +15,7 @@ import { checkRequest, checkData, payNotification } from './notify.ts';
 import { judgeCheckApi1, judgeCheckApi2, type CheckVerdict } from '../protocol/onpay-api.ts';
 import type { ApplyOutcome, CreateResult, HttpAnswer, IncomingNotification, NotifyContext, ProviderStatus } from './providers/contract.ts';
 import type { ConnectorRegistry, WayEntry } from './providers/registry.ts';
-import { isBadSignatureVerdict, judgeWithGrace } from './secret-grace.ts';
+import { isBadSignatureVerdict, judgeWithGrace, verifyingSecrets } from './secret-grace.ts';
 import { canTransition, isFinal, type PaymentStatus } from './states.ts';
 import type { Storage } from './storage/storage.ts';
 import { signToken, verifyToken } from './token.ts';
@@ -533,7 +533,10 @@ export function createPaymentService(deps: ServiceDeps) {
       const parsed = parseLink(params);
       if (merchant.checkLinkMd5) {
         if (!parsed.md5) throw new GatewayError(403, 'bad_signature', 'md5: this merchant signs its links; md5 is required', 'md5');
-        if (!linkMd5Matches(parsed, merchant.secret)) throw new GatewayError(403, 'bad_signature', 'md5: the link signature does not match its parameters', 'md5');
+        // During a K rotation's grace period links the shop still signs with the previous K pass
+        // (every key is tried: the time taken does not tell which one matched).
+        const matches = verifyingSecrets(merchant, deps.now()).map((key) => linkMd5Matches(parsed, key));
+        if (!matches.includes(true)) throw new GatewayError(403, 'bad_signature', 'md5: the link signature does not match its parameters', 'md5');
       }
       return { payload: formPayload(allowOrigin(merchant, origin), parsed.link), link: parsed.link, md5: parsed.md5 };
     },
