@@ -5,7 +5,7 @@
  * one merchant by its login, so no method can reach another merchant's rows.
  */
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
-import type { NotificationStatus, PaymentStatus } from '../states.ts';
+import { PAYMENT_STATUSES, type NotificationStatus, type PaymentStatus } from '../states.ts';
 import type { Merchant, NotifyStyle, Payment } from '../types.ts';
 import type { Database, Dialect, MerchantTable, PaymentTable } from './schema.ts';
 
@@ -129,6 +129,8 @@ export interface CabinetStorage {
 }
 
 const TERMINAL_NOTIFICATION = ['retrying', 'gave_up'] as const;
+/** Every payment status, the refund ones included (they come with the refunds API). */
+const ALL_STATUSES = [...PAYMENT_STATUSES, 'partially_refunded', 'refunded'] as const;
 
 export function cabinetStorage(
   db: Kysely<Database>,
@@ -181,9 +183,16 @@ export function cabinetStorage(
         .select([day.as('d'), 'payments.balance_ticker as ticker', (eb) => eb.fn.sum<string | number>('payments.balance_minor').as('amount'), (eb) => eb.fn.countAll<string | number>().as('n')])
         .where('payments.merchant_login', '=', login).where('payments.paid_at', '>=', from).where('payments.paid_at', '<', to)
         .groupBy([day, 'payments.balance_ticker']).orderBy('d').orderBy('ticker').execute();
-      const statuses = await db.selectFrom('payments').select(['status', (eb) => eb.fn.countAll<string | number>().as('n')])
-        .where('merchant_login', '=', login).where('created_at', '>=', from).where('created_at', '<', to)
-        .groupBy('status').execute();
+      // One count per status, each an index-only range of payments_m_status_created: with an IN
+      // list or a GROUP BY, SQLite's planner takes the older (status, created_at) index and reads
+      // the table row by row (40 ms at a million payments instead of a few).
+      const statuses: { status: string; n: string | number }[] = [];
+      for (const status of ALL_STATUSES) {
+        const r = await db.selectFrom('payments').select((eb) => eb.fn.countAll<string | number>().as('n'))
+          .where('merchant_login', '=', login).where('status', '=', status).where('created_at', '>=', from).where('created_at', '<', to)
+          .executeTakeFirstOrThrow();
+        if (Number(r.n) > 0) statuses.push({ status, n: r.n });
+      }
       const kind = sql<string>`case when status_reason like 'check_declined%' then 'declined' else 'failed' end`;
       const rejected = await db.selectFrom('payments').select([kind.as('kind'), (eb) => eb.fn.countAll<string | number>().as('n')])
         .where('merchant_login', '=', login).where('status', '=', 'rejected').where('created_at', '>=', from).where('created_at', '<', to)
