@@ -147,6 +147,8 @@ describe('integration matrix against faulty merchants (loopback stubs)', () => {
     ['a PHP warning instead of XML', (res) => { res.end('Warning: mysql_connect(): Access denied'); }, /no <code> element/],
     ['JSON to an API 1 merchant', (res) => { res.setHeader('content-type', 'application/json'); res.end('{"status":true}'); }, /answered JSON, but the merchant is set to API 1/],
     ['code 3 to a good CHECK', (res) => { res.end('<result><code>3</code><comment>bad</comment><md5></md5></result>'); }, /answered code 3 to a correctly signed CHECK/],
+    ['200 with an empty body', (res) => { res.end(''); }, /no <code> element/],
+    ['an HTML error page with 502', (res) => { res.writeHead(502, { 'content-type': 'text/html' }); res.end('<html><body>Bad Gateway</body></html>'); }, /answered HTTP 502/],
   ];
   for (const [name, answer, hint] of faults) {
     test(`${name}: the correct CHECK fails with its own hint`, async () => {
@@ -156,6 +158,25 @@ describe('integration matrix against faulty merchants (loopback stubs)', () => {
       assert.match(c.check_ok!.hint!, hint);
     });
   }
+
+  test('API 2: an answer without status, and a correctly signed "yes" with HTTP 500, each say what is wrong', async () => {
+    stub.handle((_req, res) => { res.setHeader('content-type', 'application/json'); res.end('{"ok":1}'); });
+    assert.match(byName(await run(2)).check_ok!.hint!, /no "status": true or false/);
+    stub.handle((req, res) => {
+      const f = fields(req);
+      res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ status: true, pay_for: f.pay_for, signature: sha1L(`check;true;${f.pay_for};${K}`) }));
+    });
+    assert.match(byName(await run(2)).check_ok!.hint!, /answered HTTP 500; it must answer 200/);
+  });
+
+  test('PHP warnings before a correct XML answer still pass (read leniently, as the gateway does)', async () => {
+    stub.handle((req, res) => {
+      const f = fields(req);
+      res.end(`<br />\n<b>Warning</b>: Undefined variable $order<br />\n<?xml version="1.0"?>\n<result><code>0</code><pay_for>${f.pay_for}</pay_for><comment>OK</comment><md5>${md5U(`check;${f.pay_for};${f.order_amount};${f.order_currency};0;${K}`)}</md5></result>`);
+    });
+    assert.equal(byName(await run(1)).check_ok!.verdict, 'pass');
+  });
 
   test('nobody listening: each CHECK says so, the PAYs are skipped', async () => {
     const r = await runIntegrationMatrix({ secret: K, apiType: 2, url: 'http://127.0.0.1:9/api', timeoutMs: 1000 });
