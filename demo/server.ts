@@ -3,6 +3,7 @@
  * merchant wired to the demo shop, and the shop itself. Used by `npm start` and the e2e tests.
  */
 import { serve, type ServerType } from '@hono/node-server';
+import type { Logger } from '../src/server/logger.ts';
 import { DEMO_MERCHANT, loadConfig, startGateway, type RunningGateway } from '../src/server/bootstrap.ts';
 import { createShop } from './shop.ts';
 
@@ -15,6 +16,7 @@ export interface DemoOptions {
   /** Extra configuration over the demo defaults (tests shorten the retry schedule). */
   overrides?: Record<string, unknown>;
   log?: (m: string) => void;
+  logger?: Logger;
 }
 
 export interface RunningDemo {
@@ -56,7 +58,7 @@ export async function startDemo(opts: DemoOptions): Promise<RunningDemo> {
     }],
     ...opts.overrides,
   });
-  const gateway = await startGateway(config, opts.log ? { log: opts.log } : {});
+  const gateway = await startGateway(config, { ...(opts.log ? { log: opts.log } : {}), ...(opts.logger ? { logger: opts.logger } : {}) });
   shop = createShop({ gateway: gateway.config.publicUrl, merchantLogin: DEMO_MERCHANT.login, secret: DEMO_MERCHANT.secret, database: opts.shopDatabase, publicUrl: shopUrl });
   return {
     gateway,
@@ -67,9 +69,10 @@ export async function startDemo(opts: DemoOptions): Promise<RunningDemo> {
       if (!shopServer) shopServer = await listen(handler, shopPort);
     },
     async close() {
+      // The gateway first: a CHECK or PAY it has in flight still reaches the shop.
+      await gateway.close();
       await closeShopServer();
       shop?.close();
-      await gateway.close();
     },
   };
 }

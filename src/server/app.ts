@@ -6,9 +6,11 @@
  * const gateway = createGateway({ config, storage });
  * const res = await gateway.fetch(new Request('http://gw/pay/demo?price=100&pay_for=1', { headers: { accept: 'application/json' } }));
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { Hono, type Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+import { routePath } from 'hono/route';
 import type { GatewayConfig } from './config.ts';
 import { GatewayError } from './errors.ts';
 import { NOTIFICATION_STATUSES, PAYMENT_STATUSES } from './states.ts';
@@ -23,6 +25,8 @@ import { sandboxRoutes } from './routes/sandbox.ts';
 import { assetRoutes } from './routes/assets.ts';
 import { cabinetRoutes } from './routes/cabinet.ts';
 import { createCabinet } from './cabinet/cabinet.ts';
+import { healthRoutes, type Readiness } from './routes/health.ts';
+import { withRequestContext, type Logger, type RequestContext } from './logger.ts';
 
 export interface GatewayDeps {
   config: GatewayConfig;
@@ -38,7 +42,18 @@ export interface GatewayDeps {
   log?: (message: string) => void;
   /** The database pool's state, for /metrics (PostgreSQL). */
   poolStats?: () => PoolStats;
+  /**
+   * Structured logs: one line per request (method, route pattern, status, duration, request id,
+   * payment and merchant where known), CHECK, PAY and manual changes. Without it: no request lines
+   * and no `X-Request-Id` echo.
+   */
+  logger?: Logger;
+  /** What `GET /health/ready` asks (the database answers, migrations are current). */
+  readiness?: Readiness;
 }
+
+/** An `X-Request-Id` taken as it is; anything else is replaced by a generated one. */
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 export interface Env {
   Variables: { html: boolean };
@@ -63,8 +78,33 @@ export function createGateway(deps: GatewayDeps): Gateway {
     now,
     randomId: deps.randomId ?? newPaymentId,
     merchantHttp: deps.merchantHttp ?? createMerchantHttp({ allowPrivate: deps.config.allowPrivateMerchantUrls }),
+    ...(deps.logger ? { logger: deps.logger } : {}),
   });
   const app = new Hono<Env>();
+
+  if (deps.logger) {
+    const logger = deps.logger;
+    app.use('*', async (c, next) => {
+      const given = c.req.header('x-request-id');
+      const ctx: RequestContext = { reqId: given && REQUEST_ID.test(given) ? given : randomUUID() };
+      const started = performance.now();
+      await withRequestContext(ctx, next);
+      try {
+        c.res.headers.set('x-request-id', ctx.reqId);
+      } catch {
+        c.header('x-request-id', ctx.reqId);
+      }
+      const route = routePath(c);
+      const params = route === '*' ? {} : c.req.param() as Record<string, string | undefined>;
+      const paymentId = ctx.paymentId ?? (params.id?.startsWith('pay_') ? params.id : undefined);
+      const merchantLogin = ctx.merchantLogin ?? params.login;
+      logger.info({
+        reqId: ctx.reqId, method: c.req.method, route: route === '*' ? '(no route)' : route, status: c.res.status,
+        durationMs: Math.round((performance.now() - started) * 10) / 10,
+        ...(paymentId ? { paymentId } : {}), ...(merchantLogin ? { merchantLogin } : {}),
+      }, 'request');
+    });
+  }
 
   app.use('*', async (c, next) => {
     c.set('html', false);
@@ -87,8 +127,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
   app.route('/', checkoutRoutes({ service, config: deps.config, storage, now }));
   app.route('/', sandboxRoutes({ service, config: deps.config, app }));
-  app.route('/', cabinetRoutes({ cabinet: createCabinet({ storage, now, onStatus: (id, status) => service.events.emit(id, status) }) }));
+  app.route('/', cabinetRoutes({ cabinet: createCabinet({ storage, now, ...(deps.logger ? { logger: deps.logger } : {}), onStatus: (id, status) => service.events.emit(id, status) }) }));
   app.route('/', assetRoutes({ cdnDir: deps.cdnDir ?? 'dist/cdn' }));
+  app.route('/', healthRoutes({ readiness: deps.readiness ?? { check: async () => { await storage.nextDueAt(); return null; } } }));
   app.get('/health', async (c) => {
     // A cheap query proves the database answers.
     await storage.nextDueAt();
@@ -132,7 +173,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     else if (err instanceof HTTPException && err.status === 413) e = new GatewayError(413, 'payload_too_large', 'the request body is too large');
     else if (err instanceof HTTPException && err.status < 500) e = new GatewayError(400, 'invalid_body', err.message || 'bad request');
     else {
-      log(`gateway: unexpected error on ${c.req.method} ${new URL(c.req.url).pathname}: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+      deps.logger?.error({ err, method: c.req.method, path: new URL(c.req.url).pathname }, 'unexpected error');
+      if (!deps.logger || deps.log) log(`gateway: unexpected error on ${c.req.method} ${new URL(c.req.url).pathname}: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
       return c.json({ error: { code: 'internal', message: 'internal error' } }, 500);
     }
     if (c.get('html')) {

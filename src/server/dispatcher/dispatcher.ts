@@ -24,6 +24,7 @@ import type { NotificationStatus } from '../states.ts';
 import type { AttemptOutcome, Storage } from '../storage/storage.ts';
 import type { Merchant, NotificationRecord } from '../types.ts';
 import { webhookHeaders } from './webhooks.ts';
+import { urlForLog, type Logger } from '../logger.ts';
 
 /** Every attempt waits at most this long for the whole answer. */
 export const PAY_TIMEOUT_MS = 15_000;
@@ -60,6 +61,8 @@ export interface DispatcherOptions {
   pollMs?: number;
   /** Operational messages (never secrets). */
   log?: (message: string) => void;
+  /** Structured log lines, one per PAY attempt; none when absent. */
+  logger?: Logger;
 }
 
 export interface Dispatcher {
@@ -291,6 +294,10 @@ export function createDispatcher(o: DispatcherOptions): Dispatcher {
       nextAttemptAt: next,
       deliveredAt: status === 'delivered' ? finishedAt : null,
     });
+    o.logger?.info({
+      notificationId: n.id, paymentId: n.paymentId, merchantLogin: n.merchantLogin, attempt: n.attempts + 1, url: urlForLog(n.url),
+      httpStatus, durationMs, verdict: verdictText(judgement), status, recorded, dispatcher: o.owner,
+    }, 'pay attempt');
     if (!recorded) log(`dispatcher ${o.owner}: lease on notification ${n.id} was lost before its attempt was recorded`);
   }
 

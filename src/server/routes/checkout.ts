@@ -12,7 +12,7 @@ import { capBody } from '../body-limit.ts';
 import { GatewayError, fromZod } from '../errors.ts';
 import { linkMd5Matches, parseLink } from '../link.ts';
 import { hostedPage, snippet, statusPage } from '../pages/pages.ts';
-import { originAllowed, paymentView, type PaymentService } from '../service.ts';
+import { originAllowed, paymentView, SHUTDOWN_EVENT, type PaymentService } from '../service.ts';
 import { corsHeaders, jsonAnswer } from '../respond.ts';
 import type { Storage } from '../storage/storage.ts';
 import { isFinal, type PaymentStatus } from '../states.ts';
@@ -178,6 +178,13 @@ export function checkoutRoutes(deps: { service: PaymentService; config: GatewayC
       };
       const off = service.onStatus(p.id, () => wake?.());
       let closed = false;
+      let shuttingDown = false;
+      const onShutdown = () => {
+        shuttingDown = true;
+        closed = true;
+        wake?.();
+      };
+      service.events.once(SHUTDOWN_EVENT, onShutdown);
       stream.onAbort(() => {
         closed = true;
         wake?.();
@@ -200,8 +207,11 @@ export function checkoutRoutes(deps: { service: PaymentService; config: GatewayC
             await stream.write(': keep-alive\n\n');
           }
         }
+        // The gateway is stopping: say so, so that the client reconnects (to another instance) at once.
+        if (shuttingDown) await stream.writeSSE({ event: 'shutdown', data: JSON.stringify({ id: p.id, reconnect: true }), retry: 1000 });
       } finally {
         off();
+        service.events.off(SHUTDOWN_EVENT, onShutdown);
       }
     });
   });
