@@ -56,11 +56,41 @@ export function configPath(argv: string[], env: NodeJS.ProcessEnv): string | und
   return i >= 0 ? argv[i + 1] : env.ONPAY_CONFIG || undefined;
 }
 
+/** Environment variables that hold secrets: each may instead name a file, as `<NAME>_FILE` (container secrets). */
+export const SECRET_ENV = ['ONPAY_SECRET', 'DATABASE_URL'] as const;
+
+/**
+ * The value of `name` in the environment, or the content of the file `<name>_FILE` names (without
+ * its trailing newline). Both set is an error, as is an unreadable file; errors name the variable,
+ * never a value.
+ */
+export function envOrFile(env: NodeJS.ProcessEnv, name: string, readFile: (path: string) => string = (p) => readFileSync(p, 'utf8')): string | undefined {
+  const direct = env[name];
+  const file = env[`${name}_FILE`];
+  if (direct && file) throw new ConfigError(name, `set ${name} or ${name}_FILE, not both`);
+  if (!file) return direct || undefined;
+  try {
+    return readFile(file).replace(/\r?\n$/, '');
+  } catch {
+    throw new ConfigError(`${name}_FILE`, `cannot read ${file}`);
+  }
+}
+
+/** Options of `loadConfig` beyond argv and environment. */
+export interface LoadOptions {
+  /** Without a configured secret, generate one into ./data beside SQLite (default true; `npm run config` passes false and writes nothing). */
+  persistSecret?: boolean;
+}
+
+/** What `loadConfig` uses when it may not write a generated secret (`npm run config`). */
+export const UNWRITTEN_SECRET = '(generated into the data directory at first start)';
+
 /**
  * Reads the configuration: `--config path` or `ONPAY_CONFIG`, else the built-in sandbox defaults
- * with the demo merchant. Environment: `PORT`, `DATABASE_URL`, `DATABASE_POOL_SIZE`, `PUBLIC_URL`, `ONPAY_SECRET`.
+ * with the demo merchant. Environment: `PORT`, `DATABASE_URL` (or `DATABASE_URL_FILE`),
+ * `DATABASE_POOL_SIZE`, `PUBLIC_URL`, `ONPAY_SECRET` (or `ONPAY_SECRET_FILE`).
  */
-export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, defaults: Record<string, unknown> = { merchants: [DEMO_MERCHANT] }): GatewayConfig {
+export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, defaults: Record<string, unknown> = { merchants: [DEMO_MERCHANT] }, options: LoadOptions = {}): GatewayConfig {
   const path = configPath(argv, env);
   let raw: Record<string, unknown> = defaults;
   if (path) {
@@ -83,23 +113,26 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, defaults: Rec
     if (!Number.isInteger(port)) throw new ConfigError('PORT', 'must be a whole number');
     raw = { ...raw, port };
   }
-  if (env.DATABASE_URL) raw = { ...raw, database: env.DATABASE_URL };
+  const databaseUrl = envOrFile(env, 'DATABASE_URL');
+  if (databaseUrl) raw = { ...raw, database: databaseUrl };
   if (env.DATABASE_POOL_SIZE) {
     const size = Number(env.DATABASE_POOL_SIZE);
     if (!Number.isInteger(size)) throw new ConfigError('DATABASE_POOL_SIZE', 'must be a whole number');
     raw = { ...raw, databasePoolSize: size };
   }
   if (env.PUBLIC_URL) raw = { ...raw, publicUrl: env.PUBLIC_URL };
-  if (env.ONPAY_SECRET) raw = { ...raw, secret: env.ONPAY_SECRET };
+  const secret = envOrFile(env, 'ONPAY_SECRET');
+  if (secret) raw = { ...raw, secret };
   const database = typeof raw.database === 'string' ? raw.database : 'sqlite:./data/onpay.sqlite';
-  return parseConfig(raw, raw.secret === undefined ? persistentSecret(database) : undefined);
+  return parseConfig(raw, raw.secret === undefined ? persistentSecret(database, options.persistSecret ?? true) : undefined);
 }
 
 /** A generated gateway secret kept beside the SQLite file, so tokens survive restarts. */
-function persistentSecret(database: string): string | undefined {
+function persistentSecret(database: string, write: boolean): string | undefined {
   if (!database.startsWith('sqlite:') || database === 'sqlite::memory:') return undefined;
   const file = `${dirname(database.slice('sqlite:'.length))}/gateway-secret`;
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  if (!write) return UNWRITTEN_SECRET;
   mkdirSync(dirname(file), { recursive: true });
   const secret = randomBytes(32).toString('base64url');
   writeFileSync(file, secret, { mode: 0o600 });
