@@ -97,7 +97,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
       const route = routePath(c);
       const params = route === '*' ? {} : c.req.param() as Record<string, string | undefined>;
       const paymentId = ctx.paymentId ?? (params.id?.startsWith('pay_') ? params.id : undefined);
-      const merchantLogin = ctx.merchantLogin ?? params.login;
+      // The cabinet's routes set the merchant they authenticated.
+      const authenticated = (c.var as Record<string, unknown>).merchant as { login?: unknown } | undefined;
+      const merchantLogin = ctx.merchantLogin ?? params.login ?? (typeof authenticated?.login === 'string' ? authenticated.login : undefined);
       logger.info({
         reqId: ctx.reqId, method: c.req.method, route: route === '*' ? '(no route)' : route, status: c.res.status,
         durationMs: Math.round((performance.now() - started) * 10) / 10,
