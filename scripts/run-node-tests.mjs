@@ -38,7 +38,7 @@ if (files.length === 0) {
 }
 // Load tests that start several processes (the crash test, the scale-out test) run after the rest,
 // one at a time: side by side on a 2-core machine they starve each other past their timeouts.
-const HEAVY = /(crash|scale-out)\.test\.ts$/;
+const HEAVY = /(crash|scale-out|ops-backup)\.test\.ts$/;
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
 
 function run(group, groupConcurrency) {
