@@ -30,7 +30,20 @@ export interface InstructionDetail {
 export type PaymentAction =
   /** `frame: false`: the page refuses framing, open it in a popup (absent in payments stored before it existed: a frame). */
   | { type: 'redirect'; url: string; frame?: boolean }
-  | { type: 'instructions'; title: string; amount: string; ticker: string; expiresAt: string; details: InstructionDetail[] };
+  | {
+    type: 'instructions';
+    title: string;
+    amount: string;
+    ticker: string;
+    expiresAt: string;
+    details: InstructionDetail[];
+    /**
+     * A QR code to show (SBP): `payload` is the text to encode (T-Bank's `GetQr` `Data`, an NSPK
+     * link); `deepLink` is what a phone opens instead of scanning (for SBP the same link, which
+     * brings up the bank chooser). Absent for instructions without a QR code.
+     */
+    qr?: { payload: string; deepLink: string };
+  };
 
 export interface Payment {
   id: string;

@@ -1,0 +1,219 @@
+/**
+ * The CloudPayments connector: I/O only, through the guarded provider HTTP client. Wire forms live in
+ * `transform.ts`; the choices and their sources in README.md.
+ */
+import type {
+  ApplyOutcome,
+  Connector,
+  ConnectorDeps,
+  CreateRequest,
+  CreateResult,
+  HttpAnswer,
+  IncomingNotification,
+  NotifyContext,
+  ProviderResponse,
+  ProviderStatus,
+  RefundRequest,
+  RefundResult,
+} from '../contract.ts';
+import type { Payment } from '../../types.ts';
+import {
+  CHECK_CODES,
+  checkCode,
+  classifyNotification,
+  codeAnswer,
+  createOrderBody,
+  fromCpCurrency,
+  isTransactionId,
+  jsonBody,
+  kindFromUrl,
+  parseCpAmount,
+  parseEnvelope,
+  parseNotificationFields,
+  readCreateAnswer,
+  refundBody,
+  statusFromFind,
+  statusFromTransaction,
+  text,
+  verifyHmac,
+} from './transform.ts';
+
+/** One CloudPayments site (its Public ID and API Secret) as configured in `providers`. */
+export interface CloudPaymentsConfig {
+  id: string;
+  type: 'cloudpayments';
+  publicId: string;
+  apiSecret: string;
+  apiUrl: string;
+}
+
+/** How long a payment link lives when the payment itself has no deadline. */
+const DEFAULT_ORDER_TTL_MS = 24 * 60 * 60 * 1000;
+
+function answer(code: number): HttpAnswer {
+  return { status: 200, contentType: 'application/json', body: codeAnswer(code) };
+}
+
+/**
+ * Builds the connector for one CloudPayments site.
+ * @example const c = createCloudPaymentsConnector({ id: 'cp', type: 'cloudpayments', publicId, apiSecret, apiUrl }, deps);
+ */
+export function createCloudPaymentsConnector(config: CloudPaymentsConfig, deps: ConnectorDeps): Connector {
+  const base = config.apiUrl.replace(/\/+$/, '');
+  const authorization = `Basic ${Buffer.from(`${config.publicId}:${config.apiSecret}`, 'utf8').toString('base64')}`;
+
+  function call(path: string, body: string, requestId?: string): Promise<ProviderResponse> {
+    return deps.http({
+      method: 'POST',
+      url: `${base}${path}`,
+      headers: {
+        Authorization: authorization,
+        'Content-Type': 'application/json',
+        Accept: 'application/json',
+        ...(requestId ? { 'X-Request-ID': requestId } : {}),
+      },
+      body,
+      timeoutMs: deps.timeoutMs,
+    });
+  }
+
+  async function find(invoiceId: string): Promise<ProviderResponse> {
+    return call('/v2/payments/find', jsonBody({ InvoiceId: invoiceId }));
+  }
+
+  /** The paid transaction's id: the stored one when it is a transaction id, else from `v2/payments/find`. */
+  async function paidTransactionId(payment: Payment, stored: string | null): Promise<{ id: string } | { error: RefundResult }> {
+    if (stored && isTransactionId(stored)) return { id: stored };
+    const r = await find(payment.id);
+    if (!r.ok) return { error: { kind: 'unknown', reason: `cloudpayments: ${r.error}` } };
+    const env = parseEnvelope(r.body);
+    if (!env) return { error: { kind: 'unknown', reason: `cloudpayments: unreadable answer (HTTP ${r.status})` } };
+    const model = env.model !== null && typeof env.model === 'object' ? (env.model as Record<string, unknown>) : null;
+    if (!model) return { error: { kind: 'refused', reason: `cloudpayments: no payment for this invoice (${env.message ?? 'not found'})` } };
+    // The latest operation may be a refund: it names the payment it refunds.
+    const id = text(model, 'OriginalTransactionId') ?? text(model, 'TransactionId');
+    if (!id || !isTransactionId(id)) return { error: { kind: 'unknown', reason: 'cloudpayments: answer without TransactionId' } };
+    return { id };
+  }
+
+  async function handle(n: IncomingNotification, ctx: NotifyContext): Promise<HttpAnswer> {
+    // Content-HMAC is the HMAC of the body exactly as sent; X-Content-HMAC is computed over the
+    // URL-decoded form, so it equals Content-HMAC only when nothing was encoded. We check only the
+    // exact received bytes: Content-HMAC when present, else X-Content-HMAC over the same bytes.
+    const signature = n.headers.get('content-hmac') ?? n.headers.get('x-content-hmac');
+    if (!verifyHmac(config.apiSecret, n.rawBody, signature)) return answer(CHECK_CODES.notAccepted);
+    const fields = parseNotificationFields(n.body, n.headers.get('content-type'));
+    if (!fields) return answer(CHECK_CODES.notAccepted);
+    const kind = classifyNotification(fields);
+    const fromUrl = kindFromUrl('url' in n && typeof n.url === 'string' ? n.url : undefined);
+    // The URL is not signed: a kind in it may only confirm what the signed body says.
+    if (kind === null || (fromUrl !== 'absent' && fromUrl !== kind)) return answer(CHECK_CODES.notAccepted);
+    const invoiceId = fields.InvoiceId ?? '';
+
+    switch (kind) {
+      case 'check': {
+        const payment = invoiceId ? await ctx.payment(invoiceId) : undefined;
+        return answer(checkCode(payment, fields, deps.now()));
+      }
+      case 'pay':
+      case 'confirm': {
+        if (!invoiceId) return answer(CHECK_CODES.unknownInvoice);
+        const payment = await ctx.payment(invoiceId);
+        if (!payment) return answer(CHECK_CODES.unknownInvoice);
+        const status = statusFromTransaction(fields, payment);
+        // Two-stage `Authorized` is held money, not paid money: nothing to apply (README).
+        if (status.state !== 'paid') return answer(CHECK_CODES.ok);
+        return answer(outcomeCode(await ctx.apply(invoiceId, status)));
+      }
+      case 'fail': {
+        if (!invoiceId) return answer(CHECK_CODES.unknownInvoice);
+        const payment = await ctx.payment(invoiceId);
+        if (!payment) return answer(CHECK_CODES.unknownInvoice);
+        const amountMinor = fields.Amount === undefined ? null : parseCpAmount(fields.Amount);
+        const status: ProviderStatus = {
+          state: 'failed',
+          ...(fields.TransactionId ? { providerPaymentId: fields.TransactionId } : {}),
+          ...(amountMinor !== null ? { amountMinor } : {}),
+          ...(fields.Currency ? { currency: fromCpCurrency(fields.Currency) } : {}),
+          providerState: `Declined:${fields.ReasonCode ?? ''}${fields.Reason ? ` ${fields.Reason}` : ''}`.slice(0, 120),
+        };
+        return answer(outcomeCode(await ctx.apply(invoiceId, status)));
+      }
+      case 'refund': {
+        if (!invoiceId) return answer(CHECK_CODES.unknownInvoice);
+        const payment = await ctx.payment(invoiceId);
+        if (!payment) return answer(CHECK_CODES.unknownInvoice);
+        const status = statusFromTransaction({ ...fields, OperationType: 'Refund' }, payment);
+        return answer(outcomeCode(await ctx.apply(invoiceId, status)));
+      }
+      // Recurrent / Cancel: not used by this connector (no subscriptions, no two-stage payments).
+      default:
+        return answer(CHECK_CODES.ok);
+    }
+  }
+
+  return {
+    id: config.id,
+    type: 'cloudpayments',
+    kind: () => 'redirect',
+    frame: () => true,
+
+    async create(req: CreateRequest): Promise<CreateResult> {
+      const body = createOrderBody({ payment: req.payment, description: req.description, successUrl: req.successUrl, failUrl: req.failUrl });
+      const r = await call('/orders/create', body, req.idempotencyKey);
+      if (!r.ok) return { kind: 'unknown', reason: `cloudpayments: ${r.error}` };
+      const a = readCreateAnswer(r.status, r.body);
+      if (a.kind !== 'order') return a;
+      return {
+        kind: 'started',
+        action: { type: 'redirect', url: a.url, frame: true },
+        providerPaymentId: a.id,
+        expiresAt: req.payment.expiresAt ?? deps.now() + DEFAULT_ORDER_TTL_MS,
+      };
+    },
+
+    async handleNotification(n, ctx) {
+      try {
+        return await handle(n, ctx);
+      } catch {
+        // A failure on our side (storage down): not handled, so CloudPayments sends it again.
+        return { status: 503, contentType: 'application/json', body: codeAnswer(CHECK_CODES.notAccepted) };
+      }
+    },
+
+    async fetchStatus(payment) {
+      const r = await find(payment.id);
+      if (!r.ok) return { state: 'unreachable', reason: `cloudpayments: ${r.error}` };
+      return statusFromFind(r.status, r.body, payment);
+    },
+
+    async refund(req: RefundRequest): Promise<RefundResult> {
+      if (req.amountMinor <= 0n) return { kind: 'refused', reason: 'refund amount must be positive' };
+      if (req.amountMinor > req.payment.amountMinor) return { kind: 'refused', reason: 'refund amount is above what was paid' };
+      const tx = await paidTransactionId(req.payment, req.providerPaymentId);
+      if ('error' in tx) return tx.error;
+      const r = await call('/payments/refund', refundBody(tx.id, req.amountMinor), req.idempotencyKey);
+      if (!r.ok) return { kind: 'unknown', reason: `cloudpayments: ${r.error}` };
+      if (r.status >= 500) return { kind: 'unknown', reason: `cloudpayments: HTTP ${r.status}` };
+      const env = parseEnvelope(r.body);
+      if (!env) return { kind: 'unknown', reason: `cloudpayments: unreadable answer (HTTP ${r.status})` };
+      if (!env.success) return { kind: 'refused', reason: `cloudpayments: ${env.message ?? 'refund refused'}` };
+      const model = env.model !== null && typeof env.model === 'object' ? (env.model as Record<string, unknown>) : {};
+      return { kind: 'done', providerRefundId: text(model, 'TransactionId') ?? '', refundedMinor: req.amountMinor };
+    },
+  };
+}
+
+/** `{"code":0}` once the gateway has handled the report; a refusal where sending it again can help. */
+function outcomeCode(outcome: ApplyOutcome): number {
+  switch (outcome) {
+    case 'applied':
+    case 'unchanged':
+    case 'amount_mismatch':
+      return CHECK_CODES.ok;
+    case 'unknown_payment':
+      return CHECK_CODES.unknownInvoice;
+    case 'invalid_state':
+      return CHECK_CODES.notAccepted;
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * The CloudPayments provider type, registered with one line in the provider registry:
+ * `registry.register(cloudPaymentsModule)`.
+ *
+ * @example
+ * { "id": "cp", "type": "cloudpayments", "publicId": "pk_…", "apiSecret": { "env": "CP_API_SECRET" } }
+ */
+import { z } from 'zod';
+import type { ConnectorModule } from '../contract.ts';
+import { createCloudPaymentsConnector, type CloudPaymentsConfig } from './client.ts';
+
+/** CloudPayments' production API. */
+export const CLOUDPAYMENTS_API_URL = 'https://api.cloudpayments.ru';
+
+const configSchema = z
+  .object({
+    id: z.string().min(1),
+    type: z.literal('cloudpayments'),
+    publicId: z.string().min(1),
+    apiSecret: z.string().min(1),
+    apiUrl: z.string().url().default(CLOUDPAYMENTS_API_URL),
+  })
+  .strict();
+
+/** `card` and `sbp` both go to CloudPayments' hosted order page, which offers the site's enabled methods. */
+export const cloudPaymentsModule: ConnectorModule<CloudPaymentsConfig> = {
+  type: 'cloudpayments',
+  configSchema: configSchema as z.ZodType<CloudPaymentsConfig>,
+  secretKeys: ['apiSecret'],
+  methods: ['card', 'sbp'],
+  notificationUrlInDashboard: true,
+  create: (config, deps) => createCloudPaymentsConnector(config, deps),
+};
+
+export type { CloudPaymentsConfig } from './client.ts';
+export { createCloudPaymentsConnector } from './client.ts';

@@ -1,0 +1,217 @@
+/**
+ * T-Bank Internet Acquiring API v2, the I/O part: one `Connector` per configured terminal. Every call
+ * goes through the guarded `ProviderHttp` with the deadline from `ConnectorDeps`; bodies and answers
+ * are built and read by transform.ts. Choices and their documentation basis: README.md.
+ */
+import type {
+  Connector, ConnectorDeps, CreateRequest, CreateResult, HttpAnswer, IncomingNotification, NotifyContext, ProviderStatus,
+  RefundRequest, RefundResult,
+} from '../contract.ts';
+import type { Payment, PaymentAction } from '../../types.ts';
+import { formatAmount } from '../../money.ts';
+import {
+  buildCancel, buildCheckOrder, buildGetQr, buildGetState, buildInit, describeError, mapStatus, NOTIFICATION_OK,
+  parseAnswer, parseNotification, pickOrderPayment, TBANK_TICKER, type Credentials, type TbankAnswer,
+} from './transform.ts';
+
+export interface TbankConfig {
+  id: string;
+  type: 'tbank';
+  terminalKey: string;
+  password: string;
+  apiUrl: string;
+}
+
+export const TBANK_PRODUCTION_URL = 'https://securepay.tinkoff.ru/v2';
+/** A payment link (and an SBP QR) lives 24 hours unless Init says otherwise (`RedirectDueDate`). */
+export const DEFAULT_LINK_TTL_MS = 24 * 3_600_000;
+const MIN_TTL_MS = 60_000;
+const MAX_TTL_MS = 90 * 24 * 3_600_000;
+const METHODS = new Set(['card', 'sbp']);
+
+type Call = { kind: 'answer'; answer: TbankAnswer } | { kind: 'none'; reason: string };
+
+const OK_ANSWER: HttpAnswer = { status: 200, contentType: 'text/plain; charset=utf-8', body: NOTIFICATION_OK };
+
+function refusal(status: number, body: string): HttpAnswer {
+  return { status, contentType: 'text/plain; charset=utf-8', body };
+}
+
+export function createTbankConnector(config: TbankConfig, deps: ConnectorDeps): Connector {
+  const creds: Credentials = { terminalKey: config.terminalKey, password: config.password };
+  const apiUrl = config.apiUrl.replace(/\/+$/, '');
+
+  async function call(method: string, body: Record<string, unknown>): Promise<Call> {
+    const r = await deps.http({
+      method: 'POST',
+      url: `${apiUrl}/${method}`,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      timeoutMs: deps.timeoutMs,
+    });
+    if (!r.ok) return { kind: 'none', reason: `T-Bank ${method}: ${r.error}` };
+    const parsed = parseAnswer(r.body);
+    if (!parsed.ok) return { kind: 'none', reason: `T-Bank ${method}: HTTP ${r.status}, ${parsed.reason}` };
+    return { kind: 'answer', answer: parsed.answer };
+  }
+
+  function linkDeadline(payment: Payment, now: number): number {
+    const wanted = payment.expiresAt;
+    if (wanted !== null && wanted - now >= MIN_TTL_MS && wanted - now <= MAX_TTL_MS) return wanted;
+    return now + DEFAULT_LINK_TTL_MS;
+  }
+
+  /**
+   * Init was refused because the order has already been paid (623): a retry after a lost answer
+   * whose first session the buyer paid. The paid session is found (CheckOrder) and read (GetState)
+   * instead of charging again; the buyer is sent back as after a payment.
+   */
+  async function recoverPaid(req: CreateRequest, refused: TbankAnswer): Promise<CreateResult> {
+    const order = await call('CheckOrder', buildCheckOrder(creds, req.payment.id));
+    if (order.kind === 'none') return { kind: 'unknown', reason: `order already paid at T-Bank; ${order.reason}` };
+    const best = order.answer.Success ? pickOrderPayment(order.answer.Payments ?? []) : undefined;
+    if (!best) return { kind: 'refused', reason: describeError(refused) };
+    const state = await call('GetState', buildGetState(creds, best.PaymentId));
+    if (state.kind === 'none') return { kind: 'unknown', reason: `order already paid at T-Bank; ${state.reason}` };
+    if (!state.answer.Success || mapStatus(state.answer.Status ?? '') === undefined) return { kind: 'refused', reason: describeError(refused) };
+    const action: PaymentAction = { type: 'redirect', url: req.successUrl, frame: false };
+    return { kind: 'started', action, providerPaymentId: best.PaymentId, expiresAt: linkDeadline(req.payment, deps.now()) };
+  }
+
+  async function create(req: CreateRequest): Promise<CreateResult> {
+    const { payment, method } = req;
+    if (!METHODS.has(method)) return { kind: 'refused', reason: `T-Bank has no method ${method}` };
+    if (payment.wayTicker !== TBANK_TICKER) return { kind: 'refused', reason: `T-Bank takes ${TBANK_TICKER} only, not ${payment.wayTicker}` };
+    const now = deps.now();
+    const dueAt = linkDeadline(payment, now);
+    let body: Record<string, unknown>;
+    try {
+      body = buildInit(creds, {
+        amountMinor: payment.amountMinor,
+        orderId: payment.id,
+        description: req.description,
+        successUrl: req.successUrl,
+        failUrl: req.failUrl,
+        notificationUrl: req.notificationUrl,
+        language: payment.ln,
+        dueAt,
+      });
+    } catch (e) {
+      return { kind: 'refused', reason: `T-Bank Init: ${(e as Error).message}` };
+    }
+    const init = await call('Init', body);
+    if (init.kind === 'none') return { kind: 'unknown', reason: init.reason };
+    const a = init.answer;
+    if (!a.Success || a.ErrorCode !== '0') {
+      if (a.ErrorCode === '623') return recoverPaid(req, a);
+      return { kind: 'refused', reason: describeError(a) };
+    }
+    if (!a.PaymentId) return { kind: 'unknown', reason: 'T-Bank Init: answer without PaymentId' };
+    if (method === 'card') {
+      if (!a.PaymentURL) return { kind: 'unknown', reason: 'T-Bank Init: answer without PaymentURL' };
+      return { kind: 'started', action: { type: 'redirect', url: a.PaymentURL, frame: false }, providerPaymentId: a.PaymentId, expiresAt: dueAt };
+    }
+    const qr = await call('GetQr', buildGetQr(creds, a.PaymentId));
+    if (qr.kind === 'none') return { kind: 'unknown', reason: qr.reason };
+    if (!qr.answer.Success || qr.answer.ErrorCode !== '0') return { kind: 'refused', reason: describeError(qr.answer) };
+    if (!qr.answer.Data) return { kind: 'unknown', reason: 'T-Bank GetQr: answer without Data' };
+    const ru = payment.ln === 'ru';
+    const action: PaymentAction = {
+      type: 'instructions',
+      title: ru ? 'Оплата по СБП' : 'Pay with SBP (Faster Payments)',
+      amount: formatAmount(payment.amountMinor),
+      ticker: payment.wayTicker,
+      expiresAt: new Date(dueAt).toISOString(),
+      details: [{ key: 'order', label: ru ? 'Заказ' : 'Order', value: String(payment.number) }],
+      // The NSPK link is both what the QR encodes and what a phone opens (it shows the bank chooser).
+      qr: { payload: qr.answer.Data, deepLink: qr.answer.Data },
+    };
+    return { kind: 'started', action, providerPaymentId: a.PaymentId, expiresAt: dueAt };
+  }
+
+  function statusOf(state: ProviderStatus['state'], paymentId: string, providerState: string, amount: bigint | undefined): ProviderStatus {
+    const s: ProviderStatus = { state, providerPaymentId: paymentId, providerState };
+    // After a refund T-Bank's Amount is not the payment's amount in a way the docs pin down: it is
+    // passed on only for statuses that are about paying (see README.md).
+    if (amount !== undefined && state !== 'refunded' && state !== 'partially_refunded') {
+      s.amountMinor = amount;
+      s.currency = TBANK_TICKER;
+    }
+    return s;
+  }
+
+  async function handleNotification(n: IncomingNotification, ctx: NotifyContext): Promise<HttpAnswer> {
+    const parsed = parseNotification(n.body, creds);
+    if (!parsed.ok) return parsed.reason === 'unreadable' ? refusal(400, 'unreadable notification') : refusal(403, 'bad token');
+    const tn = parsed.notification;
+    if (tn === null) return OK_ANSWER;
+    const state = mapStatus(tn.Status);
+    // A status we do not follow (REVERSED, …): acknowledged so T-Bank stops resending, not applied.
+    if (state === undefined) return OK_ANSWER;
+    if (state === 'failed' || state === 'expired') {
+      // A retried Init opens another session for the same order; one that is unpaid and dies must
+      // not fail the order while another session of it is live or paid.
+      const order = await call('CheckOrder', buildCheckOrder(creds, tn.OrderId));
+      if (order.kind === 'none') return refusal(503, 'try again later');
+      const best = order.answer.Success ? pickOrderPayment(order.answer.Payments ?? []) : undefined;
+      if (best && best.PaymentId !== tn.PaymentId) return OK_ANSWER;
+    }
+    try {
+      await ctx.apply(tn.OrderId, statusOf(state, tn.PaymentId, tn.Status, tn.Amount));
+    } catch {
+      // Not applied (storage down): not OK, so T-Bank sends it again within the hour.
+      return refusal(503, 'try again later');
+    }
+    return OK_ANSWER;
+  }
+
+  async function fetchStatus(payment: Payment, providerPaymentId: string | null): Promise<ProviderStatus | { state: 'unreachable'; reason: string }> {
+    if (providerPaymentId === null) {
+      const order = await call('CheckOrder', buildCheckOrder(creds, payment.id));
+      if (order.kind === 'none') return { state: 'unreachable', reason: order.reason };
+      if (!order.answer.Success) {
+        if (order.answer.ErrorCode === '335') return { state: 'not_found', providerState: 'ORDER_NOT_FOUND' };
+        return { state: 'unreachable', reason: describeError(order.answer) };
+      }
+      const best = pickOrderPayment(order.answer.Payments ?? []);
+      if (!best) return { state: 'not_found', providerState: 'ORDER_NOT_FOUND' };
+      providerPaymentId = best.PaymentId;
+    }
+    const r = await call('GetState', buildGetState(creds, providerPaymentId));
+    if (r.kind === 'none') return { state: 'unreachable', reason: r.reason };
+    const a = r.answer;
+    if (!a.Success) {
+      if (a.ErrorCode === '255') return { state: 'not_found', providerPaymentId, providerState: 'PAYMENT_NOT_FOUND' };
+      return { state: 'unreachable', reason: describeError(a) };
+    }
+    const providerState = a.Status ?? '';
+    const state = mapStatus(providerState);
+    if (state === undefined) return { state: 'unreachable', reason: `T-Bank GetState: status ${providerState || '(none)'} is not followed` };
+    return statusOf(state, providerPaymentId, providerState, a.Amount);
+  }
+
+  async function refund(req: RefundRequest): Promise<RefundResult> {
+    if (req.amountMinor <= 0n) return { kind: 'refused', reason: 'refund amount must be positive' };
+    if (req.amountMinor > req.payment.amountMinor) return { kind: 'refused', reason: 'refund above the paid amount' };
+    if (req.payment.wayTicker !== TBANK_TICKER) return { kind: 'refused', reason: `T-Bank takes ${TBANK_TICKER} only` };
+    // Amount is always sent, even in full: a repeated full refund after a partial one cannot go past what is left.
+    const r = await call('Cancel', buildCancel(creds, req.providerPaymentId, req.amountMinor, req.idempotencyKey.slice(0, 64)));
+    if (r.kind === 'none') return { kind: 'unknown', reason: r.reason };
+    const a = r.answer;
+    if (!a.Success || a.ErrorCode !== '0') return { kind: 'refused', reason: describeError(a) };
+    const refunded = a.OriginalAmount !== undefined && a.NewAmount !== undefined ? a.OriginalAmount - a.NewAmount : req.amountMinor;
+    return { kind: 'done', providerRefundId: `${req.providerPaymentId}:${req.idempotencyKey}`, refundedMinor: refunded };
+  }
+
+  return {
+    id: config.id,
+    type: 'tbank',
+    kind: (method) => (method === 'sbp' ? 'instructions' : 'redirect'),
+    // T-Bank's form in a frame needs its own integration script; a plain frame is not supported.
+    frame: () => false,
+    create,
+    handleNotification,
+    fetchStatus,
+    refund,
+  };
+}

@@ -1,0 +1,324 @@
+/**
+ * T-Bank Internet Acquiring API v2, the pure part: request signatures (`Token`), request bodies,
+ * answers, statuses and notifications. No I/O here; `client.ts` sends what this builds.
+ * The facts and the choices made where the documentation is silent are in README.md beside this file.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { isLosslessNumber, parse as parseLossless } from 'lossless-json';
+import type { ProviderStatus } from '../contract.ts';
+
+/** T-Bank takes roubles only; its numeric code is 643, our ticker `RUR`. */
+export const TBANK_TICKER = 'RUR';
+const NUMERIC_TO_TICKER: Record<string, string> = { '643': 'RUR' };
+
+/** Our ticker for an ISO 4217 numeric code (`643` → `RUR`), or undefined. */
+export function tickerFromNumeric(code: string | number): string | undefined {
+  return NUMERIC_TO_TICKER[String(code)];
+}
+
+/** The numeric code for our ticker (`RUR` → `643`), or undefined. */
+export function numericFromTicker(ticker: string): string | undefined {
+  return Object.entries(NUMERIC_TO_TICKER).find(([, t]) => t === ticker)?.[0];
+}
+
+/** A value as it takes part in the token: root-level scalars only. */
+function scalarText(v: unknown): string | undefined {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : undefined;
+  if (typeof v === 'bigint') return v.toString();
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  // A number read losslessly keeps the exact digits it arrived with.
+  if (isLosslessNumber(v)) return v.value;
+  return undefined;
+}
+
+/**
+ * The request signature: every root-level scalar field except `Token`, plus `Password`, sorted by
+ * key, the values concatenated, SHA-256 over the UTF-8 bytes, lowercase hex. Nested objects and
+ * arrays (`DATA`, `Receipt`, `Shops`) and nulls take no part; booleans are `true` / `false`.
+ */
+export function tbankToken(fields: Record<string, unknown>, password: string): string {
+  const pairs: [string, string][] = [['Password', password]];
+  for (const [k, v] of Object.entries(fields)) {
+    if (k === 'Token' || k === 'Password') continue;
+    const text = scalarText(v);
+    if (text !== undefined) pairs.push([k, text]);
+  }
+  pairs.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return createHash('sha256').update(pairs.map(([, v]) => v).join(''), 'utf8').digest('hex');
+}
+
+/** Whether `Token` in fields is the right one, compared in constant time. */
+export function tokenMatches(fields: Record<string, unknown>, password: string): boolean {
+  const given = fields.Token;
+  if (typeof given !== 'string' || !/^[0-9a-fA-F]{64}$/.test(given)) return false;
+  const expected = Buffer.from(tbankToken(fields, password), 'hex');
+  return timingSafeEqual(Buffer.from(given.toLowerCase(), 'hex'), expected);
+}
+
+/** Adds `Token` to a request body (a copy). */
+export function signed<T extends Record<string, unknown>>(fields: T, password: string): T & { Token: string } {
+  return { ...fields, Token: tbankToken(fields, password) };
+}
+
+export interface Credentials {
+  terminalKey: string;
+  password: string;
+}
+
+/** Kopecks as a JSON number; T-Bank's `Amount` is an integer number of kopecks. */
+export function kopecks(minor: bigint): number {
+  if (minor <= 0n || minor > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError('amount out of range');
+  return Number(minor);
+}
+
+/** `RedirectDueDate` in T-Bank's format (`YYYY-MM-DDTHH:MM:SS+00:00`, given in UTC). */
+export function redirectDueDate(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, '+00:00');
+}
+
+export interface InitInput {
+  amountMinor: bigint;
+  /** Our payment id: unique per payment, the same on every retry. */
+  orderId: string;
+  description: string;
+  successUrl: string;
+  failUrl: string;
+  notificationUrl: string;
+  language: 'ru' | 'en';
+  /** When the payment link (or the SBP QR) stops working, ms since the epoch. */
+  dueAt?: number;
+  /** Extra `DATA` pairs (key ≤ 20, value ≤ 100 characters, ≤ 20 pairs). */
+  data?: Record<string, string>;
+}
+
+/** The `Init` body: one-stage (`PayType: "O"`), signed. */
+export function buildInit(c: Credentials, i: InitInput): Record<string, unknown> {
+  const fields: Record<string, unknown> = {
+    TerminalKey: c.terminalKey,
+    Amount: kopecks(i.amountMinor),
+    OrderId: i.orderId,
+    Description: i.description.slice(0, 140),
+    PayType: 'O',
+    Language: i.language,
+    NotificationURL: i.notificationUrl,
+    SuccessURL: i.successUrl,
+    FailURL: i.failUrl,
+  };
+  if (i.dueAt !== undefined) fields.RedirectDueDate = redirectDueDate(i.dueAt);
+  if (i.data && Object.keys(i.data).length > 0) fields.DATA = i.data;
+  return signed(fields, c.password);
+}
+
+export function buildGetState(c: Credentials, paymentId: string): Record<string, unknown> {
+  return signed({ TerminalKey: c.terminalKey, PaymentId: paymentId }, c.password);
+}
+
+/** `CheckOrder`: every payment session T-Bank holds for one `OrderId`. */
+export function buildCheckOrder(c: Credentials, orderId: string): Record<string, unknown> {
+  return signed({ TerminalKey: c.terminalKey, OrderId: orderId }, c.password);
+}
+
+/** `Cancel`: a full refund without `amountMinor`, a partial one with it. */
+export function buildCancel(c: Credentials, paymentId: string, amountMinor?: bigint, externalRequestId?: string): Record<string, unknown> {
+  const fields: Record<string, unknown> = { TerminalKey: c.terminalKey, PaymentId: paymentId };
+  if (amountMinor !== undefined) fields.Amount = kopecks(amountMinor);
+  if (externalRequestId) fields.ExternalRequestId = externalRequestId;
+  return signed(fields, c.password);
+}
+
+/** `GetQr` asking for the payload (the link to encode), not an SVG image. */
+export function buildGetQr(c: Credentials, paymentId: string): Record<string, unknown> {
+  return signed({ TerminalKey: c.terminalKey, PaymentId: paymentId, DataType: 'PAYLOAD' }, c.password);
+}
+
+/** One payment session of an order, as `CheckOrder` lists it. */
+export interface OrderPayment {
+  PaymentId: string;
+  Status: string;
+  Amount?: bigint;
+}
+
+/** The fields of a T-Bank answer that we read. */
+export interface TbankAnswer {
+  Success: boolean;
+  ErrorCode: string;
+  Message?: string;
+  Details?: string;
+  Status?: string;
+  PaymentId?: string;
+  OrderId?: string;
+  PaymentURL?: string;
+  Data?: string;
+  Amount?: bigint;
+  OriginalAmount?: bigint;
+  NewAmount?: bigint;
+  Payments?: OrderPayment[];
+}
+
+function idText(v: unknown): string | undefined {
+  if (typeof v === 'string' && v !== '') return v;
+  if (isLosslessNumber(v)) return v.value;
+  if (typeof v === 'number' && Number.isSafeInteger(v)) return String(v);
+  return undefined;
+}
+
+function kopecksOf(v: unknown): bigint | undefined {
+  const text = typeof v === 'string' ? v : isLosslessNumber(v) ? v.value : typeof v === 'number' ? String(v) : undefined;
+  if (text === undefined || !/^\d{1,16}$/.test(text)) return undefined;
+  return BigInt(text);
+}
+
+function optText(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** Reads JSON keeping every number's digits; undefined for anything but one JSON object. */
+export function readObject(text: string): Record<string, unknown> | undefined {
+  let v: unknown;
+  try {
+    v = parseLossless(text);
+  } catch {
+    return undefined;
+  }
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && !isLosslessNumber(v) ? (v as Record<string, unknown>) : undefined;
+}
+
+/** Parses one answer of the API; a reason when it is not one (HTML, garbage, no `Success`). */
+export function parseAnswer(text: string): { ok: true; answer: TbankAnswer } | { ok: false; reason: string } {
+  const o = readObject(text);
+  if (!o) return { ok: false, reason: /^\s*</.test(text) ? 'answer is HTML, not JSON' : 'answer is not a JSON object' };
+  if (typeof o.Success !== 'boolean') return { ok: false, reason: 'answer has no Success' };
+  const errorCode = idText(o.ErrorCode) ?? (o.Success ? '0' : undefined);
+  if (errorCode === undefined) return { ok: false, reason: 'answer has no ErrorCode' };
+  const a: TbankAnswer = { Success: o.Success, ErrorCode: errorCode };
+  const set = <K extends keyof TbankAnswer>(k: K, v: TbankAnswer[K] | undefined): void => {
+    if (v !== undefined) a[k] = v;
+  };
+  set('Message', optText(o.Message));
+  set('Details', optText(o.Details));
+  set('Status', optText(o.Status));
+  set('PaymentId', idText(o.PaymentId));
+  set('OrderId', idText(o.OrderId));
+  set('PaymentURL', optText(o.PaymentURL));
+  set('Data', optText(o.Data));
+  set('Amount', kopecksOf(o.Amount));
+  set('OriginalAmount', kopecksOf(o.OriginalAmount));
+  set('NewAmount', kopecksOf(o.NewAmount));
+  if (Array.isArray(o.Payments)) {
+    const list: OrderPayment[] = [];
+    for (const p of o.Payments as unknown[]) {
+      if (p === null || typeof p !== 'object') continue;
+      const r = p as Record<string, unknown>;
+      const id = idText(r.PaymentId);
+      const status = optText(r.Status);
+      if (!id || !status) continue;
+      const amount = kopecksOf(r.Amount);
+      list.push(amount === undefined ? { PaymentId: id, Status: status } : { PaymentId: id, Status: status, Amount: amount });
+    }
+    a.Payments = list;
+  }
+  return { ok: true, answer: a };
+}
+
+/** A refusal's text for the timeline: code, message, details. */
+export function describeError(a: TbankAnswer): string {
+  return [`T-Bank error ${a.ErrorCode}`, a.Message, a.Details && a.Details !== a.Message ? a.Details : undefined]
+    .filter((s) => s !== undefined && s !== '' && s !== 'None')
+    .join(': ');
+}
+
+/** Our state for a T-Bank status; `undefined` for a status we do not know. */
+export function mapStatus(status: string): ProviderStatus['state'] | undefined {
+  switch (status) {
+    case 'CONFIRMED':
+      return 'paid';
+    // A refund in progress leaves the payment paid until T-Bank reports REFUNDED / PARTIAL_REFUNDED.
+    case 'REFUNDING':
+    case 'ASYNC_REFUNDING':
+      return 'paid';
+    case 'REFUNDED':
+      return 'refunded';
+    case 'PARTIAL_REFUNDED':
+      return 'partially_refunded';
+    case 'REJECTED':
+    case 'AUTH_FAIL':
+    case 'CANCELED':
+      return 'failed';
+    case 'DEADLINE_EXPIRED':
+    case 'EXPIRED':
+    case 'ATTEMPTS_EXPIRED':
+      return 'expired';
+    case 'NEW':
+    case 'FORM_SHOWED':
+    case 'AUTHORIZING':
+    case '3DS_CHECKING':
+    case '3DS_CHECKED':
+    case 'CONFIRMING':
+    // Two-stage payments are not supported (Init always sends PayType "O"). A one-stage payment may
+    // pass through AUTHORIZED on its way to CONFIRMED, so AUTHORIZED is "not paid yet": the money is
+    // only held. REVERSED / PARTIAL_REVERSED (cancelling a hold) are left out with it.
+    case 'AUTHORIZED':
+      return 'pending';
+    default:
+      return undefined;
+  }
+}
+
+/** Statuses after which nothing more happens to a session unless the merchant refunds. */
+const LIVE = new Set(['NEW', 'FORM_SHOWED', 'AUTHORIZING', '3DS_CHECKING', '3DS_CHECKED', 'AUTHORIZED', 'CONFIRMING']);
+const PAID = new Set(['CONFIRMED', 'REFUNDING', 'ASYNC_REFUNDING', 'REFUNDED', 'PARTIAL_REFUNDED']);
+
+/**
+ * What an order is, from all its sessions (`CheckOrder`): a retried `Init` with the same `OrderId`
+ * opens another session, so one order may hold several. A session that took money wins; else a live
+ * one (the buyer may still pay); else the latest.
+ */
+export function pickOrderPayment(payments: readonly OrderPayment[]): OrderPayment | undefined {
+  return payments.find((p) => PAID.has(p.Status)) ?? payments.find((p) => LIVE.has(p.Status)) ?? payments[payments.length - 1];
+}
+
+/** A verified payment notification. */
+export interface TbankNotification {
+  TerminalKey: string;
+  OrderId: string;
+  PaymentId: string;
+  Status: string;
+  Success: boolean;
+  ErrorCode: string;
+  Amount: bigint | undefined;
+}
+
+export type NotificationParse =
+  | { ok: true; notification: TbankNotification }
+  /** Signed correctly, but not a payment status (card binding, receipt, …): answered OK, not applied. */
+  | { ok: true; notification: null; reason: string }
+  | { ok: false; reason: 'unreadable' | 'bad_token' | 'wrong_terminal'; detail: string };
+
+/** Reads and verifies a notification body (JSON) for one terminal. */
+export function parseNotification(body: string, c: Credentials): NotificationParse {
+  const o = readObject(body);
+  if (!o) return { ok: false, reason: 'unreadable', detail: 'body is not a JSON object' };
+  if (typeof o.Token !== 'string') return { ok: false, reason: 'unreadable', detail: 'no Token' };
+  if (!tokenMatches(o, c.password)) return { ok: false, reason: 'bad_token', detail: 'Token does not match' };
+  if (o.TerminalKey !== c.terminalKey) return { ok: false, reason: 'wrong_terminal', detail: 'TerminalKey is not this terminal' };
+  const orderId = idText(o.OrderId);
+  const paymentId = idText(o.PaymentId);
+  const status = optText(o.Status);
+  if (!orderId || !paymentId || !status) return { ok: true, notification: null, reason: 'not a payment notification' };
+  return {
+    ok: true,
+    notification: {
+      TerminalKey: c.terminalKey,
+      OrderId: orderId,
+      PaymentId: paymentId,
+      Status: status,
+      Success: o.Success === true,
+      ErrorCode: idText(o.ErrorCode) ?? '0',
+      Amount: kopecksOf(o.Amount),
+    },
+  };
+}
+
+/** What T-Bank needs to hear to stop resending a notification. */
+export const NOTIFICATION_OK = 'OK';
