@@ -72,11 +72,11 @@ describe('npm run config', () => {
   test('print shows the effective configuration with every secret masked', () => {
     const r = run(['print', '--config', good], { SHOP_K: 'k-from-env', PORT: '9001' });
     assert.equal(r.code, 0, r.err);
-    const printed = JSON.parse(r.out) as Record<string, any>;
+    const printed = JSON.parse(r.out) as { port: number; secret: string; database: string; merchants: { secret: string; apiKey: string }[] };
     assert.equal(printed.port, 9001, 'environment applied');
     assert.equal(printed.secret, MASK);
-    assert.equal(printed.merchants[0].secret, MASK);
-    assert.equal(printed.merchants[0].apiKey, MASK);
+    assert.equal(printed.merchants[0]!.secret, MASK);
+    assert.equal(printed.merchants[0]!.apiKey, MASK);
     assert.equal(printed.database, `postgres://onpay:${MASK}@db.internal:5432/onpay`);
     for (const s of [gwSecret, 'k-from-env', 'shop-cabinet-key-0123456789', 'db-password-1']) assert.ok(!r.out.includes(s), `${s} masked`);
   });

@@ -82,8 +82,15 @@ export async function startShop(key: string, delay: { checkMs?: number; payMs?: 
   return Object.assign(stub, { seen });
 }
 
+/** The fields of a payment answer these tests read. */
+export interface PaymentAnswer {
+  id: string;
+  status: string;
+  error?: { code: string; message: string };
+}
+
 /** Gets the form payload of `/pay/<login>?price=…&pay_for=<payFor>` and creates a payment on `way`. */
-export async function createPayment(url: string, login: string, payFor: string, opts: { way?: string; headers?: Record<string, string> } = {}): Promise<{ status: number; body: Record<string, any>; headers: Headers }> {
+export async function createPayment(url: string, login: string, payFor: string, opts: { way?: string; headers?: Record<string, string> } = {}): Promise<{ status: number; body: PaymentAnswer; headers: Headers }> {
   const form = await fetch(`${url}/pay/${login}?price=100.0&ticker=RUR&pay_for=${encodeURIComponent(payFor)}`, { headers: { accept: 'application/json', ...opts.headers } });
   if (form.status !== 200) throw new Error(`form payload: ${form.status} ${await form.text()}`);
   const payload = (await form.json()) as { token: string };
@@ -92,7 +99,7 @@ export async function createPayment(url: string, login: string, payFor: string, 
     headers: { 'content-type': 'application/json', ...opts.headers },
     body: JSON.stringify({ token: payload.token, way: opts.way ?? 'CRD' }),
   });
-  return { status: res.status, body: (await res.json()) as Record<string, any>, headers: res.headers };
+  return { status: res.status, body: (await res.json()) as PaymentAnswer, headers: res.headers };
 }
 
 /** The sandbox system reports the payment paid. */
