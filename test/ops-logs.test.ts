@@ -24,6 +24,9 @@ test('redaction by configuration: secret-named fields at any of three levels are
   assert.match(text, /"login":"shop"/);
   assert.ok(REDACT_PATHS.includes('authorization'));
   assert.throws(() => createLogger({ level: 'loud' }), /LOG_LEVEL/);
+  assert.throws(() => createLogger({ format: 'xml' }), /LOG_FORMAT/);
+  // LOG_FORMAT=pretty loads pino-pretty (a development dependency); silent here, so the test stays quiet.
+  createLogger({ format: 'pretty', level: 'silent' }).info('not shown');
 });
 
 test('a full flow through the gateway process logs one JSON line per request, CHECK, PAY and manual change, and no secret', { timeout: 60_000 }, async () => {

@@ -212,7 +212,7 @@ export async function startGateway(config: GatewayConfig, opts: { cdnDir?: strin
     draining: () => stopping,
     onError: (e) => logger.warn({ err: e }, 'readiness: the database did not answer'),
   });
-  gateway = createGateway({ config: effective, storage, logger, readiness, ...(database.poolStats ? { poolStats: database.poolStats } : {}), ...(opts.cdnDir ? { cdnDir: opts.cdnDir } : {}), ...(opts.log ? { log: opts.log } : {}) });
+  gateway = createGateway({ config: effective, storage, logger, readiness, ...(database.poolStats ? { poolStats: database.poolStats } : {}), ...(opts.cdnDir ? { cdnDir: opts.cdnDir } : {}), ...(opts.log && !opts.logger ? { log: opts.log } : {}) });
   let stopped = false;
   const sweep = setInterval(() => {
     if (stopped) return;
