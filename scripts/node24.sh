@@ -55,9 +55,16 @@ setup() {
     (cd "$pkg/.." && tar --exclude=better-sqlite3/build -cf - better-sqlite3) | tar -xf - -C "$cache/build"
     local gyp
     gyp="$(dirname "$(readlink -f "$(command -v npm)")")/../node_modules/node-gyp/bin/node-gyp.js"
+    [ -f "$gyp" ] || { echo "node-gyp not found beside npm ($gyp)" >&2; exit 1; }
     (cd "$cache/build/better-sqlite3" && PATH="$bin:$PATH" npm_config_nodedir="$nodedir" \
       "$bin/node" "$gyp" rebuild --release --nodedir="$nodedir" -j 2 >build.log 2>&1) \
       || { tail -n 30 "$cache/build/better-sqlite3/build.log" >&2; exit 1; }
+    # Smoke test on Node 24 before it is used: open, prepare, and let statements be collected.
+    NODE_PATH="$PWD/node_modules" "$bin/node" --expose-gc -e "
+      const D = require('$cache/build/better-sqlite3'); const db = new D(':memory:');
+      for (let i = 0; i < 2000; i++) db.prepare('select ' + i).get();
+      global.gc(); setImmediate(() => { global.gc(); db.close(); });" \
+      || { echo "the better-sqlite3 build for Node 24 fails its smoke test" >&2; exit 1; }
     cp "$cache/build/better-sqlite3/build/Release/better_sqlite3.node" "$out"
     rm -rf "$cache/build"
   fi
