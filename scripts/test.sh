@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `npm test`: everything CI checks, set up by itself — types, the element build and its size budget,
-# Node tests (unit, integration on SQLite and a throwaway PostgreSQL), browser tests in Debian's
+# Node tests (unit, integration on SQLite and a throwaway PostgreSQL), the packed npm package used
+# from a fresh folder (it builds the pages the framework browser tests load), browser tests in Debian's
 # Chromium, and end-to-end tests; then the Node tests and end-to-end tests again on Node 24 LTS
 # (scripts/node24.sh), unless SKIP_NODE24=1. Fails when any step fails or a runner finds no tests.
 # Without the npm registry Node 24 cannot be set up: that pass is then skipped with a warning, or
@@ -38,6 +39,9 @@ trap cleanup EXIT
 
 step "node tests"
 node scripts/run-node-tests.mjs | tee -a "$log"
+
+step "the npm package: pack, install into a fresh folder, SSR import, types, the React and Vue pages"
+node scripts/run-node-tests.mjs test/package | tee -a "$log"
 
 step "browser tests (Chromium: $CHROME_PATH)"
 npx web-test-runner --config web-test-runner.config.mjs 2>&1 | tee "$log.wtr"

@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { parseAmount } from '../src/server/money.ts';
 import { api2AnswerSignature } from '../src/server/protocol.ts';
-import { signSandboxCallback, SANDBOX_SIGNATURE_HEADER } from '../src/server/payment-systems/sandbox.ts';
+import { signSandboxCallback, SANDBOX_SIGNATURE_HEADER } from '../src/server/providers/sandbox/sandbox.ts';
 import { signToken } from '../src/server/token.ts';
 import { createPaymentVia, merchant, startMerchantStub, startTestGateway, storageKinds, TEST_SECRET, type MerchantStub, type TestGateway } from './helpers.ts';
 
@@ -402,6 +402,20 @@ for (const kind of storageKinds()) describe(`fuzzing every endpoint with bad inp
       return { method: 'POST', path: '/callbacks/sandbox', headers: { ...headers, [SANDBOX_SIGNATURE_HEADER]: sig }, body: signature === 'valid' ? text : body };
     });
     await fuzz(fc.oneof(card, scripted, callback), RUNS * 2);
+  });
+
+  test('provider notifications (/providers/{id}/notify) answer any body and header with a 4xx or the provider\'s refusal, unchanged', async () => {
+    const arb = fc.record({
+      id: fc.oneof({ weight: 3, arbitrary: fc.constantFrom('sandbox', 'nobody', 'SANDBOX') }, { weight: 1, arbitrary: printable }),
+      body: junkBody,
+      headers: headersArb,
+      signed: fc.boolean(),
+    }).map(({ id, body, headers, signed }): Spec => {
+      const text = body === undefined ? '' : typeof body === 'string' ? body : Buffer.from(body).toString('utf8');
+      const sig: Record<string, string> = signed ? { [SANDBOX_SIGNATURE_HEADER]: signSandboxCallback(text, TEST_SECRET) } : {};
+      return { method: 'POST', path: `/providers/${segment(id)}/notify`, headers: { ...headers, ...sig }, ...(body !== undefined ? { body } : {}) };
+    });
+    await fuzz(arb);
   });
 
   test('assets, unknown paths and odd methods answer 404/405-style JSON, never 5xx', async () => {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { createGateway, type Gateway } from '../src/server/app.ts';
 import { merchantFromConfig } from '../src/server/bootstrap.ts';
-import { parseConfig, type GatewayConfig, type MerchantConfig } from '../src/server/config.ts';
+import { parseConfig, type ConnectorModules, type GatewayConfig, type MerchantConfig } from '../src/server/config.ts';
 import { openDatabase, type OpenDatabase } from '../src/server/storage/db.ts';
 import { createStorage, type Storage } from '../src/server/storage/storage.ts';
 import { createMerchantHttp } from '../src/server/merchant-http.ts';
@@ -153,7 +153,7 @@ export interface TestGateway {
 }
 
 /** A gateway over real storage with the given merchants, a test clock and real loopback HTTP to merchants. */
-export async function startTestGateway(opts: { merchants?: MerchantConfig[]; kind?: StorageKind; config?: Record<string, unknown> } = {}): Promise<TestGateway> {
+export async function startTestGateway(opts: { merchants?: MerchantConfig[]; kind?: StorageKind; config?: Record<string, unknown>; connectorModules?: ConnectorModules } = {}): Promise<TestGateway> {
   const ts = await openTestStorage(opts.kind ?? 'sqlite');
   const config = parseConfig({
     secret: TEST_SECRET,
@@ -162,7 +162,7 @@ export async function startTestGateway(opts: { merchants?: MerchantConfig[]; kin
     checkTimeoutMs: 2000,
     merchants: opts.merchants ?? [merchant()],
     ...opts.config,
-  });
+  }, undefined, opts.connectorModules);
   const clock = testClock();
   for (const m of config.merchants) await ts.storage.upsertMerchant(merchantFromConfig(m), clock.now());
   const gateway = createGateway({
@@ -171,6 +171,7 @@ export async function startTestGateway(opts: { merchants?: MerchantConfig[]; kin
     now: clock.now,
     merchantHttp: createMerchantHttp({ allowPrivate: true }),
     log: () => {},
+    ...(opts.connectorModules ? { connectorModules: opts.connectorModules } : {}),
   });
   return {
     gateway,

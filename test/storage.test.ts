@@ -53,6 +53,27 @@ for (const kind of storageKinds()) {
       assert.equal((await ts.storage.getPaymentByNumber(read.number))!.id, payment.id);
     });
 
+    test('payments keep their provider, the provider\'s id once known, and the amount_mismatch flag', async () => {
+      const plain = (await ts.storage.createPayment(newPayment())).payment;
+      assert.equal(plain.providerId, null);
+      assert.equal(plain.providerPaymentId, null);
+      assert.equal(plain.amountMismatch, false);
+      const { payment } = await ts.storage.createPayment(newPayment({ providerId: 'tbank', status: 'checking' }));
+      assert.equal(payment.providerId, 'tbank');
+      assert.equal(payment.providerPaymentId, null);
+      assert.equal(await ts.storage.transition(payment.id, { from: 'checking', to: 'awaiting_payment', at: T0 + 1, providerPaymentId: '7000123' }), true);
+      const before = await ts.storage.countAmountMismatches();
+      assert.equal(await ts.storage.flagAmountMismatch(payment.id), true);
+      assert.equal(await ts.storage.flagAmountMismatch(payment.id), false, 'flagged once');
+      assert.equal(await ts.storage.flagAmountMismatch('pay_nobody'), false);
+      const read = (await ts.storage.getPayment(payment.id))!;
+      assert.equal(read.providerPaymentId, '7000123');
+      assert.equal(read.amountMismatch, true);
+      assert.equal(read.status, 'awaiting_payment', 'the flag leaves the status alone');
+      assert.equal(read.updatedAt, T0 + 1);
+      assert.equal(await ts.storage.countAmountMismatches(), before + 1);
+    });
+
     test('an idempotency key gives back the first payment, per merchant', async () => {
       const a = await ts.storage.createPayment(newPayment({ idempotencyKey: 'k1', requestHash: 'h1' }));
       const b = await ts.storage.createPayment(newPayment({ idempotencyKey: 'k1', requestHash: 'h2' }));

@@ -4,19 +4,13 @@
  * with the offending key. `npm run config -- print [--config file]`: the effective configuration as
  * JSON, secrets masked. Neither writes anything (no generated secret, no database).
  */
-import { ConfigError } from '../server/config.ts';
+import { ConfigError, redactConfig } from '../server/config.ts';
 import { loadConfig } from '../server/bootstrap.ts';
 import { maskConfig } from '../server/config-print.ts';
-import type { ConnectorModule } from '../server/providers/contract.ts';
-import { cloudPaymentsModule } from '../server/providers/cloudpayments/index.ts';
-import { tbankModule } from '../server/providers/tbank/index.ts';
+import { CONNECTOR_MODULES } from '../server/providers/registry.ts';
 
-/**
- * The connector modules whose `secretKeys` mask provider entries in `print`. When the providers'
- * registry lands, take its list instead; keys named like secrets are masked generically anyway.
- */
-const CONNECTOR_MODULES: readonly ConnectorModule<never>[] = [tbankModule as ConnectorModule<never>, cloudPaymentsModule as ConnectorModule<never>];
-const secretKeysOf = (type: string): readonly string[] => CONNECTOR_MODULES.find((m) => m.type === type)?.secretKeys ?? [];
+/** Each provider type's `secretKeys` (its connector module); keys named like secrets are masked generically too. */
+const secretKeysOf = (type: string): readonly string[] => CONNECTOR_MODULES.get(type)?.secretKeys ?? [];
 
 const USAGE = 'usage: npm run config -- check|print [--config file.json]';
 
@@ -40,7 +34,9 @@ export function runConfigCommand(argv: string[], env: NodeJS.ProcessEnv, out: (s
   if (command === 'check') {
     out(`configuration OK: ${config.merchants.length} merchant(s), ${config.ways.length} way(s), database ${config.database.startsWith('sqlite:') ? config.database : 'postgres'}`);
   } else {
-    out(JSON.stringify(maskConfig(config, secretKeysOf), null, 2));
+    // redactConfig (the providers' own secretKeys, merchants' keys, the gateway secret), then the
+    // generic names anywhere and the password in a database URL.
+    out(JSON.stringify(maskConfig(redactConfig(config), secretKeysOf), null, 2));
   }
   return 0;
 }

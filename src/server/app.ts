@@ -24,9 +24,14 @@ import { checkoutRoutes } from './routes/checkout.ts';
 import { sandboxRoutes } from './routes/sandbox.ts';
 import { assetRoutes } from './routes/assets.ts';
 import { cabinetRoutes } from './routes/cabinet.ts';
+import { providerRoutes } from './routes/providers.ts';
 import { createCabinet } from './cabinet/cabinet.ts';
 import { healthRoutes, type Readiness } from './routes/health.ts';
-import { withRequestContext, type Logger, type RequestContext } from './logger.ts';
+import { logFunction, withRequestContext, type Logger, type RequestContext } from './logger.ts';
+import type { ConnectorModules } from './config.ts';
+import type { ProviderHttp } from './providers/contract.ts';
+import { createProviderHttp } from './providers/http.ts';
+import { CONNECTOR_MODULES, createConnectorRegistry } from './providers/registry.ts';
 
 export interface GatewayDeps {
   config: GatewayConfig;
@@ -50,10 +55,17 @@ export interface GatewayDeps {
   logger?: Logger;
   /** What `GET /health/ready` asks (the database answers, migrations are current). */
   readiness?: Readiness;
+  /** The connector types the configuration was parsed with (`CONNECTOR_MODULES`; tests add fakes). */
+  connectorModules?: ConnectorModules;
+  /** Outgoing calls to providers (the guarded HTTP client by default). */
+  providerHttp?: ProviderHttp;
 }
 
 /** An `X-Request-Id` taken as it is; anything else is replaced by a generated one. */
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/** How long one call to a provider may take. */
+const PROVIDER_TIMEOUT_MS = 10_000;
 
 export interface Env {
   Variables: { html: boolean };
@@ -70,14 +82,22 @@ export const newPaymentId = (): string => `pay_${randomBytes(18).toString('base6
 
 export function createGateway(deps: GatewayDeps): Gateway {
   const now = deps.now ?? Date.now;
-  const log = deps.log ?? ((m: string) => console.error(m));
+  const log = deps.log ?? (deps.logger ? logFunction(deps.logger) : (m: string) => console.error(m));
   const { storage } = deps;
+  const connectors = createConnectorRegistry(deps.config, {
+    http: deps.providerHttp ?? createProviderHttp(undefined, deps.logger),
+    now,
+    publicUrl: deps.config.publicUrl,
+    timeoutMs: PROVIDER_TIMEOUT_MS,
+  }, deps.connectorModules ?? CONNECTOR_MODULES);
   const service = createPaymentService({
     storage,
     config: deps.config,
     now,
     randomId: deps.randomId ?? newPaymentId,
     merchantHttp: deps.merchantHttp ?? createMerchantHttp({ allowPrivate: deps.config.allowPrivateMerchantUrls }),
+    connectors,
+    log,
     ...(deps.logger ? { logger: deps.logger } : {}),
   });
   const app = new Hono<Env>();
@@ -127,8 +147,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
     }
   });
 
-  app.route('/', checkoutRoutes({ service, config: deps.config, storage, now }));
-  app.route('/', sandboxRoutes({ service, config: deps.config, app }));
+  app.route('/', checkoutRoutes({ service, config: deps.config }));
+  app.route('/', sandboxRoutes({ service, config: deps.config }));
+  app.route('/', providerRoutes({ service, config: deps.config }));
   app.route('/', cabinetRoutes({ cabinet: createCabinet({ storage, now, ...(deps.logger ? { logger: deps.logger } : {}), onStatus: (id, status) => service.events.emit(id, status) }) }));
   app.route('/', assetRoutes({ cdnDir: deps.cdnDir ?? 'dist/cdn' }));
   app.route('/', healthRoutes({ readiness: deps.readiness ?? { check: async () => { await storage.nextDueAt(); return null; } } }));
@@ -150,6 +171,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
     // A worker that died or stalled mid-send: its lease ran out with no attempt recorded.
     lines.push('# TYPE onpay_notification_leases_expired gauge');
     lines.push(`onpay_notification_leases_expired ${await storage.expiredLeases(now())}`);
+    // Provider reports whose amount or currency differed: not applied, for a person to settle.
+    lines.push('# TYPE onpay_payments_amount_mismatch gauge');
+    lines.push(`onpay_payments_amount_mismatch ${await storage.countAmountMismatches()}`);
     const pool = deps.poolStats?.();
     if (pool) {
       // This process's PostgreSQL pool: waiting queries with every connection busy mean the pool

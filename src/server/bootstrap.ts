@@ -17,6 +17,7 @@ import { withMerchantCache } from './storage/merchant-cache.ts';
 import type { Merchant } from './types.ts';
 import type { Dispatcher } from './dispatcher/dispatcher.ts';
 import { dispatcherFromConfig, processOwner } from './dispatcher/from-config.ts';
+import { CONNECTOR_MODULES } from './providers/registry.ts';
 
 /** SHA-256 hex of a cabinet API key: keys are long random strings, so no slow hash is needed. */
 export const hashApiKey = (key: string): string => createHash('sha256').update(key, 'utf8').digest('hex');
@@ -213,6 +214,10 @@ export async function startGateway(config: GatewayConfig, opts: { cdnDir?: strin
     onError: (e) => logger.warn({ err: e }, 'readiness: the database did not answer'),
   });
   gateway = createGateway({ config: effective, storage, logger, readiness, ...(database.poolStats ? { poolStats: database.poolStats } : {}), ...(opts.cdnDir ? { cdnDir: opts.cdnDir } : {}), ...(opts.log && !opts.logger ? { log: opts.log } : {}) });
+  // Providers whose notification URL is set in their own dashboard: say which URL to set there.
+  for (const p of effective.providers) {
+    if (CONNECTOR_MODULES.get(p.type)?.notificationUrlInDashboard) opts.log?.(`provider ${p.id} (${p.type}): set its notification URL to ${effective.publicUrl}/providers/${p.id}/notify in the provider's dashboard`);
+  }
   let stopped = false;
   const sweep = setInterval(() => {
     if (stopped) return;

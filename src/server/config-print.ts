@@ -6,7 +6,7 @@
  */
 import type { GatewayConfig } from './config.ts';
 
-export const MASK = '********';
+export const MASK = '***';
 
 /** Key names that are secrets wherever they appear (case-insensitive). */
 export const GENERIC_SECRET_KEY = /^(password|passwd|secret|secretkey|apisecret|apikey|token|accesstoken|refreshtoken|privatekey|clientsecret|webhooksecret|signingsecret)$/i;

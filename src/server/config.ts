@@ -4,6 +4,8 @@
  */
 import { z } from 'zod';
 import { parseRate } from './money.ts';
+import type { AnyConnectorModule } from './providers/contract.ts';
+import { CONNECTOR_MODULES, SANDBOX_PROVIDER_ID } from './providers/registry.ts';
 
 const TICKER = z.string().regex(/^[A-Z]{3}$/, 'a 3-letter upper-case currency code');
 const rateText = z.union([z.string(), z.number()]).transform((v, ctx) => {
@@ -36,9 +38,17 @@ export type MerchantConfig = z.output<typeof merchantSchema>;
 export const WAY_SYSTEMS = ['card', 'bank', 'expiring'] as const;
 export type WaySystem = (typeof WAY_SYSTEMS)[number];
 
+/**
+ * A way: a sandbox system (`system`), or a method of a configured provider account (`provider` and
+ * `method`). Exactly one of `system` and `provider`.
+ */
 export const waySchema = z.object({
   code: z.string().regex(/^[A-Z]{3}$/, 'a 3-letter upper-case code'),
-  system: z.enum(WAY_SYSTEMS),
+  system: z.enum(WAY_SYSTEMS).optional(),
+  /** The `id` of an entry of `providers`. */
+  provider: z.string().min(1).max(32).optional(),
+  /** One of the provider type's methods (`card`, `sbp`, …). */
+  method: z.string().min(1).max(32).optional(),
   ticker: TICKER,
   feeBps: z.number().int().min(0).max(5000).default(0),
   title: z.object({ ru: z.string().min(1), en: z.string().min(1) }),
@@ -50,8 +60,27 @@ export const waySchema = z.object({
    * in a popup at once instead.
    */
   frame: z.boolean().default(true),
-}).strict();
+}).strict().superRefine((w, ctx) => {
+  if (w.system === undefined && w.provider === undefined) ctx.addIssue({ code: 'custom', path: ['provider'], message: 'a way needs a provider (with a method) or a sandbox system' });
+  if (w.system !== undefined && w.provider !== undefined) ctx.addIssue({ code: 'custom', path: ['provider'], message: 'a way has either a sandbox system or a provider, not both' });
+  if (w.system !== undefined && w.method !== undefined) ctx.addIssue({ code: 'custom', path: ['method'], message: 'a sandbox way takes no method: its system is the method' });
+  if (w.provider !== undefined && w.method === undefined) ctx.addIssue({ code: 'custom', path: ['method'], message: `is required: one of the methods of provider ${w.provider}` });
+});
 export type WayConfig = z.output<typeof waySchema>;
+
+/** The provider account of a way: `sandbox` for the sandbox systems. */
+export const wayProvider = (w: WayConfig): string => w.provider ?? SANDBOX_PROVIDER_ID;
+/** The way's method at its provider: the sandbox system's name for sandbox ways. */
+export const wayMethod = (w: WayConfig): string => w.method ?? w.system!;
+
+/** One entry of `providers` before its type's own schema: the rest is the connector module's to judge. */
+const providerEntrySchema = z.looseObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'lower-case latin letters, digits, "_", "-" (1–32)'),
+  type: z.string().min(1).max(32),
+});
+
+/** A provider account, as its module's `configSchema` parsed it. */
+export type ProviderConfig = { id: string; type: string } & Record<string, unknown>;
 
 export const DEFAULT_WAYS: WayConfig[] = ([
   { code: 'CRD', system: 'card', ticker: 'RUR', feeBps: 200, title: { ru: 'Банковская карта (тест)', en: 'Bank card (test)' }, ttlSeconds: 3600 },
@@ -96,6 +125,8 @@ export const configSchema = z.object({
   shutdownTimeoutMs: z.number().int().min(0).max(600_000).default(25_000),
   tokenTtlSeconds: z.number().int().min(60).max(7 * 86400).default(86400),
   rates: z.record(TICKER, rateText).default(DEFAULT_RATES),
+  /** Provider accounts (`{id, type, …}`); each entry is validated by its type's connector module. */
+  providers: z.array(providerEntrySchema).default([]),
   ways: z.array(waySchema).min(1).default(DEFAULT_WAYS),
   merchants: z.array(merchantSchema).default([]),
 }).strict().superRefine((c, ctx) => {
@@ -109,7 +140,66 @@ export const configSchema = z.object({
   });
 });
 
-export type GatewayConfig = z.output<typeof configSchema> & { publicUrl: string; secret: string; publicUrlFromPort?: boolean };
+export type GatewayConfig = Omit<z.output<typeof configSchema>, 'providers'> & {
+  publicUrl: string;
+  secret: string;
+  publicUrlFromPort?: boolean;
+  /** Provider accounts, parsed by their modules' schemas. */
+  providers: ProviderConfig[];
+};
+
+/** The connector modules a configuration may name, by type. */
+export type ConnectorModules = ReadonlyMap<string, AnyConnectorModule>;
+
+/**
+ * Each provider entry through its module's schema (errors name the key, `providers.0.password`),
+ * ids unique; each provider way's provider configured and its method one of the module's.
+ */
+function parseProviders(c: z.output<typeof configSchema>, modules: ConnectorModules): ProviderConfig[] {
+  const ids = new Set<string>();
+  const providers = c.providers.map((entry, i): ProviderConfig => {
+    if (entry.id === SANDBOX_PROVIDER_ID) throw new ConfigError(`providers.${i}.id`, `"${SANDBOX_PROVIDER_ID}" is the built-in sandbox; choose another id`);
+    if (ids.has(entry.id)) throw new ConfigError(`providers.${i}.id`, `duplicate provider ${entry.id}`);
+    ids.add(entry.id);
+    const module = entry.type === SANDBOX_PROVIDER_ID ? undefined : modules.get(entry.type);
+    if (!module) {
+      const known = [...modules.keys()].filter((t) => t !== SANDBOX_PROVIDER_ID);
+      throw new ConfigError(`providers.${i}.type`, `unknown provider type ${JSON.stringify(entry.type)}${known.length ? ` (known: ${known.join(', ')})` : ''}`);
+    }
+    const r = module.configSchema.safeParse(entry);
+    if (!r.success) {
+      const issue = r.error.issues[0]!;
+      const key = issue.code === 'unrecognized_keys' ? [issue.keys[0]!] : issue.path.map(String);
+      throw new ConfigError(['providers', i, ...key].join('.'), issue.code === 'unrecognized_keys' ? 'is not a known key' : issue.message);
+    }
+    return r.data as ProviderConfig;
+  });
+  c.ways.forEach((w, i) => {
+    if (w.provider === undefined) return;
+    const p = providers.find((x) => x.id === w.provider);
+    if (!p) throw new ConfigError(`ways.${i}.provider`, `no provider ${JSON.stringify(w.provider)} in providers`);
+    const methods = modules.get(p.type)!.methods;
+    if (!methods.includes(w.method!)) throw new ConfigError(`ways.${i}.method`, `provider ${p.id} (${p.type}) has no method ${JSON.stringify(w.method)} (one of ${methods.join(', ')})`);
+  });
+  return providers;
+}
+
+/**
+ * The configuration with every secret masked (`***`): merchants' keys, the gateway secret and each
+ * provider's `secretKeys`. For logs and command output.
+ */
+export function redactConfig(c: GatewayConfig, modules: ConnectorModules = CONNECTOR_MODULES): Record<string, unknown> {
+  const mask = '***';
+  return {
+    ...c,
+    secret: mask,
+    merchants: c.merchants.map((m) => ({ ...m, secret: mask, ...(m.apiKey !== undefined ? { apiKey: mask } : {}) })),
+    providers: c.providers.map((p) => {
+      const keys = modules.get(p.type)?.secretKeys ?? [];
+      return Object.fromEntries(Object.entries(p).map(([k, v]) => [k, keys.includes(k) && v !== undefined ? mask : v]));
+    }),
+  };
+}
 
 /** A configuration that cannot start the gateway; `key` is the dotted path of the offending key. */
 export class ConfigError extends Error {
@@ -166,7 +256,7 @@ export function resolveSecretRefs(raw: unknown, sources: SecretSources, path: (s
  * resolved first (`resolveSecretRefs`).
  * @example parseConfig({ port: 8080, secret: 'x'.repeat(32) })
  */
-export function parseConfig(raw: unknown, fallbackSecret?: string): GatewayConfig {
+export function parseConfig(raw: unknown, fallbackSecret?: string, modules: ConnectorModules = CONNECTOR_MODULES): GatewayConfig {
   const r = configSchema.safeParse(raw);
   if (!r.success) {
     const issue = r.error.issues[0]!;
@@ -174,6 +264,7 @@ export function parseConfig(raw: unknown, fallbackSecret?: string): GatewayConfi
   }
   const secret = r.data.secret ?? fallbackSecret;
   if (!secret) throw new ConfigError('secret', 'required (at least 32 characters)');
+  const providers = parseProviders(r.data, modules);
   const publicUrl = (r.data.publicUrl ?? `http://localhost:${r.data.port}`).replace(/\/+$/, '');
-  return { ...r.data, secret, publicUrl, publicUrlFromPort: r.data.publicUrl === undefined };
+  return { ...r.data, providers, secret, publicUrl, publicUrlFromPort: r.data.publicUrl === undefined };
 }

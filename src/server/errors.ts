@@ -8,11 +8,12 @@ export type ErrorCode =
   | 'invalid_param' | 'invalid_body' | 'bad_signature' | 'unknown_merchant' | 'not_found'
   | 'token_expired' | 'token_invalid' | 'unknown_way' | 'idempotency_conflict' | 'check_declined'
   | 'check_failed' | 'origin_forbidden' | 'invalid_state' | 'unauthorized' | 'sandbox_off'
-  | 'payload_too_large' | 'unsupported_media_type' | 'method_not_allowed';
+  | 'payload_too_large' | 'unsupported_media_type' | 'method_not_allowed'
+  | 'provider_error' | 'provider_unavailable';
 
 export class GatewayError extends Error {
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 410 | 413 | 415 | 422 | 424,
+    readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 410 | 413 | 415 | 422 | 424 | 502,
     readonly code: ErrorCode,
     message: string,
     readonly field?: string,
@@ -27,9 +28,16 @@ export class GatewayError extends Error {
   }
 }
 
-/** The first zod issue as a 400 naming its field (wire name). */
+/**
+ * The one zod-to-error mapper: the first issue as a 400 naming its field (wire name). An unknown key
+ * is named as the field; an issue about a whole body (no path) names `body`.
+ */
 export function fromZod(error: z.ZodError, code: ErrorCode = 'invalid_param', fieldPrefix = ''): GatewayError {
   const issue = error.issues[0]!;
-  const field = `${fieldPrefix}${issue.path.map(String).join('.')}` || undefined;
+  if (issue.code === 'unrecognized_keys') {
+    const key = `${fieldPrefix}${issue.keys[0]!.slice(0, 64)}`;
+    return new GatewayError(400, code, `${key}: is not a known parameter`, key);
+  }
+  const field = `${fieldPrefix}${issue.path.map(String).join('.')}` || (code === 'invalid_body' ? 'body' : undefined);
   return new GatewayError(400, code, field ? `${field}: ${issue.message}` : issue.message, field);
 }

@@ -1,22 +1,24 @@
 /**
- * The payment domain: form payloads, creating payments with CHECK, settling them from payment
- * system events, expiry. Routes call this; it never sees HTTP requests, and it reaches the world
- * only through injected storage, clock, randomness and merchant HTTP.
+ * The payment domain: form payloads, creating payments with CHECK and at the provider, applying
+ * provider reports, expiry. Routes call this; it never sees HTTP requests, and it reaches the world
+ * only through injected storage, clock, randomness, merchant HTTP and the connector registry.
  */
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { GatewayConfig, WayConfig } from './config.ts';
 import { GatewayError } from './errors.ts';
-import type { LinkParams } from './link.ts';
+import { linkMd5Matches, parseLink, type LinkParams } from './link.ts';
 import type { MerchantHttp } from './merchant-http.ts';
 import { convert, feeOf, formatAmount, formatRate, MAX_AMOUNT_MINOR, parseAmount, parseRate, type Minor, type Rate } from './money.ts';
 import { checkRequest, checkData, payNotification } from './notify.ts';
 import { judgeCheckApi1, judgeCheckApi2, type CheckVerdict } from './protocol.ts';
-import { createSandboxSystem, type PaymentSystem, type SystemEvent } from './payment-systems/sandbox.ts';
+import type { ApplyOutcome, CreateResult, HttpAnswer, IncomingNotification, NotifyContext, ProviderStatus } from './providers/contract.ts';
+import type { ConnectorRegistry, WayEntry } from './providers/registry.ts';
 import { canTransition, isFinal, type PaymentStatus } from './states.ts';
 import type { Storage } from './storage/storage.ts';
 import { signToken, verifyToken } from './token.ts';
-import type { Merchant, Payment, PaymentAction } from './types.ts';
+import type { Merchant, NewPayment, Payment, PaymentAction } from './types.ts';
+import { baseLanguage, type Language } from '../protocol/languages.ts';
 import { annotateRequest, urlForLog, type Logger } from './logger.ts';
 
 /** What the token binds: the merchant and the validated link. */
@@ -39,7 +41,7 @@ export interface FormPayload {
   expiresAt: string;
   merchant: { login: string; name: string };
   order: { payFor: string; price: string; ticker: string; mode: 'fix' | 'free'; note: string; convert: boolean; priceFinal: boolean };
-  ln: 'ru' | 'en';
+  ln: Language;
   urlSuccess: string;
   urlFail: string;
   userEmail: string;
@@ -58,11 +60,25 @@ export interface CreatePaymentInput {
   origin?: string | undefined;
 }
 
-/** A stored answer: the route sends exactly this. */
-export interface Answer {
-  status: number;
-  body: string;
+/** Why a payment did not start, as the buyer is told (docs/API.md). */
+export interface Refusal {
+  status: 422 | 424 | 502;
+  code: 'check_declined' | 'check_failed' | 'provider_error' | 'provider_unavailable';
+  message: string;
+  /** Extra fields of the error JSON: `paymentId` always, `comment` or `reason` when there is one. */
+  details: Record<string, string>;
 }
+
+/**
+ * The outcome of creating a payment. A replay under the same idempotency key gives the same outcome
+ * (read back from the answer stored with the payment), so the same answer byte for byte.
+ */
+export type CreateOutcome =
+  | { kind: 'started'; payment: PaymentView }
+  | { kind: 'refused'; refusal: Refusal };
+
+/** A refusal as the error the app answers with. */
+export const refusalError = (r: Refusal): GatewayError => new GatewayError(r.status, r.code, r.message, undefined, r.details);
 
 export interface PaymentView {
   id: string;
@@ -83,17 +99,27 @@ export interface ServiceDeps {
   now: () => number;
   randomId: () => string;
   merchantHttp: MerchantHttp;
+  /** The payment systems: one connector per provider account, the sandbox included. */
+  connectors: ConnectorRegistry;
+  /** Where operational messages go (never secrets). */
+  log?: (message: string) => void;
   /** Structured log lines (CHECK); none when absent. */
   logger?: Logger;
 }
 
 export type PaymentService = ReturnType<typeof createPaymentService>;
 
+/** A stored answer: what the idempotency key gives back. */
+interface StoredAnswer {
+  status: number;
+  body: string;
+}
+
 /**
- * The `reason` of a 424 check_failed answer (docs/API.md). The buyer sees it, so the merchant's raw
- * answer text (PHP warnings, stack traces) stays in the stored status reason only.
+ * The `reason` of a 424 check_failed or 502 provider_error answer (docs/API.md). The buyer sees it,
+ * so the other side's raw answer text (PHP warnings, stack traces) stays in the stored status reason.
  */
-const publicCheckReason = (reason: string): string => reason.replace(/^(unreadable answer):[\s\S]*$/, '$1').slice(0, 200);
+const publicReason = (reason: string): string => reason.replace(/^(unreadable answer):[\s\S]*$/, '$1').slice(0, 200);
 
 /** The event every status change is also emitted under, with `{id, status}` (payment ids start with `pay_`). */
 export const ANY_STATUS_EVENT = 'status';
@@ -103,6 +129,21 @@ export const SHUTDOWN_EVENT = 'shutdown';
 
 /** How long past the CHECK timeout a payment may stay unfinished before it counts as interrupted. */
 const STALE_GRACE_MS = 30_000;
+
+const PAYMENT_ID = /^pay_[A-Za-z0-9_-]{10,60}$/;
+const LOGIN = /^[a-z0-9][a-z0-9_.-]{1,63}$/;
+
+/** Where provider states lead; null: nothing to do (still pending, or not handled here yet). */
+const TARGET: Record<ProviderStatus['state'], PaymentStatus | null> = {
+  pending: null,
+  paid: 'paid',
+  failed: 'failed',
+  expired: 'expired',
+  // Refunds are another change's: reported refunds change nothing yet.
+  refunded: null,
+  partially_refunded: null,
+  not_found: null,
+};
 
 /** The public view of a payment, as the element and the status API see it. */
 export function paymentView(p: Payment): PaymentView {
@@ -126,15 +167,25 @@ export function originAllowed(origin: string | undefined, merchant: Merchant, pu
   return origin === new URL(publicUrl).origin || merchant.origins.includes(origin);
 }
 
+/** The outcome a stored answer stands for. */
+function outcomeOf(answer: StoredAnswer): CreateOutcome {
+  if (answer.status === 201) return { kind: 'started', payment: JSON.parse(answer.body) as PaymentView };
+  const { error } = JSON.parse(answer.body) as { error: Record<string, string> };
+  const { code, message, ...details } = error;
+  return { kind: 'refused', refusal: { status: answer.status as Refusal['status'], code: code as Refusal['code'], message: message ?? '', details } };
+}
+
+const storedAnswer = (o: CreateOutcome): StoredAnswer => (o.kind === 'started'
+  ? { status: 201, body: JSON.stringify(o.payment) }
+  : { status: o.refusal.status, body: JSON.stringify(refusalError(o.refusal).toJSON()) });
+
 /**
- * @example const service = createPaymentService({ storage, config, now: Date.now, randomId, merchantHttp });
+ * @example const service = createPaymentService({ storage, config, now: Date.now, randomId, merchantHttp, connectors });
  */
 export function createPaymentService(deps: ServiceDeps) {
-  const { storage, config } = deps;
+  const { storage, config, connectors } = deps;
+  const log = deps.log ?? (() => {});
   const rates = new Map<string, Rate>(Object.entries(config.rates).map(([k, v]) => [k, parseRate(v)!]));
-  const ways = new Map<string, { way: WayConfig; system: PaymentSystem }>(
-    config.ways.map((w) => [w.code, { way: w, system: createSandboxSystem(w, config.publicUrl) }]),
-  );
   const events = new EventEmitter();
   events.setMaxListeners(0);
 
@@ -147,6 +198,18 @@ export function createPaymentService(deps: ServiceDeps) {
     const m = await storage.getMerchant(login);
     if (!m) throw new GatewayError(404, 'unknown_merchant', `merchant ${JSON.stringify(login.slice(0, 64))} is not known`, 'merchant_login');
     return m;
+  }
+
+  /** The one origin check: a browser page may use a merchant's checkout only from its allowed origins. */
+  function allowOrigin(merchant: Merchant, origin: string | undefined): Merchant {
+    if (!originAllowed(origin, merchant, config.publicUrl)) throw new GatewayError(403, 'origin_forbidden', `origin ${origin} is not allowed for this merchant`, 'origin');
+    return merchant;
+  }
+
+  async function paymentOf(id: string): Promise<Payment> {
+    const p = PAYMENT_ID.test(id) ? await storage.getPayment(id) : undefined;
+    if (!p) throw new GatewayError(404, 'not_found', 'no such payment', 'id');
+    return p;
   }
 
   function rateOf(ticker: string, field: string): Rate {
@@ -187,7 +250,7 @@ export function createPaymentService(deps: ServiceDeps) {
 
   function waysFor(link: LinkParams): WayConfig[] {
     if (!link.oneWay) return config.ways;
-    const w = ways.get(link.oneWay);
+    const w = connectors.way(link.oneWay);
     if (!w) throw new GatewayError(400, 'invalid_param', `one_way: no payment system ${link.oneWay}`, 'one_way');
     return [w.way];
   }
@@ -197,6 +260,122 @@ export function createPaymentService(deps: ServiceDeps) {
     const ok = await storage.transition(p.id, { from: p.status, to, at: deps.now(), ...extra });
     if (ok) emit({ id: p.id, status: to });
     return ok;
+  }
+
+  /** The answer kept with the state change, for a payment created under an idempotency key. */
+  const remember = (p: Payment, o: CreateOutcome): { response?: StoredAnswer } => (p.idempotencyKey ? { response: storedAnswer(o) } : {});
+
+  function formPayload(m: Merchant, link: LinkParams): FormPayload {
+    const priceMinor = parseAmount(link.price)!;
+    rateOf(link.ticker, 'ticker');
+    const list = waysFor(link).map((w): WayQuote => {
+      const entry = connectors.way(w.code)!;
+      return {
+        code: w.code,
+        kind: entry.connector.kind(entry.method),
+        title: w.title[baseLanguage(link.ln)],
+        amount: link.payMode === 'free' ? null : formatAmount(amountOf(link, priceMinor, w).amount),
+        ticker: w.ticker,
+      };
+    });
+    const expiresAt = deps.now() + config.tokenTtlSeconds * 1000;
+    const payload: TokenPayload = { m: m.login, l: link };
+    return {
+      token: signToken(payload, expiresAt, config.secret),
+      expiresAt: new Date(expiresAt).toISOString(),
+      merchant: { login: m.login, name: m.name },
+      order: { payFor: link.payFor, price: link.price, ticker: link.ticker, mode: link.payMode, note: link.note, convert: link.convert, priceFinal: link.priceFinal },
+      ln: link.ln,
+      urlSuccess: link.urlSuccess,
+      urlFail: link.urlFail,
+      userEmail: link.userEmail,
+      userPhone: link.userPhone,
+      ways: list,
+    };
+  }
+
+  // ---- createPayment, step by step --------------------------------------------------------------
+
+  /** The merchant and link a form token binds. */
+  function openToken(token: string): TokenPayload {
+    const t = verifyToken(token, deps.now(), config.secret);
+    if (t.ok) return t.payload as TokenPayload;
+    throw t.reason === 'expired'
+      ? new GatewayError(410, 'token_expired', 'token: the payment form has expired; reload it', 'token')
+      : new GatewayError(400, 'token_invalid', 'token: not a token issued by this gateway', 'token');
+  }
+
+  function offeredWay(link: LinkParams, code: string): WayEntry {
+    const entry = connectors.way(code);
+    if (!entry || !waysFor(link).some((w) => w.code === code)) {
+      throw new GatewayError(400, 'unknown_way', `way: ${JSON.stringify(code.slice(0, 8))} is not offered for this order`, 'way');
+    }
+    return entry;
+  }
+
+  /** The order's price: the link's in fix mode, the buyer's typed amount in free mode. */
+  function orderPrice(link: LinkParams, typedAmount: string | undefined): Minor {
+    const priceMinor = parseAmount(link.price)!;
+    if (link.payMode === 'free') {
+      const typed = typedAmount === undefined ? null : parseAmount(typedAmount);
+      if (typed === null || typed === 0n) throw new GatewayError(400, 'invalid_param', 'amount: an amount above zero like 150.0 is required in free mode', 'amount');
+      return typed;
+    }
+    if (typedAmount !== undefined && parseAmount(typedAmount) !== priceMinor) {
+      throw new GatewayError(400, 'invalid_param', 'amount: the amount is fixed by the merchant', 'amount');
+    }
+    return priceMinor;
+  }
+
+  /** The payment to save: amounts quoted for the way, the request's hash for its idempotency key. */
+  function newPayment(input: CreatePaymentInput, merchant: Merchant, link: LinkParams, entry: WayEntry): NewPayment {
+    const priceMinor = orderPrice(link, input.amount);
+    const q = quote(link, priceMinor, entry.way, link.payMode === 'free' ? 'amount' : 'price');
+    if (q.amount === 0n) throw new GatewayError(400, 'invalid_param', 'amount: too small to pay in this currency', 'amount');
+    const userEmail = input.userEmail || link.userEmail;
+    const userPhone = input.userPhone || link.userPhone;
+    const now = deps.now();
+    return {
+      id: deps.randomId(),
+      merchantLogin: merchant.login,
+      payFor: link.payFor,
+      mode: link.payMode,
+      priceMinor,
+      ticker: link.ticker,
+      convert: link.convert,
+      priceFinal: link.priceFinal,
+      note: link.note,
+      ln: link.ln,
+      urlSuccess: link.urlSuccess,
+      urlFail: link.urlFail,
+      userEmail,
+      userPhone,
+      extraParams: link.extraParams,
+      way: entry.way.code,
+      wayTicker: entry.way.ticker,
+      amountMinor: q.amount,
+      feeMinor: q.fee,
+      balanceMinor: q.balance,
+      balanceTicker: q.balanceTicker,
+      rate: q.rate,
+      // With CHECK to come the payment is saved as checking at once: one write fewer per payment.
+      status: merchant.notifications ? 'checking' : 'created',
+      idempotencyKey: input.idempotencyKey ?? null,
+      requestHash: createHash('sha256').update(JSON.stringify([input.token, input.way, userEmail, userPhone, formatAmount(priceMinor)])).digest('hex'),
+      expiresAt: null,
+      createdAt: now,
+      updatedAt: now,
+      providerId: entry.connector.id,
+    };
+  }
+
+  /** The answer already given under this idempotency key, or why there is none to give. */
+  function replay(existing: Payment, requestHash: string | null): CreateOutcome {
+    if (existing.requestHash !== requestHash) {
+      throw new GatewayError(409, 'idempotency_conflict', 'Idempotency-Key: this key was used for another request', 'Idempotency-Key');
+    }
+    if (existing.responseStatus !== null && existing.responseBody !== null) return outcomeOf({ status: existing.responseStatus, body: existing.responseBody });
+    throw new GatewayError(409, 'idempotency_conflict', 'Idempotency-Key: a request with this key is still in progress; retry shortly', 'Idempotency-Key');
   }
 
   async function sendCheck(p: Payment, m: Merchant): Promise<CheckVerdict> {
@@ -213,166 +392,195 @@ export function createPaymentService(deps: ServiceDeps) {
     }
     deps.logger?.info({
       paymentId: p.id, merchantLogin: m.login, url: urlForLog(m.apiUrl), apiType: m.apiType, durationMs: r.durationMs,
-      ...(r.ok ? { httpStatus: r.status } : {}), verdict: verdict.kind, ...('reason' in verdict ? { reason: publicCheckReason(String(verdict.reason)) } : {}),
+      ...(r.ok ? { httpStatus: r.status } : {}), verdict: verdict.kind, ...('reason' in verdict ? { reason: publicReason(String(verdict.reason)) } : {}),
     }, 'check');
     return verdict;
   }
 
-  /** The answer kept with the state change, for a payment created under an idempotency key. */
-  const remember = (p: Payment, answer: Answer): { response?: Answer } => (p.idempotencyKey ? { response: answer } : {});
+  /** CHECK, when the merchant has notifications on: null when accepted, else the refusal (the payment rejected). */
+  async function runCheck(p: Payment, m: Merchant): Promise<CreateOutcome | null> {
+    if (!m.notifications) return null;
+    const verdict = await sendCheck(p, m);
+    if (verdict.kind === 'accepted') return null;
+    const declined = verdict.kind === 'declined';
+    const outcome: CreateOutcome = {
+      kind: 'refused',
+      refusal: declined
+        ? { status: 422, code: 'check_declined', message: 'The shop declined this payment', details: { comment: verdict.comment.slice(0, 255), paymentId: p.id } }
+        : { status: 424, code: 'check_failed', message: 'The shop did not confirm this payment; try again later', details: { reason: publicReason(verdict.reason), paymentId: p.id } },
+    };
+    const reason = declined ? `check_declined${verdict.comment ? `: ${verdict.comment}` : ''}` : `check_failed: ${verdict.reason}`;
+    await transitionOrThrow(p, 'rejected', { reason: reason.slice(0, 500), ...remember(p, outcome) });
+    return outcome;
+  }
+
+  /** Asks the way's connector to create the payment; a throwing connector counts as an unknown outcome. */
+  async function createAtProvider(p: Payment, m: Merchant, entry: WayEntry): Promise<CreateResult> {
+    const base = `${config.publicUrl}/providers/${encodeURIComponent(entry.connector.id)}`;
+    try {
+      return await entry.connector.create({
+        payment: p,
+        method: entry.method,
+        idempotencyKey: p.id,
+        notificationUrl: `${base}/notify`,
+        successUrl: `${base}/return/${p.id}?result=success`,
+        failUrl: `${base}/return/${p.id}?result=fail`,
+        description: `${m.name}: ${p.payFor}`.slice(0, 128),
+      });
+    } catch (e) {
+      log(`provider ${entry.connector.id}: create threw: ${e instanceof Error ? e.message : String(e)}`);
+      return { kind: 'unknown', reason: 'the connector failed' };
+    }
+  }
+
+  /**
+   * Starts the payment at its provider: `started` hands the buyer the action; `refused` fails the
+   * payment (`provider_error`); `unknown` keeps it waiting with no action and no provider id, for
+   * reconciliation to ask the provider about, and tells the buyer the provider is unavailable.
+   */
+  async function startAtProvider(p: Payment, m: Merchant, entry: WayEntry): Promise<CreateOutcome> {
+    const r = await createAtProvider(p, m, entry);
+    switch (r.kind) {
+      case 'started': {
+        // A way set to `frame: false` opens its page in a popup, whatever the provider says.
+        const action: PaymentAction = r.action.type === 'redirect' && !entry.way.frame ? { ...r.action, frame: false } : r.action;
+        const outcome: CreateOutcome = { kind: 'started', payment: paymentView({ ...p, status: 'awaiting_payment', action, updatedAt: deps.now() }) };
+        await transitionOrThrow(p, 'awaiting_payment', { action, expiresAt: r.expiresAt, providerPaymentId: r.providerPaymentId, ...remember(p, outcome) });
+        return outcome;
+      }
+      case 'refused': {
+        const outcome: CreateOutcome = {
+          kind: 'refused',
+          refusal: { status: 502, code: 'provider_error', message: 'The payment system refused this payment; choose another way', details: { reason: publicReason(r.reason), paymentId: p.id } },
+        };
+        await transitionOrThrow(p, 'failed', { reason: `provider_error: ${r.reason}`.slice(0, 500), ...remember(p, outcome) });
+        return outcome;
+      }
+      case 'unknown': {
+        const outcome: CreateOutcome = {
+          kind: 'refused',
+          refusal: { status: 502, code: 'provider_unavailable', message: 'The payment system did not answer; try again later or choose another way', details: { paymentId: p.id } },
+        };
+        await transitionOrThrow(p, 'awaiting_payment', {
+          reason: `provider_unavailable: ${r.reason}`.slice(0, 500),
+          expiresAt: deps.now() + entry.way.ttlSeconds * 1000,
+          ...remember(p, outcome),
+        });
+        return outcome;
+      }
+    }
+  }
+
+  // ---- provider reports --------------------------------------------------------------------------
+
+  /** Moves a payment as a verified provider report says; the amount and currency checked first. */
+  async function applyReport(p: Payment, s: ProviderStatus): Promise<ApplyOutcome> {
+    const target = TARGET[s.state];
+    if (target === null) return 'unchanged';
+    if (target === 'paid' && (s.amountMinor !== p.amountMinor || (s.currency !== undefined && s.currency !== p.wayTicker))) {
+      await storage.flagAmountMismatch(p.id);
+      return 'amount_mismatch';
+    }
+    if (p.status === target) return 'unchanged';
+    if (!canTransition(p.status, target)) return 'invalid_state';
+    const providerPaymentId = p.providerPaymentId === null && s.providerPaymentId ? { providerPaymentId: s.providerPaymentId } : {};
+    let ok: boolean;
+    if (target === 'paid') {
+      const now = deps.now();
+      const merchant = await merchantOf(p.merchantLogin);
+      ok = await transitionOrThrow(p, 'paid', {
+        paidAt: now,
+        ...providerPaymentId,
+        ...(merchant.notifications && merchant.apiUrl ? { notification: { ...payNotification(p, merchant, now), dueAt: now } } : {}),
+      });
+    } else {
+      const reason = target === 'failed' ? 'declined by the payment system' : 'expired at the payment system';
+      ok = await transitionOrThrow(p, target, { reason, ...providerPaymentId });
+    }
+    if (ok) return 'applied';
+    // Another request moved it first (the same report twice at once): the same state is a repeat.
+    const after = await storage.getPayment(p.id);
+    return after?.status === target ? 'unchanged' : 'invalid_state';
+  }
+
+  /** The gateway's side of one provider account's notifications. */
+  function notifyContext(providerId: string): NotifyContext {
+    const own = async (id: string): Promise<Payment | undefined> => {
+      const p = PAYMENT_ID.test(id) ? await storage.getPayment(id) : undefined;
+      return p && p.providerId === providerId ? p : undefined;
+    };
+    return {
+      payment: own,
+      async apply(id, status) {
+        const p = await own(id);
+        return p ? applyReport(p, status) : 'unknown_payment';
+      },
+    };
+  }
 
   return {
     events,
 
-    /** The form payload of a payment link (the link already parsed and its md5 checked). */
-    async formPayload(login: string, link: LinkParams, merchant?: Merchant): Promise<FormPayload> {
-      const m = merchant ?? await merchantOf(login);
-      const priceMinor = parseAmount(link.price)!;
-      rateOf(link.ticker, 'ticker');
-      const list = waysFor(link).map((w): WayQuote => ({
-        code: w.code,
-        kind: ways.get(w.code)!.system.kind,
-        title: w.title[link.ln],
-        amount: link.payMode === 'free' ? null : formatAmount(amountOf(link, priceMinor, w).amount),
-        ticker: w.ticker,
-      }));
-      const expiresAt = deps.now() + config.tokenTtlSeconds * 1000;
-      const payload: TokenPayload = { m: m.login, l: link };
-      return {
-        token: signToken(payload, expiresAt, config.secret),
-        expiresAt: new Date(expiresAt).toISOString(),
-        merchant: { login: m.login, name: m.name },
-        order: { payFor: link.payFor, price: link.price, ticker: link.ticker, mode: link.payMode, note: link.note, convert: link.convert, priceFinal: link.priceFinal },
-        ln: link.ln,
-        urlSuccess: link.urlSuccess,
-        urlFail: link.urlFail,
-        userEmail: link.userEmail,
-        userPhone: link.userPhone,
-        ways: list,
-      };
+    /**
+     * A payment link opened: the merchant known, the parameters parsed, the link md5 checked when the
+     * merchant signs its links, the page's origin allowed when `origin` is given; with its form payload.
+     */
+    async paymentForm(login: string, params: URLSearchParams, origin?: string): Promise<{ payload: FormPayload; link: LinkParams; md5: string | undefined }> {
+      if (!LOGIN.test(login)) throw new GatewayError(404, 'unknown_merchant', 'merchant_login: not a merchant login', 'merchant_login');
+      const merchant = await storage.getMerchant(login);
+      if (!merchant) throw new GatewayError(404, 'unknown_merchant', `merchant_login: ${login} is not known`, 'merchant_login');
+      const parsed = parseLink(params);
+      if (merchant.checkLinkMd5) {
+        if (!parsed.md5) throw new GatewayError(403, 'bad_signature', 'md5: this merchant signs its links; md5 is required', 'md5');
+        if (!linkMd5Matches(parsed, merchant.secret)) throw new GatewayError(403, 'bad_signature', 'md5: the link signature does not match its parameters', 'md5');
+      }
+      return { payload: formPayload(allowOrigin(merchant, origin), parsed.link), link: parsed.link, md5: parsed.md5 };
     },
 
-    /** Creates a payment (idempotently), runs CHECK and starts the payment system. */
-    async createPayment(input: CreatePaymentInput): Promise<Answer> {
-      const t = verifyToken(input.token, deps.now(), config.secret);
-      if (!t.ok) {
-        throw t.reason === 'expired'
-          ? new GatewayError(410, 'token_expired', 'token: the payment form has expired; reload it', 'token')
-          : new GatewayError(400, 'token_invalid', 'token: not a token issued by this gateway', 'token');
-      }
-      const { m: login, l: link } = t.payload as TokenPayload;
-      const merchant = await merchantOf(login);
-      if (!originAllowed(input.origin, merchant, config.publicUrl)) {
-        throw new GatewayError(403, 'origin_forbidden', `origin ${input.origin} is not allowed for this merchant`, 'origin');
-      }
-      const entry = ways.get(input.way);
-      if (!entry || !waysFor(link).some((w) => w.code === input.way)) {
-        throw new GatewayError(400, 'unknown_way', `way: ${JSON.stringify(input.way.slice(0, 8))} is not offered for this order`, 'way');
-      }
-      let priceMinor = parseAmount(link.price)!;
-      if (link.payMode === 'free') {
-        const typed = input.amount === undefined ? null : parseAmount(input.amount);
-        if (typed === null || typed === 0n) throw new GatewayError(400, 'invalid_param', 'amount: an amount above zero like 150.0 is required in free mode', 'amount');
-        priceMinor = typed;
-      } else if (input.amount !== undefined && parseAmount(input.amount) !== priceMinor) {
-        throw new GatewayError(400, 'invalid_param', 'amount: the amount is fixed by the merchant', 'amount');
-      }
-      const q = quote(link, priceMinor, entry.way, link.payMode === 'free' ? 'amount' : 'price');
-      if (q.amount === 0n) throw new GatewayError(400, 'invalid_param', 'amount: too small to pay in this currency', 'amount');
-      const userEmail = input.userEmail || link.userEmail;
-      const userPhone = input.userPhone || link.userPhone;
-      const requestHash = createHash('sha256').update(JSON.stringify([input.token, input.way, userEmail, userPhone, formatAmount(priceMinor)])).digest('hex');
-      const now = deps.now();
-      const { created, payment } = await storage.createPayment({
-        id: deps.randomId(),
-        merchantLogin: merchant.login,
-        payFor: link.payFor,
-        mode: link.payMode,
-        priceMinor,
-        ticker: link.ticker,
-        convert: link.convert,
-        priceFinal: link.priceFinal,
-        note: link.note,
-        ln: link.ln,
-        urlSuccess: link.urlSuccess,
-        urlFail: link.urlFail,
-        userEmail,
-        userPhone,
-        extraParams: link.extraParams,
-        way: entry.way.code,
-        wayTicker: entry.way.ticker,
-        amountMinor: q.amount,
-        feeMinor: q.fee,
-        balanceMinor: q.balance,
-        balanceTicker: q.balanceTicker,
-        rate: q.rate,
-        // With CHECK to come the payment is saved as checking at once: one write fewer per payment.
-        status: merchant.notifications ? 'checking' : 'created',
-        idempotencyKey: input.idempotencyKey ?? null,
-        requestHash,
-        expiresAt: null,
-        createdAt: now,
-        updatedAt: now,
-      });
-      if (!created) {
-        if (payment.requestHash !== requestHash) {
-          throw new GatewayError(409, 'idempotency_conflict', 'Idempotency-Key: this key was used for another request', 'Idempotency-Key');
-        }
-        if (payment.responseStatus !== null && payment.responseBody !== null) return { status: payment.responseStatus, body: payment.responseBody };
-        throw new GatewayError(409, 'idempotency_conflict', 'Idempotency-Key: a request with this key is still in progress; retry shortly', 'Idempotency-Key');
-      }
-
-      const current = payment;
-      if (merchant.notifications) {
-        const verdict = await sendCheck(current, merchant);
-        if (verdict.kind !== 'accepted') {
-          const declined = verdict.kind === 'declined';
-          const reason = declined ? `check_declined${verdict.comment ? `: ${verdict.comment}` : ''}` : `check_failed: ${verdict.reason}`;
-          const error = declined
-            ? new GatewayError(422, 'check_declined', 'The shop declined this payment', undefined, { comment: verdict.comment.slice(0, 255), paymentId: current.id })
-            : new GatewayError(424, 'check_failed', 'The shop did not confirm this payment; try again later', undefined, { reason: publicCheckReason(verdict.reason), paymentId: current.id });
-          const answer = { status: error.status, body: JSON.stringify(error.toJSON()) };
-          await transitionOrThrow(current, 'rejected', { reason: reason.slice(0, 500), ...remember(current, answer) });
-          return answer;
-        }
-      }
-      const { action, expiresAt } = entry.system.start(current, deps.now());
-      const answer = { status: 201, body: JSON.stringify(paymentView({ ...current, status: 'awaiting_payment', action, updatedAt: deps.now() })) };
-      await transitionOrThrow(current, 'awaiting_payment', { action, expiresAt, ...remember(current, answer) });
-      return answer;
+    /** Creates a payment (idempotently), runs CHECK and starts it at the way's provider. */
+    async createPayment(input: CreatePaymentInput): Promise<CreateOutcome> {
+      const { m: login, l: link } = openToken(input.token);
+      const merchant = allowOrigin(await merchantOf(login), input.origin);
+      const entry = offeredWay(link, input.way);
+      const fresh = newPayment(input, merchant, link, entry);
+      const { created, payment } = await storage.createPayment(fresh);
+      if (!created) return replay(payment, fresh.requestHash);
+      return (await runCheck(payment, merchant)) ?? startAtProvider(payment, merchant, entry);
     },
 
-    async getPayment(id: string): Promise<Payment> {
-      const p = /^pay_[A-Za-z0-9_-]{10,60}$/.test(id) ? await storage.getPayment(id) : undefined;
-      if (!p) throw new GatewayError(404, 'not_found', 'no such payment', 'id');
+    /** A payment by id (404 for anything else). */
+    getPayment: paymentOf,
+
+    /** A payment for a browser page: its merchant must allow the page's origin. */
+    async paymentFor(id: string, origin: string | undefined): Promise<Payment> {
+      const p = await paymentOf(id);
+      allowOrigin(await merchantOf(p.merchantLogin), origin);
       return p;
     },
 
-    /**
-     * Applies a payment system's event. Idempotent: a replay of an applied event changes nothing
-     * and answers `applied: false`.
-     */
-    async settle(e: SystemEvent): Promise<{ applied: boolean; payment: Payment }> {
-      const p = await storage.getPayment(e.paymentId);
-      if (!p) throw new GatewayError(404, 'not_found', 'no such payment', 'paymentId');
-      if (e.outcome === 'paid' && (parseAmount(e.amount) !== p.amountMinor || e.ticker !== p.wayTicker)) {
-        throw new GatewayError(422, 'invalid_param', `amount: ${e.amount} ${e.ticker} is not what this payment expects`, 'amount');
-      }
-      if (p.status === e.outcome) return { applied: false, payment: p };
-      if (p.status !== 'awaiting_payment') {
-        throw new GatewayError(409, 'invalid_state', `payment is ${p.status}; it cannot become ${e.outcome}`, 'status');
-      }
-      const now = deps.now();
-      const merchant = await merchantOf(p.merchantLogin);
-      const ok = e.outcome === 'paid'
-        ? await transitionOrThrow(p, 'paid', {
-          paidAt: now,
-          ...(merchant.notifications && merchant.apiUrl ? { notification: { ...payNotification(p, merchant, now), dueAt: now } } : {}),
-        })
-        : await transitionOrThrow(p, 'failed', { reason: 'declined by the payment system' });
-      const after = await storage.getPayment(p.id);
-      return { applied: ok, payment: after! };
+    /** A payment's current status, read from the database (another instance may have changed it). */
+    async statusOf(id: string): Promise<PaymentStatus | undefined> {
+      return (await storage.getPayment(id))?.status;
     },
+
+    /**
+     * Hands a notification to the provider account's connector, which verifies it and reports through
+     * the gateway's `NotifyContext`. Undefined when no provider has this id.
+     */
+    async handleNotification(providerId: string, n: IncomingNotification): Promise<HttpAnswer | undefined> {
+      const connector = connectors.connector(providerId);
+      return connector ? connector.handleNotification(n, notifyContext(providerId)) : undefined;
+    },
+
+    /** The payment a provider sends its buyer back with (404 unless it is this provider's). */
+    async returningPayment(providerId: string, id: string): Promise<Payment> {
+      const p = await paymentOf(id);
+      if (p.providerId !== providerId) throw new GatewayError(404, 'not_found', 'no such payment', 'id');
+      return p;
+    },
+
+    /** The gateway's side of a provider account's notifications (for connectors, tests and reconciliation). */
+    notifyContext,
 
     /**
      * Expires payments whose deadline passed, and rejects payments whose creating request was cut
@@ -386,9 +594,11 @@ export function createPaymentService(deps: ServiceDeps) {
         if (await transitionOrThrow(p, 'expired', { reason: 'the payment deadline passed' })) n++;
       }
       for (const p of await storage.staleUnfinished(now - config.checkTimeoutMs - STALE_GRACE_MS, limit)) {
-        const e = new GatewayError(424, 'check_failed', 'The payment was interrupted; start again', undefined, { reason: 'interrupted before the payment could start', paymentId: p.id });
-        const answer = { status: e.status, body: JSON.stringify(e.toJSON()) };
-        if (await transitionOrThrow(p, 'rejected', { reason: 'check_failed: interrupted before the payment could start', ...remember(p, answer) })) n++;
+        const outcome: CreateOutcome = {
+          kind: 'refused',
+          refusal: { status: 424, code: 'check_failed', message: 'The payment was interrupted; start again', details: { reason: 'interrupted before the payment could start', paymentId: p.id } },
+        };
+        if (await transitionOrThrow(p, 'rejected', { reason: 'check_failed: interrupted before the payment could start', ...remember(p, outcome) })) n++;
       }
       return n;
     },

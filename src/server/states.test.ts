@@ -3,8 +3,8 @@ import { test } from 'node:test';
 import { canTransition, PAYMENT_STATUSES, type PaymentStatus } from './states.ts';
 
 const ALLOWED_BY_SYSTEM: [PaymentStatus, PaymentStatus][] = [
-  ['created', 'checking'], ['created', 'awaiting_payment'], ['created', 'rejected'],
-  ['checking', 'awaiting_payment'], ['checking', 'rejected'],
+  ['created', 'checking'], ['created', 'awaiting_payment'], ['created', 'rejected'], ['created', 'failed'],
+  ['checking', 'awaiting_payment'], ['checking', 'rejected'], ['checking', 'failed'],
   ['awaiting_payment', 'paid'], ['awaiting_payment', 'failed'], ['awaiting_payment', 'expired'],
 ];
 const ALLOWED_BY_HAND: [PaymentStatus, PaymentStatus][] = [

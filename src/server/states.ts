@@ -11,8 +11,9 @@ export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 export type Cause = 'system' | 'manual';
 
 const SYSTEM: Record<PaymentStatus, readonly PaymentStatus[]> = {
-  created: ['checking', 'awaiting_payment', 'rejected'],
-  checking: ['awaiting_payment', 'rejected'],
+  // `failed` before the buyer was handed anything: the provider refused to create the payment.
+  created: ['checking', 'awaiting_payment', 'rejected', 'failed'],
+  checking: ['awaiting_payment', 'rejected', 'failed'],
   awaiting_payment: ['paid', 'failed', 'expired'],
   paid: [],
   rejected: [],

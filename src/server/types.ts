@@ -1,4 +1,5 @@
 /** Domain records shared by the gateway's modules. Amounts are minor units in `bigint`. */
+import type { Language } from '../protocol/languages.ts';
 import type { Minor } from './money.ts';
 import type { NotificationStatus, PaymentStatus } from './states.ts';
 
@@ -57,7 +58,7 @@ export interface Payment {
   convert: boolean;
   priceFinal: boolean;
   note: string;
-  ln: 'ru' | 'en';
+  ln: Language;
   urlSuccess: string;
   urlFail: string;
   userEmail: string;
@@ -85,9 +86,20 @@ export interface Payment {
   paidAt: number | null;
   createdAt: number;
   updatedAt: number;
+  /** The provider account of the payment's way (`providers[].id`, `sandbox` for the sandbox systems). */
+  providerId: string | null;
+  /**
+   * The provider's id of the payment. Null while unknown: a create whose outcome was unknown leaves a
+   * payment `awaiting_payment` with no action and no provider id, for reconciliation to ask about.
+   */
+  providerPaymentId: string | null;
+  /** A provider reported another amount or currency: not applied, flagged for a person to settle. */
+  amountMismatch: boolean;
 }
 
-export type NewPayment = Omit<Payment, 'number' | 'responseStatus' | 'responseBody' | 'paidAt' | 'manual' | 'statusReason' | 'action'>;
+export type NewPayment = Omit<Payment, 'number' | 'responseStatus' | 'responseBody' | 'paidAt' | 'manual' | 'statusReason' | 'action' | 'providerId' | 'providerPaymentId' | 'amountMismatch'> & {
+  providerId?: string | null;
+};
 
 export interface NotificationRecord {
   id: number;

@@ -84,6 +84,12 @@ export interface AuditView {
 
 export interface PaymentDetail extends PaymentSummary {
   updatedAt: string;
+  /** The provider account of the payment's way (`sandbox` for the sandbox systems). */
+  provider: string | null;
+  /** The provider's id of the payment; null while unknown (a create whose outcome was unknown). */
+  providerPaymentId: string | null;
+  /** A provider reported another amount or currency: not applied; settle it by hand. */
+  amountMismatch: boolean;
   expiresAt: string | null;
   order: { price: string; ticker: string; mode: 'fix' | 'free'; note: string };
   balance: { amount: string; ticker: string };
@@ -191,6 +197,9 @@ export function createCabinet(deps: CabinetDeps) {
     return {
       ...summary(p, latest),
       updatedAt: iso(p.updatedAt),
+      provider: p.providerId,
+      providerPaymentId: p.providerPaymentId,
+      amountMismatch: p.amountMismatch,
       expiresAt: isoOrNull(p.expiresAt),
       order: { price: formatAmount(p.priceMinor), ticker: p.ticker, mode: p.mode, note: p.note },
       balance: { amount: formatAmount(p.balanceMinor), ticker: p.balanceTicker },

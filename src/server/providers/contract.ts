@@ -172,3 +172,10 @@ export interface ConnectorModule<C extends { id: string; type: string } = { id: 
   readonly notificationUrlInDashboard: boolean;
   create(config: C, deps: ConnectorDeps): Connector;
 }
+
+/**
+ * A module of any configuration type, as the registry holds them. Its `create` is only ever given
+ * what its own `configSchema` parsed, so the configuration type may be erased here.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- `create`'s parameter is contravariant: no other type admits every module; safe as said above
+export type AnyConnectorModule = ConnectorModule<any>;

@@ -10,7 +10,8 @@ import {
   MANUAL_STATUSES, MAX_ACTOR_CHARS, MAX_PAGE_SIZE, MAX_REASON_CHARS, type Cabinet,
 } from '../cabinet/cabinet.ts';
 import { capBody } from '../body-limit.ts';
-import { GatewayError, type ErrorCode } from '../errors.ts';
+import { fromZod, GatewayError } from '../errors.ts';
+import { validJson } from '../validate.ts';
 import { CABINET_CSP, cabinetPage } from '../pages/cabinet-page.ts';
 import { PAYMENT_STATUSES } from '../states.ts';
 import type { Merchant } from '../types.ts';
@@ -51,17 +52,6 @@ const resendBody = z.object({
   actor,
 }).strict();
 
-/** The first zod issue as a 400 naming its field, unknown keys included. */
-function invalid(error: z.ZodError, code: ErrorCode): GatewayError {
-  const issue = error.issues[0]!;
-  if (issue.code === 'unrecognized_keys') {
-    const key = issue.keys[0]!.slice(0, 64);
-    return new GatewayError(400, code, `${key}: is not a known parameter`, key);
-  }
-  const field = issue.path.map(String).join('.') || (code === 'invalid_body' ? 'body' : undefined);
-  return new GatewayError(400, code, field ? `${field}: ${issue.message}` : issue.message, field);
-}
-
 /** Query parameters as an object; empty values count as absent (a form's blank filter), repeats are refused. */
 function queryObject(url: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -70,19 +60,6 @@ function queryObject(url: string): Record<string, string> {
     if (v !== '') out[k] = v;
   }
   return out;
-}
-
-/** A JSON object body; an empty body is `{}` when `optional`. */
-async function jsonBody(req: { text(): Promise<string>; header(name: string): string | undefined }, optional: boolean): Promise<unknown> {
-  const raw = await req.text();
-  if (optional && raw.trim() === '') return {};
-  const type = req.header('content-type') ?? '';
-  if (!type.startsWith('application/json')) throw new GatewayError(415, 'unsupported_media_type', 'content-type: send application/json', 'content-type');
-  try {
-    return JSON.parse(raw);
-  } catch {
-    throw new GatewayError(400, 'invalid_body', 'body: not valid JSON', 'body');
-  }
 }
 
 export function cabinetRoutes(deps: { cabinet: Cabinet }) {
@@ -111,24 +88,18 @@ export function cabinetRoutes(deps: { cabinet: Cabinet }) {
 
   app.get('/api/v1/cabinet/payments', async (c) => {
     const r = listQuery.safeParse(queryObject(c.req.url));
-    if (!r.success) throw invalid(r.error, 'invalid_param');
+    if (!r.success) throw fromZod(r.error, 'invalid_param');
     const q = r.data;
     return c.json(await cabinet.list(c.get('merchant'), { status: q.status, payFor: q.pay_for, from: q.from, to: q.to, cursor: q.cursor, limit: q.limit }));
   });
 
   app.get('/api/v1/cabinet/payments/:id', async (c) => c.json(await cabinet.get(c.get('merchant'), c.req.param('id'))));
 
-  app.post('/api/v1/cabinet/payments/:id/status', limit, async (c) => {
-    const r = statusBody.safeParse(await jsonBody(c.req, false));
-    if (!r.success) throw invalid(r.error, 'invalid_body');
-    return c.json(await cabinet.setStatus(c.get('merchant'), c.req.param('id'), r.data));
-  });
+  app.post('/api/v1/cabinet/payments/:id/status', limit, validJson(statusBody), async (c) => (
+    c.json(await cabinet.setStatus(c.get('merchant'), c.req.param('id'), c.req.valid('json')))));
 
-  app.post('/api/v1/cabinet/payments/:id/resend', limit, async (c) => {
-    const r = resendBody.safeParse(await jsonBody(c.req, true));
-    if (!r.success) throw invalid(r.error, 'invalid_body');
-    return c.json(await cabinet.resend(c.get('merchant'), c.req.param('id'), r.data), 201);
-  });
+  app.post('/api/v1/cabinet/payments/:id/resend', limit, validJson(resendBody, { emptyAs: {} }), async (c) => (
+    c.json(await cabinet.resend(c.get('merchant'), c.req.param('id'), c.req.valid('json')), 201)));
 
   return app;
 }

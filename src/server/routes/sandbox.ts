@@ -1,65 +1,44 @@
 /**
  * The sandbox payment systems' side: the card system's page, the signed callback every sandbox
- * system sends, the return page, and the scripting API (`/api/v1/sandbox/payments/{id}/pay`).
+ * system sends, the return page, and the scripting API (`/api/v1/sandbox/payments/{id}/pay`). The
+ * callback is the sandbox connector's notification; the page and the scripting API hand the same
+ * signed notification to the connector, as the system itself would send it.
  */
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import type { Env } from '../app.ts';
 import type { GatewayConfig } from '../config.ts';
 import { capBody } from '../body-limit.ts';
-import { GatewayError, fromZod } from '../errors.ts';
-import { formatAmount } from '../money.ts';
+import { GatewayError } from '../errors.ts';
 import { cardPage, PAGE_CSP, returnPage } from '../pages/pages.ts';
-import { SANDBOX_SIGNATURE_HEADER, signSandboxCallback, verifySandboxCallback } from '../payment-systems/sandbox.ts';
+import type { HttpAnswer } from '../providers/contract.ts';
+import { SANDBOX_PROVIDER_ID } from '../providers/registry.ts';
+import { sandboxNotification } from '../providers/sandbox/sandbox.ts';
 import type { PaymentService } from '../service.ts';
 import type { Payment } from '../types.ts';
+import { validForm } from '../validate.ts';
+import { incomingNotification, providerAnswer } from './providers.ts';
 
-const callbackBody = z.object({
-  paymentId: z.string().max(64),
-  outcome: z.enum(['paid', 'failed']),
-  amount: z.string().max(32),
-  ticker: z.string().regex(/^[A-Z]{3}$/),
-}).strict();
+const cardForm = z.object({ action: z.enum(['pay', 'decline'], { error: 'must be pay or decline' }) });
 
-export function sandboxRoutes(deps: { service: PaymentService; config: GatewayConfig; app: Hono<Env> }) {
+export function sandboxRoutes(deps: { service: PaymentService; config: GatewayConfig }) {
   const { service, config } = deps;
   const app = new Hono<Env>();
   const limit = capBody(4096);
 
   // The callback a payment system sends: signed over the exact body bytes, idempotent.
-  app.post('/callbacks/sandbox', limit, async (c) => {
-    const body = await c.req.text();
-    if (!verifySandboxCallback(body, c.req.header(SANDBOX_SIGNATURE_HEADER) ?? '', config.secret)) {
-      throw new GatewayError(403, 'bad_signature', `${SANDBOX_SIGNATURE_HEADER}: the callback signature does not match`, SANDBOX_SIGNATURE_HEADER);
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(body);
-    } catch {
-      throw new GatewayError(400, 'invalid_body', 'body: not valid JSON');
-    }
-    const r = callbackBody.safeParse(json);
-    if (!r.success) throw fromZod(r.error, 'invalid_body');
-    const { applied, payment } = await service.settle(r.data);
-    return c.json({ applied, status: payment.status });
-  });
+  app.post('/callbacks/sandbox', limit, async (c) => providerAnswer((await service.handleNotification(SANDBOX_PROVIDER_ID, await incomingNotification(c)))!));
 
   if (!config.sandbox) return app;
 
-  /** Sends the payment system's signed callback through the gateway's own handler. */
-  async function systemCallback(p: Payment, outcome: 'paid' | 'failed'): Promise<Response> {
-    const body = JSON.stringify({ paymentId: p.id, outcome, amount: formatAmount(p.amountMinor), ticker: p.wayTicker });
-    return deps.app.request('/callbacks/sandbox', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', [SANDBOX_SIGNATURE_HEADER]: signSandboxCallback(body, config.secret) },
-      body,
-    });
-  }
+  /** What the sandbox system's own callback gets, sent straight to its connector. */
+  const systemCallback = async (p: Payment, outcome: 'paid' | 'failed'): Promise<HttpAnswer> =>
+    (await service.handleNotification(SANDBOX_PROVIDER_ID, sandboxNotification(p, outcome, config.secret)))!;
 
   const cardPayment = async (c: Context<Env>) => {
     c.set('html', true);
     const p = await service.getPayment(c.req.param('id') ?? '');
-    if (p.way === '' || p.action?.type !== 'redirect') throw new GatewayError(404, 'not_found', 'not a card payment', 'id');
+    if (p.way === '' || p.action?.type !== 'redirect' || p.providerId !== SANDBOX_PROVIDER_ID) throw new GatewayError(404, 'not_found', 'not a card payment', 'id');
     return p;
   };
 
@@ -71,13 +50,16 @@ export function sandboxRoutes(deps: { service: PaymentService; config: GatewayCo
     return c.html(cardPage(p), 200, refusesFrames ? { 'content-security-policy': `${PAGE_CSP}; frame-ancestors 'none'`, 'x-frame-options': 'DENY' } : {});
   });
 
-  app.post('/sandbox/card/:id', limit, async (c) => {
+  // The payment is looked up before the form is read: an unknown one is a 404 whatever the form says.
+  app.post('/sandbox/card/:id', limit, async (c, next) => {
+    await cardPayment(c);
+    await next();
+  }, validForm(cardForm), async (c) => {
     const p = await cardPayment(c);
-    const action = new URLSearchParams(await c.req.text()).get('action');
-    if (action !== 'pay' && action !== 'decline') throw new GatewayError(400, 'invalid_param', 'action: must be pay or decline', 'action');
+    const { action } = c.req.valid('form');
     if (p.status === 'awaiting_payment') {
       const r = await systemCallback(p, action === 'pay' ? 'paid' : 'failed');
-      if (!r.ok) throw new GatewayError(409, 'invalid_state', `the payment could not be completed (${r.status})`);
+      if (r.status < 200 || r.status > 299) throw new GatewayError(409, 'invalid_state', `the payment could not be completed (${r.status})`);
     }
     return c.redirect(`/sandbox/return/${p.id}`, 303);
   });
@@ -93,8 +75,7 @@ export function sandboxRoutes(deps: { service: PaymentService; config: GatewayCo
     const outcome = c.req.param('outcome');
     if (outcome !== 'pay' && outcome !== 'decline') throw new GatewayError(404, 'not_found', 'use …/pay or …/decline', 'outcome');
     const p = await service.getPayment(c.req.param('id'));
-    const r = await systemCallback(p, outcome === 'pay' ? 'paid' : 'failed');
-    return c.body(await r.text(), r.status as 200, { 'content-type': 'application/json' });
+    return providerAnswer(await systemCallback(p, outcome === 'pay' ? 'paid' : 'failed'));
   });
 
   return app;

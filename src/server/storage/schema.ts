@@ -63,6 +63,12 @@ export interface PaymentTable {
   paid_at: Int8 | null;
   created_at: Int8;
   updated_at: Int8;
+  /** The provider account (`providers[].id`, or `sandbox`) the payment's way belongs to. */
+  provider_id: Generated<string | null>;
+  /** The provider's own id of the payment; null until known (a create whose outcome was unknown). */
+  provider_payment_id: Generated<string | null>;
+  /** 1 when a provider reported another amount or currency: not applied, for a person to settle. */
+  amount_mismatch: Generated<number>;
 }
 
 export interface NotificationTable {
@@ -235,6 +241,17 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
         await db.schema.createIndex('audit_payment').on('audit').columns(['payment_id']).execute();
 
+      },
+    },
+    '0002_providers': {
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('payments').addColumn('provider_id', 'varchar(64)').execute();
+        await db.schema.alterTable('payments').addColumn('provider_payment_id', 'varchar(128)').execute();
+        await db.schema.alterTable('payments').addColumn('amount_mismatch', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+        // Every payment before providers existed went through the built-in sandbox systems.
+        await db.updateTable('payments').set({ provider_id: 'sandbox' }).execute();
+        // Reconciliation looks for waiting payments of a provider (unknown creates: no provider id yet).
+        await db.schema.createIndex('payments_provider_status').on('payments').columns(['provider_id', 'status']).execute();
       },
     },
   };

@@ -4,6 +4,7 @@
  * notification and audit record in the same transaction (outbox).
  */
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { resolveLanguage } from '../../protocol/languages.ts';
 import type { PaymentStatus, NotificationStatus } from '../states.ts';
 import type {
   AttemptRecord, Merchant, NewNotification, NewPayment, NotificationRecord, Payment, PaymentAction,
@@ -20,6 +21,8 @@ export interface Transition {
   action?: PaymentAction;
   paidAt?: number;
   expiresAt?: number;
+  /** The provider's id of the payment, once known. */
+  providerPaymentId?: string;
   /** The answer to keep for the payment's idempotency key, written in the same statement. */
   response?: { status: number; body: string };
   /** The notification to write with the change (outbox), due at `dueAt`. */
@@ -64,6 +67,10 @@ export interface Storage {
   listPayments(f: PaymentFilter): Promise<Payment[]>;
   /** Applies a transition; `false` when the payment was no longer in `from` (nothing written). */
   transition(id: string, t: Transition): Promise<boolean>;
+  /** Flags a payment `amount_mismatch` (a provider reported another amount); its status is left alone. `false` when already flagged or unknown. */
+  flagAmountMismatch(id: string): Promise<boolean>;
+  /** How many payments carry the `amount_mismatch` flag (monitoring). */
+  countAmountMismatches(): Promise<number>;
   /** Payments still `created` or `checking` since before `createdBefore`: their request was cut off. */
   staleUnfinished(createdBefore: number, limit: number): Promise<Payment[]>;
   /** Payments waiting for money past their deadline. */
@@ -130,7 +137,7 @@ function toPayment(r: Selectable<PaymentTable>): Payment {
     convert: r.convert === 1,
     priceFinal: r.price_final === 1,
     note: r.note,
-    ln: r.ln === 'en' ? 'en' : 'ru',
+    ln: resolveLanguage(r.ln),
     urlSuccess: r.url_success,
     urlFail: r.url_fail,
     userEmail: r.user_email,
@@ -155,6 +162,9 @@ function toPayment(r: Selectable<PaymentTable>): Payment {
     paidAt: num(r.paid_at),
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
+    providerId: r.provider_id,
+    providerPaymentId: r.provider_payment_id,
+    amountMismatch: Number(r.amount_mismatch) === 1,
   };
 }
 
@@ -320,6 +330,7 @@ export function createStorage(db: Kysely<Database>, dialect: Dialect): Storage {
         expires_at: p.expiresAt,
         created_at: p.createdAt,
         updated_at: p.updatedAt,
+        provider_id: p.providerId ?? null,
       }).onConflict((oc) => oc.columns(['merchant_login', 'idempotency_key']).doNothing())
         .returningAll().executeTakeFirst();
       if (inserted) return { created: true, payment: toPayment(inserted) };
@@ -359,6 +370,7 @@ export function createStorage(db: Kysely<Database>, dialect: Dialect): Storage {
         ...(t.action !== undefined ? { action: JSON.stringify(t.action) } : {}),
         ...(t.paidAt !== undefined ? { paid_at: t.paidAt } : {}),
         ...(t.expiresAt !== undefined ? { expires_at: t.expiresAt } : {}),
+        ...(t.providerPaymentId !== undefined ? { provider_payment_id: t.providerPaymentId } : {}),
         ...(t.response !== undefined ? { response_status: t.response.status, response_body: t.response.body } : {}),
       }).where('id', '=', id).where('status', '=', t.from).executeTakeFirst();
       // A lone conditional update is atomic by itself; a transaction only when more is written with it.
@@ -375,6 +387,16 @@ export function createStorage(db: Kysely<Database>, dialect: Dialect): Storage {
         }
         return true;
       });
+    },
+
+    async flagAmountMismatch(id) {
+      const r = await db.updateTable('payments').set({ amount_mismatch: 1 }).where('id', '=', id).where('amount_mismatch', '=', 0).executeTakeFirst();
+      return Number(r.numUpdatedRows) === 1;
+    },
+
+    async countAmountMismatches() {
+      const r = await db.selectFrom('payments').select((eb) => eb.fn.countAll<string | number>().as('n')).where('amount_mismatch', '=', 1).executeTakeFirstOrThrow();
+      return Number(r.n);
     },
 
     async staleUnfinished(createdBefore, limit) {

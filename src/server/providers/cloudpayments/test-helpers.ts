@@ -40,6 +40,9 @@ export function fakePayment(overrides: Partial<Payment> = {}): Payment {
     paidAt: null,
     createdAt: now,
     updatedAt: now,
+    providerId: null,
+    providerPaymentId: null,
+    amountMismatch: false,
     ...overrides,
   };
 }

@@ -1,0 +1,174 @@
+/**
+ * The sandbox payment systems as a connector: they behave like real ones without a network. A card
+ * system with its own hosted page, a bank transfer completed by a signed callback, and test money
+ * that expires. Each reports outcomes through the same kind of signed notification a real provider
+ * sends (`/callbacks/sandbox`, also `/providers/sandbox/notify`), verified over the exact bytes.
+ *
+ * The gateway always has one sandbox account, id `sandbox`; its methods are the ways' `system`s.
+ */
+import { z } from 'zod';
+import type { WayConfig } from '../../config.ts';
+import { fromZod, GatewayError } from '../../errors.ts';
+import { formatAmount, parseAmount } from '../../money.ts';
+import { safeEqualHex } from '../../protocol.ts';
+import { hmacHex } from '../../token.ts';
+import type { Payment, PaymentAction } from '../../types.ts';
+import type { ApplyOutcome, Connector, ConnectorDeps, ConnectorModule, CreateResult, HttpAnswer, IncomingNotification } from '../contract.ts';
+import { baseLanguage } from '../../../protocol/languages.ts';
+
+/** The sandbox systems: the methods of the sandbox connector. */
+export const SANDBOX_METHODS = ['card', 'bank', 'expiring'] as const;
+
+/** The built-in sandbox account: the gateway secret signs its callbacks; `ways` are the sandbox ways. */
+export interface SandboxProviderConfig {
+  id: string;
+  type: 'sandbox';
+  secret: string;
+  ways: WayConfig[];
+}
+
+/** The header carrying a sandbox callback's signature. */
+export const SANDBOX_SIGNATURE_HEADER = 'x-sandbox-signature';
+
+/** Signs a sandbox callback body (exact bytes) with the gateway secret. */
+export const signSandboxCallback = (body: string, secret: string): string => hmacHex(secret, `sandbox-callback.${body}`);
+
+/** Verifies a sandbox callback body against its signature header, in constant time. */
+export const verifySandboxCallback = (body: string, signature: string, secret: string): boolean =>
+  safeEqualHex(signature, signSandboxCallback(body, secret));
+
+/** What a sandbox system reports about a payment (the callback's body). */
+const callbackBody = z.object({
+  paymentId: z.string().max(64),
+  outcome: z.enum(['paid', 'failed']),
+  amount: z.string().max(32),
+  ticker: z.string().regex(/^[A-Z]{3}$/),
+}).strict();
+
+/**
+ * The signed notification a sandbox system sends when the buyer pays or declines (the card page,
+ * the scripting API): the same bytes `/callbacks/sandbox` would receive.
+ */
+export function sandboxNotification(p: Payment, outcome: 'paid' | 'failed', secret: string): IncomingNotification {
+  const body = JSON.stringify({ paymentId: p.id, outcome, amount: formatAmount(p.amountMinor), ticker: p.wayTicker });
+  return {
+    rawBody: new TextEncoder().encode(body),
+    body,
+    headers: new Headers({ 'content-type': 'application/json', [SANDBOX_SIGNATURE_HEADER]: signSandboxCallback(body, secret) }),
+    remoteAddress: undefined,
+  };
+}
+
+const LABELS = {
+  ru: { bank: 'Банк получателя', account: 'Счёт получателя', bic: 'БИК', recipient: 'Получатель', reference: 'Назначение платежа', wallet: 'Тестовый кошелёк' },
+  en: { bank: 'Beneficiary bank', account: 'Account', bic: 'BIC', recipient: 'Beneficiary', reference: 'Payment reference', wallet: 'Test wallet' },
+} as const;
+
+/** The action of a sandbox way for a payment, and its deadline. */
+function start(way: WayConfig, p: Payment, now: number, publicUrl: string): { action: PaymentAction; expiresAt: number } {
+  const expiresAt = now + way.ttlSeconds * 1000;
+  if (way.system === 'card') return { action: { type: 'redirect', url: `${publicUrl}/sandbox/card/${p.id}`, frame: way.frame }, expiresAt };
+  const l = LABELS[baseLanguage(p.ln)];
+  const reference = `OP-${p.number}`;
+  const details = way.system === 'bank'
+    ? [
+      { key: 'recipient', label: l.recipient, value: 'ООО «Онпэй Песочница»' },
+      { key: 'bank', label: l.bank, value: 'Sandbox Bank' },
+      { key: 'bic', label: l.bic, value: '044525000' },
+      { key: 'account', label: l.account, value: '40702810900000012345' },
+      { key: 'reference', label: l.reference, value: reference },
+    ]
+    : [
+      { key: 'wallet', label: l.wallet, value: `TST-${p.number.toString().padStart(8, '0')}` },
+      { key: 'reference', label: l.reference, value: reference },
+    ];
+  return {
+    action: { type: 'instructions', title: way.title[baseLanguage(p.ln)], amount: formatAmount(p.amountMinor), ticker: p.wayTicker, expiresAt: new Date(expiresAt).toISOString(), details },
+    expiresAt,
+  };
+}
+
+const answer = (status: number, body: unknown): HttpAnswer => ({ status, contentType: 'application/json', body: JSON.stringify(body) });
+const refusal = (e: GatewayError): HttpAnswer => answer(e.status, e.toJSON());
+
+function createSandboxConnector(config: SandboxProviderConfig, deps: ConnectorDeps): Connector {
+  const ways = new Map(config.ways.map((w) => [w.code, w]));
+  return {
+    id: config.id,
+    type: 'sandbox',
+    kind: (method) => (method === 'card' ? 'redirect' : 'instructions'),
+    frame: () => true,
+
+    async create(req): Promise<CreateResult> {
+      const way = ways.get(req.payment.way);
+      if (!way) return { kind: 'refused', reason: `no sandbox way ${req.payment.way}` };
+      return { kind: 'started', providerPaymentId: req.payment.id, ...start(way, req.payment, deps.now(), deps.publicUrl) };
+    },
+
+    async handleNotification(n, ctx) {
+      if (!verifySandboxCallback(n.body, n.headers.get(SANDBOX_SIGNATURE_HEADER) ?? '', config.secret)) {
+        return refusal(new GatewayError(403, 'bad_signature', `${SANDBOX_SIGNATURE_HEADER}: the callback signature does not match`, SANDBOX_SIGNATURE_HEADER));
+      }
+      let json: unknown;
+      try {
+        json = JSON.parse(n.body);
+      } catch {
+        return refusal(new GatewayError(400, 'invalid_body', 'body: not valid JSON'));
+      }
+      const r = callbackBody.safeParse(json);
+      if (!r.success) return refusal(fromZod(r.error, 'invalid_body'));
+      const e = r.data;
+      const notFound = () => refusal(new GatewayError(404, 'not_found', 'no such payment', 'paymentId'));
+      const p = await ctx.payment(e.paymentId);
+      if (!p) return notFound();
+      const mismatch = () => refusal(new GatewayError(422, 'invalid_param', `amount: ${e.amount} ${e.ticker} is not what this payment expects`, 'amount'));
+      const amountMinor = parseAmount(e.amount);
+      if (e.outcome === 'paid' && amountMinor === null) return mismatch();
+      const outcome: ApplyOutcome = await ctx.apply(p.id, {
+        state: e.outcome,
+        providerPaymentId: p.id,
+        ...(amountMinor !== null ? { amountMinor } : {}),
+        currency: e.ticker,
+        providerState: e.outcome,
+      });
+      switch (outcome) {
+        case 'applied':
+        case 'unchanged':
+          return answer(200, { applied: outcome === 'applied', status: (await ctx.payment(p.id))?.status ?? p.status });
+        case 'amount_mismatch':
+          return mismatch();
+        case 'invalid_state': {
+          const now = (await ctx.payment(p.id)) ?? p;
+          return refusal(new GatewayError(409, 'invalid_state', `payment is ${now.status}; it cannot become ${e.outcome}`, 'status'));
+        }
+        case 'unknown_payment':
+          return notFound();
+      }
+    },
+
+    // The sandbox keeps no state of its own: what the gateway stored is what it knows.
+    async fetchStatus(payment) {
+      const state = payment.status === 'paid' ? 'paid' : payment.status === 'failed' ? 'failed' : payment.status === 'expired' ? 'expired' : 'pending';
+      return { state, providerPaymentId: payment.id, amountMinor: payment.amountMinor, currency: payment.wayTicker, providerState: payment.status };
+    },
+
+    async refund() {
+      return { kind: 'refused', reason: 'the sandbox systems do not refund yet' };
+    },
+  };
+}
+
+/** The sandbox connector type. Built in: the registry always adds one account, `sandbox`. */
+export const sandboxModule: ConnectorModule<SandboxProviderConfig> = {
+  type: 'sandbox',
+  configSchema: z.object({
+    id: z.string(),
+    type: z.literal('sandbox'),
+    secret: z.string().min(32),
+    ways: z.array(z.custom<WayConfig>((w) => typeof w === 'object' && w !== null)),
+  }),
+  secretKeys: ['secret'],
+  methods: SANDBOX_METHODS,
+  notificationUrlInDashboard: false,
+  create: createSandboxConnector,
+};

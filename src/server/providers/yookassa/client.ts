@@ -1,0 +1,257 @@
+/**
+ * The YooKassa API v3 connector: the only YooKassa file that talks to the network (through the
+ * guarded provider client it is given). Bodies and answers are built and read by `transform.ts`.
+ *
+ * YooKassa's notifications are not signed, so a notification is only a hint: its source address is
+ * checked against `notifyIps` (when set), then the payment is read back with our own credentials
+ * (`GET /payments/{id}`) and only that answer is applied.
+ */
+import { createHash } from 'node:crypto';
+import type {
+  Connector, ConnectorDeps, CreateRequest, CreateResult, HttpAnswer, IncomingNotification, NotifyContext, ProviderResponse,
+  ProviderStatus, RefundRequest, RefundResult,
+} from '../contract.ts';
+import type { Payment } from '../../types.ts';
+import {
+  actionFor, basicAuth, CONFIRMATION_TTL_MS, createPaymentBody, createRefundBody, errorReason, ipAllowed, isOtherEvent, isYooKassaId, kindOf,
+  ourPaymentId, parseError, parseIpRanges, parseNotification, parsePayment, parsePaymentList, parseRefund, toProviderStatus,
+  type IpRanges, type YkPayment,
+} from './transform.ts';
+
+/** One YooKassa shop, as configured in `providers` (after validation by `index.ts`). */
+export interface YooKassaConfig {
+  id: string;
+  type: 'yookassa';
+  shopId: string;
+  secretKey: string;
+  /** Without a trailing slash. */
+  apiUrl: string;
+  /** Addresses and CIDR ranges notifications may come from; any source when absent. */
+  notifyIps?: string[] | undefined;
+}
+
+/** Test hooks. */
+export interface YooKassaConnectorOptions {
+  /** Waits between retries (default `setTimeout`). */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** YooKassa's `Idempotence-Key` is at most 64 characters: a longer key is sent as its SHA-256 hex, which is as stable. */
+export const IDEMPOTENCE_KEY_MAX = 64;
+
+export function idempotenceKey(key: string): string {
+  return key.length <= IDEMPOTENCE_KEY_MAX ? key : createHash('sha256').update(key, 'utf8').digest('hex');
+}
+
+/** First wait before retrying a 429 / 5xx, doubled each time up to `RETRY_MAX_MS`. */
+const RETRY_FIRST_MS = 200;
+const RETRY_MAX_MS = 2000;
+/** A bound on attempts besides the deadline, so that a clock that does not move (a test's) cannot loop. */
+const MAX_ATTEMPTS = 8;
+/** How far around our payment's creation reconciliation looks for a YooKassa payment whose create outcome was unknown. */
+const SEARCH_BEFORE_MS = 5 * 60_000;
+const SEARCH_AFTER_MS = CONFIRMATION_TTL_MS;
+/** Page size of that search: a page of YooKassa payments stays well under the HTTP client's 64 KB answer cap. */
+const SEARCH_PAGE = 40;
+const SEARCH_MAX_PAGES = 25;
+
+type PostOutcome =
+  | { kind: 'answer'; status: number; body: string }
+  /** No definite answer at the deadline. `maybeDone`: YooKassa may have acted (a request reached it without a clear no). */
+  | { kind: 'none'; reason: string; maybeDone: boolean };
+
+function json(status: number, body: Record<string, unknown>): HttpAnswer {
+  return { status, contentType: 'application/json; charset=utf-8', body: JSON.stringify(body) };
+}
+
+/**
+ * @example const yk = createYooKassaConnector({ id: 'yk', type: 'yookassa', shopId, secretKey, apiUrl }, deps);
+ */
+export function createYooKassaConnector(config: YooKassaConfig, deps: ConnectorDeps, options: YooKassaConnectorOptions = {}): Connector {
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const auth = basicAuth(config.shopId, config.secretKey);
+  const ranges: IpRanges | null = config.notifyIps && config.notifyIps.length > 0 ? parseIpRanges(config.notifyIps) : null;
+  const api = config.apiUrl.replace(/\/+$/, '');
+
+  const get = (path: string, timeoutMs = deps.timeoutMs): Promise<ProviderResponse> =>
+    deps.http({ method: 'GET', url: `${api}${path}`, headers: { authorization: auth, accept: 'application/json' }, timeoutMs });
+
+  /**
+   * POSTs with the same `Idempotence-Key` until a definite answer, retrying 429, 5xx, YooKassa's 202
+   * "still processing" and connection failures within one deadline of `deps.timeoutMs`.
+   */
+  async function post(path: string, body: string, key: string): Promise<PostOutcome> {
+    const deadline = deps.now() + deps.timeoutMs;
+    let maybeDone = false;
+    let reason = 'no attempt within the deadline';
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const remaining = deadline - deps.now();
+      if (remaining <= 0) break;
+      const r = await deps.http({
+        method: 'POST',
+        url: `${api}${path}`,
+        headers: { authorization: auth, 'content-type': 'application/json', accept: 'application/json', 'idempotence-key': idempotenceKey(key) },
+        body,
+        timeoutMs: remaining,
+      });
+      let retryAfterMs: number | undefined;
+      if (!r.ok) {
+        reason = `yookassa: ${r.error}`;
+        // Refused connections never reached YooKassa; anything else (a timeout, a reset) may have.
+        if (!/ECONNREFUSED|invalid|must be http/.test(r.error)) maybeDone = true;
+        if (/^no answer within/.test(r.error)) break;
+      } else if (r.status === 429 || r.status === 202 || r.status >= 500) {
+        const e = parseError(r.body);
+        reason = e ? errorReason(e, r.status) : `yookassa HTTP ${r.status}`;
+        // 429: not handled. 5xx: «the result is unknown», 202: still processing: YooKassa may have acted.
+        if (r.status !== 429) maybeDone = true;
+        const header = Object.entries(r.headers).find(([k]) => k.toLowerCase() === 'retry-after')?.[1];
+        const seconds = header !== undefined ? Number(header) : NaN;
+        if (Number.isFinite(seconds) && seconds >= 0) retryAfterMs = seconds * 1000;
+      } else {
+        return { kind: 'answer', status: r.status, body: r.body };
+      }
+      const wait = retryAfterMs ?? Math.min(RETRY_FIRST_MS * 2 ** attempt, RETRY_MAX_MS);
+      if (deps.now() + wait >= deadline) break;
+      await sleep(wait);
+    }
+    return { kind: 'none', reason, maybeDone };
+  }
+
+  async function create(req: CreateRequest): Promise<CreateResult> {
+    const built = createPaymentBody({ payment: req.payment, method: req.method, returnUrl: req.successUrl, description: req.description });
+    if (!built.ok) return { kind: 'refused', reason: built.reason };
+    const out = await post('/payments', JSON.stringify(built.body), req.idempotencyKey);
+    if (out.kind === 'none') return out.maybeDone ? { kind: 'unknown', reason: out.reason } : { kind: 'refused', reason: out.reason };
+    if (out.status === 200) {
+      const p = parsePayment(out.body);
+      if (!p) return { kind: 'unknown', reason: 'yookassa: unreadable answer to POST /payments' };
+      if (p.status === 'canceled') {
+        return { kind: 'refused', reason: `yookassa: payment canceled: ${p.cancellation_details?.reason ?? 'no reason given'}` };
+      }
+      const url = p.confirmation?.confirmation_url;
+      if (p.status !== 'pending' || !url || !/^https?:\/\//.test(url)) {
+        return { kind: 'unknown', reason: `yookassa: payment ${p.id} is ${p.status} without a confirmation_url` };
+      }
+      const expiresAt = deps.now() + CONFIRMATION_TTL_MS;
+      return { kind: 'started', providerPaymentId: p.id, expiresAt, action: actionFor(req.method, url, req.payment, expiresAt, false) };
+    }
+    const e = parseError(out.body);
+    // A 4xx with YooKassa's error object is a definite no; anything else (an HTML page from a proxy) is not.
+    if (e && out.status >= 400 && out.status < 500) return { kind: 'refused', reason: errorReason(e, out.status) };
+    return { kind: 'unknown', reason: `yookassa: unexpected HTTP ${out.status} to POST /payments` };
+  }
+
+  /** `GET /payments/{id}`: the payment, `not_found`, or why there is no answer. */
+  async function readPayment(id: string): Promise<{ kind: 'ok'; payment: YkPayment } | { kind: 'not_found' } | { kind: 'unreachable'; reason: string }> {
+    const r = await get(`/payments/${encodeURIComponent(id)}`);
+    if (!r.ok) return { kind: 'unreachable', reason: `yookassa: ${r.error}` };
+    if (r.status === 404) return { kind: 'not_found' };
+    if (r.status !== 200) {
+      const e = parseError(r.body);
+      return { kind: 'unreachable', reason: e ? errorReason(e, r.status) : `yookassa HTTP ${r.status} to GET /payments/{id}` };
+    }
+    const p = parsePayment(r.body);
+    return p ? { kind: 'ok', payment: p } : { kind: 'unreachable', reason: 'yookassa: unreadable answer to GET /payments/{id}' };
+  }
+
+  /** Finds the YooKassa payment whose metadata names ours, among those created around it. */
+  async function searchPayment(payment: Payment): Promise<{ kind: 'ok'; payment: YkPayment } | { kind: 'not_found' } | { kind: 'unreachable'; reason: string }> {
+    const q = new URLSearchParams({
+      'created_at.gte': new Date(payment.createdAt - SEARCH_BEFORE_MS).toISOString(),
+      'created_at.lte': new Date(payment.createdAt + SEARCH_AFTER_MS).toISOString(),
+      limit: String(SEARCH_PAGE),
+    });
+    for (let page = 0; page < SEARCH_MAX_PAGES; page++) {
+      const r = await get(`/payments?${q.toString()}`);
+      if (!r.ok) return { kind: 'unreachable', reason: `yookassa: ${r.error}` };
+      const list = r.status === 200 ? parsePaymentList(r.body) : null;
+      if (!list) {
+        const e = parseError(r.body);
+        return { kind: 'unreachable', reason: e ? errorReason(e, r.status) : `yookassa HTTP ${r.status} to GET /payments` };
+      }
+      const found = list.items.find((p) => ourPaymentId(p) === payment.id);
+      if (found) return { kind: 'ok', payment: found };
+      if (!list.nextCursor) return { kind: 'not_found' };
+      q.set('cursor', list.nextCursor);
+    }
+    return { kind: 'unreachable', reason: 'yookassa: too many payments around this one to search' };
+  }
+
+  async function fetchStatus(payment: Payment, providerPaymentId: string | null): Promise<ProviderStatus | { state: 'unreachable'; reason: string }> {
+    const r = providerPaymentId ? await readPayment(providerPaymentId) : await searchPayment(payment);
+    if (r.kind === 'unreachable') return { state: 'unreachable', reason: r.reason };
+    if (r.kind === 'not_found') return { state: 'not_found', providerState: 'not_found', ...(providerPaymentId ? { providerPaymentId } : {}) };
+    const named = ourPaymentId(r.payment);
+    if (named !== undefined && named !== payment.id) {
+      return { state: 'not_found', providerPaymentId: r.payment.id, providerState: 'metadata names another payment' };
+    }
+    return toProviderStatus(r.payment);
+  }
+
+  async function handleNotification(n: IncomingNotification, ctx: NotifyContext): Promise<HttpAnswer> {
+    if (ranges && !ipAllowed(n.remoteAddress, ranges)) return json(403, { error: 'source address is not one of notifyIps' });
+    const note = parseNotification(n.body);
+    if (!note) {
+      if (isOtherEvent(n.body)) return json(200, { ok: true, ignored: true });
+      return json(400, { error: 'not a YooKassa notification' });
+    }
+    // The body is not trusted beyond the id it names: the payment is read back from YooKassa.
+    const r = await readPayment(note.providerPaymentId);
+    if (r.kind === 'unreachable') return json(503, { error: 'could not verify the notification with YooKassa; send it again' });
+    if (r.kind === 'not_found') return json(404, { error: 'YooKassa knows no such payment' });
+    const ours = ourPaymentId(r.payment);
+    if (!ours) return json(404, { error: 'the payment is not one of this gateway' });
+    try {
+      if (!(await ctx.payment(ours))) return json(404, { error: 'unknown payment' });
+      const status = toProviderStatus(r.payment);
+      // Still pending at YooKassa (a forged or early `payment.succeeded`): nothing to apply.
+      if (status.state === 'pending') return json(200, { ok: true, applied: false });
+      const outcome = await ctx.apply(ours, status);
+      if (outcome === 'unknown_payment') return json(404, { error: 'unknown payment' });
+      return json(200, { ok: true, outcome });
+    } catch {
+      return json(503, { error: 'the gateway could not record the notification; send it again' });
+    }
+  }
+
+  async function refund(req: RefundRequest): Promise<RefundResult> {
+    if (req.amountMinor <= 0n) return { kind: 'refused', reason: 'refund amount must be positive' };
+    if (req.amountMinor > req.payment.amountMinor) return { kind: 'refused', reason: 'refund amount is above what was paid' };
+    if (!isYooKassaId(req.providerPaymentId)) return { kind: 'refused', reason: 'yookassa: not a YooKassa payment id' };
+    const body = createRefundBody(req.providerPaymentId, req.amountMinor, req.payment.wayTicker, req.reason);
+    if (!body) return { kind: 'refused', reason: `yookassa: currency ${req.payment.wayTicker} is not supported` };
+    const out = await post('/refunds', JSON.stringify(body), req.idempotencyKey);
+    if (out.kind === 'none') return out.maybeDone ? { kind: 'unknown', reason: out.reason } : { kind: 'refused', reason: out.reason };
+    if (out.status !== 200) {
+      const e = parseError(out.body);
+      if (e && out.status >= 400 && out.status < 500) return { kind: 'refused', reason: errorReason(e, out.status) };
+      return { kind: 'unknown', reason: `yookassa: unexpected HTTP ${out.status} to POST /refunds` };
+    }
+    const refundObj = parseRefund(out.body);
+    if (!refundObj) return { kind: 'unknown', reason: 'yookassa: unreadable answer to POST /refunds' };
+    if (refundObj.status === 'canceled') return { kind: 'refused', reason: `yookassa: refund canceled: ${refundObj.cancellation_details?.reason ?? 'no reason given'}` };
+    if (refundObj.status === 'pending') return { kind: 'unknown', reason: `yookassa: refund ${refundObj.id} is pending` };
+    // `refundedMinor` is the payment's refunded total, as the payment object reports it after this refund.
+    for (let i = 0; i < 2; i++) {
+      const p = await readPayment(req.providerPaymentId);
+      if (p.kind === 'ok') {
+        const status = toProviderStatus(p.payment);
+        return { kind: 'done', providerRefundId: refundObj.id, refundedMinor: status.refundedMinor ?? req.amountMinor };
+      }
+    }
+    return { kind: 'unknown', reason: `yookassa: refund ${refundObj.id} succeeded, but the payment's refunded total could not be read` };
+  }
+
+  return {
+    id: config.id,
+    type: 'yookassa',
+    kind: kindOf,
+    // YooKassa's redirect page is not made for frames (its embeddable widget is another product): a popup.
+    frame: () => false,
+    create,
+    handleNotification,
+    fetchStatus,
+    refund,
+  };
+}

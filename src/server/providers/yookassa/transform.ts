@@ -1,0 +1,346 @@
+/**
+ * YooKassa API v3, pure: our payment into YooKassa's request bodies, and YooKassa's answers
+ * (payment, refund, list, error, notification) back into the contract's terms. No I/O here; every
+ * function is table-tested in `transform.test.ts`. Wire field names (snake_case) stay in this file.
+ */
+import ipaddr from 'ipaddr.js';
+import { z } from 'zod';
+import type { ActionKind, ProviderStatus } from '../contract.ts';
+import type { Payment, PaymentAction } from '../../types.ts';
+import { baseLanguage } from '../../../protocol/languages.ts';
+
+/** YooKassa's production API. */
+export const YOOKASSA_API_URL = 'https://api.yookassa.ru/v3';
+
+/** The methods a way may name, as YooKassa's `payment_method_data.type`. */
+export const YOOKASSA_METHODS = ['bank_card', 'sbp', 'yoo_money'] as const;
+export type YooKassaMethod = (typeof YOOKASSA_METHODS)[number];
+
+/** The `metadata` key naming the gateway's payment id (YooKassa: ≤ 16 keys, key ≤ 32 characters). */
+export const METADATA_PAYMENT_ID = 'onpay_payment_id';
+
+/** YooKassa's description limit (`description`: not more than 128 characters). */
+export const DESCRIPTION_MAX = 128;
+
+/**
+ * How long the buyer has to pay: YooKassa's payment-methods page gives «Срок оплаты 1 час» for bank
+ * cards, YooMoney and SBP; a payment still `pending` then is canceled with `expired_on_confirmation`.
+ */
+export const CONFIRMATION_TTL_MS = 60 * 60 * 1000;
+
+/** The notification IP ranges YooKassa publishes (yookassa.ru/developers/using-api/webhooks). */
+export const YOOKASSA_NOTIFY_IPS = [
+  '185.71.76.0/27', '185.71.77.0/27', '77.75.153.0/25', '77.75.156.11', '77.75.156.35', '77.75.154.128/25', '2a02:5180::/32',
+] as const;
+
+/** Our tickers → ISO 4217 codes YooKassa takes. `RUR` is the gateway's rouble; other tickers are not accepted. */
+const CURRENCY_TO_YK: Record<string, string> = { RUR: 'RUB', USD: 'USD', EUR: 'EUR' };
+const CURRENCY_FROM_YK: Record<string, string> = { RUB: 'RUR', USD: 'USD', EUR: 'EUR' };
+
+/** The ISO code for one of our tickers, or `null` when YooKassa does not take it. */
+export function toYooKassaCurrency(ticker: string): string | null {
+  return CURRENCY_TO_YK[ticker] ?? null;
+}
+
+/** Our ticker for YooKassa's ISO code (`RUB` → `RUR`); unknown codes pass through unchanged. */
+export function fromYooKassaCurrency(code: string): string {
+  return CURRENCY_FROM_YK[code] ?? code;
+}
+
+/**
+ * Minor units → YooKassa's `amount.value`: a string with exactly two decimals and a point.
+ * @example formatValue(122400n) // '1224.00'
+ */
+export function formatValue(minor: bigint): string {
+  if (minor < 0n) throw new RangeError('negative amount');
+  return `${minor / 100n}.${(minor % 100n).toString().padStart(2, '0')}`;
+}
+
+const VALUE_RE = /^(\d{1,15})(?:\.(\d{1,2}))?$/;
+
+/** YooKassa's `amount.value` → minor units; `null` for anything but a plain decimal with ≤ 2 places. */
+export function parseValue(text: string): bigint | null {
+  const m = VALUE_RE.exec(text);
+  if (!m) return null;
+  return BigInt(m[1]!) * 100n + BigInt((m[2] ?? '').padEnd(2, '0'));
+}
+
+/**
+ * Cuts a description to YooKassa's 128 characters, never through a surrogate pair; a half pair left
+ * by an earlier cut in UTF-16 units is dropped.
+ */
+export function cutDescription(text: string): string {
+  const chars = Array.from(text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, ''));
+  return chars.slice(0, DESCRIPTION_MAX).join('');
+}
+
+/** `Authorization` for HTTP Basic with the shop id as user and the secret key as password. */
+export function basicAuth(shopId: string, secretKey: string): string {
+  return `Basic ${Buffer.from(`${shopId}:${secretKey}`, 'utf8').toString('base64')}`;
+}
+
+/** What the buyer gets for a method: SBP shows a QR (instructions); cards and YooMoney go to YooKassa's page. */
+export function kindOf(method: string): ActionKind {
+  return method === 'sbp' ? 'instructions' : 'redirect';
+}
+
+export interface CreateBodyInput {
+  payment: Pick<Payment, 'id' | 'number' | 'merchantLogin' | 'amountMinor' | 'wayTicker'>;
+  method: string;
+  returnUrl: string;
+  description: string;
+}
+
+/** The body of `POST /payments`, or why it cannot be built (a currency YooKassa does not take). */
+export function createPaymentBody(input: CreateBodyInput): { ok: true; body: Record<string, unknown> } | { ok: false; reason: string } {
+  const currency = toYooKassaCurrency(input.payment.wayTicker);
+  if (!currency) return { ok: false, reason: `yookassa: currency ${input.payment.wayTicker} is not supported` };
+  if (!(YOOKASSA_METHODS as readonly string[]).includes(input.method)) return { ok: false, reason: `yookassa: method ${input.method} is not supported` };
+  if (input.payment.amountMinor <= 0n) return { ok: false, reason: 'yookassa: amount must be positive' };
+  return {
+    ok: true,
+    body: {
+      amount: { value: formatValue(input.payment.amountMinor), currency },
+      capture: true,
+      confirmation: { type: 'redirect', return_url: input.returnUrl },
+      payment_method_data: { type: input.method },
+      description: cutDescription(input.description),
+      metadata: {
+        [METADATA_PAYMENT_ID]: input.payment.id,
+        onpay_number: String(input.payment.number),
+        onpay_merchant: input.payment.merchantLogin,
+      },
+    },
+  };
+}
+
+/** The body of `POST /refunds`. */
+export function createRefundBody(providerPaymentId: string, amountMinor: bigint, ticker: string, description: string): Record<string, unknown> | null {
+  const currency = toYooKassaCurrency(ticker);
+  if (!currency) return null;
+  const body: Record<string, unknown> = { payment_id: providerPaymentId, amount: { value: formatValue(amountMinor), currency } };
+  if (description) body.description = cutDescription(description);
+  return body;
+}
+
+// ---- YooKassa's answers ------------------------------------------------------------------------
+
+const amountSchema = z.object({ value: z.string(), currency: z.string() });
+
+const paymentSchema = z.object({
+  id: z.string().min(1),
+  status: z.enum(['pending', 'waiting_for_capture', 'succeeded', 'canceled']),
+  paid: z.boolean().optional(),
+  amount: amountSchema,
+  refunded_amount: amountSchema.optional(),
+  confirmation: z.object({ type: z.string(), confirmation_url: z.string().optional() }).passthrough().optional(),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+  cancellation_details: z.object({ party: z.string().optional(), reason: z.string().optional() }).passthrough().optional(),
+  payment_method: z.object({ type: z.string() }).passthrough().optional(),
+  created_at: z.string().optional(),
+}).passthrough();
+
+export type YkPayment = z.infer<typeof paymentSchema>;
+
+const refundSchema = z.object({
+  id: z.string().min(1),
+  payment_id: z.string().min(1),
+  status: z.enum(['pending', 'succeeded', 'canceled']),
+  amount: amountSchema,
+  cancellation_details: z.object({ party: z.string().optional(), reason: z.string().optional() }).passthrough().optional(),
+}).passthrough();
+
+export type YkRefund = z.infer<typeof refundSchema>;
+
+const errorSchema = z.object({
+  type: z.literal('error'),
+  id: z.string().optional(),
+  code: z.string(),
+  description: z.string().optional(),
+  parameter: z.string().optional(),
+}).passthrough();
+
+export type YkError = z.infer<typeof errorSchema>;
+
+const listSchema = z.object({
+  type: z.literal('list'),
+  items: z.array(z.unknown()),
+  next_cursor: z.string().optional(),
+}).passthrough();
+
+const notificationSchema = z.object({
+  type: z.literal('notification'),
+  event: z.string().min(1),
+  object: z.object({ id: z.string().min(1), payment_id: z.string().optional() }).passthrough(),
+}).passthrough();
+
+function json(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A payment object from YooKassa's answer text, or `null` when it is not one. */
+export function parsePayment(text: string | unknown): YkPayment | null {
+  const r = paymentSchema.safeParse(typeof text === 'string' ? json(text) : text);
+  return r.success && parseValue(r.data.amount.value) !== null ? r.data : null;
+}
+
+/** A refund object from YooKassa's answer text, or `null`. */
+export function parseRefund(text: string): YkRefund | null {
+  const r = refundSchema.safeParse(json(text));
+  return r.success && parseValue(r.data.amount.value) !== null ? r.data : null;
+}
+
+/** YooKassa's error object `{type: "error", id, code, description, parameter}`, or `null`. */
+export function parseError(text: string): YkError | null {
+  const r = errorSchema.safeParse(json(text));
+  return r.success ? r.data : null;
+}
+
+/** A list answer `{type: "list", items, next_cursor}` with its payments, or `null`. */
+export function parsePaymentList(text: string): { items: YkPayment[]; nextCursor: string | undefined } | null {
+  const r = listSchema.safeParse(json(text));
+  if (!r.success) return null;
+  const items: YkPayment[] = [];
+  for (const item of r.data.items) {
+    const p = parsePayment(item);
+    if (p) items.push(p);
+  }
+  return { items, nextCursor: r.data.next_cursor };
+}
+
+/**
+ * What an (untrusted) notification body names: its event and the YooKassa payment it concerns
+ * (`object.id` for `payment.*`, `object.payment_id` for `refund.*`). Nothing else in it is used.
+ */
+export function parseNotification(text: string): { event: string; providerPaymentId: string } | null {
+  const r = notificationSchema.safeParse(json(text));
+  if (!r.success) return null;
+  const { event, object } = r.data;
+  const providerPaymentId = event.startsWith('refund.') ? object.payment_id : event.startsWith('payment.') ? object.id : undefined;
+  if (!providerPaymentId || !YK_ID_RE.test(providerPaymentId)) return null;
+  return { event, providerPaymentId };
+}
+
+/**
+ * Whether a body is a well-formed notification of an event this connector does not act on
+ * (`payout.succeeded`, `deal.closed`, `payment_method.active`, …): those are acknowledged with 200
+ * and nothing else, so that YooKassa does not repeat them for 24 hours.
+ */
+export function isOtherEvent(text: string): boolean {
+  const r = notificationSchema.safeParse(json(text));
+  return r.success && !r.data.event.startsWith('payment.') && !r.data.event.startsWith('refund.');
+}
+
+/** YooKassa object ids are UUID-shaped (`22e12f66-000f-5000-8000-18db351245c7`); anything else is refused before a GET. */
+const YK_ID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Whether a text is shaped like a YooKassa object id. */
+export function isYooKassaId(text: string): boolean {
+  return YK_ID_RE.test(text);
+}
+
+/** Our payment id from a YooKassa payment's metadata, if it names one. */
+export function ourPaymentId(p: YkPayment): string | undefined {
+  const v = p.metadata?.[METADATA_PAYMENT_ID];
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+/** A reason text for the payment's timeline from YooKassa's error object. */
+export function errorReason(e: YkError, httpStatus: number): string {
+  const head = `yookassa ${httpStatus} ${e.code}`;
+  const text = e.description ? `${head}: ${e.description}` : head;
+  return e.parameter ? `${text} (parameter ${e.parameter})` : text;
+}
+
+/** `canceled` reasons that mean the buyer ran out of time rather than being declined. */
+const EXPIRY_REASONS = new Set(['expired_on_confirmation']);
+
+/**
+ * YooKassa's payment as the contract's status. `succeeded` with a `refunded_amount` is refunded in
+ * full or in part; `canceled` for want of confirmation is `expired`, any other cancellation `failed`.
+ * `waiting_for_capture` is money held but not captured: we always send `capture: true`, so it is
+ * reported as still `pending` (two-stage payments are not used).
+ */
+export function toProviderStatus(p: YkPayment): ProviderStatus {
+  const amountMinor = parseValue(p.amount.value) ?? undefined;
+  const refundedMinor = p.refunded_amount ? parseValue(p.refunded_amount.value) ?? undefined : undefined;
+  const base = {
+    providerPaymentId: p.id,
+    ...(amountMinor !== undefined ? { amountMinor } : {}),
+    currency: fromYooKassaCurrency(p.amount.currency),
+    ...(refundedMinor !== undefined ? { refundedMinor } : {}),
+  };
+  switch (p.status) {
+    case 'pending':
+    case 'waiting_for_capture':
+      return { state: 'pending', ...base, providerState: p.status };
+    case 'succeeded': {
+      const state = refundedMinor !== undefined && refundedMinor > 0n
+        ? (amountMinor !== undefined && refundedMinor >= amountMinor ? 'refunded' : 'partially_refunded')
+        : 'paid';
+      return { state, ...base, providerState: p.status };
+    }
+    case 'canceled': {
+      const reason = p.cancellation_details?.reason;
+      const state = reason && EXPIRY_REASONS.has(reason) ? 'expired' : 'failed';
+      return { state, ...base, providerState: reason ? `canceled: ${reason}` : 'canceled' };
+    }
+  }
+}
+
+const SBP_TITLE = { ru: 'Оплата через СБП', en: 'Pay by Faster Payments (SBP)' } as const;
+
+/**
+ * The buyer's action for a created payment: YooKassa's `confirmation_url` as a redirect, or for SBP
+ * as the QR payload and the phone link (YooKassa's SBP page picks the bank on a phone and shows the
+ * QR on a desktop, so the same URL serves both).
+ */
+export function actionFor(method: string, confirmationUrl: string, payment: Pick<Payment, 'amountMinor' | 'wayTicker' | 'ln'>, expiresAt: number, frame: boolean): PaymentAction {
+  if (kindOf(method) === 'redirect') return { type: 'redirect', url: confirmationUrl, frame };
+  return {
+    type: 'instructions',
+    title: SBP_TITLE[baseLanguage(payment.ln)],
+    amount: formatCanonical(payment.amountMinor),
+    ticker: payment.wayTicker,
+    expiresAt: new Date(expiresAt).toISOString(),
+    details: [],
+    qr: { payload: confirmationUrl, deepLink: confirmationUrl },
+  };
+}
+
+/** The protocol's canonical amount text (`100.0`, `100.5`), as the other instructions actions show it. */
+function formatCanonical(minor: bigint): string {
+  const cents = minor % 100n;
+  if (cents === 0n) return `${minor / 100n}.0`;
+  return `${minor / 100n}.${cents.toString().padStart(2, '0').replace(/0$/, '')}`;
+}
+
+/** Parsed `notifyIps` entries (addresses and CIDR ranges). Throws on an entry that is neither. */
+export type IpRanges = readonly [ipaddr.IPv4 | ipaddr.IPv6, number][];
+
+export function parseIpRanges(entries: readonly string[]): IpRanges {
+  return entries.map((e) => {
+    if (ipaddr.isValidCIDR(e)) return ipaddr.parseCIDR(e);
+    if (ipaddr.isValid(e)) {
+      const a = ipaddr.parse(e);
+      return [a, a.kind() === 'ipv4' ? 32 : 128] as [ipaddr.IPv4 | ipaddr.IPv6, number];
+    }
+    throw new RangeError(`not an IP address or CIDR range: ${e}`);
+  });
+}
+
+/** Whether an address (IPv4, IPv6 or IPv4-mapped IPv6) lies in one of the ranges. */
+export function ipAllowed(address: string | undefined, ranges: IpRanges): boolean {
+  if (!address) return false;
+  let ip: ipaddr.IPv4 | ipaddr.IPv6;
+  try {
+    ip = ipaddr.process(address.replace(/^\[|\]$/g, '').replace(/%.*$/, ''));
+  } catch {
+    return false;
+  }
+  return ranges.some(([net, bits]) => net.kind() === ip.kind() && ip.match(net, bits));
+}

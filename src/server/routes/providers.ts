@@ -1,0 +1,62 @@
+/**
+ * The providers' side: notifications (`POST /providers/{id}/notify`), verified and answered by the
+ * provider account's connector, and the buyer's way back (`GET /providers/{id}/return/{paymentId}`),
+ * which forwards to the shop's `url_success` / `url_fail`, or, in the element's overlay, tells the
+ * element the outcome (the return page the sandbox card uses).
+ */
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { Hono, type Context } from 'hono';
+import type { Env } from '../app.ts';
+import type { GatewayConfig } from '../config.ts';
+import { capBody } from '../body-limit.ts';
+import { GatewayError } from '../errors.ts';
+import { returnPage } from '../pages/pages.ts';
+import type { HttpAnswer, IncomingNotification } from '../providers/contract.ts';
+import { COMMON_HEADERS } from '../respond.ts';
+import type { PaymentService } from '../service.ts';
+import { isFinal } from '../states.ts';
+
+/** Provider notifications are small; T-Bank's and YooKassa's are a few KiB at most. */
+export const MAX_NOTIFICATION_BYTES = 64 * 1024;
+
+/** The request as a connector sees it: the exact bytes, their UTF-8 text, the headers. */
+export async function incomingNotification(c: Context<Env>): Promise<IncomingNotification> {
+  const rawBody = new Uint8Array(await c.req.arrayBuffer());
+  let remoteAddress: string | undefined;
+  try {
+    remoteAddress = getConnInfo(c).remote.address;
+  } catch {
+    remoteAddress = undefined; // not served by @hono/node-server (tests call the app directly)
+  }
+  return { rawBody, body: new TextDecoder().decode(rawBody), headers: c.req.raw.headers, remoteAddress };
+}
+
+/** A connector's answer, exactly as it is. */
+export const providerAnswer = (a: HttpAnswer): Response => new Response(a.body, {
+  status: a.status,
+  headers: { 'content-type': a.contentType, 'cache-control': 'no-store', ...COMMON_HEADERS },
+});
+
+export function providerRoutes(deps: { service: PaymentService; config: GatewayConfig }) {
+  const { service, config } = deps;
+  const app = new Hono<Env>();
+
+  app.post('/providers/:id/notify', capBody(MAX_NOTIFICATION_BYTES), async (c) => {
+    const id = c.req.param('id');
+    const answer = await service.handleNotification(id, await incomingNotification(c));
+    if (!answer) throw new GatewayError(404, 'not_found', 'no such provider', 'id');
+    return providerAnswer(answer);
+  });
+
+  app.get('/providers/:id/return/:paymentId', async (c) => {
+    c.set('html', true);
+    const p = await service.returningPayment(c.req.param('id'), c.req.param('paymentId'));
+    // The provider's word on where the buyer ended, until its notification makes it final.
+    const result = new URL(c.req.url).searchParams.get('result');
+    const shown = isFinal(p.status) ? p.status : result === 'success' ? 'paid' : 'failed';
+    const origins = [new URL(config.publicUrl).origin, ...(await service.merchantOrigins(p.merchantLogin))];
+    return c.html(returnPage({ ...p, status: shown }, origins), 200, { 'cache-control': 'no-store' });
+  });
+
+  return app;
+}

@@ -1,0 +1,102 @@
+/**
+ * A payment's live status as server-sent events: the current status first, then every change, until
+ * a final status or the client goes. Changes in this process wake the loop at once; the database is
+ * polled too, since another instance may change the payment. Time comes in as `sleep`, so tests run
+ * the loop without waiting, and the timer of an interrupted wait is cleared.
+ */
+import { isFinal, type PaymentStatus } from './states.ts';
+
+/** Database poll interval: how late a change made by another instance may show. */
+export const STATUS_POLL_MS = 2000;
+/** A comment line this often keeps proxies from closing an idle stream. */
+export const STATUS_KEEPALIVE_MS = 15_000;
+
+/** The part of Hono's SSE stream the loop writes to. */
+export interface StatusStreamWriter {
+  writeSSE(message: { event: string; data: string; retry?: number }): Promise<void>;
+  write(text: string): Promise<unknown>;
+  onAbort(listener: () => void): void;
+}
+
+/** Waits `ms`, or less when `signal` aborts; clears its timer either way. */
+export type Sleep = (ms: number, signal: AbortSignal) => Promise<void>;
+
+export const timerSleep: Sleep = (ms, signal) => new Promise<void>((resolve) => {
+  if (signal.aborted) return resolve();
+  const done = () => {
+    clearTimeout(timer);
+    signal.removeEventListener('abort', done);
+    resolve();
+  };
+  const timer = setTimeout(done, ms);
+  signal.addEventListener('abort', done);
+});
+
+export interface StatusStreamOptions {
+  id: string;
+  /** The status to send first. */
+  initial: PaymentStatus;
+  /** The status now, from the database. */
+  poll: () => Promise<PaymentStatus | undefined>;
+  /** Calls `wake` on every change in this process; returns the unsubscribe. */
+  subscribe: (wake: () => void) => () => void;
+  /**
+   * Calls `stop` when the gateway begins to shut down; returns the unsubscribe. The stream then
+   * ends with `event: shutdown` (`{id, reconnect: true}`, `retry: 1000`), so that the client
+   * reconnects, through the balancer, to an instance that stays.
+   */
+  onShutdown?: (stop: () => void) => () => void;
+  sleep?: Sleep;
+  pollMs?: number;
+  keepAliveMs?: number;
+}
+
+/**
+ * @example return streamSSE(c, (stream) => followStatus(stream, { id, initial: p.status, poll, subscribe }));
+ */
+export async function followStatus(stream: StatusStreamWriter, o: StatusStreamOptions): Promise<void> {
+  const sleep = o.sleep ?? timerSleep;
+  const pollMs = o.pollMs ?? STATUS_POLL_MS;
+  const keepAliveMs = o.keepAliveMs ?? STATUS_KEEPALIVE_MS;
+  let last: PaymentStatus | undefined;
+  let waiting: AbortController | undefined;
+  let closed = false;
+  const wake = () => waiting?.abort();
+  const send = async (status: PaymentStatus) => {
+    if (status === last) return;
+    last = status;
+    await stream.writeSSE({ event: 'status', data: JSON.stringify({ id: o.id, status }) });
+  };
+  const off = o.subscribe(wake);
+  let shuttingDown = false;
+  const offShutdown = o.onShutdown?.(() => {
+    shuttingDown = true;
+    closed = true;
+    wake();
+  });
+  stream.onAbort(() => {
+    closed = true;
+    wake();
+  });
+  try {
+    await send(o.initial);
+    let idle = 0;
+    while (!closed && !isFinal(last!)) {
+      waiting = new AbortController();
+      await sleep(pollMs, waiting.signal);
+      waiting = undefined;
+      if (closed) break;
+      const now = await o.poll();
+      if (now) await send(now);
+      idle += pollMs;
+      if (idle >= keepAliveMs) {
+        idle = 0;
+        await stream.write(': keep-alive\n\n');
+      }
+    }
+    if (shuttingDown) await stream.writeSSE({ event: 'shutdown', data: JSON.stringify({ id: o.id, reconnect: true }), retry: 1000 });
+  } finally {
+    off();
+    offShutdown?.();
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * The T-Bank connector through the whole gateway, against its emulator over loopback: the registry
+ * builds it from `providers`, the payment is created at T-Bank after the form, the emulator's
+ * notification arrives at /providers/tbank/notify and pays the payment; SBP gets its QR; an emulator
+ * that is down leaves the payment for reconciliation.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { startGateway, type RunningGateway } from '../src/server/bootstrap.ts';
+import { parseConfig } from '../src/server/config.ts';
+import { DEFAULT_TERMINAL, startTbankEmulator, type TbankEmulator } from '../src/server/providers/tbank/emulator.ts';
+import { openTestStorage, TEST_SECRET, type TestStorage } from './helpers.ts';
+
+let emu: TbankEmulator;
+let gw: RunningGateway;
+let ts: TestStorage;
+
+before(async () => {
+  emu = await startTbankEmulator();
+  ts = await openTestStorage('sqlite');
+  await ts.database.close(); // the gateway opens it itself
+  gw = await startGateway(parseConfig({
+    port: 0, database: ts.url, secret: TEST_SECRET,
+    providers: [{ id: 'tbank', type: 'tbank', ...DEFAULT_TERMINAL, apiUrl: emu.apiUrl }],
+    ways: [
+      { code: 'TBC', provider: 'tbank', method: 'card', ticker: 'RUR', title: { ru: 'Банковская карта', en: 'Bank card' } },
+      { code: 'SBP', provider: 'tbank', method: 'sbp', ticker: 'RUR', title: { ru: 'СБП', en: 'Faster Payments (SBP)' } },
+    ],
+    merchants: [{ login: 'shop', name: 'Shop', secret: 'K-shop', origins: [] }],
+  }), { dispatcher: false, log: () => {} });
+});
+after(async () => {
+  await gw?.close();
+  await emu?.close();
+  await ts?.close();
+});
+
+const tokenOf = async (payFor: string) => ((await (await fetch(`${gw.url}/pay/shop?price=150&pay_for=${payFor}`, { headers: { accept: 'application/json' } })).json()) as { token: string }).token;
+
+async function create(payFor: string, way: string, key?: string, token?: string) {
+  return fetch(`${gw.url}/api/v1/payments`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) },
+    body: JSON.stringify({ token: token ?? await tokenOf(payFor), way }),
+  });
+}
+
+async function until(what: string, fn: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (await fn()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
+
+test('a card payment: created at T-Bank, paid by its notification through /providers/tbank/notify', async () => {
+  const token = await tokenOf('tb-card-1');
+  const res = await create('tb-card-1', 'TBC', 'tb-key-1', token);
+  const text = await res.text();
+  assert.equal(res.status, 201, text);
+  const created = JSON.parse(text) as { id: string; action: { type: string; url: string } };
+  assert.equal(created.action.type, 'redirect');
+  assert.ok(created.action.url.startsWith(emu.url), created.action.url);
+  const again = await create('tb-card-1', 'TBC', 'tb-key-1', token);
+  assert.equal(await again.text(), text, 'the same key, the same answer');
+  const stored = (await gw.storage.getPayment(created.id))!;
+  assert.equal(stored.providerId, 'tbank');
+  assert.equal(emu.paymentsOfOrder(created.id).length, 1, 'one Init');
+  const tp = emu.payment(stored.providerPaymentId!)!;
+  assert.equal(tp.notificationUrl, `${gw.config.publicUrl}/providers/tbank/notify`);
+  assert.equal(tp.successUrl, `${gw.config.publicUrl}/providers/tbank/return/${created.id}?result=success`);
+  assert.ok(emu.pay(tp.paymentId, 'success'));
+  await until('paid', async () => (await gw.storage.getPayment(created.id))!.status === 'paid');
+  await emu.idle();
+  assert.ok(emu.notifications.filter((n) => n.paymentId === tp.paymentId).every((n) => n.state === 'delivered'));
+  const back = await (await fetch(`${gw.url}/providers/tbank/return/${created.id}?result=success`)).text();
+  assert.match(back, /data-onpay-result="paid"/);
+});
+
+test('an SBP payment gets its QR payload and deep link', async () => {
+  const res = await create('tb-sbp-1', 'SBP');
+  const body = (await res.json()) as { action: { type: string; qr?: { payload: string; deepLink: string } } };
+  assert.equal(res.status, 201, JSON.stringify(body));
+  assert.equal(body.action.type, 'instructions');
+  assert.ok(body.action.qr?.payload, JSON.stringify(body.action));
+});
+
+test('T-Bank down at create: 502 provider_unavailable, the payment kept for reconciliation', async () => {
+  emu.setFault({ kind: 'down' }, { methods: ['Init'] });
+  try {
+    const res = await create('tb-down-1', 'TBC');
+    const body = (await res.json()) as { error: { code: string; paymentId: string } };
+    assert.equal(res.status, 502, JSON.stringify(body));
+    assert.ok(body.error.code === 'provider_unavailable' || body.error.code === 'provider_error', body.error.code);
+    const p = (await gw.storage.getPayment(body.error.paymentId))!;
+    if (body.error.code === 'provider_unavailable') {
+      assert.equal(p.status, 'awaiting_payment');
+      assert.equal(p.providerPaymentId, null);
+    } else {
+      assert.equal(p.status, 'failed');
+    }
+  } finally {
+    emu.setFault(null);
+  }
+});
+
+test('T-Bank refusing at create: 502 provider_error, the payment failed', async () => {
+  emu.setFault({ kind: 'error', errorCode: '9999' }, { methods: ['Init'] });
+  try {
+    const res = await create('tb-err-1', 'TBC');
+    const body = (await res.json()) as { error: { code: string; paymentId: string } };
+    assert.equal(res.status, 502, JSON.stringify(body));
+    assert.equal(body.error.code, 'provider_error');
+    assert.equal((await gw.storage.getPayment(body.error.paymentId))!.status, 'failed');
+  } finally {
+    emu.setFault(null);
+  }
+});
