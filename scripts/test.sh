@@ -31,7 +31,7 @@ log=$(mktemp)
 node24_in_use=
 cleanup() {
   # The Node 24 pass swaps better-sqlite3's binary: always put the machine's back.
-  [ -n "$node24_in_use" ] && bash scripts/node24.sh restore
+  if [ -n "$node24_in_use" ]; then bash scripts/node24.sh restore; fi
   bash scripts/pg.sh stop "$PG_DIR"
   rm -f "$log"
 }
@@ -61,7 +61,8 @@ else
     node24_in_use=1
     bash scripts/node24.sh use
     echo "$("$NODE24_BIN/node" -v) ready in $(( $(date +%s) - t0 )) s"
-    # The browser tests run in Chromium whatever the Node: they are not repeated.
+    # The browser tests run in Chromium whatever the Node, and the package test installs the packed
+    # package into a fresh folder (its own better-sqlite3 build): neither is repeated.
     step "node tests on Node $("$NODE24_BIN/node" -v)"
     PATH="$NODE24_BIN:$PATH" node scripts/run-node-tests.mjs | tee -a "$log"
     step "end-to-end tests on Node $("$NODE24_BIN/node" -v)"
