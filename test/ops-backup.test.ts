@@ -13,14 +13,17 @@ import SQLite from 'better-sqlite3';
 import { startGateway } from '../src/server/bootstrap.ts';
 import { parseConfig } from '../src/server/config.ts';
 import { integrityProblems } from '../src/server/storage/backup.ts';
-import { openDatabase } from '../src/server/storage/db.ts';
-import { createStorage } from '../src/server/storage/storage.ts';
-import { addMerchant, K } from './dispatcher-fixtures.ts';
+import { K } from './dispatcher-fixtures.ts';
 import { TEST_SECRET } from './helpers.ts';
-import { payPayment, spawnGateway, spawnTs, startShop } from './ops-helpers.ts';
+import { createPayment, payPayment, spawnGateway, spawnTs, startShop } from './ops-helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'onpay-backup-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+/** Run after the test even when it fails half-way, so that no process or server is left behind. */
+const cleanups: (() => Promise<void>)[] = [];
+after(async () => {
+  for (const c of cleanups) await c().catch(() => {});
+  rmSync(dir, { recursive: true, force: true });
+});
 
 const N = 2000;
 
@@ -28,30 +31,27 @@ test('an online backup taken while 2,000 payments are paid is sound, complete up
   const file = join(dir, 'gw.sqlite');
   const url = `sqlite:${file}`;
   const shop = await startShop(K);
-  // 2,000 payments waiting for their money, written before the gateway starts.
-  const ids: string[] = [];
-  {
-    const database = await openDatabase(url);
-    const storage = createStorage(database.db, database.dialect);
-    const m = await addMerchant(storage, shop.url, { login: 'shop', secret: K });
-    const now = Date.now();
-    for (let i = 0; i < N; i++) {
-      const { payment } = await storage.createPayment({
-        id: `pay_backup_${String(i).padStart(5, '0')}`, merchantLogin: m.login, payFor: `b-${i}`, mode: 'fix', priceMinor: 10000n, ticker: 'RUR',
-        convert: true, priceFinal: false, note: '', ln: 'ru', urlSuccess: '', urlFail: '', userEmail: '', userPhone: '', extraParams: {},
-        way: 'CRD', wayTicker: 'RUR', amountMinor: 10200n, feeMinor: 200n, balanceMinor: 10000n, balanceTicker: 'RUR', rate: '1.0',
-        status: 'awaiting_payment', idempotencyKey: null, requestHash: null, expiresAt: null, createdAt: now, updatedAt: now,
-      });
-      ids.push(payment.id);
-    }
-    await database.close();
-  }
   const configFile = join(dir, 'gw.json');
   const config = {
     port: 0, database: url, secret: TEST_SECRET, allowPrivateMerchantUrls: true, dispatcher: { pollMs: 50 },
     merchants: [{ login: 'shop', name: 'Shop', secret: K, notifications: true, apiUrl: shop.url, apiType: 2 }],
   };
   const gw = await spawnGateway(configFile, config, { LOG_LEVEL: 'silent' });
+  cleanups.push(async () => { gw.child.kill('SIGKILL'); await shop.close(); });
+  // 2,000 payments waiting for their money, created through the gateway (CHECK accepted).
+  const ids: string[] = [];
+  {
+    let made = 0;
+    const lane = async () => {
+      while (made < N) {
+        const i = made++;
+        const r = await createPayment(gw.url, 'shop', `b-${i}`);
+        assert.equal(r.status, 201, JSON.stringify(r.body));
+        ids.push(r.body.id);
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, lane));
+  }
   const backupFile = join(dir, 'copy.sqlite');
   try {
     const committed: string[] = [];
@@ -64,8 +64,10 @@ test('an online backup taken while 2,000 payments are paid is sound, complete up
         committed.push(id);
       }
     };
-    const load = Promise.all(Array.from({ length: 8 }, lane));
-    while (committed.length < 300) await new Promise((r) => setTimeout(r, 10));
+    let failed: unknown;
+    const load = Promise.all(Array.from({ length: 8 }, lane)).catch((e: unknown) => { failed = e; });
+    while (committed.length < 300 && failed === undefined) await new Promise((r) => setTimeout(r, 10));
+    if (failed !== undefined) throw failed;
     const before = new Set(committed);
     const backup = spawnTs('src/cli/backup.ts', ['backup', '--to', backupFile, '--config', configFile]);
     const { code } = await backup.exit;
@@ -73,6 +75,7 @@ test('an online backup taken while 2,000 payments are paid is sound, complete up
     assert.equal(code, 0, backup.output());
     assert.match(backup.output(), /integrity ok/);
     await load;
+    if (failed !== undefined) throw failed;
     assert.ok(paidDuringBackup > 0, 'payments were being paid while the backup ran');
     assert.ok(committed.length === N);
 
