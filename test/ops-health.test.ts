@@ -20,7 +20,7 @@ describe('probes', () => {
       const gateway = createGateway({ config: parseConfig({ secret: TEST_SECRET }), storage: ts.storage, readiness: databaseReadiness(ts.database.db, ts.database.dialect), log: () => {} });
       const live = await gateway.fetch(new Request('http://gw/health/live'));
       assert.equal(live.status, 200);
-      assert.deepEqual(await live.json(), { live: true });
+      assert.deepEqual(await live.json(), { ok: true, live: true });
       const ready = await gateway.fetch(new Request('http://gw/health/ready'));
       assert.equal(ready.status, 200);
       assert.deepEqual(await ready.json(), { ready: true });

@@ -57,7 +57,7 @@ export function databaseReadiness(db: Kysely<Database>, dialect: Dialect, opts: 
 export function healthRoutes(deps: { readiness: Readiness }): Hono {
   const app = new Hono();
   const noStore = { 'cache-control': 'no-store' };
-  app.get('/health/live', (c) => c.json({ live: true }, 200, noStore));
+  app.get('/health/live', (c) => c.json({ ok: true, live: true }, 200, noStore));
   app.get('/health/ready', async (c) => {
     if (deps.readiness.draining?.()) return c.json({ ready: false, reason: 'shutting down' }, 503, noStore);
     const reason = await deps.readiness.check();
