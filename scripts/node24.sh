@@ -85,7 +85,7 @@ case "${1:-}" in
   use)
     out=$(setup | sed -n 's/^BINDING=//p')
     [ -f "$binding.node20" ] || cp "$binding" "$binding.node20"
-    cp "$out" "$binding"
+    cp --remove-destination "$out" "$binding"
     ;;
   restore)
     if [ -f "$binding.node20" ]; then mv -f "$binding.node20" "$binding"; fi
