@@ -21,6 +21,7 @@ import type { Storage } from './storage/storage.ts';
 import { signToken, verifyToken } from './token.ts';
 import type { Merchant, NewPayment, Payment, PaymentAction } from './types.ts';
 import { baseLanguage, type Language } from '../protocol/languages.ts';
+import { annotateRequest, urlForLog, type Logger } from './logger.ts';
 
 /** What the token binds: the merchant and the validated link. */
 interface TokenPayload {
@@ -104,6 +105,8 @@ export interface ServiceDeps {
   connectors: ConnectorRegistry;
   /** Where operational messages go (never secrets). */
   log?: (message: string) => void;
+  /** Structured log lines (CHECK); none when absent. */
+  logger?: Logger;
 }
 
 export type PaymentService = ReturnType<typeof createPaymentService>;
@@ -122,6 +125,9 @@ const publicReason = (reason: string): string => reason.replace(/^(unreadable an
 
 /** The event every status change is also emitted under, with `{id, status}` (payment ids start with `pay_`). */
 export const ANY_STATUS_EVENT = 'status';
+
+/** Emitted once on the service's events when the gateway begins to shut down: open status streams end. */
+export const SHUTDOWN_EVENT = 'shutdown';
 
 /** How long past the CHECK timeout a payment may stay unfinished before it counts as interrupted. */
 const STALE_GRACE_MS = 30_000;
@@ -376,12 +382,17 @@ export function createPaymentService(deps: ServiceDeps) {
 
   async function sendCheck(p: Payment, m: Merchant): Promise<CheckVerdict> {
     if (!m.apiUrl) return { kind: 'failed', reason: 'merchant has no API URL' };
+    annotateRequest({ paymentId: p.id, merchantLogin: m.login });
     const req = checkRequest(p, m);
     const at = deps.now();
     const r = await deps.merchantHttp({ url: m.apiUrl, ...req, timeoutMs: config.checkTimeoutMs });
     const verdict = judgeCheckAnswer(r, p, m);
+    deps.logger?.info({
+      paymentId: p.id, merchantLogin: m.login, url: urlForLog(m.apiUrl), apiType: m.apiType, durationMs: r.durationMs,
+      ...(r.ok ? { httpStatus: r.status } : {}), verdict: verdict.kind, ...('reason' in verdict ? { reason: publicReason(String(verdict.reason)) } : {}),
+    }, 'check');
     // The exact request and answer, for the payment's timeline in the cabinet. Losing this record
-    // must not lose the payment: a failure here is only logged by the caller's error path.
+    // must not lose the payment: a failure to write it is ignored.
     await storage.recordCheckExchange({
       paymentId: p.id, at, durationMs: r.durationMs, method: req.method, url: m.apiUrl, contentType: req.contentType, requestBody: req.body,
       httpStatus: r.ok ? r.status : null, answerBody: r.ok ? r.body.slice(0, 16_384) : '', error: r.ok ? '' : r.error,
