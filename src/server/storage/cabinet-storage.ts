@@ -145,31 +145,36 @@ export function cabinetStorage(
 
   return {
     async searchPayments(f) {
-      let q = db.selectFrom('payments').selectAll('payments')
-        .select((eb) => eb.selectFrom('notifications').select('notifications.status')
-          .whereRef('notifications.payment_id', '=', 'payments.id')
-          .orderBy('notifications.id', 'desc').limit(1).as('notification_status'))
-        .where('payments.merchant_login', '=', f.merchantLogin);
-      if (f.status) q = q.where('payments.status', '=', f.status);
-      if (f.way) q = q.where('payments.way', '=', f.way);
-      if (f.payFor !== undefined) q = q.where('payments.pay_for', '=', f.payFor);
-      if (f.id !== undefined) q = q.where('payments.id', '=', f.id);
-      if (f.email !== undefined) q = q.where('payments.user_email', '=', f.email);
+      // Two steps: the page's payment numbers first, from the indexes alone (every filter's index
+      // holds the number), then those rows. One step made SQLite sort whole rows for a date range
+      // (250 ms at a million payments instead of 11).
+      let numbers = db.selectFrom('payments as f').select('f.number').where('f.merchant_login', '=', f.merchantLogin);
+      if (f.status) numbers = numbers.where('f.status', '=', f.status);
+      if (f.way) numbers = numbers.where('f.way', '=', f.way);
+      if (f.payFor !== undefined) numbers = numbers.where('f.pay_for', '=', f.payFor);
+      if (f.id !== undefined) numbers = numbers.where('f.id', '=', f.id);
+      if (f.email !== undefined) numbers = numbers.where('f.user_email', '=', f.email);
       if (f.amountMinor !== undefined) {
         const a = f.amountMinor;
-        q = q.where((eb) => eb.or([eb('payments.price_minor', '=', a), eb('payments.amount_minor', '=', a)]));
+        numbers = numbers.where((eb) => eb.or([eb('f.price_minor', '=', a), eb('f.amount_minor', '=', a)]));
       }
       if (f.text) {
         const t = f.text;
-        q = q.where((eb) => eb.or([
-          eb('payments.pay_for', '=', t.payFor),
-          ...(t.amountMinor !== null ? [eb('payments.price_minor', '=', t.amountMinor), eb('payments.amount_minor', '=', t.amountMinor)] : []),
+        numbers = numbers.where((eb) => eb.or([
+          eb('f.pay_for', '=', t.payFor),
+          ...(t.amountMinor !== null ? [eb('f.price_minor', '=', t.amountMinor), eb('f.amount_minor', '=', t.amountMinor)] : []),
         ]));
       }
-      if (f.createdFrom !== undefined) q = q.where('payments.created_at', '>=', f.createdFrom);
-      if (f.createdTo !== undefined) q = q.where('payments.created_at', '<', f.createdTo);
-      if (f.before !== undefined) q = q.where('payments.number', '<', f.before as never);
-      const rows = await q.orderBy('payments.number', 'desc').limit(f.limit).execute();
+      if (f.createdFrom !== undefined) numbers = numbers.where('f.created_at', '>=', f.createdFrom);
+      if (f.createdTo !== undefined) numbers = numbers.where('f.created_at', '<', f.createdTo);
+      if (f.before !== undefined) numbers = numbers.where('f.number', '<', f.before as never);
+      const page = numbers.orderBy('f.number', 'desc').limit(f.limit);
+      const rows = await db.selectFrom('payments').selectAll('payments')
+        .select((eb) => eb.selectFrom('notifications').select('notifications.status')
+          .whereRef('notifications.payment_id', '=', 'payments.id')
+          .orderBy('notifications.id', 'desc').limit(1).as('notification_status'))
+        .where('payments.number', 'in', page as never)
+        .orderBy('payments.number', 'desc').execute();
       return rows.map((r) => {
         const { notification_status: n, ...payment } = r as typeof r & { notification_status: string | null };
         return { payment: map.toPayment(payment as Selectable<PaymentTable>), notificationStatus: (n ?? null) as NotificationStatus | null };
