@@ -33,6 +33,9 @@ export function merchantFromConfig(m: MerchantConfig): Merchant {
     notifyStyle: m.notifyStyle ?? 'onpay',
     checkLinkMd5: m.checkLinkMd5,
     origins: m.origins.map((o) => new URL(o).origin),
+    mode: m.mode ?? null,
+    fees: m.fees ?? null,
+    returnUrls: m.returnUrls ?? [],
   };
 }
 
