@@ -108,7 +108,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.route('/', checkoutRoutes({ service, config: deps.config }));
   app.route('/', sandboxRoutes({ service, config: deps.config }));
   app.route('/', providerRoutes({ service, config: deps.config }));
-  app.route('/', cabinetRoutes({ cabinet: createCabinet({ storage, now, onStatus: (id, status) => service.events.emit(id, status) }) }));
+  app.route('/', cabinetRoutes({ cabinet: createCabinet({ storage, now, onStatus: (id, status) => service.events.emit(id, status) }), sandbox: deps.config.sandbox }));
   app.route('/', assetRoutes({ cdnDir: deps.cdnDir ?? 'dist/cdn' }));
   app.get('/health', async (c) => {
     // A cheap query proves the database answers.

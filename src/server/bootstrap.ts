@@ -16,6 +16,7 @@ import type { Merchant } from './types.ts';
 import type { Dispatcher } from './dispatcher/dispatcher.ts';
 import { dispatcherFromConfig, processOwner } from './dispatcher/from-config.ts';
 import { CONNECTOR_MODULES } from './providers/registry.ts';
+import { sandboxExposureWarning } from './merchant-rules.ts';
 
 /** SHA-256 hex of a cabinet API key: keys are long random strings, so no slow hash is needed. */
 export const hashApiKey = (key: string): string => createHash('sha256').update(key, 'utf8').digest('hex');
@@ -147,6 +148,9 @@ export async function startGateway(config: GatewayConfig, opts: { cdnDir?: strin
   for (const p of effective.providers) {
     if (CONNECTOR_MODULES.get(p.type)?.notificationUrlInDashboard) opts.log?.(`provider ${p.id} (${p.type}): set its notification URL to ${effective.publicUrl}/providers/${p.id}/notify in the provider's dashboard`);
   }
+  // Sandbox on and reachable from elsewhere: say which merchants' payments the sandbox can mark paid.
+  const exposure = sandboxExposureWarning(effective, await storage.listMerchants());
+  if (exposure) opts.log?.(exposure);
   let stopped = false;
   const sweep = setInterval(() => {
     if (stopped) return;

@@ -105,7 +105,7 @@ $('login-form').addEventListener('submit', (event) => {
   guarded(async () => {
     const me = await api('/me');
     $('api-key').value = '';
-    $('merchant-name').textContent = `${me.name} (${me.login})`;
+    showMerchant(me);
     await route();
     say(fill(S.loggedIn, { name: me.name }));
   });
@@ -286,10 +286,16 @@ window.addEventListener('hashchange', () => {
 
 // ---- start ----
 
+/** The signed-in merchant's name, and the «Тестовый режим» badge of a test merchant. */
+function showMerchant(me) {
+  $('merchant-name').textContent = `${me.name} (${me.login})`;
+  $('test-mode').hidden = !me.testMode;
+}
+
 if (sessionStorage.getItem(KEY_STORAGE)) {
   guarded(async () => {
     const me = await api('/me');
-    $('merchant-name').textContent = `${me.name} (${me.login})`;
+    showMerchant(me);
     await route();
   });
 } else {

@@ -15,6 +15,7 @@ import { validJson } from '../validate.ts';
 import { CABINET_CSP, cabinetPage } from '../pages/cabinet-page.ts';
 import { PAYMENT_STATUSES } from '../states.ts';
 import type { Merchant } from '../types.ts';
+import { merchantMode } from '../merchant-rules.ts';
 
 const MAX_BODY_BYTES = 8 * 1024;
 
@@ -62,7 +63,7 @@ function queryObject(url: string): Record<string, string> {
   return out;
 }
 
-export function cabinetRoutes(deps: { cabinet: Cabinet }) {
+export function cabinetRoutes(deps: { cabinet: Cabinet; sandbox?: boolean }) {
   const { cabinet } = deps;
   const app = new Hono<Env & { Variables: { merchant: Merchant } }>();
   const limit = capBody(MAX_BODY_BYTES);
@@ -83,7 +84,8 @@ export function cabinetRoutes(deps: { cabinet: Cabinet }) {
 
   app.get('/api/v1/cabinet/me', (c) => {
     const m = c.get('merchant');
-    return c.json({ login: m.login, name: m.name, notifications: m.notifications, apiUrl: m.apiUrl });
+    const mode = merchantMode(m, deps.sandbox ?? true);
+    return c.json({ login: m.login, name: m.name, notifications: m.notifications, apiUrl: m.apiUrl, mode, testMode: mode === 'test' });
   });
 
   app.get('/api/v1/cabinet/payments', async (c) => {
