@@ -105,11 +105,21 @@ $('login-form').addEventListener('submit', (event) => {
   guarded(async () => {
     const me = await api('/me');
     $('api-key').value = '';
-    showMerchant(me);
+    showMe(me);
     await route();
     say(fill(S.loggedIn, { name: me.name }));
   });
 });
+
+/** The merchant's name and the warnings about its settings (as text, never markup). */
+function showMe(me) {
+  $('merchant-name').textContent = `${me.name} (${me.login})`;
+  // The «Тестовый режим» badge of a test merchant.
+  $('test-mode').hidden = !me.testMode;
+  const list = $('warnings');
+  list.replaceChildren(...(me.warnings ?? []).map((w) => el('li', S.warnings?.[w.code] ?? w.message)));
+  list.hidden = list.children.length === 0;
+}
 
 $('logout').addEventListener('click', () => {
   signOut();
@@ -286,16 +296,10 @@ window.addEventListener('hashchange', () => {
 
 // ---- start ----
 
-/** The signed-in merchant's name, and the «Тестовый режим» badge of a test merchant. */
-function showMerchant(me) {
-  $('merchant-name').textContent = `${me.name} (${me.login})`;
-  $('test-mode').hidden = !me.testMode;
-}
-
 if (sessionStorage.getItem(KEY_STORAGE)) {
   guarded(async () => {
     const me = await api('/me');
-    showMerchant(me);
+    showMe(me);
     await route();
   });
 } else {
