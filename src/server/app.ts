@@ -175,7 +175,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.route('/', providerRoutes({ service, config: deps.config }));
   app.route('/', cabinetRoutes({
     cabinet: createCabinet({ storage, now, ...(deps.logger ? { logger: deps.logger } : {}), onStatus: (id, status) => service.events.emit(id, status) }),
-    limits, storage, config: deps.config, now, merchantHttp,
+    limits, sandbox: deps.config.sandbox, storage, config: deps.config, now, merchantHttp,
   }));
   app.route('/', assetRoutes({ cdnDir: deps.cdnDir ?? 'dist/cdn', cache: deps.cacheAssets ?? false }));
   // Probes: liveness answers without touching the database (which may be locked by another

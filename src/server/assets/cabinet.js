@@ -135,6 +135,8 @@ function signedIn(me) {
 /** The warnings about the merchant's settings (as text, never markup), from /me. */
 async function showWarnings() {
   const me = await api('/me');
+  // The «Тестовый режим» badge of a test merchant.
+  $('test-mode').hidden = !me.testMode;
   const list = $('warnings');
   list.replaceChildren(...(me.warnings ?? []).map((w) => el('li', S.warnings?.[w.code] ?? w.message)));
   list.hidden = list.children.length === 0;

@@ -47,7 +47,7 @@ const T = {
     settingsAudit: 'Журнал настроек', settingsAuditCaption: 'Изменения настроек, ключей и проверки интеграции', details2: 'Подробности',
     rotateKey: 'Новый ключ кабинета', rotateKeyHint: 'Старый ключ и другие сессии перестанут работать сразу.', rotateKeyButton: 'Выпустить новый ключ кабинета',
     rotateSecret: 'Новый секретный ключ K', graceHours: 'Сколько часов принимать ответы со старым K', rotateSecretButton: 'Выпустить новый K',
-    shownOnce: 'Показывается один раз — сохраните его сейчас.', warnings: 'Предупреждения',
+    shownOnce: 'Показывается один раз — сохраните его сейчас.', warnings: 'Предупреждения', testMode: 'Тестовый режим',
   },
   en: {
     title: 'Merchant cabinet', noscript: 'The cabinet needs JavaScript.', nav: 'Cabinet sections',
@@ -82,7 +82,7 @@ const T = {
     settingsAudit: 'Settings log', settingsAuditCaption: 'Changes of settings and keys, and integration tests', details2: 'Details',
     rotateKey: 'New cabinet key', rotateKeyHint: 'The old key and other sessions stop working at once.', rotateKeyButton: 'Issue a new cabinet key',
     rotateSecret: 'New secret key K', graceHours: 'Hours to keep accepting answers signed with the old K', rotateSecretButton: 'Issue a new K',
-    shownOnce: 'Shown once — save it now.', warnings: 'Warnings',
+    shownOnce: 'Shown once — save it now.', warnings: 'Warnings', testMode: 'Test mode',
   },
 } as const;
 
@@ -152,7 +152,7 @@ export function cabinetPage(ln: Ln): HtmlEscapedString | Promise<HtmlEscapedStri
 <main id="cabinet" data-strings="${JSON.stringify(s)}">
 <div class="bar">
 <h1>${t.title}</h1>
-<p id="account" hidden><span id="merchant-name"></span> <button type="button" id="logout" class="secondary">${t.logout}</button></p>
+<p id="account" hidden><span id="merchant-name"></span> <span id="test-mode" class="badge" hidden>${t.testMode}</span> <button type="button" id="logout" class="secondary">${t.logout}</button></p>
 </div>
 <nav id="nav" aria-label="${t.nav}" hidden>
 <ul>

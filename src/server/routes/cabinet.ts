@@ -20,6 +20,7 @@ import { searchPayments, searchQuerySchema, toSearchQuery } from '../cabinet/sea
 import { assertSameOrigin, createCabinetSessions, CSRF_HEADER } from '../cabinet/session.ts';
 import { timeline } from '../cabinet/timeline.ts';
 import { cabinetMoreRoutes, queryObject, type CabinetVars } from './cabinet-more.ts';
+import { merchantMode } from '../merchant-rules.ts';
 import { merchantWarnings } from '../merchant-warnings.ts';
 import { createRateLimits, rateLimitHeaders, type LimitState, type RateLimits } from '../rate-limit.ts';
 
@@ -52,6 +53,8 @@ const resendBody = z.object({
 export interface CabinetRouteDeps {
   cabinet: Cabinet;
   limits?: RateLimits;
+  /** The gateway's sandbox is on: merchants without a mode are test merchants. */
+  sandbox?: boolean;
   storage: Storage;
   config: GatewayConfig;
   now: () => number;
@@ -149,7 +152,8 @@ export function cabinetRoutes(deps: CabinetRouteDeps) {
 
   app.get('/api/v1/cabinet/me', (c) => {
     const m = c.get('merchant');
-    return c.json({ login: m.login, name: m.name, notifications: m.notifications, apiUrl: m.apiUrl, checkLinkMd5: m.checkLinkMd5, warnings: merchantWarnings(m) });
+    const mode = merchantMode(m, deps.sandbox ?? true);
+    return c.json({ login: m.login, name: m.name, notifications: m.notifications, apiUrl: m.apiUrl, checkLinkMd5: m.checkLinkMd5, warnings: merchantWarnings(m), mode, testMode: mode === 'test' });
   });
 
   app.get('/api/v1/cabinet/payments', async (c) => {

@@ -137,6 +137,9 @@ function toMerchant(r: Selectable<MerchantTable>): Merchant {
     previousSecret: r.previous_secret && r.previous_secret_until !== null && r.previous_secret_until !== undefined
       ? { secret: r.previous_secret, until: Number(r.previous_secret_until) }
       : null,
+    mode: r.mode === 'test' || r.mode === 'live' ? r.mode : null,
+    fees: r.fees === 'buyer' || r.fees === 'merchant' || r.fees === 'link' ? r.fees : null,
+    returnUrls: JSON.parse(r.return_urls) as string[],
   };
 }
 
@@ -302,6 +305,9 @@ export function createStorage(db: Kysely<Database>, dialect: Dialect): Storage {
         notify_style: m.notifyStyle,
         check_link_md5: m.checkLinkMd5 ? 1 : 0,
         origins: JSON.stringify(m.origins),
+        mode: m.mode ?? null,
+        fees: m.fees ?? null,
+        return_urls: JSON.stringify(m.returnUrls ?? []),
         created_at: now,
         updated_at: now,
       };
