@@ -40,7 +40,7 @@ class ApiError extends Error {
 /** One cabinet API call with the session cookie; changes carry the CSRF token. */
 async function api(path, init = {}) {
   const method = init.method || 'GET';
-  const headers = { accept: 'application/json' };
+  const headers = { accept: 'application/json', ...init.headers };
   if (init.body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && state.csrf) headers['x-csrf-token'] = state.csrf;
   let res;
@@ -50,7 +50,7 @@ async function api(path, init = {}) {
     throw new ApiError(0, { error: { message: S.network } });
   }
   const body = res.status === 204 ? null : await res.json().catch(() => null);
-  if (res.status === 401 && !init.signIn) {
+  if (res.status === 401 && !init.signIn && !init.quiet) {
     signedOut(S.badKey);
     throw new ApiError(401, body);
   }
@@ -388,8 +388,7 @@ function renderDetail(p) {
   $('attempts-empty').textContent = n.status ? S.noAttempts : '';
   $('resend').hidden = !p.canResend;
 
-  // Refunds (issue 14 §4): the section shows once the payment carries refunds from the refunds API.
-  $('refunds').hidden = !Array.isArray(p.refunds);
+  // Refunds (issue 14 §4) come from their own API (GET/POST /payments/{id}/refunds): see loadRefunds.
 
   const select = $('new-status');
   select.replaceChildren(...p.allowedStatuses.map((s) => el('option', statusName(s), { value: s })));
@@ -411,10 +410,55 @@ function renderDetail(p) {
   $('audit-empty').textContent = S.noAudit;
 }
 
+/**
+ * The payment's refunds, when the gateway has the refunds API: the section stays hidden when it
+ * does not answer (an older gateway), and never signs the page out.
+ */
+async function loadRefunds(p) {
+  let r;
+  try {
+    r = await api(`/payments/${encodeURIComponent(p.id)}/refunds`, { quiet: true });
+  } catch {
+    $('refunds').hidden = true;
+    return;
+  }
+  const body = $('refunds-body');
+  body.replaceChildren();
+  for (const f of r.refunds) {
+    const tr = el('tr');
+    tr.append(timeCell(f.createdAt), el('td', `${f.amount} ${f.ticker}`), el('td', S.refundStatuses[f.status] ?? f.status), el('td', f.actor || '—'), el('td', f.failureReason ? `${f.reason} (${f.failureReason})` : f.reason));
+    body.append(tr);
+  }
+  $('refunds-table').hidden = r.refunds.length === 0;
+  $('refunded-total').textContent = fill(S.refundedTotal, { refunded: r.payment.refunded, amount: r.payment.amount, ticker: r.payment.ticker });
+  $('refund-form').hidden = !['paid', 'partially_refunded'].includes(r.payment.status);
+  $('refunds').hidden = false;
+}
+
+$('refund-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const p = state.current;
+  if (!p) return;
+  const body = { amount: $('refund-amount').value.trim().replace(',', '.'), reason: $('refund-reason').value };
+  const actor = $('actor').value.trim();
+  if (actor) body.actor = actor;
+  guarded(async () => {
+    // One key per press: a network retry of the same press never refunds twice.
+    const r = await api(`/payments/${encodeURIComponent(p.id)}/refunds`, { method: 'POST', body, headers: { 'idempotency-key': crypto.randomUUID() } });
+    $('refund-amount').value = '';
+    $('refund-reason').value = '';
+    const updated = await api(`/payments/${encodeURIComponent(p.id)}`);
+    renderDetail(updated);
+    await loadRefunds(updated);
+    say(fill(r.refund.status === 'succeeded' ? S.refundDone : S.refundPending, { amount: r.refund.amount, ticker: r.refund.ticker }));
+  });
+});
+
 async function openPayment(id) {
   const p = await api(`/payments/${encodeURIComponent(id)}`);
   state.lastOpened = id;
   renderDetail(p);
+  await loadRefunds(p);
   show('detail');
   $('detail-heading').focus();
 }

@@ -27,7 +27,7 @@ const T = {
     details: 'Сведения', attempts: 'Попытки доставки', attemptsCaption: 'Попытки доставки последнего уведомления',
     at: 'Время', http: 'HTTP', duration: 'Длительность, мс', verdict: 'Итог', excerpt: 'Ответ магазина',
     resend: 'Отправить уведомление повторно', timeline: 'Хронология',
-    refunds: 'Возвраты',
+    refunds: 'Возвраты', refundAmount: 'Сумма возврата', refundReason: 'Причина возврата (обязательно)', refund: 'Вернуть деньги',
     setStatus: 'Изменить статус вручную', newStatus: 'Новый статус', reason: 'Причина (обязательно, до 500 символов)',
     actor: 'Кто меняет (необязательно)', save: 'Сохранить статус', locked: 'Статус этого платежа вручную изменить нельзя.',
     audit: 'Журнал ручных действий', auditCaption: 'Кто, когда и почему менял платёж', who: 'Кто', action: 'Действие', change: 'Изменение',
@@ -62,7 +62,7 @@ const T = {
     details: 'Details', attempts: 'Delivery attempts', attemptsCaption: 'Delivery attempts of the latest notification',
     at: 'Time', http: 'HTTP', duration: 'Duration, ms', verdict: 'Verdict', excerpt: 'Shop answer',
     resend: 'Resend the notification', timeline: 'Timeline',
-    refunds: 'Refunds',
+    refunds: 'Refunds', refundAmount: 'Amount to refund', refundReason: 'Reason for the refund (required)', refund: 'Refund',
     setStatus: 'Set the status by hand', newStatus: 'New status', reason: 'Reason (required, up to 500 characters)',
     actor: 'Who is changing it (optional)', save: 'Save the status', locked: 'This payment\'s status cannot be changed by hand.',
     audit: 'Log of manual actions', auditCaption: 'Who changed the payment, when and why', who: 'Who', action: 'Action', change: 'Change',
@@ -96,6 +96,7 @@ const SCRIPT_STRINGS = {
     attentionKinds: { gave_up: 'PAY не доставлено', amount_mismatch: 'сумма не совпала', provider_failed: 'отказ платёжной системы' },
     cases: { check_ok: 'Верный CHECK принят', check_bad_signature: 'CHECK с неверной подписью отклонён', check_unknown_order: 'CHECK неизвестного заказа отклонён', pay_ok: 'PAY принят', pay_repeat: 'Повторный PAY принят', pay_bad_signature: 'PAY с неверной подписью отклонён' },
     verdicts: { pass: 'пройдено', fail: 'ошибка', skipped: 'не выполнено' },
+    refundDone: 'Возврат оформлен: {amount} {ticker}.', refundPending: 'Возврат отправлен в платёжную систему: {amount} {ticker}.', refundedTotal: 'Возвращено: {refunded} из {amount} {ticker}.', refundStatuses: { pending: 'в обработке', succeeded: 'выполнен', failed: 'отказ' },
     day: 'День', manual: 'вручную', paymentTitle: 'Платёж № {n}', loggedIn: 'Вы вошли как {name}.', loggedOut: 'Вы вышли.', loading: 'Загрузка…',
     shown: 'Показано платежей: {n}.', statusSet: 'Статус изменён: {status}.', resent: 'Уведомление поставлено в очередь на отправку.',
     badKey: 'Ключ не подошёл.', network: 'Сервер недоступен, попробуйте ещё раз.', noAttempts: 'Попыток ещё не было.', noAudit: 'Ручных действий не было.',
@@ -116,6 +117,7 @@ const SCRIPT_STRINGS = {
     attentionKinds: { gave_up: 'PAY not delivered', amount_mismatch: 'amount mismatch', provider_failed: 'refused by the payment system' },
     cases: { check_ok: 'A correct CHECK is accepted', check_bad_signature: 'A CHECK with a wrong signature is refused', check_unknown_order: 'A CHECK for an unknown order is refused', pay_ok: 'A PAY succeeds', pay_repeat: 'The same PAY again succeeds', pay_bad_signature: 'A PAY with a wrong signature is refused' },
     verdicts: { pass: 'passed', fail: 'failed', skipped: 'not run' },
+    refundDone: 'Refunded: {amount} {ticker}.', refundPending: 'The refund is sent to the payment system: {amount} {ticker}.', refundedTotal: 'Refunded: {refunded} of {amount} {ticker}.', refundStatuses: { pending: 'pending', succeeded: 'done', failed: 'refused' },
     day: 'Day', manual: 'by hand', paymentTitle: 'Payment No. {n}', loggedIn: 'Signed in as {name}.', loggedOut: 'Signed out.', loading: 'Loading…',
     shown: 'Payments shown: {n}.', statusSet: 'Status changed: {status}.', resent: 'The notification is queued for sending.',
     badKey: 'The key was not accepted.', network: 'The server is unreachable; try again.', noAttempts: 'No attempts yet.', noAudit: 'No manual actions.',
@@ -271,7 +273,17 @@ ${STATUS_OPTIONS.map((k) => html`<option value="${k}">${s.statuses[k]}</option>`
 
 <section id="refunds" aria-labelledby="refunds-heading" hidden>
 <h3 id="refunds-heading">${t.refunds}</h3>
-<div id="refunds-body"></div>
+<p id="refunded-total"></p>
+<table id="refunds-table">
+<caption>${t.refunds}</caption>
+<thead><tr><th scope="col">${t.at}</th><th scope="col">${t.amount}</th><th scope="col">${t.status}</th><th scope="col">${t.who}</th><th scope="col">${t.why}</th></tr></thead>
+<tbody id="refunds-body"></tbody>
+</table>
+<form id="refund-form">
+<p><label for="refund-amount">${t.refundAmount}</label> <input id="refund-amount" name="amount" required inputmode="decimal" size="10" pattern="[0-9]+([.,][0-9]{1,2})?"></p>
+<p><label for="refund-reason">${t.refundReason}</label><br><textarea id="refund-reason" name="reason" required maxlength="500" rows="2"></textarea></p>
+<p><button type="submit">${t.refund}</button></p>
+</form>
 </section>
 
 <h3>${t.setStatus}</h3>
