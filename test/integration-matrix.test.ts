@@ -46,9 +46,9 @@ async function serve(handler: (r: Request) => Promise<Response>): Promise<{ url:
   return { url: `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}/onpay`, server };
 }
 
-const fields = (r: StubRequest): Record<string, any> => {
+const fields = (r: StubRequest): Record<string, string> => {
   if (r.method === 'GET') return Object.fromEntries(new URL(r.url, 'http://x').searchParams);
-  if ((r.headers['content-type'] ?? '').includes('json')) return JSON.parse(r.body) as Record<string, any>;
+  if ((r.headers['content-type'] ?? '').includes('json')) return JSON.parse(r.body) as Record<string, string>;
   return Object.fromEntries(new URLSearchParams(r.body));
 };
 

@@ -113,7 +113,6 @@ function dayStart(value, plusDays = 0) {
   return new Date(y, m - 1, d + plusDays).toISOString();
 }
 
-const localDay = (date) => `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}-${String(date.getDate()).padStart(2, '0')}`;
 
 // ---- sign in / out ----
 
@@ -122,7 +121,7 @@ function signedOut(message) {
   $('warnings').hidden = true;
   state.current = null;
   show('login');
-  if (location.hash) history.replaceState(null, '', location.pathname + location.search);
+  if (location.hash) window.history.replaceState(null, '', location.pathname + location.search);
   if (message) complain(message);
   $('api-key').focus();
 }
@@ -167,7 +166,7 @@ $('logout').addEventListener('click', () => guarded(async () => {
 // ---- overview ----
 
 function chartColors() {
-  const dark = matchMedia('(prefers-color-scheme: dark)').matches;
+  const dark = window.matchMedia('(prefers-color-scheme: dark)').matches;
   return { text: dark ? '#e8e8e8' : '#1a1a1a', grid: dark ? '#ffffff22' : '#00000018', lines: dark ? ['#8ab4ff', '#7fd89b', '#ffb86b', '#ff8a80'] : ['#0057b8', '#0b6b2f', '#a15c00', '#b00020'] };
 }
 
@@ -267,7 +266,7 @@ $('period-form').addEventListener('submit', (event) => {
 });
 
 // The chart's colours follow the scheme: redraw the figures already shown, nothing fetched.
-matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
+window.matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
   if (state.overview) drawChart(state.overview);
 });
 
@@ -634,7 +633,7 @@ async function route() {
     const fromDetail = !$('detail').hidden;
     show('payments');
     await loadPayments(false);
-    const link = state.lastOpened && $('payments-body').querySelector(`a[data-id="${CSS.escape(state.lastOpened)}"]`);
+    const link = state.lastOpened && $('payments-body').querySelector(`a[data-id="${window.CSS.escape(state.lastOpened)}"]`);
     (fromDetail && link ? link : $('payments-heading')).focus();
     return;
   }

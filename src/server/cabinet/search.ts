@@ -51,7 +51,8 @@ export interface PaymentListItem {
 }
 
 const PAYMENT_ID = /^pay_[A-Za-z0-9_-]{10,60}$/;
-const CONTROL = /[\u0000-\u001f\u007f]/;
+/** Any control character, tab and line breaks included: a search is one line. */
+const hasControl = (s: string): boolean => [...s].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f);
 
 /** A point in time: an ISO 8601 date (midnight UTC) or date-time with an offset. */
 export const instant = z.union([z.iso.datetime({ offset: true }), z.iso.date()], { error: 'must be an ISO 8601 date or date-time like 2026-11-28T00:00:00+03:00' })
@@ -61,7 +62,7 @@ const amount = z.string().refine((s) => canonicalAmount(s) !== null, 'must be an
 
 /** The search / export query parameters (snake_case on the wire, as the list had them). */
 export const searchQuerySchema = z.object({
-  q: z.string().max(100, 'must be at most 100 characters').refine((s) => !CONTROL.test(s), 'must not contain control characters').optional(),
+  q: z.string().max(100, 'must be at most 100 characters').refine((s) => !hasControl(s), 'must not contain control characters').optional(),
   status: z.enum(PAYMENT_STATUSES, { error: `must be one of ${PAYMENT_STATUSES.join(', ')}` }).optional(),
   way: z.string().regex(/^[A-Za-z]{3}$/, 'must be a payment system code like CRD').transform((s) => s.toUpperCase()).optional(),
   pay_for: z.string().max(100, 'must be at most 100 characters').optional(),

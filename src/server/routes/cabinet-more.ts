@@ -34,10 +34,14 @@ export interface CabinetMoreDeps {
 export type CabinetVars = { Variables: Env['Variables'] & { merchant: Merchant; session: CabinetSession | undefined } };
 
 const MAX_BODY_BYTES = 8 * 1024;
-const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+/** Control characters (but tab and line breaks) have no place in a reason, a name or a search. */
+const hasControl = (s: string): boolean => [...s].some((ch) => {
+  const c = ch.charCodeAt(0);
+  return (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || c === 0x7f;
+});
 
 const text = (max: number) => z.string({ error: (i) => (i.input === undefined ? 'is required' : 'must be a string') })
-  .max(max, `must be at most ${max} characters`).refine((s) => !CONTROL.test(s), 'must not contain control characters');
+  .max(max, `must be at most ${max} characters`).refine((s) => !hasControl(s), 'must not contain control characters');
 const actor = text(100).transform((s) => s.trim()).optional();
 const httpUrl = (max: number) => text(max).refine((s) => /^https?:\/\/[^\s]+$/i.test(s), 'must be an http(s) URL');
 
