@@ -51,7 +51,7 @@ describe('pages follow ln', () => {
     be: ['Тэставая плацежная сістэма', 'Аплаціць', 'Адхіліць', 'Плацёж атрыманы'],
     uz: ['Sinov toʻlov tizimi', 'Toʻlash', 'Rad etish', 'Toʻlov qabul qilindi'],
     de: ['Test-Zahlungssystem', 'Bezahlen', 'Ablehnen', 'Zahlung eingegangen'],
-  };
+  } as const;
   /** A card payment made from a link with `ln`: its card page, then (paid) its return page. */
   async function cardPages(ln: string): Promise<{ card: string; ret: string }> {
     const { res, json: created } = await createPaymentVia(t, `price=100&pay_for=card-${encodeURIComponent(ln)}&ln=${encodeURIComponent(ln)}`);
