@@ -15,7 +15,6 @@ import { merchant, startMerchantStub, startTestGateway, storageKinds, type Merch
 const SHOP_KEY = 'shop-cabinet-key-0123456789';
 const OTHER_KEY = 'other-cabinet-key-9876543210';
 const GW = 'http://gateway.test';
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON answers read field by field
 type Json = Record<string, any>;
 
 for (const kind of storageKinds()) {
