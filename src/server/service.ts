@@ -18,6 +18,7 @@ import { canTransition, isFinal, type PaymentStatus } from './states.ts';
 import type { Storage } from './storage/storage.ts';
 import { signToken, verifyToken } from './token.ts';
 import type { Merchant, NewPayment, Payment, PaymentAction } from './types.ts';
+import { buyerAction, type BuyerAction } from './buyer-action.ts';
 
 /** What the token binds: the merchant and the validated link. */
 interface TokenPayload {
@@ -87,7 +88,8 @@ export interface PaymentView {
   payFor: string;
   urlSuccess: string;
   urlFail: string;
-  action: PaymentAction | null;
+  /** The buyer's action, its QR code (SBP) drawn into modules for the element. */
+  action: BuyerAction | null;
   updatedAt: string;
 }
 
@@ -149,7 +151,7 @@ export function paymentView(p: Payment): PaymentView {
     payFor: p.payFor,
     urlSuccess: p.urlSuccess,
     urlFail: p.urlFail,
-    action: p.action,
+    action: p.action && buyerAction(p.action),
     updatedAt: new Date(p.updatedAt).toISOString(),
   };
 }
