@@ -3,7 +3,9 @@
  * merchant wired to the demo shop, and the shop itself. Used by `npm start` and the e2e tests.
  */
 import { serve, type ServerType } from '@hono/node-server';
+import { DEFAULT_WAYS } from '../src/server/config.ts';
 import { DEMO_MERCHANT, loadConfig, startGateway, type RunningGateway } from '../src/server/bootstrap.ts';
+import { DEMO_PROVIDER_IDS, startDemoEmulators, type DemoEmulators, type EmulatorPorts } from './emulators.ts';
 import { createShop } from './shop.ts';
 
 export interface DemoOptions {
@@ -15,12 +17,19 @@ export interface DemoOptions {
   /** Extra configuration over the demo defaults (tests shorten the retry schedule). */
   overrides?: Record<string, unknown>;
   log?: (m: string) => void;
+  /**
+   * Also start the T-Bank, YooKassa and CloudPayments emulators on these ports (0: a free one; a
+   * taken port falls back to a free one) and offer their ways beside the sandbox ones.
+   */
+  emulators?: EmulatorPorts;
 }
 
 export interface RunningDemo {
   gateway: RunningGateway;
   shopUrl: string;
   shop: ReturnType<typeof createShop>;
+  /** The providers' emulators, when asked for. */
+  emulators: DemoEmulators | null;
   /** Takes the shop's server off the network (connections refused) or back on, on the same port. */
   setShopOnline(online: boolean): Promise<void>;
   close(): Promise<void>;
@@ -44,6 +53,14 @@ export async function startDemo(opts: DemoOptions): Promise<RunningDemo> {
     (s as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
   });
   const shopUrl = `http://localhost:${shopPort}`;
+  let emulators: DemoEmulators | null = null;
+  try {
+    if (opts.emulators) emulators = await startDemoEmulators({ ports: opts.emulators });
+  } catch (e) {
+    await closeShopServer();
+    throw e;
+  }
+  const providerDefaults = emulators ? { providers: emulators.providers, ways: [...DEFAULT_WAYS, ...emulators.ways] } : {};
   const config = loadConfig(opts.argv ?? [], opts.env ?? {}, {
     allowPrivateMerchantUrls: true,
     merchants: [{
@@ -54,14 +71,31 @@ export async function startDemo(opts: DemoOptions): Promise<RunningDemo> {
       checkLinkMd5: true,
       origins: [shopUrl, `http://127.0.0.1:${shopPort}`],
     }],
+    ...providerDefaults,
     ...opts.overrides,
   });
-  const gateway = await startGateway(config, opts.log ? { log: opts.log } : {});
-  shop = createShop({ gateway: gateway.config.publicUrl, merchantLogin: DEMO_MERCHANT.login, secret: DEMO_MERCHANT.secret, database: opts.shopDatabase, publicUrl: shopUrl });
+  let gateway: RunningGateway;
+  try {
+    // The emulators are told the notification URL below: the start-up hint to set it in their
+    // dashboards is about real accounts, not about these.
+    const log = opts.log && emulators
+      ? (m: string) => { if (!/^provider (\S+) \(.*\): set its notification URL/.test(m) || !Object.values(DEMO_PROVIDER_IDS).some((id) => m.startsWith(`provider ${id} `))) opts.log!(m); }
+      : opts.log;
+    gateway = await startGateway(config, log ? { log } : {});
+  } catch (e) {
+    await closeShopServer();
+    await emulators?.close();
+    throw e;
+  }
+  // YooKassa and CloudPayments take the notification URL from their dashboard: here, from us.
+  emulators?.connect(gateway.url);
+  const frameOrigins = emulators ? [emulators.tbank.url, emulators.yookassa.url, emulators.cloudpayments.url] : [];
+  shop = createShop({ gateway: gateway.config.publicUrl, merchantLogin: DEMO_MERCHANT.login, secret: DEMO_MERCHANT.secret, database: opts.shopDatabase, publicUrl: shopUrl, frameOrigins });
   return {
     gateway,
     shopUrl,
     shop,
+    emulators,
     async setShopOnline(online) {
       if (!online) return closeShopServer();
       if (!shopServer) shopServer = await listen(handler, shopPort);
@@ -70,6 +104,7 @@ export async function startDemo(opts: DemoOptions): Promise<RunningDemo> {
       await closeShopServer();
       shop?.close();
       await gateway.close();
+      await emulators?.close();
     },
   };
 }
