@@ -1,0 +1,85 @@
+/**
+ * The demo shop paid through the T-Bank connector and its emulator, in Chromium, as `npm start`
+ * runs it: by card on the emulator's payment form (T-Bank's form is not framed: the element opens it
+ * in a popup at once), ending at url_success with PAY delivered to the shop; and by SBP, the QR code
+ * shown inside the element and paid from the emulator's "scan and pay" page, the element reaching
+ * its success view. axe finds nothing in the element's views.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { TEST_CARDS } from '../../src/server/providers/tbank/emulator.ts';
+import { assertAxeClean, eventually, launchChromium, openCheckout, orderStatus, placeOrder, startE2E, type E2E } from './harness.ts';
+
+const SUCCESS_CARD = TEST_CARDS.find((c) => c.outcome === 'success')!.pan; // 2200770239097761
+
+describe('T-Bank through its emulator, in Chromium', () => {
+  let e: E2E;
+  let browser: Browser;
+  before(async () => {
+    assert.ok(existsSync('dist/cdn/onpay-checkout.js'), 'build the element first: npm run build');
+    e = await startE2E({}, { emulators: true });
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await e?.dispose();
+  });
+
+  test('card: the emulator\'s form with a published test card → url_success, PAY marks the order paid', async () => {
+    const order = await placeOrder(e.shopUrl, { tea: 1, honey: 1 });
+    const { page, problems } = await openCheckout(browser, order.url);
+    await page.locator('onpay-checkout [data-way="TBC"]').click();
+    assert.match(await page.locator('onpay-checkout [data-way="TBC"]').innerText(), /Банковская карта \(T-Bank\)/);
+    await assertAxeClean(page, 'picker (T-Bank card chosen)');
+    const popupOpened = page.waitForEvent('popup', { timeout: 5000 });
+    await page.locator('onpay-checkout [part="form"] button[type="submit"]').click();
+    const popup = await popupOpened;
+    await popup.waitForLoadState();
+    assert.ok(popup.url().startsWith(e.emulators!.tbank.url), popup.url());
+    await popup.locator('input[name="pan"]').fill(SUCCESS_CARD);
+    await popup.locator('button[type="submit"]', { hasText: 'Оплатить' }).click();
+    await page.waitForURL(new RegExp(`/orders/${order.id}\\?paid=1`), { timeout: 15_000 });
+    await eventually(async () => (await orderStatus(e.shopUrl, order.id)) === 'paid', 15_000, 'PAY to reach the shop');
+    const [payment] = await e.gateway.storage.listPayments({ merchantLogin: 'demo', payFor: `demo-${order.id}`, limit: 10 });
+    assert.equal(payment!.providerId, 'tbank');
+    assert.equal(payment!.status, 'paid');
+    const tp = e.emulators!.tbank.payment(payment!.providerPaymentId!)!;
+    assert.equal(tp.status, 'CONFIRMED');
+    assert.equal(tp.pan?.slice(-4), SUCCESS_CARD.slice(-4));
+    assert.deepEqual(problems, []);
+    await page.context().close();
+  });
+
+  test('SBP: the QR code inside the element, paid from the emulator\'s page, the element shows success', async () => {
+    const order = await placeOrder(e.shopUrl, { jam: 1 });
+    const { page, problems, events } = await openCheckout(browser, order.url);
+    await page.evaluate(() => document.addEventListener('onpay-success', (ev) => ev.preventDefault()));
+    await page.locator('onpay-checkout [data-way="SBP"]').click();
+    await page.locator('onpay-checkout [part="form"] button[type="submit"]').click();
+    await page.locator('onpay-checkout [part="instructions"]').waitFor();
+    assert.match(await page.locator('onpay-checkout [part="instructions"]').innerText(), /1\s?200/);
+    const created = (await events()).find((x) => x.type === 'onpay-payment-created')!;
+    // What the element was given: the payload, the phone link and the code's modules.
+    const view = (await (await fetch(`${e.gatewayUrl}/api/v1/payments/${created.detail.id}`)).json()) as {
+      action: { type: string; qr: { payload: string; deepLink: string; size: number; modules: string } };
+    };
+    assert.equal(view.action.type, 'instructions');
+    const { qr } = view.action;
+    assert.ok(qr.payload.startsWith(`${e.emulators!.tbank.url}/sbp/`), qr.payload);
+    assert.equal(qr.modules.length, qr.size * qr.size);
+    await assertAxeClean(page, 'SBP instructions');
+
+    // The buyer scans the code with the bank app: the emulator's "scan and pay" page.
+    const phone = await page.context().newPage();
+    await phone.goto(qr.payload);
+    await phone.locator('button[value="pay"]').click();
+    await page.locator('onpay-checkout h2', { hasText: 'Оплата прошла' }).waitFor({ timeout: 15_000 });
+    await eventually(async () => (await orderStatus(e.shopUrl, order.id)) === 'paid', 15_000, 'PAY to reach the shop');
+    assert.ok((await events()).some((x) => x.type === 'onpay-success'));
+    await assertAxeClean(page, 'SBP paid');
+    assert.deepEqual(problems, []);
+    await page.context().close();
+  });
+});
