@@ -54,7 +54,7 @@ test('each bad parameter is named', () => {
   const cases: [string, string][] = [
     ['pay_for=1', 'price'], ['price=abc&pay_for=1', 'price'], ['price=0&pay_for=1', 'price'], ['price=1', 'pay_for'],
     ['price=1&pay_for=' + 'x'.repeat(101), 'pay_for'], ['price=1&pay_for=1&pay_mode=x', 'pay_mode'], ['price=1&pay_for=1&convert=maybe', 'convert'],
-    ['price=1&pay_for=1&ln=de', 'ln'], ['price=1&pay_for=1&user_email=nope', 'user_email'], ['price=1&pay_for=1&md5=zz', 'md5'],
+    ['price=1&pay_for=1&ln=d%3Ce', 'ln'], ['price=1&pay_for=1&user_email=nope', 'user_email'], ['price=1&pay_for=1&md5=zz', 'md5'],
     ['price=1&pay_for=1&price_final=perhaps', 'price_final'], ['price=1&pay_for=1&note=' + 'n'.repeat(256), 'note'],
     ['price=1&pay_for=a%00b', 'pay_for'], ['price=1&pay_for=1&one_way=toolong', 'one_way'],
   ];

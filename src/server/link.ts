@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { GatewayError, fromZod } from './errors.ts';
 import { canonicalAmount, parseAmount } from './money.ts';
 import { linkSignature, safeEqualHex } from './protocol.ts';
+import { resolveLanguage, type Language } from '../protocol/languages.ts';
 
 /** Validated link parameters; amounts canonical. */
 export interface LinkParams {
@@ -15,7 +16,7 @@ export interface LinkParams {
   payFor: string;
   convert: boolean;
   note: string;
-  ln: 'ru' | 'en';
+  ln: Language;
   urlSuccess: string;
   urlFail: string;
   userEmail: string;
@@ -45,7 +46,8 @@ const linkSchema = z.object({
   convert: z.enum(['yes', 'no'], { message: 'must be yes or no' }).default('yes'),
   md5: z.string().regex(/^[0-9a-fA-F]{32}$/, 'must be 32 hex digits').optional(),
   note: text(255).default(''),
-  ln: z.enum(['ru', 'en'], { message: 'must be ru or en' }).default('ru'),
+  // Any language tag; one the gateway does not speak falls back (src/protocol/languages.ts).
+  ln: z.string().regex(/^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8}){0,3}$/, 'must be a language code such as ru, en, uk, kk, be, uz, de').optional().transform(resolveLanguage),
   url_success: httpUrl.default(''),
   url_fail: httpUrl.default(''),
   user_email: text(40).refine((s) => s === '' || /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s), 'must be an e-mail address').default(''),

@@ -19,6 +19,7 @@ import type { Storage } from './storage/storage.ts';
 import { signToken, verifyToken } from './token.ts';
 import type { Merchant, NewPayment, Payment, PaymentAction } from './types.ts';
 import { buyerAction, type BuyerAction } from './buyer-action.ts';
+import { baseLanguage, type Language } from '../protocol/languages.ts';
 
 /** What the token binds: the merchant and the validated link. */
 interface TokenPayload {
@@ -40,7 +41,7 @@ export interface FormPayload {
   expiresAt: string;
   merchant: { login: string; name: string };
   order: { payFor: string; price: string; ticker: string; mode: 'fix' | 'free'; note: string; convert: boolean; priceFinal: boolean };
-  ln: 'ru' | 'en';
+  ln: Language;
   urlSuccess: string;
   urlFail: string;
   userEmail: string;
@@ -268,7 +269,7 @@ export function createPaymentService(deps: ServiceDeps) {
       return {
         code: w.code,
         kind: entry.connector.kind(entry.method),
-        title: w.title[link.ln],
+        title: w.title[baseLanguage(link.ln)],
         amount: link.payMode === 'free' ? null : formatAmount(amountOf(link, priceMinor, w).amount),
         ticker: w.ticker,
       };

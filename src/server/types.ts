@@ -1,4 +1,5 @@
 /** Domain records shared by the gateway's modules. Amounts are minor units in `bigint`. */
+import type { Language } from '../protocol/languages.ts';
 import type { Minor } from './money.ts';
 import type { NotificationStatus, PaymentStatus } from './states.ts';
 
@@ -57,7 +58,7 @@ export interface Payment {
   convert: boolean;
   priceFinal: boolean;
   note: string;
-  ln: 'ru' | 'en';
+  ln: Language;
   urlSuccess: string;
   urlFail: string;
   userEmail: string;

@@ -10,9 +10,11 @@ import type { FormPayload } from '../service.ts';
 import type { LinkParams } from '../link.ts';
 import type { Payment, PaymentAction } from '../types.ts';
 import { formatAmount } from '../money.ts';
+import type { Language } from '../../protocol/languages.ts';
+import { MORE_PAGE_STRINGS } from './page-strings.ts';
 
 type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
-type Ln = 'ru' | 'en';
+type Ln = Language;
 
 const T = {
   ru: {
@@ -31,6 +33,7 @@ const T = {
     decline: 'Decline', expired: 'The payment deadline passed', rejected: 'The shop declined the payment', note: 'Comment',
     toShop: 'Back to the shop',
   },
+  ...MORE_PAGE_STRINGS,
 } as const;
 
 export const PAGE_CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-src *; form-action *; base-uri 'none'";

@@ -4,6 +4,7 @@
  * notification and audit record in the same transaction (outbox).
  */
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { resolveLanguage } from '../../protocol/languages.ts';
 import type { PaymentStatus, NotificationStatus } from '../states.ts';
 import type {
   AttemptRecord, Merchant, NewNotification, NewPayment, NotificationRecord, Payment, PaymentAction,
@@ -131,7 +132,7 @@ function toPayment(r: Selectable<PaymentTable>): Payment {
     convert: r.convert === 1,
     priceFinal: r.price_final === 1,
     note: r.note,
-    ln: r.ln === 'en' ? 'en' : 'ru',
+    ln: resolveLanguage(r.ln),
     urlSuccess: r.url_success,
     urlFail: r.url_fail,
     userEmail: r.user_email,
