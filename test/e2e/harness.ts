@@ -7,8 +7,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { startDemo, type RunningDemo } from '../../demo/server.ts';
-import { FREE_PORTS } from '../../demo/emulators.ts';
+import { startDemo, type RunningDemo } from '../../src/cli/demo.ts';
+import { FREE_PORTS } from '../../src/cli/demo-emulators.ts';
 
 export const CHROME_ARGS = [
   '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
@@ -103,12 +103,15 @@ export async function assertAxeClean(page: Page, view: string): Promise<void> {
   assert.deepEqual(violations, [], `axe violations in the ${view} view:\n${JSON.stringify(violations, null, 2)}`);
 }
 
+/** One of the element's events, as the page recorded it. */
+export interface ElementEvent { type: string; detail: Record<string, unknown> }
+
 export interface CheckoutPage {
   page: Page;
   /** CSP violations and page errors seen so far. */
   problems: string[];
   /** The element's events so far, in order. */
-  events(): Promise<{ type: string; detail: any }[]>;
+  events(): Promise<ElementEvent[]>;
 }
 
 /** Opens a shop page with <onpay-checkout> in a fresh context, recording CSP violations, page errors and the element's events. */
@@ -129,5 +132,5 @@ export async function openCheckout(browser: Browser, url: string, viewport = { w
   });
   await page.goto(url);
   await page.locator('onpay-checkout [role="radio"]').first().waitFor();
-  return { page, problems, events: () => page.evaluate(() => (window as unknown as { __onpay: { type: string; detail: any }[] }).__onpay) };
+  return { page, problems, events: () => page.evaluate(() => (window as unknown as { __onpay: ElementEvent[] }).__onpay) };
 }

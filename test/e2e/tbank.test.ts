@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { TEST_CARDS } from '../../src/server/providers/tbank/emulator.ts';
-import { assertAxeClean, eventually, launchChromium, openCheckout, orderStatus, placeOrder, startE2E, type E2E } from './harness.ts';
+import { assertAxeClean, type ElementEvent, eventually, launchChromium, openCheckout, orderStatus, placeOrder, startE2E, type E2E } from './harness.ts';
 
 const SUCCESS_CARD = TEST_CARDS.find((c) => c.outcome === 'success')!.pan; // 2200770239097761
 
@@ -66,14 +66,14 @@ describe('T-Bank through its emulator, in Chromium', () => {
   type Qr = { payload: string; deepLink: string; size: number; modules: string };
 
   /** Picks SBP and continues; returns the QR code the gateway gave the element. */
-  async function startSbp(page: Page, events: () => Promise<{ type: string; detail: any }[]>, amount: RegExp): Promise<Qr> {
+  async function startSbp(page: Page, events: () => Promise<ElementEvent[]>, amount: RegExp): Promise<Qr> {
     await page.evaluate(() => document.addEventListener('onpay-success', (ev) => ev.preventDefault()));
     await page.locator('onpay-checkout [data-way="SBP"]').click();
     await page.locator('onpay-checkout [part="form"] button[type="submit"]').click();
     await page.locator('onpay-checkout [part="instructions"]').waitFor();
     assert.match(await page.locator('onpay-checkout [part="instructions"]').innerText(), amount);
     const created = (await events()).find((x) => x.type === 'onpay-payment-created')!;
-    const view = (await (await fetch(`${e.gatewayUrl}/api/v1/payments/${created.detail.id}`)).json()) as { action: { type: string; qr: Qr } };
+    const view = (await (await fetch(`${e.gatewayUrl}/api/v1/payments/${String(created.detail.id)}`)).json()) as { action: { type: string; qr: Qr } };
     assert.equal(view.action.type, 'instructions');
     const { qr } = view.action;
     assert.ok(qr.payload.startsWith(`${e.emulators!.tbank.url}/sbp/`), qr.payload);

@@ -1,4 +1,5 @@
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { EXTRA_ATTRIBUTE_PREFIX as EXTRA_PREFIX, LINK_PARAMS } from '../../protocol/link-params.ts';
 import { resolveLanguage, type Language } from '../../protocol/languages.ts';
 import { ApiError, createPayment, followStatus, isFinal, loadForm, type FinalStatus, type FormPayload, type InstructionsAction, type Payment } from './api.ts';
 import { emit } from './events.ts';
@@ -14,15 +15,8 @@ import { button, doneView, heading, loadingView, messageView, pickingView, redir
  */
 const SCRIPT_ORIGIN = typeof document === 'undefined' ? '' : new URL((document.currentScript as HTMLScriptElement | null)?.src || (import.meta as { url?: string }).url || location.href).origin;
 
-/** Element attributes that mirror the payment link's parameters (PROTOCOL.md §2). */
-const LINK_ATTRIBUTES: [string, string][] = [
-  ['pay-mode', 'pay_mode'], ['price', 'price'], ['ticker', 'ticker'], ['pay-for', 'pay_for'], ['convert', 'convert'],
-  ['note', 'note'], ['ln', 'ln'], ['url-success', 'url_success'], ['url-fail', 'url_fail'], ['user-email', 'user_email'],
-  ['user-phone', 'user_phone'], ['price-final', 'price_final'], ['one-way', 'one_way'], ['md5', 'md5'], ['f', 'f'],
-];
-/** Attributes that carry the link's extra `onpay_ap_*` parameters. */
-const EXTRA_PREFIX = 'onpay-ap-';
-const OBSERVED = ['gateway', 'merchant-login', 'href', 'params', ...LINK_ATTRIBUTES.map(([a]) => a)];
+/** Attributes observed: the gateway, the merchant, and those mirroring the link's parameters (PROTOCOL.md §2). */
+const OBSERVED = ['gateway', 'merchant-login', 'href', 'params', ...LINK_PARAMS.map(([, attribute]) => attribute)];
 
 /** How long a payment system's page may take to load in the frame before a popup is tried. */
 const FRAME_TIMEOUT_MS = 8000;
@@ -214,9 +208,9 @@ export class OnpayCheckout extends LitElement {
       return { gateway: (gatewayAttr ?? url.origin).replace(/\/+$/, ''), login, query: url.searchParams };
     }
     const query = new URLSearchParams();
-    for (const [attr, param] of LINK_ATTRIBUTES) {
-      const v = this.getAttribute(attr);
-      if (v !== null) query.set(param, v);
+    for (const [wire, attribute] of LINK_PARAMS) {
+      const v = this.getAttribute(attribute);
+      if (v !== null) query.set(wire, v);
     }
     for (const [k, v] of new URLSearchParams(this.getAttribute('params') ?? '')) {
       if (k.startsWith('onpay_ap_')) query.set(k, v);

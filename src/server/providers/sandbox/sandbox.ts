@@ -9,8 +9,8 @@
 import { z } from 'zod';
 import type { WayConfig } from '../../config.ts';
 import { fromZod, GatewayError } from '../../errors.ts';
-import { formatAmount, parseAmount } from '../../money.ts';
-import { safeEqualHex } from '../../protocol.ts';
+import { formatAmount, parseAmount } from '../../../protocol/money.ts';
+import { safeEqualHex } from '../../../protocol/onpay-api.ts';
 import { hmacHex } from '../../token.ts';
 import type { Payment, PaymentAction } from '../../types.ts';
 import type { ApplyOutcome, Connector, ConnectorDeps, ConnectorModule, CreateResult, HttpAnswer, IncomingNotification } from '../contract.ts';

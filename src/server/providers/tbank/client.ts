@@ -8,7 +8,7 @@ import type {
   RefundRequest, RefundResult,
 } from '../contract.ts';
 import type { Payment, PaymentAction } from '../../types.ts';
-import { formatAmount } from '../../money.ts';
+import { formatAmount } from '../../../protocol/money.ts';
 import { baseLanguage } from '../../../protocol/languages.ts';
 import {
   buildCancel, buildCheckOrder, buildGetQr, buildGetState, buildInit, describeError, mapStatus, NOTIFICATION_OK,

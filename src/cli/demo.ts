@@ -1,12 +1,14 @@
 /**
  * Starts the whole demo on one machine: the gateway on the embedded SQLite default with the demo
  * merchant wired to the demo shop, and the shop itself. Used by `npm start` and the e2e tests.
+ * It lives beside the commands because it composes the gateway with the shop; `demo/` itself is
+ * only the shop, built on the merchant kit and the wire.
  */
 import { serve, type ServerType } from '@hono/node-server';
-import { DEFAULT_WAYS } from '../src/server/config.ts';
-import { DEMO_MERCHANT, loadConfig, startGateway, type RunningGateway } from '../src/server/bootstrap.ts';
-import { DEMO_PROVIDER_IDS, startDemoEmulators, type DemoEmulators, type EmulatorPorts } from './emulators.ts';
-import { createShop } from './shop.ts';
+import { DEFAULT_WAYS } from '../server/config.ts';
+import { DEMO_MERCHANT, loadConfig, startGateway, type RunningGateway } from '../server/bootstrap.ts';
+import { DEMO_PROVIDER_IDS, startDemoEmulators, type DemoEmulators, type EmulatorPorts } from './demo-emulators.ts';
+import { createShop } from '../../demo/shop.ts';
 
 export interface DemoOptions {
   argv?: string[];
@@ -81,7 +83,7 @@ export async function startDemo(opts: DemoOptions): Promise<RunningDemo> {
     const log = opts.log && emulators
       ? (m: string) => { if (!/^provider (\S+) \(.*\): set its notification URL/.test(m) || !Object.values(DEMO_PROVIDER_IDS).some((id) => m.startsWith(`provider ${id} `))) opts.log!(m); }
       : opts.log;
-    gateway = await startGateway(config, log ? { log } : {});
+    gateway = await startGateway(config, { cacheAssets: opts.env?.NODE_ENV === 'production', ...(log ? { log } : {}) });
   } catch (e) {
     await closeShopServer();
     await emulators?.close();

@@ -13,9 +13,9 @@
  * await emu.close();
  */
 import { createServer } from 'node:net';
-import { notifyUrlsFor, startCloudPaymentsEmulator, type CloudPaymentsEmulator } from '../src/server/providers/cloudpayments/emulator.ts';
-import { DEFAULT_TERMINAL, startTbankEmulator, type TbankEmulator } from '../src/server/providers/tbank/emulator.ts';
-import { startYooKassaEmulator, type YooKassaEmulator } from '../src/server/providers/yookassa/emulator.ts';
+import { notifyUrlsFor, startCloudPaymentsEmulator, type CloudPaymentsEmulator } from '../server/providers/cloudpayments/emulator.ts';
+import { DEFAULT_TERMINAL, startTbankEmulator, type TbankEmulator } from '../server/providers/tbank/emulator.ts';
+import { startYooKassaEmulator, type YooKassaEmulator } from '../server/providers/yookassa/emulator.ts';
 
 /** The demo's provider accounts (ids, as the notification URLs carry them). */
 export const DEMO_PROVIDER_IDS = { tbank: 'tbank', yookassa: 'yk', cloudpayments: 'cp' } as const;
