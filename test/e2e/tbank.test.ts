@@ -1,7 +1,8 @@
 /**
  * The demo shop paid through the T-Bank connector and its emulator, in Chromium, as `npm start`
  * runs it: by card on the emulator's payment form (T-Bank's form is not framed: the element opens it
- * in a popup at once), ending at url_success with PAY delivered to the shop; and by SBP, the QR code
+ * in a popup at once), ending at url_success with PAY delivered to the shop (a declined card at
+ * url_fail); and by SBP, the QR code
  * drawn inside the element as inline SVG (on a phone, a button opening the deep link) and paid from
  * the emulator's "scan and pay" page, the element reaching its success view. axe finds nothing in the element's views.
  */
@@ -13,6 +14,7 @@ import { TEST_CARDS } from '../../src/server/providers/tbank/emulator.ts';
 import { assertAxeClean, type ElementEvent, eventually, launchChromium, openCheckout, orderStatus, placeOrder, startE2E, type E2E } from './harness.ts';
 
 const SUCCESS_CARD = TEST_CARDS.find((c) => c.outcome === 'success')!.pan; // 2200770239097761
+const DECLINE_CARD = TEST_CARDS.find((c) => c.errorCode === '1051')!.pan; // 2201382000000831, недостаточно средств
 
 describe('T-Bank through its emulator, in Chromium', () => {
   let e: E2E;
@@ -48,6 +50,23 @@ describe('T-Bank through its emulator, in Chromium', () => {
     const tp = e.emulators!.tbank.payment(payment!.providerPaymentId!)!;
     assert.equal(tp.status, 'CONFIRMED');
     assert.equal(tp.pan?.slice(-4), SUCCESS_CARD.slice(-4));
+    assert.deepEqual(problems, []);
+    await page.context().close();
+  });
+
+  test('card declined (insufficient funds) → url_fail, the order is not paid', async () => {
+    const order = await placeOrder(e.shopUrl, { jam: 2 });
+    const { page, problems } = await openCheckout(browser, order.url);
+    await page.locator('onpay-checkout [data-way="TBC"]').click();
+    const popupOpened = page.waitForEvent('popup', { timeout: 5000 });
+    await page.locator('onpay-checkout [part="form"] button[type="submit"]').click();
+    const popup = await popupOpened;
+    await popup.locator('input[name="pan"]').fill(DECLINE_CARD);
+    await popup.locator('button[type="submit"]', { hasText: 'Оплатить' }).click();
+    await page.waitForURL(new RegExp(`/orders/${order.id}\\?failed=1`), { timeout: 15_000 });
+    const [payment] = await e.gateway.storage.listPayments({ merchantLogin: 'demo', payFor: `demo-${order.id}`, limit: 10 });
+    await eventually(async () => (await e.gateway.storage.getPayment(payment!.id))!.status === 'failed', 10_000, 'the REJECTED notification');
+    assert.equal(await orderStatus(e.shopUrl, order.id), 'new');
     assert.deepEqual(problems, []);
     await page.context().close();
   });
