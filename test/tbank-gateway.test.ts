@@ -78,6 +78,24 @@ test('a card payment: created at T-Bank, paid by its notification through /provi
   assert.match(back, /data-onpay-result="paid"/);
 });
 
+test('the buyer back before any notification: the return page asks T-Bank (GetState) and tells the truth', async () => {
+  emu.dropNotifications = true;
+  try {
+    for (const [payFor, outcome, shown] of [['tb-ret-ok', 'success', 'paid'], ['tb-ret-no', 'decline', 'failed']] as const) {
+      const created = (await (await create(payFor, 'TBC')).json()) as { id: string };
+      const tp = emu.paymentsOfOrder(created.id)[0]!;
+      assert.ok(emu.pay(tp.paymentId, outcome));
+      assert.equal((await gw.storage.getPayment(created.id))!.status, 'awaiting_payment', 'no notification arrived');
+      // The buyer claims success either way: the provider's word decides.
+      const back = await (await fetch(`${gw.url}/providers/tbank/return/${created.id}?result=success`)).text();
+      assert.match(back, new RegExp(`data-onpay-result="${shown}"`));
+      assert.equal((await gw.storage.getPayment(created.id))!.status, shown);
+    }
+  } finally {
+    emu.dropNotifications = false;
+  }
+});
+
 test('an SBP payment gets its QR payload and deep link, and the QR code\'s modules for the element', async () => {
   const res = await create('tb-sbp-1', 'SBP');
   type Qr = { payload: string; deepLink: string; size: number; modules: string };
