@@ -6,6 +6,7 @@
  */
 import { serve, type ServerType } from '@hono/node-server';
 import { DEFAULT_WAYS } from '../server/config.ts';
+import type { Logger } from '../server/logger.ts';
 import { DEMO_MERCHANT, loadConfig, startGateway, type RunningGateway } from '../server/bootstrap.ts';
 import { DEMO_PROVIDER_IDS, startDemoEmulators, type DemoEmulators, type EmulatorPorts } from './demo-emulators.ts';
 import { createShop } from '../../demo/shop.ts';
@@ -19,6 +20,7 @@ export interface DemoOptions {
   /** Extra configuration over the demo defaults (tests shorten the retry schedule). */
   overrides?: Record<string, unknown>;
   log?: (m: string) => void;
+  logger?: Logger;
   /**
    * Also start the T-Bank, YooKassa and CloudPayments emulators on these ports (0: a free one; a
    * taken port falls back to a free one) and offer their ways beside the sandbox ones.
@@ -83,7 +85,7 @@ export async function startDemo(opts: DemoOptions): Promise<RunningDemo> {
     const log = opts.log && emulators
       ? (m: string) => { if (!/^provider (\S+) \(.*\): set its notification URL/.test(m) || !Object.values(DEMO_PROVIDER_IDS).some((id) => m.startsWith(`provider ${id} `))) opts.log!(m); }
       : opts.log;
-    gateway = await startGateway(config, { cacheAssets: opts.env?.NODE_ENV === 'production', ...(log ? { log } : {}) });
+    gateway = await startGateway(config, { cacheAssets: opts.env?.NODE_ENV === 'production', ...(log ? { log } : {}), ...(opts.logger ? { logger: opts.logger } : {}) });
   } catch (e) {
     await closeShopServer();
     await emulators?.close();
@@ -103,9 +105,11 @@ export async function startDemo(opts: DemoOptions): Promise<RunningDemo> {
       if (!shopServer) shopServer = await listen(handler, shopPort);
     },
     async close() {
+      // The gateway first: a CHECK or PAY it has in flight still reaches the shop.
+      await gateway.close();
       await closeShopServer();
       shop?.close();
-      await gateway.close();
+      // The emulators last: a notification the gateway was handling may still ask them.
       await emulators?.close();
     },
   };

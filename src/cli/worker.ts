@@ -10,33 +10,40 @@ import { loadConfig } from '../server/bootstrap.ts';
 import { dispatcherFromConfig, processOwner } from '../server/dispatcher/from-config.ts';
 import { openDatabase } from '../server/storage/db.ts';
 import { createStorage } from '../server/storage/storage.ts';
+import { stopDispatcher } from '../server/bootstrap.ts';
+import { createLogger, logFunction } from '../server/logger.ts';
+import { onShutdownSignal } from './shutdown.ts';
 
 async function main(): Promise<void> {
   let config;
+  let logger;
   try {
+    logger = createLogger({ level: process.env.LOG_LEVEL, format: process.env.LOG_FORMAT });
     config = loadConfig(process.argv.slice(2), process.env);
   } catch (e) {
-    if (e instanceof ConfigError) {
-      console.error(e.message);
+    if (e instanceof ConfigError || e instanceof RangeError) {
+      console.error(e instanceof ConfigError ? e.message : `configuration: ${(e as Error).message}`);
       process.exit(2);
     }
     throw e;
   }
   const database = await openDatabase(config.database, { poolSize: config.databasePoolSize, busyMs: config.storageBusyMs });
   const storage = createStorage(database.db, database.dialect);
-  const dispatcher = dispatcherFromConfig(config, storage, { owner: processOwner('worker'), log: (m) => console.error(m) });
+  const dispatcher = dispatcherFromConfig(config, storage, { owner: processOwner('worker'), log: logFunction(logger), logger });
   dispatcher.start();
   console.log(`onpay-checkout worker ${dispatcher.owner} delivering from ${config.database.startsWith('sqlite:') ? config.database : 'postgres'}`);
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
-    await dispatcher.stop();
-    await database.close();
-    process.exit(0);
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  logger.info({ owner: dispatcher.owner, node: process.version }, 'worker started');
+  const deadlineMs = config.shutdownTimeoutMs;
+  onShutdownSignal({
+    deadlineMs,
+    logger,
+    // Attempts in flight are finished and recorded; past the deadline the leases are given back.
+    close: async () => {
+      const finished = await stopDispatcher(dispatcher, storage, deadlineMs, logFunction(logger));
+      await database.close();
+      return { cut: !finished };
+    },
+  });
 }
 
 main().catch((e: unknown) => {
