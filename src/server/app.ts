@@ -172,7 +172,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.route('/', checkoutRoutes({ service, config: deps.config, paymentLimits: paymentLimits({ limits, storage, secret: deps.config.secret, now }) }));
   app.route('/', sandboxRoutes({ service, config: deps.config }));
   app.route('/', providerRoutes({ service, config: deps.config }));
-  app.route('/', cabinetRoutes({ cabinet: createCabinet({ storage, now, ...(deps.logger ? { logger: deps.logger } : {}), onStatus: (id, status) => service.events.emit(id, status) }), limits }));
+  app.route('/', cabinetRoutes({ cabinet: createCabinet({ storage, now, ...(deps.logger ? { logger: deps.logger } : {}), onStatus: (id, status) => service.events.emit(id, status) }), limits, sandbox: deps.config.sandbox }));
   app.route('/', assetRoutes({ cdnDir: deps.cdnDir ?? 'dist/cdn', cache: deps.cacheAssets ?? false }));
   // Probes: liveness answers without touching the database (which may be locked by another
   // process: see storage/sqlite-busy.ts); readiness asks it, with a deadline.

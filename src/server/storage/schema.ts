@@ -24,6 +24,12 @@ export interface MerchantTable {
   notify_style: string;
   check_link_md5: number;
   origins: string;
+  /** `test`, `live`, or null: the gateway's default (migration 0005). */
+  mode: Generated<string | null>;
+  /** `buyer`, `merchant`, `link`, or null: the default policy (migration 0005). */
+  fees: Generated<string | null>;
+  /** JSON array of allowed return URL prefixes / origins (migration 0005). */
+  return_urls: Generated<string>;
   created_at: Int8;
   updated_at: Int8;
 }
@@ -271,6 +277,16 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable('notifications').addColumn('answer_order_amount', 'text').execute();
         await db.schema.alterTable('notifications').addColumn('answer_order_ticker', 'text').execute();
         await fillAnswerKeys(db);
+      },
+    },
+    // Named after 0003_cabinet (wt/cabinet) and 0004, left free: merchants' test / live mode, fee policy and
+    // return URLs. Null mode and fees keep the defaults (merchant-rules.ts), so nothing changes for
+    // the merchants already stored.
+    '0005_merchant_mode': {
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('merchants').addColumn('mode', 'varchar(8)').execute();
+        await db.schema.alterTable('merchants').addColumn('fees', 'varchar(8)').execute();
+        await db.schema.alterTable('merchants').addColumn('return_urls', 'text', (c) => c.notNull().defaultTo('[]')).execute();
       },
     },
   };
