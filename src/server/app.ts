@@ -22,6 +22,8 @@ import { checkoutRoutes } from './routes/checkout.ts';
 import { sandboxRoutes } from './routes/sandbox.ts';
 import { assetRoutes } from './routes/assets.ts';
 import { cabinetRoutes } from './routes/cabinet.ts';
+import { refundRoutes } from './routes/refunds.ts';
+import { createRefunds } from './refunds/refunds.ts';
 import { providerRoutes } from './routes/providers.ts';
 import { createCabinet } from './cabinet/cabinet.ts';
 import type { ConnectorModules } from './config.ts';
@@ -108,7 +110,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.route('/', checkoutRoutes({ service, config: deps.config }));
   app.route('/', sandboxRoutes({ service, config: deps.config }));
   app.route('/', providerRoutes({ service, config: deps.config }));
-  app.route('/', cabinetRoutes({ cabinet: createCabinet({ storage, now, onStatus: (id, status) => service.events.emit(id, status) }) }));
+  const cabinet = createCabinet({ storage, now, onStatus: (id, status) => service.events.emit(id, status) });
+  // Refunds first: their routes authenticate by themselves, whatever the cabinet's routes do.
+  app.route('/', refundRoutes({ cabinet, refunds: createRefunds({ storage, connectors, now, emitStatus: service.emitStatus, log }) }));
+  app.route('/', cabinetRoutes({ cabinet }));
   app.route('/', assetRoutes({ cdnDir: deps.cdnDir ?? 'dist/cdn' }));
   app.get('/health', async (c) => {
     // A cheap query proves the database answers.

@@ -71,7 +71,7 @@ export interface Storage {
   /** How many payments carry the `amount_mismatch` flag (monitoring). */
   countAmountMismatches(): Promise<number>;
   /** Payments still `created` or `checking` since before `createdBefore`: their request was cut off. */
-  staleUnfinished(createdBefore: number, limit: number): Promise<Payment[]>;
+  staleUnfinished(createdBefore: number, limit: number, opts?: { sandboxOnly?: boolean }): Promise<Payment[]>;
   /** Payments waiting for money past their deadline. */
   dueExpirations(now: number, limit: number): Promise<Payment[]>;
   notificationsOf(paymentId: string): Promise<NotificationRecord[]>;
@@ -124,13 +124,15 @@ export interface Storage {
   /** Records the provider's outcome of a refund still `pending`; `false` when it was settled already. */
   settleRefund(id: string, s: { status: 'succeeded' | 'failed'; providerRefundId?: string; failureReason?: string; at: number }): Promise<boolean>;
   /**
-   * Raises a paid payment's refunded total to `totalMinor` (never lowers it) and moves it to
-   * `partially_refunded` / `refunded` accordingly, with the notification `event` builds (given the
-   * payment after the change) and an audit line, in one transaction. `unchanged` when the total is
-   * not higher and the status the same; `invalid_state` when the payment was never paid.
+   * Raises a paid payment's refunded total (never lowers it) to the highest of `totalMinor` (what the
+   * provider says, 0 when it does not) and the sum of its succeeded refunds, and moves it to
+   * `partially_refunded` / `refunded` accordingly — with `settle` (a refund that just succeeded), the
+   * notification `event` builds from the payment after the change and an audit line, all in one
+   * transaction. `unchanged` when neither total nor status moves; `invalid_state` when never paid.
    */
   raiseRefunded(id: string, r: {
     totalMinor: bigint; at: number; reason: string;
+    settle?: { refundId: string; providerRefundId: string };
     audit?: { actor: string; action: string; reason: string };
     event?: (p: Payment) => (NewNotification & { dueAt: number }) | null;
   }): Promise<'applied' | 'unchanged' | 'invalid_state'>;
@@ -453,8 +455,10 @@ export function createStorage(db: Kysely<Database>, dialect: Dialect): Storage {
       return Number(r.n);
     },
 
-    async staleUnfinished(createdBefore, limit) {
-      const rows = await db.selectFrom('payments').selectAll()
+    async staleUnfinished(createdBefore, limit, opts = {}) {
+      let q = db.selectFrom('payments').selectAll();
+      if (opts.sandboxOnly) q = q.where((eb) => eb.or([eb('provider_id', 'is', null), eb('provider_id', '=', 'sandbox')]));
+      const rows = await q
         .where('status', 'in', ['created', 'checking']).where('created_at', '<', createdBefore)
         .orderBy('created_at').limit(limit).execute();
       return rows.map(toPayment);
@@ -611,8 +615,14 @@ export function createStorage(db: Kysely<Database>, dialect: Dialect): Storage {
         if (!row) return 'invalid_state' as const;
         const p = toPayment(row);
         if (p.status !== 'paid' && p.status !== 'partially_refunded' && p.status !== 'refunded') return 'invalid_state' as const;
-        const capped = r.totalMinor > p.amountMinor ? p.amountMinor : r.totalMinor;
-        const total = capped > p.refundedMinor ? capped : p.refundedMinor;
+        if (r.settle) {
+          await trx.updateTable('refunds').set({ status: 'succeeded', provider_refund_id: r.settle.providerRefundId.slice(0, 128), updated_at: r.at })
+            .where('id', '=', r.settle.refundId).where('status', '=', 'pending').execute();
+        }
+        const succeeded = await trx.selectFrom('refunds').select('amount_minor').where('payment_id', '=', id).where('status', '=', 'succeeded').execute();
+        const ours = succeeded.reduce((sum, x) => sum + big(x.amount_minor), 0n);
+        const wanted = [r.totalMinor, ours, p.refundedMinor].reduce((a, b) => (b > a ? b : a));
+        const total = wanted > p.amountMinor ? p.amountMinor : wanted;
         // A refund reported with no amount known (total 0) still moves a paid payment on.
         const to: PaymentStatus = total >= p.amountMinor ? 'refunded' : 'partially_refunded';
         if (total === p.refundedMinor && to === p.status) return 'unchanged' as const;

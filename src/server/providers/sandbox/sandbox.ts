@@ -151,8 +151,10 @@ function createSandboxConnector(config: SandboxProviderConfig, deps: ConnectorDe
       return { state, providerPaymentId: payment.id, amountMinor: payment.amountMinor, currency: payment.wayTicker, providerState: payment.status };
     },
 
-    async refund() {
-      return { kind: 'refused', reason: 'the sandbox systems do not refund yet' };
+    // Test money goes back at once: refused only above what is left (the gateway checks it first).
+    async refund(req) {
+      if (req.amountMinor <= 0n || req.amountMinor > req.payment.amountMinor - req.payment.refundedMinor) return { kind: 'refused', reason: 'refund above what is left of the payment' };
+      return { kind: 'done', providerRefundId: `sandbox-${req.idempotencyKey}` };
     },
   };
 }

@@ -403,7 +403,7 @@ describe('refunds', () => {
     if (above.kind === 'refused') assert.match(above.reason, /330/);
     assert.equal((await refund(20000n, 'r3')).kind, 'refused');
     assert.equal((await refund(0n, 'r4')).kind, 'refused');
-    assert.deepEqual(await refund(7050n, 'r5'), { kind: 'done', providerRefundId: `${providerPaymentId}:r5`, refundedMinor: 7050n });
+    assert.deepEqual(await refund(7050n, 'r5'), { kind: 'done', providerRefundId: `${providerPaymentId}:r5`, refundedMinor: 10050n }, 'the total refunded, not this refund');
     assert.equal((await connector.fetchStatus(p, providerPaymentId)).state, 'refunded');
     await emu.idle();
     assert.deepEqual(appliedTo(p.id).slice(-2), ['partially_refunded:PARTIAL_REFUNDED', 'refunded:REFUNDED']);
