@@ -1,13 +1,15 @@
 /**
- * `npm run worker`: a PAY dispatcher in its own process, on the gateway's database and
+ * `npm run worker`: a PAY dispatcher and a reconciler in their own process, on the gateway's database and
  * configuration (`--config path.json` or `ONPAY_CONFIG`, the same environment as `npm start`). Run
  * as many as you like: each notification is claimed by one of them at a time (PostgreSQL: `FOR
  * UPDATE SKIP LOCKED`; SQLite: one writer). Set `dispatcher.inProcess: false` in the configuration
  * when only workers should deliver.
  */
 import { ConfigError } from '../server/config.ts';
+import { createGateway } from '../server/app.ts';
 import { loadConfig } from '../server/bootstrap.ts';
 import { dispatcherFromConfig, processOwner } from '../server/dispatcher/from-config.ts';
+import { reconcilerFromConfig } from '../server/dispatcher/reconcile.ts';
 import { openDatabase } from '../server/storage/db.ts';
 import { createStorage } from '../server/storage/storage.ts';
 
@@ -26,11 +28,16 @@ async function main(): Promise<void> {
   const storage = createStorage(database.db, database.dialect);
   const dispatcher = dispatcherFromConfig(config, storage, { owner: processOwner('worker'), log: (m) => console.error(m) });
   dispatcher.start();
+  // Reconciliation too: the payment service (no HTTP served) asks the providers and applies answers.
+  const { service } = createGateway({ config, storage, log: (m) => console.error(m) });
+  const reconciler = reconcilerFromConfig(config, storage, service, { owner: processOwner('worker-rc'), log: (m) => console.error(m) });
+  reconciler.start();
   console.log(`onpay-checkout worker ${dispatcher.owner} delivering from ${config.database.startsWith('sqlite:') ? config.database : 'postgres'}`);
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
+    await reconciler.stop();
     await dispatcher.stop();
     await database.close();
     process.exit(0);

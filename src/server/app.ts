@@ -52,7 +52,7 @@ export interface GatewayDeps {
 }
 
 /** How long one call to a provider may take. */
-const PROVIDER_TIMEOUT_MS = 10_000;
+export const PROVIDER_TIMEOUT_MS = 10_000;
 
 export interface Env {
   Variables: { html: boolean };

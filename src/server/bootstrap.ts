@@ -15,6 +15,7 @@ import { withMerchantCache } from './storage/merchant-cache.ts';
 import type { Merchant } from './types.ts';
 import type { Dispatcher } from './dispatcher/dispatcher.ts';
 import { dispatcherFromConfig, processOwner } from './dispatcher/from-config.ts';
+import { reconcilerFromConfig, type Reconciler } from './dispatcher/reconcile.ts';
 import { CONNECTOR_MODULES } from './providers/registry.ts';
 
 /** SHA-256 hex of a cabinet API key: keys are long random strings, so no slow hash is needed. */
@@ -113,6 +114,8 @@ export interface RunningGateway {
   database: OpenDatabase;
   /** The PAY dispatcher running in this process, or null when disabled. */
   dispatcher: Dispatcher | null;
+  /** The reconciler running in this process (with the dispatcher), or null. */
+  reconciler: Reconciler | null;
   url: string;
   port: number;
   close(): Promise<void>;
@@ -154,6 +157,9 @@ export async function startGateway(config: GatewayConfig, opts: { cdnDir?: strin
     ? dispatcherFromConfig(config, storage, { owner: processOwner('gw'), ...(opts.log ? { log: opts.log } : {}) })
     : null;
   dispatcher?.start();
+  // Reconciliation runs where the dispatcher runs (it is the same machinery: due times and leases).
+  const reconciler = dispatcher ? reconcilerFromConfig(effective, storage, gateway.service, { owner: processOwner('gw-rc'), ...(opts.log ? { log: opts.log } : {}) }) : null;
+  reconciler?.start();
   // A payment just paid has its PAY due now: look at the outbox at once rather than at the next poll.
   if (dispatcher) gateway.service.events.on(ANY_STATUS_EVENT, (p: { status: string }) => { if (p.status === 'paid') dispatcher.wake(); });
   return {
@@ -162,11 +168,13 @@ export async function startGateway(config: GatewayConfig, opts: { cdnDir?: strin
     storage,
     database,
     dispatcher,
+    reconciler,
     port,
     url: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`,
     async close() {
       stopped = true;
       clearInterval(sweep);
+      await reconciler?.stop();
       await dispatcher?.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

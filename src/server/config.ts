@@ -121,6 +121,14 @@ export const configSchema = z.object({
    */
   reconcileSchedule: z.array(z.number().int().min(1)).min(1).optional()
     .refine((s) => !s || s.every((v, i) => i === 0 || v > s[i - 1]!), 'seconds after creation, increasing'),
+  /** The reconciler's limits (src/server/dispatcher/reconcile.ts); it runs where the dispatcher runs. */
+  reconcile: z.object({
+    batchSize: z.number().int().min(1).max(1000).optional(),
+    concurrency: z.number().int().min(1).max(100).optional(),
+    /** Must be longer than one provider call (10 s). */
+    leaseMs: z.number().int().min(10_001).optional(),
+    pollMs: z.number().int().min(10).max(60_000).optional(),
+  }).strict().optional(),
   /** The PAY dispatcher (see src/server/dispatcher/dispatcher.ts for the defaults). */
   dispatcher: z.object({
     /** Run it inside the gateway process (default); false when only `npm run worker` processes deliver. */
