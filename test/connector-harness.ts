@@ -54,6 +54,8 @@ export interface ConnectorCase {
   createsAtProvider?(p: Payment): number;
   /** The buyer pays at the provider, as its page would. */
   pay(h: Harness, p: Payment): Promise<void>;
+  /** Pays with a given card where the emulator takes one (CloudPayments), whatever the outcome. */
+  payWith?(p: Payment, card: string): Promise<void>;
   /** Waits until the emulator has nothing in flight. */
   idle(): Promise<void>;
   /** A correctly signed (or, for YooKassa, unsigned and untrusted) "paid" notification for the payment. */
@@ -337,6 +339,9 @@ export function cloudPaymentsCase(): ConnectorCase {
     async pay(_h, p) {
       const r = await emu.pay(p.providerPaymentId!, '4242424242424242');
       if (r.outcome !== 'paid') throw new Error(`CloudPayments emulator: ${JSON.stringify(r)}`);
+    },
+    async payWith(p, card) {
+      await emu.pay(p.providerPaymentId!, card);
     },
     idle: () => emu.idle(),
     async paidNotification(p, amountMinor = p.amountMinor) {

@@ -6,7 +6,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { parseAmount } from '../src/server/money.ts';
-import type { Connector, ConnectorModule, CreateRequest, CreateResult, ProviderStatus } from '../src/server/providers/contract.ts';
+import type { Connector, ConnectorModule, CreateRequest, CreateResult, ProviderStatus, RefundRequest, RefundResult } from '../src/server/providers/contract.ts';
 import type { Payment } from '../src/server/types.ts';
 
 export interface FakeConfig {
@@ -30,6 +30,9 @@ export function fakeModule() {
   /** Payment ids `fetchStatus` was asked about, in order (reconciliation tests). */
   const asked: string[] = [];
   let status: (p: Payment, providerPaymentId: string | null) => ProviderStatus | { state: 'unreachable'; reason: string } | Promise<ProviderStatus | { state: 'unreachable'; reason: string }> = () => ({ state: 'unreachable', reason: 'fake' });
+  /** Refunds asked for, and what the next ones answer. */
+  const refunds: RefundRequest[] = [];
+  let refund: (req: RefundRequest) => RefundResult | Promise<RefundResult> = () => ({ kind: 'refused', reason: 'fake' });
   const module: ConnectorModule<FakeConfig> = {
     type: 'fake',
     configSchema: z.object({
@@ -80,8 +83,9 @@ export function fakeModule() {
           asked.push(payment.id);
           return status(payment, providerPaymentId);
         },
-        async refund() {
-          return { kind: 'refused', reason: 'fake' };
+        async refund(req) {
+          refunds.push(req);
+          return refund(req);
         },
       };
     },
@@ -93,6 +97,11 @@ export function fakeModule() {
       next = fn;
     },
     asked,
+    refunds,
+    /** What `refund` answers from now on. */
+    refundAnswer(fn: typeof refund) {
+      refund = fn;
+    },
     /** What `fetchStatus` answers from now on. */
     statusAnswer(fn: typeof status) {
       status = fn;
