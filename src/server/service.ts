@@ -473,6 +473,9 @@ export function createPaymentService(deps: ServiceDeps) {
     if (target === 'refunded' || target === 'partially_refunded') return applyRefundReport(p, target, s);
     if (p.status === target) return 'unchanged';
     if (!canTransition(p.status, target, 'provider')) return 'invalid_state';
+    // `failed → paid` is for a provider's decline that was not final; a payment the merchant failed by
+    // hand stays as the merchant settled it (a person reconciles the money).
+    if (p.status === 'failed' && p.manual) return 'invalid_state';
     const providerPaymentId = p.providerPaymentId === null && s.providerPaymentId ? { providerPaymentId: s.providerPaymentId } : {};
     let ok: boolean;
     if (target === 'paid') {

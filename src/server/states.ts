@@ -35,8 +35,9 @@ const SYSTEM: Record<PaymentStatus, readonly PaymentStatus[]> = {
  * A provider's verified report may do what the gateway may, and one thing more: pay a `failed`
  * payment. Some providers' declines are not final (CloudPayments: the buyer may pay again on the
  * same page after a Fail; T-Bank: another session of the same order), and money the provider says
- * it took, in the right amount and currency, is paid money. `expired` stays final: the gateway's
- * deadline passed, and a late report is for a person to settle.
+ * it took, in the right amount and currency, is paid money. Not a payment the merchant failed by
+ * hand (the service checks `manual`): that is settled. `expired` stays final: the gateway's deadline
+ * passed, and a late report is for a person to settle.
  */
 const PROVIDER: Record<PaymentStatus, readonly PaymentStatus[]> = {
   ...SYSTEM,
