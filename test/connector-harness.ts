@@ -28,6 +28,10 @@ import type { Payment } from '../src/server/types.ts';
 import { merchant, openTestStorage, startMerchantStub, TEST_SECRET, type MerchantStub, type StorageKind, type TestStorage } from './helpers.ts';
 
 /** One provider call's deadline in the harness: short, so "slow" is a few seconds, not ten. */
+/** A JSON answer as tests read it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers are read field by field and asserted
+export type JsonObject = Record<string, any>;
+
 export const HARNESS_PROVIDER_TIMEOUT_MS = 1500;
 export const MERCHANT_K = 'contract-K';
 
@@ -79,7 +83,7 @@ export interface Harness {
   stub: MerchantStub;
   url: string;
   /** The payment through the public API: form payload, then create, with an idempotency key. */
-  create(payFor: string, key?: string): Promise<{ status: number; body: Record<string, any>; text: string; token: string }>;
+  create(payFor: string, key?: string): Promise<{ status: number; body: JsonObject; text: string; token: string }>;
   /** The same create request again (same token, same key). */
   repeat(token: string, key: string): Promise<{ status: number; text: string }>;
   notify(n: RawNotification): Promise<Response>;
@@ -87,7 +91,7 @@ export interface Harness {
   deliver(): Promise<number>;
   /** One pass of the reconciler, with its clock `aheadMs` in the future. */
   reconcile(aheadMs: number): Promise<number>;
-  refund(id: string, body: Record<string, unknown>, key?: string): Promise<{ status: number; body: Record<string, any> }>;
+  refund(id: string, body: Record<string, unknown>, key?: string): Promise<{ status: number; body: JsonObject }>;
   payment(id: string): Promise<Payment>;
   until(what: string, fn: () => Promise<boolean>, ms?: number): Promise<void>;
   close(): Promise<void>;
@@ -110,9 +114,9 @@ export async function startHarness(c: ConnectorCase, kind: StorageKind = 'sqlite
     // CHECK always speaks the Onpay API; webhook events are judged by the status alone.
     res.end(type === 'check' ? JSON.stringify({ status: true, pay_for: payFor, signature: api2AnswerSignature('check', true, payFor, MERCHANT_K) }) : '{}');
   });
-  let gateway: Gateway | undefined;
+  const holder: { gateway?: Gateway } = {};
   const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: (r) => gateway!.fetch(r), port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+    const s = serve({ fetch: (r) => holder.gateway!.fetch(r), port: 0, hostname: '127.0.0.1' }, () => resolve(s));
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const { providers, ways } = await c.start(url);
@@ -124,8 +128,8 @@ export async function startHarness(c: ConnectorCase, kind: StorageKind = 'sqlite
   for (const m of config.merchants) await ts.storage.upsertMerchant(merchantFromConfig(m), Date.now());
   const base = createProviderHttp();
   const providerHttp: ProviderHttp = (req) => base({ ...req, timeoutMs: Math.min(req.timeoutMs, HARNESS_PROVIDER_TIMEOUT_MS) });
-  gateway = createGateway({ config, storage: ts.storage, providerHttp, log: () => {} });
-  const g = gateway;
+  const g = createGateway({ config, storage: ts.storage, providerHttp, log: () => {} });
+  holder.gateway = g;
 
   const api = (path: string, init?: RequestInit) => fetch(`${url}${path}`, init);
   const cabinetKey = merchant().apiKey!;
@@ -138,7 +142,7 @@ export async function startHarness(c: ConnectorCase, kind: StorageKind = 'sqlite
         method: 'POST', headers: { 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) }, body: JSON.stringify({ token, way: c.way }),
       });
       const text = await res.text();
-      return { status: res.status, body: JSON.parse(text) as Record<string, any>, text, token };
+      return { status: res.status, body: JSON.parse(text) as JsonObject, text, token };
     },
     async repeat(token, key) {
       const res = await api('/api/v1/payments', { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': key }, body: JSON.stringify({ token, way: c.way }) });
@@ -156,7 +160,7 @@ export async function startHarness(c: ConnectorCase, kind: StorageKind = 'sqlite
         headers: { 'content-type': 'application/json', authorization: `Bearer ${cabinetKey}`, ...(key ? { 'idempotency-key': key } : {}) },
         body: JSON.stringify(body),
       });
-      return { status: res.status, body: (await res.json()) as Record<string, any> };
+      return { status: res.status, body: (await res.json()) as JsonObject };
     },
     payment: async (id) => (await ts.storage.getPayment(id))!,
     async until(what, fn, ms = 10_000) {

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { moduleTable } from '../src/server/providers/registry.ts';
 import { sandboxModule } from '../src/server/providers/sandbox/sandbox.ts';
-import { cloudPaymentsCase, startHarness, type Harness } from './connector-harness.ts';
+import { cloudPaymentsCase, startHarness, type Harness, type JsonObject } from './connector-harness.ts';
 import { fakeModule, signFake } from './fake-connector.ts';
 import { api2AnswerSignature } from '../src/server/protocol.ts';
 import { createPaymentVia, merchant, startMerchantStub, startTestGateway, storageKinds, type MerchantStub, type TestGateway } from './helpers.ts';
@@ -59,7 +59,7 @@ for (const kind of storageKinds()) {
         headers: { 'content-type': 'application/json', authorization: `Bearer ${opts.auth ?? KEY}`, ...(opts.key ? { 'idempotency-key': opts.key } : {}) },
         body: JSON.stringify(body),
       });
-      return { status: res.status, body: (await res.json()) as Record<string, any> };
+      return { status: res.status, body: (await res.json()) as JsonObject };
     };
     let n = 0;
     /** A paid payment of 150.0 RUR at the fake provider (CHECK accepted by the stub; PAY queued, not sent here). */

@@ -151,8 +151,8 @@ test(`no T-Bank payment is lost: ${PAYMENTS} paid, half their notifications drop
   const ids = [...paidAtBank.keys()];
   const statusOf = db.prepare('select status from payments where id = ?');
   const rowsOf = db.prepare("select status from notifications where payment_id = ? and kind = 'pay'");
-  let notPaid: string[] = [];
-  let undelivered = 0;
+  let notPaid: string[];
+  let undelivered: number;
   for (;;) {
     notPaid = ids.filter((id) => (statusOf.get(id) as { status: string }).status !== 'paid');
     undelivered = (db.prepare("select count(*) as n from notifications where status <> 'delivered'").get() as { n: number }).n;

@@ -15,12 +15,16 @@ import type { Merchant } from '../types.ts';
 import { validJson } from '../validate.ts';
 
 const MAX_BODY_BYTES = 8 * 1024;
-const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+/** Control characters other than tab and line breaks have no place in a reason or a name. */
+const hasControl = (s: string): boolean => [...s].some((ch) => {
+  const c = ch.charCodeAt(0);
+  return (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || c === 0x7f;
+});
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 const text = (max: number) => z.string({ error: (i) => (i.input === undefined ? 'is required' : 'must be a string') })
   .max(max, `must be at most ${max} characters`)
-  .refine((s) => !CONTROL.test(s), 'must not contain control characters');
+  .refine((s) => !hasControl(s), 'must not contain control characters');
 
 const refundBody = z.object({
   amount: z.string({ error: (i) => (i.input === undefined ? 'is required' : 'must be a string like "40.0"') })
