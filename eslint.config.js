@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'data/**', '.cache/**', 'coverage/**', 'custom-elements.json'] },
+  { ignores: ['dist/**', 'node_modules/**', 'data/**', '.cache/**', 'coverage/**', 'custom-elements.json', 'test/browser/fixtures/package/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

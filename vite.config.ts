@@ -1,4 +1,5 @@
-import { defineConfig, type Plugin } from 'vite';
+import { fileURLToPath } from 'node:url';
+import { build, defineConfig, type Plugin } from 'vite';
 
 /** Collapses the whitespace of a CSS text (no comments are left in the shipped css blocks). */
 export const minifyCssText = (text: string): string =>
@@ -25,23 +26,69 @@ function minifyLitCss(): Plugin {
   };
 }
 
-// The element's CDN build: one ES module and one classic script, Lit bundled, minified.
-export default defineConfig({
-  plugins: [minifyLitCss()],
-  build: {
-    outDir: 'dist/cdn',
-    emptyOutDir: true,
-    target: 'es2021',
-    minify: true,
-    sourcemap: false,
-    lib: {
-      entry: 'src/components/onpay-checkout/index.ts',
-      name: 'OnpayCheckout',
-      formats: ['es', 'iife'],
-      fileName: (format) => (format === 'es' ? 'onpay-checkout.js' : 'onpay-checkout.iife.js'),
+/**
+ * Lit's `html` templates ship their line breaks and indentation too. A line break with the
+ * indentation after it is whitespace the browser collapses to one space anyway (the element has
+ * no `white-space: pre`), so it becomes one space: the same DOM text, fewer bytes.
+ */
+function squeezeLitHtml(): Plugin {
+  return {
+    name: 'onpay-squeeze-lit-html',
+    enforce: 'pre',
+    transform(code, id) {
+      if (!id.includes('/src/components/') || !id.endsWith('.ts') || !code.includes('html`')) return null;
+      return { code: code.replace(/\bhtml`(?:[^`\\]|\\.)*`/g, (t) => t.replace(/\n\s*/g, ' ')), map: null };
     },
-    // Library mode leaves ES output unminified for bundlers; this one is served as is from the CDN.
-    rolldownOptions: { output: { minify: true }, checks: { emptyImportMeta: false } },
-  },
-  esbuild: { legalComments: 'none' },
+  };
+}
+
+/**
+ * The classic script cannot split into chunks: there the language loader is the one that imports
+ * the module build's chunks (`onpay-checkout.uk.js`) from beside the script.
+ */
+function cdnLanguageLoader(): Plugin {
+  const cdnLoader = fileURLToPath(new URL('./src/components/onpay-checkout/messages/load-cdn.ts', import.meta.url));
+  return {
+    name: 'onpay-cdn-language-loader',
+    enforce: 'pre',
+    resolveId(source, importer) {
+      return source === './messages/load.ts' && importer?.includes('/src/components/onpay-checkout/') ? cdnLoader : null;
+    },
+  };
+}
+
+/** After the module build, the classic one (a second build: an IIFE has no chunks). */
+function thenClassic(): Plugin {
+  return {
+    name: 'onpay-then-classic',
+    apply: 'build',
+    async closeBundle() {
+      await build({ configFile: fileURLToPath(import.meta.url), mode: 'classic', logLevel: 'warn' });
+    },
+  };
+}
+
+// The element's CDN build: one ES module (the languages but Russian in chunks beside it, loaded when
+// asked for) and one classic script, Lit bundled, minified.
+export default defineConfig(({ mode }) => {
+  const classic = mode === 'classic';
+  return {
+    plugins: classic ? [minifyLitCss(), squeezeLitHtml(), cdnLanguageLoader()] : [minifyLitCss(), squeezeLitHtml(), thenClassic()],
+    build: {
+      outDir: 'dist/cdn',
+      emptyOutDir: !classic,
+      target: 'es2021',
+      minify: true,
+      sourcemap: false,
+      lib: {
+        entry: 'src/components/onpay-checkout/index.ts',
+        name: 'OnpayCheckout',
+        formats: classic ? ['iife'] : ['es'],
+        fileName: () => (classic ? 'onpay-checkout.iife.js' : 'onpay-checkout.js'),
+      },
+      // Library mode leaves ES output unminified for bundlers; this one is served as is from the CDN.
+      rolldownOptions: { output: { minify: true, chunkFileNames: 'onpay-checkout.[name].js' }, checks: { emptyImportMeta: false } },
+    },
+    esbuild: { legalComments: 'none' },
+  };
 });

@@ -20,6 +20,19 @@ const zeroTestsFail = () => ({
   },
 });
 
+/**
+ * `executeServerCommand('onpay-screenshot', {clip})`: a PNG (base64) of part of the test page, taken
+ * by the browser itself (the right-to-left test compares where things are drawn).
+ */
+const screenshots = () => ({
+  name: 'onpay-screenshot',
+  async executeCommand({ command, payload, session }) {
+    if (command !== 'onpay-screenshot') return undefined;
+    const page = session.browser.getPage(session.id);
+    return page.screenshot({ clip: payload.clip, encoding: 'base64' });
+  },
+});
+
 /** Fixture pages under fixtures/csp-* are served with the strict policy a shop may have. */
 const STRICT_CSP = "default-src 'self'";
 
@@ -43,7 +56,7 @@ export default {
       },
     }),
   ],
-  plugins: [esbuildPlugin({ ts: true, tsconfig: fileURLToPath(new URL('./tsconfig.json', import.meta.url)) })],
+  plugins: [esbuildPlugin({ ts: true, tsconfig: fileURLToPath(new URL('./tsconfig.json', import.meta.url)) }), screenshots()],
   reporters: [defaultReporter(), zeroTestsFail()],
   middleware: [
     (ctx, next) => {

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { createDispatcher } from '../src/server/dispatcher/dispatcher.ts';
 import { createMerchantHttp, type MerchantHttp } from '../src/server/merchant-http.ts';
-import { api2PayRequest, type PayData } from '../src/server/protocol.ts';
+import { api2PayRequest, type PayData } from '../src/protocol/onpay-api.ts';
 import { openDatabase, type OpenDatabase } from '../src/server/storage/db.ts';
 import { createStorage, type Storage } from '../src/server/storage/storage.ts';
 import type { Merchant } from '../src/server/types.ts';
@@ -72,7 +72,7 @@ async function openBenchDb(dir: string, name: string): Promise<{ database: OpenD
 
 /**
  * Inserts `count` notifications in one statement (a recursive CTE inside one transaction): due at
- * `dueAt + i * stepMs`, with realistic API 2 PAY bodies of `bench-<offset+i>`.
+ * `dueAt + i * stepMs`, with realistic API 2 PAY bodies of `bench-<offset+i>` and their answer keys.
  */
 async function insertNotifications(database: OpenDatabase, url: string, count: number, dueAt: number, stepMs: number, offset = 0): Promise<void> {
   const template = payBody(0);
@@ -80,10 +80,10 @@ async function insertNotifications(database: OpenDatabase, url: string, count: n
   await sql`
     with recursive seq(x) as (select 0 union all select x + 1 from seq where x < ${count - 1})
     insert into notifications (payment_id, merchant_login, kind, style, method, url, content_type, body, headers, status,
-                               attempts, next_attempt_at, first_due_at, created_at, updated_at)
+                               attempts, next_attempt_at, first_due_at, created_at, updated_at, api_type, answer_pay_for)
     select 'pay_bench_' || (x + ${offset}), 'shop', 'pay', 'onpay', 'POST', ${url}, 'application/json',
            ${pre} || '"bench-' || (x + ${offset}) || '"' || ${post}, '{}', 'pending', 0,
-           ${dueAt} + x * ${stepMs}, ${dueAt} + x * ${stepMs}, ${T0}, ${T0}
+           ${dueAt} + x * ${stepMs}, ${dueAt} + x * ${stepMs}, ${T0}, ${T0}, 2, 'bench-' || (x + ${offset})
     from seq`.execute(database.db);
 }
 

@@ -18,7 +18,7 @@
  * Each prints one JSON line `{"url":"http://127.0.0.1:port"}` on stdout once it listens.
  */
 import { createServer } from 'node:http';
-import { api2AnswerSignature } from '../src/server/protocol.ts';
+import { api2AnswerSignature } from '../src/protocol/onpay-api.ts';
 import { startGateway } from '../src/server/bootstrap.ts';
 import { parseConfig } from '../src/server/config.ts';
 
@@ -74,7 +74,7 @@ if (role === 'hello') {
 } else if (role === 'floor') {
   const opts = JSON.parse(process.argv[3] ?? '{}') as { database: string; stubUrl: string };
   const { openDatabase } = await import('../src/server/storage/db.ts');
-  const { api2CheckRequest, api2AnswerSignature: answerSignature, safeEqual } = await import('../src/server/protocol.ts');
+  const { api2CheckRequest, api2AnswerSignature: answerSignature, safeEqual } = await import('../src/protocol/onpay-api.ts');
   const { default: SQLite } = await import('better-sqlite3');
   const { randomBytes } = await import('node:crypto');
   const { Agent, request } = await import('node:http');
@@ -125,9 +125,12 @@ if (role === 'hello') {
     secret: 'bench-gateway-secret-0123456789abcdef',
     allowPrivateMerchantUrls: true,
     checkTimeoutMs: 10_000,
+    // The benchmark is one client creating payments as fast as the gateway takes them, from one
+    // form token: exactly what the rate limits refuse.
+    rateLimits: { enabled: false },
     merchants: [
-      { login: 'bench', name: 'Bench shop', secret: 'bench-K', notifications: false, origins: [] },
-      { login: 'check', name: 'Bench shop with CHECK', secret: CHECK_MERCHANT_SECRET, notifications: true, apiUrl: opts.stubUrl, apiType: 2, origins: [] },
+      { login: 'bench', name: 'Bench shop', secret: 'bench-K', notifications: false, origins: [], checkLinkMd5: false },
+      { login: 'check', name: 'Bench shop with CHECK', secret: CHECK_MERCHANT_SECRET, notifications: true, apiUrl: opts.stubUrl, apiType: 2, origins: [], checkLinkMd5: false },
     ],
   });
   // No PAY dispatcher: nothing is paid here, and its polling is not what is measured.

@@ -12,7 +12,7 @@ import SQLite from 'better-sqlite3';
 import { Hono } from 'hono';
 import { html, raw } from 'hono/html';
 import { createMerchantHandler, signPaymentLink } from '../src/merchant/index.ts';
-import { formatAmount } from '../src/server/money.ts';
+import { formatAmount } from '../src/protocol/money.ts';
 
 export interface ShopOptions {
   /** The gateway's public URL. */

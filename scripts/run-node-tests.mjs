@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs the Node test files (`*.test.ts`) under the given folders (default: src and test, without the
-// browser tests) with node's own runner and tsx. Node 20 does not expand globs itself, and `node
+// browser tests, the end-to-end tests and the package test) with node's own runner and tsx. Node 20 does not expand globs itself, and `node
 // --test` with no files passes with zero tests, so this lists the files and fails on none.
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
@@ -9,7 +9,8 @@ import { join, relative } from 'node:path';
 const args = process.argv.slice(2);
 const roots = args.filter((a) => !a.startsWith('--'));
 const dirs = roots.length > 0 ? roots : ['src', 'test'];
-const skip = roots.length > 0 ? [] : ['test/browser', 'test/e2e'];
+// test/package packs and installs the package (npm test runs it as its own step, before the browser tests).
+const skip = roots.length > 0 ? [] : ['test/browser', 'test/e2e', 'test/package'];
 
 function walk(dir, out) {
   if (dir.endsWith('.test.ts')) {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `npm test`: everything CI checks, set up by itself — types, the element build and its size budget,
-# Node tests (unit, integration on SQLite and a throwaway PostgreSQL), browser tests in Debian's
+# Node tests (unit, integration on SQLite and a throwaway PostgreSQL), the packed npm package used
+# from a fresh folder (it builds the pages the framework browser tests load), browser tests in Debian's
 # Chromium, and end-to-end tests. Fails when any step fails or a runner finds no tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +29,9 @@ trap 'bash scripts/pg.sh stop "$PG_DIR"; rm -f "$log"' EXIT
 
 step "node tests"
 node scripts/run-node-tests.mjs | tee -a "$log"
+
+step "the npm package: pack, install into a fresh folder, SSR import, types, the React and Vue pages"
+node scripts/run-node-tests.mjs test/package | tee -a "$log"
 
 step "browser tests (Chromium: $CHROME_PATH)"
 npx web-test-runner --config web-test-runner.config.mjs 2>&1 | tee "$log.wtr"

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { api2AnswerSignature } from '../src/server/protocol.ts';
+import { api2AnswerSignature } from '../src/protocol/onpay-api.ts';
 import type { AttemptOutcome } from '../src/server/storage/storage.ts';
 import {
   merchant, startMerchantStub, startTestGateway, storageKinds, type MerchantStub, type TestGateway,
@@ -14,6 +14,8 @@ import {
 
 const SHOP_KEY = 'shop-cabinet-key-0123456789';
 const OTHER_KEY = 'other-cabinet-key-9876543210';
+const CARELESS_KEY = 'careless-cabinet-key-0123456789';
+const SIGNING_KEY = 'signing-cabinet-key-0123456789';
 const OWNER = 'cabinet-test-worker';
 
 type Json = Record<string, any>;
@@ -37,6 +39,8 @@ for (const kind of storageKinds()) {
           merchant({ login: 'shop', apiKey: SHOP_KEY, notifications: true, apiUrl: stub.url }),
           merchant({ login: 'other', name: 'Other shop', apiKey: OTHER_KEY, notifications: true, apiUrl: stub.url }),
           merchant({ login: 'keyless', name: 'No cabinet', apiKey: undefined }),
+          merchant({ login: 'careless', name: 'Careless', apiKey: CARELESS_KEY, checkLinkMd5: false, notifications: false }),
+          merchant({ login: 'signing', name: 'Signing', apiKey: SIGNING_KEY, checkLinkMd5: true, notifications: false }),
         ],
       });
     });
@@ -486,6 +490,26 @@ for (const kind of storageKinds()) {
         assert.equal((await t.storage.notificationsOf(mine)).length, 1);
         assert.deepEqual(await t.storage.auditOf(mine), []);
         assert.equal((await t.storage.getPayment(theirs))!.status, 'awaiting_payment');
+      });
+    });
+
+    describe('warnings about the merchant\'s own settings', () => {
+      test('a merchant that neither signs links nor answers CHECK is warned in /me; one that does either is not', async () => {
+        const careless = (await (await get('/me', CARELESS_KEY)).json()) as { warnings: { code: string; message: string }[]; checkLinkMd5: boolean };
+        assert.equal(careless.checkLinkMd5, false);
+        assert.deepEqual(careless.warnings.map((w) => w.code), ['unsigned_unchecked']);
+        assert.match(careless.warnings[0]!.message, /anyone can create an order at any price/);
+        assert.deepEqual(((await (await get('/me', SIGNING_KEY)).json()) as { warnings: unknown[] }).warnings, []);
+        assert.deepEqual(((await (await get('/me')).json()) as { warnings: unknown[] }).warnings, [], 'CHECK on');
+      });
+      test('the page has a place for them, worded in both languages, filled as text by the script', async () => {
+        const ru = await (await t.request('/cabinet')).text();
+        assert.match(ru, /<ul id="warnings" class="warn" aria-label="Предупреждения" hidden><\/ul>/);
+        assert.match(ru, /unsigned_unchecked&quot;:&quot;Внимание: ссылки на оплату не подписываются/);
+        assert.match(await (await t.request('/cabinet?ln=en')).text(), /unsigned_unchecked&quot;:&quot;Warning: payment links are not signed/);
+        const js = await (await t.request('/assets/cabinet.js')).text();
+        assert.match(js, /\$\('warnings'\)/);
+        assert.doesNotMatch(js, /innerHTML/);
       });
     });
 

@@ -13,22 +13,33 @@ import { runMerchantAdmin } from '../src/cli/merchant-admin.ts';
 const dir = mkdtempSync(join(tmpdir(), 'onpay-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-function run(args: string[], env: Record<string, string> = {}, until?: RegExp): Promise<{ code: number | null; stdout: string; stderr: string; kill?: () => void }> {
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** What the process has written to stderr so far (it keeps running after `until`). */
+  stderrNow: () => string;
+  kill?: () => void;
+}
+
+function run(args: string[], env: Record<string, string> = {}, until?: RegExp, input?: string): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', ...args], { env: { ...process.env, ...env }, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    if (input !== undefined) child.stdin!.end(input);
     let stdout = '';
     let stderr = '';
     let resolved = false;
-    child.stdout.on('data', (d) => {
+    const stderrNow = () => stderr;
+    child.stdout!.on('data', (d) => {
       stdout += d;
       if (until && !resolved && until.test(stdout)) {
         resolved = true;
-        resolve({ code: null, stdout, stderr, kill: () => child.kill('SIGTERM') });
+        resolve({ code: null, stdout, stderr, stderrNow, kill: () => child.kill('SIGTERM') });
       }
     });
-    child.stderr.on('data', (d) => (stderr += d));
+    child.stderr!.on('data', (d) => (stderr += d));
     child.on('close', (code) => {
-      if (!resolved) resolve({ code, stdout, stderr });
+      if (!resolved) resolve({ code, stdout, stderr, stderrNow });
     });
   });
 }
@@ -38,7 +49,7 @@ describe('gateway command', () => {
     const config = join(dir, 'gw.json');
     writeFileSync(config, JSON.stringify({
       port: 0, database: `sqlite:${join(dir, 'gw.sqlite')}`, secret: 's'.repeat(32),
-      merchants: [{ login: 'acme', name: 'ACME', secret: 'acme-secret' }],
+      merchants: [{ login: 'acme', name: 'ACME', secret: 'acme-secret', checkLinkMd5: false }],
     }));
     const r = await run(['src/cli/gateway.ts', '--config', config], {}, /gateway on (http:\/\/[\d.]+:\d+)/);
     try {
@@ -46,8 +57,12 @@ describe('gateway command', () => {
       const res = await fetch(`${url}/pay/acme?price=10&pay_for=1`, { headers: { accept: 'application/json' } });
       assert.equal(res.status, 200);
       assert.equal(((await res.json()) as any).merchant.name, 'ACME');
-      assert.match(r.stdout, /hosted payment page: .*\/pay\/acme\?/);
-      assert.ok(!r.stdout.includes('acme-secret') && !r.stderr.includes('acme-secret'), 'no secret printed');
+      // No ready-signed link for an operator's merchant (only for the built-in demo one), and a
+      // warning for a merchant that neither signs links nor answers CHECK.
+      assert.ok(!r.stdout.includes('hosted payment page'), r.stdout);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.match(r.stderrNow(), /warning: merchant acme: payment links are not signed/);
+      assert.ok(!r.stdout.includes('acme-secret') && !r.stderrNow().includes('acme-secret'), 'no secret printed');
     } finally {
       r.kill!();
     }
@@ -107,6 +122,67 @@ describe('merchant command', () => {
     const shown = JSON.parse(lines.splice(0).join('\n')) as Record<string, unknown>;
     assert.equal(shown.apiUrl, 'https://shop.example/api');
     await assert.rejects(runMerchantAdmin(['show', '--login', 'new'], env, out), /no such merchant/);
+  });
+
+  test('secrets from a file, standard input or the environment; on the command line they still work but warn', async () => {
+    const warnings: string[] = [];
+    const io = (stdin = '') => ({ warn: (s: string) => warnings.push(s), readStdin: async () => stdin });
+    const secretFile = join(dir, 'k.txt');
+    const keyFile = join(dir, 'key.txt');
+    writeFileSync(secretFile, 'file-secret-1\n');
+    writeFileSync(keyFile, 'file-cabinet-key-0123456789\n');
+    const storedSecret = async (login: string) => {
+      const { openDatabase } = await import('../src/server/storage/db.ts');
+      const { createStorage } = await import('../src/server/storage/storage.ts');
+      const db = await openDatabase(env.DATABASE_URL);
+      try {
+        return await createStorage(db.db, db.dialect).getMerchant(login);
+      } finally {
+        await db.close();
+      }
+    };
+    const { hashApiKey } = await import('../src/server/token.ts');
+    assert.equal(await runMerchantAdmin(['set', '--login', 'sfile', '--name', 'F', '--secret-file', secretFile, '--api-key-file', keyFile], env, out, io()), 0);
+    let m = await storedSecret('sfile');
+    assert.equal(m?.secret, 'file-secret-1', 'the trailing newline is dropped');
+    assert.equal(m?.apiKeyHash, hashApiKey('file-cabinet-key-0123456789'));
+    assert.equal(await runMerchantAdmin(['set', '--login', 'sfile', '--secret', '-'], env, out, io('stdin-secret-2\n')), 0);
+    assert.equal((await storedSecret('sfile'))?.secret, 'stdin-secret-2');
+    assert.equal(await runMerchantAdmin(['set', '--login', 'sfile', '--api-key', '-'], env, out, io('stdin-cabinet-key-0123456789')), 0);
+    assert.equal((await storedSecret('sfile'))?.apiKeyHash, hashApiKey('stdin-cabinet-key-0123456789'));
+    assert.equal(await runMerchantAdmin(['set', '--login', 'senv', '--name', 'E'], { ...env, ONPAY_MERCHANT_SECRET: 'env-secret-3', ONPAY_MERCHANT_API_KEY: 'env-cabinet-key-0123456789' }, out, io()), 0);
+    m = await storedSecret('senv');
+    assert.equal(m?.secret, 'env-secret-3');
+    assert.equal(m?.apiKeyHash, hashApiKey('env-cabinet-key-0123456789'));
+    assert.deepEqual(warnings, [], 'no warning for files, standard input or the environment');
+    assert.equal(await runMerchantAdmin(['set', '--login', 'sarg', '--name', 'A', '--secret', 'argv-secret', '--api-key', 'argv-cabinet-key-0123456789'], env, out, io()), 0);
+    assert.equal(warnings.length, 2);
+    assert.match(warnings[0]!, /--secret on the command line is visible in ps/);
+    assert.match(warnings[1]!, /--api-key on the command line is visible in ps/);
+    assert.ok(!warnings.join('').includes('argv-secret'), 'the warning does not repeat the secret');
+    await assert.rejects(runMerchantAdmin(['set', '--login', 'sarg', '--secret', 'a', '--secret-file', secretFile], env, out, io()), /either --secret or --secret-file/);
+    await assert.rejects(runMerchantAdmin(['set', '--login', 'sarg', '--secret', '-', '--api-key', '-'], env, out, io()), /standard input/);
+    await assert.rejects(runMerchantAdmin(['set', '--login', 'sarg', '--secret-file', join(dir, 'missing')], env, out, io()), /secret-file: cannot read/);
+    lines.splice(0);
+  });
+
+  test('a new merchant checks link md5 unless told not to, and one that neither signs nor checks is warned about', async () => {
+    const warnings: string[] = [];
+    const io = { warn: (s: string) => warnings.push(s), readStdin: async () => '' };
+    assert.equal(await runMerchantAdmin(['set', '--login', 'md5new', '--name', 'N', '--secret-file', join(dir, 'k.txt')], env, out, io), 0);
+    await runMerchantAdmin(['show', '--login', 'md5new'], env, out, io);
+    assert.equal((JSON.parse(lines.splice(0).slice(1).join('\n')) as { checkLinkMd5: boolean }).checkLinkMd5, true);
+    assert.deepEqual(warnings, []);
+    assert.equal(await runMerchantAdmin(['set', '--login', 'md5new', '--check-link-md5', 'off'], env, out, io), 0);
+    assert.match(warnings.join('\n'), /md5new: payment links are not signed/);
+    lines.splice(0);
+  });
+
+  test('reads the secret from standard input as a real command', async () => {
+    const r = await run(['src/cli/merchant-admin.ts', 'set', '--login', 'piped', '--name', 'Piped', '--secret', '-'], env, undefined, 'piped-secret\n');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /added merchant piped/);
+    assert.equal(r.stderr, '');
   });
 
   test('runs as a real command', async () => {

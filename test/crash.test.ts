@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import SQLite from 'better-sqlite3';
-import { api2AnswerSignature } from '../src/server/protocol.ts';
+import { api2AnswerSignature } from '../src/protocol/onpay-api.ts';
 import { startMerchantStub, TEST_SECRET } from './helpers.ts';
 
 const PAYMENTS = 2000;
@@ -48,7 +48,7 @@ test(`no PAY is lost: ${PAYMENTS} payments paid while the gateway is SIGKILLed a
     port, database: `sqlite:${dbFile}`, secret: TEST_SECRET, publicUrl: base, allowPrivateMerchantUrls: true,
     retrySchedule: [0, 1, 1, 2, 3, 5, 8, 13, 20, 30],
     dispatcher: { timeoutMs: 3000, leaseMs: 4000, pollMs: 50, concurrency: DISPATCH_CONCURRENCY, batchSize: DISPATCH_CONCURRENCY },
-    merchants: [{ login: 'shop', name: 'Crash shop', secret: K, notifications: true, apiUrl: stub.url, apiType: 2 }],
+    merchants: [{ login: 'shop', name: 'Crash shop', secret: K, notifications: true, apiUrl: stub.url, apiType: 2, checkLinkMd5: false }],
   }));
 
   let child: ChildProcess | null = null;

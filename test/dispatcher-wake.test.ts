@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { startGateway } from '../src/server/bootstrap.ts';
 import { parseConfig } from '../src/server/config.ts';
-import { api2AnswerSignature } from '../src/server/protocol.ts';
+import { api2AnswerSignature } from '../src/protocol/onpay-api.ts';
 import { startMerchantStub } from './helpers.ts';
 
 test('a paid payment\'s PAY is sent at once, not at the next poll', async () => {
@@ -23,7 +23,7 @@ test('a paid payment\'s PAY is sent at once, not at the next poll', async () => 
   const running = await startGateway(parseConfig({
     port: 0, database: `sqlite:${join(dir, 'gw.sqlite')}`, secret: 'w'.repeat(32), allowPrivateMerchantUrls: true,
     dispatcher: { pollMs: 30_000 },
-    merchants: [{ login: 'shop', name: 'Shop', secret: 'k-wake', notifications: true, apiUrl: stub.url, apiType: 2 }],
+    merchants: [{ login: 'shop', name: 'Shop', secret: 'k-wake', notifications: true, apiUrl: stub.url, apiType: 2, checkLinkMd5: false }],
   }), { log: () => {} });
   try {
     // Let the dispatcher's first look at the empty outbox pass: it now sleeps for the poll interval.

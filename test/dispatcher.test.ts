@@ -6,8 +6,10 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { Webhook } from 'standardwebhooks';
-import { createDispatcher, excerptOf, nextAttemptAt, parseRetryAfter, type DispatcherOptions } from '../src/server/dispatcher/dispatcher.ts';
-import { webhookSecret } from '../src/server/dispatcher/webhooks.ts';
+import { createDispatcher, type DispatcherOptions } from '../src/server/dispatcher/dispatcher.ts';
+import { excerptOf } from '../src/server/dispatcher/judge.ts';
+import { nextAttemptAt, parseRetryAfter } from '../src/server/dispatcher/schedule.ts';
+import { webhookSecret } from '../src/protocol/webhooks.ts';
 import { createMerchantHttp } from '../src/server/merchant-http.ts';
 import type { Merchant } from '../src/server/types.ts';
 import { addMerchant, K, paidPayment, payAnswer, readPay, send } from './dispatcher-fixtures.ts';

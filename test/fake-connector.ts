@@ -5,7 +5,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { parseAmount } from '../src/server/money.ts';
+import { parseAmount } from '../src/protocol/money.ts';
 import type { Connector, ConnectorModule, CreateRequest, CreateResult, ProviderStatus, RefundRequest, RefundResult } from '../src/server/providers/contract.ts';
 import type { Payment } from '../src/server/types.ts';
 

@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
-import { parseAmount } from '../src/server/money.ts';
-import { api2AnswerSignature } from '../src/server/protocol.ts';
+import { parseAmount } from '../src/protocol/money.ts';
+import { api2AnswerSignature } from '../src/protocol/onpay-api.ts';
 import { signSandboxCallback, SANDBOX_SIGNATURE_HEADER } from '../src/server/providers/sandbox/sandbox.ts';
 import { signToken } from '../src/server/token.ts';
 import { createPaymentVia, merchant, startMerchantStub, startTestGateway, storageKinds, TEST_SECRET, type MerchantStub, type TestGateway } from './helpers.ts';
@@ -431,6 +431,61 @@ for (const kind of storageKinds()) describe(`fuzzing every endpoint with bad inp
         .map(({ method, path, headers, body }): Spec => ({ method, path, headers, ...(body !== undefined ? { body } : {}) })),
     );
     await fuzz(arb);
+  });
+
+  test('invalid UTF-8 in bodies, queries, form posts and paths is refused with a 400 naming the field, on every endpoint', async () => {
+    // Byte sequences a strict decoder refuses: stray bytes, truncated, overlong, surrogates, past U+10FFFF.
+    const badBytes = fc.constantFrom([0xff], [0xfe], [0xff, 0xfe, 0xc3], [0xc3], [0x80], [0xc0, 0xaf], [0xe0, 0x80, 0xaf], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xe2, 0x82], [0xf8, 0x88, 0x80, 0x80, 0x80]);
+    const around = fc.tuple(fc.stringMatching(/^[a-z0-9]{0,6}$/), fc.stringMatching(/^[a-z0-9.@]{0,6}$/));
+    const pct = (bytes: readonly number[]) => bytes.map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join('');
+    const enc = new TextEncoder();
+    const raw = (before: string, bytes: readonly number[], after: string) => Uint8Array.from([...enc.encode(before), ...bytes, ...enc.encode(after)]);
+    const auth = { authorization: 'Bearer shop-cabinet-key-0123456789' };
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    const json = { 'content-type': 'application/json' };
+    const id = fx.awaiting.card;
+    const cases: fc.Arbitrary<{ spec: Spec; field: string }>[] = [
+      // Queries, percent-encoded.
+      around.chain(([a, b]) => badBytes.map((x) => ({ spec: { method: 'GET', path: `/pay/shop?price=100&pay_for=${a}${pct(x)}${b}`, headers: { accept: 'application/json' } }, field: 'pay_for' }))),
+      around.chain(([a, b]) => badBytes.map((x) => ({ spec: { method: 'GET', path: `/pay/shop/snippet?price=100&pay_for=1&note=${a}${pct(x)}${b}`, headers: {} }, field: 'note' }))),
+      around.chain(([a, b]) => badBytes.map((x) => ({ spec: { method: 'GET', path: `/api/v1/cabinet/payments?pay_for=${a}${pct(x)}${b}`, headers: auth }, field: 'pay_for' }))),
+      badBytes.map((x) => ({ spec: { method: 'GET', path: `/api/v1/payments/${id}?x${pct(x)}=1`, headers: {} }, field: 'query' })),
+      // Paths.
+      badBytes.map((x) => ({ spec: { method: 'GET', path: `/pay/shop${pct(x)}?price=100&pay_for=1`, headers: {} }, field: 'path' })),
+      badBytes.map((x) => ({ spec: { method: 'GET', path: `/api/v1/payments/${id}${pct(x)}`, headers: {} }, field: 'path' })),
+      // Form posts: percent-encoded and raw bytes.
+      around.chain(([a, b]) => badBytes.map((x) => ({ spec: { method: 'POST', path: '/pay/shop', headers: form, body: `price=100&pay_for=${a}${pct(x)}${b}` }, field: 'pay_for' }))),
+      around.chain(([a, b]) => badBytes.map((x) => ({ spec: { method: 'POST', path: '/pay/shop', headers: form, body: raw('price=100&user_email=', x, `${a}@${b}.ru`) }, field: 'user_email' }))),
+      badBytes.map((x) => ({ spec: { method: 'POST', path: '/pay/shop/continue', headers: form, body: `token=${fx.fixToken}&way=CRD&user_email=a${pct(x)}%40b.ru` }, field: 'user_email' })),
+      badBytes.map((x) => ({ spec: { method: 'POST', path: `/sandbox/card/${id}`, headers: form, body: raw('action=', x, 'pay') }, field: 'action' })),
+      // JSON bodies: the key holding the bytes is named.
+      around.chain(([a, b]) => badBytes.map((x) => ({ spec: { method: 'POST', path: '/api/v1/payments', headers: json, body: raw(`{"token":"${fx.fixToken}","way":"CRD","userEmail":"${a}`, x, `${b}@b.ru"}`) }, field: 'userEmail' }))),
+      badBytes.map((x) => ({ spec: { method: 'POST', path: `/api/v1/cabinet/payments/${id}/status`, headers: { ...auth, ...json }, body: raw('{"status":"paid","reason":"', x, '"}') }, field: 'reason' })),
+      badBytes.map((x) => ({ spec: { method: 'POST', path: `/api/v1/cabinet/payments/${id}/resend`, headers: { ...auth, ...json }, body: raw('{"actor":"', x, '"}') }, field: 'actor' })),
+      badBytes.map((x) => ({ spec: { method: 'POST', path: '/callbacks/sandbox', headers: { ...json, [SANDBOX_SIGNATURE_HEADER]: 'x' }, body: raw(`{"paymentId":"${id}","outcome":"paid","amount":"102.0","ticker":"`, x, '"}') }, field: 'ticker' })),
+    ];
+    await fc.assert(fc.asyncProperty(fc.oneof(...cases), async ({ spec, field }) => {
+      const before = await snapshot();
+      const res = await send(spec);
+      const text = await res.text();
+      assert.equal(res.status, 400, `${spec.method} ${spec.path}: ${text.slice(0, 300)}`);
+      const body = JSON.parse(text) as { error: { code: string; field?: string; message: string } };
+      assert.equal(body.error.field, field, text);
+      assert.match(body.error.message, /UTF-8/);
+      assert.deepEqual(await snapshot(), before);
+    }), { numRuns: RUNS, includeErrorInReport: true });
+  });
+
+  test('an unknown key in a payment or a sandbox callback is named', async () => {
+    // A fresh token: the fixture's has been used up by the fuzzing above (paymentsPerToken).
+    const fresh = ((await (await t.request('/pay/shop?price=100&pay_for=unknown-key', { headers: { accept: 'application/json' } })).json()) as { token: string }).token;
+    const res = await t.request('/api/v1/payments', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: fresh, way: 'CRD', price: '1.0' }) });
+    assert.equal(res.status, 400);
+    assert.deepEqual(((await res.json()) as { error: unknown }).error, { code: 'invalid_body', message: 'price: is not a known parameter', field: 'price' });
+    const cb = JSON.stringify({ paymentId: fx.final.paid, outcome: 'paid', amount: '102.0', ticker: 'RUR', extra: 1 });
+    const r2 = await t.request('/callbacks/sandbox', { method: 'POST', headers: { 'content-type': 'application/json', [SANDBOX_SIGNATURE_HEADER]: signSandboxCallback(cb, TEST_SECRET) }, body: cb });
+    assert.equal(r2.status, 400);
+    assert.deepEqual(((await r2.json()) as { error: unknown }).error, { code: 'invalid_body', message: 'extra: is not a known parameter', field: 'extra' });
   });
 
   test('valid-shaped payment requests with random keys and fields: never 5xx, amounts consistent, each created payment accounted for', async () => {

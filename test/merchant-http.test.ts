@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import ipaddr from 'ipaddr.js';
 import { createMerchantHttp, isPrivateAddress } from '../src/server/merchant-http.ts';
 
 /** A loopback server that counts TCP connections (not only complete requests). */
@@ -103,6 +104,73 @@ describe('isPrivateAddress', () => {
   }
 });
 
+// Written from the IANA registries themselves (not from the implementation's table):
+// https://www.iana.org/assignments/iana-ipv4-special-registry/ and
+// https://www.iana.org/assignments/iana-ipv6-special-registry/, plus multicast and the deprecated
+// IPv4-compatible / site-local / IPv4-translated forms. Each range: its first, a middle and its last
+// address are refused.
+describe('isPrivateAddress refuses every special-purpose range', () => {
+  const v4: [string, string][] = [
+    ['0.0.0.0/8', 'this network'], ['0.0.0.0/32', 'this host'], ['10.0.0.0/8', 'private-use'],
+    ['100.64.0.0/10', 'shared address space'], ['127.0.0.0/8', 'loopback'], ['169.254.0.0/16', 'link local'],
+    ['172.16.0.0/12', 'private-use'], ['192.0.0.0/24', 'IETF protocol assignments'], ['192.0.0.0/29', 'DS-Lite'],
+    ['192.0.0.8/32', 'IPv4 dummy address'], ['192.0.0.9/32', 'PCP anycast'], ['192.0.0.10/32', 'TURN anycast'],
+    ['192.0.0.170/32', 'NAT64/DNS64 discovery'], ['192.0.0.171/32', 'NAT64/DNS64 discovery'],
+    ['192.0.2.0/24', 'TEST-NET-1'], ['192.31.196.0/24', 'AS112-v4'], ['192.52.193.0/24', 'AMT'],
+    ['192.88.99.0/24', 'deprecated 6to4 relay anycast'], ['192.168.0.0/16', 'private-use'],
+    ['192.175.48.0/24', 'direct delegation AS112'], ['198.18.0.0/15', 'benchmarking'],
+    ['198.51.100.0/24', 'TEST-NET-2'], ['203.0.113.0/24', 'TEST-NET-3'], ['240.0.0.0/4', 'reserved'],
+    ['255.255.255.255/32', 'limited broadcast'], ['224.0.0.0/4', 'multicast'],
+  ];
+  const v6: [string, string][] = [
+    ['::1/128', 'loopback'], ['::/128', 'unspecified'], ['64:ff9b::/96', 'IPv4-IPv6 translation'],
+    ['64:ff9b:1::/48', 'local-use IPv4-IPv6 translation'], ['100::/64', 'discard-only'], ['100:0:0:1::/64', 'dummy IPv6 prefix'],
+    ['2001::/23', 'IETF protocol assignments'], ['2001::/32', 'TEREDO'], ['2001:1::1/128', 'PCP anycast'],
+    ['2001:1::2/128', 'TURN anycast'], ['2001:1::3/128', 'DNS-SD SRP anycast'], ['2001:2::/48', 'benchmarking'],
+    ['2001:3::/32', 'AMT'], ['2001:4:112::/48', 'AS112-v6'], ['2001:10::/28', 'deprecated ORCHID'],
+    ['2001:20::/28', 'ORCHIDv2'], ['2001:30::/28', 'drone remote ID'], ['2001:db8::/32', 'documentation'],
+    ['2002::/16', '6to4'], ['2620:4f:8000::/48', 'direct delegation AS112'], ['3fff::/20', 'documentation'],
+    ['5f00::/16', 'segment routing SIDs'], ['fc00::/7', 'unique-local'], ['fe80::/10', 'link-local unicast'],
+    ['ff00::/8', 'multicast'], ['fec0::/10', 'site-local (deprecated)'], ['::/96', 'IPv4-compatible (deprecated)'],
+    ['::ffff:0:0:0/96', 'IPv4-translated'],
+  ];
+  const middle = (first: ipaddr.IPv4 | ipaddr.IPv6, last: ipaddr.IPv4 | ipaddr.IPv6): string => {
+    const a = first.toByteArray();
+    const b = last.toByteArray();
+    // Average byte-wise from the first differing byte: some address strictly inside (or an end).
+    const m = a.map((x, i) => (x + b[i]!) >> 1);
+    return ipaddr.fromByteArray(m).toString();
+  };
+  for (const [cidr, name] of [...v4, ...v6]) {
+    test(`${cidr} (${name})`, () => {
+      const v6range = cidr.includes(':');
+      const first = v6range ? ipaddr.IPv6.networkAddressFromCIDR(cidr) : ipaddr.IPv4.networkAddressFromCIDR(cidr);
+      const last = v6range ? ipaddr.IPv6.broadcastAddressFromCIDR(cidr) : ipaddr.IPv4.broadcastAddressFromCIDR(cidr);
+      for (const address of [first.toString(), middle(first, last), last.toString()]) {
+        assert.equal(isPrivateAddress(address), true, `${address} in ${cidr}`);
+        // The IPv4-mapped form of an IPv4 address is judged by the IPv4 address.
+        if (!v6range) assert.equal(isPrivateAddress(`::ffff:${address}`), true, `::ffff:${address}`);
+      }
+    });
+  }
+  const other: [string, boolean, string][] = [
+    ['::127.0.0.1', true, 'IPv4-compatible loopback'], ['::7f00:1', true, 'IPv4-compatible loopback, hex'],
+    ['::8.8.8.8', true, 'IPv4-compatible public: deprecated form, refused'],
+    ['::ffff:0:7f00:1', true, 'IPv4-translated loopback'], ['::ffff:0:808:808', true, 'IPv4-translated public'],
+    ['64:ff9b::7f00:1', true, 'NAT64 of loopback'], ['64:ff9b::808:808', true, 'NAT64 of a public address'],
+    ['2002:7f00:1::1', true, '6to4 of loopback'], ['2002:808:808::1', true, '6to4 of a public address'],
+    ['4000::1', true, 'outside 2000::/3, unallocated'], ['1::1', true, 'unallocated'],
+    ['::ffff:8.8.8.8', false, 'IPv4-mapped public'], ['::ffff:808:808', false, 'IPv4-mapped public, hex'],
+    ['192.0.1.1', false, 'next to 192.0.0.0/24'], ['198.20.0.1', false, 'next to 198.18.0.0/15'],
+    ['100.63.255.255', false, 'below 100.64.0.0/10'], ['223.255.255.255', false, 'below multicast'],
+    ['2001:200::1', false, 'next to 2001::/23'], ['2001:db9::1', false, 'next to documentation'],
+    ['2a00:1450:4001::1', false, 'public'], ['2003::1', false, 'next to 6to4'],
+  ];
+  for (const [address, want, why] of other) {
+    test(`${address} → ${want ? 'refused' : 'public'} (${why})`, () => assert.equal(isPrivateAddress(address), want));
+  }
+});
+
 describe('createMerchantHttp', () => {
   let s: CountingServer;
   let s6: CountingServer | undefined;
@@ -139,6 +207,10 @@ describe('createMerchantHttp', () => {
       ['169.254.169.254 (cloud metadata)', () => 'http://169.254.169.254/latest/meta-data/'],
       ['172.16.0.1 over https', () => 'https://172.16.0.1/api'],
       ['[fd00::1]', () => 'http://[fd00::1]/api'],
+      ['[::127.0.0.1] (IPv4-compatible)', () => `http://[::127.0.0.1]:${port()}/api`],
+      ['[::ffff:0:7f00:1] (IPv4-translated)', () => `http://[::ffff:0:7f00:1]:${port()}/api`],
+      ['[64:ff9b::7f00:1] (NAT64)', () => `http://[64:ff9b::7f00:1]:${port()}/api`],
+      ['[2002:7f00:1::1] (6to4)', () => `http://[2002:7f00:1::1]:${port()}/api`],
     ];
     for (const [name, url] of targets) {
       test(name, async () => {

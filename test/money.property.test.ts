@@ -1,5 +1,5 @@
 /**
- * Property tests for money (src/server/money.ts): the canonical amount text of PROTOCOL.md §1
+ * Property tests for money (src/protocol/money.ts): the canonical amount text of PROTOCOL.md §1
  * against an independent string-based oracle, exact round trips, and conversions that round down by
  * less than one minor unit — all checked with bigint arithmetic, never floats.
  */
@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { canonicalAmount, convert, feeOf, formatAmount, formatRate, MAX_AMOUNT_MINOR, parseAmount, parseRate, RATE_DECIMALS } from '../src/server/money.ts';
+import { canonicalAmount, convert, feeOf, formatAmount, formatRate, MAX_AMOUNT_MINOR, parseAmount, parseRate, RATE_DECIMALS } from '../src/protocol/money.ts';
 
 const NUM_RUNS = 2000;
 const digits = (min: number, max: number) => fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: min, maxLength: max });
@@ -125,7 +125,7 @@ test('fees and the displayed rate round down by less than one unit of their last
 });
 
 test('no binary floating point on the money path', () => {
-  const source = readFileSync(new URL('../src/server/money.ts', import.meta.url), 'utf8').replace(/\/\*\*[\s\S]*?\*\/|\/\/.*$/gm, '');
+  const source = readFileSync(new URL('../src/protocol/money.ts', import.meta.url), 'utf8').replace(/\/\*\*[\s\S]*?\*\/|\/\/.*$/gm, '');
   for (const banned of ['parseFloat', 'Number(', 'Math.', 'toFixed', 'toPrecision', '* 100)', '/ 100)']) {
     assert.ok(!source.includes(banned), `money.ts uses ${banned}`);
   }

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { api2AnswerSignature, md5u, sha1 } from '../src/server/protocol.ts';
+import { api2AnswerSignature, md5u, sha1 } from '../src/protocol/onpay-api.ts';
 import { signSandboxCallback } from '../src/server/providers/sandbox/sandbox.ts';
 import {
   createPaymentVia, merchant, startMerchantStub, startTestGateway, storageKinds, TEST_SECRET,

@@ -13,7 +13,7 @@ import { loadConfig, merchantFromConfig } from '../src/server/bootstrap.ts';
 import { ConfigError, parseConfig } from '../src/server/config.ts';
 import { createMerchantHttp } from '../src/server/merchant-http.ts';
 import { signSandboxCallback } from '../src/server/providers/sandbox/sandbox.ts';
-import { api2AnswerSignature } from '../src/server/protocol.ts';
+import { api2AnswerSignature } from '../src/protocol/onpay-api.ts';
 import { openDatabase, type OpenDatabase } from '../src/server/storage/db.ts';
 import { migrationProvider } from '../src/server/storage/schema.ts';
 import { createStorage, type Storage } from '../src/server/storage/storage.ts';
@@ -66,7 +66,7 @@ if (process.env.TEST_DATABASE_URL) {
       const opened = await Promise.all([0, 1, 2, 3].map(() => openDatabase(url, { poolSize: 2 })));
       const check = new pg.Client({ connectionString: url });
       await check.connect();
-      const migrations = await check.query('select name from kysely_migration');
+      const migrations = await check.query('select name from kysely_migration order by name');
       const tables = await check.query("select count(*)::int as n from information_schema.tables where table_schema = 'public' and table_name = 'payments'");
       await check.end();
       await Promise.all(opened.map((o) => o.close()));

@@ -11,7 +11,7 @@ import { moduleTable } from '../src/server/providers/registry.ts';
 import { sandboxModule } from '../src/server/providers/sandbox/sandbox.ts';
 import { cloudPaymentsCase, startHarness, type Harness, type JsonObject } from './connector-harness.ts';
 import { fakeModule, signFake } from './fake-connector.ts';
-import { api2AnswerSignature } from '../src/server/protocol.ts';
+import { api2AnswerSignature } from '../src/protocol/onpay-api.ts';
 import { createPaymentVia, merchant, startMerchantStub, startTestGateway, storageKinds, type MerchantStub, type TestGateway } from './helpers.ts';
 
 const PASSWORD = 'fake-password-1';

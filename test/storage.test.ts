@@ -4,6 +4,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { merchantFromConfig } from '../src/server/bootstrap.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
+import { openDatabase } from '../src/server/storage/db.ts';
+import { fillAnswerKeys, migrationProvider, type Database } from '../src/server/storage/schema.ts';
+import { createStorage } from '../src/server/storage/storage.ts';
 import type { NewPayment } from '../src/server/types.ts';
 import { merchant, openTestStorage, storageKinds, type TestStorage } from './helpers.ts';
 
@@ -194,6 +202,23 @@ for (const kind of storageKinds()) {
       assert.equal((await ts.storage.listPayments({ merchantLogin: 'shop', payFor: 'list-2', limit: 50 })).length, 0);
     });
 
+    test('a notification keeps its answer key; one written before migration 0003 gets it from its bytes', async () => {
+      const { payment } = await ts.storage.createPayment(newPayment());
+      const key = { apiType: 1 as const, payFor: 'k-1', onpayId: 77, orderAmount: '100.0', orderTicker: 'RUR' };
+      const withKey = await ts.storage.addNotification({ ...notification(payment.id, T0), answerKey: key }, T0);
+      // Old rows: no key columns, only the bytes (API 1 form, API 2 JSON, unreadable).
+      const form = 'type=pay&onpay_id=78&pay_for=k-2&amount=100.0&order_amount=100.0&order_currency=RUR&md5=X';
+      const old1 = await ts.storage.addNotification({ ...notification(payment.id, T0), contentType: 'application/x-www-form-urlencoded', body: form }, T0);
+      const old2 = await ts.storage.addNotification({ ...notification(payment.id, T0), body: '{"type":"pay","pay_for":"k-3"}' }, T0);
+      const old3 = await ts.storage.addNotification({ ...notification(payment.id, T0), body: 'not json' }, T0);
+      await fillAnswerKeys(ts.database.db);
+      const byId = new Map((await ts.storage.notificationsOf(payment.id)).map((n) => [n.id, n.answerKey]));
+      assert.deepEqual(byId.get(withKey), key);
+      assert.deepEqual(byId.get(old1), { apiType: 1, payFor: 'k-2', onpayId: 78, orderAmount: '100.0', orderTicker: 'RUR' });
+      assert.deepEqual(byId.get(old2), { apiType: 2, payFor: 'k-3', onpayId: 0, orderAmount: '', orderTicker: '' });
+      assert.equal(byId.get(old3), null);
+    });
+
     test('expiry finds only waiting payments past their deadline', async () => {
       const late = T0 + 50_000_000;
       const { payment: a } = await ts.storage.createPayment(newPayment({ status: 'awaiting_payment', expiresAt: late }));
@@ -204,3 +229,26 @@ for (const kind of storageKinds()) {
     });
   });
 }
+
+test('migrations 0002 and 0003 on a database of 0001: an outbox row written before it gets its answer key', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'onpay-migrate-'));
+  const file = join(dir, 'old.sqlite');
+  try {
+    const old = new Kysely<Database>({ dialect: new SqliteDialect({ database: new SQLite(file) }) });
+    const r = await new Migrator({ db: old, provider: migrationProvider('sqlite') }).migrateTo('0001_initial');
+    assert.equal(r.error, undefined);
+    const form = 'type=pay&onpay_id=9&pay_for=old-1&amount=5.0&order_amount=5.0&order_currency=USD&md5=X';
+    await sql`insert into notifications (payment_id, merchant_login, kind, style, method, url, content_type, body, headers, status, attempts, next_attempt_at, first_due_at, created_at, updated_at)
+      values ('pay_old', 'shop', 'pay', 'onpay', 'POST', 'http://127.0.0.1:1/api', 'application/x-www-form-urlencoded', ${form}, '{}', 'retrying', 1, ${T0}, ${T0}, ${T0}, ${T0})`.execute(old);
+    await old.destroy();
+    const database = await openDatabase(`sqlite:${file}`);
+    try {
+      const [n] = await createStorage(database.db, database.dialect).notificationsOf('pay_old');
+      assert.deepEqual(n!.answerKey, { apiType: 1, payFor: 'old-1', onpayId: 9, orderAmount: '5.0', orderTicker: 'USD' });
+    } finally {
+      await database.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

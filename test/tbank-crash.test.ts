@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import SQLite from 'better-sqlite3';
-import { api2AnswerSignature } from '../src/server/protocol.ts';
+import { api2AnswerSignature } from '../src/protocol/onpay-api.ts';
 import { DEFAULT_TERMINAL, startTbankEmulator } from '../src/server/providers/tbank/emulator.ts';
 import { startMerchantStub, TEST_SECRET } from './helpers.ts';
 

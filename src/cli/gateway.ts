@@ -4,8 +4,9 @@
  * `ONPAY_CONFIG`, the gateway alone, as configured; see README.md.
  */
 import { ConfigError, type GatewayConfig } from '../server/config.ts';
-import { configPath, loadConfig, startGateway, type RunningGateway } from '../server/bootstrap.ts';
-import { startDemo } from '../../demo/server.ts';
+import { configPath, DEMO_MERCHANT, loadConfig, startGateway, type RunningGateway } from '../server/bootstrap.ts';
+import { merchantWarnings } from '../server/merchant-warnings.ts';
+import { startDemo } from './demo.ts';
 import { signPaymentLink } from '../merchant/index.ts';
 
 async function main(): Promise<void> {
@@ -17,7 +18,7 @@ async function main(): Promise<void> {
   try {
     if (configPath(argv, process.env)) {
       config = loadConfig(argv, process.env);
-      running = await startGateway(config, { log: (m) => console.error(m) });
+      running = await startGateway(config, { log: (m) => console.error(m), cacheAssets: process.env.NODE_ENV === 'production' });
       close = () => running.close();
     } else {
       const port = Number(process.env.PORT ?? 8080);
@@ -38,10 +39,11 @@ async function main(): Promise<void> {
     throw e;
   }
   const base = running.config.publicUrl;
-  const demo = config.merchants[0];
+  // A ready-signed link only for the built-in demo merchant, whose secret is public anyway: a link
+  // signed with an operator's secret in a log is a price anyone can reuse.
+  const demo = config.merchants.find((m) => m.login === DEMO_MERCHANT.login && m.secret === DEMO_MERCHANT.secret);
   const lines = [`onpay-checkout gateway on ${running.url} (public URL ${base}), database ${config.database.startsWith('sqlite:') ? config.database : 'postgres'}`];
   if (demo) {
-    // A signed example link (merchants that check link md5 refuse unsigned ones).
     const q = new URLSearchParams(signPaymentLink({ gateway: base, merchantLogin: demo.login, secret: demo.secret, price: '100.0', payFor: '1001', ln: 'ru' }).query).toString();
     lines.push(`  hosted payment page: ${base}/pay/${demo.login}?${q}`);
     lines.push(`  form payload (JSON): curl -H 'accept: application/json' '${base}/pay/${demo.login}?${q}'`);
@@ -49,8 +51,12 @@ async function main(): Promise<void> {
   }
   lines.push(`  element script:      ${base}/cdn/onpay-checkout.js`);
   lines.push(`  merchant cabinet:    ${base}/cabinet`);
-  if (shopUrl) lines.push(`demo shop on ${shopUrl} — open it, add something to the cart and pay (cabinet key of "demo": ${config.merchants[0]?.apiKey ?? ''})`);
+  if (shopUrl) lines.push(`demo shop on ${shopUrl} — open it, add something to the cart and pay (cabinet key of "demo": ${demo?.apiKey ?? ''})`);
   console.log(lines.join('\n'));
+  // Every merchant, from the file or added with `npm run merchant`, whose settings are careless.
+  for (const m of await running.storage.listMerchants()) {
+    for (const w of merchantWarnings(m)) console.error(`warning: merchant ${m.login}: ${w.message}`);
+  }
   const stop = async () => {
     await close();
     process.exit(0);

@@ -3,15 +3,24 @@
  * without editing files. Uses the same configuration as the gateway (`--config` / `ONPAY_CONFIG`,
  * `DATABASE_URL`).
  *
- *   npm run merchant -- set --login shop --name "My shop" --secret K [--api-url URL] [--api-type 1|2]
+ *   npm run merchant -- set --login shop --name "My shop" --secret-file K.txt [--api-url URL] [--api-type 1|2]
  *                           [--api-method POST|GET] [--notifications on|off] [--check-link-md5 on|off]
- *                           [--origins https://a.example,https://b.example] [--api-key KEY]
+ *                           [--origins https://a.example,https://b.example] [--api-key-file KEY.txt]
+ *
+ * Secrets (the key K and the cabinet key), from the safest: `--secret-file PATH` / `--api-key-file
+ * PATH`; `--secret -` / `--api-key -` read standard input (one of them); the environment variables
+ * ONPAY_MERCHANT_SECRET / ONPAY_MERCHANT_API_KEY; `--secret K` / `--api-key KEY` still work but
+ * warn: a value on the command line is visible to every user in `ps` and stays in shell history.
+ * `--check-link-md5` is on for a new merchant unless turned off.
  *   npm run merchant -- list
  *   npm run merchant -- show --login shop
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { merchantWarnings } from '../server/merchant-warnings.ts';
 import { ConfigError, merchantSchema } from '../server/config.ts';
-import { hashApiKey, loadConfig, merchantFromConfig } from '../server/bootstrap.ts';
+import { loadConfig, merchantFromConfig } from '../server/bootstrap.ts';
+import { hashApiKey } from '../server/token.ts';
 import { openDatabase } from '../server/storage/db.ts';
 import { createStorage } from '../server/storage/storage.ts';
 import type { Merchant } from '../server/types.ts';
@@ -29,7 +38,47 @@ const publicView = (m: Merchant) => ({
   notifyStyle: m.notifyStyle, checkLinkMd5: m.checkLinkMd5, origins: m.origins, cabinetKey: m.apiKeyHash ? 'set' : 'not set',
 });
 
-export async function runMerchantAdmin(argv: string[], env: NodeJS.ProcessEnv, out: (s: string) => void): Promise<number> {
+/** Where the command reads secrets from and says warnings (injected by tests). */
+export interface AdminIo {
+  warn?: (s: string) => void;
+  readStdin?: () => Promise<string>;
+  readFile?: (path: string) => string;
+}
+
+async function readAllStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * One secret from its sources: `--<name>-file`, `--<name> -` (standard input), the environment
+ * variable, or `--<name> VALUE` (with a warning). At most one source; a trailing newline is dropped.
+ */
+async function secretOption(name: string, literal: string | undefined, file: string | undefined, envValue: string | undefined, envName: string, io: Required<AdminIo>): Promise<string | undefined> {
+  if (literal !== undefined && file !== undefined) throw new ConfigError(name, `give either --${name} or --${name}-file, not both`);
+  const trim = (s: string) => s.replace(/\r?\n$/, '');
+  if (file !== undefined) {
+    try {
+      return trim(io.readFile(file));
+    } catch {
+      throw new ConfigError(`${name}-file`, `cannot read ${file}`);
+    }
+  }
+  if (literal === '-') return trim(await io.readStdin());
+  if (literal !== undefined) {
+    io.warn(`merchant: warning: --${name} on the command line is visible in ps and shell history; prefer --${name}-file PATH, --${name} - (standard input) or ${envName}`);
+    return literal;
+  }
+  return envValue === undefined || envValue === '' ? undefined : envValue;
+}
+
+export async function runMerchantAdmin(argv: string[], env: NodeJS.ProcessEnv, out: (s: string) => void, ioIn: AdminIo = {}): Promise<number> {
+  const io: Required<AdminIo> = {
+    warn: ioIn.warn ?? ((s) => console.error(s)),
+    readStdin: ioIn.readStdin ?? readAllStdin,
+    readFile: ioIn.readFile ?? ((p) => readFileSync(p, 'utf8')),
+  };
   const [command, ...rest] = argv;
   const { values } = parseArgs({
     args: rest,
@@ -38,10 +87,12 @@ export async function runMerchantAdmin(argv: string[], env: NodeJS.ProcessEnv, o
       config: { type: 'string' }, login: { type: 'string' }, name: { type: 'string' }, secret: { type: 'string' },
       'api-url': { type: 'string' }, 'api-type': { type: 'string' }, 'api-method': { type: 'string' },
       notifications: { type: 'string' }, 'check-link-md5': { type: 'string' }, origins: { type: 'string' }, 'api-key': { type: 'string' },
+      'secret-file': { type: 'string' }, 'api-key-file': { type: 'string' },
     },
   });
+  if (values.secret === '-' && values['api-key'] === '-') throw new ConfigError('api-key', 'only one of --secret and --api-key can read standard input');
   const config = loadConfig(values.config ? ['--config', values.config] : [], env);
-  const database = await openDatabase(config.database, { poolSize: config.databasePoolSize });
+  const database = await openDatabase(config.database, { poolSize: config.databasePoolSize, busyMs: config.storageBusyMs });
   const storage = createStorage(database.db, database.dialect);
   try {
     switch (command) {
@@ -58,17 +109,19 @@ export async function runMerchantAdmin(argv: string[], env: NodeJS.ProcessEnv, o
       case 'set': {
         if (!values.login) throw new ConfigError('login', 'required');
         const existing = await storage.getMerchant(values.login);
+        const secret = await secretOption('secret', values.secret, values['secret-file'], env.ONPAY_MERCHANT_SECRET, 'ONPAY_MERCHANT_SECRET', io);
+        const apiKey = await secretOption('api-key', values['api-key'], values['api-key-file'], env.ONPAY_MERCHANT_API_KEY, 'ONPAY_MERCHANT_API_KEY', io);
         const raw = {
           login: values.login,
           name: values.name ?? existing?.name,
-          secret: values.secret ?? existing?.secret,
+          secret: secret ?? existing?.secret,
           notifications: onOff(values.notifications, 'notifications') ?? existing?.notifications ?? false,
           apiUrl: values['api-url'] ?? existing?.apiUrl ?? undefined,
           apiType: values['api-type'] !== undefined ? Number(values['api-type']) : existing?.apiType ?? 2,
           apiMethod: values['api-method'] ?? existing?.apiMethod ?? 'POST',
-          checkLinkMd5: onOff(values['check-link-md5'], 'check-link-md5') ?? existing?.checkLinkMd5 ?? false,
+          checkLinkMd5: onOff(values['check-link-md5'], 'check-link-md5') ?? existing?.checkLinkMd5 ?? true,
           origins: values.origins !== undefined ? values.origins.split(',').map((s) => s.trim()).filter(Boolean) : existing?.origins ?? [],
-          ...(values['api-key'] ? { apiKey: values['api-key'] } : {}),
+          ...(apiKey ? { apiKey } : {}),
         };
         const r = merchantSchema.safeParse(raw);
         if (!r.success) {
@@ -76,10 +129,11 @@ export async function runMerchantAdmin(argv: string[], env: NodeJS.ProcessEnv, o
           throw new ConfigError(issue.path.join('.').replace(/([A-Z])/g, '-$1').toLowerCase(), issue.message);
         }
         const m = merchantFromConfig(r.data);
-        if (!values['api-key'] && existing) m.apiKeyHash = existing.apiKeyHash;
+        if (!apiKey && existing) m.apiKeyHash = existing.apiKeyHash;
         if (existing) m.notifyStyle = existing.notifyStyle;
         await storage.upsertMerchant(m, Date.now());
         out(`${existing ? 'updated' : 'added'} merchant ${m.login}`);
+        for (const w of merchantWarnings(m)) io.warn(`merchant: warning: ${m.login}: ${w.message}`);
         return 0;
       }
       default:

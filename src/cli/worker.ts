@@ -24,7 +24,7 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  const database = await openDatabase(config.database, { poolSize: config.databasePoolSize });
+  const database = await openDatabase(config.database, { poolSize: config.databasePoolSize, busyMs: config.storageBusyMs });
   const storage = createStorage(database.db, database.dialect);
   const dispatcher = dispatcherFromConfig(config, storage, { owner: processOwner('worker'), log: (m) => console.error(m) });
   dispatcher.start();

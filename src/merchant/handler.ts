@@ -6,10 +6,12 @@
  */
 import { isLosslessNumber, parse as parseLossless } from 'lossless-json';
 import { Webhook } from 'standardwebhooks';
-import { canonicalAmount } from '../server/money.ts';
+import { canonicalAmount } from '../protocol/money.ts';
 import {
-  api1CheckAnswerMd5, api1PayAnswerMd5, api2AnswerSignature, md5u, safeEqualHex, sha1,
-} from '../server/protocol.ts';
+  api1AnswerXml, api1CheckAnswer, api1CheckMd5, api1PayAnswer, api1PayMd5, api2Answer, api2CheckSignature, api2PaySignature,
+  safeEqualHex, type PayData,
+} from '../protocol/onpay-api.ts';
+import { PAY_EVENT_TYPE, webhookSecret } from '../protocol/webhooks.ts';
 
 /** What CHECK asks: may this order be paid? Amounts are canonical decimal strings. */
 export interface CheckRequest {
@@ -24,25 +26,15 @@ export interface CheckRequest {
   extraParams: Record<string, string>;
 }
 
-/** What PAY tells: the money for this order arrived. Amounts are canonical decimal strings. */
-export interface PayNotification {
+/**
+ * What PAY tells: the money for this order arrived — the gateway's PAY data (`PayData`) as the
+ * request carried it, without the rate. Amounts are canonical decimal strings; `orderAmount` and
+ * `orderTicker` are the order's (API 1, webhooks) or what reached the balance (API 2).
+ */
+export interface PayNotification extends Omit<PayData, 'rate'> {
   type: 'pay';
   /** 1 or 2 for the Onpay API types; `'webhooks'` for the Standard Webhooks style. */
   apiType: 1 | 2 | 'webhooks';
-  payFor: string;
-  onpayId: number;
-  /** The order's amount and currency (API 1) or what reached the balance (API 2). */
-  orderAmount: string;
-  orderTicker: string;
-  paidAmount: string;
-  paidTicker: string;
-  balanceAmount: string;
-  balanceTicker: string;
-  paidAt: string;
-  userEmail: string;
-  userPhone: string;
-  note: string;
-  extraParams: Record<string, string>;
 }
 
 /** The shop's answer to CHECK: `true` to accept, or a refusal with a comment for the buyer. */
@@ -63,13 +55,9 @@ export interface MerchantHandlerOptions {
   onError?: (error: unknown) => void;
 }
 
-const xmlEscape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-const xml = (body: Record<string, string>): Response => new Response(
-  `<?xml version="1.0" encoding="UTF-8"?>\n<result>${Object.entries(body).map(([k, v]) => `<${k}>${xmlEscape(v)}</${k}>`).join('')}</result>`,
-  { headers: { 'content-type': 'application/xml; charset=utf-8' } },
-);
+const xml = (body: string): Response => new Response(body, { headers: { 'content-type': 'application/xml; charset=utf-8' } });
 const jsonAnswer = (type: 'check' | 'pay', status: boolean, payFor: string, secret: string, comment?: string, httpStatus = 200): Response =>
-  Response.json({ status, pay_for: payFor, ...(comment ? { comment } : {}), signature: api2AnswerSignature(type, status, payFor, secret) }, { status: httpStatus });
+  Response.json(api2Answer(type, status, payFor, secret, comment), { status: httpStatus });
 
 const EXTRA = /^onpay_ap_[a-z0-9]{1,32}$/;
 const extras = (entries: Iterable<[string, unknown]>): Record<string, string> => {
@@ -113,7 +101,7 @@ export function createMerchantHandler(options: MerchantHandlerOptions): (request
       const way = str(body.way, 3);
       const mode = body.mode === 'free' ? 'free' : body.mode === 'fix' ? 'fix' : null;
       if (amount === null || !way || !mode) return jsonAnswer('check', false, payFor, secret, 'bad request', 400);
-      if (!safeEqualHex(signature, sha1(`check;${payFor};${amount};${way};${mode};${secret}`))) return jsonAnswer('check', false, payFor, secret, 'bad signature', 403);
+      if (!safeEqualHex(signature, api2CheckSignature(payFor, amount, way, mode, secret))) return jsonAnswer('check', false, payFor, secret, 'bad signature', 403);
       const check: CheckRequest = { type: 'check', apiType: 2, payFor, amount, ticker: way, mode, userEmail: str(body.user_email) ?? '', extraParams: extras(Object.entries(body)) };
       return decideCheck(check, (ok, comment) => jsonAnswer('check', ok, payFor, secret, comment));
     }
@@ -129,7 +117,7 @@ export function createMerchantHandler(options: MerchantHandlerOptions): (request
     if (paidAmount === null || !paidTicker || balanceAmount === null || !balanceTicker || !Number.isSafeInteger(onpayId)) {
       return jsonAnswer('pay', false, payFor, secret, 'bad request', 400);
     }
-    if (!safeEqualHex(signature, sha1(`pay;${payFor};${paidAmount};${paidTicker};${balanceAmount};${balanceTicker};${secret}`))) {
+    if (!safeEqualHex(signature, api2PaySignature(payFor, paidAmount, paidTicker, balanceAmount, balanceTicker, secret))) {
       return jsonAnswer('pay', false, payFor, secret, 'bad signature', 403);
     }
     const additional = (body.additional_params ?? {}) as Record<string, unknown>;
@@ -150,9 +138,9 @@ export function createMerchantHandler(options: MerchantHandlerOptions): (request
     const orderAmount = canonicalAmount(f.get('order_amount') ?? '');
     const ticker = f.get('order_currency') ?? '';
     if (type === 'check') {
-      const answer = (code: string, comment: string) => xml({ code, pay_for: payFor, comment, md5: api1CheckAnswerMd5(payFor, orderAmount ?? '', ticker, code, secret) });
+      const answer = (code: string, comment: string) => xml(api1CheckAnswer(payFor, orderAmount ?? '', ticker, code, comment, secret));
       if (!payFor || orderAmount === null || !/^[A-Z]{3}$/.test(ticker)) return answer('3', 'bad parameters');
-      if (!safeEqualHex(md5, md5u(`check;${payFor};${orderAmount};${ticker};${secret}`))) return answer('7', 'bad signature');
+      if (!safeEqualHex(md5, api1CheckMd5(payFor, orderAmount, ticker, secret))) return answer('7', 'bad signature');
       const check: CheckRequest = {
         type: 'check', apiType: 1, payFor, amount: orderAmount, ticker, mode: orderAmount === '0.0' ? 'free' : 'fix',
         userEmail: f.get('user_email') ?? '', extraParams: extras(f.entries()),
@@ -162,16 +150,15 @@ export function createMerchantHandler(options: MerchantHandlerOptions): (request
     if (type === 'pay') {
       const onpayIdText = f.get('onpay_id') ?? '';
       const onpayId = /^\d{1,15}$/.test(onpayIdText) ? Number(onpayIdText) : NaN;
-      const answer = (code: string, comment: string) => xml({
-        code, comment, onpay_id: onpayIdText, pay_for: payFor, order_id: payFor,
-        md5: api1PayAnswerMd5(payFor, Number.isNaN(onpayId) ? 0 : onpayId, payFor, orderAmount ?? '', ticker, code, secret),
-      });
+      const answer = (code: string, comment: string) => xml(api1PayAnswer({
+        payFor, onpayId: onpayIdText, orderId: payFor, orderAmount: orderAmount ?? '', ticker, code, comment,
+      }, secret));
       const paidAmount = canonicalAmount(f.get('paid_amount') ?? '');
       const balanceAmount = canonicalAmount(f.get('balance_amount') ?? '');
       if (!payFor || orderAmount === null || !/^[A-Z]{3}$/.test(ticker) || Number.isNaN(onpayId) || paidAmount === null || balanceAmount === null) {
         return answer('3', 'bad parameters');
       }
-      if (!safeEqualHex(md5, md5u(`pay;${payFor};${onpayIdText};${orderAmount};${ticker};${secret}`))) return answer('7', 'bad signature');
+      if (!safeEqualHex(md5, api1PayMd5(payFor, onpayIdText, orderAmount, ticker, secret))) return answer('7', 'bad signature');
       const pay: PayNotification = {
         type: 'pay', apiType: 1, payFor, onpayId, orderAmount, orderTicker: ticker, paidAmount,
         paidTicker: f.get('paid_currency') ?? ticker, balanceAmount, balanceTicker: f.get('balance_currency') ?? ticker,
@@ -180,15 +167,14 @@ export function createMerchantHandler(options: MerchantHandlerOptions): (request
       };
       return recordPay(pay, (ok) => answer(ok ? '0' : '10', ok ? 'OK' : 'temporary error'));
     }
-    return xml({ code: '3', pay_for: payFor, comment: 'unknown type', md5: '' });
+    return xml(api1AnswerXml({ code: '3', pay_for: payFor, comment: 'unknown type', md5: '' }));
   }
 
   /** A Standard Webhooks `payment.paid` event: signature and timestamp checked by the standardwebhooks library. */
   async function webhook(text: string, headers: Headers): Promise<Response> {
     let event: { type?: unknown; data?: Record<string, unknown> };
     try {
-      const secretB64 = Buffer.from(secret, 'utf8').toString('base64');
-      new Webhook(`whsec_${secretB64}`).verify(text, {
+      new Webhook(webhookSecret(secret)).verify(text, {
         'webhook-id': headers.get('webhook-id') ?? '',
         'webhook-timestamp': headers.get('webhook-timestamp') ?? '',
         'webhook-signature': headers.get('webhook-signature') ?? '',
@@ -197,12 +183,15 @@ export function createMerchantHandler(options: MerchantHandlerOptions): (request
     } catch {
       return Response.json({ error: 'bad signature or timestamp' }, { status: 401 });
     }
+    // Another verified event (`payment.refunded`): acknowledged so the gateway stops sending it; the
+    // kit handles payment.paid only (Standard Webhooks: ignore event types you do not use, with 2xx).
+    if (typeof event.type === 'string' && event.type !== PAY_EVENT_TYPE && /^payment\.[a-z_]+$/.test(event.type)) return new Response(null, { status: 204 });
     const d = event.data ?? {};
     const amount = (k: string) => (typeof d[k] === 'string' ? canonicalAmount(d[k]) : null);
     const s = (k: string, max = 255) => str(d[k], max) ?? '';
     const onpayId = typeof d.number === 'number' && Number.isSafeInteger(d.number) ? d.number : NaN;
     const fields = [amount('amount'), amount('paidAmount'), amount('balanceAmount')];
-    if (event.type !== 'payment.paid' || !s('payFor', 100) || Number.isNaN(onpayId) || fields.includes(null)) {
+    if (event.type !== PAY_EVENT_TYPE || !s('payFor', 100) || Number.isNaN(onpayId) || fields.includes(null)) {
       return Response.json({ error: 'bad event' }, { status: 400 });
     }
     const pay: PayNotification = {

@@ -2,8 +2,9 @@
  * Signing payment links on the shop's server (PROTOCOL.md §2): the md5, the link URL and the
  * element's attributes, all from one validated description of the order.
  */
-import { createHash } from 'node:crypto';
-import { canonicalAmount } from '../server/money.ts';
+import { elementAttributes, EXTRA_PARAM_PREFIX, linkQuery, signLink } from '../protocol/link.ts';
+import { canonicalAmount } from '../protocol/money.ts';
+import { linkSignature } from '../protocol/onpay-api.ts';
 
 export interface PaymentLinkInput {
   /** The gateway's public URL, e.g. `https://pay.example.com`. */
@@ -40,9 +41,8 @@ export interface SignedPaymentLink {
 }
 
 /** `md5("pay_mode;price;ticker;pay_for;convert;K")`, lower-case hex. */
-export function linkMd5(payMode: string, price: string, ticker: string, payFor: string, convert: 'yes' | 'no', secret: string): string {
-  return createHash('md5').update(`${payMode};${price};${ticker};${payFor};${convert};${secret}`, 'utf8').digest('hex');
-}
+export const linkMd5 = (payMode: string, price: string, ticker: string, payFor: string, convert: 'yes' | 'no', secret: string): string =>
+  linkSignature({ payMode, price, ticker, payFor, convert }, secret);
 
 /**
  * Signs a payment link.
@@ -58,31 +58,19 @@ export function signPaymentLink(input: PaymentLinkInput): SignedPaymentLink {
   const ticker = (input.ticker ?? 'RUR').toUpperCase();
   if (!/^[A-Z]{3}$/.test(ticker)) throw new RangeError('ticker: a 3-letter currency code');
   if (!input.payFor || input.payFor.length > 100) throw new RangeError('payFor: 1 to 100 characters');
-  const convert = input.convert === false ? 'no' : 'yes';
-  const md5 = linkMd5(payMode, price, ticker, input.payFor, convert, input.secret);
-  const query: Record<string, string> = { pay_mode: payMode, price, ticker, pay_for: input.payFor, convert, md5 };
-  const attributes: Record<string, string> = {
-    gateway: input.gateway.replace(/\/+$/, ''), 'merchant-login': input.merchantLogin, 'pay-mode': payMode, price, ticker,
-    'pay-for': input.payFor, convert, md5,
+  const convert = input.convert !== false;
+  const md5 = signLink({ payMode, price, ticker, payFor: input.payFor, convert }, input.secret);
+  const extraParams = Object.fromEntries(Object.entries(input.extraParams ?? {})
+    .map(([k, v]) => [k.startsWith(EXTRA_PARAM_PREFIX) ? k : `${EXTRA_PARAM_PREFIX}${k}`, v]));
+  const { merchantLogin } = input;
+  const values = {
+    payMode, price, ticker, payFor: input.payFor, convert, md5, note: input.note, ln: input.ln, urlSuccess: input.urlSuccess,
+    urlFail: input.urlFail, userEmail: input.userEmail, userPhone: input.userPhone, priceFinal: input.priceFinal, oneWay: input.oneWay,
+    extraParams,
   };
-  const optional: [keyof PaymentLinkInput, string, string][] = [
-    ['note', 'note', 'note'], ['ln', 'ln', 'ln'], ['urlSuccess', 'url_success', 'url-success'], ['urlFail', 'url_fail', 'url-fail'],
-    ['userEmail', 'user_email', 'user-email'], ['userPhone', 'user_phone', 'user-phone'], ['oneWay', 'one_way', 'one-way'],
-  ];
-  for (const [key, wire, attr] of optional) {
-    const v = input[key];
-    if (typeof v === 'string' && v !== '') {
-      query[wire] = v;
-      attributes[attr] = v;
-    }
-  }
-  if (input.priceFinal) {
-    query.price_final = 'true';
-    attributes['price-final'] = 'true';
-  }
-  const extra = Object.entries(input.extraParams ?? {}).map(([k, v]) => [k.startsWith('onpay_ap_') ? k : `onpay_ap_${k}`, v] as const);
-  for (const [k, v] of extra) query[k] = v;
-  if (extra.length) attributes.params = new URLSearchParams(Object.fromEntries(extra)).toString();
-  const url = `${attributes.gateway}/pay/${encodeURIComponent(input.merchantLogin)}?${new URLSearchParams(query).toString()}`;
+  const query = linkQuery(values);
+  const gateway = input.gateway.replace(/\/+$/, '');
+  const attributes = { gateway, ...elementAttributes(merchantLogin, values) };
+  const url = `${gateway}/pay/${encodeURIComponent(merchantLogin)}?${new URLSearchParams(query).toString()}`;
   return { url, md5, query, attributes };
 }

@@ -10,8 +10,12 @@ import { randomBytes } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { GatewayConfig } from './config.ts';
+import type { Env } from './env.ts';
 import { GatewayError } from './errors.ts';
-import { NOTIFICATION_STATUSES, PAYMENT_STATUSES } from './states.ts';
+import { checkFormEncoding, checkPathEncoding } from './strict-utf8.ts';
+import { createRateLimits, type LimitConfig, type RateLimitName } from './rate-limit.ts';
+import { clientAddress, clientIp, trustedProxies } from './client-address.ts';
+import { paymentLimits } from './payment-limits.ts';
 import { createMerchantHttp, type MerchantHttp } from './merchant-http.ts';
 import { errorPage, PAGE_CSP } from './pages/pages.ts';
 import { createPaymentService, type PaymentService } from './service.ts';
@@ -24,6 +28,7 @@ import { assetRoutes } from './routes/assets.ts';
 import { cabinetRoutes } from './routes/cabinet.ts';
 import { refundRoutes } from './routes/refunds.ts';
 import { createRefunds } from './refunds/refunds.ts';
+import { opsRoutes } from './routes/ops.ts';
 import { providerRoutes } from './routes/providers.ts';
 import { createCabinet } from './cabinet/cabinet.ts';
 import type { ConnectorModules } from './config.ts';
@@ -41,6 +46,8 @@ export interface GatewayDeps {
   merchantHttp?: MerchantHttp;
   /** Where the built element lives (`dist/cdn`). */
   cdnDir?: string;
+  /** Keep static assets in memory once read (production); off by default, so a rebuild shows at once. */
+  cacheAssets?: boolean;
   /** Where operational messages go (never secrets). */
   log?: (message: string) => void;
   /** The database pool's state, for /metrics (PostgreSQL). */
@@ -54,14 +61,17 @@ export interface GatewayDeps {
 /** How long one call to a provider may take. */
 export const PROVIDER_TIMEOUT_MS = 10_000;
 
-export interface Env {
-  Variables: { html: boolean };
-}
-
 export interface Gateway {
-  fetch: (request: Request) => Promise<Response>;
+  /** `env` is what @hono/node-server passes (`{ incoming, outgoing }`): the connection, for the client address. */
+  fetch: (request: Request, env?: unknown) => Promise<Response>;
   app: Hono<Env>;
   service: PaymentService;
+}
+
+/** The configured limits without the `enabled` switch. */
+function rateLimitValues(c: GatewayConfig['rateLimits']): Partial<Record<RateLimitName, LimitConfig>> {
+  const { enabled: _enabled, ...rest } = c;
+  return Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) as Partial<Record<RateLimitName, LimitConfig>>;
 }
 
 /** A payment id: `pay_` and 24 random base64url characters (144 bits). */
@@ -88,8 +98,20 @@ export function createGateway(deps: GatewayDeps): Gateway {
   });
   const app = new Hono<Env>();
 
+  const limits = createRateLimits(rateLimitValues(deps.config.rateLimits), deps.config.rateLimits.enabled);
+  const trusted = trustedProxies(deps.config.trustProxy);
+
   app.use('*', async (c, next) => {
     c.set('html', false);
+    const peer = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress;
+    const ip = clientIp(peer, c.req.header('x-forwarded-for'), trusted);
+    c.set('clientIp', ip);
+    c.set('client', ip === undefined ? undefined : clientAddress(ip, undefined, trusted));
+    // Invalid UTF-8 in the path or the query is refused before any route sees it (bodies: capBody).
+    const url = c.req.url;
+    const q = url.indexOf('?');
+    checkPathEncoding(q < 0 ? url : url.slice(0, q));
+    if (q >= 0) checkFormEncoding(url.slice(q + 1), 'invalid_param', 'query');
     await next();
     if (hasCommonHeaders(c.res)) return;
     // Set on the finished response's own headers: `c.header()` after the handler copies the whole
@@ -107,49 +129,32 @@ export function createGateway(deps: GatewayDeps): Gateway {
     }
   });
 
-  app.route('/', checkoutRoutes({ service, config: deps.config }));
+  app.route('/', checkoutRoutes({ service, config: deps.config, paymentLimits: paymentLimits({ limits, storage, secret: deps.config.secret, now }) }));
   app.route('/', sandboxRoutes({ service, config: deps.config }));
   app.route('/', providerRoutes({ service, config: deps.config }));
   const cabinet = createCabinet({ storage, now, onStatus: (id, status) => service.events.emit(id, status) });
   // Refunds first: their routes authenticate by themselves, whatever the cabinet's routes do.
   app.route('/', refundRoutes({ cabinet, refunds: createRefunds({ storage, connectors, now, emitStatus: service.emitStatus, log }) }));
-  app.route('/', cabinetRoutes({ cabinet }));
-  app.route('/', assetRoutes({ cdnDir: deps.cdnDir ?? 'dist/cdn' }));
-  app.get('/health', async (c) => {
+  app.route('/', cabinetRoutes({ cabinet, limits }));
+  app.route('/', assetRoutes({ cdnDir: deps.cdnDir ?? 'dist/cdn', cache: deps.cacheAssets ?? false }));
+  // Liveness: the process answers, without touching the database (which may be locked by another
+  // process: see storage/sqlite-busy.ts).
+  app.get('/health/live', (c) => c.json({ ok: true }));
+  app.route('/', opsRoutes({
     // A cheap query proves the database answers.
-    await storage.nextDueAt();
-    return c.json({ ok: true });
-  });
-  // Prometheus text format: what an operator watches (payments by status, PAY backlog, gave_up).
-  app.get('/metrics', async (c) => {
-    const counts = await storage.statusCounts();
-    const lines = ['# TYPE onpay_payments gauge'];
-    for (const s of PAYMENT_STATUSES) lines.push(`onpay_payments{status="${s}"} ${counts.payments[s] ?? 0}`);
-    lines.push('# TYPE onpay_notifications gauge');
-    for (const s of NOTIFICATION_STATUSES) lines.push(`onpay_notifications{status="${s}"} ${counts.notifications[s] ?? 0}`);
-    const due = await storage.nextDueAt();
-    lines.push('# TYPE onpay_notification_oldest_due_seconds gauge');
-    lines.push(`onpay_notification_oldest_due_seconds ${due === null ? 0 : Math.max(0, Math.round((now() - due) / 1000))}`);
-    // A worker that died or stalled mid-send: its lease ran out with no attempt recorded.
-    lines.push('# TYPE onpay_notification_leases_expired gauge');
-    lines.push(`onpay_notification_leases_expired ${await storage.expiredLeases(now())}`);
-    // Provider reports whose amount or currency differed: not applied, for a person to settle.
-    lines.push('# TYPE onpay_payments_amount_mismatch gauge');
-    lines.push(`onpay_payments_amount_mismatch ${await storage.countAmountMismatches()}`);
-    const pool = deps.poolStats?.();
-    if (pool) {
-      // This process's PostgreSQL pool: waiting queries with every connection busy mean the pool
-      // (databasePoolSize) or the server is the limit.
-      lines.push('# TYPE onpay_db_pool_connections gauge');
-      lines.push(`onpay_db_pool_connections{state="busy"} ${pool.total - pool.idle}`);
-      lines.push(`onpay_db_pool_connections{state="idle"} ${pool.idle}`);
-      lines.push('# TYPE onpay_db_pool_max gauge');
-      lines.push(`onpay_db_pool_max ${pool.max}`);
-      lines.push('# TYPE onpay_db_pool_waiting gauge');
-      lines.push(`onpay_db_pool_waiting ${pool.waiting}`);
-    }
-    return c.text(`${lines.join('\n')}\n`, 200, { 'content-type': 'text/plain; version=0.0.4' });
-  });
+    health: () => storage.nextDueAt(),
+    async metrics() {
+      const counts = await storage.statusCounts();
+      const due = await storage.nextDueAt();
+      return {
+        ...counts,
+        oldestDueSeconds: due === null ? 0 : Math.max(0, Math.round((now() - due) / 1000)),
+        leasesExpired: await storage.expiredLeases(now()),
+        amountMismatches: await storage.countAmountMismatches(),
+        pool: deps.poolStats?.(),
+      };
+    },
+  }));
 
   app.notFound((c) => (c.get('html')
     ? c.html(errorPage('ru', 'Страница не найдена / Page not found'), 404)
@@ -166,14 +171,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
     }
     if (c.get('html')) {
       const ln = new URL(c.req.url).searchParams.get('ln') === 'en' ? 'en' : 'ru';
-      return c.html(errorPage(ln, e.message, e.field), e.status);
+      return c.html(errorPage(ln, e.message, e.field), e.status, e.headers);
     }
     // Error answers carry nothing secret and the API takes no credentials, so a page may read them:
     // the element on a shop's page can then say what went wrong instead of "network error". Not
     // origin_forbidden: a page the merchant did not allow learns nothing from the gateway.
     const cors = e.code === 'origin_forbidden' ? {} : corsHeaders(c.req.header('origin'));
-    return jsonAnswer(e.toJSON(), e.status, cors);
+    return jsonAnswer(e.toJSON(), e.status, { ...cors, ...e.headers });
   });
 
-  return { fetch: (request) => Promise.resolve(app.fetch(request)), app, service };
+  return { fetch: (request, env) => Promise.resolve(app.fetch(request, env)), app, service };
 }

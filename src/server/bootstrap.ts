@@ -2,7 +2,7 @@
  * Putting a gateway together from a configuration: the database, merchants from the file, the
  * HTTP server and the background loops. Used by the CLI and by tests that start the real thing.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
@@ -13,13 +13,11 @@ import { openDatabase, type OpenDatabase } from './storage/db.ts';
 import { createStorage, type Storage } from './storage/storage.ts';
 import { withMerchantCache } from './storage/merchant-cache.ts';
 import type { Merchant } from './types.ts';
+import { hashApiKey } from './token.ts';
 import type { Dispatcher } from './dispatcher/dispatcher.ts';
 import { dispatcherFromConfig, processOwner } from './dispatcher/from-config.ts';
 import { reconcilerFromConfig, type Reconciler } from './dispatcher/reconcile.ts';
 import { CONNECTOR_MODULES } from './providers/registry.ts';
-
-/** SHA-256 hex of a cabinet API key: keys are long random strings, so no slow hash is needed. */
-export const hashApiKey = (key: string): string => createHash('sha256').update(key, 'utf8').digest('hex');
 
 export function merchantFromConfig(m: MerchantConfig): Merchant {
   return {
@@ -128,8 +126,8 @@ const EXPIRY_SWEEP_MS = 1000;
  * PAY dispatcher (unless `opts.dispatcher` or `config.dispatcher.inProcess` is false: then
  * `npm run worker` processes deliver).
  */
-export async function startGateway(config: GatewayConfig, opts: { cdnDir?: string; log?: (m: string) => void; dispatcher?: boolean } = {}): Promise<RunningGateway> {
-  const database = await openDatabase(config.database, { poolSize: config.databasePoolSize });
+export async function startGateway(config: GatewayConfig, opts: { cdnDir?: string; cacheAssets?: boolean; log?: (m: string) => void; dispatcher?: boolean } = {}): Promise<RunningGateway> {
+  const database = await openDatabase(config.database, { poolSize: config.databasePoolSize, busyMs: config.storageBusyMs });
   // Merchants are read on every request: cached briefly (changes made through `storage` show at once).
   const storage = withMerchantCache(createStorage(database.db, database.dialect), { ttlMs: config.merchantCacheMs });
   const now = Date.now();
@@ -137,12 +135,12 @@ export async function startGateway(config: GatewayConfig, opts: { cdnDir?: strin
   // Listen first: with port 0 the public URL is only known once the port is.
   let gateway: Gateway | undefined;
   const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: (request) => gateway!.fetch(request), port: config.port, hostname: config.host }, () => resolve(s));
+    const s = serve({ fetch: (request, env) => gateway!.fetch(request, env), port: config.port, hostname: config.host }, () => resolve(s));
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const effective = config.publicUrlFromPort ? { ...config, port, publicUrl: `http://localhost:${port}` } : config;
-  gateway = createGateway({ config: effective, storage, ...(database.poolStats ? { poolStats: database.poolStats } : {}), ...(opts.cdnDir ? { cdnDir: opts.cdnDir } : {}), ...(opts.log ? { log: opts.log } : {}) });
+  gateway = createGateway({ config: effective, storage, ...(database.poolStats ? { poolStats: database.poolStats } : {}), ...(opts.cdnDir ? { cdnDir: opts.cdnDir } : {}), ...(opts.cacheAssets !== undefined ? { cacheAssets: opts.cacheAssets } : {}), ...(opts.log ? { log: opts.log } : {}) });
   // Providers whose notification URL is set in their own dashboard: say which URL to set there.
   for (const p of effective.providers) {
     if (CONNECTOR_MODULES.get(p.type)?.notificationUrlInDashboard) opts.log?.(`provider ${p.id} (${p.type}): set its notification URL to ${effective.publicUrl}/providers/${p.id}/notify in the provider's dashboard`);

@@ -3,9 +3,23 @@
  * validated with zod. A bad configuration throws `ConfigError` naming the key.
  */
 import { z } from 'zod';
-import { parseRate } from './money.ts';
+import { parseRate } from '../protocol/money.ts';
+import { isProxyEntry } from './client-address.ts';
+import { RATE_LIMIT_NAMES, type RateLimitName } from './rate-limit.ts';
 import type { AnyConnectorModule } from './providers/contract.ts';
 import { CONNECTOR_MODULES, SANDBOX_PROVIDER_ID } from './providers/registry.ts';
+
+const limitSchema = z.object({
+  points: z.number().int().min(1).max(1_000_000_000),
+  durationS: z.number().int().min(1).max(86_400),
+  blockS: z.number().int().min(1).max(86_400).optional(),
+}).strict();
+
+/** `rateLimits`: `enabled` (default true) and any of the limits of rate-limit.ts, each `{ points, durationS, blockS? }`. */
+const rateLimitsSchema = z.object({
+  enabled: z.boolean().default(true),
+  ...Object.fromEntries(RATE_LIMIT_NAMES.map((n) => [n, limitSchema.optional()])) as Record<RateLimitName, z.ZodOptional<typeof limitSchema>>,
+}).strict();
 
 const TICKER = z.string().regex(/^[A-Z]{3}$/, 'a 3-letter upper-case currency code');
 const rateText = z.union([z.string(), z.number()]).transform((v, ctx) => {
@@ -30,7 +44,8 @@ export const merchantSchema = z.object({
   apiMethod: z.enum(['POST', 'GET']).default('POST'),
   /** How PAY is delivered: the Onpay protocol (API 1 / API 2), or Standard Webhooks style. */
   notifyStyle: z.enum(['onpay', 'webhooks']).optional(),
-  checkLinkMd5: z.boolean().default(false),
+  /** Refuse payment links without a valid md5. On unless turned off: an unsigned link's price is the buyer's. */
+  checkLinkMd5: z.boolean().default(true),
   origins: z.array(z.string().url()).default([]),
 }).strict().refine((m) => !m.notifications || m.apiUrl !== undefined, { message: 'apiUrl is required when notifications are on', path: ['apiUrl'] });
 export type MerchantConfig = z.output<typeof merchantSchema>;
@@ -141,6 +156,18 @@ export const configSchema = z.object({
   }).strict().optional(),
   /** How long a gateway keeps a merchant read from the database; changes from elsewhere show within it. 0: no cache. */
   merchantCacheMs: z.number().int().min(0).max(60_000).default(1000),
+  /** Rate limits, per gateway process (see src/server/rate-limit.ts for the names and defaults). */
+  rateLimits: rateLimitsSchema.default({ enabled: true }),
+  /**
+   * Reverse proxies in front of the gateway (addresses or CIDR ranges). When the connection comes
+   * from one, the client address is the rightmost untrusted hop of X-Forwarded-For.
+   */
+  trustProxy: z.array(z.string().refine(isProxyEntry, 'an IP address or CIDR range like 10.0.0.0/8')).default([]),
+  /**
+   * SQLite: how long a request waits for another process's write lock (retrying asynchronously,
+   * never blocking the event loop) before it is answered 503 storage_busy.
+   */
+  storageBusyMs: z.number().int().min(10).max(60_000).default(5000),
   checkTimeoutMs: z.number().int().min(100).max(120_000).default(10_000),
   tokenTtlSeconds: z.number().int().min(60).max(7 * 86400).default(86400),
   rates: z.record(TICKER, rateText).default(DEFAULT_RATES),

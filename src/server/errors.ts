@@ -8,16 +8,18 @@ export type ErrorCode =
   | 'invalid_param' | 'invalid_body' | 'bad_signature' | 'unknown_merchant' | 'not_found'
   | 'token_expired' | 'token_invalid' | 'unknown_way' | 'idempotency_conflict' | 'check_declined'
   | 'check_failed' | 'origin_forbidden' | 'invalid_state' | 'unauthorized' | 'sandbox_off'
-  | 'payload_too_large' | 'unsupported_media_type' | 'method_not_allowed'
+  | 'payload_too_large' | 'unsupported_media_type' | 'method_not_allowed' | 'rate_limited' | 'storage_busy'
   | 'provider_error' | 'provider_unavailable';
 
 export class GatewayError extends Error {
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 410 | 413 | 415 | 422 | 424 | 502,
+    readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 410 | 413 | 415 | 422 | 424 | 429 | 502 | 503,
     readonly code: ErrorCode,
     message: string,
     readonly field?: string,
     readonly extra: Record<string, string> = {},
+    /** Headers the answer carries (`Retry-After`, the RateLimit fields). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
     this.name = 'GatewayError';
@@ -35,7 +37,8 @@ export class GatewayError extends Error {
 export function fromZod(error: z.ZodError, code: ErrorCode = 'invalid_param', fieldPrefix = ''): GatewayError {
   const issue = error.issues[0]!;
   if (issue.code === 'unrecognized_keys') {
-    const key = `${fieldPrefix}${issue.keys[0]!.slice(0, 64)}`;
+    // Nested objects: the path to the object, then the key.
+    const key = `${fieldPrefix}${[...issue.path.map(String), issue.keys[0]!.slice(0, 64)].join('.')}`;
     return new GatewayError(400, code, `${key}: is not a known parameter`, key);
   }
   const field = `${fieldPrefix}${issue.path.map(String).join('.')}` || (code === 'invalid_body' ? 'body' : undefined);

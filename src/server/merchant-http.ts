@@ -12,7 +12,8 @@
 import http from 'node:http';
 import https from 'node:https';
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
+import { isPrivateAddress } from './special-addresses.ts';
 
 export interface MerchantRequest {
   url: string;
@@ -37,27 +38,8 @@ const IDLE_SOCKET_MS = 4000;
 /** Errors that mean a kept-alive connection had been closed by the other side before our request. */
 const STALE_SOCKET_ERRORS = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 
-const PRIVATE = new BlockList();
-for (const [net, prefix] of [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16],
-  ['172.16.0.0', 12], ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4],
-] as const) PRIVATE.addSubnet(net, prefix, 'ipv4');
-// No `::ffff:0:0/96` rule: BlockList checks IPv4-mapped addresses against the IPv4 rules above (and
-// every IPv4 address against such a rule), so that rule would refuse the whole public IPv4 internet.
-for (const [net, prefix] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['64:ff9b::', 96]] as const) {
-  PRIVATE.addSubnet(net, prefix, 'ipv6');
-}
-
-/** Whether an IP address is loopback, private, link-local or otherwise not a public host. */
-export function isPrivateAddress(address: string): boolean {
-  const family = isIP(address);
-  if (family === 0) return true;
-  if (family === 6 && address.toLowerCase().startsWith('::ffff:')) {
-    const v4 = address.slice(7);
-    if (isIP(v4) === 4) return PRIVATE.check(v4, 'ipv4');
-  }
-  return PRIVATE.check(address, family === 4 ? 'ipv4' : 'ipv6');
-}
+/** Which addresses are refused: see special-addresses.ts (the IANA special-purpose registries). */
+export { isPrivateAddress };
 
 class BlockedAddressError extends Error {
   constructor() {

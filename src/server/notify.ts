@@ -1,14 +1,14 @@
 /**
- * Turns a payment into the exact bytes of its CHECK and PAY requests for the merchant's API type
- * and method (PROTOCOL.md §3). Pure: the clock's reading comes in as an argument.
+ * A payment as the data of its CHECK and PAY (mapped here, once), and the outbox row of its PAY in
+ * the merchant's style, API type and method. The wire itself is `src/protocol/`. Pure: the clock's
+ * reading comes in as an argument.
  */
-import { formatAmount } from './money.ts';
+import { formatAmount } from '../protocol/money.ts';
 import {
-  api1CheckFields, api1PayFields, api2CheckRequest, api2PayRequest, formBody,
-  type CheckData, type PayData,
-} from './protocol.ts';
+  checkRequest as apiCheckRequest, payAnswerKey, payRequest, type ApiRequest, type CheckData, type PayData,
+} from '../protocol/onpay-api.ts';
+import { webhookId, webhookPayBody } from '../protocol/webhooks.ts';
 import type { Merchant, NewNotification, Payment } from './types.ts';
-import { webhookId, webhookPayBody } from './dispatcher/webhooks.ts';
 
 /** The CHECK data of a payment. */
 export function checkData(p: Payment): CheckData {
@@ -47,24 +47,19 @@ export function payData(p: Payment, paidAt: number): PayData {
 }
 
 /** The request of a CHECK in the merchant's API type and method. */
-export function checkRequest(p: Payment, m: Merchant): { method: 'POST' | 'GET'; contentType: string; body: string } {
-  const d = checkData(p);
-  if (m.apiType === 2) return { method: 'POST', ...api2CheckRequest(d, m.secret) };
-  return { method: m.apiMethod, contentType: 'application/x-www-form-urlencoded', body: formBody(api1CheckFields(d, m.secret)) };
-}
+export const checkRequest = (p: Payment, m: Merchant): ApiRequest => apiCheckRequest(checkData(p), m);
 
-/** The outbox row of a PAY, with its exact bytes. */
+/** The outbox row of a PAY, with its exact bytes and what judging the answer needs. */
 export function payNotification(p: Payment, m: Merchant, paidAt: number): NewNotification {
   const d = payData({ ...p, paidAt }, paidAt);
-  const base = { paymentId: p.id, merchantLogin: m.login, kind: 'pay' as const, style: 'onpay' as const, url: m.apiUrl ?? '', headers: {} };
+  const base = { paymentId: p.id, merchantLogin: m.login, kind: 'pay' as const, url: m.apiUrl ?? '' };
   if (m.notifyStyle === 'webhooks') {
     // Standard Webhooks: the id is stored with the event and kept across retries; the timestamp and
     // signature are added at send time by the dispatcher.
-    return { ...base, style: 'webhooks', method: 'POST', contentType: 'application/json', body: webhookPayBody(p, paidAt), headers: { 'webhook-id': webhookId(p.id) } };
+    return {
+      ...base, style: 'webhooks', method: 'POST', contentType: 'application/json',
+      body: webhookPayBody(d, p, paidAt), headers: { 'webhook-id': webhookId(p.id) }, answerKey: null,
+    };
   }
-  if (m.apiType === 2) {
-    const r = api2PayRequest(d, m.secret);
-    return { ...base, method: 'POST', contentType: r.contentType, body: r.body };
-  }
-  return { ...base, method: m.apiMethod, contentType: 'application/x-www-form-urlencoded', body: formBody(api1PayFields(d, m.secret)) };
+  return { ...base, style: 'onpay', headers: {}, ...payRequest(d, m), answerKey: payAnswerKey(d, m.apiType) };
 }

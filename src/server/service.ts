@@ -7,11 +7,12 @@ import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { DEFAULT_RECONCILE_SCHEDULE_S, type GatewayConfig, type WayConfig } from './config.ts';
 import { GatewayError } from './errors.ts';
-import { linkMd5Matches, parseLink, type LinkParams } from './link.ts';
+import { linkMd5Matches, type LinkParams } from '../protocol/link.ts';
+import { parseLink } from './link.ts';
 import type { MerchantHttp } from './merchant-http.ts';
-import { convert, feeOf, formatAmount, formatRate, MAX_AMOUNT_MINOR, parseAmount, parseRate, type Minor, type Rate } from './money.ts';
+import { convert, feeOf, formatAmount, formatRate, MAX_AMOUNT_MINOR, parseAmount, parseRate, type Minor, type Rate } from '../protocol/money.ts';
 import { checkRequest, checkData, payNotification } from './notify.ts';
-import { judgeCheckApi1, judgeCheckApi2, type CheckVerdict } from './protocol.ts';
+import { judgeCheckApi1, judgeCheckApi2, type CheckVerdict } from '../protocol/onpay-api.ts';
 import type { ApplyOutcome, CreateResult, HttpAnswer, IncomingNotification, NotifyContext, ProviderStatus } from './providers/contract.ts';
 import { SANDBOX_PROVIDER_ID, type ConnectorRegistry, type WayEntry } from './providers/registry.ts';
 import { refundNotification } from './refunds/refund-event.ts';
@@ -19,6 +20,7 @@ import { canTransition, isFinal, type Cause, type PaymentStatus } from './states
 import type { Storage } from './storage/storage.ts';
 import { signToken, verifyToken } from './token.ts';
 import type { Merchant, NewPayment, Payment, PaymentAction } from './types.ts';
+import { baseLanguage, type Language } from '../protocol/languages.ts';
 
 /** What the token binds: the merchant and the validated link. */
 interface TokenPayload {
@@ -40,7 +42,7 @@ export interface FormPayload {
   expiresAt: string;
   merchant: { login: string; name: string };
   order: { payFor: string; price: string; ticker: string; mode: 'fix' | 'free'; note: string; convert: boolean; priceFinal: boolean };
-  ln: 'ru' | 'en';
+  ln: Language;
   urlSuccess: string;
   urlFail: string;
   userEmail: string;
@@ -267,7 +269,7 @@ export function createPaymentService(deps: ServiceDeps) {
       return {
         code: w.code,
         kind: entry.connector.kind(entry.method),
-        title: w.title[link.ln],
+        title: w.title[baseLanguage(link.ln)],
         amount: link.payMode === 'free' ? null : formatAmount(amountOf(link, priceMinor, w).amount),
         ticker: w.ticker,
       };

@@ -2,8 +2,8 @@
  * Form tokens: the validated payment-link parameters, signed by the gateway (HMAC-SHA256) and
  * expiring, so that nothing the buyer's browser holds can change the order.
  */
-import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
-import { safeEqual } from './protocol.ts';
+import { createHash, createHmac, createSecretKey, type KeyObject } from 'node:crypto';
+import { safeEqual } from '../protocol/onpay-api.ts';
 
 const b64 = (s: string | Buffer): string => Buffer.from(s).toString('base64url');
 
@@ -40,5 +40,8 @@ export function verifyToken(token: string, now: number, secret: string): TokenRe
   return { ok: true, payload: decoded.p };
 }
 
-/** HMAC-SHA256 hex of a text, for sandbox callbacks and API-key hashing. */
+/** HMAC-SHA256 hex of a text, for sandbox callbacks. */
 export const hmacHex = (secret: string, text: string): string => createHmac('sha256', secret).update(text).digest('hex');
+
+/** SHA-256 hex of a cabinet API key: keys are long random strings, so no slow hash is needed. */
+export const hashApiKey = (key: string): string => createHash('sha256').update(key, 'utf8').digest('hex');

@@ -1,5 +1,7 @@
 /** Domain records shared by the gateway's modules. Amounts are minor units in `bigint`. */
-import type { Minor } from './money.ts';
+import type { Minor } from '../protocol/money.ts';
+import type { LinkParams } from '../protocol/link.ts';
+import type { PayAnswerKey } from '../protocol/onpay-api.ts';
 import type { NotificationStatus, PaymentStatus } from './states.ts';
 
 export type NotifyStyle = 'onpay' | 'webhooks';
@@ -45,24 +47,18 @@ export type PaymentAction =
     qr?: { payload: string; deepLink: string };
   };
 
-export interface Payment {
+/** The order as the link gave it (`src/protocol/link.ts`), kept with the payment. */
+type LinkOrder = Pick<LinkParams,
+  'payFor' | 'ticker' | 'convert' | 'priceFinal' | 'note' | 'ln' | 'urlSuccess' | 'urlFail' | 'userEmail' | 'userPhone' | 'extraParams'>;
+
+export interface Payment extends LinkOrder {
   id: string;
   /** Integer payment number: `onpay_id` / `payment.id` on the wire. */
   number: number;
   merchantLogin: string;
-  payFor: string;
-  mode: 'fix' | 'free';
+  /** The link's `pay_mode`. */
+  mode: LinkParams['payMode'];
   priceMinor: Minor;
-  ticker: string;
-  convert: boolean;
-  priceFinal: boolean;
-  note: string;
-  ln: 'ru' | 'en';
-  urlSuccess: string;
-  urlFail: string;
-  userEmail: string;
-  userPhone: string;
-  extraParams: Record<string, string>;
   way: string;
   wayTicker: string;
   /** What the buyer pays, in `wayTicker`. */
@@ -139,6 +135,8 @@ export interface NotificationRecord {
   /** The exact bytes sent (for GET, the query string). */
   body: string;
   headers: Record<string, string>;
+  /** What judging an Onpay-style answer needs; null for webhooks (and old rows that could not be read). */
+  answerKey: PayAnswerKey | null;
   status: NotificationStatus;
   attempts: number;
   nextAttemptAt: number | null;
@@ -150,7 +148,8 @@ export interface NotificationRecord {
   updatedAt: number;
 }
 
-export type NewNotification = Pick<NotificationRecord, 'paymentId' | 'merchantLogin' | 'kind' | 'style' | 'method' | 'url' | 'contentType' | 'body' | 'headers'>;
+export type NewNotification = Pick<NotificationRecord, 'paymentId' | 'merchantLogin' | 'kind' | 'style' | 'method' | 'url' | 'contentType' | 'body' | 'headers'>
+  & { answerKey?: PayAnswerKey | null };
 
 export interface AttemptRecord {
   id: number;

@@ -6,7 +6,15 @@
 import { emulateMedia } from '@web/test-runner-commands';
 import { expect, fixture, html, waitUntil } from '@open-wc/testing';
 import '../../src/components/onpay-checkout/define.ts';
-import { LOCALES } from '../../src/components/onpay-checkout/locales.ts';
+import be from '../../src/components/onpay-checkout/messages/be.ts';
+import de from '../../src/components/onpay-checkout/messages/de.ts';
+import en from '../../src/components/onpay-checkout/messages/en.ts';
+import kk from '../../src/components/onpay-checkout/messages/kk.ts';
+import ru from '../../src/components/onpay-checkout/messages/ru.ts';
+import uk from '../../src/components/onpay-checkout/messages/uk.ts';
+import uz from '../../src/components/onpay-checkout/messages/uz.ts';
+
+const LOCALES = { ru, en, uk, kk, be, uz, de };
 import type { OnpayCheckout } from '../../src/components/onpay-checkout/onpay-checkout.ts';
 import { fakeGateway, worker, type FakeGateway } from './gateway-mock.ts';
 
@@ -137,11 +145,15 @@ describe('<onpay-checkout> looks', () => {
 });
 
 describe('<onpay-checkout> locales', () => {
-  it('has every string in both ru and en, none empty', () => {
+  it('has every string in every language (ru, en, uk, kk, be, uz, de), none empty, the same placeholders', () => {
     const keys = (o: object, prefix = ''): string[] =>
       Object.entries(o).flatMap(([k, v]) => (typeof v === 'object' && v !== null ? keys(v as object, `${prefix}${k}.`) : [`${prefix}${k}`]));
-    expect(keys(LOCALES.en).sort()).to.deep.equal(keys(LOCALES.ru).sort());
     const empty = (o: object): boolean => Object.values(o).some((v) => (typeof v === 'object' ? empty(v as object) : !v));
-    expect(empty(LOCALES.ru) || empty(LOCALES.en)).to.equal(false);
+    const placeholders = (o: Record<string, string>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, (v.match(/\{\w+[},]/g) ?? []).sort().join()]));
+    for (const [ln, messages] of Object.entries(LOCALES)) {
+      expect(keys(messages).sort(), ln).to.deep.equal(keys(LOCALES.ru).sort());
+      expect(empty(messages), ln).to.equal(false);
+      expect(placeholders(messages), ln).to.deep.equal(placeholders(LOCALES.ru));
+    }
   });
 });

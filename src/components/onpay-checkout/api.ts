@@ -16,7 +16,10 @@ export interface FormPayload {
   token: string;
   merchant: { login: string; name: string };
   order: { payFor: string; price: string; ticker: string; mode: 'fix' | 'free'; note: string };
-  ln: 'ru' | 'en';
+  /** The language the gateway speaks to this buyer (`ru`, `en`, `uk`, `kk`, `be`, `uz`, `de`, …). */
+  ln: string;
+  /** A test merchant's form: the element shows a «Тестовый режим» badge. */
+  testMode?: boolean;
   urlSuccess: string;
   urlFail: string;
   userEmail: string;
@@ -30,14 +33,25 @@ export interface InstructionsAction {
   ticker: string;
   expiresAt: string;
   details: { key: string; label: string; value: string }[];
+  /**
+   * A QR code to scan (SBP): `modules` is the gateway's matrix, row by row, `'1'` dark and `'0'`
+   * light, `size × size` long; `deepLink` opens the bank's app on a phone.
+   */
+  qr?: { payload: string; deepLink: string; size: number; modules: string };
 }
 
 /** `frame: false`: the payment system's page refuses framing; it opens in a popup at once. */
 export type PaymentAction = { type: 'redirect'; url: string; frame?: boolean } | InstructionsAction;
 
+/** The payment's states (DESIGN.md §4); `paid`, `failed`, `expired` and `rejected` are final. */
+export type PaymentStatus = 'created' | 'checking' | 'awaiting_payment' | 'paid' | 'rejected' | 'failed' | 'expired';
+export type FinalStatus = Extract<PaymentStatus, 'paid' | 'failed' | 'expired' | 'rejected'>;
+export const FINAL: readonly string[] = ['paid', 'failed', 'expired', 'rejected'];
+export const isFinal = (status: string): status is FinalStatus => FINAL.includes(status);
+
 export interface Payment {
   id: string;
-  status: string;
+  status: PaymentStatus;
   way: string;
   amount: string;
   ticker: string;
@@ -87,23 +101,22 @@ export const createPayment = (gateway: string, body: Record<string, string>, ide
 
 export const getPayment = (gateway: string, id: string): Promise<Payment> => call(`${gateway}/api/v1/payments/${encodeURIComponent(id)}`, {});
 
-const FINAL = ['paid', 'failed', 'expired', 'rejected'];
 const POLL_MS = 3000;
 
 /**
  * Follows a payment's status: Server-Sent Events first, polling when the stream drops. Calls
  * `onStatus` for each new status; stops by itself at a final one. Returns a stop function.
  */
-export function followStatus(gateway: string, id: string, onStatus: (status: string) => void): () => void {
+export function followStatus(gateway: string, id: string, onStatus: (status: PaymentStatus) => void): () => void {
   let stopped = false;
   let last = '';
   let timer: ReturnType<typeof setTimeout> | undefined;
   let source: EventSource | undefined;
-  const seen = (status: string) => {
+  const seen = (status: PaymentStatus) => {
     if (stopped || status === last) return;
     last = status;
     onStatus(status);
-    if (FINAL.includes(status)) stop();
+    if (isFinal(status)) stop();
   };
   const poll = async () => {
     if (stopped) return;
@@ -123,14 +136,14 @@ export function followStatus(gateway: string, id: string, onStatus: (status: str
     source = new EventSource(`${gateway}/api/v1/payments/${encodeURIComponent(id)}/events`);
     source.addEventListener('status', (e) => {
       try {
-        seen((JSON.parse((e as MessageEvent<string>).data) as { status: string }).status);
+        seen((JSON.parse((e as MessageEvent<string>).data) as { status: PaymentStatus }).status);
       } catch {
         // Ignore a malformed event.
       }
     });
     source.onerror = () => {
       source?.close();
-      if (!stopped && !FINAL.includes(last)) void poll();
+      if (!stopped && !isFinal(last)) void poll();
     };
   } else {
     void poll();

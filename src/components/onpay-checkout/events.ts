@@ -20,7 +20,9 @@ export interface OnpayEventDetails {
 export type OnpayEventName = keyof OnpayEventDetails;
 
 declare global {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- the DOM's event maps gain the element's events by extending
   interface DocumentEventMap extends OnpayEventMap {}
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- as above
   interface HTMLElementEventMap extends OnpayEventMap {}
   interface OnpayEventMap {
     'onpay-ready': CustomEvent<OnpayEventDetails['onpay-ready']>;

@@ -1,6 +1,7 @@
 import { css } from 'lit';
 
-// (overflow-wrap on the host: a long order id or URL in a merchant string must not widen the form
+// (Logical properties only, inline / block rather than left / right: a dir="rtl" page gets the mirror.
+// overflow-wrap on the host: a long order id or URL in a merchant string must not widen the form
 // past a 320 px screen. No comments inside the css block: it ships as written.)
 export const styles = css`
   :host {
@@ -67,9 +68,9 @@ export const styles = css`
   }
   button.secondary { background: transparent; color: inherit; border-color: var(--_border); }
   button[disabled] { opacity: 0.6; cursor: progress; }
-  .actions { display: flex; flex-wrap: wrap; gap: 0.5rem; margin-top: 1rem; }
+  .actions { display: flex; flex-wrap: wrap; gap: 0.5rem; margin-block-start: 1rem; }
   dl { margin: 0.5rem 0; }
-  dt { color: var(--_muted); font-size: 0.9rem; margin-top: 0.5rem; }
+  dt { color: var(--_muted); font-size: 0.9rem; margin-block-start: 0.5rem; }
   dd { margin: 0; display: flex; gap: 0.5rem; align-items: center; flex-wrap: wrap; word-break: break-all; }
   dd button { padding: 0.2rem 0.6rem; font-size: 0.85rem; }
   .overlay {
@@ -78,6 +79,9 @@ export const styles = css`
   }
   .frame-box { position: relative; width: min(100vw, 30rem); height: min(100vh, 40rem); background: #fff; border-radius: 0.75rem; overflow: hidden; }
   .frame-box iframe { width: 100%; height: 100%; border: 0; }
-  .frame-box .close { position: absolute; top: 0.4rem; right: 0.4rem; padding: 0.2rem 0.6rem; }
+  .frame-box .close { position: absolute; inset-block-start: 0.4rem; inset-inline-end: 0.4rem; padding: 0.2rem 0.6rem; }
+  .badge { display: inline-block; margin: 0 0 0.5rem; padding: 0.1rem 0.5rem; border-radius: 0.4rem; background: #ffe08a; color: #3d2e00; font-size: 0.85rem; }
+  .qr { display: block; inline-size: min(100%, 14rem); margin: 0.5rem 0; background: #fff; color: #000; }
+  @media (min-width: 40rem) { .app { display: none; } }
   .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 `;

@@ -1,41 +1,53 @@
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import { ApiError, createPayment, followStatus, loadForm, type FormPayload, type InstructionsAction, type Payment } from './api.ts';
+import { EXTRA_ATTRIBUTE_PREFIX as EXTRA_PREFIX, LINK_PARAMS } from '../../protocol/link-params.ts';
+import { resolveLanguage, type Language } from '../../protocol/languages.ts';
+import { ApiError, createPayment, followStatus, isFinal, loadForm, type FinalStatus, type FormPayload, type InstructionsAction, type Payment } from './api.ts';
 import { emit } from './events.ts';
-import { LOCALES, type Ln } from './locales.ts';
+import { format, formatMoney, type MessageKey, type Messages } from './messages/format.ts';
+import { loadInstructions, loadMessages } from './messages/load.ts';
+import ru from './messages/ru.ts';
 import { styles } from './onpay-checkout.styles.ts';
-import { button, doneView, instructionsView, loadingView, messageView, overlay, pickingView } from './views.ts';
+import { button, doneView, heading, loadingView, messageView, pickingView, redirectingView, type T } from './views.ts';
 
 /**
  * Where the script came from, the default gateway: the classic build knows its `<script>`, the
  * module its own URL.
  */
-const SCRIPT_ORIGIN = new URL((document.currentScript as HTMLScriptElement | null)?.src || (import.meta as { url?: string }).url || location.href).origin;
+const SCRIPT_ORIGIN = typeof document === 'undefined' ? '' : new URL((document.currentScript as HTMLScriptElement | null)?.src || (import.meta as { url?: string }).url || location.href).origin;
 
-/** Element attributes that mirror the payment link's parameters (PROTOCOL.md §2). */
-const LINK_ATTRIBUTES: [string, string][] = [
-  ['pay-mode', 'pay_mode'], ['price', 'price'], ['ticker', 'ticker'], ['pay-for', 'pay_for'], ['convert', 'convert'],
-  ['note', 'note'], ['ln', 'ln'], ['url-success', 'url_success'], ['url-fail', 'url_fail'], ['user-email', 'user_email'],
-  ['user-phone', 'user_phone'], ['price-final', 'price_final'], ['one-way', 'one_way'], ['md5', 'md5'], ['f', 'f'],
-];
-/** Attributes that carry the link's extra `onpay_ap_*` parameters. */
-const EXTRA_PREFIX = 'onpay-ap-';
-const OBSERVED = ['gateway', 'merchant-login', 'href', 'params', ...LINK_ATTRIBUTES.map(([a]) => a)];
+/** Attributes observed: the gateway, the merchant, and those mirroring the link's parameters (PROTOCOL.md §2). */
+const OBSERVED = ['gateway', 'merchant-login', 'href', 'params', ...LINK_PARAMS.map(([, attribute]) => attribute)];
 
 /** How long a payment system's page may take to load in the frame before a popup is tried. */
 const FRAME_TIMEOUT_MS = 8000;
+type InstructionsView = Awaited<ReturnType<typeof loadInstructions>>;
 const AMOUNT_RE = /^\d{1,12}([.,]\d{1,2})?$/;
-const FINAL = ['paid', 'failed', 'expired', 'rejected'];
+
+/** A language's catalogue (the browser loads each chunk once); one that fails to load leaves Russian. */
+const catalogue = async (ln: Language): Promise<Messages> => (ln === 'ru' ? ru : loadMessages(ln as Exclude<Language, 'ru'>).catch(() => ru));
+
+/** What the buyer is choosing: the form, the way, the amount typed (free mode) and the e-mail. */
+export interface Checkout {
+  form: FormPayload;
+  selected: string;
+  amount: string;
+  amountError: boolean;
+  email: string;
+}
 
 /** The one state of the checkout, rendered by an exhaustive switch. */
 export type View =
   | { name: 'loading' }
-  | { name: 'picking' }
-  | { name: 'submitting' }
-  | { name: 'refused'; comment: string }
-  | { name: 'instructions'; payment: Payment; action: InstructionsAction }
-  | { name: 'redirecting'; payment: Payment; url: string; framed: boolean }
-  | { name: 'done'; payment: Payment; status: string }
-  | { name: 'error'; code: string; message: string; retry: 'load' | 'submit' };
+  | { name: 'picking'; checkout: Checkout }
+  | { name: 'submitting'; checkout: Checkout }
+  | { name: 'refused'; checkout: Checkout; comment: string }
+  /** `draw`: the instructions view, from its own chunk. */
+  | { name: 'instructions'; payment: Payment; action: InstructionsAction; draw: InstructionsView }
+  | { name: 'redirecting'; checkout: Checkout; payment: Payment; url: string; framed: boolean }
+  | { name: 'done'; payment: Payment; status: FinalStatus }
+  /** `retry: 'submit'` tries the same attempt again with its checkout; `'load'` loads the form anew. */
+  | { name: 'error'; code: string; message: string; retry: 'load' }
+  | { name: 'error'; code: string; message: string; retry: 'submit'; checkout: Checkout };
 
 const randomKey = (): string => Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
 
@@ -56,7 +68,7 @@ const randomKey = (): string => Array.from(crypto.getRandomValues(new Uint8Array
  * @attr pay-for - The merchant's order id.
  * @attr convert - `yes` (default) or `no`.
  * @attr note - A comment shown to the buyer and passed to the merchant.
- * @attr ln - `ru` (default) or `en`.
+ * @attr ln - The language: `ru` (default), `en`, `uk`, `kk`, `be`, `uz`, `de`; any other falls back to `ru` for the post-Soviet ones, else `en`.
  * @attr url-success - Where the buyer goes after paying.
  * @attr url-fail - Where the buyer goes when the payment fails.
  * @attr user-email - The buyer's e-mail, prefilled.
@@ -76,6 +88,8 @@ const randomKey = (): string => Array.from(crypto.getRandomValues(new Uint8Array
  * @event onpay-error - Something went wrong. `detail: {code, message}` with a stable `code`.
  *
  * @csspart heading - Each view's heading.
+ * @csspart badge - The «Тестовый режим» badge of a test merchant's form.
+ * @csspart qr - The QR code of instructions that have one.
  * @csspart form - The payment form.
  * @csspart ways - The payment-system radio group.
  * @csspart way - One payment system.
@@ -97,17 +111,17 @@ const randomKey = (): string => Array.from(crypto.getRandomValues(new Uint8Array
  * @cssprop --onpay-max-width - Maximum width (32rem).
  * @cssprop --onpay-min-height - Height reserved while loading (18rem), so the page does not jump.
  * @cssprop --onpay-overlay - The overlay's backdrop colour.
+ *
+ * @slot messages - `<script type="application/json" slot="messages">{"cont": "Оплатить"}</script>`: strings over the language's own.
  */
 export class OnpayCheckout extends LitElement {
   static override styles = styles;
   static override properties = {
     view: { state: true },
-    selected: { state: true },
-    amount: { state: true },
-    amountError: { state: true },
-    email: { state: true },
     now: { state: true },
     announcement: { state: true },
+    strings: { state: true },
+    messages: { attribute: false },
   };
 
   static override get observedAttributes(): string[] {
@@ -115,17 +129,22 @@ export class OnpayCheckout extends LitElement {
   }
 
   declare view: View;
-  declare selected: string;
-  declare amount: string;
-  declare amountError: boolean;
-  declare email: string;
   declare now: number;
   declare announcement: string;
+  /** The language's catalogue in use. */
+  declare strings: Messages;
+  /**
+   * Strings over the language's own, by key (see `messages/ru.ts`), ICU-style placeholders kept:
+   * `el.messages = { cont: 'Оплатить' }`. Over a `slot="messages"` JSON child too.
+   */
+  declare messages: Partial<Messages> | undefined;
 
   /** How long the payment system's page may take to load in the frame before a popup is tried. */
   frameTimeoutMs = FRAME_TIMEOUT_MS;
-  private form: FormPayload | undefined;
   private gatewayUrl = SCRIPT_ORIGIN;
+  private language: Language = 'ru';
+  /** The `<script type="application/json" slot="messages">` child's strings, read at each load. */
+  private slotted: Partial<Messages> = {};
   /** The idempotency key of the current attempt: kept for a retry of the same attempt, new for a new one. */
   private attemptKey: string | undefined;
   private stopFollowing: (() => void) | undefined;
@@ -133,34 +152,32 @@ export class OnpayCheckout extends LitElement {
   private tick: ReturnType<typeof setInterval> | undefined;
   private popup: Window | null = null;
   private reloadQueued = false;
-  private readonly extraObserver = new MutationObserver((records) => {
-    if (records.some((r) => r.attributeName?.startsWith(EXTRA_PREFIX) && r.oldValue !== this.getAttribute(r.attributeName))) this.queueReload();
-  });
+  private extraObserver: MutationObserver | undefined;
   private loadSeq = 0;
   private moveFocus = false;
 
   constructor() {
     super();
     this.view = { name: 'loading' };
-    this.selected = '';
-    this.amount = '';
-    this.amountError = false;
-    this.email = '';
     this.now = Date.now();
     this.announcement = '';
+    this.strings = ru;
   }
 
   override connectedCallback(): void {
     super.connectedCallback();
     window.addEventListener('message', this.onMessage);
     // `onpay-ap-*` names cannot be listed in observedAttributes: watch them here.
+    this.extraObserver ??= new MutationObserver((records) => {
+      if (records.some((r) => r.attributeName?.startsWith(EXTRA_PREFIX) && r.oldValue !== this.getAttribute(r.attributeName))) this.queueReload();
+    });
     this.extraObserver.observe(this, { attributes: true, attributeOldValue: true });
     this.queueReload();
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    this.extraObserver.disconnect();
+    this.extraObserver?.disconnect();
     window.removeEventListener('message', this.onMessage);
     this.stopFollowing?.();
     this.clearTimers();
@@ -170,11 +187,6 @@ export class OnpayCheckout extends LitElement {
     super.attributeChangedCallback(name, old, value);
     // Any link attribute changing reloads the form (once per task, however many changed).
     if (OBSERVED.includes(name) && old !== value && this.isConnected) this.queueReload();
-  }
-
-  private get ln(): Ln {
-    const ln = this.form?.ln ?? this.linkQuery().query.get('ln');
-    return ln === 'en' ? 'en' : 'ru';
   }
 
   private queueReload(): void {
@@ -196,9 +208,9 @@ export class OnpayCheckout extends LitElement {
       return { gateway: (gatewayAttr ?? url.origin).replace(/\/+$/, ''), login, query: url.searchParams };
     }
     const query = new URLSearchParams();
-    for (const [attr, param] of LINK_ATTRIBUTES) {
-      const v = this.getAttribute(attr);
-      if (v !== null) query.set(param, v);
+    for (const [wire, attribute] of LINK_PARAMS) {
+      const v = this.getAttribute(attribute);
+      if (v !== null) query.set(wire, v);
     }
     for (const [k, v] of new URLSearchParams(this.getAttribute('params') ?? '')) {
       if (k.startsWith('onpay_ap_')) query.set(k, v);
@@ -214,30 +226,40 @@ export class OnpayCheckout extends LitElement {
     const seq = ++this.loadSeq;
     this.stopFollowing?.();
     this.clearTimers();
-    this.form = undefined;
     this.attemptKey = undefined;
     this.view = { name: 'loading' };
     const { gateway, login, query } = this.linkQuery();
     this.gatewayUrl = gateway;
-    if (!login) return this.fail({ code: 'config', message: 'merchant-login' }, 'load');
+    try {
+      this.slotted = JSON.parse(this.querySelector('script[slot="messages"]')?.textContent || '{}') as Partial<Messages>;
+    } catch {
+      // Not JSON: the language's own strings stay.
+    }
+    const lang = resolveLanguage(query.get('ln'));
+    // The language's chunk comes while the form does.
+    const strings = catalogue(lang);
+    const use = async () => {
+      const s = await strings;
+      if (seq === this.loadSeq) [this.language, this.strings] = [lang, s];
+    };
+    if (!login) return use().then(() => this.fail({ code: 'config', message: 'merchant-login' }));
     try {
       const form = await loadForm(gateway, login, query);
+      await use();
       if (seq !== this.loadSeq) return;
-      this.form = form;
-      this.selected = form.ways[0]?.code ?? '';
-      this.email = form.userEmail;
-      this.amount = '';
-      this.view = { name: 'picking' };
+      this.view = { name: 'picking', checkout: { form, selected: form.ways[0]?.code ?? '', email: form.userEmail, amount: '', amountError: false } };
       emit(this, 'onpay-ready', { merchantLogin: form.merchant.login, payFor: form.order.payFor, ways: form.ways.map((w) => w.code) });
     } catch (e) {
-      if (seq === this.loadSeq) this.fail(e, 'load');
+      await use();
+      if (seq === this.loadSeq) this.fail(e);
     }
   }
 
-  private fail(e: unknown, retry: 'load' | 'submit'): void {
+  /** The error view; with the checkout, its retry is the same attempt again. */
+  private fail(e: unknown, checkout?: Checkout): void {
     const code = e instanceof ApiError || (typeof e === 'object' && e !== null && 'code' in e) ? String((e as { code: string }).code) : 'network';
     const message = e instanceof Error ? e.message : String((e as { message?: string }).message ?? '');
-    this.setView({ name: 'error', code, message, retry: code === 'token_expired' ? 'load' : retry });
+    this.setView(checkout && code !== 'token_expired' ? { name: 'error', code, message, retry: 'submit', checkout } : { name: 'error', code, message, retry: 'load' });
     emit(this, 'onpay-error', { code, message });
   }
 
@@ -246,9 +268,14 @@ export class OnpayCheckout extends LitElement {
     this.moveFocus = focus;
   }
 
+  /** Changes what the buyer is choosing, in the picking view only. */
+  private patch(change: Partial<Checkout>): void {
+    if (this.view.name === 'picking') this.view = { name: 'picking', checkout: { ...this.view.checkout, ...change } };
+  }
+
   private select(code: string, focus: boolean): void {
-    if (this.view.name !== 'picking' || code === this.selected) return;
-    this.selected = code;
+    if (this.view.name !== 'picking' || code === this.view.checkout.selected) return;
+    this.patch({ selected: code });
     this.attemptKey = undefined;
     emit(this, 'onpay-way-select', { way: code });
     if (focus) void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>(`#way-${code}`)?.focus());
@@ -256,51 +283,57 @@ export class OnpayCheckout extends LitElement {
 
   private async submit(): Promise<void> {
     // One attempt at a time: a double click finds the view already submitting.
-    if (this.view.name !== 'picking' || !this.form) return;
-    const free = this.form.order.mode === 'free';
+    if (this.view.name !== 'picking') return;
+    const checkout = this.view.checkout;
+    const { form, amount, email, selected } = checkout;
+    const free = form.order.mode === 'free';
     // Checked as text (money is never a float here): the format, and a non-zero digit somewhere.
-    if (free && (!AMOUNT_RE.test(this.amount.trim()) || !/[1-9]/.test(this.amount))) {
-      this.amountError = true;
+    if (free && (!AMOUNT_RE.test(amount.trim()) || !/[1-9]/.test(amount))) {
+      this.patch({ amountError: true });
       void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>('#amount')?.focus());
       return;
     }
-    this.amountError = false;
+    const sent = { ...checkout, amountError: false };
     this.attemptKey ??= randomKey();
-    this.view = { name: 'submitting' };
-    const body: Record<string, string> = { token: this.form.token, way: this.selected };
-    if (this.email) body.userEmail = this.email;
-    if (free) body.amount = this.amount.trim().replace(',', '.');
+    this.view = { name: 'submitting', checkout: sent };
+    const body: Record<string, string> = { token: form.token, way: selected };
+    if (email) body.userEmail = email;
+    if (free) body.amount = amount.trim().replace(',', '.');
     try {
       const payment = await createPayment(this.gatewayUrl, body, this.attemptKey);
       emit(this, 'onpay-payment-created', { id: payment.id, way: payment.way, amount: payment.amount, ticker: payment.ticker });
-      this.start(payment);
+      this.start(payment, sent);
     } catch (e) {
       const code = e instanceof ApiError ? e.code : 'network';
       // A network failure or a request still in progress is retried with the same key (no second
       // payment); anything the gateway answered for good needs a new attempt.
       if (code !== 'network' && code !== 'idempotency_conflict') this.attemptKey = undefined;
       if (code === 'check_declined') {
-        this.setView({ name: 'refused', comment: e instanceof ApiError ? e.comment : '' });
+        this.setView({ name: 'refused', checkout: sent, comment: e instanceof ApiError ? e.comment : '' });
         emit(this, 'onpay-error', { code, message: e instanceof Error ? e.message : '' });
       } else {
-        this.fail(e, 'submit');
+        this.fail(e, sent);
       }
     }
   }
 
   /** Hands the buyer to the payment system and follows the payment to its end. */
-  private start(payment: Payment): void {
+  private start(payment: Payment, checkout: Checkout): void {
     this.stopFollowing?.();
     this.stopFollowing = followStatus(this.gatewayUrl, payment.id, (status) => {
-      if (FINAL.includes(status)) this.finish(payment, status);
+      if (isFinal(status)) this.finish(payment, status);
     });
     const action = payment.action;
     if (action?.type === 'instructions') {
-      this.now = Date.now();
-      this.tick = setInterval(() => (this.now = Date.now()), 1000);
-      this.setView({ name: 'instructions', payment, action });
+      // Still «submitting» while the view's chunk comes; a payment finished meanwhile shows done.
+      loadInstructions().then((draw) => {
+        if (this.view.name !== 'submitting') return;
+        this.now = Date.now();
+        this.tick = setInterval(() => (this.now = Date.now()), 1000);
+        this.setView({ name: 'instructions', payment, action, draw });
+      }, (e: unknown) => this.fail(e, checkout));
     } else if (action?.type === 'redirect') {
-      this.setView({ name: 'redirecting', payment, url: action.url, framed: action.frame !== false });
+      this.setView({ name: 'redirecting', checkout, payment, url: action.url, framed: action.frame !== false });
       // A page that refuses framing goes to a popup at once, while the buyer's click still counts.
       if (action.frame === false) this.openPopup(false);
       else this.frameTimer = setTimeout(() => this.openPopup(false), this.frameTimeoutMs);
@@ -332,10 +365,10 @@ export class OnpayCheckout extends LitElement {
     if ((view.name !== 'redirecting' && view.name !== 'instructions') || data.id !== view.payment.id) return;
     const frame = this.renderRoot.querySelector('iframe');
     if (e.source !== frame?.contentWindow && e.source !== this.popup) return;
-    if (data.status && FINAL.includes(data.status)) this.finish(view.payment, data.status);
+    if (data.status && isFinal(data.status)) this.finish(view.payment, data.status);
   };
 
-  private finish(payment: Payment, status: string): void {
+  private finish(payment: Payment, status: FinalStatus): void {
     if (this.view.name === 'done') return;
     this.stopFollowing?.();
     this.stopFollowing = undefined;
@@ -355,63 +388,23 @@ export class OnpayCheckout extends LitElement {
   }
 
   /** Retries what failed: loading the form, or the same payment attempt (same key when it may have gone through). */
-  private retry(what: 'load' | 'submit'): void {
-    if (what === 'load' || !this.form) {
+  private retry(): void {
+    const v = this.view;
+    if (v.name !== 'error' || v.retry === 'load') {
       void this.load();
       return;
     }
-    this.view = { name: 'picking' };
+    this.view = { name: 'picking', checkout: v.checkout };
     void this.submit();
   }
 
   /** Esc or ✕ on the overlay: back to the choice. The payment, left unpaid, expires by itself. */
-  private closeOverlay(): void {
+  private closeOverlay(checkout: Checkout): void {
     this.clearTimers();
     this.popup?.close();
     this.popup = null;
     this.attemptKey = undefined;
-    this.setView({ name: 'picking' });
-  }
-
-  /**
-   * Copies a value. Outside a secure context (a shop on plain http) there is no clipboard API: the
-   * old copy command on a hidden text field, still within the click, and failing that the value is
-   * selected on screen for the buyer to copy by hand.
-   */
-  private async copy(value: string, shown: Element | null): Promise<void> {
-    const t = LOCALES[this.ln];
-    try {
-      await navigator.clipboard.writeText(value);
-      this.announcement = `${t.copied}: ${value}`;
-      return;
-    } catch {
-      // No clipboard API here, or it was refused.
-    }
-    const field = document.createElement('textarea');
-    field.value = value;
-    field.readOnly = true;
-    field.style.cssText = 'position:fixed;top:0;opacity:0';
-    this.renderRoot.append(field);
-    field.select();
-    let copied = false;
-    try {
-      copied = document.execCommand('copy');
-    } catch {
-      // Not supported.
-    }
-    field.remove();
-    if (copied) {
-      this.announcement = `${t.copied}: ${value}`;
-      return;
-    }
-    const selection = getSelection();
-    if (shown && selection) {
-      const range = document.createRange();
-      range.selectNodeContents(shown);
-      selection.removeAllRanges();
-      selection.addRange(range);
-    }
-    this.announcement = t.copyByHand;
+    this.setView({ name: 'picking', checkout });
   }
 
   private clearTimers(): void {
@@ -431,37 +424,47 @@ export class OnpayCheckout extends LitElement {
     }
   }
 
+
   private renderView(): TemplateResult {
-    const t = LOCALES[this.ln];
+    // The language's strings, the shop's own over them: the `messages` property, then the slot's JSON.
+    const t: T = { ...this.strings, ...this.slotted, ...this.messages, ln: this.language };
+    const ln = this.language;
     const v = this.view;
     switch (v.name) {
       case 'loading':
         return loadingView(t);
       case 'picking':
-      case 'submitting':
+      case 'submitting': {
+        const c = v.checkout;
         return pickingView({
-          t, ln: this.ln, form: this.form!, selected: this.selected, busy: v.name === 'submitting',
-          amount: this.amount, amountError: this.amountError, email: this.email,
+          t, ln, form: c.form, selected: c.selected, busy: v.name === 'submitting',
+          amount: c.amount, amountError: c.amountError, email: c.email,
           onSelect: (code, focus) => this.select(code, focus),
-          onAmount: (value) => (this.amount = value),
-          onEmail: (value) => (this.email = value),
+          onAmount: (value) => this.patch({ amount: value }),
+          onEmail: (value) => this.patch({ email: value }),
           onSubmit: () => void this.submit(),
         });
+      }
       case 'refused':
-        return messageView(t.refused, v.comment || t.refusedHint, 'alert', button(t.back, () => this.setView({ name: 'picking' })),
+        return messageView(t.refused, v.comment || t.refusedHint, 'alert', button(t.back, () => this.setView({ name: 'picking', checkout: v.checkout })),
           v.comment ? html`<p class="muted">${t.refusedHint}</p>` : nothing);
       case 'instructions':
-        return instructionsView({ t, ln: this.ln, action: v.action, now: this.now, onCopy: (_key, value, shown) => void this.copy(value, shown) });
+        return v.draw({
+          t, action: v.action, now: this.now, html, nothing, heading, root: this.renderRoot as DocumentFragment,
+          money: (amount, ticker) => formatMoney(amount, ticker, ln), format: (m, values) => format(m, ln, values),
+          announce: (text) => (this.announcement = text),
+        });
       case 'redirecting':
-        // Out of the frame with no popup: the browser blocked it, and the hint must not speak of an open window.
-        return html`${messageView(t.redirecting, v.framed || this.popup ? t.redirectHint : t.popupBlocked, 'status', v.framed ? html`` : html`${button(t.openAgain, () => this.openPopup(true))}${button(t.back, () => this.closeOverlay(), true)}`)}
-          ${v.framed ? overlay({ t, url: v.url, onClose: () => this.closeOverlay(), onLoad: () => clearTimeout(this.frameTimer) }) : nothing}`;
+        return redirectingView({
+          t, url: v.url, framed: v.framed, popupOpen: !!this.popup,
+          onOpen: () => this.openPopup(true), onClose: () => this.closeOverlay(v.checkout), onLoad: () => clearTimeout(this.frameTimer),
+        });
       case 'done':
         return doneView(t, v.payment, v.status, () => void this.load());
       case 'error': {
-        const errors = t.errors as Record<string, string>;
-        const text = errors[v.code] ?? (v.message ? `${errors.other}: ${v.message}` : errors.other);
-        return messageView(t.errorTitle, text!, 'alert', button(t.retry, () => this.retry(v.retry)));
+        const key = `errors.${v.code}` as MessageKey;
+        const text = key in this.strings ? t[key] : `${t['errors.other']}${v.message ? `: ${v.message}` : ''}`;
+        return messageView(t.errorTitle, text, 'alert', button(t.retry, () => this.retry()));
       }
     }
   }

@@ -3,18 +3,22 @@
  * merchant or payment-system string goes through Lit's text bindings, so markup in it stays text.
  */
 import { html, nothing, type TemplateResult } from 'lit';
-import type { FormPayload, InstructionsAction, Payment, Way } from './api.ts';
-import { formatMoney, type Strings, type Ln } from './locales.ts';
+import type { FinalStatus, FormPayload, Payment, Way } from './api.ts';
+import { focusTrap } from './internal/focus-trap.ts';
+import { formatMoney, type Messages } from './messages/format.ts';
 
-const heading = (text: string) => html`<h2 tabindex="-1" part="heading">${text}</h2>`;
+/** The buyer's language's strings, the shop's overrides over them; `format` fills placeholders. */
+export type T = Messages & { ln: string };
 
-export function loadingView(t: Strings): TemplateResult {
+export const heading = (text: string): TemplateResult => html`<h2 tabindex="-1" part="heading">${text}</h2>`;
+
+export function loadingView(t: T): TemplateResult {
   return html`<div aria-busy="true"><p class="muted">${t.loading}</p></div>`;
 }
 
 export interface PickingProps {
-  t: Strings;
-  ln: Ln;
+  t: T;
+  ln: string;
   form: FormPayload;
   selected: string;
   busy: boolean;
@@ -50,7 +54,7 @@ export function pickingView(p: PickingProps): TemplateResult {
   const { t, form } = p;
   const free = form.order.mode === 'free';
   return html`<form part="form" novalidate @submit=${(e: Event) => { e.preventDefault(); p.onSubmit(); }}>
-    ${heading(form.merchant.name)}
+    ${heading(form.merchant.name)}${form.testMode ? html`<p class="badge" part="badge">${t.testMode}</p>` : nothing}
     <p>${t.order}: <strong>${form.order.payFor}</strong></p>
     ${form.order.note ? html`<p class="muted">${t.note}: ${form.order.note}</p>` : nothing}
     ${free ? html`<label for="amount">${t.amount}, ${form.order.ticker}</label>
@@ -75,62 +79,16 @@ export function messageView(title: string, text: string, role: 'alert' | 'status
 export const button = (label: string, onClick: () => void, secondary = false) =>
   html`<button type="button" part="button" class=${secondary ? 'secondary' : ''} @click=${onClick}>${label}</button>`;
 
-function countdown(expiresAt: string, now: number): string {
-  const left = Math.max(0, Math.floor((Date.parse(expiresAt) - now) / 1000));
-  const h = Math.floor(left / 3600);
-  const m = Math.floor((left % 3600) / 60);
-  const s = left % 60;
-  return `${h}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}`;
-}
-
-export interface InstructionsProps {
-  t: Strings;
-  ln: Ln;
-  action: InstructionsAction;
-  now: number;
-  /** `shown`: the element showing the value on screen. */
-  onCopy(key: string, value: string, shown: Element | null): void;
-}
-
-export function instructionsView(p: InstructionsProps): TemplateResult {
-  const { t, action: a } = p;
-  const deadline = new Date(a.expiresAt).toLocaleString(p.ln);
-  return html`${heading(t.instructions)}
-    <p>${a.title}</p>
-    <dl part="instructions">
-      <dt>${t.amount}</dt>
-      <dd><strong>${formatMoney(a.amount, a.ticker, p.ln)}</strong>
-        <button type="button" class="secondary" aria-label="${t.copy}: ${t.amount}" @click=${(e: Event) => p.onCopy('amount', a.amount, (e.currentTarget as Element).previousElementSibling)}>${t.copy}</button></dd>
-      ${a.details.map((d) => html`<dt>${d.label}</dt>
-        <dd><code>${d.value}</code><button type="button" class="secondary" aria-label="${t.copy}: ${d.label}" @click=${(e: Event) => p.onCopy(d.key, d.value, (e.currentTarget as Element).previousElementSibling)}>${t.copy}</button></dd>`)}
-      <dt>${t.payBefore}</dt><dd><time datetime=${a.expiresAt}>${deadline}</time></dd>
-      <dt>${t.timeLeft}</dt><dd><span class="countdown">${countdown(a.expiresAt, p.now)}</span></dd>
-    </dl>
-    <p class="muted">${t.waiting}</p>`;
-}
-
 export interface OverlayProps {
-  t: Strings;
+  t: T;
   url: string;
   onClose(): void;
   onLoad(): void;
 }
 
 /** The payment system's page in a frame over the shop's page: a modal dialog with a focus trap. */
-export function overlay(p: OverlayProps): TemplateResult {
-  const trap = (e: KeyboardEvent) => {
-    if (e.key === 'Escape') {
-      e.preventDefault();
-      p.onClose();
-    } else if (e.key === 'Tab') {
-      const root = (e.currentTarget as HTMLElement);
-      const items = [root.querySelector('button'), root.querySelector('iframe')].filter(Boolean) as HTMLElement[];
-      const active = (root.getRootNode() as ShadowRoot).activeElement;
-      const i = items.indexOf(active as HTMLElement);
-      e.preventDefault();
-      items[(i + (e.shiftKey ? -1 : 1) + items.length) % items.length]!.focus();
-    }
-  };
+function overlay(p: OverlayProps): TemplateResult {
+  const trap = focusTrap((root) => [root.querySelector('button'), root.querySelector('iframe')], p.onClose);
   return html`<div class="overlay" part="overlay" role="dialog" aria-modal="true" aria-label=${p.t.redirecting} @keydown=${trap}>
     <div class="frame-box">
       <iframe part="frame" title=${p.t.redirecting} src=${p.url} @load=${p.onLoad}></iframe>
@@ -139,7 +97,23 @@ export function overlay(p: OverlayProps): TemplateResult {
   </div>`;
 }
 
-export function doneView(t: Strings, payment: Payment, status: string, onAgain: () => void): TemplateResult {
+export interface RedirectingProps extends OverlayProps {
+  framed: boolean;
+  /** A popup is open (out of the frame with none, the browser blocked it). */
+  popupOpen: boolean;
+  onOpen(): void;
+}
+
+/** The payment system's page: in the overlay, or in a popup with «open again» and «back». */
+export function redirectingView(p: RedirectingProps): TemplateResult {
+  const { t } = p;
+  // Out of the frame with no popup: the browser blocked it, and the hint must not speak of an open window.
+  return html`${messageView(t.redirecting, p.framed || p.popupOpen ? t.redirectHint : t.popupBlocked, 'status',
+    p.framed ? html`` : html`${button(t.openAgain, p.onOpen)}${button(t.back, p.onClose, true)}`)}
+    ${p.framed ? overlay(p) : nothing}`;
+}
+
+export function doneView(t: T, payment: Payment, status: FinalStatus, onAgain: () => void): TemplateResult {
   if (status === 'paid') {
     return html`${heading(t.paid)}<p role="status" class="ok">${t.paidHint}</p>
       ${payment.urlSuccess ? html`<div class="actions"><a href=${payment.urlSuccess}>${t.toShop}</a></div>` : nothing}`;

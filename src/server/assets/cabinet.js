@@ -105,11 +105,19 @@ $('login-form').addEventListener('submit', (event) => {
   guarded(async () => {
     const me = await api('/me');
     $('api-key').value = '';
-    $('merchant-name').textContent = `${me.name} (${me.login})`;
+    showMe(me);
     await route();
     say(fill(S.loggedIn, { name: me.name }));
   });
 });
+
+/** The merchant's name and the warnings about its settings (as text, never markup). */
+function showMe(me) {
+  $('merchant-name').textContent = `${me.name} (${me.login})`;
+  const list = $('warnings');
+  list.replaceChildren(...(me.warnings ?? []).map((w) => el('li', S.warnings?.[w.code] ?? w.message)));
+  list.hidden = list.children.length === 0;
+}
 
 $('logout').addEventListener('click', () => {
   signOut();
@@ -289,7 +297,7 @@ window.addEventListener('hashchange', () => {
 if (sessionStorage.getItem(KEY_STORAGE)) {
   guarded(async () => {
     const me = await api('/me');
-    $('merchant-name').textContent = `${me.name} (${me.login})`;
+    showMe(me);
     await route();
   });
 } else {

@@ -9,9 +9,9 @@
  * const merchant = await cabinet.authenticate(request.headers.get('authorization') ?? undefined);
  * const page = await cabinet.list(merchant, { limit: 20 });
  */
-import { hashApiKey } from '../bootstrap.ts';
+import { hashApiKey } from '../token.ts';
 import { GatewayError } from '../errors.ts';
-import { formatAmount } from '../money.ts';
+import { formatAmount } from '../../protocol/money.ts';
 import { payNotification } from '../notify.ts';
 import { canTransition, type NotificationStatus, type PaymentStatus } from '../states.ts';
 import type { Storage } from '../storage/storage.ts';
@@ -144,7 +144,7 @@ function attemptView(a: AttemptRecord): AttemptView {
 /** Who did it, as the audit shows it: the key's merchant, and the person when the caller names one. */
 const actorOf = (m: Merchant, actor: string | undefined): string => (actor ? `${m.login} (${actor})` : m.login);
 
-function summary(p: Payment, latest: NotificationRecord | undefined): PaymentSummary {
+function summary(p: Payment, notificationStatus: NotificationStatus | null): PaymentSummary {
   return {
     id: p.id,
     number: p.number,
@@ -157,7 +157,7 @@ function summary(p: Payment, latest: NotificationRecord | undefined): PaymentSum
     way: p.way,
     createdAt: iso(p.createdAt),
     paidAt: isoOrNull(p.paidAt),
-    notificationStatus: latest?.status ?? null,
+    notificationStatus,
   };
 }
 
@@ -192,7 +192,7 @@ export function createCabinet(deps: CabinetDeps) {
     const latest = rows.at(-1);
     const audit = (await storage.auditOf(p.id)).map((a) => ({ ...a, at: iso(a.at) }));
     return {
-      ...summary(p, latest),
+      ...summary(p, latest?.status ?? null),
       updatedAt: iso(p.updatedAt),
       provider: p.providerId,
       providerPaymentId: p.providerPaymentId,
@@ -238,7 +238,7 @@ export function createCabinet(deps: CabinetDeps) {
         limit: limit + 1,
       });
       const page = rows.slice(0, limit);
-      const payments = await Promise.all(page.map(async (p) => summary(p, (await storage.notificationsOf(p.id)).at(-1))));
+      const payments = page.map((p) => summary(p, p.notificationStatus));
       return { payments, nextCursor: rows.length > limit ? String(page.at(-1)!.number) : null };
     },
 
@@ -290,7 +290,7 @@ export function createCabinet(deps: CabinetDeps) {
       }
       const now = deps.now();
       const bytes = latest
-        ? { paymentId: p.id, merchantLogin: m.login, kind: latest.kind, style: latest.style, method: latest.method, contentType: latest.contentType, body: latest.body, headers: latest.headers }
+        ? { paymentId: p.id, merchantLogin: m.login, kind: latest.kind, style: latest.style, method: latest.method, contentType: latest.contentType, body: latest.body, headers: latest.headers, answerKey: latest.answerKey }
         : payNotification(p, m, p.paidAt ?? now);
       const notificationId = await storage.addNotification(
         { ...bytes, url: m.apiUrl, dueAt: now },

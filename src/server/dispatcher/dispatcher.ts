@@ -18,20 +18,16 @@
  * await dispatcher.stop();
  */
 import { DEFAULT_RETRY_SCHEDULE_S } from '../config.ts';
-import type { MerchantHttp, MerchantResponse } from '../merchant-http.ts';
-import { judgePayApi1, judgePayApi2, type PayData, type PayVerdict } from '../protocol.ts';
+import type { MerchantHttp } from '../merchant-http.ts';
 import type { NotificationStatus } from '../states.ts';
 import type { AttemptOutcome, Storage } from '../storage/storage.ts';
 import type { Merchant, NotificationRecord } from '../types.ts';
-import { webhookHeaders } from './webhooks.ts';
+import { webhookHeaders } from '../../protocol/webhooks.ts';
+import { excerptOf, judgeAnswer, verdictText, type Judgement } from './judge.ts';
+import { nextAttemptAt } from './schedule.ts';
 
 /** Every attempt waits at most this long for the whole answer. */
 export const PAY_TIMEOUT_MS = 15_000;
-/** At most this many characters of an answer are kept with an attempt. */
-export const EXCERPT_CHARS = 500;
-/** Jitter is ±10 % of the gap before an attempt, but never more than this. */
-export const MAX_JITTER_MS = 10 * 60_000;
-const JITTER_SHARE = 0.1;
 /** At most this many attempts are written in one transaction. */
 const MAX_GROUP_COMMIT = 200;
 
@@ -72,120 +68,6 @@ export interface Dispatcher {
   stop(): Promise<void>;
   /** Looks at the outbox now instead of at the next poll (e.g. right after a payment is paid). */
   wake(): void;
-}
-
-/** What one answer (or its absence) means, before the schedule is applied. */
-export interface Judgement {
-  /** `delivered`: done. `failed`: retry per schedule. `refused`: give up at once (API 1 code 3, webhook 410). */
-  kind: 'delivered' | 'failed' | 'refused';
-  reason: string;
-  /** A `Retry-After` the merchant asked for (webhooks), in ms. */
-  retryAfterMs?: number;
-}
-
-/** The text kept in an attempt's `verdict` column: `delivered`, `failed: …` or `refused: …`. */
-export const verdictText = (j: Judgement): string => (j.kind === 'delivered' ? 'delivered' : `${j.kind}: ${j.reason}`);
-
-/**
- * When the attempt after `attemptsDone` attempts is due, or null when the schedule is used up.
- * Attempt k is due at `firstDueAt + scheduleS[k]` s, moved by up to ±10 % of the gap since attempt
- * k−1 (at most `MAX_JITTER_MS`). A `Retry-After` may push it later, but not past the last attempt's
- * slot.
- *
- * An attempt whose slot has already passed (the dispatchers were down, or the merchant was slow)
- * is not sent at once. The attempts still to make are spaced again from now: each comes its own gap
- * after the one before, or closer when that is what it takes to fit them all before the last slot.
- * This way a merchant that has just come back does not get the missed attempts back to back, and
- * the retries do not run out in a burst. Once the last slot has passed, there is nothing more to do.
- */
-export function nextAttemptAt(o: {
-  firstDueAt: number;
-  attemptsDone: number;
-  scheduleS: readonly number[];
-  finishedAt: number;
-  random: () => number;
-  retryAfterMs?: number | undefined;
-}): number | null {
-  const k = o.attemptsDone;
-  const s = o.scheduleS;
-  if (k >= s.length) return null;
-  const last = o.firstDueAt + s[s.length - 1]! * 1000;
-  const slot = o.firstDueAt + s[k]! * 1000;
-  const gapMs = k === 0 ? 0 : (s[k]! - s[k - 1]!) * 1000;
-  const spread = Math.min(gapMs * JITTER_SHARE, MAX_JITTER_MS);
-  let at = Math.round(slot + spread * (o.random() * 2 - 1));
-  if (at < o.finishedAt) {
-    if (o.finishedAt >= last) return null;
-    const evenMs = (last - o.finishedAt) / (s.length - k);
-    at = Math.round(o.finishedAt + Math.min(gapMs, evenMs) * (1 - JITTER_SHARE * o.random()));
-  }
-  if (o.retryAfterMs !== undefined) at = Math.max(at, Math.min(o.finishedAt + o.retryAfterMs, last));
-  return Math.max(at, o.finishedAt);
-}
-
-/** `Retry-After` as seconds or an HTTP date, in ms from `now`; undefined when absent or unreadable. */
-export function parseRetryAfter(value: string | string[] | undefined, now: number): number | undefined {
-  const v = Array.isArray(value) ? value[0] : value;
-  if (!v) return undefined;
-  if (/^\s*\d+\s*$/.test(v)) return Number(v) * 1000;
-  const at = Date.parse(v);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}
-
-/** The fields of a sent PAY that its answer's signature covers, read back from the exact bytes sent. */
-function sentPayData(n: NotificationRecord): PayData | undefined {
-  let payFor: string | undefined;
-  let onpayId = 0;
-  let orderAmount = '';
-  let orderTicker = '';
-  if (n.contentType.startsWith('application/json')) {
-    try {
-      const o = JSON.parse(n.body) as { pay_for?: unknown };
-      if (typeof o.pay_for === 'string') payFor = o.pay_for;
-    } catch {
-      return undefined;
-    }
-  } else {
-    const f = new URLSearchParams(n.body);
-    payFor = f.get('pay_for') ?? undefined;
-    onpayId = Number(f.get('onpay_id') ?? 'NaN');
-    orderAmount = f.get('order_amount') ?? '';
-    orderTicker = f.get('order_currency') ?? '';
-    if (!Number.isSafeInteger(onpayId)) return undefined;
-  }
-  if (payFor === undefined) return undefined;
-  return {
-    payFor, onpayId, orderAmount, orderTicker,
-    paidAmount: '', paidTicker: '', balanceAmount: '', balanceTicker: '', rate: '', paidAt: '',
-    userEmail: '', userPhone: '', note: '', extraParams: {},
-  };
-}
-
-/** Judges a merchant's answer to one PAY attempt. Pure. */
-export function judgeAnswer(n: NotificationRecord, merchant: Merchant, r: MerchantResponse, now: number): Judgement {
-  if (!r.ok) return { kind: 'failed', reason: r.error };
-  const is2xx = r.status >= 200 && r.status <= 299;
-  if (n.style === 'webhooks') {
-    if (is2xx) return { kind: 'delivered', reason: `HTTP ${r.status}` };
-    if (r.status === 410) return { kind: 'refused', reason: 'HTTP 410: the endpoint is gone' };
-    const retryAfterMs = parseRetryAfter(r.headers?.['retry-after'], now);
-    return { kind: 'failed', reason: `HTTP ${r.status}`, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
-  }
-  if (!is2xx) return { kind: 'failed', reason: `HTTP ${r.status}` };
-  const d = sentPayData(n);
-  if (!d) return { kind: 'failed', reason: 'the stored request cannot be read back' };
-  const v: PayVerdict = n.contentType.startsWith('application/json')
-    ? judgePayApi2(r.body, d, merchant.secret)
-    : judgePayApi1(r.body, d, merchant.secret);
-  if (v.kind === 'delivered') return { kind: 'delivered', reason: '' };
-  return { kind: v.final ? 'refused' : 'failed', reason: v.reason };
-}
-
-/** At most `EXCERPT_CHARS` of an answer, with the merchant's secret blotted out should it echo it. */
-export function excerptOf(text: string, secret: string): string {
-  let t = text;
-  if (secret.length >= 4) t = t.split(secret).join('***');
-  return t.length > EXCERPT_CHARS ? `${t.slice(0, EXCERPT_CHARS - 1)}…` : t;
 }
 
 /**

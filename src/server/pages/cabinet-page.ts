@@ -26,7 +26,7 @@ const T = {
     setStatus: 'Изменить статус вручную', newStatus: 'Новый статус', reason: 'Причина (обязательно, до 500 символов)',
     actor: 'Кто меняет (необязательно)', save: 'Сохранить статус', locked: 'Статус этого платежа вручную изменить нельзя.',
     audit: 'Журнал ручных действий', auditCaption: 'Кто, когда и почему менял платёж', who: 'Кто', action: 'Действие', change: 'Изменение',
-    why: 'Причина',
+    why: 'Причина', warnings: 'Предупреждения',
   },
   en: {
     title: 'Merchant cabinet', noscript: 'The cabinet needs JavaScript.',
@@ -41,7 +41,7 @@ const T = {
     setStatus: 'Set the status by hand', newStatus: 'New status', reason: 'Reason (required, up to 500 characters)',
     actor: 'Who is changing it (optional)', save: 'Save the status', locked: 'This payment\'s status cannot be changed by hand.',
     audit: 'Log of manual actions', auditCaption: 'Who changed the payment, when and why', who: 'Who', action: 'Action', change: 'Change',
-    why: 'Reason',
+    why: 'Reason', warnings: 'Warnings',
   },
 } as const;
 
@@ -54,6 +54,7 @@ const SCRIPT_STRINGS = {
     manual: 'вручную', paymentTitle: 'Платёж № {n}', loggedIn: 'Вы вошли как {name}.', loggedOut: 'Вы вышли.', loading: 'Загрузка…',
     shown: 'Показано платежей: {n}.', statusSet: 'Статус изменён: {status}.', resent: 'Уведомление поставлено в очередь на отправку.',
     badKey: 'Ключ не подошёл.', network: 'Сервер недоступен, попробуйте ещё раз.', noAttempts: 'Попыток ещё не было.', noAudit: 'Ручных действий не было.',
+    warnings: { unsigned_unchecked: 'Внимание: ссылки на оплату не подписываются (md5 выключен) и CHECK не отправляется — кто угодно может создать заказ на любую сумму. Включите проверку md5 ссылок или CHECK.' },
     noNotification: 'Уведомление PAY не создавалось.', notificationState: 'Состояние: {state}. Попыток: {n}.',
     fields: { id: 'Идентификатор', payFor: 'Заказ', status: 'Статус', statusReason: 'Причина статуса', amount: 'К оплате', order: 'Сумма заказа', balance: 'Зачисляется', way: 'Способ оплаты', createdAt: 'Создан', paidAt: 'Оплачен', userEmail: 'E-mail покупателя', note: 'Комментарий' },
   },
@@ -64,6 +65,7 @@ const SCRIPT_STRINGS = {
     manual: 'by hand', paymentTitle: 'Payment No. {n}', loggedIn: 'Signed in as {name}.', loggedOut: 'Signed out.', loading: 'Loading…',
     shown: 'Payments shown: {n}.', statusSet: 'Status changed: {status}.', resent: 'The notification is queued for sending.',
     badKey: 'The key was not accepted.', network: 'The server is unreachable; try again.', noAttempts: 'No attempts yet.', noAudit: 'No manual actions.',
+    warnings: { unsigned_unchecked: 'Warning: payment links are not signed (md5 off) and no CHECK is sent, so anyone can create an order at any price. Turn on link md5 or CHECK.' },
     noNotification: 'No PAY notification was written.', notificationState: 'State: {state}. Attempts: {n}.',
     fields: { id: 'Id', payFor: 'Order', status: 'Status', statusReason: 'Status reason', amount: 'To pay', order: 'Order amount', balance: 'Credited', way: 'Payment method', createdAt: 'Created', paidAt: 'Paid', userEmail: 'Buyer e-mail', note: 'Comment' },
   },
@@ -105,6 +107,7 @@ export function cabinetPage(ln: Ln): HtmlEscapedString | Promise<HtmlEscapedStri
 <div class="bar">
 <h2 id="payments-heading" tabindex="-1">${t.payments}</h2>
 <p><span id="merchant-name"></span> <button type="button" id="logout" class="secondary">${t.logout}</button></p>
+<ul id="warnings" class="warn" aria-label="${t.warnings}" hidden></ul>
 </div>
 <form id="filters">
 <fieldset>

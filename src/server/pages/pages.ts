@@ -7,12 +7,14 @@
 import { html, raw } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
 import type { FormPayload } from '../service.ts';
-import type { LinkParams } from '../link.ts';
+import { elementAttributes, linkQuery, type LinkParams } from '../../protocol/link.ts';
 import type { Payment, PaymentAction } from '../types.ts';
-import { formatAmount } from '../money.ts';
+import { formatAmount } from '../../protocol/money.ts';
+import type { Language } from '../../protocol/languages.ts';
+import { MORE_PAGE_STRINGS } from './page-strings.ts';
 
 type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
-type Ln = 'ru' | 'en';
+type Ln = Language;
 
 const T = {
   ru: {
@@ -31,6 +33,7 @@ const T = {
     decline: 'Decline', expired: 'The payment deadline passed', rejected: 'The shop declined the payment', note: 'Comment',
     toShop: 'Back to the shop',
   },
+  ...MORE_PAGE_STRINGS,
 } as const;
 
 export const PAGE_CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-src *; form-action *; base-uri 'none'";
@@ -52,29 +55,6 @@ ${body}
 </main>
 </body>
 </html>`;
-}
-
-/** The link parameters as element attributes (kebab-case), for the snippet and the hosted page. */
-export function elementAttributes(login: string, link: LinkParams, md5?: string): Record<string, string> {
-  const a: Record<string, string> = {
-    'merchant-login': login,
-    'pay-mode': link.payMode,
-    price: link.price,
-    ticker: link.ticker,
-    'pay-for': link.payFor,
-    convert: link.convert ? 'yes' : 'no',
-    ln: link.ln,
-  };
-  if (link.note) a.note = link.note;
-  if (link.urlSuccess) a['url-success'] = link.urlSuccess;
-  if (link.urlFail) a['url-fail'] = link.urlFail;
-  if (link.userEmail) a['user-email'] = link.userEmail;
-  if (link.userPhone) a['user-phone'] = link.userPhone;
-  if (link.priceFinal) a['price-final'] = 'true';
-  if (link.oneWay) a['one-way'] = link.oneWay;
-  if (md5) a.md5 = md5;
-  if (Object.keys(link.extraParams).length > 0) a.params = new URLSearchParams(link.extraParams).toString();
-  return a;
 }
 
 const attrs = (a: Record<string, string>, gateway?: string): Html =>
@@ -101,7 +81,7 @@ ${f.ways.map((w, i) => html`<p><label><input type="radio" name="way" value="${w.
 
 /** The hosted payment page: the element over the plain form. */
 export function hostedPage(login: string, f: FormPayload, link: LinkParams, md5: string | undefined, idempotencyKey: string): Html {
-  return layout(f.ln, `${T[f.ln].title} — ${f.merchant.name}`, html`<onpay-checkout${attrs(elementAttributes(login, link, md5))}>
+  return layout(f.ln, `${T[f.ln].title} — ${f.merchant.name}`, html`<onpay-checkout${attrs(elementAttributes(login, { ...link, md5 }))}>
 ${plainForm(login, f, idempotencyKey)}
 </onpay-checkout>`, { script: true });
 }
@@ -109,27 +89,10 @@ ${plainForm(login, f, idempotencyKey)}
 /** The HTML snippet a merchant's server pastes into its own page. */
 export function snippet(publicUrl: string, login: string, link: LinkParams, md5: string | undefined): Html {
   return html`<script type="module" src="${publicUrl}/cdn/onpay-checkout.js"></script>
-<onpay-checkout${attrs(elementAttributes(login, link, md5), publicUrl)}>
-<a href="${publicUrl}/pay/${encodeURIComponent(login)}?${new URLSearchParams(linkQuery(link, md5)).toString()}">${T[link.ln].cont}</a>
+<onpay-checkout${attrs(elementAttributes(login, { ...link, md5 }), publicUrl)}>
+<a href="${publicUrl}/pay/${encodeURIComponent(login)}?${new URLSearchParams(linkQuery({ ...link, md5 })).toString()}">${T[link.ln].cont}</a>
 </onpay-checkout>
 `;
-}
-
-/** The payment link query of validated parameters. */
-export function linkQuery(link: LinkParams, md5?: string): Record<string, string> {
-  const q: Record<string, string> = {
-    pay_mode: link.payMode, price: link.price, ticker: link.ticker, pay_for: link.payFor,
-    convert: link.convert ? 'yes' : 'no', ln: link.ln,
-  };
-  if (link.note) q.note = link.note;
-  if (link.urlSuccess) q.url_success = link.urlSuccess;
-  if (link.urlFail) q.url_fail = link.urlFail;
-  if (link.userEmail) q.user_email = link.userEmail;
-  if (link.userPhone) q.user_phone = link.userPhone;
-  if (link.priceFinal) q.price_final = 'true';
-  if (link.oneWay) q.one_way = link.oneWay;
-  if (md5) q.md5 = md5;
-  return { ...q, ...link.extraParams };
 }
 
 export function errorPage(ln: Ln, message: string, field?: string): Html {

@@ -5,7 +5,7 @@
  * signature at send time. Onpay-protocol merchants (API 1 / API 2) get nothing: the protocol has no
  * refund notification (docs/API.md).
  */
-import { formatAmount } from '../money.ts';
+import { formatAmount } from '../../protocol/money.ts';
 import type { Merchant, NewNotification, Payment, RefundRecord } from '../types.ts';
 
 export const REFUND_EVENT_TYPE = 'payment.refunded';

@@ -20,7 +20,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { GatewayError } from '../errors.ts';
-import { formatAmount, parseAmount } from '../money.ts';
+import { formatAmount, parseAmount } from '../../protocol/money.ts';
 import type { RefundResult } from '../providers/contract.ts';
 import type { ConnectorRegistry } from '../providers/registry.ts';
 import type { PaymentStatus } from '../states.ts';

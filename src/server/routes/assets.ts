@@ -3,13 +3,17 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Hono } from 'hono';
-import type { Env } from '../app.ts';
+import type { Env } from '../env.ts';
 import { GatewayError } from '../errors.ts';
 
 const ASSETS_DIR = fileURLToPath(new URL('../assets/', import.meta.url));
 const TYPES: Record<string, string> = { '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.map': 'application/json' };
 
-export function assetRoutes(opts: { cdnDir: string }) {
+/**
+ * @param opts.cdnDir where the built element lives; `cache`: keep files in memory once read
+ * (production), or read them on every request (development, where `npm run build` replaces them).
+ */
+export function assetRoutes(opts: { cdnDir: string; cache: boolean }) {
   const app = new Hono<Env>();
   const cache = new Map<string, Buffer>();
 
@@ -23,7 +27,7 @@ export function assetRoutes(opts: { cdnDir: string }) {
       } catch {
         throw new GatewayError(404, 'not_found', `no such asset${dir === opts.cdnDir ? ' (run npm run build)' : ''}`, 'path');
       }
-      if (process.env.NODE_ENV === 'production') cache.set(path, body);
+      if (opts.cache) cache.set(path, body);
     }
     const headers: Record<string, string> = {
       'content-type': TYPES[name.slice(name.lastIndexOf('.'))] ?? 'application/octet-stream',

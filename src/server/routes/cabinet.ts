@@ -5,7 +5,7 @@
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
-import type { Env } from '../app.ts';
+import type { Env } from '../env.ts';
 import {
   MANUAL_STATUSES, MAX_ACTOR_CHARS, MAX_PAGE_SIZE, MAX_REASON_CHARS, type Cabinet,
 } from '../cabinet/cabinet.ts';
@@ -15,6 +15,8 @@ import { validJson } from '../validate.ts';
 import { CABINET_CSP, cabinetPage } from '../pages/cabinet-page.ts';
 import { PAYMENT_STATUSES } from '../states.ts';
 import type { Merchant } from '../types.ts';
+import { merchantWarnings } from '../merchant-warnings.ts';
+import { createRateLimits, rateLimitHeaders, type LimitState, type RateLimits } from '../rate-limit.ts';
 
 const MAX_BODY_BYTES = 8 * 1024;
 
@@ -62,8 +64,9 @@ function queryObject(url: string): Record<string, string> {
   return out;
 }
 
-export function cabinetRoutes(deps: { cabinet: Cabinet }) {
+export function cabinetRoutes(deps: { cabinet: Cabinet; limits?: RateLimits }) {
   const { cabinet } = deps;
+  const limits = deps.limits ?? createRateLimits({}, false);
   const app = new Hono<Env & { Variables: { merchant: Merchant } }>();
   const limit = capBody(MAX_BODY_BYTES);
 
@@ -75,15 +78,34 @@ export function cabinetRoutes(deps: { cabinet: Cabinet }) {
     return c.html(cabinetPage(ln));
   });
 
+  // Rate limits (rate-limit.ts): an address that sent too many wrong keys is refused for a while,
+  // right key or not; every call counts per address and per merchant.
   app.use('/api/v1/cabinet/*', async (c, next) => {
-    c.set('merchant', await cabinet.authenticate(c.req.header('authorization')));
+    const client = c.get('client');
+    const states: (LimitState | null)[] = [];
+    if (client !== undefined) {
+      await limits.ensureNotBlocked('cabinetFailuresPerAddress', client);
+      states.push(await limits.consume('cabinetPerAddress', client));
+    }
+    let merchant: Merchant;
+    try {
+      merchant = await cabinet.authenticate(c.req.header('authorization'));
+    } catch (e) {
+      if (client !== undefined && e instanceof GatewayError && e.status === 401) await limits.consume('cabinetFailuresPerAddress', client);
+      throw e;
+    }
+    states.push(await limits.consume('cabinetPerMerchant', merchant.login));
+    c.set('merchant', merchant);
     await next();
     c.header('cache-control', 'no-store');
+    // The limit nearest to running out is the one the client should pace itself by.
+    const tightest = states.filter((s): s is LimitState => s !== null).sort((a, b) => a.remaining - b.remaining)[0];
+    if (tightest) for (const [name, value] of Object.entries(rateLimitHeaders(tightest))) c.header(name, value);
   });
 
   app.get('/api/v1/cabinet/me', (c) => {
     const m = c.get('merchant');
-    return c.json({ login: m.login, name: m.name, notifications: m.notifications, apiUrl: m.apiUrl });
+    return c.json({ login: m.login, name: m.name, notifications: m.notifications, apiUrl: m.apiUrl, checkLinkMd5: m.checkLinkMd5, warnings: merchantWarnings(m) });
   });
 
   app.get('/api/v1/cabinet/payments', async (c) => {

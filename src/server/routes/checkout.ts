@@ -3,10 +3,10 @@
  * status and live events. CORS answers only a merchant's allowed origins (checked by the service).
  */
 import { randomUUID } from 'node:crypto';
-import { Hono, type Context } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
-import type { Env } from '../app.ts';
+import type { Env } from '../env.ts';
 import type { GatewayConfig } from '../config.ts';
 import { capBody } from '../body-limit.ts';
 import { GatewayError } from '../errors.ts';
@@ -56,10 +56,12 @@ async function linkParams(c: Context<Env>): Promise<URLSearchParams> {
   return params;
 }
 
-export function checkoutRoutes(deps: { service: PaymentService; config: GatewayConfig }) {
+export function checkoutRoutes(deps: { service: PaymentService; config: GatewayConfig; paymentLimits?: MiddlewareHandler<Env> }) {
   const { service, config } = deps;
   const app = new Hono<Env>();
   const limit = capBody(MAX_BODY_BYTES);
+  // Rate limits on creating payments (payment-limits.ts), after the body is read and checked.
+  const rated: MiddlewareHandler<Env> = deps.paymentLimits ?? (async (_c, next) => { await next(); });
 
   // Preflight: answered for any origin; the real request checks the merchant's origins before it
   // does anything, so a preflight grants nothing by itself.
@@ -96,7 +98,7 @@ export function checkoutRoutes(deps: { service: PaymentService; config: GatewayC
   app.post('/pay/:login/continue', limit, async (c, next) => {
     c.set('html', true);
     await next();
-  }, validForm(continueForm), async (c) => {
+  }, rated, validForm(continueForm), async (c) => {
     const form = c.req.valid('form');
     const outcome = await service.createPayment({
       token: form.token,
@@ -121,7 +123,7 @@ export function checkoutRoutes(deps: { service: PaymentService; config: GatewayC
     return c.html(statusPage(p));
   });
 
-  app.post('/api/v1/payments', limit, validJson(createBody), async (c) => {
+  app.post('/api/v1/payments', limit, rated, validJson(createBody), async (c) => {
     const origin = c.req.header('origin');
     const outcome = await service.createPayment({
       ...c.req.valid('json'),

@@ -4,9 +4,8 @@
  * which forwards to the shop's `url_success` / `url_fail`, or, in the element's overlay, tells the
  * element the outcome (the return page the sandbox card uses).
  */
-import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono, type Context } from 'hono';
-import type { Env } from '../app.ts';
+import type { Env } from '../env.ts';
 import type { GatewayConfig } from '../config.ts';
 import { capBody } from '../body-limit.ts';
 import { GatewayError } from '../errors.ts';
@@ -22,12 +21,8 @@ export const MAX_NOTIFICATION_BYTES = 64 * 1024;
 /** The request as a connector sees it: the exact bytes, their UTF-8 text, the headers. */
 export async function incomingNotification(c: Context<Env>): Promise<IncomingNotification> {
   const rawBody = new Uint8Array(await c.req.arrayBuffer());
-  let remoteAddress: string | undefined;
-  try {
-    remoteAddress = getConnInfo(c).remote.address;
-  } catch {
-    remoteAddress = undefined; // not served by @hono/node-server (tests call the app directly)
-  }
+  // The client address after trustProxy (app.ts); undefined when tests call the app directly.
+  const remoteAddress = c.get('clientIp');
   return { rawBody, body: new TextDecoder().decode(rawBody), headers: c.req.raw.headers, remoteAddress };
 }
 
@@ -41,7 +36,8 @@ export function providerRoutes(deps: { service: PaymentService; config: GatewayC
   const { service, config } = deps;
   const app = new Hono<Env>();
 
-  app.post('/providers/:id/notify', capBody(MAX_NOTIFICATION_BYTES), async (c) => {
+  // The exact bytes go to the connector, UTF-8 or not: it verifies and decodes them as its provider sends them.
+  app.post('/providers/:id/notify', capBody(MAX_NOTIFICATION_BYTES, { strictUtf8: false }), async (c) => {
     const id = c.req.param('id');
     const answer = await service.handleNotification(id, await incomingNotification(c));
     if (!answer) throw new GatewayError(404, 'not_found', 'no such provider', 'id');

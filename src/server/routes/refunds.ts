@@ -6,7 +6,7 @@
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
-import type { Env } from '../app.ts';
+import type { Env } from '../env.ts';
 import { capBody } from '../body-limit.ts';
 import type { Cabinet } from '../cabinet/cabinet.ts';
 import { GatewayError } from '../errors.ts';

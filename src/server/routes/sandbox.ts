@@ -6,7 +6,7 @@
  */
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
-import type { Env } from '../app.ts';
+import type { Env } from '../env.ts';
 import type { GatewayConfig } from '../config.ts';
 import { capBody } from '../body-limit.ts';
 import { GatewayError } from '../errors.ts';

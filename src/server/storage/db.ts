@@ -5,7 +5,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect } from 'kysely';
+import { BusyRetrySqliteDialect } from './sqlite-busy.ts';
 import pg from 'pg';
 import { migrationProvider, type Database, type Dialect } from './schema.ts';
 
@@ -36,7 +37,11 @@ const STATEMENT_CACHE_SIZE = 500;
 export interface DatabaseOptions {
   /** Maximum connections in the pool (PostgreSQL). */
   poolSize?: number;
+  /** SQLite: how long an operation retries another process's lock before StorageBusyError (ms). */
+  busyMs?: number;
 }
+
+const DEFAULT_BUSY_MS = 5000;
 
 /**
  * @example const { db, close } = await openDatabase('sqlite:./data/onpay.sqlite');
@@ -52,13 +57,18 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
     // WAL: readers never block the writer; a killed process loses no committed transaction.
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
-    sqlite.pragma('busy_timeout = 5000');
+    // No busy wait inside SQLite: it would hold the event loop. A busy statement is retried
+    // asynchronously until `busyMs` (sqlite-busy.ts), then answered 503 storage_busy.
+    sqlite.pragma('busy_timeout = 0');
     sqlite.pragma('foreign_keys = ON');
     // Kysely prepares every query anew; compiling the SQL was a quarter of a form payload's time.
     // Statements run synchronously (all/run) under Kysely's connection mutex, so reusing one is safe.
     const statements = new Map<string, SQLite.Statement>();
     const database = {
       close: () => sqlite.close(),
+      get inTransaction() {
+        return sqlite.inTransaction;
+      },
       prepare(sqlText: string): SQLite.Statement {
         // Kysely opens transactions with a deferred `begin`. Ours all write, and a deferred one that
         // upgrades to writing while another connection (another instance on the same file) writes
@@ -73,7 +83,7 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
         return stmt;
       },
     };
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+    db = new Kysely<Database>({ dialect: new BusyRetrySqliteDialect(database, options.busyMs ?? DEFAULT_BUSY_MS) });
     dialect = 'sqlite';
   } else if (/^postgres(ql)?:\/\//.test(url)) {
     const max = options.poolSize ?? 10;

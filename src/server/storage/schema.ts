@@ -3,6 +3,7 @@
  * (auto-increment keys) live in `idColumn`.
  */
 import type { ColumnType, Generated, Kysely, Migration, MigrationProvider } from 'kysely';
+import type { PayAnswerKey } from '../../protocol/onpay-api.ts';
 
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -124,6 +125,12 @@ export interface NotificationTable {
   delivered_at: Int8 | null;
   created_at: Int8;
   updated_at: Int8;
+  /** What judging an Onpay-style answer needs (migration 0003); null for webhooks and unreadable old rows. */
+  api_type: number | null;
+  answer_pay_for: string | null;
+  answer_onpay_id: Int8 | null;
+  answer_order_amount: string | null;
+  answer_order_ticker: string | null;
 }
 
 export interface AttemptTable {
@@ -288,6 +295,18 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('payments_provider_status').on('payments').columns(['provider_id', 'status']).execute();
       },
     },
+    '0003_notification_answer_key': {
+      // The outbox row keeps what judging the merchant's answer needs, so the dispatcher never
+      // reads its own sent bytes back. Rows written before this are filled in once, here.
+      async up(db: Kysely<Database>) {
+        await db.schema.alterTable('notifications').addColumn('api_type', 'integer').execute();
+        await db.schema.alterTable('notifications').addColumn('answer_pay_for', 'text').execute();
+        await db.schema.alterTable('notifications').addColumn('answer_onpay_id', 'bigint').execute();
+        await db.schema.alterTable('notifications').addColumn('answer_order_amount', 'text').execute();
+        await db.schema.alterTable('notifications').addColumn('answer_order_ticker', 'text').execute();
+        await fillAnswerKeys(db);
+      },
+    },
     '0004_reconcile_refunds': {
       async up(db: Kysely<any>) {
         await db.schema.alterTable('payments').addColumn('refunded_minor', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
@@ -323,6 +342,50 @@ function migrations(dialect: Dialect): Record<string, Migration> {
       },
     },
   };
+}
+
+/**
+ * Fills in the answer key of Onpay-style notifications that have none (written before migration
+ * 0003), from their stored bytes, in pages of 500. Rows that cannot be read are left without one:
+ * their answers are judged failed, as before.
+ */
+export async function fillAnswerKeys(db: Kysely<Database>): Promise<void> {
+  let after = 0;
+  for (;;) {
+    const rows = await db.selectFrom('notifications').select(['id', 'content_type', 'body'])
+      .where('style', '=', 'onpay').where('api_type', 'is', null).where('id', '>', after)
+      .orderBy('id').limit(500).execute();
+    if (rows.length === 0) return;
+    for (const r of rows) {
+      const key = legacyAnswerKey(r.content_type, r.body);
+      if (!key) continue;
+      await db.updateTable('notifications').set({
+        api_type: key.apiType, answer_pay_for: key.payFor, answer_onpay_id: key.onpayId,
+        answer_order_amount: key.orderAmount, answer_order_ticker: key.orderTicker,
+      }).where('id', '=', r.id as never).execute();
+    }
+    after = Number(rows.at(-1)!.id);
+  }
+}
+
+/**
+ * The answer key of a PAY stored before migration 0003, read from its exact bytes (API 2: JSON,
+ * only `pay_for` is signed in the answer; API 1: the form), or null when they cannot be read.
+ */
+export function legacyAnswerKey(contentType: string, body: string): PayAnswerKey | null {
+  if (contentType.startsWith('application/json')) {
+    try {
+      const o = JSON.parse(body) as { pay_for?: unknown };
+      return typeof o.pay_for === 'string' ? { apiType: 2, payFor: o.pay_for, onpayId: 0, orderAmount: '', orderTicker: '' } : null;
+    } catch {
+      return null;
+    }
+  }
+  const f = new URLSearchParams(body);
+  const payFor = f.get('pay_for');
+  const onpayId = Number(f.get('onpay_id') ?? 'NaN');
+  if (payFor === null || !Number.isSafeInteger(onpayId)) return null;
+  return { apiType: 1, payFor, onpayId, orderAmount: f.get('order_amount') ?? '', orderTicker: f.get('order_currency') ?? '' };
 }
 
 /** Migrations kept in code, so a build carries its own schema. */

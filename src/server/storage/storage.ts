@@ -4,6 +4,7 @@
  * notification and audit record in the same transaction (outbox).
  */
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { resolveLanguage } from '../../protocol/languages.ts';
 import { canTransition, WAITING_STATUSES, type PaymentStatus, type NotificationStatus } from '../states.ts';
 import type {
   AttemptRecord, Merchant, NewNotification, NewPayment, NewRefund, NotificationRecord, Payment, PaymentAction, RefundRecord,
@@ -53,6 +54,9 @@ export interface PaymentFilter {
   limit: number;
 }
 
+/** A payment in a list, with the status of its latest notification (read by the same query). */
+export type ListedPayment = Payment & { notificationStatus: NotificationStatus | null };
+
 export interface Storage {
   readonly dialect: Dialect;
   upsertMerchant(m: Merchant, now: number): Promise<void>;
@@ -63,7 +67,7 @@ export interface Storage {
   createPayment(p: NewPayment): Promise<{ created: boolean; payment: Payment }>;
   getPayment(id: string): Promise<Payment | undefined>;
   getPaymentByNumber(n: number): Promise<Payment | undefined>;
-  listPayments(f: PaymentFilter): Promise<Payment[]>;
+  listPayments(f: PaymentFilter): Promise<ListedPayment[]>;
   /** Applies a transition; `false` when the payment was no longer in `from` (nothing written). */
   transition(id: string, t: Transition): Promise<boolean>;
   /** Flags a payment `amount_mismatch` (a provider reported another amount); its status is left alone. `false` when already flagged or unknown. */
@@ -170,7 +174,7 @@ function toPayment(r: Selectable<PaymentTable>): Payment {
     convert: r.convert === 1,
     priceFinal: r.price_final === 1,
     note: r.note,
-    ln: r.ln === 'en' ? 'en' : 'ru',
+    ln: resolveLanguage(r.ln),
     urlSuccess: r.url_success,
     urlFail: r.url_fail,
     userEmail: r.user_email,
@@ -233,6 +237,12 @@ function toNotification(r: Selectable<NotificationTable>): NotificationRecord {
     contentType: r.content_type,
     body: r.body,
     headers: JSON.parse(r.headers) as Record<string, string>,
+    answerKey: r.api_type === 1 || r.api_type === 2
+      ? {
+        apiType: r.api_type, payFor: r.answer_pay_for ?? '', onpayId: Number(r.answer_onpay_id ?? 0),
+        orderAmount: r.answer_order_amount ?? '', orderTicker: r.answer_order_ticker ?? '',
+      }
+      : null,
     status: r.status as NotificationStatus,
     attempts: r.attempts,
     nextAttemptAt: num(r.next_attempt_at),
@@ -268,6 +278,11 @@ async function insertNotification(db: Kysely<Database> | Transaction<Database>, 
     content_type: n.contentType,
     body: n.body,
     headers: JSON.stringify(n.headers),
+    api_type: n.answerKey?.apiType ?? null,
+    answer_pay_for: n.answerKey?.payFor ?? null,
+    answer_onpay_id: n.answerKey?.onpayId ?? null,
+    answer_order_amount: n.answerKey?.orderAmount ?? null,
+    answer_order_ticker: n.answerKey?.orderTicker ?? null,
     status: 'pending',
     attempts: 0,
     next_attempt_at: n.dueAt,
@@ -405,14 +420,19 @@ export function createStorage(db: Kysely<Database>, dialect: Dialect): Storage {
     },
 
     async listPayments(f) {
-      let q = db.selectFrom('payments').selectAll().where('merchant_login', '=', f.merchantLogin);
+      let q = db.selectFrom('payments').selectAll('payments')
+        // The latest notification's status in the same query: a list page costs one round trip.
+        .select((eb) => eb.selectFrom('notifications').select('notifications.status')
+          .whereRef('notifications.payment_id', '=', 'payments.id').orderBy('notifications.id', 'desc').limit(1)
+          .as('notification_status'))
+        .where('merchant_login', '=', f.merchantLogin);
       if (f.status) q = q.where('status', '=', f.status);
       if (f.payFor !== undefined) q = q.where('pay_for', '=', f.payFor);
       if (f.createdFrom !== undefined) q = q.where('created_at', '>=', f.createdFrom);
       if (f.createdTo !== undefined) q = q.where('created_at', '<', f.createdTo);
       if (f.before !== undefined) q = q.where('number', '<', f.before as never);
       const rows = await q.orderBy('number', 'desc').limit(f.limit).execute();
-      return rows.map(toPayment);
+      return rows.map(({ notification_status: status, ...r }) => ({ ...toPayment(r), notificationStatus: (status ?? null) as NotificationStatus | null }));
     },
 
     async transition(id, t) {

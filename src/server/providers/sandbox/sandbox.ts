@@ -9,11 +9,12 @@
 import { z } from 'zod';
 import type { WayConfig } from '../../config.ts';
 import { fromZod, GatewayError } from '../../errors.ts';
-import { formatAmount, parseAmount } from '../../money.ts';
-import { safeEqualHex } from '../../protocol.ts';
+import { formatAmount, parseAmount } from '../../../protocol/money.ts';
+import { safeEqualHex } from '../../../protocol/onpay-api.ts';
 import { hmacHex } from '../../token.ts';
 import type { Payment, PaymentAction } from '../../types.ts';
 import type { ApplyOutcome, Connector, ConnectorDeps, ConnectorModule, CreateResult, HttpAnswer, IncomingNotification } from '../contract.ts';
+import { baseLanguage } from '../../../protocol/languages.ts';
 
 /** The sandbox systems: the methods of the sandbox connector. */
 export const SANDBOX_METHODS = ['card', 'bank', 'expiring'] as const;
@@ -67,7 +68,7 @@ const LABELS = {
 function start(way: WayConfig, p: Payment, now: number, publicUrl: string): { action: PaymentAction; expiresAt: number } {
   const expiresAt = now + way.ttlSeconds * 1000;
   if (way.system === 'card') return { action: { type: 'redirect', url: `${publicUrl}/sandbox/card/${p.id}`, frame: way.frame }, expiresAt };
-  const l = LABELS[p.ln];
+  const l = LABELS[baseLanguage(p.ln)];
   const reference = `OP-${p.number}`;
   const details = way.system === 'bank'
     ? [
@@ -82,7 +83,7 @@ function start(way: WayConfig, p: Payment, now: number, publicUrl: string): { ac
       { key: 'reference', label: l.reference, value: reference },
     ];
   return {
-    action: { type: 'instructions', title: way.title[p.ln], amount: formatAmount(p.amountMinor), ticker: p.wayTicker, expiresAt: new Date(expiresAt).toISOString(), details },
+    action: { type: 'instructions', title: way.title[baseLanguage(p.ln)], amount: formatAmount(p.amountMinor), ticker: p.wayTicker, expiresAt: new Date(expiresAt).toISOString(), details },
     expiresAt,
   };
 }

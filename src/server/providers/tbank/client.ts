@@ -8,7 +8,8 @@ import type {
   RefundRequest, RefundResult,
 } from '../contract.ts';
 import type { Payment, PaymentAction } from '../../types.ts';
-import { formatAmount } from '../../money.ts';
+import { formatAmount } from '../../../protocol/money.ts';
+import { baseLanguage } from '../../../protocol/languages.ts';
 import {
   buildCancel, buildCheckOrder, buildGetQr, buildGetState, buildInit, describeError, mapStatus, NOTIFICATION_OK,
   parseAnswer, parseNotification, pickOrderPayment, TBANK_TICKER, type Credentials, type TbankAnswer,
@@ -93,7 +94,7 @@ export function createTbankConnector(config: TbankConfig, deps: ConnectorDeps): 
         successUrl: req.successUrl,
         failUrl: req.failUrl,
         notificationUrl: req.notificationUrl,
-        language: payment.ln,
+        language: baseLanguage(payment.ln),
         dueAt,
       });
     } catch (e) {
@@ -115,7 +116,7 @@ export function createTbankConnector(config: TbankConfig, deps: ConnectorDeps): 
     if (qr.kind === 'none') return { kind: 'unknown', reason: qr.reason };
     if (!qr.answer.Success || qr.answer.ErrorCode !== '0') return { kind: 'refused', reason: describeError(qr.answer) };
     if (!qr.answer.Data) return { kind: 'unknown', reason: 'T-Bank GetQr: answer without Data' };
-    const ru = payment.ln === 'ru';
+    const ru = baseLanguage(payment.ln) === 'ru';
     const action: PaymentAction = {
       type: 'instructions',
       title: ru ? 'Оплата по СБП' : 'Pay with SBP (Faster Payments)',

@@ -7,6 +7,7 @@ import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import type { ActionKind, ProviderStatus } from '../contract.ts';
 import type { Payment, PaymentAction } from '../../types.ts';
+import { baseLanguage } from '../../../protocol/languages.ts';
 
 /** YooKassa's production API. */
 export const YOOKASSA_API_URL = 'https://api.yookassa.ru/v3';
@@ -302,7 +303,7 @@ export function actionFor(method: string, confirmationUrl: string, payment: Pick
   if (kindOf(method) === 'redirect') return { type: 'redirect', url: confirmationUrl, frame };
   return {
     type: 'instructions',
-    title: SBP_TITLE[payment.ln],
+    title: SBP_TITLE[baseLanguage(payment.ln)],
     amount: formatCanonical(payment.amountMinor),
     ticker: payment.wayTicker,
     expiresAt: new Date(expiresAt).toISOString(),

@@ -1,10 +1,12 @@
 /**
  * Starts the whole demo on one machine: the gateway on the embedded SQLite default with the demo
  * merchant wired to the demo shop, and the shop itself. Used by `npm start` and the e2e tests.
+ * It lives beside the commands because it composes the gateway with the shop; `demo/` itself is
+ * only the shop, built on the merchant kit and the wire.
  */
 import { serve, type ServerType } from '@hono/node-server';
-import { DEMO_MERCHANT, loadConfig, startGateway, type RunningGateway } from '../src/server/bootstrap.ts';
-import { createShop } from './shop.ts';
+import { DEMO_MERCHANT, loadConfig, startGateway, type RunningGateway } from '../server/bootstrap.ts';
+import { createShop } from '../../demo/shop.ts';
 
 export interface DemoOptions {
   argv?: string[];
@@ -56,7 +58,7 @@ export async function startDemo(opts: DemoOptions): Promise<RunningDemo> {
     }],
     ...opts.overrides,
   });
-  const gateway = await startGateway(config, opts.log ? { log: opts.log } : {});
+  const gateway = await startGateway(config, { cacheAssets: opts.env?.NODE_ENV === 'production', ...(opts.log ? { log: opts.log } : {}) });
   shop = createShop({ gateway: gateway.config.publicUrl, merchantLogin: DEMO_MERCHANT.login, secret: DEMO_MERCHANT.secret, database: opts.shopDatabase, publicUrl: shopUrl });
   return {
     gateway,

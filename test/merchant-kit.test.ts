@@ -5,10 +5,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { serve, type ServerType } from '@hono/node-server';
-import { judgePayApi1, judgePayApi2, md5u, sha1 } from '../server/protocol.ts';
-import { payData } from '../server/notify.ts';
-import { createPaymentVia, merchant, startTestGateway, type TestGateway } from '../../test/helpers.ts';
-import { createMerchantHandler, signPaymentLink, type CheckRequest, type PayNotification } from './index.ts';
+import { judgePayApi1, judgePayApi2, md5u, sha1 } from '../src/protocol/onpay-api.ts';
+import { payData } from '../src/server/notify.ts';
+import { createPaymentVia, merchant, startTestGateway, type TestGateway } from './helpers.ts';
+import { createMerchantHandler, signPaymentLink, type CheckRequest, type PayNotification } from '../src/merchant/index.ts';
 
 describe('signPaymentLink', () => {
   test('signs the PROTOCOL.md vector and builds the link and the element attributes', () => {
@@ -145,7 +145,7 @@ describe('mounting the kit as the README shows', () => {
   test('plain node:http through getRequestListener answers a signed CHECK', async () => {
     const { createServer } = await import('node:http');
     const { getRequestListener } = await import('@hono/node-server');
-    const { api2CheckRequest } = await import('../server/protocol.ts');
+    const { api2CheckRequest } = await import('../src/protocol/onpay-api.ts');
     const handle = createMerchantHandler({ secret: 'k', onCheck: (c) => c.payFor === '42', onPay: () => {} });
     const server = createServer(getRequestListener(handle));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -162,7 +162,7 @@ describe('mounting the kit as the README shows', () => {
 
 describe('kit handler, Standard Webhooks style, against the gateway\'s PAY bytes and signing', () => {
   test('verifies, hands over typed data, refuses tampering and stale timestamps, asks for a retry when the shop fails', async () => {
-    const { webhookHeaders } = await import('../server/dispatcher/webhooks.ts');
+    const { webhookHeaders } = await import('../src/protocol/webhooks.ts');
     const t = await startTestGateway({ merchants: [merchant({ secret: 'wh-secret', notifications: true, notifyStyle: 'webhooks', apiUrl: 'http://127.0.0.1:9/unused', origins: [] } as never)] });
     try {
       const pays: PayNotification[] = [];

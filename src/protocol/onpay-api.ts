@@ -1,6 +1,12 @@
 /**
- * The Onpay merchant protocol (PROTOCOL.md): signatures, request bodies and answer parsing for
- * API 1 (form-encoded request, XML answer) and API 2 (JSON). Pure functions: no I/O, no clock.
+ * The Onpay merchant protocol (PROTOCOL.md §3) for API 1 (form-encoded request, XML answer) and
+ * API 2 (JSON), written once for both ends: the gateway builds CHECK and PAY requests and judges
+ * the answers; the merchant kit verifies the requests and builds the answers. Each signature
+ * formula is one function here; the PAY is one type (`PayData`). Pure functions: no I/O, no clock.
+ *
+ * @example
+ * const req = payRequest(payData, { apiType: 2, apiMethod: 'POST', secret: K }); // exact bytes
+ * const verdict = judgePay(answerBody, payAnswerKey(payData, 2), K); // { kind: 'delivered' } | …
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 
@@ -90,10 +96,30 @@ export interface WireRequest {
   body: string;
 }
 
+// ----- Signatures: each formula written once, for the gateway (sending, judging) and the kit
+// (verifying, answering) alike. `onpayId` is the text as sent (a number writes as itself).
+
+/** API 2 CHECK request: `sha1("check;pay_for;amount;way;mode;K")`. */
+export const api2CheckSignature = (payFor: string, amount: string, way: string, mode: string, key: string): string =>
+  sha1(`check;${payFor};${amount};${way};${mode};${key}`);
+
+/** API 2 PAY request: `sha1("pay;pay_for;payment.amount;payment.way;balance.amount;balance.way;K")`. */
+export const api2PaySignature = (
+  payFor: string, paidAmount: string, paidTicker: string, balanceAmount: string, balanceTicker: string, key: string,
+): string => sha1(`pay;${payFor};${paidAmount};${paidTicker};${balanceAmount};${balanceTicker};${key}`);
+
+/** API 1 CHECK request: `md5u("check;pay_for;order_amount;order_currency;K")`. */
+export const api1CheckMd5 = (payFor: string, orderAmount: string, ticker: string, key: string): string =>
+  md5u(`check;${payFor};${orderAmount};${ticker};${key}`);
+
+/** API 1 PAY request: `md5u("pay;pay_for;onpay_id;order_amount;order_currency;K")`. */
+export const api1PayMd5 = (payFor: string, onpayId: number | string, orderAmount: string, ticker: string, key: string): string =>
+  md5u(`pay;${payFor};${onpayId};${orderAmount};${ticker};${key}`);
+
 // ----- API 2 (JSON) -----
 
 export function api2CheckRequest(d: CheckData, key: string): WireRequest {
-  const signature = sha1(`check;${d.payFor};${d.orderAmount};${d.orderTicker};${d.mode};${key}`);
+  const signature = api2CheckSignature(d.payFor, d.orderAmount, d.orderTicker, d.mode, key);
   const body = {
     type: 'check',
     pay_for: d.payFor,
@@ -109,7 +135,7 @@ export function api2CheckRequest(d: CheckData, key: string): WireRequest {
 }
 
 export function api2PayRequest(d: PayData, key: string): WireRequest {
-  const signature = sha1(`pay;${d.payFor};${d.paidAmount};${d.paidTicker};${d.balanceAmount};${d.balanceTicker};${key}`);
+  const signature = api2PaySignature(d.payFor, d.paidAmount, d.paidTicker, d.balanceAmount, d.balanceTicker, key);
   const body = {
     type: 'pay',
     signature,
@@ -151,7 +177,7 @@ export function api1CheckFields(d: CheckData, key: string): Record<string, strin
     user_email: d.userEmail,
     user_phone: d.userPhone,
     ...d.extraParams,
-    md5: md5u(`check;${d.payFor};${d.orderAmount};${d.orderTicker};${key}`),
+    md5: api1CheckMd5(d.payFor, d.orderAmount, d.orderTicker, key),
   };
 }
 
@@ -172,11 +198,61 @@ export function api1PayFields(d: PayData, key: string): Record<string, string> {
     user_phone: d.userPhone,
     note: d.note,
     ...d.extraParams,
-    md5: md5u(`pay;${d.payFor};${d.onpayId};${d.orderAmount};${d.orderTicker};${key}`),
+    md5: api1PayMd5(d.payFor, d.onpayId, d.orderAmount, d.orderTicker, key),
   };
 }
 
 export const formBody = (fields: Record<string, string>): string => new URLSearchParams(fields).toString();
+
+/** How a merchant takes its notifications: the API type, API 1's method, and the key K. */
+export interface MerchantApi {
+  apiType: ApiType;
+  apiMethod: 'POST' | 'GET';
+  secret: string;
+}
+
+/** A request in the merchant's API type and method, in exact bytes (a GET sends `body` as the query). */
+export interface ApiRequest extends WireRequest {
+  method: 'POST' | 'GET';
+}
+
+/** The CHECK request in the merchant's API type and method. */
+export function checkRequest(d: CheckData, m: MerchantApi): ApiRequest {
+  if (m.apiType === 2) return { method: 'POST', ...api2CheckRequest(d, m.secret) };
+  return { method: m.apiMethod, contentType: 'application/x-www-form-urlencoded', body: formBody(api1CheckFields(d, m.secret)) };
+}
+
+/** The PAY request in the merchant's API type and method. */
+export function payRequest(d: PayData, m: MerchantApi): ApiRequest {
+  if (m.apiType === 2) return { method: 'POST', ...api2PayRequest(d, m.secret) };
+  return { method: m.apiMethod, contentType: 'application/x-www-form-urlencoded', body: formBody(api1PayFields(d, m.secret)) };
+}
+
+// ----- Answers, as the merchant writes them -----
+
+const xmlEscape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+/** An API 1 answer document: `<result>` with the fields in this order. */
+export const api1AnswerXml = (fields: Record<string, string>): string =>
+  `<?xml version="1.0" encoding="UTF-8"?>\n<result>${Object.entries(fields).map(([k, v]) => `<${k}>${xmlEscape(v)}</${k}>`).join('')}</result>`;
+
+/** The API 1 answer to CHECK, signed. */
+export const api1CheckAnswer = (payFor: string, orderAmount: string, ticker: string, code: string, comment: string, key: string): string =>
+  api1AnswerXml({ code, pay_for: payFor, comment, md5: api1CheckAnswerMd5(payFor, orderAmount, ticker, code, key) });
+
+/** The API 1 answer to PAY, signed; `order_id` is the merchant's order (here: `pay_for`). */
+export function api1PayAnswer(
+  a: { payFor: string; onpayId: string; orderId: string; orderAmount: string; ticker: string; code: string; comment: string }, key: string,
+): string {
+  const signedId = /^\d{1,15}$/.test(a.onpayId) ? Number(a.onpayId) : 0;
+  return api1AnswerXml({
+    code: a.code, comment: a.comment, onpay_id: a.onpayId, pay_for: a.payFor, order_id: a.orderId,
+    md5: api1PayAnswerMd5(a.payFor, signedId, a.orderId, a.orderAmount, a.ticker, a.code, key),
+  });
+}
+
+/** The API 2 answer body to CHECK or PAY, signed. */
+export const api2Answer = (type: 'check' | 'pay', status: boolean, payFor: string, key: string, comment?: string): Record<string, unknown> =>
+  ({ status, pay_for: payFor, ...(comment ? { comment } : {}), signature: api2AnswerSignature(type, status, payFor, key) });
 
 /** `md5u("check;pay_for;order_amount;order_currency;code;K")`, the API 1 CHECK answer signature. */
 export const api1CheckAnswerMd5 = (payFor: string, orderAmount: string, ticker: string, code: string, key: string): string =>
@@ -184,7 +260,7 @@ export const api1CheckAnswerMd5 = (payFor: string, orderAmount: string, ticker: 
 
 /** `md5u("pay;pay_for;onpay_id;order_id;order_amount;order_currency;code;K")`, the API 1 PAY answer signature. */
 export const api1PayAnswerMd5 = (
-  payFor: string, onpayId: number, orderId: string, orderAmount: string, ticker: string, code: string, key: string,
+  payFor: string, onpayId: number | string, orderId: string, orderAmount: string, ticker: string, code: string, key: string,
 ): string => md5u(`pay;${payFor};${onpayId};${orderId};${orderAmount};${ticker};${code};${key}`);
 
 /** Reads `<tag>value</tag>` from a merchant's XML leniently (warnings, blank lines, CDATA). */
@@ -235,13 +311,35 @@ function judgeApi2(type: 'check' | 'pay', body: string, payFor: string, key: str
   return { ok: true, status, comment };
 }
 
-export function judgeCheckApi2(body: string, d: CheckData, key: string): CheckVerdict {
+export function judgeCheckApi2(body: string, d: Pick<CheckData, 'payFor'>, key: string): CheckVerdict {
   const r = judgeApi2('check', body, d.payFor, key);
   if (!r.ok) return { kind: 'failed', reason: r.reason };
   return r.status ? { kind: 'accepted' } : { kind: 'declined', comment: r.comment };
 }
 
-export function judgePayApi2(body: string, d: PayData, key: string): PayVerdict {
+/**
+ * What judging a PAY answer needs of the PAY that was sent: the API type and the fields the
+ * answer's signature covers. The outbox keeps it beside the request.
+ */
+export interface PayAnswerKey {
+  apiType: ApiType;
+  payFor: string;
+  onpayId: number;
+  orderAmount: string;
+  orderTicker: string;
+}
+
+/** The answer key of a PAY about to be sent in `apiType`. */
+export const payAnswerKey = (d: PayData, apiType: ApiType): PayAnswerKey =>
+  ({ apiType, payFor: d.payFor, onpayId: d.onpayId, orderAmount: d.orderAmount, orderTicker: d.orderTicker });
+
+type AnswerFields = Pick<PayData, 'payFor' | 'onpayId' | 'orderAmount' | 'orderTicker'>;
+
+/** Judges a merchant's answer to a PAY in the API type it was sent in. */
+export const judgePay = (body: string, k: PayAnswerKey, key: string): PayVerdict =>
+  (k.apiType === 2 ? judgePayApi2(body, k, key) : judgePayApi1(body, k, key));
+
+export function judgePayApi2(body: string, d: Pick<PayData, 'payFor'>, key: string): PayVerdict {
   const r = judgeApi2('pay', body, d.payFor, key);
   if (!r.ok) return { kind: 'failed', reason: r.reason, final: false };
   return r.status ? { kind: 'delivered' } : { kind: 'failed', reason: 'status false', final: false };
@@ -264,7 +362,7 @@ export function judgeCheckApi1(body: string, d: CheckData, key: string): CheckVe
   return { kind: 'failed', reason: `code ${r.code}${r.comment ? `: ${clip(r.comment)}` : ''}` };
 }
 
-export function judgePayApi1(body: string, d: PayData, key: string): PayVerdict {
+export function judgePayApi1(body: string, d: AnswerFields, key: string): PayVerdict {
   const r = readApi1(body);
   if ('reason' in r) return { kind: 'failed', reason: r.reason, final: false };
   const orderId = xmlField(body, 'order_id') ?? '';

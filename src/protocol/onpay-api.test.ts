@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
+  api1AnswerXml, api1CheckAnswer, api1CheckMd5, api1PayAnswer, api1PayMd5, api2Answer, api2CheckSignature, api2PaySignature,
+  checkRequest, judgePay, payAnswerKey, payRequest,
   api1CheckAnswerMd5, api1CheckFields, api1PayAnswerMd5, api1PayFields, api2AnswerSignature, api2CheckRequest,
   api2PayRequest, judgeCheckApi1, judgeCheckApi2, judgePayApi1, judgePayApi2, linkSignature, md5u, RawNumber,
   safeEqual, sha1, stringifyWithRawNumbers, xmlField, type CheckData, type PayData,
-} from './protocol.ts';
+} from './onpay-api.ts';
 
 describe('PROTOCOL.md test vectors (K=test)', () => {
   const vectors: [string, string, (s: string) => string][] = [
@@ -132,5 +134,42 @@ describe('answers', () => {
     assert.equal(safeEqual('abc', 'abd'), false);
     assert.equal(safeEqual('abc', 'abcd'), false);
     assert.equal(safeEqual('', ''), true);
+  });
+});
+
+describe('each signature formula, as request and as verification (PROTOCOL.md vectors, K=test)', () => {
+  const vectors: [string, () => string, string][] = [
+    ['API 2 CHECK', () => api2CheckSignature('55446', '500.0', 'RUR', 'fix', 'test'), '37eacbf65fa2982be8e2f82d1cb6aef23bf88aa0'],
+    ['API 2 PAY', () => api2PaySignature('55446', '102.0', 'USD', '3378.39', 'RUR', 'test'), '951e82110d1b796374ad3577f47e20a058c525dc'],
+    ['API 1 CHECK', () => api1CheckMd5('123', '100.0', 'RUR', 'test'), 'F71F90E82A92C1C603A8C246D002925C'],
+    ['API 1 PAY', () => api1PayMd5('123', 4567, '100.0', 'RUR', 'test'), 'EB5CDC8E4C2BB5F2D44AAC5D9A49A402'],
+    ['API 1 PAY, onpay_id as sent', () => api1PayMd5('123', '4567', '100.0', 'RUR', 'test'), 'EB5CDC8E4C2BB5F2D44AAC5D9A49A402'],
+  ];
+  for (const [name, sign, expected] of vectors) test(`${name} → ${expected}`, () => assert.equal(sign(), expected));
+});
+
+describe('answers as merchants write them, judged by the gateway', () => {
+  test('API 1 CHECK and PAY answers carry the vector md5 and are accepted', () => {
+    const c = api1CheckAnswer('123', '100.0', 'RUR', '0', 'OK', 'test');
+    assert.match(c, /<md5>0058B92D7B7E3C5227E8E1BDA720BEF5<\/md5>/);
+    assert.deepEqual(judgeCheckApi1(c, { ...check, payFor: '123', orderAmount: '100.0', orderTicker: 'RUR' }, 'test'), { kind: 'accepted' });
+    const p = api1PayAnswer({ payFor: '123', onpayId: '4567', orderId: '123', orderAmount: '100.0', ticker: 'RUR', code: '0', comment: 'OK' }, 'test');
+    assert.match(p, /<md5>464F86881E44A6B94E6FFBF9E2958117<\/md5>/);
+    const key = payAnswerKey({ ...pay, payFor: '123', onpayId: 4567, orderAmount: '100.0', orderTicker: 'RUR' }, 1);
+    assert.deepEqual(judgePay(p, key, 'test'), { kind: 'delivered' });
+    assert.equal(api1AnswerXml({ code: '3', comment: '<&>' }), '<?xml version="1.0" encoding="UTF-8"?>\n<result><code>3</code><comment>&lt;&amp;&gt;</comment></result>');
+  });
+  test('API 2 answers carry the vector signature and are accepted', () => {
+    assert.deepEqual(api2Answer('check', true, '55446', 'test'), { status: true, pay_for: '55446', signature: 'f6f250cd7d29ac9947ed97ddaeebb7934849d21e' });
+    const body = JSON.stringify(api2Answer('pay', true, '55446', 'test'));
+    assert.deepEqual(judgePay(body, payAnswerKey(pay, 2), 'test'), { kind: 'delivered' });
+    assert.deepEqual(judgePay(body, { ...payAnswerKey(pay, 2), payFor: 'other' }, 'test').kind, 'failed');
+  });
+  test('requests in the merchant\'s API type and method', () => {
+    assert.deepEqual(checkRequest(check, { apiType: 2, apiMethod: 'GET', secret: 'test' }), { method: 'POST', ...api2CheckRequest(check, 'test') });
+    const r = payRequest(pay, { apiType: 1, apiMethod: 'GET', secret: 'test' });
+    assert.equal(r.method, 'GET');
+    assert.equal(r.contentType, 'application/x-www-form-urlencoded');
+    assert.equal(new URLSearchParams(r.body).get('onpay_id'), '7121064');
   });
 });

@@ -9,8 +9,7 @@
  * merchant passes to a Standard Webhooks library (`new Webhook(webhookSecret(K)).verify(body, headers)`).
  */
 import { createHmac } from 'node:crypto';
-import { formatAmount } from '../money.ts';
-import type { Payment } from '../types.ts';
+import type { PayData } from './onpay-api.ts';
 
 /** The event type of a PAY. */
 export const PAY_EVENT_TYPE = 'payment.paid';
@@ -27,46 +26,38 @@ export function signWebhook(merchantSecret: string, id: string, timestampS: numb
   return `v1,${mac}`;
 }
 
-/** The data of a `payment.paid` event: the gateway's own camelCase names, amounts as canonical text. */
-export interface PaidEventData {
+/**
+ * The data of a `payment.paid` event: the PAY (`PayData`) in the gateway's own camelCase names,
+ * with the payment's id and way; `number` is `onpayId`, `amount`/`ticker` the order's.
+ */
+export interface PaidEventData extends Omit<PayData, 'onpayId' | 'orderAmount' | 'orderTicker'> {
   id: string;
   number: number;
-  payFor: string;
   amount: string;
   ticker: string;
   way: string;
-  paidAmount: string;
-  paidTicker: string;
-  balanceAmount: string;
-  balanceTicker: string;
-  rate: string;
-  paidAt: string;
-  userEmail: string;
-  userPhone: string;
-  note: string;
-  extraParams: Record<string, string>;
 }
 
-/** The exact body of a payment's `payment.paid` event. */
-export function webhookPayBody(p: Payment, paidAt: number): string {
-  const at = new Date(paidAt).toISOString();
+/** The exact body of a payment's `payment.paid` event; `paidAtMs` gives its timestamp. */
+export function webhookPayBody(d: PayData, payment: { id: string; way: string }, paidAtMs: number): string {
+  const at = new Date(paidAtMs).toISOString();
   const data: PaidEventData = {
-    id: p.id,
-    number: p.number,
-    payFor: p.payFor,
-    amount: formatAmount(p.priceMinor),
-    ticker: p.ticker,
-    way: p.way,
-    paidAmount: formatAmount(p.amountMinor),
-    paidTicker: p.wayTicker,
-    balanceAmount: formatAmount(p.balanceMinor),
-    balanceTicker: p.balanceTicker,
-    rate: p.rate,
+    id: payment.id,
+    number: d.onpayId,
+    payFor: d.payFor,
+    amount: d.orderAmount,
+    ticker: d.orderTicker,
+    way: payment.way,
+    paidAmount: d.paidAmount,
+    paidTicker: d.paidTicker,
+    balanceAmount: d.balanceAmount,
+    balanceTicker: d.balanceTicker,
+    rate: d.rate,
     paidAt: at,
-    userEmail: p.userEmail,
-    userPhone: p.userPhone,
-    note: p.note,
-    extraParams: p.extraParams,
+    userEmail: d.userEmail,
+    userPhone: d.userPhone,
+    note: d.note,
+    extraParams: d.extraParams,
   };
   return JSON.stringify({ type: PAY_EVENT_TYPE, timestamp: at, data });
 }

@@ -1,0 +1,63 @@
+/**
+ * The instructions view (bank details, a QR code, the countdown, copying), in its own chunk:
+ * only instructions-kind payment systems need it, so the default module does not carry it. It
+ * imports nothing the main module has (Lit and the formatters come in its props), so the classic
+ * script can load this same chunk.
+ */
+import type { TemplateResult, html as litHtml, nothing as litNothing } from 'lit';
+import type { InstructionsAction } from './api.ts';
+import { copyText } from './internal/clipboard.ts';
+import type { T } from './views.ts';
+
+export interface InstructionsProps {
+  t: T;
+  action: InstructionsAction;
+  now: number;
+  html: typeof litHtml;
+  nothing: typeof litNothing;
+  heading(text: string): TemplateResult;
+  money(amount: string, ticker: string): string;
+  format(message: string, values: Record<string, string | number>): string;
+  /** Where the copy fallback's hidden field goes (the shadow root). */
+  root: DocumentFragment;
+  announce(text: string): void;
+}
+
+function countdown(left: number): string {
+  const s = Math.floor(left / 1000);
+  return `${Math.floor(s / 3600)}:${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+}
+
+/**
+ * The gateway's QR matrix as one SVG path (no QR encoder here, no inline style: strict CSP holds),
+ * and on a phone a link that opens the bank's app. A link that is not a web or app URL is dropped.
+ */
+function qrCode(p: InstructionsProps, qr: NonNullable<InstructionsAction['qr']>): TemplateResult {
+  const { html, t } = p;
+  const n = qr.size;
+  let d = '';
+  for (let i = 0; i < n * n; i++) if (qr.modules[i] === '1') d += `M${i % n} ${(i / n) | 0}h1v1h-1z`;
+  return html`<svg part="qr" class="qr" role="img" aria-label=${t.qr} viewBox="-4 -4 ${n + 8} ${n + 8}" shape-rendering="crispEdges"><path d=${d}></path></svg>
+    ${/^\s*(javascript|data|vbscript):/i.test(qr.deepLink) ? p.nothing : html`<p class="app"><a part="button" href=${qr.deepLink}>${t.openApp}</a></p>`}`;
+}
+
+export default function instructionsView(p: InstructionsProps): TemplateResult {
+  const { html, t, action: a } = p;
+  const left = Math.max(0, Date.parse(a.expiresAt) - p.now);
+  const copy = (value: string) => async (e: Event) => {
+    const shown = (e.currentTarget as Element).previousElementSibling;
+    p.announce((await copyText(value, p.root, shown)) ? p.format(t.copied, { value }) : t.copyByHand);
+  };
+  return html`${p.heading(t.instructions)}
+    <p>${a.title}</p>${a.qr ? qrCode(p, a.qr) : p.nothing}
+    <dl part="instructions">
+      <dt>${t.amount}</dt>
+      <dd><strong>${p.money(a.amount, a.ticker)}</strong>
+        <button type="button" class="secondary" aria-label="${t.copy}: ${t.amount}" @click=${copy(a.amount)}>${t.copy}</button></dd>
+      ${a.details.map((d) => html`<dt>${d.label}</dt>
+        <dd><code>${d.value}</code><button type="button" class="secondary" aria-label="${t.copy}: ${d.label}" @click=${copy(d.value)}>${t.copy}</button></dd>`)}
+      <dt>${t.payBefore}</dt><dd><time datetime=${a.expiresAt}>${new Date(a.expiresAt).toLocaleString(t.ln)}</time></dd>
+      <dt>${t.timeLeft}</dt><dd><span class="countdown" aria-hidden="true">${countdown(left)}</span><span class="sr-only">${p.format(t.minutesLeft, { count: Math.ceil(left / 60000) })}</span></dd>
+    </dl>
+    <p class="muted">${t.waiting}</p>`;
+}

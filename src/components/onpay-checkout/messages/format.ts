@@ -1,0 +1,36 @@
+/** The message catalogue's shape, ICU-style placeholders, and `Intl` for amounts (dates: instructions.ts). */
+import type ru from './ru.ts';
+
+export type MessageKey = keyof typeof ru;
+/** One language's catalogue: every key, each an ICU-style message. */
+export type Messages = Record<MessageKey, string>;
+
+/**
+ * Formats an ICU-style message: `{name}` is replaced by the value, and
+ * `{count, plural, =0 {…} one {…} few {…} other {…}}` picks the form `Intl.PluralRules` chooses for
+ * the language (an exact `=n` first), `#` standing for the number in the language's digits.
+ */
+export function format(message: string, ln: string, values: Record<string, string | number> = {}): string {
+  return message
+    .replace(/\{(\w+), plural,((?:[^{}]|\{[^{}]*\})*)\}/g, (_m, key: string, body: string) => {
+      const n = Number(values[key]);
+      const forms: Record<string, string> = {};
+      body.replace(/(=?\w+)\s*\{([^{}]*)\}/g, (_f, form: string, text: string) => (forms[form] = text));
+      return (forms[`=${n}`] ?? forms[new Intl.PluralRules(ln).select(n)] ?? forms.other ?? '').replace(/#/g, new Intl.NumberFormat(ln).format(n));
+    })
+    .replace(/\{(\w+)\}/g, (m, key: string) => (key in values ? String(values[key]) : m));
+}
+
+/** Formats a canonical amount text for display; the text itself is what is sent and compared. */
+export function formatMoney(amount: string, ticker: string, ln: string): string {
+  const value = Number(amount);
+  const currency = ticker === 'RUR' ? 'RUB' : ticker;
+  try {
+    if (!['TST', 'CRD', 'QRW', 'YDX'].includes(ticker) && !/^WM/.test(ticker)) {
+      return new Intl.NumberFormat(ln, { style: 'currency', currency }).format(value);
+    }
+  } catch {
+    // An unknown code: fall through to the plain number and the code.
+  }
+  return `${new Intl.NumberFormat(ln, { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(value)} ${ticker}`;
+}

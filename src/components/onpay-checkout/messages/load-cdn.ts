@@ -1,0 +1,13 @@
+/**
+ * The CDN builds' loader: the language chunks sit beside the script (`onpay-checkout.uk.js`), so
+ * the classic script imports them (and the instructions view's chunk) from where it came from.
+ */
+import type { Language } from '../../../protocol/languages.ts';
+import type { Messages } from './format.ts';
+
+const BASE = (document.currentScript as HTMLScriptElement | null)?.src || (import.meta as { url?: string }).url || location.href;
+
+const load = async <T>(name: string): Promise<T> => ((await import(/* @vite-ignore */ new URL(`onpay-checkout.${name}.js`, BASE).href)) as { default: T }).default;
+
+export const loadMessages = (ln: Exclude<Language, 'ru'>): Promise<Messages> => load(ln);
+export const loadInstructions = (): Promise<typeof import('../instructions.ts').default> => load('instructions');

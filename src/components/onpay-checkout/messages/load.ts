@@ -1,0 +1,21 @@
+/**
+ * The languages other than Russian, each its own chunk, loaded only when asked for, and the
+ * instructions view's chunk. (The CDN's
+ * classic script cannot split: vite.config.ts swaps this file for load-cdn.ts there.)
+ */
+import type { Language } from '../../../protocol/languages.ts';
+import type { Messages } from './format.ts';
+
+const LOADERS: Record<Exclude<Language, 'ru'>, () => Promise<{ default: Messages }>> = {
+  en: () => import('./en.ts'),
+  uk: () => import('./uk.ts'),
+  kk: () => import('./kk.ts'),
+  be: () => import('./be.ts'),
+  uz: () => import('./uz.ts'),
+  de: () => import('./de.ts'),
+};
+
+export const loadMessages = async (ln: Exclude<Language, 'ru'>): Promise<Messages> => (await LOADERS[ln]()).default;
+
+/** The instructions view's chunk. */
+export const loadInstructions = async (): Promise<typeof import('../instructions.ts').default> => (await import('../instructions.ts')).default;

@@ -1,0 +1,28 @@
+/**
+ * The languages the gateway and the element speak, and the rule for any other `ln`: the element,
+ * the hosted page, the HTML snippet and the sandbox pages all resolve `ln` with `resolveLanguage`.
+ *
+ * The rule (written down in docs/ELEMENT.md): `ln` is read as a BCP 47 tag, case-insensitive, and
+ * only its language part counts (`uk-UA` is `uk`). A language we speak is used as is. A language
+ * of the former Soviet Union we do not speak (Armenian, Azerbaijani, Georgian, Kyrgyz, Tajik,
+ * Turkmen, Romanian of Moldova as `mo`, the Baltic ones, and Russia's own: Tatar, Bashkir, Chuvash,
+ * Yakut, Ossetian, Chechen, Abkhaz) falls back to Russian, which their speakers read far more often
+ * than English. Anything else falls back to English. No `ln` at all is Russian, as in Onpay.
+ */
+export const LANGUAGES = ['ru', 'en', 'uk', 'kk', 'be', 'uz', 'de'] as const;
+export type Language = (typeof LANGUAGES)[number];
+
+const RUSSIAN_FALLBACK = ['hy', 'az', 'ka', 'ky', 'tg', 'tk', 'mo', 'lv', 'lt', 'et', 'tt', 'ba', 'cv', 'sah', 'os', 'ce', 'ab'];
+
+/**
+ * For what the gateway's configuration writes in Russian and English only (payment-system titles,
+ * the sandbox's labels): English for `en` and `de`, Russian for the others.
+ */
+export const baseLanguage = (ln: Language): 'ru' | 'en' => (ln === 'en' || ln === 'de' ? 'en' : 'ru');
+
+export function resolveLanguage(ln: string | null | undefined): Language {
+  if (!ln) return 'ru';
+  const base = ln.trim().toLowerCase().split(/[-_]/)[0] ?? '';
+  if ((LANGUAGES as readonly string[]).includes(base)) return base as Language;
+  return RUSSIAN_FALLBACK.includes(base) ? 'ru' : 'en';
+}

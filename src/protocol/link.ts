@@ -1,0 +1,229 @@
+/**
+ * The payment link (PROTOCOL.md §2): its parameters parsed, validated and normalised — aliases,
+ * `_enc` URLs in both forms, `onpay_ap_*` — into `LinkParams`; the link md5; and the link written
+ * back as a query or as `<onpay-checkout>` attributes, all from the one table in `link-params.ts`.
+ * Bad input comes back as issues `{field, message}` naming the wire parameter, never as an HTTP
+ * error: the gateway and the merchant kit each turn them into their own.
+ */
+import { z } from 'zod';
+import { canonicalAmount, parseAmount, type Minor } from './money.ts';
+import { linkSignature, safeEqualHex } from './onpay-api.ts';
+import { resolveLanguage, type Language } from './languages.ts';
+import { EXTRA_PARAM_PREFIX, LINK_PARAMS } from './link-params.ts';
+
+export { EXTRA_ATTRIBUTE_PREFIX, EXTRA_PARAM_PREFIX, LINK_PARAMS, type LinkParam } from './link-params.ts';
+
+/** Validated link parameters; amounts canonical. */
+export interface LinkParams {
+  payMode: 'fix' | 'free';
+  price: string;
+  ticker: string;
+  payFor: string;
+  convert: boolean;
+  note: string;
+  ln: Language;
+  urlSuccess: string;
+  urlFail: string;
+  userEmail: string;
+  userPhone: string;
+  priceFinal: boolean;
+  oneWay: string;
+  extraParams: Record<string, string>;
+}
+
+/** A parsed link: the parameters, the price in minor units, and what the md5 check needs. */
+export interface ParsedLink {
+  link: LinkParams;
+  /** `link.price` in minor units (0 in free mode without a price). */
+  priceMinor: Minor;
+  md5?: string;
+  rawPrice: string;
+  rawTicker: string;
+}
+
+/** What is wrong with one parameter, named by its wire name. */
+export interface LinkIssue {
+  field: string;
+  message: string;
+}
+
+export type LinkParseResult = { ok: true; value: ParsedLink } | { ok: false; issues: LinkIssue[] };
+
+const CTRL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+const EXTRA_NAME = /^onpay_ap_[a-z0-9]{1,32}$/;
+const text = (max: number) => z.string().max(max, `at most ${max} characters`).refine((s) => !CTRL.test(s), 'control characters are not allowed');
+const bool = (name: string) => z.string().optional().transform((v, ctx) => {
+  if (v === undefined || v === '') return undefined;
+  const s = v.toLowerCase();
+  if (['true', 'yes', '1'].includes(s)) return true;
+  if (['false', 'no', '0'].includes(s)) return false;
+  ctx.addIssue({ code: 'custom', message: `${name} must be true/yes or false/no` });
+  return z.NEVER;
+});
+const httpUrl = text(255).refine((s) => s === '' || /^https?:\/\/[^\s]+$/i.test(s), 'must be an http(s) URL');
+
+const linkSchema = z.object({
+  pay_mode: z.enum(['fix', 'free'], { message: 'must be fix or free' }).default('fix'),
+  price: text(32).optional(),
+  ticker: z.string().regex(/^[A-Za-z]{3}$/, 'must be a 3-letter currency code'),
+  pay_for: text(100).min(1, 'is required'),
+  convert: z.enum(['yes', 'no'], { message: 'must be yes or no' }).default('yes'),
+  md5: z.string().regex(/^[0-9a-fA-F]{32}$/, 'must be 32 hex digits').optional(),
+  note: text(255).default(''),
+  // Any language tag; one the gateway does not speak falls back (languages.ts).
+  ln: z.string().regex(/^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8}){0,3}$/, 'must be a language code such as ru, en, uk, kk, be, uz, de').optional().transform(resolveLanguage),
+  url_success: httpUrl.default(''),
+  url_fail: httpUrl.default(''),
+  user_email: text(40).refine((s) => s === '' || /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s), 'must be an e-mail address').default(''),
+  user_phone: text(40).refine((s) => /^[0-9+()\- ]*$/.test(s), 'must be a phone number').default(''),
+  price_final: bool('price_final'),
+  one_way: z.string().regex(/^[A-Za-z]{3}$/, 'must be a payment system code').optional(),
+  f: z.string().regex(/^\d{0,3}$/, 'must be a form design number').optional(),
+});
+
+const fail = (field: string, message: string): LinkParseResult => ({ ok: false, issues: [{ field, message }] });
+
+/** An `_enc` URL: base64 (standard or URL-safe) of an http(s) URL, or, as many modules send it, the plain URL. */
+function decodeEncUrl(value: string): string | null {
+  if (/^https?:/i.test(value)) return value;
+  const decoded = Buffer.from(value.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8');
+  return /^https?:\/\//i.test(decoded) ? decoded : null;
+}
+
+/**
+ * Parses a payment link's parameters (first value of each name).
+ * @example
+ * const r = parseLink(new URLSearchParams('price=100&pay_for=42'));
+ * if (r.ok) r.value.link.price; // '100.0'
+ * else r.issues[0]; // { field: 'price', message: 'must be an amount like 100.0' }
+ */
+export function parseLink(params: URLSearchParams): LinkParseResult {
+  const raw: Record<string, string> = {};
+  const extraParams: Record<string, string> = {};
+  for (const [key, value] of params) {
+    if (key in raw) continue;
+    if (key.startsWith(EXTRA_PARAM_PREFIX)) {
+      if (!EXTRA_NAME.test(key)) return fail(key, 'extra parameter names are onpay_ap_ followed by lower-case latin letters and digits');
+      if (value.length > 255 || CTRL.test(value)) return fail(key, 'at most 255 characters, no control characters');
+      extraParams[key] = value;
+      continue;
+    }
+    raw[key] = value;
+  }
+  // Currency aliases: currency > ticker > to.
+  const tickerField = raw.currency !== undefined ? 'currency' : raw.ticker !== undefined ? 'ticker' : raw.to !== undefined ? 'to' : 'ticker';
+  const rawTicker = raw[tickerField] ?? 'RUR';
+  const input: Record<string, string | undefined> = { ...raw, ticker: rawTicker };
+  for (const [plain, enc] of [['url_success', 'url_success_enc'], ['url_fail', 'url_fail_enc']] as const) {
+    if (!raw[enc]) continue;
+    const url = decodeEncUrl(raw[enc]);
+    if (url === null) return fail(enc, 'must be a base64-encoded http(s) URL');
+    input[plain] = url;
+  }
+  const r = linkSchema.safeParse(input);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    const field = issue.path.map(String).join('.');
+    return fail(field === 'ticker' ? tickerField : field, issue.message);
+  }
+  const d = r.data;
+  let ticker = d.ticker.toUpperCase();
+  if (ticker === 'RUB') ticker = 'RUR';
+  let price = '0.0';
+  let priceMinor = 0n;
+  if (d.pay_mode === 'fix' || (d.price !== undefined && d.price !== '')) {
+    if (d.price === undefined || d.price === '') return fail('price', 'is required in fix mode');
+    const canonical = canonicalAmount(d.price);
+    if (canonical === null) return fail('price', 'must be an amount like 100.0');
+    priceMinor = parseAmount(canonical)!;
+    if (d.pay_mode === 'fix' && priceMinor === 0n) return fail('price', 'must be above zero');
+    price = canonical;
+  }
+  return {
+    ok: true,
+    value: {
+      link: {
+        payMode: d.pay_mode,
+        price,
+        ticker,
+        payFor: d.pay_for,
+        convert: d.convert === 'yes',
+        note: d.note,
+        ln: d.ln,
+        urlSuccess: d.url_success,
+        urlFail: d.url_fail,
+        userEmail: d.user_email,
+        userPhone: d.user_phone,
+        priceFinal: d.price_final ?? false,
+        oneWay: d.one_way?.toUpperCase() ?? '',
+        extraParams,
+      },
+      priceMinor,
+      ...(d.md5 !== undefined ? { md5: d.md5 } : {}),
+      rawPrice: d.price ?? '',
+      rawTicker,
+    },
+  };
+}
+
+/**
+ * The link md5 `md5("pay_mode;price;ticker;pay_for;convert;K")` of these parameters (lower-case hex).
+ * @example signLink({ payMode: 'fix', price: '100.0', ticker: 'RUR', payFor: '123', convert: true }, 'test') // '1206be51…'
+ */
+export const signLink = (l: Pick<LinkParams, 'payMode' | 'price' | 'ticker' | 'payFor' | 'convert'>, key: string): string =>
+  linkSignature({ payMode: l.payMode, price: l.price, ticker: l.ticker, payFor: l.payFor, convert: l.convert ? 'yes' : 'no' }, key);
+
+/**
+ * Checks a parsed link's md5, case-insensitively, over the canonical price and, as some modules do,
+ * over the raw price text and the raw ticker.
+ */
+export function linkMd5Matches(parsed: ParsedLink, key: string): boolean {
+  if (!parsed.md5) return false;
+  const { link } = parsed;
+  const prices = new Set([link.price, parsed.rawPrice]);
+  const tickers = new Set([link.ticker, parsed.rawTicker]);
+  let ok = false;
+  for (const price of prices) {
+    for (const ticker of tickers) {
+      // Evaluate every candidate: the time taken does not depend on which one matched.
+      if (safeEqualHex(parsed.md5, signLink({ ...link, price, ticker }, key))) ok = true;
+    }
+  }
+  return ok;
+}
+
+/** Link parameters to write: any of `LinkParams`, left out or empty where not given. */
+export type LinkValues = Partial<Omit<LinkParams, 'extraParams'>> & { extraParams?: Record<string, string>; md5?: string | undefined };
+
+/** The table's entries with their wire text for these values, in the table's order. */
+function written(values: LinkValues): [wire: string, attribute: string, text: string][] {
+  const out: [string, string, string][] = [];
+  for (const [wire, attribute, field] of LINK_PARAMS) {
+    const v = field === null ? (wire === 'md5' ? values.md5 : undefined) : values[field];
+    // Booleans: convert is written yes/no, price_final only when true.
+    if (v === undefined || v === '' || (v === false && field !== 'convert')) continue;
+    out.push([wire, attribute, v === true ? (field === 'convert' ? 'yes' : 'true') : v === false ? 'no' : v]);
+  }
+  return out;
+}
+
+/**
+ * The payment link query of these parameters, `onpay_ap_*` last.
+ * @example linkQuery({ payMode: 'fix', price: '100.0', ticker: 'RUR', payFor: '42', convert: true }) // { pay_mode: 'fix', …, convert: 'yes' }
+ */
+export function linkQuery(values: LinkValues): Record<string, string> {
+  const q: Record<string, string> = {};
+  for (const [wire, , text] of written(values)) q[wire] = text;
+  return { ...q, ...values.extraParams };
+}
+
+/**
+ * The `<onpay-checkout>` attributes of these parameters (kebab-case): `merchant-login` first, the
+ * extra parameters as one `params` query.
+ */
+export function elementAttributes(merchantLogin: string, values: LinkValues): Record<string, string> {
+  const a: Record<string, string> = { 'merchant-login': merchantLogin };
+  for (const [, attribute, text] of written(values)) a[attribute] = text;
+  if (values.extraParams && Object.keys(values.extraParams).length > 0) a.params = new URLSearchParams(values.extraParams).toString();
+  return a;
+}
