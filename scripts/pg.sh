@@ -2,6 +2,7 @@
 # A throwaway PostgreSQL server on loopback for the tests.
 #   scripts/pg.sh start   → prints DATABASE_URL (postgres://…), data dir under /tmp
 #   scripts/pg.sh stop DIR
+#   scripts/pg.sh halt DIR / resume DIR → stop the server and start it again on the same port (tests of outages)
 # Installs Debian's postgresql with apt when running as root and it is missing.
 set -euo pipefail
 cmd=${1:-}
@@ -24,7 +25,9 @@ case "$cmd" in
     run=()
     if [ "$(id -u)" = "0" ]; then chown postgres "$dir"; run=(runuser -u postgres --); fi
     "${run[@]}" "$bin/initdb" -D "$dir/data" -A trust -U postgres --no-sync >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
-    "${run[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -o "-h 127.0.0.1 -p $port -k $dir -F -c max_connections=200 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start >/dev/null
+    opts="-h 127.0.0.1 -p $port -k $dir -F -c max_connections=200 -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    echo "$opts" > "$dir/.opts"
+    "${run[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -o "$opts" start >/dev/null
     echo "$dir" > "$dir/.dir"
     echo "PG_DIR=$dir"
     echo "DATABASE_URL=postgres://postgres@127.0.0.1:$port/postgres"
@@ -37,5 +40,16 @@ case "$cmd" in
     "${run[@]}" "$bin/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
     rm -rf "$dir"
     ;;
-  *) echo "usage: scripts/pg.sh start | stop DIR" >&2; exit 2 ;;
+  halt|resume)
+    dir=${2:?data dir}
+    bin=$(find_bin)
+    run=()
+    [ "$(id -u)" = "0" ] && run=(runuser -u postgres --)
+    if [ "$cmd" = halt ]; then
+      "${run[@]}" "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
+    else
+      "${run[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -o "$(cat "$dir/.opts")" start >/dev/null
+    fi
+    ;;
+  *) echo "usage: scripts/pg.sh start | stop DIR | halt DIR | resume DIR" >&2; exit 2 ;;
 esac

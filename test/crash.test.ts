@@ -55,7 +55,7 @@ test(`no PAY is lost: ${PAYMENTS} payments paid while the gateway is SIGKILLed a
   let up: Promise<void> = Promise.resolve();
   let log = '';
   const start = (): Promise<void> => {
-    const c = spawn(process.execPath, ['--import', 'tsx', 'src/cli/gateway.ts', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const c = spawn(process.execPath, ['--import', 'tsx', 'src/cli/gateway.ts', '--config', configFile], { env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
     child = c;
     c.stderr!.on('data', (d: Buffer) => { log += d.toString(); });
     up = new Promise<void>((resolve, reject) => {

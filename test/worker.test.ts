@@ -31,7 +31,7 @@ test('two worker processes on one database deliver every due PAY exactly once, a
   const config = join(dir, 'config.json');
   writeFileSync(config, JSON.stringify({ database: url, secret: TEST_SECRET, allowPrivateMerchantUrls: true, dispatcher: { pollMs: 50, concurrency: 4, batchSize: 8, timeoutMs: 2000 } }));
   const workers = [0, 1].map(() => {
-    const p = spawn(process.execPath, ['--import', 'tsx', 'src/cli/worker.ts', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, ['--import', 'tsx', 'src/cli/worker.ts', '--config', config], { env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     p.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
     p.stderr!.on('data', (d: Buffer) => { out += d.toString(); });

@@ -5,6 +5,7 @@
  * only the shop, built on the merchant kit and the wire.
  */
 import { serve, type ServerType } from '@hono/node-server';
+import type { Logger } from '../server/logger.ts';
 import { DEMO_MERCHANT, loadConfig, startGateway, type RunningGateway } from '../server/bootstrap.ts';
 import { createShop } from '../../demo/shop.ts';
 
@@ -17,6 +18,7 @@ export interface DemoOptions {
   /** Extra configuration over the demo defaults (tests shorten the retry schedule). */
   overrides?: Record<string, unknown>;
   log?: (m: string) => void;
+  logger?: Logger;
 }
 
 export interface RunningDemo {
@@ -58,7 +60,7 @@ export async function startDemo(opts: DemoOptions): Promise<RunningDemo> {
     }],
     ...opts.overrides,
   });
-  const gateway = await startGateway(config, { cacheAssets: opts.env?.NODE_ENV === 'production', ...(opts.log ? { log: opts.log } : {}) });
+  const gateway = await startGateway(config, { cacheAssets: opts.env?.NODE_ENV === 'production', ...(opts.log ? { log: opts.log } : {}), ...(opts.logger ? { logger: opts.logger } : {}) });
   shop = createShop({ gateway: gateway.config.publicUrl, merchantLogin: DEMO_MERCHANT.login, secret: DEMO_MERCHANT.secret, database: opts.shopDatabase, publicUrl: shopUrl });
   return {
     gateway,
@@ -69,9 +71,10 @@ export async function startDemo(opts: DemoOptions): Promise<RunningDemo> {
       if (!shopServer) shopServer = await listen(handler, shopPort);
     },
     async close() {
+      // The gateway first: a CHECK or PAY it has in flight still reaches the shop.
+      await gateway.close();
       await closeShopServer();
       shop?.close();
-      await gateway.close();
     },
   };
 }

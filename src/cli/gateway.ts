@@ -8,23 +8,33 @@ import { configPath, DEMO_MERCHANT, loadConfig, startGateway, type RunningGatewa
 import { merchantWarnings } from '../server/merchant-warnings.ts';
 import { startDemo } from './demo.ts';
 import { signPaymentLink } from '../merchant/index.ts';
+import { createLogger, logFunction, type Logger } from '../server/logger.ts';
+import { onShutdownSignal } from './shutdown.ts';
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   let running: RunningGateway;
   let config: GatewayConfig;
   let shopUrl: string | undefined;
-  let close: () => Promise<void>;
+  let close: () => Promise<unknown>;
+  let logger: Logger;
+  try {
+    logger = createLogger({ level: process.env.LOG_LEVEL, format: process.env.LOG_FORMAT });
+  } catch (e) {
+    console.error(`configuration: ${(e as Error).message}`);
+    process.exit(2);
+  }
+  const log = logFunction(logger);
   try {
     if (configPath(argv, process.env)) {
       config = loadConfig(argv, process.env);
-      running = await startGateway(config, { log: (m) => console.error(m), cacheAssets: process.env.NODE_ENV === 'production' });
+      running = await startGateway(config, { log, logger, cacheAssets: process.env.NODE_ENV === 'production' });
       close = () => running.close();
     } else {
       const port = Number(process.env.PORT ?? 8080);
       const demo = await startDemo({
         argv, env: process.env, shopPort: Number(process.env.SHOP_PORT ?? (port === 0 ? 0 : port + 1)),
-        shopDatabase: process.env.SHOP_DATABASE ?? './data/demo-shop.sqlite', log: (m) => console.error(m),
+        shopDatabase: process.env.SHOP_DATABASE ?? './data/demo-shop.sqlite', log, logger,
       });
       running = demo.gateway;
       config = running.config;
@@ -57,12 +67,8 @@ async function main(): Promise<void> {
   for (const m of await running.storage.listMerchants()) {
     for (const w of merchantWarnings(m)) console.error(`warning: merchant ${m.login}: ${w.message}`);
   }
-  const stop = async () => {
-    await close();
-    process.exit(0);
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  logger.info({ url: running.url, publicUrl: base, node: process.version }, 'gateway started');
+  onShutdownSignal({ deadlineMs: running.config.shutdownTimeoutMs, logger, close: () => close() });
 }
 
 main().catch((e: unknown) => {

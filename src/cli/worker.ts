@@ -12,38 +12,47 @@ import { dispatcherFromConfig, processOwner } from '../server/dispatcher/from-co
 import { reconcilerFromConfig } from '../server/dispatcher/reconcile.ts';
 import { openDatabase } from '../server/storage/db.ts';
 import { createStorage } from '../server/storage/storage.ts';
+import { settlesWithin, stopDispatcher } from '../server/bootstrap.ts';
+import { createLogger, logFunction } from '../server/logger.ts';
+import { onShutdownSignal } from './shutdown.ts';
 
 async function main(): Promise<void> {
   let config;
+  let logger;
   try {
+    logger = createLogger({ level: process.env.LOG_LEVEL, format: process.env.LOG_FORMAT });
     config = loadConfig(process.argv.slice(2), process.env);
   } catch (e) {
-    if (e instanceof ConfigError) {
-      console.error(e.message);
+    if (e instanceof ConfigError || e instanceof RangeError) {
+      console.error(e instanceof ConfigError ? e.message : `configuration: ${(e as Error).message}`);
       process.exit(2);
     }
     throw e;
   }
   const database = await openDatabase(config.database, { poolSize: config.databasePoolSize, busyMs: config.storageBusyMs });
   const storage = createStorage(database.db, database.dialect);
-  const dispatcher = dispatcherFromConfig(config, storage, { owner: processOwner('worker'), log: (m) => console.error(m) });
+  const dispatcher = dispatcherFromConfig(config, storage, { owner: processOwner('worker'), log: logFunction(logger), logger });
   dispatcher.start();
   // Reconciliation too: the payment service (no HTTP served) asks the providers and applies answers.
-  const { service } = createGateway({ config, storage, log: (m) => console.error(m) });
-  const reconciler = reconcilerFromConfig(config, storage, service, { owner: processOwner('worker-rc'), log: (m) => console.error(m) });
+  const { service } = createGateway({ config, storage, log: logFunction(logger) });
+  const reconciler = reconcilerFromConfig(config, storage, service, { owner: processOwner('worker-rc'), log: logFunction(logger) });
   reconciler.start();
   console.log(`onpay-checkout worker ${dispatcher.owner} delivering from ${config.database.startsWith('sqlite:') ? config.database : 'postgres'}`);
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
-    await reconciler.stop();
-    await dispatcher.stop();
-    await database.close();
-    process.exit(0);
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  logger.info({ owner: dispatcher.owner, node: process.version }, 'worker started');
+  const deadlineMs = config.shutdownTimeoutMs;
+  onShutdownSignal({
+    deadlineMs,
+    logger,
+    // Attempts in flight are finished and recorded; past the deadline the leases are given back.
+    close: async () => {
+      const [finished] = await Promise.all([
+        stopDispatcher(dispatcher, storage, deadlineMs, logFunction(logger)),
+        settlesWithin(reconciler.stop(), deadlineMs),
+      ]);
+      await database.close();
+      return { cut: !finished };
+    },
+  });
 }
 
 main().catch((e: unknown) => {

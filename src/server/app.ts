@@ -6,9 +6,11 @@
  * const gateway = createGateway({ config, storage });
  * const res = await gateway.fetch(new Request('http://gw/pay/demo?price=100&pay_for=1', { headers: { accept: 'application/json' } }));
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { Hono, type Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+import { routePath } from 'hono/route';
 import type { GatewayConfig } from './config.ts';
 import type { Env } from './env.ts';
 import { GatewayError } from './errors.ts';
@@ -31,6 +33,8 @@ import { createRefunds } from './refunds/refunds.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { providerRoutes } from './routes/providers.ts';
 import { createCabinet } from './cabinet/cabinet.ts';
+import { healthRoutes, type Readiness } from './routes/health.ts';
+import { logFunction, withRequestContext, type Logger, type RequestContext } from './logger.ts';
 import type { ConnectorModules } from './config.ts';
 import type { ProviderHttp } from './providers/contract.ts';
 import { createProviderHttp } from './providers/http.ts';
@@ -52,11 +56,22 @@ export interface GatewayDeps {
   log?: (message: string) => void;
   /** The database pool's state, for /metrics (PostgreSQL). */
   poolStats?: () => PoolStats;
+  /**
+   * Structured logs: one line per request (method, route pattern, status, duration, request id,
+   * payment and merchant where known), CHECK, PAY and manual changes. Without it: no request lines
+   * and no `X-Request-Id` echo.
+   */
+  logger?: Logger;
+  /** What `GET /health/ready` asks (the database answers, migrations are current). */
+  readiness?: Readiness;
   /** The connector types the configuration was parsed with (`CONNECTOR_MODULES`; tests add fakes). */
   connectorModules?: ConnectorModules;
   /** Outgoing calls to providers (the guarded HTTP client by default). */
   providerHttp?: ProviderHttp;
 }
+
+/** An `X-Request-Id` taken as it is; anything else is replaced by a generated one. */
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 /** How long one call to a provider may take. */
 export const PROVIDER_TIMEOUT_MS = 10_000;
@@ -79,10 +94,10 @@ export const newPaymentId = (): string => `pay_${randomBytes(18).toString('base6
 
 export function createGateway(deps: GatewayDeps): Gateway {
   const now = deps.now ?? Date.now;
-  const log = deps.log ?? ((m: string) => console.error(m));
+  const log = deps.log ?? (deps.logger ? logFunction(deps.logger) : (m: string) => console.error(m));
   const { storage } = deps;
   const connectors = createConnectorRegistry(deps.config, {
-    http: deps.providerHttp ?? createProviderHttp(),
+    http: deps.providerHttp ?? createProviderHttp(undefined, deps.logger),
     now,
     publicUrl: deps.config.publicUrl,
     timeoutMs: PROVIDER_TIMEOUT_MS,
@@ -95,11 +110,38 @@ export function createGateway(deps: GatewayDeps): Gateway {
     merchantHttp: deps.merchantHttp ?? createMerchantHttp({ allowPrivate: deps.config.allowPrivateMerchantUrls }),
     connectors,
     log,
+    ...(deps.logger ? { logger: deps.logger } : {}),
   });
   const app = new Hono<Env>();
 
   const limits = createRateLimits(rateLimitValues(deps.config.rateLimits), deps.config.rateLimits.enabled);
   const trusted = trustedProxies(deps.config.trustProxy);
+
+  if (deps.logger) {
+    const logger = deps.logger;
+    app.use('*', async (c, next) => {
+      const given = c.req.header('x-request-id');
+      const ctx: RequestContext = { reqId: given && REQUEST_ID.test(given) ? given : randomUUID() };
+      const started = performance.now();
+      await withRequestContext(ctx, next);
+      try {
+        c.res.headers.set('x-request-id', ctx.reqId);
+      } catch {
+        c.header('x-request-id', ctx.reqId);
+      }
+      const route = routePath(c);
+      const params = route === '*' ? {} : c.req.param() as Record<string, string | undefined>;
+      const paymentId = ctx.paymentId ?? (params.id?.startsWith('pay_') ? params.id : undefined);
+      // The cabinet's routes set the merchant they authenticated.
+      const authenticated = (c.var as Record<string, unknown>).merchant as { login?: unknown } | undefined;
+      const merchantLogin = ctx.merchantLogin ?? params.login ?? (typeof authenticated?.login === 'string' ? authenticated.login : undefined);
+      logger.info({
+        reqId: ctx.reqId, method: c.req.method, route: route === '*' ? '(no route)' : route, status: c.res.status,
+        durationMs: Math.round((performance.now() - started) * 10) / 10,
+        ...(paymentId ? { paymentId } : {}), ...(merchantLogin ? { merchantLogin } : {}),
+      }, 'request');
+    });
+  }
 
   app.use('*', async (c, next) => {
     c.set('html', false);
@@ -132,14 +174,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.route('/', checkoutRoutes({ service, config: deps.config, paymentLimits: paymentLimits({ limits, storage, secret: deps.config.secret, now }) }));
   app.route('/', sandboxRoutes({ service, config: deps.config }));
   app.route('/', providerRoutes({ service, config: deps.config }));
-  const cabinet = createCabinet({ storage, now, onStatus: (id, status) => service.events.emit(id, status) });
+  const cabinet = createCabinet({ storage, now, ...(deps.logger ? { logger: deps.logger } : {}), onStatus: (id, status) => service.events.emit(id, status) });
   // Refunds first: their routes authenticate by themselves, whatever the cabinet's routes do.
   app.route('/', refundRoutes({ cabinet, refunds: createRefunds({ storage, connectors, now, emitStatus: service.emitStatus, log }) }));
   app.route('/', cabinetRoutes({ cabinet, limits }));
   app.route('/', assetRoutes({ cdnDir: deps.cdnDir ?? 'dist/cdn', cache: deps.cacheAssets ?? false }));
-  // Liveness: the process answers, without touching the database (which may be locked by another
-  // process: see storage/sqlite-busy.ts).
-  app.get('/health/live', (c) => c.json({ ok: true }));
+  // Probes: liveness answers without touching the database (which may be locked by another
+  // process: see storage/sqlite-busy.ts); readiness asks it, with a deadline.
+  app.route('/', healthRoutes({ readiness: deps.readiness ?? { check: async () => { await storage.nextDueAt(); return null; } } }));
   app.route('/', opsRoutes({
     // A cheap query proves the database answers.
     health: () => storage.nextDueAt(),
@@ -166,7 +208,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     else if (err instanceof HTTPException && err.status === 413) e = new GatewayError(413, 'payload_too_large', 'the request body is too large');
     else if (err instanceof HTTPException && err.status < 500) e = new GatewayError(400, 'invalid_body', err.message || 'bad request');
     else {
-      log(`gateway: unexpected error on ${c.req.method} ${new URL(c.req.url).pathname}: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+      deps.logger?.error({ err, method: c.req.method, path: new URL(c.req.url).pathname }, 'unexpected error');
+      if (!deps.logger || deps.log) log(`gateway: unexpected error on ${c.req.method} ${new URL(c.req.url).pathname}: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
       return c.json({ error: { code: 'internal', message: 'internal error' } }, 500);
     }
     if (c.get('html')) {

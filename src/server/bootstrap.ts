@@ -7,7 +7,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { createGateway, type Gateway } from './app.ts';
-import { ANY_STATUS_EVENT } from './service.ts';
+import { ANY_STATUS_EVENT, SHUTDOWN_EVENT } from './service.ts';
+import { silentLogger, type Logger } from './logger.ts';
+import { databaseReadiness } from './routes/health.ts';
 import { parseConfig, resolveSecretRefs, ConfigError, type GatewayConfig, type MerchantConfig } from './config.ts';
 import { openDatabase, type OpenDatabase } from './storage/db.ts';
 import { createStorage, type Storage } from './storage/storage.ts';
@@ -54,11 +56,41 @@ export function configPath(argv: string[], env: NodeJS.ProcessEnv): string | und
   return i >= 0 ? argv[i + 1] : env.ONPAY_CONFIG || undefined;
 }
 
+/** Environment variables that hold secrets: each may instead name a file, as `<NAME>_FILE` (container secrets). */
+export const SECRET_ENV = ['ONPAY_SECRET', 'DATABASE_URL'] as const;
+
+/**
+ * The value of `name` in the environment, or the content of the file `<name>_FILE` names (without
+ * its trailing newline). Both set is an error, as is an unreadable file; errors name the variable,
+ * never a value.
+ */
+export function envOrFile(env: NodeJS.ProcessEnv, name: string, readFile: (path: string) => string = (p) => readFileSync(p, 'utf8')): string | undefined {
+  const direct = env[name];
+  const file = env[`${name}_FILE`];
+  if (direct && file) throw new ConfigError(name, `set ${name} or ${name}_FILE, not both`);
+  if (!file) return direct || undefined;
+  try {
+    return readFile(file).replace(/\r?\n$/, '');
+  } catch {
+    throw new ConfigError(`${name}_FILE`, `cannot read ${file}`);
+  }
+}
+
+/** Options of `loadConfig` beyond argv and environment. */
+export interface LoadOptions {
+  /** Without a configured secret, generate one into ./data beside SQLite (default true; `npm run config` passes false and writes nothing). */
+  persistSecret?: boolean;
+}
+
+/** What `loadConfig` uses when it may not write a generated secret (`npm run config`). */
+export const UNWRITTEN_SECRET = '(generated into the data directory at first start)';
+
 /**
  * Reads the configuration: `--config path` or `ONPAY_CONFIG`, else the built-in sandbox defaults
- * with the demo merchant. Environment: `PORT`, `DATABASE_URL`, `DATABASE_POOL_SIZE`, `PUBLIC_URL`, `ONPAY_SECRET`.
+ * with the demo merchant. Environment: `PORT`, `DATABASE_URL` (or `DATABASE_URL_FILE`),
+ * `DATABASE_POOL_SIZE`, `PUBLIC_URL`, `ONPAY_SECRET` (or `ONPAY_SECRET_FILE`).
  */
-export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, defaults: Record<string, unknown> = { merchants: [DEMO_MERCHANT] }): GatewayConfig {
+export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, defaults: Record<string, unknown> = { merchants: [DEMO_MERCHANT] }, options: LoadOptions = {}): GatewayConfig {
   const path = configPath(argv, env);
   let raw: Record<string, unknown> = defaults;
   if (path) {
@@ -81,23 +113,26 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, defaults: Rec
     if (!Number.isInteger(port)) throw new ConfigError('PORT', 'must be a whole number');
     raw = { ...raw, port };
   }
-  if (env.DATABASE_URL) raw = { ...raw, database: env.DATABASE_URL };
+  const databaseUrl = envOrFile(env, 'DATABASE_URL');
+  if (databaseUrl) raw = { ...raw, database: databaseUrl };
   if (env.DATABASE_POOL_SIZE) {
     const size = Number(env.DATABASE_POOL_SIZE);
     if (!Number.isInteger(size)) throw new ConfigError('DATABASE_POOL_SIZE', 'must be a whole number');
     raw = { ...raw, databasePoolSize: size };
   }
   if (env.PUBLIC_URL) raw = { ...raw, publicUrl: env.PUBLIC_URL };
-  if (env.ONPAY_SECRET) raw = { ...raw, secret: env.ONPAY_SECRET };
+  const secret = envOrFile(env, 'ONPAY_SECRET');
+  if (secret) raw = { ...raw, secret };
   const database = typeof raw.database === 'string' ? raw.database : 'sqlite:./data/onpay.sqlite';
-  return parseConfig(raw, raw.secret === undefined ? persistentSecret(database) : undefined);
+  return parseConfig(raw, raw.secret === undefined ? persistentSecret(database, options.persistSecret ?? true) : undefined);
 }
 
 /** A generated gateway secret kept beside the SQLite file, so tokens survive restarts. */
-function persistentSecret(database: string): string | undefined {
+function persistentSecret(database: string, write: boolean): string | undefined {
   if (!database.startsWith('sqlite:') || database === 'sqlite::memory:') return undefined;
   const file = `${dirname(database.slice('sqlite:'.length))}/gateway-secret`;
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  if (!write) return UNWRITTEN_SECRET;
   mkdirSync(dirname(file), { recursive: true });
   const secret = randomBytes(32).toString('base64url');
   writeFileSync(file, secret, { mode: 0o600 });
@@ -116,7 +151,40 @@ export interface RunningGateway {
   reconciler: Reconciler | null;
   url: string;
   port: number;
-  close(): Promise<void>;
+  /** True once `close` began (`/health/ready` then answers 503). */
+  readonly stopping: boolean;
+  /**
+   * Shuts down gracefully: readiness goes 503, the listener stops accepting connections, open status
+   * streams get a final `shutdown` event, requests in flight (a CHECK under way) are answered, the
+   * dispatcher finishes its attempts, then the database closes. Whatever is still running after
+   * `deadlineMs` (default `config.shutdownTimeoutMs`) is cut: connections closed, the dispatcher's
+   * leases given back (due again at once, for another process). Resolves whether or not it was cut.
+   */
+  close(opts?: { deadlineMs?: number }): Promise<{ cut: boolean }>;
+}
+
+/** Resolves true when `p` settles within `ms`, false when the time ran out first. */
+export async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), Math.max(0, ms)); });
+  try {
+    return await Promise.race([p.then(() => true, () => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Stops a dispatcher within `ms`: its attempts in flight are finished and recorded; if they do not
+ * end in time, its leases are given back so another dispatcher takes those notifications at once.
+ */
+export async function stopDispatcher(dispatcher: Dispatcher, storage: Storage, ms: number, log?: (m: string) => void): Promise<boolean> {
+  const done = await settlesWithin(dispatcher.stop(), ms);
+  if (!done) {
+    const n = await storage.releaseLeases(dispatcher.owner, Date.now()).catch(() => 0);
+    log?.(`dispatcher ${dispatcher.owner}: shutdown deadline reached, ${n} lease(s) given back`);
+  }
+  return done;
 }
 
 const EXPIRY_SWEEP_MS = 1000;
@@ -126,7 +194,8 @@ const EXPIRY_SWEEP_MS = 1000;
  * PAY dispatcher (unless `opts.dispatcher` or `config.dispatcher.inProcess` is false: then
  * `npm run worker` processes deliver).
  */
-export async function startGateway(config: GatewayConfig, opts: { cdnDir?: string; cacheAssets?: boolean; log?: (m: string) => void; dispatcher?: boolean } = {}): Promise<RunningGateway> {
+export async function startGateway(config: GatewayConfig, opts: { cdnDir?: string; cacheAssets?: boolean; log?: (m: string) => void; dispatcher?: boolean; logger?: Logger } = {}): Promise<RunningGateway> {
+  const logger = opts.logger ?? silentLogger;
   const database = await openDatabase(config.database, { poolSize: config.databasePoolSize, busyMs: config.storageBusyMs });
   // Merchants are read on every request: cached briefly (changes made through `storage` show at once).
   const storage = withMerchantCache(createStorage(database.db, database.dialect), { ttlMs: config.merchantCacheMs });
@@ -140,7 +209,12 @@ export async function startGateway(config: GatewayConfig, opts: { cdnDir?: strin
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const effective = config.publicUrlFromPort ? { ...config, port, publicUrl: `http://localhost:${port}` } : config;
-  gateway = createGateway({ config: effective, storage, ...(database.poolStats ? { poolStats: database.poolStats } : {}), ...(opts.cdnDir ? { cdnDir: opts.cdnDir } : {}), ...(opts.cacheAssets !== undefined ? { cacheAssets: opts.cacheAssets } : {}), ...(opts.log ? { log: opts.log } : {}) });
+  let stopping = false;
+  const readiness = databaseReadiness(database.db, database.dialect, {
+    draining: () => stopping,
+    onError: (e) => logger.warn({ err: e }, 'readiness: the database did not answer'),
+  });
+  gateway = createGateway({ config: effective, storage, logger, readiness, ...(database.poolStats ? { poolStats: database.poolStats } : {}), ...(opts.cdnDir ? { cdnDir: opts.cdnDir } : {}), ...(opts.cacheAssets !== undefined ? { cacheAssets: opts.cacheAssets } : {}), ...(opts.log && !opts.logger ? { log: opts.log } : {}) });
   // Providers whose notification URL is set in their own dashboard: say which URL to set there.
   for (const p of effective.providers) {
     if (CONNECTOR_MODULES.get(p.type)?.notificationUrlInDashboard) opts.log?.(`provider ${p.id} (${p.type}): set its notification URL to ${effective.publicUrl}/providers/${p.id}/notify in the provider's dashboard`);
@@ -152,11 +226,11 @@ export async function startGateway(config: GatewayConfig, opts: { cdnDir?: strin
   }, EXPIRY_SWEEP_MS);
   sweep.unref();
   const dispatcher = (opts.dispatcher ?? config.dispatcher?.inProcess ?? true)
-    ? dispatcherFromConfig(config, storage, { owner: processOwner('gw'), ...(opts.log ? { log: opts.log } : {}) })
+    ? dispatcherFromConfig(config, storage, { owner: processOwner('gw'), logger, ...(opts.log ? { log: opts.log } : {}) })
     : null;
   dispatcher?.start();
   // Reconciliation runs where the dispatcher runs (it is the same machinery: due times and leases).
-  const reconciler = dispatcher ? reconcilerFromConfig(effective, storage, gateway.service, { owner: processOwner('gw-rc'), ...(opts.log ? { log: opts.log } : {}) }) : null;
+  const reconciler = dispatcher ? reconcilerFromConfig(effective, storage, gateway.service, { owner: processOwner('gw-rc'), log: opts.log && !opts.logger ? opts.log : (m) => logger.warn(m) }) : null;
   reconciler?.start();
   // A payment just paid has its PAY due now: look at the outbox at once rather than at the next poll.
   if (dispatcher) gateway.service.events.on(ANY_STATUS_EVENT, (p: { status: string }) => { if (p.status === 'paid') dispatcher.wake(); });
@@ -169,17 +243,35 @@ export async function startGateway(config: GatewayConfig, opts: { cdnDir?: strin
     reconciler,
     port,
     url: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`,
-    async close() {
+    get stopping() { return stopping; },
+    async close(closeOpts = {}) {
+      if (stopping) return { cut: false };
+      stopping = true;
+      const deadline = Date.now() + (closeOpts.deadlineMs ?? config.shutdownTimeoutMs);
       stopped = true;
       clearInterval(sweep);
-      await reconciler?.stop();
-      await dispatcher?.stop();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        // SSE streams hold connections open; do not wait for them.
-        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
-      });
+      const http = server as unknown as { closeIdleConnections?: () => void; closeAllConnections?: () => void };
+      // No new connections; requests in flight run to their answer.
+      const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Status streams end with a final event instead of being cut.
+      gateway.service.events.emit(SHUTDOWN_EVENT);
+      // Keep-alive connections that fall idle are closed as they do, so draining ends when the last answer is out.
+      const idle = setInterval(() => http.closeIdleConnections?.(), 50);
+      http.closeIdleConnections?.();
+      const [served, delivered] = await Promise.all([
+        settlesWithin(drained, deadline - Date.now()),
+        dispatcher ? stopDispatcher(dispatcher, storage, deadline - Date.now(), (m) => logger.warn(m)) : Promise.resolve(true),
+        // Questions in flight end; one cut off leaves its payment due again when the lease ends.
+        reconciler ? settlesWithin(reconciler.stop(), deadline - Date.now()) : Promise.resolve(true),
+      ]);
+      clearInterval(idle);
+      if (!served) {
+        logger.warn('shutdown deadline reached: closing the connections still open');
+        http.closeAllConnections?.();
+        await settlesWithin(drained, 1000);
+      }
       await database.close();
+      return { cut: !served || !delivered };
     },
   };
 }

@@ -169,6 +169,8 @@ export const configSchema = z.object({
    */
   storageBusyMs: z.number().int().min(10).max(60_000).default(5000),
   checkTimeoutMs: z.number().int().min(100).max(120_000).default(10_000),
+  /** SIGTERM: how long the gateway (or a worker) may take to finish what is in flight before it exits anyway. */
+  shutdownTimeoutMs: z.number().int().min(0).max(600_000).default(25_000),
   tokenTtlSeconds: z.number().int().min(60).max(7 * 86400).default(86400),
   rates: z.record(TICKER, rateText).default(DEFAULT_RATES),
   /** Provider accounts (`{id, type, …}`); each entry is validated by its type's connector module. */

@@ -21,6 +21,7 @@ import type { Storage } from './storage/storage.ts';
 import { signToken, verifyToken } from './token.ts';
 import type { Merchant, NewPayment, Payment, PaymentAction } from './types.ts';
 import { baseLanguage, type Language } from '../protocol/languages.ts';
+import { annotateRequest, urlForLog, type Logger } from './logger.ts';
 
 /** What the token binds: the merchant and the validated link. */
 interface TokenPayload {
@@ -104,6 +105,8 @@ export interface ServiceDeps {
   connectors: ConnectorRegistry;
   /** Where operational messages go (never secrets). */
   log?: (message: string) => void;
+  /** Structured log lines (CHECK); none when absent. */
+  logger?: Logger;
 }
 
 export type PaymentService = ReturnType<typeof createPaymentService>;
@@ -122,6 +125,9 @@ const publicReason = (reason: string): string => reason.replace(/^(unreadable an
 
 /** The event every status change is also emitted under, with `{id, status}` (payment ids start with `pay_`). */
 export const ANY_STATUS_EVENT = 'status';
+
+/** Emitted once on the service's events when the gateway begins to shut down: open status streams end. */
+export const SHUTDOWN_EVENT = 'shutdown';
 
 /** How long past the CHECK timeout a payment may stay unfinished before it counts as interrupted. */
 const STALE_GRACE_MS = 30_000;
@@ -378,12 +384,21 @@ export function createPaymentService(deps: ServiceDeps) {
 
   async function sendCheck(p: Payment, m: Merchant): Promise<CheckVerdict> {
     if (!m.apiUrl) return { kind: 'failed', reason: 'merchant has no API URL' };
+    annotateRequest({ paymentId: p.id, merchantLogin: m.login });
     const req = checkRequest(p, m);
     const r = await deps.merchantHttp({ url: m.apiUrl, ...req, timeoutMs: config.checkTimeoutMs });
-    if (!r.ok) return { kind: 'failed', reason: r.error };
-    if (r.status < 200 || r.status > 299) return { kind: 'failed', reason: `HTTP ${r.status}` };
-    const d = checkData(p);
-    return m.apiType === 2 ? judgeCheckApi2(r.body, d, m.secret) : judgeCheckApi1(r.body, d, m.secret);
+    let verdict: CheckVerdict;
+    if (!r.ok) verdict = { kind: 'failed', reason: r.error };
+    else if (r.status < 200 || r.status > 299) verdict = { kind: 'failed', reason: `HTTP ${r.status}` };
+    else {
+      const d = checkData(p);
+      verdict = m.apiType === 2 ? judgeCheckApi2(r.body, d, m.secret) : judgeCheckApi1(r.body, d, m.secret);
+    }
+    deps.logger?.info({
+      paymentId: p.id, merchantLogin: m.login, url: urlForLog(m.apiUrl), apiType: m.apiType, durationMs: r.durationMs,
+      ...(r.ok ? { httpStatus: r.status } : {}), verdict: verdict.kind, ...('reason' in verdict ? { reason: publicReason(String(verdict.reason)) } : {}),
+    }, 'check');
+    return verdict;
   }
 
   /** CHECK, when the merchant has notifications on: null when accepted, else the refusal (the payment rejected). */

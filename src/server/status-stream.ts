@@ -13,7 +13,7 @@ export const STATUS_KEEPALIVE_MS = 15_000;
 
 /** The part of Hono's SSE stream the loop writes to. */
 export interface StatusStreamWriter {
-  writeSSE(message: { event: string; data: string }): Promise<void>;
+  writeSSE(message: { event: string; data: string; retry?: number }): Promise<void>;
   write(text: string): Promise<unknown>;
   onAbort(listener: () => void): void;
 }
@@ -40,6 +40,12 @@ export interface StatusStreamOptions {
   poll: () => Promise<PaymentStatus | undefined>;
   /** Calls `wake` on every change in this process; returns the unsubscribe. */
   subscribe: (wake: () => void) => () => void;
+  /**
+   * Calls `stop` when the gateway begins to shut down; returns the unsubscribe. The stream then
+   * ends with `event: shutdown` (`{id, reconnect: true}`, `retry: 1000`), so that the client
+   * reconnects, through the balancer, to an instance that stays.
+   */
+  onShutdown?: (stop: () => void) => () => void;
   sleep?: Sleep;
   pollMs?: number;
   keepAliveMs?: number;
@@ -62,6 +68,12 @@ export async function followStatus(stream: StatusStreamWriter, o: StatusStreamOp
     await stream.writeSSE({ event: 'status', data: JSON.stringify({ id: o.id, status }) });
   };
   const off = o.subscribe(wake);
+  let shuttingDown = false;
+  const offShutdown = o.onShutdown?.(() => {
+    shuttingDown = true;
+    closed = true;
+    wake();
+  });
   stream.onAbort(() => {
     closed = true;
     wake();
@@ -82,7 +94,9 @@ export async function followStatus(stream: StatusStreamWriter, o: StatusStreamOp
         await stream.write(': keep-alive\n\n');
       }
     }
+    if (shuttingDown) await stream.writeSSE({ event: 'shutdown', data: JSON.stringify({ id: o.id, reconnect: true }), retry: 1000 });
   } finally {
     off();
+    offShutdown?.();
   }
 }

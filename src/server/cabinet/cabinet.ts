@@ -16,6 +16,7 @@ import { payNotification } from '../notify.ts';
 import { canTransition, type NotificationStatus, type PaymentStatus } from '../states.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { AttemptRecord, Merchant, NotificationRecord, Payment } from '../types.ts';
+import type { Logger } from '../logger.ts';
 
 /** Statuses a merchant may set by hand; which moves are allowed is the manual table in states.ts. */
 export const MANUAL_STATUSES = ['paid', 'failed'] as const;
@@ -109,6 +110,8 @@ export interface PaymentDetail extends PaymentSummary {
 }
 
 export interface CabinetDeps {
+  /** Structured log lines (manual changes); none when absent. */
+  logger?: Logger;
   storage: Storage;
   /** The clock, in ms since the epoch. */
   now: () => number;
@@ -272,6 +275,7 @@ export function createCabinet(deps: CabinetDeps) {
         throw new GatewayError(409, 'invalid_state', `status: the payment just became ${now.status}; reload it and decide again`, 'status');
       }
       deps.onStatus?.(p.id, input.status);
+      deps.logger?.info({ paymentId: p.id, merchantLogin: m.login, actor: actorOf(m, input.actor), action: 'set_status', from: p.status, to: input.status, reason: input.reason }, 'manual change');
       return detail(m, (await storage.getPayment(p.id))!);
     },
 
@@ -297,6 +301,7 @@ export function createCabinet(deps: CabinetDeps) {
         now,
         { actor: actorOf(m, input.actor), action: 'resend', reason: input.reason ?? '', status: p.status },
       );
+      deps.logger?.info({ paymentId: p.id, merchantLogin: m.login, actor: actorOf(m, input.actor), action: 'resend', notificationId, reason: input.reason ?? '' }, 'manual change');
       return { notificationId, payment: await detail(m, p) };
     },
   };

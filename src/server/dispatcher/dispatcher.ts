@@ -25,6 +25,7 @@ import type { Merchant, NotificationRecord } from '../types.ts';
 import { webhookHeaders } from '../../protocol/webhooks.ts';
 import { excerptOf, judgeAnswer, verdictText, type Judgement } from './judge.ts';
 import { nextAttemptAt } from './schedule.ts';
+import { urlForLog, type Logger } from '../logger.ts';
 
 /** Every attempt waits at most this long for the whole answer. */
 export const PAY_TIMEOUT_MS = 15_000;
@@ -56,6 +57,8 @@ export interface DispatcherOptions {
   pollMs?: number;
   /** Operational messages (never secrets). */
   log?: (message: string) => void;
+  /** Structured log lines, one per PAY attempt; none when absent. */
+  logger?: Logger;
 }
 
 export interface Dispatcher {
@@ -173,6 +176,10 @@ export function createDispatcher(o: DispatcherOptions): Dispatcher {
       nextAttemptAt: next,
       deliveredAt: status === 'delivered' ? finishedAt : null,
     });
+    o.logger?.info({
+      notificationId: n.id, paymentId: n.paymentId, merchantLogin: n.merchantLogin, attempt: n.attempts + 1, url: urlForLog(n.url),
+      httpStatus, durationMs, verdict: verdictText(judgement), status, recorded, dispatcher: o.owner,
+    }, 'pay attempt');
     if (!recorded) log(`dispatcher ${o.owner}: lease on notification ${n.id} was lost before its attempt was recorded`);
   }
 

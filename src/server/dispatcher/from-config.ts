@@ -19,7 +19,7 @@ export const processOwner = (prefix: string): string =>
 export function dispatcherFromConfig(
   config: GatewayConfig,
   storage: Storage,
-  opts: { owner: string; log?: (m: string) => void } & Partial<Pick<DispatcherOptions, 'now' | 'random' | 'merchantHttp' | 'sleep'>>,
+  opts: { owner: string; log?: (m: string) => void } & Partial<Pick<DispatcherOptions, 'now' | 'random' | 'merchantHttp' | 'sleep' | 'logger'>>,
 ): Dispatcher {
   const c = config.dispatcher ?? {};
   return createDispatcher({
@@ -36,5 +36,6 @@ export function dispatcherFromConfig(
     ...(c.leaseMs !== undefined ? { leaseMs: c.leaseMs } : {}),
     ...(c.pollMs !== undefined ? { pollMs: c.pollMs } : {}),
     ...(opts.log ? { log: opts.log } : {}),
+    ...(opts.logger ? { logger: opts.logger } : {}),
   });
 }

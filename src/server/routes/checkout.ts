@@ -11,7 +11,7 @@ import type { GatewayConfig } from '../config.ts';
 import { capBody } from '../body-limit.ts';
 import { GatewayError } from '../errors.ts';
 import { hostedPage, snippet, statusPage } from '../pages/pages.ts';
-import { paymentView, refusalError, type PaymentService } from '../service.ts';
+import { paymentView, refusalError, SHUTDOWN_EVENT, type PaymentService } from '../service.ts';
 import { corsHeaders, jsonAnswer } from '../respond.ts';
 import { followStatus } from '../status-stream.ts';
 import { validForm, validJson } from '../validate.ts';
@@ -149,6 +149,10 @@ export function checkoutRoutes(deps: { service: PaymentService; config: GatewayC
       initial: p.status,
       poll: () => service.statusOf(p.id),
       subscribe: (wake) => service.onStatus(p.id, wake),
+      onShutdown: (stop) => {
+        service.events.once(SHUTDOWN_EVENT, stop);
+        return () => service.events.off(SHUTDOWN_EVENT, stop);
+      },
     }));
   });
 

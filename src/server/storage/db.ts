@@ -33,6 +33,9 @@ export interface OpenDatabase {
 /** Prepared SQLite statements kept per SQL text (the set is small: queries are built from fixed shapes). */
 const STATEMENT_CACHE_SIZE = 500;
 
+/** How long a new PostgreSQL connection may take before the query waiting for it fails. */
+export const CONNECT_TIMEOUT_MS = 5000;
+
 /** Options for PostgreSQL pools. */
 export interface DatabaseOptions {
   /** Maximum connections in the pool (PostgreSQL). */
@@ -87,7 +90,9 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
     dialect = 'sqlite';
   } else if (/^postgres(ql)?:\/\//.test(url)) {
     const max = options.poolSize ?? 10;
-    const pool = new pg.Pool({ connectionString: url, max });
+    // A server that does not answer a connect fails the query after CONNECT_TIMEOUT_MS instead of
+    // holding the request (pg waits forever by default).
+    const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
     poolStats = () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max });
     // A dropped idle connection must not crash the process: the pool replaces it.
     pool.on('error', () => {});

@@ -102,6 +102,11 @@ export interface Storage {
   statusCounts(): Promise<{ payments: Record<string, number>; notifications: Record<string, number> }>;
   /** Notifications whose lease ran out before `now` with no attempt recorded: their worker died or stalled mid-send. */
   expiredLeases(now: number): Promise<number>;
+  /**
+   * Gives back every lease `owner` still holds: those notifications are due again at `now`, for
+   * another dispatcher (a dispatcher shutting down whose attempts did not end in time). Returns how many.
+   */
+  releaseLeases(owner: string, now: number): Promise<number>;
 
   // ---- reconciliation and refunds (0004) ----
 
@@ -554,6 +559,14 @@ export function createStorage(db: Kysely<Database>, dialect: Dialect): Storage {
         .where('next_attempt_at', '<=', now).where('lease_owner', 'is not', null).where('lease_until', '<', now)
         .executeTakeFirstOrThrow();
       return Number(r.n);
+    },
+
+    async releaseLeases(owner, now) {
+      const r = await db.updateTable('notifications')
+        .set({ lease_owner: null, lease_until: null, next_attempt_at: now, updated_at: now })
+        .where('lease_owner', '=', owner).where('status', 'in', ['pending', 'retrying'])
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows);
     },
 
     async countNotifications(status) {
