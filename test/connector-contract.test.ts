@@ -8,18 +8,20 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { CONNECTOR_CASES, type ConnectorCase, type CreateFault, type Harness, startHarness } from './connector-harness.ts';
+import { storageKinds } from './helpers.ts';
 
-for (const make of CONNECTOR_CASES) {
+// Every connector on SQLite; on PostgreSQL too when the run has one (TEST_DATABASE_URL).
+for (const [kind, make] of storageKinds().flatMap((k) => CONNECTOR_CASES.map((m) => [k, m] as const))) {
   const c: ConnectorCase = make();
-  describe(`connector contract: ${c.name}`, () => {
+  describe(`connector contract: ${c.name} (${kind})`, () => {
     let h: Harness;
-    before(async () => { h = await startHarness(c); });
+    before(async () => { h = await startHarness(c, kind); });
     after(async () => { await h?.close(); });
 
     const notificationRows = async (id: string) => (await h.ts.storage.notificationsOf(id));
     const payRows = async (id: string) => (await notificationRows(id)).filter((n) => n.kind === 'pay');
     let n = 0;
-    const payFor = (what: string) => `${c.name}-${what}-${n++}`;
+    const payFor = (what: string) => `${c.name}-${kind}-${what}-${n++}`;
 
     /** A payment created and handed to the buyer. */
     async function started(what: string) {
