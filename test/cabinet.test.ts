@@ -14,6 +14,7 @@ import {
 
 const SHOP_KEY = 'shop-cabinet-key-0123456789';
 const OTHER_KEY = 'other-cabinet-key-9876543210';
+const LIVE_KEY = 'live-cabinet-key-5555555555';
 const CARELESS_KEY = 'careless-cabinet-key-0123456789';
 const SIGNING_KEY = 'signing-cabinet-key-0123456789';
 const OWNER = 'cabinet-test-worker';
@@ -39,6 +40,7 @@ for (const kind of storageKinds()) {
           merchant({ login: 'shop', apiKey: SHOP_KEY, notifications: true, apiUrl: stub.url }),
           merchant({ login: 'other', name: 'Other shop', apiKey: OTHER_KEY, notifications: true, apiUrl: stub.url }),
           merchant({ login: 'keyless', name: 'No cabinet', apiKey: undefined }),
+          merchant({ login: 'livecab', name: 'Live shop', apiKey: LIVE_KEY, mode: 'live' }),
           merchant({ login: 'careless', name: 'Careless', apiKey: CARELESS_KEY, checkLinkMd5: false, notifications: false }),
           merchant({ login: 'signing', name: 'Signing', apiKey: SIGNING_KEY, checkLinkMd5: true, notifications: false }),
         ],
@@ -122,6 +124,15 @@ for (const kind of storageKinds()) {
         const me = await json(r, 200);
         assert.equal(me.login, 'shop');
         assert.equal((await json(await get('/me', OTHER_KEY), 200)).login, 'other');
+      });
+
+      test('says whether the merchant is in test mode (no mode: test while the sandbox is on)', async () => {
+        const me = await json(await get('/me'), 200);
+        assert.equal(me.mode, 'test');
+        assert.equal(me.testMode, true);
+        const live = await json(await get('/me', LIVE_KEY), 200);
+        assert.equal(live.mode, 'live');
+        assert.equal(live.testMode, false);
       });
     });
 
@@ -529,6 +540,12 @@ for (const kind of storageKinds()) {
         assert.match(js.headers.get('content-type') ?? '', /javascript/);
         assert.equal((await t.request('/assets/cabinet.css')).status, 200);
         assert.match(await (await t.request('/cabinet?ln=en')).text(), /<html lang="en">[\s\S]*Merchant cabinet/);
+      });
+
+      test('has the «Тестовый режим» badge, shown by the script for a test merchant', async () => {
+        assert.match(await (await t.request('/cabinet')).text(), /<span id="test-mode" class="badge" hidden>Тестовый режим<\/span>/);
+        assert.match(await (await t.request('/cabinet?ln=en')).text(), /id="test-mode" class="badge" hidden>Test mode</);
+        assert.match(await (await t.request('/assets/cabinet.js')).text(), /\$\('test-mode'\)\.hidden = !me\.testMode/);
       });
     });
   });

@@ -124,6 +124,27 @@ describe('merchant command', () => {
     await assert.rejects(runMerchantAdmin(['show', '--login', 'new'], env, out), /no such merchant/);
   });
 
+  test('sets mode, fees and return URLs, keeps them on later changes, and clears them with default', async () => {
+    assert.equal(await runMerchantAdmin(['set', '--login', 'modal', '--name', 'M', '--secret', 'modal-secret', '--mode', 'live', '--fees', 'merchant', '--return-urls', 'https://m.example/onpay/, https://n.example'], env, out, { warn: () => {} }), 0);
+    assert.equal(await runMerchantAdmin(['set', '--login', 'modal', '--name', 'M2'], env, out), 0);
+    lines.splice(0);
+    await runMerchantAdmin(['show', '--login', 'modal'], env, out);
+    let shown = JSON.parse(lines.splice(0).join('\n')) as Record<string, unknown>;
+    assert.equal(shown.mode, 'live');
+    assert.equal(shown.fees, 'merchant');
+    assert.deepEqual(shown.returnUrls, ['https://m.example/onpay/', 'https://n.example']);
+    assert.equal(await runMerchantAdmin(['set', '--login', 'modal', '--mode', 'default', '--fees', 'default', '--return-urls', ''], env, out), 0);
+    lines.splice(0);
+    await runMerchantAdmin(['show', '--login', 'modal'], env, out);
+    shown = JSON.parse(lines.splice(0).join('\n')) as Record<string, unknown>;
+    assert.equal(shown.mode, 'default');
+    assert.equal(shown.fees, 'default');
+    assert.deepEqual(shown.returnUrls, []);
+    await assert.rejects(runMerchantAdmin(['set', '--login', 'modal', '--mode', 'prod'], env, out), /mode/);
+    await assert.rejects(runMerchantAdmin(['set', '--login', 'modal', '--fees', 'shop'], env, out), /fees/);
+    await assert.rejects(runMerchantAdmin(['set', '--login', 'modal', '--return-urls', 'ftp://x.example'], env, out), /return-urls/);
+  });
+
   test('secrets from a file, standard input or the environment; on the command line they still work but warn', async () => {
     const warnings: string[] = [];
     const io = (stdin = '') => ({ warn: (s: string) => warnings.push(s), readStdin: async () => stdin });

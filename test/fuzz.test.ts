@@ -35,7 +35,7 @@ const hex = (n: number) => fc.string({ unit: fc.constantFrom(...'0123456789abcde
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
 const TICKERS = ['RUR', 'RUB', 'USD', 'EUR', 'TST', 'XYZ', 'rur', 'usd', 'US', 'USDD', '', '123', 'ЕВР'];
-const URLS = ['https://shop.example/ok', 'http://x', 'javascript:alert(1)', 'http://', 'http://a b', 'ftp://x.y/', `https://e.x/${'a'.repeat(300)}`, '//evil.example'];
+const URLS = ['https://shop.example/ok', 'https://shop.example.evil.example/ok', 'https://evil.example/', 'http://shop.example/ok', 'http://x', 'javascript:alert(1)', 'http://', 'http://a b', 'ftp://x.y/', `https://e.x/${'a'.repeat(300)}`, '//evil.example'];
 
 /** Values that look right for each link parameter, near the validators' edges. */
 const LINK_VALUES: Record<string, fc.Arbitrary<string>> = {
@@ -104,6 +104,8 @@ interface Fixture {
   freeToken: string;
   /** The token and body already used with Idempotency-Key fz-key-1. */
   keyedToken: string;
+  /** Awaiting sandbox payments of a merchant made live since: no sandbox path may change them. */
+  live: { card: string; bank: string };
 }
 
 /** One character of `s` at a random position replaced by another. */
@@ -186,6 +188,8 @@ for (const kind of storageKinds()) describe(`fuzzing every endpoint with bad inp
         merchant(),
         merchant({ login: 'signed', checkLinkMd5: true }),
         merchant({ login: 'notify', notifications: true, apiUrl: stub.url, origins: [] }),
+        merchant({ login: 'golive', mode: 'test', apiKey: 'golive-cabinet-key-0123456789' }),
+        merchant({ login: 'live', mode: 'live', apiKey: 'live-cabinet-key-0123456789' }),
       ],
     });
     const make = async (login: string, query: string, way?: string, headers: Record<string, string> = {}) => {
@@ -205,7 +209,11 @@ for (const kind of storageKinds()) describe(`fuzzing every endpoint with bad inp
     const failed = await make('shop', 'price=100&pay_for=failed', 'CRD');
     const rejected = await make('notify', 'price=100&pay_for=no-thanks', 'CRD');
     const keyed = await make('shop', 'price=100&pay_for=keyed', 'CRD', { 'idempotency-key': 'fz-key-1' });
-    assert.deepEqual([card.status, bank.status, paid.status, failed.status, rejected.status, keyed.status], [201, 201, 201, 201, 422, 201]);
+    const liveCard = await make('golive', 'price=100&pay_for=live-card', 'CRD');
+    const liveBank = await make('golive', 'price=100&pay_for=live-bank', 'RUR');
+    assert.deepEqual([card.status, bank.status, paid.status, failed.status, rejected.status, keyed.status, liveCard.status, liveBank.status], [201, 201, 201, 201, 422, 201, 201, 201]);
+    // Made live once its payments were waiting: from now on no sandbox path may move them.
+    await t.storage.upsertMerchant({ ...(await t.storage.getMerchant('golive'))!, mode: 'live' }, t.clock.now());
     assert.equal((await t.request(`/api/v1/sandbox/payments/${paid.id}/pay`, { method: 'POST' })).status, 200);
     assert.equal((await t.request(`/api/v1/sandbox/payments/${failed.id}/decline`, { method: 'POST' })).status, 200);
     const fix = (await (await t.request('/pay/shop?price=100&pay_for=fz', { headers: { accept: 'application/json' } })).json()) as { token: string };
@@ -216,11 +224,12 @@ for (const kind of storageKinds()) describe(`fuzzing every endpoint with bad inp
       fixToken: fix.token,
       freeToken: free.token,
       keyedToken: keyed.token,
+      live: { card: liveCard.id, bank: liveBank.id },
     };
-    realIds = [card.id, bank.id, paid.id, failed.id, rejected.id, keyed.id];
+    realIds = [card.id, bank.id, paid.id, failed.id, rejected.id, keyed.id, liveCard.id, liveBank.id];
     const s = await snapshot();
     // The fixture is what the invariants below compare against: make sure it is really there.
-    assert.deepEqual(s.statuses.map((x) => x.status), ['awaiting_payment', 'awaiting_payment', 'paid', 'failed', 'rejected', 'awaiting_payment']);
+    assert.deepEqual(s.statuses.map((x) => x.status), ['awaiting_payment', 'awaiting_payment', 'paid', 'failed', 'rejected', 'awaiting_payment', 'awaiting_payment', 'awaiting_payment']);
     assert.equal(s.counts.notifications.pending, 1);
   });
   after(async () => {
@@ -254,10 +263,18 @@ for (const kind of storageKinds()) describe(`fuzzing every endpoint with bad inp
       assert.ok(res.status < 500, `${where} → ${res.status} ${text.slice(0, 300)}`);
       if (res.status === 200 && spec.method !== 'HEAD' && type.startsWith('application/json') && spec.path.startsWith('/pay/')) {
         // A form payload only quotes amounts a payment can really be created, stored and paid with.
-        const payload = JSON.parse(text) as { ways?: { code: string; amount: string | null }[] };
+        const payload = JSON.parse(text) as { ways?: { code: string; amount: string | null }[]; urlSuccess?: string; urlFail?: string; testMode?: boolean };
         for (const w of payload.ways ?? []) {
           assert.ok(w.amount === null || parseAmount(w.amount) !== null, `${where}: way ${w.code} quotes ${w.amount}, not a valid amount`);
+          // Only ways the buyer can use: never one at zero.
+          assert.ok(w.amount === null || parseAmount(w.amount)! > 0n, `${where}: way ${w.code} offered at ${w.amount}`);
         }
+        // shop has origins: its return URLs stay on them.
+        if (spec.path.startsWith('/pay/shop?')) {
+          for (const u of [payload.urlSuccess, payload.urlFail]) assert.ok(!u || u.startsWith('https://shop.example/') || u === 'https://shop.example', `${where}: return URL ${u} off the merchant's origins`);
+        }
+        // Every merchant here but the live ones is a test merchant (the sandbox is on).
+        if (payload.ways) assert.equal(payload.testMode, !/^\/pay\/(live|golive)[?/]/.test(spec.path), `${where}: testMode`);
       }
       if (res.status >= 400 && spec.method !== 'HEAD') {
         assert.ok(type.startsWith('application/json') || type.startsWith('text/html'), `${where} → ${res.status} with content-type ${type}`);
@@ -281,7 +298,7 @@ for (const kind of storageKinds()) describe(`fuzzing every endpoint with bad inp
     }), { numRuns, includeErrorInReport: true });
   }
 
-  const logins = fc.oneof({ weight: 4, arbitrary: fc.constantFrom('shop', 'signed', 'notify') }, { weight: 1, arbitrary: fc.oneof(fc.constantFrom('nobody', 'A', '', '..', 'shop%00'), printable) });
+  const logins = fc.oneof({ weight: 4, arbitrary: fc.constantFrom('shop', 'signed', 'notify', 'live', 'golive') }, { weight: 1, arbitrary: fc.oneof(fc.constantFrom('nobody', 'A', '', '..', 'shop%00'), printable) });
 
   test('the payment link (GET and POST /pay/:login, the snippet) answers bad parameters with a 4xx naming the field', async () => {
     const arb = fc.record({
@@ -401,7 +418,28 @@ for (const kind of storageKinds()) describe(`fuzzing every endpoint with bad inp
       // Signed bodies go as the exact UTF-8 bytes of the signed text.
       return { method: 'POST', path: '/callbacks/sandbox', headers: { ...headers, [SANDBOX_SIGNATURE_HEADER]: sig }, body: signature === 'valid' ? text : body };
     });
-    await fuzz(fc.oneof(card, scripted, callback), RUNS * 2);
+    // A live merchant's waiting payments through every sandbox entry point, validly signed and with the
+    // right amount: refused, nothing changed (the invariant of fuzz()).
+    const liveAttack = fc.record({
+      id: fc.constantFrom(fx.live.card, fx.live.bank),
+      how: fc.constantFrom('page', 'page-pay', 'page-decline', 'api-pay', 'api-decline', 'callback', 'notify'),
+      outcome: fc.constantFrom('paid', 'failed'),
+      headers: headersArb,
+    }).map(({ id, how, outcome, headers }): Spec => {
+      const body = JSON.stringify({ paymentId: id, outcome, amount: id === fx.live.card ? '102.0' : '100.0', ticker: 'RUR' });
+      const signed = { ...headers, 'content-type': 'application/json', [SANDBOX_SIGNATURE_HEADER]: signSandboxCallback(body, TEST_SECRET) };
+      const form = { ...headers, 'content-type': 'application/x-www-form-urlencoded' };
+      switch (how) {
+        case 'page': return { method: 'GET', path: `/sandbox/card/${id}`, headers };
+        case 'page-pay': return { method: 'POST', path: `/sandbox/card/${id}`, headers: form, body: 'action=pay' };
+        case 'page-decline': return { method: 'POST', path: `/sandbox/card/${id}`, headers: form, body: 'action=decline' };
+        case 'api-pay': return { method: 'POST', path: `/api/v1/sandbox/payments/${id}/pay`, headers };
+        case 'api-decline': return { method: 'POST', path: `/api/v1/sandbox/payments/${id}/decline`, headers };
+        case 'callback': return { method: 'POST', path: '/callbacks/sandbox', headers: signed, body };
+        default: return { method: 'POST', path: '/providers/sandbox/notify', headers: signed, body };
+      }
+    });
+    await fuzz(fc.oneof(card, scripted, callback, liveAttack), RUNS * 2);
   });
 
   test('provider notifications (/providers/{id}/notify) answer any body and header with a 4xx or the provider\'s refusal, unchanged', async () => {

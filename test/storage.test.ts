@@ -50,6 +50,19 @@ for (const kind of storageKinds()) {
       assert.equal(await ts.storage.getMerchant('nobody'), undefined);
     });
 
+    test('merchants keep mode, fees and return URLs; absent ones read back as the defaults (null, [])', async () => {
+      await ts.storage.upsertMerchant(merchantFromConfig(merchant({ login: 'm3', mode: 'live', fees: 'merchant', returnUrls: ['https://shop.example/onpay/'] })), T0);
+      const m = (await ts.storage.getMerchant('m3'))!;
+      assert.equal(m.mode, 'live');
+      assert.equal(m.fees, 'merchant');
+      assert.deepEqual(m.returnUrls, ['https://shop.example/onpay/']);
+      await ts.storage.upsertMerchant({ ...m, mode: null, fees: null, returnUrls: [] }, T0 + 1);
+      const d = (await ts.storage.getMerchant('m3'))!;
+      assert.equal(d.mode, null);
+      assert.equal(d.fees, null);
+      assert.deepEqual(d.returnUrls, []);
+    });
+
     test('payments keep bigint amounts and JSON fields exactly', async () => {
       const big = 999_999_999_999_99n;
       const { created, payment } = await ts.storage.createPayment(newPayment({ priceMinor: big, amountMinor: big }));

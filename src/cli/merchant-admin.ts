@@ -6,6 +6,8 @@
  *   npm run merchant -- set --login shop --name "My shop" --secret-file K.txt [--api-url URL] [--api-type 1|2]
  *                           [--api-method POST|GET] [--notifications on|off] [--check-link-md5 on|off]
  *                           [--origins https://a.example,https://b.example] [--api-key-file KEY.txt]
+ *                           [--mode test|live|default] [--fees buyer|merchant|link|default]
+ *                           [--return-urls https://a.example/onpay/,https://b.example]
  *
  * Secrets (the key K and the cabinet key), from the safest: `--secret-file PATH` / `--api-key-file
  * PATH`; `--secret -` / `--api-key -` read standard input (one of them); the environment variables
@@ -36,7 +38,15 @@ const onOff = (v: string | undefined, key: string): boolean | undefined => {
 const publicView = (m: Merchant) => ({
   login: m.login, name: m.name, notifications: m.notifications, apiUrl: m.apiUrl, apiType: m.apiType, apiMethod: m.apiMethod,
   notifyStyle: m.notifyStyle, checkLinkMd5: m.checkLinkMd5, origins: m.origins, cabinetKey: m.apiKeyHash ? 'set' : 'not set',
+  mode: m.mode ?? 'default', fees: m.fees ?? 'default', returnUrls: m.returnUrls ?? [],
 });
+
+/** `--mode` / `--fees`: a value, `default` to clear it (the gateway's default applies), absent to keep it. */
+const choice = (v: string | undefined, existing: string | null | undefined): string | undefined =>
+  (v === undefined ? existing ?? undefined : v === 'default' ? undefined : v);
+
+const list = (v: string | undefined, existing: string[] | undefined): string[] =>
+  (v !== undefined ? v.split(',').map((s) => s.trim()).filter(Boolean) : existing ?? []);
 
 /** Where the command reads secrets from and says warnings (injected by tests). */
 export interface AdminIo {
@@ -87,6 +97,7 @@ export async function runMerchantAdmin(argv: string[], env: NodeJS.ProcessEnv, o
       config: { type: 'string' }, login: { type: 'string' }, name: { type: 'string' }, secret: { type: 'string' },
       'api-url': { type: 'string' }, 'api-type': { type: 'string' }, 'api-method': { type: 'string' },
       notifications: { type: 'string' }, 'check-link-md5': { type: 'string' }, origins: { type: 'string' }, 'api-key': { type: 'string' },
+      mode: { type: 'string' }, fees: { type: 'string' }, 'return-urls': { type: 'string' },
       'secret-file': { type: 'string' }, 'api-key-file': { type: 'string' },
     },
   });
@@ -120,7 +131,10 @@ export async function runMerchantAdmin(argv: string[], env: NodeJS.ProcessEnv, o
           apiType: values['api-type'] !== undefined ? Number(values['api-type']) : existing?.apiType ?? 2,
           apiMethod: values['api-method'] ?? existing?.apiMethod ?? 'POST',
           checkLinkMd5: onOff(values['check-link-md5'], 'check-link-md5') ?? existing?.checkLinkMd5 ?? true,
-          origins: values.origins !== undefined ? values.origins.split(',').map((s) => s.trim()).filter(Boolean) : existing?.origins ?? [],
+          origins: list(values.origins, existing?.origins),
+          mode: choice(values.mode, existing?.mode),
+          fees: choice(values.fees, existing?.fees),
+          returnUrls: list(values['return-urls'], existing?.returnUrls),
           ...(apiKey ? { apiKey } : {}),
         };
         const r = merchantSchema.safeParse(raw);

@@ -177,7 +177,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const cabinet = createCabinet({ storage, now, ...(deps.logger ? { logger: deps.logger } : {}), onStatus: (id, status) => service.events.emit(id, status) });
   // Refunds first: their routes authenticate by themselves, whatever the cabinet's routes do.
   app.route('/', refundRoutes({ cabinet, refunds: createRefunds({ storage, connectors, now, emitStatus: service.emitStatus, log }) }));
-  app.route('/', cabinetRoutes({ cabinet, limits }));
+  app.route('/', cabinetRoutes({ cabinet, limits, sandbox: deps.config.sandbox }));
   app.route('/', assetRoutes({ cdnDir: deps.cdnDir ?? 'dist/cdn', cache: deps.cacheAssets ?? false }));
   // Probes: liveness answers without touching the database (which may be locked by another
   // process: see storage/sqlite-busy.ts); readiness asks it, with a deadline.

@@ -20,6 +20,7 @@ import type { Dispatcher } from './dispatcher/dispatcher.ts';
 import { dispatcherFromConfig, processOwner } from './dispatcher/from-config.ts';
 import { reconcilerFromConfig, type Reconciler } from './dispatcher/reconcile.ts';
 import { CONNECTOR_MODULES } from './providers/registry.ts';
+import { sandboxExposureWarning } from './merchant-rules.ts';
 
 export function merchantFromConfig(m: MerchantConfig): Merchant {
   return {
@@ -34,6 +35,9 @@ export function merchantFromConfig(m: MerchantConfig): Merchant {
     notifyStyle: m.notifyStyle ?? 'onpay',
     checkLinkMd5: m.checkLinkMd5,
     origins: m.origins.map((o) => new URL(o).origin),
+    mode: m.mode ?? null,
+    fees: m.fees ?? null,
+    returnUrls: m.returnUrls ?? [],
   };
 }
 
@@ -219,6 +223,9 @@ export async function startGateway(config: GatewayConfig, opts: { cdnDir?: strin
   for (const p of effective.providers) {
     if (CONNECTOR_MODULES.get(p.type)?.notificationUrlInDashboard) opts.log?.(`provider ${p.id} (${p.type}): set its notification URL to ${effective.publicUrl}/providers/${p.id}/notify in the provider's dashboard`);
   }
+  // Sandbox on and reachable from elsewhere: say which merchants' payments the sandbox can mark paid.
+  const exposure = sandboxExposureWarning(effective, await storage.listMerchants());
+  if (exposure) (opts.log ?? ((m: string) => logger.warn(m)))(exposure);
   let stopped = false;
   const sweep = setInterval(() => {
     if (stopped) return;

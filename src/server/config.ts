@@ -47,6 +47,12 @@ export const merchantSchema = z.object({
   /** Refuse payment links without a valid md5. On unless turned off: an unsigned link's price is the buyer's. */
   checkLinkMd5: z.boolean().default(true),
   origins: z.array(z.string().url()).default([]),
+  /** `test` may use the sandbox payment systems, `live` never; absent: `test` while `sandbox` is on. */
+  mode: z.enum(['test', 'live']).optional(),
+  /** Who pays the fees: `buyer`, `merchant`, or `link` (`price_final` decides); see README. */
+  fees: z.enum(['buyer', 'merchant', 'link']).optional(),
+  /** Where `url_success` / `url_fail` may lead: origins or URL prefixes; absent: `origins`. */
+  returnUrls: z.array(z.string().url().regex(/^https?:/i, 'an http(s) URL').refine((u) => !/[?#]/.test(u), 'an origin or a URL prefix, without ? or #')).optional(),
 }).strict().refine((m) => !m.notifications || m.apiUrl !== undefined, { message: 'apiUrl is required when notifications are on', path: ['apiUrl'] });
 export type MerchantConfig = z.output<typeof merchantSchema>;
 

@@ -9,7 +9,8 @@ export type ErrorCode =
   | 'token_expired' | 'token_invalid' | 'unknown_way' | 'idempotency_conflict' | 'check_declined'
   | 'check_failed' | 'origin_forbidden' | 'invalid_state' | 'unauthorized' | 'sandbox_off'
   | 'payload_too_large' | 'unsupported_media_type' | 'method_not_allowed' | 'rate_limited' | 'storage_busy'
-  | 'provider_error' | 'provider_unavailable';
+  | 'provider_error' | 'provider_unavailable'
+  | 'live_merchant' | 'no_payment_system';
 
 export class GatewayError extends Error {
   constructor(

@@ -16,6 +16,7 @@ import { judgeCheckApi1, judgeCheckApi2, type CheckVerdict } from '../protocol/o
 import type { ApplyOutcome, CreateResult, HttpAnswer, IncomingNotification, NotifyContext, ProviderStatus } from './providers/contract.ts';
 import { SANDBOX_PROVIDER_ID, type ConnectorRegistry, type WayEntry } from './providers/registry.ts';
 import { refundNotification } from './refunds/refund-event.ts';
+import { checkReturnUrls, merchantMode, merchantPaysFees } from './merchant-rules.ts';
 import { canTransition, isFinal, type Cause, type PaymentStatus } from './states.ts';
 import type { Storage } from './storage/storage.ts';
 import { signToken, verifyToken } from './token.ts';
@@ -42,6 +43,8 @@ export interface FormPayload {
   token: string;
   expiresAt: string;
   merchant: { login: string; name: string };
+  /** A test merchant's form (the element shows a «Тестовый режим» badge). */
+  testMode: boolean;
   order: { payFor: string; price: string; ticker: string; mode: 'fix' | 'free'; note: string; convert: boolean; priceFinal: boolean };
   ln: Language;
   urlSuccess: string;
@@ -250,11 +253,68 @@ export function createPaymentService(deps: ServiceDeps) {
     return { amount, fee, balance, balanceTicker, rate: formatRate(wayRate, rateOf(balanceTicker, 'ticker')) };
   }
 
-  function waysFor(link: LinkParams): WayConfig[] {
-    if (!link.oneWay) return config.ways;
-    const w = connectors.way(link.oneWay);
-    if (!w) throw new GatewayError(400, 'invalid_param', `one_way: no payment system ${link.oneWay}`, 'one_way');
-    return [w.way];
+  /** Whether the sandbox systems serve this merchant: the sandbox on, and the merchant a test one. */
+  const sandboxServes = (m: Merchant): boolean => config.sandbox && merchantMode(m, config.sandbox) === 'test';
+
+  /** The smallest amount a way takes: its provider's minimum where the connector knows one, else one minor unit. */
+  const minimumOf = (e: WayEntry): Minor => {
+    const min = e.connector.minAmountMinor?.(e.method, e.way.ticker);
+    return min !== undefined && min > 1n ? min : 1n;
+  };
+
+  /**
+   * Why a way cannot be offered: `sandbox` (a sandbox system, and the sandbox is off or the merchant
+   * live), `amount` (the price comes to zero in its currency, or below its provider's minimum);
+   * null when it can. `priceMinor` null: free mode, the amount is checked once the buyer types it.
+   */
+  function unusable(m: Merchant, link: LinkParams, e: WayEntry, priceMinor: Minor | null): 'sandbox' | 'amount' | null {
+    if (e.connector.id === SANDBOX_PROVIDER_ID && !sandboxServes(m)) return 'sandbox';
+    if (priceMinor === null) return null;
+    return amountOf(link, priceMinor, e.way).amount < minimumOf(e) ? 'amount' : null;
+  }
+
+  /**
+   * The ways offered for an order: only those the buyer can use (`unusable`). `one_way` naming an
+   * unusable way is refused naming `one_way`; no way left, naming `price` (too small for all) or
+   * `merchant_login` (the merchant has none it may use).
+   */
+  function waysFor(m: Merchant, link: LinkParams, priceMinor: Minor | null): WayEntry[] {
+    if (link.oneWay) {
+      const e = connectors.way(link.oneWay);
+      if (!e) throw new GatewayError(400, 'invalid_param', `one_way: no payment system ${link.oneWay}`, 'one_way');
+      switch (unusable(m, link, e, priceMinor)) {
+        case 'sandbox':
+          throw new GatewayError(400, 'invalid_param', `one_way: ${link.oneWay} is a sandbox payment system, not available to this merchant`, 'one_way');
+        case 'amount':
+          throw new GatewayError(400, 'invalid_param', `one_way: ${link.oneWay} cannot take this price (at least ${formatAmount(minimumOf(e))} ${e.way.ticker} after conversion and fees)`, 'one_way');
+        case null:
+          return [e];
+      }
+    }
+    const verdicts = config.ways.map((w) => {
+      const e = connectors.way(w.code)!;
+      return { e, why: unusable(m, link, e, priceMinor) };
+    });
+    const usable = verdicts.filter((v) => v.why === null).map((v) => v.e);
+    if (usable.length > 0) return usable;
+    if (verdicts.some((v) => v.why === 'amount')) {
+      throw new GatewayError(400, 'invalid_param', 'price: too small to pay by any payment system of this merchant', 'price');
+    }
+    throw new GatewayError(422, 'no_payment_system', 'merchant_login: no payment system is available to this merchant (the sandbox serves test merchants only)', 'merchant_login');
+  }
+
+  /** The order's price as far as the form knows it: the link's in fix mode, none yet in free mode. */
+  const linkPrice = (link: LinkParams): Minor | null => (link.payMode === 'fix' ? parseAmount(link.price)! : null);
+
+  /**
+   * Refuses a sandbox change to a live merchant's payment: whatever its entry point (card page,
+   * callback, scripting API), the sandbox never moves a live merchant's money.
+   */
+  async function assertSandboxMayChange(p: Payment, field = 'id'): Promise<void> {
+    const m = await merchantOf(p.merchantLogin);
+    if (merchantMode(m, config.sandbox) === 'live') {
+      throw new GatewayError(403, 'live_merchant', `${field}: merchant ${m.login} is live; the sandbox cannot change its payments`, field);
+    }
   }
 
   async function transitionOrThrow(p: Payment, to: PaymentStatus, extra: Omit<Parameters<Storage['transition']>[1], 'from' | 'to' | 'at'> = {}, cause: Cause = extra.manual ? 'manual' : 'system'): Promise<boolean> {
@@ -270,8 +330,8 @@ export function createPaymentService(deps: ServiceDeps) {
   function formPayload(m: Merchant, link: LinkParams): FormPayload {
     const priceMinor = parseAmount(link.price)!;
     rateOf(link.ticker, 'ticker');
-    const list = waysFor(link).map((w): WayQuote => {
-      const entry = connectors.way(w.code)!;
+    const list = waysFor(m, link, linkPrice(link)).map((entry): WayQuote => {
+      const w = entry.way;
       return {
         code: w.code,
         kind: entry.connector.kind(entry.method),
@@ -286,6 +346,7 @@ export function createPaymentService(deps: ServiceDeps) {
       token: signToken(payload, expiresAt, config.secret),
       expiresAt: new Date(expiresAt).toISOString(),
       merchant: { login: m.login, name: m.name },
+      testMode: merchantMode(m, config.sandbox) === 'test',
       order: { payFor: link.payFor, price: link.price, ticker: link.ticker, mode: link.payMode, note: link.note, convert: link.convert, priceFinal: link.priceFinal },
       ln: link.ln,
       urlSuccess: link.urlSuccess,
@@ -307,9 +368,9 @@ export function createPaymentService(deps: ServiceDeps) {
       : new GatewayError(400, 'token_invalid', 'token: not a token issued by this gateway', 'token');
   }
 
-  function offeredWay(link: LinkParams, code: string): WayEntry {
+  function offeredWay(m: Merchant, link: LinkParams, code: string): WayEntry {
     const entry = connectors.way(code);
-    if (!entry || !waysFor(link).some((w) => w.code === code)) {
+    if (!entry || !waysFor(m, link, linkPrice(link)).some((e) => e.way.code === code)) {
       throw new GatewayError(400, 'unknown_way', `way: ${JSON.stringify(code.slice(0, 8))} is not offered for this order`, 'way');
     }
     return entry;
@@ -334,6 +395,7 @@ export function createPaymentService(deps: ServiceDeps) {
     const priceMinor = orderPrice(link, input.amount);
     const q = quote(link, priceMinor, entry.way, link.payMode === 'free' ? 'amount' : 'price');
     if (q.amount === 0n) throw new GatewayError(400, 'invalid_param', 'amount: too small to pay in this currency', 'amount');
+    if (q.amount < minimumOf(entry)) throw new GatewayError(400, 'invalid_param', `amount: this payment system takes at least ${formatAmount(minimumOf(entry))} ${entry.way.ticker}`, 'amount');
     const userEmail = input.userEmail || link.userEmail;
     const userPhone = input.userPhone || link.userPhone;
     const now = deps.now();
@@ -581,7 +643,9 @@ export function createPaymentService(deps: ServiceDeps) {
   function notifyContext(providerId: string): NotifyContext {
     const own = async (id: string): Promise<Payment | undefined> => {
       const p = PAYMENT_ID.test(id) ? await storage.getPayment(id) : undefined;
-      return p && p.providerId === providerId ? p : undefined;
+      if (!p || p.providerId !== providerId) return undefined;
+      if (providerId === SANDBOX_PROVIDER_ID) await assertSandboxMayChange(p, 'paymentId');
+      return p;
     };
     return {
       payment: own,
@@ -608,14 +672,19 @@ export function createPaymentService(deps: ServiceDeps) {
         if (!parsed.md5) throw new GatewayError(403, 'bad_signature', 'md5: this merchant signs its links; md5 is required', 'md5');
         if (!linkMd5Matches(parsed, merchant.secret)) throw new GatewayError(403, 'bad_signature', 'md5: the link signature does not match its parameters', 'md5');
       }
-      return { payload: formPayload(allowOrigin(merchant, origin), parsed.link), link: parsed.link, md5: parsed.md5 };
+      // url_success / url_fail are not signed either: held to the merchant's return URLs.
+      const urlField = (plain: string) => (params.get(`${plain}_enc`) ? `${plain}_enc` : plain);
+      checkReturnUrls(merchant, [{ value: parsed.link.urlSuccess, field: urlField('url_success') }, { value: parsed.link.urlFail, field: urlField('url_fail') }]);
+      // price_final is not covered by the md5: the merchant's fee policy decides what it counts for.
+      const link: LinkParams = { ...parsed.link, priceFinal: merchantPaysFees(merchant, parsed.link.priceFinal) };
+      return { payload: formPayload(allowOrigin(merchant, origin), link), link, md5: parsed.md5 };
     },
 
     /** Creates a payment (idempotently), runs CHECK and starts it at the way's provider. */
     async createPayment(input: CreatePaymentInput): Promise<CreateOutcome> {
       const { m: login, l: link } = openToken(input.token);
       const merchant = allowOrigin(await merchantOf(login), input.origin);
-      const entry = offeredWay(link, input.way);
+      const entry = offeredWay(merchant, link, input.way);
       const fresh = newPayment(input, merchant, link, entry);
       const { created, payment } = await storage.createPayment(fresh);
       if (!created) return replay(payment, fresh.requestHash);
@@ -624,6 +693,9 @@ export function createPaymentService(deps: ServiceDeps) {
 
     /** A payment by id (404 for anything else). */
     getPayment: paymentOf,
+
+    /** Refuses (403 `live_merchant`) a sandbox page or call about a live merchant's payment. */
+    assertSandboxMayChange,
 
     /** A payment for a browser page: its merchant must allow the page's origin. */
     async paymentFor(id: string, origin: string | undefined): Promise<Payment> {

@@ -6,6 +6,12 @@ import type { NotificationStatus, PaymentStatus } from './states.ts';
 
 export type NotifyStyle = 'onpay' | 'webhooks';
 
+/** A test merchant may use the sandbox payment systems; a live one never (merchant-rules.ts). */
+export type MerchantMode = 'test' | 'live';
+
+/** Who pays the ways' fees: the buyer on top, the merchant out of the price, or as the link's `price_final` says. */
+export type FeePolicy = 'buyer' | 'merchant' | 'link';
+
 export interface Merchant {
   login: string;
   name: string;
@@ -19,6 +25,12 @@ export interface Merchant {
   notifyStyle: NotifyStyle;
   checkLinkMd5: boolean;
   origins: string[];
+  /** Null or absent: `test` while the gateway's sandbox is on, else `live` (`merchantMode`). */
+  mode?: MerchantMode | null;
+  /** Null or absent: the default policy (`feePolicy`). */
+  fees?: FeePolicy | null;
+  /** Allowed return URL prefixes / origins; absent or empty: `origins` (or anything, without those). */
+  returnUrls?: string[];
 }
 
 /** A detail line of an instructions action (account, reference, …). */

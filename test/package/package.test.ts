@@ -1,9 +1,10 @@
 /**
  * What ships is what is tested: `npm pack` of this project, installed with npm into a fresh folder
  * outside the repository (so nothing resolves from the project's own node_modules), then used there:
- * imported in Node as an SSR framework does, type-checked as a shop's TypeScript would be, and the
- * React, Vue and plain-HTML examples of docs/ELEMENT.md built with Vite from the installed package.
- * The pages land in test/browser/fixtures/package/ for test/browser/frameworks.test.ts (Chromium).
+ * imported in Node as an SSR framework does, type-checked as a shop's TypeScript would be, the
+ * React, Vue and plain-HTML examples of docs/ELEMENT.md built with Vite from the installed package,
+ * and its bundlers example built with webpack 5 and Rollup 4 installed there too. The pages land in
+ * test/browser/fixtures/package/ for test/browser/frameworks.test.ts and bundlers-*.test.ts (Chromium).
  *
  * Run: `npm run test:package` (npm test runs it before the browser tests). About 40 s: the pack
  * builds the element (vite, tsc), and npm installs the package's dependencies (from its cache
@@ -14,7 +15,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { before, test } from 'node:test';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -42,7 +43,8 @@ before(async () => {
   const tgz = run('npm', ['pack', '--silent', '--pack-destination', app], ROOT).trim().split('\n').pop()!;
   write('package.json', JSON.stringify({ name: 'shop', private: true, type: 'module' }));
   run('npm', ['install', '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error', join(app, tgz),
-    dev('react'), dev('react-dom'), dev('vue'), dev('@types/react'), dev('@types/react-dom')], app);
+    dev('react'), dev('react-dom'), dev('vue'), dev('@types/react'), dev('@types/react-dom'),
+    dev('webpack'), dev('rollup'), dev('@rollup/plugin-node-resolve')], app);
   for (const [path, code] of docExamples()) write(path, code);
 });
 
@@ -151,4 +153,56 @@ export const render = () => renderToString(<Checkout />);
   writeFileSync(join(OUT, 'ssr.html'), html);
   writeFileSync(join(OUT, 'plain.html'), docExamples().get('plain.html')!);
   for (const f of ['react.js', 'vue.js', 'ssr.html', 'plain.html']) assert.ok(statSync(join(OUT, f)).size > 0, f);
+});
+
+// The bundler's own Node API and config, as installed in the shop's folder (not this repository's).
+type WebpackStats = { hasErrors(): boolean; hasWarnings(): boolean; toString(o: object): string; compilation: { fileDependencies: Iterable<string> } };
+type Webpack = (config: object) => { run(cb: (err: Error | null, stats?: WebpackStats) => void): void; close(cb: (err?: Error | null) => void): void };
+type Rollup = (options: object) => Promise<{ watchFiles: string[]; write(o: object): Promise<unknown>; close(): Promise<void> }>;
+const fromApp = async <T>(path: string) => (await import(pathToFileURL(join(app, path)).href)) as T;
+
+/** What a bundle read and wrote: from the installed package, Lit's browser build, the element and chunks. */
+function assertBundle(name: string, read: string[]) {
+  const js = read.filter((f) => /\.[cm]?js$/.test(f));
+  const installed = join(app, 'node_modules/onpay-checkout/dist/lib/components/onpay-checkout/');
+  assert.ok(js.includes(join(installed, 'define.js')), `${name}: the installed package's element is bundled`);
+  assert.ok(js.includes(join(installed, 'messages/de.js')), `${name}: with its languages`);
+  assert.deepEqual(js.filter((f) => f.startsWith(ROOT)), [], `${name}: nothing from this repository`);
+  assert.deepEqual(js.filter((f) => /ssr-dom-shim|\/lit[^/]*\/node\//.test(f)), [], `${name}: Lit's browser build, not its Node one`);
+  const dir = join(OUT, name);
+  const out = readdirSync(dir).filter((f) => f.endsWith('.js'));
+  assert.ok(out.includes('shop.js'), `${name}: shop.js written`);
+  assert.ok(out.length >= 7, `${name}: the languages and the instructions view are chunks of their own (${out.join(' ')})`);
+  const shop = readFileSync(join(dir, 'shop.js'), 'utf8');
+  assert.match(shop, /customElements\.define\(\s*["']onpay-checkout["']/, `${name}: the bundle defines <onpay-checkout>`);
+  assert.ok(shop.length < 120_000, `${name}: ${shop.length} bytes, one Lit and one element`);
+  return out.length;
+}
+
+test('the bundlers example builds with webpack 5 and Rollup 4 from the installed package', async () => {
+  const examples = docExamples();
+  for (const f of ['bundlers/shop.js', 'bundlers/webpack.config.js', 'bundlers/rollup.config.js']) assert.ok(examples.has(f), `docs/ELEMENT.md has ${f}`);
+  // The page's entry: the doc's shop code, and the class its copy of the element registered.
+  write('entries/bundled.js', `export { mount } from '../bundlers/shop.js';\nexport { OnpayCheckout } from 'onpay-checkout/element';\n`);
+  write('entries/bundlers.js', `export { default as webpack } from 'webpack';\nexport { rollup } from 'rollup';\n`);
+  const { webpack, rollup } = await fromApp<{ webpack: Webpack; rollup: Rollup }>('entries/bundlers.js');
+  const entry = join(app, 'entries/bundled.js');
+
+  // The doc's webpack config, entry and output path changed only.
+  const wp = (await fromApp<{ default: { output: object } }>('bundlers/webpack.config.js')).default;
+  const compiler = webpack({ ...wp, entry: { shop: entry }, output: { ...wp.output, path: join(OUT, 'webpack') } });
+  const stats = await new Promise<WebpackStats>((resolve, reject) => compiler.run((err, st) => (err || !st ? reject(err ?? new Error('no stats')) : resolve(st))));
+  await new Promise<void>((resolve, reject) => compiler.close((err) => (err ? reject(err) : resolve())));
+  assert.equal(stats.hasErrors() || stats.hasWarnings(), false, stats.toString({ all: false, errors: true, warnings: true }));
+  const webpackFiles = assertBundle('webpack', [...stats.compilation.fileDependencies]);
+
+  // The doc's Rollup config likewise; any warning fails.
+  const rc = (await fromApp<{ default: { output: object } }>('bundlers/rollup.config.js')).default;
+  const warnings: string[] = [];
+  const bundle = await rollup({ ...rc, input: { shop: entry }, onwarn: (w: { message: string }) => warnings.push(w.message) });
+  await bundle.write({ ...rc.output, dir: join(OUT, 'rollup') });
+  await bundle.close();
+  assert.deepEqual(warnings, []);
+  const rollupFiles = assertBundle('rollup', bundle.watchFiles);
+  assert.ok(webpackFiles > 0 && rollupFiles > 0);
 });

@@ -11,9 +11,11 @@ import { button, doneView, heading, loadingView, messageView, pickingView, redir
 
 /**
  * Where the script came from, the default gateway: the classic build knows its `<script>`, the
- * module its own URL.
+ * module its own URL. webpack writes the build machine's `file:` URL of the module in place of
+ * `import.meta.url`: then, as for any URL that is not the web's, the page's origin.
  */
-const SCRIPT_ORIGIN = typeof document === 'undefined' ? '' : new URL((document.currentScript as HTMLScriptElement | null)?.src || (import.meta as { url?: string }).url || location.href).origin;
+const MODULE_URL = (import.meta as { url?: string }).url ?? '';
+const SCRIPT_ORIGIN = typeof document === 'undefined' ? '' : new URL((document.currentScript as HTMLScriptElement | null)?.src || (/^https?:/.test(MODULE_URL) ? MODULE_URL : '') || location.href).origin;
 
 /** Attributes observed: the gateway, the merchant, and those mirroring the link's parameters (PROTOCOL.md §2). */
 const OBSERVED = ['gateway', 'merchant-login', 'href', 'params', ...LINK_PARAMS.map(([, attribute]) => attribute)];

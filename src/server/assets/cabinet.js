@@ -114,6 +114,8 @@ $('login-form').addEventListener('submit', (event) => {
 /** The merchant's name and the warnings about its settings (as text, never markup). */
 function showMe(me) {
   $('merchant-name').textContent = `${me.name} (${me.login})`;
+  // The «Тестовый режим» badge of a test merchant.
+  $('test-mode').hidden = !me.testMode;
   const list = $('warnings');
   list.replaceChildren(...(me.warnings ?? []).map((w) => el('li', S.warnings?.[w.code] ?? w.message)));
   list.hidden = list.children.length === 0;

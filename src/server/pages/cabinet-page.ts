@@ -26,7 +26,7 @@ const T = {
     setStatus: 'Изменить статус вручную', newStatus: 'Новый статус', reason: 'Причина (обязательно, до 500 символов)',
     actor: 'Кто меняет (необязательно)', save: 'Сохранить статус', locked: 'Статус этого платежа вручную изменить нельзя.',
     audit: 'Журнал ручных действий', auditCaption: 'Кто, когда и почему менял платёж', who: 'Кто', action: 'Действие', change: 'Изменение',
-    why: 'Причина', warnings: 'Предупреждения',
+    why: 'Причина', warnings: 'Предупреждения', testMode: 'Тестовый режим',
   },
   en: {
     title: 'Merchant cabinet', noscript: 'The cabinet needs JavaScript.',
@@ -41,7 +41,7 @@ const T = {
     setStatus: 'Set the status by hand', newStatus: 'New status', reason: 'Reason (required, up to 500 characters)',
     actor: 'Who is changing it (optional)', save: 'Save the status', locked: 'This payment\'s status cannot be changed by hand.',
     audit: 'Log of manual actions', auditCaption: 'Who changed the payment, when and why', who: 'Who', action: 'Action', change: 'Change',
-    why: 'Reason', warnings: 'Warnings',
+    why: 'Reason', warnings: 'Warnings', testMode: 'Test mode',
   },
 } as const;
 
@@ -106,7 +106,7 @@ export function cabinetPage(ln: Ln): HtmlEscapedString | Promise<HtmlEscapedStri
 <section id="payments" aria-labelledby="payments-heading" hidden>
 <div class="bar">
 <h2 id="payments-heading" tabindex="-1">${t.payments}</h2>
-<p><span id="merchant-name"></span> <button type="button" id="logout" class="secondary">${t.logout}</button></p>
+<p><span id="merchant-name"></span> <span id="test-mode" class="badge" hidden>${t.testMode}</span> <button type="button" id="logout" class="secondary">${t.logout}</button></p>
 <ul id="warnings" class="warn" aria-label="${t.warnings}" hidden></ul>
 </div>
 <form id="filters">

@@ -36,6 +36,11 @@ const T = {
   ...MORE_PAGE_STRINGS,
 } as const;
 
+/** The «Тестовый режим» badge of a test merchant's hosted page, as the element words it. */
+const TEST_MODE: Record<Ln, string> = {
+  ru: 'Тестовый режим', en: 'Test mode', uk: 'Тестовий режим', kk: 'Сынақ режимі', be: 'Тэставы рэжым', uz: 'Sinov rejimi', de: 'Testmodus',
+};
+
 export const PAGE_CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-src *; form-action *; base-uri 'none'";
 
 function layout(ln: Ln, title: string, body: Html, opts: { script?: boolean; head?: Html | string } = {}): Html {
@@ -67,6 +72,7 @@ function plainForm(login: string, f: FormPayload, idempotencyKey: string): Html 
 <input type="hidden" name="token" value="${f.token}">
 <input type="hidden" name="idempotency_key" value="${idempotencyKey}">
 <h1>${f.merchant.name}</h1>
+${f.testMode ? html`<p class="badge">${TEST_MODE[f.ln]}</p>` : ''}
 <p>${t.order}: <strong>${f.order.payFor}</strong></p>
 ${f.order.note ? html`<p>${t.note}: ${f.order.note}</p>` : ''}
 ${f.order.mode === 'fix' ? html`<p>${t.amount}: <strong>${f.order.price} ${f.order.ticker}</strong></p>`

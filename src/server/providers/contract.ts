@@ -113,7 +113,11 @@ export type ApplyOutcome =
 
 /** The gateway's side of a notification, given to the connector while it handles one. */
 export interface NotifyContext {
-  /** The gateway's payment with this id, if it belongs to this provider account. */
+  /**
+   * The gateway's payment with this id, if it belongs to this provider account. For the sandbox
+   * account it throws a `GatewayError` (403 `live_merchant`) for a live merchant's payment: the
+   * route answers that refusal itself, and the connector changes nothing.
+   */
   payment(paymentId: string): Promise<Payment | undefined>;
   /** Applies a verified report. Idempotent. */
   apply(paymentId: string, status: ProviderStatus): Promise<ApplyOutcome>;
@@ -158,6 +162,12 @@ export interface Connector {
   /** Whether the provider's page for a method may be shown in a frame. */
   frame(method: string): boolean;
   create(req: CreateRequest): Promise<CreateResult>;
+  /**
+   * Optional: the smallest amount, in minor units of `currency`, the provider takes for a method,
+   * where its documentation gives one (T-Bank's SBP: 10 roubles). Absent, or undefined for a method:
+   * any amount above zero. The gateway does not offer a way for an amount below it.
+   */
+  minAmountMinor?(method: string, currency: string): bigint | undefined;
   /**
    * Verifies and handles one notification, calling `ctx` for what the gateway knows and does, and
    * returns the answer the provider requires. A bad signature or an unreadable body changes nothing

@@ -15,6 +15,7 @@ import { validJson } from '../validate.ts';
 import { CABINET_CSP, cabinetPage } from '../pages/cabinet-page.ts';
 import { PAYMENT_STATUSES } from '../states.ts';
 import type { Merchant } from '../types.ts';
+import { merchantMode } from '../merchant-rules.ts';
 import { merchantWarnings } from '../merchant-warnings.ts';
 import { createRateLimits, rateLimitHeaders, type LimitState, type RateLimits } from '../rate-limit.ts';
 
@@ -64,7 +65,7 @@ function queryObject(url: string): Record<string, string> {
   return out;
 }
 
-export function cabinetRoutes(deps: { cabinet: Cabinet; limits?: RateLimits }) {
+export function cabinetRoutes(deps: { cabinet: Cabinet; limits?: RateLimits; sandbox?: boolean }) {
   const { cabinet } = deps;
   const limits = deps.limits ?? createRateLimits({}, false);
   const app = new Hono<Env & { Variables: { merchant: Merchant } }>();
@@ -105,7 +106,8 @@ export function cabinetRoutes(deps: { cabinet: Cabinet; limits?: RateLimits }) {
 
   app.get('/api/v1/cabinet/me', (c) => {
     const m = c.get('merchant');
-    return c.json({ login: m.login, name: m.name, notifications: m.notifications, apiUrl: m.apiUrl, checkLinkMd5: m.checkLinkMd5, warnings: merchantWarnings(m) });
+    const mode = merchantMode(m, deps.sandbox ?? true);
+    return c.json({ login: m.login, name: m.name, notifications: m.notifications, apiUrl: m.apiUrl, checkLinkMd5: m.checkLinkMd5, warnings: merchantWarnings(m), mode, testMode: mode === 'test' });
   });
 
   app.get('/api/v1/cabinet/payments', async (c) => {

@@ -39,6 +39,7 @@ export function sandboxRoutes(deps: { service: PaymentService; config: GatewayCo
     c.set('html', true);
     const p = await service.getPayment(c.req.param('id') ?? '');
     if (p.way === '' || p.action?.type !== 'redirect' || p.providerId !== SANDBOX_PROVIDER_ID) throw new GatewayError(404, 'not_found', 'not a card payment', 'id');
+    await service.assertSandboxMayChange(p);
     return p;
   };
 
@@ -75,6 +76,8 @@ export function sandboxRoutes(deps: { service: PaymentService; config: GatewayCo
     const outcome = c.req.param('outcome');
     if (outcome !== 'pay' && outcome !== 'decline') throw new GatewayError(404, 'not_found', 'use …/pay or …/decline', 'outcome');
     const p = await service.getPayment(c.req.param('id'));
+    // A live merchant's payment is refused here; the callback itself refuses it too.
+    await service.assertSandboxMayChange(p);
     return providerAnswer(await systemCallback(p, outcome === 'pay' ? 'paid' : 'failed'));
   });
 

@@ -27,6 +27,12 @@ export interface MerchantTable {
   notify_style: string;
   check_link_md5: number;
   origins: string;
+  /** `test`, `live`, or null: the gateway's default (migration 0005). */
+  mode: Generated<string | null>;
+  /** `buyer`, `merchant`, `link`, or null: the default policy (migration 0005). */
+  fees: Generated<string | null>;
+  /** JSON array of allowed return URL prefixes / origins (migration 0005). */
+  return_urls: Generated<string>;
   created_at: Int8;
   updated_at: Int8;
 }
@@ -73,9 +79,9 @@ export interface PaymentTable {
   provider_payment_id: Generated<string | null>;
   /** 1 when a provider reported another amount or currency: not applied, for a person to settle. */
   amount_mismatch: Generated<number>;
-  /** How much has been refunded in all, in `way_ticker` minor units (0004). */
+  /** How much has been refunded in all, in `way_ticker` minor units (0006). */
   refunded_minor: Int8Default;
-  /** When reconciliation next asks the provider about this waiting payment; null: never (0004). */
+  /** When reconciliation next asks the provider about this waiting payment; null: never (0006). */
   reconcile_at: Int8OrNull;
   /** Status queries made so far (the schedule's position). */
   reconcile_attempts: Generated<number>;
@@ -84,7 +90,7 @@ export interface PaymentTable {
   reconcile_until: Int8OrNull;
 }
 
-/** One refund asked through the cabinet API (0004). */
+/** One refund asked through the cabinet API (0006). */
 export interface RefundTable {
   number: AutoId;
   id: string;
@@ -307,7 +313,17 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await fillAnswerKeys(db);
       },
     },
-    '0004_reconcile_refunds': {
+    // Named after 0003_cabinet (wt/cabinet) and 0004, left free: merchants' test / live mode, fee policy and
+    // return URLs. Null mode and fees keep the defaults (merchant-rules.ts), so nothing changes for
+    // the merchants already stored.
+    '0005_merchant_mode': {
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('merchants').addColumn('mode', 'varchar(8)').execute();
+        await db.schema.alterTable('merchants').addColumn('fees', 'varchar(8)').execute();
+        await db.schema.alterTable('merchants').addColumn('return_urls', 'text', (c) => c.notNull().defaultTo('[]')).execute();
+      },
+    },
+    '0006_reconcile_refunds': {
       async up(db: Kysely<any>) {
         await db.schema.alterTable('payments').addColumn('refunded_minor', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
         await db.schema.alterTable('payments').addColumn('reconcile_at', 'bigint').execute();

@@ -108,7 +108,7 @@ export interface Storage {
    */
   releaseLeases(owner: string, now: number): Promise<number>;
 
-  // ---- reconciliation and refunds (0004) ----
+  // ---- reconciliation and refunds (0006) ----
 
   /**
    * Claims up to `limit` waiting payments whose reconciliation is due, for `owner`: their due time
@@ -164,6 +164,9 @@ function toMerchant(r: Selectable<MerchantTable>): Merchant {
     notifyStyle: r.notify_style === 'webhooks' ? 'webhooks' : 'onpay',
     checkLinkMd5: r.check_link_md5 === 1,
     origins: JSON.parse(r.origins) as string[],
+    mode: r.mode === 'test' || r.mode === 'live' ? r.mode : null,
+    fees: r.fees === 'buyer' || r.fees === 'merchant' || r.fees === 'link' ? r.fees : null,
+    returnUrls: JSON.parse(r.return_urls) as string[],
   };
 }
 
@@ -348,6 +351,9 @@ export function createStorage(db: Kysely<Database>, dialect: Dialect): Storage {
         notify_style: m.notifyStyle,
         check_link_md5: m.checkLinkMd5 ? 1 : 0,
         origins: JSON.stringify(m.origins),
+        mode: m.mode ?? null,
+        fees: m.fees ?? null,
+        return_urls: JSON.stringify(m.returnUrls ?? []),
         created_at: now,
         updated_at: now,
       };

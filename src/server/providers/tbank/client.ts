@@ -30,6 +30,9 @@ const MIN_TTL_MS = 60_000;
 const MAX_TTL_MS = 90 * 24 * 3_600_000;
 const METHODS = new Set(['card', 'sbp']);
 
+/** T-Bank's smallest SBP payment: 10 roubles, in kopecks. */
+export const TBANK_SBP_MIN_MINOR = 1000n;
+
 type Call = { kind: 'answer'; answer: TbankAnswer } | { kind: 'none'; reason: string };
 
 const OK_ANSWER: HttpAnswer = { status: 200, contentType: 'text/plain; charset=utf-8', body: NOTIFICATION_OK };
@@ -212,6 +215,8 @@ export function createTbankConnector(config: TbankConfig, deps: ConnectorDeps): 
     kind: (method) => (method === 'sbp' ? 'instructions' : 'redirect'),
     // T-Bank's form in a frame needs its own integration script; a plain frame is not supported.
     frame: () => false,
+    // README: SBP takes 10 roubles and more (error 3016 «Невозможно создать QR» below it).
+    minAmountMinor: (method, currency) => (method === 'sbp' && currency === 'RUR' ? TBANK_SBP_MIN_MINOR : undefined),
     create,
     handleNotification,
     fetchStatus,

@@ -1,0 +1,4 @@
+/** The bundlers example of docs/ELEMENT.md built by rollup from the packed package: see bundled-shop.ts. */
+import { bundledShopTests } from './bundled-shop.ts';
+
+bundledShopTests('rollup');
