@@ -133,7 +133,7 @@ test(`no PAY is lost: ${PAYMENTS} payments paid while the gateway is SIGKILLed a
   // Wait until the outbox is empty: every notification delivered (or the deadline passes).
   const db = new SQLite(dbFile, { readonly: true });
   let paidPayFors: string[] = [];
-  let waiting = 0;
+  let waiting: number;
   for (;;) {
     paidPayFors = (db.prepare("select pay_for from payments where status = 'paid'").all() as { pay_for: string }[]).map((r) => r.pay_for);
     waiting = (db.prepare("select count(*) as n from notifications where status <> 'delivered'").get() as { n: number }).n;

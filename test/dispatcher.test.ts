@@ -12,7 +12,7 @@ import { nextAttemptAt, parseRetryAfter } from '../src/server/dispatcher/schedul
 import { webhookSecret } from '../src/protocol/webhooks.ts';
 import { createMerchantHttp } from '../src/server/merchant-http.ts';
 import type { Merchant } from '../src/server/types.ts';
-import { addMerchant, K, paidPayment, payAnswer, readPay, send } from './dispatcher-fixtures.ts';
+import { addMerchant, K, paidPayment, payAnswer, send } from './dispatcher-fixtures.ts';
 import { openTestStorage, startMerchantStub, testClock, type MerchantStub, type StubHandler, type TestStorage } from './helpers.ts';
 
 const TIMEOUT_MS = 400;

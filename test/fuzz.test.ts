@@ -11,7 +11,7 @@ import { parseAmount } from '../src/protocol/money.ts';
 import { api2AnswerSignature } from '../src/protocol/onpay-api.ts';
 import { signSandboxCallback, SANDBOX_SIGNATURE_HEADER } from '../src/server/providers/sandbox/sandbox.ts';
 import { signToken } from '../src/server/token.ts';
-import { createPaymentVia, merchant, startMerchantStub, startTestGateway, storageKinds, TEST_SECRET, type MerchantStub, type TestGateway } from './helpers.ts';
+import { merchant, startMerchantStub, startTestGateway, storageKinds, TEST_SECRET, type MerchantStub, type TestGateway } from './helpers.ts';
 
 /** One generated request. */
 interface Spec {

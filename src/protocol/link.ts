@@ -49,6 +49,7 @@ export interface LinkIssue {
 
 export type LinkParseResult = { ok: true; value: ParsedLink } | { ok: false; issues: LinkIssue[] };
 
+// eslint-disable-next-line no-control-regex -- the point: control characters are refused in link texts
 const CTRL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 const EXTRA_NAME = /^onpay_ap_[a-z0-9]{1,32}$/;
 const text = (max: number) => z.string().max(max, `at most ${max} characters`).refine((s) => !CTRL.test(s), 'control characters are not allowed');

@@ -1,10 +1,10 @@
 // The payment system's return page: tell the element the outcome, or go on to the shop.
 (function () {
-  var el = document.querySelector('[data-onpay-result]');
+  const el = document.querySelector('[data-onpay-result]');
   if (!el) return;
-  var msg = { type: 'onpay:result', id: el.getAttribute('data-id'), status: el.getAttribute('data-onpay-result') };
-  var origins = (el.getAttribute('data-origins') || '').split(' ').filter(Boolean);
-  var target = window.opener || (window.parent !== window ? window.parent : null);
+  const msg = { type: 'onpay:result', id: el.getAttribute('data-id'), status: el.getAttribute('data-onpay-result') };
+  const origins = (el.getAttribute('data-origins') || '').split(' ').filter(Boolean);
+  const target = window.opener || (window.parent !== window ? window.parent : null);
   if (target) {
     // postMessage delivers only to a matching origin: the merchant's allowed origins and ours.
     origins.forEach(function (o) { try { target.postMessage(msg, o); } catch (e) { /* closed */ } });

@@ -25,6 +25,8 @@ export function dispatcherFromConfig(
   return createDispatcher({
     storage,
     now: opts.now ?? Date.now,
+    // This builds the dispatcher from the configuration (a composition root): the default randomness is chosen here.
+    // eslint-disable-next-line no-restricted-properties -- jitter of retry times, injected below this point
     random: opts.random ?? Math.random,
     merchantHttp: opts.merchantHttp ?? createMerchantHttp({ allowPrivate: config.allowPrivateMerchantUrls }),
     ...(opts.sleep ? { sleep: opts.sleep } : {}),

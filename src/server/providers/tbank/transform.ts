@@ -249,15 +249,15 @@ export function mapStatus(status: string): ProviderStatus['state'] | undefined {
     case 'EXPIRED':
     case 'ATTEMPTS_EXPIRED':
       return 'expired';
+    // Two-stage payments are not supported (Init always sends PayType "O"). A one-stage payment may
+    // pass through AUTHORIZED on its way to CONFIRMED, so AUTHORIZED is "not paid yet": the money is
+    // only held. REVERSED / PARTIAL_REVERSED (cancelling a hold) are left out with it.
     case 'NEW':
     case 'FORM_SHOWED':
     case 'AUTHORIZING':
     case '3DS_CHECKING':
     case '3DS_CHECKED':
     case 'CONFIRMING':
-    // Two-stage payments are not supported (Init always sends PayType "O"). A one-stage payment may
-    // pass through AUTHORIZED on its way to CONFIRMED, so AUTHORIZED is "not paid yet": the money is
-    // only held. REVERSED / PARTIAL_REVERSED (cancelling a hold) are left out with it.
     case 'AUTHORIZED':
       return 'pending';
     default:
