@@ -29,7 +29,6 @@ import { merchant, openTestStorage, startMerchantStub, TEST_SECRET, type Merchan
 
 /** One provider call's deadline in the harness: short, so "slow" is a few seconds, not ten. */
 /** A JSON answer as tests read it. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers are read field by field and asserted
 export type JsonObject = Record<string, any>;
 
 export const HARNESS_PROVIDER_TIMEOUT_MS = 1500;
