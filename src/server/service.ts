@@ -21,6 +21,7 @@ import { canTransition, isFinal, type Cause, type PaymentStatus } from './states
 import type { Storage } from './storage/storage.ts';
 import { signToken, verifyToken } from './token.ts';
 import type { Merchant, NewPayment, Payment, PaymentAction } from './types.ts';
+import { buyerAction, type BuyerAction } from './buyer-action.ts';
 import { baseLanguage, type Language } from '../protocol/languages.ts';
 import { annotateRequest, urlForLog, type Logger } from './logger.ts';
 
@@ -94,7 +95,8 @@ export interface PaymentView {
   payFor: string;
   urlSuccess: string;
   urlFail: string;
-  action: PaymentAction | null;
+  /** The buyer's action, its QR code (SBP) drawn into modules for the element. */
+  action: BuyerAction | null;
   updatedAt: string;
 }
 
@@ -160,7 +162,7 @@ export function paymentView(p: Payment): PaymentView {
     payFor: p.payFor,
     urlSuccess: p.urlSuccess,
     urlFail: p.urlFail,
-    action: p.action,
+    action: p.action && buyerAction(p.action),
     updatedAt: new Date(p.updatedAt).toISOString(),
   };
 }
@@ -718,11 +720,25 @@ export function createPaymentService(deps: ServiceDeps) {
       return connector ? connector.handleNotification(n, notifyContext(providerId)) : undefined;
     },
 
-    /** The payment a provider sends its buyer back with (404 unless it is this provider's). */
+    /**
+     * The payment a provider sends its buyer back with (404 unless it is this provider's). The buyer
+     * often arrives before the provider's notification, and some providers (YooKassa) have one
+     * return URL for both outcomes: a payment still awaiting is asked about once (the provider's
+     * status, applied as a notification would be), so the page tells what the provider knows.
+     */
     async returningPayment(providerId: string, id: string): Promise<Payment> {
       const p = await paymentOf(id);
       if (p.providerId !== providerId) throw new GatewayError(404, 'not_found', 'no such payment', 'id');
-      return p;
+      const connector = deps.connectors.connector(providerId);
+      if (p.status !== 'awaiting_payment' || !p.providerPaymentId || !connector) return p;
+      try {
+        const s = await connector.fetchStatus(p, p.providerPaymentId);
+        if (s.state === 'unreachable' || (await applyReport(p, s)) !== 'applied') return p;
+      } catch (e) {
+        deps.log?.(`payment ${p.id}: status at ${providerId} on return failed: ${(e as Error).message}`);
+        return p;
+      }
+      return (await storage.getPayment(id)) ?? p;
     },
 
     /** The gateway's side of a provider account's notifications (for connectors, tests and reconciliation). */
