@@ -28,6 +28,8 @@ import { checkoutRoutes } from './routes/checkout.ts';
 import { sandboxRoutes } from './routes/sandbox.ts';
 import { assetRoutes } from './routes/assets.ts';
 import { cabinetRoutes } from './routes/cabinet.ts';
+import { refundRoutes } from './routes/refunds.ts';
+import { createRefunds } from './refunds/refunds.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { providerRoutes } from './routes/providers.ts';
 import { createCabinet } from './cabinet/cabinet.ts';
@@ -72,7 +74,7 @@ export interface GatewayDeps {
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 /** How long one call to a provider may take. */
-const PROVIDER_TIMEOUT_MS = 10_000;
+export const PROVIDER_TIMEOUT_MS = 10_000;
 
 export interface Gateway {
   /** `env` is what @hono/node-server passes (`{ incoming, outgoing }`): the connection, for the client address. */
@@ -172,7 +174,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.route('/', checkoutRoutes({ service, config: deps.config, paymentLimits: paymentLimits({ limits, storage, secret: deps.config.secret, now }) }));
   app.route('/', sandboxRoutes({ service, config: deps.config }));
   app.route('/', providerRoutes({ service, config: deps.config }));
-  app.route('/', cabinetRoutes({ cabinet: createCabinet({ storage, now, ...(deps.logger ? { logger: deps.logger } : {}), onStatus: (id, status) => service.events.emit(id, status) }), limits, sandbox: deps.config.sandbox }));
+  const cabinet = createCabinet({ storage, now, ...(deps.logger ? { logger: deps.logger } : {}), onStatus: (id, status) => service.events.emit(id, status) });
+  // Refunds first: their routes authenticate by themselves, whatever the cabinet's routes do.
+  app.route('/', refundRoutes({ cabinet, refunds: createRefunds({ storage, connectors, now, emitStatus: service.emitStatus, log }) }));
+  app.route('/', cabinetRoutes({ cabinet, limits, sandbox: deps.config.sandbox }));
   app.route('/', assetRoutes({ cdnDir: deps.cdnDir ?? 'dist/cdn', cache: deps.cacheAssets ?? false }));
   // Probes: liveness answers without touching the database (which may be locked by another
   // process: see storage/sqlite-busy.ts); readiness asks it, with a deadline.
