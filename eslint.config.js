@@ -31,7 +31,8 @@ export default tseslint.config(
         { selector: 'TSEnumDeclaration', message: 'No enum (STYLE.md): use a union of string literals.' }],
       // Secrets and amounts are compared on purpose; everything else with ===.
       eqeqeq: ['error', 'always'],
-      'prefer-const': 'error',
+      // A `let` assigned once but read first by a closure (a handler made before what it serves) cannot be const.
+      'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
       'no-var': 'error',
       // Unused names are a defect; a leading underscore marks one kept on purpose (a callback's shape).
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],

@@ -24,6 +24,8 @@ export interface ShopOptions {
   database: string;
   /** The shop's own public URL. */
   publicUrl: string;
+  /** Payment systems' origins whose pages the element may frame (the CSP's `frame-src`), beside the gateway. */
+  frameOrigins?: string[];
 }
 
 const PRODUCTS = [
@@ -72,7 +74,7 @@ export function createShop(opts: ShopOptions) {
 
   const csp = [
     "default-src 'self'", `script-src 'self' ${opts.gateway}`, `connect-src 'self' ${opts.gateway}`,
-    `frame-src ${opts.gateway}`, "style-src 'self'", "img-src 'self' data:", "base-uri 'none'",
+    `frame-src ${[opts.gateway, ...(opts.frameOrigins ?? [])].join(' ')}`, "style-src 'self'", "img-src 'self' data:", "base-uri 'none'",
   ].join('; ');
 
   const page = (title: string, body: unknown, head: unknown = '') => html`<!doctype html>

@@ -6,7 +6,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { parseAmount } from '../src/protocol/money.ts';
-import type { Connector, ConnectorModule, CreateRequest, CreateResult, ProviderStatus } from '../src/server/providers/contract.ts';
+import type { Connector, ConnectorModule, CreateRequest, CreateResult, ProviderStatus, RefundRequest, RefundResult } from '../src/server/providers/contract.ts';
+import type { Payment } from '../src/server/types.ts';
 
 export interface FakeConfig {
   id: string;
@@ -26,6 +27,12 @@ export function fakeModule() {
     providerPaymentId: `fake-${req.idempotencyKey}`,
     expiresAt: req.payment.createdAt + 3_600_000,
   });
+  /** Payment ids `fetchStatus` was asked about, in order (reconciliation tests). */
+  const asked: string[] = [];
+  let status: (p: Payment, providerPaymentId: string | null) => ProviderStatus | { state: 'unreachable'; reason: string } | Promise<ProviderStatus | { state: 'unreachable'; reason: string }> = () => ({ state: 'unreachable', reason: 'fake' });
+  /** Refunds asked for, and what the next ones answer. */
+  const refunds: RefundRequest[] = [];
+  let refund: (req: RefundRequest) => RefundResult | Promise<RefundResult> = () => ({ kind: 'refused', reason: 'fake' });
   const module: ConnectorModule<FakeConfig> = {
     type: 'fake',
     configSchema: z.object({
@@ -72,11 +79,13 @@ export function fakeModule() {
           });
           return { status: 200, contentType: 'text/plain', body: outcome === 'applied' || outcome === 'unchanged' ? 'OK' : outcome.toUpperCase() };
         },
-        async fetchStatus() {
-          return { state: 'unreachable', reason: 'fake' };
+        async fetchStatus(payment, providerPaymentId) {
+          asked.push(payment.id);
+          return status(payment, providerPaymentId);
         },
-        async refund() {
-          return { kind: 'refused', reason: 'fake' };
+        async refund(req) {
+          refunds.push(req);
+          return refund(req);
         },
       };
     },
@@ -86,6 +95,16 @@ export function fakeModule() {
     creates,
     answer(fn: typeof next) {
       next = fn;
+    },
+    asked,
+    refunds,
+    /** What `refund` answers from now on. */
+    refundAnswer(fn: typeof refund) {
+      refund = fn;
+    },
+    /** What `fetchStatus` answers from now on. */
+    statusAnswer(fn: typeof status) {
+      status = fn;
     },
   };
 }

@@ -9,6 +9,7 @@ import { after, before, test } from 'node:test';
 import { startGateway, type RunningGateway } from '../src/server/bootstrap.ts';
 import { parseConfig } from '../src/server/config.ts';
 import { DEFAULT_TERMINAL, startTbankEmulator, type TbankEmulator } from '../src/server/providers/tbank/emulator.ts';
+import { qrModules } from '../src/server/qr.ts';
 import { openTestStorage, TEST_SECRET, type TestStorage } from './helpers.ts';
 
 let emu: TbankEmulator;
@@ -77,12 +78,37 @@ test('a card payment: created at T-Bank, paid by its notification through /provi
   assert.match(back, /data-onpay-result="paid"/);
 });
 
-test('an SBP payment gets its QR payload and deep link', async () => {
+test('the buyer back before any notification: the return page asks T-Bank (GetState) and tells the truth', async () => {
+  emu.dropNotifications = true;
+  try {
+    for (const [payFor, outcome, shown] of [['tb-ret-ok', 'success', 'paid'], ['tb-ret-no', 'decline', 'failed']] as const) {
+      const created = (await (await create(payFor, 'TBC')).json()) as { id: string };
+      const tp = emu.paymentsOfOrder(created.id)[0]!;
+      assert.ok(emu.pay(tp.paymentId, outcome));
+      assert.equal((await gw.storage.getPayment(created.id))!.status, 'awaiting_payment', 'no notification arrived');
+      // The buyer claims success either way: the provider's word decides.
+      const back = await (await fetch(`${gw.url}/providers/tbank/return/${created.id}?result=success`)).text();
+      assert.match(back, new RegExp(`data-onpay-result="${shown}"`));
+      assert.equal((await gw.storage.getPayment(created.id))!.status, shown);
+    }
+  } finally {
+    emu.dropNotifications = false;
+  }
+});
+
+test('an SBP payment gets its QR payload and deep link, and the QR code\'s modules for the element', async () => {
   const res = await create('tb-sbp-1', 'SBP');
-  const body = (await res.json()) as { action: { type: string; qr?: { payload: string; deepLink: string } } };
+  type Qr = { payload: string; deepLink: string; size: number; modules: string };
+  const body = (await res.json()) as { id: string; action: { type: string; qr?: Qr } };
   assert.equal(res.status, 201, JSON.stringify(body));
   assert.equal(body.action.type, 'instructions');
   assert.ok(body.action.qr?.payload, JSON.stringify(body.action));
+  assert.deepEqual({ size: body.action.qr.size, modules: body.action.qr.modules }, qrModules(body.action.qr.payload));
+  assert.equal(body.action.qr.modules.length, body.action.qr.size ** 2);
+  const view = (await (await fetch(`${gw.url}/api/v1/payments/${body.id}`)).json()) as { action: { qr?: Qr } };
+  assert.deepEqual(view.action.qr, body.action.qr, 'the status API gives the same QR code');
+  const stored = (await gw.storage.getPayment(body.id))!;
+  assert.ok(stored.action?.type === 'instructions' && stored.action.qr && !('modules' in stored.action.qr), 'only the payload is stored');
 });
 
 test('T-Bank down at create: 502 provider_unavailable, the payment kept for reconciliation', async () => {

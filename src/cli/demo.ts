@@ -5,8 +5,10 @@
  * only the shop, built on the merchant kit and the wire.
  */
 import { serve, type ServerType } from '@hono/node-server';
+import { DEFAULT_WAYS } from '../server/config.ts';
 import type { Logger } from '../server/logger.ts';
 import { DEMO_MERCHANT, loadConfig, startGateway, type RunningGateway } from '../server/bootstrap.ts';
+import { DEMO_PROVIDER_IDS, startDemoEmulators, type DemoEmulators, type EmulatorPorts } from './demo-emulators.ts';
 import { createShop } from '../../demo/shop.ts';
 
 export interface DemoOptions {
@@ -19,12 +21,19 @@ export interface DemoOptions {
   overrides?: Record<string, unknown>;
   log?: (m: string) => void;
   logger?: Logger;
+  /**
+   * Also start the T-Bank, YooKassa and CloudPayments emulators on these ports (0: a free one; a
+   * taken port falls back to a free one) and offer their ways beside the sandbox ones.
+   */
+  emulators?: EmulatorPorts;
 }
 
 export interface RunningDemo {
   gateway: RunningGateway;
   shopUrl: string;
   shop: ReturnType<typeof createShop>;
+  /** The providers' emulators, when asked for. */
+  emulators: DemoEmulators | null;
   /** Takes the shop's server off the network (connections refused) or back on, on the same port. */
   setShopOnline(online: boolean): Promise<void>;
   close(): Promise<void>;
@@ -48,6 +57,14 @@ export async function startDemo(opts: DemoOptions): Promise<RunningDemo> {
     (s as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
   });
   const shopUrl = `http://localhost:${shopPort}`;
+  let emulators: DemoEmulators | null = null;
+  try {
+    if (opts.emulators) emulators = await startDemoEmulators({ ports: opts.emulators });
+  } catch (e) {
+    await closeShopServer();
+    throw e;
+  }
+  const providerDefaults = emulators ? { providers: emulators.providers, ways: [...DEFAULT_WAYS, ...emulators.ways] } : {};
   const config = loadConfig(opts.argv ?? [], opts.env ?? {}, {
     allowPrivateMerchantUrls: true,
     merchants: [{
@@ -58,14 +75,31 @@ export async function startDemo(opts: DemoOptions): Promise<RunningDemo> {
       checkLinkMd5: true,
       origins: [shopUrl, `http://127.0.0.1:${shopPort}`],
     }],
+    ...providerDefaults,
     ...opts.overrides,
   });
-  const gateway = await startGateway(config, { cacheAssets: opts.env?.NODE_ENV === 'production', ...(opts.log ? { log: opts.log } : {}), ...(opts.logger ? { logger: opts.logger } : {}) });
-  shop = createShop({ gateway: gateway.config.publicUrl, merchantLogin: DEMO_MERCHANT.login, secret: DEMO_MERCHANT.secret, database: opts.shopDatabase, publicUrl: shopUrl });
+  let gateway: RunningGateway;
+  try {
+    // The emulators are told the notification URL below: the start-up hint to set it in their
+    // dashboards is about real accounts, not about these.
+    const log = opts.log && emulators
+      ? (m: string) => { if (!/^provider (\S+) \(.*\): set its notification URL/.test(m) || !Object.values(DEMO_PROVIDER_IDS).some((id) => m.startsWith(`provider ${id} `))) opts.log!(m); }
+      : opts.log;
+    gateway = await startGateway(config, { cacheAssets: opts.env?.NODE_ENV === 'production', ...(log ? { log } : {}), ...(opts.logger ? { logger: opts.logger } : {}) });
+  } catch (e) {
+    await closeShopServer();
+    await emulators?.close();
+    throw e;
+  }
+  // YooKassa and CloudPayments take the notification URL from their dashboard: here, from us.
+  emulators?.connect(gateway.url);
+  const frameOrigins = emulators ? [emulators.tbank.url, emulators.yookassa.url, emulators.cloudpayments.url] : [];
+  shop = createShop({ gateway: gateway.config.publicUrl, merchantLogin: DEMO_MERCHANT.login, secret: DEMO_MERCHANT.secret, database: opts.shopDatabase, publicUrl: shopUrl, frameOrigins });
   return {
     gateway,
     shopUrl,
     shop,
+    emulators,
     async setShopOnline(online) {
       if (!online) return closeShopServer();
       if (!shopServer) shopServer = await listen(handler, shopPort);
@@ -75,6 +109,8 @@ export async function startDemo(opts: DemoOptions): Promise<RunningDemo> {
       await gateway.close();
       await closeShopServer();
       shop?.close();
+      // The emulators last: a notification the gateway was handling may still ask them.
+      await emulators?.close();
     },
   };
 }

@@ -1,12 +1,14 @@
 /**
  * `npm start`: with no configuration file, the whole demo — the gateway (sandbox payment systems,
- * SQLite under ./data) and the demo shop on the next port. With `--config path.json` or
+ * SQLite under ./data), the demo shop on the next port, and the T-Bank, YooKassa and CloudPayments
+ * emulators on 8091–8093 (free ports when those are taken, or when PORT=0), their ways offered. With `--config path.json` or
  * `ONPAY_CONFIG`, the gateway alone, as configured; see README.md.
  */
 import { ConfigError, type GatewayConfig } from '../server/config.ts';
 import { configPath, DEMO_MERCHANT, loadConfig, startGateway, type RunningGateway } from '../server/bootstrap.ts';
 import { merchantWarnings } from '../server/merchant-warnings.ts';
 import { startDemo } from './demo.ts';
+import { DEMO_EMULATOR_PORTS, FREE_PORTS } from './demo-emulators.ts';
 import { signPaymentLink } from '../merchant/index.ts';
 import { createLogger, logFunction, type Logger } from '../server/logger.ts';
 import { onShutdownSignal } from './shutdown.ts';
@@ -16,6 +18,7 @@ async function main(): Promise<void> {
   let running: RunningGateway;
   let config: GatewayConfig;
   let shopUrl: string | undefined;
+  let emulatorLines: string[] = [];
   let close: () => Promise<unknown>;
   let logger: Logger;
   try {
@@ -35,7 +38,9 @@ async function main(): Promise<void> {
       const demo = await startDemo({
         argv, env: process.env, shopPort: Number(process.env.SHOP_PORT ?? (port === 0 ? 0 : port + 1)),
         shopDatabase: process.env.SHOP_DATABASE ?? './data/demo-shop.sqlite', log, logger,
+        emulators: port === 0 ? FREE_PORTS : DEMO_EMULATOR_PORTS,
       });
+      emulatorLines = demo.emulators?.describe() ?? [];
       running = demo.gateway;
       config = running.config;
       shopUrl = demo.shopUrl;
@@ -61,6 +66,7 @@ async function main(): Promise<void> {
   }
   lines.push(`  element script:      ${base}/cdn/onpay-checkout.js`);
   lines.push(`  merchant cabinet:    ${base}/cabinet`);
+  for (const l of emulatorLines) lines.push(`  ${l}`);
   if (shopUrl) lines.push(`demo shop on ${shopUrl} — open it, add something to the cart and pay (cabinet key of "demo": ${demo?.apiKey ?? ''})`);
   console.log(lines.join('\n'));
   // Every merchant, from the file or added with `npm run merchant`, whose settings are careless.

@@ -1,16 +1,18 @@
 /**
- * `npm run worker`: a PAY dispatcher in its own process, on the gateway's database and
+ * `npm run worker`: a PAY dispatcher and a reconciler in their own process, on the gateway's database and
  * configuration (`--config path.json` or `ONPAY_CONFIG`, the same environment as `npm start`). Run
  * as many as you like: each notification is claimed by one of them at a time (PostgreSQL: `FOR
  * UPDATE SKIP LOCKED`; SQLite: one writer). Set `dispatcher.inProcess: false` in the configuration
  * when only workers should deliver.
  */
 import { ConfigError } from '../server/config.ts';
+import { createGateway } from '../server/app.ts';
 import { loadConfig } from '../server/bootstrap.ts';
 import { dispatcherFromConfig, processOwner } from '../server/dispatcher/from-config.ts';
+import { reconcilerFromConfig } from '../server/dispatcher/reconcile.ts';
 import { openDatabase } from '../server/storage/db.ts';
 import { createStorage } from '../server/storage/storage.ts';
-import { stopDispatcher } from '../server/bootstrap.ts';
+import { settlesWithin, stopDispatcher } from '../server/bootstrap.ts';
 import { createLogger, logFunction } from '../server/logger.ts';
 import { onShutdownSignal } from './shutdown.ts';
 
@@ -31,6 +33,10 @@ async function main(): Promise<void> {
   const storage = createStorage(database.db, database.dialect);
   const dispatcher = dispatcherFromConfig(config, storage, { owner: processOwner('worker'), log: logFunction(logger), logger });
   dispatcher.start();
+  // Reconciliation too: the payment service (no HTTP served) asks the providers and applies answers.
+  const { service } = createGateway({ config, storage, log: logFunction(logger) });
+  const reconciler = reconcilerFromConfig(config, storage, service, { owner: processOwner('worker-rc'), log: logFunction(logger) });
+  reconciler.start();
   console.log(`onpay-checkout worker ${dispatcher.owner} delivering from ${config.database.startsWith('sqlite:') ? config.database : 'postgres'}`);
   logger.info({ owner: dispatcher.owner, node: process.version }, 'worker started');
   const deadlineMs = config.shutdownTimeoutMs;
@@ -39,7 +45,10 @@ async function main(): Promise<void> {
     logger,
     // Attempts in flight are finished and recorded; past the deadline the leases are given back.
     close: async () => {
-      const finished = await stopDispatcher(dispatcher, storage, deadlineMs, logFunction(logger));
+      const [finished] = await Promise.all([
+        stopDispatcher(dispatcher, storage, deadlineMs, logFunction(logger)),
+        settlesWithin(reconciler.stop(), deadlineMs),
+      ]);
       await database.close();
       return { cut: !finished };
     },

@@ -184,6 +184,9 @@ export function createMerchantHandler(options: MerchantHandlerOptions): (request
     } catch {
       return Response.json({ error: 'bad signature or timestamp' }, { status: 401 });
     }
+    // Another verified event (`payment.refunded`): acknowledged so the gateway stops sending it; the
+    // kit handles payment.paid only (Standard Webhooks: ignore event types you do not use, with 2xx).
+    if (typeof event.type === 'string' && event.type !== PAY_EVENT_TYPE && /^payment\.[a-z_]+$/.test(event.type)) return new Response(null, { status: 204 });
     const d = event.data ?? {};
     const amount = (k: string) => (typeof d[k] === 'string' ? canonicalAmount(d[k]) : null);
     const s = (k: string, max = 255) => str(d[k], max) ?? '';

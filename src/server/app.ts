@@ -28,6 +28,8 @@ import { checkoutRoutes } from './routes/checkout.ts';
 import { sandboxRoutes } from './routes/sandbox.ts';
 import { assetRoutes } from './routes/assets.ts';
 import { cabinetRoutes } from './routes/cabinet.ts';
+import { refundRoutes } from './routes/refunds.ts';
+import { createRefunds } from './refunds/refunds.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { providerRoutes } from './routes/providers.ts';
 import { createCabinet } from './cabinet/cabinet.ts';
@@ -72,7 +74,7 @@ export interface GatewayDeps {
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 /** How long one call to a provider may take. */
-const PROVIDER_TIMEOUT_MS = 10_000;
+export const PROVIDER_TIMEOUT_MS = 10_000;
 
 export interface Gateway {
   /** `env` is what @hono/node-server passes (`{ incoming, outgoing }`): the connection, for the client address. */
@@ -173,10 +175,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.route('/', checkoutRoutes({ service, config: deps.config, paymentLimits: paymentLimits({ limits, storage, secret: deps.config.secret, now }) }));
   app.route('/', sandboxRoutes({ service, config: deps.config }));
   app.route('/', providerRoutes({ service, config: deps.config }));
-  app.route('/', cabinetRoutes({
-    cabinet: createCabinet({ storage, now, ...(deps.logger ? { logger: deps.logger } : {}), onStatus: (id, status) => service.events.emit(id, status) }),
-    limits, sandbox: deps.config.sandbox, storage, config: deps.config, now, merchantHttp,
-  }));
+  const cabinet = createCabinet({ storage, now, ...(deps.logger ? { logger: deps.logger } : {}), onStatus: (id, status) => service.events.emit(id, status) });
+  // The cabinet first: its middleware authenticates every /api/v1/cabinet/* call (a bearer key or
+  // the page's session with its CSRF checks, under the rate limits), refunds included; the refunds
+  // routes take the merchant it found, and authenticate by themselves only when mounted alone.
+  app.route('/', cabinetRoutes({ cabinet, limits, sandbox: deps.config.sandbox, storage, config: deps.config, now, merchantHttp }));
+  app.route('/', refundRoutes({ cabinet, refunds: createRefunds({ storage, connectors, now, emitStatus: service.emitStatus, log }) }));
   app.route('/', assetRoutes({ cdnDir: deps.cdnDir ?? 'dist/cdn', cache: deps.cacheAssets ?? false }));
   // Probes: liveness answers without touching the database (which may be locked by another
   // process: see storage/sqlite-busy.ts); readiness asks it, with a deadline.

@@ -18,6 +18,7 @@ import type { Merchant } from './types.ts';
 import { hashApiKey } from './token.ts';
 import type { Dispatcher } from './dispatcher/dispatcher.ts';
 import { dispatcherFromConfig, processOwner } from './dispatcher/from-config.ts';
+import { reconcilerFromConfig, type Reconciler } from './dispatcher/reconcile.ts';
 import { CONNECTOR_MODULES } from './providers/registry.ts';
 import { sandboxExposureWarning } from './merchant-rules.ts';
 
@@ -150,6 +151,8 @@ export interface RunningGateway {
   database: OpenDatabase;
   /** The PAY dispatcher running in this process, or null when disabled. */
   dispatcher: Dispatcher | null;
+  /** The reconciler running in this process (with the dispatcher), or null. */
+  reconciler: Reconciler | null;
   url: string;
   port: number;
   /** True once `close` began (`/health/ready` then answers 503). */
@@ -233,6 +236,9 @@ export async function startGateway(config: GatewayConfig, opts: { cdnDir?: strin
     ? dispatcherFromConfig(config, storage, { owner: processOwner('gw'), logger, ...(opts.log ? { log: opts.log } : {}) })
     : null;
   dispatcher?.start();
+  // Reconciliation runs where the dispatcher runs (it is the same machinery: due times and leases).
+  const reconciler = dispatcher ? reconcilerFromConfig(effective, storage, gateway.service, { owner: processOwner('gw-rc'), log: opts.log && !opts.logger ? opts.log : (m) => logger.warn(m) }) : null;
+  reconciler?.start();
   // A payment just paid has its PAY due now: look at the outbox at once rather than at the next poll.
   if (dispatcher) gateway.service.events.on(ANY_STATUS_EVENT, (p: { status: string }) => { if (p.status === 'paid') dispatcher.wake(); });
   return {
@@ -241,6 +247,7 @@ export async function startGateway(config: GatewayConfig, opts: { cdnDir?: strin
     storage,
     database,
     dispatcher,
+    reconciler,
     port,
     url: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`,
     get stopping() { return stopping; },
@@ -261,6 +268,8 @@ export async function startGateway(config: GatewayConfig, opts: { cdnDir?: strin
       const [served, delivered] = await Promise.all([
         settlesWithin(drained, deadline - Date.now()),
         dispatcher ? stopDispatcher(dispatcher, storage, deadline - Date.now(), (m) => logger.warn(m)) : Promise.resolve(true),
+        // Questions in flight end; one cut off leaves its payment due again when the lease ends.
+        reconciler ? settlesWithin(reconciler.stop(), deadline - Date.now()) : Promise.resolve(true),
       ]);
       clearInterval(idle);
       if (!served) {

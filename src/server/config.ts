@@ -116,6 +116,13 @@ export const DEFAULT_RATES: Record<string, string> = { RUR: '1', TST: '1', USD: 
 /** The default retry schedule of PAY, in seconds from the first attempt's due time. */
 export const DEFAULT_RETRY_SCHEDULE_S = [0, 5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 259200];
 
+/**
+ * When reconciliation asks a provider about a payment still waiting, in seconds after the payment's
+ * creation: 1 min, 5 min, 30 min, 2 h, 8 h, and after the last slot again every last gap (6 h) until
+ * the payment's deadline. `reconcileSchedule` in the configuration replaces it (same rule).
+ */
+export const DEFAULT_RECONCILE_SCHEDULE_S = [60, 300, 1800, 7200, 28800];
+
 export const configSchema = z.object({
   port: z.number().int().min(0).max(65535).default(8080),
   host: z.string().default('127.0.0.1'),
@@ -129,6 +136,20 @@ export const configSchema = z.object({
   allowPrivateMerchantUrls: z.boolean().default(false),
   retrySchedule: z.array(z.number().int().min(0)).min(1).optional()
     .refine((s) => !s || s.every((v, i) => i === 0 || v >= s[i - 1]!), 'seconds from the first attempt, non-decreasing'),
+  /**
+   * Reconciliation (asking providers about payments whose notification is late): seconds after a
+   * payment's creation; after the last slot it repeats every last gap until the payment's deadline.
+   */
+  reconcileSchedule: z.array(z.number().int().min(1)).min(1).optional()
+    .refine((s) => !s || s.every((v, i) => i === 0 || v > s[i - 1]!), 'seconds after creation, increasing'),
+  /** The reconciler's limits (src/server/dispatcher/reconcile.ts); it runs where the dispatcher runs. */
+  reconcile: z.object({
+    batchSize: z.number().int().min(1).max(1000).optional(),
+    concurrency: z.number().int().min(1).max(100).optional(),
+    /** Must be longer than one provider call (10 s). */
+    leaseMs: z.number().int().min(10_001).optional(),
+    pollMs: z.number().int().min(10).max(60_000).optional(),
+  }).strict().optional(),
   /** The PAY dispatcher (see src/server/dispatcher/dispatcher.ts for the defaults). */
   dispatcher: z.object({
     /** Run it inside the gateway process (default); false when only `npm run worker` processes deliver. */

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import type { GatewayConfig, WayConfig } from './config.ts';
+import { DEFAULT_RECONCILE_SCHEDULE_S, type GatewayConfig, type WayConfig } from './config.ts';
 import { GatewayError } from './errors.ts';
 import { linkMd5Matches, type LinkParams } from '../protocol/link.ts';
 import { parseLink } from './link.ts';
@@ -15,12 +15,14 @@ import { checkRequest, checkData, payNotification } from './notify.ts';
 import { judgeCheckApi1, judgeCheckApi2, type CheckVerdict } from '../protocol/onpay-api.ts';
 import type { ApplyOutcome, CreateResult, HttpAnswer, IncomingNotification, NotifyContext, ProviderStatus } from './providers/contract.ts';
 import { SANDBOX_PROVIDER_ID, type ConnectorRegistry, type WayEntry } from './providers/registry.ts';
+import { refundNotification } from './refunds/refund-event.ts';
 import { checkReturnUrls, merchantMode, merchantPaysFees } from './merchant-rules.ts';
 import { isBadSignatureVerdict, judgeWithGrace, verifyingSecrets } from './secret-grace.ts';
-import { canTransition, isFinal, type PaymentStatus } from './states.ts';
+import { canTransition, isFinal, type Cause, type PaymentStatus } from './states.ts';
 import type { Storage } from './storage/storage.ts';
 import { signToken, verifyToken } from './token.ts';
 import type { Merchant, NewPayment, Payment, PaymentAction } from './types.ts';
+import { buyerAction, type BuyerAction } from './buyer-action.ts';
 import { baseLanguage, type Language } from '../protocol/languages.ts';
 import { annotateRequest, urlForLog, type Logger } from './logger.ts';
 
@@ -94,7 +96,8 @@ export interface PaymentView {
   payFor: string;
   urlSuccess: string;
   urlFail: string;
-  action: PaymentAction | null;
+  /** The buyer's action, its QR code (SBP) drawn into modules for the element. */
+  action: BuyerAction | null;
   updatedAt: string;
 }
 
@@ -144,9 +147,8 @@ const TARGET: Record<ProviderStatus['state'], PaymentStatus | null> = {
   paid: 'paid',
   failed: 'failed',
   expired: 'expired',
-  // Refunds are another change's: reported refunds change nothing yet.
-  refunded: null,
-  partially_refunded: null,
+  refunded: 'refunded',
+  partially_refunded: 'partially_refunded',
   not_found: null,
 };
 
@@ -161,7 +163,7 @@ export function paymentView(p: Payment): PaymentView {
     payFor: p.payFor,
     urlSuccess: p.urlSuccess,
     urlFail: p.urlFail,
-    action: p.action,
+    action: p.action && buyerAction(p.action),
     updatedAt: new Date(p.updatedAt).toISOString(),
   };
 }
@@ -191,6 +193,7 @@ export function createPaymentService(deps: ServiceDeps) {
   const { storage, config, connectors } = deps;
   const log = deps.log ?? (() => {});
   const rates = new Map<string, Rate>(Object.entries(config.rates).map(([k, v]) => [k, parseRate(v)!]));
+  const reconcileScheduleS = config.reconcileSchedule ?? DEFAULT_RECONCILE_SCHEDULE_S;
   const events = new EventEmitter();
   events.setMaxListeners(0);
 
@@ -317,8 +320,8 @@ export function createPaymentService(deps: ServiceDeps) {
     }
   }
 
-  async function transitionOrThrow(p: Payment, to: PaymentStatus, extra: Omit<Parameters<Storage['transition']>[1], 'from' | 'to' | 'at'> = {}): Promise<boolean> {
-    if (!canTransition(p.status, to, extra.manual ? 'manual' : 'system')) return false;
+  async function transitionOrThrow(p: Payment, to: PaymentStatus, extra: Omit<Parameters<Storage['transition']>[1], 'from' | 'to' | 'at'> = {}, cause: Cause = extra.manual ? 'manual' : 'system'): Promise<boolean> {
+    if (!canTransition(p.status, to, cause)) return false;
     const ok = await storage.transition(p.id, { from: p.status, to, at: deps.now(), ...extra });
     if (ok) emit({ id: p.id, status: to });
     return ok;
@@ -430,6 +433,8 @@ export function createPaymentService(deps: ServiceDeps) {
       createdAt: now,
       updatedAt: now,
       providerId: entry.connector.id,
+      // A real provider's payment is asked about on the reconciliation schedule until it settles.
+      reconcileAt: entry.connector.id === SANDBOX_PROVIDER_ID ? null : now + reconcileScheduleS[0]! * 1000,
     };
   }
 
@@ -551,12 +556,18 @@ export function createPaymentService(deps: ServiceDeps) {
   async function applyReport(p: Payment, s: ProviderStatus): Promise<ApplyOutcome> {
     const target = TARGET[s.state];
     if (target === null) return 'unchanged';
-    if (target === 'paid' && (s.amountMinor !== p.amountMinor || (s.currency !== undefined && s.currency !== p.wayTicker))) {
+    // Paying needs the amount; any other report is checked against what it names.
+    const wrongAmount = target === 'paid' ? s.amountMinor !== p.amountMinor : s.amountMinor !== undefined && s.amountMinor !== p.amountMinor;
+    if (wrongAmount || (s.currency !== undefined && s.currency !== p.wayTicker)) {
       await storage.flagAmountMismatch(p.id);
       return 'amount_mismatch';
     }
+    if (target === 'refunded' || target === 'partially_refunded') return applyRefundReport(p, target, s);
     if (p.status === target) return 'unchanged';
-    if (!canTransition(p.status, target)) return 'invalid_state';
+    if (!canTransition(p.status, target, 'provider')) return 'invalid_state';
+    // `failed → paid` is for a provider's decline that was not final; a payment the merchant failed by
+    // hand stays as the merchant settled it (a person reconciles the money).
+    if (p.status === 'failed' && p.manual) return 'invalid_state';
     const providerPaymentId = p.providerPaymentId === null && s.providerPaymentId ? { providerPaymentId: s.providerPaymentId } : {};
     let ok: boolean;
     if (target === 'paid') {
@@ -565,16 +576,80 @@ export function createPaymentService(deps: ServiceDeps) {
       ok = await transitionOrThrow(p, 'paid', {
         paidAt: now,
         ...providerPaymentId,
+        // A decline that was not final (paid after `failed`): the timeline says so.
+        ...(p.status === 'failed' ? { reason: `paid after a decline (${s.providerState.slice(0, 100)})` } : {}),
         ...(merchant.notifications && merchant.apiUrl ? { notification: { ...payNotification(p, merchant, now), dueAt: now } } : {}),
-      });
+      }, 'provider');
     } else {
       const reason = target === 'failed' ? 'declined by the payment system' : 'expired at the payment system';
-      ok = await transitionOrThrow(p, target, { reason, ...providerPaymentId });
+      ok = await transitionOrThrow(p, target, { reason, ...providerPaymentId }, 'provider');
     }
     if (ok) return 'applied';
     // Another request moved it first (the same report twice at once): the same state is a repeat.
     const after = await storage.getPayment(p.id);
     return after?.status === target ? 'unchanged' : 'invalid_state';
+  }
+
+  /**
+   * A provider's report of a refund: the refunded total raised to what it says (`refundedMinor`, a
+   * total; a `refunded` report with none means all of it), never lowered; the state follows the
+   * total. A `payment.refunded` event goes to webhooks merchants when the total rises.
+   */
+  async function applyRefundReport(p: Payment, target: 'refunded' | 'partially_refunded', s: ProviderStatus): Promise<ApplyOutcome> {
+    if (p.status !== 'paid' && p.status !== 'partially_refunded' && p.status !== 'refunded') return 'invalid_state';
+    const merchant = await merchantOf(p.merchantLogin);
+    const totalMinor = s.refundedMinor ?? (target === 'refunded' ? p.amountMinor : 0n);
+    const r = await storage.raiseRefunded(p.id, {
+      totalMinor,
+      at: deps.now(),
+      reason: `refund reported by the payment system (${s.providerState.slice(0, 100)})`,
+      event: (after) => refundNotification(after, merchant, deps.now(), null),
+    });
+    if (r === 'applied') {
+      const after = await storage.getPayment(p.id);
+      if (after) emit({ id: p.id, status: after.status });
+    }
+    return r;
+  }
+
+  /**
+   * What reconciliation learnt from the provider about a payment it holds (`p`, as claimed). A
+   * payment whose creating request was cut off (still `created` / `checking` past the CHECK timeout)
+   * is healed: known to the provider, it becomes `awaiting_payment` with its provider id (the buyer's
+   * create answered `provider_unavailable`), then the report is applied; unknown to it, it is rejected
+   * as interrupted, as the expiry sweep does with the sandbox's. `not_yet`: too young to judge.
+   */
+  async function reconcileReport(p: Payment, s: ProviderStatus): Promise<ApplyOutcome | 'not_yet'> {
+    if (p.status === 'created' || p.status === 'checking') {
+      if (p.createdAt > deps.now() - config.checkTimeoutMs - STALE_GRACE_MS) return 'not_yet';
+      if (s.state === 'not_found') {
+        const outcome: CreateOutcome = {
+          kind: 'refused',
+          refusal: { status: 424, code: 'check_failed', message: 'The payment was interrupted; start again', details: { reason: 'interrupted before the payment could start', paymentId: p.id } },
+        };
+        return (await transitionOrThrow(p, 'rejected', { reason: 'check_failed: interrupted before the payment could start', ...remember(p, outcome) })) ? 'applied' : 'invalid_state';
+      }
+      const entry = connectors.way(p.way);
+      const outcome: CreateOutcome = {
+        kind: 'refused',
+        refusal: { status: 502, code: 'provider_unavailable', message: 'The payment system did not answer; try again later or choose another way', details: { paymentId: p.id } },
+      };
+      const moved = await transitionOrThrow(p, 'awaiting_payment', {
+        reason: 'provider_unavailable: interrupted during create; found at the payment system by reconciliation',
+        expiresAt: deps.now() + (entry?.way.ttlSeconds ?? 86400) * 1000,
+        ...(s.providerPaymentId ? { providerPaymentId: s.providerPaymentId } : {}),
+        ...remember(p, outcome),
+      });
+      if (!moved) return 'invalid_state';
+      const now = await storage.getPayment(p.id);
+      return now ? applyReport(now, s) : 'unknown_payment';
+    }
+    if (p.status === 'awaiting_payment' && p.providerPaymentId === null && s.providerPaymentId && TARGET[s.state] === null) {
+      // An unknown create, found still pending: keep the provider's id for the next questions.
+      await storage.transition(p.id, { from: 'awaiting_payment', to: 'awaiting_payment', at: deps.now(), providerPaymentId: s.providerPaymentId });
+      return 'unchanged';
+    }
+    return applyReport(p, s);
   }
 
   /** The gateway's side of one provider account's notifications. */
@@ -659,15 +734,41 @@ export function createPaymentService(deps: ServiceDeps) {
       return connector ? connector.handleNotification(n, notifyContext(providerId)) : undefined;
     },
 
-    /** The payment a provider sends its buyer back with (404 unless it is this provider's). */
+    /**
+     * The payment a provider sends its buyer back with (404 unless it is this provider's). The buyer
+     * often arrives before the provider's notification, and some providers (YooKassa) have one
+     * return URL for both outcomes: a payment still awaiting is asked about once (the provider's
+     * status, applied as a notification would be), so the page tells what the provider knows.
+     */
     async returningPayment(providerId: string, id: string): Promise<Payment> {
       const p = await paymentOf(id);
       if (p.providerId !== providerId) throw new GatewayError(404, 'not_found', 'no such payment', 'id');
-      return p;
+      const connector = deps.connectors.connector(providerId);
+      if (p.status !== 'awaiting_payment' || !p.providerPaymentId || !connector) return p;
+      try {
+        const s = await connector.fetchStatus(p, p.providerPaymentId);
+        if (s.state === 'unreachable' || (await applyReport(p, s)) !== 'applied') return p;
+      } catch (e) {
+        deps.log?.(`payment ${p.id}: status at ${providerId} on return failed: ${(e as Error).message}`);
+        return p;
+      }
+      return (await storage.getPayment(id)) ?? p;
     },
 
     /** The gateway's side of a provider account's notifications (for connectors, tests and reconciliation). */
     notifyContext,
+
+    /** Applies what reconciliation learnt about a payment it claimed (see `reconcileReport`). */
+    reconcileReport,
+
+    /** The connector registry (reconciliation and refunds reach providers through it). */
+    connectors,
+
+    /** The reconciliation schedule in force (seconds after creation). */
+    reconcileScheduleS,
+
+    /** Tells this process's listeners that a payment changed (refunds made outside the service). */
+    emitStatus: emit,
 
     /**
      * Expires payments whose deadline passed, and rejects payments whose creating request was cut
@@ -680,7 +781,9 @@ export function createPaymentService(deps: ServiceDeps) {
       for (const p of await storage.dueExpirations(now, limit)) {
         if (await transitionOrThrow(p, 'expired', { reason: 'the payment deadline passed' })) n++;
       }
-      for (const p of await storage.staleUnfinished(now - config.checkTimeoutMs - STALE_GRACE_MS, limit)) {
+      // Payments at a real provider are not judged here: the provider may have them (a crash during
+      // create); reconciliation asks it first (`reconcileReport`).
+      for (const p of await storage.staleUnfinished(now - config.checkTimeoutMs - STALE_GRACE_MS, limit, { sandboxOnly: true })) {
         const outcome: CreateOutcome = {
           kind: 'refused',
           refusal: { status: 424, code: 'check_failed', message: 'The payment was interrupted; start again', details: { reason: 'interrupted before the payment could start', paymentId: p.id } },

@@ -6,7 +6,10 @@ const ALLOWED_BY_SYSTEM: [PaymentStatus, PaymentStatus][] = [
   ['created', 'checking'], ['created', 'awaiting_payment'], ['created', 'rejected'], ['created', 'failed'],
   ['checking', 'awaiting_payment'], ['checking', 'rejected'], ['checking', 'failed'],
   ['awaiting_payment', 'paid'], ['awaiting_payment', 'failed'], ['awaiting_payment', 'expired'],
+  ['paid', 'partially_refunded'], ['paid', 'refunded'], ['partially_refunded', 'refunded'],
 ];
+/** A verified provider report: the system's moves, and a decline that was not final (`failed → paid`). */
+const ALLOWED_BY_PROVIDER: [PaymentStatus, PaymentStatus][] = [...ALLOWED_BY_SYSTEM, ['failed', 'paid']];
 const ALLOWED_BY_HAND: [PaymentStatus, PaymentStatus][] = [
   ['created', 'paid'], ['created', 'failed'], ['checking', 'paid'], ['checking', 'failed'],
   ['awaiting_payment', 'paid'], ['awaiting_payment', 'failed'], ['rejected', 'paid'], ['failed', 'paid'],
@@ -18,6 +21,25 @@ test('every system move: allowed exactly when in the table', () => {
     for (const to of PAYMENT_STATUSES) {
       const expected = ALLOWED_BY_SYSTEM.some(([f, t]) => f === from && t === to);
       assert.equal(canTransition(from, to, 'system'), expected, `${from} → ${to}`);
+    }
+  }
+});
+
+test('every provider-report move: the system\'s, plus failed → paid; expired and refunded stay final', () => {
+  for (const from of PAYMENT_STATUSES) {
+    for (const to of PAYMENT_STATUSES) {
+      const expected = ALLOWED_BY_PROVIDER.some(([f, t]) => f === from && t === to);
+      assert.equal(canTransition(from, to, 'provider'), expected, `${from} → ${to}`);
+    }
+  }
+  assert.equal(canTransition('failed', 'paid', 'system'), false, 'only a provider report pays a failed payment');
+  for (const to of PAYMENT_STATUSES) assert.equal(canTransition('refunded', to, 'provider'), false);
+});
+
+test('refunds are never undone, by hand or by a report', () => {
+  for (const cause of ['system', 'provider', 'manual'] as const) {
+    for (const from of ['partially_refunded', 'refunded'] as const) {
+      for (const to of ['paid', 'awaiting_payment', 'failed', 'expired'] as const) assert.equal(canTransition(from, to, cause), false, `${cause}: ${from} → ${to}`);
     }
   }
 });

@@ -4,21 +4,44 @@
  * for which moves exist.
  */
 
-export const PAYMENT_STATUSES = ['created', 'checking', 'awaiting_payment', 'paid', 'rejected', 'failed', 'expired'] as const;
+export const PAYMENT_STATUSES = [
+  'created', 'checking', 'awaiting_payment', 'paid', 'rejected', 'failed', 'expired', 'partially_refunded', 'refunded',
+] as const;
 export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 
-/** Why a payment changes state. `manual` is the merchant's hand in the cabinet. */
-export type Cause = 'system' | 'manual';
+/**
+ * Why a payment changes state. `system`: the gateway itself (CHECK, create, expiry, a refund it
+ * made). `provider`: a verified report of the payment's provider (a signed notification, or the
+ * provider's own answer to a status query), applied after the amount and currency checks.
+ * `manual`: the merchant's hand in the cabinet.
+ */
+export type Cause = 'system' | 'provider' | 'manual';
 
 const SYSTEM: Record<PaymentStatus, readonly PaymentStatus[]> = {
   // `failed` before the buyer was handed anything: the provider refused to create the payment.
   created: ['checking', 'awaiting_payment', 'rejected', 'failed'],
   checking: ['awaiting_payment', 'rejected', 'failed'],
   awaiting_payment: ['paid', 'failed', 'expired'],
-  paid: [],
+  // A refund the gateway made (cabinet API): part, or the rest.
+  paid: ['partially_refunded', 'refunded'],
+  partially_refunded: ['refunded'],
+  refunded: [],
   rejected: [],
   failed: [],
   expired: [],
+};
+
+/**
+ * A provider's verified report may do what the gateway may, and one thing more: pay a `failed`
+ * payment. Some providers' declines are not final (CloudPayments: the buyer may pay again on the
+ * same page after a Fail; T-Bank: another session of the same order), and money the provider says
+ * it took, in the right amount and currency, is paid money. Not a payment the merchant failed by
+ * hand (the service checks `manual`): that is settled. `expired` stays final: the gateway's deadline
+ * passed, and a late report is for a person to settle.
+ */
+const PROVIDER: Record<PaymentStatus, readonly PaymentStatus[]> = {
+  ...SYSTEM,
+  failed: ['paid'],
 };
 
 /** The merchant may settle by hand what the systems did not: mark paid or failed, never un-pay. */
@@ -27,19 +50,29 @@ const MANUAL: Record<PaymentStatus, readonly PaymentStatus[]> = {
   checking: ['paid', 'failed'],
   awaiting_payment: ['paid', 'failed'],
   paid: [],
+  partially_refunded: [],
+  refunded: [],
   rejected: ['paid'],
   failed: ['paid'],
   expired: ['paid', 'failed'],
 };
 
+const TABLES: Record<Cause, Record<PaymentStatus, readonly PaymentStatus[]>> = { system: SYSTEM, provider: PROVIDER, manual: MANUAL };
+
 /** Whether `from → to` is allowed for the given cause. */
 export function canTransition(from: PaymentStatus, to: PaymentStatus, cause: Cause = 'system'): boolean {
-  return (cause === 'manual' ? MANUAL : SYSTEM)[from].includes(to);
+  return TABLES[cause][from].includes(to);
 }
 
-/** Statuses after which nothing happens by itself. */
-export const FINAL_STATUSES: readonly PaymentStatus[] = ['paid', 'rejected', 'failed', 'expired'];
+/** Statuses after which nothing happens by itself (a refund is the merchant's act). */
+export const FINAL_STATUSES: readonly PaymentStatus[] = ['paid', 'rejected', 'failed', 'expired', 'partially_refunded', 'refunded'];
 export const isFinal = (s: PaymentStatus): boolean => FINAL_STATUSES.includes(s);
+
+/** Statuses in which money was received (a refund may follow). */
+export const PAID_STATUSES: readonly PaymentStatus[] = ['paid', 'partially_refunded', 'refunded'];
+
+/** Statuses in which the gateway still waits for the provider: reconciliation asks about these. */
+export const WAITING_STATUSES: readonly PaymentStatus[] = ['created', 'checking', 'awaiting_payment'];
 
 export const NOTIFICATION_STATUSES = ['pending', 'delivered', 'retrying', 'gave_up'] as const;
 export type NotificationStatus = (typeof NOTIFICATION_STATUSES)[number];

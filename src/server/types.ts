@@ -107,17 +107,44 @@ export interface Payment extends LinkOrder {
   providerPaymentId: string | null;
   /** A provider reported another amount or currency: not applied, flagged for a person to settle. */
   amountMismatch: boolean;
+  /** How much has been refunded in all, in `wayTicker` (0 when nothing was). */
+  refundedMinor: Minor;
 }
 
-export type NewPayment = Omit<Payment, 'number' | 'responseStatus' | 'responseBody' | 'paidAt' | 'manual' | 'statusReason' | 'action' | 'providerId' | 'providerPaymentId' | 'amountMismatch'> & {
+export type NewPayment = Omit<Payment, 'number' | 'responseStatus' | 'responseBody' | 'paidAt' | 'manual' | 'statusReason' | 'action' | 'providerId' | 'providerPaymentId' | 'amountMismatch' | 'refundedMinor'> & {
   providerId?: string | null;
+  /** When reconciliation first asks the provider about it (payments at a real provider); null: never. */
+  reconcileAt?: number | null;
 };
+
+/** One refund asked through the cabinet API. */
+export interface RefundRecord {
+  id: string;
+  paymentId: string;
+  merchantLogin: string;
+  /** This refund's amount, in the payment's `wayTicker`. */
+  amountMinor: Minor;
+  ticker: string;
+  reason: string;
+  actor: string;
+  /** `pending`: sent, the provider's outcome unknown; `succeeded`; `failed`: refused by the provider. */
+  status: 'pending' | 'succeeded' | 'failed';
+  providerRefundId: string | null;
+  failureReason: string | null;
+  idempotencyKey: string;
+  requestHash: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type NewRefund = Omit<RefundRecord, 'status' | 'providerRefundId' | 'failureReason' | 'updatedAt'>;
 
 export interface NotificationRecord {
   id: number;
   paymentId: string;
   merchantLogin: string;
-  kind: 'pay';
+  /** `pay`: PAY / `payment.paid`; `refund`: `payment.refunded` (webhooks merchants only). */
+  kind: 'pay' | 'refund';
   style: NotifyStyle;
   method: 'POST' | 'GET';
   url: string;

@@ -2,11 +2,13 @@
  * End-to-end harness: the whole demo (gateway + shop) started for real on loopback with temporary
  * SQLite files, and Debian's Chromium driven by playwright-core.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { startDemo, type RunningDemo } from '../../src/cli/demo.ts';
+import { FREE_PORTS } from '../../src/cli/demo-emulators.ts';
 
 export const CHROME_ARGS = [
   '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
@@ -23,8 +25,11 @@ export interface E2E extends RunningDemo {
   dispose(): Promise<void>;
 }
 
-/** The demo with a fast retry schedule, on free ports and throwaway files. */
-export async function startE2E(overrides: Record<string, unknown> = {}): Promise<E2E> {
+/**
+ * The demo with a fast retry schedule, on free ports and throwaway files; with `emulators`, also the
+ * T-Bank, YooKassa and CloudPayments emulators and their ways, as `npm start` runs them.
+ */
+export async function startE2E(overrides: Record<string, unknown> = {}, opts: { emulators?: boolean } = {}): Promise<E2E> {
   const dir = mkdtempSync(join(tmpdir(), 'onpay-e2e-'));
   const demo = await startDemo({
     shopPort: 0,
@@ -38,6 +43,7 @@ export async function startE2E(overrides: Record<string, unknown> = {}): Promise
       ...overrides,
     },
     log: () => {},
+    ...(opts.emulators ? { emulators: FREE_PORTS } : {}),
   });
   return {
     ...demo,
@@ -73,4 +79,58 @@ export async function placeOrder(shopUrl: string, items: Record<string, number> 
 export async function orderStatus(shopUrl: string, id: number): Promise<string> {
   const r = await fetch(`${shopUrl}/orders/${id}/status`);
   return ((await r.json()) as { status: string }).status;
+}
+
+const AXE_SOURCE = readFileSync(new URL('../../node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
+
+export interface AxeViolation { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }
+
+/**
+ * axe-core in the page (shadow roots included). Evaluated through the DevTools protocol, which the
+ * page's CSP does not govern, so the page keeps its strict policy during the test.
+ */
+export async function axeViolations(page: Page): Promise<AxeViolation[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE);
+  return page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(ctx: Document, opts: unknown): Promise<{ violations: AxeViolation[] }> } }).axe;
+    const r = await axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) }));
+  });
+}
+
+export async function assertAxeClean(page: Page, view: string): Promise<void> {
+  const violations = await axeViolations(page);
+  assert.deepEqual(violations, [], `axe violations in the ${view} view:\n${JSON.stringify(violations, null, 2)}`);
+}
+
+/** One of the element's events, as the page recorded it. */
+export interface ElementEvent { type: string; detail: Record<string, unknown> }
+
+export interface CheckoutPage {
+  page: Page;
+  /** CSP violations and page errors seen so far. */
+  problems: string[];
+  /** The element's events so far, in order. */
+  events(): Promise<ElementEvent[]>;
+}
+
+/** Opens a shop page with <onpay-checkout> in a fresh context, recording CSP violations, page errors and the element's events. */
+export async function openCheckout(browser: Browser, url: string, viewport = { width: 900, height: 900 }): Promise<CheckoutPage> {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content.Security.Policy|Refused/i.test(m.text())) problems.push(`csp: ${m.text()}`);
+  });
+  await page.addInitScript(() => {
+    const log: { type: string; detail: unknown }[] = [];
+    (window as unknown as { __onpay: typeof log }).__onpay = log;
+    for (const type of ['onpay-ready', 'onpay-way-select', 'onpay-payment-created', 'onpay-success', 'onpay-fail', 'onpay-error']) {
+      document.addEventListener(type, (ev) => log.push({ type, detail: (ev as CustomEvent).detail }));
+    }
+  });
+  await page.goto(url);
+  await page.locator('onpay-checkout [role="radio"]').first().waitFor();
+  return { page, problems, events: () => page.evaluate(() => (window as unknown as { __onpay: ElementEvent[] }).__onpay) };
 }

@@ -1,7 +1,7 @@
 /**
  * The cabinet's overview (issue 14 §1): money credited per day and currency, payments by status,
  * the conversion from created to paid with CHECK refusals and failures apart, PAY delivery health,
- * and what needs a person. Every figure is one SQL aggregate over an index of 0006_cabinet.
+ * and what needs a person. Every figure is one SQL aggregate over an index of 0007_cabinet.
  *
  * @example
  * const o = await overview(storage, merchant, { from: Date.parse('2026-11-01'), to: Date.parse('2026-12-01'), offsetMinutes: 180 });

@@ -120,7 +120,7 @@ ${a.details.map((d) => html`<dt>${d.label}</dt><dd><code>${d.value}</code></dd>`
 /** The status page of a payment (no-JavaScript flow; refreshes itself while waiting). */
 export function statusPage(p: Payment): Html {
   const t = T[p.ln];
-  const label = { created: t.waiting, checking: t.waiting, awaiting_payment: t.waiting, paid: t.paid, failed: t.failed, expired: t.expired, rejected: t.rejected }[p.status];
+  const label = { created: t.waiting, checking: t.waiting, awaiting_payment: t.waiting, paid: t.paid, failed: t.failed, expired: t.expired, rejected: t.rejected, partially_refunded: t.paid, refunded: t.paid }[p.status];
   const back = p.status === 'paid' ? p.urlSuccess : p.urlFail;
   const waiting = p.status === 'awaiting_payment';
   return layout(p.ln, t.status, html`<h1>${label}</h1>

@@ -78,7 +78,12 @@ export interface ProviderStatus {
   /** The amount the provider reports for the payment, and its currency (as our ticker). */
   amountMinor?: bigint;
   currency?: string;
-  /** How much has been refunded in all, when the provider says. */
+  /**
+   * The payment's refunded TOTAL so far at the provider (every refund added up), when the provider
+   * says it; never one refund's amount. Absent when the provider names only a refund's own amount
+   * (CloudPayments' Refund notification) or nothing (T-Bank): the gateway then keeps its own total
+   * from the refunds it made, and a `refunded` report alone means "all of it".
+   */
   refundedMinor?: bigint;
   /** The provider's own status name (`CONFIRMED`, `succeeded`, …), for the timeline. */
   providerState: string;
@@ -125,8 +130,14 @@ export interface HttpAnswer {
   body: string;
 }
 
+/**
+ * The outcome of a refund. `done.refundedMinor` is, as in `ProviderStatus`, the payment's refunded
+ * TOTAL after this refund (not this refund's amount), when the provider reports it; absent otherwise,
+ * and the gateway adds this refund's amount to the total it keeps. `unknown`: sent, no definite answer
+ * (the refund is kept `pending`; repeating it with the same key is safe).
+ */
 export type RefundResult =
-  | { kind: 'done'; providerRefundId: string; refundedMinor: bigint }
+  | { kind: 'done'; providerRefundId: string; refundedMinor?: bigint }
   | { kind: 'refused'; reason: string }
   | { kind: 'unknown'; reason: string };
 
@@ -135,7 +146,7 @@ export interface RefundRequest {
   providerPaymentId: string;
   /** This refund's amount, in the payment's `wayTicker`. */
   amountMinor: bigint;
-  /** Stable for this refund: a retry sends the same key. */
+  /** Stable for this refund (the gateway's refund id): a retry sends the same key. */
   idempotencyKey: string;
   reason: string;
 }

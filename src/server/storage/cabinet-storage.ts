@@ -1,6 +1,6 @@
 /**
  * Storage for the merchant cabinet (issue 14): search with cursor paging, the overview's figures in
- * SQL over the indexes of migration 0006_cabinet, CHECK exchanges in exact bytes, page sessions,
+ * SQL over the indexes of migration 0007_cabinet, CHECK exchanges in exact bytes, page sessions,
  * merchant settings and key rotation with their audit. Part of `Storage`; every query is scoped to
  * one merchant by its login, so no method can reach another merchant's rows.
  */

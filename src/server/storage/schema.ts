@@ -11,6 +11,9 @@ export type Dialect = 'sqlite' | 'postgres';
 /** Integers that PostgreSQL's `bigint` returns as strings; always written as numbers / bigints. */
 type Int8 = ColumnType<string | number | bigint, number | bigint, number | bigint>;
 type AutoId = ColumnType<string | number, never, never>;
+/** `Int8` with a default: optional on insert. */
+type Int8Default = ColumnType<string | number | bigint, number | bigint | undefined, number | bigint>;
+type Int8OrNull = ColumnType<string | number | bigint | null, number | bigint | null | undefined, number | bigint | null>;
 
 export interface MerchantTable {
   login: string;
@@ -32,10 +35,10 @@ export interface MerchantTable {
   return_urls: Generated<string>;
   created_at: Int8;
   updated_at: Int8;
-  /** The K before the last rotation, still accepted when verifying answers until `previous_secret_until` (0006_cabinet). */
+  /** The K before the last rotation, still accepted when verifying answers until `previous_secret_until` (0007_cabinet). */
   previous_secret: ColumnType<string | null, string | null | undefined, string | null>;
   previous_secret_until: ColumnType<string | number | bigint | null, number | null | undefined, number | null>;
-  /** Set once the merchant changed settings or keys in the cabinet: configuration seeding then keeps them (0006_cabinet). */
+  /** Set once the merchant changed settings or keys in the cabinet: configuration seeding then keeps them (0007_cabinet). */
   cabinet_managed_at: ColumnType<string | number | bigint | null, number | null | undefined, number | null>;
 }
 
@@ -81,6 +84,36 @@ export interface PaymentTable {
   provider_payment_id: Generated<string | null>;
   /** 1 when a provider reported another amount or currency: not applied, for a person to settle. */
   amount_mismatch: Generated<number>;
+  /** How much has been refunded in all, in `way_ticker` minor units (0006). */
+  refunded_minor: Int8Default;
+  /** When reconciliation next asks the provider about this waiting payment; null: never (0006). */
+  reconcile_at: Int8OrNull;
+  /** Status queries made so far (the schedule's position). */
+  reconcile_attempts: Generated<number>;
+  /** The reconciler holding the payment while it asks (a lease, like a notification's). */
+  reconcile_owner: Generated<string | null>;
+  reconcile_until: Int8OrNull;
+}
+
+/** One refund asked through the cabinet API (0006). */
+export interface RefundTable {
+  number: AutoId;
+  id: string;
+  payment_id: string;
+  merchant_login: string;
+  amount_minor: Int8;
+  ticker: string;
+  reason: string;
+  actor: string;
+  /** `pending` (sent, outcome unknown), `succeeded`, `failed` (refused by the provider). */
+  status: string;
+  /** The provider's answer: its refund id, or why it refused. */
+  provider_refund_id: string | null;
+  failure_reason: string | null;
+  idempotency_key: string;
+  request_hash: string;
+  created_at: Int8;
+  updated_at: Int8;
 }
 
 export interface NotificationTable {
@@ -132,7 +165,7 @@ export interface AuditTable {
   reason: string;
 }
 
-/** A CHECK request and its answer, exact bytes (0006_cabinet). */
+/** A CHECK request and its answer, exact bytes (0007_cabinet). */
 export interface CheckExchangeTable {
   id: AutoId;
   payment_id: string;
@@ -148,7 +181,7 @@ export interface CheckExchangeTable {
   verdict: string;
 }
 
-/** A cabinet page session; only the SHA-256 of its cookie value is kept (0006_cabinet). */
+/** A cabinet page session; only the SHA-256 of its cookie value is kept (0007_cabinet). */
 export interface CabinetSessionTable {
   token_hash: string;
   merchant_login: string;
@@ -157,7 +190,7 @@ export interface CabinetSessionTable {
   expires_at: Int8;
 }
 
-/** Merchant-level audit: settings changed, keys rotated, integration tests run (0006_cabinet). */
+/** Merchant-level audit: settings changed, keys rotated, integration tests run (0007_cabinet). */
 export interface MerchantAuditTable {
   id: AutoId;
   merchant_login: string;
@@ -173,6 +206,7 @@ export interface Database {
   notifications: NotificationTable;
   attempts: AttemptTable;
   audit: AuditTable;
+  refunds: RefundTable;
   check_exchanges: CheckExchangeTable;
   cabinet_sessions: CabinetSessionTable;
   merchant_audit: MerchantAuditTable;
@@ -332,8 +366,42 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable('merchants').addColumn('return_urls', 'text', (c) => c.notNull().defaultTo('[]')).execute();
       },
     },
-    // The merchant cabinet (issue 14). Numbered 0006: after 0004 (refunds) and 0005 (merchant modes) of other branches.
-    '0006_cabinet': {
+    '0006_reconcile_refunds': {
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('payments').addColumn('refunded_minor', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+        await db.schema.alterTable('payments').addColumn('reconcile_at', 'bigint').execute();
+        await db.schema.alterTable('payments').addColumn('reconcile_attempts', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+        await db.schema.alterTable('payments').addColumn('reconcile_owner', 'varchar(64)').execute();
+        await db.schema.alterTable('payments').addColumn('reconcile_until', 'bigint').execute();
+        // Only waiting payments carry a due time (a change of state clears it): the index stays small.
+        await db.schema.createIndex('payments_reconcile_due').on('payments').columns(['reconcile_at']).execute();
+        // Payments waiting at a provider before reconciliation existed: asked about at once.
+        await db.updateTable('payments').set({ reconcile_at: 0 })
+          .where('status', 'in', ['created', 'checking', 'awaiting_payment'])
+          .where('provider_id', 'is not', null).where('provider_id', '<>', 'sandbox').execute();
+
+        await db.schema.createTable('refunds')
+          .addColumn('number', idType, idBuild)
+          .addColumn('id', 'varchar(64)', (c) => c.notNull().unique())
+          .addColumn('payment_id', 'varchar(64)', (c) => c.notNull())
+          .addColumn('merchant_login', 'varchar(64)', (c) => c.notNull())
+          .addColumn('amount_minor', 'bigint', (c) => c.notNull())
+          .addColumn('ticker', 'varchar(3)', (c) => c.notNull())
+          .addColumn('reason', 'text', (c) => c.notNull())
+          .addColumn('actor', 'text', (c) => c.notNull())
+          .addColumn('status', 'varchar(12)', (c) => c.notNull())
+          .addColumn('provider_refund_id', 'varchar(128)')
+          .addColumn('failure_reason', 'text')
+          .addColumn('idempotency_key', 'varchar(255)', (c) => c.notNull())
+          .addColumn('request_hash', 'varchar(64)', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('refunds_payment_key').on('refunds').columns(['payment_id', 'idempotency_key']).unique().execute();
+      },
+    },
+    // The merchant cabinet (issue 14), after main's 0006_reconcile_refunds.
+    '0007_cabinet': {
       async up(db: Kysely<any>) {
         await db.schema.alterTable('merchants').addColumn('previous_secret', 'text').execute();
         await db.schema.alterTable('merchants').addColumn('previous_secret_until', 'bigint').execute();

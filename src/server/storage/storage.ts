@@ -5,11 +5,11 @@
  */
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { resolveLanguage } from '../../protocol/languages.ts';
-import type { PaymentStatus, NotificationStatus } from '../states.ts';
+import { canTransition, WAITING_STATUSES, type PaymentStatus, type NotificationStatus } from '../states.ts';
 import type {
-  AttemptRecord, Merchant, NewNotification, NewPayment, NotificationRecord, Payment, PaymentAction,
+  AttemptRecord, Merchant, NewNotification, NewPayment, NewRefund, NotificationRecord, Payment, PaymentAction, RefundRecord,
 } from '../types.ts';
-import type { Database, Dialect, MerchantTable, NotificationTable, PaymentTable, AttemptTable } from './schema.ts';
+import type { Database, Dialect, MerchantTable, NotificationTable, PaymentTable, AttemptTable, RefundTable } from './schema.ts';
 import { cabinetStorage, type CabinetStorage } from './cabinet-storage.ts';
 
 /** A state change to apply if, and only if, the payment is still in `from`. */
@@ -81,7 +81,7 @@ export interface Storage extends CabinetStorage {
   /** How many payments carry the `amount_mismatch` flag (monitoring). */
   countAmountMismatches(): Promise<number>;
   /** Payments still `created` or `checking` since before `createdBefore`: their request was cut off. */
-  staleUnfinished(createdBefore: number, limit: number): Promise<Payment[]>;
+  staleUnfinished(createdBefore: number, limit: number, opts?: { sandboxOnly?: boolean }): Promise<Payment[]>;
   /** Payments waiting for money past their deadline. */
   dueExpirations(now: number, limit: number): Promise<Payment[]>;
   notificationsOf(paymentId: string): Promise<NotificationRecord[]>;
@@ -113,6 +113,45 @@ export interface Storage extends CabinetStorage {
    * another dispatcher (a dispatcher shutting down whose attempts did not end in time). Returns how many.
    */
   releaseLeases(owner: string, now: number): Promise<number>;
+
+  // ---- reconciliation and refunds (0006) ----
+
+  /**
+   * Claims up to `limit` waiting payments whose reconciliation is due, for `owner`: their due time
+   * moves to the lease's end (PostgreSQL: `FOR UPDATE SKIP LOCKED`), so two reconcilers never ask
+   * about one payment in one slot, and one that dies leaves it due again when the lease ends.
+   */
+  claimReconcile(now: number, limit: number, owner: string, leaseMs: number): Promise<Payment[]>;
+  /** Ends a claim: the next due time (null: no more), one more attempt counted; `false` when the lease was lost. */
+  finishReconcile(id: string, owner: string, nextAt: number | null): Promise<boolean>;
+  /** The earliest reconciliation due time, or null. */
+  nextReconcileAt(): Promise<number | null>;
+  /**
+   * Starts a refund, atomically with its checks (the payment row locked): the same idempotency key
+   * gives back the refund already made; a payment not paid, or an amount above what was paid less
+   * what is refunded and what is pending, is refused and nothing is written.
+   */
+  beginRefund(r: NewRefund): Promise<
+    | { kind: 'created' | 'existing'; refund: RefundRecord }
+    | { kind: 'invalid_state'; status: PaymentStatus }
+    | { kind: 'too_much'; availableMinor: bigint }
+    | { kind: 'unknown_payment' }>;
+  /** Records the provider's outcome of a refund still `pending`; `false` when it was settled already. */
+  settleRefund(id: string, s: { status: 'succeeded' | 'failed'; providerRefundId?: string; failureReason?: string; at: number }): Promise<boolean>;
+  /**
+   * Raises a paid payment's refunded total (never lowers it) to the highest of `totalMinor` (what the
+   * provider says, 0 when it does not) and the sum of its succeeded refunds, and moves it to
+   * `partially_refunded` / `refunded` accordingly — with `settle` (a refund that just succeeded), the
+   * notification `event` builds from the payment after the change and an audit line, all in one
+   * transaction. `unchanged` when neither total nor status moves; `invalid_state` when never paid.
+   */
+  raiseRefunded(id: string, r: {
+    totalMinor: bigint; at: number; reason: string;
+    settle?: { refundId: string; providerRefundId: string };
+    audit?: { actor: string; action: string; reason: string };
+    event?: (p: Payment) => (NewNotification & { dueAt: number }) | null;
+  }): Promise<'applied' | 'unchanged' | 'invalid_state'>;
+  refundsOf(paymentId: string): Promise<RefundRecord[]>;
 }
 
 /** Merchant columns the cabinet may change (settings, cabinet key, K). */
@@ -183,6 +222,26 @@ function toPayment(r: Selectable<PaymentTable>): Payment {
     providerId: r.provider_id,
     providerPaymentId: r.provider_payment_id,
     amountMismatch: Number(r.amount_mismatch) === 1,
+    refundedMinor: big(r.refunded_minor ?? 0),
+  };
+}
+
+function toRefund(r: Selectable<RefundTable>): RefundRecord {
+  return {
+    id: r.id,
+    paymentId: r.payment_id,
+    merchantLogin: r.merchant_login,
+    amountMinor: big(r.amount_minor),
+    ticker: r.ticker,
+    reason: r.reason,
+    actor: r.actor,
+    status: r.status === 'succeeded' ? 'succeeded' : r.status === 'failed' ? 'failed' : 'pending',
+    providerRefundId: r.provider_refund_id,
+    failureReason: r.failure_reason,
+    idempotencyKey: r.idempotency_key,
+    requestHash: r.request_hash,
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
   };
 }
 
@@ -191,7 +250,7 @@ function toNotification(r: Selectable<NotificationTable>): NotificationRecord {
     id: Number(r.id),
     paymentId: r.payment_id,
     merchantLogin: r.merchant_login,
-    kind: 'pay',
+    kind: r.kind === 'refund' ? 'refund' : 'pay',
     style: r.style === 'webhooks' ? 'webhooks' : 'onpay',
     method: r.method === 'GET' ? 'GET' : 'POST',
     url: r.url,
@@ -373,6 +432,7 @@ export function createStorage(db: Kysely<Database>, dialect: Dialect): Storage {
         created_at: p.createdAt,
         updated_at: p.updatedAt,
         provider_id: p.providerId ?? null,
+        reconcile_at: p.reconcileAt ?? null,
       }).onConflict((oc) => oc.columns(['merchant_login', 'idempotency_key']).doNothing())
         .returningAll().executeTakeFirst();
       if (inserted) return { created: true, payment: toPayment(inserted) };
@@ -419,6 +479,8 @@ export function createStorage(db: Kysely<Database>, dialect: Dialect): Storage {
         ...(t.expiresAt !== undefined ? { expires_at: t.expiresAt } : {}),
         ...(t.providerPaymentId !== undefined ? { provider_payment_id: t.providerPaymentId } : {}),
         ...(t.response !== undefined ? { response_status: t.response.status, response_body: t.response.body } : {}),
+        // Nothing more to ask the provider about once the payment stops waiting (keeps the due index small).
+        ...(WAITING_STATUSES.includes(t.to) ? {} : { reconcile_at: null }),
       }).where('id', '=', id).where('status', '=', t.from).executeTakeFirst();
       // A lone conditional update is atomic by itself; a transaction only when more is written with it.
       if (!t.notification && !t.audit) return Number((await change(db)).numUpdatedRows) === 1;
@@ -446,8 +508,10 @@ export function createStorage(db: Kysely<Database>, dialect: Dialect): Storage {
       return Number(r.n);
     },
 
-    async staleUnfinished(createdBefore, limit) {
-      const rows = await db.selectFrom('payments').selectAll()
+    async staleUnfinished(createdBefore, limit, opts = {}) {
+      let q = db.selectFrom('payments').selectAll();
+      if (opts.sandboxOnly) q = q.where((eb) => eb.or([eb('provider_id', 'is', null), eb('provider_id', '=', 'sandbox')]));
+      const rows = await q
         .where('status', 'in', ['created', 'checking']).where('created_at', '<', createdBefore)
         .orderBy('created_at').limit(limit).execute();
       return rows.map(toPayment);
@@ -538,6 +602,111 @@ export function createStorage(db: Kysely<Database>, dialect: Dialect): Storage {
       if (status) q = q.where('status', '=', status);
       const r = await q.executeTakeFirstOrThrow();
       return Number(r.n);
+    },
+    async claimReconcile(now, limit, owner, leaseMs) {
+      let due = db.selectFrom('payments').select('id')
+        .where('reconcile_at', '<=', now).where('status', 'in', [...WAITING_STATUSES]).orderBy('reconcile_at').limit(limit);
+      if (dialect === 'postgres') due = due.forUpdate().skipLocked();
+      const rows = await db.updateTable('payments')
+        .set({ reconcile_owner: owner, reconcile_until: now + leaseMs, reconcile_at: now + leaseMs })
+        .where('id', 'in', due)
+        // Re-checked on the row itself: under READ COMMITTED the subquery's row may have moved on.
+        .where('reconcile_at', '<=', now)
+        .returningAll().execute();
+      return rows.map(toPayment);
+    },
+
+    async finishReconcile(id, owner, nextAt) {
+      const r = await db.updateTable('payments').set({
+        reconcile_at: sql<never>`case when status in (${sql.join([...WAITING_STATUSES])}) then cast(${nextAt} as bigint) else null end`,
+        reconcile_attempts: sql<never>`reconcile_attempts + 1`,
+        reconcile_owner: null,
+        reconcile_until: null,
+      }).where('id', '=', id).where('reconcile_owner', '=', owner).executeTakeFirst();
+      return Number(r.numUpdatedRows) === 1;
+    },
+
+    async nextReconcileAt() {
+      const r = await db.selectFrom('payments').select('reconcile_at')
+        .where('reconcile_at', 'is not', null).orderBy('reconcile_at').limit(1).executeTakeFirst();
+      return r ? num(r.reconcile_at) : null;
+    },
+
+    async beginRefund(r) {
+      return db.transaction().execute(async (trx) => {
+        const existing = await trx.selectFrom('refunds').selectAll()
+          .where('payment_id', '=', r.paymentId).where('idempotency_key', '=', r.idempotencyKey).executeTakeFirst();
+        if (existing) return { kind: 'existing' as const, refund: toRefund(existing) };
+        // The payment row is locked (PostgreSQL; SQLite's transaction holds the write lock already),
+        // so two refunds at once cannot both pass the amount check.
+        let q = trx.selectFrom('payments').selectAll().where('id', '=', r.paymentId);
+        if (dialect === 'postgres') q = q.forUpdate();
+        const row = await q.executeTakeFirst();
+        if (!row) return { kind: 'unknown_payment' as const };
+        const p = toPayment(row);
+        if (p.status !== 'paid' && p.status !== 'partially_refunded') return { kind: 'invalid_state' as const, status: p.status };
+        const pending = await trx.selectFrom('refunds').select('amount_minor')
+          .where('payment_id', '=', r.paymentId).where('status', '=', 'pending').execute();
+        const available = p.amountMinor - p.refundedMinor - pending.reduce((s, x) => s + big(x.amount_minor), 0n);
+        if (r.amountMinor > available) return { kind: 'too_much' as const, availableMinor: available < 0n ? 0n : available };
+        const inserted = await trx.insertInto('refunds').values({
+          id: r.id, payment_id: r.paymentId, merchant_login: r.merchantLogin, amount_minor: r.amountMinor, ticker: r.ticker,
+          reason: r.reason, actor: r.actor, status: 'pending', provider_refund_id: null, failure_reason: null,
+          idempotency_key: r.idempotencyKey, request_hash: r.requestHash, created_at: r.createdAt, updated_at: r.createdAt,
+        }).returningAll().executeTakeFirstOrThrow();
+        return { kind: 'created' as const, refund: toRefund(inserted) };
+      });
+    },
+
+    async settleRefund(id, s) {
+      const r = await db.updateTable('refunds').set({
+        status: s.status,
+        updated_at: s.at,
+        ...(s.providerRefundId !== undefined ? { provider_refund_id: s.providerRefundId.slice(0, 128) } : {}),
+        ...(s.failureReason !== undefined ? { failure_reason: s.failureReason.slice(0, 500) } : {}),
+      }).where('id', '=', id).where('status', '=', 'pending').executeTakeFirst();
+      return Number(r.numUpdatedRows) === 1;
+    },
+
+    async raiseRefunded(id, r) {
+      return db.transaction().execute(async (trx) => {
+        let q = trx.selectFrom('payments').selectAll().where('id', '=', id);
+        if (dialect === 'postgres') q = q.forUpdate();
+        const row = await q.executeTakeFirst();
+        if (!row) return 'invalid_state' as const;
+        const p = toPayment(row);
+        if (p.status !== 'paid' && p.status !== 'partially_refunded' && p.status !== 'refunded') return 'invalid_state' as const;
+        if (r.settle) {
+          await trx.updateTable('refunds').set({ status: 'succeeded', provider_refund_id: r.settle.providerRefundId.slice(0, 128), updated_at: r.at })
+            .where('id', '=', r.settle.refundId).where('status', '=', 'pending').execute();
+        }
+        const succeeded = await trx.selectFrom('refunds').select('amount_minor').where('payment_id', '=', id).where('status', '=', 'succeeded').execute();
+        const ours = succeeded.reduce((sum, x) => sum + big(x.amount_minor), 0n);
+        const wanted = [r.totalMinor, ours, p.refundedMinor].reduce((a, b) => (b > a ? b : a));
+        const total = wanted > p.amountMinor ? p.amountMinor : wanted;
+        // A refund reported with no amount known (total 0) still moves a paid payment on.
+        const to: PaymentStatus = total >= p.amountMinor ? 'refunded' : 'partially_refunded';
+        if (total === p.refundedMinor && to === p.status) return 'unchanged' as const;
+        if (to !== p.status && !canTransition(p.status, to)) return 'unchanged' as const;
+        const u = await trx.updateTable('payments').set({
+          status: to, refunded_minor: total, updated_at: r.at, status_reason: r.reason.slice(0, 500), reconcile_at: null,
+        }).where('id', '=', id).where('status', '=', p.status).where('refunded_minor', '=', p.refundedMinor).executeTakeFirst();
+        if (Number(u.numUpdatedRows) !== 1) return 'unchanged' as const;
+        const after: Payment = { ...p, status: to, refundedMinor: total, updatedAt: r.at, statusReason: r.reason };
+        const n = total > p.refundedMinor ? r.event?.(after) : null;
+        if (n) await insertNotification(trx, n, r.at);
+        if (r.audit) {
+          await trx.insertInto('audit').values({
+            payment_id: id, at: r.at, actor: r.audit.actor, action: r.audit.action, from_status: p.status, to_status: to, reason: r.audit.reason,
+          }).execute();
+        }
+        return 'applied' as const;
+      });
+    },
+
+    async refundsOf(paymentId) {
+      const rows = await db.selectFrom('refunds').selectAll().where('payment_id', '=', paymentId).orderBy('number').execute();
+      return rows.map(toRefund);
     },
   };
 }

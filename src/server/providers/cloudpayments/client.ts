@@ -199,7 +199,9 @@ export function createCloudPaymentsConnector(config: CloudPaymentsConfig, deps: 
       if (!env) return { kind: 'unknown', reason: `cloudpayments: unreadable answer (HTTP ${r.status})` };
       if (!env.success) return { kind: 'refused', reason: `cloudpayments: ${env.message ?? 'refund refused'}` };
       const model = env.model !== null && typeof env.model === 'object' ? (env.model as Record<string, unknown>) : {};
-      return { kind: 'done', providerRefundId: text(model, 'TransactionId') ?? '', refundedMinor: req.amountMinor };
+      // CloudPayments names this refund only, never the payment's refunded total: no refundedMinor
+      // (the contract's total); the gateway adds this refund's amount to its own.
+      return { kind: 'done', providerRefundId: text(model, 'TransactionId') ?? '' };
     },
   };
 }

@@ -433,7 +433,7 @@ describe('refund', () => {
     const b = await connector.refund(req);
     assert.equal(a.kind, 'done');
     assert.deepEqual(b, a);
-    assert.deepEqual(a.kind === 'done' && a.refundedMinor, 10050n);
+    assert.equal(a.kind === 'done' && a.refundedMinor, undefined, 'a refund\'s own amount is not the refunded total');
     await emulator.idle();
     assert.equal(emulator.transactions.filter((t) => t.type === 1 && t.invoiceId === p.id).length, 1);
     assert.equal(ctx.applied().at(-1)!.state, 'partially_refunded');

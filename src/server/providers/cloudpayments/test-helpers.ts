@@ -43,6 +43,7 @@ export function fakePayment(overrides: Partial<Payment> = {}): Payment {
     providerId: null,
     providerPaymentId: null,
     amountMismatch: false,
+    refundedMinor: 0n,
     ...overrides,
   };
 }

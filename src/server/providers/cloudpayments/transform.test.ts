@@ -144,6 +144,8 @@ test('Check is accepted only for an awaiting payment of that amount and currency
     ['other currency', fakePayment(), { Amount: '1224.00', Currency: 'USD' }, CHECK_CODES.wrongAmount],
     ['already paid', fakePayment({ status: 'paid' }), ok, CHECK_CODES.notAccepted],
     ['rejected', fakePayment({ status: 'rejected' }), ok, CHECK_CODES.notAccepted],
+    ['declined before: a new attempt on the same page', fakePayment({ status: 'failed' }), ok, CHECK_CODES.ok],
+    ['failed by hand', fakePayment({ status: 'failed', manual: true }), ok, CHECK_CODES.notAccepted],
     ['expired', fakePayment({ status: 'expired' }), ok, CHECK_CODES.expired],
     ['past its deadline', fakePayment({ expiresAt: now - 1 }), ok, CHECK_CODES.expired],
   ];

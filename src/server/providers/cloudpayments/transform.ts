@@ -337,7 +337,11 @@ export function kindFromUrl(url: string | undefined): NotificationKind | null | 
 export function checkCode(payment: Payment | undefined, fields: Record<string, string>, now: number): CheckCode {
   if (!payment) return CHECK_CODES.unknownInvoice;
   if (payment.status === 'expired') return CHECK_CODES.expired;
-  if (payment.status !== 'awaiting_payment') return CHECK_CODES.notAccepted;
+  // A decline is not final at CloudPayments: the buyer may try another card on the same page, and
+  // that attempt starts with a Check. A payment the provider declined (not one settled by hand) may
+  // still be paid; the state table lets a verified Pay move it `failed → paid`.
+  const retryAfterDecline = payment.status === 'failed' && !payment.manual;
+  if (payment.status !== 'awaiting_payment' && !retryAfterDecline) return CHECK_CODES.notAccepted;
   if (payment.expiresAt !== null && now > payment.expiresAt) return CHECK_CODES.expired;
   const amount = fields.Amount === undefined ? null : parseCpAmount(fields.Amount);
   if (amount === null || amount !== payment.amountMinor) return CHECK_CODES.wrongAmount;

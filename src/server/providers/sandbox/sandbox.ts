@@ -124,6 +124,9 @@ function createSandboxConnector(config: SandboxProviderConfig, deps: ConnectorDe
       const mismatch = () => refusal(new GatewayError(422, 'invalid_param', `amount: ${e.amount} ${e.ticker} is not what this payment expects`, 'amount'));
       const amountMinor = parseAmount(e.amount);
       if (e.outcome === 'paid' && amountMinor === null) return mismatch();
+      // The sandbox's declines are final (its card page takes one answer): the state table's
+      // `failed → paid` is for providers whose declines are not (CloudPayments).
+      if (e.outcome === 'paid' && p.status === 'failed') return refusal(new GatewayError(409, 'invalid_state', 'payment is failed; it cannot become paid', 'status'));
       const outcome: ApplyOutcome = await ctx.apply(p.id, {
         state: e.outcome,
         providerPaymentId: p.id,
@@ -152,8 +155,10 @@ function createSandboxConnector(config: SandboxProviderConfig, deps: ConnectorDe
       return { state, providerPaymentId: payment.id, amountMinor: payment.amountMinor, currency: payment.wayTicker, providerState: payment.status };
     },
 
-    async refund() {
-      return { kind: 'refused', reason: 'the sandbox systems do not refund yet' };
+    // Test money goes back at once: refused only above what is left (the gateway checks it first).
+    async refund(req) {
+      if (req.amountMinor <= 0n || req.amountMinor > req.payment.amountMinor - req.payment.refundedMinor) return { kind: 'refused', reason: 'refund above what is left of the payment' };
+      return { kind: 'done', providerRefundId: `sandbox-${req.idempotencyKey}` };
     },
   };
 }

@@ -49,7 +49,7 @@ function makePayment(amountMinor: bigint, over: Partial<Payment> = {}): Payment 
     userEmail: '', userPhone: '', extraParams: {}, way: 'TBC', wayTicker: 'RUR', amountMinor, feeMinor: 0n, balanceMinor: amountMinor,
     balanceTicker: 'RUR', rate: '1', status: 'awaiting_payment', statusReason: '', manual: false, action: null, idempotencyKey: null,
     requestHash: null, responseStatus: null, responseBody: null, expiresAt: null, paidAt: null, createdAt: clock.now(), updatedAt: clock.now(),
-    providerId: null, providerPaymentId: null, amountMismatch: false,
+    providerId: null, providerPaymentId: null, amountMismatch: false, refundedMinor: 0n,
     ...over,
   };
   payments.set(p.id, p);
@@ -403,7 +403,7 @@ describe('refunds', () => {
     if (above.kind === 'refused') assert.match(above.reason, /330/);
     assert.equal((await refund(20000n, 'r3')).kind, 'refused');
     assert.equal((await refund(0n, 'r4')).kind, 'refused');
-    assert.deepEqual(await refund(7050n, 'r5'), { kind: 'done', providerRefundId: `${providerPaymentId}:r5`, refundedMinor: 7050n });
+    assert.deepEqual(await refund(7050n, 'r5'), { kind: 'done', providerRefundId: `${providerPaymentId}:r5`, refundedMinor: 10050n }, 'the total refunded, not this refund');
     assert.equal((await connector.fetchStatus(p, providerPaymentId)).state, 'refunded');
     await emu.idle();
     assert.deepEqual(appliedTo(p.id).slice(-2), ['partially_refunded:PARTIAL_REFUNDED', 'refunded:REFUNDED']);

@@ -203,8 +203,10 @@ export function createTbankConnector(config: TbankConfig, deps: ConnectorDeps): 
     if (r.kind === 'none') return { kind: 'unknown', reason: r.reason };
     const a = r.answer;
     if (!a.Success || a.ErrorCode !== '0') return { kind: 'refused', reason: describeError(a) };
-    const refunded = a.OriginalAmount !== undefined && a.NewAmount !== undefined ? a.OriginalAmount - a.NewAmount : req.amountMinor;
-    return { kind: 'done', providerRefundId: `${req.providerPaymentId}:${req.idempotencyKey}`, refundedMinor: refunded };
+    // Cancel answers what was left before (OriginalAmount) and after (NewAmount) this refund; the
+    // refunded total (the contract's refundedMinor) is what the payment no longer has.
+    const total = a.NewAmount !== undefined && a.NewAmount >= 0n && a.NewAmount <= req.payment.amountMinor ? req.payment.amountMinor - a.NewAmount : undefined;
+    return { kind: 'done', providerRefundId: `${req.providerPaymentId}:${req.idempotencyKey}`, ...(total !== undefined ? { refundedMinor: total } : {}) };
   }
 
   return {

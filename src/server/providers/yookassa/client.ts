@@ -237,7 +237,7 @@ export function createYooKassaConnector(config: YooKassaConfig, deps: ConnectorD
       const p = await readPayment(req.providerPaymentId);
       if (p.kind === 'ok') {
         const status = toProviderStatus(p.payment);
-        return { kind: 'done', providerRefundId: refundObj.id, refundedMinor: status.refundedMinor ?? req.amountMinor };
+        return { kind: 'done', providerRefundId: refundObj.id, ...(status.refundedMinor !== undefined ? { refundedMinor: status.refundedMinor } : {}) };
       }
     }
     return { kind: 'unknown', reason: `yookassa: refund ${refundObj.id} succeeded, but the payment's refunded total could not be read` };

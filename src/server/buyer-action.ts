@@ -1,0 +1,25 @@
+/**
+ * The buyer's action as the element receives it: the stored action, with an SBP QR code's payload
+ * also given as modules (`size`, `modules` from `qrModules`), so the element draws it as inline SVG
+ * and ships no QR encoder. Stored actions keep only the payload: the modules follow from it.
+ */
+import { qrModules, type QrModules } from './qr.ts';
+import type { PaymentAction } from './types.ts';
+
+/** An instructions action's QR code on the wire: what to encode, the phone link, and its modules. */
+export type BuyerQr = { payload: string; deepLink: string } & QrModules;
+
+/** `PaymentAction` with the QR code (when there is one) drawn into modules. */
+export type BuyerAction =
+  | Extract<PaymentAction, { type: 'redirect' }>
+  | (Omit<Extract<PaymentAction, { type: 'instructions' }>, 'qr'> & { qr?: BuyerQr });
+
+/**
+ * @example buyerAction({ type: 'instructions', …, qr: { payload: 'https://qr.nspk.ru/…', deepLink: '…' } })
+ * // → { type: 'instructions', …, qr: { payload, deepLink, size: 33, modules: '1111111010…' } }
+ */
+export function buyerAction(action: PaymentAction): BuyerAction {
+  if (action.type === 'redirect') return action;
+  const { qr, ...rest } = action;
+  return qr ? { ...rest, qr: { payload: qr.payload, deepLink: qr.deepLink, ...qrModules(qr.payload) } } : rest;
+}

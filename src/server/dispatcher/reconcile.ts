@@ -1,0 +1,202 @@
+/**
+ * Reconciliation (issue 11, contract point 3): asks each provider about its payments still waiting
+ * whose notification is late, so a lost notification never loses a payment and a crash during create
+ * or during a notification heals by itself. It runs on the dispatcher's machinery: the due time lives
+ * in the database (`payments.reconcile_at`), a claim takes a lease (`reconcile_owner`,
+ * `reconcile_until`; PostgreSQL `FOR UPDATE SKIP LOCKED`), so several gateways and `npm run worker`
+ * processes share the work and two of them never ask about one payment in one slot. A reconciler that
+ * dies leaves its claims due again when their lease ends.
+ *
+ * What the provider says goes through the same door as a notification: `service.reconcileReport`,
+ * which applies it with `notifyContext(...).apply`'s amount and currency checks (and heals payments
+ * whose creating request was cut off).
+ *
+ * Schedule (`reconcileSchedule`, seconds after the payment's creation; default 1 min, 5 min, 30 min,
+ * 2 h, 8 h): after its last slot it repeats every last gap (6 h by default) until the payment's
+ * deadline (`expiresAt`). A slot that has passed (the reconcilers were down) is skipped, not caught up.
+ *
+ * @example
+ * const r = createReconciler({ storage, service, now: Date.now, owner: 'gw-1' });
+ * r.start(); … await r.stop();
+ */
+import type { GatewayConfig } from '../config.ts';
+import type { ProviderStatus } from '../providers/contract.ts';
+import type { PaymentService } from '../service.ts';
+import type { Storage } from '../storage/storage.ts';
+import type { Payment } from '../types.ts';
+
+export interface ReconcilerOptions {
+  storage: Storage;
+  service: Pick<PaymentService, 'reconcileReport' | 'connectors' | 'reconcileScheduleS'>;
+  now: () => number;
+  /** Who holds the leases; unique per process (≤ 64 characters). */
+  owner: string;
+  /** Payments claimed at once. */
+  batchSize?: number;
+  /** Provider questions in flight at once. */
+  concurrency?: number;
+  /** How long a claim holds a payment; must outlast a provider call (checked at setup). */
+  leaseMs?: number;
+  /** The deadline of one call to a provider (the gateway's), for the lease check. */
+  callTimeoutMs?: number;
+  /** The longest wait between looks at the due times. */
+  pollMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+  log?: (message: string) => void;
+}
+
+export interface Reconciler {
+  readonly owner: string;
+  /** Claims one batch of due payments, asks their providers and applies the answers; returns how many. */
+  runOnce(): Promise<number>;
+  start(): void;
+  /** Stops the loop and waits for questions in flight. */
+  stop(): Promise<void>;
+  /** How many provider questions this reconciler has asked (tests, metrics). */
+  readonly asked: number;
+}
+
+/**
+ * The next time to ask about a payment created at `createdAt`, the first slot after `now`; null once
+ * past `expiresAt` (a payment with no deadline yet — its create was cut off — is asked on and on until
+ * it is settled).
+ */
+export function nextReconcileAt(o: { createdAt: number; now: number; scheduleS: readonly number[]; expiresAt: number | null }): number | null {
+  const s = o.scheduleS;
+  const elapsedS = (o.now - o.createdAt) / 1000;
+  let slotS: number | undefined = s.find((x) => x > elapsedS);
+  if (slotS === undefined) {
+    const last = s[s.length - 1]!;
+    const gap = s.length > 1 ? last - s[s.length - 2]! : last;
+    slotS = last + (Math.floor((elapsedS - last) / gap) + 1) * gap;
+  }
+  const at = o.createdAt + slotS * 1000;
+  if (o.expiresAt !== null && at > o.expiresAt) return null;
+  return at;
+}
+
+/** @example const r = createReconciler({ storage, service, now: clock.now, owner: 'test' }); await r.runOnce(); */
+export function createReconciler(o: ReconcilerOptions): Reconciler {
+  const batchSize = o.batchSize ?? 20;
+  const concurrency = o.concurrency ?? 4;
+  const callTimeoutMs = o.callTimeoutMs ?? 10_000;
+  // A fetchStatus may make a few calls (T-Bank: CheckOrder, then GetState); each wave must end in the lease.
+  const leaseMs = o.leaseMs ?? Math.ceil(batchSize / concurrency) * (3 * callTimeoutMs + 1000) + 30_000;
+  const pollMs = o.pollMs ?? 1000;
+  const log = o.log ?? (() => {});
+  if (!o.owner || o.owner.length > 64) throw new RangeError('owner: 1–64 characters');
+  if (!(batchSize >= 1 && concurrency >= 1)) throw new RangeError('batchSize, concurrency: at least 1');
+  if (leaseMs <= callTimeoutMs) throw new RangeError('leaseMs must be longer than a provider call, or a slow question would be asked twice');
+  let asked = 0;
+
+  async function reconcileOne(p: Payment): Promise<void> {
+    const connector = p.providerId ? o.service.connectors.connector(p.providerId) : undefined;
+    if (!connector) {
+      // A provider removed from the configuration: nothing to ask; a person settles it.
+      log(`reconcile ${p.id}: no provider ${p.providerId ?? '(none)'} configured; not asked again`);
+      await o.storage.finishReconcile(p.id, o.owner, null);
+      return;
+    }
+    let status: ProviderStatus | { state: 'unreachable'; reason: string };
+    try {
+      asked++;
+      status = await connector.fetchStatus(p, p.providerPaymentId);
+    } catch (e) {
+      status = { state: 'unreachable', reason: e instanceof Error ? e.message : String(e) };
+    }
+    if (status.state === 'unreachable') log(`reconcile ${p.id}: ${connector.id} unreachable: ${status.reason}`);
+    else {
+      try {
+        await o.service.reconcileReport(p, status);
+      } catch (e) {
+        log(`reconcile ${p.id}: not applied: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    const next = nextReconcileAt({ createdAt: p.createdAt, now: o.now(), scheduleS: o.service.reconcileScheduleS, expiresAt: p.expiresAt });
+    if (!(await o.storage.finishReconcile(p.id, o.owner, next))) log(`reconcile ${p.id}: lease lost before the next slot was recorded`);
+  }
+
+  async function runOnce(): Promise<number> {
+    const claimed = await o.storage.claimReconcile(o.now(), batchSize, o.owner, leaseMs);
+    let i = 0;
+    const lane = async (): Promise<void> => {
+      while (i < claimed.length) {
+        const p = claimed[i++]!;
+        await reconcileOne(p).catch((e: unknown) => log(`reconcile ${p.id}: ${e instanceof Error ? e.message : String(e)}`));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, claimed.length) }, lane));
+    return claimed.length;
+  }
+
+  let running = false;
+  let loopDone: Promise<void> = Promise.resolve();
+  let wakeUp: (() => void) | null = null;
+
+  async function pause(ms: number): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const slept = o.sleep ? o.sleep(ms) : new Promise<void>((resolve) => { timer = setTimeout(resolve, ms); });
+    await Promise.race([slept, new Promise<void>((resolve) => { wakeUp = resolve; })]);
+    clearTimeout(timer);
+    wakeUp = null;
+  }
+
+  async function loop(): Promise<void> {
+    while (running) {
+      try {
+        const n = await runOnce();
+        if (n === batchSize) continue;
+        if (!running) break;
+        const next = await o.storage.nextReconcileAt();
+        await pause(next === null ? pollMs : Math.min(pollMs, Math.max(5, next - o.now())));
+      } catch (e) {
+        log(`reconciler ${o.owner}: ${e instanceof Error ? e.message : String(e)}`);
+        await pause(pollMs);
+      }
+    }
+  }
+
+  return {
+    owner: o.owner,
+    runOnce,
+    get asked() {
+      return asked;
+    },
+    start() {
+      if (running) return;
+      running = true;
+      loopDone = loop();
+    },
+    async stop() {
+      running = false;
+      wakeUp?.();
+      await loopDone;
+    },
+  };
+}
+
+/**
+ * The reconciler as the gateway process and `npm run worker` run it: the configured limits, the
+ * service's schedule, the real clock.
+ * @example const r = reconcilerFromConfig(config, storage, gateway.service, { owner: processOwner('gw') }); r.start();
+ */
+export function reconcilerFromConfig(
+  config: GatewayConfig,
+  storage: Storage,
+  service: ReconcilerOptions['service'],
+  opts: { owner: string; log?: (m: string) => void; now?: () => number; callTimeoutMs?: number },
+): Reconciler {
+  const c = config.reconcile ?? {};
+  return createReconciler({
+    storage,
+    service,
+    now: opts.now ?? Date.now,
+    owner: opts.owner,
+    ...(opts.callTimeoutMs !== undefined ? { callTimeoutMs: opts.callTimeoutMs } : {}),
+    ...(c.batchSize !== undefined ? { batchSize: c.batchSize } : {}),
+    ...(c.concurrency !== undefined ? { concurrency: c.concurrency } : {}),
+    ...(c.leaseMs !== undefined ? { leaseMs: c.leaseMs } : {}),
+    ...(c.pollMs !== undefined ? { pollMs: c.pollMs } : {}),
+    ...(opts.log ? { log: opts.log } : {}),
+  });
+}
