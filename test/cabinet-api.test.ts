@@ -258,6 +258,29 @@ for (const kind of storageKinds()) {
       });
     });
 
+    describe('refunds from the page', () => {
+      test('a partial refund with the session cookie and its CSRF token; refused without the token or for another merchant', async () => {
+        const s = await signIn();
+        const page = { cookie: s.cookie, 'x-csrf-token': s.csrf, origin: GW, 'sec-fetch-site': 'same-origin' };
+        const body = { amount: '40.0', reason: 'Вернули часть заказа' };
+        assert.equal((await call(`/payments/${ids[0]}/refunds`, { method: 'POST', headers: { cookie: s.cookie, origin: GW }, body })).status, 403, 'no CSRF token');
+        assert.equal((await call(`/payments/${ids[0]}/refunds`, { method: 'POST', headers: bearer(OTHER_KEY), body })).status, 404, 'another merchant\'s payment');
+        const r = await json(await call(`/payments/${ids[0]}/refunds`, { method: 'POST', headers: { ...page, 'idempotency-key': 'page-refund-1' }, body }), 201);
+        assert.equal(r.payment.status, 'partially_refunded');
+        const list = await json(await call(`/payments/${ids[0]}/refunds`, { headers: { cookie: s.cookie } }), 200);
+        assert.equal(list.refunds.length, 1);
+        const item = (await json(await call(`/payments?id=${ids[0]}`, { headers: bearer() }), 200)).payments[0];
+        assert.equal(item.refunded, '40.0');
+        const detail = await json(await call(`/payments/${ids[0]}`, { headers: bearer() }), 200);
+        assert.match(detail.timeline.find((e: Json) => e.kind === 'refund').summary, /refund of 40\.0 RUR .*Вернули часть заказа/);
+        const csv = await (await call(`/payments.csv?id=${ids[0]}`, { headers: bearer() })).text();
+        assert.match(csv.split('\r\n')[1]!, /,102\.0,RUR,40\.0,/);
+        const summary = await json(await call('/summary', { headers: bearer() }), 200);
+        assert.equal(summary.statuses.partially_refunded, 1);
+        assert.equal(summary.conversion.paid, 1, 'a refunded payment still counts as paid');
+      });
+    });
+
     describe('integration test, links, settings', () => {
       test('the integration test passes against the kit, with every case\'s bytes', async () => {
         const r = await json(await call('/integration-test', { method: 'POST', headers: bearer(), body: { actor: 'Анна' } }), 200);

@@ -175,7 +175,7 @@ for (const kind of storageKinds()) {
         assert.equal(lines.length, 6, 'header, 4 rows, and the empty string after the last CRLF');
         assert.ok(text.includes(`"'=HYPERLINK(""http://evil"")"`), text);
         assert.ok(text.includes('"Чай; ""улун""\nс молоком"'));
-        assert.ok(text.includes(',250.5,RUR,CRD,255.51,RUR,2.0,250.5,RUR,'), text);
+        assert.ok(text.includes(',250.5,RUR,CRD,255.51,RUR,0.0,2.0,250.5,RUR,'), text);
         assert.ok(!text.includes('other'), 'never another merchant\'s rows');
       });
 

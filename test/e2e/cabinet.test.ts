@@ -2,7 +2,7 @@
  * The merchant cabinet page end to end: the real gateway (startGateway on a throwaway SQLite file,
  * port 0) and Debian's Chromium. Sign in with the key once (a session cookie, nothing in the page's
  * storage), the overview with its uPlot chart, search and the CSV export, a payment with its
- * timeline, a manual status with a reason, a resend, the link builder, settings pointed at a shop
+ * timeline, a manual status with a reason, a resend, a refund, the link builder, settings pointed at a shop
  * running the merchant kit, the integration test passing against it, both rotations, a cross-site
  * page failing to change anything, sign-out. axe-core finds nothing in any view, light and dark; the
  * strict CSP reports no violation. Writes docs/screenshots/cabinet-overview.png.
@@ -235,6 +235,22 @@ describe('merchant cabinet page in Chromium', () => {
     assert.match(await page.locator('#notification-state').innerText(), /ожидает отправки/);
     assert.match(await page.locator('#timeline').innerText(), /Уведомление PAY: PAY written/);
     assert.equal((await gw.storage.notificationsOf(ids[0]!)).length, 1);
+  });
+
+  test('refunds part of a paid payment from its page', async () => {
+    await page.goto(`${gw.url}/cabinet#payment=${ids[0]}`);
+    await page.getByRole('heading', { level: 2, name: 'Платёж № 1' }).waitFor();
+    await page.locator('#refunds').waitFor();
+    await page.getByLabel('Сумма возврата').fill('10');
+    await page.getByLabel('Причина возврата (обязательно)').fill('Не хватило одной пачки чая');
+    await page.getByRole('button', { name: 'Вернуть деньги' }).click();
+    await page.getByRole('status').filter({ hasText: 'Возврат оформлен: 10.0 RUR' }).waitFor();
+    assert.match(await page.locator('#refunds-body').innerText(), /10\.0 RUR\s+выполнен[\s\S]*Не хватило одной пачки чая/);
+    assert.match(await page.locator('#refunded-total').innerText(), /Возвращено: 10\.0 из 102\.0 RUR/);
+    assert.match(await page.locator('#detail-fields').innerText(), /Частично возвращён/);
+    assert.match(await page.locator('#timeline').innerText(), /Возврат: refund of 10\.0 RUR/);
+    assert.equal((await gw.storage.getPayment(ids[0]!))!.status, 'partially_refunded');
+    await assertAxeClean(page, 'payment after a refund');
   });
 
   test('builds a signed payment link on the server', async () => {

@@ -276,7 +276,8 @@ function paymentRow(p) {
   const tr = el('tr');
   const first = el('td');
   first.append(el('a', p.number, { href: `#payment=${encodeURIComponent(p.id)}`, 'data-id': p.id }));
-  tr.append(first, el('td', p.payFor), el('td', `${p.amount} ${p.ticker}`), el('td', statusText(p)));
+  const amount = p.refunded && p.refunded !== '0.0' ? `${p.amount} ${p.ticker} (−${p.refunded})` : `${p.amount} ${p.ticker}`;
+  tr.append(first, el('td', p.payFor), el('td', amount), el('td', statusText(p)));
   const n = el('td', notificationText(p.notificationStatus));
   if (p.notificationStatus === 'gave_up') n.className = 'warn';
   tr.append(n, timeCell(p.createdAt));

@@ -38,6 +38,7 @@ const COLUMNS: { name: string; amount?: true; cell: (p: Payment, notification: s
   { name: 'way', cell: (p) => p.way },
   { name: 'amount', amount: true, cell: (p) => formatAmount(p.amountMinor) },
   { name: 'currency', cell: (p) => p.wayTicker },
+  { name: 'refunded', amount: true, cell: (p) => formatAmount(p.refundedMinor) },
   { name: 'fee', amount: true, cell: (p) => formatAmount(p.feeMinor) },
   { name: 'balance_amount', amount: true, cell: (p) => formatAmount(p.balanceMinor) },
   { name: 'balance_currency', cell: (p) => p.balanceTicker },

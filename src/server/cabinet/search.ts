@@ -42,6 +42,8 @@ export interface PaymentListItem {
   statusReason: string;
   payFor: string;
   amount: string;
+  /** How much of `amount` was refunded (`0.0` when nothing). */
+  refunded: string;
   ticker: string;
   way: string;
   userEmail: string;
@@ -122,6 +124,7 @@ export function listItem(p: Payment, notificationStatus: NotificationStatus | nu
     statusReason: p.statusReason,
     payFor: p.payFor,
     amount: formatAmount(p.amountMinor),
+    refunded: formatAmount(p.refundedMinor),
     ticker: p.wayTicker,
     way: p.way,
     userEmail: p.userEmail,

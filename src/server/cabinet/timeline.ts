@@ -1,8 +1,8 @@
 /**
  * A payment's timeline (issue 14 §2): everything that happened to it, oldest first, with times and
  * the exact bytes where they exist — created, the CHECK request and answer, each PAY written and
- * each delivery attempt, manual actions. Other sources (refunds, provider requests and
- * notifications) plug in through `TimelineSource` once their storage exists.
+ * each delivery attempt, manual actions, refunds. Other sources (the provider request log and
+ * provider notifications) plug in through `TimelineSource` once their storage exists.
  *
  * @example const events = await timeline(storage, payment);
  */
@@ -73,6 +73,15 @@ export async function timeline(storage: Storage, p: Payment, sources: readonly T
 
   for (const a of await storage.auditOf(p.id)) {
     add(a.at, { kind: 'manual', summary: `${a.action} by ${a.actor}: ${a.fromStatus}${a.fromStatus === a.toStatus ? '' : ` → ${a.toStatus}`}${a.reason ? ` (${a.reason})` : ''}` });
+  }
+
+  for (const r of await storage.refundsOf(p.id)) {
+    add(r.createdAt, {
+      kind: 'refund',
+      summary: `refund of ${formatAmount(r.amountMinor)} ${r.ticker} by ${r.actor || p.merchantLogin}: ${r.reason}`,
+      verdict: r.status === 'failed' ? `failed: ${r.failureReason ?? ''}` : r.status,
+      ...(r.providerRefundId ? { bytes: { body: `provider refund id ${r.providerRefundId}` } } : {}),
+    });
   }
 
   for (const source of sources) for (const x of await source(p)) add(x.atMs, x.event);
