@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ConfigError, parseConfig, redactConfig, resolveSecretRefs } from '../src/server/config.ts';
 import { api2AnswerSignature } from '../src/protocol/onpay-api.ts';
-import { CONNECTOR_MODULES, moduleTable } from '../src/server/providers/registry.ts';
+import { CONNECTOR_MODULES, moduleTable } from '../src/server/providers/modules.ts';
 import { sandboxModule, signSandboxCallback } from '../src/server/providers/sandbox/sandbox.ts';
 import { fakeModule, signFake } from './fake-connector.ts';
 import { merchant, startMerchantStub, startTestGateway, storageKinds, TEST_SECRET, type MerchantStub, type TestGateway } from './helpers.ts';

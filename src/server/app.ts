@@ -35,10 +35,11 @@ import { providerRoutes } from './routes/providers.ts';
 import { createCabinet } from './cabinet/cabinet.ts';
 import { healthRoutes, type Readiness } from './routes/health.ts';
 import { logFunction, withRequestContext, type Logger, type RequestContext } from './logger.ts';
-import type { ConnectorModules } from './config.ts';
+import type { ConnectorModules } from './providers/contract.ts';
 import type { ProviderHttp } from './providers/contract.ts';
 import { createProviderHttp } from './providers/http.ts';
-import { CONNECTOR_MODULES, createConnectorRegistry } from './providers/registry.ts';
+import { createConnectorRegistry } from './providers/registry.ts';
+import { CONNECTOR_MODULES } from './providers/modules.ts';
 
 export interface GatewayDeps {
   config: GatewayConfig;

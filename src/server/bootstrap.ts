@@ -19,7 +19,7 @@ import { hashApiKey } from './token.ts';
 import type { Dispatcher } from './dispatcher/dispatcher.ts';
 import { dispatcherFromConfig, processOwner } from './dispatcher/from-config.ts';
 import { reconcilerFromConfig, type Reconciler } from './dispatcher/reconcile.ts';
-import { CONNECTOR_MODULES } from './providers/registry.ts';
+import { CONNECTOR_MODULES } from './providers/modules.ts';
 import { sandboxExposureWarning } from './merchant-rules.ts';
 
 export function merchantFromConfig(m: MerchantConfig): Merchant {

@@ -200,3 +200,6 @@ export interface ConnectorModule<C extends { id: string; type: string } = { id: 
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- `create`'s parameter is contravariant: no other type admits every module; safe as said above
 export type AnyConnectorModule = ConnectorModule<any>;
+
+/** Connector modules by type (`moduleTable` in providers/modules.ts builds one). */
+export type ConnectorModules = ReadonlyMap<string, AnyConnectorModule>;
