@@ -221,7 +221,10 @@ export async function startGateway(config: GatewayConfig, opts: { cdnDir?: strin
   gateway = createGateway({ config: effective, storage, logger, readiness, ...(database.poolStats ? { poolStats: database.poolStats } : {}), ...(opts.cdnDir ? { cdnDir: opts.cdnDir } : {}), ...(opts.cacheAssets !== undefined ? { cacheAssets: opts.cacheAssets } : {}), ...(opts.log && !opts.logger ? { log: opts.log } : {}) });
   // Providers whose notification URL is set in their own dashboard: say which URL to set there.
   for (const p of effective.providers) {
-    if (CONNECTOR_MODULES.get(p.type)?.notificationUrlInDashboard) opts.log?.(`provider ${p.id} (${p.type}): set its notification URL to ${effective.publicUrl}/providers/${p.id}/notify in the provider's dashboard`);
+    const module = CONNECTOR_MODULES.get(p.type);
+    if (!module?.notificationUrlInDashboard) continue;
+    const url = `${effective.publicUrl}/providers/${p.id}/notify`;
+    opts.log?.(`provider ${p.id} (${p.type}): in the provider's dashboard, ${module.dashboardNotificationHint?.(url) ?? `set the notification URL (POST) to ${url}`}`);
   }
   // Sandbox on and reachable from elsewhere: say which merchants' payments the sandbox can mark paid.
   const exposure = sandboxExposureWarning(effective, await storage.listMerchants());

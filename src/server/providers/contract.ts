@@ -191,6 +191,8 @@ export interface ConnectorModule<C extends { id: string; type: string } = { id: 
   readonly methods: readonly string[];
   /** Providers whose notification URL is set in their own dashboard say so here (docs, start-up hint). */
   readonly notificationUrlInDashboard: boolean;
+  /** What to set in that dashboard, given the account's notify URL; default: that URL, as POST. */
+  dashboardNotificationHint?(notifyUrl: string): string;
   create(config: C, deps: ConnectorDeps): Connector;
 }
 
