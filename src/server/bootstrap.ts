@@ -9,7 +9,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { createGateway, type Gateway } from './app.ts';
 import { ANY_STATUS_EVENT, SHUTDOWN_EVENT } from './service.ts';
 import { silentLogger, type Logger } from './logger.ts';
-import { databaseReadiness } from './routes/health.ts';
+import { databaseReadiness } from './storage/readiness.ts';
 import { parseConfig, resolveSecretRefs, ConfigError, type GatewayConfig, type MerchantConfig } from './config.ts';
 import { openDatabase, type OpenDatabase } from './storage/db.ts';
 import { createStorage, type Storage } from './storage/storage.ts';
