@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `npm test`: everything CI checks, set up by itself — types, the element build and its size budget,
+# `npm test`: everything CI checks, set up by itself — types, lint, the element build and its size budget,
 # Node tests (unit, integration on SQLite and a throwaway PostgreSQL), the packed npm package used
 # from a fresh folder (it builds the pages the framework browser tests load), browser tests in Debian's
 # Chromium, and end-to-end tests; then the Node tests and end-to-end tests again on Node 24 LTS
@@ -15,6 +15,9 @@ export CHROME_PATH
 
 step "typecheck"
 npx tsc --noEmit -p .
+
+step "lint (eslint.config.js: the house style)"
+npx eslint .
 
 step "build the element"
 npx vite build --logLevel warn

@@ -46,7 +46,7 @@ test('npm start offers the emulated providers\' ways and pays a T-Bank card thro
       assert.ok(m, `${name} emulator printed:\n${stdout}`);
       return [name, m[1]!];
     }));
-    assert.doesNotMatch(stdout + stderr, /set its notification URL/, 'no dashboard hint for the emulators: they are told the URL');
+    assert.doesNotMatch(stdout + stderr, /in the provider's dashboard/, 'no dashboard hint for the emulators: they are told the URL');
 
     // An order in the shop; its payment link (signed by the shop) gives the form with every way.
     const cart = await fetch(`${shop}/cart`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'tea=1' });

@@ -10,9 +10,10 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { createGateway, type Gateway } from '../src/server/app.ts';
 import { merchantFromConfig } from '../src/server/bootstrap.ts';
-import { parseConfig, type ConnectorModules, type GatewayConfig, type MerchantConfig } from '../src/server/config.ts';
+import { parseConfig, type GatewayConfig, type MerchantConfig } from '../src/server/config.ts';
 import { openDatabase, type OpenDatabase } from '../src/server/storage/db.ts';
 import { createStorage, type Storage } from '../src/server/storage/storage.ts';
+import type { ConnectorModules } from '../src/server/providers/contract.ts';
 import { createMerchantHttp } from '../src/server/merchant-http.ts';
 
 export const TEST_SECRET = 'test-gateway-secret-0123456789abcdef';

@@ -15,7 +15,7 @@ import { feePolicy, isLoopbackUrl, merchantMode, returnUrlAllowed } from '../src
 import { linkSignature } from '../src/protocol/onpay-api.ts';
 import { signSandboxCallback, SANDBOX_SIGNATURE_HEADER } from '../src/server/providers/sandbox/sandbox.ts';
 import { DEFAULT_TERMINAL } from '../src/server/providers/tbank/emulator.ts';
-import { CONNECTOR_MODULES, moduleTable } from '../src/server/providers/registry.ts';
+import { CONNECTOR_MODULES, moduleTable } from '../src/server/providers/modules.ts';
 import { fakeModule } from './fake-connector.ts';
 import { merchant, startTestGateway, TEST_SECRET, type TestGateway } from './helpers.ts';
 

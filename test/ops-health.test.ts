@@ -10,7 +10,7 @@ import { describe, test } from 'node:test';
 import { createGateway } from '../src/server/app.ts';
 import { startGateway } from '../src/server/bootstrap.ts';
 import { parseConfig } from '../src/server/config.ts';
-import { databaseReadiness } from '../src/server/routes/health.ts';
+import { databaseReadiness } from '../src/server/storage/readiness.ts';
 import { merchant, openTestStorage, TEST_SECRET } from './helpers.ts';
 
 describe('probes', () => {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ConfigError, parseConfig, redactConfig, resolveSecretRefs } from '../src/server/config.ts';
 import { api2AnswerSignature } from '../src/protocol/onpay-api.ts';
-import { CONNECTOR_MODULES, moduleTable } from '../src/server/providers/registry.ts';
+import { CONNECTOR_MODULES, moduleTable } from '../src/server/providers/modules.ts';
 import { sandboxModule, signSandboxCallback } from '../src/server/providers/sandbox/sandbox.ts';
 import { fakeModule, signFake } from './fake-connector.ts';
 import { merchant, startMerchantStub, startTestGateway, storageKinds, TEST_SECRET, type MerchantStub, type TestGateway } from './helpers.ts';
@@ -301,3 +301,27 @@ for (const kind of storageKinds()) {
     });
   });
 }
+
+describe('start-up hint for providers set up in their own dashboard', () => {
+  test('names the URL to register, per notification type for CloudPayments, and nothing for T-Bank (sent in Init)', async () => {
+    const { startGateway } = await import('../src/server/bootstrap.ts');
+    const logs: string[] = [];
+    const gw = await startGateway(parseConfig({
+      port: 0, host: '127.0.0.1', publicUrl: 'https://pay.example.com', database: 'sqlite::memory:', secret: TEST_SECRET, sandbox: false,
+      providers: [
+        { id: 'cp', type: 'cloudpayments', publicId: 'pk_1', apiSecret: 'cp-secret-value' },
+        { id: 'yk', type: 'yookassa', shopId: '100500', secretKey: 'yk-secret-value' },
+        { id: 'tb', type: 'tbank', terminalKey: 'T1', password: 'tb-secret-value' },
+      ],
+      ways: [{ code: 'CPC', provider: 'cp', method: 'card', ticker: 'RUR', title: { ru: 'Карта', en: 'Card' } }],
+    }), { dispatcher: false, log: (m) => logs.push(m) });
+    await gw.close();
+    const cp = logs.find((l) => l.startsWith('provider cp '));
+    assert.ok(cp, logs.join('\n'));
+    for (const kind of ['check', 'pay', 'fail', 'refund']) assert.ok(cp.includes(`https://pay.example.com/providers/cp/notify?kind=${kind}`), cp);
+    assert.match(cp, /POST/);
+    assert.ok(logs.some((l) => l.startsWith('provider yk ') && l.includes('https://pay.example.com/providers/yk/notify')), logs.join('\n'));
+    assert.ok(!logs.some((l) => l.startsWith('provider tb ')), 'T-Bank gets NotificationURL in every Init');
+    assert.ok(!logs.some((l) => /secret-value/.test(l)), 'no secret in a hint');
+  });
+});

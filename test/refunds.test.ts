@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { moduleTable } from '../src/server/providers/registry.ts';
+import { moduleTable } from '../src/server/providers/modules.ts';
 import { sandboxModule } from '../src/server/providers/sandbox/sandbox.ts';
 import { cloudPaymentsCase, startHarness, type Harness, type JsonObject } from './connector-harness.ts';
 import { fakeModule, signFake } from './fake-connector.ts';

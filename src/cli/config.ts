@@ -7,7 +7,7 @@
 import { ConfigError, redactConfig } from '../server/config.ts';
 import { loadConfig } from '../server/bootstrap.ts';
 import { maskConfig } from '../server/config-print.ts';
-import { CONNECTOR_MODULES } from '../server/providers/registry.ts';
+import { CONNECTOR_MODULES } from '../server/providers/modules.ts';
 
 /** Each provider type's `secretKeys` (its connector module); keys named like secrets are masked generically too. */
 const secretKeysOf = (type: string): readonly string[] => CONNECTOR_MODULES.get(type)?.secretKeys ?? [];

@@ -83,7 +83,7 @@ export async function startDemo(opts: DemoOptions): Promise<RunningDemo> {
     // The emulators are told the notification URL below: the start-up hint to set it in their
     // dashboards is about real accounts, not about these.
     const log = opts.log && emulators
-      ? (m: string) => { if (!/^provider (\S+) \(.*\): set its notification URL/.test(m) || !Object.values(DEMO_PROVIDER_IDS).some((id) => m.startsWith(`provider ${id} `))) opts.log!(m); }
+      ? (m: string) => { if (!/^provider (\S+) \(.*\): in the provider's dashboard/.test(m) || !Object.values(DEMO_PROVIDER_IDS).some((id) => m.startsWith(`provider ${id} `))) opts.log!(m); }
       : opts.log;
     gateway = await startGateway(config, { cacheAssets: opts.env?.NODE_ENV === 'production', ...(log ? { log } : {}), ...(opts.logger ? { logger: opts.logger } : {}) });
   } catch (e) {

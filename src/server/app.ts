@@ -33,12 +33,14 @@ import { createRefunds } from './refunds/refunds.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { providerRoutes } from './routes/providers.ts';
 import { createCabinet } from './cabinet/cabinet.ts';
-import { healthRoutes, type Readiness } from './routes/health.ts';
+import { healthRoutes } from './routes/health.ts';
+import type { Readiness } from './types.ts';
 import { logFunction, withRequestContext, type Logger, type RequestContext } from './logger.ts';
-import type { ConnectorModules } from './config.ts';
+import type { ConnectorModules } from './providers/contract.ts';
 import type { ProviderHttp } from './providers/contract.ts';
 import { createProviderHttp } from './providers/http.ts';
-import { CONNECTOR_MODULES, createConnectorRegistry } from './providers/registry.ts';
+import { createConnectorRegistry } from './providers/registry.ts';
+import { CONNECTOR_MODULES } from './providers/modules.ts';
 
 export interface GatewayDeps {
   config: GatewayConfig;

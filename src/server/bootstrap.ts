@@ -9,7 +9,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { createGateway, type Gateway } from './app.ts';
 import { ANY_STATUS_EVENT, SHUTDOWN_EVENT } from './service.ts';
 import { silentLogger, type Logger } from './logger.ts';
-import { databaseReadiness } from './routes/health.ts';
+import { databaseReadiness } from './storage/readiness.ts';
 import { parseConfig, resolveSecretRefs, ConfigError, type GatewayConfig, type MerchantConfig } from './config.ts';
 import { openDatabase, type OpenDatabase } from './storage/db.ts';
 import { createStorage, type Storage } from './storage/storage.ts';
@@ -19,7 +19,7 @@ import { hashApiKey } from './token.ts';
 import type { Dispatcher } from './dispatcher/dispatcher.ts';
 import { dispatcherFromConfig, processOwner } from './dispatcher/from-config.ts';
 import { reconcilerFromConfig, type Reconciler } from './dispatcher/reconcile.ts';
-import { CONNECTOR_MODULES } from './providers/registry.ts';
+import { CONNECTOR_MODULES } from './providers/modules.ts';
 import { sandboxExposureWarning } from './merchant-rules.ts';
 
 export function merchantFromConfig(m: MerchantConfig): Merchant {
@@ -221,7 +221,10 @@ export async function startGateway(config: GatewayConfig, opts: { cdnDir?: strin
   gateway = createGateway({ config: effective, storage, logger, readiness, ...(database.poolStats ? { poolStats: database.poolStats } : {}), ...(opts.cdnDir ? { cdnDir: opts.cdnDir } : {}), ...(opts.cacheAssets !== undefined ? { cacheAssets: opts.cacheAssets } : {}), ...(opts.log && !opts.logger ? { log: opts.log } : {}) });
   // Providers whose notification URL is set in their own dashboard: say which URL to set there.
   for (const p of effective.providers) {
-    if (CONNECTOR_MODULES.get(p.type)?.notificationUrlInDashboard) opts.log?.(`provider ${p.id} (${p.type}): set its notification URL to ${effective.publicUrl}/providers/${p.id}/notify in the provider's dashboard`);
+    const module = CONNECTOR_MODULES.get(p.type);
+    if (!module?.notificationUrlInDashboard) continue;
+    const url = `${effective.publicUrl}/providers/${p.id}/notify`;
+    opts.log?.(`provider ${p.id} (${p.type}): in the provider's dashboard, ${module.dashboardNotificationHint?.(url) ?? `set the notification URL (POST) to ${url}`}`);
   }
   // Sandbox on and reachable from elsewhere: say which merchants' payments the sandbox can mark paid.
   const exposure = sandboxExposureWarning(effective, await storage.listMerchants());

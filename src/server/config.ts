@@ -6,8 +6,8 @@ import { z } from 'zod';
 import { parseRate } from '../protocol/money.ts';
 import { isProxyEntry } from './client-address.ts';
 import { RATE_LIMIT_NAMES, type RateLimitName } from './rate-limit.ts';
-import type { AnyConnectorModule } from './providers/contract.ts';
-import { CONNECTOR_MODULES, SANDBOX_PROVIDER_ID } from './providers/registry.ts';
+import type { ConnectorModules } from './providers/contract.ts';
+import { CONNECTOR_MODULES, SANDBOX_PROVIDER_ID } from './providers/modules.ts';
 
 const limitSchema = z.object({
   points: z.number().int().min(1).max(1_000_000_000),
@@ -202,8 +202,6 @@ export type GatewayConfig = Omit<z.output<typeof configSchema>, 'providers'> & {
   providers: ProviderConfig[];
 };
 
-/** The connector modules a configuration may name, by type. */
-export type ConnectorModules = ReadonlyMap<string, AnyConnectorModule>;
 
 /**
  * Each provider entry through its module's schema (errors name the key, `providers.0.password`),

@@ -14,7 +14,8 @@ import { convert, feeOf, formatAmount, formatRate, MAX_AMOUNT_MINOR, parseAmount
 import { checkRequest, checkData, payNotification } from './notify.ts';
 import { judgeCheckApi1, judgeCheckApi2, type CheckVerdict } from '../protocol/onpay-api.ts';
 import type { ApplyOutcome, CreateResult, HttpAnswer, IncomingNotification, NotifyContext, ProviderStatus } from './providers/contract.ts';
-import { SANDBOX_PROVIDER_ID, type ConnectorRegistry, type WayEntry } from './providers/registry.ts';
+import { type ConnectorRegistry, type WayEntry } from './providers/registry.ts';
+import { SANDBOX_PROVIDER_ID } from './providers/modules.ts';
 import { refundNotification } from './refunds/refund-event.ts';
 import { checkReturnUrls, merchantMode, merchantPaysFees } from './merchant-rules.ts';
 import { isBadSignatureVerdict, judgeWithGrace, verifyingSecrets } from './secret-grace.ts';

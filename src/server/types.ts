@@ -177,3 +177,10 @@ export interface AttemptRecord {
   excerpt: string;
   verdict: string;
 }
+
+/** What the readiness probe asks; `check` resolves to null when ready, else the public reason. */
+export interface Readiness {
+  check(): Promise<string | null>;
+  /** True once shutdown began: ready answers 503 so that the balancer stops sending. */
+  draining?: () => boolean;
+}

@@ -191,6 +191,8 @@ export interface ConnectorModule<C extends { id: string; type: string } = { id: 
   readonly methods: readonly string[];
   /** Providers whose notification URL is set in their own dashboard say so here (docs, start-up hint). */
   readonly notificationUrlInDashboard: boolean;
+  /** What to set in that dashboard, given the account's notify URL; default: that URL, as POST. */
+  dashboardNotificationHint?(notifyUrl: string): string;
   create(config: C, deps: ConnectorDeps): Connector;
 }
 
@@ -200,3 +202,6 @@ export interface ConnectorModule<C extends { id: string; type: string } = { id: 
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- `create`'s parameter is contravariant: no other type admits every module; safe as said above
 export type AnyConnectorModule = ConnectorModule<any>;
+
+/** Connector modules by type (`moduleTable` in providers/modules.ts builds one). */
+export type ConnectorModules = ReadonlyMap<string, AnyConnectorModule>;

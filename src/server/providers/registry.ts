@@ -4,39 +4,16 @@
  * `sandbox` serving the ways with a `system`. The payment service is given a registry and knows the
  * contract only, never a provider.
  *
- * Adding a provider type is two lines here: import its module, list it in `CONNECTOR_MODULES`.
+ * Adding a provider type is two lines in `modules.ts`: import its module, list it in `CONNECTOR_MODULES`.
  *
  * @example
  * const registry = createConnectorRegistry(config, { http: createProviderHttp(), now: Date.now, publicUrl: config.publicUrl, timeoutMs: 10_000 });
  * const entry = registry.way('TBC'); // { way, connector, method: 'card' }
  */
-import type { ConnectorModules, GatewayConfig, WayConfig } from '../config.ts';
-import type { AnyConnectorModule, Connector, ConnectorDeps } from './contract.ts';
-import { cloudPaymentsModule } from './cloudpayments/index.ts';
+import type { GatewayConfig, WayConfig } from '../config.ts';
+import type { Connector, ConnectorDeps, ConnectorModules } from './contract.ts';
+import { CONNECTOR_MODULES, SANDBOX_PROVIDER_ID } from './modules.ts';
 import { sandboxModule } from './sandbox/sandbox.ts';
-import { tbankModule } from './tbank/index.ts';
-import { yookassaModule } from './yookassa/index.ts';
-
-/** The id (and type) of the built-in sandbox account. Reserved: no provider entry may use it. */
-export const SANDBOX_PROVIDER_ID = 'sandbox';
-
-/** Modules by type; a type registered twice is a programming error. */
-export function moduleTable(modules: readonly AnyConnectorModule[]): ConnectorModules {
-  const table = new Map<string, AnyConnectorModule>();
-  for (const m of modules) {
-    if (table.has(m.type)) throw new Error(`connector type ${m.type} registered twice`);
-    table.set(m.type, m);
-  }
-  return table;
-}
-
-/** Every connector type the gateway knows. */
-export const CONNECTOR_MODULES: ConnectorModules = moduleTable([
-  sandboxModule,
-  tbankModule,
-  cloudPaymentsModule,
-  yookassaModule,
-]);
 
 /** A way with the connector and method that serve it. */
 export interface WayEntry {

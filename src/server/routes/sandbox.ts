@@ -12,7 +12,7 @@ import { capBody } from '../body-limit.ts';
 import { GatewayError } from '../errors.ts';
 import { cardPage, PAGE_CSP, returnPage } from '../pages/pages.ts';
 import type { HttpAnswer } from '../providers/contract.ts';
-import { SANDBOX_PROVIDER_ID } from '../providers/registry.ts';
+import { SANDBOX_PROVIDER_ID } from '../providers/modules.ts';
 import { sandboxNotification } from '../providers/sandbox/sandbox.ts';
 import type { PaymentService } from '../service.ts';
 import type { Payment } from '../types.ts';

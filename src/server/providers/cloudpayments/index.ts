@@ -1,6 +1,5 @@
 /**
- * The CloudPayments provider type, registered with one line in the provider registry:
- * `registry.register(cloudPaymentsModule)`.
+ * The CloudPayments provider type, listed in `CONNECTOR_MODULES` (providers/modules.ts).
  *
  * @example
  * { "id": "cp", "type": "cloudpayments", "publicId": "pk_…", "apiSecret": { "env": "CP_API_SECRET" } }
@@ -29,6 +28,8 @@ export const cloudPaymentsModule: ConnectorModule<CloudPaymentsConfig> = {
   secretKeys: ['apiSecret'],
   methods: ['card', 'sbp'],
   notificationUrlInDashboard: true,
+  // One address per notification type, each with method POST (the dashboard defaults to GET).
+  dashboardNotificationHint: (url) => `set the Check, Pay, Fail and Refund notifications, method POST, to ${['check', 'pay', 'fail', 'refund'].map((k) => `${url}?kind=${k}`).join(', ')}`,
   create: (config, deps) => createCloudPaymentsConnector(config, deps),
 };
 

@@ -7,7 +7,6 @@
  * The gateway always has one sandbox account, id `sandbox`; its methods are the ways' `system`s.
  */
 import { z } from 'zod';
-import type { WayConfig } from '../../config.ts';
 import { fromZod, GatewayError } from '../../errors.ts';
 import { formatAmount, parseAmount } from '../../../protocol/money.ts';
 import { safeEqualHex } from '../../../protocol/onpay-api.ts';
@@ -19,12 +18,24 @@ import { baseLanguage } from '../../../protocol/languages.ts';
 /** The sandbox systems: the methods of the sandbox connector. */
 export const SANDBOX_METHODS = ['card', 'bank', 'expiring'] as const;
 
+/**
+ * What the sandbox reads of a way (config.ts's `SandboxWay` fits it). Declared here, not imported, so
+ * that the configuration's schema can list this module without an import circle.
+ */
+export interface SandboxWay {
+  code: string;
+  system?: 'card' | 'bank' | 'expiring' | undefined;
+  title: { ru: string; en: string };
+  ttlSeconds: number;
+  frame: boolean;
+}
+
 /** The built-in sandbox account: the gateway secret signs its callbacks; `ways` are the sandbox ways. */
 export interface SandboxProviderConfig {
   id: string;
   type: 'sandbox';
   secret: string;
-  ways: WayConfig[];
+  ways: SandboxWay[];
 }
 
 /** The header carrying a sandbox callback's signature. */
@@ -65,7 +76,7 @@ const LABELS = {
 } as const;
 
 /** The action of a sandbox way for a payment, and its deadline. */
-function start(way: WayConfig, p: Payment, now: number, publicUrl: string): { action: PaymentAction; expiresAt: number } {
+function start(way: SandboxWay, p: Payment, now: number, publicUrl: string): { action: PaymentAction; expiresAt: number } {
   const expiresAt = now + way.ttlSeconds * 1000;
   if (way.system === 'card') return { action: { type: 'redirect', url: `${publicUrl}/sandbox/card/${p.id}`, frame: way.frame }, expiresAt };
   const l = LABELS[baseLanguage(p.ln)];
@@ -170,7 +181,7 @@ export const sandboxModule: ConnectorModule<SandboxProviderConfig> = {
     id: z.string(),
     type: z.literal('sandbox'),
     secret: z.string().min(32),
-    ways: z.array(z.custom<WayConfig>((w) => typeof w === 'object' && w !== null)),
+    ways: z.array(z.custom<SandboxWay>((w) => typeof w === 'object' && w !== null)),
   }),
   secretKeys: ['secret'],
   methods: SANDBOX_METHODS,
