@@ -104,6 +104,9 @@ export function createCabinetSessions(deps: SessionDeps) {
       return s;
     },
 
+    /** The session's merchant, or undefined when the merchant is gone. */
+    merchantOf: (s: CabinetSession) => deps.storage.getMerchant(s.merchantLogin),
+
     /** Ends the session on the server; the answer's cookie clears it in the browser. */
     async signOut(tokenHash: string): Promise<{ cookie: string }> {
       await deps.storage.deleteCabinetSession(tokenHash);

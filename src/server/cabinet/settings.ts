@@ -53,6 +53,12 @@ export async function settingsView(deps: SettingsDeps, m: Merchant): Promise<Set
   };
 }
 
+/** Applies a settings change and answers the settings as they are now. */
+export async function changeSettings(deps: SettingsDeps, m: Merchant, patch: MerchantSettingsPatch, actor?: string): Promise<SettingsView> {
+  await updateSettings(deps, m, patch, actor);
+  return settingsView(deps, (await deps.storage.getMerchant(m.login)) ?? m);
+}
+
 /** Applies a settings change; the audit line holds each changed field's old and new value. */
 export async function updateSettings(deps: SettingsDeps, m: Merchant, patch: MerchantSettingsPatch, actor?: string): Promise<void> {
   if (patch.notifications === true && (patch.apiUrl === null || (patch.apiUrl === undefined && !m.apiUrl))) {

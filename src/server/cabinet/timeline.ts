@@ -89,3 +89,9 @@ export async function timeline(storage: Storage, p: Payment, sources: readonly T
   items.sort((a, b) => a.atMs - b.atMs || a.order - b.order);
   return items.map((i) => ({ at: iso(i.atMs), ...i.event }));
 }
+
+/** The timeline of a payment known by id (the caller has checked it is the merchant's). */
+export async function timelineOf(storage: Storage, paymentId: string, sources: readonly TimelineSource[] = []): Promise<TimelineEvent[]> {
+  const p = await storage.getPayment(paymentId);
+  return p ? timeline(storage, p, sources) : [];
+}

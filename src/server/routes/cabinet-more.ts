@@ -19,7 +19,7 @@ import { csvContentType, exportCsv } from '../cabinet/export-csv.ts';
 import { runIntegrationTest } from '../cabinet/integration-test.ts';
 import { buildLink } from '../cabinet/link-builder.ts';
 import { searchQuerySchema, toSearchQuery, type SearchQuery } from '../cabinet/search.ts';
-import { rotateCabinetKey, rotateSecret, settingsView, updateSettings, MAX_GRACE_HOURS } from '../cabinet/settings.ts';
+import { changeSettings, rotateCabinetKey, rotateSecret, settingsView, MAX_GRACE_HOURS } from '../cabinet/settings.ts';
 import { defaultPeriod, overview } from '../cabinet/summary.ts';
 import { instant } from '../cabinet/search.ts';
 import type { CabinetSession } from '../storage/cabinet-storage.ts';
@@ -168,8 +168,7 @@ export function cabinetMoreRoutes(app: Hono<CabinetVars>, deps: CabinetMoreDeps)
   app.patch('/api/v1/cabinet/settings', limit, validJson(settingsBody), async (c) => {
     const { actor: who, ...patch } = c.req.valid('json');
     const m = c.get('merchant');
-    await updateSettings({ storage, now }, m, patch, who);
-    return c.json(await settingsView({ storage, now }, (await storage.getMerchant(m.login))!));
+    return c.json(await changeSettings({ storage, now }, m, patch, who));
   });
 
   app.post('/api/v1/cabinet/settings/cabinet-key', limit, validJson(rotateKeyBody, { emptyAs: {} }), async (c) => {

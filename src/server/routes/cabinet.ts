@@ -18,7 +18,7 @@ import type { MerchantHttp } from '../merchant-http.ts';
 import type { Storage } from '../storage/storage.ts';
 import { searchPayments, searchQuerySchema, toSearchQuery } from '../cabinet/search.ts';
 import { assertSameOrigin, createCabinetSessions, CSRF_HEADER } from '../cabinet/session.ts';
-import { timeline } from '../cabinet/timeline.ts';
+import { timelineOf } from '../cabinet/timeline.ts';
 import { cabinetMoreRoutes, queryObject, type CabinetVars } from './cabinet-more.ts';
 import { merchantMode } from '../merchant-rules.ts';
 import { merchantWarnings } from '../merchant-warnings.ts';
@@ -115,7 +115,7 @@ export function cabinetRoutes(deps: CabinetRouteDeps) {
         method: c.req.method, cookie: c.req.header('cookie'), csrfToken: c.req.header(CSRF_HEADER),
         origin: c.req.header('origin'), secFetchSite: c.req.header('sec-fetch-site'), ownOrigins: ownOrigins(c.req.url),
       });
-      const m = s && await storage.getMerchant(s.merchantLogin);
+      const m = s && await sessions.merchantOf(s);
       // No session: the same 401 as a missing key.
       if (!s || !m) await byKey(client, undefined);
       states.push(await limits.consume('cabinetPerMerchant', m!.login));
@@ -169,9 +169,8 @@ export function cabinetRoutes(deps: CabinetRouteDeps) {
 
   app.get('/api/v1/cabinet/payments/:id', async (c) => {
     const detail = await cabinet.get(c.get('merchant'), c.req.param('id'));
-    const p = (await storage.getPayment(detail.id))!;
-    // Refunds and the provider request log add their sources here once they exist (TimelineSource).
-    return c.json({ ...detail, timeline: await timeline(storage, p) });
+    // The provider request log adds its source here once it exists (TimelineSource).
+    return c.json({ ...detail, timeline: await timelineOf(storage, detail.id) });
   });
 
   app.post('/api/v1/cabinet/payments/:id/status', limit, validJson(statusBody), async (c) => (
