@@ -5,7 +5,6 @@
  * merchant at least once; duplicates come only from attempts in flight at a kill.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -14,6 +13,7 @@ import { test } from 'node:test';
 import SQLite from 'better-sqlite3';
 import { api2AnswerSignature } from '../src/protocol/onpay-api.ts';
 import { startMerchantStub, TEST_SECRET } from './helpers.ts';
+import { killableGateway } from './killable-gateway.ts';
 
 const PAYMENTS = 2000;
 const MIN_KILLS = 5;
@@ -51,42 +51,8 @@ test(`no PAY is lost: ${PAYMENTS} payments paid while the gateway is SIGKILLed a
     merchants: [{ login: 'shop', name: 'Crash shop', secret: K, notifications: true, apiUrl: stub.url, apiType: 2, checkLinkMd5: false }],
   }));
 
-  let child: ChildProcess | null = null;
-  let up: Promise<void> = Promise.resolve();
-  let log = '';
-  const start = (): Promise<void> => {
-    const c = spawn(process.execPath, ['--import', 'tsx', 'src/cli/gateway.ts', '--config', configFile], { env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    child = c;
-    c.stderr!.on('data', (d: Buffer) => { log += d.toString(); });
-    up = new Promise<void>((resolve, reject) => {
-      let out = '';
-      c.stdout!.on('data', (d: Buffer) => {
-        out += d.toString();
-        if (out.includes('gateway on')) resolve();
-      });
-      c.on('exit', (code, signal) => { if (signal !== 'SIGKILL') reject(new Error(`gateway exited ${code}: ${log.slice(-2000)}`)); });
-    });
-    return up;
-  };
-  const kill = async (): Promise<void> => {
-    const c = child!;
-    const gone = new Promise((r) => c.once('exit', r));
-    c.kill('SIGKILL');
-    await gone;
-  };
-
-  /** A request that survives the gateway dying: waits for the next gateway and tries again. */
-  async function call(path: string, init: RequestInit = {}): Promise<Response> {
-    for (let i = 0; ; i++) {
-      try {
-        await up;
-        return await fetch(`${base}${path}`, init);
-      } catch {
-        assert.ok(i < 400, `gateway unreachable for too long: ${log.slice(-2000)}`);
-        await sleep(50);
-      }
-    }
-  }
+  const gw = killableGateway(configFile, base);
+  const { start, kill, call } = gw;
 
   const t0 = performance.now();
   await start();
@@ -138,15 +104,14 @@ test(`no PAY is lost: ${PAYMENTS} payments paid while the gateway is SIGKILLed a
     paidPayFors = (db.prepare("select pay_for from payments where status = 'paid'").all() as { pay_for: string }[]).map((r) => r.pay_for);
     waiting = (db.prepare("select count(*) as n from notifications where status <> 'delivered'").get() as { n: number }).n;
     if (waiting === 0 && paidPayFors.every((p) => seen.has(p))) break;
-    assert.ok(performance.now() - paidAt < 60_000, `still ${waiting} notifications not delivered: ${log.slice(-2000)}`);
+    assert.ok(performance.now() - paidAt < 60_000, `still ${waiting} notifications not delivered: ${gw.log().slice(-2000)}`);
     await sleep(100);
   }
   const notifications = (db.prepare('select count(*) as n from notifications').get() as { n: number }).n;
   const attempts = (db.prepare('select count(*) as n from attempts').get() as { n: number }).n;
   const gaveUp = (db.prepare("select count(*) as n from notifications where status = 'gave_up'").get() as { n: number }).n;
   db.close();
-  child!.kill('SIGTERM');
-  await new Promise((r) => child!.once('exit', r));
+  await gw.stop();
   await stub.close();
   rmSync(dir, { recursive: true, force: true });
 

@@ -8,7 +8,6 @@
  * are allowed and counted.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -18,6 +17,7 @@ import SQLite from 'better-sqlite3';
 import { api2AnswerSignature } from '../src/protocol/onpay-api.ts';
 import { DEFAULT_TERMINAL, startTbankEmulator } from '../src/server/providers/tbank/emulator.ts';
 import { startMerchantStub, TEST_SECRET } from './helpers.ts';
+import { killableGateway } from './killable-gateway.ts';
 
 const PAYMENTS = 500;
 const MIN_KILLS = 5;
@@ -62,40 +62,8 @@ test(`no T-Bank payment is lost: ${PAYMENTS} paid, half their notifications drop
     merchants: [{ login: 'shop', name: 'Crash shop', secret: K, notifications: true, apiUrl: stub.url, apiType: 2, checkLinkMd5: false }],
   }));
 
-  let child: ChildProcess | null = null;
-  let up: Promise<void> = Promise.resolve();
-  let log = '';
-  const start = (): Promise<void> => {
-    const c = spawn(process.execPath, ['--import', 'tsx', 'src/cli/gateway.ts', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
-    child = c;
-    c.stderr!.on('data', (d: Buffer) => { log += d.toString(); });
-    up = new Promise<void>((resolve, reject) => {
-      let out = '';
-      c.stdout!.on('data', (d: Buffer) => {
-        out += d.toString();
-        if (out.includes('gateway on')) resolve();
-      });
-      c.on('exit', (code, signal) => { if (signal !== 'SIGKILL') reject(new Error(`gateway exited ${code}: ${log.slice(-2000)}`)); });
-    });
-    return up;
-  };
-  const kill = async (): Promise<void> => {
-    const c = child!;
-    const gone = new Promise((r) => c.once('exit', r));
-    c.kill('SIGKILL');
-    await gone;
-  };
-  async function call(path: string, init: RequestInit = {}): Promise<Response> {
-    for (let i = 0; ; i++) {
-      try {
-        await up;
-        return await fetch(`${base}${path}`, init);
-      } catch {
-        assert.ok(i < 400, `gateway unreachable for too long: ${log.slice(-2000)}`);
-        await sleep(50);
-      }
-    }
-  }
+  const gw = killableGateway(configFile, base);
+  const { start, kill, call } = gw;
 
   const t0 = performance.now();
   await start();
@@ -160,7 +128,7 @@ test(`no T-Bank payment is lost: ${PAYMENTS} paid, half their notifications drop
     notPaid = ids.filter((id) => (statusOf.get(id) as { status: string }).status !== 'paid');
     undelivered = (db.prepare("select count(*) as n from notifications where status <> 'delivered'").get() as { n: number }).n;
     if (notPaid.length === 0 && undelivered === 0 && [...paidAtBank.values()].every((p) => seen.has(p))) break;
-    assert.ok(performance.now() - paidAt < 60_000, `still ${notPaid.length} not paid, ${undelivered} notifications not delivered: ${log.slice(-2000)}`);
+    assert.ok(performance.now() - paidAt < 60_000, `still ${notPaid.length} not paid, ${undelivered} notifications not delivered: ${gw.log().slice(-2000)}`);
     await sleep(200);
   }
   const perPayment = ids.map((id) => rowsOf.all(id) as { status: string }[]);
@@ -169,8 +137,7 @@ test(`no T-Bank payment is lost: ${PAYMENTS} paid, half their notifications drop
   const healed = (db.prepare("select count(*) as n from payments where status_reason like 'provider_unavailable: interrupted%'").get() as { n: number }).n;
   const allPayments = (db.prepare('select count(*) as n from payments').get() as { n: number }).n;
   db.close();
-  child!.kill('SIGTERM');
-  await new Promise((r) => child!.once('exit', r));
+  await gw.stop();
   await stub.close();
   await emu.close();
   rmSync(dir, { recursive: true, force: true });

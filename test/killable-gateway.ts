@@ -1,0 +1,70 @@
+/**
+ * The real gateway as a child process (`src/cli/gateway.ts --config file`) that a crash test can
+ * SIGKILL and start again, and a client call that survives the kills: it waits for the next gateway
+ * and tries again. Shared by the crash tests (test/crash.test.ts, test/tbank-crash.test.ts).
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface KillableGateway {
+  /** Starts a gateway process; resolves once it listens. */
+  start(): Promise<void>;
+  /** SIGKILLs the running one and waits for it to be gone. */
+  kill(): Promise<void>;
+  /** SIGTERMs the running one (the end of a test) and waits for it to exit. */
+  stop(): Promise<void>;
+  /** A request that survives the gateway dying: waits for the next gateway and tries again. */
+  call(path: string, init?: RequestInit): Promise<Response>;
+  /** The gateways' standard error so far, for assertion messages. */
+  log(): string;
+}
+
+/** @example const gw = killableGateway(configFile, 'http://127.0.0.1:9000'); await gw.start(); await gw.kill(); */
+export function killableGateway(configFile: string, base: string): KillableGateway {
+  let child: ChildProcess | null = null;
+  let up: Promise<void> = Promise.resolve();
+  let log = '';
+  const exited = (c: ChildProcess) => new Promise((r) => c.once('exit', r));
+  return {
+    start() {
+      const c = spawn(process.execPath, ['--import', 'tsx', 'src/cli/gateway.ts', '--config', configFile], { env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      child = c;
+      c.stderr!.on('data', (d: Buffer) => { log += d.toString(); });
+      up = new Promise<void>((resolve, reject) => {
+        let out = '';
+        c.stdout!.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (out.includes('gateway on')) resolve();
+        });
+        c.on('exit', (code, signal) => { if (signal !== 'SIGKILL' && signal !== 'SIGTERM') reject(new Error(`gateway exited ${code}: ${log.slice(-2000)}`)); });
+      });
+      return up;
+    },
+    async kill() {
+      const c = child!;
+      const gone = exited(c);
+      c.kill('SIGKILL');
+      await gone;
+    },
+    async stop() {
+      const c = child!;
+      const gone = exited(c);
+      c.kill('SIGTERM');
+      await gone;
+    },
+    async call(path, init = {}) {
+      for (let i = 0; ; i++) {
+        try {
+          await up;
+          return await fetch(`${base}${path}`, init);
+        } catch {
+          assert.ok(i < 400, `gateway unreachable for too long: ${log.slice(-2000)}`);
+          await sleep(50);
+        }
+      }
+    },
+    log: () => log,
+  };
+}
