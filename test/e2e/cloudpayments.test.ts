@@ -5,40 +5,28 @@
  * at url_success and PAY reaches the shop.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { after, before, describe, test } from 'node:test';
-import type { Browser } from 'playwright-core';
-import { assertAxeClean, eventually, launchChromium, openCheckout, orderStatus, placeOrder, startE2E, type E2E } from './harness.ts';
+import { describe, test } from 'node:test';
+import { assertAxeClean, emulatorSuite, eventually, openCheckout, orderStatus, placeOrder } from './harness.ts';
 
 describe('CloudPayments through its emulator, in Chromium', () => {
-  let e: E2E;
-  let browser: Browser;
-  before(async () => {
-    assert.ok(existsSync('dist/cdn/onpay-checkout.js'), 'build the element first: npm run build');
-    e = await startE2E({}, { emulators: true });
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-    await e?.dispose();
-  });
+  const s = emulatorSuite();
 
   test('card: the order page in the overlay, a test card → url_success, Check then Pay, PAY marks the order paid', async () => {
-    const order = await placeOrder(e.shopUrl, { tea: 2 });
-    const { page, problems } = await openCheckout(browser, order.url);
+    const order = await placeOrder(s.e.shopUrl, { tea: 2 });
+    const { page, problems } = await openCheckout(s.browser, order.url);
     await page.locator('onpay-checkout [data-way="CPC"]').click();
     await page.locator('onpay-checkout [part="form"] button[type="submit"]').click();
     const frame = page.frameLocator('onpay-checkout iframe');
     await frame.locator('input[name="cardNumber"]').fill('4242424242424242');
-    assert.ok((await page.locator('onpay-checkout iframe').getAttribute('src'))!.startsWith(e.emulators!.cloudpayments.url));
+    assert.ok((await page.locator('onpay-checkout iframe').getAttribute('src'))!.startsWith(s.e.emulators!.cloudpayments.url));
     await assertAxeClean(page, 'overlay');
     await frame.locator('button[type="submit"]', { hasText: 'Оплатить' }).click();
     await page.waitForURL(new RegExp(`/orders/${order.id}\\?paid=1`), { timeout: 15_000 });
-    await eventually(async () => (await orderStatus(e.shopUrl, order.id)) === 'paid', 15_000, 'PAY to reach the shop');
-    const [payment] = await e.gateway.storage.listPayments({ merchantLogin: 'demo', payFor: `demo-${order.id}`, limit: 10 });
+    await eventually(async () => (await orderStatus(s.e.shopUrl, order.id)) === 'paid', 15_000, 'PAY to reach the shop');
+    const [payment] = await s.e.gateway.storage.listPayments({ merchantLogin: 'demo', payFor: `demo-${order.id}`, limit: 10 });
     assert.equal(payment!.providerId, 'cp');
     assert.equal(payment!.status, 'paid');
-    const kinds = e.emulators!.cloudpayments.deliveries.filter((d) => d.accepted).map((d) => d.kind);
+    const kinds = s.e.emulators!.cloudpayments.deliveries.filter((d) => d.accepted).map((d) => d.kind);
     assert.deepEqual(kinds, ['check', 'pay'], 'Check answered {"code":0}, then Pay');
     assert.deepEqual(problems, []);
     await page.context().close();

@@ -3,9 +3,10 @@
  * SQLite files, and Debian's Chromium driven by playwright-core.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startDemo, type RunningDemo } from '../../src/cli/demo.ts';
 import { FREE_PORTS } from '../../src/cli/demo-emulators.ts';
@@ -133,4 +134,23 @@ export async function openCheckout(browser: Browser, url: string, viewport = { w
   await page.goto(url);
   await page.locator('onpay-checkout [role="radio"]').first().waitFor();
   return { page, problems, events: () => page.evaluate(() => (window as unknown as { __onpay: ElementEvent[] }).__onpay) };
+}
+
+/**
+ * A suite paying through the providers' emulators: the demo as `npm start` runs it (emulators
+ * included) and Chromium, started before the suite's tests and stopped after them.
+ * @example const s = emulatorSuite(); test('…', async () => { await placeOrder(s.e.shopUrl); });
+ */
+export function emulatorSuite(): { e: E2E; browser: Browser } {
+  const s = {} as { e: E2E; browser: Browser };
+  before(async () => {
+    assert.ok(existsSync('dist/cdn/onpay-checkout.js'), 'build the element first: npm run build');
+    s.e = await startE2E({}, { emulators: true });
+    s.browser = await launchChromium();
+  });
+  after(async () => {
+    await s.browser?.close();
+    await s.e?.dispose();
+  });
+  return s;
 }

@@ -7,31 +7,20 @@
  * the emulator's "scan and pay" page, the element reaching its success view. axe finds nothing in the element's views.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import { describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
 import { TEST_CARDS } from '../../src/server/providers/tbank/emulator.ts';
-import { assertAxeClean, type ElementEvent, eventually, launchChromium, openCheckout, orderStatus, placeOrder, startE2E, type E2E } from './harness.ts';
+import { assertAxeClean, type ElementEvent, emulatorSuite, eventually, openCheckout, orderStatus, placeOrder } from './harness.ts';
 
 const SUCCESS_CARD = TEST_CARDS.find((c) => c.outcome === 'success')!.pan; // 2200770239097761
 const DECLINE_CARD = TEST_CARDS.find((c) => c.errorCode === '1051')!.pan; // 2201382000000831, недостаточно средств
 
 describe('T-Bank through its emulator, in Chromium', () => {
-  let e: E2E;
-  let browser: Browser;
-  before(async () => {
-    assert.ok(existsSync('dist/cdn/onpay-checkout.js'), 'build the element first: npm run build');
-    e = await startE2E({}, { emulators: true });
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-    await e?.dispose();
-  });
+  const s = emulatorSuite();
 
   test('card: the emulator\'s form with a published test card → url_success, PAY marks the order paid', async () => {
-    const order = await placeOrder(e.shopUrl, { tea: 1, honey: 1 });
-    const { page, problems } = await openCheckout(browser, order.url);
+    const order = await placeOrder(s.e.shopUrl, { tea: 1, honey: 1 });
+    const { page, problems } = await openCheckout(s.browser, order.url);
     await page.locator('onpay-checkout [data-way="TBC"]').click();
     assert.match(await page.locator('onpay-checkout [data-way="TBC"]').innerText(), /Банковская карта \(T-Bank\)/);
     await assertAxeClean(page, 'picker (T-Bank card chosen)');
@@ -39,15 +28,15 @@ describe('T-Bank through its emulator, in Chromium', () => {
     await page.locator('onpay-checkout [part="form"] button[type="submit"]').click();
     const popup = await popupOpened;
     await popup.waitForLoadState();
-    assert.ok(popup.url().startsWith(e.emulators!.tbank.url), popup.url());
+    assert.ok(popup.url().startsWith(s.e.emulators!.tbank.url), popup.url());
     await popup.locator('input[name="pan"]').fill(SUCCESS_CARD);
     await popup.locator('button[type="submit"]', { hasText: 'Оплатить' }).click();
     await page.waitForURL(new RegExp(`/orders/${order.id}\\?paid=1`), { timeout: 15_000 });
-    await eventually(async () => (await orderStatus(e.shopUrl, order.id)) === 'paid', 15_000, 'PAY to reach the shop');
-    const [payment] = await e.gateway.storage.listPayments({ merchantLogin: 'demo', payFor: `demo-${order.id}`, limit: 10 });
+    await eventually(async () => (await orderStatus(s.e.shopUrl, order.id)) === 'paid', 15_000, 'PAY to reach the shop');
+    const [payment] = await s.e.gateway.storage.listPayments({ merchantLogin: 'demo', payFor: `demo-${order.id}`, limit: 10 });
     assert.equal(payment!.providerId, 'tbank');
     assert.equal(payment!.status, 'paid');
-    const tp = e.emulators!.tbank.payment(payment!.providerPaymentId!)!;
+    const tp = s.e.emulators!.tbank.payment(payment!.providerPaymentId!)!;
     assert.equal(tp.status, 'CONFIRMED');
     assert.equal(tp.pan?.slice(-4), SUCCESS_CARD.slice(-4));
     assert.deepEqual(problems, []);
@@ -55,8 +44,8 @@ describe('T-Bank through its emulator, in Chromium', () => {
   });
 
   test('card declined (insufficient funds) → url_fail, the order is not paid', async () => {
-    const order = await placeOrder(e.shopUrl, { jam: 2 });
-    const { page, problems } = await openCheckout(browser, order.url);
+    const order = await placeOrder(s.e.shopUrl, { jam: 2 });
+    const { page, problems } = await openCheckout(s.browser, order.url);
     await page.locator('onpay-checkout [data-way="TBC"]').click();
     const popupOpened = page.waitForEvent('popup', { timeout: 5000 });
     await page.locator('onpay-checkout [part="form"] button[type="submit"]').click();
@@ -64,9 +53,9 @@ describe('T-Bank through its emulator, in Chromium', () => {
     await popup.locator('input[name="pan"]').fill(DECLINE_CARD);
     await popup.locator('button[type="submit"]', { hasText: 'Оплатить' }).click();
     await page.waitForURL(new RegExp(`/orders/${order.id}\\?failed=1`), { timeout: 15_000 });
-    const [payment] = await e.gateway.storage.listPayments({ merchantLogin: 'demo', payFor: `demo-${order.id}`, limit: 10 });
-    await eventually(async () => (await e.gateway.storage.getPayment(payment!.id))!.status === 'failed', 10_000, 'the REJECTED notification');
-    assert.equal(await orderStatus(e.shopUrl, order.id), 'new');
+    const [payment] = await s.e.gateway.storage.listPayments({ merchantLogin: 'demo', payFor: `demo-${order.id}`, limit: 10 });
+    await eventually(async () => (await s.e.gateway.storage.getPayment(payment!.id))!.status === 'failed', 10_000, 'the REJECTED notification');
+    assert.equal(await orderStatus(s.e.shopUrl, order.id), 'new');
     assert.deepEqual(problems, []);
     await page.context().close();
   });
@@ -92,17 +81,17 @@ describe('T-Bank through its emulator, in Chromium', () => {
     await page.locator('onpay-checkout [part="instructions"]').waitFor();
     assert.match(await page.locator('onpay-checkout [part="instructions"]').innerText(), amount);
     const created = (await events()).find((x) => x.type === 'onpay-payment-created')!;
-    const view = (await (await fetch(`${e.gatewayUrl}/api/v1/payments/${String(created.detail.id)}`)).json()) as { action: { type: string; qr: Qr } };
+    const view = (await (await fetch(`${s.e.gatewayUrl}/api/v1/payments/${String(created.detail.id)}`)).json()) as { action: { type: string; qr: Qr } };
     assert.equal(view.action.type, 'instructions');
     const { qr } = view.action;
-    assert.ok(qr.payload.startsWith(`${e.emulators!.tbank.url}/sbp/`), qr.payload);
+    assert.ok(qr.payload.startsWith(`${s.e.emulators!.tbank.url}/sbp/`), qr.payload);
     assert.equal(qr.modules.length, qr.size * qr.size);
     return qr;
   }
 
   test('SBP: the QR code drawn inside the element, scanned and paid on the emulator\'s page, the element shows success', async () => {
-    const order = await placeOrder(e.shopUrl, { jam: 1 });
-    const { page, problems, events } = await openCheckout(browser, order.url);
+    const order = await placeOrder(s.e.shopUrl, { jam: 1 });
+    const { page, problems, events } = await openCheckout(s.browser, order.url);
     const qr = await startSbp(page, events, /1\s?200,00/);
     // The code is inline SVG in the element, one unit square per dark module of the gateway's matrix.
     const svg = page.locator('onpay-checkout svg[part="qr"]');
@@ -130,8 +119,8 @@ describe('T-Bank through its emulator, in Chromium', () => {
   });
 
   test('SBP on a phone: the bank-app button opens the deep link; paid there, the element shows success', async () => {
-    const order = await placeOrder(e.shopUrl, { tea: 1 });
-    const { page, problems, events } = await openCheckout(browser, order.url, { width: 390, height: 844 });
+    const order = await placeOrder(s.e.shopUrl, { tea: 1 });
+    const { page, problems, events } = await openCheckout(s.browser, order.url, { width: 390, height: 844 });
     const qr = await startSbp(page, events, /450,00/);
     const app = page.locator('onpay-checkout p.app a');
     await app.waitFor();
