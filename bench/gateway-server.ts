@@ -12,8 +12,9 @@
  *   floor under (b), for reference.
  * - `stub`: a merchant's API 2 endpoint answering every CHECK with a correctly signed
  *   `{"status":true,…}`.
- * - `gateway '{"database":"sqlite:…","stubUrl":"http://127.0.0.1:…/api"}'`: the real gateway from
- *   startGateway() with two merchants: `bench` (no notifications) and `check` (CHECK to the stub).
+ * - `gateway '{"database":"sqlite:…","stubUrl":"http://127.0.0.1:…/api","extraMerchants":0}'`: the
+ *   real gateway from startGateway() with two merchants: `bench` (no notifications) and `check`
+ *   (CHECK to the stub), and `extraMerchants` more (`shop-0000`, …) that are configured, not used.
  *
  * Each prints one JSON line `{"url":"http://127.0.0.1:port"}` on stdout once it listens.
  */
@@ -117,7 +118,12 @@ if (role === 'hello') {
     ready(`http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`);
   });
 } else if (role === 'gateway') {
-  const opts = JSON.parse(process.argv[3] ?? '{}') as { database: string; stubUrl: string };
+  const opts = JSON.parse(process.argv[3] ?? '{}') as { database: string; stubUrl: string; extraMerchants?: number };
+  // More merchants beside the two measured, for the bench of how cost grows with their number.
+  const extra = Array.from({ length: opts.extraMerchants ?? 0 }, (_, i) => ({
+    login: `shop-${String(i).padStart(4, '0')}`, name: `Shop ${i}`, secret: `shop-${i}-K`, notifications: true,
+    apiUrl: opts.stubUrl, apiType: 2, origins: [`https://shop-${i}.example`], checkLinkMd5: i % 2 === 0,
+  }));
   const config = parseConfig({
     port: 0,
     host: '127.0.0.1',
@@ -131,6 +137,7 @@ if (role === 'hello') {
     merchants: [
       { login: 'bench', name: 'Bench shop', secret: 'bench-K', notifications: false, origins: [], checkLinkMd5: false },
       { login: 'check', name: 'Bench shop with CHECK', secret: CHECK_MERCHANT_SECRET, notifications: true, apiUrl: opts.stubUrl, apiType: 2, origins: [], checkLinkMd5: false },
+      ...extra,
     ],
   });
   // No PAY dispatcher: nothing is paid here, and its polling is not what is measured.

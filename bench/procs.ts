@@ -13,8 +13,14 @@ export interface Proc {
   pid: number;
 }
 
+/**
+ * `BENCH_PROFILE=dir` starts every server with `--cpu-prof --cpu-prof-dir=dir`: each writes a
+ * `.cpuprofile` when it stops (read it with `node bench/cpuprofile.mjs file`).
+ */
+const PROFILE_ARGS = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+
 export async function startProc(args: string[]): Promise<Proc> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', SERVER, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, [...PROFILE_ARGS, '--import', 'tsx', SERVER, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     proc.stdout!.on('data', (d: Buffer) => {
