@@ -27,6 +27,8 @@ import { parseConfig } from '../src/server/config.ts';
 export const CHECK_MERCHANT_SECRET = 'bench-check-K';
 
 const role = process.argv[2];
+// Exit on SIGTERM (the gateway role closes first): a process killed by the signal writes no CPU profile.
+if (role !== 'gateway') process.on('SIGTERM', () => process.exit(0));
 
 function ready(url: string): void {
   process.stdout.write(`${JSON.stringify({ url })}\n`);

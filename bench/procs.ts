@@ -15,9 +15,13 @@ export interface Proc {
 
 /**
  * `BENCH_PROFILE=dir` starts every server with `--cpu-prof --cpu-prof-dir=dir`: each writes a
- * `.cpuprofile` when it stops (read it with `node bench/cpuprofile.mjs file`).
+ * `.cpuprofile` when it stops. `BENCH_NODE_ARGS` adds Node options (`--perf-basic-prof`, for
+ * `perf record -e cpu-clock -p <pid>`, which counts CPU time only, not time blocked in fsync).
  */
-const PROFILE_ARGS = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+const PROFILE_ARGS = [
+  ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
+  ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+];
 
 export async function startProc(args: string[]): Promise<Proc> {
   const proc = spawn(process.execPath, [...PROFILE_ARGS, '--import', 'tsx', SERVER, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });

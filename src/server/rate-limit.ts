@@ -65,6 +65,8 @@ export interface LimitState {
 }
 
 export interface RateLimits {
+  /** Whether the limits count at all (`rateLimits.enabled`). */
+  readonly enabled: boolean;
   /** Counts one request against `name` for `key`; throws `429 rate_limited` when used up. */
   consume(name: RateLimitName, key: string): Promise<LimitState | null>;
   /** Gives back one point counted for `key` (a request that turned out to create nothing). */
@@ -102,6 +104,7 @@ export function createRateLimits(config: Partial<Record<RateLimitName, LimitConf
     limiters.set(name, new RateLimiterMemory({ keyPrefix: name, points: l.points, duration: l.durationS, ...(l.blockS ? { blockDuration: l.blockS } : {}) }));
   }
   return {
+    enabled,
     async consume(name, key) {
       if (!enabled) return null;
       const limit = limits[name];

@@ -14,17 +14,21 @@ export const COMMON_HEADERS: Readonly<Record<string, string>> = {
   'referrer-policy': 'same-origin',
 };
 
+import { currentRequest } from './logger.ts';
+
 const complete = new WeakSet<Response>();
 
 /**
- * A JSON answer with the common headers and `headers`. `body` is serialised, unless it is a string:
+ * A JSON answer with the common headers, the request's `X-Request-Id` when requests are logged, and `headers`. `body` is serialised, unless it is a string:
  * then it is taken as JSON text already (a stored answer).
  * @example return jsonAnswer({ ok: true }, 200, { 'cache-control': 'no-store' });
  */
 export function jsonAnswer(body: unknown, status: number, headers: Record<string, string> = {}): Response {
+  // The request's id, which the logging middleware would otherwise add to a finished answer.
+  const reqId = currentRequest()?.reqId;
   const res = new Response(typeof body === 'string' ? body : JSON.stringify(body), {
     status,
-    headers: { 'content-type': 'application/json', ...COMMON_HEADERS, ...headers },
+    headers: { 'content-type': 'application/json', ...COMMON_HEADERS, ...(reqId ? { 'x-request-id': reqId } : {}), ...headers },
   });
   complete.add(res);
   return res;

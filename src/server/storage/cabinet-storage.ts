@@ -7,6 +7,7 @@
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { PAYMENT_STATUSES, type NotificationStatus, type PaymentStatus } from '../states.ts';
 import type { Merchant, NotifyStyle, Payment } from '../types.ts';
+import { compiledQuery } from './compiled.ts';
 import type { Database, Dialect, MerchantTable, PaymentTable } from './schema.ts';
 
 /** What a cabinet search narrows by; every field but the login and limit optional. */
@@ -132,12 +133,16 @@ const TERMINAL_NOTIFICATION = ['retrying', 'gave_up'] as const;
 /** Every payment status, the refund ones included (they come with the refunds API). */
 const ALL_STATUSES = [...PAYMENT_STATUSES, 'partially_refunded', 'refunded'] as const;
 
+const CHECK_EXCHANGE_COLUMNS = ['payment_id', 'at', 'duration_ms', 'method', 'url', 'content_type', 'request_body', 'http_status', 'answer_body', 'error', 'verdict'] as const;
+
 export function cabinetStorage(
   db: Kysely<Database>,
   _dialect: Dialect,
   map: { toPayment: (r: Selectable<PaymentTable>) => Payment; toMerchant: (r: Selectable<MerchantTable>) => Merchant },
 ): CabinetStorage {
   const count = (v: string | number | bigint | null | undefined): number => Number(v ?? 0);
+  // Every payment with CHECK writes one: compiled once (compiled.ts).
+  const insertCheckExchange = compiledQuery(db, CHECK_EXCHANGE_COLUMNS, (v) => db.insertInto('check_exchanges').values(v));
 
   async function audit(trx: Kysely<Database> | Transaction<Database>, login: string, a: AuditInput): Promise<void> {
     await trx.insertInto('merchant_audit').values({ merchant_login: login, at: a.at, actor: a.actor, action: a.action, details: JSON.stringify(a.details) }).execute();
@@ -252,10 +257,10 @@ export function cabinetStorage(
     },
 
     async recordCheckExchange(e) {
-      await db.insertInto('check_exchanges').values({
+      await insertCheckExchange({
         payment_id: e.paymentId, at: e.at, duration_ms: e.durationMs, method: e.method, url: e.url, content_type: e.contentType,
         request_body: e.requestBody, http_status: e.httpStatus, answer_body: e.answerBody, error: e.error, verdict: e.verdict,
-      }).execute();
+      });
     },
 
     async checkExchangesOf(paymentId) {

@@ -11,6 +11,7 @@ import type {
 } from '../types.ts';
 import type { Database, Dialect, MerchantTable, NotificationTable, PaymentTable, AttemptTable, RefundTable } from './schema.ts';
 import { cabinetStorage, type CabinetStorage } from './cabinet-storage.ts';
+import { compiledByShape, compiledQuery } from './compiled.ts';
 
 /** A state change to apply if, and only if, the payment is still in `from`. */
 export interface Transition {
@@ -346,7 +347,21 @@ async function applyAttempts(trx: Transaction<Database>, owner: string, items: r
 /**
  * @example const storage = createStorage(db, 'sqlite');
  */
+/** The columns a new payment is inserted with. */
+const NEW_PAYMENT_COLUMNS = [
+  'id', 'merchant_login', 'pay_for', 'mode', 'price_minor', 'ticker', 'convert', 'price_final', 'note', 'ln', 'url_success',
+  'url_fail', 'user_email', 'user_phone', 'extra_params', 'way', 'way_ticker', 'amount_minor', 'fee_minor', 'balance_minor',
+  'balance_ticker', 'rate', 'status', 'status_reason', 'manual', 'action', 'idempotency_key', 'request_hash', 'expires_at',
+  'created_at', 'updated_at', 'provider_id', 'reconcile_at',
+] as const;
+
 export function createStorage(db: Kysely<Database>, dialect: Dialect): Storage {
+  // The statements of every payment, compiled once (compiled.ts).
+  const insertPayment = compiledQuery(db, NEW_PAYMENT_COLUMNS, (v) => db.insertInto('payments').values(v)
+    .onConflict((oc) => oc.columns(['merchant_login', 'idempotency_key']).doNothing()).returningAll());
+  const paymentById = compiledQuery(db, ['id'], (v) => db.selectFrom('payments').selectAll().where('id', '=', v.id));
+  const merchantByLogin = compiledQuery(db, ['login'], (v) => db.selectFrom('merchants').selectAll().where('login', '=', v.login));
+  const transitionUpdate = compiledByShape();
   return {
     dialect,
     ...cabinetStorage(db, dialect, { toPayment, toMerchant }),
@@ -384,7 +399,7 @@ export function createStorage(db: Kysely<Database>, dialect: Dialect): Storage {
     },
 
     async getMerchant(login) {
-      const r = await db.selectFrom('merchants').selectAll().where('login', '=', login).executeTakeFirst();
+      const r = (await merchantByLogin({ login })).rows[0];
       return r && toMerchant(r);
     },
 
@@ -399,7 +414,7 @@ export function createStorage(db: Kysely<Database>, dialect: Dialect): Storage {
     },
 
     async createPayment(p) {
-      const inserted = await db.insertInto('payments').values({
+      const inserted = (await insertPayment({
         id: p.id,
         merchant_login: p.merchantLogin,
         pay_for: p.payFor,
@@ -433,8 +448,7 @@ export function createStorage(db: Kysely<Database>, dialect: Dialect): Storage {
         updated_at: p.updatedAt,
         provider_id: p.providerId ?? null,
         reconcile_at: p.reconcileAt ?? null,
-      }).onConflict((oc) => oc.columns(['merchant_login', 'idempotency_key']).doNothing())
-        .returningAll().executeTakeFirst();
+      })).rows[0];
       if (inserted) return { created: true, payment: toPayment(inserted) };
       const existing = await db.selectFrom('payments').selectAll()
         .where('merchant_login', '=', p.merchantLogin).where('idempotency_key', '=', p.idempotencyKey)
@@ -443,7 +457,7 @@ export function createStorage(db: Kysely<Database>, dialect: Dialect): Storage {
     },
 
     async getPayment(id) {
-      const r = await db.selectFrom('payments').selectAll().where('id', '=', id).executeTakeFirst();
+      const r = (await paymentById({ id })).rows[0];
       return r && toPayment(r);
     },
 
@@ -469,7 +483,7 @@ export function createStorage(db: Kysely<Database>, dialect: Dialect): Storage {
     },
 
     async transition(id, t) {
-      const change = (q: Kysely<Database> | Transaction<Database>) => q.updateTable('payments').set({
+      const set = {
         status: t.to,
         updated_at: t.at,
         ...(t.reason !== undefined ? { status_reason: t.reason } : {}),
@@ -481,12 +495,18 @@ export function createStorage(db: Kysely<Database>, dialect: Dialect): Storage {
         ...(t.response !== undefined ? { response_status: t.response.status, response_body: t.response.body } : {}),
         // Nothing more to ask the provider about once the payment stops waiting (keeps the due index small).
         ...(WAITING_STATUSES.includes(t.to) ? {} : { reconcile_at: null }),
-      }).where('id', '=', id).where('status', '=', t.from).executeTakeFirst();
+      };
+      // Compiled once per set of columns (a handful of shapes), then run with this change's values.
+      const columns = Object.keys(set);
+      const values: Record<string, unknown> = { ...set, id, from: t.from };
+      const change = (q: Kysely<Database> | Transaction<Database>) => transitionUpdate(columns.join(','), db, [...columns, 'id', 'from'], (v) => db.updateTable('payments')
+        .set(Object.fromEntries(columns.map((c) => [c, v[c]!])))
+        .where('id', '=', v.id!).where('status', '=', v.from!))(values, q);
+      const updated = async (q: Kysely<Database> | Transaction<Database>) => Number((await change(q)).numAffectedRows ?? 0) === 1;
       // A lone conditional update is atomic by itself; a transaction only when more is written with it.
-      if (!t.notification && !t.audit) return Number((await change(db)).numUpdatedRows) === 1;
+      if (!t.notification && !t.audit) return updated(db);
       return db.transaction().execute(async (trx) => {
-        const r = await change(trx);
-        if (Number(r.numUpdatedRows) !== 1) return false;
+        if (!(await updated(trx))) return false;
         if (t.notification) await insertNotification(trx, t.notification, t.at);
         if (t.audit) {
           await trx.insertInto('audit').values({
