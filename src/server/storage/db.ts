@@ -42,6 +42,8 @@ export interface DatabaseOptions {
   poolSize?: number;
   /** SQLite: how long an operation retries another process's lock before StorageBusyError (ms). */
   busyMs?: number;
+  /** SQLite: lone writes of one event-loop turn share a commit (sqlite-busy.ts); default on. */
+  groupCommit?: boolean;
 }
 
 const DEFAULT_BUSY_MS = 5000;
@@ -86,7 +88,7 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
         return stmt;
       },
     };
-    db = new Kysely<Database>({ dialect: new BusyRetrySqliteDialect(database, options.busyMs ?? DEFAULT_BUSY_MS) });
+    db = new Kysely<Database>({ dialect: new BusyRetrySqliteDialect(database, options.busyMs ?? DEFAULT_BUSY_MS, undefined, options.groupCommit ?? true) });
     dialect = 'sqlite';
   } else if (/^postgres(ql)?:\/\//.test(url)) {
     const max = options.poolSize ?? 10;
