@@ -13,8 +13,10 @@
  * (c) RSS of the gateway process after 100,000 payments created over HTTP. Target < 200 MB.
  * (s) How cost grows: (b) with 1,000,000 payments already in the database against the same with
  *     10,000 (target ≥ 0.8), and (a) with 1,000 merchants configured against one (target ≥ 0.9).
- *     Each pair runs on two gateway processes in turns (x, y, x, y), and each side's figure is the
- *     mean of its turns, so that a machine that slows down meanwhile slows both.
+ *
+ * Every compared pair ((h) and (a), (f) and (b), and the two sides of each (s) row) runs in turns
+ * (x, y, x, y), each side's figure the mean of its turns, so that a machine that slows down
+ * meanwhile slows both. A target holds only when both ratios hold: by req/s and by CPU per request.
  *
  * Every server is its own process (`bench/gateway-server.ts`), so autocannon here never shares their
  * event loop; the gateway is the real one from startGateway() on a temp SQLite file. Only 127.0.0.1.
@@ -204,24 +206,27 @@ async function main(): Promise<void> {
       rows['0'] = await run('(0) node:http hello world', hello, {});
       await stopProc(hello);
     }
-    if (PARTS.includes('h')) {
-      const hono = await start(['hono']);
-      rows.h = await run('(h) bare Hono JSON route, same-size answer', hono, {});
-      await stopProc(hono);
-    }
-
+    // Each target and its yardstick run in turns (yardstick, target, yardstick, target) when both
+    // are asked for: a machine that slows down meanwhile slows both sides.
+    const hono = PARTS.includes('h') ? await start(['hono']) : undefined;
     const stub = await start(['stub']);
-    if (PARTS.includes('f')) {
-      // The floor under (b), on its own SQLite file, CHECK to the same stub.
-      const floor = await start(['floor', JSON.stringify({ database: `sqlite:${join(dir, 'floor.sqlite')}`, stubUrl: stub.url })]);
-      rows.f = await run('(f) floor of (b), by hand', floor, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
-      await stopProc(floor);
-    }
-
+    // The floor under (b), on its own SQLite file, CHECK to the same stub.
+    const floor = PARTS.includes('f') ? await start(['floor', JSON.stringify({ database: `sqlite:${join(dir, 'floor.sqlite')}`, stubUrl: stub.url })]) : undefined;
     const needsGateway = /[abc]/.test(PARTS);
     const gw = needsGateway ? await start(['gateway', JSON.stringify({ database: `sqlite:${join(dir, 'gateway.sqlite')}`, stubUrl: stub.url })]) : undefined;
-    if (gw && PARTS.includes('a')) rows.a = await run('(a) GET /pay/{login} form payload', gw, [formRequest('bench')]);
-    if (gw && PARTS.includes('b')) rows.b = await run('(b) POST /api/v1/payments + CHECK', gw, [await checkPaymentRequest(gw.url, 'b')]);
+    const runH = () => run('(h) bare Hono JSON route, same-size answer', hono!, {});
+    const runA = () => run('(a) GET /pay/{login} form payload', gw!, [formRequest('bench')]);
+    const runF = () => run('(f) floor of (b), by hand', floor!, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const bReq = gw && PARTS.includes('b') ? await checkPaymentRequest(gw.url, 'b') : undefined;
+    const runB = () => run('(b) POST /api/v1/payments + CHECK', gw!, [bReq!]);
+    if (hono && gw && PARTS.includes('a')) [rows.h, rows.a] = await inTurns(runH, runA);
+    else if (hono) rows.h = await runH();
+    else if (gw && PARTS.includes('a')) rows.a = await runA();
+    if (floor && bReq) [rows.f, rows.b] = await inTurns(runF, runB);
+    else if (floor) rows.f = await runF();
+    else if (bReq) rows.b = await runB();
+    if (hono) await stopProc(hono);
+    if (floor) await stopProc(floor);
 
     for (const k of ['0', 'h'] as const) if (rows[k]) lines.push(rowLine(rows[k]));
     if (rows.a) lines.push(rowLine(rows.a, rows.h ? { y: rows.h, min: 0.6, of: '(h)' } : 'no yardstick run'));

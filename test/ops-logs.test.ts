@@ -46,6 +46,16 @@ test('a full flow through the gateway process logs one JSON line per request, CH
     const created = await createPayment(gw.url, 'shop', 'order-1', { headers: { 'x-request-id': 'req-test-1' } });
     assert.equal(created.status, 201);
     assert.equal(created.headers.get('x-request-id'), 'req-test-1', 'the request id is echoed');
+    // Without one, every answer carries the generated id: a JSON answer (built with its headers in
+    // one step) and a page (headers added to the finished answer) alike, each its own.
+    const ids = [];
+    for (const accept of ['application/json', 'text/html']) {
+      const r = await fetch(`${gw.url}/pay/shop?price=100&pay_for=ids`, { headers: { accept } });
+      assert.equal(r.status, 200);
+      ids.push(r.headers.get('x-request-id'));
+    }
+    for (const v of ids) assert.match(v ?? '', /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    assert.notEqual(ids[0], ids[1]);
     const id = created.body.id;
     assert.equal(await payPayment(gw.url, id), 200);
     const auth = { authorization: `Bearer ${apiKey}` };
