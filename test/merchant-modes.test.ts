@@ -121,8 +121,14 @@ describe('test and live merchants', () => {
     };
     const cardId = await mk('CRD');
     const bankId = await mk('RUR');
+    const before = await form(t, 'switch', 'price=100&pay_for=again');
+    assert.ok(before.body.ways.some((w: any) => w.code === 'CRD'));
     const m = (await t.storage.getMerchant('switch'))!;
     await t.storage.upsertMerchant({ ...m, mode: 'live' }, t.clock.now());
+    // The same form right after: the ways kept for the same price and merchant are not reused.
+    const after = await form(t, 'switch', 'price=100&pay_for=again');
+    assert.equal(after.body.testMode, false);
+    assert.deepEqual(after.body.ways.map((w: any) => w.code), ['FKC']);
 
     const callback = (id: string, path: string) => {
       const body = JSON.stringify({ paymentId: id, outcome: 'paid', amount: '100.0', ticker: 'RUR' });

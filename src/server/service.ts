@@ -54,7 +54,7 @@ export interface FormPayload {
   urlFail: string;
   userEmail: string;
   userPhone: string;
-  ways: WayQuote[];
+  ways: readonly WayQuote[];
 }
 
 export interface CreatePaymentInput {
@@ -331,19 +331,36 @@ export function createPaymentService(deps: ServiceDeps) {
   /** The answer kept with the state change, for a payment created under an idempotency key. */
   const remember = (p: Payment, o: CreateOutcome): { response?: StoredAnswer } => (p.idempotencyKey ? { response: storedAnswer(o) } : {});
 
-  function formPayload(m: Merchant, link: LinkParams): FormPayload {
-    const priceMinor = parseAmount(link.price)!;
-    rateOf(link.ticker, 'ticker');
-    const list = waysFor(m, link, linkPrice(link)).map((entry): WayQuote => {
+  /**
+   * The ways a form offers and their amounts depend on the merchant, the price and a few link fields
+   * only, not on the order: kept per merchant object (a changed merchant is a new object) for the
+   * next form at the same price, in a map emptied when full.
+   */
+  const quotesByMerchant = new WeakMap<Merchant, Map<string, readonly WayQuote[]>>();
+  function quotesFor(m: Merchant, link: LinkParams, priceMinor: Minor): readonly WayQuote[] {
+    const key = `${link.payMode}|${priceMinor}|${link.ticker}|${link.priceFinal}|${baseLanguage(link.ln)}|${link.oneWay}`;
+    let kept = quotesByMerchant.get(m);
+    const found = kept?.get(key);
+    if (found) return found;
+    const list = Object.freeze(waysFor(m, link, link.payMode === 'fix' ? priceMinor : null).map((entry): WayQuote => {
       const w = entry.way;
-      return {
+      return Object.freeze({
         code: w.code,
         kind: entry.connector.kind(entry.method),
         title: w.title[baseLanguage(link.ln)],
         amount: link.payMode === 'free' ? null : formatAmount(amountOf(link, priceMinor, w).amount),
         ticker: w.ticker,
-      };
-    });
+      });
+    }));
+    if (!kept) quotesByMerchant.set(m, (kept = new Map()));
+    if (kept.size >= 1000) kept.clear();
+    kept.set(key, list);
+    return list;
+  }
+
+  function formPayload(m: Merchant, link: LinkParams, priceMinor: Minor): FormPayload {
+    rateOf(link.ticker, 'ticker');
+    const list = quotesFor(m, link, priceMinor);
     const expiresAt = deps.now() + config.tokenTtlSeconds * 1000;
     const payload: TokenPayload = { m: m.login, l: link };
     return {
@@ -694,7 +711,7 @@ export function createPaymentService(deps: ServiceDeps) {
       checkReturnUrls(merchant, [{ value: parsed.link.urlSuccess, field: urlField('url_success') }, { value: parsed.link.urlFail, field: urlField('url_fail') }]);
       // price_final is not covered by the md5: the merchant's fee policy decides what it counts for.
       const link: LinkParams = { ...parsed.link, priceFinal: merchantPaysFees(merchant, parsed.link.priceFinal) };
-      return { payload: formPayload(allowOrigin(merchant, origin), link), link, md5: parsed.md5 };
+      return { payload: formPayload(allowOrigin(merchant, origin), link, parsed.priceMinor), link, md5: parsed.md5 };
     },
 
     /** Creates a payment (idempotently), runs CHECK and starts it at the way's provider. */
