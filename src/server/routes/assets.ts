@@ -50,8 +50,11 @@ export function assetRoutes(opts: { cdnDir: string; cache: boolean }) {
   }
 
   app.get('/cdn/:name', (c) => serve(opts.cdnDir, c.req.param('name'), true));
-  app.get('/assets/vendor/:name', (c) => {
-    const file = VENDOR[c.req.param('name')];
+  // `/assets/vendor/:name` beside `/assets/:name` would make Hono fall back from its RegExpRouter to
+  // the slower TrieRouter for every request of the gateway: one route takes both.
+  app.get('/assets/:dir/:name', (c) => {
+    if (c.req.param('dir') !== 'vendor') throw new GatewayError(404, 'not_found', 'no such asset', 'path');
+    const file = Object.hasOwn(VENDOR, c.req.param('name')) ? VENDOR[c.req.param('name')] : undefined;
     if (!file) throw new GatewayError(404, 'not_found', 'no such asset', 'path');
     const slash = file.lastIndexOf('/');
     return serveFile(join(VENDOR_DIR, file.slice(0, slash)), file.slice(slash + 1), c.req.param('name'));
