@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { eventually, launchChromium, orderStatus, placeOrder, startE2E, type E2E } from './harness.ts';
+import { eventually, launchChromium, orderStatus, placeOrder, recordCheckout, startE2E, type E2E } from './harness.ts';
 
 const SCREENSHOT = 'docs/screenshots/checkout.png';
 
@@ -29,20 +29,9 @@ describe('the element in the demo shop, in Chromium', () => {
   async function openPage(url: string): Promise<{ page: Page; problems: string[]; events: () => Promise<{ type: string; detail: any }[]> }> {
     const context = await browser.newContext({ viewport: { width: 900, height: 900 } });
     const page = await context.newPage();
-    const problems: string[] = [];
-    page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error' && /Content.Security.Policy|Refused/i.test(m.text())) problems.push(`csp: ${m.text()}`);
-    });
-    await page.addInitScript(() => {
-      const log: { type: string; detail: unknown }[] = [];
-      (window as unknown as { __onpay: typeof log }).__onpay = log;
-      for (const type of ['onpay-ready', 'onpay-way-select', 'onpay-payment-created', 'onpay-success', 'onpay-fail', 'onpay-error']) {
-        document.addEventListener(type, (ev) => log.push({ type, detail: (ev as CustomEvent).detail }));
-      }
-    });
+    const recorded = await recordCheckout(page);
     await page.goto(url);
-    return { page, problems, events: () => page.evaluate(() => (window as unknown as { __onpay: { type: string; detail: any }[] }).__onpay) };
+    return { page, ...recorded };
   }
 
   const ready = (page: Page) => page.locator('onpay-checkout [role="radio"]').first().waitFor();

@@ -115,25 +115,36 @@ export interface CheckoutPage {
   events(): Promise<ElementEvent[]>;
 }
 
-/** Opens a shop page with <onpay-checkout> in a fresh context, recording CSP violations, page errors and the element's events. */
-export async function openCheckout(browser: Browser, url: string, viewport = { width: 900, height: 900 }): Promise<CheckoutPage> {
-  const context = await browser.newContext({ viewport });
-  const page = await context.newPage();
+/**
+ * Records on `page` the CSP violations, page errors and the element's events. The events go to this
+ * process as they happen, so a page that navigates afterwards (the demo's order page reloads once
+ * the order is paid) keeps them.
+ */
+export async function recordCheckout(page: Page): Promise<Omit<CheckoutPage, 'page'>> {
   const problems: string[] = [];
+  const log: ElementEvent[] = [];
   page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
   page.on('console', (m) => {
     if (m.type() === 'error' && /Content.Security.Policy|Refused/i.test(m.text())) problems.push(`csp: ${m.text()}`);
   });
+  await page.exposeFunction('__onpayEvent', (type: string, detail: Record<string, unknown>) => { log.push({ type, detail }); });
   await page.addInitScript(() => {
-    const log: { type: string; detail: unknown }[] = [];
-    (window as unknown as { __onpay: typeof log }).__onpay = log;
+    const record = (window as unknown as { __onpayEvent: (type: string, detail: unknown) => void }).__onpayEvent;
     for (const type of ['onpay-ready', 'onpay-way-select', 'onpay-payment-created', 'onpay-success', 'onpay-fail', 'onpay-error']) {
-      document.addEventListener(type, (ev) => log.push({ type, detail: (ev as CustomEvent).detail }));
+      document.addEventListener(type, (ev) => record(type, (ev as CustomEvent).detail));
     }
   });
+  return { problems, events: async () => [...log] };
+}
+
+/** Opens a shop page with <onpay-checkout> in a fresh context, recording CSP violations, page errors and the element's events. */
+export async function openCheckout(browser: Browser, url: string, viewport = { width: 900, height: 900 }): Promise<CheckoutPage> {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  const recorded = await recordCheckout(page);
   await page.goto(url);
   await page.locator('onpay-checkout [role="radio"]').first().waitFor();
-  return { page, problems, events: () => page.evaluate(() => (window as unknown as { __onpay: ElementEvent[] }).__onpay) };
+  return { page, ...recorded };
 }
 
 /**
