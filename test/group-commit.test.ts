@@ -102,6 +102,28 @@ describe('group commit of lone SQLite writes', () => {
     assert.deepEqual(control, ['begin immediate', 'commit']);
   });
 
+  test('a connection kept for several statements takes the connection back after a queued write', async () => {
+    // Without that, its next statement would run while another caller's transaction is open, inside it.
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    let read = -1;
+    const kept = db.connection().execute(async (conn) => {
+      await conn.insertInto('merchant_audit').values({ merchant_login: 'g', at: T0, actor: 'kept', action: 'group', details: '{}' }).execute();
+      read = (await conn.selectFrom('merchant_audit').select('actor').where('actor', '=', 'rolled-back').execute()).length;
+    });
+    // Holds the connection while the queued write waits, so that the next transaction queues behind its commit.
+    const first = db.transaction().execute(async () => { await sleep(50); });
+    await sleep(10);
+    const rolledBack = db.transaction().execute(async (t) => {
+      await t.insertInto('merchant_audit').values({ merchant_login: 'g', at: T0, actor: 'rolled-back', action: 'group', details: '{}' }).execute();
+      await sleep(50);
+      throw new Error('roll back');
+    });
+    await Promise.all([kept, first, assert.rejects(rolledBack, /roll back/)]);
+    assert.equal(read, 0, 'the kept connection read only after the other transaction ended');
+    assert.equal(committed('kept'), 1);
+    assert.equal(committed('rolled-back'), 0);
+  });
+
   test('an update answers how many rows it changed, as in autocommit', async () => {
     await audit('count-me');
     const [hit, miss] = await Promise.all([
