@@ -72,3 +72,30 @@ export function clientAddress(peer: string | undefined, forwardedFor: string | u
   const a = parse(ip);
   return a ? keyOf(a) : ip;
 }
+
+/** A request's client: its address (`clientIp`) and the key rate limits count it under (`clientAddress`). */
+export interface Client {
+  ip: string | undefined;
+  key: string | undefined;
+}
+
+/**
+ * `clientIp` and `clientAddress` for a peer and `X-Forwarded-For`, parsed once per pair: parsing
+ * them on every request was ≈ 5 % of a form payload. The pairs are kept in a map emptied when full;
+ * a pair longer than 256 characters (a forged header) is not kept.
+ * @example const clientOf = clientResolver(trustedProxies([])); clientOf('10.0.0.5', undefined).key // '10.0.0.5'
+ */
+export function clientResolver(trusted: TrustedProxies): (peer: string | undefined, forwardedFor: string | undefined) => Client {
+  const known = new Map<string, Client>();
+  return (peer, forwardedFor) => {
+    const k = `${peer ?? ''}\n${forwardedFor ?? ''}`;
+    let found = known.get(k);
+    if (!found) {
+      const ip = clientIp(peer, forwardedFor, trusted);
+      found = { ip, key: ip === undefined ? undefined : clientAddress(ip, undefined, trusted) };
+      if (known.size >= 10_000) known.clear();
+      if (k.length <= 256) known.set(k, found);
+    }
+    return found;
+  };
+}

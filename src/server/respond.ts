@@ -5,6 +5,7 @@
  * the form payload a third of its time. The app's middleware adds the common headers to every other
  * answer.
  */
+import { currentRequest } from './logger.ts';
 
 /** Headers on every answer of the gateway. */
 export const COMMON_HEADERS: Readonly<Record<string, string>> = {
@@ -14,13 +15,12 @@ export const COMMON_HEADERS: Readonly<Record<string, string>> = {
   'referrer-policy': 'same-origin',
 };
 
-import { currentRequest } from './logger.ts';
-
 const complete = new WeakSet<Response>();
 
 /**
- * A JSON answer with the common headers, the request's `X-Request-Id` when requests are logged, and `headers`. `body` is serialised, unless it is a string:
- * then it is taken as JSON text already (a stored answer).
+ * A JSON answer with the common headers, the request's `X-Request-Id` when requests are logged,
+ * and `headers`. `body` is serialised, unless it is a string: then it is taken as JSON text already
+ * (a stored answer).
  * @example return jsonAnswer({ ok: true }, 200, { 'cache-control': 'no-store' });
  */
 export function jsonAnswer(body: unknown, status: number, headers: Record<string, string> = {}): Response {

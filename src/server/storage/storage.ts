@@ -344,9 +344,6 @@ async function applyAttempts(trx: Transaction<Database>, owner: string, items: r
   return items.map((i) => applied.has(i.id));
 }
 
-/**
- * @example const storage = createStorage(db, 'sqlite');
- */
 /** The columns a new payment is inserted with. */
 const NEW_PAYMENT_COLUMNS = [
   'id', 'merchant_login', 'pay_for', 'mode', 'price_minor', 'ticker', 'convert', 'price_final', 'note', 'ln', 'url_success',
@@ -355,6 +352,9 @@ const NEW_PAYMENT_COLUMNS = [
   'created_at', 'updated_at', 'provider_id', 'reconcile_at',
 ] as const;
 
+/**
+ * @example const storage = createStorage(db, 'sqlite');
+ */
 export function createStorage(db: Kysely<Database>, dialect: Dialect): Storage {
   // The statements of every payment, compiled once (compiled.ts).
   const insertPayment = compiledQuery(db, NEW_PAYMENT_COLUMNS, (v) => db.insertInto('payments').values(v)
