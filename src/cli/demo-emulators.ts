@@ -3,7 +3,7 @@
  * loopback beside the gateway, with the `providers` and `ways` that point the gateway at them. So a
  * newcomer's `npm start` pays through the real connectors (T-Bank cards and SBP, a YooKassa card,
  * a CloudPayments card) without leaving the machine. Against the real providers, the same ways need
- * only the real credentials and no `apiUrl` (README, «Payment providers»).
+ * only the real credentials and no `apiUrl` (docs/PROVIDERS.md).
  *
  * @example
  * const emu = await startDemoEmulators({ ports: DEMO_EMULATOR_PORTS });
