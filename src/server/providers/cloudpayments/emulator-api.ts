@@ -409,5 +409,3 @@ function post3ds(state: ApiState, params: Record<string, Json>): ApiAnswer {
   }
   return paymentAnswer(state, tx);
 }
-
-export { amountText };

@@ -5,7 +5,7 @@
  * names and forms are CloudPayments' (README, «The emulator»); nothing here comes from the connector.
  */
 import type { LosslessNumber } from 'lossless-json';
-import { amountJson, amountText, isoDate, netDate, notifyDate, num } from './emulator-wire.ts';
+import { amountJson, isoDate, netDate, notifyDate, num } from './emulator-wire.ts';
 
 /** Transaction statuses and their codes (CloudPayments «Transaction statuses»). */
 export const STATUS_CODES = { AwaitingAuthentication: 1, Authorized: 2, Completed: 3, Cancelled: 4, Declined: 5 } as const;
@@ -250,6 +250,3 @@ export function paymentNotification(tx: EmulatedTransaction): NotificationFields
   if (tx.jsonData) fields.Data = tx.jsonData;
   return fields;
 }
-
-/** Amount text for messages. */
-export { amountText };
