@@ -20,7 +20,7 @@ import {
   type NotificationFields,
   type SavedCard,
 } from './emulator-model.ts';
-import { amountJson, amountText, notifyDate, num, readAmount, scalar, writeJson, type Json } from './emulator-wire.ts';
+import { amountJson, notifyDate, num, readAmount, scalar, writeJson, type Json } from './emulator-wire.ts';
 
 /** One API answer: HTTP status and the JSON body. */
 export interface ApiAnswer {
