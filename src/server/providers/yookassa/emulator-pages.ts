@@ -63,9 +63,10 @@ export function createBuyerPages(shop: Shop, base: () => string): BuyerPages {
     const err = error ? `<p role="alert">${escapeHtml(error)}</p>` : '';
     const hidden = `<input type="hidden" name="method" value="${escapeHtml(method)}">`;
     const refuse = '<button name="action" value="cancel" type="submit" formnovalidate>Отказаться</button></form>';
-    if (p.card !== null) {
-      // A saved card whose issuer asked for 3-D Secure: the buyer confirms it here.
-      return page(res, 200, 'Подтверждение 3-D Secure', `${sum}${err}<p>Карта *${escapeHtml(p.card.slice(-4))}</p>`
+    if (p.savedMethodId !== null) {
+      // A saved method whose issuer asked for 3-D Secure: the buyer confirms it here.
+      const card = p.card ? `<p>Карта *${escapeHtml(p.card.slice(-4))}</p>` : '';
+      return page(res, 200, 'Подтверждение 3-D Secure', `${sum}${err}${card}`
         + `<form method="post" action="${escapeHtml(action)}">${hidden}<button name="action" value="pay" type="submit">Подтвердить</button>${refuse}`);
     }
     if (method === 'bank_card') {
@@ -98,7 +99,7 @@ export function createBuyerPages(shop: Shop, base: () => string): BuyerPages {
       return back(res, p);
     }
     if (act !== 'pay' || method === null) return show(res, p, method, 'Выберите действие');
-    if (method === 'bank_card' && p.card === null) {
+    if (method === 'bank_card' && p.savedMethodId === null) {
       const card = (form.get('card') ?? '').replace(/[\s-]/g, '');
       if (!/^\d{12,19}$/.test(card)) return show(res, p, method, 'Проверьте номер карты');
       if (!/^(0[1-9]|1[0-2])\/?\d{2}$/.test((form.get('expiry') ?? '').replace(/\s/g, ''))) return show(res, p, method, 'Проверьте срок действия');
