@@ -5,6 +5,7 @@
  * saved-method lifecycle.
  */
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { startYooKassaEmulator, type YooKassaEmulator } from './emulator.ts';
 
@@ -37,6 +38,17 @@ async function paid(emu: YooKassaEmulator, over: Record<string, unknown> = {}): 
   assert.ok(emu.complete(id, 'succeeded'));
   return id;
 }
+
+test('the emulator is an independent reading: its files import only node built-ins and each other', () => {
+  const dir = new URL('.', import.meta.url);
+  const files = readdirSync(dir).filter((f) => /^emulator(-[a-z]+)?\.ts$/.test(f));
+  assert.ok(files.includes('emulator.ts') && files.length >= 5, files.join(', '));
+  for (const f of files) {
+    const specifiers = [...readFileSync(new URL(f, dir), 'utf8').matchAll(/^(?:import|export)\s[^;]*?from\s+'([^']+)'/gms)].map((m) => m[1]!);
+    assert.ok(specifiers.length > 0, f);
+    for (const spec of specifiers) assert.match(spec, /^(node:|\.\/emulator(-[a-z]+)?\.ts$)/, `${f} imports ${spec}`);
+  }
+});
 
 describe('operations the issue found missing', () => {
   let emu: YooKassaEmulator;
