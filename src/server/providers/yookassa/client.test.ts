@@ -421,6 +421,20 @@ describe('YooKassa connector against the emulator', () => {
       assert.deepEqual(sleeps, [200]);
     });
 
+    test('202 processing: waits its retry_after, repeats with the same key, and gets the one payment', async () => {
+      const before = emu.paymentIds().length;
+      emu.fault({ kind: 'processing', retryAfterMs: 350 }, 1, 'POST /payments');
+      const r = await connector.create(createRequest(makePayment(), 'bank_card'));
+      assert.equal(r.kind, 'started');
+      assert.deepEqual(sleeps, [350]);
+      assert.equal(emu.paymentIds().length, before + 1);
+    });
+
+    test('202 processing until the deadline: unknown, since YooKassa has the request', async () => {
+      emu.fault({ kind: 'processing', retryAfterMs: 100 }, Infinity, 'POST /payments');
+      assert.equal((await connector.create(createRequest(makePayment(), 'bank_card'))).kind, 'unknown');
+    });
+
     test('500 then success: retried with the same key', async () => {
       emu.fault({ kind: 'status', status: 500 }, 2, 'POST /payments');
       assert.equal((await connector.create(createRequest(makePayment(), 'bank_card'))).kind, 'started');

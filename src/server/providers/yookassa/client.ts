@@ -14,7 +14,7 @@ import type {
 import type { Payment } from '../../types.ts';
 import {
   actionFor, basicAuth, CONFIRMATION_TTL_MS, createPaymentBody, createRefundBody, errorReason, ipAllowed, isOtherEvent, isYooKassaId, kindOf,
-  ourPaymentId, parseError, parseIpRanges, parseNotification, parsePayment, parsePaymentList, parseRefund, toProviderStatus,
+  ourPaymentId, parseError, parseIpRanges, parseNotification, parsePayment, parsePaymentList, parseRefund, retryAfterOf, toProviderStatus,
   type IpRanges, type YkPayment,
 } from './transform.ts';
 
@@ -108,6 +108,8 @@ export function createYooKassaConnector(config: YooKassaConfig, deps: ConnectorD
         const header = Object.entries(r.headers).find(([k]) => k.toLowerCase() === 'retry-after')?.[1];
         const seconds = header !== undefined ? Number(header) : NaN;
         if (Number.isFinite(seconds) && seconds >= 0) retryAfterMs = seconds * 1000;
+        // YooKassa's 202 says when to repeat in its body: `retry_after`, in milliseconds (as the official PHP SDK waits it).
+        else retryAfterMs = retryAfterOf(r.body);
       } else {
         return { kind: 'answer', status: r.status, body: r.body };
       }

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import {
   actionFor, basicAuth, createPaymentBody, createRefundBody, cutDescription, errorReason, formatValue, fromYooKassaCurrency,
   ipAllowed, isOtherEvent, kindOf, METADATA_PAYMENT_ID, parseError, parseIpRanges, parseNotification, parsePayment, parsePaymentList,
-  parseRefund, parseValue, toProviderStatus, toYooKassaCurrency, YOOKASSA_NOTIFY_IPS, type YkPayment,
+  parseRefund, parseValue, retryAfterOf, toProviderStatus, toYooKassaCurrency, YOOKASSA_NOTIFY_IPS, type YkPayment,
 } from './transform.ts';
 import { yookassaConfigSchema } from './index.ts';
 
@@ -107,6 +107,13 @@ test('answers are parsed strictly enough: garbage and other shapes are not payme
   assert.equal(list?.items.length, 1);
   assert.equal(list?.nextCursor, 'abc');
   assert.equal(parsePaymentList('{"items":[]}'), null);
+});
+
+test('a 202 answer\'s retry_after (milliseconds), or nothing', () => {
+  assert.equal(retryAfterOf('{"type":"processing","description":"wait","retry_after":1800}'), 1800);
+  for (const text of ['{"type":"processing"}', '{"retry_after":"1800"}', '{"retry_after":-1}', 'not json', '[]', 'null']) {
+    assert.equal(retryAfterOf(text), undefined, text);
+  }
 });
 
 test('the error object becomes the payment reason', () => {

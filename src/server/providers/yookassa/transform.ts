@@ -200,6 +200,17 @@ export function parseError(text: string): YkError | null {
   return r.success ? r.data : null;
 }
 
+/**
+ * The wait a 202 "processing" answer asks for: `{type: "processing", description, retry_after}`,
+ * `retry_after` in milliseconds. `undefined` when the body names none.
+ * @example retryAfterOf('{"type":"processing","retry_after":1800}') // 1800
+ */
+export function retryAfterOf(text: string): number | undefined {
+  const o = json(text) as { retry_after?: unknown } | undefined;
+  const v = o && typeof o === 'object' ? o.retry_after : undefined;
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
+}
+
 /** A list answer `{type: "list", items, next_cursor}` with its payments, or `null`. */
 export function parsePaymentList(text: string): { items: YkPayment[]; nextCursor: string | undefined } | null {
   const r = listSchema.safeParse(json(text));
