@@ -4,7 +4,8 @@
  * T-Bank's older PHP class), amounts, error messages and the NSPK link of an SBP QR code.
  * Facts and choices with their sources: README.md beside this file.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type http from 'node:http';
 
 /** «Коды ошибок»: the messages the emulator answers with (`Message`). */
 export const MESSAGES: Record<string, string> = {
@@ -169,4 +170,43 @@ export function qrIdOfLink(link: string): string | undefined {
     return undefined;
   }
   return /^\/([A-Z0-9]{32})$/.exec(u.pathname)?.[1];
+}
+
+const DAY_MS = 24 * 3_600_000;
+const MSK_OFFSET_MS = 3 * 3_600_000;
+const QR_ID_ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+
+/** A request body as text; null when it is over `limit` bytes or the connection fails. */
+export function readBody(req: http.IncomingMessage, limit = 64 * 1024): Promise<string | null> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        resolve(null);
+        req.destroy();
+      } else chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', () => resolve(null));
+  });
+}
+
+export function parseDueDate(v: unknown): number | undefined {
+  if (typeof v !== 'string') return undefined;
+  const t = Date.parse(v);
+  return Number.isFinite(t) ? t : undefined;
+}
+
+/** «до 7 дней, включая день авторизации»: the end of the 7th Moscow day counting the first. */
+export function holdDeadline(authorizedAt: number): number {
+  const dayStart = Math.floor((authorizedAt + MSK_OFFSET_MS) / DAY_MS) * DAY_MS - MSK_OFFSET_MS;
+  return dayStart + 7 * DAY_MS;
+}
+
+/** A 32-character id like NSPK's (`AD1…`: a dynamic code). */
+export function newQrId(): string {
+  const bytes = randomBytes(29);
+  return `AD1${[...bytes].map((b) => QR_ID_ALPHABET[b % 36]).join('')}`;
 }
