@@ -152,3 +152,21 @@ test('receipts: FFD 1.2 fields, the Payments kinds against the items, a receipt 
   // A refused Init opens no session.
   assert.equal((await call('CheckOrder', { TerminalKey: T.terminalKey, OrderId: 'r-tax' })).ErrorCode, '335');
 });
+
+test('SBP: GetQr gives an NSPK link; the emulator lists open codes at /sbp and serves the page for the link', async () => {
+  const init = await call('Init', { TerminalKey: T.terminalKey, Amount: 12250, OrderId: 'sbp-list', Description: 'Чай' });
+  const qr = await call('GetQr', { TerminalKey: T.terminalKey, PaymentId: init.PaymentId, DataType: 'PAYLOAD' });
+  const link = new URL(String(qr.Data));
+  assert.equal(link.origin, 'https://qr.nspk.ru');
+  assert.match(link.pathname, /^\/[A-Z0-9]{32}$/);
+  assert.equal(link.searchParams.get('type'), '02');
+  assert.equal(link.searchParams.get('sum'), '12250');
+  assert.equal(link.searchParams.get('cur'), 'RUB');
+  assert.match(link.searchParams.get('crc') ?? '', /^[0-9A-F]{4}$/);
+  // The same code on a second GetQr: one payment, one QR id.
+  assert.equal((await call('GetQr', { TerminalKey: T.terminalKey, PaymentId: init.PaymentId })).Data, qr.Data);
+  const list = await (await fetch(`${emu.url}/sbp`)).text();
+  assert.ok(list.includes(`/sbp${link.pathname}`), list);
+  assert.equal(emu.sbpPageUrl(String(qr.Data)), `${emu.url}/sbp${link.pathname}`);
+  assert.equal(emu.sbpPageUrl('https://qr.nspk.ru/AD1000000000000000000000000000ZZ?type=02'), undefined);
+});

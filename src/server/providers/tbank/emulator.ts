@@ -412,6 +412,12 @@ export async function startTbankEmulator(opts: TbankEmulatorOptions = {}): Promi
       }
       return answer(res, 404, 'text/plain', 'Not Found');
     }
+    if (parts[0] === 'sbp' && !parts[1] && req.method === 'GET') {
+      // The NSPK link leaves loopback; a buyer trying the demo on this machine finds open QR codes here.
+      const open = [...byQr.entries()].filter(([, q]) => OPEN.has(q.status));
+      const rows = open.map(([id, q]) => `<li><a href="/sbp/${id}">${escapeHtml(rubles(q.amount))} — ${escapeHtml(q.description || q.orderId)}</a></li>`).join('');
+      return html(200, page('СБП', `<h1>Неоплаченные QR-коды СБП</h1>${rows ? `<ul>${rows}</ul>` : '<p>Нет неоплаченных QR-кодов.</p>'}`));
+    }
     if (parts[0] === 'sbp' && parts[1]) {
       const p = byQr.get(parts[1]);
       if (!p) return html(404, notFoundPage('QR-код'));
