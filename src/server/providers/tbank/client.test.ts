@@ -214,10 +214,15 @@ describe('sbp', () => {
     assert.ok(qr);
     assert.equal(qr.deepLink, qr.payload);
     assert.equal(emu.payment(r.providerPaymentId)?.method, 'sbp');
-    const page = await fetch(qr.payload);
+    // GetQr's Data is NSPK's link, passed on unchanged: what the element draws is what T-Bank gives.
+    assert.match(qr.payload, /^https:\/\/qr\.nspk\.ru\/[A-Z0-9]{32}\?type=02&bank=\d{12}&sum=25000&cur=RUB&crc=[0-9A-F]{4}$/);
+    // A phone scanning it opens the buyer's bank; offline that is the emulator's page for the link.
+    const scan = emu.sbpPageUrl(qr.payload);
+    assert.ok(scan);
+    const page = await fetch(scan);
     assert.equal(page.status, 200);
     assert.match(await page.text(), /Оплатить/);
-    const pay = await fetch(qr.payload.split('?')[0] as string, {
+    const pay = await fetch(scan, {
       method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'action=pay',
     });
     assert.equal(pay.status, 200);

@@ -93,3 +93,80 @@ test('the connector answers any notification body with a 4xx or OK, never applie
   ), { numRuns: 300 });
   assert.equal(applied, 0);
 });
+
+/** A body as PHP's `http_build_query` writes it (T-Bank's older `TinkoffMerchantAPI` class). */
+function formBody(fields: Record<string, string>): string {
+  return new URLSearchParams(fields).toString();
+}
+
+test('T-Bank\'s own PHP class: form-encoded, string Amount, posted to /v2/Init/ with a trailing slash', async () => {
+  const fields = { TerminalKey: T.terminalKey, Amount: '15000', OrderId: 'php-1', Description: 'Заказ' };
+  const token = signed(fields, T.password).Token;
+  // Nested keys (DATA[…]) take no part in the token, as for JSON.
+  const body = `${formBody({ ...fields, Token: token })}&DATA%5BEmail%5D=a%40example.com`;
+  const r = await fetch(`${emu.apiUrl}/Init/`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+  assert.equal(r.status, 200);
+  const a = (await r.json()) as Record<string, unknown>;
+  assert.equal(a.ErrorCode, '0', JSON.stringify(a));
+  assert.equal(a.Amount, 15000);
+  // GetState through the trailing-slash URL too; a JSON string Amount is taken as well.
+  const s = await fetch(`${emu.apiUrl}/GetState/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(signed({ TerminalKey: T.terminalKey, PaymentId: a.PaymentId }, T.password)) });
+  assert.equal(((await s.json()) as Record<string, unknown>).Status, 'NEW');
+  assert.equal((await call('Init', { TerminalKey: T.terminalKey, Amount: '15000', OrderId: 'json-string-amount' })).ErrorCode, '0');
+  assert.equal((await call('Init', { TerminalKey: T.terminalKey, Amount: '150.00', OrderId: 'bad-amount' })).ErrorCode, '251');
+  // A wrong token in a form body is still a wrong token; a body that is neither JSON nor a form is 9999.
+  const forged = await fetch(`${emu.apiUrl}/Init`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: formBody({ ...fields, Amount: '1', Token: token }) });
+  assert.equal(((await forged.json()) as Record<string, unknown>).ErrorCode, '204');
+  const junk = await fetch(`${emu.apiUrl}/Init`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'Amount=1' });
+  assert.equal(((await junk.json()) as Record<string, unknown>).ErrorCode, '9999');
+});
+
+test('a hold lapses after 7 days, the day of authorisation included (Moscow time): REVERSED, Confirm refused', async () => {
+  const kept = await call('Init', { TerminalKey: T.terminalKey, Amount: 5000, OrderId: 'hold-kept', PayType: 'T' });
+  const lapsed = await call('Init', { TerminalKey: T.terminalKey, Amount: 5000, OrderId: 'hold-lapsed', PayType: 'T' });
+  assert.equal(emu.pay(String(kept.PaymentId)), true);
+  assert.equal(emu.pay(String(lapsed.PaymentId)), true);
+  assert.equal(emu.payment(String(kept.PaymentId))?.status, 'AUTHORIZED');
+  const until = emu.payment(String(lapsed.PaymentId))!.holdUntil!;
+  // The deadline is a Moscow midnight (21:00 UTC), 7 days on counting the first.
+  assert.equal(new Date(until).getUTCHours(), 21);
+  assert.ok(until - clock.now() > 6 * 24 * 3_600_000 && until - clock.now() <= 7 * 24 * 3_600_000);
+  clock.advance(until - clock.now() - 60_000);
+  assert.equal((await call('Confirm', { TerminalKey: T.terminalKey, PaymentId: kept.PaymentId })).Status, 'CONFIRMED');
+  clock.advance(60_000);
+  assert.equal(emu.payment(String(lapsed.PaymentId))?.status, 'REVERSED');
+  assert.equal((await call('Confirm', { TerminalKey: T.terminalKey, PaymentId: lapsed.PaymentId })).ErrorCode, '8');
+  assert.equal((await call('GetState', { TerminalKey: T.terminalKey, PaymentId: kept.PaymentId })).Status, 'CONFIRMED');
+});
+
+test('receipts: FFD 1.2 fields, the Payments kinds against the items, a receipt with no items', async () => {
+  const item = { Name: 'Чай', Price: 1000, Quantity: 1, Amount: 1000, Tax: 'vat20' };
+  const base = { TerminalKey: T.terminalKey, Amount: 1000 };
+  const code = async (Receipt: unknown, OrderId: string): Promise<unknown> => (await call('Init', { ...base, OrderId, Receipt })).ErrorCode;
+  assert.equal(await code({ Email: 'a@example.com', Taxation: 'osn', Items: [item] }, 'r-ok'), '0');
+  assert.equal(await code({ Phone: '+79001234567', Taxation: 'osn', FfdVersion: '1.2', Items: [item] }, 'r-12'), '201');
+  assert.equal(await code({ Phone: '+79001234567', Taxation: 'osn', FfdVersion: '1.2', Items: [{ ...item, PaymentMethod: 'full_payment', PaymentObject: 'commodity', MeasurementUnit: 'шт' }] }, 'r-12-ok'), '0');
+  assert.equal(await code({ Email: 'a@example.com', Taxation: 'osn', Items: [item], Payments: { Electronic: 900 } }, 'r-pay'), '308');
+  assert.equal(await code({ Email: 'a@example.com', Taxation: 'osn', Items: [] }, 'r-empty'), '309');
+  assert.equal(await code({ Email: 'a@example.com', Taxation: 'vmenennyi', Items: [item] }, 'r-tax'), '1');
+  // A refused Init opens no session.
+  assert.equal((await call('CheckOrder', { TerminalKey: T.terminalKey, OrderId: 'r-tax' })).ErrorCode, '335');
+});
+
+test('SBP: GetQr gives an NSPK link; the emulator lists open codes at /sbp and serves the page for the link', async () => {
+  const init = await call('Init', { TerminalKey: T.terminalKey, Amount: 12250, OrderId: 'sbp-list', Description: 'Чай' });
+  const qr = await call('GetQr', { TerminalKey: T.terminalKey, PaymentId: init.PaymentId, DataType: 'PAYLOAD' });
+  const link = new URL(String(qr.Data));
+  assert.equal(link.origin, 'https://qr.nspk.ru');
+  assert.match(link.pathname, /^\/[A-Z0-9]{32}$/);
+  assert.equal(link.searchParams.get('type'), '02');
+  assert.equal(link.searchParams.get('sum'), '12250');
+  assert.equal(link.searchParams.get('cur'), 'RUB');
+  assert.match(link.searchParams.get('crc') ?? '', /^[0-9A-F]{4}$/);
+  // The same code on a second GetQr: one payment, one QR id.
+  assert.equal((await call('GetQr', { TerminalKey: T.terminalKey, PaymentId: init.PaymentId })).Data, qr.Data);
+  const list = await (await fetch(`${emu.url}/sbp`)).text();
+  assert.ok(list.includes(`/sbp${link.pathname}`), list);
+  assert.equal(emu.sbpPageUrl(String(qr.Data)), `${emu.url}/sbp${link.pathname}`);
+  assert.equal(emu.sbpPageUrl('https://qr.nspk.ru/AD1000000000000000000000000000ZZ?type=02'), undefined);
+});

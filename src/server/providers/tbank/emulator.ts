@@ -1,247 +1,45 @@
 /**
  * An offline T-Bank Internet Acquiring API v2, for tests, the demo and shops developing offline.
  * It follows T-Bank's public documentation, not what our connector expects: `POST /v2/Init`,
- * `GetState`, `Cancel`, `GetQr`, `CheckOrder` with token checks and T-Bank's error codes; a payment
- * form at `PaymentURL` taking T-Bank's published test cards (3-D Secure challenge included); an SBP
- * "scan and pay" page for the QR payload; notifications to `NotificationURL`, resent once an hour for
- * 24 hours until the answer is `OK`. Switches make it drop notifications or fail its API.
+ * `GetState`, `Cancel`, `Confirm`, `Charge`, `GetQr`, `CheckOrder` and the customer and card methods,
+ * with token checks and T-Bank's error codes; receipts (54-FZ) checked as T-Bank checks them; a
+ * payment form at `PaymentURL` taking T-Bank's published test cards (3-D Secure challenge
+ * included); an SBP "scan and pay" page for the NSPK link of the QR code; holds (`PayType: "T"`)
+ * that lapse after 7 days; notifications to `NotificationURL`, resent once an hour for 24 hours
+ * until the answer is `OK`. Switches make it drop notifications or fail its API.
  *
- * It keeps everything in memory. Its own token check is written here independently of transform.ts,
- * so that a mistake in one is caught by the other. See README.md for what it does and does not do.
+ * It keeps everything in memory and imports nothing of the connector: its token rule and wire
+ * reading (emulator-wire.ts) are written independently of transform.ts, so that a mistake in one is
+ * caught by the other. See README.md for what it does and does not do, and the sources.
  */
 import http from 'node:http';
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import {
+  holdDeadline, idOf, kopecksOf, MESSAGES, newQrId, nspkLink, parseDueDate, parseRequestBody, qrIdOfLink, readBody, sameHex, tokenOf,
+} from './emulator-wire.ts';
+import { checkReceipt } from './emulator-receipt.ts';
+import { createCustomerStore, maskPan, type ChargeOutcome } from './emulator-customers.ts';
+import { ACS_PASSCODE, acsPage, cardFormPage, escapeHtml, finishedPage, notFoundPage, page, rubles, sbpPage, TEST_CARDS } from './emulator-pages.ts';
 
-export interface EmulatorTerminal {
-  terminalKey: string;
-  password: string;
-}
+export { ACS_PASSCODE, TEST_CARDS } from './emulator-pages.ts';
+export type { ChargeOutcome, EmulatorCard } from './emulator-customers.ts';
+export * from './emulator-types.ts';
+import {
+  DEFAULT_TERMINAL, realScheduler, type ApiFault, type EmulatorPayment, type NotificationRecord, type TbankEmulator, type TbankEmulatorOptions,
+} from './emulator-types.ts';
 
-/** Time and timers, injectable so that tests do not wait an hour for a resent notification. */
-export interface EmulatorScheduler {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const realScheduler: EmulatorScheduler = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, Math.min(ms, 2 ** 31 - 1));
-    t.unref();
-    return t;
-  },
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
-
-/** A scheduler whose time moves only when told (`advance`). */
-export interface ManualScheduler extends EmulatorScheduler {
-  advance(ms: number): void;
-}
-
-export function createManualScheduler(start = Date.UTC(2030, 0, 1)): ManualScheduler {
-  let now = start;
-  let seq = 0;
-  const timers = new Map<number, { at: number; fn: () => void }>();
-  return {
-    now: () => now,
-    setTimeout(fn, ms) {
-      const id = ++seq;
-      timers.set(id, { at: now + Math.max(0, ms), fn });
-      return id;
-    },
-    clearTimeout(h) {
-      timers.delete(h as number);
-    },
-    advance(ms) {
-      const until = now + ms;
-      for (;;) {
-        let next: [number, { at: number; fn: () => void }] | undefined;
-        for (const e of timers) if (e[1].at <= until && (!next || e[1].at < next[1].at)) next = e;
-        if (!next) break;
-        timers.delete(next[0]);
-        now = Math.max(now, next[1].at);
-        next[1].fn();
-      }
-      now = until;
-    },
-  };
-}
-
-/** How the API misbehaves, for fault tests. */
-export type ApiFault =
-  /** The connection is cut before anything is read. */
-  | { kind: 'down' }
-  /** The request is carried out, then the connection is cut without an answer. */
-  | { kind: 'lost' }
-  /** The answer comes after `delayMs`. */
-  | { kind: 'slow'; delayMs: number }
-  | { kind: 'garbage' }
-  /** A proxy's HTML error page (HTTP 502). */
-  | { kind: 'html' }
-  /** A T-Bank error answer (default 9999 «Внутренняя ошибка системы»). */
-  | { kind: 'error'; errorCode?: string; message?: string };
-
-export interface TbankEmulatorOptions {
-  /** 0 (default): a free port. */
-  port?: number;
-  host?: string;
-  /** The address buyers and the connector reach it at (default `http://{host}:{port}`). */
-  baseUrl?: string;
-  terminals?: EmulatorTerminal[];
-  scheduler?: EmulatorScheduler;
-  /** Gap between notification attempts (T-Bank: once an hour). */
-  notificationRetryMs?: number;
-  /** How long a notification is resent (T-Bank: 24 hours), then it goes to the dump. */
-  notificationWindowMs?: number;
-  /** Deadline of one notification attempt. */
-  notificationTimeoutMs?: number;
-}
-
-export interface EmulatorPayment {
-  paymentId: string;
-  terminalKey: string;
-  orderId: string;
-  amount: number;
-  /** What is left after refunds. */
-  remaining: number;
-  description: string;
-  status: string;
-  method: 'card' | 'sbp' | null;
-  successUrl: string | undefined;
-  failUrl: string | undefined;
-  notificationUrl: string | undefined;
-  dueAt: number;
-  formId: string;
-  qrId: string | null;
-  pan: string | null;
-  errorCode: string;
-  refundRequests: Map<string, Record<string, unknown>>;
-}
-
-export interface NotificationRecord {
-  paymentId: string;
-  status: string;
-  url: string;
-  body: string;
-  attempts: { at: number; answer: string }[];
-  state: 'pending' | 'delivered' | 'dropped' | 'dumped';
-}
-
-export interface TbankEmulator {
-  /** `http://host:port` */
-  readonly url: string;
-  /** `{url}/v2`: the connector's `apiUrl`. */
-  readonly apiUrl: string;
-  /** Makes the API misbehave (for `times` requests, or until cleared with null). */
-  setFault(fault: ApiFault | null, opts?: { methods?: string[]; times?: number }): void;
-  /** While true, notifications are not sent at all (recorded as `dropped`). */
-  dropNotifications: boolean;
-  payment(paymentId: string): EmulatorPayment | undefined;
-  /**
-   * The buyer pays (or is declined) without the HTML pages, as the pages would do it: a card ends
-   * AUTHORIZED → CONFIRMED (or REJECTED), an SBP payment (after GetQr) CONFIRMED (or REJECTED). False
-   * when the payment is unknown or no longer open. For load and crash tests.
-   */
-  pay(paymentId: string, outcome?: 'success' | 'decline'): boolean;
-  paymentsOfOrder(orderId: string): EmulatorPayment[];
-  readonly notifications: readonly NotificationRecord[];
-  /** Resolves when no notification attempt is in flight. */
-  idle(): Promise<void>;
-  close(): Promise<void>;
-}
-
-export const DEFAULT_TERMINAL: EmulatorTerminal = { terminalKey: 'TinkoffBankTest', password: 'TinkoffBankTest' };
-
-/** T-Bank's test cards (the «Тестирование и тестовые карты» section), and what each does here. */
-export const TEST_CARDS: readonly { pan: string; outcome: 'success' | '3ds_challenge' | 'decline' | '3ds_reject'; errorCode: string; note: string }[] = [
-  { pan: '2200770239097761', outcome: 'success', errorCode: '0', note: 'успешная оплата без 3DS' },
-  { pan: '2201382000000013', outcome: 'success', errorCode: '0', note: '3DS 2.0 frictionless, успешная оплата' },
-  { pan: '2201382000000039', outcome: 'success', errorCode: '0', note: '3DS 2.0 attempt, успешная оплата' },
-  { pan: '4300000000000777', outcome: 'success', errorCode: '0', note: 'успешная оплата (карта старой тестовой среды)' },
-  { pan: '2201382000000047', outcome: '3ds_challenge', errorCode: '0', note: '3DS 2.0 challenge, пароль 1qwezxc' },
-  { pan: '2201382000000021', outcome: 'decline', errorCode: '1006', note: 'ошибка при списании' },
-  { pan: '2201382000000831', outcome: 'decline', errorCode: '1051', note: 'недостаточно средств' },
-  { pan: '2201382000000005', outcome: '3ds_reject', errorCode: '101', note: '3DS 2.0: эмитент отклонил аутентификацию' },
-];
-export const ACS_PASSCODE = '1qwezxc';
-
-const MESSAGES: Record<string, string> = {
-  '0': 'OK',
-  '2': 'Отсутствуют обязательные параметры',
-  '8': 'Неверный статус транзакции',
-  '101': 'Не пройдена идентификация 3DS',
-  '204': 'Неверный токен. Проверьте пару TerminalKey/SecretKey',
-  '212': 'Размер поля OrderId должен быть от 1 до 36',
-  '251': 'Неверная сумма. Сумма должна быть больше или равна 100 копеек',
-  '255': 'Платеж не найден',
-  '330': 'Сумма в запросе больше чем в оригинальной транзакции',
-  '335': 'OrderId не найден для TerminalKey',
-  '501': 'Терминал не найден',
-  '623': 'Выплата по этому заказу уже прошла',
-  '642': 'Проверьте номер карты',
-  '1006': 'Платеж не прошел',
-  '1051': 'Недостаточно средств на карте.',
-  '3016': 'Невозможно создать QR',
-  '9999': 'Внутренняя ошибка системы',
-};
 
 const PAID = new Set(['CONFIRMED', 'PARTIAL_REFUNDED', 'REFUNDED']);
 const OPEN = new Set(['NEW', 'FORM_SHOWED']);
+/** A hold that `Confirm` or `Cancel` may still act on. */
+const HELD = new Set(['AUTHORIZED', 'PARTIAL_REVERSED']);
+/** Statuses whose `Amount` is what the payment holds now (see README.md, «Amount after refunds»). */
+const CURRENT_AMOUNT = new Set(['AUTHORIZED', 'PARTIAL_REVERSED', 'REVERSED', 'CONFIRMED', 'PARTIAL_REFUNDED', 'REFUNDED']);
 /** The smallest SBP amount (10 roubles, per the Init reference). */
 const SBP_MIN_KOPECKS = 1000;
 const CARD_MIN_KOPECKS = 100;
-
-/** The documented token rule, written independently of transform.ts. */
-function tokenOf(body: Record<string, unknown>, password: string): string {
-  const all: Record<string, string> = { Password: password };
-  for (const key of Object.keys(body)) {
-    const v = body[key];
-    if (key === 'Token') continue;
-    if (typeof v === 'string') all[key] = v;
-    else if (typeof v === 'number') all[key] = String(v);
-    else if (typeof v === 'boolean') all[key] = String(v);
-  }
-  const joined = Object.keys(all).sort().map((k) => all[k]).join('');
-  return createHash('sha256').update(Buffer.from(joined, 'utf8')).digest('hex');
-}
-
-function sameHex(a: string, b: string): boolean {
-  const x = Buffer.from(a.toLowerCase());
-  const y = Buffer.from(b.toLowerCase());
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
-}
-
-function rubles(kopecks: number): string {
-  return `${Math.floor(kopecks / 100)}.${String(kopecks % 100).padStart(2, '0')} ₽`;
-}
-
-function readBody(req: http.IncomingMessage, limit = 64 * 1024): Promise<string | null> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > limit) {
-        resolve(null);
-        req.destroy();
-      } else chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', () => resolve(null));
-  });
-}
-
-function parseDueDate(v: unknown): number | undefined {
-  if (typeof v !== 'string') return undefined;
-  const t = Date.parse(v);
-  return Number.isFinite(t) ? t : undefined;
-}
+const DAY_MS = 24 * 3_600_000;
 
 /** Starts the emulator. */
 export async function startTbankEmulator(opts: TbankEmulatorOptions = {}): Promise<TbankEmulator> {
@@ -259,6 +57,8 @@ export async function startTbankEmulator(opts: TbankEmulatorOptions = {}): Promi
   /** Notifications of one payment go out one after another, in order. */
   const chains = new Map<string, Promise<void>>();
   let nextPaymentId = 4_000_000_000 + Math.floor(Math.random() * 1_000_000);
+  let nextCardId = 100_000 + Math.floor(Math.random() * 100_000);
+  const customers = createCustomerStore(() => String(nextCardId++));
   let fault: { fault: ApiFault; methods?: string[]; times?: number } | null = null;
   let base = '';
 
@@ -299,6 +99,11 @@ export async function startTbankEmulator(opts: TbankEmulatorOptions = {}): Promi
     clock.setTimeout(() => track(attempt(n, firstAt)), retryMs);
   }
 
+  /** `Amount` of GetState and notifications: see README.md («Amount after refunds»). */
+  function reportedAmount(p: EmulatorPayment): number {
+    return CURRENT_AMOUNT.has(p.status) ? p.remaining : p.amount;
+  }
+
   /** Sends the payment's current state to its NotificationURL, as T-Bank does on each change. */
   function notify(p: EmulatorPayment): void {
     if (!p.notificationUrl) return;
@@ -311,13 +116,15 @@ export async function startTbankEmulator(opts: TbankEmulatorOptions = {}): Promi
       Status: p.status,
       PaymentId: Number(p.paymentId),
       ErrorCode: p.errorCode,
-      Amount: p.status === 'PARTIAL_REFUNDED' || p.status === 'REFUNDED' ? p.remaining : p.amount,
+      Amount: reportedAmount(p),
     };
     if (p.errorCode !== '0') fields.Message = MESSAGES[p.errorCode] ?? 'Платеж не прошел';
     if (p.method === 'card' && p.pan) {
-      fields.CardId = 100_000 + (Number(p.paymentId) % 100_000);
-      fields.Pan = `${p.pan.slice(0, 6)}******${p.pan.slice(-4)}`;
+      fields.CardId = Number(p.card?.cardId ?? 100_000 + (Number(p.paymentId) % 100_000));
+      fields.Pan = maskPan(p.pan);
       fields.ExpDate = '1230';
+      // «в уведомлении на AUTHORIZED или CONFIRMED будет передан параметр RebillId»
+      if (p.card?.rebillId && (p.status === 'AUTHORIZED' || p.status === 'CONFIRMED')) fields.RebillId = Number(p.card.rebillId);
     }
     if (p.method === 'sbp') fields.Pan = '+7 (9**) ***-**-11';
     fields.Token = tokenOf(fields, t.password);
@@ -339,9 +146,25 @@ export async function startTbankEmulator(opts: TbankEmulatorOptions = {}): Promi
     notify(p);
   }
 
-  /** The link's lifetime ran out before the buyer paid. */
+  /** The link's lifetime ran out before the buyer paid; or a hold lapsed unconfirmed. */
   function expireIfDue(p: EmulatorPayment): void {
     if (OPEN.has(p.status) && clock.now() >= p.dueAt) setStatus(p, 'DEADLINE_EXPIRED', '0');
+    if (HELD.has(p.status) && p.holdUntil !== null && clock.now() >= p.holdUntil) {
+      p.remaining = 0;
+      setStatus(p, 'REVERSED', '0');
+    }
+  }
+
+  /** A card payment that went through: the card saved for a customer, then held or charged. */
+  function authorize(p: EmulatorPayment): void {
+    if (p.customerKey && p.pan) p.card = customers.saveCard(p.terminalKey, p.customerKey, p.pan, p.recurrent);
+    setStatus(p, 'AUTHORIZED');
+    if (p.payType === 'T') {
+      p.holdUntil = holdDeadline(clock.now());
+      clock.setTimeout(() => expireIfDue(p), Math.max(0, p.holdUntil - clock.now()));
+      return;
+    }
+    setStatus(p, 'CONFIRMED');
   }
 
   function answer(res: http.ServerResponse, status: number, type: string, body: string, extra: Record<string, string> = {}): void {
@@ -349,7 +172,7 @@ export async function startTbankEmulator(opts: TbankEmulatorOptions = {}): Promi
     res.end(body);
   }
 
-  function json(res: http.ServerResponse, o: Record<string, unknown>): void {
+  function json(res: http.ServerResponse, o: unknown): void {
     answer(res, 200, 'application/json; charset=utf-8', JSON.stringify(o));
   }
 
@@ -361,128 +184,176 @@ export async function startTbankEmulator(opts: TbankEmulatorOptions = {}): Promi
   }
 
   function paymentAnswer(p: EmulatorPayment): Record<string, unknown> {
-    return { Success: true, ErrorCode: '0', Message: 'OK', TerminalKey: p.terminalKey, Status: p.status, PaymentId: p.paymentId, OrderId: p.orderId, Amount: p.amount };
+    return { Success: true, ErrorCode: '0', Message: 'OK', TerminalKey: p.terminalKey, Status: p.status, PaymentId: p.paymentId, OrderId: p.orderId, Amount: reportedAmount(p) };
   }
 
   function ownPayment(body: Record<string, unknown>): EmulatorPayment | undefined {
-    const id = typeof body.PaymentId === 'number' ? String(body.PaymentId) : body.PaymentId;
-    const p = typeof id === 'string' ? payments.get(id) : undefined;
+    const id = idOf(body.PaymentId);
+    const p = id === undefined ? undefined : payments.get(id);
     return p && p.terminalKey === body.TerminalKey ? p : undefined;
   }
 
+  /** A receipt, when one is sent, checked against the operation's amount. */
+  function receiptError(body: Record<string, unknown>, amount: number): Record<string, unknown> | undefined {
+    if (body.Receipt === undefined) return undefined;
+    const e = checkReceipt(body.Receipt, amount);
+    return e ? error(body.TerminalKey, e.code, e.details) : undefined;
+  }
+
+  function init(terminalKey: string, body: Record<string, unknown>): Record<string, unknown> {
+    const { OrderId } = body;
+    if (body.Amount === undefined || OrderId === undefined) return error(terminalKey, '2', 'Amount, OrderId');
+    if (typeof OrderId !== 'string' || OrderId.length < 1 || OrderId.length > 36) return error(terminalKey, '212');
+    const amount = kopecksOf(body.Amount);
+    if (amount === undefined || amount < CARD_MIN_KOPECKS) return error(terminalKey, '251');
+    const payType = body.PayType ?? 'O';
+    if (payType !== 'O' && payType !== 'T') return error(terminalKey, '1', 'PayType');
+    const customerKey = body.CustomerKey;
+    if (customerKey !== undefined && (typeof customerKey !== 'string' || customerKey.length < 1 || customerKey.length > 36)) return error(terminalKey, '216');
+    const recurrent = body.Recurrent === 'Y';
+    // «CustomerKey обязателен, если передан атрибут Recurrent».
+    if (recurrent && customerKey === undefined) return error(terminalKey, '2', 'CustomerKey');
+    const bad = receiptError(body, amount);
+    if (bad) return bad;
+    // A new session per Init, even for a known OrderId; refused once the order has been paid.
+    const earlier = [...payments.values()].filter((q) => q.terminalKey === terminalKey && q.orderId === OrderId);
+    if (earlier.some((q) => PAID.has(q.status) || HELD.has(q.status))) return error(terminalKey, '623', 'Запрещено проводить платеж с OrderId, для которого уже есть успешный платеж');
+    const now = clock.now();
+    const due = parseDueDate(body.RedirectDueDate) ?? now + DAY_MS;
+    const p: EmulatorPayment = {
+      paymentId: String(nextPaymentId++), terminalKey, orderId: OrderId, amount, remaining: amount,
+      description: typeof body.Description === 'string' ? body.Description : '', status: 'NEW', method: null,
+      payType, customerKey: customerKey as string | undefined, recurrent, card: null,
+      successUrl: typeof body.SuccessURL === 'string' ? body.SuccessURL : undefined,
+      failUrl: typeof body.FailURL === 'string' ? body.FailURL : undefined,
+      notificationUrl: typeof body.NotificationURL === 'string' ? body.NotificationURL : undefined,
+      dueAt: due, holdUntil: null, formId: randomBytes(6).toString('base64url'), qrId: null, pan: null, errorCode: '0', refundRequests: new Map(),
+    };
+    payments.set(p.paymentId, p);
+    byForm.set(p.formId, p);
+    clock.setTimeout(() => expireIfDue(p), Math.max(0, due - now));
+    return { ...paymentAnswer(p), PaymentURL: `${base}/new/${p.formId}` };
+  }
+
+  function cancel(p: EmulatorPayment, body: Record<string, unknown>): Record<string, unknown> {
+    const ext = typeof body.ExternalRequestId === 'string' && body.ExternalRequestId !== '' ? body.ExternalRequestId : undefined;
+    const repeated = ext ? p.refundRequests.get(ext) : undefined;
+    if (repeated) return repeated;
+    const original = p.remaining;
+    if (OPEN.has(p.status)) {
+      // «При отмене статуса NEW поле Amount игнорируется … Отмена производится на полную сумму».
+      p.remaining = 0;
+      setStatus(p, 'CANCELED');
+    } else if (HELD.has(p.status) || p.status === 'CONFIRMED' || p.status === 'PARTIAL_REFUNDED') {
+      const amount = body.Amount === undefined ? p.remaining : kopecksOf(body.Amount);
+      if (amount === undefined || amount <= 0) return error(body.TerminalKey, '1', 'Amount');
+      if (amount > p.remaining) return error(body.TerminalKey, '330');
+      // A partial cancel names the goods taken back; a full one needs no receipt.
+      const bad = receiptError(body, amount);
+      if (bad) return bad;
+      p.remaining -= amount;
+      if (HELD.has(p.status)) setStatus(p, p.remaining === 0 ? 'REVERSED' : 'PARTIAL_REVERSED');
+      else setStatus(p, p.remaining === 0 ? 'REFUNDED' : 'PARTIAL_REFUNDED');
+    } else {
+      return error(body.TerminalKey, '8');
+    }
+    const result = {
+      Success: true, ErrorCode: '0', Message: 'OK', Details: '', TerminalKey: p.terminalKey, Status: p.status, PaymentId: p.paymentId, OrderId: p.orderId,
+      OriginalAmount: original, NewAmount: p.remaining, ...(ext ? { ExternalRequestId: ext } : {}),
+    };
+    if (ext) p.refundRequests.set(ext, result);
+    return result;
+  }
+
+  function confirmHold(p: EmulatorPayment, body: Record<string, unknown>): Record<string, unknown> {
+    if (!HELD.has(p.status)) return error(body.TerminalKey, '8');
+    const amount = body.Amount === undefined ? p.remaining : kopecksOf(body.Amount);
+    if (amount === undefined || amount <= 0) return error(body.TerminalKey, '1', 'Amount');
+    // «Сумма списания может быть меньше или равна сумме авторизации».
+    if (amount > p.remaining) return error(body.TerminalKey, '330');
+    const bad = receiptError(body, amount);
+    if (bad) return bad;
+    p.remaining = amount;
+    p.holdUntil = null;
+    setStatus(p, 'CONFIRMED');
+    return { Success: true, ErrorCode: '0', Message: 'OK', Details: '', TerminalKey: p.terminalKey, Status: p.status, PaymentId: p.paymentId, OrderId: p.orderId };
+  }
+
+  function charge(p: EmulatorPayment, body: Record<string, unknown>): Record<string, unknown> {
+    if (!OPEN.has(p.status)) return error(body.TerminalKey, '8');
+    if (body.RebillId === undefined) return error(body.TerminalKey, '2', 'RebillId');
+    const card = customers.rebill(p.terminalKey, body.RebillId);
+    if (!card || !card.rebillId) return error(body.TerminalKey, '107', 'RebillId');
+    p.method = 'card';
+    p.pan = card.pan;
+    p.card = card;
+    const outcome = customers.chargeOutcome(card.rebillId);
+    if (outcome === 'success') {
+      authorize(p);
+      return { ...paymentAnswer(p), Message: 'OK', Details: '' };
+    }
+    const code = outcome === 'insufficient_funds' ? '1051' : outcome === '3ds_required' ? '108' : '1006';
+    setStatus(p, 'REJECTED', code);
+    return { ...error(body.TerminalKey, code), Status: 'REJECTED', PaymentId: p.paymentId, OrderId: p.orderId, Amount: p.amount };
+  }
+
   /** One API method: its body is verified (terminal, token) before anything else. */
-  function api(method: string, body: Record<string, unknown>): Record<string, unknown> {
+  function api(method: string, body: Record<string, unknown>): unknown {
     const terminal = typeof body.TerminalKey === 'string' ? terminals.get(body.TerminalKey) : undefined;
     if (!terminal) return error(body.TerminalKey, '501');
     if (typeof body.Token !== 'string' || !sameHex(body.Token, tokenOf(body, terminal.password))) return error(body.TerminalKey, '204');
+    const key = terminal.terminalKey;
+    const customerAnswer = customers.handle(method, key, body);
+    if (customerAnswer) return customerAnswer;
     switch (method) {
-      case 'Init': {
-        const { Amount, OrderId } = body;
-        if (Amount === undefined || OrderId === undefined) return error(body.TerminalKey, '2', 'Amount, OrderId');
-        if (typeof OrderId !== 'string' || OrderId.length < 1 || OrderId.length > 36) return error(body.TerminalKey, '212');
-        if (typeof Amount !== 'number' || !Number.isSafeInteger(Amount) || Amount < CARD_MIN_KOPECKS) return error(body.TerminalKey, '251');
-        // A new session per Init, even for a known OrderId; refused once the order has been paid.
-        const earlier = [...payments.values()].filter((q) => q.terminalKey === terminal.terminalKey && q.orderId === OrderId);
-        if (earlier.some((q) => PAID.has(q.status))) return error(body.TerminalKey, '623', 'Запрещено проводить платеж с OrderId, для которого уже есть успешный платеж');
-        const now = clock.now();
-        const due = parseDueDate(body.RedirectDueDate) ?? now + 24 * 3_600_000;
-        const p: EmulatorPayment = {
-          paymentId: String(nextPaymentId++), terminalKey: terminal.terminalKey, orderId: OrderId, amount: Amount, remaining: Amount,
-          description: typeof body.Description === 'string' ? body.Description : '', status: 'NEW', method: null,
-          successUrl: typeof body.SuccessURL === 'string' ? body.SuccessURL : undefined,
-          failUrl: typeof body.FailURL === 'string' ? body.FailURL : undefined,
-          notificationUrl: typeof body.NotificationURL === 'string' ? body.NotificationURL : undefined,
-          dueAt: due, formId: randomBytes(6).toString('base64url'), qrId: null, pan: null, errorCode: '0', refundRequests: new Map(),
-        };
-        payments.set(p.paymentId, p);
-        byForm.set(p.formId, p);
-        clock.setTimeout(() => expireIfDue(p), Math.max(0, due - now));
-        return { ...paymentAnswer(p), PaymentURL: `${base}/new/${p.formId}` };
-      }
-      case 'GetState': {
-        const p = ownPayment(body);
-        if (!p) return error(body.TerminalKey, '255');
-        expireIfDue(p);
-        // Amount stays the amount of Init after refunds (see README.md).
-        return paymentAnswer(p);
-      }
+      case 'Init':
+        return init(key, body);
       case 'CheckOrder': {
-        const list = [...payments.values()].filter((q) => q.terminalKey === terminal.terminalKey && q.orderId === body.OrderId);
-        if (list.length === 0) return error(body.TerminalKey, '335');
+        const list = [...payments.values()].filter((q) => q.terminalKey === key && q.orderId === body.OrderId);
+        if (list.length === 0) return error(key, '335');
         for (const q of list) expireIfDue(q);
         return {
-          Success: true, ErrorCode: '0', Message: 'OK', TerminalKey: terminal.terminalKey, OrderId: body.OrderId,
-          Payments: list.map((q) => ({ PaymentId: q.paymentId, Amount: q.amount, Status: q.status, Success: 'true', ErrorCode: 0, Message: 'None' })),
+          Success: true, ErrorCode: '0', Message: 'OK', TerminalKey: key, OrderId: body.OrderId,
+          Payments: list.map((q) => ({ PaymentId: q.paymentId, Amount: reportedAmount(q), Status: q.status, Success: 'true', ErrorCode: 0, Message: 'None' })),
         };
       }
-      case 'GetQr': {
-        const p = ownPayment(body);
-        if (!p) return error(body.TerminalKey, '255');
-        expireIfDue(p);
-        if (!OPEN.has(p.status)) return error(body.TerminalKey, '8');
-        if (p.amount < SBP_MIN_KOPECKS) return error(body.TerminalKey, '3016', 'Сумма операции по СБП вне допустимого диапазона');
-        p.method = 'sbp';
-        p.qrId ??= `AD1${randomBytes(12).toString('hex').toUpperCase()}`;
-        byQr.set(p.qrId, p);
-        // The NSPK link a phone would open; offline it leads to the emulator's scan-and-pay page.
-        const payload = `${base}/sbp/${p.qrId}?type=02&sum=${p.amount}&cur=RUB`;
-        if (body.DataType === 'IMAGE') return { Success: true, ErrorCode: '0', TerminalKey: p.terminalKey, OrderId: p.orderId, PaymentId: Number(p.paymentId), Data: `<svg xmlns="http://www.w3.org/2000/svg"><text>${escapeHtml(payload)}</text></svg>` };
-        return { Success: true, ErrorCode: '0', Message: 'OK', TerminalKey: p.terminalKey, OrderId: p.orderId, PaymentId: Number(p.paymentId), Data: payload };
-      }
-      case 'Cancel': {
-        const p = ownPayment(body);
-        if (!p) return error(body.TerminalKey, '255');
-        expireIfDue(p);
-        const ext = typeof body.ExternalRequestId === 'string' && body.ExternalRequestId !== '' ? body.ExternalRequestId : undefined;
-        const repeated = ext ? p.refundRequests.get(ext) : undefined;
-        if (repeated) return repeated;
-        const original = p.remaining;
-        if (OPEN.has(p.status)) {
-          // Cancelling an unpaid session: always in full, Amount ignored.
-          p.remaining = 0;
-          setStatus(p, 'CANCELED');
-        } else if (p.status === 'CONFIRMED' || p.status === 'PARTIAL_REFUNDED') {
-          const amount = body.Amount === undefined ? p.remaining : body.Amount;
-          if (typeof amount !== 'number' || !Number.isSafeInteger(amount) || amount <= 0) return error(body.TerminalKey, '2', 'Amount');
-          if (amount > p.remaining) return error(body.TerminalKey, '330');
-          p.remaining -= amount;
-          setStatus(p, p.remaining === 0 ? 'REFUNDED' : 'PARTIAL_REFUNDED');
-        } else {
-          return error(body.TerminalKey, '8');
-        }
-        const result = {
-          Success: true, ErrorCode: '0', Message: 'OK', TerminalKey: p.terminalKey, Status: p.status, PaymentId: p.paymentId, OrderId: p.orderId,
-          OriginalAmount: original, NewAmount: p.remaining, ...(ext ? { ExternalRequestId: ext } : {}),
-        };
-        if (ext) p.refundRequests.set(ext, result);
-        return result;
-      }
+      case 'GetState':
+      case 'GetQr':
+      case 'Cancel':
+      case 'Confirm':
+      case 'Charge':
+        break;
       default:
-        return error(body.TerminalKey, '9999', `unknown method ${method}`);
+        return error(key, '9999', `unknown method ${method}`);
+    }
+    const p = ownPayment(body);
+    if (!p) return error(key, '255');
+    expireIfDue(p);
+    switch (method) {
+      case 'GetState':
+        return paymentAnswer(p);
+      case 'Cancel':
+        return cancel(p, body);
+      case 'Confirm':
+        return confirmHold(p, body);
+      case 'Charge':
+        return charge(p, body);
+      default: {
+        if (!OPEN.has(p.status)) return error(key, '8');
+        if (p.amount < SBP_MIN_KOPECKS) return error(key, '3016', 'Сумма операции по СБП вне допустимого диапазона');
+        p.method = 'sbp';
+        p.qrId ??= newQrId();
+        byQr.set(p.qrId, p);
+        // The NSPK link a phone opens; offline, sbpPageUrl() gives the emulator's page for it.
+        const payload = nspkLink(p.qrId, p.amount);
+        if (body.DataType === 'IMAGE') return { Success: true, ErrorCode: '0', TerminalKey: key, OrderId: p.orderId, PaymentId: Number(p.paymentId), Data: `<svg xmlns="http://www.w3.org/2000/svg"><text>${escapeHtml(payload)}</text></svg>` };
+        return { Success: true, ErrorCode: '0', Message: 'OK', TerminalKey: key, OrderId: p.orderId, PaymentId: Number(p.paymentId), Data: payload };
+      }
     }
   }
 
-  function page(title: string, inner: string): string {
-    return `<!doctype html><html lang="ru"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title>
-<style>body{font:16px system-ui,sans-serif;max-width:28rem;margin:2rem auto;padding:0 1rem}label{display:block;margin:.6rem 0}input{font:inherit;padding:.4rem;width:100%;box-sizing:border-box}button{font:inherit;padding:.6rem 1rem;margin:.8rem .5rem 0 0}table{border-collapse:collapse;font-size:.85rem}td{padding:.15rem .4rem;border-bottom:1px solid #ddd}.note{color:#555;font-size:.9rem}</style>
-</head><body><p class="note">Эмулятор Т-Банка (интернет-эквайринг) — тестовая среда, деньги не списываются.</p>${inner}</body></html>`;
-  }
-
-  function cardForm(p: EmulatorPayment, message = ''): string {
-    const cards = TEST_CARDS.map((c) => `<tr><td><code>${c.pan}</code></td><td>${escapeHtml(c.note)}</td></tr>`).join('');
-    return page('Оплата картой', `<h1>Оплата ${escapeHtml(rubles(p.amount))}</h1><p>${escapeHtml(p.description)}</p>
-${message ? `<p role="alert">${escapeHtml(message)}</p>` : ''}
-<form method="post" action="/new/${p.formId}/pay">
-<label>Номер карты <input name="pan" inputmode="numeric" autocomplete="cc-number" required></label>
-<label>Срок действия (ММ/ГГ) <input name="exp" value="12/30" autocomplete="cc-exp" required></label>
-<label>CVV <input name="cvv" value="123" inputmode="numeric" autocomplete="cc-csc" required></label>
-<button type="submit">Оплатить</button></form>
-<form method="post" action="/new/${p.formId}/cancel"><button type="submit">Отменить</button></form>
-<h2>Тестовые карты</h2><table>${cards}</table>`);
-  }
-
   function finished(p: EmulatorPayment): string {
-    return page('Платёж', `<h1>Платёж ${PAID.has(p.status) ? 'уже оплачен' : 'недоступен'}</h1><p>Статус: ${escapeHtml(p.status)}</p>`);
+    return finishedPage(PAID.has(p.status), p.status);
   }
 
   function back(res: http.ServerResponse, url: string | undefined, p: EmulatorPayment): void {
@@ -490,24 +361,19 @@ ${message ? `<p role="alert">${escapeHtml(message)}</p>` : ''}
     else answer(res, 200, 'text/html; charset=utf-8', finished(p));
   }
 
-  /** A successful one-stage card payment: AUTHORIZED, then CONFIRMED (each notified). */
-  function confirm(p: EmulatorPayment): void {
-    setStatus(p, 'AUTHORIZED');
-    setStatus(p, 'CONFIRMED');
-  }
-
   async function pages(req: http.IncomingMessage, res: http.ServerResponse, path: string): Promise<void> {
     const parts = path.split('/').filter(Boolean);
     const form = req.method === 'POST' ? new URLSearchParams((await readBody(req)) ?? '') : new URLSearchParams();
+    const html = (status: number, body: string): void => answer(res, status, 'text/html; charset=utf-8', body);
     if (parts[0] === 'new' && parts[1]) {
       const p = byForm.get(parts[1]);
-      if (!p) return answer(res, 404, 'text/html; charset=utf-8', page('Не найдено', '<h1>Платёж не найден</h1>'));
+      if (!p) return html(404, notFoundPage('Платёж'));
       expireIfDue(p);
       const action = parts[2];
       if (!action && req.method === 'GET') {
-        if (!OPEN.has(p.status)) return answer(res, 410, 'text/html; charset=utf-8', finished(p));
+        if (!OPEN.has(p.status)) return html(410, finished(p));
         if (p.status === 'NEW') p.status = 'FORM_SHOWED';
-        return answer(res, 200, 'text/html; charset=utf-8', cardForm(p));
+        return html(200, cardFormPage(p.formId, p.amount, p.description));
       }
       if (req.method !== 'POST') return answer(res, 405, 'text/plain', 'Method Not Allowed');
       if (action === 'cancel') {
@@ -515,14 +381,14 @@ ${message ? `<p role="alert">${escapeHtml(message)}</p>` : ''}
         return back(res, p.failUrl, p);
       }
       if (action === 'pay') {
-        if (!OPEN.has(p.status)) return answer(res, 410, 'text/html; charset=utf-8', finished(p));
+        if (!OPEN.has(p.status)) return html(410, finished(p));
         const pan = (form.get('pan') ?? '').replace(/\D/g, '');
         const card = TEST_CARDS.find((c) => c.pan === pan);
         p.method = 'card';
         p.pan = pan;
-        if (!card) return answer(res, 200, 'text/html; charset=utf-8', cardForm(p, `${MESSAGES['642']}: используйте тестовую карту`));
+        if (!card) return html(200, cardFormPage(p.formId, p.amount, p.description, `${MESSAGES['642']}: используйте тестовую карту`));
         if (card.outcome === 'success') {
-          confirm(p);
+          authorize(p);
           return back(res, p.successUrl, p);
         }
         if (card.outcome === 'decline') {
@@ -531,15 +397,14 @@ ${message ? `<p role="alert">${escapeHtml(message)}</p>` : ''}
         }
         // Intermediate statuses are not notified.
         p.status = '3DS_CHECKING';
-        return answer(res, 200, 'text/html; charset=utf-8', page('3-D Secure', `<h1>Подтверждение платежа</h1><p>Банк-эмитент (ACS эмулятора). Пароль: <code>${ACS_PASSCODE}</code></p>
-<form method="post" action="/new/${p.formId}/acs"><label>Одноразовый пароль <input name="otp" autocomplete="one-time-code" required></label><button type="submit">Подтвердить</button></form>`));
+        return html(200, acsPage(p.formId));
       }
       if (action === 'acs') {
-        if (p.status !== '3DS_CHECKING') return answer(res, 410, 'text/html; charset=utf-8', finished(p));
+        if (p.status !== '3DS_CHECKING') return html(410, finished(p));
         const card = TEST_CARDS.find((c) => c.pan === p.pan);
         if (card?.outcome === '3ds_challenge' && form.get('otp') === ACS_PASSCODE) {
           p.status = '3DS_CHECKED';
-          confirm(p);
+          authorize(p);
           return back(res, p.successUrl, p);
         }
         setStatus(p, 'AUTH_FAIL', '101');
@@ -547,31 +412,37 @@ ${message ? `<p role="alert">${escapeHtml(message)}</p>` : ''}
       }
       return answer(res, 404, 'text/plain', 'Not Found');
     }
+    if (parts[0] === 'sbp' && !parts[1] && req.method === 'GET') {
+      // The NSPK link leaves loopback; a buyer trying the demo on this machine finds open QR codes here.
+      const open = [...byQr.entries()].filter(([, q]) => OPEN.has(q.status));
+      const rows = open.map(([id, q]) => `<li><a href="/sbp/${id}">${escapeHtml(rubles(q.amount))} — ${escapeHtml(q.description || q.orderId)}</a></li>`).join('');
+      return html(200, page('СБП', `<h1>Неоплаченные QR-коды СБП</h1>${rows ? `<ul>${rows}</ul>` : '<p>Нет неоплаченных QR-кодов.</p>'}`));
+    }
     if (parts[0] === 'sbp' && parts[1]) {
       const p = byQr.get(parts[1]);
-      if (!p) return answer(res, 404, 'text/html; charset=utf-8', page('Не найдено', '<h1>QR-код не найден</h1>'));
+      if (!p) return html(404, notFoundPage('QR-код'));
       expireIfDue(p);
+      if (!OPEN.has(p.status)) return html(410, finished(p));
       if (req.method === 'GET') {
-        if (!OPEN.has(p.status)) return answer(res, 410, 'text/html; charset=utf-8', finished(p));
         if (p.status === 'NEW') p.status = 'FORM_SHOWED';
-        return answer(res, 200, 'text/html; charset=utf-8', page('СБП', `<h1>Оплата по QR-коду СБП</h1><p>Банк покупателя (эмулятор). Получатель: терминал ${escapeHtml(p.terminalKey)}</p><p>Сумма: <strong>${escapeHtml(rubles(p.amount))}</strong></p><p>${escapeHtml(p.description)}</p>
-<form method="post" action="/sbp/${p.qrId}"><button type="submit" name="action" value="pay">Оплатить</button><button type="submit" name="action" value="decline">Отклонить</button></form>`));
+        return html(200, sbpPage(parts[1], p.terminalKey, p.amount, p.description));
       }
-      if (!OPEN.has(p.status)) return answer(res, 410, 'text/html; charset=utf-8', finished(p));
       if (form.get('action') === 'pay') {
         // SBP has no two-stage payments: straight to CONFIRMED.
+        p.remaining = p.amount;
         setStatus(p, 'CONFIRMED');
-        return answer(res, 200, 'text/html; charset=utf-8', page('СБП', '<h1>Оплачено</h1><p>Вернитесь на страницу магазина.</p>'));
+        return html(200, page('СБП', `<h1>Оплачено</h1><p>${escapeHtml(rubles(p.amount))}. Вернитесь на страницу магазина.</p>`));
       }
       setStatus(p, 'REJECTED', '1006');
-      return answer(res, 200, 'text/html; charset=utf-8', page('СБП', '<h1>Платёж отклонён</h1>'));
+      return html(200, page('СБП', '<h1>Платёж отклонён</h1>'));
     }
     answer(res, 404, 'text/plain', 'Not Found');
   }
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
-    const m = /^\/v2\/([A-Za-z]+)$/.exec(path);
+    // T-Bank's own PHP class posts to `/v2/Init/` (a trailing slash): both spellings are one method.
+    const m = /^\/v2\/([A-Za-z0-9]+)\/?$/.exec(path);
     if (!m) return pages(req, res, path);
     const method = m[1] as string;
     const f = fault && (!fault.methods || fault.methods.includes(method)) ? fault : null;
@@ -585,18 +456,13 @@ ${message ? `<p role="alert">${escapeHtml(message)}</p>` : ''}
     if (f?.fault.kind === 'garbage') return answer(res, 200, 'application/json', '\u0000{"Succ');
     if (f?.fault.kind === 'html') return answer(res, 502, 'text/html', '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>');
     if (req.method !== 'POST') return answer(res, 405, 'text/plain', 'Method Not Allowed');
-    let body: unknown;
-    try {
-      body = JSON.parse(raw ?? '');
-    } catch {
-      body = undefined;
-    }
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) return json(res, error(undefined, '9999', 'request is not a JSON object'));
+    const body = parseRequestBody(req.headers['content-type'], raw ?? '');
+    if (!body) return json(res, error(undefined, '9999', 'request is not a JSON object'));
     if (f?.fault.kind === 'error') {
       const code = f.fault.errorCode ?? '9999';
-      return json(res, { ...error((body as Record<string, unknown>).TerminalKey, code), ...(f.fault.message ? { Message: f.fault.message } : {}) });
+      return json(res, { ...error(body.TerminalKey, code), ...(f.fault.message ? { Message: f.fault.message } : {}) });
     }
-    const result = api(method, body as Record<string, unknown>);
+    const result = api(method, body);
     if (f?.fault.kind === 'lost') {
       req.socket.destroy();
       return;
@@ -635,10 +501,15 @@ ${message ? `<p role="alert">${escapeHtml(message)}</p>` : ''}
       }
       if (outcome === 'decline') setStatus(p, 'REJECTED', '1006');
       else if (p.method === 'sbp') setStatus(p, 'CONFIRMED');
-      else confirm(p);
+      else authorize(p);
       return true;
     },
     paymentsOfOrder: (orderId: string) => [...payments.values()].filter((p) => p.orderId === orderId),
+    sbpPageUrl(link: string) {
+      const id = qrIdOfLink(link);
+      return id !== undefined && byQr.has(id) ? `${base}/sbp/${id}` : undefined;
+    },
+    setChargeOutcome: (rebillId: string, outcome: ChargeOutcome) => customers.setChargeOutcome(rebillId, outcome),
     notifications,
     async idle() {
       while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
