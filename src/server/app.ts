@@ -20,7 +20,7 @@ import { clientResolver, trustedProxies } from './client-address.ts';
 import { paymentLimits } from './payment-limits.ts';
 import { createMerchantHttp, type MerchantHttp } from './merchant-http.ts';
 import { errorPage, PAGE_CSP } from './pages/pages.ts';
-import { createPaymentService, type PaymentService } from './service.ts';
+import { createPaymentService, type PaymentService } from './payments/service.ts';
 import type { Storage } from './storage/storage.ts';
 import type { PoolStats } from './storage/db.ts';
 import { COMMON_HEADERS, corsHeaders, hasCommonHeaders, jsonAnswer } from './respond.ts';

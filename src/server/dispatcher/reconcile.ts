@@ -21,7 +21,7 @@
  */
 import type { GatewayConfig } from '../config.ts';
 import type { ProviderStatus } from '../providers/contract.ts';
-import type { PaymentService } from '../service.ts';
+import type { PaymentService } from '../payments/service.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { Payment } from '../types.ts';
 

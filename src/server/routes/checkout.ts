@@ -11,7 +11,7 @@ import type { GatewayConfig } from '../config.ts';
 import { capBody } from '../body-limit.ts';
 import { GatewayError } from '../errors.ts';
 import { hostedPage, snippet, statusPage } from '../pages/pages.ts';
-import { paymentView, refusalError, SHUTDOWN_EVENT, type PaymentService } from '../service.ts';
+import { paymentView, refusalError, SHUTDOWN_EVENT, type PaymentService } from '../payments/service.ts';
 import { corsHeaders, jsonAnswer } from '../respond.ts';
 import { followStatus } from '../status-stream.ts';
 import { validForm, validJson } from '../validate.ts';

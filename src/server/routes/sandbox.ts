@@ -14,7 +14,7 @@ import { cardPage, PAGE_CSP, returnPage } from '../pages/pages.ts';
 import type { HttpAnswer } from '../providers/contract.ts';
 import { SANDBOX_PROVIDER_ID } from '../providers/modules.ts';
 import { sandboxNotification } from '../providers/sandbox/sandbox.ts';
-import type { PaymentService } from '../service.ts';
+import type { PaymentService } from '../payments/service.ts';
 import type { Payment } from '../types.ts';
 import { validForm } from '../validate.ts';
 import { incomingNotification, providerAnswer } from './providers.ts';
