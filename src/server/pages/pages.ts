@@ -6,7 +6,7 @@
  */
 import { html, raw } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
-import type { FormPayload } from '../payments/service.ts';
+import type { FormPayload } from '../../protocol/checkout-api.ts';
 import { elementAttributes, linkQuery, type LinkParams } from '../../protocol/link.ts';
 import type { Payment, PaymentAction } from '../types.ts';
 import { formatAmount } from '../../protocol/money.ts';

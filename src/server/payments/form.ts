@@ -16,7 +16,7 @@ import { signToken, verifyToken } from '../token.ts';
 import type { Merchant } from '../types.ts';
 import { baseLanguage } from '../../protocol/languages.ts';
 import type { PaymentCore } from './core.ts';
-import type { FormPayload, WayQuote } from './outcome.ts';
+import type { FormPayload, WayQuote } from '../../protocol/checkout-api.ts';
 
 /** What the token binds: the merchant and the validated link. */
 export interface TokenPayload {

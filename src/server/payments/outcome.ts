@@ -4,34 +4,9 @@
  */
 import { GatewayError } from '../errors.ts';
 import { formatAmount } from '../../protocol/money.ts';
-import { buyerAction, type BuyerAction } from '../buyer-action.ts';
-import type { PaymentStatus } from '../states.ts';
+import { buyerAction } from '../buyer-action.ts';
 import type { Merchant, Payment } from '../types.ts';
-import type { Language } from '../../protocol/languages.ts';
-
-export interface WayQuote {
-  code: string;
-  kind: 'redirect' | 'instructions';
-  title: string;
-  /** What the buyer pays in `ticker`; null in free mode until the buyer types the amount. */
-  amount: string | null;
-  ticker: string;
-}
-
-export interface FormPayload {
-  token: string;
-  expiresAt: string;
-  merchant: { login: string; name: string };
-  /** A test merchant's form (the element shows a «Тестовый режим» badge). */
-  testMode: boolean;
-  order: { payFor: string; price: string; ticker: string; mode: 'fix' | 'free'; note: string; convert: boolean; priceFinal: boolean };
-  ln: Language;
-  urlSuccess: string;
-  urlFail: string;
-  userEmail: string;
-  userPhone: string;
-  ways: readonly WayQuote[];
-}
+import type { PaymentView, Refusal } from '../../protocol/checkout-api.ts';
 
 export interface CreatePaymentInput {
   token: string;
@@ -42,29 +17,6 @@ export interface CreatePaymentInput {
   idempotencyKey?: string | undefined;
   /** The browser's Origin, when the request came from one. */
   origin?: string | undefined;
-}
-
-/** Why a payment did not start, as the buyer is told (docs/API.md). */
-export interface Refusal {
-  status: 422 | 424 | 502;
-  code: 'check_declined' | 'check_failed' | 'provider_error' | 'provider_unavailable';
-  message: string;
-  /** Extra fields of the error JSON: `paymentId` always, `comment` or `reason` when there is one. */
-  details: Record<string, string>;
-}
-
-export interface PaymentView {
-  id: string;
-  status: PaymentStatus;
-  way: string;
-  amount: string;
-  ticker: string;
-  payFor: string;
-  urlSuccess: string;
-  urlFail: string;
-  /** The buyer's action, its QR code (SBP) drawn into modules for the element. */
-  action: BuyerAction | null;
-  updatedAt: string;
 }
 
 /**

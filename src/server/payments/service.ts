@@ -12,7 +12,8 @@ import { createPaymentForms } from './form.ts';
 import { createPaymentReports } from './reports.ts';
 
 export { ANY_STATUS_EVENT, SHUTDOWN_EVENT, type ServiceDeps } from './core.ts';
-export { originAllowed, paymentView, refusalError, type CreateOutcome, type CreatePaymentInput, type FormPayload, type PaymentView, type Refusal, type WayQuote } from './outcome.ts';
+export { originAllowed, paymentView, refusalError, type CreateOutcome, type CreatePaymentInput } from './outcome.ts';
+export type { FormPayload, PaymentView, Refusal, WayQuote } from '../../protocol/checkout-api.ts';
 
 export type PaymentService = ReturnType<typeof createPaymentService>;
 
