@@ -32,7 +32,7 @@ import { refundRoutes } from './routes/refunds.ts';
 import { createRefunds } from './refunds/refunds.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { providerRoutes } from './routes/providers.ts';
-import { createCabinet } from './cabinet/cabinet.ts';
+import { createCabinetFacade } from './cabinet/facade.ts';
 import { healthRoutes } from './routes/health.ts';
 import type { Readiness } from './types.ts';
 import { logFunction, withRequestContext, type Logger, type RequestContext } from './logger.ts';
@@ -181,11 +181,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.route('/', checkoutRoutes({ service, config: deps.config, paymentLimits: paymentLimits({ limits, storage, secret: deps.config.secret, now }) }));
   app.route('/', sandboxRoutes({ service, config: deps.config }));
   app.route('/', providerRoutes({ service, config: deps.config }));
-  const cabinet = createCabinet({ storage, now, ...(deps.logger ? { logger: deps.logger } : {}), onStatus: (id, status) => service.events.emit(id, status) });
+  const cabinet = createCabinetFacade({
+    storage, now, ...(deps.logger ? { logger: deps.logger } : {}), onStatus: (id, status) => service.events.emit(id, status),
+    merchantHttp, checkTimeoutMs: deps.config.checkTimeoutMs, secureCookies: deps.config.publicUrl.startsWith('https:'),
+  });
   // The cabinet first: its middleware authenticates every /api/v1/cabinet/* call (a bearer key or
   // the page's session with its CSRF checks, under the rate limits), refunds included; the refunds
   // routes take the merchant it found, and authenticate by themselves only when mounted alone.
-  app.route('/', cabinetRoutes({ cabinet, limits, sandbox: deps.config.sandbox, storage, config: deps.config, now, merchantHttp }));
+  app.route('/', cabinetRoutes({ cabinet, limits, sandbox: deps.config.sandbox, config: deps.config, now }));
   app.route('/', refundRoutes({ cabinet, refunds: createRefunds({ storage, connectors, now, emitStatus: service.emitStatus, log }) }));
   app.route('/', assetRoutes({ cdnDir: deps.cdnDir ?? 'dist/cdn', cache: deps.cacheAssets ?? false }));
   // Probes: liveness answers without touching the database (which may be locked by another
