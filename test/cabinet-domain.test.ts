@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import iconv from 'iconv-lite';
 import { merchantFromConfig } from '../src/server/bootstrap.ts';
-import { hashApiKey } from '../src/server/token.ts';
+import { hashApiKey } from '../src/server/payments/token.ts';
 import { csvCell, exportCsv } from '../src/server/cabinet/export-csv.ts';
 import { searchPayments } from '../src/server/cabinet/search.ts';
 import { createCabinetSessions } from '../src/server/cabinet/session.ts';
@@ -16,9 +16,9 @@ import { rotateCabinetKey, rotateSecret, settingsView, updateSettings } from '..
 import { overview, DAY_MS } from '../src/server/cabinet/summary.ts';
 import { timeline } from '../src/server/cabinet/timeline.ts';
 import { buildLink } from '../src/server/cabinet/link-builder.ts';
-import { parseLink } from '../src/server/link.ts';
+import { parseLink } from '../src/server/payments/link.ts';
 import { linkMd5Matches } from '../src/protocol/link.ts';
-import { verifyingSecrets } from '../src/server/secret-grace.ts';
+import { verifyingSecrets } from '../src/server/merchants/secret-grace.ts';
 import type { Merchant, NewPayment } from '../src/server/types.ts';
 import { merchant, openTestStorage, storageKinds, type TestStorage } from './helpers.ts';
 

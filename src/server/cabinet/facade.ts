@@ -7,7 +7,7 @@
  * const cabinet = createCabinetFacade({ storage, now: Date.now, merchantHttp, checkTimeoutMs: 10_000, secureCookies: true });
  * const page = await cabinet.search(merchant, query);
  */
-import type { MerchantHttp } from '../merchant-http.ts';
+import type { MerchantHttp } from '../merchants/merchant-http.ts';
 import type { Merchant } from '../types.ts';
 import { createCabinet, type CabinetDeps } from './cabinet.ts';
 import { exportCsv, type CsvOptions } from './export-csv.ts';

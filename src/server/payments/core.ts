@@ -6,10 +6,10 @@
 import { EventEmitter } from 'node:events';
 import type { GatewayConfig } from '../config.ts';
 import { GatewayError } from '../errors.ts';
-import type { MerchantHttp } from '../merchant-http.ts';
+import type { MerchantHttp } from '../merchants/merchant-http.ts';
 import type { ConnectorRegistry } from '../providers/registry.ts';
-import { merchantMode } from '../merchant-rules.ts';
-import { canTransition, type Cause, type PaymentStatus } from '../states.ts';
+import { merchantMode } from '../merchants/merchant-rules.ts';
+import { canTransition, type Cause, type PaymentStatus } from './states.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { Merchant, Payment } from '../types.ts';
 import type { Logger } from '../logger.ts';

@@ -3,16 +3,16 @@
  * that binds it. The order's price in minor units is computed once per request (by `parseLink` for
  * the form, from the token's link on create) and carried to every quote.
  */
-import type { WayConfig } from '../config.ts';
+import type { WayDefinition } from '../providers/contract.ts';
 import { GatewayError } from '../errors.ts';
 import { linkMd5Matches, type LinkParams } from '../../protocol/link.ts';
-import { parseLink } from '../link.ts';
+import { parseLink } from './link.ts';
 import { convert, feeOf, formatAmount, formatRate, MAX_AMOUNT_MINOR, parseAmount, parseRate, type Minor, type Rate } from '../../protocol/money.ts';
 import type { WayEntry } from '../providers/registry.ts';
 import { SANDBOX_PROVIDER_ID } from '../providers/modules.ts';
-import { checkReturnUrls, merchantMode, merchantPaysFees } from '../merchant-rules.ts';
-import { verifyingSecrets } from '../secret-grace.ts';
-import { signToken, verifyToken } from '../token.ts';
+import { checkReturnUrls, merchantMode, merchantPaysFees } from '../merchants/merchant-rules.ts';
+import { verifyingSecrets } from '../merchants/secret-grace.ts';
+import { signToken, verifyToken } from './token.ts';
 import type { Merchant } from '../types.ts';
 import { baseLanguage } from '../../protocol/languages.ts';
 import type { PaymentCore } from './core.ts';
@@ -54,7 +54,7 @@ export function createPaymentForms(core: PaymentCore) {
    * that conversion and fees push above the largest amount: it could not be stored exactly (SQLite
    * reads integers above 2^53 as floats), written back as an amount, or reported by the system.
    */
-  function amountOf(link: LinkParams, priceMinor: Minor, way: WayConfig, field: 'price' | 'amount' = 'price') {
+  function amountOf(link: LinkParams, priceMinor: Minor, way: WayDefinition, field: 'price' | 'amount' = 'price') {
     const wayRate = rateOf(way.ticker, 'way');
     const base = convert(priceMinor, rateOf(link.ticker, 'ticker'), wayRate);
     const amount = link.priceFinal ? base : base + feeOf(base, way.feeBps);
@@ -64,7 +64,7 @@ export function createPaymentForms(core: PaymentCore) {
     return { base, amount, wayRate };
   }
 
-  function quote(link: LinkParams, priceMinor: Minor, way: WayConfig, field: 'price' | 'amount' = 'price'): Quote {
+  function quote(link: LinkParams, priceMinor: Minor, way: WayDefinition, field: 'price' | 'amount' = 'price'): Quote {
     const { base, amount, wayRate } = amountOf(link, priceMinor, way, field);
     const fee = link.priceFinal ? feeOf(base, way.feeBps) : amount - base;
     let balance: Minor;

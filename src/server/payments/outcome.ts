@@ -4,7 +4,7 @@
  */
 import { GatewayError } from '../errors.ts';
 import { formatAmount } from '../../protocol/money.ts';
-import { buyerAction } from '../buyer-action.ts';
+import { buyerAction } from './buyer-action.ts';
 import type { Merchant, Payment } from '../types.ts';
 import type { PaymentView, Refusal } from '../../protocol/checkout-api.ts';
 

@@ -6,13 +6,13 @@
  */
 import type { Hono } from 'hono';
 import type { Env } from '../env.ts';
-import { validJson } from '../validate.ts';
+import { validJson } from '../http/validate.ts';
 import { fromZod } from '../errors.ts';
 import { z } from 'zod';
 import type { GatewayConfig } from '../config.ts';
 import { GatewayError } from '../errors.ts';
 import type { Merchant } from '../types.ts';
-import { capBody } from '../body-limit.ts';
+import { capBody } from '../http/body-limit.ts';
 import { csvContentType } from '../cabinet/export-csv.ts';
 import { buildLink } from '../cabinet/link-builder.ts';
 import { searchQuerySchema, toSearchQuery, type SearchQuery } from '../cabinet/search.ts';

@@ -8,9 +8,9 @@ import { z } from 'zod';
 import {
   MANUAL_STATUSES, MAX_ACTOR_CHARS, MAX_REASON_CHARS,
 } from '../cabinet/cabinet.ts';
-import { capBody } from '../body-limit.ts';
+import { capBody } from '../http/body-limit.ts';
 import { fromZod, GatewayError } from '../errors.ts';
-import { validJson } from '../validate.ts';
+import { validJson } from '../http/validate.ts';
 import { CABINET_CSP, cabinetPage } from '../pages/cabinet-page.ts';
 import type { Merchant } from '../types.ts';
 import type { GatewayConfig } from '../config.ts';
@@ -18,9 +18,9 @@ import { searchQuerySchema, toSearchQuery } from '../cabinet/search.ts';
 import { assertSameOrigin, CSRF_HEADER } from '../cabinet/session.ts';
 import { cabinetMoreRoutes, queryObject, type CabinetVars } from './cabinet-more.ts';
 import type { CabinetFacade } from '../cabinet/facade.ts';
-import { merchantMode } from '../merchant-rules.ts';
-import { merchantWarnings } from '../merchant-warnings.ts';
-import { createRateLimits, rateLimitHeaders, type LimitState, type RateLimits } from '../rate-limit.ts';
+import { merchantMode } from '../merchants/merchant-rules.ts';
+import { merchantWarnings } from '../merchants/merchant-warnings.ts';
+import { createRateLimits, rateLimitHeaders, type LimitState, type RateLimits } from '../http/rate-limit.ts';
 
 const MAX_BODY_BYTES = 8 * 1024;
 

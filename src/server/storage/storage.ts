@@ -5,7 +5,7 @@
  */
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { resolveLanguage } from '../../protocol/languages.ts';
-import { canTransition, WAITING_STATUSES, type PaymentStatus, type NotificationStatus } from '../states.ts';
+import { canTransition, WAITING_STATUSES, type PaymentStatus, type NotificationStatus } from '../payments/states.ts';
 import type {
   AttemptRecord, Merchant, NewNotification, NewPayment, NewRefund, NotificationRecord, Payment, PaymentAction, RefundRecord,
 } from '../types.ts';

@@ -4,8 +4,8 @@
  * and ships no QR encoder. Stored actions keep only the payload: the modules follow from it.
  */
 import { qrModules } from './qr.ts';
-import type { PaymentAction } from './types.ts';
-import type { BuyerAction } from '../protocol/checkout-api.ts';
+import type { PaymentAction } from '../types.ts';
+import type { BuyerAction } from '../../protocol/checkout-api.ts';
 
 /**
  * @example buyerAction({ type: 'instructions', …, qr: { payload: 'https://qr.nspk.ru/…', deepLink: '…' } })
