@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { hashApiKey } from '../src/server/payments/token.ts';
+import { hashApiKey } from '../src/server/token.ts';
 import { openDatabase } from '../src/server/storage/db.ts';
 
 const KEY = 'bench-cabinet-key-0123456789abcdef';

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import iconv from 'iconv-lite';
 import { merchantFromConfig } from '../src/server/bootstrap.ts';
-import { hashApiKey } from '../src/server/payments/token.ts';
+import { hashApiKey } from '../src/server/token.ts';
 import { csvCell, exportCsv } from '../src/server/cabinet/export-csv.ts';
 import { searchPayments } from '../src/server/cabinet/search.ts';
 import { createCabinetSessions } from '../src/server/cabinet/session.ts';

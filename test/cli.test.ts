@@ -162,7 +162,7 @@ describe('merchant command', () => {
         await db.close();
       }
     };
-    const { hashApiKey } = await import('../src/server/payments/token.ts');
+    const { hashApiKey } = await import('../src/server/token.ts');
     assert.equal(await runMerchantAdmin(['set', '--login', 'sfile', '--name', 'F', '--secret-file', secretFile, '--api-key-file', keyFile], env, out, io()), 0);
     let m = await storedSecret('sfile');
     assert.equal(m?.secret, 'file-secret-1', 'the trailing newline is dropped');

@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { parseAmount } from '../src/protocol/money.ts';
 import { api2AnswerSignature } from '../src/protocol/onpay-api.ts';
 import { signSandboxCallback, SANDBOX_SIGNATURE_HEADER } from '../src/server/providers/sandbox/sandbox.ts';
-import { signToken } from '../src/server/payments/token.ts';
+import { signToken } from '../src/server/token.ts';
 import { merchant, startMerchantStub, startTestGateway, storageKinds, TEST_SECRET, type MerchantStub, type TestGateway } from './helpers.ts';
 
 /** One generated request. */

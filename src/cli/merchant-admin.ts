@@ -22,7 +22,7 @@ import { parseArgs } from 'node:util';
 import { merchantWarnings } from '../server/merchants/merchant-warnings.ts';
 import { ConfigError, merchantSchema } from '../server/config.ts';
 import { loadConfig, merchantFromConfig } from '../server/bootstrap.ts';
-import { hashApiKey } from '../server/payments/token.ts';
+import { hashApiKey } from '../server/token.ts';
 import { openDatabase } from '../server/storage/db.ts';
 import { createStorage } from '../server/storage/storage.ts';
 import type { Merchant } from '../server/types.ts';

@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { Hono, type Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { routePath } from 'hono/route';
-import type { GatewayConfig } from './config.ts';
+import { DEFAULT_RECONCILE_SCHEDULE_S, type GatewayConfig } from './config.ts';
 import type { Env } from './env.ts';
 import { GatewayError } from './errors.ts';
 import { checkFormEncoding, checkPathEncoding } from './http/strict-utf8.ts';
@@ -108,6 +108,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const service = createPaymentService({
     storage,
     config: deps.config,
+    reconcileScheduleS: deps.config.reconcileSchedule ?? DEFAULT_RECONCILE_SCHEDULE_S,
     now,
     randomId: deps.randomId ?? newPaymentId,
     merchantHttp,

@@ -15,7 +15,7 @@ import { openDatabase, type OpenDatabase } from './storage/db.ts';
 import { createStorage, type Storage } from './storage/storage.ts';
 import { withMerchantCache } from './storage/merchant-cache.ts';
 import type { Merchant } from './types.ts';
-import { hashApiKey } from './payments/token.ts';
+import { hashApiKey } from './token.ts';
 import type { Dispatcher } from './dispatcher/dispatcher.ts';
 import { dispatcherFromConfig, processOwner } from './dispatcher/from-config.ts';
 import { reconcilerFromConfig, type Reconciler } from './dispatcher/reconcile.ts';

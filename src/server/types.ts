@@ -3,7 +3,7 @@ import type { InstructionsAction, RedirectAction } from '../protocol/checkout-ap
 import type { Minor } from '../protocol/money.ts';
 import type { LinkParams } from '../protocol/link.ts';
 import type { PayAnswerKey } from '../protocol/onpay-api.ts';
-import type { NotificationStatus, PaymentStatus } from './payments/states.ts';
+import type { NotificationStatus, PaymentStatus } from './states.ts';
 
 export type NotifyStyle = 'onpay' | 'webhooks';
 

@@ -9,11 +9,11 @@
  * const merchant = await cabinet.authenticate(request.headers.get('authorization') ?? undefined);
  * const page = await cabinet.list(merchant, { limit: 20 });
  */
-import { hashApiKey } from '../payments/token.ts';
+import { hashApiKey } from '../token.ts';
 import { GatewayError } from '../errors.ts';
 import { formatAmount } from '../../protocol/money.ts';
 import { payNotification } from '../payments/notify.ts';
-import { canTransition, type NotificationStatus, type PaymentStatus } from '../payments/states.ts';
+import { canTransition, type NotificationStatus, type PaymentStatus } from '../states.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { AttemptRecord, Merchant, NotificationRecord, Payment } from '../types.ts';
 import type { Logger } from '../logger.ts';

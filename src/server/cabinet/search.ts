@@ -10,7 +10,7 @@
 import { z } from 'zod';
 import { GatewayError } from '../errors.ts';
 import { canonicalAmount, formatAmount, parseAmount } from '../../protocol/money.ts';
-import { PAYMENT_STATUSES, type NotificationStatus, type PaymentStatus } from '../payments/states.ts';
+import { PAYMENT_STATUSES, type NotificationStatus, type PaymentStatus } from '../states.ts';
 import type { PaymentSearch, SearchRow } from '../storage/cabinet-storage.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { Merchant, Payment } from '../types.ts';

@@ -8,7 +8,7 @@
  * @example await updateSettings(deps, merchant, { apiUrl: 'https://shop.example/onpay' }, 'Анна');
  */
 import { randomBytes } from 'node:crypto';
-import { hashApiKey } from '../payments/token.ts';
+import { hashApiKey } from '../token.ts';
 import { GatewayError } from '../errors.ts';
 import type { MerchantAuditEntry, MerchantSettingsPatch } from '../storage/cabinet-storage.ts';
 import type { Storage } from '../storage/storage.ts';

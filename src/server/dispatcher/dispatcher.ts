@@ -20,7 +20,7 @@
 import { createLoop } from './loop.ts';
 import { DEFAULT_RETRY_SCHEDULE_S } from '../config.ts';
 import type { MerchantHttp } from '../merchants/merchant-http.ts';
-import type { NotificationStatus } from '../payments/states.ts';
+import type { NotificationStatus } from '../states.ts';
 import type { AttemptOutcome, Storage } from '../storage/storage.ts';
 import type { Merchant, NotificationRecord } from '../types.ts';
 import { webhookHeaders } from '../../protocol/webhooks.ts';

@@ -4,20 +4,40 @@
  * conditionally, listeners told).
  */
 import { EventEmitter } from 'node:events';
-import type { GatewayConfig } from '../config.ts';
 import { GatewayError } from '../errors.ts';
 import type { MerchantHttp } from '../merchants/merchant-http.ts';
 import type { ConnectorRegistry } from '../providers/registry.ts';
+import type { WayDefinition } from '../providers/contract.ts';
 import { merchantMode } from '../merchants/merchant-rules.ts';
-import { canTransition, type Cause, type PaymentStatus } from './states.ts';
+import { canTransition, type Cause, type PaymentStatus } from '../states.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { Merchant, Payment } from '../types.ts';
 import type { Logger } from '../logger.ts';
 import { originAllowed } from './outcome.ts';
 
+/**
+ * What the payment wing reads of the configuration: a parsed `GatewayConfig` fits it. Declared here
+ * so that the domain depends on the settings it uses, not on the configuration's schema.
+ */
+export interface PaymentSettings {
+  /** The gateway's address as buyers and shops see it (provider return and notification URLs, own origin). */
+  publicUrl: string;
+  /** The sandbox systems are on (they serve test merchants only). */
+  sandbox: boolean;
+  /** Signs form tokens. */
+  secret: string;
+  checkTimeoutMs: number;
+  tokenTtlSeconds: number;
+  /** Roubles per unit of each currency, decimal strings. */
+  rates: Record<string, string>;
+  ways: readonly WayDefinition[];
+}
+
 export interface ServiceDeps {
   storage: Storage;
-  config: GatewayConfig;
+  config: PaymentSettings;
+  /** When reconciliation asks a provider about a waiting payment, in seconds after its creation (the default or `reconcileSchedule`). */
+  reconcileScheduleS: readonly number[];
   now: () => number;
   randomId: () => string;
   merchantHttp: MerchantHttp;

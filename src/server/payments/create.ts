@@ -4,7 +4,6 @@
  * so a replay under the same key answers the same bytes.
  */
 import { createHash } from 'node:crypto';
-import { DEFAULT_RECONCILE_SCHEDULE_S } from '../config.ts';
 import { GatewayError } from '../errors.ts';
 import type { LinkParams } from '../../protocol/link.ts';
 import type { MerchantHttp } from '../merchants/merchant-http.ts';
@@ -26,7 +25,7 @@ export function createPaymentCreation(core: PaymentCore, forms: PaymentForms) {
   const { deps, transitionOrThrow } = core;
   const { storage, config } = deps;
   const log = deps.log ?? (() => {});
-  const reconcileScheduleS = config.reconcileSchedule ?? DEFAULT_RECONCILE_SCHEDULE_S;
+  const { reconcileScheduleS } = deps;
 
   /** The payment to save: amounts quoted for the way, the request's hash for its idempotency key. */
   function newPayment(input: CreatePaymentInput, merchant: Merchant, link: LinkParams, entry: WayEntry, priceMinor: Minor, q: Quote): NewPayment {

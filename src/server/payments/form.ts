@@ -12,7 +12,7 @@ import type { WayEntry } from '../providers/registry.ts';
 import { SANDBOX_PROVIDER_ID } from '../providers/modules.ts';
 import { checkReturnUrls, merchantMode, merchantPaysFees } from '../merchants/merchant-rules.ts';
 import { verifyingSecrets } from '../merchants/secret-grace.ts';
-import { signToken, verifyToken } from './token.ts';
+import { signToken, verifyToken } from '../token.ts';
 import type { Merchant } from '../types.ts';
 import { baseLanguage } from '../../protocol/languages.ts';
 import type { PaymentCore } from './core.ts';

@@ -7,7 +7,7 @@ import type { ApplyOutcome, HttpAnswer, IncomingNotification, NotifyContext, Pro
 import { SANDBOX_PROVIDER_ID } from '../providers/modules.ts';
 import { payNotification } from './notify.ts';
 import { refundNotification } from '../refunds/refund-event.ts';
-import { canTransition, type PaymentStatus } from './states.ts';
+import { canTransition, type PaymentStatus } from '../states.ts';
 import { GatewayError } from '../errors.ts';
 import type { Payment } from '../types.ts';
 import { PAYMENT_ID, STALE_GRACE_MS, type PaymentCore } from './core.ts';

@@ -4,7 +4,7 @@
  * and state changes of `core.ts`. Routes call this; it never sees HTTP requests, and it reaches the
  * world only through injected storage, clock, randomness, merchant HTTP and the connector registry.
  */
-import { isFinal, type PaymentStatus } from './states.ts';
+import { isFinal, type PaymentStatus } from '../states.ts';
 import type { Payment } from '../types.ts';
 import { createPaymentCore, type ServiceDeps } from './core.ts';
 import { createPaymentCreation } from './create.ts';

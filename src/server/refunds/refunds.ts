@@ -23,7 +23,7 @@ import { GatewayError } from '../errors.ts';
 import { formatAmount, parseAmount } from '../../protocol/money.ts';
 import type { RefundResult } from '../providers/contract.ts';
 import type { ConnectorRegistry } from '../providers/registry.ts';
-import type { PaymentStatus } from '../payments/states.ts';
+import type { PaymentStatus } from '../states.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { Merchant, Payment, RefundRecord } from '../types.ts';
 import { refundNotification } from './refund-event.ts';

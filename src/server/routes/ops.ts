@@ -5,7 +5,7 @@
  */
 import { Hono } from 'hono';
 import type { Env } from '../env.ts';
-import { NOTIFICATION_STATUSES, PAYMENT_STATUSES } from '../payments/states.ts';
+import { NOTIFICATION_STATUSES, PAYMENT_STATUSES } from '../states.ts';
 
 /** What /metrics shows, read when it is asked for. */
 export interface MetricsSnapshot {

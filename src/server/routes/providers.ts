@@ -13,7 +13,7 @@ import { returnPage } from '../pages/pages.ts';
 import type { HttpAnswer, IncomingNotification } from '../providers/contract.ts';
 import { COMMON_HEADERS } from '../http/respond.ts';
 import type { PaymentService } from '../payments/service.ts';
-import { isFinal } from '../payments/states.ts';
+import { isFinal } from '../states.ts';
 
 /** Provider notifications are small; T-Bank's and YooKassa's are a few KiB at most. */
 export const MAX_NOTIFICATION_BYTES = 64 * 1024;

@@ -5,7 +5,7 @@
  * one merchant by its login, so no method can reach another merchant's rows.
  */
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
-import { PAYMENT_STATUSES, type NotificationStatus, type PaymentStatus } from '../payments/states.ts';
+import { PAYMENT_STATUSES, type NotificationStatus, type PaymentStatus } from '../states.ts';
 import type { Merchant, NotifyStyle, Payment } from '../types.ts';
 import { compiledQuery } from './compiled.ts';
 import type { Database, Dialect, MerchantTable, PaymentTable } from './schema.ts';

@@ -2,7 +2,7 @@
  * The storage interface: what the domain asks of the database, one method per question or change.
  * One implementation (storage.ts, on Kysely) passes one contract suite on SQLite and PostgreSQL.
  */
-import type { NotificationStatus, PaymentStatus } from '../payments/states.ts';
+import type { NotificationStatus, PaymentStatus } from '../states.ts';
 import type {
   AttemptRecord, Merchant, NewNotification, NewPayment, NewRefund, NotificationRecord, Payment, PaymentAction, RefundRecord,
 } from '../types.ts';

@@ -4,7 +4,7 @@
  * the reconciliation claims.
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { WAITING_STATUSES, type NotificationStatus } from '../payments/states.ts';
+import { WAITING_STATUSES, type NotificationStatus } from '../states.ts';
 import type { Storage } from './interface.ts';
 import { insertNotification } from './outbox-store.ts';
 import { num, toPayment } from './rows.ts';

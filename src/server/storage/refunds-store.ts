@@ -3,7 +3,7 @@
  * payment's refunded total raised (never lowered) with its notification in the same transaction.
  */
 import type { Kysely } from 'kysely';
-import { canTransition, type PaymentStatus } from '../payments/states.ts';
+import { canTransition, type PaymentStatus } from '../states.ts';
 import type { Payment } from '../types.ts';
 import type { Storage } from './interface.ts';
 import { insertNotification } from './outbox-store.ts';

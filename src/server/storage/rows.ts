@@ -1,7 +1,7 @@
 /** Database rows as domain records: one mapper per table, shared by the stores of every aggregate. */
 import type { Selectable } from 'kysely';
 import { resolveLanguage } from '../../protocol/languages.ts';
-import type { NotificationStatus, PaymentStatus } from '../payments/states.ts';
+import type { NotificationStatus, PaymentStatus } from '../states.ts';
 import type { AttemptRecord, Merchant, NotificationRecord, Payment, PaymentAction, RefundRecord } from '../types.ts';
 import type { MerchantTable, NotificationTable, PaymentTable, AttemptTable, RefundTable } from './schema.ts';
 

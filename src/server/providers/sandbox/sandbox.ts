@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { fromZod, GatewayError } from '../../errors.ts';
 import { formatAmount, parseAmount } from '../../../protocol/money.ts';
 import { safeEqualHex } from '../../../protocol/onpay-api.ts';
-import { hmacHex } from '../../payments/token.ts';
+import { hmacHex } from '../../token.ts';
 import type { Payment, PaymentAction } from '../../types.ts';
 import type { ApplyOutcome, Connector, ConnectorDeps, ConnectorModule, CreateResult, HttpAnswer, IncomingNotification } from '../contract.ts';
 import { baseLanguage } from '../../../protocol/languages.ts';

@@ -4,7 +4,7 @@
  * for which moves exist.
  */
 
-import type { PaymentStatus } from '../../protocol/checkout-api.ts';
+import type { PaymentStatus } from '../protocol/checkout-api.ts';
 
 export type { PaymentStatus };
 

@@ -3,7 +3,7 @@
  * expiring, so that nothing the buyer's browser holds can change the order.
  */
 import { createHash, createHmac, createSecretKey, type KeyObject } from 'node:crypto';
-import { safeEqual } from '../../protocol/onpay-api.ts';
+import { safeEqual } from '../protocol/onpay-api.ts';
 
 const b64 = (s: string | Buffer): string => Buffer.from(s).toString('base64url');
 
