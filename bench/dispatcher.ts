@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { createDispatcher } from '../src/server/dispatcher/dispatcher.ts';
-import { createMerchantHttp, type MerchantHttp } from '../src/server/merchant-http.ts';
+import { createMerchantHttp, type MerchantHttp } from '../src/server/merchants/merchant-http.ts';
 import { api2PayRequest, type PayData } from '../src/protocol/onpay-api.ts';
 import { openDatabase, type OpenDatabase } from '../src/server/storage/db.ts';
 import { createStorage, type Storage } from '../src/server/storage/storage.ts';

@@ -16,9 +16,9 @@ import { rotateCabinetKey, rotateSecret, settingsView, updateSettings } from '..
 import { overview, DAY_MS } from '../src/server/cabinet/summary.ts';
 import { timeline } from '../src/server/cabinet/timeline.ts';
 import { buildLink } from '../src/server/cabinet/link-builder.ts';
-import { parseLink } from '../src/server/link.ts';
+import { parseLink } from '../src/server/payments/link.ts';
 import { linkMd5Matches } from '../src/protocol/link.ts';
-import { verifyingSecrets } from '../src/server/secret-grace.ts';
+import { verifyingSecrets } from '../src/server/merchants/secret-grace.ts';
 import type { Merchant, NewPayment } from '../src/server/types.ts';
 import { merchant, openTestStorage, storageKinds, type TestStorage } from './helpers.ts';
 

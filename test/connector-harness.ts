@@ -13,7 +13,7 @@ import { merchantFromConfig } from '../src/server/bootstrap.ts';
 import { parseConfig, type GatewayConfig } from '../src/server/config.ts';
 import { createDispatcher } from '../src/server/dispatcher/dispatcher.ts';
 import { createReconciler } from '../src/server/dispatcher/reconcile.ts';
-import { createMerchantHttp } from '../src/server/merchant-http.ts';
+import { createMerchantHttp } from '../src/server/merchants/merchant-http.ts';
 import { formatAmount } from '../src/protocol/money.ts';
 import { api2AnswerSignature } from '../src/protocol/onpay-api.ts';
 import { contentHmac, formatCpAmount } from '../src/server/providers/cloudpayments/transform.ts';

@@ -4,7 +4,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { merchantFromConfig } from '../src/server/bootstrap.ts';
-import { payNotification } from '../src/server/notify.ts';
+import { payNotification } from '../src/server/payments/notify.ts';
 import { api1PayAnswerMd5, api2AnswerSignature } from '../src/protocol/onpay-api.ts';
 import type { Storage } from '../src/server/storage/storage.ts';
 import type { Merchant } from '../src/server/types.ts';

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createDispatcher } from '../src/server/dispatcher/dispatcher.ts';
-import { createMerchantHttp, type MerchantResponse } from '../src/server/merchant-http.ts';
+import { createMerchantHttp, type MerchantResponse } from '../src/server/merchants/merchant-http.ts';
 import { openDatabase, type OpenDatabase } from '../src/server/storage/db.ts';
 import { createStorage, type Storage } from '../src/server/storage/storage.ts';
 import { addMerchant, paidPayment, payAnswer, readPay, send } from './dispatcher-fixtures.ts';

@@ -10,7 +10,7 @@ import { ConfigError, DEFAULT_RETRY_SCHEDULE_S, parseConfig } from '../src/serve
 import { createDispatcher, type Dispatcher } from '../src/server/dispatcher/dispatcher.ts';
 import { MAX_JITTER_MS, nextAttemptAt } from '../src/server/dispatcher/schedule.ts';
 import { dispatcherFromConfig } from '../src/server/dispatcher/from-config.ts';
-import { createMerchantHttp } from '../src/server/merchant-http.ts';
+import { createMerchantHttp } from '../src/server/merchants/merchant-http.ts';
 import type { Storage } from '../src/server/storage/storage.ts';
 import type { Merchant } from '../src/server/types.ts';
 import { addMerchant, paidPayment } from './dispatcher-fixtures.ts';

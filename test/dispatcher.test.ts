@@ -10,7 +10,7 @@ import { createDispatcher, type DispatcherOptions } from '../src/server/dispatch
 import { excerptOf } from '../src/server/dispatcher/judge.ts';
 import { nextAttemptAt, parseRetryAfter } from '../src/server/dispatcher/schedule.ts';
 import { webhookSecret } from '../src/protocol/webhooks.ts';
-import { createMerchantHttp } from '../src/server/merchant-http.ts';
+import { createMerchantHttp } from '../src/server/merchants/merchant-http.ts';
 import type { Merchant } from '../src/server/types.ts';
 import { addMerchant, K, paidPayment, payAnswer, send } from './dispatcher-fixtures.ts';
 import { openTestStorage, startMerchantStub, testClock, type MerchantStub, type StubHandler, type TestStorage } from './helpers.ts';

@@ -14,7 +14,7 @@ import { parseConfig, type GatewayConfig, type MerchantConfig } from '../src/ser
 import { openDatabase, type OpenDatabase } from '../src/server/storage/db.ts';
 import { createStorage, type Storage } from '../src/server/storage/storage.ts';
 import type { ConnectorModules } from '../src/server/providers/contract.ts';
-import { createMerchantHttp } from '../src/server/merchant-http.ts';
+import { createMerchantHttp } from '../src/server/merchants/merchant-http.ts';
 
 export const TEST_SECRET = 'test-gateway-secret-0123456789abcdef';
 

@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { createMerchantHandler, runIntegrationMatrix, TEST_MARKER } from '../src/merchant/index.ts';
 import { runIntegrationTest } from '../src/server/cabinet/integration-test.ts';
 import { merchantFromConfig } from '../src/server/bootstrap.ts';
-import { createMerchantHttp } from '../src/server/merchant-http.ts';
+import { createMerchantHttp } from '../src/server/merchants/merchant-http.ts';
 import { merchant, openTestStorage, startMerchantStub, type MerchantStub, type StubRequest, type TestStorage } from './helpers.ts';
 
 const K = 'kit-secret-key-for-matrix';

@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import ipaddr from 'ipaddr.js';
-import { createMerchantHttp, isPrivateAddress } from '../src/server/merchant-http.ts';
+import { createMerchantHttp, isPrivateAddress } from '../src/server/merchants/merchant-http.ts';
 
 /** A loopback server that counts TCP connections (not only complete requests). */
 interface CountingServer {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { serve, type ServerType } from '@hono/node-server';
 import { judgePayApi1, judgePayApi2, md5u, sha1 } from '../src/protocol/onpay-api.ts';
-import { payData } from '../src/server/notify.ts';
+import { payData } from '../src/server/payments/notify.ts';
 import { createPaymentVia, merchant, startTestGateway, type TestGateway } from './helpers.ts';
 import { createMerchantHandler, signPaymentLink, type CheckRequest, type PayNotification } from '../src/merchant/index.ts';
 

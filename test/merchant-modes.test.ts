@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { merchantFromConfig, startGateway } from '../src/server/bootstrap.ts';
 import { parseConfig } from '../src/server/config.ts';
-import { feePolicy, isLoopbackUrl, merchantMode, returnUrlAllowed } from '../src/server/merchant-rules.ts';
+import { feePolicy, isLoopbackUrl, merchantMode, returnUrlAllowed } from '../src/server/merchants/merchant-rules.ts';
 import { linkSignature } from '../src/protocol/onpay-api.ts';
 import { signSandboxCallback, SANDBOX_SIGNATURE_HEADER } from '../src/server/providers/sandbox/sandbox.ts';
 import { DEFAULT_TERMINAL } from '../src/server/providers/tbank/emulator.ts';

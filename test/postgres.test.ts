@@ -11,7 +11,7 @@ import pg from 'pg';
 import { createGateway, type Gateway } from '../src/server/app.ts';
 import { loadConfig, merchantFromConfig } from '../src/server/bootstrap.ts';
 import { ConfigError, parseConfig } from '../src/server/config.ts';
-import { createMerchantHttp } from '../src/server/merchant-http.ts';
+import { createMerchantHttp } from '../src/server/merchants/merchant-http.ts';
 import { signSandboxCallback } from '../src/server/providers/sandbox/sandbox.ts';
 import { api2AnswerSignature } from '../src/protocol/onpay-api.ts';
 import { openDatabase, type OpenDatabase } from '../src/server/storage/db.ts';

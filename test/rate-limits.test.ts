@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startGateway } from '../src/server/bootstrap.ts';
-import { clientAddress, clientIp, trustedProxies } from '../src/server/client-address.ts';
+import { clientAddress, clientIp, trustedProxies } from '../src/server/http/client-address.ts';
 import { parseConfig } from '../src/server/config.ts';
 import { api2AnswerSignature } from '../src/protocol/onpay-api.ts';
 import { merchant, startMerchantStub, startTestGateway, TEST_SECRET, type MerchantStub, type TestGateway } from './helpers.ts';

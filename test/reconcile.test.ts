@@ -11,7 +11,7 @@ import { createGateway, type Gateway } from '../src/server/app.ts';
 import { merchantFromConfig } from '../src/server/bootstrap.ts';
 import { DEFAULT_RECONCILE_SCHEDULE_S, parseConfig } from '../src/server/config.ts';
 import { createReconciler, nextReconcileAt } from '../src/server/dispatcher/reconcile.ts';
-import { createMerchantHttp } from '../src/server/merchant-http.ts';
+import { createMerchantHttp } from '../src/server/merchants/merchant-http.ts';
 import { moduleTable } from '../src/server/providers/modules.ts';
 import { sandboxModule } from '../src/server/providers/sandbox/sandbox.ts';
 import { openDatabase } from '../src/server/storage/db.ts';

@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import { startGateway, type RunningGateway } from '../src/server/bootstrap.ts';
 import { parseConfig } from '../src/server/config.ts';
 import { DEFAULT_TERMINAL, startTbankEmulator, type TbankEmulator } from '../src/server/providers/tbank/emulator.ts';
-import { qrModules } from '../src/server/qr.ts';
+import { qrModules } from '../src/server/payments/qr.ts';
 import { openTestStorage, TEST_SECRET, type TestStorage } from './helpers.ts';
 
 let emu: TbankEmulator;

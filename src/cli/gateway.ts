@@ -6,7 +6,7 @@
  */
 import { ConfigError, type GatewayConfig } from '../server/config.ts';
 import { configPath, DEMO_MERCHANT, loadConfig, startGateway, type RunningGateway } from '../server/bootstrap.ts';
-import { merchantWarnings } from '../server/merchant-warnings.ts';
+import { merchantWarnings } from '../server/merchants/merchant-warnings.ts';
 import { startDemo } from './demo.ts';
 import { DEMO_EMULATOR_PORTS, FREE_PORTS } from './demo-emulators.ts';
 import { signPaymentLink } from '../merchant/index.ts';

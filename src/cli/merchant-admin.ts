@@ -19,7 +19,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { merchantWarnings } from '../server/merchant-warnings.ts';
+import { merchantWarnings } from '../server/merchants/merchant-warnings.ts';
 import { ConfigError, merchantSchema } from '../server/config.ts';
 import { loadConfig, merchantFromConfig } from '../server/bootstrap.ts';
 import { hashApiKey } from '../server/token.ts';

@@ -4,7 +4,7 @@
  * data, and answers with the protocol's codes and signatures. Bad signatures and bad bodies get the
  * protocol's error answers, never an exception.
  */
-import { isLosslessNumber, parse as parseLossless } from 'lossless-json';
+import { numberText, readJsonObject } from '../protocol/exact-json.ts';
 import { Webhook } from 'standardwebhooks';
 import { canonicalAmount } from '../protocol/money.ts';
 import {
@@ -69,7 +69,8 @@ const extras = (entries: Iterable<[string, unknown]>): Record<string, string> =>
 
 /** A JSON value with numbers kept as their exact text, or a string. */
 function amountText(v: unknown): string | null {
-  if (isLosslessNumber(v)) return canonicalAmount(v.value);
+  const exact = numberText(v);
+  if (exact !== undefined) return canonicalAmount(exact);
   if (typeof v === 'string') return canonicalAmount(v);
   return null;
 }
@@ -85,14 +86,8 @@ export function createMerchantHandler(options: MerchantHandlerOptions): (request
   const report = (e: unknown) => options.onError?.(e);
 
   async function api2(text: string): Promise<Response> {
-    let body: Record<string, unknown>;
-    try {
-      const parsed = parseLossless(text) as unknown;
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
-      body = parsed as Record<string, unknown>;
-    } catch {
-      return jsonAnswer('check', false, '', secret, 'bad request', 400);
-    }
+    const body = readJsonObject(text);
+    if (!body) return jsonAnswer('check', false, '', secret, 'bad request', 400);
     const type = body.type === 'pay' ? 'pay' : body.type === 'check' ? 'check' : null;
     const payFor = str(body.pay_for, 100) ?? '';
     const signature = str(body.signature, 64) ?? '';
@@ -114,7 +109,8 @@ export function createMerchantHandler(options: MerchantHandlerOptions): (request
     const paidTicker = str(payment?.way, 3);
     const balanceAmount = amountText(balance?.amount);
     const balanceTicker = str(balance?.way, 3);
-    const onpayId = isLosslessNumber(payment?.id) ? Number(payment.id.value) : NaN;
+    const onpayIdText = numberText(payment?.id);
+    const onpayId = onpayIdText !== undefined ? Number(onpayIdText) : NaN;
     if (paidAmount === null || !paidTicker || balanceAmount === null || !balanceTicker || !Number.isSafeInteger(onpayId)) {
       return jsonAnswer('pay', false, payFor, secret, 'bad request', 400);
     }

@@ -3,7 +3,7 @@
  * element's attributes, all from one validated description of the order.
  */
 import { elementAttributes, EXTRA_PARAM_PREFIX, linkQuery, signLink } from '../protocol/link.ts';
-import { canonicalAmount } from '../protocol/money.ts';
+import { canonicalAmount, formatTwoDecimals } from '../protocol/money.ts';
 import { linkSignature } from '../protocol/onpay-api.ts';
 
 export interface PaymentLinkInput {
@@ -44,6 +44,9 @@ export interface SignedPaymentLink {
 export const linkMd5 = (payMode: string, price: string, ticker: string, payFor: string, convert: 'yes' | 'no', secret: string): string =>
   linkSignature({ payMode, price, ticker, payFor, convert }, secret);
 
+/** A price given in minor units as amount text; a negative one keeps its sign and is refused as not an amount. */
+const priceOfMinor = (minor: bigint): string => (minor < 0n ? `-${formatTwoDecimals(-minor)}` : formatTwoDecimals(minor));
+
 /**
  * Signs a payment link.
  * @example
@@ -52,7 +55,7 @@ export const linkMd5 = (payMode: string, price: string, ticker: string, payFor: 
  */
 export function signPaymentLink(input: PaymentLinkInput): SignedPaymentLink {
   const payMode = input.payMode ?? 'fix';
-  const priceText = typeof input.price === 'bigint' ? `${input.price / 100n}.${(input.price % 100n).toString().padStart(2, '0')}` : input.price;
+  const priceText = typeof input.price === 'bigint' ? priceOfMinor(input.price) : input.price;
   const price = canonicalAmount(priceText);
   if (price === null) throw new RangeError(`price: not an amount: ${priceText}`);
   const ticker = (input.ticker ?? 'RUR').toUpperCase();

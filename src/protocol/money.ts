@@ -26,6 +26,16 @@ export function parseAmount(text: string): Minor | null {
 }
 
 /**
+ * Minor units with exactly two decimals: the amount text of providers' APIs (YooKassa's
+ * `amount.value`, CloudPayments' `Amount`) and of the merchant kit's prices given as minor units.
+ * @example formatTwoDecimals(122400n) // '1224.00'
+ */
+export function formatTwoDecimals(minor: Minor): string {
+  if (minor < 0n) throw new RangeError('negative amount');
+  return `${minor / 100n}.${(minor % 100n).toString().padStart(2, '0')}`;
+}
+
+/**
  * Writes minor units in the canonical protocol form.
  * @example formatAmount(10050n) // '100.5'
  */

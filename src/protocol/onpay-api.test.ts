@@ -4,9 +4,10 @@ import {
   api1AnswerXml, api1CheckAnswer, api1CheckMd5, api1PayAnswer, api1PayMd5, api2Answer, api2CheckSignature, api2PaySignature,
   checkRequest, judgePay, payAnswerKey, payRequest,
   api1CheckAnswerMd5, api1CheckFields, api1PayAnswerMd5, api1PayFields, api2AnswerSignature, api2CheckRequest,
-  api2PayRequest, judgeCheckApi1, judgeCheckApi2, judgePayApi1, judgePayApi2, linkSignature, md5u, RawNumber,
-  safeEqual, sha1, stringifyWithRawNumbers, xmlField, type CheckData, type PayData,
+  api2PayRequest, judgeCheckApi1, judgeCheckApi2, judgePayApi1, judgePayApi2, linkSignature, md5u,
+  safeEqual, sha1, xmlField, type CheckData, type PayData,
 } from './onpay-api.ts';
+import { RawNumber, stringifyWithRawNumbers } from './exact-json.ts';
 
 describe('PROTOCOL.md test vectors (K=test)', () => {
   const vectors: [string, string, (s: string) => string][] = [

@@ -9,6 +9,7 @@
  * const verdict = judgePay(answerBody, payAnswerKey(payData, 2), K); // { kind: 'delivered' } | …
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { RawNumber, stringifyWithRawNumbers } from './exact-json.ts';
 
 /** Upper-case hex MD5 of the UTF-8 text. */
 export const md5u = (text: string): string => createHash('md5').update(text, 'utf8').digest('hex').toUpperCase();
@@ -31,23 +32,6 @@ export const safeEqualHex = (a: string, b: string): boolean => safeEqual(a.toLow
 /** The payment link signature `md5("pay_mode;price;ticker;pay_for;convert;K")` (lower-case hex). */
 export function linkSignature(p: { payMode: string; price: string; ticker: string; payFor: string; convert: string }, key: string): string {
   return createHash('md5').update(`${p.payMode};${p.price};${p.ticker};${p.payFor};${p.convert};${key}`, 'utf8').digest('hex');
-}
-
-/** One JSON number written with exactly this text (`500.0` stays `500.0`). */
-export class RawNumber {
-  constructor(readonly text: string) {
-    if (!/^-?\d+(\.\d+)?$/.test(text)) throw new RangeError(`not a JSON number: ${text}`);
-  }
-}
-
-const RAW_MARK = '\u0001raw:';
-/**
- * JSON.stringify that writes `RawNumber` values with their exact text, because merchants hash the
- * number as PHP / Python print it (`500.0`, never `500`).
- */
-export function stringifyWithRawNumbers(value: unknown): string {
-  const json = JSON.stringify(value, (_key, v: unknown) => (v instanceof RawNumber ? `${RAW_MARK}${v.text}` : v));
-  return json.replace(/"\\u0001raw:(-?\d+(?:\.\d+)?)"/g, '$1');
 }
 
 // ---------------------------------------------------------------------------------------------

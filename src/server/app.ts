@@ -11,19 +11,19 @@ import { performance } from 'node:perf_hooks';
 import { Hono, type Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { routePath } from 'hono/route';
-import type { GatewayConfig } from './config.ts';
+import { DEFAULT_RECONCILE_SCHEDULE_S, type GatewayConfig } from './config.ts';
 import type { Env } from './env.ts';
 import { GatewayError } from './errors.ts';
-import { checkFormEncoding, checkPathEncoding } from './strict-utf8.ts';
-import { createRateLimits, type LimitConfig, type RateLimitName } from './rate-limit.ts';
-import { clientResolver, trustedProxies } from './client-address.ts';
-import { paymentLimits } from './payment-limits.ts';
-import { createMerchantHttp, type MerchantHttp } from './merchant-http.ts';
+import { checkFormEncoding, checkPathEncoding } from './http/strict-utf8.ts';
+import { createRateLimits, type LimitConfig, type RateLimitName } from './http/rate-limit.ts';
+import { clientResolver, trustedProxies } from './http/client-address.ts';
+import { paymentLimits } from './payments/payment-limits.ts';
+import { createMerchantHttp, type MerchantHttp } from './merchants/merchant-http.ts';
 import { errorPage, PAGE_CSP } from './pages/pages.ts';
-import { createPaymentService, type PaymentService } from './service.ts';
+import { createPaymentService, type PaymentService } from './payments/service.ts';
 import type { Storage } from './storage/storage.ts';
 import type { PoolStats } from './storage/db.ts';
-import { COMMON_HEADERS, corsHeaders, hasCommonHeaders, jsonAnswer } from './respond.ts';
+import { COMMON_HEADERS, corsHeaders, hasCommonHeaders, jsonAnswer } from './http/respond.ts';
 import { checkoutRoutes } from './routes/checkout.ts';
 import { sandboxRoutes } from './routes/sandbox.ts';
 import { assetRoutes } from './routes/assets.ts';
@@ -32,7 +32,7 @@ import { refundRoutes } from './routes/refunds.ts';
 import { createRefunds } from './refunds/refunds.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { providerRoutes } from './routes/providers.ts';
-import { createCabinet } from './cabinet/cabinet.ts';
+import { createCabinetFacade } from './cabinet/facade.ts';
 import { healthRoutes } from './routes/health.ts';
 import type { Readiness } from './types.ts';
 import { logFunction, withRequestContext, type Logger, type RequestContext } from './logger.ts';
@@ -108,6 +108,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const service = createPaymentService({
     storage,
     config: deps.config,
+    reconcileScheduleS: deps.config.reconcileSchedule ?? DEFAULT_RECONCILE_SCHEDULE_S,
     now,
     randomId: deps.randomId ?? newPaymentId,
     merchantHttp,
@@ -181,11 +182,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.route('/', checkoutRoutes({ service, config: deps.config, paymentLimits: paymentLimits({ limits, storage, secret: deps.config.secret, now }) }));
   app.route('/', sandboxRoutes({ service, config: deps.config }));
   app.route('/', providerRoutes({ service, config: deps.config }));
-  const cabinet = createCabinet({ storage, now, ...(deps.logger ? { logger: deps.logger } : {}), onStatus: (id, status) => service.events.emit(id, status) });
+  const cabinet = createCabinetFacade({
+    storage, now, ...(deps.logger ? { logger: deps.logger } : {}), onStatus: (id, status) => service.events.emit(id, status),
+    merchantHttp, checkTimeoutMs: deps.config.checkTimeoutMs, secureCookies: deps.config.publicUrl.startsWith('https:'),
+  });
   // The cabinet first: its middleware authenticates every /api/v1/cabinet/* call (a bearer key or
   // the page's session with its CSRF checks, under the rate limits), refunds included; the refunds
   // routes take the merchant it found, and authenticate by themselves only when mounted alone.
-  app.route('/', cabinetRoutes({ cabinet, limits, sandbox: deps.config.sandbox, storage, config: deps.config, now, merchantHttp }));
+  app.route('/', cabinetRoutes({ cabinet, limits, sandbox: deps.config.sandbox, config: deps.config, now }));
   app.route('/', refundRoutes({ cabinet, refunds: createRefunds({ storage, connectors, now, emitStatus: service.emitStatus, log }) }));
   app.route('/', assetRoutes({ cdnDir: deps.cdnDir ?? 'dist/cdn', cache: deps.cacheAssets ?? false }));
   // Probes: liveness answers without touching the database (which may be locked by another

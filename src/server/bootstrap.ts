@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { createGateway, type Gateway } from './app.ts';
-import { ANY_STATUS_EVENT, SHUTDOWN_EVENT } from './service.ts';
+import { ANY_STATUS_EVENT, SHUTDOWN_EVENT } from './payments/service.ts';
 import { silentLogger, type Logger } from './logger.ts';
 import { databaseReadiness } from './storage/readiness.ts';
 import { parseConfig, resolveSecretRefs, ConfigError, type GatewayConfig, type MerchantConfig } from './config.ts';
@@ -20,7 +20,7 @@ import type { Dispatcher } from './dispatcher/dispatcher.ts';
 import { dispatcherFromConfig, processOwner } from './dispatcher/from-config.ts';
 import { reconcilerFromConfig, type Reconciler } from './dispatcher/reconcile.ts';
 import { CONNECTOR_MODULES } from './providers/modules.ts';
-import { sandboxExposureWarning } from './merchant-rules.ts';
+import { sandboxExposureWarning } from './merchants/merchant-rules.ts';
 
 export function merchantFromConfig(m: MerchantConfig): Merchant {
   return {

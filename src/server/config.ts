@@ -4,8 +4,8 @@
  */
 import { z } from 'zod';
 import { parseRate } from '../protocol/money.ts';
-import { isProxyEntry } from './client-address.ts';
-import { RATE_LIMIT_NAMES, type RateLimitName } from './rate-limit.ts';
+import { isProxyEntry } from './http/client-address.ts';
+import { RATE_LIMIT_NAMES, type RateLimitName } from './http/rate-limit.ts';
 import type { ConnectorModules } from './providers/contract.ts';
 import { CONNECTOR_MODULES, SANDBOX_PROVIDER_ID } from './providers/modules.ts';
 

@@ -4,10 +4,16 @@
  * for which moves exist.
  */
 
+import type { PaymentStatus } from '../protocol/checkout-api.ts';
+
+export type { PaymentStatus };
+
+/** Every status of the checkout contract's union, once (the type below fails to compile when one is missing). */
 export const PAYMENT_STATUSES = [
   'created', 'checking', 'awaiting_payment', 'paid', 'rejected', 'failed', 'expired', 'partially_refunded', 'refunded',
-] as const;
-export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
+] as const satisfies readonly PaymentStatus[];
+const ALL_LISTED: Exclude<PaymentStatus, (typeof PAYMENT_STATUSES)[number]> extends never ? true : never = true;
+void ALL_LISTED;
 
 /**
  * Why a payment changes state. `system`: the gateway itself (CHECK, create, expiry, a refund it

@@ -1,4 +1,5 @@
 /** Domain records shared by the gateway's modules. Amounts are minor units in `bigint`. */
+import type { InstructionsAction, RedirectAction } from '../protocol/checkout-api.ts';
 import type { Minor } from '../protocol/money.ts';
 import type { LinkParams } from '../protocol/link.ts';
 import type { PayAnswerKey } from '../protocol/onpay-api.ts';
@@ -38,31 +39,16 @@ export interface Merchant {
   returnUrls?: string[];
 }
 
-/** A detail line of an instructions action (account, reference, …). */
-export interface InstructionDetail {
-  key: string;
-  label: string;
-  value: string;
-}
-
-/** What the buyer is handed after «Продолжить». */
+/**
+ * What the buyer is handed after «Продолжить», as stored: the checkout contract's action, with an
+ * instructions QR code kept as `payload` and `deepLink` only (T-Bank's `GetQr` `Data`, an NSPK
+ * link; for SBP the deep link is the same link, which brings up the bank chooser). The modules the
+ * element draws follow from the payload (`buyerAction`). A redirect without `frame` was stored
+ * before it existed: a frame.
+ */
 export type PaymentAction =
-  /** `frame: false`: the page refuses framing, open it in a popup (absent in payments stored before it existed: a frame). */
-  | { type: 'redirect'; url: string; frame?: boolean }
-  | {
-    type: 'instructions';
-    title: string;
-    amount: string;
-    ticker: string;
-    expiresAt: string;
-    details: InstructionDetail[];
-    /**
-     * A QR code to show (SBP): `payload` is the text to encode (T-Bank's `GetQr` `Data`, an NSPK
-     * link); `deepLink` is what a phone opens instead of scanning (for SBP the same link, which
-     * brings up the bank chooser). Absent for instructions without a QR code.
-     */
-    qr?: { payload: string; deepLink: string };
-  };
+  | RedirectAction
+  | (Omit<InstructionsAction, 'qr'> & { qr?: { payload: string; deepLink: string } });
 
 /** The order as the link gave it (`src/protocol/link.ts`), kept with the payment. */
 type LinkOrder = Pick<LinkParams,

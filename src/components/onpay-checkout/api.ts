@@ -3,62 +3,12 @@
  * is here: the form payload, creating a payment, its status, and live status events.
  */
 
-export interface Way {
-  code: string;
-  kind: 'redirect' | 'instructions';
-  title: string;
-  /** Canonical amount text, or null in free mode. */
-  amount: string | null;
-  ticker: string;
-}
+import type { FormPayload, PaymentStatus, PaymentView } from '../../protocol/checkout-api.ts';
 
-export interface FormPayload {
-  token: string;
-  merchant: { login: string; name: string };
-  order: { payFor: string; price: string; ticker: string; mode: 'fix' | 'free'; note: string };
-  /** The language the gateway speaks to this buyer (`ru`, `en`, `uk`, `kk`, `be`, `uz`, `de`, …). */
-  ln: string;
-  /** A test merchant's form: the element shows a «Тестовый режим» badge. */
-  testMode?: boolean;
-  urlSuccess: string;
-  urlFail: string;
-  userEmail: string;
-  ways: Way[];
-}
-
-export interface InstructionsAction {
-  type: 'instructions';
-  title: string;
-  amount: string;
-  ticker: string;
-  expiresAt: string;
-  details: { key: string; label: string; value: string }[];
-  /**
-   * A QR code to scan (SBP): `modules` is the gateway's matrix, row by row, `'1'` dark and `'0'`
-   * light, `size × size` long; `deepLink` opens the bank's app on a phone.
-   */
-  qr?: { payload: string; deepLink: string; size: number; modules: string };
-}
-
-/** `frame: false`: the payment system's page refuses framing; it opens in a popup at once. */
-export type PaymentAction = { type: 'redirect'; url: string; frame?: boolean } | InstructionsAction;
-
-/** The payment's states (DESIGN.md §4); `paid`, `failed`, `expired` and `rejected` are final. */
-export type PaymentStatus = 'created' | 'checking' | 'awaiting_payment' | 'paid' | 'rejected' | 'failed' | 'expired';
+/** The statuses that end the buyer's flow (DESIGN.md §4): the element stops following there. */
 export type FinalStatus = Extract<PaymentStatus, 'paid' | 'failed' | 'expired' | 'rejected'>;
 export const FINAL: readonly string[] = ['paid', 'failed', 'expired', 'rejected'];
 export const isFinal = (status: string): status is FinalStatus => FINAL.includes(status);
-
-export interface Payment {
-  id: string;
-  status: PaymentStatus;
-  way: string;
-  amount: string;
-  ticker: string;
-  urlSuccess: string;
-  urlFail: string;
-  action: PaymentAction | null;
-}
 
 /** A refusal or failure the element can explain: `code` is the gateway's error code or `network`. */
 export class ApiError extends Error {
@@ -92,14 +42,14 @@ export const loadForm = (gateway: string, login: string, query: URLSearchParams)
   call(`${gateway}/pay/${encodeURIComponent(login)}?${query}`, { headers: { accept: 'application/json' } });
 
 /** POST `/api/v1/payments` with the attempt's idempotency key. */
-export const createPayment = (gateway: string, body: Record<string, string>, idempotencyKey: string): Promise<Payment> =>
+export const createPayment = (gateway: string, body: Record<string, string>, idempotencyKey: string): Promise<PaymentView> =>
   call(`${gateway}/api/v1/payments`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'idempotency-key': idempotencyKey },
     body: JSON.stringify(body),
   });
 
-export const getPayment = (gateway: string, id: string): Promise<Payment> => call(`${gateway}/api/v1/payments/${encodeURIComponent(id)}`, {});
+export const getPayment = (gateway: string, id: string): Promise<PaymentView> => call(`${gateway}/api/v1/payments/${encodeURIComponent(id)}`, {});
 
 const POLL_MS = 3000;
 

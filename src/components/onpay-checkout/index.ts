@@ -7,6 +7,6 @@ import './define.ts';
 
 export { OnpayCheckout, type Checkout, type View } from './onpay-checkout.ts';
 export type { OnpayEventDetails, OnpayEventName } from './events.ts';
-export type { FormPayload, InstructionsAction, Payment, PaymentStatus, Way } from './api.ts';
+export type { FormPayload, InstructionsAction, PaymentView as Payment, PaymentStatus, WayQuote as Way } from '../../protocol/checkout-api.ts';
 export type { MessageKey, Messages } from './messages/format.ts';
 export { LANGUAGES, resolveLanguage, type Language } from '../../protocol/languages.ts';

@@ -5,7 +5,7 @@
  * script can load this same chunk.
  */
 import type { TemplateResult, html as litHtml, nothing as litNothing } from 'lit';
-import type { InstructionsAction } from './api.ts';
+import type { InstructionsAction } from '../../protocol/checkout-api.ts';
 import { copyText } from './internal/clipboard.ts';
 import type { T } from './views.ts';
 

@@ -1,7 +1,8 @@
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { EXTRA_ATTRIBUTE_PREFIX as EXTRA_PREFIX, LINK_PARAMS } from '../../protocol/link-params.ts';
 import { resolveLanguage, type Language } from '../../protocol/languages.ts';
-import { ApiError, createPayment, followStatus, isFinal, loadForm, type FinalStatus, type FormPayload, type InstructionsAction, type Payment } from './api.ts';
+import { ApiError, createPayment, followStatus, isFinal, loadForm, type FinalStatus } from './api.ts';
+import type { FormPayload, InstructionsAction, PaymentView as Payment } from '../../protocol/checkout-api.ts';
 import { emit } from './events.ts';
 import { format, formatMoney, type MessageKey, type Messages } from './messages/format.ts';
 import { loadInstructions, loadMessages } from './messages/load.ts';

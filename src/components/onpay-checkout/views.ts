@@ -3,7 +3,8 @@
  * merchant or payment-system string goes through Lit's text bindings, so markup in it stays text.
  */
 import { html, nothing, type TemplateResult } from 'lit';
-import type { FinalStatus, FormPayload, Payment, Way } from './api.ts';
+import type { FinalStatus } from './api.ts';
+import type { FormPayload, PaymentView as Payment, WayQuote as Way } from '../../protocol/checkout-api.ts';
 import { focusTrap } from './internal/focus-trap.ts';
 import { formatMoney, type Messages } from './messages/format.ts';
 
@@ -31,7 +32,7 @@ export interface PickingProps {
   onSubmit(): void;
 }
 
-function wayRow(p: PickingProps, w: Way, index: number, ways: Way[]): TemplateResult {
+function wayRow(p: PickingProps, w: Way, index: number, ways: readonly Way[]): TemplateResult {
   const checked = w.code === p.selected;
   const move = (e: KeyboardEvent) => {
     const delta = e.key === 'ArrowDown' || e.key === 'ArrowRight' ? 1 : e.key === 'ArrowUp' || e.key === 'ArrowLeft' ? -1 : 0;

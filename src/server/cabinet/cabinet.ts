@@ -12,7 +12,7 @@
 import { hashApiKey } from '../token.ts';
 import { GatewayError } from '../errors.ts';
 import { formatAmount } from '../../protocol/money.ts';
-import { payNotification } from '../notify.ts';
+import { payNotification } from '../payments/notify.ts';
 import { canTransition, type NotificationStatus, type PaymentStatus } from '../states.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { AttemptRecord, Merchant, NotificationRecord, Payment } from '../types.ts';

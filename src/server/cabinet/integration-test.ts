@@ -7,7 +7,7 @@
  * @example const report = await runIntegrationTest({ storage, merchantHttp, now, checkTimeoutMs }, merchant, {});
  */
 import { GatewayError } from '../errors.ts';
-import type { MerchantHttp } from '../merchant-http.ts';
+import type { MerchantHttp } from '../merchants/merchant-http.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { Merchant } from '../types.ts';
 import { runIntegrationMatrix, type MatrixReport, type MatrixSend } from '../../merchant/integration-matrix.ts';

@@ -8,7 +8,7 @@
  */
 import { GatewayError } from '../errors.ts';
 import { linkMd5Matches } from '../../protocol/link.ts';
-import { parseLink } from '../link.ts';
+import { parseLink } from '../payments/link.ts';
 import { signPaymentLink, type PaymentLinkInput } from '../../merchant/link.ts';
 import type { Merchant } from '../types.ts';
 

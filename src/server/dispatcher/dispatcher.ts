@@ -17,8 +17,9 @@
  * // …
  * await dispatcher.stop();
  */
+import { createLoop } from './loop.ts';
 import { DEFAULT_RETRY_SCHEDULE_S } from '../config.ts';
-import type { MerchantHttp } from '../merchant-http.ts';
+import type { MerchantHttp } from '../merchants/merchant-http.ts';
 import type { NotificationStatus } from '../states.ts';
 import type { AttemptOutcome, Storage } from '../storage/storage.ts';
 import type { Merchant, NotificationRecord } from '../types.ts';
@@ -201,36 +202,12 @@ export function createDispatcher(o: DispatcherOptions): Dispatcher {
   }
 
   // ----- the loop: a pool of `concurrency` attempts, refilled from the outbox as slots free up -----
-  let running = false;
-  let loopDone: Promise<void> = Promise.resolve();
   const inFlight = new Map<number, Promise<void>>();
-  let wakeUp: (() => void) | null = null;
-  let wakePending = false;
-
-  function wake(): void {
-    wakePending = true;
-    const w = wakeUp;
-    wakeUp = null;
-    w?.();
-  }
-
-  /** Waits `ms`, or less if woken (a slot freed, stop(), wake()). */
-  async function pause(ms: number): Promise<void> {
-    if (wakePending) {
-      wakePending = false;
-      return;
-    }
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    // The built-in sleep is a timer cleared on wake, so stop() leaves nothing pending behind.
-    const slept = o.sleep ? o.sleep(ms) : new Promise<void>((resolve) => { timer = setTimeout(resolve, ms); });
-    await Promise.race([slept, new Promise<void>((resolve) => { wakeUp = resolve; })]);
-    clearTimeout(timer);
-    wakeUp = null;
-    wakePending = false;
-  }
+  const background = createLoop(loop, o.sleep);
+  const { wake, pause } = background;
 
   async function loop(): Promise<void> {
-    while (running) {
+    while (background.running) {
       try {
         const free = concurrency - inFlight.size;
         // Refill when at least half the pool is free (or it is empty): fewer, larger claims.
@@ -247,7 +224,7 @@ export function createDispatcher(o: DispatcherOptions): Dispatcher {
           }
           if (claimed.length > 0 && claimed.length === Math.min(free, batchSize)) continue;
         }
-        if (!running) break;
+        if (!background.running) break;
         if (concurrency - inFlight.size <= 0 || inFlight.size > 0) {
           // Busy: wait for a slot, but look at the outbox at least every poll.
           await pause(pollMs);
@@ -268,15 +245,7 @@ export function createDispatcher(o: DispatcherOptions): Dispatcher {
     owner: o.owner,
     runOnce,
     wake,
-    start() {
-      if (running) return;
-      running = true;
-      loopDone = loop();
-    },
-    async stop() {
-      running = false;
-      wake();
-      await loopDone;
-    },
+    start: background.start,
+    stop: background.stop,
   };
 }

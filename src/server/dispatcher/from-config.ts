@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { GatewayConfig } from '../config.ts';
-import { createMerchantHttp } from '../merchant-http.ts';
+import { createMerchantHttp } from '../merchants/merchant-http.ts';
 import type { Storage } from '../storage/storage.ts';
 import { createDispatcher, type Dispatcher, type DispatcherOptions } from './dispatcher.ts';
 

@@ -3,10 +3,10 @@
  * Onpay API the PAY was sent in (kept with the outbox row) or in the Standard Webhooks style — and
  * the excerpt of it kept with the attempt. Pure.
  */
-import type { MerchantResponse } from '../merchant-http.ts';
+import type { MerchantResponse } from '../merchants/merchant-http.ts';
 import { judgePay } from '../../protocol/onpay-api.ts';
 import type { Merchant, NotificationRecord } from '../types.ts';
-import { isBadSignatureVerdict, judgeWithGrace } from '../secret-grace.ts';
+import { isBadSignatureVerdict, judgeWithGrace } from '../merchants/secret-grace.ts';
 import { parseRetryAfter } from './schedule.ts';
 
 /** At most this many characters of an answer are kept with an attempt. */

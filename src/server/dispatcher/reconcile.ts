@@ -19,9 +19,10 @@
  * const r = createReconciler({ storage, service, now: Date.now, owner: 'gw-1' });
  * r.start(); … await r.stop();
  */
+import { createLoop } from './loop.ts';
 import type { GatewayConfig } from '../config.ts';
 import type { ProviderStatus } from '../providers/contract.ts';
-import type { PaymentService } from '../service.ts';
+import type { PaymentService } from '../payments/service.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { Payment } from '../types.ts';
 
@@ -129,24 +130,15 @@ export function createReconciler(o: ReconcilerOptions): Reconciler {
     return claimed.length;
   }
 
-  let running = false;
-  let loopDone: Promise<void> = Promise.resolve();
-  let wakeUp: (() => void) | null = null;
-
-  async function pause(ms: number): Promise<void> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const slept = o.sleep ? o.sleep(ms) : new Promise<void>((resolve) => { timer = setTimeout(resolve, ms); });
-    await Promise.race([slept, new Promise<void>((resolve) => { wakeUp = resolve; })]);
-    clearTimeout(timer);
-    wakeUp = null;
-  }
+  const background = createLoop(loop, o.sleep);
+  const { pause } = background;
 
   async function loop(): Promise<void> {
-    while (running) {
+    while (background.running) {
       try {
         const n = await runOnce();
         if (n === batchSize) continue;
-        if (!running) break;
+        if (!background.running) break;
         const next = await o.storage.nextReconcileAt();
         await pause(next === null ? pollMs : Math.min(pollMs, Math.max(5, next - o.now())));
       } catch (e) {
@@ -162,16 +154,8 @@ export function createReconciler(o: ReconcilerOptions): Reconciler {
     get asked() {
       return asked;
     },
-    start() {
-      if (running) return;
-      running = true;
-      loopDone = loop();
-    },
-    async stop() {
-      running = false;
-      wakeUp?.();
-      await loopDone;
-    },
+    start: background.start,
+    stop: background.stop,
   };
 }
 

@@ -1,12 +1,34 @@
-/** The server pages' strings in the languages beside ru and en (pages.ts holds those two). */
-export const MORE_PAGE_STRINGS = {
+/**
+ * The server pages' strings, one table per language (the hosted page, results, the sandbox card
+ * page). `testMode` is the «Тестовый режим» badge of a test merchant's hosted page, as the element
+ * words it.
+ */
+import type { Language } from '../../protocol/languages.ts';
+
+export const PAGE_STRINGS = {
+  ru: {
+    title: 'Оплата заказа', order: 'Заказ', amount: 'Сумма', choose: 'Способ оплаты', email: 'E-mail для чека',
+    cont: 'Продолжить', error: 'Ошибка', instructions: 'Как оплатить', until: 'Оплатить до',
+    paid: 'Платёж получен', failed: 'Платёж не прошёл', waiting: 'Ожидаем оплату', status: 'Статус платежа',
+    refresh: 'Обновить статус', cardTitle: 'Тестовая платёжная система', card: 'Номер карты', pay: 'Оплатить',
+    decline: 'Отклонить', expired: 'Срок оплаты истёк', rejected: 'Магазин отклонил платёж', note: 'Комментарий',
+    toShop: 'Вернуться в магазин', testMode: 'Тестовый режим',
+  },
+  en: {
+    title: 'Order payment', order: 'Order', amount: 'Amount', choose: 'Payment method', email: 'E-mail for the receipt',
+    cont: 'Continue', error: 'Error', instructions: 'How to pay', until: 'Pay before',
+    paid: 'Payment received', failed: 'Payment failed', waiting: 'Waiting for the payment', status: 'Payment status',
+    refresh: 'Refresh the status', cardTitle: 'Test payment system', card: 'Card number', pay: 'Pay',
+    decline: 'Decline', expired: 'The payment deadline passed', rejected: 'The shop declined the payment', note: 'Comment',
+    toShop: 'Back to the shop', testMode: 'Test mode',
+  },
   uk: {
     title: 'Оплата замовлення', order: 'Замовлення', amount: 'Сума', choose: 'Спосіб оплати', email: 'E-mail для чека',
     cont: 'Продовжити', error: 'Помилка', instructions: 'Як сплатити', until: 'Сплатити до',
     paid: 'Платіж отримано', failed: 'Платіж не пройшов', waiting: 'Очікуємо оплату', status: 'Статус платежу',
     refresh: 'Оновити статус', cardTitle: 'Тестова платіжна система', card: 'Номер картки', pay: 'Сплатити',
     decline: 'Відхилити', expired: 'Термін оплати минув', rejected: 'Магазин відхилив платіж', note: 'Коментар',
-    toShop: 'Повернутися до магазину',
+    toShop: 'Повернутися до магазину', testMode: 'Тестовий режим',
   },
   kk: {
     title: 'Тапсырысты төлеу', order: 'Тапсырыс', amount: 'Сома', choose: 'Төлем тәсілі', email: 'Чекке арналған e-mail',
@@ -14,7 +36,7 @@ export const MORE_PAGE_STRINGS = {
     paid: 'Төлем алынды', failed: 'Төлем өтпеді', waiting: 'Төлемді күтудеміз', status: 'Төлем күйі',
     refresh: 'Күйді жаңарту', cardTitle: 'Сынақ төлем жүйесі', card: 'Карта нөмірі', pay: 'Төлеу',
     decline: 'Бас тарту', expired: 'Төлем мерзімі өтіп кетті', rejected: 'Дүкен төлемді қабылдамады', note: 'Түсініктеме',
-    toShop: 'Дүкенге оралу',
+    toShop: 'Дүкенге оралу', testMode: 'Сынақ режимі',
   },
   be: {
     title: 'Аплата заказу', order: 'Заказ', amount: 'Сума', choose: 'Спосаб аплаты', email: 'E-mail для чэка',
@@ -22,7 +44,7 @@ export const MORE_PAGE_STRINGS = {
     paid: 'Плацёж атрыманы', failed: 'Плацёж не прайшоў', waiting: 'Чакаем аплату', status: 'Статус плацяжу',
     refresh: 'Абнавіць статус', cardTitle: 'Тэставая плацежная сістэма', card: 'Нумар карткі', pay: 'Аплаціць',
     decline: 'Адхіліць', expired: 'Тэрмін аплаты скончыўся', rejected: 'Крама адхіліла плацёж', note: 'Каментарый',
-    toShop: 'Вярнуцца ў краму',
+    toShop: 'Вярнуцца ў краму', testMode: 'Тэставы рэжым',
   },
   uz: {
     title: 'Buyurtma toʻlovi', order: 'Buyurtma', amount: 'Summa', choose: 'Toʻlov usuli', email: 'Chek uchun e-mail',
@@ -30,7 +52,7 @@ export const MORE_PAGE_STRINGS = {
     paid: 'Toʻlov qabul qilindi', failed: 'Toʻlov oʻtmadi', waiting: 'Toʻlovni kutyapmiz', status: 'Toʻlov holati',
     refresh: 'Holatni yangilash', cardTitle: 'Sinov toʻlov tizimi', card: 'Karta raqami', pay: 'Toʻlash',
     decline: 'Rad etish', expired: 'Toʻlov muddati tugadi', rejected: 'Doʻkon toʻlovni rad etdi', note: 'Izoh',
-    toShop: 'Doʻkonga qaytish',
+    toShop: 'Doʻkonga qaytish', testMode: 'Sinov rejimi',
   },
   de: {
     title: 'Bestellung bezahlen', order: 'Bestellung', amount: 'Betrag', choose: 'Zahlungsart', email: 'E-Mail für den Beleg',
@@ -38,6 +60,6 @@ export const MORE_PAGE_STRINGS = {
     paid: 'Zahlung eingegangen', failed: 'Zahlung fehlgeschlagen', waiting: 'Warten auf die Zahlung', status: 'Zahlungsstatus',
     refresh: 'Status aktualisieren', cardTitle: 'Test-Zahlungssystem', card: 'Kartennummer', pay: 'Bezahlen',
     decline: 'Ablehnen', expired: 'Die Zahlungsfrist ist abgelaufen', rejected: 'Der Shop hat die Zahlung abgelehnt', note: 'Kommentar',
-    toShop: 'Zurück zum Shop',
+    toShop: 'Zurück zum Shop', testMode: 'Testmodus',
   },
-} as const;
+} as const satisfies Record<Language, Record<string, string>>;

@@ -6,40 +6,17 @@
  */
 import { html, raw } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
-import type { FormPayload } from '../service.ts';
+import type { FormPayload } from '../../protocol/checkout-api.ts';
 import { elementAttributes, linkQuery, type LinkParams } from '../../protocol/link.ts';
 import type { Payment, PaymentAction } from '../types.ts';
 import { formatAmount } from '../../protocol/money.ts';
 import type { Language } from '../../protocol/languages.ts';
-import { MORE_PAGE_STRINGS } from './page-strings.ts';
+import { PAGE_STRINGS } from './page-strings.ts';
 
 type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 type Ln = Language;
 
-const T = {
-  ru: {
-    title: 'Оплата заказа', order: 'Заказ', amount: 'Сумма', choose: 'Способ оплаты', email: 'E-mail для чека',
-    cont: 'Продолжить', error: 'Ошибка', instructions: 'Как оплатить', until: 'Оплатить до',
-    paid: 'Платёж получен', failed: 'Платёж не прошёл', waiting: 'Ожидаем оплату', status: 'Статус платежа',
-    refresh: 'Обновить статус', cardTitle: 'Тестовая платёжная система', card: 'Номер карты', pay: 'Оплатить',
-    decline: 'Отклонить', expired: 'Срок оплаты истёк', rejected: 'Магазин отклонил платёж', note: 'Комментарий',
-    toShop: 'Вернуться в магазин',
-  },
-  en: {
-    title: 'Order payment', order: 'Order', amount: 'Amount', choose: 'Payment method', email: 'E-mail for the receipt',
-    cont: 'Continue', error: 'Error', instructions: 'How to pay', until: 'Pay before',
-    paid: 'Payment received', failed: 'Payment failed', waiting: 'Waiting for the payment', status: 'Payment status',
-    refresh: 'Refresh the status', cardTitle: 'Test payment system', card: 'Card number', pay: 'Pay',
-    decline: 'Decline', expired: 'The payment deadline passed', rejected: 'The shop declined the payment', note: 'Comment',
-    toShop: 'Back to the shop',
-  },
-  ...MORE_PAGE_STRINGS,
-} as const;
-
-/** The «Тестовый режим» badge of a test merchant's hosted page, as the element words it. */
-const TEST_MODE: Record<Ln, string> = {
-  ru: 'Тестовый режим', en: 'Test mode', uk: 'Тестовий режим', kk: 'Сынақ режимі', be: 'Тэставы рэжым', uz: 'Sinov rejimi', de: 'Testmodus',
-};
+const T = PAGE_STRINGS;
 
 export const PAGE_CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-src *; form-action *; base-uri 'none'";
 
@@ -72,7 +49,7 @@ function plainForm(login: string, f: FormPayload, idempotencyKey: string): Html 
 <input type="hidden" name="token" value="${f.token}">
 <input type="hidden" name="idempotency_key" value="${idempotencyKey}">
 <h1>${f.merchant.name}</h1>
-${f.testMode ? html`<p class="badge">${TEST_MODE[f.ln]}</p>` : ''}
+${f.testMode ? html`<p class="badge">${t.testMode}</p>` : ''}
 <p>${t.order}: <strong>${f.order.payFor}</strong></p>
 ${f.order.note ? html`<p>${t.note}: ${f.order.note}</p>` : ''}
 ${f.order.mode === 'fix' ? html`<p>${t.amount}: <strong>${f.order.price} ${f.order.ticker}</strong></p>`

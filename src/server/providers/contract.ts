@@ -205,3 +205,29 @@ export type AnyConnectorModule = ConnectorModule<any>;
 
 /** Connector modules by type (`moduleTable` in providers/modules.ts builds one). */
 export type ConnectorModules = ReadonlyMap<string, AnyConnectorModule>;
+
+/**
+ * A way as the registry and the payment service read it: a sandbox system (`system`) or a method of
+ * a provider account (`provider` and `method`). config.ts's `WayConfig` fits it; declared here so that
+ * the providers never import the configuration (which imports them).
+ */
+export interface WayDefinition {
+  code: string;
+  system?: 'card' | 'bank' | 'expiring' | undefined;
+  provider?: string | undefined;
+  method?: string | undefined;
+  ticker: string;
+  feeBps: number;
+  title: { ru: string; en: string };
+  ttlSeconds: number;
+  frame: boolean;
+}
+
+/** What the registry reads of the configuration (a parsed `GatewayConfig` fits it). */
+export interface RegistryConfig {
+  /** Signs the sandbox systems' callbacks. */
+  secret: string;
+  /** Provider accounts, each already checked against its module's schema. */
+  providers: readonly ({ id: string; type: string } & Record<string, unknown>)[];
+  ways: readonly WayDefinition[];
+}

@@ -3,7 +3,7 @@
  * redirects). Provider hosts are set by the operator, so they are not held to the private-address
  * rule: the caller builds the client with `allowPrivate: true`.
  */
-import { createMerchantHttp, type MerchantHttp } from '../merchant-http.ts';
+import { createMerchantHttp, type MerchantHttp } from '../merchants/merchant-http.ts';
 import type { ProviderHttp } from './contract.ts';
 import { urlForLog, type Logger } from '../logger.ts';
 

@@ -10,14 +10,13 @@
  * const registry = createConnectorRegistry(config, { http: createProviderHttp(), now: Date.now, publicUrl: config.publicUrl, timeoutMs: 10_000 });
  * const entry = registry.way('TBC'); // { way, connector, method: 'card' }
  */
-import type { GatewayConfig, WayConfig } from '../config.ts';
-import type { Connector, ConnectorDeps, ConnectorModules } from './contract.ts';
+import type { Connector, ConnectorDeps, ConnectorModules, RegistryConfig, WayDefinition } from './contract.ts';
 import { CONNECTOR_MODULES, SANDBOX_PROVIDER_ID } from './modules.ts';
 import { sandboxModule } from './sandbox/sandbox.ts';
 
 /** A way with the connector and method that serve it. */
 export interface WayEntry {
-  way: WayConfig;
+  way: WayDefinition;
   connector: Connector;
   method: string;
 }
@@ -36,7 +35,7 @@ export interface ConnectorRegistry {
  * each entry against its module's schema, and each way's provider and method). Throws on a type it
  * does not know: a configuration parsed with other modules.
  */
-export function createConnectorRegistry(config: GatewayConfig, deps: ConnectorDeps, modules: ConnectorModules = CONNECTOR_MODULES): ConnectorRegistry {
+export function createConnectorRegistry(config: RegistryConfig, deps: ConnectorDeps, modules: ConnectorModules = CONNECTOR_MODULES): ConnectorRegistry {
   const byId = new Map<string, Connector>();
   const sandboxWays = config.ways.filter((w) => w.system !== undefined);
   byId.set(SANDBOX_PROVIDER_ID, sandboxModule.create({ id: SANDBOX_PROVIDER_ID, type: 'sandbox', secret: config.secret, ways: sandboxWays }, deps));

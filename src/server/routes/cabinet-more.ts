@@ -6,29 +6,25 @@
  */
 import type { Hono } from 'hono';
 import type { Env } from '../env.ts';
-import { validJson } from '../validate.ts';
+import { validJson } from '../http/validate.ts';
 import { fromZod } from '../errors.ts';
 import { z } from 'zod';
 import type { GatewayConfig } from '../config.ts';
 import { GatewayError } from '../errors.ts';
-import type { MerchantHttp } from '../merchant-http.ts';
-import type { Storage } from '../storage/storage.ts';
 import type { Merchant } from '../types.ts';
-import { capBody } from '../body-limit.ts';
-import { csvContentType, exportCsv } from '../cabinet/export-csv.ts';
-import { runIntegrationTest } from '../cabinet/integration-test.ts';
+import { capBody } from '../http/body-limit.ts';
+import { csvContentType } from '../cabinet/export-csv.ts';
 import { buildLink } from '../cabinet/link-builder.ts';
 import { searchQuerySchema, toSearchQuery, type SearchQuery } from '../cabinet/search.ts';
-import { changeSettings, rotateCabinetKey, rotateSecret, settingsView, MAX_GRACE_HOURS } from '../cabinet/settings.ts';
-import { defaultPeriod, overview } from '../cabinet/summary.ts';
+import { MAX_GRACE_HOURS } from '../cabinet/settings.ts';
+import { defaultPeriod } from '../cabinet/summary.ts';
 import { instant } from '../cabinet/search.ts';
-import type { CabinetSession } from '../storage/cabinet-storage.ts';
+import type { CabinetFacade, CabinetSession } from '../cabinet/facade.ts';
 
 export interface CabinetMoreDeps {
-  storage: Storage;
+  cabinet: CabinetFacade;
   config: GatewayConfig;
   now: () => number;
-  merchantHttp: MerchantHttp;
 }
 
 export type CabinetVars = { Variables: Env['Variables'] & { merchant: Merchant; session: CabinetSession | undefined } };
@@ -126,14 +122,14 @@ const csvFileName = (login: string, now: number): string => `payments-${login.re
 
 /** Adds the routes to the cabinet app (behind its authentication middleware). */
 export function cabinetMoreRoutes(app: Hono<CabinetVars>, deps: CabinetMoreDeps): void {
-  const { storage, config, now } = deps;
+  const { cabinet, config, now } = deps;
   const limit = capBody(MAX_BODY_BYTES);
 
   app.get('/api/v1/cabinet/summary', async (c) => {
     const q = parse(summaryQuery, queryObject(c.req.url), 'invalid_param');
     const offsetMinutes = q.tz ?? 0;
     const period = defaultPeriod(now(), offsetMinutes);
-    return c.json(await overview(storage, c.get('merchant'), { from: q.from ?? period.from, to: q.to ?? period.to, offsetMinutes }));
+    return c.json(await cabinet.overview(c.get('merchant'), { from: q.from ?? period.from, to: q.to ?? period.to, offsetMinutes }));
   });
 
   app.get('/api/v1/cabinet/payments.csv', async (c) => {
@@ -143,7 +139,7 @@ export function cabinetMoreRoutes(app: Hono<CabinetVars>, deps: CabinetMoreDeps)
     const enc = encoding ?? 'utf-8';
     const sep = separator === ';' || separator === 'semicolon' ? ';' : ',';
     const m = c.get('merchant');
-    return new Response(exportCsv(storage, m, search, { encoding: enc, separator: sep }), {
+    return new Response(cabinet.exportCsv(m, search, { encoding: enc, separator: sep }), {
       headers: {
         'content-type': csvContentType(enc),
         'content-disposition': `attachment; filename="${csvFileName(m.login, now())}"`,
@@ -155,7 +151,7 @@ export function cabinetMoreRoutes(app: Hono<CabinetVars>, deps: CabinetMoreDeps)
   app.post('/api/v1/cabinet/integration-test', limit, validJson(integrationBody, { emptyAs: {} }), async (c) => {
     const b = c.req.valid('json');
     const m = c.get('merchant');
-    return c.json(await runIntegrationTest({ storage, merchantHttp: deps.merchantHttp, now, checkTimeoutMs: config.checkTimeoutMs }, m, b));
+    return c.json(await cabinet.integrationTest(m, b));
   });
 
   app.post('/api/v1/cabinet/links', limit, validJson(linkBody), async (c) => {
@@ -163,21 +159,21 @@ export function cabinetMoreRoutes(app: Hono<CabinetVars>, deps: CabinetMoreDeps)
     return c.json(buildLink({ publicUrl: config.publicUrl }, c.get('merchant'), b), 201);
   });
 
-  app.get('/api/v1/cabinet/settings', async (c) => c.json(await settingsView({ storage, now }, c.get('merchant'))));
+  app.get('/api/v1/cabinet/settings', async (c) => c.json(await cabinet.settingsView(c.get('merchant'))));
 
   app.patch('/api/v1/cabinet/settings', limit, validJson(settingsBody), async (c) => {
     const { actor: who, ...patch } = c.req.valid('json');
     const m = c.get('merchant');
-    return c.json(await changeSettings({ storage, now }, m, patch, who));
+    return c.json(await cabinet.changeSettings(m, patch, who));
   });
 
   app.post('/api/v1/cabinet/settings/cabinet-key', limit, validJson(rotateKeyBody, { emptyAs: {} }), async (c) => {
     const b = c.req.valid('json');
-    return c.json(await rotateCabinetKey({ storage, now }, c.get('merchant'), { actor: b.actor, keepSession: c.get('session')?.tokenHash }), 201);
+    return c.json(await cabinet.rotateCabinetKey(c.get('merchant'), { actor: b.actor, keepSession: c.get('session')?.tokenHash }), 201);
   });
 
   app.post('/api/v1/cabinet/settings/secret', limit, validJson(rotateSecretBody), async (c) => {
     const b = c.req.valid('json');
-    return c.json(await rotateSecret({ storage, now }, c.get('merchant'), { graceHours: b.graceHours, actor: b.actor }), 201);
+    return c.json(await cabinet.rotateSecret(c.get('merchant'), { graceHours: b.graceHours, actor: b.actor }), 201);
   });
 }

@@ -6,23 +6,21 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import {
-  MANUAL_STATUSES, MAX_ACTOR_CHARS, MAX_REASON_CHARS, type Cabinet,
+  MANUAL_STATUSES, MAX_ACTOR_CHARS, MAX_REASON_CHARS,
 } from '../cabinet/cabinet.ts';
-import { capBody } from '../body-limit.ts';
+import { capBody } from '../http/body-limit.ts';
 import { fromZod, GatewayError } from '../errors.ts';
-import { validJson } from '../validate.ts';
+import { validJson } from '../http/validate.ts';
 import { CABINET_CSP, cabinetPage } from '../pages/cabinet-page.ts';
 import type { Merchant } from '../types.ts';
 import type { GatewayConfig } from '../config.ts';
-import type { MerchantHttp } from '../merchant-http.ts';
-import type { Storage } from '../storage/storage.ts';
-import { searchPayments, searchQuerySchema, toSearchQuery } from '../cabinet/search.ts';
-import { assertSameOrigin, createCabinetSessions, CSRF_HEADER } from '../cabinet/session.ts';
-import { timelineOf } from '../cabinet/timeline.ts';
+import { searchQuerySchema, toSearchQuery } from '../cabinet/search.ts';
+import { assertSameOrigin, CSRF_HEADER } from '../cabinet/session.ts';
 import { cabinetMoreRoutes, queryObject, type CabinetVars } from './cabinet-more.ts';
-import { merchantMode } from '../merchant-rules.ts';
-import { merchantWarnings } from '../merchant-warnings.ts';
-import { createRateLimits, rateLimitHeaders, type LimitState, type RateLimits } from '../rate-limit.ts';
+import type { CabinetFacade } from '../cabinet/facade.ts';
+import { merchantMode } from '../merchants/merchant-rules.ts';
+import { merchantWarnings } from '../merchants/merchant-warnings.ts';
+import { createRateLimits, rateLimitHeaders, type LimitState, type RateLimits } from '../http/rate-limit.ts';
 
 const MAX_BODY_BYTES = 8 * 1024;
 
@@ -54,25 +52,23 @@ const resendBody = z.object({
 }).strict();
 
 export interface CabinetRouteDeps {
-  cabinet: Cabinet;
+  cabinet: CabinetFacade;
   limits?: RateLimits;
   /** The gateway's sandbox is on: merchants without a mode are test merchants. */
   sandbox?: boolean;
-  storage: Storage;
   config: GatewayConfig;
   now: () => number;
-  merchantHttp: MerchantHttp;
 }
 
 /** The path of sign-in: the one cabinet API call made without credentials. */
 const SESSION_PATH = '/api/v1/cabinet/session';
 
 export function cabinetRoutes(deps: CabinetRouteDeps) {
-  const { cabinet, storage, config, now } = deps;
+  const { cabinet, config } = deps;
   const limits = deps.limits ?? createRateLimits({}, false);
   const app = new Hono<CabinetVars>();
   const limit = capBody(MAX_BODY_BYTES);
-  const sessions = createCabinetSessions({ storage, now, secureCookies: config.publicUrl.startsWith('https:') });
+  const { sessions } = cabinet;
   const ownOrigins = (url: string): string[] => [...new Set([new URL(url).origin, new URL(config.publicUrl).origin])];
 
   app.get('/cabinet', (c) => {
@@ -162,7 +158,7 @@ export function cabinetRoutes(deps: CabinetRouteDeps) {
   app.get('/api/v1/cabinet/payments', async (c) => {
     const r = listQuery.safeParse(queryObject(c.req.url));
     if (!r.success) throw fromZod(r.error, 'invalid_param');
-    return c.json(await searchPayments(storage, c.get('merchant'), toSearchQuery(r.data)));
+    return c.json(await cabinet.search(c.get('merchant'), toSearchQuery(r.data)));
   });
 
   cabinetMoreRoutes(app, deps);
@@ -170,7 +166,7 @@ export function cabinetRoutes(deps: CabinetRouteDeps) {
   app.get('/api/v1/cabinet/payments/:id', async (c) => {
     const detail = await cabinet.get(c.get('merchant'), c.req.param('id'));
     // The provider request log adds its source here once it exists (TimelineSource).
-    return c.json({ ...detail, timeline: await timelineOf(storage, detail.id) });
+    return c.json({ ...detail, timeline: await cabinet.timeline(detail.id) });
   });
 
   app.post('/api/v1/cabinet/payments/:id/status', limit, validJson(statusBody), async (c) => (

@@ -8,13 +8,13 @@ import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import type { Env } from '../env.ts';
 import type { GatewayConfig } from '../config.ts';
-import { capBody } from '../body-limit.ts';
+import { capBody } from '../http/body-limit.ts';
 import { GatewayError } from '../errors.ts';
 import { hostedPage, snippet, statusPage } from '../pages/pages.ts';
-import { paymentView, refusalError, SHUTDOWN_EVENT, type PaymentService } from '../service.ts';
-import { corsHeaders, jsonAnswer } from '../respond.ts';
-import { followStatus } from '../status-stream.ts';
-import { validForm, validJson } from '../validate.ts';
+import { paymentView, refusalError, SHUTDOWN_EVENT, type PaymentService } from '../payments/service.ts';
+import { corsHeaders, jsonAnswer } from '../http/respond.ts';
+import { followStatus } from '../payments/status-stream.ts';
+import { validForm, validJson } from '../http/validate.ts';
 
 const MAX_BODY_BYTES = 16 * 1024;
 

@@ -7,12 +7,12 @@
 import { Hono, type Context } from 'hono';
 import type { Env } from '../env.ts';
 import type { GatewayConfig } from '../config.ts';
-import { capBody } from '../body-limit.ts';
+import { capBody } from '../http/body-limit.ts';
 import { GatewayError } from '../errors.ts';
 import { returnPage } from '../pages/pages.ts';
 import type { HttpAnswer, IncomingNotification } from '../providers/contract.ts';
-import { COMMON_HEADERS } from '../respond.ts';
-import type { PaymentService } from '../service.ts';
+import { COMMON_HEADERS } from '../http/respond.ts';
+import type { PaymentService } from '../payments/service.ts';
 import { isFinal } from '../states.ts';
 
 /** Provider notifications are small; T-Bank's and YooKassa's are a few KiB at most. */

@@ -7,12 +7,12 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { Env } from '../env.ts';
-import { capBody } from '../body-limit.ts';
+import { capBody } from '../http/body-limit.ts';
 import type { Cabinet } from '../cabinet/cabinet.ts';
 import { GatewayError } from '../errors.ts';
 import { MAX_REFUND_REASON_CHARS, type Refunds } from '../refunds/refunds.ts';
 import type { Merchant } from '../types.ts';
-import { validJson } from '../validate.ts';
+import { validJson } from '../http/validate.ts';
 
 const MAX_BODY_BYTES = 8 * 1024;
 /** Control characters other than tab and line breaks have no place in a reason or a name. */

@@ -8,15 +8,15 @@ import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import type { Env } from '../env.ts';
 import type { GatewayConfig } from '../config.ts';
-import { capBody } from '../body-limit.ts';
+import { capBody } from '../http/body-limit.ts';
 import { GatewayError } from '../errors.ts';
 import { cardPage, PAGE_CSP, returnPage } from '../pages/pages.ts';
 import type { HttpAnswer } from '../providers/contract.ts';
 import { SANDBOX_PROVIDER_ID } from '../providers/modules.ts';
 import { sandboxNotification } from '../providers/sandbox/sandbox.ts';
-import type { PaymentService } from '../service.ts';
+import type { PaymentService } from '../payments/service.ts';
 import type { Payment } from '../types.ts';
-import { validForm } from '../validate.ts';
+import { validForm } from '../http/validate.ts';
 import { incomingNotification, providerAnswer } from './providers.ts';
 
 const cardForm = z.object({ action: z.enum(['pay', 'decline'], { error: 'must be pay or decline' }) });

@@ -17,6 +17,7 @@ import type {
   RefundResult,
 } from '../contract.ts';
 import type { Payment } from '../../types.ts';
+import { flatJson } from '../../../protocol/exact-json.ts';
 import {
   CHECK_CODES,
   checkCode,
@@ -25,7 +26,6 @@ import {
   createOrderBody,
   fromCpCurrency,
   isTransactionId,
-  jsonBody,
   kindFromUrl,
   parseCpAmount,
   parseEnvelope,
@@ -78,7 +78,7 @@ export function createCloudPaymentsConnector(config: CloudPaymentsConfig, deps: 
   }
 
   async function find(invoiceId: string): Promise<ProviderResponse> {
-    return call('/v2/payments/find', jsonBody({ InvoiceId: invoiceId }));
+    return call('/v2/payments/find', flatJson({ InvoiceId: invoiceId }));
   }
 
   /** The paid transaction's id: the stored one when it is a transaction id, else from `v2/payments/find`. */

@@ -4,9 +4,10 @@
  * talking; README.md beside this file gives the sources and the choices.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { isLosslessNumber, parse as parseLossless } from 'lossless-json';
 import type { Payment } from '../../types.ts';
 import type { ProviderStatus } from '../contract.ts';
+import { formatTwoDecimals } from '../../../protocol/money.ts';
+import { flatJson, parseJsonExact } from '../../../protocol/exact-json.ts';
 
 /** Check answer codes (CloudPayments «Check»: 0 accept, 10 invoice, 11 account, 12 amount, 13 not accepted, 20 expired). */
 export const CHECK_CODES = { ok: 0, unknownInvoice: 10, wrongAccount: 11, wrongAmount: 12, notAccepted: 13, expired: 20 } as const;
@@ -20,13 +21,10 @@ export const NOTIFICATION_KINDS: readonly NotificationKind[] = ['check', 'pay', 
 // Money and currency
 
 /**
- * Minor units as CloudPayments' decimal `Amount` with two decimals, exactly (`122400n` → `1224.00`).
- * @example formatCpAmount(5n) // '0.05'
+ * Minor units as CloudPayments' decimal `Amount` with two decimals, exactly (`122400n` → `1224.00`):
+ * the protocol's `formatTwoDecimals`, under the name the emulator imports.
  */
-export function formatCpAmount(minor: bigint): string {
-  if (minor < 0n) throw new RangeError('negative amount');
-  return `${minor / 100n}.${(minor % 100n).toString().padStart(2, '0')}`;
-}
+export { formatTwoDecimals as formatCpAmount } from '../../../protocol/money.ts';
 
 const CP_AMOUNT_RE = /^(\d{1,15})(?:\.(\d{1,10}))?$/;
 
@@ -56,44 +54,9 @@ export function fromCpCurrency(code: string): string {
 // ---------------------------------------------------------------------------------------------
 // JSON with exact numbers
 
-/** A JSON number written exactly as given (an amount's decimal text), never through a float. */
-export interface RawNumber {
-  readonly raw: string;
-}
-
-/** Writes a flat JSON object whose `RawNumber` values appear as JSON numbers with their exact text. */
-export function jsonBody(fields: Record<string, string | boolean | RawNumber | undefined>): string {
-  const parts: string[] = [];
-  for (const [key, value] of Object.entries(fields)) {
-    if (value === undefined) continue;
-    const text = typeof value === 'object' ? value.raw : JSON.stringify(value);
-    parts.push(`${JSON.stringify(key)}:${text}`);
-  }
-  return `{${parts.join(',')}}`;
-}
-
-/**
- * Parses JSON keeping every number's exact text (lossless-json), then turns numbers into strings so
- * amounts are read as decimals. `undefined` when the text is not JSON.
- */
-export function parseJsonExact(text: string): unknown {
-  try {
-    return normalise(parseLossless(text));
-  } catch {
-    return undefined;
-  }
-}
-
-function normalise(value: unknown): unknown {
-  if (isLosslessNumber(value)) return value.value;
-  if (Array.isArray(value)) return value.map(normalise);
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = normalise(v);
-    return out;
-  }
-  return value;
-}
+// The exact-number JSON of every connector and the kit (src/protocol/exact-json.ts), re-exported
+// under the names this connector's emulator imports.
+export { flatJson as jsonBody, parseJsonExact, type RawNumber } from '../../../protocol/exact-json.ts';
 
 /** A scalar field as text (numbers keep their exact text), or `undefined`. */
 export function text(record: Record<string, unknown>, key: string): string | undefined {
@@ -139,8 +102,8 @@ export interface CreateOrderInput {
  */
 export function createOrderBody(input: CreateOrderInput): string {
   const p = input.payment;
-  return jsonBody({
-    Amount: { raw: formatCpAmount(p.amountMinor) },
+  return flatJson({
+    Amount: { raw: formatTwoDecimals(p.amountMinor) },
     Currency: toCpCurrency(p.wayTicker),
     Description: input.description,
     Email: p.userEmail || undefined,
@@ -244,7 +207,7 @@ export function statusFromTransaction(model: Record<string, unknown>, payment: P
 
 /** The JSON body of `payments/refund`. */
 export function refundBody(transactionId: string, amountMinor: bigint): string {
-  return jsonBody({ TransactionId: { raw: transactionId }, Amount: { raw: formatCpAmount(amountMinor) } });
+  return flatJson({ TransactionId: { raw: transactionId }, Amount: { raw: formatTwoDecimals(amountMinor) } });
 }
 
 /** A transaction id is a positive integer. */

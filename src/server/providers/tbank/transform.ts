@@ -4,7 +4,7 @@
  * The facts and the choices made where the documentation is silent are in README.md beside this file.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { isLosslessNumber, parse as parseLossless } from 'lossless-json';
+import { numberText, readJsonObject } from '../../../protocol/exact-json.ts';
 import type { ProviderStatus } from '../contract.ts';
 
 /** T-Bank takes roubles only; its numeric code is 643, our ticker `RUR`. */
@@ -28,8 +28,7 @@ function scalarText(v: unknown): string | undefined {
   if (typeof v === 'bigint') return v.toString();
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   // A number read losslessly keeps the exact digits it arrived with.
-  if (isLosslessNumber(v)) return v.value;
-  return undefined;
+  return numberText(v);
 }
 
 /**
@@ -158,13 +157,14 @@ export interface TbankAnswer {
 
 function idText(v: unknown): string | undefined {
   if (typeof v === 'string' && v !== '') return v;
-  if (isLosslessNumber(v)) return v.value;
+  const exact = numberText(v);
+  if (exact !== undefined) return exact;
   if (typeof v === 'number' && Number.isSafeInteger(v)) return String(v);
   return undefined;
 }
 
 function kopecksOf(v: unknown): bigint | undefined {
-  const text = typeof v === 'string' ? v : isLosslessNumber(v) ? v.value : typeof v === 'number' ? String(v) : undefined;
+  const text = typeof v === 'string' ? v : numberText(v) ?? (typeof v === 'number' ? String(v) : undefined);
   if (text === undefined || !/^\d{1,16}$/.test(text)) return undefined;
   return BigInt(text);
 }
@@ -173,20 +173,9 @@ function optText(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
-/** Reads JSON keeping every number's digits; undefined for anything but one JSON object. */
-export function readObject(text: string): Record<string, unknown> | undefined {
-  let v: unknown;
-  try {
-    v = parseLossless(text);
-  } catch {
-    return undefined;
-  }
-  return v !== null && typeof v === 'object' && !Array.isArray(v) && !isLosslessNumber(v) ? (v as Record<string, unknown>) : undefined;
-}
-
 /** Parses one answer of the API; a reason when it is not one (HTML, garbage, no `Success`). */
 export function parseAnswer(text: string): { ok: true; answer: TbankAnswer } | { ok: false; reason: string } {
-  const o = readObject(text);
+  const o = readJsonObject(text);
   if (!o) return { ok: false, reason: /^\s*</.test(text) ? 'answer is HTML, not JSON' : 'answer is not a JSON object' };
   if (typeof o.Success !== 'boolean') return { ok: false, reason: 'answer has no Success' };
   const errorCode = idText(o.ErrorCode) ?? (o.Success ? '0' : undefined);
@@ -297,7 +286,7 @@ export type NotificationParse =
 
 /** Reads and verifies a notification body (JSON) for one terminal. */
 export function parseNotification(body: string, c: Credentials): NotificationParse {
-  const o = readObject(body);
+  const o = readJsonObject(body);
   if (!o) return { ok: false, reason: 'unreadable', detail: 'body is not a JSON object' };
   if (typeof o.Token !== 'string') return { ok: false, reason: 'unreadable', detail: 'no Token' };
   if (!tokenMatches(o, c.password)) return { ok: false, reason: 'bad_token', detail: 'Token does not match' };

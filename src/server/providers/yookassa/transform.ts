@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { ActionKind, ProviderStatus } from '../contract.ts';
 import type { Payment, PaymentAction } from '../../types.ts';
 import { baseLanguage } from '../../../protocol/languages.ts';
+import { formatAmount, formatTwoDecimals } from '../../../protocol/money.ts';
 
 /** YooKassa's production API. */
 export const YOOKASSA_API_URL = 'https://api.yookassa.ru/v3';
@@ -48,13 +49,10 @@ export function fromYooKassaCurrency(code: string): string {
 }
 
 /**
- * Minor units → YooKassa's `amount.value`: a string with exactly two decimals and a point.
- * @example formatValue(122400n) // '1224.00'
+ * Minor units → YooKassa's `amount.value`, a string with exactly two decimals and a point: the
+ * protocol's `formatTwoDecimals`, under the name the emulator imports.
  */
-export function formatValue(minor: bigint): string {
-  if (minor < 0n) throw new RangeError('negative amount');
-  return `${minor / 100n}.${(minor % 100n).toString().padStart(2, '0')}`;
-}
+export { formatTwoDecimals as formatValue } from '../../../protocol/money.ts';
 
 const VALUE_RE = /^(\d{1,15})(?:\.(\d{1,2}))?$/;
 
@@ -100,7 +98,7 @@ export function createPaymentBody(input: CreateBodyInput): { ok: true; body: Rec
   return {
     ok: true,
     body: {
-      amount: { value: formatValue(input.payment.amountMinor), currency },
+      amount: { value: formatTwoDecimals(input.payment.amountMinor), currency },
       capture: true,
       confirmation: { type: 'redirect', return_url: input.returnUrl },
       payment_method_data: { type: input.method },
@@ -118,7 +116,7 @@ export function createPaymentBody(input: CreateBodyInput): { ok: true; body: Rec
 export function createRefundBody(providerPaymentId: string, amountMinor: bigint, ticker: string, description: string): Record<string, unknown> | null {
   const currency = toYooKassaCurrency(ticker);
   if (!currency) return null;
-  const body: Record<string, unknown> = { payment_id: providerPaymentId, amount: { value: formatValue(amountMinor), currency } };
+  const body: Record<string, unknown> = { payment_id: providerPaymentId, amount: { value: formatTwoDecimals(amountMinor), currency } };
   if (description) body.description = cutDescription(description);
   return body;
 }
@@ -315,19 +313,12 @@ export function actionFor(method: string, confirmationUrl: string, payment: Pick
   return {
     type: 'instructions',
     title: SBP_TITLE[baseLanguage(payment.ln)],
-    amount: formatCanonical(payment.amountMinor),
+    amount: formatAmount(payment.amountMinor),
     ticker: payment.wayTicker,
     expiresAt: new Date(expiresAt).toISOString(),
     details: [],
     qr: { payload: confirmationUrl, deepLink: confirmationUrl },
   };
-}
-
-/** The protocol's canonical amount text (`100.0`, `100.5`), as the other instructions actions show it. */
-function formatCanonical(minor: bigint): string {
-  const cents = minor % 100n;
-  if (cents === 0n) return `${minor / 100n}.0`;
-  return `${minor / 100n}.${cents.toString().padStart(2, '0').replace(/0$/, '')}`;
 }
 
 /** Parsed `notifyIps` entries (addresses and CIDR ranges). Throws on an entry that is neither. */

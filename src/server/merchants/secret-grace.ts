@@ -4,7 +4,7 @@
  * the grace period the merchant chose ends, so a shop can deploy its new K without refusing
  * payments in between.
  */
-import type { Merchant } from './types.ts';
+import type { Merchant } from '../types.ts';
 
 /** The keys a merchant answer may be signed with at `now`: the current K, then the previous one in its grace period. */
 export function verifyingSecrets(m: Merchant, now: number): string[] {

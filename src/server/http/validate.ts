@@ -7,7 +7,7 @@
  */
 import type { Env, MiddlewareHandler } from 'hono';
 import type { z } from 'zod';
-import { fromZod, GatewayError, type ErrorCode } from './errors.ts';
+import { fromZod, GatewayError, type ErrorCode } from '../errors.ts';
 
 type Validated<T extends 'json' | 'form', S extends z.ZodType> = { in: { [K in T]: z.input<S> }; out: { [K in T]: z.output<S> } };
 

@@ -5,7 +5,7 @@
  * the form payload a third of its time. The app's middleware adds the common headers to every other
  * answer.
  */
-import { currentRequest } from './logger.ts';
+import { currentRequest } from '../logger.ts';
 
 /** Headers on every answer of the gateway. */
 export const COMMON_HEADERS: Readonly<Record<string, string>> = {

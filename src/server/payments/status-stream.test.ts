@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { PaymentStatus } from './states.ts';
+import type { PaymentStatus } from '../states.ts';
 import { followStatus, timerSleep, type StatusStreamWriter } from './status-stream.ts';
 
 function writer() {

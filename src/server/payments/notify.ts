@@ -3,12 +3,12 @@
  * the merchant's style, API type and method. The wire itself is `src/protocol/`. Pure: the clock's
  * reading comes in as an argument.
  */
-import { formatAmount } from '../protocol/money.ts';
+import { formatAmount } from '../../protocol/money.ts';
 import {
   checkRequest as apiCheckRequest, payAnswerKey, payRequest, type ApiRequest, type CheckData, type PayData,
-} from '../protocol/onpay-api.ts';
-import { webhookId, webhookPayBody } from '../protocol/webhooks.ts';
-import type { Merchant, NewNotification, Payment } from './types.ts';
+} from '../../protocol/onpay-api.ts';
+import { webhookId, webhookPayBody } from '../../protocol/webhooks.ts';
+import type { Merchant, NewNotification, Payment } from '../types.ts';
 
 /** The CHECK data of a payment. */
 export function checkData(p: Payment): CheckData {

@@ -3,8 +3,8 @@
  * issues turned into the gateway's 400 naming the parameter. The md5 check is the wire's own
  * (`linkMd5Matches` in `src/protocol/link.ts`).
  */
-import { parseLink as parseWire, type ParsedLink } from '../protocol/link.ts';
-import { GatewayError } from './errors.ts';
+import { parseLink as parseWire, type ParsedLink } from '../../protocol/link.ts';
+import { GatewayError } from '../errors.ts';
 
 /**
  * Parses a payment link's parameters (first value of each name); a bad one is a 400 naming it.

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buyerAction } from './buyer-action.ts';
 import { qrModules } from './qr.ts';
-import type { PaymentAction } from './types.ts';
+import type { PaymentAction } from '../types.ts';
 
 const base = { type: 'instructions' as const, title: 'СБП', amount: '150.0', ticker: 'RUR', expiresAt: '2030-01-01T00:00:00.000Z', details: [] as { key: string; label: string; value: string }[] };
 

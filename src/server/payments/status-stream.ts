@@ -4,7 +4,7 @@
  * polled too, since another instance may change the payment. Time comes in as `sleep`, so tests run
  * the loop without waiting, and the timer of an interrupted wait is cleared.
  */
-import { isFinal, type PaymentStatus } from './states.ts';
+import { isFinal, type PaymentStatus } from '../states.ts';
 
 /** Database poll interval: how late a change made by another instance may show. */
 export const STATUS_POLL_MS = 2000;

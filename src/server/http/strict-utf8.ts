@@ -4,7 +4,7 @@
  * `a��@b.ru`. Here bodies are decoded with a fatal decoder, and every percent-encoded query or form
  * value is decoded to bytes and checked the same way; a failure is a 400 naming the field.
  */
-import { GatewayError } from './errors.ts';
+import { GatewayError } from '../errors.ts';
 
 const fatal = new TextDecoder('utf-8', { fatal: true });
 const lossy = new TextDecoder('utf-8');

@@ -3,16 +3,9 @@
  * also given as modules (`size`, `modules` from `qrModules`), so the element draws it as inline SVG
  * and ships no QR encoder. Stored actions keep only the payload: the modules follow from it.
  */
-import { qrModules, type QrModules } from './qr.ts';
-import type { PaymentAction } from './types.ts';
-
-/** An instructions action's QR code on the wire: what to encode, the phone link, and its modules. */
-export type BuyerQr = { payload: string; deepLink: string } & QrModules;
-
-/** `PaymentAction` with the QR code (when there is one) drawn into modules. */
-export type BuyerAction =
-  | Extract<PaymentAction, { type: 'redirect' }>
-  | (Omit<Extract<PaymentAction, { type: 'instructions' }>, 'qr'> & { qr?: BuyerQr });
+import { qrModules } from './qr.ts';
+import type { PaymentAction } from '../types.ts';
+import type { BuyerAction } from '../../protocol/checkout-api.ts';
 
 /**
  * @example buyerAction({ type: 'instructions', …, qr: { payload: 'https://qr.nspk.ru/…', deepLink: '…' } })

@@ -28,7 +28,7 @@
  * merchant only.
  */
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import { GatewayError } from './errors.ts';
+import { GatewayError } from '../errors.ts';
 
 /** One limit: `points` per `durationS` seconds; `blockS` keeps a key refused that long once used up. */
 export interface LimitConfig {

@@ -9,7 +9,7 @@
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { GatewayError } from './errors.ts';
+import { GatewayError } from '../errors.ts';
 import { strictBodyText } from './strict-utf8.ts';
 
 /**

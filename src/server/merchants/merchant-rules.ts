@@ -3,8 +3,8 @@
  * fee policy, and the return URLs a link may name. Pure functions over a merchant and the gateway's
  * configuration; the service and the routes call them, so each rule is written once.
  */
-import { GatewayError } from './errors.ts';
-import type { FeePolicy, Merchant, MerchantMode } from './types.ts';
+import { GatewayError } from '../errors.ts';
+import type { FeePolicy, Merchant, MerchantMode } from '../types.ts';
 
 /**
  * The merchant's mode: its own `mode`, else `test` while the gateway's `sandbox` is on and `live`

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { GatewayError } from './errors.ts';
+import { GatewayError } from '../errors.ts';
 import { parseLink } from './link.ts';
 
 test('a bad link parameter is a 400 naming it', () => {

@@ -10,10 +10,10 @@
  * buyer who mistypes the amount does not use up the form.
  */
 import type { MiddlewareHandler } from 'hono';
-import type { Env } from './env.ts';
-import type { RateLimitName, RateLimits } from './rate-limit.ts';
-import type { Storage } from './storage/storage.ts';
-import { verifyToken } from './token.ts';
+import type { Env } from '../env.ts';
+import type { RateLimitName, RateLimits } from '../http/rate-limit.ts';
+import type { Storage } from '../storage/storage.ts';
+import { verifyToken } from '../token.ts';
 
 /** Answers that mean the route created no payment and sent no CHECK. */
 const NOTHING_CREATED = new Set([400, 403, 409, 410, 413, 415]);

@@ -1,0 +1,103 @@
+/**
+ * The checkout's JSON contract (docs/API.md): what the gateway answers the element and the hosted
+ * pages, written once. Types only: the server builds these shapes, the element reads them, and the
+ * compiler catches either side drifting. Nothing here costs the element's bundle a byte.
+ */
+import type { Language } from './languages.ts';
+
+/**
+ * The payment's states (DESIGN.md §4). `paid`, `failed`, `expired` and `rejected` end the buyer's
+ * flow; a paid payment may later become `partially_refunded` or `refunded`.
+ */
+export type PaymentStatus =
+  | 'created' | 'checking' | 'awaiting_payment' | 'paid' | 'rejected' | 'failed' | 'expired' | 'partially_refunded' | 'refunded';
+
+/** A payment system offered in the form, with what the buyer pays in it. */
+export interface WayQuote {
+  code: string;
+  kind: 'redirect' | 'instructions';
+  title: string;
+  /** What the buyer pays in `ticker` (canonical amount text); null in free mode until the buyer types the amount. */
+  amount: string | null;
+  ticker: string;
+}
+
+/** `GET /pay/{login}` as JSON: the form the element shows, and the token that binds it. */
+export interface FormPayload {
+  token: string;
+  expiresAt: string;
+  merchant: { login: string; name: string };
+  /** A test merchant's form (the element shows a «Тестовый режим» badge). */
+  testMode: boolean;
+  order: { payFor: string; price: string; ticker: string; mode: 'fix' | 'free'; note: string; convert: boolean; priceFinal: boolean };
+  /** The language the gateway speaks to this buyer (`ru`, `en`, `uk`, `kk`, `be`, `uz`, `de`, …). */
+  ln: Language;
+  urlSuccess: string;
+  urlFail: string;
+  userEmail: string;
+  userPhone: string;
+  ways: readonly WayQuote[];
+}
+
+/** A detail line of instructions (account, reference, …). */
+export interface InstructionDetail {
+  key: string;
+  label: string;
+  value: string;
+}
+
+/**
+ * A QR code to scan (SBP): `modules` is the gateway's matrix, row by row, `'1'` dark and `'0'`
+ * light, `size × size` long; `deepLink` opens the bank's app on a phone.
+ */
+export interface BuyerQr {
+  payload: string;
+  deepLink: string;
+  size: number;
+  modules: string;
+}
+
+/** Go to the payment system's page. `frame: false`: the page refuses framing; open it in a popup. */
+export interface RedirectAction {
+  type: 'redirect';
+  url: string;
+  frame?: boolean;
+}
+
+/** What the buyer must do to pay (bank details, a reference, amount, deadline). */
+export interface InstructionsAction {
+  type: 'instructions';
+  title: string;
+  amount: string;
+  ticker: string;
+  expiresAt: string;
+  details: InstructionDetail[];
+  qr?: BuyerQr;
+}
+
+/** What the buyer is handed after «Продолжить». */
+export type BuyerAction = RedirectAction | InstructionsAction;
+
+/** `POST /api/v1/payments` (201) and `GET /api/v1/payments/{id}`: a payment as the buyer's side sees it. */
+export interface PaymentView {
+  id: string;
+  status: PaymentStatus;
+  way: string;
+  amount: string;
+  ticker: string;
+  payFor: string;
+  urlSuccess: string;
+  urlFail: string;
+  /** The buyer's action, its QR code (SBP) drawn into modules for the element. */
+  action: BuyerAction | null;
+  updatedAt: string;
+}
+
+/** Why a payment did not start, as the buyer is told (docs/API.md). */
+export interface Refusal {
+  status: 422 | 424 | 502;
+  code: 'check_declined' | 'check_failed' | 'provider_error' | 'provider_unavailable';
+  message: string;
+  /** Extra fields of the error JSON: `paymentId` always, `comment` or `reason` when there is one. */
+  details: Record<string, string>;
+}

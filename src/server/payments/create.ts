@@ -1,0 +1,195 @@
+/**
+ * Creating a payment: saved once per idempotency key, CHECK sent to the merchant when it has
+ * notifications on, then started at the way's provider. Every outcome is stored with the payment,
+ * so a replay under the same key answers the same bytes.
+ */
+import { createHash } from 'node:crypto';
+import { GatewayError } from '../errors.ts';
+import type { LinkParams } from '../../protocol/link.ts';
+import type { MerchantHttp } from '../merchants/merchant-http.ts';
+import { formatAmount, type Minor } from '../../protocol/money.ts';
+import { checkRequest, checkData } from './notify.ts';
+import { judgeCheckApi1, judgeCheckApi2, type CheckVerdict } from '../../protocol/onpay-api.ts';
+import type { CreateResult } from '../providers/contract.ts';
+import type { WayEntry } from '../providers/registry.ts';
+import { SANDBOX_PROVIDER_ID } from '../providers/modules.ts';
+import { isBadSignatureVerdict, judgeWithGrace } from '../merchants/secret-grace.ts';
+import type { Merchant, NewPayment, Payment, PaymentAction } from '../types.ts';
+import { annotateRequest, urlForLog } from '../logger.ts';
+import type { PaymentCore } from './core.ts';
+import type { PaymentForms, Quote } from './form.ts';
+import { outcomeOf, paymentView, providerUnavailableOutcome, publicReason, remember, type CreateOutcome, type CreatePaymentInput } from './outcome.ts';
+
+/** The creating side of the payment wing. */
+export function createPaymentCreation(core: PaymentCore, forms: PaymentForms) {
+  const { deps, transitionOrThrow } = core;
+  const { storage, config } = deps;
+  const log = deps.log ?? (() => {});
+  const { reconcileScheduleS } = deps;
+
+  /** The payment to save: amounts quoted for the way, the request's hash for its idempotency key. */
+  function newPayment(input: CreatePaymentInput, merchant: Merchant, link: LinkParams, entry: WayEntry, priceMinor: Minor, q: Quote): NewPayment {
+    const userEmail = input.userEmail || link.userEmail;
+    const userPhone = input.userPhone || link.userPhone;
+    const now = deps.now();
+    return {
+      id: deps.randomId(),
+      merchantLogin: merchant.login,
+      payFor: link.payFor,
+      mode: link.payMode,
+      priceMinor,
+      ticker: link.ticker,
+      convert: link.convert,
+      priceFinal: link.priceFinal,
+      note: link.note,
+      ln: link.ln,
+      urlSuccess: link.urlSuccess,
+      urlFail: link.urlFail,
+      userEmail,
+      userPhone,
+      extraParams: link.extraParams,
+      way: entry.way.code,
+      wayTicker: entry.way.ticker,
+      amountMinor: q.amount,
+      feeMinor: q.fee,
+      balanceMinor: q.balance,
+      balanceTicker: q.balanceTicker,
+      rate: q.rate,
+      // With CHECK to come the payment is saved as checking at once: one write fewer per payment.
+      status: merchant.notifications ? 'checking' : 'created',
+      idempotencyKey: input.idempotencyKey ?? null,
+      requestHash: createHash('sha256').update(JSON.stringify([input.token, input.way, userEmail, userPhone, formatAmount(priceMinor)])).digest('hex'),
+      expiresAt: null,
+      createdAt: now,
+      updatedAt: now,
+      providerId: entry.connector.id,
+      // A real provider's payment is asked about on the reconciliation schedule until it settles.
+      reconcileAt: entry.connector.id === SANDBOX_PROVIDER_ID ? null : now + reconcileScheduleS[0]! * 1000,
+    };
+  }
+
+  /** The answer already given under this idempotency key, or why there is none to give. */
+  function replay(existing: Payment, requestHash: string | null): CreateOutcome {
+    if (existing.requestHash !== requestHash) {
+      throw new GatewayError(409, 'idempotency_conflict', 'Idempotency-Key: this key was used for another request', 'Idempotency-Key');
+    }
+    if (existing.responseStatus !== null && existing.responseBody !== null) return outcomeOf({ status: existing.responseStatus, body: existing.responseBody });
+    throw new GatewayError(409, 'idempotency_conflict', 'Idempotency-Key: a request with this key is still in progress; retry shortly', 'Idempotency-Key');
+  }
+
+  async function sendCheck(p: Payment, m: Merchant): Promise<CheckVerdict> {
+    if (!m.apiUrl) return { kind: 'failed', reason: 'merchant has no API URL' };
+    annotateRequest({ paymentId: p.id, merchantLogin: m.login });
+    const req = checkRequest(p, m);
+    const at = deps.now();
+    const r = await deps.merchantHttp({ url: m.apiUrl, ...req, timeoutMs: config.checkTimeoutMs });
+    const verdict = judgeCheckAnswer(r, p, m);
+    deps.logger?.info({
+      paymentId: p.id, merchantLogin: m.login, url: urlForLog(m.apiUrl), apiType: m.apiType, durationMs: r.durationMs,
+      ...(r.ok ? { httpStatus: r.status } : {}), verdict: verdict.kind, ...('reason' in verdict ? { reason: publicReason(String(verdict.reason)) } : {}),
+    }, 'check');
+    // The exact request and answer, for the payment's timeline in the cabinet. Losing this record
+    // must not lose the payment: a failure to write it is ignored.
+    await storage.recordCheckExchange({
+      paymentId: p.id, at, durationMs: r.durationMs, method: req.method, url: m.apiUrl, contentType: req.contentType, requestBody: req.body,
+      httpStatus: r.ok ? r.status : null, answerBody: r.ok ? r.body.slice(0, 16_384) : '', error: r.ok ? '' : r.error,
+      verdict: verdict.kind === 'failed' ? `failed: ${verdict.reason}` : verdict.kind === 'declined' ? `declined${verdict.comment ? `: ${verdict.comment}` : ''}` : 'accepted',
+    }).catch(() => {});
+    return verdict;
+  }
+
+  function judgeCheckAnswer(r: Awaited<ReturnType<MerchantHttp>>, p: Payment, m: Merchant): CheckVerdict {
+    if (!r.ok) return { kind: 'failed', reason: r.error };
+    if (r.status < 200 || r.status > 299) return { kind: 'failed', reason: `HTTP ${r.status}` };
+    const d = checkData(p);
+    // During a K rotation's grace period an answer signed with the previous K is still accepted.
+    return judgeWithGrace(m, deps.now(), (key) => (m.apiType === 2 ? judgeCheckApi2(r.body, d, key) : judgeCheckApi1(r.body, d, key)), isBadSignatureVerdict);
+  }
+
+  /** CHECK, when the merchant has notifications on: null when accepted, else the refusal (the payment rejected). */
+  async function runCheck(p: Payment, m: Merchant): Promise<CreateOutcome | null> {
+    if (!m.notifications) return null;
+    const verdict = await sendCheck(p, m);
+    if (verdict.kind === 'accepted') return null;
+    const declined = verdict.kind === 'declined';
+    const outcome: CreateOutcome = {
+      kind: 'refused',
+      refusal: declined
+        ? { status: 422, code: 'check_declined', message: 'The shop declined this payment', details: { comment: verdict.comment.slice(0, 255), paymentId: p.id } }
+        : { status: 424, code: 'check_failed', message: 'The shop did not confirm this payment; try again later', details: { reason: publicReason(verdict.reason), paymentId: p.id } },
+    };
+    const reason = declined ? `check_declined${verdict.comment ? `: ${verdict.comment}` : ''}` : `check_failed: ${verdict.reason}`;
+    await transitionOrThrow(p, 'rejected', { reason: reason.slice(0, 500), ...remember(p, outcome) });
+    return outcome;
+  }
+
+  /** Asks the way's connector to create the payment; a throwing connector counts as an unknown outcome. */
+  async function createAtProvider(p: Payment, m: Merchant, entry: WayEntry): Promise<CreateResult> {
+    const base = `${config.publicUrl}/providers/${encodeURIComponent(entry.connector.id)}`;
+    try {
+      return await entry.connector.create({
+        payment: p,
+        method: entry.method,
+        idempotencyKey: p.id,
+        notificationUrl: `${base}/notify`,
+        successUrl: `${base}/return/${p.id}?result=success`,
+        failUrl: `${base}/return/${p.id}?result=fail`,
+        description: `${m.name}: ${p.payFor}`.slice(0, 128),
+      });
+    } catch (e) {
+      log(`provider ${entry.connector.id}: create threw: ${e instanceof Error ? e.message : String(e)}`);
+      return { kind: 'unknown', reason: 'the connector failed' };
+    }
+  }
+
+  /**
+   * Starts the payment at its provider: `started` hands the buyer the action; `refused` fails the
+   * payment (`provider_error`); `unknown` keeps it waiting with no action and no provider id, for
+   * reconciliation to ask the provider about, and tells the buyer the provider is unavailable.
+   */
+  async function startAtProvider(p: Payment, m: Merchant, entry: WayEntry): Promise<CreateOutcome> {
+    const r = await createAtProvider(p, m, entry);
+    switch (r.kind) {
+      case 'started': {
+        // A way set to `frame: false` opens its page in a popup, whatever the provider says.
+        const action: PaymentAction = r.action.type === 'redirect' && !entry.way.frame ? { ...r.action, frame: false } : r.action;
+        const outcome: CreateOutcome = { kind: 'started', payment: paymentView({ ...p, status: 'awaiting_payment', action, updatedAt: deps.now() }) };
+        await transitionOrThrow(p, 'awaiting_payment', { action, expiresAt: r.expiresAt, providerPaymentId: r.providerPaymentId, ...remember(p, outcome) });
+        return outcome;
+      }
+      case 'refused': {
+        const outcome: CreateOutcome = {
+          kind: 'refused',
+          refusal: { status: 502, code: 'provider_error', message: 'The payment system refused this payment; choose another way', details: { reason: publicReason(r.reason), paymentId: p.id } },
+        };
+        await transitionOrThrow(p, 'failed', { reason: `provider_error: ${r.reason}`.slice(0, 500), ...remember(p, outcome) });
+        return outcome;
+      }
+      case 'unknown': {
+        const outcome = providerUnavailableOutcome(p.id);
+        await transitionOrThrow(p, 'awaiting_payment', {
+          reason: `provider_unavailable: ${r.reason}`.slice(0, 500),
+          expiresAt: deps.now() + entry.way.ttlSeconds * 1000,
+          ...remember(p, outcome),
+        });
+        return outcome;
+      }
+    }
+  }
+
+  return {
+    reconcileScheduleS,
+
+    /** Creates a payment (idempotently), runs CHECK and starts it at the way's provider. */
+    async createPayment(input: CreatePaymentInput): Promise<CreateOutcome> {
+      const { m: login, l: link, priceMinor: linkPriceMinor } = forms.openToken(input.token);
+      const merchant = core.allowOrigin(await core.merchantOf(login), input.origin);
+      const entry = forms.offeredWay(merchant, link, linkPriceMinor, input.way);
+      const { priceMinor, quote } = forms.paymentQuote(link, linkPriceMinor, input.amount, entry);
+      const fresh = newPayment(input, merchant, link, entry, priceMinor, quote);
+      const { created, payment } = await storage.createPayment(fresh);
+      if (!created) return replay(payment, fresh.requestHash);
+      return (await runCheck(payment, merchant)) ?? startAtProvider(payment, merchant, entry);
+    },
+  };
+}

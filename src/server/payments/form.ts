@@ -1,0 +1,250 @@
+/**
+ * The payment form: rates and quotes, the ways offered for an order, the form payload and the token
+ * that binds it. The order's price in minor units is computed once per request (by `parseLink` for
+ * the form, from the token's link on create) and carried to every quote.
+ */
+import type { WayDefinition } from '../providers/contract.ts';
+import { GatewayError } from '../errors.ts';
+import { linkMd5Matches, type LinkParams } from '../../protocol/link.ts';
+import { parseLink } from './link.ts';
+import { convert, feeOf, formatAmount, formatRate, MAX_AMOUNT_MINOR, parseAmount, parseRate, type Minor, type Rate } from '../../protocol/money.ts';
+import type { WayEntry } from '../providers/registry.ts';
+import { SANDBOX_PROVIDER_ID } from '../providers/modules.ts';
+import { checkReturnUrls, merchantMode, merchantPaysFees } from '../merchants/merchant-rules.ts';
+import { verifyingSecrets } from '../merchants/secret-grace.ts';
+import { signToken, verifyToken } from '../token.ts';
+import type { Merchant } from '../types.ts';
+import { baseLanguage } from '../../protocol/languages.ts';
+import type { PaymentCore } from './core.ts';
+import type { FormPayload, WayQuote } from '../../protocol/checkout-api.ts';
+
+/** What the token binds: the merchant and the validated link. */
+export interface TokenPayload {
+  m: string;
+  l: LinkParams;
+}
+
+/** What a way costs for an order: the buyer's amount, the fee, the merchant's balance and the rate. */
+export interface Quote {
+  amount: Minor;
+  fee: Minor;
+  balance: Minor;
+  balanceTicker: string;
+  rate: string;
+}
+
+const LOGIN = /^[a-z0-9][a-z0-9_.-]{1,63}$/;
+
+export type PaymentForms = ReturnType<typeof createPaymentForms>;
+
+/** The form side of the payment wing. */
+export function createPaymentForms(core: PaymentCore) {
+  const { deps, allowOrigin } = core;
+  const { storage, config, connectors } = deps;
+  const rates = new Map<string, Rate>(Object.entries(config.rates).map(([k, v]) => [k, parseRate(v)!]));
+
+  function rateOf(ticker: string, field: string): Rate {
+    const r = rates.get(ticker);
+    if (r === undefined) throw new GatewayError(400, 'invalid_param', `${field}: currency ${ticker} is not accepted`, field);
+    return r;
+  }
+
+  /**
+   * Amounts of one way for an order price (in the link's ticker). Refuses, naming `field`, an amount
+   * that conversion and fees push above the largest amount: it could not be stored exactly (SQLite
+   * reads integers above 2^53 as floats), written back as an amount, or reported by the system.
+   */
+  function amountOf(link: LinkParams, priceMinor: Minor, way: WayDefinition, field: 'price' | 'amount' = 'price') {
+    const wayRate = rateOf(way.ticker, 'way');
+    const base = convert(priceMinor, rateOf(link.ticker, 'ticker'), wayRate);
+    const amount = link.priceFinal ? base : base + feeOf(base, way.feeBps);
+    if (amount > MAX_AMOUNT_MINOR) {
+      throw new GatewayError(400, 'invalid_param', `${field}: too large once converted to ${way.ticker} for ${way.code}`, field);
+    }
+    return { base, amount, wayRate };
+  }
+
+  function quote(link: LinkParams, priceMinor: Minor, way: WayDefinition, field: 'price' | 'amount' = 'price'): Quote {
+    const { base, amount, wayRate } = amountOf(link, priceMinor, way, field);
+    const fee = link.priceFinal ? feeOf(base, way.feeBps) : amount - base;
+    let balance: Minor;
+    let balanceTicker: string;
+    if (link.convert) {
+      balanceTicker = link.ticker;
+      balance = link.priceFinal ? priceMinor - feeOf(priceMinor, way.feeBps) : priceMinor;
+    } else {
+      balanceTicker = way.ticker;
+      balance = link.priceFinal ? amount - fee : base;
+    }
+    return { amount, fee, balance, balanceTicker, rate: formatRate(wayRate, rateOf(balanceTicker, 'ticker')) };
+  }
+
+  /** Whether the sandbox systems serve this merchant: the sandbox on, and the merchant a test one. */
+  const sandboxServes = (m: Merchant): boolean => config.sandbox && merchantMode(m, config.sandbox) === 'test';
+
+  /** The smallest amount a way takes: its provider's minimum where the connector knows one, else one minor unit. */
+  const minimumOf = (e: WayEntry): Minor => {
+    const min = e.connector.minAmountMinor?.(e.method, e.way.ticker);
+    return min !== undefined && min > 1n ? min : 1n;
+  };
+
+  /**
+   * Why a way cannot be offered: `sandbox` (a sandbox system, and the sandbox is off or the merchant
+   * live), `amount` (the price comes to zero in its currency, or below its provider's minimum);
+   * null when it can. `priceMinor` null: free mode, the amount is checked once the buyer types it.
+   */
+  function unusable(m: Merchant, link: LinkParams, e: WayEntry, priceMinor: Minor | null): 'sandbox' | 'amount' | null {
+    if (e.connector.id === SANDBOX_PROVIDER_ID && !sandboxServes(m)) return 'sandbox';
+    if (priceMinor === null) return null;
+    return amountOf(link, priceMinor, e.way).amount < minimumOf(e) ? 'amount' : null;
+  }
+
+  /**
+   * The ways offered for an order: only those the buyer can use (`unusable`). `one_way` naming an
+   * unusable way is refused naming `one_way`; no way left, naming `price` (too small for all) or
+   * `merchant_login` (the merchant has none it may use).
+   */
+  function waysFor(m: Merchant, link: LinkParams, priceMinor: Minor | null): WayEntry[] {
+    if (link.oneWay) {
+      const e = connectors.way(link.oneWay);
+      if (!e) throw new GatewayError(400, 'invalid_param', `one_way: no payment system ${link.oneWay}`, 'one_way');
+      switch (unusable(m, link, e, priceMinor)) {
+        case 'sandbox':
+          throw new GatewayError(400, 'invalid_param', `one_way: ${link.oneWay} is a sandbox payment system, not available to this merchant`, 'one_way');
+        case 'amount':
+          throw new GatewayError(400, 'invalid_param', `one_way: ${link.oneWay} cannot take this price (at least ${formatAmount(minimumOf(e))} ${e.way.ticker} after conversion and fees)`, 'one_way');
+        case null:
+          return [e];
+      }
+    }
+    const verdicts = config.ways.map((w) => {
+      const e = connectors.way(w.code)!;
+      return { e, why: unusable(m, link, e, priceMinor) };
+    });
+    const usable = verdicts.filter((v) => v.why === null).map((v) => v.e);
+    if (usable.length > 0) return usable;
+    if (verdicts.some((v) => v.why === 'amount')) {
+      throw new GatewayError(400, 'invalid_param', 'price: too small to pay by any payment system of this merchant', 'price');
+    }
+    throw new GatewayError(422, 'no_payment_system', 'merchant_login: no payment system is available to this merchant (the sandbox serves test merchants only)', 'merchant_login');
+  }
+
+  /**
+   * The ways a form offers and their amounts depend on the merchant, the price and a few link fields
+   * only, not on the order: kept per merchant object (a changed merchant is a new object) for the
+   * next form at the same price, in a map emptied when full.
+   */
+  const quotesByMerchant = new WeakMap<Merchant, Map<string, readonly WayQuote[]>>();
+  function quotesFor(m: Merchant, link: LinkParams, priceMinor: Minor): readonly WayQuote[] {
+    const key = `${link.payMode}|${priceMinor}|${link.ticker}|${link.priceFinal}|${baseLanguage(link.ln)}|${link.oneWay}`;
+    let kept = quotesByMerchant.get(m);
+    const found = kept?.get(key);
+    if (found) return found;
+    const list = Object.freeze(waysFor(m, link, link.payMode === 'fix' ? priceMinor : null).map((entry): WayQuote => {
+      const w = entry.way;
+      return Object.freeze({
+        code: w.code,
+        kind: entry.connector.kind(entry.method),
+        title: w.title[baseLanguage(link.ln)],
+        amount: link.payMode === 'free' ? null : formatAmount(amountOf(link, priceMinor, w).amount),
+        ticker: w.ticker,
+      });
+    }));
+    if (!kept) quotesByMerchant.set(m, (kept = new Map()));
+    if (kept.size >= 1000) kept.clear();
+    kept.set(key, list);
+    return list;
+  }
+
+  function formPayload(m: Merchant, link: LinkParams, priceMinor: Minor): FormPayload {
+    rateOf(link.ticker, 'ticker');
+    const list = quotesFor(m, link, priceMinor);
+    const expiresAt = deps.now() + config.tokenTtlSeconds * 1000;
+    const payload: TokenPayload = { m: m.login, l: link };
+    return {
+      token: signToken(payload, expiresAt, config.secret),
+      expiresAt: new Date(expiresAt).toISOString(),
+      merchant: { login: m.login, name: m.name },
+      testMode: merchantMode(m, config.sandbox) === 'test',
+      order: { payFor: link.payFor, price: link.price, ticker: link.ticker, mode: link.payMode, note: link.note, convert: link.convert, priceFinal: link.priceFinal },
+      ln: link.ln,
+      urlSuccess: link.urlSuccess,
+      urlFail: link.urlFail,
+      userEmail: link.userEmail,
+      userPhone: link.userPhone,
+      ways: list,
+    };
+  }
+
+  /** The merchant and link a form token binds, with the link's price in minor units. */
+  function openToken(token: string): TokenPayload & { priceMinor: Minor } {
+    const t = verifyToken(token, deps.now(), config.secret);
+    if (t.ok) {
+      const payload = t.payload as TokenPayload;
+      return { ...payload, priceMinor: parseAmount(payload.l.price)! };
+    }
+    throw t.reason === 'expired'
+      ? new GatewayError(410, 'token_expired', 'token: the payment form has expired; reload it', 'token')
+      : new GatewayError(400, 'token_invalid', 'token: not a token issued by this gateway', 'token');
+  }
+
+  /** The way chosen, if the form offers it for this order (`priceMinor`: the link's price). */
+  function offeredWay(m: Merchant, link: LinkParams, priceMinor: Minor, code: string): WayEntry {
+    const entry = connectors.way(code);
+    if (!entry || !waysFor(m, link, link.payMode === 'fix' ? priceMinor : null).some((e) => e.way.code === code)) {
+      throw new GatewayError(400, 'unknown_way', `way: ${JSON.stringify(code.slice(0, 8))} is not offered for this order`, 'way');
+    }
+    return entry;
+  }
+
+  /** The order's price: the link's (`priceMinor`) in fix mode, the buyer's typed amount in free mode. */
+  function orderPrice(link: LinkParams, priceMinor: Minor, typedAmount: string | undefined): Minor {
+    if (link.payMode === 'free') {
+      const typed = typedAmount === undefined ? null : parseAmount(typedAmount);
+      if (typed === null || typed === 0n) throw new GatewayError(400, 'invalid_param', 'amount: an amount above zero like 150.0 is required in free mode', 'amount');
+      return typed;
+    }
+    if (typedAmount !== undefined && parseAmount(typedAmount) !== priceMinor) {
+      throw new GatewayError(400, 'invalid_param', 'amount: the amount is fixed by the merchant', 'amount');
+    }
+    return priceMinor;
+  }
+
+  /**
+   * The order's price and the chosen way's quote for a payment about to be created; refuses an
+   * amount the way cannot take (zero in its currency, or below its provider's minimum).
+   */
+  function paymentQuote(link: LinkParams, linkPriceMinor: Minor, typedAmount: string | undefined, entry: WayEntry): { priceMinor: Minor; quote: Quote } {
+    const priceMinor = orderPrice(link, linkPriceMinor, typedAmount);
+    const q = quote(link, priceMinor, entry.way, link.payMode === 'free' ? 'amount' : 'price');
+    if (q.amount === 0n) throw new GatewayError(400, 'invalid_param', 'amount: too small to pay in this currency', 'amount');
+    if (q.amount < minimumOf(entry)) throw new GatewayError(400, 'invalid_param', `amount: this payment system takes at least ${formatAmount(minimumOf(entry))} ${entry.way.ticker}`, 'amount');
+    return { priceMinor, quote: q };
+  }
+
+  /**
+   * A payment link opened: the merchant known, the parameters parsed, the link md5 checked when the
+   * merchant signs its links, the page's origin allowed when `origin` is given; with its form payload.
+   */
+  async function paymentForm(login: string, params: URLSearchParams, origin?: string): Promise<{ payload: FormPayload; link: LinkParams; md5: string | undefined }> {
+    if (!LOGIN.test(login)) throw new GatewayError(404, 'unknown_merchant', 'merchant_login: not a merchant login', 'merchant_login');
+    const merchant = await storage.getMerchant(login);
+    if (!merchant) throw new GatewayError(404, 'unknown_merchant', `merchant_login: ${login} is not known`, 'merchant_login');
+    const parsed = parseLink(params);
+    if (merchant.checkLinkMd5) {
+      if (!parsed.md5) throw new GatewayError(403, 'bad_signature', 'md5: this merchant signs its links; md5 is required', 'md5');
+      // During a K rotation's grace period links the shop still signs with the previous K pass
+      // (every key is tried: the time taken does not tell which one matched).
+      const matches = verifyingSecrets(merchant, deps.now()).map((key) => linkMd5Matches(parsed, key));
+      if (!matches.includes(true)) throw new GatewayError(403, 'bad_signature', 'md5: the link signature does not match its parameters', 'md5');
+    }
+    // url_success / url_fail are not signed either: held to the merchant's return URLs.
+    const urlField = (plain: string) => (params.get(`${plain}_enc`) ? `${plain}_enc` : plain);
+    checkReturnUrls(merchant, [{ value: parsed.link.urlSuccess, field: urlField('url_success') }, { value: parsed.link.urlFail, field: urlField('url_fail') }]);
+    // price_final is not covered by the md5: the merchant's fee policy decides what it counts for.
+    const link: LinkParams = { ...parsed.link, priceFinal: merchantPaysFees(merchant, parsed.link.priceFinal) };
+    return { payload: formPayload(allowOrigin(merchant, origin), link, parsed.priceMinor), link, md5: parsed.md5 };
+  }
+
+  return { paymentForm, openToken, offeredWay, paymentQuote };
+}

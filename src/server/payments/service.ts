@@ -1,0 +1,100 @@
+/**
+ * The payment domain, wired: the form (`form.ts`), creation with CHECK and at the provider
+ * (`create.ts`), provider reports, reconciliation and expiry (`reports.ts`), over the shared lookups
+ * and state changes of `core.ts`. Routes call this; it never sees HTTP requests, and it reaches the
+ * world only through injected storage, clock, randomness, merchant HTTP and the connector registry.
+ */
+import { isFinal, type PaymentStatus } from '../states.ts';
+import type { Payment } from '../types.ts';
+import { createPaymentCore, type ServiceDeps } from './core.ts';
+import { createPaymentCreation } from './create.ts';
+import { createPaymentForms } from './form.ts';
+import { createPaymentReports } from './reports.ts';
+
+export { ANY_STATUS_EVENT, SHUTDOWN_EVENT, type ServiceDeps } from './core.ts';
+export { originAllowed, paymentView, refusalError, type CreateOutcome, type CreatePaymentInput } from './outcome.ts';
+export type { FormPayload, PaymentView, Refusal, WayQuote } from '../../protocol/checkout-api.ts';
+
+export type PaymentService = ReturnType<typeof createPaymentService>;
+
+/**
+ * @example const service = createPaymentService({ storage, config, now: Date.now, randomId, merchantHttp, connectors });
+ */
+export function createPaymentService(deps: ServiceDeps) {
+  const core = createPaymentCore(deps);
+  const forms = createPaymentForms(core);
+  const creation = createPaymentCreation(core, forms);
+  const reports = createPaymentReports(core);
+  const { storage } = deps;
+
+  return {
+    events: core.events,
+
+    /**
+     * A payment link opened: the merchant known, the parameters parsed, the link md5 checked when the
+     * merchant signs its links, the page's origin allowed when `origin` is given; with its form payload.
+     */
+    paymentForm: forms.paymentForm,
+
+    /** Creates a payment (idempotently), runs CHECK and starts it at the way's provider. */
+    createPayment: creation.createPayment,
+
+    /** A payment by id (404 for anything else). */
+    getPayment: core.paymentOf,
+
+    /** Refuses (403 `live_merchant`) a sandbox page or call about a live merchant's payment. */
+    assertSandboxMayChange: core.assertSandboxMayChange,
+
+    /** A payment for a browser page: its merchant must allow the page's origin. */
+    async paymentFor(id: string, origin: string | undefined): Promise<Payment> {
+      const p = await core.paymentOf(id);
+      core.allowOrigin(await core.merchantOf(p.merchantLogin), origin);
+      return p;
+    },
+
+    /** A payment's current status, read from the database (another instance may have changed it). */
+    async statusOf(id: string): Promise<PaymentStatus | undefined> {
+      return (await storage.getPayment(id))?.status;
+    },
+
+    /**
+     * Hands a notification to the provider account's connector, which verifies it and reports through
+     * the gateway's `NotifyContext`. Undefined when no provider has this id.
+     */
+    handleNotification: reports.handleNotification,
+
+    /** The payment a provider sends its buyer back with, asked about once when still awaiting. */
+    returningPayment: reports.returningPayment,
+
+    /** The gateway's side of a provider account's notifications (for connectors, tests and reconciliation). */
+    notifyContext: reports.notifyContext,
+
+    /** Applies what reconciliation learnt about a payment it claimed (see `reconcileReport`). */
+    reconcileReport: reports.reconcileReport,
+
+    /** The connector registry (reconciliation and refunds reach providers through it). */
+    connectors: deps.connectors,
+
+    /** The reconciliation schedule in force (seconds after creation). */
+    reconcileScheduleS: creation.reconcileScheduleS,
+
+    /** Tells this process's listeners that a payment changed (refunds made outside the service). */
+    emitStatus: core.emit,
+
+    /** Expires payments past their deadline and rejects interrupted ones; returns how many changed. */
+    expireDue: reports.expireDue,
+
+    /** The merchant's allowed browser origins. */
+    async merchantOrigins(login: string): Promise<string[]> {
+      return (await core.merchantOf(login)).origins;
+    },
+
+    /** Subscribes to status changes of one payment (in this process). */
+    onStatus(id: string, listener: (status: PaymentStatus) => void): () => void {
+      core.events.on(id, listener);
+      return () => core.events.off(id, listener);
+    },
+
+    isFinal,
+  };
+}

@@ -1,0 +1,152 @@
+/**
+ * The storage interface: what the domain asks of the database, one method per question or change.
+ * One implementation (storage.ts, on Kysely) passes one contract suite on SQLite and PostgreSQL.
+ */
+import type { NotificationStatus, PaymentStatus } from '../states.ts';
+import type {
+  AttemptRecord, Merchant, NewNotification, NewPayment, NewRefund, NotificationRecord, Payment, PaymentAction, RefundRecord,
+} from '../types.ts';
+import type { Dialect } from './schema.ts';
+import type { CabinetStorage } from './cabinet-storage.ts';
+
+/** A state change to apply if, and only if, the payment is still in `from`. */
+export interface Transition {
+  from: PaymentStatus;
+  to: PaymentStatus;
+  at: number;
+  reason?: string;
+  manual?: boolean;
+  action?: PaymentAction;
+  paidAt?: number;
+  expiresAt?: number;
+  /** The provider's id of the payment, once known. */
+  providerPaymentId?: string;
+  /** The answer to keep for the payment's idempotency key, written in the same statement. */
+  response?: { status: number; body: string };
+  /** The notification to write with the change (outbox), due at `dueAt`. */
+  notification?: NewNotification & { dueAt: number };
+  /** An audit line (manual changes). */
+  audit?: { actor: string; action: string; reason: string };
+}
+
+/** The outcome of one delivery attempt, applied only while the worker still holds the lease. */
+export interface AttemptOutcome {
+  startedAt: number;
+  durationMs: number;
+  httpStatus: number | null;
+  excerpt: string;
+  verdict: string;
+  status: NotificationStatus;
+  nextAttemptAt: number | null;
+  deliveredAt: number | null;
+}
+
+export interface PaymentFilter {
+  merchantLogin: string;
+  status?: PaymentStatus;
+  payFor?: string;
+  createdFrom?: number;
+  createdTo?: number;
+  /** Cursor: return payments with `number` below this. */
+  before?: number;
+  limit: number;
+}
+
+/** A payment in a list, with the status of its latest notification (read by the same query). */
+export type ListedPayment = Payment & { notificationStatus: NotificationStatus | null };
+
+export interface Storage extends CabinetStorage {
+  readonly dialect: Dialect;
+  /**
+   * Adds or updates a merchant. Seeding from the configuration keeps what the merchant changed in the
+   * cabinet (K, key, notification settings, origins); `operator: true` (the merchant-admin command,
+   * an explicit act) writes everything and hands the merchant back to the configuration.
+   */
+  upsertMerchant(m: Merchant, now: number, opts?: { operator?: boolean }): Promise<void>;
+  getMerchant(login: string): Promise<Merchant | undefined>;
+  listMerchants(): Promise<Merchant[]>;
+  findMerchantByApiKeyHash(hash: string): Promise<Merchant | undefined>;
+  /** Inserts a payment. When the merchant already has one with the same idempotency key, returns that one instead. */
+  createPayment(p: NewPayment): Promise<{ created: boolean; payment: Payment }>;
+  getPayment(id: string): Promise<Payment | undefined>;
+  getPaymentByNumber(n: number): Promise<Payment | undefined>;
+  listPayments(f: PaymentFilter): Promise<ListedPayment[]>;
+  /** Applies a transition; `false` when the payment was no longer in `from` (nothing written). */
+  transition(id: string, t: Transition): Promise<boolean>;
+  /** Flags a payment `amount_mismatch` (a provider reported another amount); its status is left alone. `false` when already flagged or unknown. */
+  flagAmountMismatch(id: string): Promise<boolean>;
+  /** How many payments carry the `amount_mismatch` flag (monitoring). */
+  countAmountMismatches(): Promise<number>;
+  /** Payments still `created` or `checking` since before `createdBefore`: their request was cut off. */
+  staleUnfinished(createdBefore: number, limit: number, opts?: { sandboxOnly?: boolean }): Promise<Payment[]>;
+  /** Payments waiting for money past their deadline. */
+  dueExpirations(now: number, limit: number): Promise<Payment[]>;
+  notificationsOf(paymentId: string): Promise<NotificationRecord[]>;
+  attemptsOf(notificationId: number): Promise<AttemptRecord[]>;
+  auditOf(paymentId: string): Promise<{ at: number; actor: string; action: string; fromStatus: string; toStatus: string; reason: string }[]>;
+  /**
+   * Adds a notification outside a transition (an explicit resend), with its audit line (who asked,
+   * why; the payment's status unchanged) in the same transaction when given.
+   */
+  addNotification(n: NewNotification & { dueAt: number }, now: number, audit?: { actor: string; action: string; reason: string; status: PaymentStatus }): Promise<number>;
+  /**
+   * Claims up to `limit` due notifications for `owner`: their next attempt time moves to the lease's
+   * end, so a worker that dies leaves them due again when the lease expires.
+   */
+  claimDue(now: number, limit: number, owner: string, leaseMs: number): Promise<NotificationRecord[]>;
+  /** Records an attempt and the notification's new state; `false` when the lease was lost. */
+  recordAttempt(id: number, owner: string, o: AttemptOutcome): Promise<boolean>;
+  /** `recordAttempt` for several notifications in one transaction (group commit); one flag each. */
+  recordAttempts(owner: string, items: readonly { id: number; outcome: AttemptOutcome }[]): Promise<boolean[]>;
+  /** The earliest due time of any waiting notification, or null. */
+  nextDueAt(): Promise<number | null>;
+  countNotifications(status?: NotificationStatus): Promise<number>;
+  /** Counts for monitoring: payments and notifications by status. */
+  statusCounts(): Promise<{ payments: Record<string, number>; notifications: Record<string, number> }>;
+  /** Notifications whose lease ran out before `now` with no attempt recorded: their worker died or stalled mid-send. */
+  expiredLeases(now: number): Promise<number>;
+  /**
+   * Gives back every lease `owner` still holds: those notifications are due again at `now`, for
+   * another dispatcher (a dispatcher shutting down whose attempts did not end in time). Returns how many.
+   */
+  releaseLeases(owner: string, now: number): Promise<number>;
+
+  // ---- reconciliation and refunds (0006) ----
+
+  /**
+   * Claims up to `limit` waiting payments whose reconciliation is due, for `owner`: their due time
+   * moves to the lease's end (PostgreSQL: `FOR UPDATE SKIP LOCKED`), so two reconcilers never ask
+   * about one payment in one slot, and one that dies leaves it due again when the lease ends.
+   */
+  claimReconcile(now: number, limit: number, owner: string, leaseMs: number): Promise<Payment[]>;
+  /** Ends a claim: the next due time (null: no more), one more attempt counted; `false` when the lease was lost. */
+  finishReconcile(id: string, owner: string, nextAt: number | null): Promise<boolean>;
+  /** The earliest reconciliation due time, or null. */
+  nextReconcileAt(): Promise<number | null>;
+  /**
+   * Starts a refund, atomically with its checks (the payment row locked): the same idempotency key
+   * gives back the refund already made; a payment not paid, or an amount above what was paid less
+   * what is refunded and what is pending, is refused and nothing is written.
+   */
+  beginRefund(r: NewRefund): Promise<
+    | { kind: 'created' | 'existing'; refund: RefundRecord }
+    | { kind: 'invalid_state'; status: PaymentStatus }
+    | { kind: 'too_much'; availableMinor: bigint }
+    | { kind: 'unknown_payment' }>;
+  /** Records the provider's outcome of a refund still `pending`; `false` when it was settled already. */
+  settleRefund(id: string, s: { status: 'succeeded' | 'failed'; providerRefundId?: string; failureReason?: string; at: number }): Promise<boolean>;
+  /**
+   * Raises a paid payment's refunded total (never lowers it) to the highest of `totalMinor` (what the
+   * provider says, 0 when it does not) and the sum of its succeeded refunds, and moves it to
+   * `partially_refunded` / `refunded` accordingly — with `settle` (a refund that just succeeded), the
+   * notification `event` builds from the payment after the change and an audit line, all in one
+   * transaction. `unchanged` when neither total nor status moves; `invalid_state` when never paid.
+   */
+  raiseRefunded(id: string, r: {
+    totalMinor: bigint; at: number; reason: string;
+    settle?: { refundId: string; providerRefundId: string };
+    audit?: { actor: string; action: string; reason: string };
+    event?: (p: Payment) => (NewNotification & { dueAt: number }) | null;
+  }): Promise<'applied' | 'unchanged' | 'invalid_state'>;
+  refundsOf(paymentId: string): Promise<RefundRecord[]>;
+}

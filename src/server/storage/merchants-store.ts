@@ -1,0 +1,64 @@
+/** Merchants: seeded from the configuration or the admin command, read by login or cabinet key. */
+import { sql, type Kysely } from 'kysely';
+import type { Storage } from './interface.ts';
+import { toMerchant } from './rows.ts';
+import type { Database } from './schema.ts';
+import { compiledQuery } from './compiled.ts';
+
+/** Merchant columns the cabinet may change (settings, cabinet key, K). */
+const CABINET_MANAGED = new Set(['secret', 'api_key_hash', 'notifications', 'api_url', 'api_type', 'api_method', 'notify_style', 'origins']);
+
+type MerchantMethods = 'upsertMerchant' | 'getMerchant' | 'listMerchants' | 'findMerchantByApiKeyHash';
+
+/** The merchants' part of the storage. */
+export function merchantsStore(db: Kysely<Database>): Pick<Storage, MerchantMethods> {
+  const merchantByLogin = compiledQuery(db, ['login'], (v) => db.selectFrom('merchants').selectAll().where('login', '=', v.login));
+  return {
+    async upsertMerchant(m, now, opts) {
+      const values = {
+        login: m.login,
+        name: m.name,
+        secret: m.secret,
+        api_key_hash: m.apiKeyHash,
+        notifications: m.notifications ? 1 : 0,
+        api_url: m.apiUrl,
+        api_type: m.apiType,
+        api_method: m.apiMethod,
+        notify_style: m.notifyStyle,
+        check_link_md5: m.checkLinkMd5 ? 1 : 0,
+        origins: JSON.stringify(m.origins),
+        mode: m.mode ?? null,
+        fees: m.fees ?? null,
+        return_urls: JSON.stringify(m.returnUrls ?? []),
+        created_at: now,
+        updated_at: now,
+      };
+      const { login: _l, created_at: _c, ...update } = values;
+      // Once the merchant changed its settings or keys in the cabinet, seeding from the configuration
+      // (every start) keeps them: a rotated key must not come back to life on a restart.
+      if (opts?.operator) {
+        await db.insertInto('merchants').values(values).onConflict((oc) => oc.column('login').doUpdateSet({ ...update, cabinet_managed_at: null })).execute();
+        return;
+      }
+      const kept = Object.fromEntries(Object.keys(update).filter((k) => CABINET_MANAGED.has(k)).map((k) => [
+        k, sql`case when merchants.cabinet_managed_at is null then excluded.${sql.ref(k)} else merchants.${sql.ref(k)} end`,
+      ]));
+      await db.insertInto('merchants').values(values).onConflict((oc) => oc.column('login').doUpdateSet({ ...update, ...kept } as never)).execute();
+    },
+
+    async getMerchant(login) {
+      const r = (await merchantByLogin({ login })).rows[0];
+      return r && toMerchant(r);
+    },
+
+    async listMerchants() {
+      const rows = await db.selectFrom('merchants').selectAll().orderBy('login').execute();
+      return rows.map(toMerchant);
+    },
+
+    async findMerchantByApiKeyHash(hash) {
+      const r = await db.selectFrom('merchants').selectAll().where('api_key_hash', '=', hash).executeTakeFirst();
+      return r && toMerchant(r);
+    }
+  };
+}

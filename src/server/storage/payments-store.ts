@@ -1,0 +1,193 @@
+/**
+ * Payments: created once per idempotency key, every state change a conditional update on the
+ * expected current state that writes its notification and audit line in the same transaction, and
+ * the reconciliation claims.
+ */
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { WAITING_STATUSES, type NotificationStatus } from '../states.ts';
+import type { Storage } from './interface.ts';
+import { insertNotification } from './outbox-store.ts';
+import { num, toPayment } from './rows.ts';
+import type { Database, Dialect } from './schema.ts';
+import { compiledByShape, compiledQuery } from './compiled.ts';
+
+/** The columns a new payment is inserted with. */
+const NEW_PAYMENT_COLUMNS = [
+  'id', 'merchant_login', 'pay_for', 'mode', 'price_minor', 'ticker', 'convert', 'price_final', 'note', 'ln', 'url_success',
+  'url_fail', 'user_email', 'user_phone', 'extra_params', 'way', 'way_ticker', 'amount_minor', 'fee_minor', 'balance_minor',
+  'balance_ticker', 'rate', 'status', 'status_reason', 'manual', 'action', 'idempotency_key', 'request_hash', 'expires_at',
+  'created_at', 'updated_at', 'provider_id', 'reconcile_at',
+] as const;
+
+type PaymentMethods = 'createPayment' | 'getPayment' | 'getPaymentByNumber' | 'listPayments' | 'transition' | 'flagAmountMismatch'
+  | 'countAmountMismatches' | 'staleUnfinished' | 'dueExpirations' | 'claimReconcile' | 'finishReconcile' | 'nextReconcileAt';
+
+/** The payments' part of the storage. */
+export function paymentsStore(db: Kysely<Database>, dialect: Dialect): Pick<Storage, PaymentMethods> {
+  // The statements of every payment, compiled once (compiled.ts).
+  const insertPayment = compiledQuery(db, NEW_PAYMENT_COLUMNS, (v) => db.insertInto('payments').values(v)
+    .onConflict((oc) => oc.columns(['merchant_login', 'idempotency_key']).doNothing()).returningAll());
+  const paymentById = compiledQuery(db, ['id'], (v) => db.selectFrom('payments').selectAll().where('id', '=', v.id));
+  const transitionUpdate = compiledByShape();
+  return {
+    async createPayment(p) {
+      const inserted = (await insertPayment({
+        id: p.id,
+        merchant_login: p.merchantLogin,
+        pay_for: p.payFor,
+        mode: p.mode,
+        price_minor: p.priceMinor,
+        ticker: p.ticker,
+        convert: p.convert ? 1 : 0,
+        price_final: p.priceFinal ? 1 : 0,
+        note: p.note,
+        ln: p.ln,
+        url_success: p.urlSuccess,
+        url_fail: p.urlFail,
+        user_email: p.userEmail,
+        user_phone: p.userPhone,
+        extra_params: JSON.stringify(p.extraParams),
+        way: p.way,
+        way_ticker: p.wayTicker,
+        amount_minor: p.amountMinor,
+        fee_minor: p.feeMinor,
+        balance_minor: p.balanceMinor,
+        balance_ticker: p.balanceTicker,
+        rate: p.rate,
+        status: p.status,
+        status_reason: '',
+        manual: 0,
+        action: null,
+        idempotency_key: p.idempotencyKey,
+        request_hash: p.requestHash,
+        expires_at: p.expiresAt,
+        created_at: p.createdAt,
+        updated_at: p.updatedAt,
+        provider_id: p.providerId ?? null,
+        reconcile_at: p.reconcileAt ?? null,
+      })).rows[0];
+      if (inserted) return { created: true, payment: toPayment(inserted) };
+      const existing = await db.selectFrom('payments').selectAll()
+        .where('merchant_login', '=', p.merchantLogin).where('idempotency_key', '=', p.idempotencyKey)
+        .executeTakeFirstOrThrow();
+      return { created: false, payment: toPayment(existing) };
+    },
+
+    async getPayment(id) {
+      const r = (await paymentById({ id })).rows[0];
+      return r && toPayment(r);
+    },
+
+    async getPaymentByNumber(n) {
+      const r = await db.selectFrom('payments').selectAll().where('number', '=', n as never).executeTakeFirst();
+      return r && toPayment(r);
+    },
+
+    async listPayments(f) {
+      let q = db.selectFrom('payments').selectAll('payments')
+        // The latest notification's status in the same query: a list page costs one round trip.
+        .select((eb) => eb.selectFrom('notifications').select('notifications.status')
+          .whereRef('notifications.payment_id', '=', 'payments.id').orderBy('notifications.id', 'desc').limit(1)
+          .as('notification_status'))
+        .where('merchant_login', '=', f.merchantLogin);
+      if (f.status) q = q.where('status', '=', f.status);
+      if (f.payFor !== undefined) q = q.where('pay_for', '=', f.payFor);
+      if (f.createdFrom !== undefined) q = q.where('created_at', '>=', f.createdFrom);
+      if (f.createdTo !== undefined) q = q.where('created_at', '<', f.createdTo);
+      if (f.before !== undefined) q = q.where('number', '<', f.before as never);
+      const rows = await q.orderBy('number', 'desc').limit(f.limit).execute();
+      return rows.map(({ notification_status: status, ...r }) => ({ ...toPayment(r), notificationStatus: (status ?? null) as NotificationStatus | null }));
+    },
+
+    async transition(id, t) {
+      const set = {
+        status: t.to,
+        updated_at: t.at,
+        ...(t.reason !== undefined ? { status_reason: t.reason } : {}),
+        ...(t.manual ? { manual: 1 } : {}),
+        ...(t.action !== undefined ? { action: JSON.stringify(t.action) } : {}),
+        ...(t.paidAt !== undefined ? { paid_at: t.paidAt } : {}),
+        ...(t.expiresAt !== undefined ? { expires_at: t.expiresAt } : {}),
+        ...(t.providerPaymentId !== undefined ? { provider_payment_id: t.providerPaymentId } : {}),
+        ...(t.response !== undefined ? { response_status: t.response.status, response_body: t.response.body } : {}),
+        // Nothing more to ask the provider about once the payment stops waiting (keeps the due index small).
+        ...(WAITING_STATUSES.includes(t.to) ? {} : { reconcile_at: null }),
+      };
+      // Compiled once per set of columns (a handful of shapes), then run with this change's values.
+      const columns = Object.keys(set);
+      const values: Record<string, unknown> = { ...set, id, from: t.from };
+      const change = (q: Kysely<Database> | Transaction<Database>) => transitionUpdate(columns.join(','), db, [...columns, 'id', 'from'], (v) => db.updateTable('payments')
+        .set(Object.fromEntries(columns.map((c) => [c, v[c]!])))
+        .where('id', '=', v.id!).where('status', '=', v.from!))(values, q);
+      const updated = async (q: Kysely<Database> | Transaction<Database>) => Number((await change(q)).numAffectedRows ?? 0) === 1;
+      // A lone conditional update is atomic by itself; a transaction only when more is written with it.
+      if (!t.notification && !t.audit) return updated(db);
+      return db.transaction().execute(async (trx) => {
+        if (!(await updated(trx))) return false;
+        if (t.notification) await insertNotification(trx, t.notification, t.at);
+        if (t.audit) {
+          await trx.insertInto('audit').values({
+            payment_id: id, at: t.at, actor: t.audit.actor, action: t.audit.action,
+            from_status: t.from, to_status: t.to, reason: t.audit.reason,
+          }).execute();
+        }
+        return true;
+      });
+    },
+
+    async flagAmountMismatch(id) {
+      const r = await db.updateTable('payments').set({ amount_mismatch: 1 }).where('id', '=', id).where('amount_mismatch', '=', 0).executeTakeFirst();
+      return Number(r.numUpdatedRows) === 1;
+    },
+
+    async countAmountMismatches() {
+      const r = await db.selectFrom('payments').select((eb) => eb.fn.countAll<string | number>().as('n')).where('amount_mismatch', '=', 1).executeTakeFirstOrThrow();
+      return Number(r.n);
+    },
+
+    async staleUnfinished(createdBefore, limit, opts = {}) {
+      let q = db.selectFrom('payments').selectAll();
+      if (opts.sandboxOnly) q = q.where((eb) => eb.or([eb('provider_id', 'is', null), eb('provider_id', '=', 'sandbox')]));
+      const rows = await q
+        .where('status', 'in', ['created', 'checking']).where('created_at', '<', createdBefore)
+        .orderBy('created_at').limit(limit).execute();
+      return rows.map(toPayment);
+    },
+
+    async dueExpirations(now, limit) {
+      const rows = await db.selectFrom('payments').selectAll()
+        .where('status', '=', 'awaiting_payment').where('expires_at', '<=', now)
+        .orderBy('expires_at').limit(limit).execute();
+      return rows.map(toPayment);
+    },
+
+    async claimReconcile(now, limit, owner, leaseMs) {
+      let due = db.selectFrom('payments').select('id')
+        .where('reconcile_at', '<=', now).where('status', 'in', [...WAITING_STATUSES]).orderBy('reconcile_at').limit(limit);
+      if (dialect === 'postgres') due = due.forUpdate().skipLocked();
+      const rows = await db.updateTable('payments')
+        .set({ reconcile_owner: owner, reconcile_until: now + leaseMs, reconcile_at: now + leaseMs })
+        .where('id', 'in', due)
+        // Re-checked on the row itself: under READ COMMITTED the subquery's row may have moved on.
+        .where('reconcile_at', '<=', now)
+        .returningAll().execute();
+      return rows.map(toPayment);
+    },
+
+    async finishReconcile(id, owner, nextAt) {
+      const r = await db.updateTable('payments').set({
+        reconcile_at: sql<never>`case when status in (${sql.join([...WAITING_STATUSES])}) then cast(${nextAt} as bigint) else null end`,
+        reconcile_attempts: sql<never>`reconcile_attempts + 1`,
+        reconcile_owner: null,
+        reconcile_until: null,
+      }).where('id', '=', id).where('reconcile_owner', '=', owner).executeTakeFirst();
+      return Number(r.numUpdatedRows) === 1;
+    },
+
+    async nextReconcileAt() {
+      const r = await db.selectFrom('payments').select('reconcile_at')
+        .where('reconcile_at', 'is not', null).orderBy('reconcile_at').limit(1).executeTakeFirst();
+      return r ? num(r.reconcile_at) : null;
+    }
+  };
+}

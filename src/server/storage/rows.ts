@@ -1,0 +1,136 @@
+/** Database rows as domain records: one mapper per table, shared by the stores of every aggregate. */
+import type { Selectable } from 'kysely';
+import { resolveLanguage } from '../../protocol/languages.ts';
+import type { NotificationStatus, PaymentStatus } from '../states.ts';
+import type { AttemptRecord, Merchant, NotificationRecord, Payment, PaymentAction, RefundRecord } from '../types.ts';
+import type { MerchantTable, NotificationTable, PaymentTable, AttemptTable, RefundTable } from './schema.ts';
+
+export const num = (v: string | number | bigint | null): number | null => (v === null ? null : Number(v));
+export const big = (v: string | number | bigint): bigint => BigInt(v);
+
+export function toMerchant(r: Selectable<MerchantTable>): Merchant {
+  return {
+    login: r.login,
+    name: r.name,
+    secret: r.secret,
+    apiKeyHash: r.api_key_hash,
+    notifications: r.notifications === 1,
+    apiUrl: r.api_url,
+    apiType: r.api_type === 1 ? 1 : 2,
+    apiMethod: r.api_method === 'GET' ? 'GET' : 'POST',
+    notifyStyle: r.notify_style === 'webhooks' ? 'webhooks' : 'onpay',
+    checkLinkMd5: r.check_link_md5 === 1,
+    origins: JSON.parse(r.origins) as string[],
+    previousSecret: r.previous_secret && r.previous_secret_until !== null && r.previous_secret_until !== undefined
+      ? { secret: r.previous_secret, until: Number(r.previous_secret_until) }
+      : null,
+    mode: r.mode === 'test' || r.mode === 'live' ? r.mode : null,
+    fees: r.fees === 'buyer' || r.fees === 'merchant' || r.fees === 'link' ? r.fees : null,
+    returnUrls: JSON.parse(r.return_urls) as string[],
+  };
+}
+
+export function toPayment(r: Selectable<PaymentTable>): Payment {
+  return {
+    id: r.id,
+    number: Number(r.number),
+    merchantLogin: r.merchant_login,
+    payFor: r.pay_for,
+    mode: r.mode === 'free' ? 'free' : 'fix',
+    priceMinor: big(r.price_minor),
+    ticker: r.ticker,
+    convert: r.convert === 1,
+    priceFinal: r.price_final === 1,
+    note: r.note,
+    ln: resolveLanguage(r.ln),
+    urlSuccess: r.url_success,
+    urlFail: r.url_fail,
+    userEmail: r.user_email,
+    userPhone: r.user_phone,
+    extraParams: JSON.parse(r.extra_params) as Record<string, string>,
+    way: r.way,
+    wayTicker: r.way_ticker,
+    amountMinor: big(r.amount_minor),
+    feeMinor: big(r.fee_minor),
+    balanceMinor: big(r.balance_minor),
+    balanceTicker: r.balance_ticker,
+    rate: r.rate,
+    status: r.status as PaymentStatus,
+    statusReason: r.status_reason,
+    manual: r.manual === 1,
+    action: r.action === null ? null : (JSON.parse(r.action) as PaymentAction),
+    idempotencyKey: r.idempotency_key,
+    requestHash: r.request_hash,
+    responseStatus: r.response_status,
+    responseBody: r.response_body,
+    expiresAt: num(r.expires_at),
+    paidAt: num(r.paid_at),
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+    providerId: r.provider_id,
+    providerPaymentId: r.provider_payment_id,
+    amountMismatch: Number(r.amount_mismatch) === 1,
+    refundedMinor: big(r.refunded_minor ?? 0),
+  };
+}
+
+export function toRefund(r: Selectable<RefundTable>): RefundRecord {
+  return {
+    id: r.id,
+    paymentId: r.payment_id,
+    merchantLogin: r.merchant_login,
+    amountMinor: big(r.amount_minor),
+    ticker: r.ticker,
+    reason: r.reason,
+    actor: r.actor,
+    status: r.status === 'succeeded' ? 'succeeded' : r.status === 'failed' ? 'failed' : 'pending',
+    providerRefundId: r.provider_refund_id,
+    failureReason: r.failure_reason,
+    idempotencyKey: r.idempotency_key,
+    requestHash: r.request_hash,
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+  };
+}
+
+export function toNotification(r: Selectable<NotificationTable>): NotificationRecord {
+  return {
+    id: Number(r.id),
+    paymentId: r.payment_id,
+    merchantLogin: r.merchant_login,
+    kind: r.kind === 'refund' ? 'refund' : 'pay',
+    style: r.style === 'webhooks' ? 'webhooks' : 'onpay',
+    method: r.method === 'GET' ? 'GET' : 'POST',
+    url: r.url,
+    contentType: r.content_type,
+    body: r.body,
+    headers: JSON.parse(r.headers) as Record<string, string>,
+    answerKey: r.api_type === 1 || r.api_type === 2
+      ? {
+        apiType: r.api_type, payFor: r.answer_pay_for ?? '', onpayId: Number(r.answer_onpay_id ?? 0),
+        orderAmount: r.answer_order_amount ?? '', orderTicker: r.answer_order_ticker ?? '',
+      }
+      : null,
+    status: r.status as NotificationStatus,
+    attempts: r.attempts,
+    nextAttemptAt: num(r.next_attempt_at),
+    firstDueAt: Number(r.first_due_at),
+    leaseOwner: r.lease_owner,
+    leaseUntil: num(r.lease_until),
+    deliveredAt: num(r.delivered_at),
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+  };
+}
+
+export function toAttempt(r: Selectable<AttemptTable>): AttemptRecord {
+  return {
+    id: Number(r.id),
+    notificationId: Number(r.notification_id),
+    startedAt: Number(r.started_at),
+    durationMs: r.duration_ms,
+    httpStatus: r.http_status,
+    excerpt: r.excerpt,
+    verdict: r.verdict,
+  };
+}
