@@ -54,10 +54,6 @@ export function fromCpCurrency(code: string): string {
 // ---------------------------------------------------------------------------------------------
 // JSON with exact numbers
 
-// The exact-number JSON of every connector and the kit (src/protocol/exact-json.ts), re-exported
-// under the names this connector's emulator imports.
-export { flatJson as jsonBody, parseJsonExact, type RawNumber } from '../../../protocol/exact-json.ts';
-
 /** A scalar field as text (numbers keep their exact text), or `undefined`. */
 export function text(record: Record<string, unknown>, key: string): string | undefined {
   const v = record[key];
