@@ -7,6 +7,7 @@
 import type { Hono } from 'hono';
 import type { Env } from '../env.ts';
 import { validJson } from '../validate.ts';
+import { buyerEmail } from '../../protocol/email.ts';
 import { fromZod } from '../errors.ts';
 import { z } from 'zod';
 import type { GatewayConfig } from '../config.ts';
@@ -90,7 +91,7 @@ const linkBody = z.object({
   ln: z.enum(['ru', 'en'], { error: 'must be ru or en' }).optional(),
   urlSuccess: httpUrl(255).optional(),
   urlFail: httpUrl(255).optional(),
-  userEmail: text(40).refine((s) => s === '' || /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s), 'must be an e-mail address').optional(),
+  userEmail: buyerEmail().optional(),
   priceFinal: z.boolean({ error: 'must be true or false' }).optional(),
   oneWay: z.string().regex(/^[A-Za-z]{3}$/, 'must be a payment system code').transform((s) => s.toUpperCase()).optional(),
 }).strict();
