@@ -10,7 +10,7 @@ import { validJson } from '../validate.ts';
 import { buyerEmail } from '../../protocol/email.ts';
 import { fromZod } from '../errors.ts';
 import { z } from 'zod';
-import type { GatewayConfig } from '../config.ts';
+import { isHttpUrl, type GatewayConfig } from '../config.ts';
 import { GatewayError } from '../errors.ts';
 import type { MerchantHttp } from '../merchant-http.ts';
 import type { Storage } from '../storage/storage.ts';
@@ -44,7 +44,8 @@ const hasControl = (s: string): boolean => [...s].some((ch) => {
 const text = (max: number) => z.string({ error: (i) => (i.input === undefined ? 'is required' : 'must be a string') })
   .max(max, `must be at most ${max} characters`).refine((s) => !hasControl(s), 'must not contain control characters');
 const actor = text(100).transform((s) => s.trim()).optional();
-const httpUrl = (max: number) => text(max).refine((s) => /^https?:\/\/[^\s]+$/i.test(s), 'must be an http(s) URL');
+// Parsed, not only pattern-matched: a stored URL that does not parse (`http://[`) would fail later.
+const httpUrl = (max: number) => text(max).refine(isHttpUrl, 'must be an http(s) URL');
 
 /** Query parameters as an object; empty values count as absent, repeats are refused. */
 export function queryObject(url: string): Record<string, string> {
