@@ -92,13 +92,16 @@ describe('npm run merchant', () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/gateway.ts', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    await new Promise<void>((resolve) => child.stdout.on('data', (d) => {
-      stdout += d;
-      if (/gateway on http/.test(stdout) && /shortk/.test(stderr)) resolve();
-    }));
-    // The warnings are printed right after the start banner; give the stream a moment to flush both.
-    await new Promise((r) => setTimeout(r, 300));
+    // Started (the banner) and both short keys warned about; or the process ended first.
+    const ready = new Promise<void>((resolve) => {
+      const check = () => {
+        if (/gateway on http/.test(stdout) && /fromfile: the key K/.test(stderr) && /shortk: the key K/.test(stderr)) resolve();
+      };
+      child.stdout.on('data', (d) => { stdout += d; check(); });
+      child.stderr.on('data', (d) => { stderr += d; check(); });
+      child.on('close', () => resolve());
+    });
+    await ready;
     child.kill('SIGTERM');
     await new Promise((r) => child.on('close', r));
     assert.match(stderr, /merchant fromfile: the key K is shorter than 16 characters/);
