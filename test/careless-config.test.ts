@@ -100,6 +100,8 @@ describe('npm run merchant', () => {
       child.stdout.on('data', (d) => { stdout += d; check(); });
       child.stderr.on('data', (d) => { stderr += d; check(); });
       child.on('close', () => resolve());
+      // A regression must fail the assertions below, not hang the run: stop waiting after 60 s.
+      setTimeout(resolve, 60_000).unref();
     });
     await ready;
     child.kill('SIGTERM');

@@ -85,6 +85,8 @@ describe('private database files', () => {
       child.stdout.on('data', (d) => { stdout += d; check(); });
       child.stderr.on('data', (d) => { stderr += d; check(); });
       child.on('close', () => resolve());
+      // A regression must fail the assertions below, not hang the run: stop waiting after 60 s.
+      setTimeout(resolve, 60_000).unref();
     });
     child.kill('SIGTERM');
     await new Promise((r) => child.on('close', r));
