@@ -41,7 +41,7 @@ for (const kind of storageKinds()) {
           merchant({ login: 'other', name: 'Other shop', apiKey: OTHER_KEY, notifications: true, apiUrl: stub.url }),
           merchant({ login: 'keyless', name: 'No cabinet', apiKey: undefined }),
           merchant({ login: 'livecab', name: 'Live shop', apiKey: LIVE_KEY, mode: 'live' }),
-          merchant({ login: 'careless', name: 'Careless', apiKey: CARELESS_KEY, checkLinkMd5: false, notifications: false }),
+          merchant({ login: 'careless', name: 'Careless', secret: 'careless-K-0123456789', apiKey: CARELESS_KEY, checkLinkMd5: false, notifications: false }),
           merchant({ login: 'signing', name: 'Signing', apiKey: SIGNING_KEY, checkLinkMd5: true, notifications: false }),
         ],
       });
@@ -510,8 +510,17 @@ for (const kind of storageKinds()) {
         assert.equal(careless.checkLinkMd5, false);
         assert.deepEqual(careless.warnings.map((w) => w.code), ['unsigned_unchecked']);
         assert.match(careless.warnings[0]!.message, /anyone can create an order at any price/);
-        assert.deepEqual(((await (await get('/me', SIGNING_KEY)).json()) as { warnings: unknown[] }).warnings, []);
-        assert.deepEqual(((await (await get('/me')).json()) as { warnings: unknown[] }).warnings, [], 'CHECK on');
+        // These two keep the 4-character K "test": that, and only that, is said.
+        const codes = async (key?: string) => ((await (await get('/me', key)).json()) as { warnings: { code: string }[] }).warnings.map((w) => w.code);
+        assert.deepEqual(await codes(SIGNING_KEY), ['short_secret']);
+        assert.deepEqual(await codes(), ['short_secret'], 'CHECK on');
+      });
+      test('a merchant whose K is under 16 characters is warned in /me, by its length only, and worded on the page', async () => {
+        const me = (await (await get('/me', SIGNING_KEY)).json()) as { warnings: { code: string; message: string }[] };
+        assert.match(me.warnings[0]!.message, /shorter than 16 characters/);
+        assert.ok(!JSON.stringify(me.warnings).includes('test'), 'never the key itself (K is "test")');
+        const page = await (await t.request('/cabinet?ln=en')).text();
+        assert.match(page, /short_secret/);
       });
       test('the page has a place for them, worded in both languages, filled as text by the script', async () => {
         const ru = await (await t.request('/cabinet')).text();

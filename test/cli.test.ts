@@ -99,7 +99,7 @@ describe('merchant command', () => {
   const out = (s: string) => lines.push(s);
 
   test('adds, updates, shows and lists merchants, never printing secrets', async () => {
-    assert.equal(await runMerchantAdmin(['set', '--login', 'shop', '--name', 'Shop', '--secret', 'k-secret-1', '--api-url', 'https://shop.example/api', '--notifications', 'on', '--api-type', '1', '--origins', 'https://shop.example', '--api-key', 'cabinet-key-0123456789abcdef'], env, out), 0);
+    assert.equal(await runMerchantAdmin(['set', '--login', 'shop', '--name', 'Shop', '--secret', 'k-secret-1-0123456789', '--api-url', 'https://shop.example/api', '--notifications', 'on', '--api-type', '1', '--origins', 'https://shop.example', '--api-key', 'cabinet-key-0123456789abcdef'], env, out), 0);
     assert.equal(await runMerchantAdmin(['set', '--login', 'shop', '--name', 'Shop renamed'], env, out), 0);
     assert.deepEqual(lines.splice(0), ['added merchant shop', 'updated merchant shop']);
     await runMerchantAdmin(['show', '--login', 'shop'], env, out);
@@ -111,7 +111,7 @@ describe('merchant command', () => {
     assert.equal(shown.cabinetKey, 'set');
     await runMerchantAdmin(['list'], env, out);
     const all = lines.splice(0).join('\n');
-    assert.ok(!all.includes('k-secret-1') && !all.includes('cabinet-key'), 'no secrets in the output');
+    assert.ok(!all.includes('k-secret-1-0123456789') && !all.includes('cabinet-key'), 'no secrets in the output');
   });
 
   test('bad input is refused naming the option, and changes nothing', async () => {
@@ -125,7 +125,7 @@ describe('merchant command', () => {
   });
 
   test('sets mode, fees and return URLs, keeps them on later changes, and clears them with default', async () => {
-    assert.equal(await runMerchantAdmin(['set', '--login', 'modal', '--name', 'M', '--secret', 'modal-secret', '--mode', 'live', '--fees', 'merchant', '--return-urls', 'https://m.example/onpay/, https://n.example'], env, out, { warn: () => {} }), 0);
+    assert.equal(await runMerchantAdmin(['set', '--login', 'modal', '--name', 'M', '--secret', 'modal-secret-0123456789', '--mode', 'live', '--fees', 'merchant', '--return-urls', 'https://m.example/onpay/, https://n.example'], env, out, { warn: () => {} }), 0);
     assert.equal(await runMerchantAdmin(['set', '--login', 'modal', '--name', 'M2'], env, out), 0);
     lines.splice(0);
     await runMerchantAdmin(['show', '--login', 'modal'], env, out);
@@ -150,7 +150,7 @@ describe('merchant command', () => {
     const io = (stdin = '') => ({ warn: (s: string) => warnings.push(s), readStdin: async () => stdin });
     const secretFile = join(dir, 'k.txt');
     const keyFile = join(dir, 'key.txt');
-    writeFileSync(secretFile, 'file-secret-1\n');
+    writeFileSync(secretFile, 'file-secret-1-0123456789\n');
     writeFileSync(keyFile, 'file-cabinet-key-0123456789\n');
     const storedSecret = async (login: string) => {
       const { openDatabase } = await import('../src/server/storage/db.ts');
@@ -165,22 +165,22 @@ describe('merchant command', () => {
     const { hashApiKey } = await import('../src/server/token.ts');
     assert.equal(await runMerchantAdmin(['set', '--login', 'sfile', '--name', 'F', '--secret-file', secretFile, '--api-key-file', keyFile], env, out, io()), 0);
     let m = await storedSecret('sfile');
-    assert.equal(m?.secret, 'file-secret-1', 'the trailing newline is dropped');
+    assert.equal(m?.secret, 'file-secret-1-0123456789', 'the trailing newline is dropped');
     assert.equal(m?.apiKeyHash, hashApiKey('file-cabinet-key-0123456789'));
-    assert.equal(await runMerchantAdmin(['set', '--login', 'sfile', '--secret', '-'], env, out, io('stdin-secret-2\n')), 0);
-    assert.equal((await storedSecret('sfile'))?.secret, 'stdin-secret-2');
+    assert.equal(await runMerchantAdmin(['set', '--login', 'sfile', '--secret', '-'], env, out, io('stdin-secret-2-0123456789\n')), 0);
+    assert.equal((await storedSecret('sfile'))?.secret, 'stdin-secret-2-0123456789');
     assert.equal(await runMerchantAdmin(['set', '--login', 'sfile', '--api-key', '-'], env, out, io('stdin-cabinet-key-0123456789')), 0);
     assert.equal((await storedSecret('sfile'))?.apiKeyHash, hashApiKey('stdin-cabinet-key-0123456789'));
-    assert.equal(await runMerchantAdmin(['set', '--login', 'senv', '--name', 'E'], { ...env, ONPAY_MERCHANT_SECRET: 'env-secret-3', ONPAY_MERCHANT_API_KEY: 'env-cabinet-key-0123456789' }, out, io()), 0);
+    assert.equal(await runMerchantAdmin(['set', '--login', 'senv', '--name', 'E'], { ...env, ONPAY_MERCHANT_SECRET: 'env-secret-3-0123456789', ONPAY_MERCHANT_API_KEY: 'env-cabinet-key-0123456789' }, out, io()), 0);
     m = await storedSecret('senv');
-    assert.equal(m?.secret, 'env-secret-3');
+    assert.equal(m?.secret, 'env-secret-3-0123456789');
     assert.equal(m?.apiKeyHash, hashApiKey('env-cabinet-key-0123456789'));
     assert.deepEqual(warnings, [], 'no warning for files, standard input or the environment');
-    assert.equal(await runMerchantAdmin(['set', '--login', 'sarg', '--name', 'A', '--secret', 'argv-secret', '--api-key', 'argv-cabinet-key-0123456789'], env, out, io()), 0);
+    assert.equal(await runMerchantAdmin(['set', '--login', 'sarg', '--name', 'A', '--secret', 'argv-secret-0123456789', '--api-key', 'argv-cabinet-key-0123456789'], env, out, io()), 0);
     assert.equal(warnings.length, 2);
     assert.match(warnings[0]!, /--secret on the command line is visible in ps/);
     assert.match(warnings[1]!, /--api-key on the command line is visible in ps/);
-    assert.ok(!warnings.join('').includes('argv-secret'), 'the warning does not repeat the secret');
+    assert.ok(!warnings.join('').includes('argv-secret-0123456789'), 'the warning does not repeat the secret');
     await assert.rejects(runMerchantAdmin(['set', '--login', 'sarg', '--secret', 'a', '--secret-file', secretFile], env, out, io()), /either --secret or --secret-file/);
     await assert.rejects(runMerchantAdmin(['set', '--login', 'sarg', '--secret', '-', '--api-key', '-'], env, out, io()), /standard input/);
     await assert.rejects(runMerchantAdmin(['set', '--login', 'sarg', '--secret-file', join(dir, 'missing')], env, out, io()), /secret-file: cannot read/);
@@ -200,14 +200,14 @@ describe('merchant command', () => {
   });
 
   test('reads the secret from standard input as a real command', async () => {
-    const r = await run(['src/cli/merchant-admin.ts', 'set', '--login', 'piped', '--name', 'Piped', '--secret', '-'], env, undefined, 'piped-secret\n');
+    const r = await run(['src/cli/merchant-admin.ts', 'set', '--login', 'piped', '--name', 'Piped', '--secret', '-'], env, undefined, 'piped-secret-0123456789\n');
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /added merchant piped/);
     assert.equal(r.stderr, '');
   });
 
   test('runs as a real command', async () => {
-    const r = await run(['src/cli/merchant-admin.ts', 'set', '--login', 'cmd', '--name', 'Cmd', '--secret', 'cmd-secret'], env);
+    const r = await run(['src/cli/merchant-admin.ts', 'set', '--login', 'cmd', '--name', 'Cmd', '--secret', 'cmd-secret-0123456789'], env);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /added merchant cmd/);
     const bad = await run(['src/cli/merchant-admin.ts', 'set', '--login', 'cmd', '--api-type', '3'], env);

@@ -514,6 +514,84 @@ for (const kind of storageKinds()) describe(`fuzzing every endpoint with bad inp
     }), { numRuns: RUNS, includeErrorInReport: true });
   });
 
+  test('ill-formed strings (lone surrogates) in any JSON body are refused with a 400 naming the field, on every JSON endpoint', async () => {
+    const auth = { authorization: 'Bearer shop-cabinet-key-0123456789' };
+    const json = { 'content-type': 'application/json' };
+    const id = fx.awaiting.card;
+    // A lone high or low surrogate, or a pair in the wrong order, written as JSON escapes.
+    const lone = fc.constantFrom('\\ud800', '\\uDBFF', '\\udc00', '\\uDFFF', '\\udc00\\ud800', 'a\\ud83d', '\\ude00b');
+    const around = fc.tuple(fc.stringMatching(/^[a-z0-9]{0,6}$/), fc.stringMatching(/^[a-z0-9.]{0,6}$/));
+    const cases: fc.Arbitrary<{ spec: Spec; field: string }>[] = [
+      around.chain(([a, b]) => lone.map((x) => ({ spec: { method: 'POST', path: '/api/v1/payments', headers: json, body: `{"token":"${fx.fixToken}","way":"CRD","userEmail":"${a}${x}${b}@b.ru"}` }, field: 'userEmail' }))),
+      lone.map((x) => ({ spec: { method: 'POST', path: '/api/v1/payments', headers: json, body: `{"token":"${fx.fixToken}","way":"CRD","k${x}":1}` }, field: 'k*' })),
+      around.chain(([a, b]) => lone.map((x) => ({ spec: { method: 'POST', path: `/api/v1/cabinet/payments/${id}/status`, headers: { ...auth, ...json }, body: `{"status":"paid","reason":"${a}${x}${b}"}` }, field: 'reason' }))),
+      lone.map((x) => ({ spec: { method: 'POST', path: `/api/v1/cabinet/payments/${id}/resend`, headers: { ...auth, ...json }, body: `{"actor":"${x}"}` }, field: 'actor' })),
+      lone.map((x) => ({ spec: { method: 'PATCH', path: '/api/v1/cabinet/settings', headers: { ...auth, ...json }, body: `{"apiUrl":"https://shop.example/${x}"}` }, field: 'apiUrl' })),
+      lone.map((x) => ({ spec: { method: 'PATCH', path: '/api/v1/cabinet/settings', headers: { ...auth, ...json }, body: `{"origins":["https://a.example","${x}"]}` }, field: 'origins.1' })),
+      lone.map((x) => ({ spec: { method: 'POST', path: '/api/v1/cabinet/links', headers: { ...auth, ...json }, body: `{"price":"1.0","payFor":"${x}"}` }, field: 'payFor' })),
+      lone.map((x) => ({ spec: { method: 'POST', path: '/api/v1/cabinet/session', headers: json, body: `{"apiKey":"${x}"}` }, field: 'apiKey' })),
+      lone.map((x) => ({ spec: { method: 'POST', path: `/api/v1/cabinet/payments/${id}/refunds`, headers: { ...auth, ...json, 'idempotency-key': 'lone-1' }, body: `{"amount":"1.0","reason":"${x}"}` }, field: 'reason' })),
+    ];
+    await fc.assert(fc.asyncProperty(fc.oneof(...cases), async ({ spec, field }) => {
+      const before = await snapshot();
+      const res = await send(spec);
+      const text = await res.text();
+      assert.equal(res.status, 400, `${spec.method} ${spec.path}: ${text.slice(0, 300)}`);
+      const body = JSON.parse(text) as { error: { code: string; field?: string; message: string } };
+      // A key is named with U+FFFD in place of its lone surrogates (the name must itself be well-formed).
+      if (field.endsWith('*')) assert.match(body.error.field ?? '', /^k[a-z]*\ufffd+[a-z]*$/, text);
+      else assert.equal(body.error.field, field, text);
+      assert.match(body.error.message, /well-formed/);
+      assert.deepEqual(await snapshot(), before);
+    }), { numRuns: Math.min(RUNS, 200), includeErrorInReport: true });
+    // The sandbox callback, signed (its signature covers the exact bytes): refused the same way.
+    const cb = `{"paymentId":"${id}","outcome":"paid","amount":"102.0","ticker":"R\\ud800R"}`;
+    const res = await t.request('/callbacks/sandbox', { method: 'POST', headers: { ...json, [SANDBOX_SIGNATURE_HEADER]: signSandboxCallback(cb, TEST_SECRET) }, body: cb });
+    assert.equal(res.status, 400);
+    assert.equal(((await res.json()) as { error: { field: string } }).error.field, 'ticker');
+  });
+
+  test('a buyer e-mail with control or bidirectional characters, over 40 characters or not an address is refused with a 400 naming the field, on every path that takes it', async () => {
+    const bad = fc.oneof(
+      fc.constantFrom('a\u0000b@x.ru', 'a\u0007@x.ru', 'a\u001b[31m@x.ru', 'evil\u202egpj.exe@x.ru', 'a@x\u202e.ru', 'a\u200f@x.ru', 'a\r\nBcc: c@d.ru', '<b>x</b>@x.ru',
+        `${'a'.repeat(36)}@x.ru`, 'a@b', 'a@@b.ru', '@b.ru', 'a@', 'a b@c.ru', 'a@-x.ru', 'a@x..ru', 'a\u0085@x.ru', 'a@x.ru\u0000'),
+      fc.tuple(fc.stringMatching(/^[a-z]{1,10}$/), fc.constantFrom('\u0000', '\u0001', '\u0008', '\u007f', '\u009b', '\u202a', '\u202e', '\u2066', '\u2069', '\u200e', '\ufeff')).map(([a, c]) => `${a}${c}@x.ru`),
+    );
+    const auth = { authorization: 'Bearer shop-cabinet-key-0123456789' };
+    const fresh = async () => ((await (await t.request('/pay/shop?price=100&pay_for=email-rule', { headers: { accept: 'application/json' } })).json()) as { token: string }).token;
+    const token = await fresh();
+    const paths = (email: string): { spec: Spec; field: string }[] => [
+      { spec: { method: 'GET', path: `/pay/shop?price=100&pay_for=1&user_email=${encodeURIComponent(email)}`, headers: { accept: 'application/json' } }, field: 'user_email' },
+      { spec: { method: 'POST', path: '/pay/shop', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: new URLSearchParams({ price: '100', pay_for: '1', user_email: email }).toString() }, field: 'user_email' },
+      { spec: { method: 'POST', path: '/api/v1/payments', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token, way: 'CRD', userEmail: email }) }, field: 'userEmail' },
+      { spec: { method: 'POST', path: '/pay/shop/continue', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: new URLSearchParams({ token, way: 'CRD', user_email: email }).toString() }, field: 'user_email' },
+      { spec: { method: 'POST', path: '/api/v1/cabinet/links', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ price: '1.0', payFor: '1', userEmail: email }) }, field: 'userEmail' },
+    ];
+    await fc.assert(fc.asyncProperty(bad, fc.integer({ min: 0, max: 4 }), async (email, i) => {
+      const { spec, field } = paths(email)[i]!;
+      const before = await snapshot();
+      const res = await send(spec);
+      const text = await res.text();
+      assert.equal(res.status, 400, `${spec.method} ${spec.path} ${JSON.stringify(email)}: ${text.slice(0, 300)}`);
+      if ((res.headers.get('content-type') ?? '').startsWith('application/json')) {
+        assert.equal((JSON.parse(text) as { error: { field?: string } }).error.field, field, text);
+      } else assert.ok(text.includes(field), `${spec.path}: the page names ${field}`);
+      assert.deepEqual(await snapshot(), before);
+    }), { numRuns: Math.min(RUNS, 200), includeErrorInReport: true });
+    // Good addresses, an international domain among them, are taken on each path.
+    for (const email of ['a@b.ru', 'First.Last+tag@sub.example.com', 'ivan@почта.рф', `${'a'.repeat(35)}@x.ru`]) {
+      for (const { spec } of paths(email).filter((p) => p.spec.path !== '/api/v1/payments' && p.spec.path !== '/pay/shop/continue')) {
+        const res = await send(spec);
+        assert.ok(res.status === 200 || res.status === 201, `${spec.method} ${spec.path} ${email}: ${res.status} ${(await res.text()).slice(0, 200)}`);
+      }
+    }
+    const ok = await t.request('/api/v1/payments', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: await fresh(), way: 'CRD', userEmail: 'ivan@почта.рф' }) });
+    assert.equal(ok.status, 201, await ok.clone().text());
+    const created = (await ok.json()) as { id: string };
+    realIds.push(created.id);
+    assert.equal((await t.storage.getPayment(created.id))!.userEmail, 'ivan@почта.рф');
+  });
+
   test('an unknown key in a payment or a sandbox callback is named', async () => {
     // A fresh token: the fixture's has been used up by the fuzzing above (paymentsPerToken).
     const fresh = ((await (await t.request('/pay/shop?price=100&pay_for=unknown-key', { headers: { accept: 'application/json' } })).json()) as { token: string }).token;

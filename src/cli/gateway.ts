@@ -7,6 +7,7 @@
 import { ConfigError, type GatewayConfig } from '../server/config.ts';
 import { configPath, DEMO_MERCHANT, loadConfig, startGateway, type RunningGateway } from '../server/bootstrap.ts';
 import { merchantWarnings } from '../server/merchants/merchant-warnings.ts';
+import { sqlitePermissionProblems } from '../server/storage/file-modes.ts';
 import { startDemo } from './demo.ts';
 import { DEMO_EMULATOR_PORTS, FREE_PORTS } from './demo-emulators.ts';
 import { signPaymentLink } from '../merchant/index.ts';
@@ -72,6 +73,10 @@ async function main(): Promise<void> {
   // Every merchant, from the file or added with `npm run merchant`, whose settings are careless.
   for (const m of await running.storage.listMerchants()) {
     for (const w of merchantWarnings(m)) console.error(`warning: merchant ${m.login}: ${w.message}`);
+  }
+  // A database other local users can read gives them every merchant's K: said at every start.
+  if (running.config.database.startsWith('sqlite:') && running.config.database !== 'sqlite::memory:') {
+    for (const p of sqlitePermissionProblems(running.config.database.slice('sqlite:'.length))) console.error(`WARNING: database: ${p}`);
   }
   logger.info({ url: running.url, publicUrl: base, node: process.version }, 'gateway started');
   onShutdownSignal({ deadlineMs: running.config.shutdownTimeoutMs, logger, close: () => close() });

@@ -7,20 +7,21 @@
  *                           [--api-method POST|GET] [--notifications on|off] [--check-link-md5 on|off]
  *                           [--origins https://a.example,https://b.example] [--api-key-file KEY.txt]
  *                           [--mode test|live|default] [--fees buyer|merchant|link|default]
- *                           [--return-urls https://a.example/onpay/,https://b.example]
+ *                           [--return-urls https://a.example/onpay/,https://b.example] [--allow-short-secret]
  *
  * Secrets (the key K and the cabinet key), from the safest: `--secret-file PATH` / `--api-key-file
  * PATH`; `--secret -` / `--api-key -` read standard input (one of them); the environment variables
  * ONPAY_MERCHANT_SECRET / ONPAY_MERCHANT_API_KEY; `--secret K` / `--api-key KEY` still work but
  * warn: a value on the command line is visible to every user in `ps` and stays in shell history.
- * `--check-link-md5` is on for a new merchant unless turned off.
+ * `--check-link-md5` is on for a new merchant unless turned off. A new K has at least 16 characters
+ * unless `--allow-short-secret` (a shop moving from Onpay keeps the K its module holds).
  *   npm run merchant -- list
  *   npm run merchant -- show --login shop
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { merchantWarnings } from '../server/merchants/merchant-warnings.ts';
-import { ConfigError, merchantSchema } from '../server/config.ts';
+import { ConfigError, merchantSchema, MIN_SECRET_LENGTH } from '../server/config.ts';
 import { loadConfig, merchantFromConfig } from '../server/bootstrap.ts';
 import { hashApiKey } from '../server/token.ts';
 import { openDatabase } from '../server/storage/db.ts';
@@ -98,7 +99,7 @@ export async function runMerchantAdmin(argv: string[], env: NodeJS.ProcessEnv, o
       'api-url': { type: 'string' }, 'api-type': { type: 'string' }, 'api-method': { type: 'string' },
       notifications: { type: 'string' }, 'check-link-md5': { type: 'string' }, origins: { type: 'string' }, 'api-key': { type: 'string' },
       mode: { type: 'string' }, fees: { type: 'string' }, 'return-urls': { type: 'string' },
-      'secret-file': { type: 'string' }, 'api-key-file': { type: 'string' },
+      'secret-file': { type: 'string' }, 'api-key-file': { type: 'string' }, 'allow-short-secret': { type: 'boolean' },
     },
   });
   if (values.secret === '-' && values['api-key'] === '-') throw new ConfigError('api-key', 'only one of --secret and --api-key can read standard input');
@@ -121,6 +122,11 @@ export async function runMerchantAdmin(argv: string[], env: NodeJS.ProcessEnv, o
         if (!values.login) throw new ConfigError('login', 'required');
         const existing = await storage.getMerchant(values.login);
         const secret = await secretOption('secret', values.secret, values['secret-file'], env.ONPAY_MERCHANT_SECRET, 'ONPAY_MERCHANT_SECRET', io);
+        // A new K is long enough unless the operator keeps a short one on purpose (a module moving
+        // from Onpay holds its K already); merchants keeping an old short K are only warned.
+        if (secret !== undefined && secret.length < MIN_SECRET_LENGTH && !values['allow-short-secret']) {
+          throw new ConfigError('secret', `at least ${MIN_SECRET_LENGTH} characters (a short K can be found from one signed link); --allow-short-secret keeps a shorter one, e.g. the K a module moving from Onpay already holds`);
+        }
         const apiKey = await secretOption('api-key', values['api-key'], values['api-key-file'], env.ONPAY_MERCHANT_API_KEY, 'ONPAY_MERCHANT_API_KEY', io);
         const raw = {
           login: values.login,

@@ -10,6 +10,7 @@ import { canonicalAmount, parseAmount, type Minor } from './money.ts';
 import { linkSignature, safeEqualHex } from './onpay-api.ts';
 import { resolveLanguage, type Language } from './languages.ts';
 import { EXTRA_PARAM_PREFIX, LINK_PARAMS } from './link-params.ts';
+import { buyerEmail, isBuyerEmail } from './email.ts';
 
 export { EXTRA_ATTRIBUTE_PREFIX, EXTRA_PARAM_PREFIX, LINK_PARAMS, type LinkParam } from './link-params.ts';
 
@@ -75,7 +76,7 @@ const linkSchema = z.object({
   ln: z.string().regex(/^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8}){0,3}$/, 'must be a language code such as ru, en, uk, kk, be, uz, de').optional().transform(resolveLanguage),
   url_success: httpUrl.default(''),
   url_fail: httpUrl.default(''),
-  user_email: text(40).refine((s) => s === '' || /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s), 'must be an e-mail address').default(''),
+  user_email: buyerEmail().default(''),
   user_phone: text(40).refine((s) => /^[0-9+()\- ]*$/.test(s), 'must be a phone number').default(''),
   price_final: bool('price_final'),
   one_way: z.string().regex(/^[A-Za-z]{3}$/, 'must be a payment system code').optional(),
@@ -123,7 +124,6 @@ const TICKER = /^[A-Za-z]{3}$/;
 const MD5 = /^[0-9a-fA-F]{32}$/;
 const LANGUAGE_TAG = /^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8}){0,3}$/;
 const HTTP_URL = /^https?:\/\/[^\s]+$/i;
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const PHONE = /^[0-9+()\- ]*$/;
 const FORM_DESIGN = /^\d{0,3}$/;
 const okText = (s: string, max: number): boolean => s.length <= max && !CTRL.test(s);
@@ -153,7 +153,7 @@ export function linkFieldsFast(i: Record<string, string | undefined>): LinkField
   if (md5 !== undefined && !MD5.test(md5)) return undefined;
   if (!okText(note, 255) || !okUrl(urlSuccess) || !okUrl(urlFail)) return undefined;
   if (ln !== undefined && !LANGUAGE_TAG.test(ln)) return undefined;
-  if (!okText(email, 40) || (email !== '' && !EMAIL.test(email))) return undefined;
+  if (!isBuyerEmail(email)) return undefined;
   if (!okText(phone, 40) || !PHONE.test(phone)) return undefined;
   let priceFinal: boolean | undefined;
   if (i.price_final !== undefined && i.price_final !== '') {

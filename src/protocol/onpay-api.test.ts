@@ -130,6 +130,37 @@ describe('answers', () => {
     assert.equal(xmlField('<r><order_id/></r>', 'order_id'), '');
     assert.equal(xmlField('<r></r>', 'order_id'), undefined);
   });
+  test('xmlField reads attributes, any case, warnings before the document, and <tag /> as empty', () => {
+    assert.equal(xmlField('Warning: x in y.php\n\n<?xml version="1.0"?><RESULT><Code a="1">\n 0 \n</Code></RESULT>', 'code'), '0');
+    assert.equal(xmlField('<r><code/><code>2</code></r>', 'code'), '2');
+    assert.equal(xmlField('<r><codex>1</codex><code >3</code></r>', 'code'), '3');
+    assert.equal(xmlField('<r><order_id  /></r>', 'order_id'), '');
+    assert.equal(xmlField('<r><code>1</r>', 'code'), undefined);
+    assert.equal(xmlField('<r><comment><![CDATA[]]></comment></r>', 'comment'), '');
+  });
+  test('a hostile 64 KB API 1 answer ("<code " × 10,900) is read in under 5 ms, and a larger one is not read', () => {
+    const hostile = '<code '.repeat(10_900);
+    assert.ok(hostile.length <= 64 * 1024);
+    const d: CheckData = { payFor: '1', orderAmount: '100.0', orderTicker: 'RUR', mode: 'fix', userEmail: '', userPhone: '', extraParams: {} };
+    const key = { apiType: 1 as const, payFor: '1', onpayId: 1, orderAmount: '100.0', orderTicker: 'RUR' };
+    // Several shapes that made the former pattern backtrack: unclosed open tags, open tags without
+    // '>', and a closing-tag prefix repeated.
+    const bodies = [hostile, `${'<code>'.repeat(10_900)}`, `<code>${'</code'.repeat(10_900)}`, `${'<code\n'.repeat(10_000)}>`];
+    const rounds = 20;
+    for (const body of bodies) {
+      const started = performance.now();
+      for (let i = 0; i < rounds; i++) {
+        assert.equal(judgeCheckApi1(body, d, 'K').kind, 'failed');
+        assert.equal(judgePay(body, key, 'K').kind, 'failed');
+      }
+      // Each round reads the answer twice (CHECK and PAY verdicts): the bound is per answer read.
+      const perAnswerMs = (performance.now() - started) / (rounds * 2);
+      assert.ok(perAnswerMs < 5, `${JSON.stringify(body.slice(0, 12))}…: ${perAnswerMs.toFixed(2)} ms per answer`);
+    }
+    const signed = api1CheckAnswer('1', '100.0', 'RUR', '0', '', 'K');
+    assert.equal(judgeCheckApi1(signed, d, 'K').kind, 'accepted');
+    assert.equal(judgeCheckApi1(signed + ' '.repeat(64 * 1024), d, 'K').kind, 'failed', 'an answer over 64 KiB is not read');
+  });
   test('safeEqual compares exactly', () => {
     assert.equal(safeEqual('abc', 'abc'), true);
     assert.equal(safeEqual('abc', 'abd'), false);

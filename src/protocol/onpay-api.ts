@@ -247,13 +247,56 @@ export const api1PayAnswerMd5 = (
   payFor: string, onpayId: number | string, orderId: string, orderAmount: string, ticker: string, code: string, key: string,
 ): string => md5u(`pay;${payFor};${onpayId};${orderId};${orderAmount};${ticker};${code};${key}`);
 
-/** Reads `<tag>value</tag>` from a merchant's XML leniently (warnings, blank lines, CDATA). */
+/**
+ * The longest API 1 answer that is read at all (the gateway's HTTP client stops at the same size).
+ * Reading is linear in the answer, but bounding it first keeps one shop's answer from costing every
+ * other buyer time on the shared event loop.
+ */
+export const MAX_API1_ANSWER_CHARS = 64 * 1024;
+
+/** ASCII-only lower-casing: keeps every index of the text (`toLowerCase` may lengthen some letters). */
+const asciiLower = (s: string): string => s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+const isXmlSpace = (c: string | undefined): boolean => c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\f' || c === '\v';
+
+/**
+ * Reads `<tag>value</tag>` from a merchant's XML leniently (warnings, blank lines, CDATA): the first
+ * `<tag>` or `<tag attr…>` and the first `</tag>` after it; `''` for `<tag/>`; `undefined` without the
+ * tag. A single forward scan with `indexOf` (no regular expression): a hostile answer such as
+ * `"<code " × 10,900` costs linear time, where the former pattern backtracked quadratically.
+ * Answers over `MAX_API1_ANSWER_CHARS` are not read (`undefined`).
+ */
 export function xmlField(xml: string, tag: string): string | undefined {
-  const m = new RegExp(`<${tag}(?:\\s[^>]*)?>([\\s\\S]*?)</${tag}>`, 'i').exec(xml);
-  if (!m) return new RegExp(`<${tag}\\s*/>`, 'i').test(xml) ? '' : undefined;
-  let v = m[1]!.trim();
-  const cdata = /^<!\[CDATA\[([\s\S]*)\]\]>$/.exec(v);
-  if (cdata) v = cdata[1]!;
+  if (xml.length > MAX_API1_ANSWER_CHARS) return undefined;
+  const text = asciiLower(xml);
+  const name = tag.toLowerCase();
+  const open = `<${name}`;
+  const close = `</${name}>`;
+  for (let at = text.indexOf(open); at >= 0; at = text.indexOf(open, at + open.length)) {
+    const next = text[at + open.length];
+    if (next === '>' || isXmlSpace(next)) {
+      // The open tag ends at the first '>' after it; if there is none, no later tag can end either.
+      const gt = text.indexOf('>', at + open.length);
+      if (gt < 0) break;
+      const end = text.indexOf(close, gt + 1);
+      // No closing tag after this one means none after any later one: the value is absent.
+      if (end < 0) break;
+      return xmlText(xml.slice(gt + 1, end));
+    }
+  }
+  // No element with a value: `<tag/>` or `<tag />` anywhere is an empty one. Each candidate's run of
+  // spaces ends before the next '<', so this pass is linear too.
+  for (let at = text.indexOf(open); at >= 0; at = text.indexOf(open, at + open.length)) {
+    let i = at + open.length;
+    while (isXmlSpace(text[i])) i++;
+    if (text[i] === '/' && text[i + 1] === '>') return '';
+  }
+  return undefined;
+}
+
+/** An element's text: trimmed, CDATA unwrapped, the five XML entities decoded. */
+function xmlText(raw: string): string {
+  let v = raw.trim();
+  if (v.startsWith('<![CDATA[') && v.endsWith(']]>') && v.length >= 12) v = v.slice(9, -3);
   return v.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
 }
 

@@ -3,7 +3,8 @@
  * HTTP server and the background loops. Used by the CLI and by tests that start the real thing.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { ensurePrivateDir } from './storage/file-modes.ts';
 import { dirname } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { createGateway, type Gateway } from './app.ts';
@@ -137,7 +138,7 @@ function persistentSecret(database: string, write: boolean): string | undefined 
   const file = `${dirname(database.slice('sqlite:'.length))}/gateway-secret`;
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   if (!write) return UNWRITTEN_SECRET;
-  mkdirSync(dirname(file), { recursive: true });
+  ensurePrivateDir(dirname(file));
   const secret = randomBytes(32).toString('base64url');
   writeFileSync(file, secret, { mode: 0o600 });
   return secret;

@@ -22,6 +22,23 @@ const rateLimitsSchema = z.object({
 }).strict();
 
 const TICKER = z.string().regex(/^[A-Z]{3}$/, 'a 3-letter upper-case currency code');
+
+/** Whether a text parses as a URL whose scheme is http or https (nothing else is stored as a URL). */
+export function isHttpUrl(s: string): boolean {
+  try {
+    const u = new URL(s);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+/** A shop origin (`https://shop.example`): http(s) only, so `javascript:` cannot become the origin `null`. */
+export const originSchema = z.string().max(255).refine(isHttpUrl, 'an http(s) origin like https://shop.example');
+/**
+ * The shortest key K the cabinet and `npm run merchant` set without `--allow-short-secret`: a signed
+ * link reveals md5 over K, so a short K can be found by trying them all.
+ */
+export const MIN_SECRET_LENGTH = 16;
 const rateText = z.union([z.string(), z.number()]).transform((v, ctx) => {
   const text = String(v);
   if (parseRate(text) === null) {
@@ -39,14 +56,14 @@ export const merchantSchema = z.object({
   /** The cabinet bearer key (stored hashed). */
   apiKey: z.string().min(16).max(200).optional(),
   notifications: z.boolean().default(false),
-  apiUrl: z.string().url().max(1000).optional(),
+  apiUrl: z.string().max(1000).refine(isHttpUrl, 'an http(s) URL').optional(),
   apiType: z.union([z.literal(1), z.literal(2)]).default(2),
   apiMethod: z.enum(['POST', 'GET']).default('POST'),
   /** How PAY is delivered: the Onpay protocol (API 1 / API 2), or Standard Webhooks style. */
   notifyStyle: z.enum(['onpay', 'webhooks']).optional(),
   /** Refuse payment links without a valid md5. On unless turned off: an unsigned link's price is the buyer's. */
   checkLinkMd5: z.boolean().default(true),
-  origins: z.array(z.string().url()).default([]),
+  origins: z.array(originSchema).default([]),
   /** `test` may use the sandbox payment systems, `live` never; absent: `test` while `sandbox` is on. */
   mode: z.enum(['test', 'live']).optional(),
   /** Who pays the fees: `buyer`, `merchant`, or `link` (`price_final` decides); see README. */
@@ -72,7 +89,8 @@ export const waySchema = z.object({
   method: z.string().min(1).max(32).optional(),
   ticker: TICKER,
   feeBps: z.number().int().min(0).max(5000).default(0),
-  title: z.object({ ru: z.string().min(1), en: z.string().min(1) }),
+  // Strict: a third language (`de`) would otherwise be dropped without a word.
+  title: z.object({ ru: z.string().min(1), en: z.string().min(1) }).strict(),
   /** How long an instructions way waits for the money. */
   ttlSeconds: z.number().int().positive().max(30 * 86400).default(86400),
   /**
@@ -168,7 +186,8 @@ export const configSchema = z.object({
    * Reverse proxies in front of the gateway (addresses or CIDR ranges). When the connection comes
    * from one, the client address is the rightmost untrusted hop of X-Forwarded-For.
    */
-  trustProxy: z.array(z.string().refine(isProxyEntry, 'an IP address or CIDR range like 10.0.0.0/8')).default([]),
+  trustProxy: z.array(z.string().refine(isProxyEntry, 'an IP address or CIDR range like 10.0.0.0/8')
+    .refine((e) => !/\/0+$/.test(e.trim()), 'a range of every address (/0) would let any client write its own address; list the proxies')).default([]),
   /**
    * SQLite: how long a request waits for another process's write lock (retrying asynchronously,
    * never blocking the event loop) before it is answered 503 storage_busy.

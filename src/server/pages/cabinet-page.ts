@@ -100,7 +100,10 @@ const SCRIPT_STRINGS = {
     day: 'День', manual: 'вручную', paymentTitle: 'Платёж № {n}', loggedIn: 'Вы вошли как {name}.', loggedOut: 'Вы вышли.', loading: 'Загрузка…',
     shown: 'Показано платежей: {n}.', statusSet: 'Статус изменён: {status}.', resent: 'Уведомление поставлено в очередь на отправку.',
     badKey: 'Ключ не подошёл.', network: 'Сервер недоступен, попробуйте ещё раз.', noAttempts: 'Попыток ещё не было.', noAudit: 'Ручных действий не было.',
-    warnings: { unsigned_unchecked: 'Внимание: ссылки на оплату не подписываются (md5 выключен) и CHECK не отправляется — кто угодно может создать заказ на любую сумму. Включите проверку md5 ссылок или CHECK.' },
+    warnings: {
+      unsigned_unchecked: 'Внимание: ссылки на оплату не подписываются (md5 выключен) и CHECK не отправляется — кто угодно может создать заказ на любую сумму. Включите проверку md5 ссылок или CHECK.',
+      short_secret: 'Внимание: секретный ключ K короче 16 символов — по одной подписанной ссылке его можно подобрать. Смените ключ (кнопка смены K ниже создаёт длинный).',
+    },
     noNotification: 'Уведомление PAY не создавалось.', notificationState: 'Состояние: {state}. Попыток: {n}.',
     overviewShown: 'Обзор за период {from} — {to}.', noTurnover: 'За период оплат не было.', nothingToAttend: 'Всё в порядке: ничего не требует внимания.',
     conv: { created: 'Создано', paid: 'Оплачено', rate: 'Конверсия', checkDeclined: 'Отказ магазина на CHECK', checkFailed: 'Сбой CHECK', failed: 'Не оплачено', expired: 'Истекло', waiting: 'Ожидают' },
@@ -121,7 +124,10 @@ const SCRIPT_STRINGS = {
     day: 'Day', manual: 'by hand', paymentTitle: 'Payment No. {n}', loggedIn: 'Signed in as {name}.', loggedOut: 'Signed out.', loading: 'Loading…',
     shown: 'Payments shown: {n}.', statusSet: 'Status changed: {status}.', resent: 'The notification is queued for sending.',
     badKey: 'The key was not accepted.', network: 'The server is unreachable; try again.', noAttempts: 'No attempts yet.', noAudit: 'No manual actions.',
-    warnings: { unsigned_unchecked: 'Warning: payment links are not signed (md5 off) and no CHECK is sent, so anyone can create an order at any price. Turn on link md5 or CHECK.' },
+    warnings: {
+      unsigned_unchecked: 'Warning: payment links are not signed (md5 off) and no CHECK is sent, so anyone can create an order at any price. Turn on link md5 or CHECK.',
+      short_secret: 'Warning: the key K is shorter than 16 characters, so it can be found from one signed link. Rotate it (the K rotation below makes a long one).',
+    },
     noNotification: 'No PAY notification was written.', notificationState: 'State: {state}. Attempts: {n}.',
     overviewShown: 'Overview of {from} — {to}.', noTurnover: 'No payments in the period.', nothingToAttend: 'All is well: nothing needs attention.',
     conv: { created: 'Created', paid: 'Paid', rate: 'Conversion', checkDeclined: 'Declined by the shop in CHECK', checkFailed: 'CHECK failed', failed: 'Failed', expired: 'Expired', waiting: 'Waiting' },

@@ -7,9 +7,10 @@
 import type { Hono } from 'hono';
 import type { Env } from '../env.ts';
 import { validJson } from '../http/validate.ts';
+import { buyerEmail } from '../../protocol/email.ts';
 import { fromZod } from '../errors.ts';
 import { z } from 'zod';
-import type { GatewayConfig } from '../config.ts';
+import { isHttpUrl, type GatewayConfig } from '../config.ts';
 import { GatewayError } from '../errors.ts';
 import type { Merchant } from '../types.ts';
 import { capBody } from '../http/body-limit.ts';
@@ -39,7 +40,8 @@ const hasControl = (s: string): boolean => [...s].some((ch) => {
 const text = (max: number) => z.string({ error: (i) => (i.input === undefined ? 'is required' : 'must be a string') })
   .max(max, `must be at most ${max} characters`).refine((s) => !hasControl(s), 'must not contain control characters');
 const actor = text(100).transform((s) => s.trim()).optional();
-const httpUrl = (max: number) => text(max).refine((s) => /^https?:\/\/[^\s]+$/i.test(s), 'must be an http(s) URL');
+// Parsed, not only pattern-matched: a stored URL that does not parse (`http://[`) would fail later.
+const httpUrl = (max: number) => text(max).refine(isHttpUrl, 'must be an http(s) URL');
 
 /** Query parameters as an object; empty values count as absent, repeats are refused. */
 export function queryObject(url: string): Record<string, string> {
@@ -86,7 +88,7 @@ const linkBody = z.object({
   ln: z.enum(['ru', 'en'], { error: 'must be ru or en' }).optional(),
   urlSuccess: httpUrl(255).optional(),
   urlFail: httpUrl(255).optional(),
-  userEmail: text(40).refine((s) => s === '' || /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s), 'must be an e-mail address').optional(),
+  userEmail: buyerEmail().optional(),
   priceFinal: z.boolean({ error: 'must be true or false' }).optional(),
   oneWay: z.string().regex(/^[A-Za-z]{3}$/, 'must be a payment system code').transform((s) => s.toUpperCase()).optional(),
 }).strict();

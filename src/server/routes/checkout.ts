@@ -15,13 +15,14 @@ import { paymentView, refusalError, SHUTDOWN_EVENT, type PaymentService } from '
 import { corsHeaders, jsonAnswer } from '../http/respond.ts';
 import { followStatus } from '../payments/status-stream.ts';
 import { validForm, validJson } from '../http/validate.ts';
+import { buyerEmail } from '../../protocol/email.ts';
 
 const MAX_BODY_BYTES = 16 * 1024;
 
 const createBody = z.object({
   token: z.string().min(1, 'is required').max(16_384),
   way: z.string().regex(/^[A-Z]{3}$/, 'must be a payment system code like CRD'),
-  userEmail: z.string().max(40).refine((s) => s === '' || /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s), 'must be an e-mail address').optional(),
+  userEmail: buyerEmail().optional(),
   userPhone: z.string().max(40).regex(/^[0-9+()\- ]*$/, 'must be a phone number').optional(),
   amount: z.string().max(32).optional(),
 }).strict();
@@ -30,7 +31,7 @@ const createBody = z.object({
 const continueForm = z.object({
   token: z.string().default(''),
   way: z.string().default(''),
-  user_email: z.string().optional(),
+  user_email: buyerEmail().optional(),
   amount: z.string().optional(),
   idempotency_key: z.string().optional(),
 });

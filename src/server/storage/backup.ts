@@ -5,6 +5,10 @@
  */
 import { copyFileSync, existsSync, renameSync, rmSync } from 'node:fs';
 import SQLite from 'better-sqlite3';
+import { ensurePrivateFile, makePrivate } from './file-modes.ts';
+
+/** The partial copy and what SQLite leaves beside it (the copy is in WAL mode, as its source). */
+const partialFiles = (partial: string): string[] => [partial, `${partial}-wal`, `${partial}-shm`, `${partial}-journal`];
 
 /** A backup or restore that cannot be done; `code` says why, for the command's exit status. */
 export class BackupError extends Error {
@@ -49,15 +53,19 @@ export async function backupDatabase(from: string, to: string): Promise<{ pages:
   const db = new SQLite(from, { fileMustExist: true, timeout: 5000 });
   const partial = `${to}.partial`;
   try {
-    rmSync(partial, { force: true });
+    for (const f of partialFiles(partial)) rmSync(f, { force: true });
+    // The copy holds every merchant's K: 0600 from its first byte, whatever the umask.
+    ensurePrivateFile(partial);
     const r = await db.backup(partial, { progress: () => 0x7fffffff });
     const problems = integrityProblems(partial);
     if (problems) throw new BackupError('corrupt', `the copy failed its integrity check: ${problems}`);
+    makePrivate(partial);
     renameSync(partial, to);
     return { pages: r.totalPages, ms: Date.now() - started };
   } finally {
     db.close();
-    rmSync(partial, { force: true });
+    // Reading the copy (the integrity check) leaves its -wal / -shm: none of it stays behind.
+    for (const f of partialFiles(partial)) rmSync(f, { force: true });
   }
 }
 
@@ -93,6 +101,7 @@ export function restoreDatabase(from: string, to: string, now: () => number = Da
   if (databaseInUse(to)) throw new BackupError('in_use', `${to} is in use by a running gateway or worker; stop them first`);
   const staged = `${to}.restoring`;
   copyFileSync(from, staged);
+  makePrivate(staged);
   let keptAs: string | null = null;
   if (existsSync(to)) {
     keptAs = `${to}.before-restore-${new Date(now()).toISOString().replace(/[:.]/g, '-')}`;

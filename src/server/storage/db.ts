@@ -2,11 +2,11 @@
  * Opens the database named by a URL (`sqlite:<path>` or `postgres://…`) and brings its schema up to
  * date. Migrations take Kysely's migration lock, so several instances may start at once.
  */
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect } from 'kysely';
 import { BusyRetrySqliteDialect } from './sqlite-busy.ts';
+import { ensurePrivateDir, ensurePrivateFile } from './file-modes.ts';
 import pg from 'pg';
 import { migrationProvider, type Database, type Dialect } from './schema.ts';
 
@@ -57,7 +57,12 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
   let poolStats: (() => PoolStats) | undefined;
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length);
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    // A new data folder is 0700 and a new database file 0600 (SQLite gives its -wal / -shm the same
+    // mode): they hold every merchant's K (file-modes.ts).
+    if (path !== ':memory:') {
+      ensurePrivateDir(dirname(path));
+      ensurePrivateFile(path);
+    }
     const sqlite = new SQLite(path);
     // WAL: readers never block the writer; a killed process loses no committed transaction.
     sqlite.pragma('journal_mode = WAL');

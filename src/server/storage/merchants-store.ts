@@ -34,16 +34,21 @@ export function merchantsStore(db: Kysely<Database>): Pick<Storage, MerchantMeth
         updated_at: now,
       };
       const { login: _l, created_at: _c, ...update } = values;
-      // Once the merchant changed its settings or keys in the cabinet, seeding from the configuration
-      // (every start) keeps them: a rotated key must not come back to life on a restart.
-      if (opts?.operator) {
-        await db.insertInto('merchants').values(values).onConflict((oc) => oc.column('login').doUpdateSet({ ...update, cabinet_managed_at: null })).execute();
-        return;
-      }
       const kept = Object.fromEntries(Object.keys(update).filter((k) => CABINET_MANAGED.has(k)).map((k) => [
         k, sql`case when merchants.cabinet_managed_at is null then excluded.${sql.ref(k)} else merchants.${sql.ref(k)} end`,
       ]));
-      await db.insertInto('merchants').values(values).onConflict((oc) => oc.column('login').doUpdateSet({ ...update, ...kept } as never)).execute();
+      await db.transaction().execute(async (trx) => {
+        const keyBefore = (await trx.selectFrom('merchants').select('api_key_hash').where('login', '=', m.login).executeTakeFirst())?.api_key_hash;
+        // Once the merchant changed its settings or keys in the cabinet, seeding from the configuration
+        // (every start) keeps them: a rotated key must not come back to life on a restart.
+        const set = opts?.operator ? { ...update, cabinet_managed_at: null } : { ...update, ...kept };
+        await trx.insertInto('merchants').values(values).onConflict((oc) => oc.column('login').doUpdateSet(set as never)).execute();
+        if (keyBefore === undefined) return;
+        const keyAfter = (await trx.selectFrom('merchants').select('api_key_hash').where('login', '=', m.login).executeTakeFirst())?.api_key_hash;
+        // A cabinet key replaced by any path (`npm run merchant -- set`, the configuration at start)
+        // ends the sessions signed in with the old one, as a rotation in the cabinet does.
+        if (keyAfter !== keyBefore) await trx.deleteFrom('cabinet_sessions').where('merchant_login', '=', m.login).execute();
+      });
     },
 
     async getMerchant(login) {

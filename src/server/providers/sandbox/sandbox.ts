@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { fromZod, GatewayError } from '../../errors.ts';
+import { refuseIllFormed } from '../../http/validate.ts';
 import { formatAmount, parseAmount } from '../../../protocol/money.ts';
 import { safeEqualHex } from '../../../protocol/onpay-api.ts';
 import { hmacHex } from '../../token.ts';
@@ -125,6 +126,11 @@ function createSandboxConnector(config: SandboxProviderConfig, deps: ConnectorDe
         json = JSON.parse(n.body);
       } catch {
         return refusal(new GatewayError(400, 'invalid_body', 'body: not valid JSON'));
+      }
+      try {
+        refuseIllFormed(json, n.body);
+      } catch (e) {
+        return refusal(e as GatewayError);
       }
       const r = callbackBody.safeParse(json);
       if (!r.success) return refusal(fromZod(r.error, 'invalid_body'));
