@@ -185,8 +185,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
   // The cabinet first: its middleware authenticates every /api/v1/cabinet/* call (a bearer key or
   // the page's session with its CSRF checks, under the rate limits), refunds included; the refunds
   // routes take the merchant it found, and authenticate by themselves only when mounted alone.
-  app.route('/', cabinetRoutes({ cabinet, limits, sandbox: deps.config.sandbox, storage, config: deps.config, now, merchantHttp }));
-  app.route('/', refundRoutes({ cabinet, refunds: createRefunds({ storage, connectors, now, emitStatus: service.emitStatus, log }) }));
+  app.route('/', cabinetRoutes({ cabinet, limits, sandbox: deps.config.sandbox, storage, config: deps.config, now, merchantHttp, checkLink: service.checkLink }));
+  app.route('/', refundRoutes({ cabinet, refunds: createRefunds({ storage, connectors, now, sandbox: deps.config.sandbox, emitStatus: service.emitStatus, log }) }));
   app.route('/', assetRoutes({ cdnDir: deps.cdnDir ?? 'dist/cdn', cache: deps.cacheAssets ?? false }));
   // Probes: liveness answers without touching the database (which may be locked by another
   // process: see storage/sqlite-busy.ts); readiness asks it, with a deadline.

@@ -62,6 +62,8 @@ export interface CabinetRouteDeps {
   config: GatewayConfig;
   now: () => number;
   merchantHttp: MerchantHttp;
+  /** The gateway's rules for an opened link (the link builder applies them). */
+  checkLink?: (m: Merchant, params: URLSearchParams) => void;
 }
 
 /** The path of sign-in: the one cabinet API call made without credentials. */
