@@ -30,7 +30,7 @@ import { assetRoutes } from './routes/assets.ts';
 import { cabinetRoutes } from './routes/cabinet.ts';
 import { refundRoutes } from './routes/refunds.ts';
 import { createRefunds } from './refunds/refunds.ts';
-import { opsRoutes } from './routes/ops.ts';
+import { metricsRoutes, opsRoutes, type MetricsSnapshot } from './routes/ops.ts';
 import { providerRoutes } from './routes/providers.ts';
 import { createCabinet } from './cabinet/cabinet.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -83,6 +83,11 @@ export interface Gateway {
   fetch: (request: Request, env?: unknown) => Promise<Response>;
   app: Hono<Env>;
   service: PaymentService;
+  /**
+   * `GET /metrics` alone, for the listener of its own that `metrics.port` asks for (bootstrap serves
+   * it there); the token applies there too. Anything else answers 404.
+   */
+  metricsFetch: (request: Request) => Promise<Response>;
 }
 
 /** The configured limits without the `enabled` switch. */
@@ -191,20 +196,26 @@ export function createGateway(deps: GatewayDeps): Gateway {
   // Probes: liveness answers without touching the database (which may be locked by another
   // process: see storage/sqlite-busy.ts); readiness asks it, with a deadline.
   app.route('/', healthRoutes({ readiness: deps.readiness ?? { check: async () => { await storage.nextDueAt(); return null; } } }));
+  /** The numbers /metrics shows, read when it is asked for. */
+  const readMetrics = async (): Promise<MetricsSnapshot> => {
+    const counts = await storage.statusCounts();
+    const due = await storage.nextDueAt();
+    return {
+      ...counts,
+      oldestDueSeconds: due === null ? 0 : Math.max(0, Math.round((now() - due) / 1000)),
+      leasesExpired: await storage.expiredLeases(now()),
+      amountMismatches: await storage.countAmountMismatches(),
+      pool: deps.poolStats?.(),
+    };
+  };
+
   app.route('/', opsRoutes({
     // A cheap query proves the database answers.
     health: () => storage.nextDueAt(),
-    async metrics() {
-      const counts = await storage.statusCounts();
-      const due = await storage.nextDueAt();
-      return {
-        ...counts,
-        oldestDueSeconds: due === null ? 0 : Math.max(0, Math.round((now() - due) / 1000)),
-        leasesExpired: await storage.expiredLeases(now()),
-        amountMismatches: await storage.countAmountMismatches(),
-        pool: deps.poolStats?.(),
-      };
-    },
+    token: deps.config.metrics.token,
+    // With a listener of its own (bootstrap starts it with `metricsApp`), not on the public one.
+    serveMetrics: deps.config.metrics.port === undefined,
+    metrics: readMetrics,
   }));
 
   app.notFound((c) => (c.get('html')
@@ -232,5 +243,17 @@ export function createGateway(deps: GatewayDeps): Gateway {
     return jsonAnswer(e.toJSON(), e.status, { ...cors, ...e.headers });
   });
 
-  return { fetch: (request, env) => Promise.resolve(app.fetch(request, env)), app, service };
+  const metricsApp = new Hono<Env>();
+  metricsApp.route('/', metricsRoutes({ metrics: readMetrics, token: deps.config.metrics.token }));
+  metricsApp.notFound(() => jsonAnswer(new GatewayError(404, 'not_found', 'this listener serves GET /metrics only').toJSON(), 404));
+  metricsApp.onError((err) => {
+    if (err instanceof GatewayError) return jsonAnswer(err.toJSON(), err.status, err.headers);
+    log(`metrics: unexpected error: ${err instanceof Error ? err.message : String(err)}`);
+    return jsonAnswer({ error: { code: 'internal', message: 'internal error' } }, 500);
+  });
+
+  return {
+    fetch: (request, env) => Promise.resolve(app.fetch(request, env)), app, service,
+    metricsFetch: (request) => Promise.resolve(metricsApp.fetch(request)),
+  };
 }

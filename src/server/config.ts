@@ -160,6 +160,16 @@ export const configSchema = z.object({
     leaseMs: z.number().int().min(200).optional(),
     pollMs: z.number().int().min(10).max(60_000).optional(),
   }).strict().optional(),
+  /**
+   * `/metrics`: `token` (a secret value) requires `Authorization: Bearer <token>`; `port` (with an
+   * optional `host`, default 127.0.0.1) serves it on a listener of its own and nowhere else.
+   */
+  metrics: z.object({
+    token: z.string().min(16, 'at least 16 characters').max(512, 'at most 512 characters')
+      .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces (it travels in an Authorization header)').optional(),
+    host: z.string().min(1).optional(),
+    port: z.number().int().min(0).max(65535).optional(),
+  }).strict().default({}),
   /** How long a gateway keeps a merchant read from the database; changes from elsewhere show within it. 0: no cache. */
   merchantCacheMs: z.number().int().min(0).max(60_000).default(1000),
   /** Rate limits, per gateway process (see src/server/rate-limit.ts for the names and defaults). */
@@ -187,6 +197,12 @@ export const configSchema = z.object({
   c.ways.forEach((w, i) => {
     if (c.rates[w.ticker] === undefined) ctx.addIssue({ code: 'custom', path: ['ways', i, 'ticker'], message: `no rate for ${w.ticker} in rates` });
   });
+  if (c.metrics.host !== undefined && c.metrics.port === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['metrics', 'port'], message: 'is required with metrics.host: /metrics gets a listener of its own on that host and port' });
+  }
+  if (c.metrics.port !== undefined && c.metrics.port !== 0 && c.metrics.port === c.port) {
+    ctx.addIssue({ code: 'custom', path: ['metrics', 'port'], message: 'must differ from port: it is a listener of its own (leave it out to serve /metrics on the main port)' });
+  }
   const codes = new Set<string>();
   c.ways.forEach((w, i) => {
     if (codes.has(w.code)) ctx.addIssue({ code: 'custom', path: ['ways', i, 'code'], message: `duplicate way ${w.code}` });
@@ -245,6 +261,7 @@ export function redactConfig(c: GatewayConfig, modules: ConnectorModules = CONNE
   return {
     ...c,
     secret: mask,
+    metrics: c.metrics.token !== undefined ? { ...c.metrics, token: mask } : c.metrics,
     merchants: c.merchants.map((m) => ({ ...m, secret: mask, ...(m.apiKey !== undefined ? { apiKey: mask } : {}) })),
     providers: c.providers.map((p) => {
       const keys = modules.get(p.type)?.secretKeys ?? [];
