@@ -30,6 +30,7 @@ import { assetRoutes } from './routes/assets.ts';
 import { cabinetRoutes } from './routes/cabinet.ts';
 import { refundRoutes } from './routes/refunds.ts';
 import { createRefunds } from './refunds/refunds.ts';
+import { clientFailure } from './http/request-deadline.ts';
 import { metricsRoutes, opsRoutes, type MetricsSnapshot } from './routes/ops.ts';
 import { providerRoutes } from './routes/providers.ts';
 import { createCabinet } from './cabinet/cabinet.ts';
@@ -227,6 +228,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     if (err instanceof GatewayError) e = err;
     else if (err instanceof HTTPException && err.status === 413) e = new GatewayError(413, 'payload_too_large', 'the request body is too large');
     else if (err instanceof HTTPException && err.status < 500) e = new GatewayError(400, 'invalid_body', err.message || 'bad request');
+    else if (clientFailure(c.env) === 'timeout') e = new GatewayError(408, 'request_timeout', 'the request did not arrive within the gateway\'s requestTimeoutMs');
+    else if (clientFailure(c.env) === 'closed') e = new GatewayError(400, 'invalid_body', 'the connection closed before the request body ended');
     else {
       deps.logger?.error({ err, method: c.req.method, path: new URL(c.req.url).pathname }, 'unexpected error');
       if (!deps.logger || deps.log) log(`gateway: unexpected error on ${c.req.method} ${new URL(c.req.url).pathname}: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);

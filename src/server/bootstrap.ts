@@ -5,7 +5,9 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { Server } from 'node:http';
 import { serve, type ServerType } from '@hono/node-server';
+import { requestServerOptions, watchHeaderTimeouts } from './http/request-deadline.ts';
 import { createGateway, type Gateway } from './app.ts';
 import { ANY_STATUS_EVENT, SHUTDOWN_EVENT } from './service.ts';
 import { silentLogger, type Logger } from './logger.ts';
@@ -210,8 +212,12 @@ export async function startGateway(config: GatewayConfig, opts: { cdnDir?: strin
   // Listen first: with port 0 the public URL is only known once the port is.
   let gateway: Gateway | undefined;
   const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: (request, env) => gateway!.fetch(request, env), port: config.port, hostname: config.host }, () => resolve(s));
+    const s = serve({
+      fetch: (request, env) => gateway!.fetch(request, env), port: config.port, hostname: config.host,
+      serverOptions: requestServerOptions(config.requestTimeoutMs),
+    }, () => resolve(s));
   });
+  watchHeaderTimeouts(server as Server, (remoteAddress) => logger.warn({ status: 408, remoteAddress }, 'request: the headers did not arrive within requestTimeoutMs'));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const effective = config.publicUrlFromPort ? { ...config, port, publicUrl: `http://localhost:${port}` } : config;

@@ -8,6 +8,7 @@ import { isProxyEntry } from './client-address.ts';
 import { RATE_LIMIT_NAMES, type RateLimitName } from './rate-limit.ts';
 import type { ConnectorModules } from './providers/contract.ts';
 import { CONNECTOR_MODULES, SANDBOX_PROVIDER_ID } from './providers/modules.ts';
+import { DEFAULT_REQUEST_TIMEOUT_MS } from './http/request-deadline.ts';
 
 const limitSchema = z.object({
   points: z.number().int().min(1).max(1_000_000_000),
@@ -185,6 +186,8 @@ export const configSchema = z.object({
    */
   storageBusyMs: z.number().int().min(10).max(60_000).default(5000),
   checkTimeoutMs: z.number().int().min(100).max(120_000).default(10_000),
+  /** How long a client may take to send a whole request, headers and body; then 408 (src/server/http/request-deadline.ts). */
+  requestTimeoutMs: z.number().int().min(100).max(600_000).default(DEFAULT_REQUEST_TIMEOUT_MS),
   /** SIGTERM: how long the gateway (or a worker) may take to finish what is in flight before it exits anyway. */
   shutdownTimeoutMs: z.number().int().min(0).max(600_000).default(25_000),
   tokenTtlSeconds: z.number().int().min(60).max(7 * 86400).default(86400),
