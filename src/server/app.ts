@@ -186,7 +186,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
   app.route('/', checkoutRoutes({ service, config: deps.config, paymentLimits: paymentLimits({ limits, storage, secret: deps.config.secret, now }) }));
   app.route('/', sandboxRoutes({ service, config: deps.config }));
-  app.route('/', providerRoutes({ service, config: deps.config }));
+  app.route('/', providerRoutes({ service, config: deps.config, limits }));
   const cabinet = createCabinet({ storage, now, ...(deps.logger ? { logger: deps.logger } : {}), onStatus: (id, status) => service.events.emit(id, status) });
   // The cabinet first: its middleware authenticates every /api/v1/cabinet/* call (a bearer key or
   // the page's session with its CSRF checks, under the rate limits), refunds included; the refunds
