@@ -15,7 +15,7 @@ import type { GatewayConfig } from './config.ts';
 import type { Env } from './env.ts';
 import { GatewayError } from './errors.ts';
 import { checkFormEncoding, checkPathEncoding } from './strict-utf8.ts';
-import { createRateLimits, type LimitConfig, type RateLimitName } from './rate-limit.ts';
+import { createRateLimits, DEFAULT_RATE_LIMITS, type LimitConfig, type RateLimitName } from './rate-limit.ts';
 import { clientResolver, trustedProxies } from './client-address.ts';
 import { paymentLimits } from './payment-limits.ts';
 import { createMerchantHttp, type MerchantHttp } from './merchant-http.ts';
@@ -31,6 +31,7 @@ import { cabinetRoutes } from './routes/cabinet.ts';
 import { refundRoutes } from './routes/refunds.ts';
 import { createRefunds } from './refunds/refunds.ts';
 import { clientFailure } from './http/request-deadline.ts';
+import { createStreamHub } from './http/stream-hub.ts';
 import { metricsRoutes, opsRoutes, type MetricsSnapshot } from './routes/ops.ts';
 import { providerRoutes } from './routes/providers.ts';
 import { createCabinet } from './cabinet/cabinet.ts';
@@ -184,7 +185,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
     }
   });
 
-  app.route('/', checkoutRoutes({ service, config: deps.config, paymentLimits: paymentLimits({ limits, storage, secret: deps.config.secret, now }) }));
+  // Status streams: capped per address and per payment, woken by changes (http/stream-hub.ts).
+  const streams = createStreamHub({
+    statusesOf: (ids) => storage.statusesOf(ids),
+    onStatus: (id, listener) => service.onStatus(id, listener),
+    perAddress: deps.config.rateLimits.enabled ? deps.config.rateLimits.streamsPerAddress?.points ?? DEFAULT_RATE_LIMITS.streamsPerAddress.points : Infinity,
+    log,
+  });
+  app.route('/', checkoutRoutes({ service, config: deps.config, streams, paymentLimits: paymentLimits({ limits, storage, secret: deps.config.secret, now }) }));
   app.route('/', sandboxRoutes({ service, config: deps.config }));
   app.route('/', providerRoutes({ service, config: deps.config, limits }));
   const cabinet = createCabinet({ storage, now, ...(deps.logger ? { logger: deps.logger } : {}), onStatus: (id, status) => service.events.emit(id, status) });

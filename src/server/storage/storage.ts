@@ -68,6 +68,11 @@ export interface Storage extends CabinetStorage {
    */
   upsertMerchant(m: Merchant, now: number, opts?: { operator?: boolean }): Promise<void>;
   getMerchant(login: string): Promise<Merchant | undefined>;
+  /**
+   * The statuses of the given payments, in one query (ids not found are left out): the status
+   * streams of a process share one read of their payments (see http/stream-hub.ts).
+   */
+  statusesOf(ids: readonly string[]): Promise<Map<string, PaymentStatus>>;
   listMerchants(): Promise<Merchant[]>;
   findMerchantByApiKeyHash(hash: string): Promise<Merchant | undefined>;
   /** Inserts a payment. When the merchant already has one with the same idempotency key, returns that one instead. */
@@ -459,6 +464,17 @@ export function createStorage(db: Kysely<Database>, dialect: Dialect): Storage {
     async getPayment(id) {
       const r = (await paymentById({ id })).rows[0];
       return r && toPayment(r);
+    },
+
+    async statusesOf(ids) {
+      const out = new Map<string, PaymentStatus>();
+      // In slices: SQLite's and PostgreSQL's limits on bound parameters are far above this.
+      for (let i = 0; i < ids.length; i += 500) {
+        const slice = ids.slice(i, i + 500);
+        const rows = await db.selectFrom('payments').select(['id', 'status']).where('id', 'in', slice as string[]).execute();
+        for (const r of rows) out.set(r.id, r.status as PaymentStatus);
+      }
+      return out;
     },
 
     async getPaymentByNumber(n) {
