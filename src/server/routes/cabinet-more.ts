@@ -157,7 +157,7 @@ export function cabinetMoreRoutes(app: Hono<CabinetVars>, deps: CabinetMoreDeps)
   app.post('/api/v1/cabinet/integration-test', limit, validJson(integrationBody, { emptyAs: {} }), async (c) => {
     const b = c.req.valid('json');
     const m = c.get('merchant');
-    return c.json(await runIntegrationTest({ storage, merchantHttp: deps.merchantHttp, now, checkTimeoutMs: config.checkTimeoutMs }, m, b));
+    return c.json(await runIntegrationTest({ storage, merchantHttp: deps.merchantHttp, now, checkTimeoutMs: config.checkTimeoutMs, allowPrivate: config.allowPrivateMerchantUrls }, m, b));
   });
 
   app.post('/api/v1/cabinet/links', limit, validJson(linkBody), async (c) => {
