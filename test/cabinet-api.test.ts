@@ -303,6 +303,34 @@ for (const kind of storageKinds()) {
         }
       });
 
+      test('the link builder holds a link to the gateway\'s rules, naming the field, and signs nothing it would refuse or rewrite', async () => {
+        const refused = async (body: Json, field: string, says: RegExp) => {
+          const r = await json(await call('/links', { method: 'POST', headers: bearer(), body }), 400);
+          assert.equal(r.error.field, field, JSON.stringify(body));
+          assert.match(r.error.message, says, JSON.stringify(r));
+        };
+        // shop's origins are https://shop.example: a return URL elsewhere is refused at pay time.
+        await refused({ price: '100', payFor: 'lb-1', urlSuccess: 'https://evil.example/ok' }, 'urlSuccess', /^urlSuccess: not one of this merchant's return URLs/);
+        await refused({ price: '100', payFor: 'lb-1', urlFail: 'https://evil.example/fail' }, 'urlFail', /return URLs/);
+        await refused({ price: '100', payFor: 'lb-1', ticker: 'XYZ' }, 'ticker', /XYZ is not accepted/);
+        await refused({ price: '100', payFor: 'lb-1', oneWay: 'ZZZ' }, 'oneWay', /no payment system ZZZ/);
+        await refused({ price: '0.01', payFor: 'lb-1', oneWay: 'USD' }, 'oneWay', /cannot take this price/);
+        const ok = await json(await call('/links', { method: 'POST', headers: bearer(), body: { price: '100', payFor: 'lb-1', urlSuccess: 'https://shop.example/ok', oneWay: 'CRD', priceFinal: true } }), 201);
+        assert.match(ok.url, /price_final=true/);
+        const m = (await t.storage.getMerchant('shop'))!;
+        try {
+          // A merchant whose fee policy is "buyer": price_final=true would be ignored by the gateway.
+          await t.storage.upsertMerchant({ ...m, fees: 'buyer' }, t.clock.now());
+          await refused({ price: '100', payFor: 'lb-2', priceFinal: true }, 'priceFinal', /fee policy/);
+          assert.equal((await call('/links', { method: 'POST', headers: bearer(), body: { price: '100', payFor: 'lb-2' } })).status, 201);
+          // A live merchant may not use a sandbox way: the gateway refuses one_way=CRD for it.
+          await t.storage.upsertMerchant({ ...m, mode: 'live' }, t.clock.now());
+          await refused({ price: '100', payFor: 'lb-3', oneWay: 'CRD' }, 'oneWay', /sandbox/);
+        } finally {
+          await t.storage.upsertMerchant(m, t.clock.now());
+        }
+      });
+
       test('settings refuse bad values naming the field', async () => {
         for (const [body, field] of [[{ apiType: 3 }, 'apiType'], [{ apiUrl: 'ftp://x' }, 'apiUrl'], [{ origins: ['https://a.example/path'] }, 'origins.0'], [{ notifyStyle: 'soap' }, 'notifyStyle'], [{ secret: 'x' }, 'secret']] as const) {
           assert.equal((await json(await call('/settings', { method: 'PATCH', headers: bearer(), body }), 400)).error.field, field, JSON.stringify(body));

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { createMerchantHandler, runIntegrationMatrix, TEST_MARKER } from '../src/merchant/index.ts';
-import { runIntegrationTest } from '../src/server/cabinet/integration-test.ts';
+import { answerExcerpt, runIntegrationTest } from '../src/server/cabinet/integration-test.ts';
 import { merchantFromConfig } from '../src/server/bootstrap.ts';
 import { createMerchantHttp } from '../src/server/merchants/merchant-http.ts';
 import { merchant, openTestStorage, startMerchantStub, type MerchantStub, type StubRequest, type TestStorage } from './helpers.ts';
@@ -75,7 +75,7 @@ describe('integration matrix against the merchant kit', () => {
       for (const [apiType, apiMethod] of [[2, 'POST'], [1, 'GET']] as const) {
         await ts.storage.upsertMerchant(merchantFromConfig(merchant({ secret: K, apiType, apiMethod, apiUrl: shop.url, notifications: true })), 1);
         const m = (await ts.storage.getMerchant('shop'))!;
-        const report = await runIntegrationTest({ storage: ts.storage, merchantHttp: createMerchantHttp({ allowPrivate: true }), now: () => 1_000, checkTimeoutMs: 2000 }, m, {});
+        const report = await runIntegrationTest({ storage: ts.storage, merchantHttp: createMerchantHttp({ allowPrivate: true }), now: () => 1_000, checkTimeoutMs: 2000, allowPrivate: true }, m, {});
         assert.equal(report.passed, true, JSON.stringify(report.cases, null, 2));
         assert.equal(report.url, shop.url);
         assert.equal(report.cases[0]!.request.method, apiMethod);
@@ -88,6 +88,47 @@ describe('integration matrix against the merchant kit', () => {
       shop.server.close();
       await ts.close();
     }
+  });
+
+  test('with private URLs allowed (the demo), the tester shows verdicts and a bounded, escaped excerpt, never the body of whatever answers', async () => {
+    // Some other service on the gateway's machine, named as the API URL by whoever holds a cabinet key.
+    const page = `<html>\u202e\u0007${'internal-data '.repeat(20)}PRIVATE-MARKER-AFTER-THE-EXCERPT ${'x'.repeat(5000)}</html>`;
+    const secretService = await serve(async () => new Response(page, { status: 200, headers: { 'content-type': 'text/html' } }));
+    const ts: TestStorage = await openTestStorage();
+    try {
+      await ts.storage.upsertMerchant(merchantFromConfig(merchant({ secret: K, apiType: 2, apiUrl: secretService.url, notifications: true })), 1);
+      const m = (await ts.storage.getMerchant('shop'))!;
+      const deps = { storage: ts.storage, merchantHttp: createMerchantHttp({ allowPrivate: true }), now: () => 1_000, checkTimeoutMs: 2000 };
+      const report = await runIntegrationTest({ ...deps, allowPrivate: true }, m, {});
+      assert.equal(report.answers, 'excerpt');
+      assert.equal(report.passed, false);
+      assert.ok(report.cases.every((c) => c.verdict === 'fail' || c.verdict === 'pass'), 'verdicts are kept');
+      const text = JSON.stringify(report);
+      assert.doesNotMatch(text, /PRIVATE-MARKER/);
+      for (const c of report.cases) {
+        assert.equal(c.answer.httpStatus, 200);
+        assert.ok(c.answer.body.length <= 160 * 6 + 60, `${c.name}: ${c.answer.body.length} characters`);
+        assert.match(c.answer.body, /characters in all\)$/);
+        for (const raw of ['<', '>', '\u202e', '\u0007']) assert.ok(!c.answer.body.includes(raw), `${c.name}: no raw ${JSON.stringify(raw)}`);
+        assert.ok(c.answer.body.startsWith('\\u003chtml\\u003e\\u202e\\u0007internal-data'), c.answer.body.slice(0, 60));
+        assert.ok(c.hint === null || c.hint.length <= 400 * 6 + 60);
+      }
+      // Without private URLs (a public shop's own API), the answer is shown whole, as before.
+      const full = await runIntegrationTest({ ...deps, allowPrivate: false }, m, {});
+      assert.equal(full.answers, 'full');
+      assert.ok(full.cases[0]!.answer.body.startsWith(page.slice(0, 1000)), 'the answer as it came');
+    } finally {
+      secretService.server.close();
+      await ts.close();
+    }
+  });
+
+  test('answerExcerpt: bounded in characters, escaping markup, controls, direction marks and lone surrogates', () => {
+    assert.equal(answerExcerpt('{"status":true}'), '{\\u0022status\\u0022:true}');
+    assert.equal(answerExcerpt('<b>\u202eA&\u0000'), '\\u003cb\\u003e\\u202eA\\u0026\\u0000');
+    assert.equal(answerExcerpt('\ud800Ж😀'), '\\ud800Ж😀');
+    assert.equal(answerExcerpt('абвгд', 3), 'абв… (5 characters in all)');
+    assert.equal(answerExcerpt(''), '');
   });
 
   test('a real (non-test) CHECK still reaches the shop\'s callback', async () => {

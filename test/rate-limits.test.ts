@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { startGateway } from '../src/server/bootstrap.ts';
 import { clientAddress, clientIp, trustedProxies } from '../src/server/http/client-address.ts';
 import { parseConfig } from '../src/server/config.ts';
+import { DEFAULT_RATE_LIMITS } from '../src/server/http/rate-limit.ts';
 import { api2AnswerSignature } from '../src/protocol/onpay-api.ts';
 import { merchant, startMerchantStub, startTestGateway, TEST_SECRET, type MerchantStub, type TestGateway } from './helpers.ts';
 
@@ -200,5 +201,37 @@ describe('over a real connection', () => {
       await gw.close();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('provider notifications (issue 30 item 10)', () => {
+  test('notifyPerAddress: counted per client address before anything is read; 429 with Retry-After, other addresses unaffected', async () => {
+    const t = await startTestGateway({ config: { rateLimits: { notifyPerAddress: { points: 5, durationS: 60 } } } });
+    try {
+      const notify = (address: string, provider = 'sandbox') => t.gateway.fetch(new Request(`http://gateway.test/providers/${provider}/notify`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"paymentId":"pay_nope"}',
+      }), from(address));
+      const statuses: number[] = [];
+      let limited: Response | undefined;
+      // Unknown providers and unsigned bodies count too: the limit is on the endpoint, before any judgement.
+      for (let i = 0; i < 7; i++) {
+        const res = await notify('198.51.100.20', i % 2 === 0 ? 'sandbox' : 'nope');
+        statuses.push(res.status);
+        if (res.status === 429) limited ??= res;
+      }
+      assert.ok(statuses.slice(0, 5).every((s) => s !== 429), statuses.join(','));
+      assert.deepEqual(statuses.slice(5), [429, 429]);
+      assertLimited(limited!, 'notifyPerAddress');
+      assert.notEqual((await notify('198.51.100.21')).status, 429);
+    } finally {
+      await t.close();
+    }
+  });
+
+  test('the default is generous: 600 per 60 s', () => {
+    const c = parseConfig({ secret: TEST_SECRET });
+    assert.equal(c.rateLimits.notifyPerAddress, undefined, 'not set: the default applies');
+    assert.deepEqual(DEFAULT_RATE_LIMITS.notifyPerAddress, { points: 600, durationS: 60 });
+    assert.throws(() => parseConfig({ secret: TEST_SECRET, rateLimits: { notifyPerAddress: { points: 0, durationS: 60 } } }), /notifyPerAddress/);
   });
 });

@@ -40,7 +40,7 @@ for (const kind of storageKinds()) {
         ],
         config: {
           providers: [{ id: 'fk', type: 'fake', password: PASSWORD }],
-          ways: [{ code: 'FKC', provider: 'fk', method: 'card', ticker: 'RUR', title }],
+          ways: [{ code: 'FKC', provider: 'fk', method: 'card', ticker: 'RUR', title }, { code: 'CRD', system: 'card', ticker: 'RUR', title }],
         },
       });
     });
@@ -82,6 +82,35 @@ for (const kind of storageKinds()) {
       const waiting = await refund(json.id as string, { amount: '1.0', reason: 'x' });
       assert.equal(waiting.status, 409);
       assert.equal(waiting.body.error.code, 'invalid_state');
+    });
+
+    test('a live merchant cannot refund through the sandbox connector: 403 live_merchant, nothing changed', async () => {
+      // Paid in the sandbox while the merchant was a test one.
+      const sandboxPaid = async () => {
+        const { res, json } = await createPaymentVia(t, `price=150&pay_for=rf-sb-${n++}`, { way: 'CRD' });
+        assert.equal(res.status, 201, JSON.stringify(json));
+        assert.equal((await t.request(`/api/v1/sandbox/payments/${json.id as string}/pay`, { method: 'POST' })).status, 200);
+        return json.id as string;
+      };
+      const testId = await sandboxPaid();
+      const liveId = await sandboxPaid();
+      // While a test merchant, the sandbox refunds (the rule is about live merchants only).
+      const ok = await refund(testId, { amount: '10.0', reason: 'test refund' });
+      assert.equal(ok.status, 201, JSON.stringify(ok.body));
+      const m = (await t.storage.getMerchant('shop'))!;
+      await t.storage.upsertMerchant({ ...m, mode: 'live' }, t.clock.now());
+      try {
+        const r = await refund(liveId, { amount: '10.0', reason: 'after going live' }, { key: 'live-1' });
+        assert.equal(r.status, 403, JSON.stringify(r.body));
+        assert.equal(r.body.error.code, 'live_merchant');
+        assert.equal(r.body.error.field, 'id');
+        const p = (await t.storage.getPayment(liveId))!;
+        assert.equal(p.status, 'paid');
+        assert.equal(p.refundedMinor, 0n);
+        assert.deepEqual(await t.storage.refundsOf(liveId), []);
+      } finally {
+        await t.storage.upsertMerchant(m, t.clock.now());
+      }
     });
 
     test('bad input names the field and changes nothing', async () => {

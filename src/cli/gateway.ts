@@ -67,6 +67,7 @@ async function main(): Promise<void> {
   }
   lines.push(`  element script:      ${base}/cdn/onpay-checkout.js`);
   lines.push(`  merchant cabinet:    ${base}/cabinet`);
+  if (running.metricsUrl) lines.push(`  metrics (own listener): ${running.metricsUrl}`);
   for (const l of emulatorLines) lines.push(`  ${l}`);
   if (shopUrl) lines.push(`demo shop on ${shopUrl} — open it, add something to the cart and pay (cabinet key of "demo": ${demo?.apiKey ?? ''})`);
   console.log(lines.join('\n'));

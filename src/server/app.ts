@@ -15,7 +15,7 @@ import { DEFAULT_RECONCILE_SCHEDULE_S, type GatewayConfig } from './config.ts';
 import type { Env } from './env.ts';
 import { GatewayError } from './errors.ts';
 import { checkFormEncoding, checkPathEncoding } from './http/strict-utf8.ts';
-import { createRateLimits, type LimitConfig, type RateLimitName } from './http/rate-limit.ts';
+import { createRateLimits, DEFAULT_RATE_LIMITS, type LimitConfig, type RateLimitName } from './http/rate-limit.ts';
 import { clientResolver, trustedProxies } from './http/client-address.ts';
 import { paymentLimits } from './payments/payment-limits.ts';
 import { createMerchantHttp, type MerchantHttp } from './merchants/merchant-http.ts';
@@ -30,7 +30,9 @@ import { assetRoutes } from './routes/assets.ts';
 import { cabinetRoutes } from './routes/cabinet.ts';
 import { refundRoutes } from './routes/refunds.ts';
 import { createRefunds } from './refunds/refunds.ts';
-import { opsRoutes } from './routes/ops.ts';
+import { clientFailure } from './http/request-deadline.ts';
+import { createStreamHub } from './http/stream-hub.ts';
+import { metricsRoutes, opsRoutes, type MetricsSnapshot } from './routes/ops.ts';
 import { providerRoutes } from './routes/providers.ts';
 import { createCabinetFacade } from './cabinet/facade.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -83,6 +85,11 @@ export interface Gateway {
   fetch: (request: Request, env?: unknown) => Promise<Response>;
   app: Hono<Env>;
   service: PaymentService;
+  /**
+   * `GET /metrics` alone, for the listener of its own that `metrics.port` asks for (bootstrap serves
+   * it there); the token applies there too. Anything else answers 404.
+   */
+  metricsFetch: (request: Request) => Promise<Response>;
 }
 
 /** The configured limits without the `enabled` switch. */
@@ -179,36 +186,49 @@ export function createGateway(deps: GatewayDeps): Gateway {
     }
   });
 
-  app.route('/', checkoutRoutes({ service, config: deps.config, paymentLimits: paymentLimits({ limits, storage, secret: deps.config.secret, now }) }));
+  // Status streams: capped per address and per payment, woken by changes (http/stream-hub.ts).
+  const streams = createStreamHub({
+    statusesOf: (ids) => storage.statusesOf(ids),
+    onStatus: (id, listener) => service.onStatus(id, listener),
+    perAddress: deps.config.rateLimits.enabled ? deps.config.rateLimits.streamsPerAddress?.points ?? DEFAULT_RATE_LIMITS.streamsPerAddress.points : Infinity,
+    log,
+  });
+  app.route('/', checkoutRoutes({ service, config: deps.config, streams, paymentLimits: paymentLimits({ limits, storage, secret: deps.config.secret, now }) }));
   app.route('/', sandboxRoutes({ service, config: deps.config }));
-  app.route('/', providerRoutes({ service, config: deps.config }));
+  app.route('/', providerRoutes({ service, config: deps.config, limits }));
   const cabinet = createCabinetFacade({
     storage, now, ...(deps.logger ? { logger: deps.logger } : {}), onStatus: (id, status) => service.events.emit(id, status),
-    merchantHttp, checkTimeoutMs: deps.config.checkTimeoutMs, secureCookies: deps.config.publicUrl.startsWith('https:'),
+    merchantHttp, checkTimeoutMs: deps.config.checkTimeoutMs, allowPrivate: deps.config.allowPrivateMerchantUrls, secureCookies: deps.config.publicUrl.startsWith('https:'),
   });
   // The cabinet first: its middleware authenticates every /api/v1/cabinet/* call (a bearer key or
   // the page's session with its CSRF checks, under the rate limits), refunds included; the refunds
   // routes take the merchant it found, and authenticate by themselves only when mounted alone.
-  app.route('/', cabinetRoutes({ cabinet, limits, sandbox: deps.config.sandbox, config: deps.config, now }));
-  app.route('/', refundRoutes({ cabinet, refunds: createRefunds({ storage, connectors, now, emitStatus: service.emitStatus, log }) }));
+  app.route('/', cabinetRoutes({ cabinet, limits, sandbox: deps.config.sandbox, config: deps.config, now, checkLink: service.checkLink }));
+  app.route('/', refundRoutes({ cabinet, refunds: createRefunds({ storage, connectors, now, sandbox: deps.config.sandbox, emitStatus: service.emitStatus, log }) }));
   app.route('/', assetRoutes({ cdnDir: deps.cdnDir ?? 'dist/cdn', cache: deps.cacheAssets ?? false }));
   // Probes: liveness answers without touching the database (which may be locked by another
   // process: see storage/sqlite-busy.ts); readiness asks it, with a deadline.
   app.route('/', healthRoutes({ readiness: deps.readiness ?? { check: async () => { await storage.nextDueAt(); return null; } } }));
+  /** The numbers /metrics shows, read when it is asked for. */
+  const readMetrics = async (): Promise<MetricsSnapshot> => {
+    const counts = await storage.statusCounts();
+    const due = await storage.nextDueAt();
+    return {
+      ...counts,
+      oldestDueSeconds: due === null ? 0 : Math.max(0, Math.round((now() - due) / 1000)),
+      leasesExpired: await storage.expiredLeases(now()),
+      amountMismatches: await storage.countAmountMismatches(),
+      pool: deps.poolStats?.(),
+    };
+  };
+
   app.route('/', opsRoutes({
     // A cheap query proves the database answers.
     health: () => storage.nextDueAt(),
-    async metrics() {
-      const counts = await storage.statusCounts();
-      const due = await storage.nextDueAt();
-      return {
-        ...counts,
-        oldestDueSeconds: due === null ? 0 : Math.max(0, Math.round((now() - due) / 1000)),
-        leasesExpired: await storage.expiredLeases(now()),
-        amountMismatches: await storage.countAmountMismatches(),
-        pool: deps.poolStats?.(),
-      };
-    },
+    token: deps.config.metrics.token,
+    // With a listener of its own (bootstrap starts it with `metricsApp`), not on the public one.
+    serveMetrics: deps.config.metrics.port === undefined,
+    metrics: readMetrics,
   }));
 
   app.notFound((c) => (c.get('html')
@@ -220,6 +240,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     if (err instanceof GatewayError) e = err;
     else if (err instanceof HTTPException && err.status === 413) e = new GatewayError(413, 'payload_too_large', 'the request body is too large');
     else if (err instanceof HTTPException && err.status < 500) e = new GatewayError(400, 'invalid_body', err.message || 'bad request');
+    else if (clientFailure(c.env) === 'timeout') e = new GatewayError(408, 'request_timeout', 'the request did not arrive within the gateway\'s requestTimeoutMs');
+    else if (clientFailure(c.env) === 'closed') e = new GatewayError(400, 'invalid_body', 'the connection closed before the request body ended');
     else {
       deps.logger?.error({ err, method: c.req.method, path: new URL(c.req.url).pathname }, 'unexpected error');
       if (!deps.logger || deps.log) log(`gateway: unexpected error on ${c.req.method} ${new URL(c.req.url).pathname}: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
@@ -236,5 +258,17 @@ export function createGateway(deps: GatewayDeps): Gateway {
     return jsonAnswer(e.toJSON(), e.status, { ...cors, ...e.headers });
   });
 
-  return { fetch: (request, env) => Promise.resolve(app.fetch(request, env)), app, service };
+  const metricsApp = new Hono<Env>();
+  metricsApp.route('/', metricsRoutes({ metrics: readMetrics, token: deps.config.metrics.token }));
+  metricsApp.notFound(() => jsonAnswer(new GatewayError(404, 'not_found', 'this listener serves GET /metrics only').toJSON(), 404));
+  metricsApp.onError((err) => {
+    if (err instanceof GatewayError) return jsonAnswer(err.toJSON(), err.status, err.headers);
+    log(`metrics: unexpected error: ${err instanceof Error ? err.message : String(err)}`);
+    return jsonAnswer({ error: { code: 'internal', message: 'internal error' } }, 500);
+  });
+
+  return {
+    fetch: (request, env) => Promise.resolve(app.fetch(request, env)), app, service,
+    metricsFetch: (request) => Promise.resolve(metricsApp.fetch(request)),
+  };
 }

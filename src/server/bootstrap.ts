@@ -6,7 +6,9 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { ensurePrivateDir } from './storage/file-modes.ts';
 import { dirname } from 'node:path';
+import type { Server } from 'node:http';
 import { serve, type ServerType } from '@hono/node-server';
+import { requestServerOptions, watchHeaderTimeouts } from './http/request-deadline.ts';
 import { createGateway, type Gateway } from './app.ts';
 import { ANY_STATUS_EVENT, SHUTDOWN_EVENT } from './payments/service.ts';
 import { silentLogger, type Logger } from './logger.ts';
@@ -156,6 +158,8 @@ export interface RunningGateway {
   reconciler: Reconciler | null;
   url: string;
   port: number;
+  /** `…/metrics` on its own listener when `metrics.port` is set; null when /metrics is on the main one. */
+  metricsUrl: string | null;
   /** True once `close` began (`/health/ready` then answers 503). */
   readonly stopping: boolean;
   /**
@@ -209,8 +213,12 @@ export async function startGateway(config: GatewayConfig, opts: { cdnDir?: strin
   // Listen first: with port 0 the public URL is only known once the port is.
   let gateway: Gateway | undefined;
   const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: (request, env) => gateway!.fetch(request, env), port: config.port, hostname: config.host }, () => resolve(s));
+    const s = serve({
+      fetch: (request, env) => gateway!.fetch(request, env), port: config.port, hostname: config.host,
+      serverOptions: requestServerOptions(config.requestTimeoutMs),
+    }, () => resolve(s));
   });
+  watchHeaderTimeouts(server as Server, (remoteAddress) => logger.warn({ status: 408, remoteAddress }, 'request: the headers did not arrive within requestTimeoutMs'));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const effective = config.publicUrlFromPort ? { ...config, port, publicUrl: `http://localhost:${port}` } : config;
@@ -220,6 +228,14 @@ export async function startGateway(config: GatewayConfig, opts: { cdnDir?: strin
     onError: (e) => logger.warn({ err: e }, 'readiness: the database did not answer'),
   });
   gateway = createGateway({ config: effective, storage, logger, readiness, ...(database.poolStats ? { poolStats: database.poolStats } : {}), ...(opts.cdnDir ? { cdnDir: opts.cdnDir } : {}), ...(opts.cacheAssets !== undefined ? { cacheAssets: opts.cacheAssets } : {}), ...(opts.log && !opts.logger ? { log: opts.log } : {}) });
+  // /metrics on a listener of its own (an address the public cannot reach), and nowhere else.
+  const metricsServer: ServerType | null = config.metrics.port === undefined ? null : await new Promise((resolve) => {
+    const s = serve({ fetch: (request) => gateway!.metricsFetch(request), port: config.metrics.port!, hostname: config.metrics.host ?? '127.0.0.1' }, () => resolve(s));
+  });
+  const metricsAddress = metricsServer?.address();
+  const metricsUrl = metricsServer && typeof metricsAddress === 'object' && metricsAddress
+    ? `http://${metricsAddress.family === 'IPv6' ? `[${metricsAddress.address}]` : metricsAddress.address}:${metricsAddress.port}/metrics`
+    : null;
   // Providers whose notification URL is set in their own dashboard: say which URL to set there.
   for (const p of effective.providers) {
     const module = CONNECTOR_MODULES.get(p.type);
@@ -253,6 +269,7 @@ export async function startGateway(config: GatewayConfig, opts: { cdnDir?: strin
     dispatcher,
     reconciler,
     port,
+    metricsUrl,
     url: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`,
     get stopping() { return stopping; },
     async close(closeOpts = {}) {
@@ -264,6 +281,8 @@ export async function startGateway(config: GatewayConfig, opts: { cdnDir?: strin
       const http = server as unknown as { closeIdleConnections?: () => void; closeAllConnections?: () => void };
       // No new connections; requests in flight run to their answer.
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+      metricsServer?.close();
+      (metricsServer as { closeAllConnections?: () => void } | null)?.closeAllConnections?.();
       // Status streams end with a final event instead of being cut.
       gateway.service.events.emit(SHUTDOWN_EVENT);
       // Keep-alive connections that fall idle are closed as they do, so draining ends when the last answer is out.

@@ -8,6 +8,7 @@ import { isProxyEntry } from './http/client-address.ts';
 import { RATE_LIMIT_NAMES, type RateLimitName } from './http/rate-limit.ts';
 import type { ConnectorModules } from './providers/contract.ts';
 import { CONNECTOR_MODULES, SANDBOX_PROVIDER_ID } from './providers/modules.ts';
+import { DEFAULT_REQUEST_TIMEOUT_MS } from './http/request-deadline.ts';
 
 const limitSchema = z.object({
   points: z.number().int().min(1).max(1_000_000_000),
@@ -178,6 +179,16 @@ export const configSchema = z.object({
     leaseMs: z.number().int().min(200).optional(),
     pollMs: z.number().int().min(10).max(60_000).optional(),
   }).strict().optional(),
+  /**
+   * `/metrics`: `token` (a secret value) requires `Authorization: Bearer <token>`; `port` (with an
+   * optional `host`, default 127.0.0.1) serves it on a listener of its own and nowhere else.
+   */
+  metrics: z.object({
+    token: z.string().min(16, 'at least 16 characters').max(512, 'at most 512 characters')
+      .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces (it travels in an Authorization header)').optional(),
+    host: z.string().min(1).optional(),
+    port: z.number().int().min(0).max(65535).optional(),
+  }).strict().default({}),
   /** How long a gateway keeps a merchant read from the database; changes from elsewhere show within it. 0: no cache. */
   merchantCacheMs: z.number().int().min(0).max(60_000).default(1000),
   /** Rate limits, per gateway process (see src/server/rate-limit.ts for the names and defaults). */
@@ -194,6 +205,8 @@ export const configSchema = z.object({
    */
   storageBusyMs: z.number().int().min(10).max(60_000).default(5000),
   checkTimeoutMs: z.number().int().min(100).max(120_000).default(10_000),
+  /** How long a client may take to send a whole request, headers and body; then 408 (src/server/http/request-deadline.ts). */
+  requestTimeoutMs: z.number().int().min(100).max(600_000).default(DEFAULT_REQUEST_TIMEOUT_MS),
   /** SIGTERM: how long the gateway (or a worker) may take to finish what is in flight before it exits anyway. */
   shutdownTimeoutMs: z.number().int().min(0).max(600_000).default(25_000),
   tokenTtlSeconds: z.number().int().min(60).max(7 * 86400).default(86400),
@@ -206,6 +219,12 @@ export const configSchema = z.object({
   c.ways.forEach((w, i) => {
     if (c.rates[w.ticker] === undefined) ctx.addIssue({ code: 'custom', path: ['ways', i, 'ticker'], message: `no rate for ${w.ticker} in rates` });
   });
+  if (c.metrics.host !== undefined && c.metrics.port === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['metrics', 'port'], message: 'is required with metrics.host: /metrics gets a listener of its own on that host and port' });
+  }
+  if (c.metrics.port !== undefined && c.metrics.port !== 0 && c.metrics.port === c.port) {
+    ctx.addIssue({ code: 'custom', path: ['metrics', 'port'], message: 'must differ from port: it is a listener of its own (leave it out to serve /metrics on the main port)' });
+  }
   const codes = new Set<string>();
   c.ways.forEach((w, i) => {
     if (codes.has(w.code)) ctx.addIssue({ code: 'custom', path: ['ways', i, 'code'], message: `duplicate way ${w.code}` });
@@ -264,6 +283,7 @@ export function redactConfig(c: GatewayConfig, modules: ConnectorModules = CONNE
   return {
     ...c,
     secret: mask,
+    metrics: c.metrics.token !== undefined ? { ...c.metrics, token: mask } : c.metrics,
     merchants: c.merchants.map((m) => ({ ...m, secret: mask, ...(m.apiKey !== undefined ? { apiKey: mask } : {}) })),
     providers: c.providers.map((p) => {
       const keys = modules.get(p.type)?.secretKeys ?? [];

@@ -10,11 +10,11 @@ export type ErrorCode =
   | 'check_failed' | 'origin_forbidden' | 'invalid_state' | 'unauthorized' | 'sandbox_off'
   | 'payload_too_large' | 'unsupported_media_type' | 'method_not_allowed' | 'rate_limited' | 'storage_busy'
   | 'provider_error' | 'provider_unavailable'
-  | 'live_merchant' | 'no_payment_system';
+  | 'live_merchant' | 'no_payment_system' | 'request_timeout';
 
 export class GatewayError extends Error {
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 410 | 413 | 415 | 422 | 424 | 429 | 502 | 503,
+    readonly status: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 410 | 413 | 415 | 422 | 424 | 429 | 502 | 503,
     readonly code: ErrorCode,
     message: string,
     readonly field?: string,

@@ -25,6 +25,8 @@ export interface CabinetFacadeDeps extends CabinetDeps {
   merchantHttp: MerchantHttp;
   /** How long the integration test's CHECK waits for the merchant. */
   checkTimeoutMs: number;
+  /** Private merchant URLs allowed (tests, the demo): the integration tester then shows only excerpts of answers. */
+  allowPrivate: boolean;
   /** `Secure` on the session cookie: the gateway's public URL is https. */
   secureCookies: boolean;
 }
@@ -47,7 +49,7 @@ export function createCabinetFacade(deps: CabinetFacadeDeps) {
     /** The merchant's payments as a CSV stream. */
     exportCsv: (m: Merchant, q: SearchQuery, o: CsvOptions) => exportCsv(storage, m, q, o),
     /** Runs the integration test against the merchant's API URL. */
-    integrationTest: (m: Merchant, input: IntegrationTestInput) => runIntegrationTest({ storage, merchantHttp: deps.merchantHttp, now, checkTimeoutMs: deps.checkTimeoutMs }, m, input),
+    integrationTest: (m: Merchant, input: IntegrationTestInput) => runIntegrationTest({ storage, merchantHttp: deps.merchantHttp, now, checkTimeoutMs: deps.checkTimeoutMs, allowPrivate: deps.allowPrivate }, m, input),
     settingsView: (m: Merchant) => settingsView({ storage, now }, m),
     changeSettings: (m: Merchant, patch: Parameters<typeof changeSettings>[2], actor?: string) => changeSettings({ storage, now }, m, patch, actor),
     rotateCabinetKey: (m: Merchant, opts: Parameters<typeof rotateCabinetKey>[2]) => rotateCabinetKey({ storage, now }, m, opts),

@@ -19,6 +19,11 @@
  * - `paymentsPerAddress`: payment requests per client address.
  * - `checksPerMerchant`: payment requests for a merchant that has CHECK on (each may send a CHECK),
  *   so a flood of buyers cannot turn the gateway into a CHECK cannon against one shop.
+ * - `notifyPerAddress`: provider notifications (`POST /providers/{id}/notify`) per client address,
+ *   counted before anything is read or verified: without `notifyIps`, each YooKassa notification
+ *   makes the gateway call YooKassa's API with the shop's credentials.
+ * - `streamsPerAddress`: server-sent status streams open at once per client address (only `points`
+ *   counts; see status-stream.ts, which also caps the streams of one payment).
  *
  * A refused request gets `429 rate_limited` with `Retry-After` (seconds) and the RateLimit fields
  * of draft-ietf-httpapi-ratelimit-headers-09/-10 (structured fields): `RateLimit-Policy:
@@ -39,6 +44,7 @@ export interface LimitConfig {
 
 export const RATE_LIMIT_NAMES = [
   'cabinetFailuresPerAddress', 'cabinetPerAddress', 'cabinetPerMerchant', 'paymentsPerToken', 'paymentsPerAddress', 'checksPerMerchant',
+  'notifyPerAddress', 'streamsPerAddress',
 ] as const;
 export type RateLimitName = (typeof RATE_LIMIT_NAMES)[number];
 
@@ -54,6 +60,10 @@ export const DEFAULT_RATE_LIMITS: Record<RateLimitName, LimitConfig> = {
   paymentsPerToken: { points: 100, durationS: 600 },
   paymentsPerAddress: { points: 6000, durationS: 60 },
   checksPerMerchant: { points: 6000, durationS: 60 },
+  // Providers resend what is not answered, and one provider's notifications come from a few addresses.
+  notifyPerAddress: { points: 600, durationS: 60 },
+  // Status streams open at once per address (a gauge, not a rate: see status-stream.ts); durationS unused.
+  streamsPerAddress: { points: 20, durationS: 60 },
 };
 
 /** The answer of one counted request: what the RateLimit fields say. */

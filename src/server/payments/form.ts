@@ -223,6 +223,34 @@ export function createPaymentForms(core: PaymentCore) {
   }
 
   /**
+   * A parsed link held to the merchant's rules: `url_success` / `url_fail` (not signed) on its return
+   * URLs; `price_final` (not covered by the md5) as the fee policy decides. `strict` (the link
+   * builder): a `price_final=true` the policy ignores is refused instead of rewritten.
+   */
+  function linkUnderRules(merchant: Merchant, parsed: LinkParams, params: URLSearchParams, strict: boolean): LinkParams {
+    const urlField = (plain: string) => (params.get(`${plain}_enc`) ? `${plain}_enc` : plain);
+    checkReturnUrls(merchant, [{ value: parsed.urlSuccess, field: urlField('url_success') }, { value: parsed.urlFail, field: urlField('url_fail') }]);
+    const priceFinal = merchantPaysFees(merchant, parsed.priceFinal);
+    if (strict && parsed.priceFinal && !priceFinal) {
+      throw new GatewayError(400, 'invalid_param', 'price_final: this merchant\'s fee policy makes the buyer pay the fees; the gateway would ignore price_final=true', 'price_final');
+    }
+    return { ...parsed, priceFinal };
+  }
+
+  /**
+   * The cabinet's link builder asks before it hands out a signed link: the same rules a link meets
+   * when it is opened (return URLs, the currency, `one_way` usable by this merchant at this price,
+   * some way left), and `price_final=true` refused when the merchant's fee policy would ignore it,
+   * where the gateway rewrites it quietly. Throws the gateway's own 4xx naming the link's field.
+   */
+  function checkLink(merchant: Merchant, params: URLSearchParams): void {
+    const parsed = parseLink(params);
+    const link = linkUnderRules(merchant, parsed.link, params, true);
+    rateOf(link.ticker, 'ticker');
+    quotesFor(merchant, link, parsed.priceMinor);
+  }
+
+  /**
    * A payment link opened: the merchant known, the parameters parsed, the link md5 checked when the
    * merchant signs its links, the page's origin allowed when `origin` is given; with its form payload.
    */
@@ -238,13 +266,9 @@ export function createPaymentForms(core: PaymentCore) {
       const matches = verifyingSecrets(merchant, deps.now()).map((key) => linkMd5Matches(parsed, key));
       if (!matches.includes(true)) throw new GatewayError(403, 'bad_signature', 'md5: the link signature does not match its parameters', 'md5');
     }
-    // url_success / url_fail are not signed either: held to the merchant's return URLs.
-    const urlField = (plain: string) => (params.get(`${plain}_enc`) ? `${plain}_enc` : plain);
-    checkReturnUrls(merchant, [{ value: parsed.link.urlSuccess, field: urlField('url_success') }, { value: parsed.link.urlFail, field: urlField('url_fail') }]);
-    // price_final is not covered by the md5: the merchant's fee policy decides what it counts for.
-    const link: LinkParams = { ...parsed.link, priceFinal: merchantPaysFees(merchant, parsed.link.priceFinal) };
+    const link = linkUnderRules(merchant, parsed.link, params, false);
     return { payload: formPayload(allowOrigin(merchant, origin), link, parsed.priceMinor), link, md5: parsed.md5 };
   }
 
-  return { paymentForm, openToken, offeredWay, paymentQuote };
+  return { paymentForm, checkLink, openToken, offeredWay, paymentQuote };
 }

@@ -36,6 +36,12 @@ export function createPaymentService(deps: ServiceDeps) {
      */
     paymentForm: forms.paymentForm,
 
+    /**
+     * The cabinet's link builder asks before it hands out a signed link: the rules an opened link
+     * meets, and `price_final=true` refused where the fee policy would ignore it (form.ts).
+     */
+    checkLink: forms.checkLink,
+
     /** Creates a payment (idempotently), runs CHECK and starts it at the way's provider. */
     createPayment: creation.createPayment,
 

@@ -1,8 +1,10 @@
 /**
  * A payment's live status as server-sent events: the current status first, then every change, until
- * a final status or the client goes. Changes in this process wake the loop at once; the database is
- * polled too, since another instance may change the payment. Time comes in as `sleep`, so tests run
- * the loop without waiting, and the timer of an interrupted wait is cleared.
+ * a final status or the client goes. A wake-up carrying the new status (the gateway's stream hub:
+ * in-process changes at once, other processes' through one shared read, see http/stream-hub.ts) is
+ * sent as it is; without `poll` the stream reads nothing itself. With `poll` (a stream on its own)
+ * it asks every `pollMs`. Time comes in as `sleep`, so tests run the loop without waiting, and the
+ * timer of an interrupted wait is cleared.
  */
 import { isFinal, type PaymentStatus } from '../states.ts';
 
@@ -36,10 +38,10 @@ export interface StatusStreamOptions {
   id: string;
   /** The status to send first. */
   initial: PaymentStatus;
-  /** The status now, from the database. */
-  poll: () => Promise<PaymentStatus | undefined>;
-  /** Calls `wake` on every change in this process; returns the unsubscribe. */
-  subscribe: (wake: () => void) => () => void;
+  /** The status now, from the database, asked every `pollMs`; absent when the wake-ups bring every change. */
+  poll?: () => Promise<PaymentStatus | undefined>;
+  /** Calls `wake` on every change (with the new status when known); returns the unsubscribe. */
+  subscribe: (wake: (status?: PaymentStatus) => void) => () => void;
   /**
    * Calls `stop` when the gateway begins to shut down; returns the unsubscribe. The stream then
    * ends with `event: shutdown` (`{id, reconnect: true}`, `retry: 1000`), so that the client
@@ -61,7 +63,12 @@ export async function followStatus(stream: StatusStreamWriter, o: StatusStreamOp
   let last: PaymentStatus | undefined;
   let waiting: AbortController | undefined;
   let closed = false;
-  const wake = () => waiting?.abort();
+  /** Statuses brought by wake-ups, not sent yet. */
+  const told: PaymentStatus[] = [];
+  const wake = (status?: PaymentStatus) => {
+    if (status !== undefined) told.push(status);
+    waiting?.abort();
+  };
   const send = async (status: PaymentStatus) => {
     if (status === last) return;
     last = status;
@@ -78,17 +85,25 @@ export async function followStatus(stream: StatusStreamWriter, o: StatusStreamOp
     closed = true;
     wake();
   });
+  // Without a poll of its own the loop waits only for wake-ups and the keep-alive.
+  const waitMs = o.poll ? pollMs : keepAliveMs;
   try {
     await send(o.initial);
     let idle = 0;
     while (!closed && !isFinal(last!)) {
-      waiting = new AbortController();
-      await sleep(pollMs, waiting.signal);
-      waiting = undefined;
+      if (told.length === 0) {
+        waiting = new AbortController();
+        await sleep(waitMs, waiting.signal);
+        // A wait cut short by a wake-up does not count towards the keep-alive: something happened.
+        if (!waiting.signal.aborted) idle += waitMs;
+        waiting = undefined;
+      }
       if (closed) break;
-      const now = await o.poll();
-      if (now) await send(now);
-      idle += pollMs;
+      while (told.length > 0 && !isFinal(last!)) await send(told.shift()!);
+      if (o.poll && !isFinal(last!)) {
+        const now = await o.poll();
+        if (now) await send(now);
+      }
       if (idle >= keepAliveMs) {
         idle = 0;
         await stream.write(': keep-alive\n\n');

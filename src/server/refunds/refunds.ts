@@ -23,6 +23,8 @@ import { GatewayError } from '../errors.ts';
 import { formatAmount, parseAmount } from '../../protocol/money.ts';
 import type { RefundResult } from '../providers/contract.ts';
 import type { ConnectorRegistry } from '../providers/registry.ts';
+import { SANDBOX_PROVIDER_ID } from '../providers/modules.ts';
+import { merchantMode } from '../merchants/merchant-rules.ts';
 import type { PaymentStatus } from '../states.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { Merchant, Payment, RefundRecord } from '../types.ts';
@@ -34,6 +36,11 @@ export interface RefundsDeps {
   storage: Storage;
   connectors: ConnectorRegistry;
   now: () => number;
+  /**
+   * The gateway's `sandbox` setting: a merchant without a mode is a test one while it is on. A live
+   * merchant's refund never goes through the sandbox connector (`403 live_merchant`).
+   */
+  sandbox?: boolean;
   /** New refund ids (`rf_…`). */
   randomId?: () => string;
   /** Told about every status change made here (live status streams, the dispatcher's wake-up). */
@@ -157,6 +164,11 @@ export function createRefunds(deps: RefundsDeps) {
      */
     async refund(m: Merchant, paymentId: string, input: { amount: string; reason: string; actor?: string | undefined }, idempotencyKey?: string): Promise<RefundAnswer> {
       const p = await ownPayment(m, paymentId);
+      // As every other sandbox path: a payment made in the sandbox while the merchant was a test one
+      // is not refunded through it once the merchant is live (no money of a live merchant moves there).
+      if ((p.providerId === null || p.providerId === SANDBOX_PROVIDER_ID) && merchantMode(m, deps.sandbox ?? false) === 'live') {
+        throw new GatewayError(403, 'live_merchant', `id: merchant ${m.login} is live; the sandbox cannot refund its payments`, 'id');
+      }
       const amountMinor = parseAmount(input.amount);
       if (amountMinor === null || amountMinor === 0n) throw new GatewayError(400, 'invalid_param', 'amount: an amount above zero like 40.0, in the payment\'s currency', 'amount');
       const id = randomId();

@@ -26,6 +26,8 @@ export interface CabinetMoreDeps {
   cabinet: CabinetFacade;
   config: GatewayConfig;
   now: () => number;
+  /** The gateway's rules for an opened link, which the link builder applies before signing. */
+  checkLink?: (m: Merchant, params: URLSearchParams) => void;
 }
 
 export type CabinetVars = { Variables: Env['Variables'] & { merchant: Merchant; session: CabinetSession | undefined } };
@@ -158,7 +160,7 @@ export function cabinetMoreRoutes(app: Hono<CabinetVars>, deps: CabinetMoreDeps)
 
   app.post('/api/v1/cabinet/links', limit, validJson(linkBody), async (c) => {
     const b = c.req.valid('json');
-    return c.json(buildLink({ publicUrl: config.publicUrl }, c.get('merchant'), b), 201);
+    return c.json(buildLink({ publicUrl: config.publicUrl, ...(deps.checkLink ? { checkLink: deps.checkLink } : {}) }, c.get('merchant'), b), 201);
   });
 
   app.get('/api/v1/cabinet/settings', async (c) => c.json(await cabinet.settingsView(c.get('merchant'))));

@@ -58,6 +58,8 @@ export interface CabinetRouteDeps {
   sandbox?: boolean;
   config: GatewayConfig;
   now: () => number;
+  /** The gateway's rules for an opened link, which the link builder applies before signing. */
+  checkLink?: (m: Merchant, params: URLSearchParams) => void;
 }
 
 /** The path of sign-in: the one cabinet API call made without credentials. */

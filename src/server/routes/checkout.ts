@@ -14,6 +14,7 @@ import { hostedPage, snippet, statusPage } from '../pages/pages.ts';
 import { paymentView, refusalError, SHUTDOWN_EVENT, type PaymentService } from '../payments/service.ts';
 import { corsHeaders, jsonAnswer } from '../http/respond.ts';
 import { followStatus } from '../payments/status-stream.ts';
+import type { StreamHub } from '../http/stream-hub.ts';
 import { validForm, validJson } from '../http/validate.ts';
 import { buyerEmail } from '../../protocol/email.ts';
 
@@ -66,7 +67,7 @@ async function linkParams(c: Context<Env>): Promise<URLSearchParams> {
   return params;
 }
 
-export function checkoutRoutes(deps: { service: PaymentService; config: GatewayConfig; paymentLimits?: MiddlewareHandler<Env> }) {
+export function checkoutRoutes(deps: { service: PaymentService; config: GatewayConfig; paymentLimits?: MiddlewareHandler<Env>; streams?: StreamHub }) {
   const { service, config } = deps;
   const app = new Hono<Env>();
   const limit = capBody(MAX_BODY_BYTES);
@@ -153,17 +154,29 @@ export function checkoutRoutes(deps: { service: PaymentService; config: GatewayC
   app.get('/api/v1/payments/:id/events', async (c) => {
     const origin = c.req.header('origin');
     const p = await service.paymentFor(c.req.param('id'), origin);
+    // Counted among the open streams (429 over a cap) before the stream begins.
+    const streams = deps.streams;
+    const ticket = streams?.open(p.id, c.get('client'));
     for (const [name, value] of Object.entries(corsHeaders(origin))) c.header(name, value);
-    return streamSSE(c, (stream) => followStatus(stream, {
-      id: p.id,
-      initial: p.status,
-      poll: () => service.statusOf(p.id),
-      subscribe: (wake) => service.onStatus(p.id, wake),
-      onShutdown: (stop) => {
-        service.events.once(SHUTDOWN_EVENT, stop);
-        return () => service.events.off(SHUTDOWN_EVENT, stop);
-      },
-    }));
+    return streamSSE(c, async (stream) => {
+      try {
+        await followStatus(stream, {
+          id: p.id,
+          initial: p.status,
+          // With the hub, changes come to the stream (this process's at once, others' by one shared
+          // read); alone, the stream asks the database itself.
+          ...(streams
+            ? { subscribe: (wake) => streams.watch(p.id, p.status, wake) }
+            : { poll: () => service.statusOf(p.id), subscribe: (wake) => service.onStatus(p.id, wake) }),
+          onShutdown: (stop) => {
+            service.events.once(SHUTDOWN_EVENT, stop);
+            return () => service.events.off(SHUTDOWN_EVENT, stop);
+          },
+        });
+      } finally {
+        ticket?.release();
+      }
+    });
   });
 
   return app;

@@ -2,9 +2,16 @@
  * Operator endpoints: `/health` and `/metrics` (Prometheus text format: payments by status, the PAY
  * backlog, expired leases, amount mismatches, this process's database pool). The numbers come in through `read`; this
  * module only shapes them.
+ *
+ * `/metrics` tells anyone who reads it how much business the gateway does and which merchants'
+ * notifications fail, so the configuration's `metrics` key keeps it private: with a `token` it
+ * needs `Authorization: Bearer <token>` (401 otherwise); with its own `port` (and `host`) it is
+ * served only on that listener (`metricsRoutes`), and the public one answers 404.
  */
-import { Hono } from 'hono';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { Hono, type MiddlewareHandler } from 'hono';
 import type { Env } from '../env.ts';
+import { GatewayError } from '../errors.ts';
 import { NOTIFICATION_STATUSES, PAYMENT_STATUSES } from '../states.ts';
 
 /** What /metrics shows, read when it is asked for. */
@@ -49,19 +56,58 @@ export function formatMetrics(m: MetricsSnapshot): string {
   return `${lines.join('\n')}\n`;
 }
 
+const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
+
+/**
+ * Requires `Authorization: Bearer <token>`, compared in constant time (both sides hashed first, so
+ * neither the content nor the length of the token shows in the time taken). 401 otherwise.
+ */
+export function bearerToken(token: string): MiddlewareHandler {
+  const expected = digest(token);
+  return async (c, next) => {
+    const m = /^Bearer ([\x21-\x7e]{1,512})$/.exec(c.req.header('authorization') ?? '');
+    if (!m || !timingSafeEqual(digest(m[1]!), expected)) {
+      throw new GatewayError(401, 'unauthorized', 'Authorization: the metrics token is required (Authorization: Bearer <token>)', 'Authorization', {}, { 'www-authenticate': 'Bearer realm="metrics"' });
+    }
+    await next();
+  };
+}
+
+/** What /metrics needs: the numbers, and the token when one is configured. */
+export interface MetricsRouteOptions {
+  metrics: () => Promise<MetricsSnapshot>;
+  /** `metrics.token` of the configuration: requests without it get 401. */
+  token?: string | undefined;
+}
+
+/**
+ * `GET /metrics` alone: mounted on the public app, or served by the metrics listener of its own.
+ * @example app.route('/', metricsRoutes({ metrics: readMetrics, token: config.metrics.token }));
+ */
+export function metricsRoutes(opts: MetricsRouteOptions) {
+  const app = new Hono<Env>();
+  if (opts.token !== undefined) app.use('/metrics', bearerToken(opts.token));
+  app.get('/metrics', async (c) => {
+    c.header('cache-control', 'no-store');
+    return c.text(formatMetrics(await opts.metrics()), 200, { 'content-type': 'text/plain; version=0.0.4' });
+  });
+  return app;
+}
+
 /**
  * @example app.route('/', opsRoutes({ health: () => storage.nextDueAt(), metrics: readMetrics }));
  */
-export function opsRoutes(opts: {
+export function opsRoutes(opts: MetricsRouteOptions & {
   /** Resolves when the database answers (a cheap query); rejects otherwise. */
   health: () => Promise<unknown>;
-  metrics: () => Promise<MetricsSnapshot>;
+  /** False when /metrics has a listener of its own (`metrics.port`): the public app does not serve it. */
+  serveMetrics?: boolean;
 }) {
   const app = new Hono<Env>();
   app.get('/health', async (c) => {
     await opts.health();
     return c.json({ ok: true });
   });
-  app.get('/metrics', async (c) => c.text(formatMetrics(await opts.metrics()), 200, { 'content-type': 'text/plain; version=0.0.4' }));
+  if (opts.serveMetrics !== false) app.route('/', metricsRoutes(opts));
   return app;
 }

@@ -4,13 +4,14 @@
  * which forwards to the shop's `url_success` / `url_fail`, or, in the element's overlay, tells the
  * element the outcome (the return page the sandbox card uses).
  */
-import { Hono, type Context } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import type { Env } from '../env.ts';
 import type { GatewayConfig } from '../config.ts';
 import { capBody } from '../http/body-limit.ts';
 import { GatewayError } from '../errors.ts';
 import { returnPage } from '../pages/pages.ts';
 import type { HttpAnswer, IncomingNotification } from '../providers/contract.ts';
+import type { RateLimits } from '../http/rate-limit.ts';
 import { COMMON_HEADERS } from '../http/respond.ts';
 import type { PaymentService } from '../payments/service.ts';
 import { isFinal } from '../states.ts';
@@ -32,12 +33,20 @@ export const providerAnswer = (a: HttpAnswer): Response => new Response(a.body, 
   headers: { 'content-type': a.contentType, 'cache-control': 'no-store', ...COMMON_HEADERS },
 });
 
-export function providerRoutes(deps: { service: PaymentService; config: GatewayConfig }) {
-  const { service, config } = deps;
+export function providerRoutes(deps: { service: PaymentService; config: GatewayConfig; limits?: RateLimits }) {
+  const { service, config, limits } = deps;
   const app = new Hono<Env>();
 
+  // Counted per client address before the body is read or anything is asked of a provider
+  // (`rateLimits.notifyPerAddress`); requests with no connection (in-process calls) are not.
+  const perAddress: MiddlewareHandler<Env> = async (c, next) => {
+    const client = c.get('client');
+    if (limits && client !== undefined) await limits.consume('notifyPerAddress', client);
+    await next();
+  };
+
   // The exact bytes go to the connector, UTF-8 or not: it verifies and decodes them as its provider sends them.
-  app.post('/providers/:id/notify', capBody(MAX_NOTIFICATION_BYTES, { strictUtf8: false }), async (c) => {
+  app.post('/providers/:id/notify', perAddress, capBody(MAX_NOTIFICATION_BYTES, { strictUtf8: false }), async (c) => {
     const id = c.req.param('id');
     const answer = await service.handleNotification(id, await incomingNotification(c));
     if (!answer) throw new GatewayError(404, 'not_found', 'no such provider', 'id');

@@ -64,6 +64,11 @@ export interface Storage extends CabinetStorage {
    */
   upsertMerchant(m: Merchant, now: number, opts?: { operator?: boolean }): Promise<void>;
   getMerchant(login: string): Promise<Merchant | undefined>;
+  /**
+   * The statuses of the given payments, in one query (ids not found are left out): the status
+   * streams of a process share one read of their payments (see http/stream-hub.ts).
+   */
+  statusesOf(ids: readonly string[]): Promise<Map<string, PaymentStatus>>;
   listMerchants(): Promise<Merchant[]>;
   findMerchantByApiKeyHash(hash: string): Promise<Merchant | undefined>;
   /** Inserts a payment. When the merchant already has one with the same idempotency key, returns that one instead. */

@@ -3,6 +3,7 @@
  * expected current state that writes its notification and audit line in the same transaction, and
  * the reconciliation claims.
  */
+import type { PaymentStatus } from '../states.ts';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { WAITING_STATUSES, type NotificationStatus } from '../states.ts';
 import type { Storage } from './interface.ts';
@@ -19,7 +20,7 @@ const NEW_PAYMENT_COLUMNS = [
   'created_at', 'updated_at', 'provider_id', 'reconcile_at',
 ] as const;
 
-type PaymentMethods = 'createPayment' | 'getPayment' | 'getPaymentByNumber' | 'listPayments' | 'transition' | 'flagAmountMismatch'
+type PaymentMethods = 'createPayment' | 'getPayment' | 'statusesOf' | 'getPaymentByNumber' | 'listPayments' | 'transition' | 'flagAmountMismatch'
   | 'countAmountMismatches' | 'staleUnfinished' | 'dueExpirations' | 'claimReconcile' | 'finishReconcile' | 'nextReconcileAt';
 
 /** The payments' part of the storage. */
@@ -76,6 +77,17 @@ export function paymentsStore(db: Kysely<Database>, dialect: Dialect): Pick<Stor
     async getPayment(id) {
       const r = (await paymentById({ id })).rows[0];
       return r && toPayment(r);
+    },
+
+    async statusesOf(ids) {
+      const out = new Map<string, PaymentStatus>();
+      // In slices: SQLite's and PostgreSQL's limits on bound parameters are far above this.
+      for (let i = 0; i < ids.length; i += 500) {
+        const slice = ids.slice(i, i + 500);
+        const rows = await db.selectFrom('payments').select(['id', 'status']).where('id', 'in', slice as string[]).execute();
+        for (const r of rows) out.set(r.id, r.status as PaymentStatus);
+      }
+      return out;
     },
 
     async getPaymentByNumber(n) {

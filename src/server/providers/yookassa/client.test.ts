@@ -222,6 +222,33 @@ describe('YooKassa connector against the emulator', () => {
     assert.equal(emu.payment(ykId)!.status, 'pending');
   });
 
+  test('a flood of notifications about one payment costs one read per few seconds; a read that does not show the claim is not reused', async () => {
+    let clock = Date.now();
+    const open = createYooKassaConnector({ id: 'yk', type: 'yookassa', shopId: SHOP_ID, secretKey: SECRET, apiUrl: emu.apiUrl }, { ...deps, now: () => clock });
+    const { p, ykId } = await started();
+    const forged = JSON.stringify({ type: 'notification', event: 'payment.succeeded', object: { id: ykId, status: 'succeeded', metadata: { onpay_payment_id: p.id } } });
+    const { ctx, applied } = fakeContext([p]);
+    const gets = emu.calls['GET /payments/{id}'] ?? 0;
+    // 40 at once from anywhere (no notifyIps): one GET; the first is answered from it (still pending),
+    // the others are asked to come again, since a remembered "pending" cannot prove anything later.
+    const answers = await Promise.all(Array.from({ length: 40 }, () => open.handleNotification(incoming(forged, '127.0.0.1'), ctx)));
+    assert.equal(emu.calls['GET /payments/{id}'], gets + 1, 'one read');
+    assert.equal(answers.filter((a) => a.status === 200).length, 1);
+    assert.equal(answers.filter((a) => a.status === 503).length, 39);
+    assert.equal(applied.length, 0);
+    // The buyer pays; YooKassa's genuine notification within the few seconds is asked to come again
+    // (YooKassa resends), and applied once the remembered read has expired.
+    emu.complete(ykId, 'succeeded');
+    assert.equal((await open.handleNotification(incoming(sent.at(-1)!, '127.0.0.1'), ctx)).status, 503);
+    clock += 5001;
+    assert.equal((await open.handleNotification(incoming(sent.at(-1)!, '127.0.0.1'), ctx)).status, 200);
+    assert.deepEqual(applied.map((a) => a.outcome), ['applied']);
+    // Repeats of the applied event within the few seconds are answered from the read that shows it.
+    const more = await Promise.all(Array.from({ length: 20 }, () => open.handleNotification(incoming(sent.at(-1)!, '127.0.0.1'), ctx)));
+    assert.ok(more.every((a) => a.status === 200));
+    assert.equal(emu.calls['GET /payments/{id}'], gets + 2, 'two reads in all');
+  });
+
   test('a forged notification naming our payment in a body with another YooKassa id applies only what YooKassa says of that id', async () => {
     const { p } = await started();
     const other = await started();

@@ -12,6 +12,7 @@ import type {
   ProviderStatus, RefundRequest, RefundResult,
 } from '../contract.ts';
 import type { Payment } from '../../types.ts';
+import { createRecentReads } from './recent-reads.ts';
 import {
   actionFor, basicAuth, CONFIRMATION_TTL_MS, createPaymentBody, createRefundBody, errorReason, ipAllowed, isOtherEvent, isYooKassaId, kindOf,
   ourPaymentId, parseError, parseIpRanges, parseNotification, parsePayment, parsePaymentList, parseRefund, retryAfterOf, toProviderStatus,
@@ -157,6 +158,16 @@ export function createYooKassaConnector(config: YooKassaConfig, deps: ConnectorD
     return p ? { kind: 'ok', payment: p } : { kind: 'unreachable', reason: 'yookassa: unreadable answer to GET /payments/{id}' };
   }
 
+  type Read = Awaited<ReturnType<typeof readPayment>>;
+  const recentReads = createRecentReads<Read>({ now: deps.now, keep: (r) => r.kind !== 'unreachable' });
+  /**
+   * Whether a read already shows the state a notification reports (`payment.succeeded` and the
+   * payment succeeded, …). A refund's notification never counts as shown: the refunded total may
+   * have changed since.
+   */
+  const readShows = (r: Read, event: string): boolean =>
+    r.kind === 'ok' && event.startsWith('payment.') && event === `payment.${r.payment.status}`;
+
   /** Finds the YooKassa payment whose metadata names ours, among those created around it. */
   async function searchPayment(payment: Payment): Promise<{ kind: 'ok'; payment: YkPayment } | { kind: 'not_found' } | { kind: 'unreachable'; reason: string }> {
     const q = new URLSearchParams({
@@ -198,8 +209,12 @@ export function createYooKassaConnector(config: YooKassaConfig, deps: ConnectorD
       if (isOtherEvent(n.body)) return json(200, { ok: true, ignored: true });
       return json(400, { error: 'not a YooKassa notification' });
     }
-    // The body is not trusted beyond the id it names: the payment is read back from YooKassa.
-    const r = await readPayment(note.providerPaymentId);
+    // The body is not trusted beyond the id it names: the payment is read back from YooKassa, once
+    // for all the notifications about it within a few seconds (recent-reads.ts). A remembered read
+    // is used only when it already shows what the notification claims; otherwise the payment may
+    // have changed since, so YooKassa is asked to send again later rather than answered from it.
+    const { value: r, fresh } = await recentReads.get(note.providerPaymentId, () => readPayment(note.providerPaymentId));
+    if (!fresh && !readShows(r, note.event)) return json(503, { error: 'this payment was read from YooKassa moments ago; send the notification again later' });
     if (r.kind === 'unreachable') return json(503, { error: 'could not verify the notification with YooKassa; send it again' });
     if (r.kind === 'not_found') return json(404, { error: 'YooKassa knows no such payment' });
     const ours = ourPaymentId(r.payment);
