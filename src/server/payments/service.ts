@@ -24,7 +24,7 @@ export function createPaymentService(deps: ServiceDeps) {
   const core = createPaymentCore(deps);
   const forms = createPaymentForms(core);
   const creation = createPaymentCreation(core, forms);
-  const reports = createPaymentReports(core);
+  const reports = createPaymentReports(core, creation.reconcileScheduleS);
   const { storage } = deps;
 
   return {

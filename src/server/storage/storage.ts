@@ -5,7 +5,8 @@
  */
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { resolveLanguage } from '../../protocol/languages.ts';
-import { canTransition, WAITING_STATUSES, type PaymentStatus, type NotificationStatus } from '../payments/states.ts';
+import type { FailureReason } from '../../protocol/checkout-api.ts';
+import { canTransition, RECONCILED_STATUSES, WAITING_STATUSES, type PaymentStatus, type NotificationStatus } from '../payments/states.ts';
 import type {
   AttemptRecord, Merchant, NewNotification, NewPayment, NewRefund, NotificationRecord, Payment, PaymentAction, RefundRecord,
 } from '../types.ts';
@@ -29,8 +30,17 @@ export interface Transition {
   response?: { status: number; body: string };
   /** The notification to write with the change (outbox), due at `dueAt`. */
   notification?: NewNotification & { dueAt: number };
-  /** An audit line (manual changes). */
+  /** An audit line (manual changes; late money). */
   audit?: { actor: string; action: string; reason: string };
+  /** Money a provider reported after the payment had ended (`expired`, `failed`, `rejected` → `paid`). */
+  paidLate?: boolean;
+  /** Why the payment ends without money (a move to `failed`, `expired`, `rejected`). */
+  failureReason?: FailureReason;
+  /**
+   * A move to `expired` of a provider payment: reconciliation keeps asking at `reconcileAt` until
+   * `lateUntil` (the provider's own deadline). Without it, a payment that stops waiting is not asked again.
+   */
+  lateCheck?: { reconcileAt: number | null; lateUntil: number };
 }
 
 /** The outcome of one delivery attempt, applied only while the worker still holds the lease. */
@@ -224,6 +234,9 @@ function toPayment(r: Selectable<PaymentTable>): Payment {
     providerPaymentId: r.provider_payment_id,
     amountMismatch: Number(r.amount_mismatch) === 1,
     refundedMinor: big(r.refunded_minor ?? 0),
+    paidLate: Number(r.paid_late ?? 0) === 1,
+    failureReason: (r.failure_reason ?? null) as FailureReason | null,
+    lateUntil: num(r.late_until ?? null),
   };
 }
 
@@ -493,8 +506,11 @@ export function createStorage(db: Kysely<Database>, dialect: Dialect): Storage {
         ...(t.expiresAt !== undefined ? { expires_at: t.expiresAt } : {}),
         ...(t.providerPaymentId !== undefined ? { provider_payment_id: t.providerPaymentId } : {}),
         ...(t.response !== undefined ? { response_status: t.response.status, response_body: t.response.body } : {}),
-        // Nothing more to ask the provider about once the payment stops waiting (keeps the due index small).
-        ...(WAITING_STATUSES.includes(t.to) ? {} : { reconcile_at: null }),
+        ...(t.paidLate ? { paid_late: 1 } : {}),
+        ...(t.failureReason !== undefined ? { failure_reason: t.failureReason } : {}),
+        // Nothing more to ask the provider about once the payment stops waiting (keeps the due index
+        // small), except an expired one whose provider may still take money until its own deadline.
+        ...(t.lateCheck ? { reconcile_at: t.lateCheck.reconcileAt, late_until: t.lateCheck.lateUntil } : WAITING_STATUSES.includes(t.to) ? {} : { reconcile_at: null }),
       };
       // Compiled once per set of columns (a handful of shapes), then run with this change's values.
       const columns = Object.keys(set);
@@ -625,7 +641,7 @@ export function createStorage(db: Kysely<Database>, dialect: Dialect): Storage {
     },
     async claimReconcile(now, limit, owner, leaseMs) {
       let due = db.selectFrom('payments').select('id')
-        .where('reconcile_at', '<=', now).where('status', 'in', [...WAITING_STATUSES]).orderBy('reconcile_at').limit(limit);
+        .where('reconcile_at', '<=', now).where('status', 'in', [...RECONCILED_STATUSES]).orderBy('reconcile_at').limit(limit);
       if (dialect === 'postgres') due = due.forUpdate().skipLocked();
       const rows = await db.updateTable('payments')
         .set({ reconcile_owner: owner, reconcile_until: now + leaseMs, reconcile_at: now + leaseMs })
@@ -638,7 +654,7 @@ export function createStorage(db: Kysely<Database>, dialect: Dialect): Storage {
 
     async finishReconcile(id, owner, nextAt) {
       const r = await db.updateTable('payments').set({
-        reconcile_at: sql<never>`case when status in (${sql.join([...WAITING_STATUSES])}) then cast(${nextAt} as bigint) else null end`,
+        reconcile_at: sql<never>`case when status in (${sql.join([...RECONCILED_STATUSES])}) then cast(${nextAt} as bigint) else null end`,
         reconcile_attempts: sql<never>`reconcile_attempts + 1`,
         reconcile_owner: null,
         reconcile_until: null,
