@@ -23,7 +23,9 @@ export async function incomingNotification(c: Context<Env>): Promise<IncomingNot
   const rawBody = new Uint8Array(await c.req.arrayBuffer());
   // The client address after trustProxy (app.ts); undefined when tests call the app directly.
   const remoteAddress = c.get('clientIp');
-  return { rawBody, body: new TextDecoder().decode(rawBody), headers: c.req.raw.headers, remoteAddress };
+  // The path and query it was posted to: CloudPayments' `?kind=` says what the body is.
+  const u = new URL(c.req.url);
+  return { rawBody, body: new TextDecoder().decode(rawBody), headers: c.req.raw.headers, remoteAddress, url: `${u.pathname}${u.search}` };
 }
 
 /** A connector's answer, exactly as it is. */

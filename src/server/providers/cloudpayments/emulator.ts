@@ -411,6 +411,14 @@ export async function startCloudPaymentsEmulator(options: CloudPaymentsEmulatorO
         });
         return { status: 200, body: envelope(true, null, model) };
       }
+      // «Отмена созданного счёта»: the link stops taking payments; a paid order cannot be cancelled.
+      case '/orders/cancel': {
+        const order = params.Id ? orders.get(params.Id) : undefined;
+        if (!order) return { status: 200, body: envelope(false, 'Not found') };
+        if (order.status === 'Paid') return { status: 200, body: envelope(false, 'Order is paid') };
+        order.status = 'Cancelled';
+        return { status: 200, body: envelope(true, null) };
+      }
       case '/payments/find':
       case '/v2/payments/find': {
         if (!params.InvoiceId) return { status: 200, body: envelope(false, 'InvoiceId is required') };
