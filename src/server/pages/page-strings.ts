@@ -1,3 +1,6 @@
+import type { FailureReason } from '../../protocol/checkout-api.ts';
+import type { Language } from '../../protocol/languages.ts';
+
 /** The server pages' strings in the languages beside ru and en (pages.ts holds those two). */
 export const MORE_PAGE_STRINGS = {
   uk: {
@@ -7,6 +10,7 @@ export const MORE_PAGE_STRINGS = {
     refresh: 'Оновити статус', cardTitle: 'Тестова платіжна система', card: 'Номер картки', pay: 'Сплатити',
     decline: 'Відхилити', expired: 'Термін оплати минув', rejected: 'Магазин відхилив платіж', note: 'Коментар',
     toShop: 'Повернутися до магазину',
+    checking: 'Перевіряємо оплату…', checkingNote: 'Платіжна система ще не повідомила результат. Сторінка оновиться сама.', notConfirmed: 'Оплату ще не підтверджено', notConfirmedNote: 'Якщо ви сплатили, магазин отримає підтвердження, щойно платіжна система його надішле.', backToPay: 'Повернутися до оплати', tryOther: 'Спробувати інший спосіб', again: 'Перевірити ще раз',
   },
   kk: {
     title: 'Тапсырысты төлеу', order: 'Тапсырыс', amount: 'Сома', choose: 'Төлем тәсілі', email: 'Чекке арналған e-mail',
@@ -15,6 +19,7 @@ export const MORE_PAGE_STRINGS = {
     refresh: 'Күйді жаңарту', cardTitle: 'Сынақ төлем жүйесі', card: 'Карта нөмірі', pay: 'Төлеу',
     decline: 'Бас тарту', expired: 'Төлем мерзімі өтіп кетті', rejected: 'Дүкен төлемді қабылдамады', note: 'Түсініктеме',
     toShop: 'Дүкенге оралу',
+    checking: 'Төлемді тексеріп жатырмыз…', checkingNote: 'Төлем жүйесі нәтижені әлі хабарламады. Бет өзі жаңарады.', notConfirmed: 'Төлем әлі расталмады', notConfirmedNote: 'Төлеген болсаңыз, төлем жүйесі растаған бойда дүкен хабардар болады.', backToPay: 'Төлемге оралу', tryOther: 'Басқа тәсілді таңдау', again: 'Қайта тексеру',
   },
   be: {
     title: 'Аплата заказу', order: 'Заказ', amount: 'Сума', choose: 'Спосаб аплаты', email: 'E-mail для чэка',
@@ -23,6 +28,7 @@ export const MORE_PAGE_STRINGS = {
     refresh: 'Абнавіць статус', cardTitle: 'Тэставая плацежная сістэма', card: 'Нумар карткі', pay: 'Аплаціць',
     decline: 'Адхіліць', expired: 'Тэрмін аплаты скончыўся', rejected: 'Крама адхіліла плацёж', note: 'Каментарый',
     toShop: 'Вярнуцца ў краму',
+    checking: 'Правяраем аплату…', checkingNote: 'Плацежная сістэма яшчэ не паведаміла вынік. Старонка абновіцца сама.', notConfirmed: 'Аплата пакуль не пацверджана', notConfirmedNote: 'Калі вы аплацілі, крама атрымае пацверджанне, як толькі плацежная сістэма яго дашле.', backToPay: 'Вярнуцца да аплаты', tryOther: 'Паспрабаваць іншы спосаб', again: 'Праверыць яшчэ раз',
   },
   uz: {
     title: 'Buyurtma toʻlovi', order: 'Buyurtma', amount: 'Summa', choose: 'Toʻlov usuli', email: 'Chek uchun e-mail',
@@ -31,6 +37,7 @@ export const MORE_PAGE_STRINGS = {
     refresh: 'Holatni yangilash', cardTitle: 'Sinov toʻlov tizimi', card: 'Karta raqami', pay: 'Toʻlash',
     decline: 'Rad etish', expired: 'Toʻlov muddati tugadi', rejected: 'Doʻkon toʻlovni rad etdi', note: 'Izoh',
     toShop: 'Doʻkonga qaytish',
+    checking: 'Toʻlovni tekshiryapmiz…', checkingNote: 'Toʻlov tizimi hali natijani xabar qilmadi. Sahifa oʻzi yangilanadi.', notConfirmed: 'Toʻlov hali tasdiqlanmadi', notConfirmedNote: 'Agar toʻlagan boʻlsangiz, toʻlov tizimi tasdiqlashi bilan doʻkon xabar oladi.', backToPay: 'Toʻlovga qaytish', tryOther: 'Boshqa usulni sinash', again: 'Yana tekshirish',
   },
   de: {
     title: 'Bestellung bezahlen', order: 'Bestellung', amount: 'Betrag', choose: 'Zahlungsart', email: 'E-Mail für den Beleg',
@@ -39,5 +46,40 @@ export const MORE_PAGE_STRINGS = {
     refresh: 'Status aktualisieren', cardTitle: 'Test-Zahlungssystem', card: 'Kartennummer', pay: 'Bezahlen',
     decline: 'Ablehnen', expired: 'Die Zahlungsfrist ist abgelaufen', rejected: 'Der Shop hat die Zahlung abgelehnt', note: 'Kommentar',
     toShop: 'Zurück zum Shop',
+    checking: 'Zahlung wird geprüft…', checkingNote: 'Das Zahlungssystem hat das Ergebnis noch nicht gemeldet. Die Seite aktualisiert sich selbst.', notConfirmed: 'Die Zahlung ist noch nicht bestätigt', notConfirmedNote: 'Wenn Sie bezahlt haben, erfährt es der Shop, sobald das Zahlungssystem es bestätigt.', backToPay: 'Zurück zur Zahlung', tryOther: 'Andere Zahlungsart wählen', again: 'Erneut prüfen',
   },
 } as const;
+
+const FAILURE_RU: Record<FailureReason, string> = {
+  declined: 'Банк отклонил платёж.',
+  insufficient_funds: 'Недостаточно средств на карте.',
+  '3ds_failed': 'Не пройдена проверка 3-D Secure.',
+  expired: 'Срок оплаты истёк.',
+  check_declined: 'Магазин отклонил платёж.',
+  check_failed: 'Магазин не подтвердил платёж. Попробуйте позже.',
+  provider_error: 'Платёжная система не приняла платёж.',
+  abandoned: 'Вы выбрали другой способ оплаты.',
+  cancelled: 'Платёж отменён.',
+  unknown: 'Платёж не прошёл.',
+};
+
+const FAILURE_EN: Record<FailureReason, string> = {
+  declined: 'The bank declined the payment.',
+  insufficient_funds: 'There are not enough funds on the card.',
+  '3ds_failed': 'The 3-D Secure check was not passed.',
+  expired: 'The payment deadline passed.',
+  check_declined: 'The shop declined the payment.',
+  check_failed: 'The shop did not confirm the payment. Try again later.',
+  provider_error: 'The payment system refused the payment.',
+  abandoned: 'You chose another payment method.',
+  cancelled: 'The payment was cancelled.',
+  unknown: 'The payment failed.',
+};
+
+/**
+ * Why a payment failed, as the pages word it: ru and en written out; the other languages fall back
+ * to Russian (uk, kk, be, uz: buyers of Russian-speaking shops) or English (de).
+ */
+export const FAILURE_TEXT: Record<Language, Record<FailureReason, string>> = {
+  ru: FAILURE_RU, en: FAILURE_EN, uk: FAILURE_RU, kk: FAILURE_RU, be: FAILURE_RU, uz: FAILURE_RU, de: FAILURE_EN,
+};
