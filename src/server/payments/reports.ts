@@ -132,7 +132,8 @@ export function createPaymentReports(core: PaymentCore, reconcileScheduleS: read
       if (r === 'unchanged') return false;
     }
     let cancelled = '';
-    if (s.state === 'pending' && connector.cancel && p.providerPaymentId) {
+    // `not_found`: nobody has started paying (CloudPayments knows no transaction of an unpaid order).
+    if ((s.state === 'pending' || s.state === 'not_found') && connector.cancel && p.providerPaymentId) {
       const c = await connector.cancel(p, p.providerPaymentId).catch((e: unknown): CancelResult => ({ kind: 'unknown', reason: (e as Error).message }));
       cancelled = c.kind === 'cancelled' ? '; cancelled at the payment system' : `; not cancelled at the payment system (${c.reason.slice(0, 100)})`;
     }

@@ -233,10 +233,16 @@ export function createCloudPaymentsConnector(config: CloudPaymentsConfig, deps: 
   };
 }
 
-/** Whether the body's own fields plainly say it is another type than the address's `kind`. */
+/**
+ * Whether the body cannot be what the address's `kind` says: a body plainly of another type (a
+ * Refund's or a Fail's own fields), or, for the Pay address, a body without Pay's own fields
+ * (`TotalFee`, which a Check never carries): a signed Check replayed there marks nothing paid.
+ */
 function contradicts(fromUrl: NotificationKind, fromBody: NotificationKind | null): boolean {
+  if (fromBody === fromUrl) return false;
+  if (fromUrl === 'pay') return true;
   const distinct: readonly (NotificationKind | null)[] = ['refund', 'fail', 'recurrent'];
-  return fromBody !== fromUrl && (distinct.includes(fromBody) || distinct.includes(fromUrl));
+  return distinct.includes(fromBody) || distinct.includes(fromUrl);
 }
 
 /**
