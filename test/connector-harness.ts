@@ -82,7 +82,7 @@ export interface Harness {
   stub: MerchantStub;
   url: string;
   /** The payment through the public API: form payload, then create, with an idempotency key. */
-  create(payFor: string, key?: string): Promise<{ status: number; body: JsonObject; text: string; token: string }>;
+  create(payFor: string, key?: string, extraQuery?: string): Promise<{ status: number; body: JsonObject; text: string; token: string }>;
   /** The same create request again (same token, same key). */
   repeat(token: string, key: string): Promise<{ status: number; text: string }>;
   notify(n: RawNotification): Promise<Response>;
@@ -138,8 +138,8 @@ export async function startHarness(c: ConnectorCase, kind: StorageKind = 'sqlite
   const cabinetKey = merchant().apiKey!;
   const h: Harness = {
     gateway: g, config, ts, stub, url,
-    async create(payFor, key) {
-      const form = await api(`/pay/shop?price=150.0&ticker=RUR&pay_for=${encodeURIComponent(payFor)}`, { headers: { accept: 'application/json' } });
+    async create(payFor, key, extraQuery = '') {
+      const form = await api(`/pay/shop?price=150.0&ticker=RUR&pay_for=${encodeURIComponent(payFor)}${extraQuery}`, { headers: { accept: 'application/json' } });
       const { token } = (await form.json()) as { token: string };
       const res = await api('/api/v1/payments', {
         method: 'POST', headers: { 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) }, body: JSON.stringify({ token, way: c.way }),

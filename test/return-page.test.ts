@@ -1,0 +1,70 @@
+/**
+ * The return page never guesses (issue 22): for each provider, a buyer who comes back from an unpaid
+ * payment — whatever `result=` says — sees «Проверяем оплату…», a page that looks again by itself
+ * (`<meta http-equiv="refresh">`, no script), and never the shop's `url_success`; once the provider
+ * reports the payment final, the same address tells the truth. After the last look it says the
+ * payment is not confirmed and offers the payment again or the shop, still not `url_success`.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { cloudPaymentsCase, sandboxCase, startHarness, tbankCase, yookassaCase, type Harness } from './connector-harness.ts';
+import { RETURN_CHECK_TIMES } from '../src/server/pages/pages.ts';
+
+for (const make of [sandboxCase, tbankCase, yookassaCase, cloudPaymentsCase]) {
+  const c = make();
+  describe(`the return page: ${c.name}`, () => {
+    let h: Harness;
+    before(async () => { h = await startHarness(c); });
+    after(async () => { await h?.close(); });
+    let n = 0;
+
+    const urls = `&url_success=${encodeURIComponent('https://shop.example/paid?ok=1')}&url_fail=${encodeURIComponent('https://shop.example/failed?no=1')}`;
+    const back = (id: string, query: string) => fetch(`${h.url}/providers/${c.providerId}/return/${id}${query}`, { redirect: 'manual' });
+
+    test('an unpaid payment: «Проверяем оплату…», following the status, never url_success, whatever result= says', async () => {
+      const r = await h.create(`ret-${c.name}-${n++}`, undefined, urls);
+      assert.equal(r.status, 201, r.text);
+      const p = await h.payment(r.body.id as string);
+      for (const query of ['?result=success', '?result=fail', '', '?check=3']) {
+        const res = await back(p.id, query);
+        assert.equal(res.status, 200, query);
+        const page = await res.text();
+        assert.match(page, /Проверяем оплату…/, query);
+        assert.match(page, new RegExp(`<meta http-equiv="refresh" content="\\d+;url=/providers/${c.providerId}/return/${p.id}\\?check=\\d+">`), query);
+        assert.doesNotMatch(page, /data-onpay-result/, `${query}: nothing is told to the element yet`);
+        assert.ok(p.urlSuccess && !page.includes('shop.example/paid'), `${query}: never the success URL`);
+        assert.doesNotMatch(page, /<script/, 'no script: works under the CSP and without JavaScript');
+      }
+      assert.equal((await h.payment(p.id)).status, 'awaiting_payment', 'a return changes nothing by itself');
+
+      // The last look: not confirmed, the payment again or the shop; still not url_success.
+      const last = await (await back(p.id, `?check=${RETURN_CHECK_TIMES}`)).text();
+      assert.match(last, /Оплата пока не подтверждена/);
+      assert.match(last, /Вернуться к оплате/);
+      assert.doesNotMatch(last, /http-equiv="refresh"/);
+      assert.ok(!last.includes('shop.example/paid'));
+      assert.ok(p.urlFail && last.includes(p.urlFail.replace(/&/g, '&amp;')), 'the shop\'s fail URL is offered');
+
+      // Paid at the provider (its notification may come or not): the next look tells the truth.
+      c.dropNotifications?.(true);
+      try {
+        await c.pay(h, p);
+        await c.idle();
+      } finally {
+        c.dropNotifications?.(false);
+      }
+      const now = await (await back(p.id, '?check=1')).text();
+      assert.match(now, /data-onpay-result="paid"/);
+      assert.ok(now.includes('data-next="https://shop.example/paid?ok=1"'), 'now, and only now, the success URL');
+      assert.equal((await h.payment(p.id)).status, 'paid');
+    });
+
+    test('a bad check= is a 400 naming the field, and changes nothing', async () => {
+      const r = await h.create(`ret-bad-${c.name}-${n++}`);
+      const res = await back(r.body.id as string, '?check=abc');
+      assert.equal(res.status, 400);
+      assert.match(await res.text(), /check/);
+      assert.equal((await h.payment(r.body.id as string)).status, 'awaiting_payment');
+    });
+  });
+}
