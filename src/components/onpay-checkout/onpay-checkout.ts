@@ -104,6 +104,7 @@ const randomKey = (): string => Array.from(crypto.getRandomValues(new Uint8Array
  * @csspart overlay - The backdrop of the payment system's window.
  * @csspart frame - The payment system's frame.
  * @csspart close - The overlay's close button.
+ * @csspart link - «Вернуться в магазин» of the failure and refusal views (to `url-fail`).
  *
  * @cssprop --onpay-accent - Buttons and the chosen payment system.
  * @cssprop --onpay-background - Background.
@@ -484,7 +485,8 @@ export class OnpayCheckout extends LitElement {
         });
       }
       case 'refused':
-        return messageView(t.refused, v.comment || t.refusedHint, 'alert', button(t.back, () => this.setView({ name: 'picking', checkout: v.checkout })),
+        return messageView(t.refused, v.comment || t.refusedHint, 'alert', html`${button(t.back, () => this.setView({ name: 'picking', checkout: v.checkout }))}${
+          v.checkout.form.urlFail ? html`<a href=${v.checkout.form.urlFail} part="link">${t.toShop}</a>` : nothing}`,
           v.comment ? html`<p class="muted">${t.refusedHint}</p>` : nothing);
       case 'instructions':
         return v.draw({
