@@ -23,6 +23,8 @@ const OBSERVED = ['gateway', 'merchant-login', 'href', 'params', ...LINK_PARAMS.
 
 /** How long a payment system's page may take to load in the frame before a popup is tried. */
 const FRAME_TIMEOUT_MS = 8000;
+/** When a failure's reason is only generic, how long before it is read once more. */
+const REASON_RECHECK_MS = 1500;
 type InstructionsView = Awaited<ReturnType<typeof loadInstructions>>;
 const AMOUNT_RE = /^\d{1,12}([.,]\d{1,2})?$/;
 
@@ -411,7 +413,22 @@ export class OnpayCheckout extends LitElement {
     const reason: FailureReason = view.reason ?? (status === 'expired' ? 'expired' : 'unknown');
     this.setView({ name: 'failed', payment: view, status, reason, comment: view.comment ?? '', checkout: this.checkout });
     const go = emit(this, 'onpay-fail', { id: payment.id, status, reason, urlFail: payment.urlFail }, true);
-    if (go && payment.urlFail && this.getAttribute('fail-redirect') === 'immediate') this.navigate(payment.urlFail);
+    if (go && payment.urlFail && this.getAttribute('fail-redirect') === 'immediate') {
+      this.navigate(payment.urlFail);
+      return;
+    }
+    // The buyer often returns before the provider's notification, which may name the reason more
+    // precisely (insufficient funds where a status read said only "declined"): one more look.
+    if (reason === 'declined' || reason === 'unknown') {
+      setTimeout(() => {
+        getPayment(this.gatewayUrl, payment.id).then((later) => {
+          const v = this.view;
+          if (v.name === 'failed' && v.payment.id === payment.id && later.reason && later.reason !== v.reason) {
+            this.view = { ...v, reason: later.reason };
+          }
+        }, () => {});
+      }, REASON_RECHECK_MS);
+    }
   }
 
   /** «Попробовать другой способ»: back to the picker with the same choice, or the form anew. */

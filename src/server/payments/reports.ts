@@ -45,11 +45,16 @@ export function createPaymentReports(core: PaymentCore, reconcileScheduleS: read
       return 'amount_mismatch';
     }
     if (target === 'refunded' || target === 'partially_refunded') return applyRefundReport(p, target, s);
-    if (p.status === target) return 'unchanged';
     // Money already applied (a repeated Pay after a refund, say): nothing more to do, and it is said so.
     if (target === 'paid' && PAID_STATUSES.includes(p.status)) return 'unchanged';
-    // A decline or a deadline reported for a payment that already ended without money: nothing to do.
-    if (target !== 'paid' && LATE_MONEY_STATUSES.includes(p.status)) return 'unchanged';
+    // A decline or a deadline reported for a payment that already ended without money: nothing to
+    // do but keep the most precise reason (the notification may name what a status read did not).
+    if (target !== 'paid' && LATE_MONEY_STATUSES.includes(p.status)) {
+      if (s.failure && p.status === 'failed' && !p.manual && (p.failureReason === null || p.failureReason === 'declined') && s.failure !== p.failureReason) {
+        await storage.refineFailureReason(p.id, s.failure);
+      }
+      return 'unchanged';
+    }
     if (!canTransition(p.status, target, 'provider')) return 'invalid_state';
     const providerPaymentId = p.providerPaymentId === null && s.providerPaymentId ? { providerPaymentId: s.providerPaymentId } : {};
     let ok: boolean;

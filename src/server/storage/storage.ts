@@ -89,6 +89,11 @@ export interface Storage extends CabinetStorage {
   transition(id: string, t: Transition): Promise<boolean>;
   /** Flags a payment `amount_mismatch` (a provider reported another amount); its status is left alone. `false` when already flagged or unknown. */
   flagAmountMismatch(id: string): Promise<boolean>;
+  /**
+   * A failed payment's reason made more precise by a later report (a notification naming insufficient
+   * funds after a status read that said only "declined"); never over a precise one.
+   */
+  refineFailureReason(id: string, reason: FailureReason): Promise<boolean>;
   /** How many payments carry the `amount_mismatch` flag (monitoring). */
   countAmountMismatches(): Promise<number>;
   /** Payments still `created` or `checking` since before `createdBefore`: their request was cut off. */
@@ -536,6 +541,12 @@ export function createStorage(db: Kysely<Database>, dialect: Dialect): Storage {
 
     async flagAmountMismatch(id) {
       const r = await db.updateTable('payments').set({ amount_mismatch: 1 }).where('id', '=', id).where('amount_mismatch', '=', 0).executeTakeFirst();
+      return Number(r.numUpdatedRows) === 1;
+    },
+
+    async refineFailureReason(id, reason) {
+      const r = await db.updateTable('payments').set({ failure_reason: reason }).where('id', '=', id).where('status', '=', 'failed')
+        .where((eb) => eb.or([eb('failure_reason', 'is', null), eb('failure_reason', '=', 'declined')])).executeTakeFirst();
       return Number(r.numUpdatedRows) === 1;
     },
 

@@ -2,7 +2,6 @@
  * The CloudPayments connector: I/O only, through the guarded provider HTTP client. Wire forms live in
  * `transform.ts`; the choices and their sources in README.md.
  */
-import type { FailureReason } from '../../../protocol/checkout-api.ts';
 import type {
   ApplyOutcome,
   CancelResult,
@@ -33,6 +32,7 @@ import {
   parseCpAmount,
   parseEnvelope,
   parseNotificationFields,
+  failureOfReasonCode,
   readCreateAnswer,
   refundBody,
   statusFromFind,
@@ -243,18 +243,6 @@ function contradicts(fromUrl: NotificationKind, fromBody: NotificationKind | nul
   if (fromUrl === 'pay') return true;
   const distinct: readonly (NotificationKind | null)[] = ['refund', 'fail', 'recurrent'];
   return distinct.includes(fromBody) || distinct.includes(fromUrl);
-}
-
-/**
- * The checkout's reason for a decline, from CloudPayments' ReasonCode table («Коды ошибок»):
- * 5051 insufficient funds; 5206, 5207 3-D Secure failed / unavailable; 5054 expired card and the
- * other 5xxx bank refusals: declined. Undefined when there is no code.
- */
-export function failureOfReasonCode(code: string | undefined): FailureReason | undefined {
-  if (code === undefined || code === '') return undefined;
-  if (code === '5051') return 'insufficient_funds';
-  if (code === '5206' || code === '5207') return '3ds_failed';
-  return 'declined';
 }
 
 /** `{"code":0}` once the gateway has handled the report; a refusal where sending it again can help. */
