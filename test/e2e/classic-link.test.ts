@@ -52,8 +52,8 @@ describe('classic payment link, hosted page, in Chromium', () => {
     await page.click('button[type="submit"]');
     await page.waitForURL(/\/sandbox\/card\//);
     await page.click('button[value="decline"]');
-    await page.locator('[data-reason="declined"]').waitFor({ timeout: 10_000 });
-    assert.match(await page.locator('[data-reason="declined"]').innerText(), /Банк отклонил платёж/);
+    await page.locator('p[data-reason="declined"]').waitFor({ timeout: 10_000 });
+    assert.match(await page.locator('p[data-reason="declined"]').innerText(), /Банк отклонил платёж/);
     assert.ok(await page.locator('a', { hasText: 'Попробовать другой способ' }).isVisible());
     await page.click('a:has-text("Вернуться в магазин")');
     await page.waitForURL(new RegExp(`/orders/${order.id}\\?failed=1`), { timeout: 10_000 });
