@@ -131,7 +131,7 @@ export function createPaymentCreation(core: PaymentCore, forms: PaymentForms) {
       return await entry.connector.create({
         // The way's `ttlSeconds` is the payment's deadline, passed to providers that take one
         // (T-Bank's RedirectDueDate); the connector answers the deadline it could set.
-        payment: { ...p, expiresAt: p.expiresAt ?? deps.now() + entry.way.ttlSeconds * 1000 },
+        payment: { ...p, expiresAt: p.expiresAt ?? p.createdAt + entry.way.ttlSeconds * 1000 },
         method: entry.method,
         idempotencyKey: p.id,
         notificationUrl: `${base}/notify`,
@@ -157,7 +157,10 @@ export function createPaymentCreation(core: PaymentCore, forms: PaymentForms) {
         // A way set to `frame: false` opens its page in a popup, whatever the provider says.
         const action: PaymentAction = r.action.type === 'redirect' && !entry.way.frame ? { ...r.action, frame: false } : r.action;
         const outcome: CreateOutcome = { kind: 'started', payment: paymentView({ ...p, status: 'awaiting_payment', action, updatedAt: deps.now() }) };
-        await transitionOrThrow(p, 'awaiting_payment', { action, expiresAt: r.expiresAt, providerPaymentId: r.providerPaymentId, ...remember(p, outcome) });
+        // The way's ttlSeconds is the payment's deadline; a provider that keeps its page open longer
+        // (T-Bank: at least a minute) is asked about past it (`lastPaymentAt`), never earlier.
+        const expiresAt = Math.min(r.expiresAt, p.createdAt + entry.way.ttlSeconds * 1000);
+        await transitionOrThrow(p, 'awaiting_payment', { action, expiresAt, providerPaymentId: r.providerPaymentId, ...remember(p, outcome) });
         return outcome;
       }
       case 'refused': {

@@ -247,6 +247,7 @@ export function createTbankConnector(config: TbankConfig, deps: ConnectorDeps): 
     cancel,
     // README «Deadlines»: the link dies at RedirectDueDate (the payment's expiresAt); a session
     // already in 3-D Secure at that moment may still end in CONFIRMED: an hour's margin.
-    lastPaymentAt: (payment) => (payment.expiresAt ?? deps.now()) + LATE_MARGIN_MS,
+    // The link lives at least a minute after Init, however short the way's ttlSeconds.
+    lastPaymentAt: (payment) => Math.max(payment.expiresAt ?? deps.now(), payment.createdAt + 2 * MIN_TTL_MS) + LATE_MARGIN_MS,
   };
 }
