@@ -9,12 +9,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { cloudPaymentsCase, sandboxCase, startHarness, tbankCase, yookassaCase, type Harness } from './connector-harness.ts';
 import { RETURN_CHECK_TIMES } from '../src/server/pages/pages.ts';
+import { storageKinds } from './helpers.ts';
 
-for (const make of [sandboxCase, tbankCase, yookassaCase, cloudPaymentsCase]) {
+for (const [kind, make] of storageKinds().flatMap((k) => [sandboxCase, tbankCase, yookassaCase, cloudPaymentsCase].map((m) => [k, m] as const))) {
   const c = make();
-  describe(`the return page: ${c.name}`, () => {
+  describe(`the return page: ${c.name} (${kind})`, () => {
     let h: Harness;
-    before(async () => { h = await startHarness(c); });
+    before(async () => { h = await startHarness(c, kind); });
     after(async () => { await h?.close(); });
     let n = 0;
 
