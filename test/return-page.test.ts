@@ -69,3 +69,39 @@ for (const [kind, make] of storageKinds().flatMap((k) => [sandboxCase, tbankCase
     });
   });
 }
+
+describe('the hosted pages explain a failure without JavaScript', () => {
+  let h: Harness;
+  const c = sandboxCase();
+  before(async () => { h = await startHarness(c); });
+  after(async () => { await h?.close(); });
+
+  test('the status page says why and offers another method; /payments/{id}/retry is the plain form again for the same order', async () => {
+    const r = await h.create('retry-1', undefined, `&url_fail=${encodeURIComponent('https://shop.example/failed')}&ln=en`);
+    assert.equal(r.status, 201, r.text);
+    const id = r.body.id as string;
+    assert.equal((await fetch(`${h.url}/payments/${id}/retry`)).status, 409, 'a waiting payment is not tried again');
+    const declined = await fetch(`${h.url}/api/v1/sandbox/payments/${id}/decline`, { method: 'POST' });
+    assert.equal(declined.status, 200);
+    const status = await (await fetch(`${h.url}/payments/${id}`)).text();
+    assert.match(status, /data-reason="declined"/);
+    assert.match(status, /The bank declined the payment/);
+    assert.match(status, new RegExp(`href="/payments/${id}/retry"`));
+    assert.match(status, /href="https:\/\/shop.example\/failed"/);
+    const retry = await fetch(`${h.url}/payments/${id}/retry`);
+    assert.equal(retry.status, 200);
+    const form = await retry.text();
+    assert.match(form, /<form class="onpay-form" method="post" action="\/pay\/shop\/continue">/);
+    assert.match(form, /retry-1/, 'the same order');
+    assert.match(form, /150\.0 RUR/, 'the same price');
+    assert.doesNotMatch(form, /<script/, 'no JavaScript needed');
+    const token = /name="token" value="([^"]+)"/.exec(form)![1]!;
+    // The fresh token pays the same order: a new payment with a new key.
+    const again = await fetch(`${h.url}/api/v1/payments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token, way: c.way }) });
+    assert.equal(again.status, 201);
+    const second = (await again.json()) as { id: string; payFor: string; amount: string };
+    assert.notEqual(second.id, id);
+    assert.equal(second.payFor, 'retry-1');
+    assert.equal((await fetch(`${h.url}/payments/pay_nonexistent_000000/retry`)).status, 404);
+  });
+});
