@@ -420,14 +420,10 @@ export class OnpayCheckout extends LitElement {
     // The buyer often returns before the provider's notification, which may name the reason more
     // precisely (insufficient funds where a status read said only "declined"): one more look.
     if (reason === 'declined' || reason === 'unknown') {
-      setTimeout(() => {
-        getPayment(this.gatewayUrl, payment.id).then((later) => {
-          const v = this.view;
-          if (v.name === 'failed' && v.payment.id === payment.id && later.reason && later.reason !== v.reason) {
-            this.view = { ...v, reason: later.reason };
-          }
-        }, () => {});
-      }, REASON_RECHECK_MS);
+      setTimeout(() => void getPayment(this.gatewayUrl, payment.id).then((later) => {
+        const v = this.view;
+        if (v.name === 'failed' && v.payment.id === payment.id && later.reason) this.view = { ...v, reason: later.reason };
+      }, () => {}), REASON_RECHECK_MS);
     }
   }
 

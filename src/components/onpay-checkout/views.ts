@@ -138,6 +138,6 @@ export function failedView(p: FailedProps): TemplateResult {
   const { t } = p;
   const title = p.status === 'expired' ? t.expired : p.status === 'rejected' ? t.rejected : t.failed;
   return html`${heading(title)}<p role="alert" class="error" data-reason=${p.reason}>${t[`reasons.${p.reason}`]}</p>
-    ${p.comment ? html`<p class="muted">${t.note}: ${p.comment}</p>` : nothing}
+    ${p.comment ? html`<p class="muted">${t.note}: ${p.comment}</p>` : nothing}<p class="muted">${t.failedHint}</p>
     <div class="actions">${button(t.tryOther, p.onOther)}${p.payment.urlFail ? html`<a href=${p.payment.urlFail} part="link">${t.toShop}</a>` : nothing}</div>`;
 }
