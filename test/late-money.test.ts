@@ -165,6 +165,39 @@ for (const kind of storageKinds()) {
         });
       }
 
+      if (c.name === 'cloudpayments') {
+        test('the address\'s ?kind= decides how a signed body is handled (the route passes the URL on)', async () => {
+          const p = await started('kind');
+          const pay = await c.paidNotification(p);
+          // A Pay body posted to the Check address is answered as a Check: nothing is paid.
+          const asCheck = await h.notify({ ...pay, query: '?kind=check' });
+          assert.equal(await asCheck.text(), '{"code":0}');
+          assert.equal((await h.payment(p.id)).status, 'awaiting_payment', 'a Check never pays');
+          // A signed Check body (no TotalFee: it runs before authorisation) posted to the Pay address is refused.
+          const fields = new URLSearchParams(pay.body);
+          fields.delete('TotalFee');
+          fields.delete('GatewayName');
+          fields.delete('AuthCode');
+          const checkBody = fields.toString();
+          const { contentHmac } = await import('../src/server/providers/cloudpayments/transform.ts');
+          const asPay = await h.notify({ headers: { ...pay.headers, 'content-hmac': contentHmac('contract_api_secret', checkBody) }, body: checkBody, query: '?kind=pay' });
+          assert.equal(await asPay.text(), '{"code":13}');
+          assert.equal((await h.payment(p.id)).status, 'awaiting_payment');
+          assert.equal((await payRows(p.id)).length, 0);
+          // The Pay at its own address pays; a repeated Pay is answered 0.
+          assert.equal(await (await h.notify(pay)).text(), '{"code":0}');
+          assert.equal((await h.payment(p.id)).status, 'paid');
+          assert.equal(await (await h.notify(pay)).text(), '{"code":0}');
+          assert.equal((await payRows(p.id)).length, 1);
+          // Refunded in part since: CloudPayments resending that Pay still hears 0 (it was applied once).
+          const part = await h.refund(p.id, { amount: '10.0', reason: 'one item back' });
+          assert.equal(part.status, 201, JSON.stringify(part.body));
+          assert.equal(await (await h.notify(pay)).text(), '{"code":0}');
+          assert.equal((await h.payment(p.id)).status, 'partially_refunded');
+          assert.equal((await payRows(p.id)).length, 1);
+        });
+      }
+
       if (c.name !== 'sandbox') {
         test('the provider already has the money when the deadline passes: expiry asks first and pays it (not late)', async () => {
           const p = await started('asked');
