@@ -128,7 +128,16 @@ export function createShop(opts: ShopOptions) {
     });
     const status = { new: 'Ожидает оплаты', paid: 'Оплачен', cancelled: 'Отменён' }[order.status];
     const attrs = Object.entries(link.attributes).map(([k, v]) => html` ${raw(k)}="${v}"`);
+    // The outcome the gateway sent the buyer back with (url_success / url_fail): said, never guessed
+    // from the query alone: «paid» only shows as paid once the shop has the PAY.
+    const back = c.req.query('paid') === '1' ? 'paid' : c.req.query('failed') === '1' ? 'failed' : null;
+    const outcome = back === 'paid'
+      ? html`<p id="order-outcome" role="status" data-outcome="${order.status === 'paid' ? 'paid' : 'confirming'}">${order.status === 'paid' ? 'Оплата получена. Спасибо!' : 'Платёжная система приняла оплату; ждём подтверждения — обновите страницу через минуту.'}</p>`
+      : back === 'failed' && order.status !== 'paid'
+        ? html`<p id="order-outcome" role="alert" data-outcome="failed">Оплата не прошла, деньги не списаны. Можно попробовать ещё раз ниже.</p>`
+        : '';
     return c.html(page(`Заказ ${payFor(order.id)}`, html`<h1>Заказ ${payFor(order.id)}</h1>
+${outcome}
 <p>${order.items}</p>
 <p>Сумма: <strong>${formatAmount(BigInt(order.total_minor))} ₽</strong></p>
 <p>Статус: <strong id="order-status" data-order="${order.id}" data-status="${order.status}">${status}</strong>${order.paid_amount ? html` (получено ${order.paid_amount}, платёж № ${order.onpay_id})` : ''}</p>

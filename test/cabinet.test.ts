@@ -352,12 +352,18 @@ for (const kind of storageKinds()) {
         ]);
       });
 
-      test('a payment settled by hand ignores a late payment-system callback', async () => {
+      test('money reported after the payment was failed by hand is applied: paid late, the timeline keeps both', async () => {
         const { id } = await newPayment('shop', 'manual-4');
         await json(await post(`/payments/${id}/status`, { status: 'failed', reason: 'buyer gave up' }), 200);
         const r = await t.request(`/api/v1/sandbox/payments/${id}/pay`, { method: 'POST' });
-        assert.equal(r.status, 409, await r.text());
-        assert.equal((await t.storage.getPayment(id))!.status, 'failed');
+        assert.equal(r.status, 200, await r.text());
+        const after = (await t.storage.getPayment(id))!;
+        assert.equal(after.status, 'paid');
+        assert.equal(after.paidLate, true);
+        const detail = await json(await t.request(`/api/v1/cabinet/payments/${id}`, { headers: { authorization: `Bearer ${SHOP_KEY}` } }), 200);
+        assert.equal(detail.paidLate, true);
+        const audit = await t.storage.auditOf(id);
+        assert.deepEqual(audit.map((a) => [a.action, a.fromStatus, a.toStatus]), [['set_status', 'awaiting_payment', 'failed'], ['paid_late', 'failed', 'paid']]);
       });
 
       const badBodies: [string, unknown, string, number?][] = [

@@ -82,7 +82,7 @@ export interface Harness {
   stub: MerchantStub;
   url: string;
   /** The payment through the public API: form payload, then create, with an idempotency key. */
-  create(payFor: string, key?: string): Promise<{ status: number; body: JsonObject; text: string; token: string }>;
+  create(payFor: string, key?: string, extraQuery?: string): Promise<{ status: number; body: JsonObject; text: string; token: string }>;
   /** The same create request again (same token, same key). */
   repeat(token: string, key: string): Promise<{ status: number; text: string }>;
   notify(n: RawNotification): Promise<Response>;
@@ -93,6 +93,8 @@ export interface Harness {
   refund(id: string, body: Record<string, unknown>, key?: string): Promise<{ status: number; body: JsonObject }>;
   payment(id: string): Promise<Payment>;
   until(what: string, fn: () => Promise<boolean>, ms?: number): Promise<void>;
+  /** Moves the gateway's clock (not the emulator's) this far ahead of the real one. */
+  advance(ms: number): void;
   close(): Promise<void>;
 }
 
@@ -127,15 +129,17 @@ export async function startHarness(c: ConnectorCase, kind: StorageKind = 'sqlite
   for (const m of config.merchants) await ts.storage.upsertMerchant(merchantFromConfig(m), Date.now());
   const base = createProviderHttp();
   const providerHttp: ProviderHttp = (req) => base({ ...req, timeoutMs: Math.min(req.timeoutMs, HARNESS_PROVIDER_TIMEOUT_MS) });
-  const g = createGateway({ config, storage: ts.storage, providerHttp, log: () => {} });
+  // The gateway's clock may run ahead of the emulators' (deadlines passed at the gateway only).
+  let skewMs = 0;
+  const g = createGateway({ config, storage: ts.storage, providerHttp, log: () => {}, now: () => Date.now() + skewMs });
   holder.gateway = g;
 
   const api = (path: string, init?: RequestInit) => fetch(`${url}${path}`, init);
   const cabinetKey = merchant().apiKey!;
   const h: Harness = {
     gateway: g, config, ts, stub, url,
-    async create(payFor, key) {
-      const form = await api(`/pay/shop?price=150.0&ticker=RUR&pay_for=${encodeURIComponent(payFor)}`, { headers: { accept: 'application/json' } });
+    async create(payFor, key, extraQuery = '') {
+      const form = await api(`/pay/shop?price=150.0&ticker=RUR&pay_for=${encodeURIComponent(payFor)}${extraQuery}`, { headers: { accept: 'application/json' } });
       const { token } = (await form.json()) as { token: string };
       const res = await api('/api/v1/payments', {
         method: 'POST', headers: { 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) }, body: JSON.stringify({ token, way: c.way }),
@@ -148,9 +152,9 @@ export async function startHarness(c: ConnectorCase, kind: StorageKind = 'sqlite
       return { status: res.status, text: await res.text() };
     },
     notify: (n) => api(`/providers/${c.providerId}/notify${n.query ?? ''}`, { method: 'POST', headers: n.headers, body: n.body }),
-    deliver: () => createDispatcher({ storage: ts.storage, now: Date.now, merchantHttp: createMerchantHttp({ allowPrivate: true }), owner: 'contract-dispatcher', random: () => 0.5 }).runOnce(),
+    deliver: () => createDispatcher({ storage: ts.storage, now: () => Date.now() + skewMs, merchantHttp: createMerchantHttp({ allowPrivate: true }), owner: 'contract-dispatcher', random: () => 0.5 }).runOnce(),
     async reconcile(aheadMs) {
-      const r = createReconciler({ storage: ts.storage, service: g.service, now: () => Date.now() + aheadMs, owner: `contract-${Math.random().toString(36).slice(2)}`, callTimeoutMs: HARNESS_PROVIDER_TIMEOUT_MS });
+      const r = createReconciler({ storage: ts.storage, service: g.service, now: () => Date.now() + skewMs + aheadMs, owner: `contract-${Math.random().toString(36).slice(2)}`, callTimeoutMs: HARNESS_PROVIDER_TIMEOUT_MS });
       return r.runOnce();
     },
     async refund(id, body, key) {
@@ -162,6 +166,9 @@ export async function startHarness(c: ConnectorCase, kind: StorageKind = 'sqlite
       return { status: res.status, body: (await res.json()) as JsonObject };
     },
     payment: async (id) => (await ts.storage.getPayment(id))!,
+    advance(ms) {
+      skewMs = ms;
+    },
     async until(what, fn, ms = 10_000) {
       const end = Date.now() + ms;
       while (Date.now() < end) {

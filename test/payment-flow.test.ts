@@ -121,10 +121,14 @@ for (const kind of storageKinds()) {
       t.clock.advance(3 * 86400_000);
       assert.equal(await t.gateway.service.expireDue(), 1);
       assert.equal((await t.storage.getPayment(p.id))!.status, 'expired');
-      // Money arriving after expiry changes nothing.
+      const view = (await (await t.request(`/api/v1/payments/${p.id}`)).json()) as { reason?: string };
+      assert.equal(view.reason, 'expired');
+      // Money arriving after expiry is applied, never dropped: paid late (issue 22).
       const late = await t.request(`/api/v1/sandbox/payments/${p.id}/pay`, { method: 'POST' });
-      assert.equal(late.status, 409);
-      assert.equal((await t.storage.getPayment(p.id))!.status, 'expired');
+      assert.equal(late.status, 200, await late.clone().text());
+      const after = (await t.storage.getPayment(p.id))!;
+      assert.equal(after.status, 'paid');
+      assert.equal(after.paidLate, true);
     });
 
     test('a payment whose request was cut off before CHECK finished is rejected, and its key answers check_failed', async () => {

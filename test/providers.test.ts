@@ -283,20 +283,28 @@ for (const kind of storageKinds()) {
       assert.deepEqual(await r.json(), { applied: true, status: 'paid' });
     });
 
-    test('the way back forwards to the shop, or tells the element in its overlay', async () => {
+    test('the way back never guesses: while the provider says pending it checks again; once final it forwards to the shop or tells the element', async () => {
       const { id } = (await (await create('price=100&pay_for=return-1&url_success=https://shop.example/ok&url_fail=https://shop.example/fail', 'FKC')).json()) as { id: string };
-      const ok = await t.request(`/providers/fk/return/${id}?result=success`);
-      assert.equal(ok.status, 200);
-      const page = await ok.text();
-      assert.match(page, /data-onpay-result="paid"/);
-      assert.match(page, /data-next="https:\/\/shop.example\/ok"/);
-      assert.match(page, /data-origins="http:\/\/gateway.test https:\/\/shop.example"/);
-      const fail = await (await t.request(`/providers/fk/return/${id}?result=fail`)).text();
+      for (const hint of ['success', 'fail']) {
+        const pending = await t.request(`/providers/fk/return/${id}?result=${hint}`);
+        assert.equal(pending.status, 200);
+        const page = await pending.text();
+        assert.match(page, /Проверяем оплату…/, `result=${hint} is only a hint`);
+        assert.doesNotMatch(page, /data-onpay-result/);
+        assert.doesNotMatch(page, /shop\.example\/ok/);
+      }
+      await notify({ paymentId: id, state: 'paid', amount: '100.0' });
+      const ok = await (await t.request(`/providers/fk/return/${id}?result=fail`)).text();
+      assert.match(ok, /data-onpay-result="paid"/, 'the payment\'s own status wins over the hint');
+      assert.match(ok, /data-next="https:\/\/shop.example\/ok"/);
+      assert.match(ok, /data-origins="http:\/\/gateway.test https:\/\/shop.example"/);
+      const { id: id2 } = (await (await create('price=100&pay_for=return-2&url_success=https://shop.example/ok&url_fail=https://shop.example/fail', 'FKC')).json()) as { id: string };
+      await notify({ paymentId: id2, state: 'failed', amount: '100.0' });
+      const fail = await (await t.request(`/providers/fk/return/${id2}?result=success`)).text();
       assert.match(fail, /data-onpay-result="failed"/);
-      assert.match(fail, /data-next="https:\/\/shop.example\/fail"/);
-      // Once final, the payment's own status wins over the provider's hint.
-      await notify({ paymentId: id, state: 'failed', amount: '100.0' });
-      assert.match(await (await t.request(`/providers/fk/return/${id}?result=success`)).text(), /data-onpay-result="failed"/);
+      assert.match(fail, /data-reason="declined"/);
+      assert.match(fail, /href="https:\/\/shop.example\/fail"/, 'the shop\'s fail URL is offered');
+      assert.match(fail, new RegExp(`href="/payments/${id2}/retry"`), 'another method, without JavaScript');
       assert.equal((await t.request(`/providers/sandbox/return/${id}?result=success`)).status, 404);
     });
   });

@@ -260,7 +260,8 @@ describe('CloudPayments: a Fail is not final', () => {
     await c.idle();
     await h.until('paid after the decline', async () => (await h.payment(p.id)).status === 'paid');
     const after = await h.payment(p.id);
-    assert.match(after.statusReason, /paid after a decline/);
+    assert.match(after.statusReason, /paid late: .* after the payment was failed/);
+    assert.equal(after.paidLate, true);
     assert.equal((await h.ts.storage.notificationsOf(p.id)).filter((x) => x.kind === 'pay').length, 1);
   });
 });

@@ -159,3 +159,106 @@ test(`no T-Bank payment is lost: ${PAYMENTS} paid, half their notifications drop
   assert.ok(reconciled > 0, 'reconciliation paid the payments whose notification was dropped');
   assert.ok(duplicates <= kills * DISPATCH_CONCURRENCY, `${duplicates} repeated deliveries for ${kills} kills`);
 });
+
+test('late money is never lost: T-Bank payments expire at the gateway, are paid on the still-open form while the gateway is SIGKILLed, and end paid late with one PAY each', { timeout: 170_000 }, async () => {
+  const LATE = 30;
+  const dir = mkdtempSync(join(tmpdir(), 'onpay-tbank-late-'));
+  const dbFile = join(dir, 'gateway.sqlite');
+  const emu = await startTbankEmulator({ notificationRetryMs: 300, notificationTimeoutMs: 3000 });
+  const seen = new Map<string, number>();
+  const stub = await startMerchantStub(async (req, res) => {
+    const o = JSON.parse(req.body) as { type: string; pay_for: string };
+    if (o.type === 'pay') seen.set(o.pay_for, (seen.get(o.pay_for) ?? 0) + 1);
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ status: true, pay_for: o.pay_for, signature: api2AnswerSignature(o.type === 'pay' ? 'pay' : 'check', true, o.pay_for, K) }));
+  });
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const configFile = join(dir, 'config.json');
+  writeFileSync(configFile, JSON.stringify({
+    port, database: `sqlite:${dbFile}`, secret: TEST_SECRET, publicUrl: base, allowPrivateMerchantUrls: true,
+    retrySchedule: [0, 1, 1, 2, 3, 5, 8, 13, 20, 30],
+    reconcileSchedule: [2, 4],
+    reconcile: { leaseMs: 10_001, batchSize: 50, concurrency: 8, pollMs: 200 },
+    dispatcher: { timeoutMs: 3000, leaseMs: 4000, pollMs: 50, concurrency: DISPATCH_CONCURRENCY, batchSize: DISPATCH_CONCURRENCY },
+    providers: [{ id: 'tbank', type: 'tbank', ...DEFAULT_TERMINAL, apiUrl: emu.apiUrl }],
+    // The gateway gives up after 3 s; T-Bank's form stays open a minute (its shortest RedirectDueDate).
+    ways: [{ code: 'TBC', provider: 'tbank', method: 'card', ticker: 'RUR', title: { ru: 'Банковская карта', en: 'Bank card' }, ttlSeconds: 3 }],
+    merchants: [{ login: 'shop', name: 'Late shop', secret: K, notifications: true, apiUrl: stub.url, apiType: 2, checkLinkMd5: false }],
+  }));
+  const gw = killableGateway(configFile, base);
+  await gw.start();
+  const db = new SQLite(dbFile, { readonly: true });
+  const row = db.prepare('select status, paid_late, late_until from payments where id = ?');
+  const payRows = db.prepare("select status from notifications where payment_id = ? and kind = 'pay'");
+  let kills = 0;
+
+  // The buyers open T-Bank's form (FORM_SHOWED: expiry cannot cancel a session under way).
+  const orders = new Map<string, { payFor: string; session: string }>();
+  for (let i = 0; i < LATE; i++) {
+    const payFor = `tb-late-${i}`;
+    const form = await gw.call(`/pay/shop?price=100.0&ticker=RUR&pay_for=${payFor}`, { headers: { accept: 'application/json' } });
+    const { token } = (await form.json()) as { token: string };
+    const created = await gw.call('/api/v1/payments', {
+      method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': payFor }, body: JSON.stringify({ token, way: 'TBC' }),
+    });
+    assert.equal(created.status, 201, await created.clone().text());
+    const { id, action } = (await created.json()) as { id: string; action: { url: string } };
+    await (await fetch(action.url)).arrayBuffer();
+    orders.set(id, { payFor, session: emu.paymentsOfOrder(id)[0]!.paymentId });
+  }
+  // The gateway's deadline passes (its sweep asks T-Bank first), with a SIGKILL in the middle.
+  await sleep(1500);
+  await gw.kill();
+  kills++;
+  await gw.start();
+  const t0 = performance.now();
+  for (;;) {
+    const statuses = [...orders.keys()].map((id) => (row.get(id) as { status: string }).status);
+    if (statuses.every((s) => s === 'expired')) break;
+    assert.ok(performance.now() - t0 < 30_000, `not all expired: ${statuses.join(',')}`);
+    await sleep(200);
+  }
+  for (const id of orders.keys()) assert.ok((row.get(id) as { late_until: number | null }).late_until !== null, `${id}: still asked about after expiry`);
+
+  // The gateway is down when the buyers pay on T-Bank's still-open form; half the notifications are
+  // lost for good (only reconciliation of the expired payments can find that money).
+  await gw.kill();
+  kills++;
+  let i = 0;
+  for (const { session } of orders.values()) {
+    emu.dropNotifications = i++ % 2 === 0;
+    assert.ok(emu.pay(session, 'success'), `T-Bank takes the money for ${session}`);
+  }
+  emu.dropNotifications = false;
+  await gw.start();
+  await sleep(800);
+  await gw.kill();
+  kills++;
+  await gw.start();
+
+  const t1 = performance.now();
+  for (;;) {
+    const late = [...orders.keys()].filter((id) => {
+      const r = row.get(id) as { status: string; paid_late: number };
+      return r.status === 'paid' && r.paid_late === 1;
+    });
+    const delivered = [...orders.keys()].every((id) => (payRows.all(id) as { status: string }[]).every((r) => r.status === 'delivered'));
+    if (late.length === orders.size && delivered && [...orders.values()].every((o) => seen.has(o.payFor))) break;
+    assert.ok(performance.now() - t1 < 60_000, `${late.length}/${orders.size} paid late: ${gw.log().slice(-2000)}`);
+    await sleep(200);
+  }
+  for (const id of orders.keys()) {
+    const rows = payRows.all(id) as { status: string }[];
+    assert.equal(rows.length, 1, `${id}: exactly one PAY`);
+    assert.equal(rows[0]!.status, 'delivered');
+  }
+  const audit = db.prepare("select count(*) as n from audit where action = 'paid_late' and from_status = 'expired'").get() as { n: number };
+  assert.equal(audit.n, orders.size, 'each timeline keeps the expired state and the report');
+  console.log(`tbank late money: ${orders.size} payments expired then paid late across ${kills} SIGKILLs, ${((performance.now() - t1) / 1000).toFixed(1)} s to settle`);
+  db.close();
+  await gw.stop();
+  await stub.close();
+  await emu.close();
+  rmSync(dir, { recursive: true, force: true });
+});

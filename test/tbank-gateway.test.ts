@@ -26,6 +26,8 @@ before(async () => {
     ways: [
       { code: 'TBC', provider: 'tbank', method: 'card', ticker: 'RUR', title: { ru: 'Банковская карта', en: 'Bank card' } },
       { code: 'SBP', provider: 'tbank', method: 'sbp', ticker: 'RUR', title: { ru: 'СБП', en: 'Faster Payments (SBP)' } },
+      { code: 'TTA', provider: 'tbank', method: 'card', ticker: 'RUR', title: { ru: 'Карта, 10 минут', en: 'Card, 10 minutes' }, ttlSeconds: 600 },
+      { code: 'TTB', provider: 'tbank', method: 'card', ticker: 'RUR', title: { ru: 'Карта, 5 секунд', en: 'Card, 5 seconds' }, ttlSeconds: 5 },
     ],
     merchants: [{ login: 'shop', name: 'Shop', secret: 'K-shop', origins: [], checkLinkMd5: false }],
   }), { dispatcher: false, log: () => {} });
@@ -141,4 +143,19 @@ test('T-Bank refusing at create: 502 provider_error, the payment failed', async 
   } finally {
     emu.setFault(null);
   }
+});
+
+test('a way\'s ttlSeconds is the payment\'s deadline and T-Bank\'s RedirectDueDate, never less than a minute ahead', async () => {
+  const before = Date.now();
+  const ten = (await (await create('tb-ttl-600', 'TTA')).json()) as { id: string };
+  const p10 = (await gw.storage.getPayment(ten.id))!;
+  const s10 = emu.payment(p10.providerPaymentId!)!;
+  assert.ok(Math.abs(p10.expiresAt! - (p10.createdAt + 600_000)) < 1000, 'the gateway\'s deadline: 10 minutes');
+  // RedirectDueDate is sent to the second.
+  assert.ok(Math.abs(s10.dueAt - p10.expiresAt!) <= 1000, `T-Bank's link dies with it: ${s10.dueAt - before}`);
+  const five = (await (await create('tb-ttl-5', 'TTB')).json()) as { id: string };
+  const p5 = (await gw.storage.getPayment(five.id))!;
+  const s5 = emu.payment(p5.providerPaymentId!)!;
+  assert.ok(Math.abs(p5.expiresAt! - (p5.createdAt + 5000)) < 1000, 'the gateway gives up after 5 s');
+  assert.ok(s5.dueAt >= p5.createdAt + 59_000, `T-Bank takes no less than a minute: ${s5.dueAt - p5.createdAt}`);
 });

@@ -91,7 +91,24 @@ export interface PaymentView {
   /** The buyer's action, its QR code (SBP) drawn into modules for the element. */
   action: BuyerAction | null;
   updatedAt: string;
+  /** Why the payment ended without money (`failed`, `expired`, `rejected`): a code the buyer's side words in its language. */
+  reason?: FailureReason;
+  /** The shop's CHECK comment (`reason: "check_declined"`), as text. */
+  comment?: string;
+  /** Money the provider reported after the gateway had called the payment expired, failed or rejected: applied, never dropped. */
+  paidLate?: true;
 }
+
+/**
+ * Why a payment ended without money, as a code: `declined` by the bank, `insufficient_funds`,
+ * `3ds_failed` (3-D Secure not passed), `expired` (the deadline passed), `check_declined` (the
+ * shop's CHECK said no; `comment` carries its words), `check_failed` (no valid CHECK answer),
+ * `provider_error` (the payment system refused to start it), `abandoned` (the buyer chose another
+ * method), `cancelled` (cancelled at the payment system or by the merchant), `unknown`.
+ */
+export type FailureReason =
+  | 'declined' | 'insufficient_funds' | '3ds_failed' | 'expired' | 'check_declined'
+  | 'check_failed' | 'provider_error' | 'abandoned' | 'cancelled' | 'unknown';
 
 /** Why a payment did not start, as the buyer is told (docs/API.md). */
 export interface Refusal {

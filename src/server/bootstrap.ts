@@ -247,9 +247,15 @@ export async function startGateway(config: GatewayConfig, opts: { cdnDir?: strin
   const exposure = sandboxExposureWarning(effective, await storage.listMerchants());
   if (exposure) (opts.log ?? ((m: string) => logger.warn(m)))(exposure);
   let stopped = false;
+  // One sweep at a time: expiry now asks providers first, and a slow one must not start a second
+  // sweep asking about the same payments.
+  let sweeping = false;
   const sweep = setInterval(() => {
-    if (stopped) return;
-    gateway.service.expireDue().catch((e: unknown) => opts.log?.(`expiry sweep failed: ${(e as Error).message}`));
+    if (stopped || sweeping) return;
+    sweeping = true;
+    gateway.service.expireDue()
+      .catch((e: unknown) => opts.log?.(`expiry sweep failed: ${(e as Error).message}`))
+      .finally(() => { sweeping = false; });
   }, EXPIRY_SWEEP_MS);
   sweep.unref();
   const dispatcher = (opts.dispatcher ?? config.dispatcher?.inProcess ?? true)

@@ -8,8 +8,8 @@ const ALLOWED_BY_SYSTEM: [PaymentStatus, PaymentStatus][] = [
   ['awaiting_payment', 'paid'], ['awaiting_payment', 'failed'], ['awaiting_payment', 'expired'],
   ['paid', 'partially_refunded'], ['paid', 'refunded'], ['partially_refunded', 'refunded'],
 ];
-/** A verified provider report: the system's moves, and a decline that was not final (`failed → paid`). */
-const ALLOWED_BY_PROVIDER: [PaymentStatus, PaymentStatus][] = [...ALLOWED_BY_SYSTEM, ['failed', 'paid']];
+/** A verified provider report: the system's moves, and money taken after the payment had ended (late money). */
+const ALLOWED_BY_PROVIDER: [PaymentStatus, PaymentStatus][] = [...ALLOWED_BY_SYSTEM, ['failed', 'paid'], ['expired', 'paid'], ['rejected', 'paid']];
 const ALLOWED_BY_HAND: [PaymentStatus, PaymentStatus][] = [
   ['created', 'paid'], ['created', 'failed'], ['checking', 'paid'], ['checking', 'failed'],
   ['awaiting_payment', 'paid'], ['awaiting_payment', 'failed'], ['rejected', 'paid'], ['failed', 'paid'],
@@ -25,14 +25,14 @@ test('every system move: allowed exactly when in the table', () => {
   }
 });
 
-test('every provider-report move: the system\'s, plus failed → paid; expired and refunded stay final', () => {
+test('every provider-report move: the system\'s, plus late money (failed, expired, rejected → paid); refunded stays final', () => {
   for (const from of PAYMENT_STATUSES) {
     for (const to of PAYMENT_STATUSES) {
       const expected = ALLOWED_BY_PROVIDER.some(([f, t]) => f === from && t === to);
       assert.equal(canTransition(from, to, 'provider'), expected, `${from} → ${to}`);
     }
   }
-  assert.equal(canTransition('failed', 'paid', 'system'), false, 'only a provider report pays a failed payment');
+  for (const from of ['failed', 'expired', 'rejected'] as const) assert.equal(canTransition(from, 'paid', 'system'), false, `only a provider report pays a ${from} payment`);
   for (const to of PAYMENT_STATUSES) assert.equal(canTransition('refunded', to, 'provider'), false);
 });
 

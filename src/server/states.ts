@@ -38,17 +38,22 @@ const SYSTEM: Record<PaymentStatus, readonly PaymentStatus[]> = {
 };
 
 /**
- * A provider's verified report may do what the gateway may, and one thing more: pay a `failed`
- * payment. Some providers' declines are not final (CloudPayments: the buyer may pay again on the
- * same page after a Fail; T-Bank: another session of the same order), and money the provider says
- * it took, in the right amount and currency, is paid money. Not a payment the merchant failed by
- * hand (the service checks `manual`): that is settled. `expired` stays final: the gateway's deadline
- * passed, and a late report is for a person to settle.
+ * A provider's verified report may do what the gateway may, and one thing more: pay a payment that
+ * had ended without money (`failed`, by the provider, the gateway or by hand; `expired`; `rejected`).
+ * Money the provider says it took, in the right amount and currency, is paid money and is never
+ * dropped: a decline that was not final (CloudPayments: the buyer pays again on the same page after a
+ * Fail), a provider page still open past the gateway's deadline, a payment failed by hand and then
+ * really paid. The payment is marked `paidLate` (DESIGN.md §4).
  */
 const PROVIDER: Record<PaymentStatus, readonly PaymentStatus[]> = {
   ...SYSTEM,
   failed: ['paid'],
+  expired: ['paid'],
+  rejected: ['paid'],
 };
+
+/** Ended statuses from which a provider's report of money makes a payment paid late. */
+export const LATE_MONEY_STATUSES: readonly PaymentStatus[] = ['failed', 'expired', 'rejected'];
 
 /** The merchant may settle by hand what the systems did not: mark paid or failed, never un-pay. */
 const MANUAL: Record<PaymentStatus, readonly PaymentStatus[]> = {
@@ -79,6 +84,12 @@ export const PAID_STATUSES: readonly PaymentStatus[] = ['paid', 'partially_refun
 
 /** Statuses in which the gateway still waits for the provider: reconciliation asks about these. */
 export const WAITING_STATUSES: readonly PaymentStatus[] = ['created', 'checking', 'awaiting_payment'];
+
+/**
+ * Statuses reconciliation asks about: the waiting ones, and `expired` while its provider's own
+ * deadline may not have passed (the payment's `lateUntil`; only such a payment keeps a due time).
+ */
+export const RECONCILED_STATUSES: readonly PaymentStatus[] = [...WAITING_STATUSES, 'expired'];
 
 export const NOTIFICATION_STATUSES = ['pending', 'delivered', 'retrying', 'gave_up'] as const;
 export type NotificationStatus = (typeof NOTIFICATION_STATUSES)[number];

@@ -1,6 +1,7 @@
 /** Domain records shared by the gateway's modules. Amounts are minor units in `bigint`. */
 import type { InstructionsAction, RedirectAction } from '../protocol/checkout-api.ts';
 import type { Minor } from '../protocol/money.ts';
+import type { FailureReason } from '../protocol/checkout-api.ts';
 import type { LinkParams } from '../protocol/link.ts';
 import type { PayAnswerKey } from '../protocol/onpay-api.ts';
 import type { NotificationStatus, PaymentStatus } from './states.ts';
@@ -95,9 +96,18 @@ export interface Payment extends LinkOrder {
   amountMismatch: boolean;
   /** How much has been refunded in all, in `wayTicker` (0 when nothing was). */
   refundedMinor: Minor;
+  /** Paid by a provider's report after the gateway had called it expired, failed or rejected (0010_late_money). */
+  paidLate: boolean;
+  /** Why it ended without money, as a code (`failed`, `expired`, `rejected`); null otherwise or when not recorded. */
+  failureReason: FailureReason | null;
+  /**
+   * An expired payment at a real provider: until when reconciliation keeps asking the provider, whose
+   * own deadline may be later than the gateway's (null: not asked after expiry).
+   */
+  lateUntil: number | null;
 }
 
-export type NewPayment = Omit<Payment, 'number' | 'responseStatus' | 'responseBody' | 'paidAt' | 'manual' | 'statusReason' | 'action' | 'providerId' | 'providerPaymentId' | 'amountMismatch' | 'refundedMinor'> & {
+export type NewPayment = Omit<Payment, 'number' | 'responseStatus' | 'responseBody' | 'paidAt' | 'manual' | 'statusReason' | 'action' | 'providerId' | 'providerPaymentId' | 'amountMismatch' | 'refundedMinor' | 'paidLate' | 'failureReason' | 'lateUntil'> & {
   providerId?: string | null;
   /** When reconciliation first asks the provider about it (payments at a real provider); null: never. */
   reconcileAt?: number | null;

@@ -50,6 +50,9 @@ export interface FakeGateway {
   push(status: string): void;
   formAnswer: ((query: URLSearchParams) => Response | Promise<Response>) | null;
   urlSuccess: string;
+  urlFail: string;
+  /** What GET /api/v1/payments/:id adds to a payment that ended without money (`reason`, `comment`). */
+  failure: { reason: string; comment?: string } | null;
 }
 
 export const redirectAction = () => ({ type: 'redirect', url: new URL('/test/browser/fixtures/payment-page.html', location.href).href });
@@ -77,6 +80,8 @@ export function fakeGateway(): FakeGateway {
     events: 'stream',
     formAnswer: null,
     urlSuccess: '',
+    urlFail: '',
+    failure: null,
     push(status) {
       for (const c of streams) c.enqueue(encoder.encode(`event: status\ndata: ${JSON.stringify({ id: 'x', status })}\n\n`));
     },
@@ -96,7 +101,7 @@ export function fakeGateway(): FakeGateway {
       const way = WAYS.find((w) => w.code === body.way)!;
       return HttpResponse.json({
         id: `pay_test_${++paymentSeq}`, status: 'awaiting_payment', way: way.code, amount: way.amount ?? body.amount, ticker: way.ticker,
-        urlSuccess: gw.urlSuccess, urlFail: '', action: way.kind === 'redirect' ? redirectAction() : instructionsAction(), updatedAt: new Date().toISOString(),
+        urlSuccess: gw.urlSuccess, urlFail: gw.urlFail, action: way.kind === 'redirect' ? redirectAction() : instructionsAction(), updatedAt: new Date().toISOString(),
       }, { status: 201 });
     }),
     http.get('*/api/v1/payments/:id/events', () => {
@@ -111,7 +116,7 @@ export function fakeGateway(): FakeGateway {
     }),
     http.get('*/api/v1/payments/:id', ({ params }) => {
       gw.statusRequests++;
-      return HttpResponse.json({ id: params.id, status: gw.status, way: 'EUR', amount: '1.02', ticker: 'EUR', urlSuccess: '', urlFail: '', action: null });
+      return HttpResponse.json({ id: params.id, status: gw.status, way: 'EUR', amount: '1.02', ticker: 'EUR', urlSuccess: gw.urlSuccess, urlFail: gw.urlFail, action: null, ...(gw.failure ?? {}) });
     }),
   );
   return gw;

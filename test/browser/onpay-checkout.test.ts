@@ -335,7 +335,8 @@ describe('<onpay-checkout> instructions', () => {
     gw.status = 'expired';
     const e = await fail;
     expect(e.detail.status).to.equal('expired');
-    await viewIs(el, 'done');
+    expect(e.detail.reason).to.equal('expired', 'the event carries the reason code');
+    await viewIs(el, 'failed');
     expect(text(el)).to.include('Срок оплаты истёк');
     await expect(el).to.be.accessible();
   });
@@ -381,7 +382,7 @@ describe('<onpay-checkout> redirect', () => {
     new (frame.contentWindow as unknown as { Function: FunctionConstructor }).Function('id', "parent.postMessage({ type: 'onpay:result', id: id, status: 'failed' }, '*')")(id);
     const e = await fail;
     expect(e.detail.status).to.equal('failed');
-    await viewIs(el, 'done');
+    await viewIs(el, 'failed');
     expect(q(el, '[role="dialog"]')).to.equal(null);
     expect(text(el)).to.include('Оплата не прошла');
     await expect(el).to.be.accessible();

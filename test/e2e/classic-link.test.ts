@@ -43,7 +43,7 @@ describe('classic payment link, hosted page, in Chromium', () => {
     await context.close();
   });
 
-  test('declined card on the plain form: the buyer lands on url_fail and the order stays unpaid', async () => {
+  test('declined card on the plain form: the return page says why without JavaScript; the shop link leads to url_fail; the order stays unpaid', async () => {
     const context = await browser.newContext({ javaScriptEnabled: false });
     const page = await context.newPage();
     const order = await placeOrder(e.shopUrl, { tea: 1 });
@@ -52,6 +52,10 @@ describe('classic payment link, hosted page, in Chromium', () => {
     await page.click('button[type="submit"]');
     await page.waitForURL(/\/sandbox\/card\//);
     await page.click('button[value="decline"]');
+    await page.locator('p[data-reason="declined"]').waitFor({ timeout: 10_000 });
+    assert.match(await page.locator('p[data-reason="declined"]').innerText(), /Банк отклонил платёж/);
+    assert.ok(await page.locator('a', { hasText: 'Попробовать другой способ' }).isVisible());
+    await page.click('a:has-text("Вернуться в магазин")');
     await page.waitForURL(new RegExp(`/orders/${order.id}\\?failed=1`), { timeout: 10_000 });
     assert.equal(await orderStatus(e.shopUrl, order.id), 'new');
     await context.close();

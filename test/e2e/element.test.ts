@@ -54,12 +54,14 @@ describe('the element in the demo shop, in Chromium', () => {
     void events;
   });
 
-  test('card declined → url_fail, the order is not paid', async () => {
+  test('card declined → the failure view says why, «Вернуться в магазин» → url_fail, the order is not paid', async () => {
     const order = await placeOrder(e.shopUrl, { tea: 2 });
     const { page, problems } = await openPage(order.url);
     await ready(page);
     await pressContinue(page);
     await page.frameLocator('onpay-checkout iframe').locator('button[value="decline"]').click();
+    await page.locator('onpay-checkout [role="alert"][data-reason="declined"]').waitFor({ timeout: 15_000 });
+    await page.locator('onpay-checkout a[part="link"]').click();
     await page.waitForURL(new RegExp(`/orders/${order.id}\\?failed=1`), { timeout: 15_000 });
     assert.equal(await orderStatus(e.shopUrl, order.id), 'new');
     assert.deepEqual(problems, []);

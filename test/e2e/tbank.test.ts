@@ -43,7 +43,7 @@ describe('T-Bank through its emulator, in Chromium', () => {
     await page.context().close();
   });
 
-  test('card declined (insufficient funds) → url_fail, the order is not paid', async () => {
+  test('card declined (insufficient funds) → the failure view, then url_fail; the order is not paid', async () => {
     const order = await placeOrder(s.e.shopUrl, { jam: 2 });
     const { page, problems } = await openCheckout(s.browser, order.url);
     await page.locator('onpay-checkout [data-way="TBC"]').click();
@@ -52,6 +52,8 @@ describe('T-Bank through its emulator, in Chromium', () => {
     const popup = await popupOpened;
     await popup.locator('input[name="pan"]').fill(DECLINE_CARD);
     await popup.locator('button[type="submit"]', { hasText: 'Оплатить' }).click();
+    await page.locator('onpay-checkout [role="alert"][data-reason]').waitFor({ timeout: 15_000 });
+    await page.locator('onpay-checkout a[part="link"]').click();
     await page.waitForURL(new RegExp(`/orders/${order.id}\\?failed=1`), { timeout: 15_000 });
     const [payment] = await s.e.gateway.storage.listPayments({ merchantLogin: 'demo', payFor: `demo-${order.id}`, limit: 10 });
     await eventually(async () => (await s.e.gateway.storage.getPayment(payment!.id))!.status === 'failed', 10_000, 'the REJECTED notification');

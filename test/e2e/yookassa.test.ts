@@ -42,7 +42,7 @@ describe('YooKassa through its emulator, in Chromium', () => {
     await page.context().close();
   });
 
-  test('card declined (insufficient funds) → url_fail, the order is not paid', async () => {
+  test('card declined (insufficient funds) → the failure view, then url_fail; the order is not paid', async () => {
     const order = await placeOrder(s.e.shopUrl, { jam: 1 });
     const { page, problems } = await openCheckout(s.browser, order.url);
     await page.locator('onpay-checkout [data-way="YKC"]').click();
@@ -56,6 +56,8 @@ describe('YooKassa through its emulator, in Chromium', () => {
     await popup.locator('input[name="expiry"]').fill('12/30');
     await popup.locator('input[name="cvc"]').fill('123');
     await popup.locator('button[value="pay"]').click();
+    await page.locator('onpay-checkout [role="alert"][data-reason]').waitFor({ timeout: 15_000 });
+    await page.locator('onpay-checkout a[part="link"]').click();
     await page.waitForURL(new RegExp(`/orders/${order.id}\\?(paid|failed)=1`), { timeout: 15_000 });
     assert.match(page.url(), /\?failed=1/, 'a declined YooKassa payment must not end at url_success');
     assert.equal(await orderStatus(s.e.shopUrl, order.id), 'new');

@@ -93,8 +93,10 @@ const made: OnpayCheckout = document.createElement('onpay-checkout');
 made.messages = { cont: 'Оплатить' };
 // @ts-expect-error not a message key
 made.messages = { nope: 'x' };
-const d: OnpayEventDetails['onpay-fail'] = { id: '1', status: 'failed', urlFail: '' };
-void same; void d;
+const d: OnpayEventDetails['onpay-fail'] = { id: '1', status: 'failed', reason: 'insufficient_funds', urlFail: '' };
+// @ts-expect-error not a failure reason
+const bad: OnpayEventDetails['onpay-fail'] = { id: '1', status: 'failed', reason: 'nope', urlFail: '' };
+void same; void d; void bad;
 `);
   write('types/react.tsx', `import 'onpay-checkout/element';
 import type {} from 'onpay-checkout/react';

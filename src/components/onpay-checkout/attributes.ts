@@ -23,6 +23,8 @@ export interface OnpayCheckoutAttributes {
   md5?: string;
   params?: string;
   theme?: 'light' | 'dark';
+  /** `immediate`: a failed payment goes straight to `url-fail` instead of the failure view. */
+  'fail-redirect'?: 'immediate';
   /** Strings over the language's own (a property, not an attribute). */
   messages?: Partial<Messages>;
   /** `onpay-ap-*` extra parameters. */

@@ -2,6 +2,8 @@
  * The element's events: all `onpay-*`, bubbling and composed, typed in one place. Fired only on
  * what the buyer or the payment did, never from property setters.
  */
+import type { FailureReason } from '../../protocol/checkout-api.ts';
+
 export interface OnpayEventDetails {
   /** The form is loaded and shows the payment systems. */
   'onpay-ready': { merchantLogin: string; payFor: string; ways: string[] };
@@ -11,8 +13,12 @@ export interface OnpayEventDetails {
   'onpay-payment-created': { id: string; way: string; amount: string; ticker: string };
   /** The payment is paid. Cancelable: `preventDefault()` keeps the buyer on the page instead of going to url-success. */
   'onpay-success': { id: string; urlSuccess: string };
-  /** The payment failed, expired or was refused. Cancelable: `preventDefault()` stays instead of going to url-fail. */
-  'onpay-fail': { id: string; status: string; urlFail: string };
+  /**
+   * The payment failed, expired or was refused; `reason` says why as a code (`FailureReason`). The
+   * element shows the failure view; with `fail-redirect="immediate"` it goes to url-fail, unless a
+   * listener calls `preventDefault()`.
+   */
+  'onpay-fail': { id: string; status: string; reason: FailureReason; urlFail: string };
   /** Something went wrong; `code` is stable (`network`, `check_declined`, `check_failed`, `token_expired`, `invalid_param`, …). */
   'onpay-error': { code: string; message: string };
 }

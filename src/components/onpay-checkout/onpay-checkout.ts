@@ -1,14 +1,14 @@
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { EXTRA_ATTRIBUTE_PREFIX as EXTRA_PREFIX, LINK_PARAMS } from '../../protocol/link-params.ts';
 import { resolveLanguage, type Language } from '../../protocol/languages.ts';
-import { ApiError, createPayment, followStatus, isFinal, loadForm, type FinalStatus } from './api.ts';
-import type { FormPayload, InstructionsAction, PaymentView as Payment } from '../../protocol/checkout-api.ts';
+import { ApiError, createPayment, followStatus, getPayment, isFinal, loadForm, type FinalStatus } from './api.ts';
+import type { FailureReason, FormPayload, InstructionsAction, PaymentView as Payment } from '../../protocol/checkout-api.ts';
 import { emit } from './events.ts';
 import { format, formatMoney, type MessageKey, type Messages } from './messages/format.ts';
 import { loadInstructions, loadMessages } from './messages/load.ts';
 import ru from './messages/ru.ts';
 import { styles } from './onpay-checkout.styles.ts';
-import { button, doneView, heading, loadingView, messageView, pickingView, redirectingView, type T } from './views.ts';
+import { button, doneView, failedView, heading, loadingView, messageView, pickingView, redirectingView, type T } from './views.ts';
 
 /**
  * Where the script came from, the default gateway: the classic build knows its `<script>`, the
@@ -23,6 +23,8 @@ const OBSERVED = ['gateway', 'merchant-login', 'href', 'params', ...LINK_PARAMS.
 
 /** How long a payment system's page may take to load in the frame before a popup is tried. */
 const FRAME_TIMEOUT_MS = 8000;
+/** When a failure's reason is only generic, how long before it is read once more. */
+const REASON_RECHECK_MS = 1500;
 type InstructionsView = Awaited<ReturnType<typeof loadInstructions>>;
 const AMOUNT_RE = /^\d{1,12}([.,]\d{1,2})?$/;
 
@@ -47,7 +49,9 @@ export type View =
   /** `draw`: the instructions view, from its own chunk. */
   | { name: 'instructions'; payment: Payment; action: InstructionsAction; draw: InstructionsView }
   | { name: 'redirecting'; checkout: Checkout; payment: Payment; url: string; framed: boolean }
-  | { name: 'done'; payment: Payment; status: FinalStatus }
+  | { name: 'done'; payment: Payment; status: 'paid' }
+  /** Ended without money, explained; `checkout`: the choice to go back to (absent after a reload). */
+  | { name: 'failed'; payment: Payment; status: Exclude<FinalStatus, 'paid'>; reason: FailureReason; comment: string; checkout: Checkout | undefined }
   /** `retry: 'submit'` tries the same attempt again with its checkout; `'load'` loads the form anew. */
   | { name: 'error'; code: string; message: string; retry: 'load' }
   | { name: 'error'; code: string; message: string; retry: 'submit'; checkout: Checkout };
@@ -82,12 +86,13 @@ const randomKey = (): string => Array.from(crypto.getRandomValues(new Uint8Array
  * @attr params - Extra `onpay_ap_*` parameters as a query string, e.g. `onpay_ap_source=site`.
  * @attr onpay-ap-* - One extra parameter each: `onpay-ap-source="site"` sends `onpay_ap_source=site`.
  * @attr theme - `light` or `dark`; by default the buyer's system setting.
+ * @attr fail-redirect - `immediate`: a failed payment goes straight to `url-fail` (the old behaviour) instead of the failure view.
  *
  * @event onpay-ready - The form is loaded. `detail: {merchantLogin, payFor, ways}`.
  * @event onpay-way-select - The buyer picked a payment system. `detail: {way}`.
  * @event onpay-payment-created - The payment was created after the shop's CHECK. `detail: {id, way, amount, ticker}`.
  * @event onpay-success - Paid. Cancelable: `preventDefault()` keeps the buyer here instead of going to `url-success`.
- * @event onpay-fail - Failed, expired or refused. Cancelable: `preventDefault()` stays instead of going to `url-fail`.
+ * @event onpay-fail - Failed, expired or refused. `detail: {id, status, reason, urlFail}`, `reason` a code (`declined`, `insufficient_funds`, `3ds_failed`, `expired`, `check_declined`, …). The failure view says why; with `fail-redirect="immediate"` the buyer goes to `url-fail` at once unless `preventDefault()` is called.
  * @event onpay-error - Something went wrong. `detail: {code, message}` with a stable `code`.
  *
  * @csspart heading - Each view's heading.
@@ -101,6 +106,7 @@ const randomKey = (): string => Array.from(crypto.getRandomValues(new Uint8Array
  * @csspart overlay - The backdrop of the payment system's window.
  * @csspart frame - The payment system's frame.
  * @csspart close - The overlay's close button.
+ * @csspart link - «Вернуться в магазин» of the failure and refusal views (to `url-fail`).
  *
  * @cssprop --onpay-accent - Buttons and the chosen payment system.
  * @cssprop --onpay-background - Background.
@@ -158,6 +164,10 @@ export class OnpayCheckout extends LitElement {
   private extraObserver: MutationObserver | undefined;
   private loadSeq = 0;
   private moveFocus = false;
+  /** The choice of the attempt under way, for «Попробовать другой способ». */
+  private checkout: Checkout | undefined;
+  /** A failure's reason is being read: a second final report waits for it. */
+  private finishing = false;
 
   constructor() {
     super();
@@ -323,6 +333,7 @@ export class OnpayCheckout extends LitElement {
   /** Hands the buyer to the payment system and follows the payment to its end. */
   private start(payment: Payment, checkout: Checkout): void {
     this.stopFollowing?.();
+    this.checkout = checkout;
     this.stopFollowing = followStatus(this.gatewayUrl, payment.id, (status) => {
       if (isFinal(status)) this.finish(payment, status);
     });
@@ -372,17 +383,55 @@ export class OnpayCheckout extends LitElement {
   };
 
   private finish(payment: Payment, status: FinalStatus): void {
-    if (this.view.name === 'done') return;
+    if (this.view.name === 'done' || this.view.name === 'failed' || this.finishing) return;
     this.stopFollowing?.();
     this.stopFollowing = undefined;
     this.clearTimers();
     this.popup?.close();
-    this.setView({ name: 'done', payment, status });
     if (status === 'paid') {
+      this.setView({ name: 'done', payment, status });
       if (emit(this, 'onpay-success', { id: payment.id, urlSuccess: payment.urlSuccess }, true) && payment.urlSuccess) this.navigate(payment.urlSuccess);
-    } else if (emit(this, 'onpay-fail', { id: payment.id, status, urlFail: payment.urlFail }, true) && payment.urlFail) {
-      this.navigate(payment.urlFail);
+      return;
     }
+    void this.explainFailure(payment, status);
+  }
+
+  /**
+   * A payment that ended without money: its reason read from the gateway (the status stream carries
+   * only the status), then `onpay-fail` with it; the failure view, or with `fail-redirect="immediate"`
+   * straight to `url_fail` as before.
+   */
+  private async explainFailure(payment: Payment, status: Exclude<FinalStatus, 'paid'>): Promise<void> {
+    this.finishing = true;
+    let view: Payment = payment;
+    try {
+      view = await getPayment(this.gatewayUrl, payment.id);
+    } catch {
+      // Unreachable now: the reason stays unknown; the failure is still shown.
+    }
+    this.finishing = false;
+    const reason: FailureReason = view.reason ?? (status === 'expired' ? 'expired' : 'unknown');
+    this.setView({ name: 'failed', payment: view, status, reason, comment: view.comment ?? '', checkout: this.checkout });
+    const go = emit(this, 'onpay-fail', { id: payment.id, status, reason, urlFail: payment.urlFail }, true);
+    if (go && payment.urlFail && this.getAttribute('fail-redirect') === 'immediate') {
+      this.navigate(payment.urlFail);
+      return;
+    }
+    // The buyer often returns before the provider's notification, which may name the reason more
+    // precisely (insufficient funds where a status read said only "declined"): one more look.
+    if (reason === 'declined' || reason === 'unknown') {
+      setTimeout(() => void getPayment(this.gatewayUrl, payment.id).then((later) => {
+        const v = this.view;
+        if (v.name === 'failed' && v.payment.id === payment.id && later.reason) this.view = { ...v, reason: later.reason };
+      }, () => {}), REASON_RECHECK_MS);
+    }
+  }
+
+  /** «Попробовать другой способ»: back to the picker with the same choice, or the form anew. */
+  private chooseOther(checkout: Checkout | undefined): void {
+    this.attemptKey = undefined;
+    if (checkout) this.setView({ name: 'picking', checkout });
+    else void this.load();
   }
 
   /** Takes the whole page to a URL (the shop's success / fail page, or the payment system as a last resort). */
@@ -449,7 +498,8 @@ export class OnpayCheckout extends LitElement {
         });
       }
       case 'refused':
-        return messageView(t.refused, v.comment || t.refusedHint, 'alert', button(t.back, () => this.setView({ name: 'picking', checkout: v.checkout })),
+        return messageView(t.refused, v.comment || t.refusedHint, 'alert', html`${button(t.back, () => this.setView({ name: 'picking', checkout: v.checkout }))}${
+          v.checkout.form.urlFail ? html`<a href=${v.checkout.form.urlFail} part="link">${t.toShop}</a>` : nothing}`,
           v.comment ? html`<p class="muted">${t.refusedHint}</p>` : nothing);
       case 'instructions':
         return v.draw({
@@ -463,7 +513,9 @@ export class OnpayCheckout extends LitElement {
           onOpen: () => this.openPopup(true), onClose: () => this.closeOverlay(v.checkout), onLoad: () => clearTimeout(this.frameTimer),
         });
       case 'done':
-        return doneView(t, v.payment, v.status, () => void this.load());
+        return doneView(t, v.payment);
+      case 'failed':
+        return failedView({ t, payment: v.payment, status: v.status, reason: v.reason, comment: v.comment, onOther: () => this.chooseOther(v.checkout) });
       case 'error': {
         const key = `errors.${v.code}` as MessageKey;
         const text = key in this.strings ? t[key] : `${t['errors.other']}${v.message ? `: ${v.message}` : ''}`;

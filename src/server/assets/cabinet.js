@@ -83,7 +83,7 @@ function timeCell(iso) {
 }
 
 const statusName = (s) => S.statuses[s] ?? s;
-const statusText = (p) => (p.manual ? `${statusName(p.status)} (${S.manual})` : statusName(p.status));
+const statusText = (p) => `${statusName(p.status)}${p.manual ? ` (${S.manual})` : ''}${p.paidLate ? ` (${S.paidLate})` : ''}`;
 const notificationText = (status) => (status ? S.notifications[status] : S.notifications.none);
 
 function show(section) {

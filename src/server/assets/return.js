@@ -1,8 +1,8 @@
-// The payment system's return page: tell the element the outcome, or go on to the shop.
+// The payment system's return page: tell the element the outcome, or (paid) go on to the shop.
 (function () {
   const el = document.querySelector('[data-onpay-result]');
   if (!el) return;
-  const msg = { type: 'onpay:result', id: el.getAttribute('data-id'), status: el.getAttribute('data-onpay-result') };
+  const msg = { type: 'onpay:result', id: el.getAttribute('data-id'), status: el.getAttribute('data-onpay-result'), reason: el.getAttribute('data-reason') || undefined };
   const origins = (el.getAttribute('data-origins') || '').split(' ').filter(Boolean);
   const target = window.opener || (window.parent !== window ? window.parent : null);
   if (target) {
@@ -11,5 +11,6 @@
     if (window.opener) setTimeout(function () { window.close(); }, 300);
     return;
   }
-  window.location.replace(el.getAttribute('data-next'));
+  // At top level a failed payment stays on this page: it says why and offers another method.
+  if (msg.status === 'paid') window.location.replace(el.getAttribute('data-next'));
 })();

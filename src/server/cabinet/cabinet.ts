@@ -53,6 +53,8 @@ export interface PaymentSummary {
   paidAt: string | null;
   /** The state of the latest PAY notification; `gave_up` is «уведомление не доставлено в API». */
   notificationStatus: NotificationStatus | null;
+  /** Paid by a provider's report after the payment had expired, failed or been rejected (the timeline says when). */
+  paidLate?: true;
 }
 
 export interface AttemptView {
@@ -161,6 +163,7 @@ function summary(p: Payment, notificationStatus: NotificationStatus | null): Pay
     createdAt: iso(p.createdAt),
     paidAt: isoOrNull(p.paidAt),
     notificationStatus,
+    ...(p.paidLate ? { paidLate: true as const } : {}),
   };
 }
 

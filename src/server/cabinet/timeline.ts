@@ -11,7 +11,7 @@ import type { Storage } from '../storage/storage.ts';
 import type { Payment } from '../types.ts';
 
 export type TimelineKind =
-  | 'created' | 'check_request' | 'check_answer' | 'status' | 'pay_written' | 'pay_attempt' | 'manual'
+  | 'created' | 'check_request' | 'check_answer' | 'status' | 'pay_written' | 'pay_attempt' | 'manual' | 'paid_late'
   | 'refund' | 'provider_request' | 'provider_notification';
 
 export interface TimelineEvent {
@@ -72,7 +72,8 @@ export async function timeline(storage: Storage, p: Payment, sources: readonly T
   }
 
   for (const a of await storage.auditOf(p.id)) {
-    add(a.at, { kind: 'manual', summary: `${a.action} by ${a.actor}: ${a.fromStatus}${a.fromStatus === a.toStatus ? '' : ` → ${a.toStatus}`}${a.reason ? ` (${a.reason})` : ''}` });
+    // Late money (issue 22) is the provider's report, not a person's act: its own kind.
+    add(a.at, { kind: a.action === 'paid_late' ? 'paid_late' : 'manual', summary: `${a.action} by ${a.actor}: ${a.fromStatus}${a.fromStatus === a.toStatus ? '' : ` → ${a.toStatus}`}${a.reason ? ` (${a.reason})` : ''}` });
   }
 
   for (const r of await storage.refundsOf(p.id)) {

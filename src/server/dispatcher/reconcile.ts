@@ -14,6 +14,9 @@
  * Schedule (`reconcileSchedule`, seconds after the payment's creation; default 1 min, 5 min, 30 min,
  * 2 h, 8 h): after its last slot it repeats every last gap (6 h by default) until the payment's
  * deadline (`expiresAt`). A slot that has passed (the reconcilers were down) is skipped, not caught up.
+ * A payment the gateway expired is asked about on the same schedule until its provider's own deadline
+ * (`lateUntil`, each connector's README), or until the provider says it is closed: money taken late is
+ * applied (paid late).
  *
  * @example
  * const r = createReconciler({ storage, service, now: Date.now, owner: 'gw-1' });
@@ -113,7 +116,12 @@ export function createReconciler(o: ReconcilerOptions): Reconciler {
         log(`reconcile ${p.id}: not applied: ${e instanceof Error ? e.message : String(e)}`);
       }
     }
-    const next = nextReconcileAt({ createdAt: p.createdAt, now: o.now(), scheduleS: o.service.reconcileScheduleS, expiresAt: p.expiresAt });
+    // An expired payment is asked about until its provider's own deadline (`lateUntil`), or until
+    // the provider says it is closed for good: late money is applied, never dropped.
+    const closedAtProvider = p.status === 'expired' && status.state !== 'unreachable' && status.state !== 'pending';
+    const next = closedAtProvider ? null : nextReconcileAt({
+      createdAt: p.createdAt, now: o.now(), scheduleS: o.service.reconcileScheduleS, expiresAt: p.status === 'expired' ? p.lateUntil ?? 0 : p.expiresAt,
+    });
     if (!(await o.storage.finishReconcile(p.id, o.owner, next))) log(`reconcile ${p.id}: lease lost before the next slot was recorded`);
   }
 

@@ -11,7 +11,8 @@ import { elementAttributes, linkQuery, type LinkParams } from '../../protocol/li
 import type { Payment, PaymentAction } from '../types.ts';
 import { formatAmount } from '../../protocol/money.ts';
 import type { Language } from '../../protocol/languages.ts';
-import { PAGE_STRINGS } from './page-strings.ts';
+import { FAILURE_TEXT, PAGE_STRINGS } from './page-strings.ts';
+import { checkCommentOf, failureReasonOf } from '../payments/failure.ts';
 
 type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 type Ln = Language;
@@ -94,18 +95,41 @@ ${a.details.map((d) => html`<dt>${d.label}</dt><dd><code>${d.value}</code></dd>`
 </dl>`;
 }
 
+/**
+ * Why a payment ended without money, in the buyer's language, with the shop's CHECK comment; and the
+ * two ways on: another method (a fresh form for the same order) or back to the shop's `url_fail`.
+ */
+function failureBlock(p: Payment, top = false): Html {
+  const t = T[p.ln];
+  const reason = failureReasonOf(p) ?? 'unknown';
+  const comment = reason === 'check_declined' ? checkCommentOf(p) : undefined;
+  const target = top ? raw(' target="_top"') : '';
+  return html`<p class="error" role="alert" data-reason="${reason}">${FAILURE_TEXT[p.ln][reason]}</p>
+${comment ? html`<p>${t.note}: ${comment}</p>` : ''}
+<p><a href="/payments/${p.id}/retry"${target}>${t.tryOther}</a></p>
+${p.urlFail ? html`<p><a href="${p.urlFail}"${target}>${t.toShop}</a></p>` : ''}`;
+}
+
+const ENDED_WITHOUT_MONEY = new Set(['failed', 'expired', 'rejected']);
+
 /** The status page of a payment (no-JavaScript flow; refreshes itself while waiting). */
 export function statusPage(p: Payment): Html {
   const t = T[p.ln];
   const label = { created: t.waiting, checking: t.waiting, awaiting_payment: t.waiting, paid: t.paid, failed: t.failed, expired: t.expired, rejected: t.rejected, partially_refunded: t.paid, refunded: t.paid }[p.status];
-  const back = p.status === 'paid' ? p.urlSuccess : p.urlFail;
   const waiting = p.status === 'awaiting_payment';
+  const failed = ENDED_WITHOUT_MONEY.has(p.status);
   return layout(p.ln, t.status, html`<h1>${label}</h1>
 <p>${t.order}: <strong>${p.payFor}</strong> — ${formatAmount(p.amountMinor)} ${p.wayTicker}</p>
 ${waiting && p.action?.type === 'instructions' ? instructionsBlock(p.ln, p.action) : ''}
 ${waiting ? html`<p><a href="/payments/${p.id}">${t.refresh}</a></p>` : ''}
-${!waiting && back ? html`<p><a href="${back}">${t.toShop}</a></p>` : ''}`,
+${failed ? failureBlock(p) : ''}
+${!waiting && !failed && p.urlSuccess ? html`<p><a href="${p.urlSuccess}">${t.toShop}</a></p>` : ''}`,
   { head: waiting ? html`<meta http-equiv="refresh" content="10">` : '' });
+}
+
+/** The plain form again for an order whose payment failed: the buyer picks another method (no JavaScript needed). */
+export function retryPage(login: string, f: FormPayload, idempotencyKey: string): Html {
+  return layout(f.ln, `${T[f.ln].title} — ${f.merchant.name}`, plainForm(login, f, idempotencyKey));
 }
 
 /** The sandbox card system's own page. */
@@ -121,16 +145,46 @@ export function cardPage(p: Payment): Html {
 }
 
 /**
- * Where the payment system returns the buyer. In a frame or popup, /assets/return.js posts the
- * outcome to the element (only to the merchant's allowed origins); at top level it goes on to
- * the shop's success or fail URL. Without JavaScript, a link and a delayed refresh do it.
+ * Where the payment system returns the buyer, once the payment is final. In a frame or popup,
+ * /assets/return.js posts the outcome to the element (only to the merchant's allowed origins). At top
+ * level a paid payment goes on to the shop's success URL (a delayed refresh without JavaScript); a
+ * failed one shows why, with another method or the shop's fail URL to choose.
  */
 export function returnPage(p: Payment, targetOrigins: string[]): Html {
   const t = T[p.ln];
-  const paid = p.status === 'paid';
+  const paid = p.status === 'paid' || p.status === 'partially_refunded' || p.status === 'refunded';
   const next = (paid ? p.urlSuccess : p.urlFail) || `/payments/${p.id}`;
-  return layout(p.ln, paid ? t.paid : t.failed, html`<h1 data-onpay-result="${p.status}" data-id="${p.id}" data-next="${next}" data-origins="${targetOrigins.join(' ')}">${paid ? t.paid : t.failed}</h1>
-<p><a href="${next}" target="_top">${t.toShop}</a></p>
+  const reason = paid ? undefined : failureReasonOf(p) ?? 'unknown';
+  return layout(p.ln, paid ? t.paid : t.failed, html`<h1 data-onpay-result="${paid ? 'paid' : p.status}" data-id="${p.id}" data-next="${next}"${reason ? html` data-reason="${reason}"` : ''} data-origins="${targetOrigins.join(' ')}">${paid ? t.paid : t.failed}</h1>
+${paid ? html`<p><a href="${next}" target="_top">${t.toShop}</a></p>` : failureBlock(p, true)}
 <script src="/assets/return.js"></script>`,
-  { head: html`<noscript><meta http-equiv="refresh" content="2;url=${next}"></noscript>` });
+  { head: paid ? html`<noscript><meta http-equiv="refresh" content="2;url=${next}"></noscript>` : '' });
+}
+
+/** How often the checking page looks again, and how many times before it stops guessing nothing and says so. */
+export const RETURN_CHECK_EVERY_S = 3;
+export const RETURN_CHECK_TIMES = 20;
+
+/**
+ * The return page while the provider still says pending: «Проверяем оплату…», looked at again every
+ * few seconds by a `<meta http-equiv="refresh">` (no script, so it works under the CSP and without
+ * JavaScript) until the payment is final; after `RETURN_CHECK_TIMES` looks, it says the payment is not
+ * confirmed yet and offers the payment again or the shop — never the success URL.
+ */
+export function returnCheckingPage(p: Payment, providerId: string, attempt: number): Html {
+  const t = T[p.ln];
+  const self = (n: number) => `/providers/${encodeURIComponent(providerId)}/return/${p.id}?check=${n}`;
+  if (attempt < RETURN_CHECK_TIMES) {
+    return layout(p.ln, t.checking, html`<h1 role="status" data-onpay-checking="${p.id}">${t.checking}</h1>
+<p>${t.checkingNote}</p>
+<p>${t.order}: <strong>${p.payFor}</strong> — ${formatAmount(p.amountMinor)} ${p.wayTicker}</p>
+<p><a href="${self(attempt + 1)}">${t.again}</a></p>`,
+    { head: html`<meta http-equiv="refresh" content="${RETURN_CHECK_EVERY_S};url=${self(attempt + 1)}">` });
+  }
+  const back = p.action?.type === 'redirect' ? p.action.url : `/payments/${p.id}`;
+  return layout(p.ln, t.notConfirmed, html`<h1 role="status" data-onpay-checking="${p.id}" data-timeout="">${t.notConfirmed}</h1>
+<p>${t.notConfirmedNote}</p>
+<p><a href="${back}" target="_top">${t.backToPay}</a></p>
+<p><a href="${self(0)}">${t.again}</a></p>
+${p.urlFail ? html`<p><a href="${p.urlFail}" target="_top">${t.toShop}</a></p>` : ''}`);
 }

@@ -119,7 +119,7 @@ export function createPaymentCreation(core: PaymentCore, forms: PaymentForms) {
         : { status: 424, code: 'check_failed', message: 'The shop did not confirm this payment; try again later', details: { reason: publicReason(verdict.reason), paymentId: p.id } },
     };
     const reason = declined ? `check_declined${verdict.comment ? `: ${verdict.comment}` : ''}` : `check_failed: ${verdict.reason}`;
-    await transitionOrThrow(p, 'rejected', { reason: reason.slice(0, 500), ...remember(p, outcome) });
+    await transitionOrThrow(p, 'rejected', { reason: reason.slice(0, 500), failureReason: declined ? 'check_declined' : 'check_failed', ...remember(p, outcome) });
     return outcome;
   }
 
@@ -128,7 +128,9 @@ export function createPaymentCreation(core: PaymentCore, forms: PaymentForms) {
     const base = `${config.publicUrl}/providers/${encodeURIComponent(entry.connector.id)}`;
     try {
       return await entry.connector.create({
-        payment: p,
+        // The way's `ttlSeconds` is the payment's deadline, passed to providers that take one
+        // (T-Bank's RedirectDueDate); the connector answers the deadline it could set.
+        payment: { ...p, expiresAt: p.expiresAt ?? p.createdAt + entry.way.ttlSeconds * 1000 },
         method: entry.method,
         idempotencyKey: p.id,
         notificationUrl: `${base}/notify`,
@@ -154,7 +156,10 @@ export function createPaymentCreation(core: PaymentCore, forms: PaymentForms) {
         // A way set to `frame: false` opens its page in a popup, whatever the provider says.
         const action: PaymentAction = r.action.type === 'redirect' && !entry.way.frame ? { ...r.action, frame: false } : r.action;
         const outcome: CreateOutcome = { kind: 'started', payment: paymentView({ ...p, status: 'awaiting_payment', action, updatedAt: deps.now() }) };
-        await transitionOrThrow(p, 'awaiting_payment', { action, expiresAt: r.expiresAt, providerPaymentId: r.providerPaymentId, ...remember(p, outcome) });
+        // The way's ttlSeconds is the payment's deadline; a provider that keeps its page open longer
+        // (T-Bank: at least a minute) is asked about past it (`lastPaymentAt`), never earlier.
+        const expiresAt = Math.min(r.expiresAt, p.createdAt + entry.way.ttlSeconds * 1000);
+        await transitionOrThrow(p, 'awaiting_payment', { action, expiresAt, providerPaymentId: r.providerPaymentId, ...remember(p, outcome) });
         return outcome;
       }
       case 'refused': {
@@ -162,7 +167,7 @@ export function createPaymentCreation(core: PaymentCore, forms: PaymentForms) {
           kind: 'refused',
           refusal: { status: 502, code: 'provider_error', message: 'The payment system refused this payment; choose another way', details: { reason: publicReason(r.reason), paymentId: p.id } },
         };
-        await transitionOrThrow(p, 'failed', { reason: `provider_error: ${r.reason}`.slice(0, 500), ...remember(p, outcome) });
+        await transitionOrThrow(p, 'failed', { reason: `provider_error: ${r.reason}`.slice(0, 500), failureReason: 'provider_error', ...remember(p, outcome) });
         return outcome;
       }
       case 'unknown': {

@@ -13,7 +13,7 @@ import { SANDBOX_PROVIDER_ID } from '../providers/modules.ts';
 import { checkReturnUrls, merchantMode, merchantPaysFees } from '../merchants/merchant-rules.ts';
 import { verifyingSecrets } from '../merchants/secret-grace.ts';
 import { signToken, verifyToken } from '../token.ts';
-import type { Merchant } from '../types.ts';
+import type { Merchant, Payment } from '../types.ts';
 import { baseLanguage } from '../../protocol/languages.ts';
 import type { PaymentCore } from './core.ts';
 import type { FormPayload, WayQuote } from '../../protocol/checkout-api.ts';
@@ -270,5 +270,23 @@ export function createPaymentForms(core: PaymentCore) {
     return { payload: formPayload(allowOrigin(merchant, origin), link, parsed.priceMinor), link, md5: parsed.md5 };
   }
 
-  return { paymentForm, checkLink, openToken, offeredWay, paymentQuote };
+  /**
+   * The form again for the order of a payment that ended without money: the same merchant, order and
+   * price the gateway already accepted (the link's md5 was checked when the first form was made), so
+   * the buyer can try another method without the shop's page or JavaScript. 409 for any other state.
+   */
+  async function retryForm(p: Payment): Promise<FormPayload> {
+    if (p.status !== 'failed' && p.status !== 'expired' && p.status !== 'rejected') {
+      throw new GatewayError(409, 'invalid_state', `id: the payment is ${p.status}; only a failed, expired or rejected one is tried again`, 'id');
+    }
+    const merchant = await core.merchantOf(p.merchantLogin);
+    const link: LinkParams = {
+      payMode: p.mode, price: formatAmount(p.priceMinor), ticker: p.ticker, payFor: p.payFor, convert: p.convert, note: p.note, ln: p.ln,
+      urlSuccess: p.urlSuccess, urlFail: p.urlFail, userEmail: p.userEmail, userPhone: p.userPhone, priceFinal: p.priceFinal, oneWay: '',
+      extraParams: p.extraParams,
+    };
+    return formPayload(merchant, link, p.priceMinor);
+  }
+
+  return { paymentForm, checkLink, openToken, offeredWay, paymentQuote, retryForm };
 }

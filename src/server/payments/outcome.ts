@@ -5,6 +5,7 @@
 import { GatewayError } from '../errors.ts';
 import { formatAmount } from '../../protocol/money.ts';
 import { buyerAction } from './buyer-action.ts';
+import { checkCommentOf, failureReasonOf } from './failure.ts';
 import type { Merchant, Payment } from '../types.ts';
 import type { PaymentView, Refusal } from '../../protocol/checkout-api.ts';
 
@@ -55,7 +56,17 @@ export function paymentView(p: Payment): PaymentView {
     urlFail: p.urlFail,
     action: p.action && buyerAction(p.action),
     updatedAt: new Date(p.updatedAt).toISOString(),
+    ...failureFields(p),
+    ...(p.paidLate ? { paidLate: true as const } : {}),
   };
+}
+
+/** `reason` (and the shop's `comment`) of a payment that ended without money. */
+function failureFields(p: Payment): Pick<PaymentView, 'reason' | 'comment'> {
+  const reason = failureReasonOf(p);
+  if (!reason) return {};
+  const comment = reason === 'check_declined' ? checkCommentOf(p) : undefined;
+  return comment ? { reason, comment } : { reason };
 }
 
 /** Whether a browser origin may use a merchant's checkout API. No Origin (a server) is allowed. */

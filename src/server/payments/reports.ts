@@ -3,14 +3,16 @@
  * buyer's return, reconciliation's answers, and the expiry sweep. Amount and currency are checked
  * before anything moves; money a provider took is never dropped.
  */
-import type { ApplyOutcome, HttpAnswer, IncomingNotification, NotifyContext, ProviderStatus } from '../providers/contract.ts';
+import { LATE_CHECK_DEFAULT_MS, type ApplyOutcome, type CancelResult, type HttpAnswer, type IncomingNotification, type NotifyContext, type ProviderStatus } from '../providers/contract.ts';
 import { SANDBOX_PROVIDER_ID } from '../providers/modules.ts';
 import { payNotification } from './notify.ts';
 import { refundNotification } from '../refunds/refund-event.ts';
-import { canTransition, type PaymentStatus } from '../states.ts';
+import { canTransition, LATE_MONEY_STATUSES, PAID_STATUSES, type PaymentStatus } from '../states.ts';
+import type { FailureReason } from '../../protocol/checkout-api.ts';
+import { nextReconcileAt } from '../dispatcher/reconcile.ts';
 import { GatewayError } from '../errors.ts';
 import type { Payment } from '../types.ts';
-import { PAYMENT_ID, STALE_GRACE_MS, type PaymentCore } from './core.ts';
+import { PAYMENT_ID, STALE_GRACE_MS, type PaymentCore, type TransitionExtra } from './core.ts';
 import { interruptedOutcome, providerUnavailableOutcome, remember } from './outcome.ts';
 
 /** Where provider states lead; null: nothing to do (still pending, or not handled here yet). */
@@ -24,8 +26,11 @@ const TARGET: Record<ProviderStatus['state'], PaymentStatus | null> = {
   not_found: null,
 };
 
+/** Providers asked at once by the expiry sweep. */
+const EXPIRY_CONCURRENCY = 4;
+
 /** The reporting side of the payment wing. */
-export function createPaymentReports(core: PaymentCore) {
+export function createPaymentReports(core: PaymentCore, reconcileScheduleS: readonly number[]) {
   const { deps, transitionOrThrow, merchantOf, paymentOf, emit } = core;
   const { storage, config, connectors } = deps;
 
@@ -40,11 +45,17 @@ export function createPaymentReports(core: PaymentCore) {
       return 'amount_mismatch';
     }
     if (target === 'refunded' || target === 'partially_refunded') return applyRefundReport(p, target, s);
-    if (p.status === target) return 'unchanged';
+    // Money already applied (a repeated Pay after a refund, say): nothing more to do, and it is said so.
+    if (target === 'paid' && PAID_STATUSES.includes(p.status)) return 'unchanged';
+    // A decline or a deadline reported for a payment that already ended without money: nothing to
+    // do but keep the most precise reason (the notification may name what a status read did not).
+    if (target !== 'paid' && LATE_MONEY_STATUSES.includes(p.status)) {
+      if (s.failure && p.status === 'failed' && !p.manual && (p.failureReason === null || p.failureReason === 'declined') && s.failure !== p.failureReason) {
+        await storage.refineFailureReason(p.id, s.failure);
+      }
+      return 'unchanged';
+    }
     if (!canTransition(p.status, target, 'provider')) return 'invalid_state';
-    // `failed → paid` is for a provider's decline that was not final; a payment the merchant failed by
-    // hand stays as the merchant settled it (a person reconciles the money).
-    if (p.status === 'failed' && p.manual) return 'invalid_state';
     const providerPaymentId = p.providerPaymentId === null && s.providerPaymentId ? { providerPaymentId: s.providerPaymentId } : {};
     let ok: boolean;
     if (target === 'paid') {
@@ -53,18 +64,21 @@ export function createPaymentReports(core: PaymentCore) {
       ok = await transitionOrThrow(p, 'paid', {
         paidAt: now,
         ...providerPaymentId,
-        // A decline that was not final (paid after `failed`): the timeline says so.
-        ...(p.status === 'failed' ? { reason: `paid after a decline (${s.providerState.slice(0, 100)})` } : {}),
+        ...paidLateChange(p, s),
         ...(merchant.notifications && merchant.apiUrl ? { notification: { ...payNotification(p, merchant, now), dueAt: now } } : {}),
       }, 'provider');
+      if (ok && LATE_MONEY_STATUSES.includes(p.status)) {
+        deps.log?.(`payment ${p.id}: paid late: ${p.providerId ?? 'provider'} reported ${s.providerState.slice(0, 100)} for a payment ${p.status}; applied, PAY sent`);
+      }
     } else {
       const reason = target === 'failed' ? 'declined by the payment system' : 'expired at the payment system';
-      ok = await transitionOrThrow(p, target, { reason, ...providerPaymentId }, 'provider');
+      const failureReason: FailureReason = s.failure ?? (target === 'failed' ? 'declined' : 'expired');
+      ok = await transitionOrThrow(p, target, { reason: `${reason} (${s.providerState.slice(0, 100)})`, failureReason, ...providerPaymentId }, 'provider');
     }
     if (ok) return 'applied';
     // Another request moved it first (the same report twice at once): the same state is a repeat.
     const after = await storage.getPayment(p.id);
-    return after?.status === target ? 'unchanged' : 'invalid_state';
+    return after?.status === target || (target === 'paid' && after !== undefined && PAID_STATUSES.includes(after.status)) ? 'unchanged' : 'invalid_state';
   }
 
   /**
@@ -89,9 +103,64 @@ export function createPaymentReports(core: PaymentCore) {
     return r;
   }
 
+  /**
+   * The change that makes an ended payment (`expired`, `failed`, `rejected`) paid by a provider's
+   * report of money taken: `paidLate`, and a timeline line that keeps the earlier state and the
+   * report. Empty for a payment that was still waiting. (Issue 22; the duplicate check of the same
+   * order is a separate step.)
+   */
+  function paidLateChange(p: Payment, s: ProviderStatus): Pick<TransitionExtra, 'paidLate' | 'reason' | 'audit'> {
+    if (!LATE_MONEY_STATUSES.includes(p.status)) return {};
+    const reason = `paid late: ${s.providerState.slice(0, 100)} reported after the payment was ${p.status} (${p.statusReason.slice(0, 200)})`;
+    return { paidLate: true, reason, audit: { actor: `provider:${p.providerId ?? 'unknown'}`, action: 'paid_late', reason } };
+  }
+
+  /**
+   * Expires one payment whose deadline passed. A payment at a real provider is asked about first
+   * (the reconciliation read): what the provider already knows (paid, declined, expired) is applied
+   * instead. Still open there, it is cancelled where the provider allows it, then expired; it keeps
+   * being asked about until the provider's own deadline (`lastPaymentAt`), so money taken after the
+   * gateway's deadline is still applied (paid late).
+   */
+  async function expireOne(p: Payment): Promise<boolean> {
+    const connector = p.providerId && p.providerId !== SANDBOX_PROVIDER_ID ? connectors.connector(p.providerId) : undefined;
+    if (!connector) return transitionOrThrow(p, 'expired', { reason: 'the payment deadline passed', failureReason: 'expired' });
+    let s: ProviderStatus | { state: 'unreachable'; reason: string };
+    try {
+      s = await connector.fetchStatus(p, p.providerPaymentId);
+    } catch (e) {
+      s = { state: 'unreachable', reason: (e as Error).message };
+    }
+    if (s.state !== 'unreachable' && s.state !== 'pending' && s.state !== 'not_found') {
+      const r = await applyReport(p, s);
+      if (r === 'applied') return true;
+      if (r === 'unchanged') return false;
+    }
+    let cancelled = '';
+    // `not_found`: nobody has started paying (CloudPayments knows no transaction of an unpaid order).
+    if ((s.state === 'pending' || s.state === 'not_found') && connector.cancel && p.providerPaymentId) {
+      const c = await connector.cancel(p, p.providerPaymentId).catch((e: unknown): CancelResult => ({ kind: 'unknown', reason: (e as Error).message }));
+      cancelled = c.kind === 'cancelled' ? '; cancelled at the payment system' : `; not cancelled at the payment system (${c.reason.slice(0, 100)})`;
+    }
+    const now = deps.now();
+    const lateUntil = connector.lastPaymentAt?.(p) ?? (p.expiresAt ?? now) + LATE_CHECK_DEFAULT_MS;
+    const asked = s.state === 'unreachable' ? `the payment system did not answer: ${s.reason.slice(0, 100)}` : `the payment system said ${s.providerState.slice(0, 60)}`;
+    return transitionOrThrow(p, 'expired', {
+      reason: `the payment deadline passed (${asked}${cancelled})`,
+      failureReason: 'expired',
+      ...(lateUntil > now ? { lateCheck: { reconcileAt: lateCheckAt(p, now, lateUntil), lateUntil } } : {}),
+    });
+  }
+
+  /** The next time to ask about an expired payment: the reconciliation schedule's next slot, within `lateUntil`. */
+  function lateCheckAt(p: Payment, now: number, lateUntil: number): number {
+    const slot = nextReconcileAt({ createdAt: p.createdAt, now, scheduleS: reconcileScheduleS, expiresAt: lateUntil });
+    return slot ?? lateUntil;
+  }
+
   /** Rejects a payment whose creating request was cut off: its idempotency key then answers check_failed. */
   const rejectInterrupted = (p: Payment): Promise<boolean> =>
-    transitionOrThrow(p, 'rejected', { reason: 'check_failed: interrupted before the payment could start', ...remember(p, interruptedOutcome(p.id)) });
+    transitionOrThrow(p, 'rejected', { reason: 'check_failed: interrupted before the payment could start', failureReason: 'check_failed', ...remember(p, interruptedOutcome(p.id)) });
 
   /**
    * What reconciliation learnt from the provider about a payment it holds (`p`, as claimed). A
@@ -177,14 +246,25 @@ export function createPaymentReports(core: PaymentCore) {
     /**
      * Expires payments whose deadline passed, and rejects payments whose creating request was cut
      * off (a crash between saving and answering): their idempotency key then answers check_failed.
-     * Returns how many changed.
+     * A payment at a real provider is asked about first (`expireAtProvider`). Returns how many changed.
      */
     async expireDue(limit = 100): Promise<number> {
       const now = deps.now();
       let n = 0;
-      for (const p of await storage.dueExpirations(now, limit)) {
-        if (await transitionOrThrow(p, 'expired', { reason: 'the payment deadline passed' })) n++;
-      }
+      const due = await storage.dueExpirations(now, limit);
+      // Provider questions a few at a time: one slow provider must not hold the sweep for long.
+      let i = 0;
+      const lane = async (): Promise<void> => {
+        while (i < due.length) {
+          const p = due[i++]!;
+          try {
+            if (await expireOne(p)) n++;
+          } catch (e) {
+            deps.log?.(`payment ${p.id}: expiry failed: ${(e as Error).message}`);
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(EXPIRY_CONCURRENCY, due.length) }, lane));
       // Payments at a real provider are not judged here: the provider may have them (a crash during
       // create); reconciliation asks it first (`reconcileReport`).
       for (const p of await storage.staleUnfinished(now - config.checkTimeoutMs - STALE_GRACE_MS, limit, { sandboxOnly: true })) {

@@ -14,6 +14,7 @@ import { createPaymentReports } from './reports.ts';
 export { ANY_STATUS_EVENT, SHUTDOWN_EVENT, type ServiceDeps } from './core.ts';
 export { originAllowed, paymentView, refusalError, type CreateOutcome, type CreatePaymentInput } from './outcome.ts';
 export type { FormPayload, PaymentView, Refusal, WayQuote } from '../../protocol/checkout-api.ts';
+import type { FormPayload } from '../../protocol/checkout-api.ts';
 
 export type PaymentService = ReturnType<typeof createPaymentService>;
 
@@ -24,7 +25,7 @@ export function createPaymentService(deps: ServiceDeps) {
   const core = createPaymentCore(deps);
   const forms = createPaymentForms(core);
   const creation = createPaymentCreation(core, forms);
-  const reports = createPaymentReports(core);
+  const reports = createPaymentReports(core, creation.reconcileScheduleS);
   const { storage } = deps;
 
   return {
@@ -44,6 +45,11 @@ export function createPaymentService(deps: ServiceDeps) {
 
     /** Creates a payment (idempotently), runs CHECK and starts it at the way's provider. */
     createPayment: creation.createPayment,
+
+    /** The form again for the order of a payment that ended without money (409 otherwise). */
+    async retryForm(id: string): Promise<FormPayload> {
+      return forms.retryForm(await core.paymentOf(id));
+    },
 
     /** A payment by id (404 for anything else). */
     getPayment: core.paymentOf,

@@ -9,6 +9,7 @@
  */
 import type { z } from 'zod';
 import type { Payment, PaymentAction } from '../types.ts';
+import type { FailureReason } from '../../protocol/checkout-api.ts';
 
 /** One outgoing call to a provider. Sent through the guarded HTTP client, with a hard deadline. */
 export interface ProviderRequest {
@@ -87,6 +88,11 @@ export interface ProviderStatus {
   refundedMinor?: bigint;
   /** The provider's own status name (`CONFIRMED`, `succeeded`, …), for the timeline. */
   providerState: string;
+  /**
+   * Why a `failed` / `expired` payment failed, as the provider's code maps to the checkout's
+   * reasons (insufficient funds, 3-D Secure, …); absent: `declined` (or `expired`).
+   */
+  failure?: FailureReason;
 }
 
 /** A notification as it arrived at `POST /providers/{id}/notify`. */
@@ -98,6 +104,11 @@ export interface IncomingNotification {
   headers: Headers;
   /** The client address (after `trustProxy`), when known. */
   remoteAddress: string | undefined;
+  /**
+   * The URL it was posted to (path and query, `/providers/cp/notify?kind=pay`): providers with one
+   * URL per notification type (CloudPayments) learn from it what the body is.
+   */
+  url?: string;
 }
 
 /** What applying a verified provider report did. */
@@ -177,7 +188,27 @@ export interface Connector {
   /** Asks the provider about a payment (reconciliation). `providerPaymentId` is null when create's outcome was unknown. */
   fetchStatus(payment: Payment, providerPaymentId: string | null): Promise<ProviderStatus | { state: 'unreachable'; reason: string }>;
   refund(req: RefundRequest): Promise<RefundResult>;
+  /**
+   * Optional: closes a payment nobody has started paying at the provider, so that it can no longer
+   * be paid (T-Bank `Cancel` of a `NEW` payment, CloudPayments `orders/cancel`). `cancelled`: closed;
+   * `not_cancellable`: the provider's state does not allow it (the buyer is paying, or it is paid);
+   * `unknown`: no definite answer. Never refunds money.
+   */
+  cancel?(payment: Payment, providerPaymentId: string): Promise<CancelResult>;
+  /**
+   * Optional: the moment after which the provider certainly takes no more money for this payment (its
+   * own deadline, with a margin for a session already under way), documented in the connector's
+   * README. Reconciliation keeps asking about an expired payment until then. Absent: the gateway's
+   * deadline plus `LATE_CHECK_DEFAULT_MS`.
+   */
+  lastPaymentAt?(payment: Payment): number;
 }
+
+/** The outcome of `Connector.cancel`. */
+export type CancelResult = { kind: 'cancelled' } | { kind: 'not_cancellable'; reason: string } | { kind: 'unknown'; reason: string };
+
+/** How long after the gateway's deadline a provider without `lastPaymentAt` is still asked: a day. */
+export const LATE_CHECK_DEFAULT_MS = 24 * 3_600_000;
 
 /**
  * A provider type, registered once. `configSchema` validates one entry of `providers` (its `id` and

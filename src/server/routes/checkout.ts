@@ -10,7 +10,7 @@ import type { Env } from '../env.ts';
 import type { GatewayConfig } from '../config.ts';
 import { capBody } from '../http/body-limit.ts';
 import { GatewayError } from '../errors.ts';
-import { hostedPage, snippet, statusPage } from '../pages/pages.ts';
+import { hostedPage, retryPage, snippet, statusPage } from '../pages/pages.ts';
 import { paymentView, refusalError, SHUTDOWN_EVENT, type PaymentService } from '../payments/service.ts';
 import { corsHeaders, jsonAnswer } from '../http/respond.ts';
 import { followStatus } from '../payments/status-stream.ts';
@@ -132,6 +132,13 @@ export function checkoutRoutes(deps: { service: PaymentService; config: GatewayC
     c.set('html', true);
     const p = await service.getPayment(c.req.param('id'));
     return c.html(statusPage(p));
+  });
+
+  // «Попробовать другой способ» without JavaScript: the plain form again for the same order.
+  app.get('/payments/:id/retry', async (c) => {
+    c.set('html', true);
+    const payload = await service.retryForm(c.req.param('id'));
+    return c.html(retryPage(payload.merchant.login, payload, randomUUID()), 200, { 'cache-control': 'no-store' });
   });
 
   app.post('/api/v1/payments', limit, rated, validJson(createBody), async (c) => {

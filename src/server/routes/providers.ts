@@ -9,7 +9,7 @@ import type { Env } from '../env.ts';
 import type { GatewayConfig } from '../config.ts';
 import { capBody } from '../http/body-limit.ts';
 import { GatewayError } from '../errors.ts';
-import { returnPage } from '../pages/pages.ts';
+import { returnCheckingPage, returnPage, RETURN_CHECK_TIMES } from '../pages/pages.ts';
 import type { HttpAnswer, IncomingNotification } from '../providers/contract.ts';
 import type { RateLimits } from '../http/rate-limit.ts';
 import { COMMON_HEADERS } from '../http/respond.ts';
@@ -24,7 +24,9 @@ export async function incomingNotification(c: Context<Env>): Promise<IncomingNot
   const rawBody = new Uint8Array(await c.req.arrayBuffer());
   // The client address after trustProxy (app.ts); undefined when tests call the app directly.
   const remoteAddress = c.get('clientIp');
-  return { rawBody, body: new TextDecoder().decode(rawBody), headers: c.req.raw.headers, remoteAddress };
+  // The path and query it was posted to: CloudPayments' `?kind=` says what the body is.
+  const u = new URL(c.req.url);
+  return { rawBody, body: new TextDecoder().decode(rawBody), headers: c.req.raw.headers, remoteAddress, url: `${u.pathname}${u.search}` };
 }
 
 /** A connector's answer, exactly as it is. */
@@ -32,6 +34,13 @@ export const providerAnswer = (a: HttpAnswer): Response => new Response(a.body, 
   status: a.status,
   headers: { 'content-type': a.contentType, 'cache-control': 'no-store', ...COMMON_HEADERS },
 });
+
+/** `?check=N`: how many times the return page has looked already (absent: 0). */
+function checkAttempt(raw: string | undefined): number {
+  if (raw === undefined) return 0;
+  if (!/^\d{1,3}$/.test(raw)) throw new GatewayError(400, 'invalid_param', 'check: a small whole number', 'check');
+  return Math.min(Number(raw), RETURN_CHECK_TIMES);
+}
 
 export function providerRoutes(deps: { service: PaymentService; config: GatewayConfig; limits?: RateLimits }) {
   const { service, config, limits } = deps;
@@ -55,12 +64,13 @@ export function providerRoutes(deps: { service: PaymentService; config: GatewayC
 
   app.get('/providers/:id/return/:paymentId', async (c) => {
     c.set('html', true);
+    const attempt = checkAttempt(c.req.query('check'));
     const p = await service.returningPayment(c.req.param('id'), c.req.param('paymentId'));
-    // The provider's word on where the buyer ended, until its notification makes it final.
-    const result = new URL(c.req.url).searchParams.get('result');
-    const shown = isFinal(p.status) ? p.status : result === 'success' ? 'paid' : 'failed';
+    // Never a guess: `result=` in the query is only the provider's hint. While the provider still
+    // says pending, the page checks again until the payment is final (or says it is not confirmed).
+    if (!isFinal(p.status)) return c.html(returnCheckingPage(p, c.req.param('id'), attempt), 200, { 'cache-control': 'no-store' });
     const origins = [new URL(config.publicUrl).origin, ...(await service.merchantOrigins(p.merchantLogin))];
-    return c.html(returnPage({ ...p, status: shown }, origins), 200, { 'cache-control': 'no-store' });
+    return c.html(returnPage(p, origins), 200, { 'cache-control': 'no-store' });
   });
 
   return app;

@@ -2,6 +2,7 @@
  * The storage interface: what the domain asks of the database, one method per question or change.
  * One implementation (storage.ts, on Kysely) passes one contract suite on SQLite and PostgreSQL.
  */
+import type { FailureReason } from '../../protocol/checkout-api.ts';
 import type { NotificationStatus, PaymentStatus } from '../states.ts';
 import type {
   AttemptRecord, Merchant, NewNotification, NewPayment, NewRefund, NotificationRecord, Payment, PaymentAction, RefundRecord,
@@ -25,8 +26,17 @@ export interface Transition {
   response?: { status: number; body: string };
   /** The notification to write with the change (outbox), due at `dueAt`. */
   notification?: NewNotification & { dueAt: number };
-  /** An audit line (manual changes). */
+  /** An audit line (manual changes; late money). */
   audit?: { actor: string; action: string; reason: string };
+  /** Money a provider reported after the payment had ended (`expired`, `failed`, `rejected` → `paid`). */
+  paidLate?: boolean;
+  /** Why the payment ends without money (a move to `failed`, `expired`, `rejected`). */
+  failureReason?: FailureReason;
+  /**
+   * A move to `expired` of a provider payment: reconciliation keeps asking at `reconcileAt` until
+   * `lateUntil` (the provider's own deadline). Without it, a payment that stops waiting is not asked again.
+   */
+  lateCheck?: { reconcileAt: number | null; lateUntil: number };
 }
 
 /** The outcome of one delivery attempt, applied only while the worker still holds the lease. */
@@ -80,6 +90,11 @@ export interface Storage extends CabinetStorage {
   transition(id: string, t: Transition): Promise<boolean>;
   /** Flags a payment `amount_mismatch` (a provider reported another amount); its status is left alone. `false` when already flagged or unknown. */
   flagAmountMismatch(id: string): Promise<boolean>;
+  /**
+   * A failed payment's reason made more precise by a later report (a notification naming insufficient
+   * funds after a status read that said only "declined"); never over a precise one.
+   */
+  refineFailureReason(id: string, reason: FailureReason): Promise<boolean>;
   /** How many payments carry the `amount_mismatch` flag (monitoring). */
   countAmountMismatches(): Promise<number>;
   /** Payments still `created` or `checking` since before `createdBefore`: their request was cut off. */

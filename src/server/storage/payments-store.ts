@@ -5,7 +5,7 @@
  */
 import type { PaymentStatus } from '../states.ts';
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { WAITING_STATUSES, type NotificationStatus } from '../states.ts';
+import { RECONCILED_STATUSES, WAITING_STATUSES, type NotificationStatus } from '../states.ts';
 import type { Storage } from './interface.ts';
 import { insertNotification } from './outbox-store.ts';
 import { num, toPayment } from './rows.ts';
@@ -20,7 +20,7 @@ const NEW_PAYMENT_COLUMNS = [
   'created_at', 'updated_at', 'provider_id', 'reconcile_at',
 ] as const;
 
-type PaymentMethods = 'createPayment' | 'getPayment' | 'statusesOf' | 'getPaymentByNumber' | 'listPayments' | 'transition' | 'flagAmountMismatch'
+type PaymentMethods = 'createPayment' | 'getPayment' | 'statusesOf' | 'getPaymentByNumber' | 'listPayments' | 'transition' | 'flagAmountMismatch' | 'refineFailureReason'
   | 'countAmountMismatches' | 'staleUnfinished' | 'dueExpirations' | 'claimReconcile' | 'finishReconcile' | 'nextReconcileAt';
 
 /** The payments' part of the storage. */
@@ -122,8 +122,11 @@ export function paymentsStore(db: Kysely<Database>, dialect: Dialect): Pick<Stor
         ...(t.expiresAt !== undefined ? { expires_at: t.expiresAt } : {}),
         ...(t.providerPaymentId !== undefined ? { provider_payment_id: t.providerPaymentId } : {}),
         ...(t.response !== undefined ? { response_status: t.response.status, response_body: t.response.body } : {}),
-        // Nothing more to ask the provider about once the payment stops waiting (keeps the due index small).
-        ...(WAITING_STATUSES.includes(t.to) ? {} : { reconcile_at: null }),
+        ...(t.paidLate ? { paid_late: 1 } : {}),
+        ...(t.failureReason !== undefined ? { failure_reason: t.failureReason } : {}),
+        // Nothing more to ask the provider about once the payment stops waiting (keeps the due index
+        // small), except an expired one whose provider may still take money until its own deadline.
+        ...(t.lateCheck ? { reconcile_at: t.lateCheck.reconcileAt, late_until: t.lateCheck.lateUntil } : WAITING_STATUSES.includes(t.to) ? {} : { reconcile_at: null }),
       };
       // Compiled once per set of columns (a handful of shapes), then run with this change's values.
       const columns = Object.keys(set);
@@ -152,6 +155,12 @@ export function paymentsStore(db: Kysely<Database>, dialect: Dialect): Pick<Stor
       return Number(r.numUpdatedRows) === 1;
     },
 
+    async refineFailureReason(id, reason) {
+      const r = await db.updateTable('payments').set({ failure_reason: reason }).where('id', '=', id).where('status', '=', 'failed')
+        .where((eb) => eb.or([eb('failure_reason', 'is', null), eb('failure_reason', '=', 'declined')])).executeTakeFirst();
+      return Number(r.numUpdatedRows) === 1;
+    },
+
     async countAmountMismatches() {
       const r = await db.selectFrom('payments').select((eb) => eb.fn.countAll<string | number>().as('n')).where('amount_mismatch', '=', 1).executeTakeFirstOrThrow();
       return Number(r.n);
@@ -175,7 +184,7 @@ export function paymentsStore(db: Kysely<Database>, dialect: Dialect): Pick<Stor
 
     async claimReconcile(now, limit, owner, leaseMs) {
       let due = db.selectFrom('payments').select('id')
-        .where('reconcile_at', '<=', now).where('status', 'in', [...WAITING_STATUSES]).orderBy('reconcile_at').limit(limit);
+        .where('reconcile_at', '<=', now).where('status', 'in', [...RECONCILED_STATUSES]).orderBy('reconcile_at').limit(limit);
       if (dialect === 'postgres') due = due.forUpdate().skipLocked();
       const rows = await db.updateTable('payments')
         .set({ reconcile_owner: owner, reconcile_until: now + leaseMs, reconcile_at: now + leaseMs })
@@ -188,7 +197,7 @@ export function paymentsStore(db: Kysely<Database>, dialect: Dialect): Pick<Stor
 
     async finishReconcile(id, owner, nextAt) {
       const r = await db.updateTable('payments').set({
-        reconcile_at: sql<never>`case when status in (${sql.join([...WAITING_STATUSES])}) then cast(${nextAt} as bigint) else null end`,
+        reconcile_at: sql<never>`case when status in (${sql.join([...RECONCILED_STATUSES])}) then cast(${nextAt} as bigint) else null end`,
         reconcile_attempts: sql<never>`reconcile_attempts + 1`,
         reconcile_owner: null,
         reconcile_until: null,

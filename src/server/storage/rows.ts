@@ -1,6 +1,7 @@
 /** Database rows as domain records: one mapper per table, shared by the stores of every aggregate. */
 import type { Selectable } from 'kysely';
 import { resolveLanguage } from '../../protocol/languages.ts';
+import type { FailureReason } from '../../protocol/checkout-api.ts';
 import type { NotificationStatus, PaymentStatus } from '../states.ts';
 import type { AttemptRecord, Merchant, NotificationRecord, Payment, PaymentAction, RefundRecord } from '../types.ts';
 import type { MerchantTable, NotificationTable, PaymentTable, AttemptTable, RefundTable } from './schema.ts';
@@ -71,6 +72,9 @@ export function toPayment(r: Selectable<PaymentTable>): Payment {
     providerPaymentId: r.provider_payment_id,
     amountMismatch: Number(r.amount_mismatch) === 1,
     refundedMinor: big(r.refunded_minor ?? 0),
+    paidLate: Number(r.paid_late ?? 0) === 1,
+    failureReason: (r.failure_reason ?? null) as FailureReason | null,
+    lateUntil: num(r.late_until ?? null),
   };
 }
 

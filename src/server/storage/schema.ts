@@ -93,6 +93,12 @@ export interface PaymentTable {
   /** The reconciler holding the payment while it asks (a lease, like a notification's). */
   reconcile_owner: Generated<string | null>;
   reconcile_until: Int8OrNull;
+  /** 1 when a provider's report paid it after the gateway had expired, failed or rejected it (0010_late_money). */
+  paid_late: Generated<number>;
+  /** Why it ended without money (`FailureReason`), null when not recorded (0010_late_money). */
+  failure_reason: Generated<string | null>;
+  /** An expired provider payment: reconciliation asks until then (the provider's own deadline; 0010_late_money). */
+  late_until: Int8OrNull;
 }
 
 /** One refund asked through the cabinet API (0006). */
@@ -463,6 +469,16 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         // The attention list's amount mismatches (0002_providers' flag): few rows, a partial index.
         await db.schema.createIndex('payments_m_mismatch').on('payments').columns(['merchant_login', 'number'])
           .where(sql.ref('amount_mismatch'), '=', 1).execute();
+      },
+    },
+    // Issue 22: late money applied (paid_late), failures explained (failure_reason), expired provider
+    // payments asked about until the provider's own deadline (late_until).
+    '0010_late_money': {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Kysely's migration guide: a migration takes Kysely<any>, never today's schema types, so it stays true to the schema of its own time
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('payments').addColumn('paid_late', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+        await db.schema.alterTable('payments').addColumn('failure_reason', 'varchar(32)').execute();
+        await db.schema.alterTable('payments').addColumn('late_until', 'bigint').execute();
       },
     },
   };

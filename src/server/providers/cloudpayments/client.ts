@@ -4,6 +4,7 @@
  */
 import type {
   ApplyOutcome,
+  CancelResult,
   Connector,
   ConnectorDeps,
   CreateRequest,
@@ -27,9 +28,11 @@ import {
   fromCpCurrency,
   isTransactionId,
   kindFromUrl,
+  type NotificationKind,
   parseCpAmount,
   parseEnvelope,
   parseNotificationFields,
+  failureOfReasonCode,
   readCreateAnswer,
   refundBody,
   statusFromFind,
@@ -46,6 +49,9 @@ export interface CloudPaymentsConfig {
   apiSecret: string;
   apiUrl: string;
 }
+
+/** After the deadline, how long a payment already under way at CloudPayments may still finish. */
+const LATE_MARGIN_MS = 60 * 60 * 1000;
 
 /** How long a payment link lives when the payment itself has no deadline. */
 const DEFAULT_ORDER_TTL_MS = 24 * 60 * 60 * 1000;
@@ -104,10 +110,13 @@ export function createCloudPaymentsConnector(config: CloudPaymentsConfig, deps: 
     if (!verifyHmac(config.apiSecret, n.rawBody, signature)) return answer(CHECK_CODES.notAccepted);
     const fields = parseNotificationFields(n.body, n.headers.get('content-type'));
     if (!fields) return answer(CHECK_CODES.notAccepted);
-    const kind = classifyNotification(fields);
-    const fromUrl = kindFromUrl('url' in n && typeof n.url === 'string' ? n.url : undefined);
-    // The URL is not signed: a kind in it may only confirm what the signed body says.
-    if (kind === null || (fromUrl !== 'absent' && fromUrl !== kind)) return answer(CHECK_CODES.notAccepted);
+    const fromBody = classifyNotification(fields);
+    const fromUrl = kindFromUrl(n.url);
+    // Check and Pay bodies are nearly alike, so the kind of the address CloudPayments posted to
+    // decides (one URL per type, README). Only a body that is plainly another type (a Refund's or a
+    // Fail's own fields) is refused; without `?kind=` the body's fields decide.
+    const kind = fromUrl === 'absent' ? fromBody : fromUrl;
+    if (kind === null || (fromUrl !== 'absent' && fromUrl !== null && contradicts(fromUrl, fromBody))) return answer(CHECK_CODES.notAccepted);
     const invoiceId = fields.InvoiceId ?? '';
 
     switch (kind) {
@@ -130,8 +139,10 @@ export function createCloudPaymentsConnector(config: CloudPaymentsConfig, deps: 
         const payment = await ctx.payment(invoiceId);
         if (!payment) return answer(CHECK_CODES.unknownInvoice);
         const amountMinor = fields.Amount === undefined ? null : parseCpAmount(fields.Amount);
+        const failure = failureOfReasonCode(fields.ReasonCode);
         const status: ProviderStatus = {
           state: 'failed',
+          ...(failure ? { failure } : {}),
           ...(fields.TransactionId ? { providerPaymentId: fields.TransactionId } : {}),
           ...(amountMinor !== null ? { amountMinor } : {}),
           ...(fields.Currency ? { currency: fromCpCurrency(fields.Currency) } : {}),
@@ -187,6 +198,22 @@ export function createCloudPaymentsConnector(config: CloudPaymentsConfig, deps: 
       return statusFromFind(r.status, r.body, payment);
     },
 
+    /**
+     * `orders/cancel`: the order's payment link stops taking payments. Only an order (its id, not a
+     * transaction's) can be cancelled; money already taken is never touched by it.
+     */
+    async cancel(payment: Payment, providerPaymentId: string): Promise<CancelResult> {
+      if (isTransactionId(providerPaymentId)) return { kind: 'not_cancellable', reason: 'cloudpayments: a transaction, not an order' };
+      const r = await call('/orders/cancel', flatJson({ Id: providerPaymentId }), `cancel-${payment.id}`);
+      if (!r.ok) return { kind: 'unknown', reason: `cloudpayments: ${r.error}` };
+      const env = parseEnvelope(r.body);
+      if (!env || r.status >= 500) return { kind: 'unknown', reason: `cloudpayments: unreadable answer (HTTP ${r.status})` };
+      return env.success ? { kind: 'cancelled' } : { kind: 'not_cancellable', reason: `cloudpayments: ${env.message ?? 'cancel refused'}` };
+    },
+
+    /** The order is cancelled at the deadline; a payment already past its Check may still finish: an hour's margin (README). */
+    lastPaymentAt: (payment: Payment) => (payment.expiresAt ?? deps.now()) + LATE_MARGIN_MS,
+
     async refund(req: RefundRequest): Promise<RefundResult> {
       if (req.amountMinor <= 0n) return { kind: 'refused', reason: 'refund amount must be positive' };
       if (req.amountMinor > req.payment.amountMinor) return { kind: 'refused', reason: 'refund amount is above what was paid' };
@@ -204,6 +231,18 @@ export function createCloudPaymentsConnector(config: CloudPaymentsConfig, deps: 
       return { kind: 'done', providerRefundId: text(model, 'TransactionId') ?? '' };
     },
   };
+}
+
+/**
+ * Whether the body cannot be what the address's `kind` says: a body plainly of another type (a
+ * Refund's or a Fail's own fields), or, for the Pay address, a body without Pay's own fields
+ * (`TotalFee`, which a Check never carries): a signed Check replayed there marks nothing paid.
+ */
+function contradicts(fromUrl: NotificationKind, fromBody: NotificationKind | null): boolean {
+  if (fromBody === fromUrl) return false;
+  if (fromUrl === 'pay') return true;
+  const distinct: readonly (NotificationKind | null)[] = ['refund', 'fail', 'recurrent'];
+  return distinct.includes(fromBody) || distinct.includes(fromUrl);
 }
 
 /** `{"code":0}` once the gateway has handled the report; a refusal where sending it again can help. */

@@ -44,6 +44,9 @@ export function fakePayment(overrides: Partial<Payment> = {}): Payment {
     providerPaymentId: null,
     amountMismatch: false,
     refundedMinor: 0n,
+    paidLate: false,
+    failureReason: null,
+    lateUntil: null,
     ...overrides,
   };
 }

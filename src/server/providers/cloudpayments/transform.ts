@@ -3,6 +3,7 @@
  * answers and notifications → our statuses. No I/O, no clock, no secrets held. `client.ts` does the
  * talking; README.md beside this file gives the sources and the choices.
  */
+import type { FailureReason } from '../../../protocol/checkout-api.ts';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Payment } from '../../types.ts';
 import type { ProviderStatus } from '../contract.ts';
@@ -187,8 +188,10 @@ export function statusFromTransaction(model: Record<string, unknown>, payment: P
       if (text(model, 'Refunded') === 'true') return { state: 'partially_refunded', ...withAmount, providerState: 'Completed+Refunded' };
       return { state: 'paid', ...withAmount, providerState: 'Completed' };
     case 'Declined':
-    case 'Cancelled':
-      return { state: 'failed', ...withAmount, providerState: cpStatus };
+    case 'Cancelled': {
+      const failure = cpStatus === 'Cancelled' ? 'cancelled' : failureOfReasonCode(text(model, 'ReasonCode'));
+      return { state: 'failed', ...withAmount, providerState: cpStatus, ...(failure ? { failure } : {}) };
+    }
     // Authorized is the two-stage scheme, which this connector never asks for (no RequireConfirmation):
     // held money is not paid money, so it stays pending until Confirm/Completed.
     case 'Authorized':
@@ -307,6 +310,18 @@ export function checkCode(payment: Payment | undefined, fields: Record<string, s
   const currency = fields.Currency === undefined ? null : fromCpCurrency(fields.Currency);
   if (currency !== payment.wayTicker) return CHECK_CODES.wrongAmount;
   return CHECK_CODES.ok;
+}
+
+/**
+ * The checkout's reason for a decline, from CloudPayments' ReasonCode table («Коды ошибок»):
+ * 5051 insufficient funds; 5206, 5207 3-D Secure failed / unavailable; 5054 expired card and the
+ * other bank refusals: declined. Undefined when there is no code.
+ */
+export function failureOfReasonCode(code: string | undefined): FailureReason | undefined {
+  if (code === undefined || code === '' || code === '0') return undefined;
+  if (code === '5051') return 'insufficient_funds';
+  if (code === '5206' || code === '5207') return '3ds_failed';
+  return 'declined';
 }
 
 /** The JSON answer CloudPayments expects: `{"code":N}`. */

@@ -141,9 +141,12 @@ function createSandboxConnector(config: SandboxProviderConfig, deps: ConnectorDe
       const mismatch = () => refusal(new GatewayError(422, 'invalid_param', `amount: ${e.amount} ${e.ticker} is not what this payment expects`, 'amount'));
       const amountMinor = parseAmount(e.amount);
       if (e.outcome === 'paid' && amountMinor === null) return mismatch();
-      // The sandbox's declines are final (its card page takes one answer): the state table's
-      // `failed → paid` is for providers whose declines are not (CloudPayments).
-      if (e.outcome === 'paid' && p.status === 'failed') return refusal(new GatewayError(409, 'invalid_state', 'payment is failed; it cannot become paid', 'status'));
+      // The sandbox's own declines are final (its card page takes one answer): the state table's
+      // `failed → paid` is for providers whose declines are not (CloudPayments), and for money that
+      // arrives after the merchant failed the payment by hand (paid late).
+      // A rejected payment (CHECK said no) was never handed to a sandbox system: it has no money to report.
+      if (e.outcome === 'paid' && p.status === 'rejected') return refusal(new GatewayError(409, 'invalid_state', 'payment is rejected; it was never started at the sandbox', 'status'));
+      if (e.outcome === 'paid' && p.status === 'failed' && !p.manual) return refusal(new GatewayError(409, 'invalid_state', 'payment is failed; it cannot become paid', 'status'));
       const outcome: ApplyOutcome = await ctx.apply(p.id, {
         state: e.outcome,
         providerPaymentId: p.id,

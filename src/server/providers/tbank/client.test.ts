@@ -49,7 +49,7 @@ function makePayment(amountMinor: bigint, over: Partial<Payment> = {}): Payment 
     userEmail: '', userPhone: '', extraParams: {}, way: 'TBC', wayTicker: 'RUR', amountMinor, feeMinor: 0n, balanceMinor: amountMinor,
     balanceTicker: 'RUR', rate: '1', status: 'awaiting_payment', statusReason: '', manual: false, action: null, idempotencyKey: null,
     requestHash: null, responseStatus: null, responseBody: null, expiresAt: null, paidAt: null, createdAt: clock.now(), updatedAt: clock.now(),
-    providerId: null, providerPaymentId: null, amountMismatch: false, refundedMinor: 0n,
+    providerId: null, providerPaymentId: null, amountMismatch: false, refundedMinor: 0n, paidLate: false, failureReason: null, lateUntil: null,
     ...over,
   };
   payments.set(p.id, p);

@@ -4,14 +4,14 @@
  * are built and read by transform.ts. Choices and their documentation basis: README.md.
  */
 import type {
-  Connector, ConnectorDeps, CreateRequest, CreateResult, HttpAnswer, IncomingNotification, NotifyContext, ProviderStatus,
+  CancelResult, Connector, ConnectorDeps, CreateRequest, CreateResult, HttpAnswer, IncomingNotification, NotifyContext, ProviderStatus,
   RefundRequest, RefundResult,
 } from '../contract.ts';
 import type { Payment, PaymentAction } from '../../types.ts';
 import { formatAmount } from '../../../protocol/money.ts';
 import { baseLanguage } from '../../../protocol/languages.ts';
 import {
-  buildCancel, buildCheckOrder, buildGetQr, buildGetState, buildInit, describeError, mapStatus, NOTIFICATION_OK,
+  buildCancel, buildCheckOrder, buildGetQr, buildGetState, buildInit, describeError, failureOfErrorCode, mapStatus, NOTIFICATION_OK,
   parseAnswer, parseNotification, pickOrderPayment, TBANK_TICKER, type Credentials, type TbankAnswer,
 } from './transform.ts';
 
@@ -27,6 +27,8 @@ export const TBANK_PRODUCTION_URL = 'https://securepay.tinkoff.ru/v2';
 /** A payment link (and an SBP QR) lives 24 hours unless Init says otherwise (`RedirectDueDate`). */
 export const DEFAULT_LINK_TTL_MS = 24 * 3_600_000;
 const MIN_TTL_MS = 60_000;
+/** After RedirectDueDate, how long a session already under way may still be confirmed. */
+const LATE_MARGIN_MS = 3_600_000;
 const MAX_TTL_MS = 90 * 24 * 3_600_000;
 const METHODS = new Set(['card', 'sbp']);
 
@@ -59,10 +61,14 @@ export function createTbankConnector(config: TbankConfig, deps: ConnectorDeps): 
     return { kind: 'answer', answer: parsed.answer };
   }
 
+  /**
+   * `RedirectDueDate`: the payment's deadline (the way's `ttlSeconds`), at least a minute ahead (T-Bank
+   * takes no less) and at most 90 days; 24 hours only for a payment with no deadline.
+   */
   function linkDeadline(payment: Payment, now: number): number {
     const wanted = payment.expiresAt;
-    if (wanted !== null && wanted - now >= MIN_TTL_MS && wanted - now <= MAX_TTL_MS) return wanted;
-    return now + DEFAULT_LINK_TTL_MS;
+    if (wanted === null) return now + DEFAULT_LINK_TTL_MS;
+    return Math.min(Math.max(wanted, now + MIN_TTL_MS), now + MAX_TTL_MS);
   }
 
   /**
@@ -161,7 +167,8 @@ export function createTbankConnector(config: TbankConfig, deps: ConnectorDeps): 
       if (best && best.PaymentId !== tn.PaymentId) return OK_ANSWER;
     }
     try {
-      await ctx.apply(tn.OrderId, statusOf(state, tn.PaymentId, tn.Status, tn.Amount));
+      const failure = state === 'failed' ? failureOfErrorCode(tn.ErrorCode) : undefined;
+      await ctx.apply(tn.OrderId, { ...statusOf(state, tn.PaymentId, tn.Status, tn.Amount), ...(failure ? { failure } : {}) });
     } catch {
       // Not applied (storage down): not OK, so T-Bank sends it again within the hour.
       return refusal(503, 'try again later');
@@ -194,6 +201,22 @@ export function createTbankConnector(config: TbankConfig, deps: ConnectorDeps): 
     return statusOf(state, providerPaymentId, providerState, a.Amount);
   }
 
+  /**
+   * `Cancel` of a session nobody has opened (`NEW`, read by `GetState` just before): it becomes
+   * `CANCELED` and can no longer be paid. Any other state is left alone: `Cancel` of a `CONFIRMED`
+   * payment is a refund, and a buyer on the form (`FORM_SHOWED` and later) may be paying.
+   */
+  async function cancel(_payment: Payment, providerPaymentId: string): Promise<CancelResult> {
+    const st = await call('GetState', buildGetState(creds, providerPaymentId));
+    if (st.kind === 'none') return { kind: 'unknown', reason: st.reason };
+    if (!st.answer.Success) return { kind: 'unknown', reason: describeError(st.answer) };
+    if (st.answer.Status !== 'NEW') return { kind: 'not_cancellable', reason: `T-Bank status ${st.answer.Status ?? '(none)'}` };
+    const r = await call('Cancel', buildCancel(creds, providerPaymentId));
+    if (r.kind === 'none') return { kind: 'unknown', reason: r.reason };
+    if (!r.answer.Success || r.answer.ErrorCode !== '0') return { kind: 'not_cancellable', reason: describeError(r.answer) };
+    return r.answer.Status === 'CANCELED' ? { kind: 'cancelled' } : { kind: 'not_cancellable', reason: `T-Bank status ${r.answer.Status ?? '(none)'}` };
+  }
+
   async function refund(req: RefundRequest): Promise<RefundResult> {
     if (req.amountMinor <= 0n) return { kind: 'refused', reason: 'refund amount must be positive' };
     if (req.amountMinor > req.payment.amountMinor) return { kind: 'refused', reason: 'refund above the paid amount' };
@@ -221,5 +244,10 @@ export function createTbankConnector(config: TbankConfig, deps: ConnectorDeps): 
     handleNotification,
     fetchStatus,
     refund,
+    cancel,
+    // README «Deadlines»: the link dies at RedirectDueDate (the payment's expiresAt); a session
+    // already in 3-D Secure at that moment may still end in CONFIRMED: an hour's margin.
+    // The link lives at least a minute after Init, however short the way's ttlSeconds.
+    lastPaymentAt: (payment) => Math.max(payment.expiresAt ?? deps.now(), payment.createdAt + 2 * MIN_TTL_MS) + LATE_MARGIN_MS,
   };
 }

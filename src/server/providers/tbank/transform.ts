@@ -6,6 +6,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { numberText, readJsonObject } from '../../../protocol/exact-json.ts';
 import type { ProviderStatus } from '../contract.ts';
+import type { FailureReason } from '../../../protocol/checkout-api.ts';
 
 /** T-Bank takes roubles only; its numeric code is 643, our ticker `RUR`. */
 export const TBANK_TICKER = 'RUR';
@@ -252,6 +253,18 @@ export function mapStatus(status: string): ProviderStatus['state'] | undefined {
     default:
       return undefined;
   }
+}
+
+/**
+ * The checkout's reason for a declined session, from T-Bank's ErrorCode («Коды ошибок»): 1051
+ * insufficient funds; 101 3-D Secure authentication refused by the issuer; other non-zero codes
+ * (1006, 1005, …): declined by the bank. Undefined for `0` (no error named).
+ */
+export function failureOfErrorCode(code: string): FailureReason | undefined {
+  if (code === '' || code === '0') return undefined;
+  if (code === '1051') return 'insufficient_funds';
+  if (code === '101') return '3ds_failed';
+  return 'declined';
 }
 
 /** Statuses after which nothing more happens to a session unless the merchant refunds. */

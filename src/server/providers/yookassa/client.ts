@@ -136,7 +136,9 @@ export function createYooKassaConnector(config: YooKassaConfig, deps: ConnectorD
       if (p.status !== 'pending' || !url || !/^https?:\/\//.test(url)) {
         return { kind: 'unknown', reason: `yookassa: payment ${p.id} is ${p.status} without a confirmation_url` };
       }
-      const expiresAt = deps.now() + CONFIRMATION_TTL_MS;
+      // The payment's deadline (the way's ttlSeconds), but never past YooKassa's own hour: it takes no
+      // deadline for a pending payment, and cancels an unconfirmed one after an hour (README).
+      const expiresAt = Math.min(deps.now() + CONFIRMATION_TTL_MS, req.payment.expiresAt ?? Infinity);
       return { kind: 'started', providerPaymentId: p.id, expiresAt, action: actionFor(req.method, url, req.payment, expiresAt, false) };
     }
     const e = parseError(out.body);
@@ -270,5 +272,9 @@ export function createYooKassaConnector(config: YooKassaConfig, deps: ConnectorD
     handleNotification,
     fetchStatus,
     refund,
+    // README «Deadlines»: YooKassa cancels a payment left unconfirmed an hour after its creation; a
+    // confirmation under way then may still succeed: another hour's margin. No cancel: the API cancels
+    // only `waiting_for_capture` payments, never a `pending` one.
+    lastPaymentAt: (payment) => payment.createdAt + CONFIRMATION_TTL_MS + CONFIRMATION_TTL_MS,
   };
 }

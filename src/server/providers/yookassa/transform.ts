@@ -5,6 +5,7 @@
  */
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+import type { FailureReason } from '../../../protocol/checkout-api.ts';
 import type { ActionKind, ProviderStatus } from '../contract.ts';
 import type { Payment, PaymentAction } from '../../types.ts';
 import { baseLanguage } from '../../../protocol/languages.ts';
@@ -296,9 +297,22 @@ export function toProviderStatus(p: YkPayment): ProviderStatus {
     case 'canceled': {
       const reason = p.cancellation_details?.reason;
       const state = reason && EXPIRY_REASONS.has(reason) ? 'expired' : 'failed';
-      return { state, ...base, providerState: reason ? `canceled: ${reason}` : 'canceled' };
+      return { state, ...base, providerState: reason ? `canceled: ${reason}` : 'canceled', failure: failureOfCancellation(reason) };
     }
   }
+}
+
+/**
+ * The checkout's reason for a canceled payment, from `cancellation_details.reason` («Неуспешные
+ * платежи»): `insufficient_funds`; `3d_secure_failed`; the expiry reasons; `canceled_by_merchant`
+ * (cancelled); any other (general_decline, card_expired, fraud_suspected, …): declined.
+ */
+export function failureOfCancellation(reason: string | undefined): FailureReason {
+  if (reason === 'insufficient_funds') return 'insufficient_funds';
+  if (reason === '3d_secure_failed') return '3ds_failed';
+  if (reason && EXPIRY_REASONS.has(reason)) return 'expired';
+  if (reason === 'canceled_by_merchant' || reason === 'permission_revoked') return 'cancelled';
+  return 'declined';
 }
 
 const SBP_TITLE = { ru: 'Оплата через СБП', en: 'Pay by Faster Payments (SBP)' } as const;
