@@ -9,6 +9,7 @@
  */
 import type { z } from 'zod';
 import type { Payment, PaymentAction } from '../types.ts';
+import type { Receipt } from '../../protocol/receipt.ts';
 
 /** One outgoing call to a provider. Sent through the guarded HTTP client, with a hard deadline. */
 export interface ProviderRequest {
@@ -57,6 +58,8 @@ export interface CreateRequest {
   failUrl: string;
   /** A human description of the order (the merchant's name and `pay_for`), already cut to 128 characters. */
   description: string;
+  /** The fiscal receipt (54-ФЗ), already validated, in the payment's currency. */
+  receipt?: Receipt;
 }
 
 /** The outcome of a create. */
@@ -87,6 +90,11 @@ export interface ProviderStatus {
   refundedMinor?: bigint;
   /** The provider's own status name (`CONFIRMED`, `succeeded`, …), for the timeline. */
   providerState: string;
+  /**
+   * The registration status of the payment's receipt, where the provider reports it with the
+   * payment (YooKassa's `receipt_registration`); absent when it does not say.
+   */
+  receipt?: ReceiptOutcome;
 }
 
 /** A notification as it arrived at `POST /providers/{id}/notify`. */
@@ -149,7 +157,15 @@ export interface RefundRequest {
   /** Stable for this refund (the gateway's refund id): a retry sends the same key. */
   idempotencyKey: string;
   reason: string;
+  /** The refund receipt (54-ФЗ): the items taken back, summing to `amountMinor`. */
+  receipt?: Receipt;
 }
+
+/**
+ * What became of a receipt sent to the provider: `sent` (taken, not yet registered by the cash
+ * register), `registered` (fiscalised), `failed` (with the provider's reason).
+ */
+export type ReceiptOutcome = { status: 'sent' | 'registered' | 'failed'; providerReceiptId?: string; reason?: string };
 
 /** One provider account, ready to use. */
 export interface Connector {
@@ -177,6 +193,13 @@ export interface Connector {
   /** Asks the provider about a payment (reconciliation). `providerPaymentId` is null when create's outcome was unknown. */
   fetchStatus(payment: Payment, providerPaymentId: string | null): Promise<ProviderStatus | { state: 'unreachable'; reason: string }>;
   refund(req: RefundRequest): Promise<RefundResult>;
+  /** Optional: sends the closing receipt (full payment after a prepayment) for a paid payment. */
+  sendClosingReceipt?(payment: Payment, receipt: Receipt): Promise<ReceiptOutcome>;
+  /**
+   * Optional: asks the provider what became of one receipt it took (`providerReceiptId` from a
+   * `ReceiptOutcome`), where it has a call for that (YooKassa, CloudPayments).
+   */
+  fetchReceiptStatus?(payment: Payment, providerReceiptId: string): Promise<ReceiptOutcome | { status: 'unreachable'; reason: string }>;
 }
 
 /**
