@@ -9,6 +9,7 @@
  */
 import type { z } from 'zod';
 import type { Payment, PaymentAction } from '../types.ts';
+import type { Receipt } from '../../protocol/receipt.ts';
 import type { FailureReason } from '../../protocol/checkout-api.ts';
 
 /** One outgoing call to a provider. Sent through the guarded HTTP client, with a hard deadline. */
@@ -58,6 +59,8 @@ export interface CreateRequest {
   failUrl: string;
   /** A human description of the order (the merchant's name and `pay_for`), already cut to 128 characters. */
   description: string;
+  /** The fiscal receipt (54-ФЗ), already validated, in the payment's currency. */
+  receipt?: Receipt;
 }
 
 /** The outcome of a create. */
@@ -93,6 +96,11 @@ export interface ProviderStatus {
    * reasons (insufficient funds, 3-D Secure, …); absent: `declined` (or `expired`).
    */
   failure?: FailureReason;
+  /**
+   * The registration status of the payment's receipt, where the provider reports it with the
+   * payment (YooKassa's `receipt_registration`); absent when it does not say.
+   */
+  receipt?: ReceiptOutcome;
 }
 
 /** A notification as it arrived at `POST /providers/{id}/notify`. */
@@ -160,7 +168,15 @@ export interface RefundRequest {
   /** Stable for this refund (the gateway's refund id): a retry sends the same key. */
   idempotencyKey: string;
   reason: string;
+  /** The refund receipt (54-ФЗ): the items taken back, summing to `amountMinor`. */
+  receipt?: Receipt;
 }
+
+/**
+ * What became of a receipt sent to the provider: `sent` (taken, not yet registered by the cash
+ * register), `registered` (fiscalised), `failed` (with the provider's reason).
+ */
+export type ReceiptOutcome = { status: 'sent' | 'registered' | 'failed'; providerReceiptId?: string; reason?: string };
 
 /** One provider account, ready to use. */
 export interface Connector {
@@ -202,6 +218,13 @@ export interface Connector {
    * deadline plus `LATE_CHECK_DEFAULT_MS`.
    */
   lastPaymentAt?(payment: Payment): number;
+  /** Optional: sends the closing receipt (full payment after a prepayment) for a paid payment. */
+  sendClosingReceipt?(payment: Payment, receipt: Receipt): Promise<ReceiptOutcome>;
+  /**
+   * Optional: asks the provider what became of one receipt it took (`providerReceiptId` from a
+   * `ReceiptOutcome`), where it has a call for that (YooKassa, CloudPayments).
+   */
+  fetchReceiptStatus?(payment: Payment, providerReceiptId: string): Promise<ReceiptOutcome | { status: 'unreachable'; reason: string }>;
 }
 
 /** The outcome of `Connector.cancel`. */

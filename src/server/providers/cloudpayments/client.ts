@@ -2,6 +2,7 @@
  * The CloudPayments connector: I/O only, through the guarded provider HTTP client. Wire forms live in
  * `transform.ts`; the choices and their sources in README.md.
  */
+import { createHash } from 'node:crypto';
 import type {
   ApplyOutcome,
   CancelResult,
@@ -14,10 +15,14 @@ import type {
   NotifyContext,
   ProviderResponse,
   ProviderStatus,
+  ReceiptOutcome,
   RefundRequest,
   RefundResult,
 } from '../contract.ts';
 import type { Payment } from '../../types.ts';
+import type { Receipt } from '../../../protocol/receipt.ts';
+import { stringifyWithRawNumbers } from '../../../protocol/exact-json.ts';
+import { closingReceiptRequest, cpReceiptOutcome } from './receipt.ts';
 import { flatJson } from '../../../protocol/exact-json.ts';
 import {
   CHECK_CODES,
@@ -48,6 +53,8 @@ export interface CloudPaymentsConfig {
   publicId: string;
   apiSecret: string;
   apiUrl: string;
+  /** The seller's INN, for the receipt API (`kkt/receipt`); without it no closing receipt can be sent. */
+  inn?: string | undefined;
 }
 
 /** After the deadline, how long a payment already under way at CloudPayments may still finish. */
@@ -170,7 +177,12 @@ export function createCloudPaymentsConnector(config: CloudPaymentsConfig, deps: 
     frame: () => true,
 
     async create(req: CreateRequest): Promise<CreateResult> {
-      const body = createOrderBody({ payment: req.payment, description: req.description, successUrl: req.successUrl, failUrl: req.failUrl });
+      let body: string;
+      try {
+        body = createOrderBody({ payment: req.payment, description: req.description, successUrl: req.successUrl, failUrl: req.failUrl, receipt: req.receipt });
+      } catch (e) {
+        return { kind: 'refused', reason: `cloudpayments: ${(e as Error).message}` };
+      }
       const r = await call('/orders/create', body, req.idempotencyKey);
       if (!r.ok) return { kind: 'unknown', reason: `cloudpayments: ${r.error}` };
       const a = readCreateAnswer(r.status, r.body);
@@ -219,7 +231,13 @@ export function createCloudPaymentsConnector(config: CloudPaymentsConfig, deps: 
       if (req.amountMinor > req.payment.amountMinor) return { kind: 'refused', reason: 'refund amount is above what was paid' };
       const tx = await paidTransactionId(req.payment, req.providerPaymentId);
       if ('error' in tx) return tx.error;
-      const r = await call('/payments/refund', refundBody(tx.id, req.amountMinor), req.idempotencyKey);
+      let body: string;
+      try {
+        body = refundBody(tx.id, req.amountMinor, req.receipt);
+      } catch (e) {
+        return { kind: 'refused', reason: `cloudpayments: ${(e as Error).message}` };
+      }
+      const r = await call('/payments/refund', body, req.idempotencyKey);
       if (!r.ok) return { kind: 'unknown', reason: `cloudpayments: ${r.error}` };
       if (r.status >= 500) return { kind: 'unknown', reason: `cloudpayments: HTTP ${r.status}` };
       const env = parseEnvelope(r.body);
@@ -229,6 +247,38 @@ export function createCloudPaymentsConnector(config: CloudPaymentsConfig, deps: 
       // CloudPayments names this refund only, never the payment's refunded total: no refundedMinor
       // (the contract's total); the gateway adds this refund's amount to its own.
       return { kind: 'done', providerRefundId: text(model, 'TransactionId') ?? '' };
+    },
+
+    /**
+     * `kkt/receipt`: an `Income` receipt for the invoice with the prepayment set off. `X-Request-ID`
+     * from the payment and the receipt's bytes, so a resent closing receipt is made once.
+     */
+    async sendClosingReceipt(payment: Payment, receipt: Receipt): Promise<ReceiptOutcome> {
+      if (!config.inn) return { status: 'failed', reason: 'cloudpayments: no inn configured for this provider account (the receipt API needs it)' };
+      let body: string;
+      try {
+        body = stringifyWithRawNumbers(closingReceiptRequest(config.inn, payment.id, receipt));
+      } catch (e) {
+        return { status: 'failed', reason: `cloudpayments: ${(e as Error).message}` };
+      }
+      const requestId = `closing-${payment.id}-${createHash('sha256').update(body, 'utf8').digest('hex').slice(0, 24)}`;
+      const r = await call('/kkt/receipt', body, requestId);
+      if (!r.ok) return { status: 'failed', reason: `cloudpayments: ${r.error} (the receipt may have been taken; sending it again is safe)` };
+      const env = parseEnvelope(r.body);
+      if (!env) return { status: 'failed', reason: `cloudpayments: unreadable answer (HTTP ${r.status})` };
+      if (!env.success) return { status: 'failed', reason: `cloudpayments: ${env.message ?? 'receipt refused'}` };
+      const id = env.model !== null && typeof env.model === 'object' ? text(env.model as Record<string, unknown>, 'Id') : undefined;
+      if (!id) return { status: 'failed', reason: 'cloudpayments: answer without Model.Id' };
+      return cpReceiptOutcome(env.message ?? 'Queued', id) ?? { status: 'sent', providerReceiptId: id };
+    },
+
+    /** `kkt/receipt/status/get`: what became of one receipt. */
+    async fetchReceiptStatus(_payment: Payment, providerReceiptId: string): Promise<ReceiptOutcome | { status: 'unreachable'; reason: string }> {
+      const r = await call('/kkt/receipt/status/get', stringifyWithRawNumbers({ Id: providerReceiptId }));
+      if (!r.ok) return { status: 'unreachable', reason: `cloudpayments: ${r.error}` };
+      const env = parseEnvelope(r.body);
+      if (!env || !env.success) return { status: 'unreachable', reason: `cloudpayments: ${env?.message ?? `unreadable answer (HTTP ${r.status})`}` };
+      return cpReceiptOutcome(env.model, providerReceiptId) ?? { status: 'unreachable', reason: `cloudpayments: unknown receipt status ${String(env.model)}` };
     },
   };
 }

@@ -6,7 +6,7 @@
  * `payments/tokens/list`). Answers are CloudPayments' envelope `{Model?, Success, Message}`.
  */
 import { randomBytes } from 'node:crypto';
-import { isReceiptError, receiptFor } from './emulator-receipts.ts';
+import { createKktReceipt, isReceiptError, receiptFor, type KktReceipt } from './emulator-receipts.ts';
 import {
   CURRENCY_CODES,
   HOLD_TTL_MS,
@@ -44,6 +44,8 @@ export interface ApiState {
   nextTransactionId: () => number;
   nextOrderNumber: () => number;
   deliver: (kind: ApiNotifyKind, fields: NotificationFields) => void;
+  /** Receipts made through the receipt API (`kkt/receipt`), by id. */
+  kktReceipts: Map<string, KktReceipt>;
 }
 
 /** Time zones `payments/list` accepts («Time zones»), as hours from UTC. */
@@ -208,6 +210,15 @@ export function runApi(state: ApiState, path: string, params: Record<string, Jso
       if (!Number.isInteger(page) || page < 1) return refuse('Invalid PageNumber value');
       const cards = [...state.cards.values()].slice((page - 1) * 100, page * 100);
       return envelope(true, null, cards.map(tokenModel));
+    }
+    case '/kkt/receipt': {
+      const r = createKktReceipt(params, state.kktReceipts, () => randomBytes(16).toString('hex'));
+      if ('message' in r) return refuse(r.message);
+      return envelope(true, 'Queued', { Id: r.id, ErrorCode: 0, ReceiptLocalUrl: `${state.baseUrl()}/kkt/receipt/${r.id}` });
+    }
+    case '/kkt/receipt/status/get': {
+      const r = state.kktReceipts.get(scalar(params.Id) ?? '');
+      return r ? envelope(true, null, r.status) : refuse('Receipt not found');
     }
     default:
       return null;

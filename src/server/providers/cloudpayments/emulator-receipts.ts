@@ -106,3 +106,58 @@ export function receiptFor(jsonData: Json | undefined, operationMinor: bigint): 
 export function isReceiptError(r: CheckedReceipt | ReceiptError | null): r is ReceiptError {
   return r !== null && 'message' in r;
 }
+
+/** A receipt made through the receipt API (`kkt/receipt`), as the emulator keeps it. */
+export interface KktReceipt {
+  id: string;
+  type: string;
+  inn: string;
+  invoiceId: string | undefined;
+  totalMinor: bigint;
+  /** The emulated cash register registers at once: `Processed`. */
+  status: 'Queued' | 'Processed' | 'Error' | 'Cancelled';
+}
+
+/** The receipt kinds of `kkt/receipt` (`Type`). */
+export const KKT_RECEIPT_TYPES: readonly string[] = ['Income', 'IncomeReturn', 'Expense', 'ExpenseReturn'];
+
+function sumOfAmounts(receipt: Record<string, Json>): bigint | null | ReceiptError {
+  const amounts = asObject(receipt.amounts ?? receipt.Amounts);
+  if (!amounts) return null;
+  let paid = 0n;
+  for (const key of ['electronic', 'advancePayment', 'credit', 'provision']) {
+    const v = amounts[key];
+    if (v === undefined || v === null) continue;
+    const minor = readAmount(v);
+    if (minor === null) return { message: `CustomerReceipt.amounts.${key}: invalid value` };
+    paid += minor;
+  }
+  return paid;
+}
+
+/**
+ * `kkt/receipt` («Формирование кассового чека»): a receipt on its own, not tied to a payment operation
+ * (the closing receipt of a prepayment, a refund receipt made apart). `Inn` (10 or 12 digits) and
+ * `Type` are required; the `CustomerReceipt` is checked as on payments, against the sum of its
+ * `amounts` when given (else its items' own sum).
+ */
+export function createKktReceipt(params: Record<string, Json>, store: Map<string, KktReceipt>, newId: () => string): KktReceipt | ReceiptError {
+  const inn = scalar(params.Inn);
+  if (!inn || !/^(\d{10}|\d{12})$/.test(inn)) return { message: 'Inn: must be 10 or 12 digits' };
+  const type = scalar(params.Type);
+  if (!type || !KKT_RECEIPT_TYPES.includes(type)) return { message: 'Type: unknown receipt type' };
+  const receipt = asObject(params.CustomerReceipt);
+  if (!receipt) return { message: 'CustomerReceipt is required' };
+  const paid = sumOfAmounts(receipt);
+  if (paid !== null && typeof paid === 'object') return paid;
+  let total = paid;
+  if (total === null) {
+    total = 0n;
+    for (const raw of (Array.isArray(receipt.Items ?? receipt.items) ? (receipt.Items ?? receipt.items) as Json[] : [])) total += readAmount(asObject(raw)?.amount ?? asObject(raw)?.Amount) ?? 0n;
+  }
+  const checked = checkReceipt(receipt, total);
+  if ('message' in checked) return checked;
+  const r: KktReceipt = { id: newId(), type, inn, invoiceId: scalar(params.InvoiceId), totalMinor: checked.totalMinor, status: 'Processed' };
+  store.set(r.id, r);
+  return r;
+}

@@ -155,6 +155,7 @@ export async function startCloudPaymentsEmulator(options: CloudPaymentsEmulatorO
     cards,
     nextTransactionId: () => nextTransactionId++,
     nextOrderNumber: () => ++orderNumber,
+    kktReceipts: new Map(),
     deliver: (kind, fields) => deliver(kind, fields),
   };
 

@@ -18,6 +18,8 @@ const configSchema = z
     publicId: z.string().min(1),
     apiSecret: z.string().min(1),
     apiUrl: z.string().url().default(CLOUDPAYMENTS_API_URL),
+    /** The seller's INN (10 or 12 digits): `kkt/receipt` needs it for the closing receipt. */
+    inn: z.string().regex(/^(\d{10}|\d{12})$/, 'inn must be 10 or 12 digits').optional(),
   })
   .strict();
 

@@ -8,7 +8,9 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Payment } from '../../types.ts';
 import type { ProviderStatus } from '../contract.ts';
 import { formatTwoDecimals } from '../../../protocol/money.ts';
-import { flatJson, parseJsonExact } from '../../../protocol/exact-json.ts';
+import { flatJson, parseJsonExact, stringifyWithRawNumbers } from '../../../protocol/exact-json.ts';
+import type { Receipt } from '../../../protocol/receipt.ts';
+import { receiptJsonData } from './receipt.ts';
 
 /** Check answer codes (CloudPayments «Check»: 0 accept, 10 invoice, 11 account, 12 amount, 13 not accepted, 20 expired). */
 export const CHECK_CODES = { ok: 0, unknownInvoice: 10, wrongAccount: 11, wrongAmount: 12, notAccepted: 13, expired: 20 } as const;
@@ -90,6 +92,8 @@ export interface CreateOrderInput {
   description: string;
   successUrl: string;
   failUrl: string;
+  /** The fiscal receipt, sent as `JsonData.CloudPayments.CustomerReceipt` (receipt.ts). */
+  receipt?: Receipt | undefined;
 }
 
 /**
@@ -109,6 +113,7 @@ export function createOrderBody(input: CreateOrderInput): string {
     CultureName: p.ln === 'en' ? 'en-US' : 'ru-RU',
     SuccessRedirectUrl: input.successUrl,
     FailRedirectUrl: input.failUrl,
+    JsonData: input.receipt ? { raw: stringifyWithRawNumbers(receiptJsonData(input.receipt)) } : undefined,
   });
 }
 
@@ -204,9 +209,13 @@ export function statusFromTransaction(model: Record<string, unknown>, payment: P
 // ---------------------------------------------------------------------------------------------
 // Refund: POST /payments/refund
 
-/** The JSON body of `payments/refund`. */
-export function refundBody(transactionId: string, amountMinor: bigint): string {
-  return flatJson({ TransactionId: { raw: transactionId }, Amount: { raw: formatTwoDecimals(amountMinor) } });
+/** The JSON body of `payments/refund`, with the refund receipt in `JsonData` when there is one. */
+export function refundBody(transactionId: string, amountMinor: bigint, receipt?: Receipt): string {
+  return flatJson({
+    TransactionId: { raw: transactionId },
+    Amount: { raw: formatTwoDecimals(amountMinor) },
+    JsonData: receipt ? { raw: stringifyWithRawNumbers(receiptJsonData(receipt)) } : undefined,
+  });
 }
 
 /** A transaction id is a positive integer. */

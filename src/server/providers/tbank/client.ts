@@ -5,15 +5,17 @@
  */
 import type {
   CancelResult, Connector, ConnectorDeps, CreateRequest, CreateResult, HttpAnswer, IncomingNotification, NotifyContext, ProviderStatus,
-  RefundRequest, RefundResult,
+  ReceiptOutcome, RefundRequest, RefundResult,
 } from '../contract.ts';
+import type { Receipt } from '../../../protocol/receipt.ts';
 import type { Payment, PaymentAction } from '../../types.ts';
 import { formatAmount } from '../../../protocol/money.ts';
 import { baseLanguage } from '../../../protocol/languages.ts';
 import {
-  buildCancel, buildCheckOrder, buildGetQr, buildGetState, buildInit, describeError, failureOfErrorCode, mapStatus, NOTIFICATION_OK,
-  parseAnswer, parseNotification, pickOrderPayment, TBANK_TICKER, type Credentials, type TbankAnswer,
+  buildCancel, buildCheckOrder, buildGetQr, buildGetState, buildInit, buildSendClosingReceipt, cashboxUrl, describeError, failureOfErrorCode,
+  mapStatus, NOTIFICATION_OK, parseAnswer, parseNotification, pickOrderPayment, TBANK_TICKER, type Credentials, type TbankAnswer,
 } from './transform.ts';
+import { tbankReceipt } from './receipt.ts';
 
 export interface TbankConfig {
   id: string;
@@ -46,11 +48,12 @@ function refusal(status: number, body: string): HttpAnswer {
 export function createTbankConnector(config: TbankConfig, deps: ConnectorDeps): Connector {
   const creds: Credentials = { terminalKey: config.terminalKey, password: config.password };
   const apiUrl = config.apiUrl.replace(/\/+$/, '');
+  const cashbox = cashboxUrl(apiUrl);
 
-  async function call(method: string, body: Record<string, unknown>): Promise<Call> {
+  async function call(method: string, body: Record<string, unknown>, base = apiUrl): Promise<Call> {
     const r = await deps.http({
       method: 'POST',
-      url: `${apiUrl}/${method}`,
+      url: `${base}/${method}`,
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
       timeoutMs: deps.timeoutMs,
@@ -105,6 +108,7 @@ export function createTbankConnector(config: TbankConfig, deps: ConnectorDeps): 
         notificationUrl: req.notificationUrl,
         language: baseLanguage(payment.ln),
         dueAt,
+        ...(req.receipt ? { receipt: tbankReceipt(req.receipt) } : {}),
       });
     } catch (e) {
       return { kind: 'refused', reason: `T-Bank Init: ${(e as Error).message}` };
@@ -221,8 +225,14 @@ export function createTbankConnector(config: TbankConfig, deps: ConnectorDeps): 
     if (req.amountMinor <= 0n) return { kind: 'refused', reason: 'refund amount must be positive' };
     if (req.amountMinor > req.payment.amountMinor) return { kind: 'refused', reason: 'refund above the paid amount' };
     if (req.payment.wayTicker !== TBANK_TICKER) return { kind: 'refused', reason: `T-Bank takes ${TBANK_TICKER} only` };
+    let receipt: Record<string, unknown> | undefined;
+    try {
+      receipt = req.receipt ? tbankReceipt(req.receipt) : undefined;
+    } catch (e) {
+      return { kind: 'refused', reason: `T-Bank Cancel: ${(e as Error).message}` };
+    }
     // Amount is always sent, even in full: a repeated full refund after a partial one cannot go past what is left.
-    const r = await call('Cancel', buildCancel(creds, req.providerPaymentId, req.amountMinor, req.idempotencyKey.slice(0, 64)));
+    const r = await call('Cancel', buildCancel(creds, req.providerPaymentId, req.amountMinor, req.idempotencyKey.slice(0, 64), receipt));
     if (r.kind === 'none') return { kind: 'unknown', reason: r.reason };
     const a = r.answer;
     if (!a.Success || a.ErrorCode !== '0') return { kind: 'refused', reason: describeError(a) };
@@ -230,6 +240,25 @@ export function createTbankConnector(config: TbankConfig, deps: ConnectorDeps): 
     // refunded total (the contract's refundedMinor) is what the payment no longer has.
     const total = a.NewAmount !== undefined && a.NewAmount >= 0n && a.NewAmount <= req.payment.amountMinor ? req.payment.amountMinor - a.NewAmount : undefined;
     return { kind: 'done', providerRefundId: `${req.providerPaymentId}:${req.idempotencyKey}`, ...(total !== undefined ? { refundedMinor: total } : {}) };
+  }
+
+  /**
+   * `SendClosingReceipt`: T-Bank takes the receipt and passes it to the cash register; whether it was
+   * registered comes later (a fiscalisation notification), so a success is `sent`.
+   */
+  async function sendClosingReceipt(payment: Payment, receipt: Receipt): Promise<ReceiptOutcome> {
+    if (payment.providerPaymentId === null) return { status: 'failed', reason: 'T-Bank SendClosingReceipt: the payment has no T-Bank PaymentId' };
+    let body: Record<string, unknown>;
+    try {
+      body = buildSendClosingReceipt(creds, payment.providerPaymentId, tbankReceipt(receipt, { closing: true }));
+    } catch (e) {
+      return { status: 'failed', reason: `T-Bank SendClosingReceipt: ${(e as Error).message}` };
+    }
+    const r = await call('SendClosingReceipt', body, cashbox);
+    // No answer: T-Bank may or may not have the receipt; said so, for a person to look before resending.
+    if (r.kind === 'none') return { status: 'failed', reason: `no answer, the receipt may have been taken: ${r.reason}` };
+    if (!r.answer.Success || r.answer.ErrorCode !== '0') return { status: 'failed', reason: describeError(r.answer) };
+    return { status: 'sent' };
   }
 
   return {
@@ -249,5 +278,6 @@ export function createTbankConnector(config: TbankConfig, deps: ConnectorDeps): 
     // already in 3-D Secure at that moment may still end in CONFIRMED: an hour's margin.
     // The link lives at least a minute after Init, however short the way's ttlSeconds.
     lastPaymentAt: (payment) => Math.max(payment.expiresAt ?? deps.now(), payment.createdAt + 2 * MIN_TTL_MS) + LATE_MARGIN_MS,
+    sendClosingReceipt,
   };
 }

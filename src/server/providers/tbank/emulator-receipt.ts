@@ -11,8 +11,11 @@ export interface ReceiptError {
   details: string;
 }
 
-/** `Tax` («Ставка НДС», tag 1199) as the API reference lists it. */
-export const RECEIPT_TAXES = new Set(['none', 'vat0', 'vat5', 'vat7', 'vat10', 'vat20', 'vat105', 'vat107', 'vat110', 'vat120']);
+/**
+ * `Tax` («Ставка НДС», tag 1199) as the API reference lists it, with the 2026 rates `vat22` and
+ * `vat122` (22 %, 22/122) T-Bank added when the general rate changed.
+ */
+export const RECEIPT_TAXES = new Set(['none', 'vat0', 'vat5', 'vat7', 'vat10', 'vat20', 'vat22', 'vat105', 'vat107', 'vat110', 'vat120', 'vat122']);
 /** `Taxation` («Система налогообложения», tag 1055). */
 export const RECEIPT_TAXATIONS = new Set(['osn', 'usn_income', 'usn_income_outcome', 'esn', 'patent']);
 /** The kinds of payment of the `Payments` object, in kopecks. */

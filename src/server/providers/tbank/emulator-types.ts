@@ -140,6 +140,8 @@ export interface TbankEmulator {
   /** While true, notifications are not sent at all (recorded as `dropped`). */
   dropNotifications: boolean;
   payment(paymentId: string): EmulatorPayment | undefined;
+  /** The closing receipts taken by `SendClosingReceipt` (`/cashbox/`), in order. */
+  readonly closingReceipts: readonly { paymentId: string; receipt: unknown }[];
   /**
    * The buyer pays (or is declined) without the HTML pages, as the pages would do it: a card ends
    * AUTHORIZED → CONFIRMED (AUTHORIZED alone for `PayType: "T"`, or REJECTED), an SBP payment (after

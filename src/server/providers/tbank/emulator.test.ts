@@ -153,6 +153,33 @@ test('receipts: FFD 1.2 fields, the Payments kinds against the items, a receipt 
   assert.equal((await call('CheckOrder', { TerminalKey: T.terminalKey, OrderId: 'r-tax' })).ErrorCode, '335');
 });
 
+test('receipts: the 2026 rates vat22 / vat122 taken; SendClosingReceipt on the cashbox API, for a paid payment, summing to it', async () => {
+  const item = { Name: 'Чай', Price: 1000, Quantity: 1, Amount: 1000, Tax: 'vat22' };
+  const base = { TerminalKey: T.terminalKey, Amount: 1000 };
+  const init = await call('Init', { ...base, OrderId: 'r-22', Receipt: { Email: 'a@example.com', Taxation: 'osn', Items: [item] } });
+  assert.equal(init.ErrorCode, '0');
+  assert.equal((await call('Init', { ...base, OrderId: 'r-122', Receipt: { Email: 'a@example.com', Taxation: 'osn', Items: [{ ...item, Tax: 'vat122' }] } })).ErrorCode, '0');
+  const closing = async (Receipt: unknown, password = T.password): Promise<Record<string, unknown>> => {
+    const r = await fetch(`${emu.url}/cashbox/SendClosingReceipt`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(signed({ TerminalKey: T.terminalKey, PaymentId: init.PaymentId, Receipt }, password)),
+    });
+    return (await r.json()) as Record<string, unknown>;
+  };
+  const receipt = { Email: 'a@example.com', Taxation: 'osn', Items: [{ ...item, PaymentMethod: 'full_payment' }], Payments: { Electronic: 0, AdvancePayment: 1000 } };
+  assert.equal((await closing(receipt)).ErrorCode, '8', 'not paid yet');
+  assert.ok(emu.pay(String(init.PaymentId)));
+  assert.equal((await closing(receipt, 'wrong')).ErrorCode, '204');
+  assert.equal((await closing({ ...receipt, Items: [{ ...item, Amount: 900, Price: 900 }], Payments: { AdvancePayment: 900 } })).ErrorCode, '334');
+  assert.equal((await closing({ ...receipt, Email: undefined })).ErrorCode, '329');
+  assert.equal((await closing({ ...receipt, Items: [{ ...item, Tax: 'vat18' }] })).ErrorCode, '1');
+  const ok = await closing(receipt);
+  assert.equal(ok.Success, true);
+  assert.equal(emu.closingReceipts.at(-1)!.paymentId, init.PaymentId);
+  // Only the cashbox API has it; the acquiring API does not.
+  const v2 = await fetch(`${emu.apiUrl}/SendClosingReceipt`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(signed({ TerminalKey: T.terminalKey, PaymentId: init.PaymentId, Receipt: receipt }, T.password)) });
+  assert.equal(v2.status, 404);
+});
+
 test('SBP: GetQr gives an NSPK link; the emulator lists open codes at /sbp and serves the page for the link', async () => {
   const init = await call('Init', { TerminalKey: T.terminalKey, Amount: 12250, OrderId: 'sbp-list', Description: 'Чай' });
   const qr = await call('GetQr', { TerminalKey: T.terminalKey, PaymentId: init.PaymentId, DataType: 'PAYLOAD' });

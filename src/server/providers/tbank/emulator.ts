@@ -50,6 +50,7 @@ export async function startTbankEmulator(opts: TbankEmulatorOptions = {}): Promi
   const attemptTimeoutMs = opts.notificationTimeoutMs ?? 10_000;
   const terminals = new Map((opts.terminals ?? [DEFAULT_TERMINAL]).map((t) => [t.terminalKey, t]));
   const payments = new Map<string, EmulatorPayment>();
+  const closingReceipts: { paymentId: string; receipt: unknown }[] = [];
   const byForm = new Map<string, EmulatorPayment>();
   const byQr = new Map<string, EmulatorPayment>();
   const notifications: NotificationRecord[] = [];
@@ -322,6 +323,7 @@ export async function startTbankEmulator(opts: TbankEmulatorOptions = {}): Promi
       case 'Cancel':
       case 'Confirm':
       case 'Charge':
+      case 'SendClosingReceipt':
         break;
       default:
         return error(key, '9999', `unknown method ${method}`);
@@ -338,6 +340,15 @@ export async function startTbankEmulator(opts: TbankEmulatorOptions = {}): Promi
         return confirmHold(p, body);
       case 'Charge':
         return charge(p, body);
+      case 'SendClosingReceipt': {
+        // A closing receipt is for money already taken: a paid payment, the receipt summing to what it kept.
+        if (p.status !== 'CONFIRMED' && p.status !== 'PARTIAL_REFUNDED') return error(key, '8');
+        if (body.Receipt === undefined) return error(key, '309', 'Receipt');
+        const bad = receiptError(body, p.remaining);
+        if (bad) return bad;
+        closingReceipts.push({ paymentId: p.paymentId, receipt: body.Receipt });
+        return { Success: true, ErrorCode: '0', Message: 'OK', Details: '' };
+      }
       default: {
         if (!OPEN.has(p.status)) return error(key, '8');
         if (p.amount < SBP_MIN_KOPECKS) return error(key, '3016', 'Сумма операции по СБП вне допустимого диапазона');
@@ -442,9 +453,10 @@ export async function startTbankEmulator(opts: TbankEmulatorOptions = {}): Promi
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     // T-Bank's own PHP class posts to `/v2/Init/` (a trailing slash): both spellings are one method.
-    const m = /^\/v2\/([A-Za-z0-9]+)\/?$/.exec(path);
-    if (!m) return pages(req, res, path);
-    const method = m[1] as string;
+    // `SendClosingReceipt` is the cashbox API's, at `/cashbox/` beside `/v2/`.
+    const m = /^\/(v2|cashbox)\/([A-Za-z0-9]+)\/?$/.exec(path);
+    if (!m || (m[1] === 'cashbox') !== (m[2] === 'SendClosingReceipt')) return pages(req, res, path);
+    const method = m[2] as string;
     const f = fault && (!fault.methods || fault.methods.includes(method)) ? fault : null;
     if (f && f.times !== undefined && --f.times <= 0) fault = null;
     if (f?.fault.kind === 'down') {
@@ -490,6 +502,8 @@ export async function startTbankEmulator(opts: TbankEmulatorOptions = {}): Promi
       fault = f ? { fault: f, ...(o.methods ? { methods: o.methods } : {}), ...(o.times !== undefined ? { times: o.times } : {}) } : null;
     },
     payment: (id: string) => payments.get(id),
+    /** The closing receipts taken (`SendClosingReceipt`), in order. */
+    closingReceipts,
     pay(id: string, outcome: 'success' | 'decline' = 'success') {
       const p = payments.get(id);
       if (!p) return false;

@@ -90,6 +90,8 @@ export interface InitInput {
   dueAt?: number;
   /** Extra `DATA` pairs (key ≤ 20, value ≤ 100 characters, ≤ 20 pairs). */
   data?: Record<string, string>;
+  /** T-Bank's `Receipt` object (receipt.ts): nested, so it takes no part in the `Token`. */
+  receipt?: Record<string, unknown>;
 }
 
 /** The `Init` body: one-stage (`PayType: "O"`), signed. */
@@ -107,6 +109,7 @@ export function buildInit(c: Credentials, i: InitInput): Record<string, unknown>
   };
   if (i.dueAt !== undefined) fields.RedirectDueDate = redirectDueDate(i.dueAt);
   if (i.data && Object.keys(i.data).length > 0) fields.DATA = i.data;
+  if (i.receipt) fields.Receipt = i.receipt;
   return signed(fields, c.password);
 }
 
@@ -119,12 +122,28 @@ export function buildCheckOrder(c: Credentials, orderId: string): Record<string,
   return signed({ TerminalKey: c.terminalKey, OrderId: orderId }, c.password);
 }
 
-/** `Cancel`: a full refund without `amountMinor`, a partial one with it. */
-export function buildCancel(c: Credentials, paymentId: string, amountMinor?: bigint, externalRequestId?: string): Record<string, unknown> {
+/** `Cancel`: a full refund without `amountMinor`, a partial one with it; `receipt` is the refund receipt. */
+export function buildCancel(c: Credentials, paymentId: string, amountMinor?: bigint, externalRequestId?: string, receipt?: Record<string, unknown>): Record<string, unknown> {
   const fields: Record<string, unknown> = { TerminalKey: c.terminalKey, PaymentId: paymentId };
   if (amountMinor !== undefined) fields.Amount = kopecks(amountMinor);
   if (externalRequestId) fields.ExternalRequestId = externalRequestId;
+  if (receipt) fields.Receipt = receipt;
   return signed(fields, c.password);
+}
+
+/** `SendClosingReceipt` (the cashbox API): the closing receipt of a paid payment. */
+export function buildSendClosingReceipt(c: Credentials, paymentId: string, receipt: Record<string, unknown>): Record<string, unknown> {
+  return signed({ TerminalKey: c.terminalKey, PaymentId: paymentId, Receipt: receipt }, c.password);
+}
+
+/**
+ * The cashbox API's base (`SendClosingReceipt`) beside the acquiring API's: T-Bank serves it at
+ * `…/cashbox` where the acquiring API is `…/v2`.
+ * @example cashboxUrl('https://securepay.tinkoff.ru/v2') // 'https://securepay.tinkoff.ru/cashbox'
+ */
+export function cashboxUrl(apiUrl: string): string {
+  const base = apiUrl.replace(/\/+$/, '');
+  return /\/v2$/.test(base) ? `${base.slice(0, -3)}/cashbox` : `${base}/cashbox`;
 }
 
 /** `GetQr` asking for the payload (the link to encode), not an SVG image. */

@@ -9,14 +9,16 @@
 import { createHash } from 'node:crypto';
 import type {
   Connector, ConnectorDeps, CreateRequest, CreateResult, HttpAnswer, IncomingNotification, NotifyContext, ProviderResponse,
-  ProviderStatus, RefundRequest, RefundResult,
+  ProviderStatus, ReceiptOutcome, RefundRequest, RefundResult,
 } from '../contract.ts';
 import type { Payment } from '../../types.ts';
+import type { Receipt } from '../../../protocol/receipt.ts';
+import { closingReceiptBody, receiptOutcomeOf } from './receipt.ts';
 import { createRecentReads } from './recent-reads.ts';
 import {
   actionFor, basicAuth, CONFIRMATION_TTL_MS, createPaymentBody, createRefundBody, errorReason, ipAllowed, isOtherEvent, isYooKassaId, kindOf,
   ourPaymentId, parseError, parseIpRanges, parseNotification, parsePayment, parsePaymentList, parseRefund, retryAfterOf, toProviderStatus,
-  type IpRanges, type YkPayment,
+  toYooKassaCurrency, type IpRanges, type YkPayment,
 } from './transform.ts';
 
 /** One YooKassa shop, as configured in `providers` (after validation by `index.ts`). */
@@ -122,7 +124,7 @@ export function createYooKassaConnector(config: YooKassaConfig, deps: ConnectorD
   }
 
   async function create(req: CreateRequest): Promise<CreateResult> {
-    const built = createPaymentBody({ payment: req.payment, method: req.method, returnUrl: req.successUrl, description: req.description });
+    const built = createPaymentBody({ payment: req.payment, method: req.method, returnUrl: req.successUrl, description: req.description, receipt: req.receipt });
     if (!built.ok) return { kind: 'refused', reason: built.reason };
     const out = await post('/payments', JSON.stringify(built.body), req.idempotencyKey);
     if (out.kind === 'none') return out.maybeDone ? { kind: 'unknown', reason: out.reason } : { kind: 'refused', reason: out.reason };
@@ -238,7 +240,12 @@ export function createYooKassaConnector(config: YooKassaConfig, deps: ConnectorD
     if (req.amountMinor <= 0n) return { kind: 'refused', reason: 'refund amount must be positive' };
     if (req.amountMinor > req.payment.amountMinor) return { kind: 'refused', reason: 'refund amount is above what was paid' };
     if (!isYooKassaId(req.providerPaymentId)) return { kind: 'refused', reason: 'yookassa: not a YooKassa payment id' };
-    const body = createRefundBody(req.providerPaymentId, req.amountMinor, req.payment.wayTicker, req.reason);
+    let body: Record<string, unknown> | null;
+    try {
+      body = createRefundBody(req.providerPaymentId, req.amountMinor, req.payment.wayTicker, req.reason, req.receipt);
+    } catch (e) {
+      return { kind: 'refused', reason: `yookassa: ${(e as Error).message}` };
+    }
     if (!body) return { kind: 'refused', reason: `yookassa: currency ${req.payment.wayTicker} is not supported` };
     const out = await post('/refunds', JSON.stringify(body), req.idempotencyKey);
     if (out.kind === 'none') return out.maybeDone ? { kind: 'unknown', reason: out.reason } : { kind: 'refused', reason: out.reason };
@@ -262,6 +269,54 @@ export function createYooKassaConnector(config: YooKassaConfig, deps: ConnectorD
     return { kind: 'unknown', reason: `yookassa: refund ${refundObj.id} succeeded, but the payment's refunded total could not be read` };
   }
 
+  /** A receipt object's `status` (and id) from an answer, as the contract's outcome. */
+  function receiptAnswer(body: string): ReceiptOutcome | undefined {
+    let o: unknown;
+    try {
+      o = JSON.parse(body);
+    } catch {
+      return undefined;
+    }
+    if (!o || typeof o !== 'object') return undefined;
+    const r = o as Record<string, unknown>;
+    return typeof r.id === 'string' ? receiptOutcomeOf(r.status, r.id) : undefined;
+  }
+
+  /**
+   * `POST /receipts` with `settlements` (prepayment set off): the closing receipt. Its idempotence key
+   * is the payment and the receipt's bytes, so a resent closing receipt is one receipt at YooKassa.
+   */
+  async function sendClosingReceipt(payment: Payment, receipt: Receipt): Promise<ReceiptOutcome> {
+    const currency = toYooKassaCurrency(payment.wayTicker);
+    if (!currency) return { status: 'failed', reason: `yookassa: currency ${payment.wayTicker} is not supported` };
+    if (payment.providerPaymentId === null || !isYooKassaId(payment.providerPaymentId)) return { status: 'failed', reason: 'yookassa: the payment has no YooKassa id' };
+    let body: string;
+    try {
+      body = JSON.stringify(closingReceiptBody(payment.providerPaymentId, receipt, currency));
+    } catch (e) {
+      return { status: 'failed', reason: `yookassa: ${(e as Error).message}` };
+    }
+    const key = `closing:${payment.id}:${createHash('sha256').update(body, 'utf8').digest('hex').slice(0, 32)}`;
+    const out = await post('/receipts', body, key);
+    if (out.kind === 'none') return { status: 'failed', reason: out.maybeDone ? `${out.reason} (the receipt may have been taken; sending it again is safe)` : out.reason };
+    if (out.status !== 200) {
+      const e = parseError(out.body);
+      return { status: 'failed', reason: e ? errorReason(e, out.status) : `yookassa: unexpected HTTP ${out.status} to POST /receipts` };
+    }
+    return receiptAnswer(out.body) ?? { status: 'failed', reason: 'yookassa: unreadable answer to POST /receipts' };
+  }
+
+  /** `GET /receipts/{id}`: what became of one receipt. */
+  async function fetchReceiptStatus(_payment: Payment, providerReceiptId: string): Promise<ReceiptOutcome | { status: 'unreachable'; reason: string }> {
+    const r = await get(`/receipts/${encodeURIComponent(providerReceiptId)}`);
+    if (!r.ok) return { status: 'unreachable', reason: `yookassa: ${r.error}` };
+    if (r.status !== 200) {
+      const e = parseError(r.body);
+      return { status: 'unreachable', reason: e ? errorReason(e, r.status) : `yookassa: unexpected HTTP ${r.status} to GET /receipts` };
+    }
+    return receiptAnswer(r.body) ?? { status: 'unreachable', reason: 'yookassa: unreadable receipt' };
+  }
+
   return {
     id: config.id,
     type: 'yookassa',
@@ -276,5 +331,7 @@ export function createYooKassaConnector(config: YooKassaConfig, deps: ConnectorD
     // confirmation under way then may still succeed: another hour's margin. No cancel: the API cancels
     // only `waiting_for_capture` payments, never a `pending` one.
     lastPaymentAt: (payment) => payment.createdAt + CONFIRMATION_TTL_MS + CONFIRMATION_TTL_MS,
+    sendClosingReceipt,
+    fetchReceiptStatus,
   };
 }

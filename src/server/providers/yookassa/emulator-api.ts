@@ -8,7 +8,7 @@ import {
   type Cancellation, EMU_CARD_HOLD_TTL_MS, EMU_DESCRIPTION_MAX, EMU_OTHER_HOLD_TTL_MS, type EmuPayment, type EmuReceipt, type EmuRefund,
   type EmuSavedMethod, minorToValue, newId, type RenderContext, renderPayment, renderReceipt, renderRefund, valueToMinor,
 } from './emulator-model.ts';
-import { RECEIPT_MISSING, validateReceipt } from './emulator-receipts.ts';
+import { RECEIPT_MISSING, settlementsTotal, validateReceipt } from './emulator-receipts.ts';
 
 /** An answer before it is written: HTTP status and the JSON object. */
 export interface ApiResult {
@@ -80,6 +80,34 @@ export function createShop(deps: ShopDeps) {
     };
     receipts.set(r.id, r);
     return r.id;
+  }
+
+  /**
+   * `POST /receipts`: a separate receipt for a payment or refund YooKassa holds (the closing receipt
+   * of a prepayment, «Чек зачета предоплаты»): `send: true`, `settlements` saying how it was paid, the
+   * items summing to the settlements. The payment must have succeeded.
+   */
+  function createReceipt(b: Record<string, unknown>): ApiResult {
+    if (b.type !== 'payment' && b.type !== 'refund') return invalid('type');
+    if (b.send !== true) return invalid('send', 'Only send: true is supported');
+    const idKey = b.type === 'payment' ? 'payment_id' : 'refund_id';
+    const ref = b[idKey];
+    const refundObj = b.type === 'refund' && typeof ref === 'string' ? refunds.get(ref) : undefined;
+    const p = typeof ref !== 'string' ? undefined : payments.get(b.type === 'payment' ? ref : refundObj?.paymentId ?? '');
+    if (!p) return invalid(idKey, 'Payment or refund with this id is not found');
+    if (p.status !== 'succeeded') return invalid(idKey, 'The payment must be succeeded');
+    const settled = settlementsTotal(b.settlements, p.currency);
+    if (!settled.ok) return invalid(settled.problem.parameter, settled.problem.description);
+    const v = validateReceipt({ customer: b.customer, items: b.items, tax_system_code: b.tax_system_code }, settled.totalMinor, p.currency);
+    if (!v.ok) return invalid(v.problem.parameter.replace(/^receipt\./, ''), v.problem.description);
+    const r: EmuReceipt = {
+      id: newId(), type: b.type, paymentId: p.id, ...(refundObj ? { refundId: refundObj.id } : {}),
+      customer: v.receipt.customer, items: v.receipt.items,
+      ...(v.receipt.taxSystemCode !== undefined ? { taxSystemCode: v.receipt.taxSystemCode } : {}), createdAt: deps.now(),
+      settlements: b.settlements as Record<string, unknown>[],
+    };
+    receipts.set(r.id, r);
+    return ok(renderReceipt(r));
   }
 
   /** Pays (one stage: `succeeded`; two: `waiting_for_capture`) or cancels a pending payment. */
@@ -290,6 +318,7 @@ export function createShop(deps: ShopDeps) {
       if (seg.length === 1 && root === 'payments') return createPayment(body);
       if (seg.length === 1 && root === 'refunds') return createRefund(body);
       if (seg.length === 1 && root === 'webhooks') return createWebhook(body);
+      if (seg.length === 1 && root === 'receipts') return createReceipt(body);
       if (seg.length === 3 && root === 'payments' && (action === 'capture' || action === 'cancel')) {
         const p = payments.get(id!);
         if (!p) return fail(404, 'not_found', 'Payment not found or access denied', 'payment_id');

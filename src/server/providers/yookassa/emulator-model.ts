@@ -81,6 +81,8 @@ export interface EmuReceipt {
   items: Record<string, unknown>[];
   taxSystemCode?: number;
   createdAt: number;
+  /** A separate receipt's (`POST /receipts`) `settlements`. */
+  settlements?: Record<string, unknown>[];
 }
 
 export interface EmuRefund {
@@ -225,6 +227,7 @@ export function renderReceipt(r: EmuReceipt): Record<string, unknown> {
   const o: Record<string, unknown> = { id: r.id, type: r.type, payment_id: r.paymentId, status: 'succeeded', items: r.items };
   if (r.refundId) o.refund_id = r.refundId;
   if (r.taxSystemCode !== undefined) o.tax_system_code = r.taxSystemCode;
+  if (r.settlements) o.settlements = r.settlements;
   o.registered_at = new Date(r.createdAt).toISOString();
   return o;
 }

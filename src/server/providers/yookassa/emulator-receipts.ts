@@ -105,3 +105,27 @@ export function validateReceipt(raw: unknown, amountMinor: bigint, currency: str
   if (sumMilli !== amountMinor * 1000n) return bad('receipt.items.amount', 'The sum of the receipt items differs from the amount of the operation');
   return { ok: true, receipt: { customer, items, ...(taxSystemCode !== undefined ? { taxSystemCode } : {}) } };
 }
+
+/** `settlements[].type` of `POST /receipts`: how the sum was paid (tag 1031, 1215, 1216, 1217). */
+const SETTLEMENT_TYPES = new Set(['cashless', 'prepayment', 'postpayment', 'consideration']);
+
+/**
+ * Checks the settlements of a separate receipt (`POST /receipts`): at least one, each of a known
+ * type with an amount in `currency`; their total in minor units, or the refusal.
+ */
+export function settlementsTotal(raw: unknown, currency: string): { ok: true; totalMinor: bigint } | { ok: false; problem: ReceiptProblem } {
+  const bad = (parameter: string) => ({ ok: false as const, problem: { parameter, description: INVALID_VALUE } });
+  if (!Array.isArray(raw) || raw.length === 0) return { ok: false, problem: { parameter: 'settlements', description: 'Missing the required parameter' } };
+  let total = 0n;
+  for (const s of raw as unknown[]) {
+    if (!s || typeof s !== 'object' || Array.isArray(s)) return bad('settlements');
+    const o = s as Record<string, unknown>;
+    if (typeof o.type !== 'string' || !SETTLEMENT_TYPES.has(o.type)) return bad('settlements.type');
+    const a = o.amount as Record<string, unknown> | undefined;
+    const minor = a && typeof a === 'object' ? valueToMinor(a.value) : null;
+    if (minor === null || minor <= 0n) return bad('settlements.amount.value');
+    if (a!.currency !== currency) return bad('settlements.amount.currency');
+    total += minor;
+  }
+  return { ok: true, totalMinor: total };
+}

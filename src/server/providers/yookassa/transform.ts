@@ -10,6 +10,8 @@ import type { ActionKind, ProviderStatus } from '../contract.ts';
 import type { Payment, PaymentAction } from '../../types.ts';
 import { baseLanguage } from '../../../protocol/languages.ts';
 import { formatAmount, formatTwoDecimals } from '../../../protocol/money.ts';
+import type { Receipt } from '../../../protocol/receipt.ts';
+import { receiptOutcomeOf, yookassaReceipt } from './receipt.ts';
 
 /** YooKassa's production API. */
 export const YOOKASSA_API_URL = 'https://api.yookassa.ru/v3';
@@ -88,6 +90,8 @@ export interface CreateBodyInput {
   method: string;
   returnUrl: string;
   description: string;
+  /** The fiscal receipt (54-ФЗ), sent as `receipt` (receipt.ts). */
+  receipt?: Receipt | undefined;
 }
 
 /** The body of `POST /payments`, or why it cannot be built (a currency YooKassa does not take). */
@@ -96,6 +100,12 @@ export function createPaymentBody(input: CreateBodyInput): { ok: true; body: Rec
   if (!currency) return { ok: false, reason: `yookassa: currency ${input.payment.wayTicker} is not supported` };
   if (!(YOOKASSA_METHODS as readonly string[]).includes(input.method)) return { ok: false, reason: `yookassa: method ${input.method} is not supported` };
   if (input.payment.amountMinor <= 0n) return { ok: false, reason: 'yookassa: amount must be positive' };
+  let receipt: Record<string, unknown> | undefined;
+  try {
+    receipt = input.receipt ? yookassaReceipt(input.receipt, currency) : undefined;
+  } catch (e) {
+    return { ok: false, reason: `yookassa: ${(e as Error).message}` };
+  }
   return {
     ok: true,
     body: {
@@ -109,16 +119,18 @@ export function createPaymentBody(input: CreateBodyInput): { ok: true; body: Rec
         onpay_number: String(input.payment.number),
         onpay_merchant: input.payment.merchantLogin,
       },
+      ...(receipt ? { receipt } : {}),
     },
   };
 }
 
-/** The body of `POST /refunds`. */
-export function createRefundBody(providerPaymentId: string, amountMinor: bigint, ticker: string, description: string): Record<string, unknown> | null {
+/** The body of `POST /refunds`, with the refund receipt when there is one (it may throw a `RangeError` naming its field). */
+export function createRefundBody(providerPaymentId: string, amountMinor: bigint, ticker: string, description: string, receipt?: Receipt): Record<string, unknown> | null {
   const currency = toYooKassaCurrency(ticker);
   if (!currency) return null;
   const body: Record<string, unknown> = { payment_id: providerPaymentId, amount: { value: formatTwoDecimals(amountMinor), currency } };
   if (description) body.description = cutDescription(description);
+  if (receipt) body.receipt = yookassaReceipt(receipt, currency);
   return body;
 }
 
@@ -278,11 +290,13 @@ const EXPIRY_REASONS = new Set(['expired_on_confirmation']);
 export function toProviderStatus(p: YkPayment): ProviderStatus {
   const amountMinor = parseValue(p.amount.value) ?? undefined;
   const refundedMinor = p.refunded_amount ? parseValue(p.refunded_amount.value) ?? undefined : undefined;
+  const receipt = receiptOutcomeOf(p.receipt_registration);
   const base = {
     providerPaymentId: p.id,
     ...(amountMinor !== undefined ? { amountMinor } : {}),
     currency: fromYooKassaCurrency(p.amount.currency),
     ...(refundedMinor !== undefined ? { refundedMinor } : {}),
+    ...(receipt ? { receipt } : {}),
   };
   switch (p.status) {
     case 'pending':
