@@ -36,7 +36,15 @@ export interface Merchant {
   fees?: FeePolicy | null;
   /** Allowed return URL prefixes / origins; absent or empty: `origins` (or anything, without those). */
   returnUrls?: string[];
+  /**
+   * What a second paid payment of an order already paid gets: `flag` (recorded, told, shown) or
+   * `refund` (also refunded at its provider where it refunds). Null or absent: `flag`.
+   */
+  duplicates?: DuplicatePolicy | null;
 }
+
+/** What the gateway does with a duplicate payment of a paid order (merchant setting `duplicates`). */
+export type DuplicatePolicy = 'flag' | 'refund';
 
 /** A detail line of an instructions action (account, reference, …). */
 export interface InstructionDetail {
@@ -109,9 +117,11 @@ export interface Payment extends LinkOrder {
   amountMismatch: boolean;
   /** How much has been refunded in all, in `wayTicker` (0 when nothing was). */
   refundedMinor: Minor;
+  /** The id of the order's first paid payment, when this one was paid after it (a duplicate); else null. */
+  duplicateOf?: string | null;
 }
 
-export type NewPayment = Omit<Payment, 'number' | 'responseStatus' | 'responseBody' | 'paidAt' | 'manual' | 'statusReason' | 'action' | 'providerId' | 'providerPaymentId' | 'amountMismatch' | 'refundedMinor'> & {
+export type NewPayment = Omit<Payment, 'number' | 'responseStatus' | 'responseBody' | 'paidAt' | 'manual' | 'statusReason' | 'action' | 'providerId' | 'providerPaymentId' | 'amountMismatch' | 'refundedMinor' | 'duplicateOf'> & {
   providerId?: string | null;
   /** When reconciliation first asks the provider about it (payments at a real provider); null: never. */
   reconcileAt?: number | null;

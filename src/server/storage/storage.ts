@@ -5,7 +5,7 @@
  */
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { resolveLanguage } from '../../protocol/languages.ts';
-import { canTransition, WAITING_STATUSES, type PaymentStatus, type NotificationStatus } from '../payments/states.ts';
+import { canTransition, PAID_STATUSES, WAITING_STATUSES, type PaymentStatus, type NotificationStatus } from '../payments/states.ts';
 import type {
   AttemptRecord, Merchant, NewNotification, NewPayment, NewRefund, NotificationRecord, Payment, PaymentAction, RefundRecord,
 } from '../types.ts';
@@ -31,6 +31,8 @@ export interface Transition {
   notification?: NewNotification & { dueAt: number };
   /** An audit line (manual changes). */
   audit?: { actor: string; action: string; reason: string };
+  /** The order's first paid payment, set when this change pays a duplicate. */
+  duplicateOf?: string;
 }
 
 /** The outcome of one delivery attempt, applied only while the worker still holds the lease. */
@@ -85,6 +87,13 @@ export interface Storage extends CabinetStorage {
   staleUnfinished(createdBefore: number, limit: number, opts?: { sandboxOnly?: boolean }): Promise<Payment[]>;
   /** Payments waiting for money past their deadline. */
   dueExpirations(now: number, limit: number): Promise<Payment[]>;
+  /**
+   * The order's payment waiting for the buyer (`awaiting_payment` with an action), the newest, if
+   * any: what a reload of the order's form resumes.
+   */
+  waitingPaymentOf(merchantLogin: string, payFor: string): Promise<Payment | undefined>;
+  /** The order's first paid payment (refunded ones included) other than `exceptId`, by time paid; not a duplicate itself. */
+  firstPaidOf(merchantLogin: string, payFor: string, exceptId: string): Promise<Payment | undefined>;
   notificationsOf(paymentId: string): Promise<NotificationRecord[]>;
   attemptsOf(notificationId: number): Promise<AttemptRecord[]>;
   auditOf(paymentId: string): Promise<{ at: number; actor: string; action: string; fromStatus: string; toStatus: string; reason: string }[]>;
@@ -180,6 +189,7 @@ function toMerchant(r: Selectable<MerchantTable>): Merchant {
     mode: r.mode === 'test' || r.mode === 'live' ? r.mode : null,
     fees: r.fees === 'buyer' || r.fees === 'merchant' || r.fees === 'link' ? r.fees : null,
     returnUrls: JSON.parse(r.return_urls) as string[],
+    duplicates: r.duplicates === 'flag' || r.duplicates === 'refund' ? r.duplicates : null,
   };
 }
 
@@ -224,6 +234,7 @@ function toPayment(r: Selectable<PaymentTable>): Payment {
     providerPaymentId: r.provider_payment_id,
     amountMismatch: Number(r.amount_mismatch) === 1,
     refundedMinor: big(r.refunded_minor ?? 0),
+    duplicateOf: r.duplicate_of ?? null,
   };
 }
 
@@ -362,6 +373,11 @@ export function createStorage(db: Kysely<Database>, dialect: Dialect): Storage {
   const paymentById = compiledQuery(db, ['id'], (v) => db.selectFrom('payments').selectAll().where('id', '=', v.id));
   const merchantByLogin = compiledQuery(db, ['login'], (v) => db.selectFrom('merchants').selectAll().where('login', '=', v.login));
   const transitionUpdate = compiledByShape();
+  // Every form of an order asks it (a reload resumes the waiting payment): compiled once, over payments_m_pay_for.
+  const waitingOfOrder = compiledQuery(db, ['login', 'payFor'], (v) => db.selectFrom('payments').selectAll()
+    .where('merchant_login', '=', v.login).where('pay_for', '=', v.payFor)
+    .where('status', '=', 'awaiting_payment').where('action', 'is not', null)
+    .orderBy('number', 'desc').limit(1));
   return {
     dialect,
     ...cabinetStorage(db, dialect, { toPayment, toMerchant }),
@@ -382,6 +398,7 @@ export function createStorage(db: Kysely<Database>, dialect: Dialect): Storage {
         mode: m.mode ?? null,
         fees: m.fees ?? null,
         return_urls: JSON.stringify(m.returnUrls ?? []),
+        duplicates: m.duplicates ?? null,
         created_at: now,
         updated_at: now,
       };
@@ -492,6 +509,7 @@ export function createStorage(db: Kysely<Database>, dialect: Dialect): Storage {
         ...(t.paidAt !== undefined ? { paid_at: t.paidAt } : {}),
         ...(t.expiresAt !== undefined ? { expires_at: t.expiresAt } : {}),
         ...(t.providerPaymentId !== undefined ? { provider_payment_id: t.providerPaymentId } : {}),
+        ...(t.duplicateOf !== undefined ? { duplicate_of: t.duplicateOf } : {}),
         ...(t.response !== undefined ? { response_status: t.response.status, response_body: t.response.body } : {}),
         // Nothing more to ask the provider about once the payment stops waiting (keeps the due index small).
         ...(WAITING_STATUSES.includes(t.to) ? {} : { reconcile_at: null }),
@@ -542,6 +560,19 @@ export function createStorage(db: Kysely<Database>, dialect: Dialect): Storage {
         .where('status', '=', 'awaiting_payment').where('expires_at', '<=', now)
         .orderBy('expires_at').limit(limit).execute();
       return rows.map(toPayment);
+    },
+
+    async waitingPaymentOf(merchantLogin, payFor) {
+      const r = (await waitingOfOrder({ login: merchantLogin, payFor })).rows[0];
+      return r && toPayment(r);
+    },
+
+    async firstPaidOf(merchantLogin, payFor, exceptId) {
+      const r = await db.selectFrom('payments').selectAll()
+        .where('merchant_login', '=', merchantLogin).where('pay_for', '=', payFor)
+        .where('status', 'in', [...PAID_STATUSES]).where('id', '<>', exceptId).where('duplicate_of', 'is', null)
+        .orderBy('paid_at').orderBy('number').limit(1).executeTakeFirst();
+      return r && toPayment(r);
     },
 
     async notificationsOf(paymentId) {
