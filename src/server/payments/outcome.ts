@@ -55,6 +55,7 @@ export function paymentView(p: Payment): PaymentView {
     urlFail: p.urlFail,
     action: p.action && buyerAction(p.action),
     updatedAt: new Date(p.updatedAt).toISOString(),
+    ...(p.duplicateOf ? { duplicateOf: p.duplicateOf } : {}),
   };
 }
 

@@ -12,6 +12,7 @@ import { GatewayError } from '../errors.ts';
 import type { Payment } from '../types.ts';
 import { PAYMENT_ID, STALE_GRACE_MS, type PaymentCore } from './core.ts';
 import { interruptedOutcome, providerUnavailableOutcome, remember } from './outcome.ts';
+import type { Orders } from './orders.ts';
 
 /** Where provider states lead; null: nothing to do (still pending, or not handled here yet). */
 const TARGET: Record<ProviderStatus['state'], PaymentStatus | null> = {
@@ -25,7 +26,7 @@ const TARGET: Record<ProviderStatus['state'], PaymentStatus | null> = {
 };
 
 /** The reporting side of the payment wing. */
-export function createPaymentReports(core: PaymentCore) {
+export function createPaymentReports(core: PaymentCore, orders: Orders) {
   const { deps, transitionOrThrow, merchantOf, paymentOf, emit } = core;
   const { storage, config, connectors } = deps;
 
@@ -50,13 +51,24 @@ export function createPaymentReports(core: PaymentCore) {
     if (target === 'paid') {
       const now = deps.now();
       const merchant = await merchantOf(p.merchantLogin);
+      // Money for an order already paid: still paid, and PAY still sent (the shop decides), but marked.
+      const first = await orders.duplicateOfFor(p);
+      const reasons = [
+        // A decline that was not final (paid after `failed`): the timeline says so.
+        ...(p.status === 'failed' ? [`paid after a decline (${s.providerState.slice(0, 100)})`] : []),
+        ...(first ? [`duplicate: order ${p.payFor.slice(0, 100)} was paid by ${first.id}`] : []),
+      ];
       ok = await transitionOrThrow(p, 'paid', {
         paidAt: now,
         ...providerPaymentId,
-        // A decline that was not final (paid after `failed`): the timeline says so.
-        ...(p.status === 'failed' ? { reason: `paid after a decline (${s.providerState.slice(0, 100)})` } : {}),
-        ...(merchant.notifications && merchant.apiUrl ? { notification: { ...payNotification(p, merchant, now), dueAt: now } } : {}),
+        ...(reasons.length > 0 ? { reason: reasons.join('; ') } : {}),
+        ...(first ? { duplicateOf: first.id } : {}),
+        ...(merchant.notifications && merchant.apiUrl ? { notification: { ...payNotification(p, merchant, now, first), dueAt: now } } : {}),
       }, 'provider');
+      if (ok && first) {
+        const paid = await storage.getPayment(p.id);
+        if (paid) await orders.settleDuplicate(paid, first, merchant);
+      }
     } else {
       const reason = target === 'failed' ? 'declined by the payment system' : 'expired at the payment system';
       ok = await transitionOrThrow(p, target, { reason, ...providerPaymentId }, 'provider');

@@ -177,7 +177,17 @@ export interface Connector {
   /** Asks the provider about a payment (reconciliation). `providerPaymentId` is null when create's outcome was unknown. */
   fetchStatus(payment: Payment, providerPaymentId: string | null): Promise<ProviderStatus | { state: 'unreachable'; reason: string }>;
   refund(req: RefundRequest): Promise<RefundResult>;
+  /**
+   * Optional: closes a payment nobody has started paying at the provider, so that it can no longer
+   * be paid (T-Bank `Cancel` of a `NEW` payment, CloudPayments `orders/cancel`). `cancelled`: closed;
+   * `not_cancellable`: the provider's state does not allow it (the buyer is paying, or it is paid);
+   * `unknown`: no definite answer. Never refunds money.
+   */
+  cancel?(payment: Payment, providerPaymentId: string): Promise<CancelResult>;
 }
+
+/** The outcome of `Connector.cancel`. */
+export type CancelResult = { kind: 'cancelled' } | { kind: 'not_cancellable'; reason: string } | { kind: 'unknown'; reason: string };
 
 /**
  * A provider type, registered once. `configSchema` validates one entry of `providers` (its `id` and

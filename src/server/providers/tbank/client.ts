@@ -4,7 +4,7 @@
  * are built and read by transform.ts. Choices and their documentation basis: README.md.
  */
 import type {
-  Connector, ConnectorDeps, CreateRequest, CreateResult, HttpAnswer, IncomingNotification, NotifyContext, ProviderStatus,
+  CancelResult, Connector, ConnectorDeps, CreateRequest, CreateResult, HttpAnswer, IncomingNotification, NotifyContext, ProviderStatus,
   RefundRequest, RefundResult,
 } from '../contract.ts';
 import type { Payment, PaymentAction } from '../../types.ts';
@@ -209,6 +209,23 @@ export function createTbankConnector(config: TbankConfig, deps: ConnectorDeps): 
     return { kind: 'done', providerRefundId: `${req.providerPaymentId}:${req.idempotencyKey}`, ...(total !== undefined ? { refundedMinor: total } : {}) };
   }
 
+  /**
+   * Closes an unpaid session (README: `Cancel` of `NEW` / `FORM_SHOWED` is always in full and moves
+   * no money). Its state is read first: `Cancel` of a confirmed payment would refund it.
+   */
+  async function cancel(_payment: Payment, providerPaymentId: string): Promise<CancelResult> {
+    const state = await call('GetState', buildGetState(creds, providerPaymentId));
+    if (state.kind === 'none') return { kind: 'unknown', reason: state.reason };
+    if (!state.answer.Success) return { kind: 'unknown', reason: describeError(state.answer) };
+    const before = state.answer.Status ?? '';
+    if (before === 'CANCELED') return { kind: 'cancelled' };
+    if (before !== 'NEW' && before !== 'FORM_SHOWED') return { kind: 'not_cancellable', reason: `T-Bank status ${before || '(none)'}` };
+    const r = await call('Cancel', buildCancel(creds, providerPaymentId));
+    if (r.kind === 'none') return { kind: 'unknown', reason: r.reason };
+    if (!r.answer.Success || r.answer.ErrorCode !== '0') return r.answer.ErrorCode === '8' ? { kind: 'not_cancellable', reason: describeError(r.answer) } : { kind: 'unknown', reason: describeError(r.answer) };
+    return r.answer.Status === 'CANCELED' ? { kind: 'cancelled' } : { kind: 'not_cancellable', reason: `T-Bank status ${r.answer.Status ?? '(none)'} after Cancel` };
+  }
+
   return {
     id: config.id,
     type: 'tbank',
@@ -221,5 +238,6 @@ export function createTbankConnector(config: TbankConfig, deps: ConnectorDeps): 
     handleNotification,
     fetchStatus,
     refund,
+    cancel,
   };
 }

@@ -1,0 +1,125 @@
+/**
+ * One order paid once (issue 22). The merchant's `pay_for` is the order: while one of its payments
+ * waits with instructions, a reload of its form resumes that payment (`pending`); the buyer may
+ * leave it for another method (`abandon`: cancelled at its provider where the provider allows it,
+ * `failed` as abandoned everywhere, never offered again); and money that pays an order already paid
+ * is a duplicate, recorded with the first payment's id, told in PAY and, when the merchant asks for
+ * it, refunded (audited).
+ */
+import { GatewayError } from '../errors.ts';
+import { formatAmount, type Minor } from '../../protocol/money.ts';
+import type { LinkParams } from '../../protocol/link.ts';
+import type { PaymentView, PendingPayment } from '../../protocol/checkout-api.ts';
+import type { CancelResult } from '../providers/contract.ts';
+import { createRefunds } from '../refunds/refunds.ts';
+import type { Merchant, Payment } from '../types.ts';
+import { buyerAction } from './buyer-action.ts';
+import type { PaymentCore } from './core.ts';
+import type { TokenPayload } from './form.ts';
+import { paymentView } from './outcome.ts';
+
+/** The status reason of an abandoned payment starts with this (the failure's reason code is `abandoned`). */
+export const ABANDONED_REASON = 'abandoned';
+
+/** The refund's actor in the audit when the gateway refunds a duplicate by the merchant's setting. */
+export const DUPLICATE_REFUND_ACTOR = 'gateway (duplicates: refund)';
+
+/** Whether a payment was left by its buyer for another method. */
+export const isAbandoned = (p: Pick<Payment, 'status' | 'statusReason'>): boolean => p.status === 'failed' && p.statusReason.startsWith(ABANDONED_REASON);
+
+export type Orders = ReturnType<typeof createOrders>;
+
+/** The order side of the payment wing. */
+export function createOrders(core: PaymentCore) {
+  const { deps } = core;
+  const { storage, connectors } = deps;
+  const log = deps.log ?? (() => {});
+  const refunds = createRefunds({ storage, connectors, now: deps.now, emitStatus: core.emit, log });
+
+  /**
+   * The order's first paid payment, when `p`, about to be paid, pays the order again: a second
+   * attempt paid, or late money. Undefined for the order's first payment.
+   */
+  async function duplicateOfFor(p: Payment): Promise<Payment | undefined> {
+    return storage.firstPaidOf(p.merchantLogin, p.payFor, p.id);
+  }
+
+  /**
+   * What follows a duplicate once it is paid: with the merchant's `duplicates: "refund"`, all of it
+   * is refunded at its provider (a refund row with the gateway as actor, audited like any refund;
+   * its idempotency key is the payment's, so a repeat never refunds twice). A refusal or an unknown
+   * outcome is logged and left to the merchant: the payment stays at the head of the attention list.
+   */
+  async function settleDuplicate(p: Payment, first: Payment, merchant: Merchant): Promise<void> {
+    if (merchant.duplicates !== 'refund') return;
+    try {
+      const r = await refunds.refund(merchant, p.id, {
+        amount: formatAmount(p.amountMinor),
+        reason: `duplicate payment of order ${p.payFor.slice(0, 100)}, first paid by ${first.id}`,
+        actor: DUPLICATE_REFUND_ACTOR,
+      }, `duplicate:${p.id}`);
+      log(`payment ${p.id}: duplicate of ${first.id}; refund ${r.refund.id} ${r.refund.status}`);
+    } catch (e) {
+      log(`payment ${p.id}: duplicate of ${first.id}; the refund failed: ${(e as Error).message}`);
+    }
+  }
+
+  /**
+   * The order's payment the buyer was handed instructions for and that still waits, for the form to
+   * resume: the same merchant, order, price and currency (a changed price is a new payment), its
+   * way still configured, its deadline not passed.
+   */
+  async function pendingFor(merchant: Merchant, link: LinkParams, priceMinor: Minor): Promise<PendingPayment | undefined> {
+    const p = await storage.waitingPaymentOf(merchant.login, link.payFor);
+    if (!p || p.action?.type !== 'instructions' || !connectors.way(p.way)) return undefined;
+    if (p.expiresAt !== null && p.expiresAt <= deps.now()) return undefined;
+    if (p.ticker !== link.ticker || p.mode !== link.payMode || (link.payMode === 'fix' && p.priceMinor !== priceMinor)) return undefined;
+    return { id: p.id, way: p.way, action: buyerAction(p.action) };
+  }
+
+  /** Asks the provider to close the payment, where its connector can; a throwing connector counts as unknown. */
+  async function cancelAtProvider(p: Payment): Promise<CancelResult | null> {
+    const connector = p.providerId ? connectors.connector(p.providerId) : undefined;
+    if (!connector?.cancel || p.providerPaymentId === null) return null;
+    try {
+      return await connector.cancel(p, p.providerPaymentId);
+    } catch (e) {
+      return { kind: 'unknown', reason: `the connector failed: ${(e as Error).message}` };
+    }
+  }
+
+  const notAbandonable = (p: Payment): GatewayError =>
+    new GatewayError(409, 'invalid_state', `status: the payment is ${p.status}; only a waiting payment can be left for another method`, 'status', { status: p.status });
+
+  /**
+   * The buyer leaves a waiting payment for another method («Выбрать другой способ»). `token` is the
+   * form's token, verified (`openToken`): it must bind the payment's merchant and order. The payment is cancelled at its
+   * provider where the provider allows it (T-Bank), then becomes `failed` as abandoned; a provider
+   * that says the buyer is already paying (or paid) keeps it waiting and answers 409. Idempotent: an
+   * abandoned payment answers its view again.
+   */
+  async function abandon(id: string, token: TokenPayload, origin: string | undefined): Promise<PaymentView> {
+    const { m: login, l: link } = token;
+    const p = await core.paymentOf(id);
+    if (p.merchantLogin !== login || p.payFor !== link.payFor) {
+      throw new GatewayError(403, 'token_mismatch', 'token: the form is for another order than this payment', 'token');
+    }
+    core.allowOrigin(await core.merchantOf(login), origin);
+    if (isAbandoned(p)) return paymentView(p);
+    if (p.status !== 'awaiting_payment') throw notAbandonable(p);
+    const cancel = await cancelAtProvider(p);
+    if (cancel?.kind === 'not_cancellable') {
+      log(`payment ${p.id}: not abandoned: ${p.providerId} cannot cancel it (${cancel.reason})`);
+      throw new GatewayError(409, 'invalid_state', 'status: the payment system is already taking this payment; wait for its outcome', 'status', { status: p.status });
+    }
+    const how = cancel === null ? 'marked abandoned, not offered again'
+      : cancel.kind === 'cancelled' ? `cancelled at ${p.providerId}` : `cancel at ${p.providerId} not confirmed (${cancel.reason.slice(0, 100)})`;
+    const moved = await core.transitionOrThrow(p, 'failed', { reason: `${ABANDONED_REASON}: the buyer chose another method; ${how}` });
+    const after = (await storage.getPayment(p.id)) ?? p;
+    if (moved || isAbandoned(after)) return paymentView(after);
+    // Paid, expired or failed between the read and the change: that state stands.
+    throw notAbandonable(after);
+  }
+
+  return { duplicateOfFor, settleDuplicate, pendingFor, abandon };
+}
