@@ -1,7 +1,7 @@
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { EXTRA_ATTRIBUTE_PREFIX as EXTRA_PREFIX, LINK_PARAMS } from '../../protocol/link-params.ts';
 import { resolveLanguage, type Language } from '../../protocol/languages.ts';
-import { ApiError, createPayment, followStatus, isFinal, loadForm, type FinalStatus } from './api.ts';
+import { abandonPayment, ApiError, createPayment, followStatus, isFinal, loadForm, type FinalStatus } from './api.ts';
 import type { FormPayload, InstructionsAction, PaymentView as Payment } from '../../protocol/checkout-api.ts';
 import { emit } from './events.ts';
 import { format, formatMoney, type MessageKey, type Messages } from './messages/format.ts';
@@ -44,8 +44,8 @@ export type View =
   | { name: 'picking'; checkout: Checkout }
   | { name: 'submitting'; checkout: Checkout }
   | { name: 'refused'; checkout: Checkout; comment: string }
-  /** `draw`: the instructions view, from its own chunk. */
-  | { name: 'instructions'; payment: Payment; action: InstructionsAction; draw: InstructionsView }
+  /** `draw`: the instructions view, from its own chunk; `checkout`: the picker «Выбрать другой способ» returns to. */
+  | { name: 'instructions'; payment: Payment; action: InstructionsAction; draw: InstructionsView; checkout: Checkout }
   | { name: 'redirecting'; checkout: Checkout; payment: Payment; url: string; framed: boolean }
   | { name: 'done'; payment: Payment; status: FinalStatus }
   /** `retry: 'submit'` tries the same attempt again with its checkout; `'load'` loads the form anew. */
@@ -250,8 +250,10 @@ export class OnpayCheckout extends LitElement {
       const form = await loadForm(gateway, login, query);
       await use();
       if (seq !== this.loadSeq) return;
-      this.view = { name: 'picking', checkout: { form, selected: form.ways[0]?.code ?? '', email: form.userEmail, amount: '', amountError: false } };
+      const checkout: Checkout = { form, selected: form.ways[0]?.code ?? '', email: form.userEmail, amount: '', amountError: false };
+      this.view = { name: 'picking', checkout };
       emit(this, 'onpay-ready', { merchantLogin: form.merchant.login, payFor: form.order.payFor, ways: form.ways.map((w) => w.code) });
+      if (form.pending) this.resume(form.pending, checkout);
     } catch (e) {
       await use();
       if (seq === this.loadSeq) this.fail(e);
@@ -320,6 +322,42 @@ export class OnpayCheckout extends LitElement {
     }
   }
 
+  /**
+   * The order's payment still waiting with instructions (a reload): shown again, the same
+   * instructions and amount, followed live, instead of the picker and a second payment.
+   */
+  private resume(pending: NonNullable<FormPayload['pending']>, checkout: Checkout): void {
+    const { action } = pending;
+    if (action.type !== 'instructions') return;
+    const payment: Payment = {
+      id: pending.id, status: 'awaiting_payment', way: pending.way, amount: action.amount, ticker: action.ticker, payFor: checkout.form.order.payFor,
+      urlSuccess: checkout.form.urlSuccess, urlFail: checkout.form.urlFail, action, updatedAt: '',
+    };
+    this.view = { name: 'submitting', checkout: { ...checkout, selected: pending.way } };
+    this.start(payment, { ...checkout, selected: pending.way });
+  }
+
+  /**
+   * «Выбрать другой способ»: the gateway leaves the payment (cancelled at its provider where it
+   * allows), then the picker returns. A payment paid meanwhile is not left: its status finishes it.
+   */
+  private async another(): Promise<void> {
+    const v = this.view;
+    if (v.name !== 'instructions') return;
+    try {
+      await abandonPayment(this.gatewayUrl, v.payment.id, v.checkout.form.token);
+    } catch (e) {
+      if (this.view === v) this.fail(e);
+      return;
+    }
+    if (this.view !== v) return;
+    this.stopFollowing?.();
+    this.stopFollowing = undefined;
+    this.clearTimers();
+    this.attemptKey = undefined;
+    this.setView({ name: 'picking', checkout: v.checkout });
+  }
+
   /** Hands the buyer to the payment system and follows the payment to its end. */
   private start(payment: Payment, checkout: Checkout): void {
     this.stopFollowing?.();
@@ -333,7 +371,7 @@ export class OnpayCheckout extends LitElement {
         if (this.view.name !== 'submitting') return;
         this.now = Date.now();
         this.tick = setInterval(() => (this.now = Date.now()), 1000);
-        this.setView({ name: 'instructions', payment, action, draw });
+        this.setView({ name: 'instructions', payment, action, draw, checkout });
       }, (e: unknown) => this.fail(e, checkout));
     } else if (action?.type === 'redirect') {
       this.setView({ name: 'redirecting', checkout, payment, url: action.url, framed: action.frame !== false });
@@ -455,7 +493,7 @@ export class OnpayCheckout extends LitElement {
         return v.draw({
           t, action: v.action, now: this.now, html, nothing, heading, root: this.renderRoot as DocumentFragment,
           money: (amount, ticker) => formatMoney(amount, ticker, ln), format: (m, values) => format(m, ln, values),
-          announce: (text) => (this.announcement = text),
+          announce: (text) => (this.announcement = text), onAnother: () => void this.another(),
         });
       case 'redirecting':
         return redirectingView({
