@@ -37,6 +37,7 @@ export function merchantFromConfig(m: MerchantConfig): Merchant {
     origins: m.origins.map((o) => new URL(o).origin),
     mode: m.mode ?? null,
     fees: m.fees ?? null,
+    duplicates: m.duplicates ?? null,
     returnUrls: m.returnUrls ?? [],
   };
 }

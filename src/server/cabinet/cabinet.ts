@@ -53,6 +53,8 @@ export interface PaymentSummary {
   paidAt: string | null;
   /** The state of the latest PAY notification; `gave_up` is «уведомление не доставлено в API». */
   notificationStatus: NotificationStatus | null;
+  /** The order's first paid payment, when this one paid the order again (a duplicate); else null. */
+  duplicateOf: string | null;
 }
 
 export interface AttemptView {
@@ -161,6 +163,7 @@ function summary(p: Payment, notificationStatus: NotificationStatus | null): Pay
     createdAt: iso(p.createdAt),
     paidAt: isoOrNull(p.paidAt),
     notificationStatus,
+    duplicateOf: p.duplicateOf ?? null,
   };
 }
 

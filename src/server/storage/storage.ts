@@ -165,7 +165,7 @@ export interface Storage extends CabinetStorage {
 }
 
 /** Merchant columns the cabinet may change (settings, cabinet key, K). */
-const CABINET_MANAGED = new Set(['secret', 'api_key_hash', 'notifications', 'api_url', 'api_type', 'api_method', 'notify_style', 'origins']);
+const CABINET_MANAGED = new Set(['secret', 'api_key_hash', 'notifications', 'api_url', 'api_type', 'api_method', 'notify_style', 'origins', 'duplicates']);
 
 const num = (v: string | number | bigint | null): number | null => (v === null ? null : Number(v));
 const big = (v: string | number | bigint): bigint => BigInt(v);
