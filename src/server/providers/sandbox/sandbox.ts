@@ -136,8 +136,9 @@ function createSandboxConnector(config: SandboxProviderConfig, deps: ConnectorDe
       const amountMinor = parseAmount(e.amount);
       if (e.outcome === 'paid' && amountMinor === null) return mismatch();
       // The sandbox's declines are final (its card page takes one answer): the state table's
-      // `failed → paid` is for providers whose declines are not (CloudPayments).
-      if (e.outcome === 'paid' && p.status === 'failed') return refusal(new GatewayError(409, 'invalid_state', 'payment is failed; it cannot become paid', 'status'));
+      // `failed → paid` is for providers whose declines are not (CloudPayments). A payment its buyer
+      // abandoned for another method was never declined: a transfer sent before still arrives.
+      if (e.outcome === 'paid' && p.status === 'failed' && !p.statusReason.startsWith('abandoned')) return refusal(new GatewayError(409, 'invalid_state', 'payment is failed; it cannot become paid', 'status'));
       const outcome: ApplyOutcome = await ctx.apply(p.id, {
         state: e.outcome,
         providerPaymentId: p.id,
