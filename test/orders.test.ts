@@ -164,6 +164,22 @@ for (const kind of storageKinds()) {
       assert.deepEqual(byId, { [card.id]: null, [transfer.id]: card.id });
     });
 
+    test('two payments of one order paid at the same moment: exactly one is the duplicate of the other', async () => {
+      const f = await form('price=300&pay_for=ord-race');
+      const a = await create(f.token, 'CRD');
+      const b = await create(f.token, 'CRD');
+      await Promise.all([sandboxPay(a.id), sandboxPay(b.id)]);
+      const [pa, pb] = [(await t.storage.getPayment(a.id))!, (await t.storage.getPayment(b.id))!];
+      assert.deepEqual([pa.status, pb.status], ['paid', 'paid']);
+      const marks = [pa.duplicateOf ?? null, pb.duplicateOf ?? null];
+      assert.ok(
+        (marks[0] === null && marks[1] === a.id) || (marks[0] === b.id && marks[1] === null),
+        `one duplicate, of the other: ${JSON.stringify(marks)}`,
+      );
+      const dup = marks[0] === null ? b.id : a.id;
+      assert.ok(((await cabinet('/summary')).attention as any[]).some((x) => x.kind === 'duplicate' && x.paymentId === dup));
+    });
+
     test('webhooks carry data.duplicateOf; API 1 stays as the protocol is', async () => {
       for (const login of ['hooks', 'api1']) {
         const f = await form(`price=300&pay_for=ord-${login}`, login);

@@ -65,6 +65,24 @@ export function createOrders(core: PaymentCore) {
   }
 
   /**
+   * After `p` was paid with no earlier paid payment of its order in sight: another payment of the
+   * order may have been paid at the same moment, each request checking before the other's change
+   * was stored. Both requests look again once their own change is stored, so the later look sees
+   * both; every paid payment after the order's first (by time paid, then number) is marked a
+   * duplicate of it and settled as one. Its PAY, written with the change, has no marker.
+   */
+  async function markConcurrentDuplicates(p: Payment, merchant: Merchant): Promise<void> {
+    const [first, ...later] = await storage.paidOfOrder(p.merchantLogin, p.payFor);
+    if (!first) return;
+    for (const d of later) {
+      if (d.duplicateOf || !(await storage.markDuplicate(d.id, first.id, deps.now()))) continue;
+      log(`payment ${d.id}: paid at the same moment as ${first.id} for order ${d.payFor.slice(0, 100)}: marked a duplicate after its PAY`);
+      core.emit({ id: d.id, status: d.status });
+      await settleDuplicate({ ...d, duplicateOf: first.id }, first, merchant);
+    }
+  }
+
+  /**
    * The order's payment the buyer was handed instructions for and that still waits, for the form to
    * resume: the same merchant, order, price and currency (a changed price is a new payment), its
    * way still configured, its deadline not passed.
@@ -121,5 +139,5 @@ export function createOrders(core: PaymentCore) {
     throw notAbandonable(after);
   }
 
-  return { duplicateOfFor, settleDuplicate, pendingFor, abandon };
+  return { duplicateOfFor, settleDuplicate, markConcurrentDuplicates, pendingFor, abandon };
 }

@@ -68,6 +68,8 @@ export function createPaymentReports(core: PaymentCore, orders: Orders) {
       if (ok && first) {
         const paid = await storage.getPayment(p.id);
         if (paid) await orders.settleDuplicate(paid, first, merchant);
+      } else if (ok) {
+        await orders.markConcurrentDuplicates(p, merchant);
       }
     } else {
       const reason = target === 'failed' ? 'declined by the payment system' : 'expired at the payment system';

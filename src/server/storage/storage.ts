@@ -94,6 +94,10 @@ export interface Storage extends CabinetStorage {
   waitingPaymentOf(merchantLogin: string, payFor: string): Promise<Payment | undefined>;
   /** The order's first paid payment (refunded ones included) other than `exceptId`, by time paid; not a duplicate itself. */
   firstPaidOf(merchantLogin: string, payFor: string, exceptId: string): Promise<Payment | undefined>;
+  /** The order's paid payments (refunded ones included), in the order they were paid (then by number); at most 50. */
+  paidOfOrder(merchantLogin: string, payFor: string): Promise<Payment[]>;
+  /** Marks a paid payment as a duplicate of `firstId`, unless it is marked already; whether it changed. */
+  markDuplicate(id: string, firstId: string, at: number): Promise<boolean>;
   notificationsOf(paymentId: string): Promise<NotificationRecord[]>;
   attemptsOf(notificationId: number): Promise<AttemptRecord[]>;
   auditOf(paymentId: string): Promise<{ at: number; actor: string; action: string; fromStatus: string; toStatus: string; reason: string }[]>;
@@ -573,6 +577,19 @@ export function createStorage(db: Kysely<Database>, dialect: Dialect): Storage {
         .where('status', 'in', [...PAID_STATUSES]).where('id', '<>', exceptId).where('duplicate_of', 'is', null)
         .orderBy('paid_at').orderBy('number').limit(1).executeTakeFirst();
       return r && toPayment(r);
+    },
+
+    async paidOfOrder(merchantLogin, payFor) {
+      const rows = await db.selectFrom('payments').selectAll()
+        .where('merchant_login', '=', merchantLogin).where('pay_for', '=', payFor).where('status', 'in', [...PAID_STATUSES])
+        .orderBy('paid_at').orderBy('number').limit(50).execute();
+      return rows.map(toPayment);
+    },
+
+    async markDuplicate(id, firstId, at) {
+      const r = await db.updateTable('payments').set({ duplicate_of: firstId, updated_at: at })
+        .where('id', '=', id).where('duplicate_of', 'is', null).where('id', '<>', firstId).executeTakeFirst();
+      return Number(r.numUpdatedRows) === 1;
     },
 
     async notificationsOf(paymentId) {
