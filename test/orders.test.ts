@@ -91,6 +91,30 @@ for (const kind of storageKinds()) {
       assert.equal((await form('price=1200&pay_for=ord-resume')).pending, undefined);
     });
 
+    test('the hosted page without JavaScript: «Выбрать другой способ» leaves the transfer and comes back to the page', async () => {
+      const link = 'price=700&pay_for=ord-nojs&ln=ru';
+      const f = await form(link);
+      const p = await create(f.token, 'RUR');
+      const page = await (await t.request(`/pay/shop?${link}`)).text();
+      const back = /name="back" value="([^"]*)"/.exec(page)![1]!.replace(/&amp;/g, '&');
+      const post = (fields: Record<string, string>) => t.request('/pay/shop/abandon', {
+        method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString(), redirect: 'manual',
+      });
+      const missing = await post({ token: f.token, back });
+      assert.equal(missing.status, 400);
+      assert.match(await missing.text(), /payment/);
+      assert.equal((await t.storage.getPayment(p.id))!.status, 'awaiting_payment');
+      const res = await post({ token: f.token, payment: p.id, back });
+      assert.equal(res.status, 303);
+      const location = res.headers.get('location')!;
+      assert.ok(location.startsWith('/pay/shop?'), location);
+      assert.equal(new URLSearchParams(location.slice('/pay/shop?'.length)).get('pay_for'), 'ord-nojs');
+      assert.equal((await t.storage.getPayment(p.id))!.status, 'failed');
+      const again = await (await t.request(location)).text();
+      assert.match(again, /name="way"/, 'the picker again');
+      assert.doesNotMatch(again, /pay\/shop\/abandon/);
+    });
+
     test('abandon: bad input is a 4xx naming the field and changes nothing', async () => {
       const f = await form('price=500&pay_for=ord-bad');
       const p = await create(f.token, 'RUR');
