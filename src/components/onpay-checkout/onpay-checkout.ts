@@ -97,6 +97,7 @@ const randomKey = (): string => Array.from(crypto.getRandomValues(new Uint8Array
  * @csspart ways - The payment-system radio group.
  * @csspart way - One payment system.
  * @csspart button - Buttons.
+ * @csspart another - «Выбрать другой способ» in the instructions view (leaves the waiting payment).
  * @csspart instructions - The payment instructions list.
  * @csspart overlay - The backdrop of the payment system's window.
  * @csspart frame - The payment system's frame.
