@@ -87,10 +87,7 @@ export interface Storage extends CabinetStorage {
   staleUnfinished(createdBefore: number, limit: number, opts?: { sandboxOnly?: boolean }): Promise<Payment[]>;
   /** Payments waiting for money past their deadline. */
   dueExpirations(now: number, limit: number): Promise<Payment[]>;
-  /**
-   * The order's payment waiting for the buyer (`awaiting_payment` with an action), the newest, if
-   * any: what a reload of the order's form resumes.
-   */
+  /** The order's newest payment waiting for the buyer (`awaiting_payment`), if any: what a reload of the order's form resumes. */
   waitingPaymentOf(merchantLogin: string, payFor: string): Promise<Payment | undefined>;
   /** The order's first paid payment (refunded ones included) other than `exceptId`, by time paid; not a duplicate itself. */
   firstPaidOf(merchantLogin: string, payFor: string, exceptId: string): Promise<Payment | undefined>;
@@ -377,10 +374,11 @@ export function createStorage(db: Kysely<Database>, dialect: Dialect): Storage {
   const paymentById = compiledQuery(db, ['id'], (v) => db.selectFrom('payments').selectAll().where('id', '=', v.id));
   const merchantByLogin = compiledQuery(db, ['login'], (v) => db.selectFrom('merchants').selectAll().where('login', '=', v.login));
   const transitionUpdate = compiledByShape();
-  // Every form of an order asks it (a reload resumes the waiting payment): compiled once, over payments_m_pay_for.
-  const waitingOfOrder = compiledQuery(db, ['login', 'payFor'], (v) => db.selectFrom('payments').selectAll()
-    .where('merchant_login', '=', v.login).where('pay_for', '=', v.payFor)
-    .where('status', '=', 'awaiting_payment').where('action', 'is not', null)
+  // Every form of an order asks it (a reload resumes the waiting payment), and almost always finds
+  // nothing: the id alone (selecting every column cost twice as much even with no row), the payment
+  // read by id only when there is one.
+  const waitingOfOrder = compiledQuery(db, ['login', 'payFor'], (v) => db.selectFrom('payments').select('id')
+    .where('merchant_login', '=', v.login).where('pay_for', '=', v.payFor).where('status', '=', 'awaiting_payment')
     .orderBy('number', 'desc').limit(1));
   return {
     dialect,
@@ -567,8 +565,9 @@ export function createStorage(db: Kysely<Database>, dialect: Dialect): Storage {
     },
 
     async waitingPaymentOf(merchantLogin, payFor) {
-      const r = (await waitingOfOrder({ login: merchantLogin, payFor })).rows[0];
-      return r && toPayment(r);
+      const found = (await waitingOfOrder({ login: merchantLogin, payFor })).rows[0];
+      const r = found && (await paymentById({ id: found.id })).rows[0];
+      return r && r.status === 'awaiting_payment' ? toPayment(r) : undefined;
     },
 
     async firstPaidOf(merchantLogin, payFor, exceptId) {
