@@ -128,7 +128,7 @@ export function createOrders(core: PaymentCore) {
     const cancel = await cancelAtProvider(p);
     if (cancel?.kind === 'not_cancellable') {
       log(`payment ${p.id}: not abandoned: ${p.providerId} cannot cancel it (${cancel.reason})`);
-      throw new GatewayError(409, 'invalid_state', 'status: the payment system is already taking this payment; wait for its outcome', 'status', { status: p.status });
+      throw new GatewayError(409, 'invalid_state', 'status: the buyer may already be paying this payment at its payment system; wait for its outcome', 'status', { status: p.status });
     }
     const how = cancel === null ? 'marked abandoned, not offered again'
       : cancel.kind === 'cancelled' ? `cancelled at ${p.providerId}` : `cancel at ${p.providerId} not confirmed (${cancel.reason.slice(0, 100)})`;

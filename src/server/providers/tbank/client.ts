@@ -194,6 +194,22 @@ export function createTbankConnector(config: TbankConfig, deps: ConnectorDeps): 
     return statusOf(state, providerPaymentId, providerState, a.Amount);
   }
 
+  /**
+   * `Cancel` of a session nobody has opened (`NEW`, read by `GetState` just before): it becomes
+   * `CANCELED` and can no longer be paid. Any other state is left alone: `Cancel` of a `CONFIRMED`
+   * payment is a refund, and a buyer on the form (`FORM_SHOWED` and later) may be paying.
+   */
+  async function cancel(_payment: Payment, providerPaymentId: string): Promise<CancelResult> {
+    const st = await call('GetState', buildGetState(creds, providerPaymentId));
+    if (st.kind === 'none') return { kind: 'unknown', reason: st.reason };
+    if (!st.answer.Success) return { kind: 'unknown', reason: describeError(st.answer) };
+    if (st.answer.Status !== 'NEW') return { kind: 'not_cancellable', reason: `T-Bank status ${st.answer.Status ?? '(none)'}` };
+    const r = await call('Cancel', buildCancel(creds, providerPaymentId));
+    if (r.kind === 'none') return { kind: 'unknown', reason: r.reason };
+    if (!r.answer.Success || r.answer.ErrorCode !== '0') return { kind: 'not_cancellable', reason: describeError(r.answer) };
+    return r.answer.Status === 'CANCELED' ? { kind: 'cancelled' } : { kind: 'not_cancellable', reason: `T-Bank status ${r.answer.Status ?? '(none)'}` };
+  }
+
   async function refund(req: RefundRequest): Promise<RefundResult> {
     if (req.amountMinor <= 0n) return { kind: 'refused', reason: 'refund amount must be positive' };
     if (req.amountMinor > req.payment.amountMinor) return { kind: 'refused', reason: 'refund above the paid amount' };
@@ -207,23 +223,6 @@ export function createTbankConnector(config: TbankConfig, deps: ConnectorDeps): 
     // refunded total (the contract's refundedMinor) is what the payment no longer has.
     const total = a.NewAmount !== undefined && a.NewAmount >= 0n && a.NewAmount <= req.payment.amountMinor ? req.payment.amountMinor - a.NewAmount : undefined;
     return { kind: 'done', providerRefundId: `${req.providerPaymentId}:${req.idempotencyKey}`, ...(total !== undefined ? { refundedMinor: total } : {}) };
-  }
-
-  /**
-   * Closes an unpaid session (README: `Cancel` of `NEW` / `FORM_SHOWED` is always in full and moves
-   * no money). Its state is read first: `Cancel` of a confirmed payment would refund it.
-   */
-  async function cancel(_payment: Payment, providerPaymentId: string): Promise<CancelResult> {
-    const state = await call('GetState', buildGetState(creds, providerPaymentId));
-    if (state.kind === 'none') return { kind: 'unknown', reason: state.reason };
-    if (!state.answer.Success) return { kind: 'unknown', reason: describeError(state.answer) };
-    const before = state.answer.Status ?? '';
-    if (before === 'CANCELED') return { kind: 'cancelled' };
-    if (before !== 'NEW' && before !== 'FORM_SHOWED') return { kind: 'not_cancellable', reason: `T-Bank status ${before || '(none)'}` };
-    const r = await call('Cancel', buildCancel(creds, providerPaymentId));
-    if (r.kind === 'none') return { kind: 'unknown', reason: r.reason };
-    if (!r.answer.Success || r.answer.ErrorCode !== '0') return r.answer.ErrorCode === '8' ? { kind: 'not_cancellable', reason: describeError(r.answer) } : { kind: 'unknown', reason: describeError(r.answer) };
-    return r.answer.Status === 'CANCELED' ? { kind: 'cancelled' } : { kind: 'not_cancellable', reason: `T-Bank status ${r.answer.Status ?? '(none)'} after Cancel` };
   }
 
   return {
