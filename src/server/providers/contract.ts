@@ -184,10 +184,20 @@ export interface Connector {
    * `unknown`: no definite answer. Never refunds money.
    */
   cancel?(payment: Payment, providerPaymentId: string): Promise<CancelResult>;
+  /**
+   * Optional: the moment after which the provider certainly takes no more money for this payment (its
+   * own deadline, with a margin for a session already under way), documented in the connector's
+   * README. Reconciliation keeps asking about an expired payment until then. Absent: the gateway's
+   * deadline plus `LATE_CHECK_DEFAULT_MS`.
+   */
+  lastPaymentAt?(payment: Payment): number;
 }
 
 /** The outcome of `Connector.cancel`. */
 export type CancelResult = { kind: 'cancelled' } | { kind: 'not_cancellable'; reason: string } | { kind: 'unknown'; reason: string };
+
+/** How long after the gateway's deadline a provider without `lastPaymentAt` is still asked: a day. */
+export const LATE_CHECK_DEFAULT_MS = 24 * 3_600_000;
 
 /**
  * A provider type, registered once. `configSchema` validates one entry of `providers` (its `id` and
