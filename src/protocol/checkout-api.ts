@@ -102,9 +102,9 @@ export interface PaymentView {
   urlFail: string;
   /** The buyer's action, its QR code (SBP) drawn into modules for the element. */
   action: BuyerAction | null;
-  updatedAt: string;
   /** The id of the order's first paid payment, when this one paid the order again (a duplicate). */
   duplicateOf?: string;
+  updatedAt: string;
 }
 
 /** Why a payment did not start, as the buyer is told (docs/API.md). */

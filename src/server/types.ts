@@ -115,13 +115,13 @@ export interface Payment extends LinkOrder {
   providerPaymentId: string | null;
   /** A provider reported another amount or currency: not applied, flagged for a person to settle. */
   amountMismatch: boolean;
-  /** How much has been refunded in all, in `wayTicker` (0 when nothing was). */
-  refundedMinor: Minor;
   /** The id of the order's first paid payment, when this one was paid after it (a duplicate); else null. */
   duplicateOf?: string | null;
+  /** How much has been refunded in all, in `wayTicker` (0 when nothing was). */
+  refundedMinor: Minor;
 }
 
-export type NewPayment = Omit<Payment, 'number' | 'responseStatus' | 'responseBody' | 'paidAt' | 'manual' | 'statusReason' | 'action' | 'providerId' | 'providerPaymentId' | 'amountMismatch' | 'refundedMinor' | 'duplicateOf'> & {
+export type NewPayment = Omit<Payment, 'number' | 'responseStatus' | 'responseBody' | 'paidAt' | 'manual' | 'statusReason' | 'action' | 'providerId' | 'providerPaymentId' | 'amountMismatch' | 'refundedMinor'> & {
   providerId?: string | null;
   /** When reconciliation first asks the provider about it (payments at a real provider); null: never. */
   reconcileAt?: number | null;

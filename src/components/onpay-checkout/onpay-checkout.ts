@@ -1,9 +1,11 @@
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { EXTRA_ATTRIBUTE_PREFIX as EXTRA_PREFIX, LINK_PARAMS } from '../../protocol/link-params.ts';
 import { resolveLanguage, type Language } from '../../protocol/languages.ts';
-import { abandonPayment, ApiError, createPayment, followStatus, isFinal, loadForm, type FinalStatus } from './api.ts';
+import { ApiError, createPayment, followStatus, isFinal, loadForm, type FinalStatus } from './api.ts';
 import type { FormPayload, InstructionsAction, PaymentView as Payment } from '../../protocol/checkout-api.ts';
 import { emit } from './events.ts';
+// «Выбрать другой способ» (issue 22): the one call only the instructions view makes.
+import { abandonPayment } from './api.ts';
 import { format, formatMoney, type MessageKey, type Messages } from './messages/format.ts';
 import { loadInstructions, loadMessages } from './messages/load.ts';
 import ru from './messages/ru.ts';

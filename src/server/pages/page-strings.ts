@@ -6,7 +6,8 @@ export const MORE_PAGE_STRINGS = {
     paid: 'Платіж отримано', failed: 'Платіж не пройшов', waiting: 'Очікуємо оплату', status: 'Статус платежу',
     refresh: 'Оновити статус', cardTitle: 'Тестова платіжна система', card: 'Номер картки', pay: 'Сплатити',
     decline: 'Відхилити', expired: 'Термін оплати минув', rejected: 'Магазин відхилив платіж', note: 'Коментар',
-    toShop: 'Повернутися до магазину', another: 'Обрати інший спосіб',
+    another: 'Обрати інший спосіб',
+    toShop: 'Повернутися до магазину',
   },
   kk: {
     title: 'Тапсырысты төлеу', order: 'Тапсырыс', amount: 'Сома', choose: 'Төлем тәсілі', email: 'Чекке арналған e-mail',
@@ -14,7 +15,8 @@ export const MORE_PAGE_STRINGS = {
     paid: 'Төлем алынды', failed: 'Төлем өтпеді', waiting: 'Төлемді күтудеміз', status: 'Төлем күйі',
     refresh: 'Күйді жаңарту', cardTitle: 'Сынақ төлем жүйесі', card: 'Карта нөмірі', pay: 'Төлеу',
     decline: 'Бас тарту', expired: 'Төлем мерзімі өтіп кетті', rejected: 'Дүкен төлемді қабылдамады', note: 'Түсініктеме',
-    toShop: 'Дүкенге оралу', another: 'Басқа тәсілді таңдау',
+    another: 'Басқа тәсілді таңдау',
+    toShop: 'Дүкенге оралу',
   },
   be: {
     title: 'Аплата заказу', order: 'Заказ', amount: 'Сума', choose: 'Спосаб аплаты', email: 'E-mail для чэка',
@@ -22,7 +24,8 @@ export const MORE_PAGE_STRINGS = {
     paid: 'Плацёж атрыманы', failed: 'Плацёж не прайшоў', waiting: 'Чакаем аплату', status: 'Статус плацяжу',
     refresh: 'Абнавіць статус', cardTitle: 'Тэставая плацежная сістэма', card: 'Нумар карткі', pay: 'Аплаціць',
     decline: 'Адхіліць', expired: 'Тэрмін аплаты скончыўся', rejected: 'Крама адхіліла плацёж', note: 'Каментарый',
-    toShop: 'Вярнуцца ў краму', another: 'Выбраць іншы спосаб',
+    another: 'Выбраць іншы спосаб',
+    toShop: 'Вярнуцца ў краму',
   },
   uz: {
     title: 'Buyurtma toʻlovi', order: 'Buyurtma', amount: 'Summa', choose: 'Toʻlov usuli', email: 'Chek uchun e-mail',
@@ -30,7 +33,8 @@ export const MORE_PAGE_STRINGS = {
     paid: 'Toʻlov qabul qilindi', failed: 'Toʻlov oʻtmadi', waiting: 'Toʻlovni kutyapmiz', status: 'Toʻlov holati',
     refresh: 'Holatni yangilash', cardTitle: 'Sinov toʻlov tizimi', card: 'Karta raqami', pay: 'Toʻlash',
     decline: 'Rad etish', expired: 'Toʻlov muddati tugadi', rejected: 'Doʻkon toʻlovni rad etdi', note: 'Izoh',
-    toShop: 'Doʻkonga qaytish', another: 'Boshqa usulni tanlash',
+    another: 'Boshqa usulni tanlash',
+    toShop: 'Doʻkonga qaytish',
   },
   de: {
     title: 'Bestellung bezahlen', order: 'Bestellung', amount: 'Betrag', choose: 'Zahlungsart', email: 'E-Mail für den Beleg',
@@ -38,6 +42,7 @@ export const MORE_PAGE_STRINGS = {
     paid: 'Zahlung eingegangen', failed: 'Zahlung fehlgeschlagen', waiting: 'Warten auf die Zahlung', status: 'Zahlungsstatus',
     refresh: 'Status aktualisieren', cardTitle: 'Test-Zahlungssystem', card: 'Kartennummer', pay: 'Bezahlen',
     decline: 'Ablehnen', expired: 'Die Zahlungsfrist ist abgelaufen', rejected: 'Der Shop hat die Zahlung abgelehnt', note: 'Kommentar',
-    toShop: 'Zurück zum Shop', another: 'Andere Zahlungsart wählen',
+    another: 'Andere Zahlungsart wählen',
+    toShop: 'Zurück zum Shop',
   },
 } as const;

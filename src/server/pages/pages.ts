@@ -23,7 +23,8 @@ const T = {
     paid: 'Платёж получен', failed: 'Платёж не прошёл', waiting: 'Ожидаем оплату', status: 'Статус платежа',
     refresh: 'Обновить статус', cardTitle: 'Тестовая платёжная система', card: 'Номер карты', pay: 'Оплатить',
     decline: 'Отклонить', expired: 'Срок оплаты истёк', rejected: 'Магазин отклонил платёж', note: 'Комментарий',
-    toShop: 'Вернуться в магазин', another: 'Выбрать другой способ',
+    another: 'Выбрать другой способ',
+    toShop: 'Вернуться в магазин',
   },
   en: {
     title: 'Order payment', order: 'Order', amount: 'Amount', choose: 'Payment method', email: 'E-mail for the receipt',
@@ -31,7 +32,8 @@ const T = {
     paid: 'Payment received', failed: 'Payment failed', waiting: 'Waiting for the payment', status: 'Payment status',
     refresh: 'Refresh the status', cardTitle: 'Test payment system', card: 'Card number', pay: 'Pay',
     decline: 'Decline', expired: 'The payment deadline passed', rejected: 'The shop declined the payment', note: 'Comment',
-    toShop: 'Back to the shop', another: 'Choose another method',
+    another: 'Choose another method',
+    toShop: 'Back to the shop',
   },
   ...MORE_PAGE_STRINGS,
 } as const;

@@ -54,8 +54,8 @@ export function paymentView(p: Payment): PaymentView {
     urlSuccess: p.urlSuccess,
     urlFail: p.urlFail,
     action: p.action && buyerAction(p.action),
-    updatedAt: new Date(p.updatedAt).toISOString(),
     ...(p.duplicateOf ? { duplicateOf: p.duplicateOf } : {}),
+    updatedAt: new Date(p.updatedAt).toISOString(),
   };
 }
 

@@ -12,7 +12,7 @@ import { GatewayError } from '../errors.ts';
 import type { Payment } from '../types.ts';
 import { PAYMENT_ID, STALE_GRACE_MS, type PaymentCore } from './core.ts';
 import { interruptedOutcome, providerUnavailableOutcome, remember } from './outcome.ts';
-import type { Orders } from './orders.ts';
+import { createOrders } from './orders.ts';
 
 /** Where provider states lead; null: nothing to do (still pending, or not handled here yet). */
 const TARGET: Record<ProviderStatus['state'], PaymentStatus | null> = {
@@ -26,9 +26,11 @@ const TARGET: Record<ProviderStatus['state'], PaymentStatus | null> = {
 };
 
 /** The reporting side of the payment wing. */
-export function createPaymentReports(core: PaymentCore, orders: Orders) {
+export function createPaymentReports(core: PaymentCore) {
   const { deps, transitionOrThrow, merchantOf, paymentOf, emit } = core;
   const { storage, config, connectors } = deps;
+  // Duplicates of a paid order (orders.ts): found before a payment is paid, settled after.
+  const orders = createOrders(core);
 
   /** Moves a payment as a verified provider report says; the amount and currency checked first. */
   async function applyReport(p: Payment, s: ProviderStatus): Promise<ApplyOutcome> {

@@ -27,7 +27,7 @@ export function createPaymentService(deps: ServiceDeps) {
   const orders = createOrders(core);
   const forms = createPaymentForms(core, orders.pendingFor);
   const creation = createPaymentCreation(core, forms);
-  const reports = createPaymentReports(core, orders);
+  const reports = createPaymentReports(core);
   const { storage } = deps;
 
   return {
@@ -41,12 +41,6 @@ export function createPaymentService(deps: ServiceDeps) {
 
     /** Creates a payment (idempotently), runs CHECK and starts it at the way's provider. */
     createPayment: creation.createPayment,
-
-    /**
-     * The buyer leaves a waiting payment for another method: cancelled at its provider where it
-     * allows, `failed` as abandoned (the form's token must bind its merchant and order).
-     */
-    abandonPayment: (id: string, token: string, origin: string | undefined): Promise<PaymentView> => orders.abandon(id, forms.openToken(token), origin),
 
     /** A payment by id (404 for anything else). */
     getPayment: core.paymentOf,
@@ -92,6 +86,12 @@ export function createPaymentService(deps: ServiceDeps) {
 
     /** Expires payments past their deadline and rejects interrupted ones; returns how many changed. */
     expireDue: reports.expireDue,
+
+    /**
+     * The buyer leaves a waiting payment for another method: cancelled at its provider where it
+     * allows, `failed` as abandoned (the form's token must bind its merchant and order).
+     */
+    abandonPayment: (id: string, token: string, origin: string | undefined): Promise<PaymentView> => orders.abandon(id, forms.openToken(token), origin),
 
     /** The merchant's allowed browser origins. */
     async merchantOrigins(login: string): Promise<string[]> {

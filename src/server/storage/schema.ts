@@ -86,6 +86,8 @@ export interface PaymentTable {
   provider_payment_id: Generated<string | null>;
   /** 1 when a provider reported another amount or currency: not applied, for a person to settle. */
   amount_mismatch: Generated<number>;
+  /** The first paid payment of the same order, when this one was paid after it (0009_orders). */
+  duplicate_of: ColumnType<string | null, string | null | undefined, string | null>;
   /** How much has been refunded in all, in `way_ticker` minor units (0006). */
   refunded_minor: Int8Default;
   /** When reconciliation next asks the provider about this waiting payment; null: never (0006). */
@@ -95,8 +97,6 @@ export interface PaymentTable {
   /** The reconciler holding the payment while it asks (a lease, like a notification's). */
   reconcile_owner: Generated<string | null>;
   reconcile_until: Int8OrNull;
-  /** The first paid payment of the same order, when this one was paid after it (0009_orders). */
-  duplicate_of: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** One refund asked through the cabinet API (0006). */

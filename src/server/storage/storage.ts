@@ -5,13 +5,16 @@
  */
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { resolveLanguage } from '../../protocol/languages.ts';
-import { canTransition, PAID_STATUSES, WAITING_STATUSES, type PaymentStatus, type NotificationStatus } from '../payments/states.ts';
+import { canTransition, WAITING_STATUSES, type PaymentStatus, type NotificationStatus } from '../payments/states.ts';
 import type {
   AttemptRecord, Merchant, NewNotification, NewPayment, NewRefund, NotificationRecord, Payment, PaymentAction, RefundRecord,
 } from '../types.ts';
 import type { Database, Dialect, MerchantTable, NotificationTable, PaymentTable, AttemptTable, RefundTable } from './schema.ts';
 import { cabinetStorage, type CabinetStorage } from './cabinet-storage.ts';
 import { compiledByShape, compiledQuery } from './compiled.ts';
+
+/** Statuses in which money was received (payments/states.ts `PAID_STATUSES`): the order is paid. */
+const ORDER_PAID = ['paid', 'partially_refunded', 'refunded'] as const satisfies readonly PaymentStatus[];
 
 /** A state change to apply if, and only if, the payment is still in `from`. */
 export interface Transition {
@@ -25,14 +28,14 @@ export interface Transition {
   expiresAt?: number;
   /** The provider's id of the payment, once known. */
   providerPaymentId?: string;
+  /** The order's first paid payment, set when this change pays a duplicate. */
+  duplicateOf?: string;
   /** The answer to keep for the payment's idempotency key, written in the same statement. */
   response?: { status: number; body: string };
   /** The notification to write with the change (outbox), due at `dueAt`. */
   notification?: NewNotification & { dueAt: number };
   /** An audit line (manual changes). */
   audit?: { actor: string; action: string; reason: string };
-  /** The order's first paid payment, set when this change pays a duplicate. */
-  duplicateOf?: string;
 }
 
 /** The outcome of one delivery attempt, applied only while the worker still holds the lease. */
@@ -234,8 +237,8 @@ function toPayment(r: Selectable<PaymentTable>): Payment {
     providerId: r.provider_id,
     providerPaymentId: r.provider_payment_id,
     amountMismatch: Number(r.amount_mismatch) === 1,
-    refundedMinor: big(r.refunded_minor ?? 0),
     duplicateOf: r.duplicate_of ?? null,
+    refundedMinor: big(r.refunded_minor ?? 0),
   };
 }
 
@@ -573,14 +576,14 @@ export function createStorage(db: Kysely<Database>, dialect: Dialect): Storage {
     async firstPaidOf(merchantLogin, payFor, exceptId) {
       const r = await db.selectFrom('payments').selectAll()
         .where('merchant_login', '=', merchantLogin).where('pay_for', '=', payFor)
-        .where('status', 'in', [...PAID_STATUSES]).where('id', '<>', exceptId).where('duplicate_of', 'is', null)
+        .where('status', 'in', [...ORDER_PAID]).where('id', '<>', exceptId).where('duplicate_of', 'is', null)
         .orderBy('paid_at').orderBy('number').limit(1).executeTakeFirst();
       return r && toPayment(r);
     },
 
     async paidOfOrder(merchantLogin, payFor) {
       const rows = await db.selectFrom('payments').selectAll()
-        .where('merchant_login', '=', merchantLogin).where('pay_for', '=', payFor).where('status', 'in', [...PAID_STATUSES])
+        .where('merchant_login', '=', merchantLogin).where('pay_for', '=', payFor).where('status', 'in', [...ORDER_PAID])
         .orderBy('paid_at').orderBy('number').limit(50).execute();
       return rows.map(toPayment);
     },
