@@ -45,6 +45,8 @@ export interface PaymentSummary {
   manual: boolean;
   statusReason: string;
   payFor: string;
+  /** The order's first paid payment, when this one paid the order again (a duplicate); else null. */
+  duplicateOf: string | null;
   /** What the buyer pays, in `ticker` (the way's currency), as in `GET /api/v1/payments/{id}`. */
   amount: string;
   ticker: string;
@@ -53,8 +55,6 @@ export interface PaymentSummary {
   paidAt: string | null;
   /** The state of the latest PAY notification; `gave_up` is «уведомление не доставлено в API». */
   notificationStatus: NotificationStatus | null;
-  /** The order's first paid payment, when this one paid the order again (a duplicate); else null. */
-  duplicateOf: string | null;
 }
 
 export interface AttemptView {
@@ -157,13 +157,13 @@ function summary(p: Payment, notificationStatus: NotificationStatus | null): Pay
     manual: p.manual,
     statusReason: p.statusReason,
     payFor: p.payFor,
+    duplicateOf: p.duplicateOf ?? null,
     amount: formatAmount(p.amountMinor),
     ticker: p.wayTicker,
     way: p.way,
     createdAt: iso(p.createdAt),
     paidAt: isoOrNull(p.paidAt),
     notificationStatus,
-    duplicateOf: p.duplicateOf ?? null,
   };
 }
 
