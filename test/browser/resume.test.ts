@@ -63,6 +63,31 @@ describe('<onpay-checkout> resumes the order\'s waiting payment', () => {
     await expect(el).to.be.accessible();
   });
 
+  it('the abandoned payment\'s `failed`, streamed before the gateway answers, is no failure: no onpay-fail, no url_fail', async () => {
+    const fails: unknown[] = [];
+    let answer!: () => void;
+    const answered = new Promise<void>((resolve) => (answer = resolve));
+    abandonAnswer = () => {
+      try {
+        gw.push('failed');
+      } catch {
+        // The element closed its status stream first (as it should): nothing to deliver.
+      }
+      setTimeout(answer, 300);
+      return HttpResponse.json({ id: 'pay_waiting_1', status: 'failed', way: 'EUR', amount: '1.02', ticker: 'EUR', urlSuccess: '', urlFail: 'https://shop.example/fail', action: null, updatedAt: new Date().toISOString() });
+    };
+    const el = await mount('price="100.0" pay-for="42" url-fail="https://shop.example/fail"');
+    el.addEventListener('onpay-fail', (e) => fails.push((e as CustomEvent).detail));
+    await viewIs(el, 'instructions');
+    await new Promise((r) => setTimeout(r, 200)); // the status stream is open
+    anotherButton(el)!.click();
+    await answered;
+    await viewIs(el, 'picking');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(fails).to.deep.equal([]);
+    expect(el.view.name).to.equal('picking');
+  });
+
   it('a payment that cannot be left (paid meanwhile) is said, not dropped for the picker', async () => {
     abandonAnswer = () => HttpResponse.json({ error: { code: 'invalid_state', message: 'status: the payment is paid', field: 'status', status: 'paid' } }, { status: 409 });
     const el = await mount();

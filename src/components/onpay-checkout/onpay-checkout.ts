@@ -347,14 +347,19 @@ export class OnpayCheckout extends LitElement {
   private async another(): Promise<void> {
     const v = this.view;
     if (v.name !== 'instructions') return;
+    // The payment becomes `failed` as abandoned: that status, streamed before the answer, is not
+    // the buyer's failure (no onpay-fail, no url_fail). Not followed while the gateway answers.
+    this.stopFollowing?.();
     try {
       await abandonPayment(this.gatewayUrl, v.payment.id, v.checkout.form.token);
     } catch (e) {
-      if (this.view === v) this.fail(e);
+      if (this.view !== v) return;
+      // Not left (paid meanwhile, or no answer): its own status decides again.
+      this.follow(v.payment);
+      this.fail(e);
       return;
     }
     if (this.view !== v) return;
-    this.stopFollowing?.();
     this.stopFollowing = undefined;
     this.clearTimers();
     this.attemptKey = undefined;
@@ -363,10 +368,7 @@ export class OnpayCheckout extends LitElement {
 
   /** Hands the buyer to the payment system and follows the payment to its end. */
   private start(payment: Payment, checkout: Checkout): void {
-    this.stopFollowing?.();
-    this.stopFollowing = followStatus(this.gatewayUrl, payment.id, (status) => {
-      if (isFinal(status)) this.finish(payment, status);
-    });
+    this.follow(payment);
     const action = payment.action;
     if (action?.type === 'instructions') {
       // Still «submitting» while the view's chunk comes; a payment finished meanwhile shows done.
@@ -382,6 +384,14 @@ export class OnpayCheckout extends LitElement {
       if (action.frame === false) this.openPopup(false);
       else this.frameTimer = setTimeout(() => this.openPopup(false), this.frameTimeoutMs);
     }
+  }
+
+  /** Follows the payment's status live; a final one finishes the checkout. */
+  private follow(payment: Payment): void {
+    this.stopFollowing?.();
+    this.stopFollowing = followStatus(this.gatewayUrl, payment.id, (status) => {
+      if (isFinal(status)) this.finish(payment, status);
+    });
   }
 
   /**
