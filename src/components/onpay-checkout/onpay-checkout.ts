@@ -330,14 +330,10 @@ export class OnpayCheckout extends LitElement {
    * instructions and amount, followed live, instead of the picker and a second payment.
    */
   private resume(pending: NonNullable<FormPayload['pending']>, checkout: Checkout): void {
-    const { action } = pending;
-    if (action.type !== 'instructions') return;
-    const payment: Payment = {
-      id: pending.id, status: 'awaiting_payment', way: pending.way, amount: action.amount, ticker: action.ticker, payFor: checkout.form.order.payFor,
-      urlSuccess: checkout.form.urlSuccess, urlFail: checkout.form.urlFail, action, updatedAt: '',
-    };
-    this.view = { name: 'submitting', checkout: { ...checkout, selected: pending.way } };
-    this.start(payment, { ...checkout, selected: pending.way });
+    const c = { ...checkout, selected: pending.way };
+    this.view = { name: 'submitting', checkout: c };
+    // What the element reads of a payment: its id, action and return URLs (the form's).
+    this.start({ ...pending, urlSuccess: c.form.urlSuccess, urlFail: c.form.urlFail } as Payment, c);
   }
 
   /**
