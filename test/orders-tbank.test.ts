@@ -113,3 +113,28 @@ test('a second T-Bank payment of a paid order is a duplicate; with duplicates: "
   const view = (await (await fetch(`${gw.url}/api/v1/payments/${b.id}`)).json()) as { duplicateOf?: string };
   assert.equal(view.duplicateOf, a.id);
 });
+
+test('a duplicate\'s refund with no answer stays pending, written with the payment, and the sweep asks it again: refunded once', async () => {
+  const f = await form('tb-ord-4', 'refunder');
+  const a = await create(f.token, 'TBC');
+  const b = await create(f.token, 'TBC');
+  const sa = emu.paymentsOfOrder(a.id)[0]!;
+  const sb = emu.paymentsOfOrder(b.id)[0]!;
+  assert.ok(emu.pay(sa.paymentId, 'success'));
+  await until('the first paid', async () => (await gw.storage.getPayment(a.id))!.status === 'paid');
+  // T-Bank carries out the Cancel but the answer is lost, as if the gateway had stopped in between.
+  emu.setFault({ kind: 'lost' }, { methods: ['Cancel'] });
+  assert.ok(emu.pay(sb.paymentId, 'success'));
+  await until('the duplicate paid', async () => (await gw.storage.getPayment(b.id))!.duplicateOf === a.id);
+  await until('the refund asked', async () => emu.payment(sb.paymentId)!.status === 'REFUNDED');
+  assert.equal((await gw.storage.refundsOf(b.id))[0]?.status, 'pending', 'no answer: the refund is left pending');
+  emu.setFault(null);
+
+  assert.equal(await gw.gateway.service.settleDuplicatesDue(0), 1);
+  const refunds = await gw.storage.refundsOf(b.id);
+  assert.deepEqual(refunds.map((r) => [r.status, r.idempotencyKey]), [['succeeded', `duplicate:${b.id}`]]);
+  const after = (await gw.storage.getPayment(b.id))!;
+  assert.equal(after.status, 'refunded');
+  assert.equal(after.refundedMinor, after.amountMinor, 'refunded once, not twice');
+  assert.equal(await gw.gateway.service.settleDuplicatesDue(0), 0, 'nothing left to ask');
+});

@@ -11,10 +11,10 @@ import { formatAmount, type Minor } from '../../protocol/money.ts';
 import type { LinkParams } from '../../protocol/link.ts';
 import type { PaymentView, PendingPayment } from '../../protocol/checkout-api.ts';
 import type { CancelResult } from '../providers/contract.ts';
-import { createRefunds } from '../refunds/refunds.ts';
-import type { Merchant, Payment } from '../types.ts';
+import { createRefunds, newRefundId, refundRow } from '../refunds/refunds.ts';
+import type { Merchant, NewRefund, Payment } from '../types.ts';
 import { buyerAction } from './buyer-action.ts';
-import type { PaymentCore } from './core.ts';
+import type { PaymentCore, TransitionExtra } from './core.ts';
 import type { TokenPayload } from './form.ts';
 import { paymentView } from './outcome.ts';
 
@@ -23,6 +23,12 @@ export const ABANDONED_REASON = 'abandoned';
 
 /** The refund's actor in the audit when the gateway refunds a duplicate by the merchant's setting. */
 export const DUPLICATE_REFUND_ACTOR = 'gateway (duplicates: refund)';
+
+/** The idempotency key of a duplicate's refund: one per payment, so a repeat never refunds twice. */
+const duplicateRefundKey = (p: Pick<Payment, 'id'>): string => `duplicate:${p.id}`;
+
+/** How long a duplicate's refund may stay pending (its request under way) before the sweep asks again. */
+export const DUPLICATE_REFUND_RETRY_MS = 60_000;
 
 /** Whether a payment was left by its buyer for another method. */
 export const isAbandoned = (p: Pick<Payment, 'status' | 'statusReason'>): boolean => p.status === 'failed' && p.statusReason.startsWith(ABANDONED_REASON);
@@ -44,20 +50,35 @@ export function createOrders(core: PaymentCore) {
     return storage.firstPaidOf(p.merchantLogin, p.payFor, p.id);
   }
 
+  /** The refund a duplicate gets by the merchant's `duplicates: "refund"`: all of it. */
+  function duplicateRefund(p: Payment, first: Payment, merchant: Merchant): NewRefund | undefined {
+    if (merchant.duplicates !== 'refund') return undefined;
+    const reason = `duplicate payment of order ${p.payFor.slice(0, 100)}, first paid by ${first.id}`;
+    return refundRow(merchant, p, { amountMinor: p.amountMinor, reason, actor: DUPLICATE_REFUND_ACTOR }, duplicateRefundKey(p), deps.now(), newRefundId());
+  }
+
+  /**
+   * What paying a duplicate writes with the change: the first payment's id and, by the merchant's
+   * `duplicates: "refund"`, its refund as `pending`, so that a crash right after cannot lose it
+   * (`settleDuplicatesDue` asks it again).
+   */
+  function duplicateChange(p: Payment, first: Payment, merchant: Merchant): TransitionExtra {
+    const refund = duplicateRefund(p, first, merchant);
+    return { duplicateOf: first.id, ...(refund ? { refund } : {}) };
+  }
+
   /**
    * What follows a duplicate once it is paid: with the merchant's `duplicates: "refund"`, all of it
-   * is refunded at its provider (a refund row with the gateway as actor, audited like any refund;
-   * its idempotency key is the payment's, so a repeat never refunds twice). A refusal or an unknown
-   * outcome is logged and left to the merchant: the payment stays at the head of the attention list.
+   * is refunded at its provider (the refund row written with the payment, the gateway as actor,
+   * audited like any refund; its idempotency key is the payment's, so a repeat never refunds twice).
+   * A refusal is logged and left to the merchant (the payment stays at the head of the attention
+   * list); no answer leaves the refund pending for `settleDuplicatesDue`.
    */
   async function settleDuplicate(p: Payment, first: Payment, merchant: Merchant): Promise<void> {
-    if (merchant.duplicates !== 'refund') return;
+    const row = duplicateRefund(p, first, merchant);
+    if (!row) return;
     try {
-      const r = await refunds.refund(merchant, p.id, {
-        amount: formatAmount(p.amountMinor),
-        reason: `duplicate payment of order ${p.payFor.slice(0, 100)}, first paid by ${first.id}`,
-        actor: DUPLICATE_REFUND_ACTOR,
-      }, `duplicate:${p.id}`);
+      const r = await refunds.refund(merchant, p.id, { amount: formatAmount(row.amountMinor), reason: row.reason, actor: DUPLICATE_REFUND_ACTOR }, row.idempotencyKey);
       log(`payment ${p.id}: duplicate of ${first.id}; refund ${r.refund.id} ${r.refund.status}`);
     } catch (e) {
       log(`payment ${p.id}: duplicate of ${first.id}; the refund failed: ${(e as Error).message}`);
@@ -75,7 +96,7 @@ export function createOrders(core: PaymentCore) {
     const [first, ...later] = await storage.paidOfOrder(p.merchantLogin, p.payFor);
     if (!first) return;
     for (const d of later) {
-      if (d.duplicateOf || !(await storage.markDuplicate(d.id, first.id, deps.now()))) continue;
+      if (d.duplicateOf || !(await storage.markDuplicate(d.id, first.id, deps.now(), duplicateRefund(d, first, merchant)))) continue;
       log(`payment ${d.id}: paid at the same moment as ${first.id} for order ${d.payFor.slice(0, 100)}: marked a duplicate after its PAY`);
       core.emit({ id: d.id, status: d.status });
       await settleDuplicate({ ...d, duplicateOf: first.id }, first, merchant);
@@ -139,5 +160,27 @@ export function createOrders(core: PaymentCore) {
     throw notAbandonable(after);
   }
 
-  return { duplicateOfFor, settleDuplicate, markConcurrentDuplicates, pendingFor, abandon };
+  /**
+   * Asks again the duplicates' refunds still pending after `olderThanMs` (the gateway stopped
+   * between writing one and its answer, or the provider gave none), under their own keys: the
+   * provider refunds once whatever the number of asks. Returns how many were asked.
+   */
+  async function settleDuplicatesDue(olderThanMs = DUPLICATE_REFUND_RETRY_MS, limit = 20): Promise<number> {
+    let n = 0;
+    for (const r of await storage.pendingRefunds(duplicateRefundKey({ id: '' }), deps.now() - olderThanMs, limit)) {
+      const p = await storage.getPayment(r.paymentId);
+      const merchant = await storage.getMerchant(r.merchantLogin);
+      if (!p || !merchant) continue;
+      n++;
+      try {
+        const a = await refunds.refund(merchant, p.id, { amount: formatAmount(r.amountMinor), reason: r.reason, actor: DUPLICATE_REFUND_ACTOR }, r.idempotencyKey);
+        log(`payment ${p.id}: the duplicate's refund ${a.refund.id} asked again: ${a.refund.status}`);
+      } catch (e) {
+        log(`payment ${p.id}: the duplicate's refund asked again: ${(e as Error).message}`);
+      }
+    }
+    return n;
+  }
+
+  return { duplicateOfFor, duplicateChange, settleDuplicate, markConcurrentDuplicates, settleDuplicatesDue, pendingFor, abandon };
 }

@@ -64,7 +64,7 @@ export function createPaymentReports(core: PaymentCore) {
         paidAt: now,
         ...providerPaymentId,
         ...(reasons.length > 0 ? { reason: reasons.join('; ') } : {}),
-        ...(first ? { duplicateOf: first.id } : {}),
+        ...(first ? orders.duplicateChange(p, first, merchant) : {}),
         ...(merchant.notifications && merchant.apiUrl ? { notification: { ...payNotification(p, merchant, now, first), dueAt: now } } : {}),
       }, 'provider');
       if (ok && first) {

@@ -93,6 +93,9 @@ export function createPaymentService(deps: ServiceDeps) {
      */
     abandonPayment: (id: string, token: string, origin: string | undefined): Promise<PaymentView> => orders.abandon(id, forms.openToken(token), origin),
 
+    /** Asks again the duplicates' refunds left pending (a crash, no answer); returns how many. */
+    settleDuplicatesDue: orders.settleDuplicatesDue,
+
     /** The merchant's allowed browser origins. */
     async merchantOrigins(login: string): Promise<string[]> {
       return (await core.merchantOf(login)).origins;

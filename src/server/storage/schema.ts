@@ -478,6 +478,9 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         // The attention list and the overview's count of duplicates: few rows, a partial index.
         await db.schema.createIndex('payments_m_duplicate').on('payments').columns(['merchant_login', 'number'])
           .where(sql.ref('duplicate_of'), 'is not', null).execute();
+        // The sweep that finishes duplicates' refunds left pending (a crash, no answer): few rows.
+        await db.schema.createIndex('refunds_pending').on('refunds').columns(['created_at'])
+          .where(sql.ref('status'), '=', 'pending').execute();
       },
     },
   };

@@ -30,6 +30,8 @@ export interface Transition {
   providerPaymentId?: string;
   /** The order's first paid payment, set when this change pays a duplicate. */
   duplicateOf?: string;
+  /** A refund to ask, written `pending` with the change (a duplicate's, by the merchant's setting). */
+  refund?: NewRefund;
   /** The answer to keep for the payment's idempotency key, written in the same statement. */
   response?: { status: number; body: string };
   /** The notification to write with the change (outbox), due at `dueAt`. */
@@ -96,8 +98,10 @@ export interface Storage extends CabinetStorage {
   firstPaidOf(merchantLogin: string, payFor: string, exceptId: string): Promise<Payment | undefined>;
   /** The order's paid payments (refunded ones included), in the order they were paid (then by number); at most 50. */
   paidOfOrder(merchantLogin: string, payFor: string): Promise<Payment[]>;
-  /** Marks a paid payment as a duplicate of `firstId`, unless it is marked already; whether it changed. */
-  markDuplicate(id: string, firstId: string, at: number): Promise<boolean>;
+  /** Marks a paid payment as a duplicate of `firstId`, unless it is marked already, with its refund to ask (`pending`); whether it changed. */
+  markDuplicate(id: string, firstId: string, at: number, refund?: NewRefund): Promise<boolean>;
+  /** Refunds still `pending` whose idempotency key starts with `keyPrefix`, created before `createdBefore`, oldest first. */
+  pendingRefunds(keyPrefix: string, createdBefore: number, limit: number): Promise<RefundRecord[]>;
   notificationsOf(paymentId: string): Promise<NotificationRecord[]>;
   attemptsOf(notificationId: number): Promise<AttemptRecord[]>;
   auditOf(paymentId: string): Promise<{ at: number; actor: string; action: string; fromStatus: string; toStatus: string; reason: string }[]>;
@@ -301,6 +305,15 @@ function toAttempt(r: Selectable<AttemptTable>): AttemptRecord {
     excerpt: r.excerpt,
     verdict: r.verdict,
   };
+}
+
+/** A refund row, `pending` (refunds.ts sends it and settles it). */
+async function insertPendingRefund(db: Kysely<Database> | Transaction<Database>, r: NewRefund): Promise<void> {
+  await db.insertInto('refunds').values({
+    id: r.id, payment_id: r.paymentId, merchant_login: r.merchantLogin, amount_minor: r.amountMinor, ticker: r.ticker,
+    reason: r.reason, actor: r.actor, status: 'pending', provider_refund_id: null, failure_reason: null,
+    idempotency_key: r.idempotencyKey, request_hash: r.requestHash, created_at: r.createdAt, updated_at: r.createdAt,
+  }).execute();
 }
 
 async function insertNotification(db: Kysely<Database> | Transaction<Database>, n: NewNotification & { dueAt: number }, now: number): Promise<number> {
@@ -527,10 +540,11 @@ export function createStorage(db: Kysely<Database>, dialect: Dialect): Storage {
         .where('id', '=', v.id!).where('status', '=', v.from!))(values, q);
       const updated = async (q: Kysely<Database> | Transaction<Database>) => Number((await change(q)).numAffectedRows ?? 0) === 1;
       // A lone conditional update is atomic by itself; a transaction only when more is written with it.
-      if (!t.notification && !t.audit) return updated(db);
+      if (!t.notification && !t.audit && !t.refund) return updated(db);
       return db.transaction().execute(async (trx) => {
         if (!(await updated(trx))) return false;
         if (t.notification) await insertNotification(trx, t.notification, t.at);
+        if (t.refund) await insertPendingRefund(trx, t.refund);
         if (t.audit) {
           await trx.insertInto('audit').values({
             payment_id: id, at: t.at, actor: t.audit.actor, action: t.audit.action,
@@ -588,10 +602,21 @@ export function createStorage(db: Kysely<Database>, dialect: Dialect): Storage {
       return rows.map(toPayment);
     },
 
-    async markDuplicate(id, firstId, at) {
-      const r = await db.updateTable('payments').set({ duplicate_of: firstId, updated_at: at })
-        .where('id', '=', id).where('duplicate_of', 'is', null).where('id', '<>', firstId).executeTakeFirst();
-      return Number(r.numUpdatedRows) === 1;
+    async markDuplicate(id, firstId, at, refund) {
+      return db.transaction().execute(async (trx) => {
+        const r = await trx.updateTable('payments').set({ duplicate_of: firstId, updated_at: at })
+          .where('id', '=', id).where('duplicate_of', 'is', null).where('id', '<>', firstId).executeTakeFirst();
+        if (Number(r.numUpdatedRows) !== 1) return false;
+        if (refund) await insertPendingRefund(trx, refund);
+        return true;
+      });
+    },
+
+    async pendingRefunds(keyPrefix, createdBefore, limit) {
+      const rows = await db.selectFrom('refunds').selectAll()
+        .where('status', '=', 'pending').where('created_at', '<', createdBefore).where('idempotency_key', 'like', `${keyPrefix.replace(/[%_\\]/g, '')}%`)
+        .orderBy('created_at').limit(limit).execute();
+      return rows.map(toRefund);
     },
 
     async notificationsOf(paymentId) {
