@@ -13,6 +13,9 @@ import type { Database, Dialect, MerchantTable, NotificationTable, PaymentTable,
 import { cabinetStorage, type CabinetStorage } from './cabinet-storage.ts';
 import { compiledByShape, compiledQuery } from './compiled.ts';
 
+/** How many of an order's newest payments are read to find its waiting or paid ones (an order has a few). */
+const ORDER_PAYMENTS_READ = 50;
+
 /** Statuses in which money was received (payments/states.ts `PAID_STATUSES`): the order is paid. */
 const ORDER_PAID = ['paid', 'partially_refunded', 'refunded'] as const satisfies readonly PaymentStatus[];
 
@@ -96,7 +99,7 @@ export interface Storage extends CabinetStorage {
   waitingPaymentOf(merchantLogin: string, payFor: string): Promise<Payment | undefined>;
   /** The order's first paid payment (refunded ones included) other than `exceptId`, by time paid; not a duplicate itself. */
   firstPaidOf(merchantLogin: string, payFor: string, exceptId: string): Promise<Payment | undefined>;
-  /** The order's paid payments (refunded ones included), in the order they were paid (then by number); at most 50. */
+  /** The order's paid payments (refunded ones included), in the order they were paid (then by number), among its 50 newest. */
   paidOfOrder(merchantLogin: string, payFor: string): Promise<Payment[]>;
   /** Marks a paid payment as a duplicate of `firstId`, unless it is marked already, with its refund to ask (`pending`); whether it changed. */
   markDuplicate(id: string, firstId: string, at: number, refund?: NewRefund): Promise<boolean>;
@@ -390,12 +393,22 @@ export function createStorage(db: Kysely<Database>, dialect: Dialect): Storage {
   const paymentById = compiledQuery(db, ['id'], (v) => db.selectFrom('payments').selectAll().where('id', '=', v.id));
   const merchantByLogin = compiledQuery(db, ['login'], (v) => db.selectFrom('merchants').selectAll().where('login', '=', v.login));
   const transitionUpdate = compiledByShape();
+  // An order's payments, newest first, over payments_m_pay_for (merchant, order, number): the order
+  // and no other condition, so that no planner takes an index of the merchant's statuses or payment
+  // times and reads all of the merchant's payments. An order has a few; the status is read here.
   // Every form of an order asks it (a reload resumes the waiting payment), and almost always finds
-  // nothing: the id alone (selecting every column cost twice as much even with no row), the payment
-  // read by id only when there is one.
-  const waitingOfOrder = compiledQuery(db, ['login', 'payFor'], (v) => db.selectFrom('payments').select('id')
-    .where('merchant_login', '=', v.login).where('pay_for', '=', v.payFor).where('status', '=', 'awaiting_payment')
-    .orderBy('number', 'desc').limit(1));
+  // nothing: ids and statuses alone (selecting every column cost twice as much even with no row).
+  const paymentsOfOrder = compiledQuery(db, ['login', 'payFor'], (v) => db.selectFrom('payments').select(['id', 'status'])
+    .where('merchant_login', '=', v.login).where('pay_for', '=', v.payFor)
+    .orderBy('number', 'desc').limit(ORDER_PAYMENTS_READ));
+  /** An order's paid payments (refunded ones included), by time paid, then number. */
+  const paidOfOrder = async (merchantLogin: string, payFor: string): Promise<Payment[]> => {
+    const rows = await db.selectFrom('payments').selectAll()
+      .where('merchant_login', '=', merchantLogin).where('pay_for', '=', payFor)
+      .orderBy('number', 'desc').limit(ORDER_PAYMENTS_READ).execute();
+    return rows.map(toPayment).filter((p) => (ORDER_PAID as readonly string[]).includes(p.status))
+      .sort((a, b) => (a.paidAt ?? 0) - (b.paidAt ?? 0) || a.number - b.number);
+  };
   return {
     dialect,
     ...cabinetStorage(db, dialect, { toPayment, toMerchant }),
@@ -582,25 +595,16 @@ export function createStorage(db: Kysely<Database>, dialect: Dialect): Storage {
     },
 
     async waitingPaymentOf(merchantLogin, payFor) {
-      const found = (await waitingOfOrder({ login: merchantLogin, payFor })).rows[0];
+      const found = (await paymentsOfOrder({ login: merchantLogin, payFor })).rows.find((r) => r.status === 'awaiting_payment');
       const r = found && (await paymentById({ id: found.id })).rows[0];
       return r && r.status === 'awaiting_payment' ? toPayment(r) : undefined;
     },
 
     async firstPaidOf(merchantLogin, payFor, exceptId) {
-      const r = await db.selectFrom('payments').selectAll()
-        .where('merchant_login', '=', merchantLogin).where('pay_for', '=', payFor)
-        .where('status', 'in', [...ORDER_PAID]).where('id', '<>', exceptId).where('duplicate_of', 'is', null)
-        .orderBy('paid_at').orderBy('number').limit(1).executeTakeFirst();
-      return r && toPayment(r);
+      return (await paidOfOrder(merchantLogin, payFor)).find((p) => p.id !== exceptId && !p.duplicateOf);
     },
 
-    async paidOfOrder(merchantLogin, payFor) {
-      const rows = await db.selectFrom('payments').selectAll()
-        .where('merchant_login', '=', merchantLogin).where('pay_for', '=', payFor).where('status', 'in', [...ORDER_PAID])
-        .orderBy('paid_at').orderBy('number').limit(50).execute();
-      return rows.map(toPayment);
-    },
+    paidOfOrder,
 
     async markDuplicate(id, firstId, at, refund) {
       return db.transaction().execute(async (trx) => {
