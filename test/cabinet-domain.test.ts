@@ -137,7 +137,7 @@ for (const kind of storageKinds()) {
         assert.deepEqual(o.turnover.totals, [{ ticker: 'EUR', amount: '1.04', count: 1 }, { ticker: 'RUR', amount: '450.5', count: 3 }]);
         assert.equal(o.statuses.paid, 4);
         assert.equal(o.statuses.rejected, 2);
-        assert.deepEqual(o.conversion, { created: 8, paid: 4, rate: '0.5000', checkDeclined: 1, checkFailed: 1, failed: 1, expired: 0, waiting: 1 });
+        assert.deepEqual(o.conversion, { created: 8, paid: 4, rate: '0.5000', checkDeclined: 1, checkFailed: 1, duplicates: 0, failed: 1, expired: 0, waiting: 1 });
         assert.equal(o.delivery.gaveUp, 1);
         assert.equal(o.delivery.lastError!.excerpt, 'Fatal error: Call to undefined function');
         assert.deepEqual(o.attention.map((a) => [a.kind, a.payFor]).sort(), [['amount_mismatch', 'W-1'], ['gave_up', 'A-1'], ['provider_failed', 'F-1']]);

@@ -196,7 +196,7 @@ for (const kind of storageKinds()) {
       test('the summary carries what a list row shows', async () => {
         const page = await json(await get(`/payments?limit=1&status=paid`), 200);
         const p = page.payments[0];
-        assert.deepEqual(Object.keys(p).sort(), ['amount', 'createdAt', 'id', 'manual', 'notificationStatus', 'number', 'paidAt', 'payFor', 'status', 'statusReason', 'refunded', 'ticker', 'userEmail', 'way'].sort());
+        assert.deepEqual(Object.keys(p).sort(), ['amount', 'createdAt', 'duplicateOf', 'id', 'manual', 'notificationStatus', 'number', 'paidAt', 'payFor', 'status', 'statusReason', 'refunded', 'ticker', 'userEmail', 'way'].sort());
         assert.equal(p.amount, '102.0'); // 100.0 + the card's 2 % fee
         assert.equal(p.ticker, 'RUR');
         assert.equal(p.way, 'CRD');

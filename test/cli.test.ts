@@ -145,6 +145,19 @@ describe('merchant command', () => {
     await assert.rejects(runMerchantAdmin(['set', '--login', 'modal', '--return-urls', 'ftp://x.example'], env, out), /return-urls/);
   });
 
+  test('--duplicates flag|refund sets what a duplicate payment of a paid order gets; default clears it; a bad value is named', async () => {
+    assert.equal(await runMerchantAdmin(['set', '--login', 'dups', '--name', 'D', '--secret', 'dups-secret', '--duplicates', 'refund'], env, out, { warn: () => {} }), 0);
+    assert.equal(await runMerchantAdmin(['set', '--login', 'dups', '--name', 'D2'], env, out, { warn: () => {} }), 0);
+    lines.splice(0);
+    await runMerchantAdmin(['show', '--login', 'dups'], env, out);
+    assert.equal((JSON.parse(lines.splice(0).join('\n')) as Record<string, unknown>).duplicates, 'refund', 'kept on a later change');
+    assert.equal(await runMerchantAdmin(['set', '--login', 'dups', '--duplicates', 'default'], env, out, { warn: () => {} }), 0);
+    lines.splice(0);
+    await runMerchantAdmin(['show', '--login', 'dups'], env, out);
+    assert.equal((JSON.parse(lines.splice(0).join('\n')) as Record<string, unknown>).duplicates, 'default');
+    await assert.rejects(runMerchantAdmin(['set', '--login', 'dups', '--duplicates', 'keep'], env, out), /duplicates/);
+  });
+
   test('secrets from a file, standard input or the environment; on the command line they still work but warn', async () => {
     const warnings: string[] = [];
     const io = (stdin = '') => ({ warn: (s: string) => warnings.push(s), readStdin: async () => stdin });

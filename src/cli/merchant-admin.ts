@@ -7,7 +7,7 @@
  *                           [--api-method POST|GET] [--notifications on|off] [--check-link-md5 on|off]
  *                           [--origins https://a.example,https://b.example] [--api-key-file KEY.txt]
  *                           [--mode test|live|default] [--fees buyer|merchant|link|default]
- *                           [--return-urls https://a.example/onpay/,https://b.example] [--allow-short-secret]
+ *                           [--return-urls https://a.example/onpay/,https://b.example] [--allow-short-secret] [--duplicates flag|refund|default]
  *
  * Secrets (the key K and the cabinet key), from the safest: `--secret-file PATH` / `--api-key-file
  * PATH`; `--secret -` / `--api-key -` read standard input (one of them); the environment variables
@@ -39,10 +39,10 @@ const onOff = (v: string | undefined, key: string): boolean | undefined => {
 const publicView = (m: Merchant) => ({
   login: m.login, name: m.name, notifications: m.notifications, apiUrl: m.apiUrl, apiType: m.apiType, apiMethod: m.apiMethod,
   notifyStyle: m.notifyStyle, checkLinkMd5: m.checkLinkMd5, origins: m.origins, cabinetKey: m.apiKeyHash ? 'set' : 'not set',
-  mode: m.mode ?? 'default', fees: m.fees ?? 'default', returnUrls: m.returnUrls ?? [],
+  mode: m.mode ?? 'default', fees: m.fees ?? 'default', returnUrls: m.returnUrls ?? [], duplicates: m.duplicates ?? 'default',
 });
 
-/** `--mode` / `--fees`: a value, `default` to clear it (the gateway's default applies), absent to keep it. */
+/** `--mode` / `--fees` / `--duplicates`: a value, `default` to clear it (the gateway's default applies), absent to keep it. */
 const choice = (v: string | undefined, existing: string | null | undefined): string | undefined =>
   (v === undefined ? existing ?? undefined : v === 'default' ? undefined : v);
 
@@ -98,7 +98,7 @@ export async function runMerchantAdmin(argv: string[], env: NodeJS.ProcessEnv, o
       config: { type: 'string' }, login: { type: 'string' }, name: { type: 'string' }, secret: { type: 'string' },
       'api-url': { type: 'string' }, 'api-type': { type: 'string' }, 'api-method': { type: 'string' },
       notifications: { type: 'string' }, 'check-link-md5': { type: 'string' }, origins: { type: 'string' }, 'api-key': { type: 'string' },
-      mode: { type: 'string' }, fees: { type: 'string' }, 'return-urls': { type: 'string' },
+      mode: { type: 'string' }, fees: { type: 'string' }, 'return-urls': { type: 'string' }, duplicates: { type: 'string' },
       'secret-file': { type: 'string' }, 'api-key-file': { type: 'string' }, 'allow-short-secret': { type: 'boolean' },
     },
   });
@@ -141,6 +141,7 @@ export async function runMerchantAdmin(argv: string[], env: NodeJS.ProcessEnv, o
           mode: choice(values.mode, existing?.mode),
           fees: choice(values.fees, existing?.fees),
           returnUrls: list(values['return-urls'], existing?.returnUrls),
+          duplicates: choice(values.duplicates, existing?.duplicates),
           ...(apiKey ? { apiKey } : {}),
         };
         const r = merchantSchema.safeParse(raw);

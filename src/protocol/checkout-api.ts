@@ -37,6 +37,18 @@ export interface FormPayload {
   userEmail: string;
   userPhone: string;
   ways: readonly WayQuote[];
+  /**
+   * The order's payment still waiting with instructions (bank details, an SBP QR code): a reload
+   * resumes it instead of starting another payment of the same order. Absent when there is none.
+   */
+  pending?: PendingPayment;
+}
+
+/** A waiting payment of the order, as the form resumes it. */
+export interface PendingPayment {
+  id: string;
+  way: string;
+  action: BuyerAction;
 }
 
 /** A detail line of instructions (account, reference, …). */
@@ -90,6 +102,8 @@ export interface PaymentView {
   urlFail: string;
   /** The buyer's action, its QR code (SBP) drawn into modules for the element. */
   action: BuyerAction | null;
+  /** The id of the order's first paid payment, when this one paid the order again (a duplicate). */
+  duplicateOf?: string;
   updatedAt: string;
   /** Why the payment ended without money (`failed`, `expired`, `rejected`): a code the buyer's side words in its language. */
   reason?: FailureReason;

@@ -70,6 +70,11 @@ export interface PayData {
   userPhone: string;
   note: string;
   extraParams: Record<string, string>;
+  /**
+   * The order's first paid payment, when this PAY is a duplicate (the order was paid already):
+   * API 2 sends its number as `duplicate_of`, webhooks its id as `data.duplicateOf`; API 1 nothing.
+   */
+  duplicateOf?: { id: string; onpayId: number };
 }
 
 export type ApiType = 1 | 2;
@@ -141,6 +146,8 @@ export function api2PayRequest(d: PayData, key: string): WireRequest {
       to_way: d.balanceTicker,
     },
     additional_params: d.extraParams,
+    // Not signed: the signature's fields stay as the protocol has them, so existing modules verify it.
+    ...(d.duplicateOf ? { duplicate_of: d.duplicateOf.onpayId } : {}),
   };
   return { contentType: 'application/json', body: stringifyWithRawNumbers(body) };
 }

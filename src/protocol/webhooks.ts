@@ -30,12 +30,14 @@ export function signWebhook(merchantSecret: string, id: string, timestampS: numb
  * The data of a `payment.paid` event: the PAY (`PayData`) in the gateway's own camelCase names,
  * with the payment's id and way; `number` is `onpayId`, `amount`/`ticker` the order's.
  */
-export interface PaidEventData extends Omit<PayData, 'onpayId' | 'orderAmount' | 'orderTicker'> {
+export interface PaidEventData extends Omit<PayData, 'onpayId' | 'orderAmount' | 'orderTicker' | 'duplicateOf'> {
   id: string;
   number: number;
   amount: string;
   ticker: string;
   way: string;
+  /** The order's first paid payment's id, when this payment paid the order again. */
+  duplicateOf?: string;
 }
 
 /** The exact body of a payment's `payment.paid` event; `paidAtMs` gives its timestamp. */
@@ -58,6 +60,7 @@ export function webhookPayBody(d: PayData, payment: { id: string; way: string },
     userPhone: d.userPhone,
     note: d.note,
     extraParams: d.extraParams,
+    ...(d.duplicateOf ? { duplicateOf: d.duplicateOf.id } : {}),
   };
   return JSON.stringify({ type: PAY_EVENT_TYPE, timestamp: at, data });
 }

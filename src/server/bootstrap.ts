@@ -40,6 +40,7 @@ export function merchantFromConfig(m: MerchantConfig): Merchant {
     origins: m.origins.map((o) => new URL(o).origin),
     mode: m.mode ?? null,
     fees: m.fees ?? null,
+    duplicates: m.duplicates ?? null,
     returnUrls: m.returnUrls ?? [],
   };
 }
@@ -197,6 +198,7 @@ export async function stopDispatcher(dispatcher: Dispatcher, storage: Storage, m
 }
 
 const EXPIRY_SWEEP_MS = 1000;
+const DUPLICATE_SWEEP_MS = 30_000;
 
 /**
  * Opens the database, seeds the configured merchants, serves HTTP and runs the expiry loop and the
@@ -258,6 +260,12 @@ export async function startGateway(config: GatewayConfig, opts: { cdnDir?: strin
       .finally(() => { sweeping = false; });
   }, EXPIRY_SWEEP_MS);
   sweep.unref();
+  // Duplicates' refunds left pending (issue 22): asked again, less often than the expiry sweep.
+  const duplicates = setInterval(() => {
+    if (stopped) return;
+    gateway.service.settleDuplicatesDue().catch((e: unknown) => opts.log?.(`duplicates' refund sweep failed: ${(e as Error).message}`));
+  }, DUPLICATE_SWEEP_MS);
+  duplicates.unref();
   const dispatcher = (opts.dispatcher ?? config.dispatcher?.inProcess ?? true)
     ? dispatcherFromConfig(config, storage, { owner: processOwner('gw'), logger, ...(opts.log ? { log: opts.log } : {}) })
     : null;
@@ -284,6 +292,7 @@ export async function startGateway(config: GatewayConfig, opts: { cdnDir?: strin
       const deadline = Date.now() + (closeOpts.deadlineMs ?? config.shutdownTimeoutMs);
       stopped = true;
       clearInterval(sweep);
+      clearInterval(duplicates);
       const http = server as unknown as { closeIdleConnections?: () => void; closeAllConnections?: () => void };
       // No new connections; requests in flight run to their answer.
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -69,6 +69,8 @@ export const merchantSchema = z.object({
   mode: z.enum(['test', 'live']).optional(),
   /** Who pays the fees: `buyer`, `merchant`, or `link` (`price_final` decides); see README. */
   fees: z.enum(['buyer', 'merchant', 'link']).optional(),
+  /** What a second paid payment of an order already paid gets: `flag` (default) or `refund` (where the provider refunds). */
+  duplicates: z.enum(['flag', 'refund']).optional(),
   /** Where `url_success` / `url_fail` may lead: origins or URL prefixes; absent: `origins`. */
   returnUrls: z.array(z.string().url().regex(/^https?:/i, 'an http(s) URL').refine((u) => !/[?#]/.test(u), 'an origin or a URL prefix, without ? or #')).optional(),
 }).strict().refine((m) => !m.notifications || m.apiUrl !== undefined, { message: 'apiUrl is required when notifications are on', path: ['apiUrl'] });

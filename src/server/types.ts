@@ -38,7 +38,15 @@ export interface Merchant {
   fees?: FeePolicy | null;
   /** Allowed return URL prefixes / origins; absent or empty: `origins` (or anything, without those). */
   returnUrls?: string[];
+  /**
+   * What a second paid payment of an order already paid gets: `flag` (recorded, told, shown) or
+   * `refund` (also refunded at its provider where it refunds). Null or absent: `flag`.
+   */
+  duplicates?: DuplicatePolicy | null;
 }
+
+/** What the gateway does with a duplicate payment of a paid order (merchant setting `duplicates`). */
+export type DuplicatePolicy = 'flag' | 'refund';
 
 /**
  * What the buyer is handed after «Продолжить», as stored: the checkout contract's action, with an
@@ -94,6 +102,8 @@ export interface Payment extends LinkOrder {
   providerPaymentId: string | null;
   /** A provider reported another amount or currency: not applied, flagged for a person to settle. */
   amountMismatch: boolean;
+  /** The id of the order's first paid payment, when this one was paid after it (a duplicate); else null. */
+  duplicateOf?: string | null;
   /** How much has been refunded in all, in `wayTicker` (0 when nothing was). */
   refundedMinor: Minor;
   /** Paid by a provider's report after the gateway had called it expired, failed or rejected (0010_late_money). */

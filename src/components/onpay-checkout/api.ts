@@ -49,6 +49,14 @@ export const createPayment = (gateway: string, body: Record<string, string>, ide
     body: JSON.stringify(body),
   });
 
+/** POST `/api/v1/payments/{id}/abandon`: the buyer leaves a waiting payment for another method (the form's token proves the order). */
+export const abandonPayment = (gateway: string, id: string, token: string): Promise<PaymentView> =>
+  call(`${gateway}/api/v1/payments/${encodeURIComponent(id)}/abandon`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ token }),
+  });
+
 export const getPayment = (gateway: string, id: string): Promise<PaymentView> => call(`${gateway}/api/v1/payments/${encodeURIComponent(id)}`, {});
 
 const POLL_MS = 3000;

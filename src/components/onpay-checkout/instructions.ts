@@ -21,6 +21,8 @@ export interface InstructionsProps {
   /** Where the copy fallback's hidden field goes (the shadow root). */
   root: DocumentFragment;
   announce(text: string): void;
+  /** «Выбрать другой способ»: leaves this payment for the picker; absent, no such action. */
+  onAnother?: () => void;
 }
 
 function countdown(left: number): string {
@@ -59,5 +61,6 @@ export default function instructionsView(p: InstructionsProps): TemplateResult {
       <dt>${t.payBefore}</dt><dd><time datetime=${a.expiresAt}>${new Date(a.expiresAt).toLocaleString(t.ln)}</time></dd>
       <dt>${t.timeLeft}</dt><dd><span class="countdown" aria-hidden="true">${countdown(left)}</span><span class="sr-only">${p.format(t.minutesLeft, { count: Math.ceil(left / 60000) })}</span></dd>
     </dl>
-    <p class="muted">${t.waiting}</p>`;
+    <p class="muted">${t.waiting}</p>
+    ${p.onAnother ? html`<div class="actions"><button type="button" part="button another" class="secondary" @click=${p.onAnother}>${t.another}</button></div>` : p.nothing}`;
 }

@@ -4,6 +4,8 @@ import { resolveLanguage, type Language } from '../../protocol/languages.ts';
 import { ApiError, createPayment, followStatus, getPayment, isFinal, loadForm, type FinalStatus } from './api.ts';
 import type { FailureReason, FormPayload, InstructionsAction, PaymentView as Payment } from '../../protocol/checkout-api.ts';
 import { emit } from './events.ts';
+// «Выбрать другой способ» (issue 22): the one call only the instructions view makes.
+import { abandonPayment } from './api.ts';
 import { format, formatMoney, type MessageKey, type Messages } from './messages/format.ts';
 import { loadInstructions, loadMessages } from './messages/load.ts';
 import ru from './messages/ru.ts';
@@ -46,8 +48,8 @@ export type View =
   | { name: 'picking'; checkout: Checkout }
   | { name: 'submitting'; checkout: Checkout }
   | { name: 'refused'; checkout: Checkout; comment: string }
-  /** `draw`: the instructions view, from its own chunk. */
-  | { name: 'instructions'; payment: Payment; action: InstructionsAction; draw: InstructionsView }
+  /** `draw`: the instructions view, from its own chunk; `checkout`: the picker «Выбрать другой способ» returns to. */
+  | { name: 'instructions'; payment: Payment; action: InstructionsAction; draw: InstructionsView; checkout: Checkout }
   | { name: 'redirecting'; checkout: Checkout; payment: Payment; url: string; framed: boolean }
   | { name: 'done'; payment: Payment; status: 'paid' }
   /** Ended without money, explained; `checkout`: the choice to go back to (absent after a reload). */
@@ -102,6 +104,7 @@ const randomKey = (): string => Array.from(crypto.getRandomValues(new Uint8Array
  * @csspart ways - The payment-system radio group.
  * @csspart way - One payment system.
  * @csspart button - Buttons.
+ * @csspart another - «Выбрать другой способ» in the instructions view (leaves the waiting payment).
  * @csspart instructions - The payment instructions list.
  * @csspart overlay - The backdrop of the payment system's window.
  * @csspart frame - The payment system's frame.
@@ -260,8 +263,10 @@ export class OnpayCheckout extends LitElement {
       const form = await loadForm(gateway, login, query);
       await use();
       if (seq !== this.loadSeq) return;
-      this.view = { name: 'picking', checkout: { form, selected: form.ways[0]?.code ?? '', email: form.userEmail, amount: '', amountError: false } };
+      const checkout: Checkout = { form, selected: form.ways[0]?.code ?? '', email: form.userEmail, amount: '', amountError: false };
+      this.view = { name: 'picking', checkout };
       emit(this, 'onpay-ready', { merchantLogin: form.merchant.login, payFor: form.order.payFor, ways: form.ways.map((w) => w.code) });
+      if (form.pending) this.resume(form.pending, checkout);
     } catch (e) {
       await use();
       if (seq === this.loadSeq) this.fail(e);
@@ -330,13 +335,47 @@ export class OnpayCheckout extends LitElement {
     }
   }
 
+  /**
+   * The order's payment still waiting with instructions (a reload): shown again, the same
+   * instructions and amount, followed live, instead of the picker and a second payment.
+   */
+  private resume(pending: NonNullable<FormPayload['pending']>, checkout: Checkout): void {
+    const c = { ...checkout, selected: pending.way };
+    this.view = { name: 'submitting', checkout: c };
+    // What the element reads of a payment: its id, action and return URLs (the form's).
+    this.start({ ...pending, urlSuccess: c.form.urlSuccess, urlFail: c.form.urlFail } as Payment, c);
+  }
+
+  /**
+   * «Выбрать другой способ»: the gateway leaves the payment (cancelled at its provider where it
+   * allows), then the picker returns. A payment paid meanwhile is not left: its status finishes it.
+   */
+  private async another(): Promise<void> {
+    const v = this.view;
+    if (v.name !== 'instructions') return;
+    // The payment becomes `failed` as abandoned: that status, streamed before the answer, is not
+    // the buyer's failure (no onpay-fail, no url_fail). Not followed while the gateway answers.
+    this.stopFollowing?.();
+    try {
+      await abandonPayment(this.gatewayUrl, v.payment.id, v.checkout.form.token);
+    } catch (e) {
+      if (this.view !== v) return;
+      // Not left (paid meanwhile, or no answer): its own status decides again.
+      this.follow(v.payment);
+      this.fail(e);
+      return;
+    }
+    if (this.view !== v) return;
+    this.stopFollowing = undefined;
+    this.clearTimers();
+    this.attemptKey = undefined;
+    this.setView({ name: 'picking', checkout: v.checkout });
+  }
+
   /** Hands the buyer to the payment system and follows the payment to its end. */
   private start(payment: Payment, checkout: Checkout): void {
-    this.stopFollowing?.();
     this.checkout = checkout;
-    this.stopFollowing = followStatus(this.gatewayUrl, payment.id, (status) => {
-      if (isFinal(status)) this.finish(payment, status);
-    });
+    this.follow(payment);
     const action = payment.action;
     if (action?.type === 'instructions') {
       // Still «submitting» while the view's chunk comes; a payment finished meanwhile shows done.
@@ -344,7 +383,7 @@ export class OnpayCheckout extends LitElement {
         if (this.view.name !== 'submitting') return;
         this.now = Date.now();
         this.tick = setInterval(() => (this.now = Date.now()), 1000);
-        this.setView({ name: 'instructions', payment, action, draw });
+        this.setView({ name: 'instructions', payment, action, draw, checkout });
       }, (e: unknown) => this.fail(e, checkout));
     } else if (action?.type === 'redirect') {
       this.setView({ name: 'redirecting', checkout, payment, url: action.url, framed: action.frame !== false });
@@ -352,6 +391,14 @@ export class OnpayCheckout extends LitElement {
       if (action.frame === false) this.openPopup(false);
       else this.frameTimer = setTimeout(() => this.openPopup(false), this.frameTimeoutMs);
     }
+  }
+
+  /** Follows the payment's status live; a final one finishes the checkout. */
+  private follow(payment: Payment): void {
+    this.stopFollowing?.();
+    this.stopFollowing = followStatus(this.gatewayUrl, payment.id, (status) => {
+      if (isFinal(status)) this.finish(payment, status);
+    });
   }
 
   /**
@@ -505,7 +552,7 @@ export class OnpayCheckout extends LitElement {
         return v.draw({
           t, action: v.action, now: this.now, html, nothing, heading, root: this.renderRoot as DocumentFragment,
           money: (amount, ticker) => formatMoney(amount, ticker, ln), format: (m, values) => format(m, ln, values),
-          announce: (text) => (this.announcement = text),
+          announce: (text) => (this.announcement = text), onAnother: () => void this.another(),
         });
       case 'redirecting':
         return redirectingView({

@@ -223,7 +223,7 @@ function renderOverview(o) {
   }
   const cv = o.conversion;
   const rate = cv.rate === null ? '—' : `${(Number(cv.rate) * 100).toFixed(1)} %`;
-  dl($('conversion'), [[S.conv.created, cv.created], [S.conv.paid, cv.paid], [S.conv.rate, rate], [S.conv.checkDeclined, cv.checkDeclined], [S.conv.checkFailed, cv.checkFailed], [S.conv.failed, cv.failed], [S.conv.expired, cv.expired], [S.conv.waiting, cv.waiting]]);
+  dl($('conversion'), [[S.conv.created, cv.created], [S.conv.paid, cv.paid], [S.conv.rate, rate], [S.conv.duplicates, cv.duplicates ?? 0], [S.conv.checkDeclined, cv.checkDeclined], [S.conv.checkFailed, cv.checkFailed], [S.conv.failed, cv.failed], [S.conv.expired, cv.expired], [S.conv.waiting, cv.waiting]]);
   const d = o.delivery;
   const last = d.lastError ? `${when(d.lastError.at)}: ${d.lastError.verdict}${d.lastError.excerpt ? ` — ${d.lastError.excerpt}` : ''}` : '—';
   dl($('delivery'), [[S.deliv.pending, d.pending], [S.deliv.retrying, d.retrying], [S.deliv.gaveUp, d.gaveUp, d.gaveUp > 0 ? 'warn' : ''], [S.deliv.lastError, last]]);
@@ -369,6 +369,7 @@ function renderDetail(p) {
     [F.amount, `${p.amount} ${p.ticker}`], [F.order, `${p.order.price} ${p.order.ticker}`],
     [F.balance, `${p.balance.amount} ${p.balance.ticker}`], [F.way, p.way],
     [F.createdAt, when(p.createdAt)], [F.paidAt, when(p.paidAt)], [F.userEmail, p.userEmail || '—'], [F.note, p.order.note || '—'],
+    ...(p.duplicateOf ? [[F.duplicateOf, p.duplicateOf]] : []),
   ]);
 
   const n = p.notification;
@@ -562,6 +563,7 @@ function renderSettings(s) {
   $('s-api-method').value = s.apiMethod;
   $('s-notify-style').value = s.notifyStyle;
   $('s-origins').value = s.origins.join('\n');
+  $('s-duplicates').value = s.duplicates;
   const tbody = $('settings-audit-body');
   tbody.replaceChildren();
   for (const a of s.audit) {
@@ -588,6 +590,7 @@ $('settings-form').addEventListener('submit', (event) => {
     apiMethod: $('s-api-method').value,
     notifyStyle: $('s-notify-style').value,
     origins: $('s-origins').value.split(/\s+/).filter(Boolean),
+    duplicates: $('s-duplicates').value,
   };
   const actor = $('s-actor').value.trim();
   if (actor) body.actor = actor;

@@ -45,6 +45,8 @@ export interface PaymentSummary {
   manual: boolean;
   statusReason: string;
   payFor: string;
+  /** The order's first paid payment, when this one paid the order again (a duplicate); else null. */
+  duplicateOf: string | null;
   /** What the buyer pays, in `ticker` (the way's currency), as in `GET /api/v1/payments/{id}`. */
   amount: string;
   ticker: string;
@@ -157,6 +159,7 @@ function summary(p: Payment, notificationStatus: NotificationStatus | null): Pay
     manual: p.manual,
     statusReason: p.statusReason,
     payFor: p.payFor,
+    duplicateOf: p.duplicateOf ?? null,
     amount: formatAmount(p.amountMinor),
     ticker: p.wayTicker,
     way: p.way,

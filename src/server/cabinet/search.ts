@@ -50,6 +50,8 @@ export interface PaymentListItem {
   createdAt: string;
   paidAt: string | null;
   notificationStatus: NotificationStatus | null;
+  /** The order's first paid payment, when this one paid the order again (a duplicate); else null. */
+  duplicateOf: string | null;
 }
 
 const PAYMENT_ID = /^pay_[A-Za-z0-9_-]{10,60}$/;
@@ -131,6 +133,7 @@ export function listItem(p: Payment, notificationStatus: NotificationStatus | nu
     createdAt: iso(p.createdAt),
     paidAt: p.paidAt === null ? null : iso(p.paidAt),
     notificationStatus,
+    duplicateOf: p.duplicateOf ?? null,
   };
 }
 

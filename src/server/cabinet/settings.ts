@@ -1,6 +1,6 @@
 /**
  * The merchant's settings in the cabinet (issue 14 §7): API URL, API type and method, notifications
- * on or off, allowed origins and notify style — every change audited with what it was and what it
+ * on or off, allowed origins, notify style and what duplicates of a paid order get — every change audited with what it was and what it
  * became — and the two rotations: the cabinet key (a new key shown once; the old one and every
  * other page session stop at once) and K (the new K signs at once; the previous one is still
  * accepted in verifying the merchant's answers for the grace period chosen, see secret-grace.ts).
@@ -12,7 +12,7 @@ import { hashApiKey } from '../token.ts';
 import { GatewayError } from '../errors.ts';
 import type { MerchantAuditEntry, MerchantSettingsPatch } from '../storage/cabinet-storage.ts';
 import type { Storage } from '../storage/storage.ts';
-import type { Merchant, NotifyStyle } from '../types.ts';
+import type { DuplicatePolicy, Merchant, NotifyStyle } from '../types.ts';
 
 export interface SettingsDeps {
   storage: Storage;
@@ -31,6 +31,8 @@ export interface SettingsView {
   notifyStyle: NotifyStyle;
   origins: string[];
   checkLinkMd5: boolean;
+  /** What a duplicate payment of a paid order gets: `flag` (the default) or `refund`. */
+  duplicates: DuplicatePolicy;
   /** Until when the previous K is still accepted in verifying answers; null when no grace runs. */
   previousSecretUntil: string | null;
   audit: { at: string; actor: string; action: string; details: Record<string, unknown> }[];
@@ -47,7 +49,7 @@ export async function settingsView(deps: SettingsDeps, m: Merchant): Promise<Set
   const grace = m.previousSecret && m.previousSecret.until > deps.now() ? m.previousSecret.until : null;
   return {
     login: m.login, name: m.name, notifications: m.notifications, apiUrl: m.apiUrl, apiType: m.apiType, apiMethod: m.apiMethod,
-    notifyStyle: m.notifyStyle, origins: m.origins, checkLinkMd5: m.checkLinkMd5,
+    notifyStyle: m.notifyStyle, origins: m.origins, checkLinkMd5: m.checkLinkMd5, duplicates: m.duplicates ?? 'flag',
     previousSecretUntil: grace === null ? null : new Date(grace).toISOString(),
     audit: audit.map((a) => ({ ...a, at: new Date(a.at).toISOString() })),
   };
@@ -64,7 +66,7 @@ export async function updateSettings(deps: SettingsDeps, m: Merchant, patch: Mer
   if (patch.notifications === true && (patch.apiUrl === null || (patch.apiUrl === undefined && !m.apiUrl))) {
     throw new GatewayError(400, 'invalid_body', 'apiUrl: notifications need an API URL', 'apiUrl');
   }
-  const before: Record<string, unknown> = { notifications: m.notifications, apiUrl: m.apiUrl, apiType: m.apiType, apiMethod: m.apiMethod, notifyStyle: m.notifyStyle, origins: m.origins };
+  const before: Record<string, unknown> = { notifications: m.notifications, apiUrl: m.apiUrl, apiType: m.apiType, apiMethod: m.apiMethod, notifyStyle: m.notifyStyle, origins: m.origins, duplicates: m.duplicates ?? 'flag' };
   const changes: Record<string, { from: unknown; to: unknown }> = {};
   for (const [k, v] of Object.entries(patch)) {
     if (v !== undefined && JSON.stringify(before[k]) !== JSON.stringify(v)) changes[k] = { from: before[k], to: v };

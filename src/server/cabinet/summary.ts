@@ -43,6 +43,8 @@ export interface Overview {
     rate: string | null;
     checkDeclined: number;
     checkFailed: number;
+    /** Payments that paid an order already paid (`duplicateOf`). */
+    duplicates: number;
     failed: number;
     expired: number;
     waiting: number;
@@ -53,7 +55,7 @@ export interface Overview {
     gaveUp: number;
     lastError: { at: string; paymentId: string; verdict: string; excerpt: string; httpStatus: number | null } | null;
   };
-  attention: { kind: 'gave_up' | 'amount_mismatch' | 'provider_failed'; paymentId: string; number: number; payFor: string; at: string; text: string }[];
+  attention: { kind: 'duplicate' | 'gave_up' | 'amount_mismatch' | 'provider_failed'; paymentId: string; number: number; payFor: string; at: string; text: string }[];
 }
 
 const STATUS_KEYS = ['created', 'checking', 'awaiting_payment', 'paid', 'rejected', 'failed', 'expired', 'partially_refunded', 'refunded'];
@@ -122,6 +124,7 @@ export async function overview(storage: Storage, m: Merchant, q: OverviewQuery):
       rate: ratio(paid, created),
       checkDeclined: figures.checkDeclined,
       checkFailed: figures.checkFailed,
+      duplicates: figures.duplicates,
       failed: statuses.failed ?? 0,
       expired: statuses.expired ?? 0,
       waiting: (statuses.created ?? 0) + (statuses.checking ?? 0) + (statuses.awaiting_payment ?? 0),

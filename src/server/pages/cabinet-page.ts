@@ -43,7 +43,7 @@ const T = {
     testPayFor: 'Тестовый заказ (необязательно)', testAmount: 'Его сумма (необязательно)', run: 'Запустить проверку',
     testCaption: 'Результаты проверки', caseName: 'Проверка', time: 'Время, мс', hint: 'Подсказка',
     settingsTitle: 'Настройки', notificationsOn: 'Отправлять уведомления CHECK и PAY', apiUrl: 'API URL', apiType: 'Тип API', apiMethod: 'Метод (API 1)',
-    notifyStyle: 'Формат PAY', origins: 'Разрешённые адреса сайтов (по одному в строке)', saveSettings: 'Сохранить настройки',
+    notifyStyle: 'Формат PAY', duplicates: 'Повторная оплата оплаченного заказа', duplicatesFlag: 'отметить и сообщить', duplicatesRefund: 'отметить и вернуть деньги', origins: 'Разрешённые адреса сайтов (по одному в строке)', saveSettings: 'Сохранить настройки',
     settingsAudit: 'Журнал настроек', settingsAuditCaption: 'Изменения настроек, ключей и проверки интеграции', details2: 'Подробности',
     rotateKey: 'Новый ключ кабинета', rotateKeyHint: 'Старый ключ и другие сессии перестанут работать сразу.', rotateKeyButton: 'Выпустить новый ключ кабинета',
     rotateSecret: 'Новый секретный ключ K', graceHours: 'Сколько часов принимать ответы со старым K', rotateSecretButton: 'Выпустить новый K',
@@ -78,7 +78,7 @@ const T = {
     testPayFor: 'Test order (optional)', testAmount: 'Its amount (optional)', run: 'Run the test',
     testCaption: 'Test results', caseName: 'Case', time: 'Time, ms', hint: 'Hint',
     settingsTitle: 'Settings', notificationsOn: 'Send CHECK and PAY notifications', apiUrl: 'API URL', apiType: 'API type', apiMethod: 'Method (API 1)',
-    notifyStyle: 'PAY format', origins: 'Allowed site origins (one per line)', saveSettings: 'Save the settings',
+    notifyStyle: 'PAY format', duplicates: 'An order paid again', duplicatesFlag: 'flag and tell', duplicatesRefund: 'flag and refund', origins: 'Allowed site origins (one per line)', saveSettings: 'Save the settings',
     settingsAudit: 'Settings log', settingsAuditCaption: 'Changes of settings and keys, and integration tests', details2: 'Details',
     rotateKey: 'New cabinet key', rotateKeyHint: 'The old key and other sessions stop working at once.', rotateKeyButton: 'Issue a new cabinet key',
     rotateSecret: 'New secret key K', graceHours: 'Hours to keep accepting answers signed with the old K', rotateSecretButton: 'Issue a new K',
@@ -93,7 +93,7 @@ const SCRIPT_STRINGS = {
     notifications: { none: '—', pending: 'ожидает отправки', delivered: 'доставлено', retrying: 'повторяется', gave_up: 'не доставлено в API' },
     actions: { set_status: 'смена статуса', resend: 'повторная отправка', settings: 'настройки', rotate_cabinet_key: 'новый ключ кабинета', rotate_secret: 'новый K', integration_test: 'проверка интеграции' },
     kinds: { created: 'Создан', check_request: 'Запрос CHECK', check_answer: 'Ответ на CHECK', status: 'Статус', pay_written: 'Уведомление PAY', pay_attempt: 'Попытка PAY', manual: 'Вручную', paid_late: 'Оплачен с опозданием', refund: 'Возврат', provider_request: 'Запрос к платёжной системе', provider_notification: 'Уведомление платёжной системы' },
-    attentionKinds: { gave_up: 'PAY не доставлено', amount_mismatch: 'сумма не совпала', provider_failed: 'отказ платёжной системы' },
+    attentionKinds: { duplicate: 'заказ оплачен повторно', gave_up: 'PAY не доставлено', amount_mismatch: 'сумма не совпала', provider_failed: 'отказ платёжной системы' },
     cases: { check_ok: 'Верный CHECK принят', check_bad_signature: 'CHECK с неверной подписью отклонён', check_unknown_order: 'CHECK неизвестного заказа отклонён', pay_ok: 'PAY принят', pay_repeat: 'Повторный PAY принят', pay_bad_signature: 'PAY с неверной подписью отклонён' },
     verdicts: { pass: 'пройдено', fail: 'ошибка', skipped: 'не выполнено' },
     refundDone: 'Возврат оформлен: {amount} {ticker}.', refundPending: 'Возврат отправлен в платёжную систему: {amount} {ticker}.', refundedTotal: 'Возвращено: {refunded} из {amount} {ticker}.', refundStatuses: { pending: 'в обработке', succeeded: 'выполнен', failed: 'отказ' },
@@ -106,18 +106,18 @@ const SCRIPT_STRINGS = {
     },
     noNotification: 'Уведомление PAY не создавалось.', notificationState: 'Состояние: {state}. Попыток: {n}.',
     overviewShown: 'Обзор за период {from} — {to}.', noTurnover: 'За период оплат не было.', nothingToAttend: 'Всё в порядке: ничего не требует внимания.',
-    conv: { created: 'Создано', paid: 'Оплачено', rate: 'Конверсия', checkDeclined: 'Отказ магазина на CHECK', checkFailed: 'Сбой CHECK', failed: 'Не оплачено', expired: 'Истекло', waiting: 'Ожидают' },
+    conv: { created: 'Создано', paid: 'Оплачено', rate: 'Конверсия', duplicates: 'Повторные оплаты заказов', checkDeclined: 'Отказ магазина на CHECK', checkFailed: 'Сбой CHECK', failed: 'Не оплачено', expired: 'Истекло', waiting: 'Ожидают' },
     deliv: { pending: 'Ожидают отправки', retrying: 'Повторяются', gaveUp: 'Не доставлены в API', lastError: 'Последняя ошибка' },
     linkBuilt: 'Ссылка готова.', testDone: 'Проверка завершена: {n} из 6 пройдено.', testRunning: 'Проверка идёт…', settingsSaved: 'Настройки сохранены.',
     keyRotated: 'Новый ключ кабинета выпущен.', secretRotated: 'Новый K выпущен.', graceUntil: 'Старый K принимается до {t}.', request: 'Запрос', answer: 'Ответ', bytes: 'Байты',
-    fields: { id: 'Идентификатор', payFor: 'Заказ', status: 'Статус', statusReason: 'Причина статуса', amount: 'К оплате', order: 'Сумма заказа', balance: 'Зачисляется', way: 'Способ оплаты', createdAt: 'Создан', paidAt: 'Оплачен', userEmail: 'E-mail покупателя', note: 'Комментарий' },
+    fields: { duplicateOf: 'Повторная оплата заказа, первый платёж', id: 'Идентификатор', payFor: 'Заказ', status: 'Статус', statusReason: 'Причина статуса', amount: 'К оплате', order: 'Сумма заказа', balance: 'Зачисляется', way: 'Способ оплаты', createdAt: 'Создан', paidAt: 'Оплачен', userEmail: 'E-mail покупателя', note: 'Комментарий' },
   },
   en: {
     statuses: { created: 'Created', checking: 'Checked by the shop', awaiting_payment: 'Awaiting payment', paid: 'Paid', rejected: 'Rejected', failed: 'Failed', expired: 'Expired', partially_refunded: 'Partially refunded', refunded: 'Refunded' },
     notifications: { none: '—', pending: 'waiting to be sent', delivered: 'delivered', retrying: 'retrying', gave_up: 'not delivered to the API' },
     actions: { set_status: 'status set', resend: 'resend', settings: 'settings', rotate_cabinet_key: 'new cabinet key', rotate_secret: 'new K', integration_test: 'integration test' },
     kinds: { created: 'Created', check_request: 'CHECK request', check_answer: 'CHECK answer', status: 'Status', pay_written: 'PAY notification', pay_attempt: 'PAY attempt', manual: 'By hand', paid_late: 'Paid late', refund: 'Refund', provider_request: 'Request to the payment system', provider_notification: 'Payment system notification' },
-    attentionKinds: { gave_up: 'PAY not delivered', amount_mismatch: 'amount mismatch', provider_failed: 'refused by the payment system' },
+    attentionKinds: { duplicate: 'order paid again', gave_up: 'PAY not delivered', amount_mismatch: 'amount mismatch', provider_failed: 'refused by the payment system' },
     cases: { check_ok: 'A correct CHECK is accepted', check_bad_signature: 'A CHECK with a wrong signature is refused', check_unknown_order: 'A CHECK for an unknown order is refused', pay_ok: 'A PAY succeeds', pay_repeat: 'The same PAY again succeeds', pay_bad_signature: 'A PAY with a wrong signature is refused' },
     verdicts: { pass: 'passed', fail: 'failed', skipped: 'not run' },
     refundDone: 'Refunded: {amount} {ticker}.', refundPending: 'The refund is sent to the payment system: {amount} {ticker}.', refundedTotal: 'Refunded: {refunded} of {amount} {ticker}.', refundStatuses: { pending: 'pending', succeeded: 'done', failed: 'refused' },
@@ -130,11 +130,11 @@ const SCRIPT_STRINGS = {
     },
     noNotification: 'No PAY notification was written.', notificationState: 'State: {state}. Attempts: {n}.',
     overviewShown: 'Overview of {from} — {to}.', noTurnover: 'No payments in the period.', nothingToAttend: 'All is well: nothing needs attention.',
-    conv: { created: 'Created', paid: 'Paid', rate: 'Conversion', checkDeclined: 'Declined by the shop in CHECK', checkFailed: 'CHECK failed', failed: 'Failed', expired: 'Expired', waiting: 'Waiting' },
+    conv: { created: 'Created', paid: 'Paid', rate: 'Conversion', duplicates: 'Orders paid again', checkDeclined: 'Declined by the shop in CHECK', checkFailed: 'CHECK failed', failed: 'Failed', expired: 'Expired', waiting: 'Waiting' },
     deliv: { pending: 'Waiting to be sent', retrying: 'Retrying', gaveUp: 'Not delivered to the API', lastError: 'Last error' },
     linkBuilt: 'The link is ready.', testDone: 'Test finished: {n} of 6 passed.', testRunning: 'Testing…', settingsSaved: 'Settings saved.',
     keyRotated: 'A new cabinet key is issued.', secretRotated: 'A new K is issued.', graceUntil: 'The old K is accepted until {t}.', request: 'Request', answer: 'Answer', bytes: 'Bytes',
-    fields: { id: 'Id', payFor: 'Order', status: 'Status', statusReason: 'Status reason', amount: 'To pay', order: 'Order amount', balance: 'Credited', way: 'Payment method', createdAt: 'Created', paidAt: 'Paid', userEmail: 'Buyer e-mail', note: 'Comment' },
+    fields: { duplicateOf: 'Order paid again; the first payment', id: 'Id', payFor: 'Order', status: 'Status', statusReason: 'Status reason', amount: 'To pay', order: 'Order amount', balance: 'Credited', way: 'Payment method', createdAt: 'Created', paidAt: 'Paid', userEmail: 'Buyer e-mail', note: 'Comment' },
   },
 } as const;
 
@@ -356,6 +356,7 @@ ${STATUS_OPTIONS.map((k) => html`<option value="${k}">${s.statuses[k]}</option>`
 <p><label for="s-api-type">${t.apiType}</label> <select id="s-api-type" name="apiType"><option value="2">API 2 (JSON)</option><option value="1">API 1 (XML)</option></select>
 <label for="s-api-method">${t.apiMethod}</label> <select id="s-api-method" name="apiMethod"><option value="POST">POST</option><option value="GET">GET</option></select></p>
 <p><label for="s-notify-style">${t.notifyStyle}</label> <select id="s-notify-style" name="notifyStyle"><option value="onpay">Onpay</option><option value="webhooks">Standard Webhooks</option></select></p>
+<p><label for="s-duplicates">${t.duplicates}</label> <select id="s-duplicates" name="duplicates"><option value="flag">${t.duplicatesFlag}</option><option value="refund">${t.duplicatesRefund}</option></select></p>
 <p><label for="s-origins">${t.origins}</label><br><textarea id="s-origins" name="origins" rows="3"></textarea></p>
 <p><label for="s-actor">${t.actor}</label> <input id="s-actor" name="actor" maxlength="100" autocomplete="name"></p>
 <p><button type="submit">${t.saveSettings}</button></p>

@@ -43,9 +43,32 @@ ${body}
 const attrs = (a: Record<string, string>, gateway?: string): Html =>
   html`${Object.entries({ ...(gateway ? { gateway } : {}), ...a }).map(([k, v]) => html` ${raw(k)}="${v}"`)}`;
 
-/** The plain form: the no-JavaScript checkout, also the element's light-DOM fallback. */
-function plainForm(login: string, f: FormPayload, idempotencyKey: string): Html {
+/**
+ * The order's waiting payment, resumed (the form payload's `pending`): its instructions, a link to
+ * its live status page, and «Выбрать другой способ», a plain form that leaves it and comes back to
+ * this page (`back`: the page's own link query).
+ */
+function pendingBlock(login: string, f: FormPayload, pending: NonNullable<FormPayload['pending']>, back: string): Html {
   const t = T[f.ln];
+  return html`<div class="onpay-form onpay-pending">
+<h1>${f.merchant.name}</h1>
+${f.testMode ? html`<p class="badge">${t.testMode}</p>` : ''}
+<p>${t.order}: <strong>${f.order.payFor}</strong></p>
+${pending.action.type === 'instructions' ? instructionsBlock(f.ln, pending.action) : ''}
+<p><a href="/payments/${pending.id}">${t.status}</a></p>
+<form method="post" action="/pay/${encodeURIComponent(login)}/abandon">
+<input type="hidden" name="token" value="${f.token}">
+<input type="hidden" name="payment" value="${pending.id}">
+<input type="hidden" name="back" value="${back}">
+<p><button type="submit">${t.another}</button></p>
+</form>
+</div>`;
+}
+
+/** The plain form: the no-JavaScript checkout, also the element's light-DOM fallback. */
+function plainForm(login: string, f: FormPayload, idempotencyKey: string, back = ''): Html {
+  const t = T[f.ln];
+  if (f.pending) return pendingBlock(login, f, f.pending, back);
   return html`<form class="onpay-form" method="post" action="/pay/${encodeURIComponent(login)}/continue">
 <input type="hidden" name="token" value="${f.token}">
 <input type="hidden" name="idempotency_key" value="${idempotencyKey}">
@@ -65,8 +88,9 @@ ${f.ways.map((w, i) => html`<p><label><input type="radio" name="way" value="${w.
 
 /** The hosted payment page: the element over the plain form. */
 export function hostedPage(login: string, f: FormPayload, link: LinkParams, md5: string | undefined, idempotencyKey: string): Html {
+  const back = new URLSearchParams(linkQuery({ ...link, md5 })).toString();
   return layout(f.ln, `${T[f.ln].title} — ${f.merchant.name}`, html`<onpay-checkout${attrs(elementAttributes(login, { ...link, md5 }))}>
-${plainForm(login, f, idempotencyKey)}
+${plainForm(login, f, idempotencyKey, back)}
 </onpay-checkout>`, { script: true });
 }
 
@@ -84,7 +108,7 @@ export function errorPage(ln: Ln, message: string, field?: string): Html {
   return layout(ln, t.error, html`<h1>${t.error}</h1><p role="alert" class="error">${message}</p>${field ? html`<p><code>${field}</code></p>` : ''}`);
 }
 
-function instructionsBlock(ln: Ln, a: Extract<PaymentAction, { type: 'instructions' }>): Html {
+function instructionsBlock(ln: Ln, a: Pick<Extract<PaymentAction, { type: 'instructions' }>, 'title' | 'amount' | 'ticker' | 'details' | 'expiresAt'>): Html {
   const t = T[ln];
   return html`<h2>${t.instructions}</h2>
 <p>${a.title}</p>

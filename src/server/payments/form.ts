@@ -16,7 +16,7 @@ import { signToken, verifyToken } from '../token.ts';
 import type { Merchant, Payment } from '../types.ts';
 import { baseLanguage } from '../../protocol/languages.ts';
 import type { PaymentCore } from './core.ts';
-import type { FormPayload, WayQuote } from '../../protocol/checkout-api.ts';
+import type { FormPayload, PendingPayment, WayQuote } from '../../protocol/checkout-api.ts';
 
 /** What the token binds: the merchant and the validated link. */
 export interface TokenPayload {
@@ -37,8 +37,11 @@ const LOGIN = /^[a-z0-9][a-z0-9_.-]{1,63}$/;
 
 export type PaymentForms = ReturnType<typeof createPaymentForms>;
 
-/** The form side of the payment wing. */
-export function createPaymentForms(core: PaymentCore) {
+/** The order's payment waiting with instructions, for a form to resume (orders.ts `pendingFor`). */
+export type PendingLookup = (m: Merchant, link: LinkParams, priceMinor: Minor) => Promise<PendingPayment | undefined>;
+
+/** The form side of the payment wing; `pendingFor`: what a reload of an order's form resumes. */
+export function createPaymentForms(core: PaymentCore, pendingFor?: PendingLookup) {
   const { deps, allowOrigin } = core;
   const { storage, config, connectors } = deps;
   const rates = new Map<string, Rate>(Object.entries(config.rates).map(([k, v]) => [k, parseRate(v)!]));
@@ -254,7 +257,7 @@ export function createPaymentForms(core: PaymentCore) {
    * A payment link opened: the merchant known, the parameters parsed, the link md5 checked when the
    * merchant signs its links, the page's origin allowed when `origin` is given; with its form payload.
    */
-  async function paymentForm(login: string, params: URLSearchParams, origin?: string): Promise<{ payload: FormPayload; link: LinkParams; md5: string | undefined }> {
+  async function paymentForm(login: string, params: URLSearchParams, origin?: string, opts: { resume?: boolean } = {}): Promise<{ payload: FormPayload; link: LinkParams; md5: string | undefined }> {
     if (!LOGIN.test(login)) throw new GatewayError(404, 'unknown_merchant', 'merchant_login: not a merchant login', 'merchant_login');
     const merchant = await storage.getMerchant(login);
     if (!merchant) throw new GatewayError(404, 'unknown_merchant', `merchant_login: ${login} is not known`, 'merchant_login');
@@ -267,7 +270,10 @@ export function createPaymentForms(core: PaymentCore) {
       if (!matches.includes(true)) throw new GatewayError(403, 'bad_signature', 'md5: the link signature does not match its parameters', 'md5');
     }
     const link = linkUnderRules(merchant, parsed.link, params, false);
-    return { payload: formPayload(allowOrigin(merchant, origin), link, parsed.priceMinor), link, md5: parsed.md5 };
+    const payload = formPayload(allowOrigin(merchant, origin), link, parsed.priceMinor);
+    // A reload of the order's form resumes its payment waiting with instructions (orders.ts).
+    const pending = opts.resume === false || !pendingFor ? undefined : await pendingFor(merchant, link, parsed.priceMinor);
+    return { payload: pending ? { ...payload, pending } : payload, link, md5: parsed.md5 };
   }
 
   /**

@@ -26,8 +26,11 @@ export function checkData(p: Payment): CheckData {
 /** ISO 8601 with an explicit offset, as merchants parse it (`2026-11-28T15:00:00+00:00`). */
 export const isoWithOffset = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, '+00:00');
 
-/** The PAY data of a paid payment. */
-export function payData(p: Payment, paidAt: number): PayData {
+/**
+ * The PAY data of a paid payment; `first`: the order's first paid payment when this one is a
+ * duplicate of it.
+ */
+export function payData(p: Payment, paidAt: number, first?: Pick<Payment, 'id' | 'number'>): PayData {
   return {
     payFor: p.payFor,
     onpayId: p.number,
@@ -43,15 +46,19 @@ export function payData(p: Payment, paidAt: number): PayData {
     userPhone: p.userPhone,
     note: p.note,
     extraParams: p.extraParams,
+    ...(first ? { duplicateOf: { id: first.id, onpayId: first.number } } : {}),
   };
 }
 
 /** The request of a CHECK in the merchant's API type and method. */
 export const checkRequest = (p: Payment, m: Merchant): ApiRequest => apiCheckRequest(checkData(p), m);
 
-/** The outbox row of a PAY, with its exact bytes and what judging the answer needs. */
-export function payNotification(p: Payment, m: Merchant, paidAt: number): NewNotification {
-  const d = payData({ ...p, paidAt }, paidAt);
+/**
+ * The outbox row of a PAY, with its exact bytes and what judging the answer needs; `first`: the
+ * order's first paid payment when this one is a duplicate (the PAY then says so).
+ */
+export function payNotification(p: Payment, m: Merchant, paidAt: number, first?: Pick<Payment, 'id' | 'number'>): NewNotification {
+  const d = payData({ ...p, paidAt }, paidAt, first);
   const base = { paymentId: p.id, merchantLogin: m.login, kind: 'pay' as const, url: m.apiUrl ?? '' };
   if (m.notifyStyle === 'webhooks') {
     // Standard Webhooks: the id is stored with the event and kept across retries; the timestamp and

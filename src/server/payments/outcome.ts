@@ -55,6 +55,7 @@ export function paymentView(p: Payment): PaymentView {
     urlSuccess: p.urlSuccess,
     urlFail: p.urlFail,
     action: p.action && buyerAction(p.action),
+    ...(p.duplicateOf ? { duplicateOf: p.duplicateOf } : {}),
     updatedAt: new Date(p.updatedAt).toISOString(),
     ...failureFields(p),
     ...(p.paidLate ? { paidLate: true as const } : {}),

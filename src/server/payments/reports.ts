@@ -14,6 +14,7 @@ import { GatewayError } from '../errors.ts';
 import type { Payment } from '../types.ts';
 import { PAYMENT_ID, STALE_GRACE_MS, type PaymentCore, type TransitionExtra } from './core.ts';
 import { interruptedOutcome, providerUnavailableOutcome, remember } from './outcome.ts';
+import { createOrders } from './orders.ts';
 
 /** Where provider states lead; null: nothing to do (still pending, or not handled here yet). */
 const TARGET: Record<ProviderStatus['state'], PaymentStatus | null> = {
@@ -33,6 +34,8 @@ const EXPIRY_CONCURRENCY = 4;
 export function createPaymentReports(core: PaymentCore, reconcileScheduleS: readonly number[]) {
   const { deps, transitionOrThrow, merchantOf, paymentOf, emit } = core;
   const { storage, config, connectors } = deps;
+  // Duplicates of a paid order (orders.ts): found before a payment is paid, settled after.
+  const orders = createOrders(core);
 
   /** Moves a payment as a verified provider report says; the amount and currency checked first. */
   async function applyReport(p: Payment, s: ProviderStatus): Promise<ApplyOutcome> {
@@ -61,14 +64,30 @@ export function createPaymentReports(core: PaymentCore, reconcileScheduleS: read
     if (target === 'paid') {
       const now = deps.now();
       const merchant = await merchantOf(p.merchantLogin);
+      // Money for an order already paid: still paid, and PAY still sent (the shop decides), but marked.
+      const first = await orders.duplicateOfFor(p);
+      // Money after the payment had ended (expired, failed, rejected): paid late, the timeline keeps why.
+      const late = paidLateChange(p, s);
+      const reasons = [
+        ...(late.reason ? [late.reason] : []),
+        ...(first ? [`duplicate: order ${p.payFor.slice(0, 100)} was paid by ${first.id}`] : []),
+      ];
       ok = await transitionOrThrow(p, 'paid', {
         paidAt: now,
         ...providerPaymentId,
-        ...paidLateChange(p, s),
-        ...(merchant.notifications && merchant.apiUrl ? { notification: { ...payNotification(p, merchant, now), dueAt: now } } : {}),
+        ...late,
+        ...(reasons.length > 0 ? { reason: reasons.join('; ') } : {}),
+        ...(first ? orders.duplicateChange(p, first, merchant) : {}),
+        ...(merchant.notifications && merchant.apiUrl ? { notification: { ...payNotification(p, merchant, now, first), dueAt: now } } : {}),
       }, 'provider');
       if (ok && LATE_MONEY_STATUSES.includes(p.status)) {
         deps.log?.(`payment ${p.id}: paid late: ${p.providerId ?? 'provider'} reported ${s.providerState.slice(0, 100)} for a payment ${p.status}; applied, PAY sent`);
+      }
+      if (ok && first) {
+        const paid = await storage.getPayment(p.id);
+        if (paid) await orders.settleDuplicate(paid, first, merchant);
+      } else if (ok) {
+        await orders.markConcurrentDuplicates(p, merchant);
       }
     } else {
       const reason = target === 'failed' ? 'declined by the payment system' : 'expired at the payment system';

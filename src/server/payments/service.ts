@@ -6,10 +6,12 @@
  */
 import { isFinal, type PaymentStatus } from '../states.ts';
 import type { Payment } from '../types.ts';
+import type { PaymentView } from '../../protocol/checkout-api.ts';
 import { createPaymentCore, type ServiceDeps } from './core.ts';
 import { createPaymentCreation } from './create.ts';
 import { createPaymentForms } from './form.ts';
 import { createPaymentReports } from './reports.ts';
+import { createOrders } from './orders.ts';
 
 export { ANY_STATUS_EVENT, SHUTDOWN_EVENT, type ServiceDeps } from './core.ts';
 export { originAllowed, paymentView, refusalError, type CreateOutcome, type CreatePaymentInput } from './outcome.ts';
@@ -23,7 +25,8 @@ export type PaymentService = ReturnType<typeof createPaymentService>;
  */
 export function createPaymentService(deps: ServiceDeps) {
   const core = createPaymentCore(deps);
-  const forms = createPaymentForms(core);
+  const orders = createOrders(core);
+  const forms = createPaymentForms(core, orders.pendingFor);
   const creation = createPaymentCreation(core, forms);
   const reports = createPaymentReports(core, creation.reconcileScheduleS);
   const { storage } = deps;
@@ -95,6 +98,15 @@ export function createPaymentService(deps: ServiceDeps) {
 
     /** Expires payments past their deadline and rejects interrupted ones; returns how many changed. */
     expireDue: reports.expireDue,
+
+    /**
+     * The buyer leaves a waiting payment for another method: cancelled at its provider where it
+     * allows, `failed` as abandoned (the form's token must bind its merchant and order).
+     */
+    abandonPayment: (id: string, token: string, origin: string | undefined): Promise<PaymentView> => orders.abandon(id, forms.openToken(token), origin),
+
+    /** Asks again the duplicates' refunds left pending (a crash, no answer); returns how many. */
+    settleDuplicatesDue: orders.settleDuplicatesDue,
 
     /** The merchant's allowed browser origins. */
     async merchantOrigins(login: string): Promise<string[]> {

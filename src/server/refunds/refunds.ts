@@ -27,7 +27,7 @@ import { SANDBOX_PROVIDER_ID } from '../providers/modules.ts';
 import { merchantMode } from '../merchants/merchant-rules.ts';
 import type { PaymentStatus } from '../states.ts';
 import type { Storage } from '../storage/storage.ts';
-import type { Merchant, Payment, RefundRecord } from '../types.ts';
+import type { Merchant, NewRefund, Payment, RefundRecord } from '../types.ts';
 import { refundNotification } from './refund-event.ts';
 
 export const MAX_REFUND_REASON_CHARS = 500;
@@ -72,6 +72,20 @@ export interface RefundAnswer {
 export type Refunds = ReturnType<typeof createRefunds>;
 
 export const newRefundId = (): string => `rf_${randomBytes(18).toString('base64url')}`;
+
+/**
+ * The row of a refund about to be asked (`pending`), as `refund` writes it: what a repeat under the
+ * same key is compared with (`requestHash`: the amount and the reason). Also written by the gateway
+ * with a change it must not lose (a duplicate's refund, written with its payment).
+ */
+export function refundRow(m: Merchant, p: Payment, input: { amountMinor: bigint; reason: string; actor?: string | undefined }, idempotencyKey: string, at: number, id: string): NewRefund {
+  return {
+    id, paymentId: p.id, merchantLogin: m.login, amountMinor: input.amountMinor, ticker: p.wayTicker, reason: input.reason,
+    actor: input.actor ? `${m.login} (${input.actor})` : m.login, idempotencyKey,
+    requestHash: createHash('sha256').update(JSON.stringify([formatAmount(input.amountMinor), input.reason])).digest('hex'),
+    createdAt: at,
+  };
+}
 
 export const refundView = (r: RefundRecord): RefundView => ({
   id: r.id,
@@ -172,12 +186,9 @@ export function createRefunds(deps: RefundsDeps) {
       const amountMinor = parseAmount(input.amount);
       if (amountMinor === null || amountMinor === 0n) throw new GatewayError(400, 'invalid_param', 'amount: an amount above zero like 40.0, in the payment\'s currency', 'amount');
       const id = randomId();
-      const key = idempotencyKey ?? id;
-      const requestHash = createHash('sha256').update(JSON.stringify([formatAmount(amountMinor), input.reason])).digest('hex');
-      const began = await storage.beginRefund({
-        id, paymentId: p.id, merchantLogin: m.login, amountMinor, ticker: p.wayTicker, reason: input.reason,
-        actor: input.actor ? `${m.login} (${input.actor})` : m.login, idempotencyKey: key, requestHash, createdAt: deps.now(),
-      });
+      const row = refundRow(m, p, { amountMinor, reason: input.reason, actor: input.actor }, idempotencyKey ?? id, deps.now(), id);
+      const { requestHash } = row;
+      const began = await storage.beginRefund(row);
       switch (began.kind) {
         case 'unknown_payment':
           throw new GatewayError(404, 'not_found', 'no such payment', 'id');

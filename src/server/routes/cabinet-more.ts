@@ -111,6 +111,7 @@ const settingsBody = z.object({
   apiMethod: z.enum(['POST', 'GET'], { error: 'must be POST or GET' }).optional(),
   notifyStyle: z.enum(['onpay', 'webhooks'], { error: 'must be onpay or webhooks' }).optional(),
   origins: z.array(originText, { error: 'must be a list of origins' }).max(20, 'must have at most 20 origins').optional(),
+  duplicates: z.enum(['flag', 'refund'], { error: 'must be flag or refund' }).optional(),
   actor,
 }).strict();
 

@@ -37,6 +37,14 @@ const continueForm = z.object({
   idempotency_key: z.string().optional(),
 });
 
+const abandonBody = z.object({ token: z.string().min(1, 'is required').max(16_384) }).strict();
+
+const abandonForm = z.object({
+  token: z.string().min(1, 'is required').max(16_384),
+  payment: z.string().min(1, 'is required').max(80),
+  back: z.string().max(8192).default(''),
+});
+
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 function readIdempotencyKey(value: string | undefined): string | undefined {
@@ -101,7 +109,7 @@ export function checkoutRoutes(deps: { service: PaymentService; config: GatewayC
   app.get('/pay/:login/snippet', async (c) => {
     const login = c.req.param('login');
     // Validate the order the same way as the form would, so a bad snippet is never handed out.
-    const { link, md5 } = await service.paymentForm(login, await linkParams(c));
+    const { link, md5 } = await service.paymentForm(login, await linkParams(c), undefined, { resume: false });
     return c.body(await snippet(config.publicUrl, login, link, md5), 200, { 'content-type': 'text/html; charset=utf-8' });
   });
 
@@ -126,6 +134,17 @@ export function checkoutRoutes(deps: { service: PaymentService; config: GatewayC
     const { action, id } = outcome.payment;
     if (action?.type === 'redirect') return c.redirect(action.url, 303);
     return c.redirect(`/payments/${id}`, 303);
+  });
+
+  // The hosted page's «Выбрать другой способ» without JavaScript: leaves the payment, back to the page.
+  app.post('/pay/:login/abandon', limit, async (c, next) => {
+    c.set('html', true);
+    await next();
+  }, validForm(abandonForm), async (c) => {
+    const form = c.req.valid('form');
+    await service.abandonPayment(form.payment, form.token, c.req.header('origin'));
+    // Only this gateway's own page of the merchant: `back` is a query string, never a URL.
+    return c.redirect(`/pay/${encodeURIComponent(c.req.param('login'))}?${new URLSearchParams(form.back).toString()}`, 303);
   });
 
   app.get('/payments/:id', async (c) => {
@@ -156,6 +175,13 @@ export function checkoutRoutes(deps: { service: PaymentService; config: GatewayC
     const origin = c.req.header('origin');
     const p = await service.paymentFor(c.req.param('id'), origin);
     return jsonAnswer(paymentView(p), 200, { 'cache-control': 'no-store', ...corsHeaders(origin) });
+  });
+
+  // «Выбрать другой способ»: the buyer leaves a waiting payment (orders.ts); the form's token proves the order.
+  app.post('/api/v1/payments/:id/abandon', limit, validJson(abandonBody), async (c) => {
+    const origin = c.req.header('origin');
+    const view = await service.abandonPayment(c.req.param('id'), c.req.valid('json').token, origin);
+    return jsonAnswer(view, 200, { 'cache-control': 'no-store', ...corsHeaders(origin) });
   });
 
   app.get('/api/v1/payments/:id/events', async (c) => {

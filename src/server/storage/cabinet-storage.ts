@@ -6,7 +6,7 @@
  */
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { PAYMENT_STATUSES, type NotificationStatus, type PaymentStatus } from '../states.ts';
-import type { Merchant, NotifyStyle, Payment } from '../types.ts';
+import type { DuplicatePolicy, Merchant, NotifyStyle, Payment } from '../types.ts';
 import { compiledQuery } from './compiled.ts';
 import type { Database, Dialect, MerchantTable, PaymentTable } from './schema.ts';
 
@@ -46,6 +46,8 @@ export interface OverviewFigures {
   /** Of the rejected ones: the merchant said no (`check_declined`) or CHECK failed. */
   checkDeclined: number;
   checkFailed: number;
+  /** Payments created in the period that paid an order already paid (`duplicate_of` set). */
+  duplicates: number;
 }
 
 export interface DeliveryHealth {
@@ -57,7 +59,7 @@ export interface DeliveryHealth {
 }
 
 export interface AttentionRow {
-  kind: 'gave_up' | 'amount_mismatch' | 'provider_failed';
+  kind: 'duplicate' | 'gave_up' | 'amount_mismatch' | 'provider_failed';
   paymentId: string;
   number: number;
   payFor: string;
@@ -101,6 +103,8 @@ export interface MerchantSettingsPatch {
   apiMethod?: 'POST' | 'GET';
   notifyStyle?: NotifyStyle;
   origins?: string[];
+  /** What a duplicate payment of a paid order gets (`flag` / `refund`). */
+  duplicates?: DuplicatePolicy;
 }
 
 type AuditInput = { at: number; actor: string; action: string; details: Record<string, unknown> };
@@ -207,11 +211,16 @@ export function cabinetStorage(
       const rejected = await db.selectFrom('payments').select([kind.as('kind'), (eb) => eb.fn.countAll<string | number>().as('n')])
         .where('merchant_login', '=', login).where('status', '=', 'rejected').where('created_at', '>=', from).where('created_at', '<', to)
         .groupBy(kind).execute();
+      // Few rows: the partial index payments_m_duplicate (0009_orders).
+      const duplicates = await db.selectFrom('payments').select((eb) => eb.fn.countAll<string | number>().as('n'))
+        .where('merchant_login', '=', login).where('duplicate_of', 'is not', null).where('created_at', '>=', from).where('created_at', '<', to)
+        .executeTakeFirstOrThrow();
       return {
         turnover: turnover.map((r) => ({ dayIndex: Math.floor(Number(r.d)), ticker: r.ticker, amountMinor: BigInt(String(r.amount ?? 0).replace(/\.0+$/, '')), count: count(r.n) })),
         statuses: Object.fromEntries(statuses.map((r) => [r.status, count(r.n)])),
         checkDeclined: count(rejected.find((r) => r.kind === 'declined')?.n),
         checkFailed: count(rejected.find((r) => r.kind === 'failed')?.n),
+        duplicates: count(duplicates.n),
       };
     },
 
@@ -242,18 +251,27 @@ export function cabinetStorage(
         .where((eb) => eb.not(eb.exists(eb.selectFrom('notifications as later').select('later.id')
           .whereRef('later.payment_id', '=', 'n.payment_id').whereRef('later.id', '>', 'n.id'))))
         .orderBy('n.id', 'desc').limit(limit).execute();
+      // A payment its buyer left for another method (orders.ts) needs nobody.
       const failed = await db.selectFrom('payments').select(['id', 'number', 'pay_for', 'updated_at', 'status_reason'])
-        .where('merchant_login', '=', login).where('status', '=', 'failed').where('manual', '=', 0)
+        .where('merchant_login', '=', login).where('status', '=', 'failed').where('manual', '=', 0).where('status_reason', 'not like', 'abandoned%')
         .orderBy('number', 'desc').limit(limit).execute();
       const mismatched = await db.selectFrom('payments').select(['id', 'number', 'pay_for', 'updated_at', 'amount_minor', 'way_ticker'])
         .where('merchant_login', '=', login).where('amount_mismatch', '=', 1)
+        .orderBy('number', 'desc').limit(limit).execute();
+      // Money taken twice for one order heads the list: a person (or the refund setting) settles it.
+      const duplicates = await db.selectFrom('payments').select(['id', 'number', 'pay_for', 'updated_at', 'duplicate_of', 'amount_minor', 'way_ticker', 'refunded_minor'])
+        .where('merchant_login', '=', login).where('duplicate_of', 'is not', null)
         .orderBy('number', 'desc').limit(limit).execute();
       const rows: AttentionRow[] = [
         ...mismatched.map((r) => ({ kind: 'amount_mismatch' as const, paymentId: r.id, number: Number(r.number), payFor: r.pay_for, at: Number(r.updated_at), text: '' })),
         ...gaveUp.map((r) => ({ kind: 'gave_up' as const, paymentId: r.id, number: Number(r.number), payFor: r.pay_for, at: Number(r.updated_at), text: '' })),
         ...failed.map((r) => ({ kind: 'provider_failed' as const, paymentId: r.id, number: Number(r.number), payFor: r.pay_for, at: Number(r.updated_at), text: r.status_reason })),
       ];
-      return rows.sort((a, b) => b.at - a.at).slice(0, limit);
+      const first = duplicates.map((r) => ({
+        kind: 'duplicate' as const, paymentId: r.id, number: Number(r.number), payFor: r.pay_for, at: Number(r.updated_at),
+        text: `${r.duplicate_of ?? ''}${BigInt(r.refunded_minor ?? 0) >= BigInt(r.amount_minor) ? ' (refunded)' : ''}`,
+      }));
+      return [...first, ...rows.sort((a, b) => b.at - a.at)].slice(0, limit);
     },
 
     async recordCheckExchange(e) {
@@ -307,6 +325,7 @@ export function cabinetStorage(
           ...(patch.apiMethod !== undefined ? { api_method: patch.apiMethod } : {}),
           ...(patch.notifyStyle !== undefined ? { notify_style: patch.notifyStyle } : {}),
           ...(patch.origins !== undefined ? { origins: JSON.stringify(patch.origins) } : {}),
+          ...(patch.duplicates !== undefined ? { duplicates: patch.duplicates } : {}),
           cabinet_managed_at: a.at,
           updated_at: a.at,
         }).where('login', '=', login).execute();

@@ -22,6 +22,10 @@ export interface Transition {
   expiresAt?: number;
   /** The provider's id of the payment, once known. */
   providerPaymentId?: string;
+  /** The order's first paid payment, set when this change pays a duplicate. */
+  duplicateOf?: string;
+  /** A refund to ask, written `pending` with the change (a duplicate's, by the merchant's setting). */
+  refund?: NewRefund;
   /** The answer to keep for the payment's idempotency key, written in the same statement. */
   response?: { status: number; body: string };
   /** The notification to write with the change (outbox), due at `dueAt`. */
@@ -101,6 +105,16 @@ export interface Storage extends CabinetStorage {
   staleUnfinished(createdBefore: number, limit: number, opts?: { sandboxOnly?: boolean }): Promise<Payment[]>;
   /** Payments waiting for money past their deadline. */
   dueExpirations(now: number, limit: number): Promise<Payment[]>;
+  /** The order's newest payment waiting for the buyer (`awaiting_payment`), if any: what a reload of the order's form resumes. */
+  waitingPaymentOf(merchantLogin: string, payFor: string): Promise<Payment | undefined>;
+  /** The order's first paid payment (refunded ones included) other than `exceptId`, by time paid; not a duplicate itself. */
+  firstPaidOf(merchantLogin: string, payFor: string, exceptId: string): Promise<Payment | undefined>;
+  /** The order's paid payments (refunded ones included), in the order they were paid (then by number), among its 50 newest. */
+  paidOfOrder(merchantLogin: string, payFor: string): Promise<Payment[]>;
+  /** Marks a paid payment as a duplicate of `firstId`, unless it is marked already, with its refund to ask (`pending`); whether it changed. */
+  markDuplicate(id: string, firstId: string, at: number, refund?: NewRefund): Promise<boolean>;
+  /** Refunds still `pending` whose idempotency key starts with `keyPrefix`, created before `createdBefore`, oldest first. */
+  pendingRefunds(keyPrefix: string, createdBefore: number, limit: number): Promise<RefundRecord[]>;
   notificationsOf(paymentId: string): Promise<NotificationRecord[]>;
   attemptsOf(notificationId: number): Promise<AttemptRecord[]>;
   auditOf(paymentId: string): Promise<{ at: number; actor: string; action: string; fromStatus: string; toStatus: string; reason: string }[]>;

@@ -6,8 +6,16 @@
 import type { PaymentStatus } from '../states.ts';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { RECONCILED_STATUSES, WAITING_STATUSES, type NotificationStatus } from '../states.ts';
+import type { Payment } from '../types.ts';
 import type { Storage } from './interface.ts';
+
+/** How many of an order's newest payments are read to find its waiting or paid ones (an order has a few). */
+const ORDER_PAYMENTS_READ = 50;
+
+/** Statuses in which money was received (states.ts `PAID_STATUSES`): the order is paid. */
+const ORDER_PAID = ['paid', 'partially_refunded', 'refunded'] as const satisfies readonly PaymentStatus[];
 import { insertNotification } from './outbox-store.ts';
+import { insertPendingRefund } from './refunds-store.ts';
 import { num, toPayment } from './rows.ts';
 import type { Database, Dialect } from './schema.ts';
 import { compiledByShape, compiledQuery } from './compiled.ts';
@@ -20,7 +28,7 @@ const NEW_PAYMENT_COLUMNS = [
   'created_at', 'updated_at', 'provider_id', 'reconcile_at',
 ] as const;
 
-type PaymentMethods = 'createPayment' | 'getPayment' | 'statusesOf' | 'getPaymentByNumber' | 'listPayments' | 'transition' | 'flagAmountMismatch' | 'refineFailureReason'
+type PaymentMethods = 'createPayment' | 'getPayment' | 'statusesOf' | 'getPaymentByNumber' | 'listPayments' | 'transition' | 'flagAmountMismatch' | 'refineFailureReason' | 'waitingPaymentOf' | 'firstPaidOf' | 'paidOfOrder' | 'markDuplicate'
   | 'countAmountMismatches' | 'staleUnfinished' | 'dueExpirations' | 'claimReconcile' | 'finishReconcile' | 'nextReconcileAt';
 
 /** The payments' part of the storage. */
@@ -30,6 +38,22 @@ export function paymentsStore(db: Kysely<Database>, dialect: Dialect): Pick<Stor
     .onConflict((oc) => oc.columns(['merchant_login', 'idempotency_key']).doNothing()).returningAll());
   const paymentById = compiledQuery(db, ['id'], (v) => db.selectFrom('payments').selectAll().where('id', '=', v.id));
   const transitionUpdate = compiledByShape();
+  // An order's payments, newest first, over payments_m_pay_for (merchant, order, number): the order
+  // and no other condition, so that no planner takes an index of the merchant's statuses or payment
+  // times and reads all of the merchant's payments. An order has a few; the status is read here.
+  // Every form of an order asks it (a reload resumes the waiting payment), and almost always finds
+  // nothing: ids and statuses alone (selecting every column cost twice as much even with no row).
+  const paymentsOfOrder = compiledQuery(db, ['login', 'payFor'], (v) => db.selectFrom('payments').select(['id', 'status'])
+    .where('merchant_login', '=', v.login).where('pay_for', '=', v.payFor)
+    .orderBy('number', 'desc').limit(ORDER_PAYMENTS_READ));
+  /** An order's paid payments (refunded ones included), by time paid, then number. */
+  const paidOfOrder = async (merchantLogin: string, payFor: string): Promise<Payment[]> => {
+    const rows = await db.selectFrom('payments').selectAll()
+      .where('merchant_login', '=', merchantLogin).where('pay_for', '=', payFor)
+      .orderBy('number', 'desc').limit(ORDER_PAYMENTS_READ).execute();
+    return rows.map(toPayment).filter((p) => (ORDER_PAID as readonly string[]).includes(p.status))
+      .sort((a, b) => (a.paidAt ?? 0) - (b.paidAt ?? 0) || a.number - b.number);
+  };
   return {
     async createPayment(p) {
       const inserted = (await insertPayment({
@@ -121,6 +145,7 @@ export function paymentsStore(db: Kysely<Database>, dialect: Dialect): Pick<Stor
         ...(t.paidAt !== undefined ? { paid_at: t.paidAt } : {}),
         ...(t.expiresAt !== undefined ? { expires_at: t.expiresAt } : {}),
         ...(t.providerPaymentId !== undefined ? { provider_payment_id: t.providerPaymentId } : {}),
+        ...(t.duplicateOf !== undefined ? { duplicate_of: t.duplicateOf } : {}),
         ...(t.response !== undefined ? { response_status: t.response.status, response_body: t.response.body } : {}),
         ...(t.paidLate ? { paid_late: 1 } : {}),
         ...(t.failureReason !== undefined ? { failure_reason: t.failureReason } : {}),
@@ -136,10 +161,11 @@ export function paymentsStore(db: Kysely<Database>, dialect: Dialect): Pick<Stor
         .where('id', '=', v.id!).where('status', '=', v.from!))(values, q);
       const updated = async (q: Kysely<Database> | Transaction<Database>) => Number((await change(q)).numAffectedRows ?? 0) === 1;
       // A lone conditional update is atomic by itself; a transaction only when more is written with it.
-      if (!t.notification && !t.audit) return updated(db);
+      if (!t.notification && !t.audit && !t.refund) return updated(db);
       return db.transaction().execute(async (trx) => {
         if (!(await updated(trx))) return false;
         if (t.notification) await insertNotification(trx, t.notification, t.at);
+        if (t.refund) await insertPendingRefund(trx, t.refund);
         if (t.audit) {
           await trx.insertInto('audit').values({
             payment_id: id, at: t.at, actor: t.audit.actor, action: t.audit.action,
@@ -173,6 +199,28 @@ export function paymentsStore(db: Kysely<Database>, dialect: Dialect): Pick<Stor
         .where('status', 'in', ['created', 'checking']).where('created_at', '<', createdBefore)
         .orderBy('created_at').limit(limit).execute();
       return rows.map(toPayment);
+    },
+
+    async waitingPaymentOf(merchantLogin, payFor) {
+      const found = (await paymentsOfOrder({ login: merchantLogin, payFor })).rows.find((r) => r.status === 'awaiting_payment');
+      const r = found && (await paymentById({ id: found.id })).rows[0];
+      return r && r.status === 'awaiting_payment' ? toPayment(r) : undefined;
+    },
+
+    async firstPaidOf(merchantLogin, payFor, exceptId) {
+      return (await paidOfOrder(merchantLogin, payFor)).find((p) => p.id !== exceptId && !p.duplicateOf);
+    },
+
+    paidOfOrder,
+
+    async markDuplicate(id, firstId, at, refund) {
+      return db.transaction().execute(async (trx) => {
+        const r = await trx.updateTable('payments').set({ duplicate_of: firstId, updated_at: at })
+          .where('id', '=', id).where('duplicate_of', 'is', null).where('id', '<>', firstId).executeTakeFirst();
+        if (Number(r.numUpdatedRows) !== 1) return false;
+        if (refund) await insertPendingRefund(trx, refund);
+        return true;
+      });
     },
 
     async dueExpirations(now, limit) {

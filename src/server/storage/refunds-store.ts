@@ -2,15 +2,24 @@
  * Refunds: begun atomically with their checks (the payment row locked), settled once, and the
  * payment's refunded total raised (never lowered) with its notification in the same transaction.
  */
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { canTransition, type PaymentStatus } from '../states.ts';
-import type { Payment } from '../types.ts';
+import type { NewRefund, Payment } from '../types.ts';
 import type { Storage } from './interface.ts';
 import { insertNotification } from './outbox-store.ts';
 import { big, toPayment, toRefund } from './rows.ts';
 import type { Database, Dialect } from './schema.ts';
 
-type RefundMethods = 'beginRefund' | 'settleRefund' | 'raiseRefunded' | 'refundsOf';
+type RefundMethods = 'beginRefund' | 'settleRefund' | 'raiseRefunded' | 'refundsOf' | 'pendingRefunds';
+
+/** A refund row, `pending` (refunds.ts sends it and settles it). */
+export async function insertPendingRefund(db: Kysely<Database> | Transaction<Database>, r: NewRefund): Promise<void> {
+  await db.insertInto('refunds').values({
+    id: r.id, payment_id: r.paymentId, merchant_login: r.merchantLogin, amount_minor: r.amountMinor, ticker: r.ticker,
+    reason: r.reason, actor: r.actor, status: 'pending', provider_refund_id: null, failure_reason: null,
+    idempotency_key: r.idempotencyKey, request_hash: r.requestHash, created_at: r.createdAt, updated_at: r.createdAt,
+  }).execute();
+}
 
 /** The refunds' part of the storage. */
 export function refundsStore(db: Kysely<Database>, dialect: Dialect): Pick<Storage, RefundMethods> {
@@ -90,6 +99,13 @@ export function refundsStore(db: Kysely<Database>, dialect: Dialect): Pick<Stora
     async refundsOf(paymentId) {
       const rows = await db.selectFrom('refunds').selectAll().where('payment_id', '=', paymentId).orderBy('number').execute();
       return rows.map(toRefund);
-    }
+    },
+
+    async pendingRefunds(keyPrefix, createdBefore, limit) {
+      const rows = await db.selectFrom('refunds').selectAll()
+        .where('status', '=', 'pending').where('created_at', '<', createdBefore).where('idempotency_key', 'like', `${keyPrefix.replace(/[%_\\]/g, '')}%`)
+        .orderBy('created_at').limit(limit).execute();
+      return rows.map(toRefund);
+    },
   };
 }

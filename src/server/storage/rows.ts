@@ -28,6 +28,7 @@ export function toMerchant(r: Selectable<MerchantTable>): Merchant {
     mode: r.mode === 'test' || r.mode === 'live' ? r.mode : null,
     fees: r.fees === 'buyer' || r.fees === 'merchant' || r.fees === 'link' ? r.fees : null,
     returnUrls: JSON.parse(r.return_urls) as string[],
+    duplicates: r.duplicates === 'flag' || r.duplicates === 'refund' ? r.duplicates : null,
   };
 }
 
@@ -71,6 +72,7 @@ export function toPayment(r: Selectable<PaymentTable>): Payment {
     providerId: r.provider_id,
     providerPaymentId: r.provider_payment_id,
     amountMismatch: Number(r.amount_mismatch) === 1,
+    duplicateOf: r.duplicate_of ?? null,
     refundedMinor: big(r.refunded_minor ?? 0),
     paidLate: Number(r.paid_late ?? 0) === 1,
     failureReason: (r.failure_reason ?? null) as FailureReason | null,

@@ -40,6 +40,8 @@ export interface MerchantTable {
   previous_secret_until: ColumnType<string | number | bigint | null, number | null | undefined, number | null>;
   /** Set once the merchant changed settings or keys in the cabinet: configuration seeding then keeps them (0007_cabinet). */
   cabinet_managed_at: ColumnType<string | number | bigint | null, number | null | undefined, number | null>;
+  /** `flag` or `refund`: what a duplicate payment of a paid order gets; null: `flag` (0009_orders). */
+  duplicates: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface PaymentTable {
@@ -84,6 +86,8 @@ export interface PaymentTable {
   provider_payment_id: Generated<string | null>;
   /** 1 when a provider reported another amount or currency: not applied, for a person to settle. */
   amount_mismatch: Generated<number>;
+  /** The first paid payment of the same order, when this one was paid after it (0009_orders). */
+  duplicate_of: ColumnType<string | null, string | null | undefined, string | null>;
   /** How much has been refunded in all, in `way_ticker` minor units (0006). */
   refunded_minor: Int8Default;
   /** When reconciliation next asks the provider about this waiting payment; null: never (0006). */
@@ -469,6 +473,20 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         // The attention list's amount mismatches (0002_providers' flag): few rows, a partial index.
         await db.schema.createIndex('payments_m_mismatch').on('payments').columns(['merchant_login', 'number'])
           .where(sql.ref('amount_mismatch'), '=', 1).execute();
+      },
+    },
+    // Issue 22, "one order paid once": duplicates of a paid order, and what the merchant wants done with them.
+    '0009_orders': {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Kysely's migration guide: a migration takes Kysely<any>, never today's schema types, so it stays true to the schema of its own time
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('payments').addColumn('duplicate_of', 'varchar(64)').execute();
+        await db.schema.alterTable('merchants').addColumn('duplicates', 'varchar(8)').execute();
+        // The attention list and the overview's count of duplicates: few rows, a partial index.
+        await db.schema.createIndex('payments_m_duplicate').on('payments').columns(['merchant_login', 'number'])
+          .where(sql.ref('duplicate_of'), 'is not', null).execute();
+        // The sweep that finishes duplicates' refunds left pending (a crash, no answer): few rows.
+        await db.schema.createIndex('refunds_pending').on('refunds').columns(['created_at'])
+          .where(sql.ref('status'), '=', 'pending').execute();
       },
     },
     // Issue 22: late money applied (paid_late), failures explained (failure_reason), expired provider

@@ -25,6 +25,7 @@ export default {
   copied: 'Kopiert: {value}',
   copyByHand: 'Markiert: bitte von Hand kopieren',
   waiting: 'Wir warten auf den Zahlungseingang. Sie müssen die Seite nicht neu laden.',
+  another: 'Andere Zahlungsart wählen',
   qr: 'QR-Code zum Bezahlen',
   openApp: 'In der Banking-App öffnen',
   redirecting: 'Zahlung beim Zahlungsdienst',

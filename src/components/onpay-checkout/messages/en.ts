@@ -25,6 +25,7 @@ export default {
   copied: 'Copied: {value}',
   copyByHand: 'Selected: copy it by hand',
   waiting: 'Waiting for the money to arrive. No need to reload the page.',
+  another: 'Choose another method',
   qr: 'QR code to pay',
   openApp: 'Open in the bank app',
   redirecting: 'Paying with the payment system',

@@ -25,6 +25,7 @@ export default {
   copied: 'Nusxalandi: {value}',
   copyByHand: 'Belgilandi: qoʻlda nusxalang',
   waiting: 'Pul tushishini kutyapmiz. Sahifani yangilash shart emas.',
+  another: 'Boshqa usulni tanlash',
   qr: 'Toʻlov uchun QR-kod',
   openApp: 'Bank ilovasida ochish',
   redirecting: 'Toʻlov tizimida toʻlash',

@@ -144,9 +144,10 @@ function createSandboxConnector(config: SandboxProviderConfig, deps: ConnectorDe
       // The sandbox's own declines are final (its card page takes one answer): the state table's
       // `failed → paid` is for providers whose declines are not (CloudPayments), and for money that
       // arrives after the merchant failed the payment by hand (paid late).
-      // A rejected payment (CHECK said no) was never handed to a sandbox system: it has no money to report.
+      // A payment its buyer abandoned for another method was never declined: a transfer sent before
+      // still arrives. A rejected payment (CHECK said no) was never handed to a sandbox system: it has no money to report.
       if (e.outcome === 'paid' && p.status === 'rejected') return refusal(new GatewayError(409, 'invalid_state', 'payment is rejected; it was never started at the sandbox', 'status'));
-      if (e.outcome === 'paid' && p.status === 'failed' && !p.manual) return refusal(new GatewayError(409, 'invalid_state', 'payment is failed; it cannot become paid', 'status'));
+      if (e.outcome === 'paid' && p.status === 'failed' && !p.manual && !p.statusReason.startsWith('abandoned')) return refusal(new GatewayError(409, 'invalid_state', 'payment is failed; it cannot become paid', 'status'));
       const outcome: ApplyOutcome = await ctx.apply(p.id, {
         state: e.outcome,
         providerPaymentId: p.id,
