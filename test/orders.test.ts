@@ -143,8 +143,10 @@ for (const kind of storageKinds()) {
       const view = (await res.json()) as Record<string, any>;
       assert.equal(view.id, transfer.id);
       assert.equal(view.status, 'failed');
+      assert.equal(view.reason, 'abandoned', 'the failure view says the buyer chose another method');
       const stored = (await t.storage.getPayment(transfer.id))!;
       assert.match(stored.statusReason, /^abandoned: /);
+      assert.equal(stored.failureReason, 'abandoned');
       assert.equal((await abandon(transfer.id, { token: f.token })).status, 200, 'idempotent');
       assert.equal((await form('price=1200&pay_for=ord-dup')).pending, undefined, 'not offered again');
       // Abandoned by the buyer: nothing for the merchant to attend to.

@@ -17,6 +17,7 @@ export function failureReasonOf(p: Pick<Payment, 'status' | 'statusReason' | 'fa
   if (!ENDED_WITHOUT_MONEY.has(p.status)) return undefined;
   if (p.failureReason) return p.failureReason;
   const r = p.statusReason;
+  if (r.startsWith('abandoned')) return 'abandoned';
   if (r.startsWith('check_declined')) return 'check_declined';
   if (r.startsWith('check_failed')) return 'check_failed';
   if (r.startsWith('provider_error')) return 'provider_error';

@@ -40,7 +40,7 @@ export function createOrders(core: PaymentCore) {
   const { deps } = core;
   const { storage, connectors } = deps;
   const log = deps.log ?? (() => {});
-  const refunds = createRefunds({ storage, connectors, now: deps.now, emitStatus: core.emit, log });
+  const refunds = createRefunds({ storage, connectors, now: deps.now, sandbox: deps.config.sandbox, emitStatus: core.emit, log });
 
   /**
    * The order's first paid payment, when `p`, about to be paid, pays the order again: a second
@@ -153,7 +153,7 @@ export function createOrders(core: PaymentCore) {
     }
     const how = cancel === null ? 'marked abandoned, not offered again'
       : cancel.kind === 'cancelled' ? `cancelled at ${p.providerId}` : `cancel at ${p.providerId} not confirmed (${cancel.reason.slice(0, 100)})`;
-    const moved = await core.transitionOrThrow(p, 'failed', { reason: `${ABANDONED_REASON}: the buyer chose another method; ${how}` });
+    const moved = await core.transitionOrThrow(p, 'failed', { reason: `${ABANDONED_REASON}: the buyer chose another method; ${how}`, failureReason: 'abandoned' });
     const after = (await storage.getPayment(p.id)) ?? p;
     if (moved || isAbandoned(after)) return paymentView(after);
     // Paid, expired or failed between the read and the change: that state stands.

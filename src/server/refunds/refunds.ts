@@ -15,7 +15,7 @@
  *   provider idempotency key (the refund's id), which never refunds twice, and settles it.
  *
  * @example
- * const refunds = createRefunds({ storage, connectors, now: Date.now, emitStatus });
+ * const refunds = createRefunds({ storage, connectors, now: Date.now, sandbox: false, emitStatus });
  * const r = await refunds.refund(merchant, 'pay_…', { amount: '40.0', reason: 'returned' }, 'key-1');
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -40,7 +40,7 @@ export interface RefundsDeps {
    * The gateway's `sandbox` setting: a merchant without a mode is a test one while it is on. A live
    * merchant's refund never goes through the sandbox connector (`403 live_merchant`).
    */
-  sandbox?: boolean;
+  sandbox: boolean;
   /** New refund ids (`rf_…`). */
   randomId?: () => string;
   /** Told about every status change made here (live status streams, the dispatcher's wake-up). */
@@ -103,7 +103,7 @@ export const refundView = (r: RefundRecord): RefundView => ({
 
 const PAYMENT_ID = /^pay_[A-Za-z0-9_-]{10,60}$/;
 
-/** @example const refunds = createRefunds({ storage, connectors, now: Date.now }); */
+/** @example const refunds = createRefunds({ storage, connectors, now: Date.now, sandbox: false }); */
 export function createRefunds(deps: RefundsDeps) {
   const { storage, connectors } = deps;
   const randomId = deps.randomId ?? newRefundId;
@@ -180,7 +180,7 @@ export function createRefunds(deps: RefundsDeps) {
       const p = await ownPayment(m, paymentId);
       // As every other sandbox path: a payment made in the sandbox while the merchant was a test one
       // is not refunded through it once the merchant is live (no money of a live merchant moves there).
-      if ((p.providerId === null || p.providerId === SANDBOX_PROVIDER_ID) && merchantMode(m, deps.sandbox ?? false) === 'live') {
+      if ((p.providerId === null || p.providerId === SANDBOX_PROVIDER_ID) && merchantMode(m, deps.sandbox) === 'live') {
         throw new GatewayError(403, 'live_merchant', `id: merchant ${m.login} is live; the sandbox cannot refund its payments`, 'id');
       }
       const amountMinor = parseAmount(input.amount);
