@@ -7,10 +7,10 @@ import { emit } from './events.ts';
 // «Выбрать другой способ» (issue 22): the one call only the instructions view makes.
 import { abandonPayment } from './api.ts';
 import { format, formatMoney, type MessageKey, type Messages } from './messages/format.ts';
-import { loadInstructions, loadMessages } from './messages/load.ts';
+import { loadFailure, loadInstructions, loadMessages } from './messages/load.ts';
 import ru from './messages/ru.ts';
 import { styles } from './onpay-checkout.styles.ts';
-import { button, doneView, failedView, heading, loadingView, messageView, pickingView, redirectingView, type T } from './views.ts';
+import { button, doneView, heading, loadingView, messageView, pickingView, redirectingView, type T } from './views.ts';
 
 /**
  * Where the script came from, the default gateway: the classic build knows its `<script>`, the
@@ -28,6 +28,7 @@ const FRAME_TIMEOUT_MS = 8000;
 /** When a failure's reason is only generic, how long before it is read once more. */
 const REASON_RECHECK_MS = 1500;
 type InstructionsView = Awaited<ReturnType<typeof loadInstructions>>;
+type FailureView = Awaited<ReturnType<typeof loadFailure>>;
 const AMOUNT_RE = /^\d{1,12}([.,]\d{1,2})?$/;
 
 /** A language's catalogue (the browser loads each chunk once); one that fails to load leaves Russian. */
@@ -53,7 +54,8 @@ export type View =
   | { name: 'redirecting'; checkout: Checkout; payment: Payment; url: string; framed: boolean }
   | { name: 'done'; payment: Payment; status: 'paid' }
   /** Ended without money, explained; `checkout`: the choice to go back to (absent after a reload). */
-  | { name: 'failed'; payment: Payment; status: Exclude<FinalStatus, 'paid'>; reason: FailureReason; comment: string; checkout: Checkout | undefined }
+  /** `draw`: the failure view, from its own chunk (absent when the chunk could not be loaded). */
+  | { name: 'failed'; payment: Payment; status: Exclude<FinalStatus, 'paid'>; reason: FailureReason; comment: string; checkout: Checkout | undefined; draw: FailureView | undefined }
   /** `retry: 'submit'` tries the same attempt again with its checkout; `'load'` loads the form anew. */
   | { name: 'error'; code: string; message: string; retry: 'load' }
   | { name: 'error'; code: string; message: string; retry: 'submit'; checkout: Checkout };
@@ -456,9 +458,15 @@ export class OnpayCheckout extends LitElement {
     } catch {
       // Unreachable now: the reason stays unknown; the failure is still shown.
     }
+    let draw: FailureView | undefined;
+    try {
+      draw = await loadFailure();
+    } catch {
+      // No chunk: the failure is said plainly.
+    }
     this.finishing = false;
     const reason: FailureReason = view.reason ?? (status === 'expired' ? 'expired' : 'unknown');
-    this.setView({ name: 'failed', payment: view, status, reason, comment: view.comment ?? '', checkout: this.checkout });
+    this.setView({ name: 'failed', payment: view, status, reason, comment: view.comment ?? '', checkout: this.checkout, draw });
     const go = emit(this, 'onpay-fail', { id: payment.id, status, reason, urlFail: payment.urlFail }, true);
     if (go && payment.urlFail && this.getAttribute('fail-redirect') === 'immediate') {
       this.navigate(payment.urlFail);
@@ -562,7 +570,9 @@ export class OnpayCheckout extends LitElement {
       case 'done':
         return doneView(t, v.payment);
       case 'failed':
-        return failedView({ t, payment: v.payment, status: v.status, reason: v.reason, comment: v.comment, onOther: () => this.chooseOther(v.checkout) });
+        return v.draw
+          ? v.draw({ t, html, nothing, heading, button, status: v.status, reason: v.reason, comment: v.comment, urlFail: v.payment.urlFail, onOther: () => this.chooseOther(v.checkout) })
+          : messageView(t.failed, t.failedHint, 'alert', button(t.tryOther, () => this.chooseOther(v.checkout)));
       case 'error': {
         const key = `errors.${v.code}` as MessageKey;
         const text = key in this.strings ? t[key] : `${t['errors.other']}${v.message ? `: ${v.message}` : ''}`;

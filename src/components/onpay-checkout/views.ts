@@ -3,8 +3,7 @@
  * merchant or payment-system string goes through Lit's text bindings, so markup in it stays text.
  */
 import { html, nothing, type TemplateResult } from 'lit';
-import type { FinalStatus } from './api.ts';
-import type { FailureReason, FormPayload, PaymentView as Payment, WayQuote as Way } from '../../protocol/checkout-api.ts';
+import type { FormPayload, PaymentView as Payment, WayQuote as Way } from '../../protocol/checkout-api.ts';
 import { focusTrap } from './internal/focus-trap.ts';
 import { formatMoney, type Messages } from './messages/format.ts';
 
@@ -117,27 +116,4 @@ export function redirectingView(p: RedirectingProps): TemplateResult {
 export function doneView(t: T, payment: Payment): TemplateResult {
   return html`${heading(t.paid)}<p role="status" class="ok">${t.paidHint}</p>
     ${payment.urlSuccess ? html`<div class="actions"><a href=${payment.urlSuccess}>${t.toShop}</a></div>` : nothing}`;
-}
-
-export interface FailedProps {
-  t: T;
-  payment: Payment;
-  status: Exclude<FinalStatus, 'paid'>;
-  reason: FailureReason;
-  /** The shop's CHECK comment (`check_declined`), as text. */
-  comment: string;
-  onOther(): void;
-}
-
-/**
- * A payment that ended without money, explained: the reason in the buyer's language (the shop's
- * comment with a CHECK refusal), «Попробовать другой способ» back to the picker, and «Вернуться в
- * магазин» to `url_fail`.
- */
-export function failedView(p: FailedProps): TemplateResult {
-  const { t } = p;
-  const title = p.status === 'expired' ? t.expired : p.status === 'rejected' ? t.rejected : t.failed;
-  return html`${heading(title)}<p role="alert" class="error" data-reason=${p.reason}>${t[`reasons.${p.reason}`]}</p>
-    ${p.comment ? html`<p class="muted">${t.note}: ${p.comment}</p>` : nothing}<p class="muted">${t.failedHint}</p>
-    <div class="actions">${button(t.tryOther, p.onOther)}${p.payment.urlFail ? html`<a href=${p.payment.urlFail} part="link">${t.toShop}</a>` : nothing}</div>`;
 }

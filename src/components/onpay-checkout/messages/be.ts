@@ -1,4 +1,4 @@
-import type { Messages } from './format.ts';
+import type { FullMessages } from './format.ts';
 
 export default {
   loading: 'Загружаем форму аплаты…',
@@ -57,4 +57,4 @@ export default {
   'errors.token_expired': 'Форма аплаты састарэла, загрузіце яе зноў.',
   'errors.config': 'Форма аплаты наладжана няправільна',
   'errors.other': 'Запыт адхілены',
-} satisfies Messages;
+} satisfies FullMessages;

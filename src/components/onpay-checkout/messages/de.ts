@@ -1,4 +1,4 @@
-import type { Messages } from './format.ts';
+import type { FullMessages } from './format.ts';
 
 export default {
   loading: 'Zahlungsformular wird geladen…',
@@ -57,4 +57,4 @@ export default {
   'errors.token_expired': 'Das Zahlungsformular ist abgelaufen; laden Sie es neu.',
   'errors.config': 'Das Zahlungsformular ist falsch eingerichtet',
   'errors.other': 'Die Anfrage wurde abgelehnt',
-} satisfies Messages;
+} satisfies FullMessages;

@@ -1,4 +1,4 @@
-import type { Messages } from './format.ts';
+import type { FullMessages } from './format.ts';
 
 export default {
   loading: 'Loading the payment form…',
@@ -57,4 +57,4 @@ export default {
   'errors.token_expired': 'The payment form has expired; load it again.',
   'errors.config': 'The payment form is misconfigured',
   'errors.other': 'The request was refused',
-} satisfies Messages;
+} satisfies FullMessages;

@@ -1,9 +1,14 @@
 /** The message catalogue's shape, ICU-style placeholders, and `Intl` for amounts (dates: instructions.ts). */
 import type ru from './ru.ts';
+import type { FailureReason } from '../../../protocol/checkout-api.ts';
 
 export type MessageKey = keyof typeof ru;
-/** One language's catalogue: every key, each an ICU-style message. */
-export type Messages = Record<MessageKey, string>;
+/** Why a payment failed: Russian's are in the failure view's chunk, the other languages' in their catalogues. */
+export type ReasonKey = `reasons.${FailureReason}`;
+/** One language's catalogue: every key, each an ICU-style message (Russian's reasons in failure.ts). */
+export type Messages = Record<MessageKey, string> & Partial<Record<ReasonKey, string>>;
+/** A catalogue other than Russian's: every key and every reason. */
+export type FullMessages = Record<MessageKey | ReasonKey, string>;
 
 /**
  * Formats an ICU-style message: `{name}` is replaced by the value, and

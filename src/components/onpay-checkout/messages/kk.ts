@@ -1,4 +1,4 @@
-import type { Messages } from './format.ts';
+import type { FullMessages } from './format.ts';
 
 export default {
   loading: 'Төлем формасы жүктелуде…',
@@ -57,4 +57,4 @@ export default {
   'errors.token_expired': 'Төлем формасының мерзімі өтті, оны қайта жүктеңіз.',
   'errors.config': 'Төлем формасы дұрыс бапталмаған',
   'errors.other': 'Сұрау қабылданбады',
-} satisfies Messages;
+} satisfies FullMessages;

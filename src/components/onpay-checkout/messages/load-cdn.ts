@@ -11,3 +11,4 @@ const load = async <T>(name: string): Promise<T> => ((await import(/* @vite-igno
 
 export const loadMessages = (ln: Exclude<Language, 'ru'>): Promise<Messages> => load(ln);
 export const loadInstructions = (): Promise<typeof import('../instructions.ts').default> => load('instructions');
+export const loadFailure = (): Promise<typeof import('../failure.ts').default> => load('failure');

@@ -19,3 +19,6 @@ export const loadMessages = async (ln: Exclude<Language, 'ru'>): Promise<Message
 
 /** The instructions view's chunk. */
 export const loadInstructions = async (): Promise<typeof import('../instructions.ts').default> => (await import('../instructions.ts')).default;
+
+/** The failure view's chunk. */
+export const loadFailure = async (): Promise<typeof import('../failure.ts').default> => (await import('../failure.ts')).default;

@@ -1,4 +1,4 @@
-import type { Messages } from './format.ts';
+import type { FullMessages } from './format.ts';
 
 export default {
   loading: 'Завантажуємо форму оплати…',
@@ -57,4 +57,4 @@ export default {
   'errors.token_expired': 'Форма оплати застаріла, завантажте її знову.',
   'errors.config': 'Форму оплати налаштовано неправильно',
   'errors.other': 'Запит відхилено',
-} satisfies Messages;
+} satisfies FullMessages;

@@ -1,4 +1,4 @@
-import type { Messages } from './format.ts';
+import type { FullMessages } from './format.ts';
 
 export default {
   loading: 'Toʻlov shakli yuklanmoqda…',
@@ -57,4 +57,4 @@ export default {
   'errors.token_expired': 'Toʻlov shakli eskirdi, uni qayta yuklang.',
   'errors.config': 'Toʻlov shakli notoʻgʻri sozlangan',
   'errors.other': 'Soʻrov rad etildi',
-} satisfies Messages;
+} satisfies FullMessages;
