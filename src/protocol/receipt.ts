@@ -246,6 +246,8 @@ export interface ReceiptPaymentFacts {
   priceMinor?: Minor;
   /** The buyer's e-mail from the link or the form: the receipt's contact when it has none. */
   userEmail?: string;
+  /** False at the link: the buyer may still type an e-mail in the form. Default true. */
+  requireContact?: boolean;
 }
 
 /**
@@ -262,6 +264,7 @@ export function checkReceiptForPayment(r: Receipt, facts: ReceiptPaymentFacts, r
   }
   let customer = r.customer;
   if (!customer.email && !customer.phone) {
+    if (facts.requireContact === false && !facts.userEmail) return { ok: true, receipt: r };
     if (!facts.userEmail) return bad(`${root}.customer`, 'an e-mail or a phone is required (or the buyer\'s user_email)');
     customer = { email: facts.userEmail };
   }
