@@ -41,6 +41,7 @@ export function merchantFromConfig(m: MerchantConfig): Merchant {
     mode: m.mode ?? null,
     fees: m.fees ?? null,
     returnUrls: m.returnUrls ?? [],
+    receipts: m.receipts ?? null,
   };
 }
 

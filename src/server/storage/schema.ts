@@ -40,6 +40,8 @@ export interface MerchantTable {
   previous_secret_until: ColumnType<string | number | bigint | null, number | null | undefined, number | null>;
   /** Set once the merchant changed settings or keys in the cabinet: configuration seeding then keeps them (0007_cabinet). */
   cabinet_managed_at: ColumnType<string | number | bigint | null, number | null | undefined, number | null>;
+  /** JSON of the merchant's receipt settings, or null (0011_receipts). */
+  receipts: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface PaymentTable {
@@ -200,7 +202,28 @@ export interface MerchantAuditTable {
   details: string;
 }
 
+/** Fiscal receipts of payments, refunds and closings (0011_receipts). */
+export interface ReceiptTable {
+  id: AutoId;
+  payment_id: string;
+  merchant_login: string;
+  /** `payment`, `refund`, `closing`. */
+  kind: string;
+  refund_id: string | null;
+  /** The receipt's JSON: amounts are strings, never numbers. */
+  receipt: string;
+  /** `pending`, `sent`, `registered`, `failed`. */
+  status: string;
+  provider_receipt_id: string | null;
+  reason: string | null;
+  /** Unique per payment and kind: '' for the payment's own receipt. */
+  idempotency_key: string;
+  created_at: Int8;
+  updated_at: Int8;
+}
+
 export interface Database {
+  receipts: ReceiptTable;
   merchants: MerchantTable;
   payments: PaymentTable;
   notifications: NotificationTable;
@@ -463,6 +486,31 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         // The attention list's amount mismatches (0002_providers' flag): few rows, a partial index.
         await db.schema.createIndex('payments_m_mismatch').on('payments').columns(['merchant_login', 'number'])
           .where(sql.ref('amount_mismatch'), '=', 1).execute();
+      },
+    },
+    // Fiscal receipts (issue 24). 0008–0010 are left to the branches merged beside this one.
+    '0011_receipts': {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Kysely's migration guide: a migration takes Kysely<any>, never today's schema types, so it stays true to the schema of its own time
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('merchants').addColumn('receipts', 'text').execute();
+        await db.schema.createTable('receipts')
+          .addColumn('id', idType, idBuild)
+          .addColumn('payment_id', 'varchar(64)', (c) => c.notNull())
+          .addColumn('merchant_login', 'varchar(64)', (c) => c.notNull())
+          .addColumn('kind', 'varchar(16)', (c) => c.notNull())
+          .addColumn('refund_id', 'varchar(64)')
+          .addColumn('receipt', 'text', (c) => c.notNull())
+          .addColumn('status', 'varchar(16)', (c) => c.notNull())
+          .addColumn('provider_receipt_id', 'text')
+          .addColumn('reason', 'text')
+          .addColumn('idempotency_key', 'varchar(128)', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('receipts_payment_kind_key').on('receipts').columns(['payment_id', 'kind', 'idempotency_key']).unique().execute();
+        // The attention list's failed receipts: few rows, a partial index.
+        await db.schema.createIndex('receipts_m_failed').on('receipts').columns(['merchant_login', 'id'])
+          .where(sql.ref('status'), '=', 'failed').execute();
       },
     },
   };

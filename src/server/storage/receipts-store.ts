@@ -1,0 +1,56 @@
+/**
+ * Fiscal receipts (issue 24): kept with their payment, one per payment, kind and idempotency key,
+ * and their registration status as the provider reports it.
+ */
+import type { Kysely } from 'kysely';
+import type { Storage } from './interface.ts';
+import { toReceipt } from './rows.ts';
+import type { Database } from './schema.ts';
+
+type ReceiptMethods = 'saveReceipt' | 'replacePendingReceipt' | 'setReceiptStatus' | 'receiptsOf' | 'failedReceipts';
+
+/** The receipts' part of the storage. */
+export function receiptsStore(db: Kysely<Database>): Pick<Storage, ReceiptMethods> {
+  const find = (paymentId: string, kind: string, key: string) => db.selectFrom('receipts').selectAll()
+    .where('payment_id', '=', paymentId).where('kind', '=', kind).where('idempotency_key', '=', key).executeTakeFirst();
+  return {
+    async saveReceipt(r) {
+      const inserted = await db.insertInto('receipts').values({
+        payment_id: r.paymentId, merchant_login: r.merchantLogin, kind: r.kind, refund_id: r.refundId,
+        receipt: JSON.stringify(r.receipt), status: r.status ?? 'pending', provider_receipt_id: null, reason: null,
+        idempotency_key: r.idempotencyKey, created_at: r.createdAt, updated_at: r.createdAt,
+      }).onConflict((oc) => oc.columns(['payment_id', 'kind', 'idempotency_key']).doNothing()).returningAll().executeTakeFirst();
+      if (inserted) return { created: true, receipt: toReceipt(inserted) };
+      const existing = await find(r.paymentId, r.kind, r.idempotencyKey);
+      return { created: false, receipt: toReceipt(existing!) };
+    },
+
+    async replacePendingReceipt(paymentId, receipt, now) {
+      const r = await db.updateTable('receipts').set({ receipt: JSON.stringify(receipt), updated_at: now })
+        .where('payment_id', '=', paymentId).where('kind', '=', 'payment').where('idempotency_key', '=', '').where('status', '=', 'pending')
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) === 1;
+    },
+
+    async setReceiptStatus(id, s) {
+      const r = await db.updateTable('receipts').set({
+        status: s.status,
+        updated_at: s.at,
+        ...(s.providerReceiptId !== undefined ? { provider_receipt_id: s.providerReceiptId.slice(0, 128) } : {}),
+        ...(s.reason !== undefined ? { reason: s.reason.slice(0, 500) } : {}),
+      }).where('id', '=', id).where('status', '!=', 'registered').executeTakeFirst();
+      return Number(r.numUpdatedRows) === 1;
+    },
+
+    async receiptsOf(paymentId) {
+      const rows = await db.selectFrom('receipts').selectAll().where('payment_id', '=', paymentId).orderBy('id').execute();
+      return rows.map(toReceipt);
+    },
+
+    async failedReceipts(merchantLogin, limit) {
+      const rows = await db.selectFrom('receipts').selectAll()
+        .where('merchant_login', '=', merchantLogin).where('status', '=', 'failed').orderBy('id', 'desc').limit(limit).execute();
+      return rows.map(toReceipt);
+    },
+  };
+}
