@@ -9,6 +9,7 @@
  */
 import type { z } from 'zod';
 import type { Payment, PaymentAction } from '../types.ts';
+import type { Receipt } from '../../protocol/receipt.ts';
 
 /** One outgoing call to a provider. Sent through the guarded HTTP client, with a hard deadline. */
 export interface ProviderRequest {
@@ -57,6 +58,12 @@ export interface CreateRequest {
   failUrl: string;
   /** A human description of the order (the merchant's name and `pay_for`), already cut to 128 characters. */
   description: string;
+  /**
+   * The fiscal receipt to issue with the payment (54-ФЗ), already validated: in the payment's
+   * currency (RUR), its items summing to `payment.amountMinor` (a fee line added when the buyer pays
+   * the fee), its contact filled. Absent: no receipt.
+   */
+  receipt?: Receipt;
 }
 
 /** The outcome of a create. */
@@ -149,7 +156,12 @@ export interface RefundRequest {
   /** Stable for this refund (the gateway's refund id): a retry sends the same key. */
   idempotencyKey: string;
   reason: string;
+  /** The refund receipt (the items and quantities refunded), already validated; absent: no receipt. */
+  receipt?: Receipt;
 }
+
+/** What became of a receipt sent on its own (the closing receipt). */
+export type ReceiptOutcome = { status: 'sent' | 'registered' | 'failed'; providerReceiptId?: string; reason?: string };
 
 /** One provider account, ready to use. */
 export interface Connector {
@@ -177,6 +189,11 @@ export interface Connector {
   /** Asks the provider about a payment (reconciliation). `providerPaymentId` is null when create's outcome was unknown. */
   fetchStatus(payment: Payment, providerPaymentId: string | null): Promise<ProviderStatus | { state: 'unreachable'; reason: string }>;
   refund(req: RefundRequest): Promise<RefundResult>;
+  /**
+   * Optional: issues the closing receipt (full payment on delivery after a prepayment) of a paid
+   * payment. Absent: the provider issues none, and the gateway says so.
+   */
+  sendClosingReceipt?(payment: Payment, receipt: Receipt): Promise<ReceiptOutcome>;
 }
 
 /**

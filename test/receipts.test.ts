@@ -1,0 +1,177 @@
+/**
+ * Fiscal receipts through the real gateway on real storage (SQLite and, when available, PostgreSQL):
+ * the link's signed receipt, the CHECK answer's, the merchant's default, the fee line, and every
+ * refusal naming its field with nothing written (issue 24).
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { api2AnswerSignature } from '../src/protocol/onpay-api.ts';
+import { encodeReceiptParam, type Receipt } from '../src/protocol/receipt.ts';
+import { extSignature } from '../src/protocol/link.ts';
+import { signPaymentLink } from '../src/merchant/link.ts';
+import { merchant, startMerchantStub, startTestGateway, storageKinds, type MerchantStub, type TestGateway } from './helpers.ts';
+
+const json = { accept: 'application/json' };
+const kettle = (price: string, quantity = '1', amount = price): Receipt['items'][number] =>
+  ({ name: 'Чайник', price, quantity, amount, vat: 'vat22', paymentMethod: 'full_payment', paymentObject: 'commodity' });
+const receipt: Receipt = { taxation: 'osn', customer: {}, items: [kettle('60.00', '1'), { ...kettle('20.00', '2', '40.00'), name: 'Кружка' }] };
+const settings = { enabled: true, taxation: 'usn_income', vat: 'none', paymentObject: 'service', paymentMethod: 'full_payment', itemName: 'Оплата заказа {pay_for}', feeItemName: 'Комиссия', ffd: '1.05' } as const;
+
+/** The query of a link signed as the kit signs it. */
+const signed = (login: string, over: Partial<Parameters<typeof signPaymentLink>[0]> = {}) =>
+  new URLSearchParams(signPaymentLink({ gateway: 'http://gateway.test', merchantLogin: login, secret: 'test', price: '100', payFor: '42', ...over }).query).toString();
+
+for (const kind of storageKinds()) {
+  describe(`receipts on ${kind}`, () => {
+    let t: TestGateway;
+    let stub: MerchantStub;
+    /** What the merchant stub puts in its CHECK answer as `receipt`. */
+    let checkReceipt: unknown;
+
+    before(async () => {
+      stub = await startMerchantStub((req, res) => {
+        const body = JSON.parse(req.body) as { type: 'check'; pay_for: string };
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ status: true, pay_for: body.pay_for, signature: api2AnswerSignature('check', true, body.pay_for, 'test'), ...(checkReceipt !== undefined ? { receipt: checkReceipt } : {}) }));
+      });
+      t = await startTestGateway({
+        kind,
+        merchants: [
+          merchant(),
+          merchant({ login: 'notify', notifications: true, apiUrl: stub.url, apiType: 2, origins: [] }),
+          merchant({ login: 'fiscal', receipts: settings }),
+        ],
+      });
+    });
+    after(async () => {
+      await t.close();
+      await stub.close();
+    });
+
+    /** Opens a link's form and creates a payment on `way` (the card way by default). */
+    async function pay(login: string, query: string, body: Record<string, unknown> = {}) {
+      const form = await t.request(`/pay/${login}?${query}`, { headers: json });
+      const payload = (await form.json()) as Record<string, any>;
+      if (form.status !== 200) return { status: form.status, json: payload, at: 'form' as const };
+      const res = await t.request('/api/v1/payments', {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: payload.token, way: 'CRD', ...body }),
+      });
+      return { status: res.status, json: (await res.json()) as Record<string, any>, at: 'create' as const };
+    }
+    const receiptsOf = async (id: string) => t.storage.receiptsOf(id);
+
+    test('an extension parameter with a wrong or missing ext_md5 is refused naming ext_md5, whatever checkLinkMd5 says', async () => {
+      const enc = encodeReceiptParam(receipt);
+      for (const q of [`price=100&pay_for=42&receipt=${enc}`, `price=100&pay_for=42&receipt=${enc}&ext_md5=${extSignature({ receipt: enc }, 'other')}`]) {
+        const r = await pay('shop', q);
+        assert.equal(r.status, 400, q);
+        assert.equal(r.json.error.field, 'ext_md5');
+      }
+    });
+
+    test('the link\'s receipt goes to the sandbox with the fee line and the buyer\'s e-mail, and is kept registered', async () => {
+      const r = await pay('shop', signed('shop', { receipt, userEmail: 'buyer@shop.example' }));
+      assert.equal(r.status, 201, JSON.stringify(r.json));
+      const [kept, ...more] = await receiptsOf(r.json.id);
+      assert.equal(more.length, 0);
+      assert.equal(kept!.kind, 'payment');
+      assert.equal(kept!.status, 'registered');
+      assert.deepEqual(kept!.receipt.customer, { email: 'buyer@shop.example' });
+      // CRD's 2 % fee is paid on top: one more line, in the default fee line's terms.
+      assert.deepEqual(kept!.receipt.items.map((i) => [i.name, i.amount, i.vat]), [['Чайник', '60.00', 'vat22'], ['Кружка', '40.00', 'vat22'], ['Комиссия платёжной системы', '2.00', 'none']]);
+      // The merchant pays the fee: no fee line.
+      const pf = await pay('shop', signed('shop', { receipt, userEmail: 'buyer@shop.example', priceFinal: true }));
+      assert.equal(pf.status, 201);
+      assert.equal((await receiptsOf(pf.json.id))[0]!.receipt.items.length, 2);
+    });
+
+    test('a receipt without any contact asks for the buyer\'s e-mail; the typed one fills it', async () => {
+      const q = signed('shop', { receipt });
+      const before = await t.storage.listPayments({ merchantLogin: 'shop', limit: 1000 });
+      const r = await pay('shop', q);
+      assert.equal(r.status, 400);
+      assert.equal(r.json.error.field, 'user_email');
+      assert.equal((await t.storage.listPayments({ merchantLogin: 'shop', limit: 1000 })).length, before.length, 'nothing written');
+      const typed = await pay('shop', q, { userEmail: 'typed@shop.example' });
+      assert.equal(typed.status, 201);
+      assert.deepEqual((await receiptsOf(typed.json.id))[0]!.receipt.customer, { email: 'typed@shop.example' });
+    });
+
+    test('at the link: a sum other than the price, or a bad line, is refused by its path', async () => {
+      const off = await pay('shop', signed('shop', { receipt, price: '100.01' }));
+      assert.equal(off.status, 400);
+      assert.equal(off.json.error.field, 'receipt.items');
+      const q = new URLSearchParams('price=100&pay_for=42');
+      const bad = Buffer.from(JSON.stringify({ ...receipt, items: [receipt.items[0], { ...receipt.items[1], vat: 'vat20' }] })).toString('base64url');
+      q.set('receipt', bad);
+      q.set('ext_md5', extSignature({ receipt: bad }, 'test'));
+      const r = await pay('shop', q.toString());
+      assert.equal(r.status, 400);
+      assert.equal(r.json.error.field, 'receipt.items[1].vat');
+    });
+
+    test('free mode: the receipt must sum to the amount the buyer types', async () => {
+      const q = signed('shop', { receipt, payMode: 'free', price: '0', userEmail: 'b@shop.example' });
+      const wrong = await pay('shop', q, { amount: '99.0' });
+      assert.equal(wrong.status, 400);
+      assert.equal(wrong.json.error.field, 'receipt.items');
+      const right = await pay('shop', q, { amount: '100.0' });
+      assert.equal(right.status, 201);
+    });
+
+    test('roubles only: an order with a receipt is not paid through a USD way', async () => {
+      const r = await pay('shop', signed('shop', { receipt, userEmail: 'b@shop.example' }), { way: 'USD' });
+      assert.equal(r.status, 400);
+      assert.equal(r.json.error.field, 'way');
+    });
+
+    test('the CHECK answer\'s receipt replaces the link\'s', async () => {
+      checkReceipt = { taxation: 'usn_income', customer: { phone: '+79001234567' }, items: [kettle('100.00')] };
+      try {
+        const r = await pay('notify', signed('notify', { receipt, userEmail: 'b@shop.example' }));
+        assert.equal(r.status, 201, JSON.stringify(r.json));
+        const kept = await receiptsOf(r.json.id);
+        assert.equal(kept.length, 1);
+        assert.equal(kept[0]!.receipt.taxation, 'usn_income');
+        assert.deepEqual(kept[0]!.receipt.customer, { phone: '+79001234567' });
+        assert.deepEqual(kept[0]!.receipt.items.map((i) => i.amount), ['100.00', '2.00']);
+        // And gives one where the link had none.
+        const plain = await pay('notify', 'price=100&pay_for=43&user_email=b@shop.example');
+        assert.equal(plain.status, 201);
+        assert.equal((await receiptsOf(plain.json.id))[0]!.receipt.taxation, 'usn_income');
+      } finally {
+        checkReceipt = undefined;
+      }
+    });
+
+    test('a CHECK receipt breaking the rules rejects the payment as a failed CHECK, naming the path', async () => {
+      checkReceipt = { taxation: 'osn', customer: { email: 'a@b.ru' }, items: [{ ...kettle('100.00'), vat: 'vat20' }] };
+      try {
+        const r = await pay('notify', 'price=100&pay_for=44');
+        assert.equal(r.status, 424);
+        assert.equal(r.json.error.code, 'check_failed');
+        assert.match(r.json.error.reason, /receipt\.items\[0\]\.vat/);
+        const p = await t.storage.getPayment(r.json.error.paymentId);
+        assert.equal(p!.status, 'rejected');
+      } finally {
+        checkReceipt = undefined;
+      }
+    });
+
+    test('the merchant\'s default: a one-line receipt named for the order, with the fee line in its terms', async () => {
+      const r = await pay('fiscal', 'price=100&pay_for=77&user_email=b@shop.example');
+      assert.equal(r.status, 201, JSON.stringify(r.json));
+      const [kept] = await receiptsOf(r.json.id);
+      assert.equal(kept!.receipt.taxation, 'usn_income');
+      assert.deepEqual(kept!.receipt.items.map((i) => [i.name, i.amount, i.vat, i.paymentObject]), [['Оплата заказа 77', '100.00', 'none', 'service'], ['Комиссия', '2.00', 'none', 'service']]);
+      // With receipts on, a payment without a receipt never starts: here, no contact for one.
+      const none = await pay('fiscal', 'price=100&pay_for=78');
+      assert.equal(none.status, 400);
+      assert.equal(none.json.error.field, 'user_email');
+      // The default is in roubles: no USD way.
+      const usd = await pay('fiscal', 'price=100&pay_for=79&user_email=b@shop.example', { way: 'USD' });
+      assert.equal(usd.status, 400);
+      assert.equal(usd.json.error.field, 'way');
+    });
+  });
+}
