@@ -173,5 +173,28 @@ for (const kind of storageKinds()) {
       assert.equal(usd.status, 400);
       assert.equal(usd.json.error.field, 'way');
     });
+
+    test('the cabinet\'s settings set the receipts (audited), refuse a bad one by its field, and turn them off', async () => {
+      const patch = (body: unknown) => t.request('/api/v1/cabinet/settings', {
+        method: 'PATCH', headers: { authorization: 'Bearer shop-cabinet-key-0123456789', 'content-type': 'application/json' }, body: JSON.stringify(body),
+      });
+      const bad = await patch({ receipts: { ...settings, vat: 'vat20' } });
+      assert.equal(bad.status, 400);
+      assert.equal(((await bad.json()) as any).error.field, 'receipts.vat');
+      assert.equal((await t.storage.getMerchant('shop'))!.receipts, null, 'nothing changed');
+      const ok = await patch({ receipts: { enabled: true, taxation: 'patent', vat: 'none' }, actor: 'Анна' });
+      assert.equal(ok.status, 200);
+      const view = (await ok.json()) as any;
+      assert.equal(view.receipts.taxation, 'patent');
+      assert.equal(view.receipts.itemName, 'Оплата заказа {pay_for}');
+      assert.deepEqual(view.audit[0].details.receipts.from, null);
+      const r = await pay('shop', 'price=100&pay_for=80&user_email=b@shop.example');
+      assert.equal(r.status, 201);
+      assert.equal((await receiptsOf(r.json.id))[0]!.receipt.taxation, 'patent');
+      assert.equal((await patch({ receipts: null })).status, 200);
+      const none = await pay('shop', 'price=100&pay_for=81');
+      assert.equal(none.status, 201);
+      assert.deepEqual(await receiptsOf(none.json.id), []);
+    });
   });
 }

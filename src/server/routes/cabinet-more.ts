@@ -4,6 +4,7 @@
  * `cabinetRoutes` behind its authentication (bearer key or page session). Routes parse with zod,
  * call the cabinet modules and shape the answer; see docs/CABINET.md.
  */
+import { receiptSettingsSchema } from '../../protocol/receipt.ts';
 import type { Hono } from 'hono';
 import type { Env } from '../env.ts';
 import { validJson } from '../http/validate.ts';
@@ -111,6 +112,8 @@ const settingsBody = z.object({
   apiMethod: z.enum(['POST', 'GET'], { error: 'must be POST or GET' }).optional(),
   notifyStyle: z.enum(['onpay', 'webhooks'], { error: 'must be onpay or webhooks' }).optional(),
   origins: z.array(originText, { error: 'must be a list of origins' }).max(20, 'must have at most 20 origins').optional(),
+  /** The fiscal receipts' settings (issue 24); null turns them off. */
+  receipts: receiptSettingsSchema.nullable().optional(),
   actor,
 }).strict();
 

@@ -4,6 +4,7 @@
  * merchant settings and key rotation with their audit. Part of `Storage`; every query is scoped to
  * one merchant by its login, so no method can reach another merchant's rows.
  */
+import type { ReceiptSettings } from '../../protocol/receipt.ts';
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { PAYMENT_STATUSES, type NotificationStatus, type PaymentStatus } from '../states.ts';
 import type { Merchant, NotifyStyle, Payment } from '../types.ts';
@@ -101,6 +102,8 @@ export interface MerchantSettingsPatch {
   apiMethod?: 'POST' | 'GET';
   notifyStyle?: NotifyStyle;
   origins?: string[];
+  /** The receipt settings (issue 24); null turns them off. */
+  receipts?: ReceiptSettings | null;
 }
 
 type AuditInput = { at: number; actor: string; action: string; details: Record<string, unknown> };
@@ -307,6 +310,7 @@ export function cabinetStorage(
           ...(patch.apiMethod !== undefined ? { api_method: patch.apiMethod } : {}),
           ...(patch.notifyStyle !== undefined ? { notify_style: patch.notifyStyle } : {}),
           ...(patch.origins !== undefined ? { origins: JSON.stringify(patch.origins) } : {}),
+          ...(patch.receipts !== undefined ? { receipts: patch.receipts === null ? null : JSON.stringify(patch.receipts) } : {}),
           cabinet_managed_at: a.at,
           updated_at: a.at,
         }).where('login', '=', login).execute();
