@@ -29,6 +29,8 @@ import type { PaymentStatus } from '../states.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { Merchant, Payment, RefundRecord } from '../types.ts';
 import { refundNotification } from './refund-event.ts';
+import { refundReceipt, type RefundLine } from './refund-receipt.ts';
+import type { Receipt } from '../../protocol/receipt.ts';
 
 export const MAX_REFUND_REASON_CHARS = 500;
 
@@ -117,19 +119,26 @@ export function createRefunds(deps: RefundsDeps) {
 
   /** Asks the provider to refund a pending refund (again, under the same key) and records what it says. */
   async function send(m: Merchant, p: Payment, r: RefundRecord): Promise<RefundRecord> {
+    const receiptRecord = (await storage.receiptsOf(p.id)).find((x) => x.kind === 'refund' && x.refundId === r.id);
+    const receipt: Receipt | undefined = receiptRecord?.receipt;
     const connector = p.providerId ? connectors.connector(p.providerId) : undefined;
     let result: RefundResult;
     if (!connector) result = { kind: 'refused', reason: `no payment system ${p.providerId ?? '(none)'} is configured` };
     else if (p.providerPaymentId === null) result = { kind: 'refused', reason: 'the payment system\'s id of this payment is not known' };
     else {
       try {
-        result = await connector.refund({ payment: p, providerPaymentId: p.providerPaymentId, amountMinor: r.amountMinor, idempotencyKey: r.id, reason: r.reason });
+        result = await connector.refund({ payment: p, providerPaymentId: p.providerPaymentId, amountMinor: r.amountMinor, idempotencyKey: r.id, reason: r.reason, ...(receipt ? { receipt } : {}) });
       } catch (e) {
         log(`refund ${r.id}: the connector threw: ${e instanceof Error ? e.message : String(e)}`);
         result = { kind: 'unknown', reason: 'the connector failed' };
       }
     }
     const at = deps.now();
+    if (receiptRecord && result.kind !== 'unknown') {
+      await storage.setReceiptStatus(receiptRecord.id, result.kind === 'done'
+        ? { status: p.providerId === SANDBOX_PROVIDER_ID ? 'registered' : 'sent', providerReceiptId: result.providerRefundId, at }
+        : { status: 'failed', reason: result.reason, at });
+    }
     switch (result.kind) {
       case 'refused':
         await storage.settleRefund(r.id, { status: 'failed', failureReason: result.reason, at });
@@ -162,18 +171,28 @@ export function createRefunds(deps: RefundsDeps) {
      * `idempotencyKey`: a repeat returns the same refund (a pending one is asked about again); the
      * same key with another body is a 409.
      */
-    async refund(m: Merchant, paymentId: string, input: { amount: string; reason: string; actor?: string | undefined }, idempotencyKey?: string): Promise<RefundAnswer> {
+    async refund(m: Merchant, paymentId: string, input: { amount?: string | undefined; items?: RefundLine[] | undefined; reason: string; actor?: string | undefined }, idempotencyKey?: string): Promise<RefundAnswer> {
       const p = await ownPayment(m, paymentId);
       // As every other sandbox path: a payment made in the sandbox while the merchant was a test one
       // is not refunded through it once the merchant is live (no money of a live merchant moves there).
       if ((p.providerId === null || p.providerId === SANDBOX_PROVIDER_ID) && merchantMode(m, deps.sandbox ?? false) === 'live') {
         throw new GatewayError(403, 'live_merchant', `id: merchant ${m.login} is live; the sandbox cannot refund its payments`, 'id');
       }
-      const amountMinor = parseAmount(input.amount);
-      if (amountMinor === null || amountMinor === 0n) throw new GatewayError(400, 'invalid_param', 'amount: an amount above zero like 40.0, in the payment\'s currency', 'amount');
+      const given = input.amount === undefined ? undefined : parseAmount(input.amount);
+      if (given === null || given === 0n) throw new GatewayError(400, 'invalid_param', 'amount: an amount above zero like 40.0, in the payment\'s currency', 'amount');
       const id = randomId();
       const key = idempotencyKey ?? id;
-      const requestHash = createHash('sha256').update(JSON.stringify([formatAmount(amountMinor), input.reason])).digest('hex');
+      // The receipt (issue 24): a repeat of this very request does not count its own receipt as refunded before.
+      const receipts = await storage.receiptsOf(p.id);
+      const repeated = idempotencyKey === undefined ? undefined : (await storage.refundsOf(p.id)).find((x) => x.idempotencyKey === idempotencyKey);
+      const plan = refundReceipt(
+        receipts.find((x) => x.kind === 'payment' && x.status !== 'failed'),
+        receipts.filter((x) => x.kind === 'refund' && x.status !== 'failed' && x.refundId !== repeated?.id),
+        p.amountMinor - p.refundedMinor,
+        { amountMinor: given, items: input.items },
+      );
+      const amountMinor = plan.amountMinor;
+      const requestHash = createHash('sha256').update(JSON.stringify(input.items ? [formatAmount(amountMinor), input.reason, input.items] : [formatAmount(amountMinor), input.reason])).digest('hex');
       const began = await storage.beginRefund({
         id, paymentId: p.id, merchantLogin: m.login, amountMinor, ticker: p.wayTicker, reason: input.reason,
         actor: input.actor ? `${m.login} (${input.actor})` : m.login, idempotencyKey: key, requestHash, createdAt: deps.now(),
@@ -192,6 +211,9 @@ export function createRefunds(deps: RefundsDeps) {
           return answer(began.refund.status === 'pending' ? await send(m, p, began.refund) : began.refund);
         }
         case 'created':
+          if (plan.receipt) {
+            await storage.saveReceipt({ paymentId: p.id, merchantLogin: m.login, kind: 'refund', refundId: began.refund.id, receipt: plan.receipt, idempotencyKey: began.refund.id, createdAt: deps.now() });
+          }
           return answer(await send(m, p, began.refund));
       }
     },

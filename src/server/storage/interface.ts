@@ -161,7 +161,7 @@ export interface Storage extends CabinetStorage {
    * Keeps a receipt. One per payment, kind and idempotency key: a second with the same three gives
    * back the first (`created: false`) and writes nothing.
    */
-  saveReceipt(r: NewReceipt): Promise<{ created: boolean; receipt: ReceiptRecord }>;
+  saveReceipt(r: NewReceipt, audit?: { actor: string; action: string; reason: string; status: PaymentStatus }): Promise<{ created: boolean; receipt: ReceiptRecord }>;
   /** Replaces the payment's own receipt while none was given to the provider (`pending`); `false` otherwise. */
   replacePendingReceipt(paymentId: string, receipt: NewReceipt['receipt'], now: number): Promise<boolean>;
   /** Records a receipt's registration status; a `registered` receipt never moves back. */

@@ -14,12 +14,22 @@ export function receiptsStore(db: Kysely<Database>): Pick<Storage, ReceiptMethod
   const find = (paymentId: string, kind: string, key: string) => db.selectFrom('receipts').selectAll()
     .where('payment_id', '=', paymentId).where('kind', '=', kind).where('idempotency_key', '=', key).executeTakeFirst();
   return {
-    async saveReceipt(r) {
-      const inserted = await db.insertInto('receipts').values({
-        payment_id: r.paymentId, merchant_login: r.merchantLogin, kind: r.kind, refund_id: r.refundId,
-        receipt: JSON.stringify(r.receipt), status: r.status ?? 'pending', provider_receipt_id: null, reason: null,
-        idempotency_key: r.idempotencyKey, created_at: r.createdAt, updated_at: r.createdAt,
-      }).onConflict((oc) => oc.columns(['payment_id', 'kind', 'idempotency_key']).doNothing()).returningAll().executeTakeFirst();
+    async saveReceipt(r, audit) {
+      // The receipt and its audit line (an explicit act: the closing receipt) in one transaction.
+      const inserted = await db.transaction().execute(async (trx) => {
+        const row = await trx.insertInto('receipts').values({
+          payment_id: r.paymentId, merchant_login: r.merchantLogin, kind: r.kind, refund_id: r.refundId,
+          receipt: JSON.stringify(r.receipt), status: r.status ?? 'pending', provider_receipt_id: null, reason: null,
+          idempotency_key: r.idempotencyKey, created_at: r.createdAt, updated_at: r.createdAt,
+        }).onConflict((oc) => oc.columns(['payment_id', 'kind', 'idempotency_key']).doNothing()).returningAll().executeTakeFirst();
+        if (row && audit) {
+          await trx.insertInto('audit').values({
+            payment_id: r.paymentId, at: r.createdAt, actor: audit.actor, action: audit.action,
+            from_status: audit.status, to_status: audit.status, reason: audit.reason.slice(0, 500),
+          }).execute();
+        }
+        return row;
+      });
       if (inserted) return { created: true, receipt: toReceipt(inserted) };
       const existing = await find(r.paymentId, r.kind, r.idempotencyKey);
       return { created: false, receipt: toReceipt(existing!) };
