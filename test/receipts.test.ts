@@ -9,7 +9,9 @@ import { api2AnswerSignature } from '../src/protocol/onpay-api.ts';
 import { encodeReceiptParam, type Receipt } from '../src/protocol/receipt.ts';
 import { extSignature } from '../src/protocol/link.ts';
 import { signPaymentLink } from '../src/merchant/link.ts';
-import { merchant, startMerchantStub, startTestGateway, storageKinds, type MerchantStub, type TestGateway } from './helpers.ts';
+import { merchant, startMerchantStub, startTestGateway, storageKinds, TEST_SECRET, type MerchantStub, type TestGateway } from './helpers.ts';
+import { signSandboxCallback } from '../src/server/providers/sandbox/sandbox.ts';
+import { formatAmount } from '../src/protocol/money.ts';
 
 const json = { accept: 'application/json' };
 const kettle = (price: string, quantity = '1', amount = price): Receipt['items'][number] =>
@@ -39,7 +41,7 @@ for (const kind of storageKinds()) {
         merchants: [
           merchant(),
           merchant({ login: 'notify', notifications: true, apiUrl: stub.url, apiType: 2, origins: [] }),
-          merchant({ login: 'fiscal', receipts: settings }),
+          merchant({ login: 'fiscal', receipts: settings, apiKey: 'fiscal-cabinet-key-0123456789' }),
         ],
       });
     });
@@ -59,6 +61,17 @@ for (const kind of storageKinds()) {
       return { status: res.status, json: (await res.json()) as Record<string, any>, at: 'create' as const };
     }
     const receiptsOf = async (id: string) => t.storage.receiptsOf(id);
+    const bearer = { authorization: 'Bearer shop-cabinet-key-0123456789', 'content-type': 'application/json' };
+    /** The sandbox card system reports the payment paid, as its page would. */
+    async function markPaid(id: string) {
+      const p = (await t.storage.getPayment(id))!;
+      const body = JSON.stringify({ paymentId: id, outcome: 'paid', amount: formatAmount(p.amountMinor), ticker: p.wayTicker });
+      const r = await t.request('/callbacks/sandbox', { method: 'POST', headers: { 'x-sandbox-signature': signSandboxCallback(body, TEST_SECRET) }, body });
+      assert.equal(r.status, 200);
+    }
+    const refund = (id: string, body: unknown, key?: string) => t.request(`/api/v1/cabinet/payments/${id}/refunds`, {
+      method: 'POST', headers: { ...bearer, ...(key ? { 'idempotency-key': key } : {}) }, body: JSON.stringify(body),
+    });
 
     test('an extension parameter with a wrong or missing ext_md5 is refused naming ext_md5, whatever checkLinkMd5 says', async () => {
       const enc = encodeReceiptParam(receipt);
@@ -195,6 +208,55 @@ for (const kind of storageKinds()) {
       const none = await pay('shop', 'price=100&pay_for=81');
       assert.equal(none.status, 201);
       assert.deepEqual(await receiptsOf(none.json.id), []);
+    });
+
+    test('a partial refund names lines and quantities; its receipt goes with it, and a line never goes back twice', async () => {
+      const r = await pay('shop', signed('shop', { receipt, userEmail: 'b@shop.example', priceFinal: true }));
+      assert.equal(r.status, 201);
+      await markPaid(r.json.id);
+      // Several lines: an amount alone is not enough.
+      const vague = await refund(r.json.id, { amount: '20.0', reason: 'returned' });
+      assert.equal(vague.status, 400);
+      assert.equal(((await vague.json()) as any).error.field, 'items');
+      for (const [items, field] of [[[{ index: 5, quantity: '1' }], 'items[0].index'], [[{ index: 1, quantity: '3' }], 'items[0].quantity'], [[{ index: 1, quantity: '0' }], 'items[0].quantity']] as const) {
+        const bad = await refund(r.json.id, { items, reason: 'returned' });
+        assert.equal(bad.status, 400, field);
+        assert.equal(((await bad.json()) as any).error.field, field);
+      }
+      const wrongSum = await refund(r.json.id, { amount: '30.0', items: [{ index: 1, quantity: '1' }], reason: 'returned' });
+      assert.equal(wrongSum.status, 400);
+      assert.equal(((await wrongSum.json()) as any).error.field, 'amount');
+      assert.equal((await t.storage.refundsOf(r.json.id)).length, 0, 'nothing written');
+      const one = await refund(r.json.id, { items: [{ index: 1, quantity: '1' }], reason: 'one mug back' }, 'mug-1');
+      assert.equal(one.status, 201);
+      assert.equal(((await one.json()) as any).refund.amount, '20.0');
+      // The same request again gives the same refund back, not a refusal for the quantity.
+      const again = await refund(r.json.id, { items: [{ index: 1, quantity: '1' }], reason: 'one mug back' }, 'mug-1');
+      assert.equal(again.status, 201);
+      const two = await refund(r.json.id, { items: [{ index: 1, quantity: '2' }], reason: 'both mugs' });
+      assert.equal(two.status, 400, 'only one mug is left');
+      const kept = (await receiptsOf(r.json.id)).filter((x) => x.kind === 'refund');
+      assert.equal(kept.length, 1);
+      assert.equal(kept[0]!.status, 'registered');
+      assert.deepEqual(kept[0]!.receipt.items.map((i) => [i.name, i.quantity, i.amount]), [['Кружка', '1', '20.00']]);
+      assert.deepEqual(kept[0]!.receipt.customer, { email: 'b@shop.example' });
+    });
+
+    test('a full refund returns the whole receipt; a one-line receipt needs only the amount', async () => {
+      const full = await pay('shop', signed('shop', { receipt, userEmail: 'b@shop.example', priceFinal: true }));
+      await markPaid(full.json.id);
+      assert.equal((await refund(full.json.id, { amount: '100.0', reason: 'cancelled' })).status, 201);
+      const [own, back] = await receiptsOf(full.json.id);
+      assert.deepEqual(back!.receipt, own!.receipt);
+      const single = await pay('fiscal', 'price=100&pay_for=90&user_email=b@shop.example&price_final=true');
+      assert.equal(single.status, 201);
+      await markPaid(single.json.id);
+      const part = await t.request(`/api/v1/cabinet/payments/${single.json.id}/refunds`, {
+        method: 'POST', headers: { authorization: 'Bearer fiscal-cabinet-key-0123456789', 'content-type': 'application/json' }, body: JSON.stringify({ amount: '40.0', reason: 'part' }),
+      });
+      assert.equal(part.status, 201);
+      const oneLine = (await receiptsOf(single.json.id)).find((x) => x.kind === 'refund')!;
+      assert.deepEqual(oneLine.receipt.items.map((i) => [i.name, i.price, i.quantity, i.amount, i.vat]), [['Оплата заказа 90', '40.00', '1', '40.00', 'none']]);
     });
   });
 }
