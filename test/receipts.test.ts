@@ -258,5 +258,51 @@ for (const kind of storageKinds()) {
       const oneLine = (await receiptsOf(single.json.id)).find((x) => x.kind === 'refund')!;
       assert.deepEqual(oneLine.receipt.items.map((i) => [i.name, i.price, i.quantity, i.amount, i.vat]), [['Оплата заказа 90', '40.00', '1', '40.00', 'none']]);
     });
+
+    test('the closing receipt: full payment of a paid prepayment, idempotent, audited, in the timeline; refusals by field', async () => {
+      const prepaid: Receipt = { ...receipt, items: receipt.items.map((i) => ({ ...i, paymentMethod: 'full_prepayment' })) };
+      const r = await pay('shop', signed('shop', { receipt: prepaid, userEmail: 'b@shop.example', priceFinal: true }));
+      assert.equal(r.status, 201);
+      const close = (body: unknown, headers: Record<string, string> = {}) => t.request(`/api/v1/payments/${r.json.id}/receipts`, { method: 'POST', headers: { ...bearer, ...headers }, body: JSON.stringify(body) });
+      assert.equal((await t.request(`/api/v1/payments/${r.json.id}/receipts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type":"full_payment"}' })).status, 401);
+      const early = await close({ type: 'full_payment' });
+      assert.equal(early.status, 409, 'not paid yet');
+      await markPaid(r.json.id);
+      for (const [body, field] of [
+        [{ type: 'prepayment' }, 'type'],
+        [{ type: 'full_payment', items: [{ ...receipt.items[0], vat: 'vat20' }] }, 'items[0].vat'],
+        [{ type: 'full_payment', items: [receipt.items[0]] }, 'items'],
+        [{ type: 'full_payment', colour: 'red' }, 'colour'],
+      ] as const) {
+        const bad = await close(body);
+        assert.equal(bad.status, 400, JSON.stringify(body));
+        assert.equal(((await bad.json()) as any).error.field, field);
+      }
+      const first = await close({ type: 'full_payment', actor: 'Анна' }, { 'idempotency-key': 'close-1' });
+      assert.equal(first.status, 201);
+      const view = ((await first.json()) as any).receipt;
+      assert.equal(view.kind, 'closing');
+      assert.equal(view.status, 'registered');
+      assert.deepEqual(view.receipt.items.map((i: any) => i.paymentMethod), ['full_payment', 'full_payment']);
+      const again = await close({ type: 'full_payment', actor: 'Анна' }, { 'idempotency-key': 'close-1' });
+      assert.equal(again.status, 200);
+      assert.equal(((await again.json()) as any).receipt.id, view.id);
+      const other = await close({ type: 'full_payment', items: [{ ...receipt.items[0], amount: '60.00' }, { ...receipt.items[1], name: 'Кружки' }] }, { 'idempotency-key': 'close-1' });
+      assert.equal(other.status, 409);
+      assert.equal((await t.storage.receiptsOf(r.json.id)).filter((x) => x.kind === 'closing').length, 1);
+      const audit = await t.storage.auditOf(r.json.id);
+      assert.ok(audit.some((a) => a.action === 'closing_receipt' && a.actor === 'shop (Анна)'));
+      const listed = (await (await t.request(`/api/v1/payments/${r.json.id}/receipts`, { headers: bearer })).json()) as any;
+      assert.deepEqual(listed.receipts.map((x: any) => [x.kind, x.status]), [['payment', 'registered'], ['closing', 'registered']]);
+      const detail = (await (await t.request(`/api/v1/cabinet/payments/${r.json.id}`, { headers: bearer })).json()) as any;
+      assert.deepEqual(detail.receipts.map((x: any) => [x.kind, x.status]), [['payment', 'registered'], ['closing', 'registered']]);
+      const events = detail.timeline as any[];
+      assert.deepEqual(events.filter((e) => e.kind === 'receipt').map((e) => [e.summary, e.verdict]), [
+        ['payment receipt of 100.0 RUR, 2 lines', 'registered'], ['closing receipt of 100.0 RUR, 2 lines', 'registered'],
+      ]);
+      // Another merchant's key sees no such payment.
+      const foreign = await t.request(`/api/v1/payments/${r.json.id}/receipts`, { headers: { authorization: 'Bearer fiscal-cabinet-key-0123456789' } });
+      assert.equal(foreign.status, 404);
+    });
   });
 }
