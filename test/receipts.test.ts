@@ -304,5 +304,29 @@ for (const kind of storageKinds()) {
       const foreign = await t.request(`/api/v1/payments/${r.json.id}/receipts`, { headers: { authorization: 'Bearer fiscal-cabinet-key-0123456789' } });
       assert.equal(foreign.status, 404);
     });
+
+    test('a failed receipt heads the attention list, and the CSV export gains the receipt status', async () => {
+      const r = await pay('shop', signed('shop', { receipt, userEmail: 'b@shop.example', payFor: 'csv-1' }));
+      assert.equal(r.status, 201);
+      const plain = await pay('shop', signed('shop', { payFor: 'csv-2' }));
+      assert.equal(plain.status, 201);
+      // A registered receipt never moves back.
+      const own = (await receiptsOf(r.json.id))[0]!;
+      assert.equal(await t.storage.setReceiptStatus(own.id, { status: 'failed', reason: 'late', at: t.clock.now() }), false);
+      // A receipt sent and then refused by the provider's register (the sandbox's register takes every valid one).
+      const sent = await t.storage.saveReceipt({ paymentId: r.json.id, merchantLogin: 'shop', kind: 'closing', refundId: null, receipt: own.receipt, idempotencyKey: 'k', createdAt: t.clock.now(), status: 'sent' });
+      assert.ok(await t.storage.setReceiptStatus(sent.receipt.id, { status: 'failed', reason: 'Неверная ставка НДС', at: t.clock.now() }));
+      const summary = (await (await t.request('/api/v1/cabinet/summary', { headers: bearer })).json()) as any;
+      assert.equal(summary.attention[0].kind, 'receipt_failed');
+      assert.equal(summary.attention[0].paymentId, r.json.id);
+      assert.match(summary.attention[0].text, /closing: Неверная ставка НДС/);
+      const csv = await (await t.request('/api/v1/cabinet/payments.csv?encoding=utf-8&separator=comma', { headers: bearer })).text();
+      const lines = csv.replace(/^\uFEFF/, '').trim().split('\r\n');
+      const header = lines[0]!.split(',');
+      assert.equal(header.at(-1), 'receipt');
+      const rowOf = (payFor: string) => lines.find((l) => l.includes(`,${payFor},`))!.split(',');
+      assert.equal(rowOf('csv-1').at(-1), 'registered');
+      assert.equal(rowOf('csv-2').at(-1), '');
+    });
   });
 }

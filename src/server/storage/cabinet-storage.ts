@@ -58,7 +58,7 @@ export interface DeliveryHealth {
 }
 
 export interface AttentionRow {
-  kind: 'gave_up' | 'amount_mismatch' | 'provider_failed';
+  kind: 'gave_up' | 'amount_mismatch' | 'provider_failed' | 'receipt_failed';
   paymentId: string;
   number: number;
   payFor: string;
@@ -251,12 +251,20 @@ export function cabinetStorage(
       const mismatched = await db.selectFrom('payments').select(['id', 'number', 'pay_for', 'updated_at', 'amount_minor', 'way_ticker'])
         .where('merchant_login', '=', login).where('amount_mismatch', '=', 1)
         .orderBy('number', 'desc').limit(limit).execute();
+      // Failed fiscal receipts (issue 24) head the list: a shop without its receipt breaks the law.
+      const receiptsFailed = await db.selectFrom('receipts as r').innerJoin('payments as p', 'p.id', 'r.payment_id')
+        .select(['p.id', 'p.number', 'p.pay_for', 'r.updated_at', 'r.kind', 'r.reason'])
+        .where('r.merchant_login', '=', login).where('r.status', '=', 'failed')
+        .orderBy('r.id', 'desc').limit(limit).execute();
+      const heads: AttentionRow[] = receiptsFailed.map((r) => ({
+        kind: 'receipt_failed' as const, paymentId: r.id, number: Number(r.number), payFor: r.pay_for, at: Number(r.updated_at), text: `${r.kind}: ${r.reason ?? ''}`,
+      }));
       const rows: AttentionRow[] = [
         ...mismatched.map((r) => ({ kind: 'amount_mismatch' as const, paymentId: r.id, number: Number(r.number), payFor: r.pay_for, at: Number(r.updated_at), text: '' })),
         ...gaveUp.map((r) => ({ kind: 'gave_up' as const, paymentId: r.id, number: Number(r.number), payFor: r.pay_for, at: Number(r.updated_at), text: '' })),
         ...failed.map((r) => ({ kind: 'provider_failed' as const, paymentId: r.id, number: Number(r.number), payFor: r.pay_for, at: Number(r.updated_at), text: r.status_reason })),
       ];
-      return rows.sort((a, b) => b.at - a.at).slice(0, limit);
+      return [...heads, ...rows.sort((a, b) => b.at - a.at)].slice(0, limit);
     },
 
     async recordCheckExchange(e) {

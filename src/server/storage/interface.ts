@@ -166,6 +166,8 @@ export interface Storage extends CabinetStorage {
   replacePendingReceipt(paymentId: string, receipt: NewReceipt['receipt'], now: number): Promise<boolean>;
   /** Records a receipt's registration status; a `registered` receipt never moves back. */
   setReceiptStatus(id: number, s: { status: ReceiptStatus; providerReceiptId?: string; reason?: string; at: number }): Promise<boolean>;
+  /** The status of each given payment's own receipt (ids without one are left out), in one query. */
+  receiptStatusesOf(paymentIds: readonly string[]): Promise<Map<string, ReceiptStatus>>;
   /** A payment's receipts, oldest first. */
   receiptsOf(paymentId: string): Promise<ReceiptRecord[]>;
   /** A merchant's failed receipts, newest first (the attention list). */

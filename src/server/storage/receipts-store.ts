@@ -5,9 +5,10 @@
 import type { Kysely } from 'kysely';
 import type { Storage } from './interface.ts';
 import { toReceipt } from './rows.ts';
+import type { ReceiptStatus } from '../types.ts';
 import type { Database } from './schema.ts';
 
-type ReceiptMethods = 'saveReceipt' | 'replacePendingReceipt' | 'setReceiptStatus' | 'receiptsOf' | 'failedReceipts';
+type ReceiptMethods = 'saveReceipt' | 'replacePendingReceipt' | 'setReceiptStatus' | 'receiptsOf' | 'failedReceipts' | 'receiptStatusesOf';
 
 /** The receipts' part of the storage. */
 export function receiptsStore(db: Kysely<Database>): Pick<Storage, ReceiptMethods> {
@@ -50,6 +51,13 @@ export function receiptsStore(db: Kysely<Database>): Pick<Storage, ReceiptMethod
         ...(s.reason !== undefined ? { reason: s.reason.slice(0, 500) } : {}),
       }).where('id', '=', id).where('status', '!=', 'registered').executeTakeFirst();
       return Number(r.numUpdatedRows) === 1;
+    },
+
+    async receiptStatusesOf(ids) {
+      if (ids.length === 0) return new Map();
+      const rows = await db.selectFrom('receipts').select(['payment_id', 'status'])
+        .where('payment_id', 'in', [...ids]).where('kind', '=', 'payment').where('idempotency_key', '=', '').execute();
+      return new Map(rows.map((r) => [r.payment_id, r.status as ReceiptStatus]));
     },
 
     async receiptsOf(paymentId) {
