@@ -40,7 +40,7 @@ for (const kind of storageKinds()) {
         kind,
         merchants: [
           merchant(),
-          merchant({ login: 'notify', notifications: true, apiUrl: stub.url, apiType: 2, origins: [] }),
+          merchant({ login: 'notify', notifications: true, apiUrl: stub.url, apiType: 2, origins: [], apiKey: 'notify-cabinet-key-0123456789' }),
           merchant({ login: 'fiscal', receipts: settings, apiKey: 'fiscal-cabinet-key-0123456789' }),
         ],
       });
