@@ -166,7 +166,10 @@ export function createPaymentForms(core: PaymentCore) {
       expiresAt: new Date(expiresAt).toISOString(),
       merchant: { login: m.login, name: m.name },
       testMode: merchantMode(m, config.sandbox) === 'test',
-      order: { payFor: link.payFor, price: link.price, ticker: link.ticker, mode: link.payMode, note: link.note, convert: link.convert, priceFinal: link.priceFinal },
+      order: {
+        payFor: link.payFor, price: link.price, ticker: link.ticker, mode: link.payMode, note: link.note, convert: link.convert, priceFinal: link.priceFinal,
+        ...(link.receipt ? { items: link.receipt.items.map((i) => ({ name: i.name, quantity: i.quantity, price: i.price, amount: i.amount })) } : {}),
+      },
       ln: link.ln,
       urlSuccess: link.urlSuccess,
       urlFail: link.urlFail,

@@ -7,6 +7,7 @@ export default {
   loading: 'Загружаем форму оплаты…',
   order: 'Заказ',
   note: 'Комментарий',
+  items: 'Состав заказа',
   toPay: 'К оплате',
   chooseWay: 'Способ оплаты',
   amount: 'Сумма',
