@@ -162,8 +162,8 @@ export interface NotificationRecord {
   id: number;
   paymentId: string;
   merchantLogin: string;
-  /** `pay`: PAY / `payment.paid`; `refund`: `payment.refunded` (webhooks merchants only). */
-  kind: 'pay' | 'refund';
+  /** `pay`: PAY / `payment.paid`; `refund`: `payment.refunded`; `receipt`: `receipt.failed` (these two: webhooks merchants only). */
+  kind: 'pay' | 'refund' | 'receipt';
   style: NotifyStyle;
   method: 'POST' | 'GET';
   url: string;

@@ -19,6 +19,7 @@ import { annotateRequest, urlForLog } from '../logger.ts';
 import type { PaymentCore } from './core.ts';
 import type { PaymentForms, Quote } from './form.ts';
 import { planReceipt, receiptFromCheck, type PlannedReceipt } from './receipts.ts';
+import { failReceipt } from '../refunds/receipt-event.ts';
 import type { Receipt } from '../../protocol/receipt.ts';
 import { outcomeOf, paymentView, providerUnavailableOutcome, publicReason, remember, type CreateOutcome, type CreatePaymentInput } from './outcome.ts';
 
@@ -154,11 +155,12 @@ export function createPaymentCreation(core: PaymentCore, forms: PaymentForms) {
    * The payment's receipt as its provider took it (the sandbox's test register registers it at
    * once) or refused it. Losing this record must not lose the payment: a failure is logged only.
    */
-  async function markReceipt(p: Payment, entry: WayEntry, receipt: Receipt | undefined, s: { status: 'sent' | 'registered' | 'failed'; providerReceiptId?: string; reason?: string }) {
+  async function markReceipt(p: Payment, m: Merchant, entry: WayEntry, receipt: Receipt | undefined, s: { status: 'sent' | 'registered' | 'failed'; providerReceiptId?: string; reason?: string }) {
     if (!receipt) return;
     try {
       const own = (await storage.receiptsOf(p.id)).find((r) => r.kind === 'payment');
-      if (own) await storage.setReceiptStatus(own.id, { ...s, at: deps.now() });
+      if (own && s.status === 'failed') await failReceipt(storage, p, m, own, s.reason ?? '', deps.now());
+      else if (own) await storage.setReceiptStatus(own.id, { ...s, at: deps.now() });
     } catch (e) {
       log(`receipt of ${p.id} at ${entry.connector.id}: status not recorded: ${e instanceof Error ? e.message : String(e)}`);
     }
@@ -196,7 +198,7 @@ export function createPaymentCreation(core: PaymentCore, forms: PaymentForms) {
     const r = await createAtProvider(p, m, entry, receipt);
     switch (r.kind) {
       case 'started': {
-        await markReceipt(p, entry, receipt, { status: entry.connector.id === SANDBOX_PROVIDER_ID ? 'registered' : 'sent', providerReceiptId: `${entry.connector.id}:${r.providerPaymentId}` });
+        await markReceipt(p, m, entry, receipt, { status: entry.connector.id === SANDBOX_PROVIDER_ID ? 'registered' : 'sent', providerReceiptId: `${entry.connector.id}:${r.providerPaymentId}` });
         // A way set to `frame: false` opens its page in a popup, whatever the provider says.
         const action: PaymentAction = r.action.type === 'redirect' && !entry.way.frame ? { ...r.action, frame: false } : r.action;
         const outcome: CreateOutcome = { kind: 'started', payment: paymentView({ ...p, status: 'awaiting_payment', action, updatedAt: deps.now() }) };
@@ -204,7 +206,7 @@ export function createPaymentCreation(core: PaymentCore, forms: PaymentForms) {
         return outcome;
       }
       case 'refused': {
-        await markReceipt(p, entry, receipt, { status: 'failed', reason: r.reason });
+        await markReceipt(p, m, entry, receipt, { status: 'failed', reason: r.reason });
         const outcome: CreateOutcome = {
           kind: 'refused',
           refusal: { status: 502, code: 'provider_error', message: 'The payment system refused this payment; choose another way', details: { reason: publicReason(r.reason), paymentId: p.id } },

@@ -15,6 +15,7 @@ import { SANDBOX_PROVIDER_ID } from '../providers/modules.ts';
 import { merchantMode } from '../merchants/merchant-rules.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { Merchant, Payment, ReceiptRecord } from '../types.ts';
+import { failReceipt } from './receipt-event.ts';
 
 export interface ClosingReceiptDeps {
   storage: Storage;
@@ -105,7 +106,8 @@ export function createClosingReceipts(deps: ClosingReceiptDeps) {
       if (!saved.created) return { created: false, receipt: receiptView(saved.receipt) };
       try {
         const outcome = await connector.sendClosingReceipt(p, receipt);
-        await storage.setReceiptStatus(saved.receipt.id, { ...outcome, at: deps.now() });
+        if (outcome.status === 'failed') await failReceipt(storage, p, m, saved.receipt, outcome.reason ?? 'refused', deps.now());
+        else await storage.setReceiptStatus(saved.receipt.id, { ...outcome, at: deps.now() });
       } catch (e) {
         // No definite answer: kept `pending`, as a refund is.
         log(`closing receipt of ${p.id}: the connector threw: ${e instanceof Error ? e.message : String(e)}`);

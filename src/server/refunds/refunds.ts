@@ -30,6 +30,7 @@ import type { Storage } from '../storage/storage.ts';
 import type { Merchant, Payment, RefundRecord } from '../types.ts';
 import { refundNotification } from './refund-event.ts';
 import { refundReceipt, type RefundLine } from './refund-receipt.ts';
+import { failReceipt } from './receipt-event.ts';
 import type { Receipt } from '../../protocol/receipt.ts';
 
 export const MAX_REFUND_REASON_CHARS = 500;
@@ -134,10 +135,10 @@ export function createRefunds(deps: RefundsDeps) {
       }
     }
     const at = deps.now();
-    if (receiptRecord && result.kind !== 'unknown') {
-      await storage.setReceiptStatus(receiptRecord.id, result.kind === 'done'
-        ? { status: p.providerId === SANDBOX_PROVIDER_ID ? 'registered' : 'sent', providerReceiptId: result.providerRefundId, at }
-        : { status: 'failed', reason: result.reason, at });
+    if (receiptRecord && result.kind === 'done') {
+      await storage.setReceiptStatus(receiptRecord.id, { status: p.providerId === SANDBOX_PROVIDER_ID ? 'registered' : 'sent', providerReceiptId: result.providerRefundId, at });
+    } else if (receiptRecord && result.kind === 'refused') {
+      await failReceipt(storage, p, m, receiptRecord, result.reason, at);
     }
     switch (result.kind) {
       case 'refused':

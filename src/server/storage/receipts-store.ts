@@ -44,12 +44,15 @@ export function receiptsStore(db: Kysely<Database>): Pick<Storage, ReceiptMethod
     },
 
     async setReceiptStatus(id, s) {
-      const r = await db.updateTable('receipts').set({
+      let q = db.updateTable('receipts').set({
         status: s.status,
         updated_at: s.at,
         ...(s.providerReceiptId !== undefined ? { provider_receipt_id: s.providerReceiptId.slice(0, 128) } : {}),
         ...(s.reason !== undefined ? { reason: s.reason.slice(0, 500) } : {}),
-      }).where('id', '=', id).where('status', '!=', 'registered').executeTakeFirst();
+      }).where('id', '=', id).where('status', '!=', 'registered');
+      // Failed once is reported once (its event is queued by whoever saw the change).
+      if (s.status === 'failed') q = q.where('status', '!=', 'failed');
+      const r = await q.executeTakeFirst();
       return Number(r.numUpdatedRows) === 1;
     },
 

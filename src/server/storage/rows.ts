@@ -100,7 +100,7 @@ export function toNotification(r: Selectable<NotificationTable>): NotificationRe
     id: Number(r.id),
     paymentId: r.payment_id,
     merchantLogin: r.merchant_login,
-    kind: r.kind === 'refund' ? 'refund' : 'pay',
+    kind: r.kind === 'refund' || r.kind === 'receipt' ? r.kind : 'pay',
     style: r.style === 'webhooks' ? 'webhooks' : 'onpay',
     method: r.method === 'GET' ? 'GET' : 'POST',
     url: r.url,
