@@ -328,5 +328,25 @@ for (const kind of storageKinds()) {
       assert.equal(rowOf('csv-1').at(-1), 'registered');
       assert.equal(rowOf('csv-2').at(-1), '');
     });
+
+    test('the cabinet\'s link builder signs a link with a receipt, and refuses a bad one by its path', async () => {
+      const build = (body: unknown) => t.request('/api/v1/cabinet/links', { method: 'POST', headers: bearer, body: JSON.stringify(body) });
+      const ok = await build({ price: '100', payFor: 'built-1', receipt });
+      assert.equal(ok.status, 201);
+      const built = (await ok.json()) as any;
+      assert.ok(built.attributes.receipt && built.attributes['ext-md5']);
+      const paid = await pay('shop', new URL(built.url).searchParams.toString(), { userEmail: 'b@shop.example' });
+      assert.equal(paid.status, 201);
+      assert.equal((await receiptsOf(paid.json.id))[0]!.receipt.items[0]!.name, 'Чайник');
+      for (const [body, field] of [
+        [{ price: '100', payFor: 'b', receipt: { ...receipt, items: [{ ...receipt.items[0], vat: 'vat20' }, receipt.items[1]] } }, 'receipt.items[0].vat'],
+        [{ price: '100.5', payFor: 'b', receipt }, 'receipt.items'],
+        [{ price: '100', payFor: 'b', receipt: 'x' }, 'receipt'],
+      ] as const) {
+        const bad = await build(body);
+        assert.equal(bad.status, 400, JSON.stringify(body));
+        assert.equal(((await bad.json()) as any).error.field, field);
+      }
+    });
   });
 }

@@ -94,6 +94,8 @@ const linkBody = z.object({
   userEmail: buyerEmail().optional(),
   priceFinal: z.boolean({ error: 'must be true or false' }).optional(),
   oneWay: z.string().regex(/^[A-Za-z]{3}$/, 'must be a payment system code').transform((s) => s.toUpperCase()).optional(),
+  // The fiscal receipt (issue 24): held to the model's rules when the link is signed, named by its path.
+  receipt: z.record(z.string(), z.unknown(), { error: 'must be a receipt object (docs/PROTOCOL.md §5)' }).optional(),
 }).strict();
 
 const originText = z.string().max(255, 'must be at most 255 characters').refine((s) => {
