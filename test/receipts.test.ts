@@ -348,5 +348,23 @@ for (const kind of storageKinds()) {
         assert.equal(((await bad.json()) as any).error.field, field);
       }
     });
+
+    test('the largest receipt a link may carry still fits the form token: the payment is created', async () => {
+      const line = (k: number) => ({ ...kettle('1.00'), name: `Позиция ${k} ${'я'.repeat(8)}` });
+      const items = Array.from({ length: 45 }, (_, k) => line(k));
+      const big: Receipt = { taxation: 'osn', customer: { email: 'b@shop.example' }, items };
+      const json = Buffer.byteLength(JSON.stringify(big));
+      assert.ok(json > 6000 && json <= 8192, `${json} bytes of JSON`);
+      const r = await pay('shop', signed('shop', { receipt: big, price: '45', userEmail: 'b@shop.example' }));
+      assert.equal(r.status, 201, JSON.stringify(r.json));
+      assert.equal((await receiptsOf(r.json.id))[0]!.receipt.items.length, 46);
+      // One byte of JSON too many is refused at the link, naming receipt.
+      const tooBig = { ...big, items: items.map((i, k) => (k === 0 ? { ...i, name: i.name + 'x'.repeat(8193 - json) } : i)) };
+      const q = new URLSearchParams({ price: '45', pay_for: 'big', receipt: Buffer.from(JSON.stringify(tooBig)).toString('base64url') });
+      q.set('ext_md5', extSignature({ receipt: q.get('receipt')! }, 'test'));
+      const refused = await pay('shop', q.toString());
+      assert.equal(refused.status, 400);
+      assert.equal(refused.json.error.field, 'receipt');
+    });
   });
 }

@@ -72,8 +72,8 @@ export type LinkParseResult = { ok: true; value: ParsedLink } | { ok: false; iss
 // eslint-disable-next-line no-control-regex -- the point: control characters are refused in link texts
 const CTRL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 const EXTRA_NAME = /^onpay_ap_[a-z0-9]{1,32}$/;
-/** The longest `receipt` text: base64url of the largest receipt JSON taken (16 KB). */
-const MAX_RECEIPT_TEXT = 21_848;
+/** The longest `receipt` text: base64url of the largest receipt JSON taken (8 KB, receipt.ts), with padding. */
+const MAX_RECEIPT_TEXT = 10_924;
 const RECEIPT_TEXT = new RegExp(`^[A-Za-z0-9_-]{1,${MAX_RECEIPT_TEXT}}={0,2}$`);
 /** The shop's customer id: 1 to 64 printable characters (no control characters; counted as UTF-16 units). */
 const CUSTOMER = /^[^\p{Cc}]{1,64}$/u;

@@ -208,8 +208,11 @@ export function parseReceipt(value: unknown, root = 'receipt'): ReceiptResult {
   return { ok: false, issue: { field: receiptPath(root, path), message } };
 }
 
-/** The largest decoded receipt a link or an attribute may carry (bytes of JSON). */
-export const MAX_RECEIPT_JSON_BYTES = 16_384;
+/**
+ * The largest decoded receipt a link or an attribute may carry (bytes of JSON): what still fits,
+ * with the rest of the order, in the form token (`POST /api/v1/payments` takes 16 KB).
+ */
+export const MAX_RECEIPT_JSON_BYTES = 8192;
 
 /**
  * The link's `receipt`: base64url (RFC 4648 §5; `=` padding optional) of the receipt's UTF-8 JSON.

@@ -160,7 +160,10 @@ export function createPaymentForms(core: PaymentCore) {
     rateOf(link.ticker, 'ticker');
     const list = quotesFor(m, link, priceMinor);
     const expiresAt = deps.now() + config.tokenTtlSeconds * 1000;
-    const payload: TokenPayload = { m: m.login, l: link };
+    // The extension parameters' wire texts are left out: their parsed values (the receipt, customer,
+    // save_method, capture) are what the token binds, and a receipt twice would not fit its 16 KB.
+    const { extensions: _wire, ...bound } = link;
+    const payload: TokenPayload = { m: m.login, l: bound };
     return {
       token: signToken(payload, expiresAt, config.secret),
       expiresAt: new Date(expiresAt).toISOString(),
