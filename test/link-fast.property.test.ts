@@ -57,6 +57,12 @@ const input = fc.record({
   price_final: field([fc.constantFrom('', 'true', 'YES', '1', 'false', 'No', '0')], [fc.constantFrom('maybe', 'constructor', '__proto__', 'toString')], 20),
   one_way: field([fc.constantFrom('CRD', 'sbp'), letters(3, 3)], [fc.constantFrom('CR')], 30),
   f: field([fc.constantFrom('', '7', '123')], [fc.constantFrom('1234', 'a')], 30),
+  // The signed extension parameters (PROTOCOL.md §5): texts only here, decoded after either check.
+  receipt: field([fc.constantFrom('eyJhIjoxfQ', 'eyJhIjoxfQ==', 'eyJ0YXhhdGlvbiI6Im9zbiJ9'), letters(1, 60, 'abcXYZ019-_')], [fc.constantFrom('ab+/', 'a b', 'eyJ===', '=')], 35),
+  customer: field([fc.constantFrom('c-42', 'клиент 7'), fc.string({ minLength: 1, maxLength: 64 })], [over(64), fc.constant('\u0007')], 35),
+  save_method: field([fc.constantFrom('optional', 'required')], [fc.constantFrom('always')], 35),
+  capture: field([fc.constantFrom('auto', 'manual')], [fc.constantFrom('later', 'Manual')], 35),
+  ext_md5: field([letters(32, 32, '0123456789abcdefABCDEF')], [letters(31, 31, '0123456789abcdef')], 35),
   // Names the schema does not know are ignored by both.
   currency: field([fc.constantFrom('RUR')], [], 40),
   extra: field([fc.string()], [], 40),

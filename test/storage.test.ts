@@ -240,6 +240,32 @@ for (const kind of storageKinds()) {
       assert.ok(due.includes(a.id));
       assert.ok(!due.includes(b.id));
     });
+
+    test('receipts: one per payment, kind and key; a pending one replaced; registered never moves back, failed fails once; statuses in one query', async () => {
+      const { payment: p } = await ts.storage.createPayment(newPayment());
+      const receipt = { taxation: 'osn' as const, customer: { email: 'a@b.ru' }, items: [{ name: 'Чай', price: '1.00', quantity: '0.5', amount: '0.50', vat: 'none' as const, paymentMethod: 'full_payment' as const, paymentObject: 'commodity' as const }] };
+      const base = { paymentId: p.id, merchantLogin: p.merchantLogin, kind: 'payment' as const, refundId: null, receipt, idempotencyKey: '', createdAt: T0 };
+      const first = await ts.storage.saveReceipt(base);
+      assert.equal(first.created, true);
+      assert.equal(first.receipt.status, 'pending');
+      const again = await ts.storage.saveReceipt({ ...base, receipt: { ...receipt, taxation: 'patent' } });
+      assert.deepEqual([again.created, again.receipt.id, again.receipt.receipt.taxation], [false, first.receipt.id, 'osn']);
+      assert.equal(await ts.storage.replacePendingReceipt(p.id, { ...receipt, taxation: 'esn' }, T0 + 1), true);
+      assert.equal((await ts.storage.receiptsOf(p.id))[0]!.receipt.taxation, 'esn');
+      assert.deepEqual((await ts.storage.receiptsOf(p.id))[0]!.receipt.items, receipt.items, 'decimal strings kept exactly');
+      assert.equal(await ts.storage.setReceiptStatus(first.receipt.id, { status: 'registered', providerReceiptId: 'r-1', at: T0 + 2 }), true);
+      assert.equal(await ts.storage.replacePendingReceipt(p.id, receipt, T0 + 3), false, 'given to the provider: kept');
+      assert.equal(await ts.storage.setReceiptStatus(first.receipt.id, { status: 'failed', reason: 'x', at: T0 + 3 }), false);
+      const closing = await ts.storage.saveReceipt({ ...base, kind: 'closing', idempotencyKey: 'k' }, { actor: 'shop', action: 'closing_receipt', reason: 'full payment', status: p.status });
+      assert.equal(closing.created, true);
+      assert.ok((await ts.storage.auditOf(p.id)).some((a) => a.action === 'closing_receipt'));
+      assert.equal(await ts.storage.setReceiptStatus(closing.receipt.id, { status: 'failed', reason: 'bad', at: T0 + 4 }), true);
+      assert.equal(await ts.storage.setReceiptStatus(closing.receipt.id, { status: 'failed', reason: 'bad', at: T0 + 5 }), false);
+      assert.deepEqual((await ts.storage.failedReceipts(p.merchantLogin, 10)).map((r) => r.id), [closing.receipt.id]);
+      const { payment: other } = await ts.storage.createPayment(newPayment());
+      assert.deepEqual([...(await ts.storage.receiptStatusesOf([p.id, other.id]))], [[p.id, 'registered']]);
+      assert.deepEqual([...(await ts.storage.receiptStatusesOf([]))], []);
+    });
   });
 }
 

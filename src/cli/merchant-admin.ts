@@ -8,6 +8,7 @@
  *                           [--origins https://a.example,https://b.example] [--api-key-file KEY.txt]
  *                           [--mode test|live|default] [--fees buyer|merchant|link|default]
  *                           [--return-urls https://a.example/onpay/,https://b.example] [--allow-short-secret] [--duplicates flag|refund|default]
+ *                           [--receipts '{"enabled":true,"taxation":"usn_income","vat":"none"}'|off]
  *
  * Secrets (the key K and the cabinet key), from the safest: `--secret-file PATH` / `--api-key-file
  * PATH`; `--secret -` / `--api-key -` read standard input (one of them); the environment variables
@@ -39,8 +40,19 @@ const onOff = (v: string | undefined, key: string): boolean | undefined => {
 const publicView = (m: Merchant) => ({
   login: m.login, name: m.name, notifications: m.notifications, apiUrl: m.apiUrl, apiType: m.apiType, apiMethod: m.apiMethod,
   notifyStyle: m.notifyStyle, checkLinkMd5: m.checkLinkMd5, origins: m.origins, cabinetKey: m.apiKeyHash ? 'set' : 'not set',
-  mode: m.mode ?? 'default', fees: m.fees ?? 'default', returnUrls: m.returnUrls ?? [], duplicates: m.duplicates ?? 'default',
+  mode: m.mode ?? 'default', fees: m.fees ?? 'default', returnUrls: m.returnUrls ?? [], duplicates: m.duplicates ?? 'default', receipts: m.receipts ?? 'off',
 });
+
+/** `--receipts`: the settings as JSON, `off` to clear them, absent to keep them. */
+function receiptsOption(v: string | undefined, existing: Merchant['receipts']): unknown {
+  if (v === undefined) return existing ?? undefined;
+  if (v === 'off') return undefined;
+  try {
+    return JSON.parse(v) as unknown;
+  } catch {
+    throw new ConfigError('receipts', 'must be the receipt settings as JSON ({"enabled":true,"taxation":"usn_income","vat":"none",…}) or off');
+  }
+}
 
 /** `--mode` / `--fees` / `--duplicates`: a value, `default` to clear it (the gateway's default applies), absent to keep it. */
 const choice = (v: string | undefined, existing: string | null | undefined): string | undefined =>
@@ -98,7 +110,7 @@ export async function runMerchantAdmin(argv: string[], env: NodeJS.ProcessEnv, o
       config: { type: 'string' }, login: { type: 'string' }, name: { type: 'string' }, secret: { type: 'string' },
       'api-url': { type: 'string' }, 'api-type': { type: 'string' }, 'api-method': { type: 'string' },
       notifications: { type: 'string' }, 'check-link-md5': { type: 'string' }, origins: { type: 'string' }, 'api-key': { type: 'string' },
-      mode: { type: 'string' }, fees: { type: 'string' }, 'return-urls': { type: 'string' }, duplicates: { type: 'string' },
+      mode: { type: 'string' }, fees: { type: 'string' }, 'return-urls': { type: 'string' }, duplicates: { type: 'string' }, receipts: { type: 'string' },
       'secret-file': { type: 'string' }, 'api-key-file': { type: 'string' }, 'allow-short-secret': { type: 'boolean' },
     },
   });
@@ -142,6 +154,7 @@ export async function runMerchantAdmin(argv: string[], env: NodeJS.ProcessEnv, o
           fees: choice(values.fees, existing?.fees),
           returnUrls: list(values['return-urls'], existing?.returnUrls),
           duplicates: choice(values.duplicates, existing?.duplicates),
+          receipts: receiptsOption(values.receipts, existing?.receipts),
           ...(apiKey ? { apiKey } : {}),
         };
         const r = merchantSchema.safeParse(raw);

@@ -4,6 +4,7 @@
  * data, and answers with the protocol's codes and signatures. Bad signatures and bad bodies get the
  * protocol's error answers, never an exception.
  */
+import type { Receipt } from '../protocol/receipt.ts';
 import { numberText, readJsonObject } from '../protocol/exact-json.ts';
 import { Webhook } from 'standardwebhooks';
 import { canonicalAmount } from '../protocol/money.ts';
@@ -38,8 +39,12 @@ export interface PayNotification extends Omit<PayData, 'rate'> {
   apiType: 1 | 2 | 'webhooks';
 }
 
-/** The shop's answer to CHECK: `true` to accept, or a refusal with a comment for the buyer. */
-export type CheckDecision = boolean | { accept: false; comment: string };
+/**
+ * The shop's answer to CHECK: `true` to accept, a refusal with a comment for the buyer, or an
+ * acceptance with the order's fiscal receipt (API 2 only; it replaces a link's receipt; its items
+ * sum to the order's amount).
+ */
+export type CheckDecision = boolean | { accept: false; comment: string } | { accept: true; receipt: Receipt };
 
 export interface MerchantHandlerOptions {
   /** The merchant's secret key K. */
@@ -99,7 +104,10 @@ export function createMerchantHandler(options: MerchantHandlerOptions): (request
       if (amount === null || !way || !mode) return jsonAnswer('check', false, payFor, secret, 'bad request', 400);
       if (!safeEqualHex(signature, api2CheckSignature(payFor, amount, way, mode, secret))) return jsonAnswer('check', false, payFor, secret, 'bad signature', 403);
       const check: CheckRequest = { type: 'check', apiType: 2, payFor, amount, ticker: way, mode, userEmail: str(body.user_email) ?? '', extraParams: extras(Object.entries(body)) };
-      return decideCheck(check, (ok, comment) => jsonAnswer('check', ok, payFor, secret, comment));
+      return decideCheck(check, (ok, comment, receipt) => {
+        const body = { ...api2Answer('check', ok, payFor, secret, comment), ...(ok && receipt ? { receipt } : {}) };
+        return Response.json(body);
+      });
     }
     const payment = body.payment as Record<string, unknown> | undefined;
     const balance = body.balance as Record<string, unknown> | undefined;
@@ -201,7 +209,7 @@ export function createMerchantHandler(options: MerchantHandlerOptions): (request
     return recordPay(pay, (ok) => (ok ? new Response(null, { status: 204 }) : Response.json({ error: 'temporary error' }, { status: 503 })));
   }
 
-  async function decideCheck(check: CheckRequest, answer: (ok: boolean, comment?: string) => Response): Promise<Response> {
+  async function decideCheck(check: CheckRequest, answer: (ok: boolean, comment?: string, receipt?: Receipt) => Response): Promise<Response> {
     // The gateway's integration test (integration-matrix.ts), signature already verified: answered
     // here, never reaching the shop's orders.
     if (isTestRequest(check.extraParams)) {
@@ -210,6 +218,7 @@ export function createMerchantHandler(options: MerchantHandlerOptions): (request
     try {
       const d = await options.onCheck(check);
       if (d === true) return answer(true);
+      if (typeof d === 'object' && d.accept) return answer(true, undefined, d.receipt);
       return answer(false, typeof d === 'object' ? d.comment.slice(0, 255) : undefined);
     } catch (e) {
       report(e);

@@ -6,6 +6,7 @@
  * import { signPaymentLink, createMerchantHandler } from 'onpay-checkout/merchant';
  */
 export { signPaymentLink, linkMd5, type PaymentLinkInput, type SignedPaymentLink } from './link.ts';
+export type { Receipt, ReceiptItem, ReceiptCustomer, Taxation, Vat, Ffd, ReceiptPaymentMethod, PaymentObject } from '../protocol/receipt.ts';
 export {
   createMerchantHandler, type CheckDecision, type CheckRequest, type MerchantHandlerOptions, type PayNotification,
 } from './handler.ts';

@@ -2,7 +2,8 @@
  * Signing payment links on the shop's server (PROTOCOL.md §2): the md5, the link URL and the
  * element's attributes, all from one validated description of the order.
  */
-import { elementAttributes, EXTRA_PARAM_PREFIX, linkQuery, signLink } from '../protocol/link.ts';
+import { elementAttributes, extSignature, EXTRA_PARAM_PREFIX, linkQuery, signLink, type LinkExtensions } from '../protocol/link.ts';
+import { encodeReceiptParam, parseReceipt, type Receipt } from '../protocol/receipt.ts';
 import { canonicalAmount, formatTwoDecimals } from '../protocol/money.ts';
 import { linkSignature } from '../protocol/onpay-api.ts';
 
@@ -28,6 +29,14 @@ export interface PaymentLinkInput {
   oneWay?: string;
   /** `onpay_ap_*` parameters (the prefix may be left out). */
   extraParams?: Record<string, string>;
+  /** The fiscal receipt (54-ФЗ): its items sum to `price`; sent as `receipt` and signed by `ext_md5`. */
+  receipt?: Receipt;
+  /** The shop's customer id (≤ 64 printable characters), signed by `ext_md5`. */
+  customer?: string;
+  /** Whether the buyer's method is saved, signed by `ext_md5`. */
+  saveMethod?: 'optional' | 'required';
+  /** `manual`: the money is held until the shop captures it; signed by `ext_md5`. */
+  capture?: 'auto' | 'manual';
 }
 
 export interface SignedPaymentLink {
@@ -48,6 +57,24 @@ export const linkMd5 = (payMode: string, price: string, ticker: string, payFor: 
 const priceOfMinor = (minor: bigint): string => (minor < 0n ? `-${formatTwoDecimals(-minor)}` : formatTwoDecimals(minor));
 
 /**
+ * The extension parameters given, with their `ext_md5` (PROTOCOL.md §5); undefined when none is.
+ * A receipt breaking the model's own rules throws, naming its path, as a bad price does.
+ */
+function signedExtensions(input: PaymentLinkInput): LinkExtensions | undefined {
+  const texts: Omit<LinkExtensions, 'ext_md5'> = {};
+  if (input.receipt !== undefined) {
+    const r = parseReceipt(input.receipt);
+    if (!r.ok) throw new RangeError(`${r.issue.field}: ${r.issue.message}`);
+    texts.receipt = encodeReceiptParam(r.receipt);
+  }
+  if (input.customer !== undefined) texts.customer = input.customer;
+  if (input.saveMethod !== undefined) texts.save_method = input.saveMethod;
+  if (input.capture !== undefined) texts.capture = input.capture;
+  if (Object.keys(texts).length === 0) return undefined;
+  return { ...texts, ext_md5: extSignature(texts, input.secret) };
+}
+
+/**
  * Signs a payment link.
  * @example
  * const link = signPaymentLink({ gateway: 'https://pay.example.com', merchantLogin: 'shop', secret: K, price: '100', payFor: '42' });
@@ -66,10 +93,11 @@ export function signPaymentLink(input: PaymentLinkInput): SignedPaymentLink {
   const extraParams = Object.fromEntries(Object.entries(input.extraParams ?? {})
     .map(([k, v]) => [k.startsWith(EXTRA_PARAM_PREFIX) ? k : `${EXTRA_PARAM_PREFIX}${k}`, v]));
   const { merchantLogin } = input;
+  const extensions = signedExtensions(input);
   const values = {
     payMode, price, ticker, payFor: input.payFor, convert, md5, note: input.note, ln: input.ln, urlSuccess: input.urlSuccess,
     urlFail: input.urlFail, userEmail: input.userEmail, userPhone: input.userPhone, priceFinal: input.priceFinal, oneWay: input.oneWay,
-    extraParams,
+    extraParams, extensions,
   };
   const query = linkQuery(values);
   const gateway = input.gateway.replace(/\/+$/, '');

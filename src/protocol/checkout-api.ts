@@ -29,7 +29,11 @@ export interface FormPayload {
   merchant: { login: string; name: string };
   /** A test merchant's form (the element shows a «Тестовый режим» badge). */
   testMode: boolean;
-  order: { payFor: string; price: string; ticker: string; mode: 'fix' | 'free'; note: string; convert: boolean; priceFinal: boolean };
+  order: {
+    payFor: string; price: string; ticker: string; mode: 'fix' | 'free'; note: string; convert: boolean; priceFinal: boolean;
+    /** The lines of the link's fiscal receipt, for «Состав заказа» (issue 24); absent without one. */
+    items?: readonly OrderItem[];
+  };
   /** The language the gateway speaks to this buyer (`ru`, `en`, `uk`, `kk`, `be`, `uz`, `de`, …). */
   ln: Language;
   urlSuccess: string;
@@ -49,6 +53,14 @@ export interface PendingPayment {
   id: string;
   way: string;
   action: BuyerAction;
+}
+
+/** One line of the order as the buyer sees it: amounts are the receipt's decimal strings, in roubles. */
+export interface OrderItem {
+  name: string;
+  quantity: string;
+  price: string;
+  amount: string;
 }
 
 /** A detail line of instructions (account, reference, …). */

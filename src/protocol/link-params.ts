@@ -6,7 +6,7 @@
 
 /**
  * One link parameter: `[wire name, element attribute, LinkParams field]`; the field is null for
- * those that are not part of `LinkParams` (`md5`, `f`). Tuples, not objects: the element's bundle
+ * those that are not plain `LinkParams` fields (`md5`, `f`, the extension parameters). Tuples, not objects: the element's bundle
  * carries this table, and its gzip budget is tight.
  */
 export type LinkParam = readonly [wire: string, attribute: string, field: string | null];
@@ -32,7 +32,20 @@ export const LINK_PARAMS = [
   ['price_final', 'price-final', 'priceFinal'],
   ['one_way', 'one-way', 'oneWay'],
   ['f', 'f', null],
+  // The signed extension parameters (PROTOCOL.md §5), written from `LinkParams.extensions`.
+  ['receipt', 'receipt', null],
+  ['customer', 'customer', null],
+  ['save_method', 'save-method', null],
+  ['capture', 'capture', null],
+  ['ext_md5', 'ext-md5', null],
 ] as const satisfies readonly LinkParam[];
+
+/**
+ * The extension parameters `ext_md5` signs (PROTOCOL.md §5), in byte order. More may come; each is
+ * listed in the docs and here.
+ */
+export const EXTENSION_PARAMS = ['capture', 'customer', 'receipt', 'save_method'] as const;
+export type ExtensionParam = (typeof EXTENSION_PARAMS)[number];
 
 /** The prefix of the link's extra parameters, and of the attributes that carry them one by one. */
 export const EXTRA_PARAM_PREFIX = 'onpay_ap_';

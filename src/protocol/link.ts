@@ -8,11 +8,16 @@
 import { z } from 'zod';
 import { canonicalAmount, parseAmount, type Minor } from './money.ts';
 import { linkSignature, safeEqualHex } from './onpay-api.ts';
+import { createHash } from 'node:crypto';
 import { resolveLanguage, type Language } from './languages.ts';
-import { EXTRA_PARAM_PREFIX, LINK_PARAMS } from './link-params.ts';
+import { EXTENSION_PARAMS, EXTRA_PARAM_PREFIX, LINK_PARAMS, type ExtensionParam } from './link-params.ts';
+import { checkReceiptForPayment, decodeReceiptParam, type Receipt } from './receipt.ts';
 import { buyerEmail, isBuyerEmail } from './email.ts';
 
-export { EXTRA_ATTRIBUTE_PREFIX, EXTRA_PARAM_PREFIX, LINK_PARAMS, type LinkParam } from './link-params.ts';
+export { EXTENSION_PARAMS, EXTRA_ATTRIBUTE_PREFIX, EXTRA_PARAM_PREFIX, LINK_PARAMS, type ExtensionParam, type LinkParam } from './link-params.ts';
+
+/** The signed extension parameters of a link as their wire texts (percent-decoded), with their `ext_md5`. */
+export type LinkExtensions = Partial<Record<ExtensionParam, string>> & { ext_md5: string };
 
 /** Validated link parameters; amounts canonical. */
 export interface LinkParams {
@@ -30,6 +35,20 @@ export interface LinkParams {
   priceFinal: boolean;
   oneWay: string;
   extraParams: Record<string, string>;
+  /**
+   * The signed extension parameters as given (PROTOCOL.md §5), kept to write the link back; absent
+   * when the link has none. Their `ext_md5` is checked by the gateway with the merchant's K
+   * (`extMd5Matches`), the parsed values are below.
+   */
+  extensions?: LinkExtensions;
+  /** The fiscal receipt from the link's `receipt` (valid on its own; its contact may still be missing). */
+  receipt?: Receipt;
+  /** The shop's customer id (`customer`), for saved methods (a later issue). */
+  customer?: string;
+  /** `save_method`: whether the buyer's method is saved (a later issue). */
+  saveMethod?: 'optional' | 'required';
+  /** `capture`: `manual` holds the money until the shop captures it (a later issue). */
+  capture?: 'auto' | 'manual';
 }
 
 /** A parsed link: the parameters, the price in minor units, and what the md5 check needs. */
@@ -53,6 +72,11 @@ export type LinkParseResult = { ok: true; value: ParsedLink } | { ok: false; iss
 // eslint-disable-next-line no-control-regex -- the point: control characters are refused in link texts
 const CTRL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 const EXTRA_NAME = /^onpay_ap_[a-z0-9]{1,32}$/;
+/** The longest `receipt` text: base64url of the largest receipt JSON taken (8 KB, receipt.ts), with padding. */
+const MAX_RECEIPT_TEXT = 10_924;
+const RECEIPT_TEXT = new RegExp(`^[A-Za-z0-9_-]{1,${MAX_RECEIPT_TEXT}}={0,2}$`);
+/** The shop's customer id: 1 to 64 printable characters (no control characters; counted as UTF-16 units). */
+const CUSTOMER = /^[^\p{Cc}]{1,64}$/u;
 const text = (max: number) => z.string().max(max, `at most ${max} characters`).refine((s) => !CTRL.test(s), 'control characters are not allowed');
 const bool = (name: string) => z.string().optional().transform((v, ctx) => {
   if (v === undefined || v === '') return undefined;
@@ -81,6 +105,11 @@ const linkSchema = z.object({
   price_final: bool('price_final'),
   one_way: z.string().regex(/^[A-Za-z]{3}$/, 'must be a payment system code').optional(),
   f: z.string().regex(/^\d{0,3}$/, 'must be a form design number').optional(),
+  receipt: z.string().regex(RECEIPT_TEXT, `must be base64url (RFC 4648 §5) of the receipt's JSON, at most ${MAX_RECEIPT_TEXT} characters`).optional(),
+  customer: z.string().regex(CUSTOMER, 'must be 1 to 64 printable characters').optional(),
+  save_method: z.enum(['optional', 'required'], { message: 'must be optional or required' }).optional(),
+  capture: z.enum(['auto', 'manual'], { message: 'must be auto or manual' }).optional(),
+  ext_md5: z.string().regex(/^[0-9a-fA-F]{32}$/, 'must be 32 hex digits').optional(),
 });
 
 /** The checked fields of a link, as `parseLink` reads them from either check below. */
@@ -100,6 +129,11 @@ export interface LinkFields {
   price_final: boolean | undefined;
   one_way: string | undefined;
   f: string | undefined;
+  receipt: string | undefined;
+  customer: string | undefined;
+  save_method: 'optional' | 'required' | undefined;
+  capture: 'auto' | 'manual' | undefined;
+  ext_md5: string | undefined;
 }
 
 /** The schema's verdict: the fields, or the first issue (its path and message). */
@@ -115,7 +149,7 @@ export function linkFieldsBySchema(input: Record<string, string | undefined>): {
     fields: {
       pay_mode: d.pay_mode, price: d.price, ticker: d.ticker, pay_for: d.pay_for, convert: d.convert, md5: d.md5, note: d.note, ln: d.ln,
       url_success: d.url_success, url_fail: d.url_fail, user_email: d.user_email, user_phone: d.user_phone, price_final: d.price_final,
-      one_way: d.one_way, f: d.f,
+      one_way: d.one_way, f: d.f, receipt: d.receipt, customer: d.customer, save_method: d.save_method, capture: d.capture, ext_md5: d.ext_md5,
     },
   };
 }
@@ -163,13 +197,21 @@ export function linkFieldsFast(i: Record<string, string | undefined>): LinkField
   }
   if (oneWay !== undefined && !TICKER.test(oneWay)) return undefined;
   if (f !== undefined && !FORM_DESIGN.test(f)) return undefined;
+  const { receipt, customer, save_method: saveMethod, capture, ext_md5: extMd5 } = i;
+  if (receipt !== undefined && !RECEIPT_TEXT.test(receipt)) return undefined;
+  if (customer !== undefined && !CUSTOMER.test(customer)) return undefined;
+  if (saveMethod !== undefined && saveMethod !== 'optional' && saveMethod !== 'required') return undefined;
+  if (capture !== undefined && capture !== 'auto' && capture !== 'manual') return undefined;
+  if (extMd5 !== undefined && !MD5.test(extMd5)) return undefined;
   return {
     pay_mode: payMode, price, ticker, pay_for: payFor, convert, md5, note, ln: resolveLanguage(ln), url_success: urlSuccess, url_fail: urlFail,
     user_email: email, user_phone: phone, price_final: priceFinal, one_way: oneWay, f,
+    receipt, customer, save_method: saveMethod, capture, ext_md5: extMd5,
   };
 }
 
 const fail = (field: string, message: string): LinkParseResult => ({ ok: false, issues: [{ field, message }] });
+const EXTENSION_NAMES: ReadonlySet<string> = new Set(EXTENSION_PARAMS);
 
 /** An `_enc` URL: base64 (standard or URL-safe) of an http(s) URL, or, as many modules send it, the plain URL. */
 function decodeEncUrl(value: string): string | null {
@@ -196,6 +238,8 @@ export function parseLink(params: URLSearchParams): LinkParseResult {
       extraParams[key] = value;
       continue;
     }
+    // An empty extension parameter (an element writing every attribute) is as good as absent.
+    if (value === '' && (EXTENSION_NAMES.has(key) || key === 'ext_md5')) continue;
     raw[key] = value;
   }
   // Currency aliases: currency > ticker > to.
@@ -226,6 +270,8 @@ export function parseLink(params: URLSearchParams): LinkParseResult {
     if (d.pay_mode === 'fix' && priceMinor === 0n) return fail('price', 'must be above zero');
     price = canonical;
   }
+  const ext = extensionsOf(d, ticker, d.pay_mode === 'fix' ? priceMinor : undefined);
+  if (!ext.ok) return fail(ext.field, ext.message);
   return {
     ok: true,
     value: {
@@ -244,6 +290,7 @@ export function parseLink(params: URLSearchParams): LinkParseResult {
         priceFinal: d.price_final ?? false,
         oneWay: d.one_way?.toUpperCase() ?? '',
         extraParams,
+        ...ext.parsed,
       },
       priceMinor,
       ...(d.md5 !== undefined ? { md5: d.md5 } : {}),
@@ -251,6 +298,57 @@ export function parseLink(params: URLSearchParams): LinkParseResult {
       rawTicker,
     },
   };
+}
+
+type Extensions = { ok: true; parsed: Pick<LinkParams, 'extensions' | 'receipt' | 'customer' | 'saveMethod' | 'capture'> } | { ok: false; field: string; message: string };
+
+/**
+ * The link's extension parameters: present ones need `ext_md5` (checked against K by the gateway,
+ * `extMd5Matches`); the receipt decoded and held to the order's currency and, in fix mode, its
+ * price. Its contact is checked when the payment is created: the buyer may still give an e-mail.
+ */
+function extensionsOf(d: LinkFields, ticker: string, priceMinor: Minor | undefined): Extensions {
+  const texts: Partial<Record<ExtensionParam, string>> = {};
+  for (const name of EXTENSION_PARAMS) if (d[name] !== undefined) texts[name] = d[name];
+  if (Object.keys(texts).length === 0) return { ok: true, parsed: {} };
+  if (d.ext_md5 === undefined) return { ok: false, field: 'ext_md5', message: `is required with the extension parameters (${Object.keys(texts).join(', ')})` };
+  let receipt: Receipt | undefined;
+  if (texts.receipt !== undefined) {
+    const r = decodeReceiptParam(texts.receipt);
+    if (!r.ok) return { ok: false, ...r.issue };
+    const c = checkReceiptForPayment(r.receipt, { ticker, ...(priceMinor !== undefined ? { priceMinor } : {}), requireContact: false });
+    if (!c.ok) return { ok: false, ...c.issue };
+    receipt = c.receipt;
+  }
+  return {
+    ok: true,
+    parsed: {
+      extensions: { ...texts, ext_md5: d.ext_md5 },
+      ...(receipt ? { receipt } : {}),
+      ...(d.customer !== undefined ? { customer: d.customer } : {}),
+      ...(d.save_method !== undefined ? { saveMethod: d.save_method } : {}),
+      ...(d.capture !== undefined ? { capture: d.capture } : {}),
+    },
+  };
+}
+
+/**
+ * `ext_md5` (PROTOCOL.md §5): `md5("{name1}={value1};…;{K}")` over the extension parameters
+ * present, sorted by name, values as given (percent-decoded), lower-case hex.
+ * @example extSignature({ customer: 'c-42', capture: 'manual' }, 'test') // 'faa16304425630856eb0f64635e27baf'
+ */
+export function extSignature(params: Partial<Record<ExtensionParam, string>>, key: string): string {
+  const parts = Object.entries(params).filter(([name, v]) => v !== undefined && v !== '' && EXTENSION_NAMES.has(name))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([name, v]) => `${name}=${v}`);
+  return createHash('md5').update([...parts, key].join(';'), 'utf8').digest('hex');
+}
+
+/** Whether a link's `ext_md5` matches its extension parameters under K (case-insensitive); true when it has none. */
+export function extMd5Matches(link: Pick<LinkParams, 'extensions'>, key: string): boolean {
+  if (!link.extensions) return true;
+  const { ext_md5: md5, ...params } = link.extensions;
+  return safeEqualHex(md5, extSignature(params, key));
 }
 
 /**
@@ -280,13 +378,13 @@ export function linkMd5Matches(parsed: ParsedLink, key: string): boolean {
 }
 
 /** Link parameters to write: any of `LinkParams`, left out or empty where not given. */
-export type LinkValues = Partial<Omit<LinkParams, 'extraParams'>> & { extraParams?: Record<string, string>; md5?: string | undefined };
+export type LinkValues = Partial<Omit<LinkParams, 'extraParams' | 'extensions'>> & { extraParams?: Record<string, string>; md5?: string | undefined; extensions?: LinkExtensions | undefined };
 
 /** The table's entries with their wire text for these values, in the table's order. */
 function written(values: LinkValues): [wire: string, attribute: string, text: string][] {
   const out: [string, string, string][] = [];
   for (const [wire, attribute, field] of LINK_PARAMS) {
-    const v = field === null ? (wire === 'md5' ? values.md5 : undefined) : values[field];
+    const v = field === null ? (wire === 'md5' ? values.md5 : values.extensions?.[wire as keyof LinkExtensions]) : values[field];
     // Booleans: convert is written yes/no, price_final only when true.
     if (v === undefined || v === '' || (v === false && field !== 'convert')) continue;
     out.push([wire, attribute, v === true ? (field === 'convert' ? 'yes' : 'true') : v === false ? 'no' : v]);

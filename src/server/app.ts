@@ -29,6 +29,8 @@ import { sandboxRoutes } from './routes/sandbox.ts';
 import { assetRoutes } from './routes/assets.ts';
 import { cabinetRoutes } from './routes/cabinet.ts';
 import { refundRoutes } from './routes/refunds.ts';
+import { receiptRoutes } from './routes/receipts.ts';
+import { createClosingReceipts } from './refunds/closing-receipt.ts';
 import { createRefunds } from './refunds/refunds.ts';
 import { clientFailure } from './http/request-deadline.ts';
 import { createStreamHub } from './http/stream-hub.ts';
@@ -204,6 +206,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   // the page's session with its CSRF checks, under the rate limits), refunds included; the refunds
   // routes take the merchant it found, and authenticate by themselves only when mounted alone.
   app.route('/', cabinetRoutes({ cabinet, limits, sandbox: deps.config.sandbox, config: deps.config, now, checkLink: service.checkLink }));
+  app.route('/', receiptRoutes({ cabinet, closing: createClosingReceipts({ storage, connectors, now, sandbox: deps.config.sandbox, log }) }));
   app.route('/', refundRoutes({ cabinet, refunds: createRefunds({ storage, connectors, now, sandbox: deps.config.sandbox, emitStatus: service.emitStatus, log }) }));
   app.route('/', assetRoutes({ cdnDir: deps.cdnDir ?? 'dist/cdn', cache: deps.cacheAssets ?? false }));
   // Probes: liveness answers without touching the database (which may be locked by another

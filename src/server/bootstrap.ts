@@ -42,6 +42,7 @@ export function merchantFromConfig(m: MerchantConfig): Merchant {
     fees: m.fees ?? null,
     duplicates: m.duplicates ?? null,
     returnUrls: m.returnUrls ?? [],
+    receipts: m.receipts ?? null,
   };
 }
 

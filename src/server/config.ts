@@ -2,6 +2,7 @@
  * Gateway configuration: a JSON file (`ONPAY_CONFIG` or `--config`) over built-in sandbox defaults,
  * validated with zod. A bad configuration throws `ConfigError` naming the key.
  */
+import { receiptSettingsSchema } from '../protocol/receipt.ts';
 import { z } from 'zod';
 import { parseRate } from '../protocol/money.ts';
 import { isProxyEntry } from './http/client-address.ts';
@@ -73,6 +74,8 @@ export const merchantSchema = z.object({
   duplicates: z.enum(['flag', 'refund']).optional(),
   /** Where `url_success` / `url_fail` may lead: origins or URL prefixes; absent: `origins`. */
   returnUrls: z.array(z.string().url().regex(/^https?:/i, 'an http(s) URL').refine((u) => !/[?#]/.test(u), 'an origin or a URL prefix, without ? or #')).optional(),
+  /** Fiscal receipts (54-ФЗ): the default one-line receipt and the fee line; see docs/CONFIGURATION.md. */
+  receipts: receiptSettingsSchema.optional(),
 }).strict().refine((m) => !m.notifications || m.apiUrl !== undefined, { message: 'apiUrl is required when notifications are on', path: ['apiUrl'] });
 export type MerchantConfig = z.output<typeof merchantSchema>;
 

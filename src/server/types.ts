@@ -4,6 +4,7 @@ import type { Minor } from '../protocol/money.ts';
 import type { FailureReason } from '../protocol/checkout-api.ts';
 import type { LinkParams } from '../protocol/link.ts';
 import type { PayAnswerKey } from '../protocol/onpay-api.ts';
+import type { Receipt, ReceiptSettings } from '../protocol/receipt.ts';
 import type { NotificationStatus, PaymentStatus } from './states.ts';
 
 export type NotifyStyle = 'onpay' | 'webhooks';
@@ -43,6 +44,8 @@ export interface Merchant {
    * `refund` (also refunded at its provider where it refunds). Null or absent: `flag`.
    */
   duplicates?: DuplicatePolicy | null;
+  /** The fiscal receipts' settings (merchant key `receipts`, issue 24); absent or null: none. */
+  receipts?: ReceiptSettings | null;
 }
 
 /** What the gateway does with a duplicate payment of a paid order (merchant setting `duplicates`). */
@@ -145,12 +148,42 @@ export interface RefundRecord {
 
 export type NewRefund = Omit<RefundRecord, 'status' | 'providerRefundId' | 'failureReason' | 'updatedAt'>;
 
+/** What a fiscal receipt is for: the payment itself, a refund, or the closing receipt (full payment on delivery). */
+export type ReceiptKind = 'payment' | 'refund' | 'closing';
+
+/**
+ * A receipt's registration: `pending` (not yet given to the provider, or no definite answer), `sent`
+ * (the provider took it), `registered` (the cash register registered it), `failed` (with the
+ * provider's reason).
+ */
+export type ReceiptStatus = 'pending' | 'sent' | 'registered' | 'failed';
+
+/** A fiscal receipt kept with its payment (0011_receipts). */
+export interface ReceiptRecord {
+  id: number;
+  paymentId: string;
+  merchantLogin: string;
+  kind: ReceiptKind;
+  /** The refund it belongs to (`refund`). */
+  refundId: string | null;
+  receipt: Receipt;
+  status: ReceiptStatus;
+  providerReceiptId: string | null;
+  reason: string | null;
+  /** `payment`: empty; `refund`: the refund's id; `closing`: the request's Idempotency-Key. */
+  idempotencyKey: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type NewReceipt = Omit<ReceiptRecord, 'id' | 'status' | 'providerReceiptId' | 'reason' | 'updatedAt'> & { status?: ReceiptStatus };
+
 export interface NotificationRecord {
   id: number;
   paymentId: string;
   merchantLogin: string;
-  /** `pay`: PAY / `payment.paid`; `refund`: `payment.refunded` (webhooks merchants only). */
-  kind: 'pay' | 'refund';
+  /** `pay`: PAY / `payment.paid`; `refund`: `payment.refunded`; `receipt`: `receipt.failed` (these two: webhooks merchants only). */
+  kind: 'pay' | 'refund' | 'receipt';
   style: NotifyStyle;
   method: 'POST' | 'GET';
   url: string;

@@ -10,6 +10,7 @@ import de from '../../src/components/onpay-checkout/messages/de.ts';
 import en from '../../src/components/onpay-checkout/messages/en.ts';
 import kk from '../../src/components/onpay-checkout/messages/kk.ts';
 import ru from '../../src/components/onpay-checkout/messages/ru.ts';
+import { RU_INSTRUCTIONS } from '../../src/components/onpay-checkout/instructions.ts';
 import uk from '../../src/components/onpay-checkout/messages/uk.ts';
 import uz from '../../src/components/onpay-checkout/messages/uz.ts';
 import { resolveLanguage } from '../../src/protocol/languages.ts';
@@ -60,7 +61,7 @@ describe('<onpay-checkout> languages', () => {
   });
 
   it('formats ICU placeholders and plural forms through Intl.PluralRules', () => {
-    const m = ru.minutesLeft;
+    const m = RU_INSTRUCTIONS.minutesLeft;
     expect([1, 2, 5, 21, 22, 25, 111].map((count) => format(m, 'ru', { count }))).to.deep.equal(
       ['1 минута', '2 минуты', '5 минут', '21 минута', '22 минуты', '25 минут', '111 минут']);
     expect([1, 2].map((count) => format(en.minutesLeft, 'en', { count }))).to.deep.equal(['1 minute', '2 minutes']);

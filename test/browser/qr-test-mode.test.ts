@@ -10,6 +10,7 @@ import de from '../../src/components/onpay-checkout/messages/de.ts';
 import en from '../../src/components/onpay-checkout/messages/en.ts';
 import kk from '../../src/components/onpay-checkout/messages/kk.ts';
 import ru from '../../src/components/onpay-checkout/messages/ru.ts';
+import { RU_INSTRUCTIONS } from '../../src/components/onpay-checkout/instructions.ts';
 import uk from '../../src/components/onpay-checkout/messages/uk.ts';
 import uz from '../../src/components/onpay-checkout/messages/uz.ts';
 import { fakeGateway, formPayload, instructionsAction, worker, type FakeGateway } from './gateway-mock.ts';
@@ -73,7 +74,7 @@ describe('<onpay-checkout> QR code', () => {
     await el.updateComplete;
     const svg = shadow(el).querySelector('svg[part="qr"]')!;
     expect(svg.getAttribute('role')).to.equal('img');
-    expect(svg.getAttribute('aria-label')).to.equal(ru.qr);
+    expect(svg.getAttribute('aria-label')).to.equal(RU_INSTRUCTIONS.qr);
     expect(svg.getAttribute('viewBox')).to.equal(`-4 -4 ${SIZE + 8} ${SIZE + 8}`);
     const paths = svg.querySelectorAll('path');
     expect(paths.length).to.equal(1);
@@ -83,7 +84,7 @@ describe('<onpay-checkout> QR code', () => {
     expect(paths[0]!.getAttribute('d')).to.include('M1 1h1v1h-1z').and.not.include('M1 0h');
     const link = shadow(el).querySelector<HTMLAnchorElement>('.app a')!;
     expect(link.getAttribute('href')).to.equal('bank100000000111://qr.nspk.ru/AS1000');
-    expect(link.textContent).to.equal(ru.openApp);
+    expect(link.textContent).to.equal(RU_INSTRUCTIONS.openApp);
     expect(getComputedStyle(link.parentElement!).display).to.not.equal('none');
     await expect(el).to.be.accessible();
     await setViewport({ width: 1024, height: 740 });

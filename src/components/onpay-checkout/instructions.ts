@@ -8,6 +8,7 @@ import type { TemplateResult, html as litHtml, nothing as litNothing } from 'lit
 import type { InstructionsAction } from '../../protocol/checkout-api.ts';
 import { copyText } from './internal/clipboard.ts';
 import type { T } from './views.ts';
+import type { InstructionsKey } from './messages/format.ts';
 
 export interface InstructionsProps {
   t: T;
@@ -25,6 +26,21 @@ export interface InstructionsProps {
   onAnother?: () => void;
 }
 
+/** The view's Russian strings: the main module's catalogue leaves them out (the other languages' catalogues carry theirs). */
+export const RU_INSTRUCTIONS: Record<InstructionsKey, string> = {
+  instructions: 'Как оплатить',
+  payBefore: 'Оплатите до',
+  timeLeft: 'Осталось',
+  minutesLeft: '{count, plural, one {# минута} few {# минуты} many {# минут} other {# минуты}}',
+  copy: 'Копировать',
+  copied: 'Скопировано: {value}',
+  copyByHand: 'Выделено: скопируйте вручную',
+  waiting: 'Ждём поступления денег. Страницу можно не обновлять.',
+  another: 'Выбрать другой способ',
+  qr: 'QR-код для оплаты',
+  openApp: 'Открыть в приложении банка',
+};
+
 function countdown(left: number): string {
   const s = Math.floor(left / 1000);
   return `${Math.floor(s / 3600)}:${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
@@ -35,7 +51,8 @@ function countdown(left: number): string {
  * and on a phone a link that opens the bank's app. A link that is not a web or app URL is dropped.
  */
 function qrCode(p: InstructionsProps, qr: NonNullable<InstructionsAction['qr']>): TemplateResult {
-  const { html, t } = p;
+  const { html } = p;
+  const t = { ...RU_INSTRUCTIONS, ...p.t };
   const n = qr.size;
   let d = '';
   for (let i = 0; i < n * n; i++) if (qr.modules[i] === '1') d += `M${i % n} ${(i / n) | 0}h1v1h-1z`;
@@ -44,7 +61,8 @@ function qrCode(p: InstructionsProps, qr: NonNullable<InstructionsAction['qr']>)
 }
 
 export default function instructionsView(p: InstructionsProps): TemplateResult {
-  const { html, t, action: a } = p;
+  const { html, action: a } = p;
+  const t = { ...RU_INSTRUCTIONS, ...p.t };
   const left = Math.max(0, Date.parse(a.expiresAt) - p.now);
   const copy = (value: string) => async (e: Event) => {
     const shown = (e.currentTarget as Element).previousElementSibling;

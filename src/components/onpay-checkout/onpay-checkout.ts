@@ -7,7 +7,7 @@ import { emit } from './events.ts';
 // «Выбрать другой способ» (issue 22): the one call only the instructions view makes.
 import { abandonPayment } from './api.ts';
 import { format, formatMoney, type MessageKey, type Messages } from './messages/format.ts';
-import { loadFailure, loadInstructions, loadMessages } from './messages/load.ts';
+import { loadFailure, loadInstructions, loadMessages, loadOrderItems } from './messages/load.ts';
 import ru from './messages/ru.ts';
 import { styles } from './onpay-checkout.styles.ts';
 import { button, doneView, heading, loadingView, messageView, pickingView, redirectingView, type T } from './views.ts';
@@ -108,6 +108,8 @@ const randomKey = (): string => Array.from(crypto.getRandomValues(new Uint8Array
  * @csspart button - Buttons.
  * @csspart another - «Выбрать другой способ» in the instructions view (leaves the waiting payment).
  * @csspart instructions - The payment instructions list.
+ * @csspart items - «Состав заказа»: the order's lines from its fiscal receipt, collapsed (a `<details>`).
+ * @csspart item - One line of «Состав заказа».
  * @csspart overlay - The backdrop of the payment system's window.
  * @csspart frame - The payment system's frame.
  * @csspart close - The overlay's close button.
@@ -133,6 +135,7 @@ export class OnpayCheckout extends LitElement {
   static override properties = {
     view: { state: true },
     now: { state: true },
+    drawItems: { state: true },
     announcement: { state: true },
     strings: { state: true },
     messages: { attribute: false },
@@ -144,6 +147,8 @@ export class OnpayCheckout extends LitElement {
 
   declare view: View;
   declare now: number;
+  /** «Состав заказа»'s chunk, once a form with lines asked for it. */
+  declare drawItems: Awaited<ReturnType<typeof loadOrderItems>> | undefined;
   declare announcement: string;
   /** The language's catalogue in use. */
   declare strings: Messages;
@@ -267,6 +272,8 @@ export class OnpayCheckout extends LitElement {
       if (seq !== this.loadSeq) return;
       const checkout: Checkout = { form, selected: form.ways[0]?.code ?? '', email: form.userEmail, amount: '', amountError: false };
       this.view = { name: 'picking', checkout };
+      // The lines' chunk comes after the form: the buyer can pay before it arrives.
+      if (form.order.items?.length && !this.drawItems) loadOrderItems().then((draw) => (this.drawItems = draw), () => {});
       emit(this, 'onpay-ready', { merchantLogin: form.merchant.login, payFor: form.order.payFor, ways: form.ways.map((w) => w.code) });
       if (form.pending) this.resume(form.pending, checkout);
     } catch (e) {
@@ -550,6 +557,9 @@ export class OnpayCheckout extends LitElement {
           onAmount: (value) => this.patch({ amount: value }),
           onEmail: (value) => this.patch({ email: value }),
           onSubmit: () => void this.submit(),
+          items: c.form.order.items?.length && this.drawItems
+            ? this.drawItems({ items: c.form.order.items, title: t.items, html, money: (amount) => formatMoney(amount, 'RUR', ln) })
+            : undefined,
         });
       }
       case 'refused':

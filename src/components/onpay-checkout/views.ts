@@ -29,6 +29,8 @@ export interface PickingProps {
   onAmount(value: string): void;
   onEmail(value: string): void;
   onSubmit(): void;
+  /** «Состав заказа», drawn by its chunk once loaded; absent without lines. */
+  items?: TemplateResult | undefined;
 }
 
 function wayRow(p: PickingProps, w: Way, index: number, ways: readonly Way[]): TemplateResult {
@@ -63,6 +65,7 @@ export function pickingView(p: PickingProps): TemplateResult {
         @input=${(e: Event) => p.onAmount((e.target as HTMLInputElement).value)}>
       ${p.amountError ? html`<p id="amount-error" class="error">${t.amountInvalid}</p>` : nothing}`
       : html`<p>${t.toPay}: <strong>${formatMoney(form.order.price, form.order.ticker, p.ln)}</strong></p>`}
+    ${p.items ?? nothing}
     <p id="ways-label">${t.chooseWay}</p>
     <div role="radiogroup" aria-labelledby="ways-label" part="ways">${form.ways.map((w, i) => wayRow(p, w, i, form.ways))}</div>
     <label for="email">${t.email}</label>

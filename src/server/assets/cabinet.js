@@ -45,7 +45,8 @@ async function api(path, init = {}) {
   if (method !== 'GET' && state.csrf) headers['x-csrf-token'] = state.csrf;
   let res;
   try {
-    res = await fetch(`/api/v1/cabinet${path}`, { method, headers, credentials: 'same-origin', body: init.body === undefined ? undefined : JSON.stringify(init.body) });
+    // `absolute`: a merchant API outside the cabinet's prefix (the receipts), same credentials.
+    res = await fetch(init.absolute ? path : `/api/v1/cabinet${path}`, { method, headers, credentials: 'same-origin', body: init.body === undefined ? undefined : JSON.stringify(init.body) });
   } catch {
     throw new ApiError(0, { error: { message: S.network } });
   }
@@ -388,6 +389,8 @@ function renderDetail(p) {
   $('attempts-empty').hidden = n.attempts.length > 0;
   $('attempts-empty').textContent = n.status ? S.noAttempts : '';
   $('resend').hidden = !p.canResend;
+  // The closing receipt (issue 24): a paid payment with a receipt of its own.
+  $('closing-receipt').hidden = !(['paid', 'partially_refunded'].includes(p.status) && (p.receipts || []).some((r) => r.kind === 'payment'));
 
   // Refunds (issue 14 §4) come from their own API (GET/POST /payments/{id}/refunds): see loadRefunds.
 
@@ -494,6 +497,18 @@ $('resend').addEventListener('click', () => {
 });
 $('notification-state').setAttribute('tabindex', '-1');
 
+$('closing-receipt').addEventListener('click', () => {
+  const p = state.current;
+  if (!p) return;
+  const actor = $('actor').value.trim();
+  guarded(async () => {
+    // One key per press: a network retry of the same press never issues two.
+    const r = await api(`/api/v1/payments/${encodeURIComponent(p.id)}/receipts`, { absolute: true, method: 'POST', body: { type: 'full_payment', ...(actor ? { actor } : {}) }, headers: { 'idempotency-key': crypto.randomUUID() } });
+    renderDetail(await api(`/payments/${encodeURIComponent(p.id)}`));
+    say(fill(S.closingDone, { status: r.receipt.status }));
+  });
+});
+
 // ---- link builder ----
 
 $('link-form').addEventListener('submit', (event) => {
@@ -564,6 +579,7 @@ function renderSettings(s) {
   $('s-notify-style').value = s.notifyStyle;
   $('s-origins').value = s.origins.join('\n');
   $('s-duplicates').value = s.duplicates;
+  $('s-receipts').value = s.receipts ? JSON.stringify(s.receipts, null, 1) : '';
   const tbody = $('settings-audit-body');
   tbody.replaceChildren();
   for (const a of s.audit) {
@@ -592,6 +608,13 @@ $('settings-form').addEventListener('submit', (event) => {
     origins: $('s-origins').value.split(/\s+/).filter(Boolean),
     duplicates: $('s-duplicates').value,
   };
+  const receipts = $('s-receipts').value.trim();
+  try {
+    body.receipts = receipts ? JSON.parse(receipts) : null;
+  } catch {
+    say(S.receiptsInvalid);
+    return;
+  }
   const actor = $('s-actor').value.trim();
   if (actor) body.actor = actor;
   guarded(async () => {

@@ -24,7 +24,7 @@ export interface CsvOptions {
 }
 
 /** Columns, in order: header name and how a payment fills it. `amount` columns are never escaped: they are our own decimals. */
-const COLUMNS: { name: string; amount?: true; cell: (p: Payment, notification: string) => string }[] = [
+const COLUMNS: { name: string; amount?: true; cell: (p: Payment, notification: string, receipt: string) => string }[] = [
   { name: 'number', cell: (p) => String(p.number) },
   { name: 'id', cell: (p) => p.id },
   { name: 'created_at', cell: (p) => new Date(p.createdAt).toISOString() },
@@ -46,6 +46,8 @@ const COLUMNS: { name: string; amount?: true; cell: (p: Payment, notification: s
   { name: 'user_phone', cell: (p) => p.userPhone },
   { name: 'note', cell: (p) => p.note },
   { name: 'notification', cell: (_p, n) => n },
+  // The payment's own fiscal receipt: pending, sent, registered, failed; empty without one (issue 24).
+  { name: 'receipt', cell: (_p, _n, r) => r },
 ];
 
 /** Characters that make a spreadsheet treat a cell as a formula when they start it. */
@@ -61,8 +63,8 @@ export function csvCell(value: string, separator: CsvSeparator, isAmount = false
 
 const line = (cells: string[]): string => `${cells.join('')}\r\n`;
 
-export function csvRow(p: Payment, notification: string, separator: CsvSeparator): string {
-  return line([COLUMNS.map((c) => csvCell(c.cell(p, notification), separator, c.amount)).join(separator)]);
+export function csvRow(p: Payment, notification: string, separator: CsvSeparator, receipt = ''): string {
+  return line([COLUMNS.map((c) => csvCell(c.cell(p, notification, receipt), separator, c.amount)).join(separator)]);
 }
 
 export const csvHeader = (separator: CsvSeparator): string => line([COLUMNS.map((c) => c.name).join(separator)]);
@@ -92,17 +94,21 @@ export function exportCsv(storage: Storage, m: Merchant, q: SearchQuery, o: CsvO
           controller.enqueue(o.encoding === 'utf-8' ? concat(BOM, head) : head);
           return;
         }
-        let text = '';
+        const chunk: { payment: Payment; notificationStatus: string | null }[] = [];
+        let done = false;
         for (let i = 0; i < ROWS_PER_CHUNK; i++) {
           const next = await rows.next();
           if (next.done) {
-            if (text) controller.enqueue(encode(text, o.encoding));
-            controller.close();
-            return;
+            done = true;
+            break;
           }
-          text += csvRow(next.value.payment, next.value.notificationStatus ?? '', o.separator);
+          chunk.push(next.value);
         }
-        controller.enqueue(encode(text, o.encoding));
+        // One query for the chunk's receipts, not one per row.
+        const receipts = chunk.length > 0 ? await storage.receiptStatusesOf(chunk.map((r) => r.payment.id)) : new Map<string, string>();
+        const text = chunk.map((r) => csvRow(r.payment, r.notificationStatus ?? '', o.separator, receipts.get(r.payment.id) ?? '')).join('');
+        if (text) controller.enqueue(encode(text, o.encoding));
+        if (done) controller.close();
       } catch (e) {
         controller.error(e);
       }

@@ -17,6 +17,7 @@ import { createCabinetSessions } from './session.ts';
 import { changeSettings, rotateCabinetKey, rotateSecret, settingsView } from './settings.ts';
 import { overview, type OverviewQuery } from './summary.ts';
 import { timelineOf } from './timeline.ts';
+import { receiptView } from '../refunds/closing-receipt.ts';
 
 export type { CabinetSession } from '../storage/cabinet-storage.ts';
 
@@ -44,6 +45,8 @@ export function createCabinetFacade(deps: CabinetFacadeDeps) {
     search: (m: Merchant, q: SearchQuery) => searchPayments(storage, m, q),
     /** A payment's timeline (the caller has checked it is the merchant's). */
     timeline: (paymentId: string) => timelineOf(storage, paymentId),
+    /** A payment's fiscal receipts with their registration status (the caller has checked it is the merchant's). */
+    receipts: async (paymentId: string) => (await storage.receiptsOf(paymentId)).map(receiptView),
     /** Totals over a period. */
     overview: (m: Merchant, q: OverviewQuery) => overview(storage, m, q),
     /** The merchant's payments as a CSV stream. */

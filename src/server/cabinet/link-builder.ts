@@ -13,6 +13,7 @@ import { linkMd5Matches } from '../../protocol/link.ts';
 import { parseLink } from '../payments/link.ts';
 import { signPaymentLink, type PaymentLinkInput } from '../../merchant/link.ts';
 import type { Merchant } from '../types.ts';
+import type { Receipt } from '../../protocol/receipt.ts';
 
 export interface LinkInput {
   price: string;
@@ -27,6 +28,8 @@ export interface LinkInput {
   userEmail?: string | undefined;
   priceFinal?: boolean | undefined;
   oneWay?: string | undefined;
+  /** The fiscal receipt, not yet checked: `signPaymentLink` holds it to the model's rules. */
+  receipt?: Record<string, unknown> | undefined;
 }
 
 export interface BuiltLink {
@@ -79,6 +82,7 @@ export function buildLink(deps: LinkBuilderDeps, m: Merchant, input: LinkInput):
     ...(input.userEmail ? { userEmail: input.userEmail } : {}),
     ...(input.priceFinal ? { priceFinal: true } : {}),
     ...(input.oneWay ? { oneWay: input.oneWay } : {}),
+    ...(input.receipt ? { receipt: input.receipt as unknown as Receipt } : {}),
   };
   let signed;
   try {

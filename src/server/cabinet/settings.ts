@@ -13,6 +13,7 @@ import { GatewayError } from '../errors.ts';
 import type { MerchantAuditEntry, MerchantSettingsPatch } from '../storage/cabinet-storage.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { DuplicatePolicy, Merchant, NotifyStyle } from '../types.ts';
+import type { ReceiptSettings } from '../../protocol/receipt.ts';
 
 export interface SettingsDeps {
   storage: Storage;
@@ -33,6 +34,8 @@ export interface SettingsView {
   checkLinkMd5: boolean;
   /** What a duplicate payment of a paid order gets: `flag` (the default) or `refund`. */
   duplicates: DuplicatePolicy;
+  /** The fiscal receipts' settings (issue 24), or null when off. */
+  receipts: ReceiptSettings | null;
   /** Until when the previous K is still accepted in verifying answers; null when no grace runs. */
   previousSecretUntil: string | null;
   audit: { at: string; actor: string; action: string; details: Record<string, unknown> }[];
@@ -49,7 +52,7 @@ export async function settingsView(deps: SettingsDeps, m: Merchant): Promise<Set
   const grace = m.previousSecret && m.previousSecret.until > deps.now() ? m.previousSecret.until : null;
   return {
     login: m.login, name: m.name, notifications: m.notifications, apiUrl: m.apiUrl, apiType: m.apiType, apiMethod: m.apiMethod,
-    notifyStyle: m.notifyStyle, origins: m.origins, checkLinkMd5: m.checkLinkMd5, duplicates: m.duplicates ?? 'flag',
+    notifyStyle: m.notifyStyle, origins: m.origins, checkLinkMd5: m.checkLinkMd5, duplicates: m.duplicates ?? 'flag', receipts: m.receipts ?? null,
     previousSecretUntil: grace === null ? null : new Date(grace).toISOString(),
     audit: audit.map((a) => ({ ...a, at: new Date(a.at).toISOString() })),
   };
@@ -66,7 +69,7 @@ export async function updateSettings(deps: SettingsDeps, m: Merchant, patch: Mer
   if (patch.notifications === true && (patch.apiUrl === null || (patch.apiUrl === undefined && !m.apiUrl))) {
     throw new GatewayError(400, 'invalid_body', 'apiUrl: notifications need an API URL', 'apiUrl');
   }
-  const before: Record<string, unknown> = { notifications: m.notifications, apiUrl: m.apiUrl, apiType: m.apiType, apiMethod: m.apiMethod, notifyStyle: m.notifyStyle, origins: m.origins, duplicates: m.duplicates ?? 'flag' };
+  const before: Record<string, unknown> = { notifications: m.notifications, apiUrl: m.apiUrl, apiType: m.apiType, apiMethod: m.apiMethod, notifyStyle: m.notifyStyle, origins: m.origins, duplicates: m.duplicates ?? 'flag', receipts: m.receipts ?? null };
   const changes: Record<string, { from: unknown; to: unknown }> = {};
   for (const [k, v] of Object.entries(patch)) {
     if (v !== undefined && JSON.stringify(before[k]) !== JSON.stringify(v)) changes[k] = { from: before[k], to: v };

@@ -55,7 +55,7 @@ export interface Overview {
     gaveUp: number;
     lastError: { at: string; paymentId: string; verdict: string; excerpt: string; httpStatus: number | null } | null;
   };
-  attention: { kind: 'duplicate' | 'gave_up' | 'amount_mismatch' | 'provider_failed'; paymentId: string; number: number; payFor: string; at: string; text: string }[];
+  attention: { kind: 'duplicate' | 'gave_up' | 'amount_mismatch' | 'provider_failed' | 'receipt_failed'; paymentId: string; number: number; payFor: string; at: string; text: string }[];
 }
 
 const STATUS_KEYS = ['created', 'checking', 'awaiting_payment', 'paid', 'rejected', 'failed', 'expired', 'partially_refunded', 'refunded'];

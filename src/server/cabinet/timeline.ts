@@ -7,12 +7,13 @@
  * @example const events = await timeline(storage, payment);
  */
 import { formatAmount } from '../../protocol/money.ts';
+import { receiptTotalMinor } from '../../protocol/receipt.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { Payment } from '../types.ts';
 
 export type TimelineKind =
   | 'created' | 'check_request' | 'check_answer' | 'status' | 'pay_written' | 'pay_attempt' | 'manual' | 'paid_late'
-  | 'refund' | 'provider_request' | 'provider_notification';
+  | 'refund' | 'receipt' | 'provider_request' | 'provider_notification';
 
 export interface TimelineEvent {
   at: string;
@@ -82,6 +83,17 @@ export async function timeline(storage: Storage, p: Payment, sources: readonly T
       summary: `refund of ${formatAmount(r.amountMinor)} ${r.ticker} by ${r.actor || p.merchantLogin}: ${r.reason}`,
       verdict: r.status === 'failed' ? `failed: ${r.failureReason ?? ''}` : r.status,
       ...(r.providerRefundId ? { bytes: { body: `provider refund id ${r.providerRefundId}` } } : {}),
+    });
+  }
+
+  // Fiscal receipts (issue 24): each with its registration status and the provider's reason.
+  for (const r of await storage.receiptsOf(p.id)) {
+    const total = receiptTotalMinor(r.receipt);
+    add(r.createdAt, {
+      kind: 'receipt',
+      summary: `${r.kind} receipt of ${formatAmount(total)} RUR, ${r.receipt.items.length} line${r.receipt.items.length === 1 ? '' : 's'}`,
+      verdict: r.status === 'failed' ? `failed: ${r.reason ?? ''}` : r.status,
+      bytes: { contentType: 'application/json', body: JSON.stringify(r.receipt) },
     });
   }
 

@@ -26,7 +26,8 @@ const T = {
     exportTitle: 'Выгрузка CSV', encoding: 'Кодировка', separator: 'Разделитель', comma: 'запятая', semicolon: 'точка с запятой', download: 'Скачать CSV',
     details: 'Сведения', attempts: 'Попытки доставки', attemptsCaption: 'Попытки доставки последнего уведомления',
     at: 'Время', http: 'HTTP', duration: 'Длительность, мс', verdict: 'Итог', excerpt: 'Ответ магазина',
-    resend: 'Отправить уведомление повторно', timeline: 'Хронология',
+    resend: 'Отправить уведомление повторно', timeline: 'Хронология', closingReceipt: 'Выбить чек полного расчёта',
+    receiptsSettings: 'Фискальные чеки: настройки receipts в JSON (пусто — выключены), см. docs/CONFIGURATION.md',
     refunds: 'Возвраты', refundAmount: 'Сумма возврата', refundReason: 'Причина возврата (обязательно)', refund: 'Вернуть деньги',
     setStatus: 'Изменить статус вручную', newStatus: 'Новый статус', reason: 'Причина (обязательно, до 500 символов)',
     actor: 'Кто меняет (необязательно)', save: 'Сохранить статус', locked: 'Статус этого платежа вручную изменить нельзя.',
@@ -61,7 +62,8 @@ const T = {
     exportTitle: 'CSV export', encoding: 'Encoding', separator: 'Separator', comma: 'comma', semicolon: 'semicolon', download: 'Download CSV',
     details: 'Details', attempts: 'Delivery attempts', attemptsCaption: 'Delivery attempts of the latest notification',
     at: 'Time', http: 'HTTP', duration: 'Duration, ms', verdict: 'Verdict', excerpt: 'Shop answer',
-    resend: 'Resend the notification', timeline: 'Timeline',
+    resend: 'Resend the notification', timeline: 'Timeline', closingReceipt: 'Issue the closing receipt (full payment)',
+    receiptsSettings: 'Fiscal receipts: the receipts settings as JSON (empty: off), see docs/CONFIGURATION.md',
     refunds: 'Refunds', refundAmount: 'Amount to refund', refundReason: 'Reason for the refund (required)', refund: 'Refund',
     setStatus: 'Set the status by hand', newStatus: 'New status', reason: 'Reason (required, up to 500 characters)',
     actor: 'Who is changing it (optional)', save: 'Save the status', locked: 'This payment\'s status cannot be changed by hand.',
@@ -91,11 +93,12 @@ const SCRIPT_STRINGS = {
   ru: {
     statuses: { created: 'Создан', checking: 'Проверка магазином', awaiting_payment: 'Ожидает оплаты', paid: 'Оплачен', rejected: 'Отклонён', failed: 'Не оплачен', expired: 'Истёк', partially_refunded: 'Частично возвращён', refunded: 'Возвращён' },
     notifications: { none: '—', pending: 'ожидает отправки', delivered: 'доставлено', retrying: 'повторяется', gave_up: 'не доставлено в API' },
-    actions: { set_status: 'смена статуса', resend: 'повторная отправка', settings: 'настройки', rotate_cabinet_key: 'новый ключ кабинета', rotate_secret: 'новый K', integration_test: 'проверка интеграции' },
-    kinds: { created: 'Создан', check_request: 'Запрос CHECK', check_answer: 'Ответ на CHECK', status: 'Статус', pay_written: 'Уведомление PAY', pay_attempt: 'Попытка PAY', manual: 'Вручную', paid_late: 'Оплачен с опозданием', refund: 'Возврат', provider_request: 'Запрос к платёжной системе', provider_notification: 'Уведомление платёжной системы' },
-    attentionKinds: { duplicate: 'заказ оплачен повторно', gave_up: 'PAY не доставлено', amount_mismatch: 'сумма не совпала', provider_failed: 'отказ платёжной системы' },
+    actions: { set_status: 'смена статуса', resend: 'повторная отправка', settings: 'настройки', rotate_cabinet_key: 'новый ключ кабинета', rotate_secret: 'новый K', integration_test: 'проверка интеграции', closing_receipt: 'чек полного расчёта' },
+    kinds: { created: 'Создан', check_request: 'Запрос CHECK', check_answer: 'Ответ на CHECK', status: 'Статус', pay_written: 'Уведомление PAY', pay_attempt: 'Попытка PAY', manual: 'Вручную', paid_late: 'Оплачен с опозданием', refund: 'Возврат', provider_request: 'Запрос к платёжной системе', provider_notification: 'Уведомление платёжной системы', receipt: 'Чек' },
+    attentionKinds: { duplicate: 'заказ оплачен повторно', gave_up: 'PAY не доставлено', amount_mismatch: 'сумма не совпала', provider_failed: 'отказ платёжной системы', receipt_failed: 'чек не зарегистрирован' },
     cases: { check_ok: 'Верный CHECK принят', check_bad_signature: 'CHECK с неверной подписью отклонён', check_unknown_order: 'CHECK неизвестного заказа отклонён', pay_ok: 'PAY принят', pay_repeat: 'Повторный PAY принят', pay_bad_signature: 'PAY с неверной подписью отклонён' },
     verdicts: { pass: 'пройдено', fail: 'ошибка', skipped: 'не выполнено' },
+    closingDone: 'Чек полного расчёта: {status}.', receiptsInvalid: 'Настройки чеков — не JSON.',
     refundDone: 'Возврат оформлен: {amount} {ticker}.', refundPending: 'Возврат отправлен в платёжную систему: {amount} {ticker}.', refundedTotal: 'Возвращено: {refunded} из {amount} {ticker}.', refundStatuses: { pending: 'в обработке', succeeded: 'выполнен', failed: 'отказ' },
     day: 'День', manual: 'вручную', paidLate: 'оплачен с опозданием', paymentTitle: 'Платёж № {n}', loggedIn: 'Вы вошли как {name}.', loggedOut: 'Вы вышли.', loading: 'Загрузка…',
     shown: 'Показано платежей: {n}.', statusSet: 'Статус изменён: {status}.', resent: 'Уведомление поставлено в очередь на отправку.',
@@ -115,11 +118,12 @@ const SCRIPT_STRINGS = {
   en: {
     statuses: { created: 'Created', checking: 'Checked by the shop', awaiting_payment: 'Awaiting payment', paid: 'Paid', rejected: 'Rejected', failed: 'Failed', expired: 'Expired', partially_refunded: 'Partially refunded', refunded: 'Refunded' },
     notifications: { none: '—', pending: 'waiting to be sent', delivered: 'delivered', retrying: 'retrying', gave_up: 'not delivered to the API' },
-    actions: { set_status: 'status set', resend: 'resend', settings: 'settings', rotate_cabinet_key: 'new cabinet key', rotate_secret: 'new K', integration_test: 'integration test' },
-    kinds: { created: 'Created', check_request: 'CHECK request', check_answer: 'CHECK answer', status: 'Status', pay_written: 'PAY notification', pay_attempt: 'PAY attempt', manual: 'By hand', paid_late: 'Paid late', refund: 'Refund', provider_request: 'Request to the payment system', provider_notification: 'Payment system notification' },
-    attentionKinds: { duplicate: 'order paid again', gave_up: 'PAY not delivered', amount_mismatch: 'amount mismatch', provider_failed: 'refused by the payment system' },
+    actions: { set_status: 'status set', resend: 'resend', settings: 'settings', rotate_cabinet_key: 'new cabinet key', rotate_secret: 'new K', integration_test: 'integration test', closing_receipt: 'closing receipt' },
+    kinds: { created: 'Created', check_request: 'CHECK request', check_answer: 'CHECK answer', status: 'Status', pay_written: 'PAY notification', pay_attempt: 'PAY attempt', manual: 'By hand', paid_late: 'Paid late', refund: 'Refund', provider_request: 'Request to the payment system', provider_notification: 'Payment system notification', receipt: 'Receipt' },
+    attentionKinds: { duplicate: 'order paid again', gave_up: 'PAY not delivered', amount_mismatch: 'amount mismatch', provider_failed: 'refused by the payment system', receipt_failed: 'receipt not registered' },
     cases: { check_ok: 'A correct CHECK is accepted', check_bad_signature: 'A CHECK with a wrong signature is refused', check_unknown_order: 'A CHECK for an unknown order is refused', pay_ok: 'A PAY succeeds', pay_repeat: 'The same PAY again succeeds', pay_bad_signature: 'A PAY with a wrong signature is refused' },
     verdicts: { pass: 'passed', fail: 'failed', skipped: 'not run' },
+    closingDone: 'Closing receipt: {status}.', receiptsInvalid: 'The receipts settings are not JSON.',
     refundDone: 'Refunded: {amount} {ticker}.', refundPending: 'The refund is sent to the payment system: {amount} {ticker}.', refundedTotal: 'Refunded: {refunded} of {amount} {ticker}.', refundStatuses: { pending: 'pending', succeeded: 'done', failed: 'refused' },
     day: 'Day', manual: 'by hand', paidLate: 'paid late', paymentTitle: 'Payment No. {n}', loggedIn: 'Signed in as {name}.', loggedOut: 'Signed out.', loading: 'Loading…',
     shown: 'Payments shown: {n}.', statusSet: 'Status changed: {status}.', resent: 'The notification is queued for sending.',
@@ -276,6 +280,7 @@ ${STATUS_OPTIONS.map((k) => html`<option value="${k}">${s.statuses[k]}</option>`
 </table>
 <p id="attempts-empty" hidden></p>
 <p><button type="button" id="resend">${t.resend}</button></p>
+<p><button type="button" id="closing-receipt" class="secondary" hidden>${t.closingReceipt}</button></p>
 
 <section id="refunds" aria-labelledby="refunds-heading" hidden>
 <h3 id="refunds-heading">${t.refunds}</h3>
@@ -358,6 +363,7 @@ ${STATUS_OPTIONS.map((k) => html`<option value="${k}">${s.statuses[k]}</option>`
 <p><label for="s-notify-style">${t.notifyStyle}</label> <select id="s-notify-style" name="notifyStyle"><option value="onpay">Onpay</option><option value="webhooks">Standard Webhooks</option></select></p>
 <p><label for="s-duplicates">${t.duplicates}</label> <select id="s-duplicates" name="duplicates"><option value="flag">${t.duplicatesFlag}</option><option value="refund">${t.duplicatesRefund}</option></select></p>
 <p><label for="s-origins">${t.origins}</label><br><textarea id="s-origins" name="origins" rows="3"></textarea></p>
+<p><label for="s-receipts">${t.receiptsSettings}</label><br><textarea id="s-receipts" name="receipts" rows="4" class="long" spellcheck="false"></textarea></p>
 <p><label for="s-actor">${t.actor}</label> <input id="s-actor" name="actor" maxlength="100" autocomplete="name"></p>
 <p><button type="submit">${t.saveSettings}</button></p>
 </form>

@@ -18,6 +18,9 @@ import type { Merchant, NewPayment, Payment, PaymentAction } from '../types.ts';
 import { annotateRequest, urlForLog } from '../logger.ts';
 import type { PaymentCore } from './core.ts';
 import type { PaymentForms, Quote } from './form.ts';
+import { planReceipt, receiptFromCheck, type PlannedReceipt } from './receipts.ts';
+import { failReceipt } from '../refunds/receipt-event.ts';
+import type { Receipt } from '../../protocol/receipt.ts';
 import { outcomeOf, paymentView, providerUnavailableOutcome, publicReason, remember, type CreateOutcome, type CreatePaymentInput } from './outcome.ts';
 
 /** The creating side of the payment wing. */
@@ -106,11 +109,19 @@ export function createPaymentCreation(core: PaymentCore, forms: PaymentForms) {
     return judgeWithGrace(m, deps.now(), (key) => (m.apiType === 2 ? judgeCheckApi2(r.body, d, key) : judgeCheckApi1(r.body, d, key)), isBadSignatureVerdict);
   }
 
-  /** CHECK, when the merchant has notifications on: null when accepted, else the refusal (the payment rejected). */
-  async function runCheck(p: Payment, m: Merchant): Promise<CreateOutcome | null> {
-    if (!m.notifications) return null;
+  /**
+   * CHECK, when the merchant has notifications on: the refusal (the payment rejected), or null and
+   * the answer's receipt when it gave one (API 2), not yet checked.
+   */
+  async function runCheck(p: Payment, m: Merchant): Promise<{ refused: CreateOutcome } | { refused: null; receipt?: unknown }> {
+    if (!m.notifications) return { refused: null };
     const verdict = await sendCheck(p, m);
-    if (verdict.kind === 'accepted') return null;
+    if (verdict.kind === 'accepted') return { refused: null, ...('receipt' in verdict ? { receipt: verdict.receipt } : {}) };
+    return { refused: await rejectAfterCheck(p, verdict) };
+  }
+
+  /** The payment rejected after CHECK: declined by the shop, or its answer unusable (`failed`). */
+  async function rejectAfterCheck(p: Payment, verdict: { kind: 'declined'; comment: string } | { kind: 'failed'; reason: string }): Promise<CreateOutcome> {
     const declined = verdict.kind === 'declined';
     const outcome: CreateOutcome = {
       kind: 'refused',
@@ -123,8 +134,43 @@ export function createPaymentCreation(core: PaymentCore, forms: PaymentForms) {
     return outcome;
   }
 
+  /**
+   * The receipt the payment goes to its provider with: the CHECK answer's when it gave one (it
+   * replaces the link's or the default), else the planned one; kept with the payment before the
+   * provider sees it. A CHECK receipt breaking the rules rejects the payment as a failed CHECK.
+   */
+  async function settleReceipt(p: Payment, m: Merchant, planned: PlannedReceipt | null, fromCheck: unknown): Promise<{ receipt: Receipt | undefined } | { refused: CreateOutcome }> {
+    let receipt = planned?.receipt;
+    if (fromCheck !== undefined) {
+      const r = receiptFromCheck(fromCheck, p, m);
+      if (!r.ok) return { refused: await rejectAfterCheck(p, { kind: 'failed', reason: `the CHECK answer's ${r.reason}` }) };
+      receipt = r.receipt;
+      if (planned) await storage.replacePendingReceipt(p.id, receipt, deps.now());
+      else await saveReceipt(p, receipt);
+    }
+    return { receipt };
+  }
+
+  /**
+   * The payment's receipt as its provider took it (the sandbox's test register registers it at
+   * once) or refused it. Losing this record must not lose the payment: a failure is logged only.
+   */
+  async function markReceipt(p: Payment, m: Merchant, entry: WayEntry, receipt: Receipt | undefined, s: { status: 'sent' | 'registered' | 'failed'; providerReceiptId?: string; reason?: string }) {
+    if (!receipt) return;
+    try {
+      const own = (await storage.receiptsOf(p.id)).find((r) => r.kind === 'payment');
+      if (own && s.status === 'failed') await failReceipt(storage, p, m, own, s.reason ?? '', deps.now());
+      else if (own) await storage.setReceiptStatus(own.id, { ...s, at: deps.now() });
+    } catch (e) {
+      log(`receipt of ${p.id} at ${entry.connector.id}: status not recorded: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  const saveReceipt = (p: Payment, receipt: Receipt) =>
+    storage.saveReceipt({ paymentId: p.id, merchantLogin: p.merchantLogin, kind: 'payment', refundId: null, receipt, idempotencyKey: '', createdAt: deps.now() });
+
   /** Asks the way's connector to create the payment; a throwing connector counts as an unknown outcome. */
-  async function createAtProvider(p: Payment, m: Merchant, entry: WayEntry): Promise<CreateResult> {
+  async function createAtProvider(p: Payment, m: Merchant, entry: WayEntry, receipt: Receipt | undefined): Promise<CreateResult> {
     const base = `${config.publicUrl}/providers/${encodeURIComponent(entry.connector.id)}`;
     try {
       return await entry.connector.create({
@@ -137,6 +183,7 @@ export function createPaymentCreation(core: PaymentCore, forms: PaymentForms) {
         successUrl: `${base}/return/${p.id}?result=success`,
         failUrl: `${base}/return/${p.id}?result=fail`,
         description: `${m.name}: ${p.payFor}`.slice(0, 128),
+        ...(receipt ? { receipt } : {}),
       });
     } catch (e) {
       log(`provider ${entry.connector.id}: create threw: ${e instanceof Error ? e.message : String(e)}`);
@@ -149,10 +196,11 @@ export function createPaymentCreation(core: PaymentCore, forms: PaymentForms) {
    * payment (`provider_error`); `unknown` keeps it waiting with no action and no provider id, for
    * reconciliation to ask the provider about, and tells the buyer the provider is unavailable.
    */
-  async function startAtProvider(p: Payment, m: Merchant, entry: WayEntry): Promise<CreateOutcome> {
-    const r = await createAtProvider(p, m, entry);
+  async function startAtProvider(p: Payment, m: Merchant, entry: WayEntry, receipt: Receipt | undefined): Promise<CreateOutcome> {
+    const r = await createAtProvider(p, m, entry, receipt);
     switch (r.kind) {
       case 'started': {
+        await markReceipt(p, m, entry, receipt, { status: entry.connector.id === SANDBOX_PROVIDER_ID ? 'registered' : 'sent', providerReceiptId: `${entry.connector.id}:${r.providerPaymentId}` });
         // A way set to `frame: false` opens its page in a popup, whatever the provider says.
         const action: PaymentAction = r.action.type === 'redirect' && !entry.way.frame ? { ...r.action, frame: false } : r.action;
         const outcome: CreateOutcome = { kind: 'started', payment: paymentView({ ...p, status: 'awaiting_payment', action, updatedAt: deps.now() }) };
@@ -163,6 +211,7 @@ export function createPaymentCreation(core: PaymentCore, forms: PaymentForms) {
         return outcome;
       }
       case 'refused': {
+        await markReceipt(p, m, entry, receipt, { status: 'failed', reason: r.reason });
         const outcome: CreateOutcome = {
           kind: 'refused',
           refusal: { status: 502, code: 'provider_error', message: 'The payment system refused this payment; choose another way', details: { reason: publicReason(r.reason), paymentId: p.id } },
@@ -192,9 +241,16 @@ export function createPaymentCreation(core: PaymentCore, forms: PaymentForms) {
       const entry = forms.offeredWay(merchant, link, linkPriceMinor, input.way);
       const { priceMinor, quote } = forms.paymentQuote(link, linkPriceMinor, input.amount, entry);
       const fresh = newPayment(input, merchant, link, entry, priceMinor, quote);
+      // Checked before anything is written: a bad receipt is the request's 400, no payment made.
+      const planned = planReceipt(merchant, link, entry.way.ticker, priceMinor, quote, fresh.userEmail);
       const { created, payment } = await storage.createPayment(fresh);
       if (!created) return replay(payment, fresh.requestHash);
-      return (await runCheck(payment, merchant)) ?? startAtProvider(payment, merchant, entry);
+      if (planned) await saveReceipt(payment, planned.receipt);
+      const check = await runCheck(payment, merchant);
+      if (check.refused) return check.refused;
+      const settled = await settleReceipt(payment, merchant, planned, check.receipt);
+      if ('refused' in settled) return settled.refused;
+      return startAtProvider(payment, merchant, entry, settled.receipt);
     },
   };
 }

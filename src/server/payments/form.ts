@@ -5,7 +5,7 @@
  */
 import type { WayDefinition } from '../providers/contract.ts';
 import { GatewayError } from '../errors.ts';
-import { linkMd5Matches, type LinkParams } from '../../protocol/link.ts';
+import { extMd5Matches, linkMd5Matches, type LinkParams } from '../../protocol/link.ts';
 import { parseLink } from './link.ts';
 import { convert, feeOf, formatAmount, formatRate, MAX_AMOUNT_MINOR, parseAmount, parseRate, type Minor, type Rate } from '../../protocol/money.ts';
 import type { WayEntry } from '../providers/registry.ts';
@@ -163,13 +163,19 @@ export function createPaymentForms(core: PaymentCore, pendingFor?: PendingLookup
     rateOf(link.ticker, 'ticker');
     const list = quotesFor(m, link, priceMinor);
     const expiresAt = deps.now() + config.tokenTtlSeconds * 1000;
-    const payload: TokenPayload = { m: m.login, l: link };
+    // The extension parameters' wire texts are left out: their parsed values (the receipt, customer,
+    // save_method, capture) are what the token binds, and a receipt twice would not fit its 16 KB.
+    const { extensions: _wire, ...bound } = link;
+    const payload: TokenPayload = { m: m.login, l: bound };
     return {
       token: signToken(payload, expiresAt, config.secret),
       expiresAt: new Date(expiresAt).toISOString(),
       merchant: { login: m.login, name: m.name },
       testMode: merchantMode(m, config.sandbox) === 'test',
-      order: { payFor: link.payFor, price: link.price, ticker: link.ticker, mode: link.payMode, note: link.note, convert: link.convert, priceFinal: link.priceFinal },
+      order: {
+        payFor: link.payFor, price: link.price, ticker: link.ticker, mode: link.payMode, note: link.note, convert: link.convert, priceFinal: link.priceFinal,
+        ...(link.receipt ? { items: link.receipt.items.map((i) => ({ name: i.name, quantity: i.quantity, price: i.price, amount: i.amount })) } : {}),
+      },
       ln: link.ln,
       urlSuccess: link.urlSuccess,
       urlFail: link.urlFail,
@@ -254,6 +260,17 @@ export function createPaymentForms(core: PaymentCore, pendingFor?: PendingLookup
   }
 
   /**
+   * The signed extension parameters (PROTOCOL.md §5) need a matching `ext_md5` whatever the
+   * merchant's "check md5 on links" setting says: a buyer must not write the shop's receipt. Every
+   * key of a K rotation is tried, as for the link md5.
+   */
+  function checkExtMd5(merchant: Merchant, link: LinkParams): void {
+    if (!link.extensions) return;
+    const matches = verifyingSecrets(merchant, deps.now()).map((key) => extMd5Matches(link, key));
+    if (!matches.includes(true)) throw new GatewayError(400, 'bad_signature', 'ext_md5: the signature does not match the extension parameters', 'ext_md5');
+  }
+
+  /**
    * A payment link opened: the merchant known, the parameters parsed, the link md5 checked when the
    * merchant signs its links, the page's origin allowed when `origin` is given; with its form payload.
    */
@@ -269,6 +286,7 @@ export function createPaymentForms(core: PaymentCore, pendingFor?: PendingLookup
       const matches = verifyingSecrets(merchant, deps.now()).map((key) => linkMd5Matches(parsed, key));
       if (!matches.includes(true)) throw new GatewayError(403, 'bad_signature', 'md5: the link signature does not match its parameters', 'md5');
     }
+    checkExtMd5(merchant, parsed.link);
     const link = linkUnderRules(merchant, parsed.link, params, false);
     const payload = formPayload(allowOrigin(merchant, origin), link, parsed.priceMinor);
     // A reload of the order's form resumes its payment waiting with instructions (orders.ts).

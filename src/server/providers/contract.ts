@@ -59,7 +59,11 @@ export interface CreateRequest {
   failUrl: string;
   /** A human description of the order (the merchant's name and `pay_for`), already cut to 128 characters. */
   description: string;
-  /** The fiscal receipt (54-ФЗ), already validated, in the payment's currency. */
+  /**
+   * The fiscal receipt to issue with the payment (54-ФЗ), already validated: in the payment's
+   * currency (RUR), its items summing to `payment.amountMinor` (a fee line added when the buyer pays
+   * the fee), its contact filled. Absent: no receipt.
+   */
   receipt?: Receipt;
 }
 

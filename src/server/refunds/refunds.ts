@@ -29,6 +29,9 @@ import type { PaymentStatus } from '../states.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { Merchant, NewRefund, Payment, RefundRecord } from '../types.ts';
 import { refundNotification } from './refund-event.ts';
+import { refundReceipt, type RefundLine } from './refund-receipt.ts';
+import { failReceipt } from './receipt-event.ts';
+import type { Receipt } from '../../protocol/receipt.ts';
 
 export const MAX_REFUND_REASON_CHARS = 500;
 
@@ -131,19 +134,26 @@ export function createRefunds(deps: RefundsDeps) {
 
   /** Asks the provider to refund a pending refund (again, under the same key) and records what it says. */
   async function send(m: Merchant, p: Payment, r: RefundRecord): Promise<RefundRecord> {
+    const receiptRecord = (await storage.receiptsOf(p.id)).find((x) => x.kind === 'refund' && x.refundId === r.id);
+    const receipt: Receipt | undefined = receiptRecord?.receipt;
     const connector = p.providerId ? connectors.connector(p.providerId) : undefined;
     let result: RefundResult;
     if (!connector) result = { kind: 'refused', reason: `no payment system ${p.providerId ?? '(none)'} is configured` };
     else if (p.providerPaymentId === null) result = { kind: 'refused', reason: 'the payment system\'s id of this payment is not known' };
     else {
       try {
-        result = await connector.refund({ payment: p, providerPaymentId: p.providerPaymentId, amountMinor: r.amountMinor, idempotencyKey: r.id, reason: r.reason });
+        result = await connector.refund({ payment: p, providerPaymentId: p.providerPaymentId, amountMinor: r.amountMinor, idempotencyKey: r.id, reason: r.reason, ...(receipt ? { receipt } : {}) });
       } catch (e) {
         log(`refund ${r.id}: the connector threw: ${e instanceof Error ? e.message : String(e)}`);
         result = { kind: 'unknown', reason: 'the connector failed' };
       }
     }
     const at = deps.now();
+    if (receiptRecord && result.kind === 'done') {
+      await storage.setReceiptStatus(receiptRecord.id, { status: p.providerId === SANDBOX_PROVIDER_ID ? 'registered' : 'sent', providerReceiptId: result.providerRefundId, at });
+    } else if (receiptRecord && result.kind === 'refused') {
+      await failReceipt(storage, p, m, receiptRecord, result.reason, at);
+    }
     switch (result.kind) {
       case 'refused':
         await storage.settleRefund(r.id, { status: 'failed', failureReason: result.reason, at });
@@ -176,19 +186,33 @@ export function createRefunds(deps: RefundsDeps) {
      * `idempotencyKey`: a repeat returns the same refund (a pending one is asked about again); the
      * same key with another body is a 409.
      */
-    async refund(m: Merchant, paymentId: string, input: { amount: string; reason: string; actor?: string | undefined }, idempotencyKey?: string): Promise<RefundAnswer> {
+    async refund(m: Merchant, paymentId: string, input: { amount?: string | undefined; items?: RefundLine[] | undefined; reason: string; actor?: string | undefined }, idempotencyKey?: string): Promise<RefundAnswer> {
       const p = await ownPayment(m, paymentId);
       // As every other sandbox path: a payment made in the sandbox while the merchant was a test one
       // is not refunded through it once the merchant is live (no money of a live merchant moves there).
       if ((p.providerId === null || p.providerId === SANDBOX_PROVIDER_ID) && merchantMode(m, deps.sandbox) === 'live') {
         throw new GatewayError(403, 'live_merchant', `id: merchant ${m.login} is live; the sandbox cannot refund its payments`, 'id');
       }
-      const amountMinor = parseAmount(input.amount);
-      if (amountMinor === null || amountMinor === 0n) throw new GatewayError(400, 'invalid_param', 'amount: an amount above zero like 40.0, in the payment\'s currency', 'amount');
+      const given = input.amount === undefined ? undefined : parseAmount(input.amount);
+      if (given === null || given === 0n) throw new GatewayError(400, 'invalid_param', 'amount: an amount above zero like 40.0, in the payment\'s currency', 'amount');
       const id = randomId();
-      const row = refundRow(m, p, { amountMinor, reason: input.reason, actor: input.actor }, idempotencyKey ?? id, deps.now(), id);
-      const { requestHash } = row;
-      const began = await storage.beginRefund(row);
+      const key = idempotencyKey ?? id;
+      // The receipt (issue 24): a repeat of this very request does not count its own receipt as refunded before.
+      const receipts = await storage.receiptsOf(p.id);
+      const repeated = idempotencyKey === undefined ? undefined : (await storage.refundsOf(p.id)).find((x) => x.idempotencyKey === idempotencyKey);
+      const plan = refundReceipt(
+        receipts.find((x) => x.kind === 'payment' && x.status !== 'failed'),
+        receipts.filter((x) => x.kind === 'refund' && x.status !== 'failed' && x.refundId !== repeated?.id),
+        p.amountMinor - p.refundedMinor,
+        { amountMinor: given, items: input.items },
+      );
+      const amountMinor = plan.amountMinor;
+      const row = refundRow(m, p, { amountMinor, reason: input.reason, actor: input.actor }, key, deps.now(), id);
+      // With items, the items are part of what the key stands for (without, the hash refundRow gives).
+      const requestHash = input.items
+        ? createHash('sha256').update(JSON.stringify([formatAmount(amountMinor), input.reason, input.items])).digest('hex')
+        : row.requestHash;
+      const began = await storage.beginRefund({ ...row, requestHash });
       switch (began.kind) {
         case 'unknown_payment':
           throw new GatewayError(404, 'not_found', 'no such payment', 'id');
@@ -203,6 +227,9 @@ export function createRefunds(deps: RefundsDeps) {
           return answer(began.refund.status === 'pending' ? await send(m, p, began.refund) : began.refund);
         }
         case 'created':
+          if (plan.receipt) {
+            await storage.saveReceipt({ paymentId: p.id, merchantLogin: m.login, kind: 'refund', refundId: began.refund.id, receipt: plan.receipt, idempotencyKey: began.refund.id, createdAt: deps.now() });
+          }
           return answer(await send(m, p, began.refund));
       }
     },

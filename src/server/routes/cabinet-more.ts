@@ -4,6 +4,7 @@
  * `cabinetRoutes` behind its authentication (bearer key or page session). Routes parse with zod,
  * call the cabinet modules and shape the answer; see docs/CABINET.md.
  */
+import { receiptSettingsSchema } from '../../protocol/receipt.ts';
 import type { Hono } from 'hono';
 import type { Env } from '../env.ts';
 import { validJson } from '../http/validate.ts';
@@ -93,6 +94,8 @@ const linkBody = z.object({
   userEmail: buyerEmail().optional(),
   priceFinal: z.boolean({ error: 'must be true or false' }).optional(),
   oneWay: z.string().regex(/^[A-Za-z]{3}$/, 'must be a payment system code').transform((s) => s.toUpperCase()).optional(),
+  // The fiscal receipt (issue 24): held to the model's rules when the link is signed, named by its path.
+  receipt: z.record(z.string(), z.unknown(), { error: 'must be a receipt object (docs/PROTOCOL.md §5)' }).optional(),
 }).strict();
 
 const originText = z.string().max(255, 'must be at most 255 characters').refine((s) => {
@@ -112,6 +115,8 @@ const settingsBody = z.object({
   notifyStyle: z.enum(['onpay', 'webhooks'], { error: 'must be onpay or webhooks' }).optional(),
   origins: z.array(originText, { error: 'must be a list of origins' }).max(20, 'must have at most 20 origins').optional(),
   duplicates: z.enum(['flag', 'refund'], { error: 'must be flag or refund' }).optional(),
+  /** The fiscal receipts' settings (issue 24); null turns them off. */
+  receipts: receiptSettingsSchema.nullable().optional(),
   actor,
 }).strict();
 

@@ -95,7 +95,8 @@ export function cabinetRoutes(deps: CabinetRouteDeps) {
   // Rate limits (rate-limit.ts): an address that sent too many wrong keys is refused for a while,
   // right key or not; every call counts per address and per merchant. Credentials: a bearer key
   // (scripts) or the page's session cookie (with the CSRF checks on changes, session.ts).
-  app.use('/api/v1/cabinet/*', async (c, next) => {
+  // The merchant's receipts (routes/receipts.ts) authenticate the same way (issue 24).
+  for (const path of ['/api/v1/cabinet/*', '/api/v1/payments/:id/receipts']) app.use(path, async (c, next) => {
     const client = c.get('client');
     const states: (LimitState | null)[] = [];
     if (client !== undefined) states.push(await limits.consume('cabinetPerAddress', client));
@@ -168,7 +169,7 @@ export function cabinetRoutes(deps: CabinetRouteDeps) {
   app.get('/api/v1/cabinet/payments/:id', async (c) => {
     const detail = await cabinet.get(c.get('merchant'), c.req.param('id'));
     // The provider request log adds its source here once it exists (TimelineSource).
-    return c.json({ ...detail, timeline: await cabinet.timeline(detail.id) });
+    return c.json({ ...detail, receipts: await cabinet.receipts(detail.id), timeline: await cabinet.timeline(detail.id) });
   });
 
   app.post('/api/v1/cabinet/payments/:id/status', limit, validJson(statusBody), async (c) => (

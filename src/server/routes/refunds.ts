@@ -27,8 +27,13 @@ const text = (max: number) => z.string({ error: (i) => (i.input === undefined ? 
   .refine((s) => !hasControl(s), 'must not contain control characters');
 
 const refundBody = z.object({
-  amount: z.string({ error: (i) => (i.input === undefined ? 'is required' : 'must be a string like "40.0"') })
-    .regex(/^[0-9]{1,15}(\.[0-9]{1,2})?$/, 'must be a decimal amount like "40.0" in the payment\'s currency (at most 2 decimals)'),
+  // Optional when `items` names what goes back (issue 24): the amount is then theirs.
+  amount: z.string({ error: 'must be a string like "40.0"' })
+    .regex(/^[0-9]{1,15}(\.[0-9]{1,2})?$/, 'must be a decimal amount like "40.0" in the payment\'s currency (at most 2 decimals)').optional(),
+  items: z.array(z.object({
+    index: z.number({ error: 'must be the line\'s position in the payment\'s receipt, from 0' }).int('must be a whole number').min(0, 'must be 0 or more'),
+    quantity: z.string({ error: 'must be a string like "1" or "0.5"' }).max(16, 'at most 16 characters'),
+  }).strict(), { error: 'must be a list of {index, quantity}' }).min(1, 'must name at least one line').max(100, 'at most 100 lines').optional(),
   reason: text(MAX_REFUND_REASON_CHARS).transform((s) => s.trim()).refine((s) => s.length > 0, 'is required: say why the money goes back'),
   actor: text(100).transform((s) => s.trim()).optional(),
 }).strict();

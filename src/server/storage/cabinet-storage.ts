@@ -4,6 +4,7 @@
  * merchant settings and key rotation with their audit. Part of `Storage`; every query is scoped to
  * one merchant by its login, so no method can reach another merchant's rows.
  */
+import type { ReceiptSettings } from '../../protocol/receipt.ts';
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { PAYMENT_STATUSES, type NotificationStatus, type PaymentStatus } from '../states.ts';
 import type { DuplicatePolicy, Merchant, NotifyStyle, Payment } from '../types.ts';
@@ -59,7 +60,7 @@ export interface DeliveryHealth {
 }
 
 export interface AttentionRow {
-  kind: 'duplicate' | 'gave_up' | 'amount_mismatch' | 'provider_failed';
+  kind: 'duplicate' | 'gave_up' | 'amount_mismatch' | 'provider_failed' | 'receipt_failed';
   paymentId: string;
   number: number;
   payFor: string;
@@ -105,6 +106,8 @@ export interface MerchantSettingsPatch {
   origins?: string[];
   /** What a duplicate payment of a paid order gets (`flag` / `refund`). */
   duplicates?: DuplicatePolicy;
+  /** The receipt settings (issue 24); null turns them off. */
+  receipts?: ReceiptSettings | null;
 }
 
 type AuditInput = { at: number; actor: string; action: string; details: Record<string, unknown> };
@@ -262,6 +265,14 @@ export function cabinetStorage(
       const duplicates = await db.selectFrom('payments').select(['id', 'number', 'pay_for', 'updated_at', 'duplicate_of', 'amount_minor', 'way_ticker', 'refunded_minor'])
         .where('merchant_login', '=', login).where('duplicate_of', 'is not', null)
         .orderBy('number', 'desc').limit(limit).execute();
+      // Failed fiscal receipts (issue 24) head the list: a shop without its receipt breaks the law.
+      const receiptsFailed = await db.selectFrom('receipts as r').innerJoin('payments as p', 'p.id', 'r.payment_id')
+        .select(['p.id', 'p.number', 'p.pay_for', 'r.updated_at', 'r.kind', 'r.reason'])
+        .where('r.merchant_login', '=', login).where('r.status', '=', 'failed')
+        .orderBy('r.id', 'desc').limit(limit).execute();
+      const heads: AttentionRow[] = receiptsFailed.map((r) => ({
+        kind: 'receipt_failed' as const, paymentId: r.id, number: Number(r.number), payFor: r.pay_for, at: Number(r.updated_at), text: `${r.kind}: ${r.reason ?? ''}`,
+      }));
       const rows: AttentionRow[] = [
         ...mismatched.map((r) => ({ kind: 'amount_mismatch' as const, paymentId: r.id, number: Number(r.number), payFor: r.pay_for, at: Number(r.updated_at), text: '' })),
         ...gaveUp.map((r) => ({ kind: 'gave_up' as const, paymentId: r.id, number: Number(r.number), payFor: r.pay_for, at: Number(r.updated_at), text: '' })),
@@ -271,7 +282,7 @@ export function cabinetStorage(
         kind: 'duplicate' as const, paymentId: r.id, number: Number(r.number), payFor: r.pay_for, at: Number(r.updated_at),
         text: `${r.duplicate_of ?? ''}${BigInt(r.refunded_minor ?? 0) >= BigInt(r.amount_minor) ? ' (refunded)' : ''}`,
       }));
-      return [...first, ...rows.sort((a, b) => b.at - a.at)].slice(0, limit);
+      return [...first, ...heads, ...rows.sort((a, b) => b.at - a.at)].slice(0, limit);
     },
 
     async recordCheckExchange(e) {
@@ -326,6 +337,7 @@ export function cabinetStorage(
           ...(patch.notifyStyle !== undefined ? { notify_style: patch.notifyStyle } : {}),
           ...(patch.origins !== undefined ? { origins: JSON.stringify(patch.origins) } : {}),
           ...(patch.duplicates !== undefined ? { duplicates: patch.duplicates } : {}),
+          ...(patch.receipts !== undefined ? { receipts: patch.receipts === null ? null : JSON.stringify(patch.receipts) } : {}),
           cabinet_managed_at: a.at,
           updated_at: a.at,
         }).where('login', '=', login).execute();

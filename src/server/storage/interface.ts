@@ -5,7 +5,7 @@
 import type { FailureReason } from '../../protocol/checkout-api.ts';
 import type { NotificationStatus, PaymentStatus } from '../states.ts';
 import type {
-  AttemptRecord, Merchant, NewNotification, NewPayment, NewRefund, NotificationRecord, Payment, PaymentAction, RefundRecord,
+  AttemptRecord, Merchant, NewNotification, NewPayment, NewReceipt, NewRefund, NotificationRecord, Payment, PaymentAction, ReceiptRecord, ReceiptStatus, RefundRecord,
 } from '../types.ts';
 import type { Dialect } from './schema.ts';
 import type { CabinetStorage } from './cabinet-storage.ts';
@@ -183,4 +183,22 @@ export interface Storage extends CabinetStorage {
     event?: (p: Payment) => (NewNotification & { dueAt: number }) | null;
   }): Promise<'applied' | 'unchanged' | 'invalid_state'>;
   refundsOf(paymentId: string): Promise<RefundRecord[]>;
+
+  // ---- fiscal receipts (0011) ----
+
+  /**
+   * Keeps a receipt. One per payment, kind and idempotency key: a second with the same three gives
+   * back the first (`created: false`) and writes nothing.
+   */
+  saveReceipt(r: NewReceipt, audit?: { actor: string; action: string; reason: string; status: PaymentStatus }): Promise<{ created: boolean; receipt: ReceiptRecord }>;
+  /** Replaces the payment's own receipt while none was given to the provider (`pending`); `false` otherwise. */
+  replacePendingReceipt(paymentId: string, receipt: NewReceipt['receipt'], now: number): Promise<boolean>;
+  /** Records a receipt's registration status; a `registered` receipt never moves back, a `failed` one fails once (`false` again). */
+  setReceiptStatus(id: number, s: { status: ReceiptStatus; providerReceiptId?: string; reason?: string; at: number }): Promise<boolean>;
+  /** The status of each given payment's own receipt (ids without one are left out), in one query. */
+  receiptStatusesOf(paymentIds: readonly string[]): Promise<Map<string, ReceiptStatus>>;
+  /** A payment's receipts, oldest first. */
+  receiptsOf(paymentId: string): Promise<ReceiptRecord[]>;
+  /** A merchant's failed receipts, newest first (the attention list). */
+  failedReceipts(merchantLogin: string, limit: number): Promise<ReceiptRecord[]>;
 }

@@ -6,7 +6,7 @@ import type { Database } from './schema.ts';
 import { compiledQuery } from './compiled.ts';
 
 /** Merchant columns the cabinet may change (settings, cabinet key, K). */
-const CABINET_MANAGED = new Set(['secret', 'api_key_hash', 'notifications', 'api_url', 'api_type', 'api_method', 'notify_style', 'origins', 'duplicates']);
+const CABINET_MANAGED = new Set(['secret', 'api_key_hash', 'notifications', 'api_url', 'api_type', 'api_method', 'notify_style', 'origins', 'duplicates', 'receipts']);
 
 type MerchantMethods = 'upsertMerchant' | 'getMerchant' | 'listMerchants' | 'findMerchantByApiKeyHash';
 
@@ -31,6 +31,7 @@ export function merchantsStore(db: Kysely<Database>): Pick<Storage, MerchantMeth
         fees: m.fees ?? null,
         return_urls: JSON.stringify(m.returnUrls ?? []),
         duplicates: m.duplicates ?? null,
+        receipts: m.receipts ? JSON.stringify(m.receipts) : null,
         created_at: now,
         updated_at: now,
       };

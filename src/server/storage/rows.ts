@@ -1,10 +1,11 @@
 /** Database rows as domain records: one mapper per table, shared by the stores of every aggregate. */
 import type { Selectable } from 'kysely';
+import type { Receipt, ReceiptSettings } from '../../protocol/receipt.ts';
 import { resolveLanguage } from '../../protocol/languages.ts';
 import type { FailureReason } from '../../protocol/checkout-api.ts';
 import type { NotificationStatus, PaymentStatus } from '../states.ts';
-import type { AttemptRecord, Merchant, NotificationRecord, Payment, PaymentAction, RefundRecord } from '../types.ts';
-import type { MerchantTable, NotificationTable, PaymentTable, AttemptTable, RefundTable } from './schema.ts';
+import type { AttemptRecord, Merchant, NotificationRecord, Payment, PaymentAction, ReceiptKind, ReceiptRecord, ReceiptStatus, RefundRecord } from '../types.ts';
+import type { MerchantTable, NotificationTable, PaymentTable, AttemptTable, ReceiptTable, RefundTable } from './schema.ts';
 
 export const num = (v: string | number | bigint | null): number | null => (v === null ? null : Number(v));
 export const big = (v: string | number | bigint): bigint => BigInt(v);
@@ -29,6 +30,7 @@ export function toMerchant(r: Selectable<MerchantTable>): Merchant {
     fees: r.fees === 'buyer' || r.fees === 'merchant' || r.fees === 'link' ? r.fees : null,
     returnUrls: JSON.parse(r.return_urls) as string[],
     duplicates: r.duplicates === 'flag' || r.duplicates === 'refund' ? r.duplicates : null,
+    receipts: r.receipts ? (JSON.parse(r.receipts) as ReceiptSettings) : null,
   };
 }
 
@@ -104,7 +106,7 @@ export function toNotification(r: Selectable<NotificationTable>): NotificationRe
     id: Number(r.id),
     paymentId: r.payment_id,
     merchantLogin: r.merchant_login,
-    kind: r.kind === 'refund' ? 'refund' : 'pay',
+    kind: r.kind === 'refund' || r.kind === 'receipt' ? r.kind : 'pay',
     style: r.style === 'webhooks' ? 'webhooks' : 'onpay',
     method: r.method === 'GET' ? 'GET' : 'POST',
     url: r.url,
@@ -138,5 +140,22 @@ export function toAttempt(r: Selectable<AttemptTable>): AttemptRecord {
     httpStatus: r.http_status,
     excerpt: r.excerpt,
     verdict: r.verdict,
+  };
+}
+
+export function toReceipt(r: Selectable<ReceiptTable>): ReceiptRecord {
+  return {
+    id: Number(r.id),
+    paymentId: r.payment_id,
+    merchantLogin: r.merchant_login,
+    kind: r.kind as ReceiptKind,
+    refundId: r.refund_id,
+    receipt: JSON.parse(r.receipt) as Receipt,
+    status: r.status as ReceiptStatus,
+    providerReceiptId: r.provider_receipt_id,
+    reason: r.reason,
+    idempotencyKey: r.idempotency_key,
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
   };
 }

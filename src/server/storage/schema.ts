@@ -42,6 +42,8 @@ export interface MerchantTable {
   cabinet_managed_at: ColumnType<string | number | bigint | null, number | null | undefined, number | null>;
   /** `flag` or `refund`: what a duplicate payment of a paid order gets; null: `flag` (0009_orders). */
   duplicates: ColumnType<string | null, string | null | undefined, string | null>;
+  /** JSON of the merchant's receipt settings, or null (0011_receipts). */
+  receipts: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface PaymentTable {
@@ -210,7 +212,28 @@ export interface MerchantAuditTable {
   details: string;
 }
 
+/** Fiscal receipts of payments, refunds and closings (0011_receipts). */
+export interface ReceiptTable {
+  id: AutoId;
+  payment_id: string;
+  merchant_login: string;
+  /** `payment`, `refund`, `closing`. */
+  kind: string;
+  refund_id: string | null;
+  /** The receipt's JSON: amounts are strings, never numbers. */
+  receipt: string;
+  /** `pending`, `sent`, `registered`, `failed`. */
+  status: string;
+  provider_receipt_id: string | null;
+  reason: string | null;
+  /** Unique per payment and kind: '' for the payment's own receipt. */
+  idempotency_key: string;
+  created_at: Int8;
+  updated_at: Int8;
+}
+
 export interface Database {
+  receipts: ReceiptTable;
   merchants: MerchantTable;
   payments: PaymentTable;
   notifications: NotificationTable;
@@ -497,6 +520,31 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable('payments').addColumn('paid_late', 'integer', (c) => c.notNull().defaultTo(0)).execute();
         await db.schema.alterTable('payments').addColumn('failure_reason', 'varchar(32)').execute();
         await db.schema.alterTable('payments').addColumn('late_until', 'bigint').execute();
+      },
+    },
+    // Fiscal receipts (issue 24). 0008–0010 are left to the branches merged beside this one.
+    '0011_receipts': {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Kysely's migration guide: a migration takes Kysely<any>, never today's schema types, so it stays true to the schema of its own time
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('merchants').addColumn('receipts', 'text').execute();
+        await db.schema.createTable('receipts')
+          .addColumn('id', idType, idBuild)
+          .addColumn('payment_id', 'varchar(64)', (c) => c.notNull())
+          .addColumn('merchant_login', 'varchar(64)', (c) => c.notNull())
+          .addColumn('kind', 'varchar(16)', (c) => c.notNull())
+          .addColumn('refund_id', 'varchar(64)')
+          .addColumn('receipt', 'text', (c) => c.notNull())
+          .addColumn('status', 'varchar(16)', (c) => c.notNull())
+          .addColumn('provider_receipt_id', 'text')
+          .addColumn('reason', 'text')
+          .addColumn('idempotency_key', 'varchar(128)', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('receipts_payment_kind_key').on('receipts').columns(['payment_id', 'kind', 'idempotency_key']).unique().execute();
+        // The attention list's failed receipts: few rows, a partial index.
+        await db.schema.createIndex('receipts_m_failed').on('receipts').columns(['merchant_login', 'id'])
+          .where(sql.ref('status'), '=', 'failed').execute();
       },
     },
   };

@@ -11,6 +11,7 @@ import { auditStore } from './audit-store.ts';
 import { merchantsStore } from './merchants-store.ts';
 import { outboxStore } from './outbox-store.ts';
 import { paymentsStore } from './payments-store.ts';
+import { receiptsStore } from './receipts-store.ts';
 import { refundsStore } from './refunds-store.ts';
 import { toMerchant, toPayment } from './rows.ts';
 
@@ -29,6 +30,7 @@ export function createStorage(db: Kysely<Database>, dialect: Dialect): Storage {
     ...paymentsStore(db, dialect),
     ...outboxStore(db, dialect),
     ...refundsStore(db, dialect),
+    ...receiptsStore(db),
     ...auditStore(db),
   };
 }

@@ -4,6 +4,7 @@ export default {
   loading: 'Загружаем форму аплаты…',
   order: 'Заказ',
   note: 'Каментарый',
+  items: 'Склад заказу',
   toPay: 'Да аплаты',
   chooseWay: 'Спосаб аплаты',
   amount: 'Сума',

@@ -4,6 +4,7 @@ export default {
   loading: 'Zahlungsformular wird geladen…',
   order: 'Bestellung',
   note: 'Kommentar',
+  items: 'Bestellpositionen',
   toPay: 'Zu zahlen',
   chooseWay: 'Zahlungsart',
   amount: 'Betrag',

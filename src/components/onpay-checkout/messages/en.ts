@@ -4,6 +4,7 @@ export default {
   loading: 'Loading the payment form…',
   order: 'Order',
   note: 'Comment',
+  items: 'Order items',
   toPay: 'To pay',
   chooseWay: 'Payment method',
   amount: 'Amount',

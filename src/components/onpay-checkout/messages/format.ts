@@ -5,10 +5,12 @@ import type { FailureReason } from '../../../protocol/checkout-api.ts';
 export type MessageKey = keyof typeof ru;
 /** Why a payment failed: Russian's are in the failure view's chunk, the other languages' in their catalogues. */
 export type ReasonKey = `reasons.${FailureReason}`;
-/** One language's catalogue: every key, each an ICU-style message (Russian's reasons in failure.ts). */
-export type Messages = Record<MessageKey, string> & Partial<Record<ReasonKey, string>>;
-/** A catalogue other than Russian's: every key and every reason. */
-export type FullMessages = Record<MessageKey | ReasonKey, string>;
+/** The instructions view's strings: Russian's are in its chunk (instructions.ts), the others' in their catalogues. */
+export type InstructionsKey = 'instructions' | 'payBefore' | 'timeLeft' | 'minutesLeft' | 'copy' | 'copied' | 'copyByHand' | 'waiting' | 'another' | 'qr' | 'openApp';
+/** One language's catalogue: every key, each an ICU-style message (Russian's reasons and instructions in their chunks). */
+export type Messages = Record<MessageKey, string> & Partial<Record<ReasonKey | InstructionsKey, string>>;
+/** A catalogue other than Russian's: every key, every reason and the instructions view's strings. */
+export type FullMessages = Record<MessageKey | ReasonKey | InstructionsKey, string>;
 
 /**
  * Formats an ICU-style message: `{name}` is replaced by the value, and

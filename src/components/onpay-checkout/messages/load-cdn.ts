@@ -10,5 +10,6 @@ const BASE = (document.currentScript as HTMLScriptElement | null)?.src || (impor
 const load = async <T>(name: string): Promise<T> => ((await import(/* @vite-ignore */ new URL(`onpay-checkout.${name}.js`, BASE).href)) as { default: T }).default;
 
 export const loadMessages = (ln: Exclude<Language, 'ru'>): Promise<Messages> => load(ln);
+export const loadOrderItems = (): Promise<typeof import('../order-items.ts').default> => load('order-items');
 export const loadInstructions = (): Promise<typeof import('../instructions.ts').default> => load('instructions');
 export const loadFailure = (): Promise<typeof import('../failure.ts').default> => load('failure');

@@ -17,6 +17,9 @@ const LOADERS: Record<Exclude<Language, 'ru'>, () => Promise<{ default: Messages
 
 export const loadMessages = async (ln: Exclude<Language, 'ru'>): Promise<Messages> => (await LOADERS[ln]()).default;
 
+/** The order's lines («Состав заказа»), a chunk of their own. */
+export const loadOrderItems = async (): Promise<typeof import('../order-items.ts').default> => (await import('../order-items.ts')).default;
+
 /** The instructions view's chunk. */
 export const loadInstructions = async (): Promise<typeof import('../instructions.ts').default> => (await import('../instructions.ts')).default;
 

@@ -4,6 +4,7 @@ export default {
   loading: 'Завантажуємо форму оплати…',
   order: 'Замовлення',
   note: 'Коментар',
+  items: 'Склад замовлення',
   toPay: 'До сплати',
   chooseWay: 'Спосіб оплати',
   amount: 'Сума',

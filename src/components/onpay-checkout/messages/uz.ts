@@ -4,6 +4,7 @@ export default {
   loading: 'Toʻlov shakli yuklanmoqda…',
   order: 'Buyurtma',
   note: 'Izoh',
+  items: 'Buyurtma tarkibi',
   toPay: 'Toʻlanadi',
   chooseWay: 'Toʻlov usuli',
   amount: 'Summa',

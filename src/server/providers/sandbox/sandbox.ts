@@ -15,6 +15,19 @@ import { hmacHex } from '../../token.ts';
 import type { Payment, PaymentAction } from '../../types.ts';
 import type { ApplyOutcome, Connector, ConnectorDeps, ConnectorModule, CreateResult, HttpAnswer, IncomingNotification } from '../contract.ts';
 import { baseLanguage } from '../../../protocol/languages.ts';
+import { parseReceipt, receiptTotalMinor, type Receipt } from '../../../protocol/receipt.ts';
+
+/**
+ * What a provider's cash register would say of a receipt for `amountMinor`: the model's rules, the
+ * lines summing to the amount, a contact. Null when it would register it.
+ */
+export function sandboxReceiptProblem(r: Receipt, amountMinor: bigint): string | null {
+  const parsed = parseReceipt(r);
+  if (!parsed.ok) return `${parsed.issue.field}: ${parsed.issue.message}`;
+  if (receiptTotalMinor(r) !== amountMinor) return `receipt.items: the lines sum to ${formatAmount(receiptTotalMinor(r))}, the operation to ${formatAmount(amountMinor)}`;
+  if (!r.customer.email && !r.customer.phone) return 'receipt.customer: an e-mail or a phone is required';
+  return null;
+}
 
 /** The sandbox systems: the methods of the sandbox connector. */
 export const SANDBOX_METHODS = ['card', 'bank', 'expiring'] as const;
@@ -114,6 +127,9 @@ function createSandboxConnector(config: SandboxProviderConfig, deps: ConnectorDe
     async create(req): Promise<CreateResult> {
       const way = ways.get(req.payment.way);
       if (!way) return { kind: 'refused', reason: `no sandbox way ${req.payment.way}` };
+      // A real provider refuses the whole payment for a receipt its register would not take.
+      const problem = req.receipt && sandboxReceiptProblem(req.receipt, req.payment.amountMinor);
+      if (problem) return { kind: 'refused', reason: problem };
       return { kind: 'started', providerPaymentId: req.payment.id, ...start(way, req.payment, deps.now(), deps.publicUrl) };
     },
 
@@ -179,7 +195,16 @@ function createSandboxConnector(config: SandboxProviderConfig, deps: ConnectorDe
     // Test money goes back at once: refused only above what is left (the gateway checks it first).
     async refund(req) {
       if (req.amountMinor <= 0n || req.amountMinor > req.payment.amountMinor - req.payment.refundedMinor) return { kind: 'refused', reason: 'refund above what is left of the payment' };
+      const problem = req.receipt && sandboxReceiptProblem(req.receipt, req.amountMinor);
+      if (problem) return { kind: 'refused', reason: problem };
       return { kind: 'done', providerRefundId: `sandbox-${req.idempotencyKey}` };
+    },
+
+    // The test register registers at once whatever a real one would take, and says why it would not.
+    async sendClosingReceipt(payment, receipt) {
+      const problem = sandboxReceiptProblem(receipt, payment.amountMinor - payment.refundedMinor);
+      if (problem) return { status: 'failed', reason: problem };
+      return { status: 'registered', providerReceiptId: `sandbox-closing-${payment.id}` };
     },
   };
 }
