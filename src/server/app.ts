@@ -37,6 +37,7 @@ import { providerRoutes } from './routes/providers.ts';
 import { createCabinetFacade } from './cabinet/facade.ts';
 import { healthRoutes } from './routes/health.ts';
 import type { Readiness } from './types.ts';
+import { compressAnswers } from './http/compress.ts';
 import { logFunction, withRequestContext, type Logger, type RequestContext } from './logger.ts';
 import type { ConnectorModules } from './providers/contract.ts';
 import type { ProviderHttp } from './providers/contract.ts';
@@ -157,6 +158,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
       }, 'request');
     });
   }
+
+  // After the common headers are on (registered before them, so it sees their finished answer).
+  app.use('*', compressAnswers());
 
   app.use('*', async (c, next) => {
     c.set('html', false);
