@@ -20,7 +20,10 @@ const T = PAGE_STRINGS;
 
 export const PAGE_CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-src *; form-action *; base-uri 'none'";
 
-function layout(ln: Ln, title: string, body: Html, opts: { script?: boolean; head?: Html | string } = {}): Html {
+/** The element's script on the gateway's own pages: its content-hashed name when the build made one. */
+export const DEFAULT_ELEMENT_SCRIPT = '/cdn/onpay-checkout.js';
+
+function layout(ln: Ln, title: string, body: Html, opts: { script?: string; head?: Html | string } = {}): Html {
   return html`<!doctype html>
 <html lang="${ln}">
 <head>
@@ -29,7 +32,7 @@ function layout(ln: Ln, title: string, body: Html, opts: { script?: boolean; hea
 <title>${title}</title>
 <link rel="stylesheet" href="/assets/gateway.css">
 ${opts.head ?? ''}
-${opts.script ? html`<script type="module" src="/cdn/onpay-checkout.js"></script>` : ''}
+${opts.script ? html`<script type="module" src="${opts.script}"></script>` : ''}
 </head>
 <body>
 <main>
@@ -62,11 +65,22 @@ ${f.ways.map((w, i) => html`<p><label><input type="radio" name="way" value="${w.
 </form>`;
 }
 
-/** The hosted payment page: the element over the plain form. */
-export function hostedPage(login: string, f: FormPayload, link: LinkParams, md5: string | undefined, idempotencyKey: string): Html {
+/**
+ * The form payload as the element's JSON child: data, not script (a strict CSP allows it), with `<`
+ * escaped so that no text in it can end the element.
+ */
+export const payloadChild = (f: FormPayload): Html =>
+  html`<script type="application/json" slot="payload">${raw(JSON.stringify(f).replace(/</g, '\\u003c'))}</script>`;
+
+/**
+ * The hosted payment page: the element over the plain form, with the payload it starts from (the
+ * element upgrades the form in place, with no second request for what the page already holds).
+ */
+export function hostedPage(login: string, f: FormPayload, link: LinkParams, md5: string | undefined, idempotencyKey: string, script = DEFAULT_ELEMENT_SCRIPT): Html {
   return layout(f.ln, `${T[f.ln].title} — ${f.merchant.name}`, html`<onpay-checkout${attrs(elementAttributes(login, { ...link, md5 }))}>
+${payloadChild(f)}
 ${plainForm(login, f, idempotencyKey)}
-</onpay-checkout>`, { script: true });
+</onpay-checkout>`, { script });
 }
 
 /** The HTML snippet a merchant's server pastes into its own page. */

@@ -67,7 +67,11 @@ async function linkParams(c: Context<Env>): Promise<URLSearchParams> {
   return params;
 }
 
-export function checkoutRoutes(deps: { service: PaymentService; config: GatewayConfig; paymentLimits?: MiddlewareHandler<Env>; streams?: StreamHub }) {
+/**
+ * @param deps.elementScript the element script's path for the hosted page (its content-hashed name
+ * from the build's manifest), asked per page so that a rebuild in development shows at once.
+ */
+export function checkoutRoutes(deps: { service: PaymentService; config: GatewayConfig; paymentLimits?: MiddlewareHandler<Env>; streams?: StreamHub; elementScript?: () => string }) {
   const { service, config } = deps;
   const app = new Hono<Env>();
   const limit = capBody(MAX_BODY_BYTES);
@@ -93,10 +97,19 @@ export function checkoutRoutes(deps: { service: PaymentService; config: GatewayC
     // Onpay modules POST the link form from the shop, whose origin the merchant never had to list.
     const { payload, link, md5 } = await service.paymentForm(login, await linkParams(c), wantsJson ? origin : undefined);
     if (wantsJson) return jsonAnswer(payload, 200, { 'cache-control': 'no-store', ...corsHeaders(origin) });
-    return c.html(hostedPage(login, payload, link, md5, randomUUID()));
+    return c.html(hostedPage(login, payload, link, md5, randomUUID(), deps.elementScript?.()));
   };
   app.get('/pay/:login', payLink);
   app.post('/pay/:login', limit, payLink);
+
+  // The form payload at a URL of its own: JSON whatever the Accept header says, so that a page's
+  // `<link rel=preload as=fetch crossorigin>` (which sends none) fetches exactly what the element
+  // then asks for, and the element uses the preloaded answer instead of a round trip of its own.
+  app.get('/pay/:login/payload', async (c) => {
+    const origin = c.req.header('origin');
+    const { payload } = await service.paymentForm(c.req.param('login'), await linkParams(c), origin);
+    return jsonAnswer(payload, 200, { 'cache-control': 'no-store', ...corsHeaders(origin) });
+  });
 
   app.get('/pay/:login/snippet', async (c) => {
     const login = c.req.param('login');
