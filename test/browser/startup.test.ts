@@ -59,7 +59,7 @@ describe('<onpay-checkout> start-up', () => {
     expect(el.shadowRoot!.querySelector('slot'), 'the light DOM shown through a slot').to.not.equal(null);
     const form = el.querySelector<HTMLFormElement>('.server-form')!;
     expect(form.getClientRects().length, 'the server form is rendered').to.be.greaterThan(0);
-    expect(el.shadowRoot!.textContent).to.not.include('Загрузка');
+    expect(el.shadowRoot!.textContent).to.not.include('Загружаем');
     answer();
     await viewIs(el, 'picking');
     expect(form.getClientRects().length, 'replaced by the picker').to.equal(0);
@@ -71,7 +71,7 @@ describe('<onpay-checkout> start-up', () => {
     await waitUntil(() => gw.formRequests.length === 1, 'the payload asked for', { timeout: 5000 });
     await el.updateComplete;
     expect(el.shadowRoot!.querySelector('slot')).to.equal(null);
-    expect(el.shadowRoot!.textContent).to.include('Загрузка');
+    expect(el.shadowRoot!.textContent).to.include('Загружаем форму оплаты');
   });
 
   it('asks for the payload at its own URL as a preload does: no Accept of its own, same-origin credentials, the default cache', async () => {
