@@ -11,6 +11,8 @@
  * - the floor: a static page (its own server on loopback) with the hosted page's picker as plain
  *   HTML and its CSS inline: one round trip;
  * - the demo shop's order page with `<onpay-checkout>` (the kit's preload of the payload in its head);
+ * - the demo shop's snippet page (the gateway's HTML snippet pasted by the shop's server, the payload
+ *   inside the element: no request to the gateway before the picker);
  * - the gateway's hosted page with JavaScript (the element upgrading the server-rendered form);
  * - the hosted page without JavaScript.
  * "Picker usable" is the first animation frame in which the radio buttons of the picker exist (the
@@ -134,6 +136,7 @@ async function main(): Promise<void> {
   const pages = [
     { key: 'floor', name: 'a static page with the same picker as plain HTML (the floor)', url: floorUrl, js: true },
     { key: 'shop', name: 'the demo shop\'s order page with <onpay-checkout>', url: orderUrl, js: true },
+    { key: 'snippet', name: 'the demo shop\'s page with the gateway\'s HTML snippet (the payload inside)', url: `${orderUrl}/snippet`, js: true },
     { key: 'hosted', name: 'the gateway\'s hosted page with JavaScript', url: hostedUrl, js: true },
     { key: 'nojs', name: 'the hosted page without JavaScript (first paint)', url: hostedUrl, js: false },
     { key: 'floorFcp', name: 'the floor, first paint', url: floorUrl, js: true },

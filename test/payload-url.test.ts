@@ -97,4 +97,16 @@ describe('the payload URL', () => {
     // The plain form is still there for a browser without JavaScript, after the payload.
     assert.ok(page.indexOf('slot="payload"') < page.indexOf('<form class="onpay-form"'));
   });
+
+  test('the HTML snippet carries the payload too, so the shop\'s page needs no request before the picker', async () => {
+    const link = signPaymentLink({ gateway: gw.url, merchantLogin: 'shop', secret: K, price: '10', payFor: 'snip-1' });
+    const res = await fetch(`${gw.url}/pay/shop/snippet?${new URLSearchParams(link.query).toString()}`);
+    assert.equal(res.status, 200);
+    const text = await res.text();
+    const m = /<onpay-checkout[^>]*>\s*<script type="application\/json" slot="payload">([^<]*)<\/script>/.exec(text);
+    assert.ok(m, text);
+    const payload = JSON.parse(m[1]!) as FormPayload;
+    assert.equal(payload.order.payFor, 'snip-1');
+    assert.match(text, /<a href="[^"]+\/pay\/shop\?/, 'the link to the hosted page stays');
+  });
 });

@@ -83,10 +83,14 @@ ${plainForm(login, f, idempotencyKey)}
 </onpay-checkout>`, { script });
 }
 
-/** The HTML snippet a merchant's server pastes into its own page. */
-export function snippet(publicUrl: string, login: string, link: LinkParams, md5: string | undefined): Html {
+/**
+ * The HTML snippet a merchant's server pastes into its own page; with the payload, the element starts
+ * from it (no request to the gateway before the picker), the link to the hosted page meanwhile.
+ */
+export function snippet(publicUrl: string, login: string, link: LinkParams, md5: string | undefined, payload?: FormPayload): Html {
   return html`<script type="module" src="${publicUrl}/cdn/onpay-checkout.js"></script>
 <onpay-checkout${attrs(elementAttributes(login, { ...link, md5 }), publicUrl)}>
+${payload ? payloadChild(payload) : ''}
 <a href="${publicUrl}/pay/${encodeURIComponent(login)}?${new URLSearchParams(linkQuery({ ...link, md5 })).toString()}">${T[link.ln].cont}</a>
 </onpay-checkout>
 `;

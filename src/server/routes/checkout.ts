@@ -114,8 +114,9 @@ export function checkoutRoutes(deps: { service: PaymentService; config: GatewayC
   app.get('/pay/:login/snippet', async (c) => {
     const login = c.req.param('login');
     // Validate the order the same way as the form would, so a bad snippet is never handed out.
-    const { link, md5 } = await service.paymentForm(login, await linkParams(c));
-    return c.body(await snippet(config.publicUrl, login, link, md5), 200, { 'content-type': 'text/html; charset=utf-8' });
+    const { payload, link, md5 } = await service.paymentForm(login, await linkParams(c));
+    // With the payload inside: the shop's page needs no request to the gateway before the picker.
+    return c.body(await snippet(config.publicUrl, login, link, md5, payload), 200, { 'content-type': 'text/html; charset=utf-8' });
   });
 
   // The hosted page's plain form (no JavaScript).
