@@ -5,7 +5,8 @@
  * page carries the payload as the element's JSON child and loads the element by its hashed name.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -96,6 +97,24 @@ describe('the payload URL', () => {
     assert.ok(payload.token.length > 20);
     // The plain form is still there for a browser without JavaScript, after the payload.
     assert.ok(page.indexOf('slot="payload"') < page.indexOf('<form class="onpay-form"'));
+  });
+
+  test('the hosted page inlines its stylesheet, allowed by its hash and nothing else inline', async () => {
+    const link = signPaymentLink({ gateway: gw.url, merchantLogin: 'shop', secret: K, price: '10', payFor: 'css-1' });
+    const res = await fetch(link.url, { headers: { accept: 'text/html' } });
+    const page = await res.text();
+    assert.ok(!page.includes('<link rel="stylesheet"'), 'no render-blocking stylesheet request');
+    const css = readFileSync(new URL('../src/server/assets/gateway.css', import.meta.url), 'utf8');
+    assert.ok(page.includes(`<style>${css}</style>`));
+    const csp = res.headers.get('content-security-policy') ?? '';
+    const hash = createHash('sha256').update(css, 'utf8').digest('base64');
+    assert.match(csp, new RegExp(`style-src 'self' 'sha256-${hash.replace(/[+/]/g, '\\$&')}'`));
+    assert.ok(!csp.includes('unsafe-inline'));
+    assert.match(csp, /script-src 'self'(;|$)/, 'scripts as strict as before');
+    // Other pages keep the linked stylesheet and the plain policy.
+    const error = await fetch(`${gw.url}/pay/nobody?price=1&pay_for=1`, { headers: { accept: 'text/html' } });
+    assert.ok((await error.text()).includes('<link rel="stylesheet" href="/assets/gateway.css">'));
+    assert.match(error.headers.get('content-security-policy') ?? '', /style-src 'self';/);
   });
 
   test('the HTML snippet carries the payload too, so the shop\'s page needs no request before the picker', async () => {

@@ -39,6 +39,7 @@ import { healthRoutes } from './routes/health.ts';
 import type { Readiness } from './types.ts';
 import { compressAnswers } from './http/compress.ts';
 import { readCdnManifest } from './http/cdn-files.ts';
+import { loadPageStyle } from './http/page-style.ts';
 import { logFunction, withRequestContext, type Logger, type RequestContext } from './logger.ts';
 import type { ConnectorModules } from './providers/contract.ts';
 import type { ProviderHttp } from './providers/contract.ts';
@@ -205,7 +206,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const builtScript = deps.cacheAssets ? scriptPath() : undefined;
   app.route('/', checkoutRoutes({
     service, config: deps.config, streams, paymentLimits: paymentLimits({ limits, storage, secret: deps.config.secret, now }),
-    elementScript: builtScript ? () => builtScript : scriptPath,
+    elementScript: builtScript ? () => builtScript : scriptPath, pageStyle: loadPageStyle(PAGE_CSP),
   }));
   app.route('/', sandboxRoutes({ service, config: deps.config }));
   app.route('/', providerRoutes({ service, config: deps.config, limits }));

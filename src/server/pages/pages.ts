@@ -23,14 +23,14 @@ export const PAGE_CSP = "default-src 'self'; img-src 'self' data:; style-src 'se
 /** The element's script on the gateway's own pages: its content-hashed name when the build made one. */
 export const DEFAULT_ELEMENT_SCRIPT = '/cdn/onpay-checkout.js';
 
-function layout(ln: Ln, title: string, body: Html, opts: { script?: string; head?: Html | string } = {}): Html {
+function layout(ln: Ln, title: string, body: Html, opts: { script?: string; head?: Html | string; css?: string } = {}): Html {
   return html`<!doctype html>
 <html lang="${ln}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title}</title>
-<link rel="stylesheet" href="/assets/gateway.css">
+${opts.css === undefined ? html`<link rel="stylesheet" href="/assets/gateway.css">` : html`<style>${raw(opts.css)}</style>`}
 ${opts.head ?? ''}
 ${opts.script ? html`<script type="module" src="${opts.script}"></script>` : ''}
 </head>
@@ -74,13 +74,14 @@ export const payloadChild = (f: FormPayload): Html =>
 
 /**
  * The hosted payment page: the element over the plain form, with the payload it starts from (the
- * element upgrades the form in place, with no second request for what the page already holds).
+ * element upgrades the form in place, with no second request for what the page already holds). With
+ * `css`, the stylesheet inline (the answer's CSP must then allow it: http/page-style.ts).
  */
-export function hostedPage(login: string, f: FormPayload, link: LinkParams, md5: string | undefined, idempotencyKey: string, script = DEFAULT_ELEMENT_SCRIPT): Html {
+export function hostedPage(login: string, f: FormPayload, link: LinkParams, md5: string | undefined, idempotencyKey: string, script = DEFAULT_ELEMENT_SCRIPT, css?: string): Html {
   return layout(f.ln, `${T[f.ln].title} — ${f.merchant.name}`, html`<onpay-checkout${attrs(elementAttributes(login, { ...link, md5 }))}>
 ${payloadChild(f)}
 ${plainForm(login, f, idempotencyKey)}
-</onpay-checkout>`, { script });
+</onpay-checkout>`, { script, ...(css !== undefined ? { css } : {}) });
 }
 
 /**

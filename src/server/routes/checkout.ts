@@ -15,6 +15,7 @@ import { paymentView, refusalError, SHUTDOWN_EVENT, type PaymentService } from '
 import { corsHeaders, jsonAnswer } from '../http/respond.ts';
 import { followStatus } from '../payments/status-stream.ts';
 import type { StreamHub } from '../http/stream-hub.ts';
+import type { PageStyle } from '../http/page-style.ts';
 import { validForm, validJson } from '../http/validate.ts';
 import { buyerEmail } from '../../protocol/email.ts';
 
@@ -70,8 +71,9 @@ async function linkParams(c: Context<Env>): Promise<URLSearchParams> {
 /**
  * @param deps.elementScript the element script's path for the hosted page (its content-hashed name
  * from the build's manifest), asked per page so that a rebuild in development shows at once.
+ * `deps.pageStyle`: the stylesheet the hosted page inlines, with the CSP that allows it.
  */
-export function checkoutRoutes(deps: { service: PaymentService; config: GatewayConfig; paymentLimits?: MiddlewareHandler<Env>; streams?: StreamHub; elementScript?: () => string }) {
+export function checkoutRoutes(deps: { service: PaymentService; config: GatewayConfig; paymentLimits?: MiddlewareHandler<Env>; streams?: StreamHub; elementScript?: () => string; pageStyle?: PageStyle }) {
   const { service, config } = deps;
   const app = new Hono<Env>();
   const limit = capBody(MAX_BODY_BYTES);
@@ -97,7 +99,8 @@ export function checkoutRoutes(deps: { service: PaymentService; config: GatewayC
     // Onpay modules POST the link form from the shop, whose origin the merchant never had to list.
     const { payload, link, md5 } = await service.paymentForm(login, await linkParams(c), wantsJson ? origin : undefined);
     if (wantsJson) return jsonAnswer(payload, 200, { 'cache-control': 'no-store', ...corsHeaders(origin) });
-    return c.html(hostedPage(login, payload, link, md5, randomUUID(), deps.elementScript?.()));
+    const style = deps.pageStyle;
+    return c.html(hostedPage(login, payload, link, md5, randomUUID(), deps.elementScript?.(), style?.css), 200, style ? { 'content-security-policy': style.csp } : {});
   };
   app.get('/pay/:login', payLink);
   app.post('/pay/:login', limit, payLink);
