@@ -11,7 +11,6 @@
  */
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import type { MiddlewareHandler } from 'hono';
-import { markComplete } from './respond.ts';
 
 export type ContentCoding = 'br' | 'gzip';
 
@@ -110,6 +109,7 @@ export function compressAnswers(): MiddlewareHandler {
     const next2 = new Response(body, { status: res.status, statusText: res.statusText, headers });
     for (const cookie of cookies) next2.headers.append('set-cookie', cookie);
     c.res = undefined as unknown as Response; // replace, not merge: c.res's setter merges headers otherwise
-    c.res = markComplete(next2);
+    // Not marked as complete: the logging middleware, outside this one, still adds X-Request-Id to a page.
+    c.res = next2;
   };
 }

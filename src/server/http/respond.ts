@@ -34,12 +34,6 @@ export function jsonAnswer(body: unknown, status: number, headers: Record<string
   return res;
 }
 
-/** Marks an answer built with the common headers already on (a compressed copy of one, say). */
-export function markComplete(res: Response): Response {
-  complete.add(res);
-  return res;
-}
-
 /** Whether a Response was built by `jsonAnswer` (it has the common headers already). */
 export const hasCommonHeaders = (res: Response): boolean => complete.has(res);
 
