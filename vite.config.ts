@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { build, defineConfig, type Plugin } from 'vite';
+import { finishCdnBuild } from './src/server/http/cdn-files.ts';
 
 /** Collapses the whitespace of a CSS text (no comments are left in the shipped css blocks). */
 export const minifyCssText = (text: string): string =>
@@ -57,13 +58,17 @@ function cdnLanguageLoader(): Plugin {
   };
 }
 
-/** After the module build, the classic one (a second build: an IIFE has no chunks). */
+/**
+ * After the module build, the classic one (a second build: an IIFE has no chunks); then the hashed
+ * copies of the entries, every script's brotli and gzip bytes and the manifest (src/server/http/cdn-files.ts).
+ */
 function thenClassic(): Plugin {
   return {
     name: 'onpay-then-classic',
     apply: 'build',
     async closeBundle() {
       await build({ configFile: fileURLToPath(import.meta.url), mode: 'classic', logLevel: 'warn' });
+      finishCdnBuild(fileURLToPath(new URL('./dist/cdn', import.meta.url)));
     },
   };
 }

@@ -15,6 +15,10 @@
  * - `gateway '{"database":"sqlite:…","stubUrl":"http://127.0.0.1:…/api","extraMerchants":0}'`: the
  *   real gateway from startGateway() with two merchants: `bench` (no notifications) and `check`
  *   (CHECK to the stub), and `extraMerchants` more (`shop-0000`, …) that are configured, not used.
+ *   With `"shipped":"info"` (or `"silent"`) it runs as `npm start` runs it: the logger of
+ *   src/cli/gateway.ts at that level writing JSON lines to stdout (a pipe the bench drains), the PAY
+ *   dispatcher and the reconciler running, the shutdown of src/cli/shutdown.ts. Without it: no
+ *   dispatcher and no logger (the older benches' gateway).
  *
  * Each prints one JSON line `{"url":"http://127.0.0.1:port"}` on stdout once it listens.
  */
@@ -120,7 +124,7 @@ if (role === 'hello') {
     ready(`http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`);
   });
 } else if (role === 'gateway') {
-  const opts = JSON.parse(process.argv[3] ?? '{}') as { database: string; stubUrl: string; extraMerchants?: number };
+  const opts = JSON.parse(process.argv[3] ?? '{}') as { database: string; stubUrl: string; extraMerchants?: number; shipped?: 'info' | 'silent' };
   // More merchants beside the two measured, for the bench of how cost grows with their number.
   const extra = Array.from({ length: opts.extraMerchants ?? 0 }, (_, i) => ({
     login: `shop-${String(i).padStart(4, '0')}`, name: `Shop ${i}`, secret: `shop-${i}-K`, notifications: true,
@@ -142,12 +146,22 @@ if (role === 'hello') {
       ...extra,
     ],
   });
-  // No PAY dispatcher: nothing is paid here, and its polling is not what is measured.
-  const gw = await startGateway(config, { dispatcher: false, log: (m) => process.stderr.write(`${m}\n`) });
-  ready(gw.url);
-  process.on('SIGTERM', () => {
-    void gw.close().then(() => process.exit(0));
-  });
+  if (opts.shipped) {
+    // As an operator runs it: request logs to stdout, dispatcher and reconciler in the process.
+    const { createLogger } = await import('../src/server/logger.ts');
+    const { onShutdownSignal } = await import('../src/cli/shutdown.ts');
+    const logger = createLogger({ level: opts.shipped });
+    const gw = await startGateway(config, { logger });
+    ready(gw.url);
+    onShutdownSignal({ deadlineMs: config.shutdownTimeoutMs, logger, close: () => gw.close() });
+  } else {
+    // No PAY dispatcher: nothing is paid here, and its polling is not what is measured.
+    const gw = await startGateway(config, { dispatcher: false, log: (m) => process.stderr.write(`${m}\n`) });
+    ready(gw.url);
+    process.on('SIGTERM', () => {
+      void gw.close().then(() => process.exit(0));
+    });
+  }
 } else {
   process.stderr.write('usage: gateway-server.ts hello | hono | floor <json> | stub | gateway <json>\n');
   process.exit(2);

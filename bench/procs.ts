@@ -11,6 +11,8 @@ export interface Proc {
   url: string;
   proc: ChildProcess;
   pid: number;
+  /** Lines the process wrote to stdout after its URL (its JSON log lines, when it logs). */
+  lines: () => number;
 }
 
 /**
@@ -25,16 +27,25 @@ const PROFILE_ARGS = [
 
 export async function startProc(args: string[]): Promise<Proc> {
   const proc = spawn(process.execPath, [...PROFILE_ARGS, '--import', 'tsx', SERVER, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let newlines = 0;
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     proc.stdout!.on('data', (d: Buffer) => {
+      // After the first line only counted (a logging server writes a line per request: drained, not kept).
+      if (newlines > 0) {
+        for (let i = d.indexOf(10); i >= 0; i = d.indexOf(10, i + 1)) newlines++;
+        return;
+      }
       out += d.toString();
       const nl = out.indexOf('\n');
-      if (nl >= 0) resolve((JSON.parse(out.slice(0, nl)) as { url: string }).url);
+      if (nl >= 0) {
+        for (let i = out.indexOf('\n'); i >= 0; i = out.indexOf('\n', i + 1)) newlines++;
+        resolve((JSON.parse(out.slice(0, nl)) as { url: string }).url);
+      }
     });
     proc.once('exit', (code) => reject(new Error(`${args[0]} exited with ${code}`)));
   });
-  return { url, proc, pid: proc.pid! };
+  return { url, proc, pid: proc.pid!, lines: () => newlines - 1 };
 }
 
 export async function stopProc(p: Proc): Promise<void> {

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import SQLite from 'better-sqlite3';
 import { Hono } from 'hono';
 import { html, raw } from 'hono/html';
-import { createMerchantHandler, signPaymentLink } from '../src/merchant/index.ts';
+import { createMerchantHandler, preloadLinks, signPaymentLink } from '../src/merchant/index.ts';
 import { formatAmount } from '../src/protocol/money.ts';
 
 export interface ShopOptions {
@@ -145,7 +145,7 @@ ${order.status === 'new' ? html`<section aria-labelledby="pay-h"><h2 id="pay-h">
 <onpay-checkout${attrs}></onpay-checkout>
 <p class="alt">Или: <a id="pay-link" href="${link.url}">оплатить на странице платёжного шлюза</a> · <a href="/orders/${order.id}/snippet">форма из HTML-кода шлюза</a></p>
 <form method="post" action="/orders/${order.id}/cancel"><button type="submit" class="secondary">Отменить заказ</button></form>
-</section>` : ''}`, html`<script type="module" src="${opts.gateway}/cdn/onpay-checkout.js"></script><script type="module" src="/static/order.js"></script>`));
+</section>` : ''}`, html`${order.status === 'new' ? raw(preloadLinks(link)) : ''}<script type="module" src="${opts.gateway}/cdn/onpay-checkout.js"></script><script type="module" src="/static/order.js"></script>`));
   });
 
   // The third way: the shop's server fetches the gateway's HTML snippet and pastes it in.

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { createLogger, REDACT_PATHS } from '../src/server/logger.ts';
+import { createLogger, redactSecrets, SECRET_FIELDS } from '../src/server/logger.ts';
 import { K } from './dispatcher-fixtures.ts';
 import { createPayment, payPayment, spawnGateway, startShop } from './ops-helpers.ts';
 
@@ -22,11 +22,38 @@ test('redaction by configuration: secret-named fields at any of three levels are
   const text = lines.join('');
   for (const s of ['S1', 'S2', 'S3', '4111111111111111', 'S4', 'S5']) assert.ok(!text.includes(s), `${s} redacted in ${text}`);
   assert.match(text, /"login":"shop"/);
-  assert.ok(REDACT_PATHS.includes('authorization'));
+  assert.ok((SECRET_FIELDS as readonly string[]).includes('authorization'));
   assert.throws(() => createLogger({ level: 'loud' }), /LOG_LEVEL/);
   assert.throws(() => createLogger({ format: 'xml' }), /LOG_FORMAT/);
   // LOG_FORMAT=pretty loads pino-pretty (a development dependency); silent here, so the test stays quiet.
   createLogger({ format: 'pretty', level: 'silent' }).info('not shown');
+});
+
+test('redaction reaches errors, arrays and child loggers, and copies nothing when there is no secret', () => {
+  const lines: string[] = [];
+  const logger = createLogger({ destination: { write: (s: string) => { lines.push(s); } } });
+  const err = Object.assign(new Error('provider refused'), { secret: 'E1', response: { token: 'E2', code: 'denied' } });
+  logger.error({ err, attempts: [{ password: 'A1', n: 1 }], cause: err }, 'failed');
+  logger.child({ apiKey: 'C1', login: 'm' }).child({ merchant: { secretKey: 'C2' } }).info({ 'set-cookie': 'C3' }, 'child');
+  const text = lines.join('');
+  for (const s of ['E1', 'E2', 'A1', 'C1', 'C2', 'C3']) assert.ok(!text.includes(s), `${s} redacted in ${text}`);
+  const [failed, child] = lines.map((l) => JSON.parse(l) as Record<string, any>);
+  // The error keeps what pino writes of it (type, message, stack) beside its redacted fields.
+  assert.equal(failed!.err.type, 'Error');
+  assert.equal(failed!.err.message, 'provider refused');
+  assert.match(failed!.err.stack, /provider refused/);
+  assert.equal(failed!.err.response.code, 'denied');
+  assert.equal(failed!.err.secret, '[redacted]');
+  assert.equal(failed!.cause.message, 'provider refused', 'an error under another key, copied, keeps its message');
+  assert.deepEqual(failed!.attempts, [{ password: '[redacted]', n: 1 }]);
+  assert.equal(child!.login, 'm');
+  assert.equal(child!.apiKey, '[redacted]');
+  assert.deepEqual(child!.merchant, { secretKey: '[redacted]' });
+  // Four levels down is past the documented three: left as it is (what pino's redact paths did).
+  const deep = { a: { b: { c: { token: 'kept' } } } };
+  assert.equal(redactSecrets(deep), deep, 'no secret within three levels: the same object, not a copy');
+  const line = { reqId: 'r', status: 200, merchant: { login: 'shop' } };
+  assert.equal(redactSecrets(line), line);
 });
 
 test('a full flow through the gateway process logs one JSON line per request, CHECK, PAY and manual change, and no secret', { timeout: 60_000 }, async () => {
@@ -102,5 +129,28 @@ test('a full flow through the gateway process logs one JSON line per request, CH
   } finally {
     gw.child.kill('SIGKILL');
     await shop.close();
+  }
+});
+
+test('SIGTERM right after a burst of requests: every request line is written before the process exits', { timeout: 60_000 }, async () => {
+  const gw = await spawnGateway(join(dir, 'flush.json'), {
+    port: 0, database: `sqlite:${join(dir, 'flush.sqlite')}`,
+    merchants: [{ login: 'shop', name: 'Shop', secret: 'flush-K', notifications: false, checkLinkMd5: false, origins: [] }],
+  }, { LOG_LEVEL: 'info' });
+  try {
+    const n = 400;
+    const ids = Array.from({ length: n }, (_, i) => `flush-${i}`);
+    // Form payloads in parallel: a line each, many of them still in the logger's buffer at the signal.
+    const answers = await Promise.all(ids.map((id, i) => fetch(`${gw.url}/pay/shop?price=100&pay_for=f${i}`, { headers: { accept: 'application/json', 'x-request-id': id } }).then(async (r) => { await r.arrayBuffer(); return r.status; })));
+    assert.ok(answers.every((s) => s === 200));
+    gw.child.kill('SIGTERM');
+    assert.equal((await gw.exit).code, 0);
+    const lines = gw.stdout().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const logged = new Set(lines.filter((l) => l.msg === 'request').map((l) => l.reqId));
+    const missing = ids.filter((id) => !logged.has(id));
+    assert.deepEqual(missing, [], 'every answered request has its line');
+    assert.equal(lines.at(-1)?.msg, 'stopped', 'the last line, written after the server closed, is there too');
+  } finally {
+    gw.child.kill('SIGKILL');
   }
 });

@@ -5,7 +5,7 @@
  * @example
  * import { signPaymentLink, createMerchantHandler } from 'onpay-checkout/merchant';
  */
-export { signPaymentLink, linkMd5, type PaymentLinkInput, type SignedPaymentLink } from './link.ts';
+export { signPaymentLink, linkMd5, preloadLinks, type PaymentLinkInput, type SignedPaymentLink } from './link.ts';
 export type { Receipt, ReceiptItem, ReceiptCustomer, Taxation, Vat, Ffd, ReceiptPaymentMethod, PaymentObject } from '../protocol/receipt.ts';
 export {
   createMerchantHandler, type CheckDecision, type CheckRequest, type MerchantHandlerOptions, type PayNotification,

@@ -47,6 +47,28 @@ export interface SignedPaymentLink {
   query: Record<string, string>;
   /** The `<onpay-checkout>` attributes (kebab-case), including `gateway` and `md5`. */
   attributes: Record<string, string>;
+  /**
+   * `{gateway}/pay/{login}/payload?…`: the form payload the element rendered with `attributes` asks
+   * for, byte for byte, so that a `<link rel=preload as=fetch crossorigin>` of it (see
+   * `preloadLinks`) arrives while the element's script does, and the element uses it.
+   */
+  payloadUrl: string;
+}
+
+const escapeAttr = (s: string): string => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/**
+ * The `<head>` lines that start the element's requests with the page's own: the form payload
+ * preloaded (the element then renders its picker one round trip sooner) and, when the script's URL is
+ * given, the element's module. Attribute values are escaped; put the string in the page as HTML.
+ * @example
+ * const link = signPaymentLink({ … });
+ * const head = preloadLinks(link, { script: 'https://pay.example.com/cdn/onpay-checkout.js' });
+ */
+export function preloadLinks(link: Pick<SignedPaymentLink, 'payloadUrl'>, opts: { script?: string } = {}): string {
+  const lines = [`<link rel="preload" as="fetch" crossorigin href="${escapeAttr(link.payloadUrl)}">`];
+  if (opts.script) lines.push(`<link rel="modulepreload" crossorigin href="${escapeAttr(opts.script)}">`);
+  return lines.join('\n');
 }
 
 /** `md5("pay_mode;price;ticker;pay_for;convert;K")`, lower-case hex. */
@@ -102,6 +124,9 @@ export function signPaymentLink(input: PaymentLinkInput): SignedPaymentLink {
   const query = linkQuery(values);
   const gateway = input.gateway.replace(/\/+$/, '');
   const attributes = { gateway, ...elementAttributes(merchantLogin, values) };
-  const url = `${gateway}/pay/${encodeURIComponent(merchantLogin)}?${new URLSearchParams(query).toString()}`;
-  return { url, md5, query, attributes };
+  const search = new URLSearchParams(query).toString();
+  const url = `${gateway}/pay/${encodeURIComponent(merchantLogin)}?${search}`;
+  // The element writes its query from the attributes in the same order (protocol/link-params.ts).
+  const payloadUrl = `${gateway}/pay/${encodeURIComponent(merchantLogin)}/payload?${search}`;
+  return { url, md5, query, attributes, payloadUrl };
 }

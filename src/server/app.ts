@@ -39,6 +39,9 @@ import { providerRoutes } from './routes/providers.ts';
 import { createCabinetFacade } from './cabinet/facade.ts';
 import { healthRoutes } from './routes/health.ts';
 import type { Readiness } from './types.ts';
+import { compressAnswers } from './http/compress.ts';
+import { readCdnManifest } from './http/cdn-files.ts';
+import { loadPageStyle } from './http/page-style.ts';
 import { logFunction, withRequestContext, type Logger, type RequestContext } from './logger.ts';
 import type { ConnectorModules } from './providers/contract.ts';
 import type { ProviderHttp } from './providers/contract.ts';
@@ -160,6 +163,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
     });
   }
 
+  // After the common headers are on (registered before them, so it sees their finished answer).
+  app.use('*', compressAnswers());
+
   app.use('*', async (c, next) => {
     c.set('html', false);
     const peer = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress;
@@ -195,7 +201,15 @@ export function createGateway(deps: GatewayDeps): Gateway {
     perAddress: deps.config.rateLimits.enabled ? deps.config.rateLimits.streamsPerAddress?.points ?? DEFAULT_RATE_LIMITS.streamsPerAddress.points : Infinity,
     log,
   });
-  app.route('/', checkoutRoutes({ service, config: deps.config, streams, paymentLimits: paymentLimits({ limits, storage, secret: deps.config.secret, now }) }));
+  // The hosted page loads the element by its content-hashed name (cached for good); read once in
+  // production, per page in development, where `npm run build` replaces the files under it.
+  const cdnDir = deps.cdnDir ?? 'dist/cdn';
+  const scriptPath = () => `/cdn/${readCdnManifest(cdnDir)['onpay-checkout.js'] ?? 'onpay-checkout.js'}`;
+  const builtScript = deps.cacheAssets ? scriptPath() : undefined;
+  app.route('/', checkoutRoutes({
+    service, config: deps.config, streams, paymentLimits: paymentLimits({ limits, storage, secret: deps.config.secret, now }),
+    elementScript: builtScript ? () => builtScript : scriptPath, pageStyle: loadPageStyle(PAGE_CSP),
+  }));
   app.route('/', sandboxRoutes({ service, config: deps.config }));
   app.route('/', providerRoutes({ service, config: deps.config, limits }));
   const cabinet = createCabinetFacade({
@@ -208,7 +222,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.route('/', cabinetRoutes({ cabinet, limits, sandbox: deps.config.sandbox, config: deps.config, now, checkLink: service.checkLink }));
   app.route('/', receiptRoutes({ cabinet, closing: createClosingReceipts({ storage, connectors, now, sandbox: deps.config.sandbox, log }) }));
   app.route('/', refundRoutes({ cabinet, refunds: createRefunds({ storage, connectors, now, sandbox: deps.config.sandbox, emitStatus: service.emitStatus, log }) }));
-  app.route('/', assetRoutes({ cdnDir: deps.cdnDir ?? 'dist/cdn', cache: deps.cacheAssets ?? false }));
+  app.route('/', assetRoutes({ cdnDir, cache: deps.cacheAssets ?? false }));
   // Probes: liveness answers without touching the database (which may be locked by another
   // process: see storage/sqlite-busy.ts); readiness asks it, with a deadline.
   app.route('/', healthRoutes({ readiness: deps.readiness ?? { check: async () => { await storage.nextDueAt(); return null; } } }));

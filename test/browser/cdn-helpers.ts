@@ -28,7 +28,7 @@ export function loadScript(src: string, module: boolean): Promise<void> {
 /** Records the URLs of form requests (then lets the fake gateway answer them). */
 export function recordFormUrls(): string[] {
   const urls: string[] = [];
-  worker.use(http.get('*/pay/:login', ({ request }) => {
+  worker.use(http.get('*/pay/:login/payload', ({ request }) => {
     urls.push(request.url);
     return undefined;
   }));

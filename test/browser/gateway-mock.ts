@@ -87,7 +87,7 @@ export function fakeGateway(): FakeGateway {
     },
   };
   worker.use(
-    http.get('*/pay/:login', ({ request }) => {
+    http.get('*/pay/:login/payload', ({ request }) => {
       const query = new URL(request.url).searchParams;
       gw.formRequests.push(query);
       if (gw.formAnswer) return gw.formAnswer(query);

@@ -20,7 +20,7 @@ export class ApiError extends Error {
 async function call<T>(url: string, init: RequestInit): Promise<T> {
   let res: Response;
   try {
-    res = await fetch(url, { ...init, credentials: 'omit', cache: 'no-store' });
+    res = await fetch(url, { credentials: 'omit', cache: 'no-store', ...init });
   } catch {
     throw new ApiError('network', 'network');
   }
@@ -37,9 +37,13 @@ async function call<T>(url: string, init: RequestInit): Promise<T> {
   return body as T;
 }
 
-/** GET `{gateway}/pay/{login}?…` as JSON. */
+/**
+ * GET `{gateway}/pay/{login}/payload?…`, the URL a page's `<link rel=preload as=fetch crossorigin>`
+ * names (the kit's `payloadUrl`): asked as such a preload asks (no headers of its own, the same
+ * credentials mode, the default cache mode), so the browser hands over the preloaded answer.
+ */
 export const loadForm = (gateway: string, login: string, query: URLSearchParams): Promise<FormPayload> =>
-  call(`${gateway}/pay/${encodeURIComponent(login)}?${query}`, { headers: { accept: 'application/json' } });
+  call(`${gateway}/pay/${encodeURIComponent(login)}/payload?${query}`, { credentials: 'same-origin', cache: 'default' });
 
 /** POST `/api/v1/payments` with the attempt's idempotency key. */
 export const createPayment = (gateway: string, body: Record<string, string>, idempotencyKey: string): Promise<PaymentView> =>

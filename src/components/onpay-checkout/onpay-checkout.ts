@@ -267,7 +267,9 @@ export class OnpayCheckout extends LitElement {
     };
     if (!login) return use().then(() => this.fail({ code: 'config', message: 'merchant-login' }));
     try {
-      const form = await loadForm(gateway, login, query);
+      // The first load starts from the payload the page embedded (the hosted page, a shop's server), if any.
+      const embedded = seq < 2 && this.querySelector('script[slot="payload"]')?.textContent;
+      const form = embedded ? (JSON.parse(embedded) as FormPayload) : await loadForm(gateway, login, query);
       await use();
       if (seq !== this.loadSeq) return;
       const checkout: Checkout = { form, selected: form.ways[0]?.code ?? '', email: form.userEmail, amount: '', amountError: false };
@@ -546,7 +548,8 @@ export class OnpayCheckout extends LitElement {
     const v = this.view;
     switch (v.name) {
       case 'loading':
-        return loadingView(t);
+        // A server-rendered form inside stays on show until the picker replaces it.
+        return this.querySelector(':scope>:not(script)') ? html`<slot></slot>` : loadingView(t);
       case 'picking':
       case 'submitting': {
         const c = v.checkout;

@@ -21,16 +21,19 @@ const T = PAGE_STRINGS;
 
 export const PAGE_CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-src *; form-action *; base-uri 'none'";
 
-function layout(ln: Ln, title: string, body: Html, opts: { script?: boolean; head?: Html | string } = {}): Html {
+/** The element's script on the gateway's own pages: its content-hashed name when the build made one. */
+export const DEFAULT_ELEMENT_SCRIPT = '/cdn/onpay-checkout.js';
+
+function layout(ln: Ln, title: string, body: Html, opts: { script?: string; head?: Html | string; css?: string } = {}): Html {
   return html`<!doctype html>
 <html lang="${ln}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title}</title>
-<link rel="stylesheet" href="/assets/gateway.css">
+${opts.css === undefined ? html`<link rel="stylesheet" href="/assets/gateway.css">` : html`<style>${raw(opts.css)}</style>`}
 ${opts.head ?? ''}
-${opts.script ? html`<script type="module" src="/cdn/onpay-checkout.js"></script>` : ''}
+${opts.script ? html`<script type="module" src="${opts.script}"></script>` : ''}
 </head>
 <body>
 <main>
@@ -86,18 +89,34 @@ ${f.ways.map((w, i) => html`<p><label><input type="radio" name="way" value="${w.
 </form>`;
 }
 
-/** The hosted payment page: the element over the plain form. */
-export function hostedPage(login: string, f: FormPayload, link: LinkParams, md5: string | undefined, idempotencyKey: string): Html {
+/**
+ * The form payload as the element's JSON child: data, not script (a strict CSP allows it), with `<`
+ * escaped so that no text in it can end the element.
+ */
+export const payloadChild = (f: FormPayload): Html =>
+  html`<script type="application/json" slot="payload">${raw(JSON.stringify(f).replace(/</g, '\\u003c'))}</script>`;
+
+/**
+ * The hosted payment page: the element over the plain form, with the payload it starts from (the
+ * element upgrades the form in place, with no second request for what the page already holds). With
+ * `css`, the stylesheet inline (the answer's CSP must then allow it: http/page-style.ts).
+ */
+export function hostedPage(login: string, f: FormPayload, link: LinkParams, md5: string | undefined, idempotencyKey: string, script = DEFAULT_ELEMENT_SCRIPT, css?: string): Html {
   const back = new URLSearchParams(linkQuery({ ...link, md5 })).toString();
   return layout(f.ln, `${T[f.ln].title} — ${f.merchant.name}`, html`<onpay-checkout${attrs(elementAttributes(login, { ...link, md5 }))}>
+${payloadChild(f)}
 ${plainForm(login, f, idempotencyKey, back)}
-</onpay-checkout>`, { script: true });
+</onpay-checkout>`, { script, ...(css !== undefined ? { css } : {}) });
 }
 
-/** The HTML snippet a merchant's server pastes into its own page. */
-export function snippet(publicUrl: string, login: string, link: LinkParams, md5: string | undefined): Html {
+/**
+ * The HTML snippet a merchant's server pastes into its own page; with the payload, the element starts
+ * from it (no request to the gateway before the picker), the link to the hosted page meanwhile.
+ */
+export function snippet(publicUrl: string, login: string, link: LinkParams, md5: string | undefined, payload?: FormPayload): Html {
   return html`<script type="module" src="${publicUrl}/cdn/onpay-checkout.js"></script>
 <onpay-checkout${attrs(elementAttributes(login, { ...link, md5 }), publicUrl)}>
+${payload ? payloadChild(payload) : ''}
 <a href="${publicUrl}/pay/${encodeURIComponent(login)}?${new URLSearchParams(linkQuery({ ...link, md5 })).toString()}">${T[link.ln].cont}</a>
 </onpay-checkout>
 `;

@@ -15,6 +15,7 @@ import { paymentView, refusalError, SHUTDOWN_EVENT, type PaymentService } from '
 import { corsHeaders, jsonAnswer } from '../http/respond.ts';
 import { followStatus } from '../payments/status-stream.ts';
 import type { StreamHub } from '../http/stream-hub.ts';
+import type { PageStyle } from '../http/page-style.ts';
 import { validForm, validJson } from '../http/validate.ts';
 import { buyerEmail } from '../../protocol/email.ts';
 
@@ -75,7 +76,12 @@ async function linkParams(c: Context<Env>): Promise<URLSearchParams> {
   return params;
 }
 
-export function checkoutRoutes(deps: { service: PaymentService; config: GatewayConfig; paymentLimits?: MiddlewareHandler<Env>; streams?: StreamHub }) {
+/**
+ * @param deps.elementScript the element script's path for the hosted page (its content-hashed name
+ * from the build's manifest), asked per page so that a rebuild in development shows at once.
+ * `deps.pageStyle`: the stylesheet the hosted page inlines, with the CSP that allows it.
+ */
+export function checkoutRoutes(deps: { service: PaymentService; config: GatewayConfig; paymentLimits?: MiddlewareHandler<Env>; streams?: StreamHub; elementScript?: () => string; pageStyle?: PageStyle }) {
   const { service, config } = deps;
   const app = new Hono<Env>();
   const limit = capBody(MAX_BODY_BYTES);
@@ -101,16 +107,28 @@ export function checkoutRoutes(deps: { service: PaymentService; config: GatewayC
     // Onpay modules POST the link form from the shop, whose origin the merchant never had to list.
     const { payload, link, md5 } = await service.paymentForm(login, await linkParams(c), wantsJson ? origin : undefined);
     if (wantsJson) return jsonAnswer(payload, 200, { 'cache-control': 'no-store', ...corsHeaders(origin) });
-    return c.html(hostedPage(login, payload, link, md5, randomUUID()));
+    const style = deps.pageStyle;
+    return c.html(hostedPage(login, payload, link, md5, randomUUID(), deps.elementScript?.(), style?.css), 200, style ? { 'content-security-policy': style.csp } : {});
   };
   app.get('/pay/:login', payLink);
   app.post('/pay/:login', limit, payLink);
 
+  // The form payload at a URL of its own: JSON whatever the Accept header says, so that a page's
+  // `<link rel=preload as=fetch crossorigin>` (which sends none) fetches exactly what the element
+  // then asks for, and the element uses the preloaded answer instead of a round trip of its own.
+  app.get('/pay/:login/payload', async (c) => {
+    const origin = c.req.header('origin');
+    const { payload } = await service.paymentForm(c.req.param('login'), await linkParams(c), origin);
+    return jsonAnswer(payload, 200, { 'cache-control': 'no-store', ...corsHeaders(origin) });
+  });
+
   app.get('/pay/:login/snippet', async (c) => {
     const login = c.req.param('login');
     // Validate the order the same way as the form would, so a bad snippet is never handed out.
-    const { link, md5 } = await service.paymentForm(login, await linkParams(c), undefined, { resume: false });
-    return c.body(await snippet(config.publicUrl, login, link, md5), 200, { 'content-type': 'text/html; charset=utf-8' });
+    // With the payload inside (a waiting payment of the order included, which the element resumes):
+    // the shop's page needs no request to the gateway before the picker.
+    const { payload, link, md5 } = await service.paymentForm(login, await linkParams(c));
+    return c.body(await snippet(config.publicUrl, login, link, md5, payload), 200, { 'content-type': 'text/html; charset=utf-8' });
   });
 
   // The hosted page's plain form (no JavaScript).
