@@ -146,7 +146,7 @@ describe('merchant command', () => {
   });
 
   test('--duplicates flag|refund sets what a duplicate payment of a paid order gets; default clears it; a bad value is named', async () => {
-    assert.equal(await runMerchantAdmin(['set', '--login', 'dups', '--name', 'D', '--secret', 'dups-secret', '--duplicates', 'refund'], env, out, { warn: () => {} }), 0);
+    assert.equal(await runMerchantAdmin(['set', '--login', 'dups', '--name', 'D', '--secret', 'dups-secret-of-16-chars', '--duplicates', 'refund'], env, out, { warn: () => {} }), 0);
     assert.equal(await runMerchantAdmin(['set', '--login', 'dups', '--name', 'D2'], env, out, { warn: () => {} }), 0);
     lines.splice(0);
     await runMerchantAdmin(['show', '--login', 'dups'], env, out);
