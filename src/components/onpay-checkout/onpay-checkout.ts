@@ -1,5 +1,5 @@
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import { EXTRA_ATTRIBUTE_PREFIX as EXTRA_PREFIX, LINK_PARAMS } from '../../protocol/link-params.ts';
+import { EXTRA_ATTRIBUTE_PREFIX as EXTRA_PREFIX } from '../../protocol/link-params.ts';
 import { resolveLanguage, type Language } from '../../protocol/languages.ts';
 import { ApiError, createPayment, followStatus, getPayment, isFinal, loadForm, type FinalStatus } from './api.ts';
 import type { FailureReason, FormPayload, InstructionsAction, PaymentView as Payment } from '../../protocol/checkout-api.ts';
@@ -9,58 +9,13 @@ import { abandonPayment } from './api.ts';
 import { format, formatMoney, type MessageKey, type Messages } from './messages/format.ts';
 import { loadFailure, loadInstructions, loadMessages, loadOrderItems } from './messages/load.ts';
 import ru from './messages/ru.ts';
+import {
+  AMOUNT_RE, catalogue, FRAME_TIMEOUT_MS, linkQueryOf, OBSERVED, randomKey, REASON_RECHECK_MS, SCRIPT_ORIGIN, type Checkout, type FailureView, type View,
+} from './internal/checkout-state.ts';
 import { styles } from './onpay-checkout.styles.ts';
+
+export type { Checkout, View } from './internal/checkout-state.ts';
 import { button, doneView, heading, loadingView, messageView, pickingView, redirectingView, type T } from './views.ts';
-
-/**
- * Where the script came from, the default gateway: the classic build knows its `<script>`, the
- * module its own URL. webpack writes the build machine's `file:` URL of the module in place of
- * `import.meta.url`: then, as for any URL that is not the web's, the page's origin.
- */
-const MODULE_URL = (import.meta as { url?: string }).url ?? '';
-const SCRIPT_ORIGIN = typeof document === 'undefined' ? '' : new URL((document.currentScript as HTMLScriptElement | null)?.src || (/^https?:/.test(MODULE_URL) ? MODULE_URL : '') || location.href).origin;
-
-/** Attributes observed: the gateway, the merchant, and those mirroring the link's parameters (PROTOCOL.md §2). */
-const OBSERVED = ['gateway', 'merchant-login', 'href', 'params', ...LINK_PARAMS.map(([, attribute]) => attribute)];
-
-/** How long a payment system's page may take to load in the frame before a popup is tried. */
-const FRAME_TIMEOUT_MS = 8000;
-/** When a failure's reason is only generic, how long before it is read once more. */
-const REASON_RECHECK_MS = 1500;
-type InstructionsView = Awaited<ReturnType<typeof loadInstructions>>;
-type FailureView = Awaited<ReturnType<typeof loadFailure>>;
-const AMOUNT_RE = /^\d{1,12}([.,]\d{1,2})?$/;
-
-/** A language's catalogue (the browser loads each chunk once); one that fails to load leaves Russian. */
-const catalogue = async (ln: Language): Promise<Messages> => (ln === 'ru' ? ru : loadMessages(ln as Exclude<Language, 'ru'>).catch(() => ru));
-
-/** What the buyer is choosing: the form, the way, the amount typed (free mode) and the e-mail. */
-export interface Checkout {
-  form: FormPayload;
-  selected: string;
-  amount: string;
-  amountError: boolean;
-  email: string;
-}
-
-/** The one state of the checkout, rendered by an exhaustive switch. */
-export type View =
-  | { name: 'loading' }
-  | { name: 'picking'; checkout: Checkout }
-  | { name: 'submitting'; checkout: Checkout }
-  | { name: 'refused'; checkout: Checkout; comment: string }
-  /** `draw`: the instructions view, from its own chunk; `checkout`: the picker «Выбрать другой способ» returns to. */
-  | { name: 'instructions'; payment: Payment; action: InstructionsAction; draw: InstructionsView; checkout: Checkout }
-  | { name: 'redirecting'; checkout: Checkout; payment: Payment; url: string; framed: boolean }
-  | { name: 'done'; payment: Payment; status: 'paid' }
-  /** Ended without money, explained; `checkout`: the choice to go back to (absent after a reload). */
-  /** `draw`: the failure view, from its own chunk (absent when the chunk could not be loaded). */
-  | { name: 'failed'; payment: Payment; status: Exclude<FinalStatus, 'paid'>; reason: FailureReason; comment: string; checkout: Checkout | undefined; draw: FailureView | undefined }
-  /** `retry: 'submit'` tries the same attempt again with its checkout; `'load'` loads the form anew. */
-  | { name: 'error'; code: string; message: string; retry: 'load' }
-  | { name: 'error'; code: string; message: string; retry: 'submit'; checkout: Checkout };
-
-const randomKey = (): string => Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
 
 /**
  * The Onpay-compatible checkout: shows the merchant's order and the payment systems, creates the
@@ -221,37 +176,13 @@ export class OnpayCheckout extends LitElement {
     });
   }
 
-  /** The gateway, the merchant login and the link's query: from `href`, or from the attributes. */
-  private linkQuery(): { gateway: string; login: string; query: URLSearchParams } {
-    const href = this.getAttribute('href');
-    const gatewayAttr = this.getAttribute('gateway');
-    if (href) {
-      const url = new URL(href, location.href);
-      const login = decodeURIComponent(/\/pay\/([^/?#]+)/.exec(url.pathname)?.[1] ?? '');
-      return { gateway: (gatewayAttr ?? url.origin).replace(/\/+$/, ''), login, query: url.searchParams };
-    }
-    const query = new URLSearchParams();
-    for (const [wire, attribute] of LINK_PARAMS) {
-      const v = this.getAttribute(attribute);
-      if (v !== null) query.set(wire, v);
-    }
-    for (const [k, v] of new URLSearchParams(this.getAttribute('params') ?? '')) {
-      if (k.startsWith('onpay_ap_')) query.set(k, v);
-    }
-    // onpay-ap-source="site" is onpay_ap_source=site, as in the link; over the same name in params.
-    for (const { name, value } of this.attributes) {
-      if (name.startsWith(EXTRA_PREFIX)) query.set(`onpay_ap_${name.slice(EXTRA_PREFIX.length)}`, value);
-    }
-    return { gateway: (gatewayAttr ?? SCRIPT_ORIGIN).replace(/\/+$/, ''), login: this.getAttribute('merchant-login') ?? '', query };
-  }
-
   private async load(): Promise<void> {
     const seq = ++this.loadSeq;
     this.stopFollowing?.();
     this.clearTimers();
     this.attemptKey = undefined;
     this.view = { name: 'loading' };
-    const { gateway, login, query } = this.linkQuery();
+    const { gateway, login, query } = linkQueryOf(this);
     this.gatewayUrl = gateway;
     try {
       this.slotted = JSON.parse(this.querySelector('script[slot="messages"]')?.textContent || '{}') as Partial<Messages>;
