@@ -53,7 +53,7 @@ function cdnLanguageLoader(): Plugin {
     name: 'onpay-cdn-language-loader',
     enforce: 'pre',
     resolveId(source, importer) {
-      return source === './messages/load.ts' && importer?.includes('/src/components/onpay-checkout/') ? cdnLoader : null;
+      return /(^|\/)messages\/load\.ts$/.test(source) && importer?.includes('/src/components/onpay-checkout/') ? cdnLoader : null;
     },
   };
 }

@@ -1,13 +1,13 @@
-import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { LitElement, html, type PropertyValues, type TemplateResult } from 'lit';
 import { EXTRA_ATTRIBUTE_PREFIX as EXTRA_PREFIX } from '../../protocol/link-params.ts';
 import { resolveLanguage, type Language } from '../../protocol/languages.ts';
 import { ApiError, createPayment, followStatus, getPayment, isFinal, loadForm, type FinalStatus } from './api.ts';
-import type { FailureReason, FormPayload, InstructionsAction, PaymentView as Payment } from '../../protocol/checkout-api.ts';
+import type { FailureReason, FormPayload, PaymentView as Payment } from '../../protocol/checkout-api.ts';
 import { emit } from './events.ts';
 // «Выбрать другой способ» (issue 22): the one call only the instructions view makes.
 import { abandonPayment } from './api.ts';
-import { format, formatMoney, type MessageKey, type Messages } from './messages/format.ts';
-import { loadFailure, loadInstructions, loadMessages, loadOrderItems } from './messages/load.ts';
+import type { Messages } from './messages/format.ts';
+import { loadFailure, loadInstructions, loadOrderItems } from './messages/load.ts';
 import ru from './messages/ru.ts';
 import {
   AMOUNT_RE, catalogue, FRAME_TIMEOUT_MS, linkQueryOf, OBSERVED, randomKey, REASON_RECHECK_MS, SCRIPT_ORIGIN, type Checkout, type FailureView, type View,
@@ -15,7 +15,7 @@ import {
 import { styles } from './onpay-checkout.styles.ts';
 
 export type { Checkout, View } from './internal/checkout-state.ts';
-import { button, doneView, heading, loadingView, messageView, pickingView, redirectingView, type T } from './views.ts';
+import { renderView } from './internal/render-view.ts';
 
 /**
  * The Onpay-compatible checkout: shows the merchant's order and the payment systems, creates the
@@ -473,56 +473,16 @@ export class OnpayCheckout extends LitElement {
 
 
   private renderView(): TemplateResult {
-    // The language's strings, the shop's own over them: the `messages` property, then the slot's JSON.
-    const t: T = { ...this.strings, ...this.slotted, ...this.messages, ln: this.language };
-    const ln = this.language;
-    const v = this.view;
-    switch (v.name) {
-      case 'loading':
-        // A server-rendered form inside stays on show until the picker replaces it.
-        return this.querySelector(':scope>:not(script)') ? html`<slot></slot>` : loadingView(t);
-      case 'picking':
-      case 'submitting': {
-        const c = v.checkout;
-        return pickingView({
-          t, ln, form: c.form, selected: c.selected, busy: v.name === 'submitting',
-          amount: c.amount, amountError: c.amountError, email: c.email,
-          onSelect: (code, focus) => this.select(code, focus),
-          onAmount: (value) => this.patch({ amount: value }),
-          onEmail: (value) => this.patch({ email: value }),
-          onSubmit: () => void this.submit(),
-          items: c.form.order.items?.length && this.drawItems
-            ? this.drawItems({ items: c.form.order.items, title: t.items, html, money: (amount) => formatMoney(amount, 'RUR', ln) })
-            : undefined,
-        });
-      }
-      case 'refused':
-        return messageView(t.refused, v.comment || t.refusedHint, 'alert', html`${button(t.back, () => this.setView({ name: 'picking', checkout: v.checkout }))}${
-          v.checkout.form.urlFail ? html`<a href=${v.checkout.form.urlFail} part="link">${t.toShop}</a>` : nothing}`,
-          v.comment ? html`<p class="muted">${t.refusedHint}</p>` : nothing);
-      case 'instructions':
-        return v.draw({
-          t, action: v.action, now: this.now, html, nothing, heading, root: this.renderRoot as DocumentFragment,
-          money: (amount, ticker) => formatMoney(amount, ticker, ln), format: (m, values) => format(m, ln, values),
-          announce: (text) => (this.announcement = text), onAnother: () => void this.another(),
-        });
-      case 'redirecting':
-        return redirectingView({
-          t, url: v.url, framed: v.framed, popupOpen: !!this.popup,
-          onOpen: () => this.openPopup(true), onClose: () => this.closeOverlay(v.checkout), onLoad: () => clearTimeout(this.frameTimer),
-        });
-      case 'done':
-        return doneView(t, v.payment);
-      case 'failed':
-        return v.draw
-          ? v.draw({ t, html, nothing, heading, button, status: v.status, reason: v.reason, comment: v.comment, urlFail: v.payment.urlFail, onOther: () => this.chooseOther(v.checkout) })
-          : messageView(t.failed, t.failedHint, 'alert', button(t.tryOther, () => this.chooseOther(v.checkout)));
-      case 'error': {
-        const key = `errors.${v.code}` as MessageKey;
-        const text = key in this.strings ? t[key] : `${t['errors.other']}${v.message ? `: ${v.message}` : ''}`;
-        return messageView(t.errorTitle, text, 'alert', button(t.retry, () => this.retry()));
-      }
-    }
+    return renderView({
+      // The language's strings, the shop's own over them: the `messages` property, then the slot's JSON.
+      t: { ...this.strings, ...this.slotted, ...this.messages, ln: this.language }, ln: this.language, view: this.view, now: this.now,
+      strings: this.strings, serverContent: !!this.querySelector(':scope>:not(script)'), drawItems: this.drawItems,
+      root: this.renderRoot as DocumentFragment, popupOpen: !!this.popup,
+      select: (code, focus) => this.select(code, focus), patch: (change) => this.patch(change), submit: () => void this.submit(),
+      setView: (view) => this.setView(view), another: () => void this.another(), announce: (text) => (this.announcement = text),
+      openPopup: () => this.openPopup(true), closeOverlay: (c) => this.closeOverlay(c), frameLoaded: () => clearTimeout(this.frameTimer),
+      chooseOther: (c) => this.chooseOther(c), retry: () => this.retry(),
+    });
   }
 
   override render(): TemplateResult {

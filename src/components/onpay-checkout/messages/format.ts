@@ -6,11 +6,13 @@ export type MessageKey = keyof typeof ru;
 /** Why a payment failed: Russian's are in the failure view's chunk, the other languages' in their catalogues. */
 export type ReasonKey = `reasons.${FailureReason}`;
 /** The instructions view's strings: Russian's are in its chunk (instructions.ts), the others' in their catalogues. */
+/** The failure view's titles: Russian's in its chunk (failure.ts), the others' in their catalogues. */
+export type FailureKey = 'expired' | 'rejected';
 export type InstructionsKey = 'instructions' | 'payBefore' | 'timeLeft' | 'minutesLeft' | 'copy' | 'copied' | 'copyByHand' | 'waiting' | 'another' | 'qr' | 'openApp';
 /** One language's catalogue: every key, each an ICU-style message (Russian's reasons and instructions in their chunks). */
-export type Messages = Record<MessageKey, string> & Partial<Record<ReasonKey | InstructionsKey, string>>;
+export type Messages = Record<MessageKey, string> & Partial<Record<ReasonKey | InstructionsKey | FailureKey, string>>;
 /** A catalogue other than Russian's: every key, every reason and the instructions view's strings. */
-export type FullMessages = Record<MessageKey | ReasonKey | InstructionsKey, string>;
+export type FullMessages = Record<MessageKey | ReasonKey | InstructionsKey | FailureKey, string>;
 
 /**
  * Formats an ICU-style message: `{name}` is replaced by the value, and
