@@ -23,6 +23,7 @@
  * r.start(); … await r.stop();
  */
 import { createLoop } from './loop.ts';
+import { nextReconcileAt } from '../payments/reconcile-schedule.ts';
 import type { GatewayConfig } from '../config.ts';
 import type { ProviderStatus } from '../providers/contract.ts';
 import type { PaymentService } from '../payments/service.ts';
@@ -60,24 +61,8 @@ export interface Reconciler {
   readonly asked: number;
 }
 
-/**
- * The next time to ask about a payment created at `createdAt`, the first slot after `now`; null once
- * past `expiresAt` (a payment with no deadline yet — its create was cut off — is asked on and on until
- * it is settled).
- */
-export function nextReconcileAt(o: { createdAt: number; now: number; scheduleS: readonly number[]; expiresAt: number | null }): number | null {
-  const s = o.scheduleS;
-  const elapsedS = (o.now - o.createdAt) / 1000;
-  let slotS: number | undefined = s.find((x) => x > elapsedS);
-  if (slotS === undefined) {
-    const last = s[s.length - 1]!;
-    const gap = s.length > 1 ? last - s[s.length - 2]! : last;
-    slotS = last + (Math.floor((elapsedS - last) / gap) + 1) * gap;
-  }
-  const at = o.createdAt + slotS * 1000;
-  if (o.expiresAt !== null && at > o.expiresAt) return null;
-  return at;
-}
+// The schedule's arithmetic is the payment wing's (its expiry keeps asking about late money with it).
+export { nextReconcileAt };
 
 /** @example const r = createReconciler({ storage, service, now: clock.now, owner: 'test' }); await r.runOnce(); */
 export function createReconciler(o: ReconcilerOptions): Reconciler {

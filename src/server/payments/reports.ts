@@ -9,7 +9,7 @@ import { payNotification } from './notify.ts';
 import { refundNotification } from '../refunds/refund-event.ts';
 import { canTransition, LATE_MONEY_STATUSES, PAID_STATUSES, type PaymentStatus } from '../states.ts';
 import type { FailureReason } from '../../protocol/checkout-api.ts';
-import { nextReconcileAt } from '../dispatcher/reconcile.ts';
+import { nextReconcileAt } from './reconcile-schedule.ts';
 import { GatewayError } from '../errors.ts';
 import type { Payment } from '../types.ts';
 import { PAYMENT_ID, STALE_GRACE_MS, type PaymentCore, type TransitionExtra } from './core.ts';
