@@ -282,7 +282,7 @@ export function cabinetStorage(
         kind: 'duplicate' as const, paymentId: r.id, number: Number(r.number), payFor: r.pay_for, at: Number(r.updated_at),
         text: `${r.duplicate_of ?? ''}${BigInt(r.refunded_minor ?? 0) >= BigInt(r.amount_minor) ? ' (refunded)' : ''}`,
       }));
-      return [...first, ...heads, ...rows.sort((a, b) => b.at - a.at)].slice(0, limit);
+      return [...heads, ...first, ...rows.sort((a, b) => b.at - a.at)].slice(0, limit);
     },
 
     async recordCheckExchange(e) {
