@@ -13,8 +13,16 @@ import kk from '../../src/components/onpay-checkout/messages/kk.ts';
 import ru from '../../src/components/onpay-checkout/messages/ru.ts';
 import uk from '../../src/components/onpay-checkout/messages/uk.ts';
 import uz from '../../src/components/onpay-checkout/messages/uz.ts';
+import { RU_INSTRUCTIONS } from '../../src/components/onpay-checkout/instructions.ts';
+import { RU_REASONS, RU_TITLES } from '../../src/components/onpay-checkout/failure.ts';
 
-const LOCALES = { ru, en, uk, kk, be, uz, de };
+// Russian's catalogue is the main module's plus what its lazy views carry (their chunks hold the
+// Russian strings only those views use): together, every key the other languages must have.
+const RU_ALL = {
+  ...ru, ...RU_INSTRUCTIONS, ...RU_TITLES,
+  ...Object.fromEntries(Object.entries(RU_REASONS).map(([k, v]) => [`reasons.${k}`, v])),
+};
+const LOCALES = { ru: RU_ALL, en, uk, kk, be, uz, de };
 import type { OnpayCheckout } from '../../src/components/onpay-checkout/onpay-checkout.ts';
 import { fakeGateway, worker, type FakeGateway } from './gateway-mock.ts';
 

@@ -24,6 +24,9 @@ export interface FailureProps {
   onOther(): void;
 }
 
+/** The failure titles in Russian (the other languages' catalogues carry `expired` and `rejected`). */
+export const RU_TITLES = { expired: 'Срок оплаты истёк', rejected: 'Платёж отклонён' };
+
 /** Why, in Russian: the main module's catalogue leaves these out (`reasons.*` keys of the others). */
 export const RU_REASONS: Record<FailureReason, string> = {
   declined: 'Банк отклонил платёж.',
@@ -44,7 +47,7 @@ export const RU_REASONS: Record<FailureReason, string> = {
  */
 export default function failedView(p: FailureProps): TemplateResult {
   const { t, html, nothing } = p;
-  const title = p.status === 'expired' ? (t.expired ?? 'Срок оплаты истёк') : p.status === 'rejected' ? (t.rejected ?? 'Платёж отклонён') : t.failed;
+  const title = p.status === 'expired' ? (t.expired ?? RU_TITLES.expired) : p.status === 'rejected' ? (t.rejected ?? RU_TITLES.rejected) : t.failed;
   return html`${p.heading(title)}<p role="alert" class="error" data-reason=${p.reason}>${t[`reasons.${p.reason}`] ?? RU_REASONS[p.reason]}</p>
     ${p.comment ? html`<p class="muted">${t.note}: ${p.comment}</p>` : nothing}<p class="muted">${t.failedHint}</p>
     <div class="actions">${p.button(t.tryOther, p.onOther)}${p.urlFail ? html`<a href=${p.urlFail} part="link">${t.toShop}</a>` : nothing}</div>`;
