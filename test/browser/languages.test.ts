@@ -45,7 +45,7 @@ describe('<onpay-checkout> languages', () => {
       const el = await mount(`ln="${ln}"`);
       expect(submitText(el)).to.equal(messages.cont);
       expect(text(el)).to.include(messages.chooseWay);
-      const rub = new Intl.NumberFormat(ln, { style: 'currency', currency: 'RUB' }).format(100);
+      const rub = new Intl.NumberFormat(ln, { style: 'currency', currency: 'RUB', currencyDisplay: 'narrowSymbol' }).format(100);
       expect(text(el)).to.include(rub.replace(/\s+/g, ' '));
       await expect(el).to.be.accessible();
     });

@@ -30,16 +30,5 @@ export function format(message: string, ln: string, values: Record<string, strin
     .replace(/\{(\w+)\}/g, (m, key: string) => (key in values ? String(values[key]) : m));
 }
 
-/** Formats a canonical amount text for display; the text itself is what is sent and compared. */
-export function formatMoney(amount: string, ticker: string, ln: string): string {
-  const value = Number(amount);
-  const currency = ticker === 'RUR' ? 'RUB' : ticker;
-  try {
-    if (!['TST', 'CRD', 'QRW', 'YDX'].includes(ticker) && !/^WM/.test(ticker)) {
-      return new Intl.NumberFormat(ln, { style: 'currency', currency }).format(value);
-    }
-  } catch {
-    // An unknown code: fall through to the plain number and the code.
-  }
-  return `${new Intl.NumberFormat(ln, { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(value)} ${ticker}`;
-}
+/** Amounts for display: the one formatter of the element, the pages and the cabinet. */
+export { formatMoney } from '../../../protocol/locale-format.ts';

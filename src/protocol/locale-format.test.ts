@@ -1,0 +1,26 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { formatDateTime, formatMoney } from './locale-format.ts';
+
+/** Intl separates groups with no-break spaces; the table below writes plain ones. */
+const plain = (s: string): string => s.replace(/[\u00a0\u202f]/g, ' ');
+
+test('formatMoney writes the currency sign and the minor digits, in the language\'s way', () => {
+  const table: [string, string, string, string][] = [
+    ['1224', 'RUR', 'ru', '1 224,00 ₽'],
+    ['1224.5', 'RUR', 'ru', '1 224,50 ₽'],
+    ['1224', 'RUR', 'en', '₽1,224.00'],
+    ['0.01', 'RUR', 'de', '0,01 ₽'],
+    ['99.9', 'USD', 'en', '$99.90'],
+    ['12345678901234567.89', 'RUR', 'en', '₽12,345,678,901,234,567.89'],
+    ['10', 'TST', 'ru', '10,00 TST'],
+    ['10', 'WMZ', 'en', '10.00 WMZ'],
+  ];
+  for (const [amount, ticker, ln, want] of table) assert.equal(plain(formatMoney(amount, ticker, ln)), want, `${amount} ${ticker} ${ln}`);
+});
+
+test('formatDateTime writes the moment in the given time zone and the language\'s order', () => {
+  const at = Date.UTC(2026, 11, 8, 9, 5);
+  assert.equal(plain(formatDateTime(at, 'ru', 'Europe/Moscow')), '08.12.2026, 12:05');
+  assert.equal(plain(formatDateTime(at, 'en', 'UTC')), '12/8/26, 9:05 AM');
+});
