@@ -27,6 +27,8 @@ import { COMMON_HEADERS, corsHeaders, hasCommonHeaders, jsonAnswer } from './htt
 import { checkoutRoutes } from './routes/checkout.ts';
 import { sandboxRoutes } from './routes/sandbox.ts';
 import { assetRoutes } from './routes/assets.ts';
+import { sbpRoutes } from './routes/sbp.ts';
+import { readSbpBanksSnapshot, sbpBanksAsset, type SbpBanksAsset } from './sbp/banks.ts';
 import { cabinetRoutes } from './routes/cabinet.ts';
 import { refundRoutes } from './routes/refunds.ts';
 import { receiptRoutes } from './routes/receipts.ts';
@@ -77,6 +79,8 @@ export interface GatewayDeps {
   connectorModules?: ConnectorModules;
   /** Outgoing calls to providers (the guarded HTTP client by default). */
   providerHttp?: ProviderHttp;
+  /** `GET /sbp/banks.json` (the committed NSPK snapshot by default, read once at start). */
+  sbpBanks?: SbpBanksAsset;
 }
 
 /** An `X-Request-Id` taken as it is; anything else is replaced by a generated one. */
@@ -223,6 +227,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.route('/', receiptRoutes({ cabinet, closing: createClosingReceipts({ storage, connectors, now, sandbox: deps.config.sandbox, log }) }));
   app.route('/', refundRoutes({ cabinet, refunds: createRefunds({ storage, connectors, now, sandbox: deps.config.sandbox, emitStatus: service.emitStatus, log }) }));
   app.route('/', assetRoutes({ cdnDir, cache: deps.cacheAssets ?? false }));
+  app.route('/', sbpRoutes(deps.sbpBanks ?? sbpBanksAsset(readSbpBanksSnapshot())));
   // Probes: liveness answers without touching the database (which may be locked by another
   // process: see storage/sqlite-busy.ts); readiness asks it, with a deadline.
   app.route('/', healthRoutes({ readiness: deps.readiness ?? { check: async () => { await storage.nextDueAt(); return null; } } }));
