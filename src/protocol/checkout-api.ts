@@ -71,14 +71,28 @@ export interface InstructionDetail {
 }
 
 /**
+ * A bank that takes SBP payments, as NSPK's C2B members dictionary lists it (`GET /sbp/banks.json`):
+ * `schema` opens its app on iOS (`{schema}://qr.nspk.ru/…`), `package_name` names it on Android.
+ */
+export interface SbpBank {
+  bankName: string;
+  schema: string;
+  package_name?: string | undefined;
+  logoURL?: string | undefined;
+}
+
+/**
  * A QR code to scan (SBP): `modules` is the gateway's matrix, row by row, `'1'` dark and `'0'`
- * light, `size × size` long; `deepLink` opens the bank's app on a phone.
+ * light, `size × size` long; `deepLink` opens the bank's app on a phone. `banks`: the provider's
+ * own list of banks for this payment, where it hands one out with the QR (CloudPayments' SBP link
+ * answer carries NSPK's dictionary); the element's bank chooser then takes it over the gateway's.
  */
 export interface BuyerQr {
   payload: string;
   deepLink: string;
   size: number;
   modules: string;
+  banks?: SbpBank[];
 }
 
 /** Go to the payment system's page. `frame: false`: the page refuses framing; open it in a popup. */

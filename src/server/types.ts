@@ -1,5 +1,5 @@
 /** Domain records shared by the gateway's modules. Amounts are minor units in `bigint`. */
-import type { InstructionsAction, RedirectAction } from '../protocol/checkout-api.ts';
+import type { InstructionsAction, RedirectAction, SbpBank } from '../protocol/checkout-api.ts';
 import type { Minor } from '../protocol/money.ts';
 import type { FailureReason } from '../protocol/checkout-api.ts';
 import type { LinkParams } from '../protocol/link.ts';
@@ -60,7 +60,7 @@ export type DuplicatePolicy = 'flag' | 'refund';
  */
 export type PaymentAction =
   | RedirectAction
-  | (Omit<InstructionsAction, 'qr'> & { qr?: { payload: string; deepLink: string } });
+  | (Omit<InstructionsAction, 'qr'> & { qr?: { payload: string; deepLink: string; banks?: SbpBank[] } });
 
 /** The order as the link gave it (`src/protocol/link.ts`), kept with the payment. */
 type LinkOrder = Pick<LinkParams,

@@ -39,6 +39,10 @@ export const RU_INSTRUCTIONS: Record<InstructionsKey, string> = {
   another: 'Выбрать другой способ',
   qr: 'QR-код для оплаты',
   openApp: 'Открыть в приложении банка',
+  banks: 'Выберите свой банк',
+  bankSearch: 'Поиск банка',
+  showQr: 'Показать QR-код',
+  banksFound: '{count, plural, =0 {Банк не найден} one {Найден # банк} few {Найдено # банка} many {Найдено # банков} other {Найдено # банка}}',
 };
 
 function countdown(left: number): string {
@@ -56,8 +60,34 @@ function qrCode(p: InstructionsProps, qr: NonNullable<InstructionsAction['qr']>)
   const n = qr.size;
   let d = '';
   for (let i = 0; i < n * n; i++) if (qr.modules[i] === '1') d += `M${i % n} ${(i / n) | 0}h1v1h-1z`;
-  return html`<svg part="qr" class="qr" role="img" aria-label=${t.qr} viewBox="-4 -4 ${n + 8} ${n + 8}" shape-rendering="crispEdges"><path d=${d}></path></svg>
-    ${/^\s*(javascript|data|vbscript):/i.test(qr.deepLink) ? p.nothing : html`<p class="app"><a part="button" href=${qr.deepLink}>${t.openApp}</a></p>`}`;
+  const svg = html`<svg part="qr" class="qr" role="img" aria-label=${t.qr} viewBox="-4 -4 ${n + 8} ${n + 8}" shape-rendering="crispEdges"><path d=${d}></path></svg>`;
+  const app = /^\s*(javascript|data|vbscript):/i.test(qr.deepLink) ? p.nothing : html`<p class="app"><a part="button" href=${qr.deepLink}>${t.openApp}</a></p>`;
+  if (!/^https:\/\/qr\.nspk\.ru\//.test(qr.payload)) return html`${svg}${app}`;
+  // An NSPK link: the bank chooser. On a phone (a touch screen that is narrow, or a mobile browser)
+  // it leads and the QR code, useless there, is folded; on a desktop the QR code leads.
+  const c = chooserFor(p, qr);
+  return c.phone
+    ? html`${c.box}<details class="fold" part="qr-fold"><summary>${t.showQr}</summary>${svg}</details>${app}`
+    : html`${svg}<details class="fold" part="banks-fold"><summary>${t.banks}</summary>${c.box}</details>${app}`;
+}
+
+/** The bank chooser of the payment on show: its box kept across the view's renders, filled by its chunk. */
+let chooser: { link: string; box: HTMLElement; phone: boolean } | undefined;
+
+function chooserFor(p: InstructionsProps, qr: NonNullable<InstructionsAction['qr']>): NonNullable<typeof chooser> {
+  if (chooser?.link === qr.payload) return chooser;
+  const box = document.createElement('div');
+  box.className = 'banks';
+  box.setAttribute('part', 'banks');
+  const ua = navigator.userAgent;
+  // Decided once per payment, so a rotation does not move the list under the buyer's finger.
+  chooser = { link: qr.payload, box, phone: matchMedia('(pointer: coarse) and (max-width: 40rem)').matches || /Android|iPhone|iPad|iPod|Mobile/i.test(ua) };
+  const t = { ...RU_INSTRUCTIONS, ...p.t };
+  import('./sbp-banks.ts').then((m) => m.default(box, {
+    link: qr.payload, banks: qr.banks, root: p.root, android: /Android/i.test(ua),
+    t: { banks: t.banks, bankSearch: t.bankSearch, banksFound: t.banksFound }, format: p.format, announce: p.announce,
+  }), () => (box.hidden = true));
+  return chooser;
 }
 
 export default function instructionsView(p: InstructionsProps): TemplateResult {

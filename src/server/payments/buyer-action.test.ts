@@ -24,3 +24,12 @@ test('redirects and instructions without a QR code pass through unchanged', () =
   assert.deepEqual(buyerAction(plain), plain);
   assert.ok(!('qr' in buyerAction(plain)));
 });
+
+test('the provider\'s own bank list for the QR code (CloudPayments hands one out) goes to the element as given', () => {
+  const payload = 'https://qr.nspk.ru/AS10003P3RH0LJ2A9ROO038L6NT5RU1M?type=02&bank=100000000004&sum=15000&cur=RUB';
+  const banks = [{ bankName: 'Сбербанк', schema: 'bank100000000111', package_name: 'ru.sberbankmobile' }];
+  const out = buyerAction({ ...base, qr: { payload, deepLink: payload, banks } });
+  assert.deepEqual(out.type === 'instructions' && out.qr?.banks, banks);
+  const without = buyerAction({ ...base, qr: { payload, deepLink: payload } });
+  assert.ok(without.type === 'instructions' && without.qr && !('banks' in without.qr), 'no list: the element reads the gateway\'s');
+});

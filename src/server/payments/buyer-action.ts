@@ -14,5 +14,6 @@ import type { BuyerAction } from '../../protocol/checkout-api.ts';
 export function buyerAction(action: PaymentAction): BuyerAction {
   if (action.type === 'redirect') return action;
   const { qr, ...rest } = action;
-  return qr ? { ...rest, qr: { payload: qr.payload, deepLink: qr.deepLink, ...qrModules(qr.payload) } } : rest;
+  // The provider's own bank list, where its connector kept one, goes along for the chooser.
+  return qr ? { ...rest, qr: { payload: qr.payload, deepLink: qr.deepLink, ...qrModules(qr.payload), ...(qr.banks ? { banks: qr.banks } : {}) } } : rest;
 }

@@ -8,7 +8,8 @@ export type ReasonKey = `reasons.${FailureReason}`;
 /** The instructions view's strings: Russian's are in its chunk (instructions.ts), the others' in their catalogues. */
 /** The failure view's titles: Russian's in its chunk (failure.ts), the others' in their catalogues. */
 export type FailureKey = 'expired' | 'rejected';
-export type InstructionsKey = 'instructions' | 'payBefore' | 'timeLeft' | 'minutesLeft' | 'copy' | 'copied' | 'copyByHand' | 'waiting' | 'another' | 'qr' | 'openApp';
+export type InstructionsKey = 'instructions' | 'payBefore' | 'timeLeft' | 'minutesLeft' | 'copy' | 'copied' | 'copyByHand' | 'waiting' | 'another' | 'qr' | 'openApp'
+  | 'banks' | 'bankSearch' | 'showQr' | 'banksFound';
 /** One language's catalogue: every key, each an ICU-style message (Russian's reasons and instructions in their chunks). */
 export type Messages = Record<MessageKey, string> & Partial<Record<ReasonKey | InstructionsKey | FailureKey, string>>;
 /** A catalogue other than Russian's: every key, every reason and the instructions view's strings. */
