@@ -222,6 +222,14 @@ describe('the SBP bank chooser, in Chromium', () => {
     // The bank app confirms; the element, only following, takes the buyer to url_success. No guess:
     // until the money is confirmed it still shows the instructions.
     assert.equal(await b.page.locator('onpay-checkout h2', { hasText: 'Оплата прошла' }).count(), 0);
+    // A bank app that sends the buyer to the gateway's return address before the money is there
+    // (`result=success` only the app's hint): «Проверяем оплату…», never the shop's success page.
+    const [waiting] = await s.e.gateway.storage.listPayments({ merchantLogin: 'demo', payFor: `demo-${order.id}`, limit: 10 });
+    const back = await ctx.newPage();
+    await back.goto(`${s.e.gatewayUrl}/providers/${waiting!.providerId}/return/${waiting!.id}?result=success`);
+    assert.equal(await back.locator('h1[data-onpay-checking]').count(), 1, 'the return page checks, it does not guess');
+    assert.doesNotMatch(back.url(), /paid=1/);
+    await back.close();
     await bank.locator('button[value="pay"]').click();
     await b.page.waitForURL(new RegExp(`/orders/${order.id}\\?paid=1`), { timeout: 15_000 });
     await eventually(async () => (await orderStatus(s.e.shopUrl, order.id)) === 'paid', 15_000, 'PAY to reach the shop');
