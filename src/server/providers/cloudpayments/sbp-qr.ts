@@ -27,7 +27,7 @@ export function cloudPaymentsSbpQr(model: Record<string, unknown>): StoredQr | n
   if (typeof url !== 'string' || !URL.canParse(url) || new URL(url).protocol !== 'https:') return null;
   let banks: SbpBank[] | undefined;
   try {
-    banks = model.Banks == null ? undefined : parseC2bMembers(model.Banks).dictionary;
+    banks = model.Banks === null || model.Banks === undefined ? undefined : parseC2bMembers(model.Banks).dictionary;
   } catch {
     banks = undefined;
   }
