@@ -133,6 +133,7 @@ describe('the chooser\'s parts', () => {
       `intent://qr.nspk.ru/AS1000ABC?type=02&bank=100000000004&sum=15000&cur=RUB&crc=0F0F#Intent;scheme=https;package=ru.sberbankmobile;S.browser_fallback_url=${encodeURIComponent(link)};end`);
     expect(bankLink({ bankName: 'Без пакета', schema: 'bank1' }, link, true)).to.equal(link);
     expect(bankLink({ bankName: 'Плохой пакет', schema: 'bank1', package_name: 'x;end' }, link, true)).to.equal(link);
+    expect(bankLink(SBER, `${link}#x;package=evil`, true)).to.equal(`${link}#x;package=evil`, 'no intent around a link with its own #');
   });
 
   it('finds a bank by part of its name, in Russian or Latin letters, whatever the case, spaces and hyphens', () => {

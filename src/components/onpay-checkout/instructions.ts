@@ -72,16 +72,18 @@ function qrCode(p: InstructionsProps, qr: NonNullable<InstructionsAction['qr']>)
 }
 
 /** The bank chooser of the payment on show: its box kept across the view's renders, filled by its chunk. */
-let chooser: { link: string; box: HTMLElement; phone: boolean } | undefined;
+let chooser: { key: string; box: HTMLElement; phone: boolean } | undefined;
 
 function chooserFor(p: InstructionsProps, qr: NonNullable<InstructionsAction['qr']>): NonNullable<typeof chooser> {
-  if (chooser?.link === qr.payload) return chooser;
+  // One per payment and language (a reload in another language resumes the same payment).
+  const key = `${qr.payload} ${p.t.ln}`;
+  if (chooser?.key === key) return chooser;
   const box = document.createElement('div');
   box.className = 'banks';
   box.setAttribute('part', 'banks');
   const ua = navigator.userAgent;
   // Decided once per payment, so a rotation does not move the list under the buyer's finger.
-  chooser = { link: qr.payload, box, phone: matchMedia('(pointer: coarse) and (max-width: 40rem)').matches || /Android|iPhone|iPad|iPod|Mobile/i.test(ua) };
+  chooser = { key, box, phone: matchMedia('(pointer: coarse) and (max-width: 40rem)').matches || /Android|iPhone|iPad|iPod|Mobile/i.test(ua) };
   const t = { ...RU_INSTRUCTIONS, ...p.t };
   import('./sbp-banks.ts').then((m) => m.default(box, {
     link: qr.payload, banks: qr.banks, root: p.root, android: /Android/i.test(ua),

@@ -42,7 +42,8 @@ const NSPK_LINK = /^https:\/\/qr\.nspk\.ru\//;
 export function bankLink(bank: SbpBank, link: string, android: boolean): string {
   const rest = link.replace(NSPK_LINK, '');
   if (android) {
-    return bank.package_name && ANDROID_PACKAGE.test(bank.package_name)
+    // An intent's fields follow the `#`: a link carrying one of its own could not be framed in it.
+    return bank.package_name && ANDROID_PACKAGE.test(bank.package_name) && !rest.includes('#')
       ? `intent://qr.nspk.ru/${rest}#Intent;scheme=https;package=${bank.package_name};S.browser_fallback_url=${encodeURIComponent(link)};end`
       : link;
   }
@@ -191,7 +192,10 @@ export default async function fillChooser(box: HTMLElement, o: SbpChooserOptions
   search.addEventListener('input', () => {
     const q = norm(search.value);
     let count = 0;
-    for (const i of items) count += +!(i.li.hidden = !i.text.includes(q));
+    for (const i of items) {
+      i.li.hidden = !i.text.includes(q);
+      if (!i.li.hidden) count++;
+    }
     none.hidden = count > 0;
     o.announce(o.format(o.t.banksFound, { count }));
   });
