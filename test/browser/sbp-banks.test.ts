@@ -120,6 +120,8 @@ describe('<onpay-checkout> SBP bank chooser', () => {
     const el = await showQr('gateway="https://gw.example"', nspk());
     const box = shadow(el).querySelector<HTMLElement>('[part="banks"]')!;
     await waitUntil(() => box.hidden, 'the box hidden');
+    expect(shadow(el).querySelector<HTMLElement>('details[part="banks-fold"]')!.hidden).to.equal(true, 'and its fold');
+    expect(getComputedStyle(shadow(el).querySelector('details[part="banks-fold"]')!).display).to.equal('none');
     expect(shadow(el).querySelector('.app a')).to.not.equal(null);
   });
 });

@@ -2,7 +2,8 @@
  * The instructions view (bank details, a QR code, the countdown, copying), in its own chunk:
  * only instructions-kind payment systems need it, so the default module does not carry it. It
  * imports nothing the main module has (Lit and the formatters come in its props), so the classic
- * script can load this same chunk.
+ * script can load this same chunk. For an NSPK QR code it loads the SBP bank chooser's chunk
+ * (sbp-banks.ts) in turn.
  */
 import type { TemplateResult, html as litHtml, nothing as litNothing } from 'lit';
 import type { InstructionsAction } from '../../protocol/checkout-api.ts';

@@ -154,8 +154,14 @@ export function orderBanks(banks: readonly SbpBank[], last: string | null): SbpB
  * link that is not NSPK's, or no list to be had, hides the box (the QR code and NSPK's own link stay).
  */
 export default async function fillChooser(box: HTMLElement, o: SbpChooserOptions): Promise<void> {
-  if (!NSPK_LINK.test(o.link)) {
+  // Hidden with the desktop's fold around it, which would otherwise open on nothing.
+  const hide = () => {
     box.hidden = true;
+    const fold = box.closest('details');
+    if (fold) fold.hidden = true;
+  };
+  if (!NSPK_LINK.test(o.link)) {
+    hide();
     return;
   }
   let banks: SbpBank[];
@@ -165,7 +171,7 @@ export default async function fillChooser(box: HTMLElement, o: SbpChooserOptions
     banks = [];
   }
   if (!banks.length) {
-    box.hidden = true;
+    hide();
     return;
   }
   adoptStyle(o.root);
