@@ -58,7 +58,7 @@ export function createReceiptChecker(o: ReceiptCheckerOptions): ReceiptChecker {
   async function checkOne(r: ReceiptRecord): Promise<void> {
     let next: number | null;
     try {
-      next = await o.service.checkReceipt(r);
+      next = await o.service.checkReceipt(r, o.now());
     } catch (e) {
       // Not applied (storage down): asked again at the lease's end.
       log(`receipt ${r.id}: not checked: ${e instanceof Error ? e.message : String(e)}`);

@@ -112,9 +112,10 @@ export function createReceiptStatus(deps: ReceiptStatusDeps) {
 
     /**
      * Asks the provider about one claimed receipt and applies the answer; returns when to ask next
-     * (null: final, no status call, or past the give-up time, when a reason says so).
+     * (null: final, no status call, or past the give-up time, when a reason says so). `now` is the
+     * checker's clock, which the schedule is read on.
      */
-    async checkOne(r: ReceiptRecord): Promise<number | null> {
+    async checkOne(r: ReceiptRecord, now: number = deps.now()): Promise<number | null> {
       const p = await storage.getPayment(r.paymentId);
       const connector = p?.providerId ? connectors.connector(p.providerId) : undefined;
       if (!p || !connector?.fetchReceiptStatus) return null;
@@ -126,7 +127,7 @@ export function createReceiptStatus(deps: ReceiptStatusDeps) {
       }
       if (o.status === 'unreachable') log(`receipt ${r.id} of ${p.id}: ${connector.id} unreachable: ${o.reason.slice(0, 200)}`);
       else if ((await settle(p, r, o)) === 'applied' && o.status !== 'sent') return null;
-      const next = nextReceiptCheckAt(r.createdAt, deps.now());
+      const next = nextReceiptCheckAt(r.createdAt, now);
       if (next === null && o.status !== 'registered' && o.status !== 'failed') {
         await settle(p, r, { status: 'sent', reason: `no registration status from ${connector.id} within ${RECEIPT_CHECK_GIVE_UP_MS / 3_600_000} h; look at the cash register` });
       }
