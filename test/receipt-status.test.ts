@@ -258,5 +258,24 @@ for (const kind of storageKinds()) {
       assert.equal(events.length, 1);
       assert.equal((JSON.parse(events[0]!.body) as { data: { receipt: { kind: string } } }).data.receipt.kind, 'closing');
     });
+
+    test('the checker\'s claims: two checkers never hold one receipt, a lost lease is due again, a final receipt is asked no more', async () => {
+      const id = await create('YKC', 'yk-claims', receiptOf('buyer@example.ru'));
+      const [r] = await receipts(id);
+      const at = r!.createdAt + 61_000;
+      const mine = (list: ReceiptRecord[]) => list.filter((x) => x.id === r!.id).length;
+      const [a, b] = await Promise.all([gw.storage.claimReceiptChecks(at, 100, 'A', 1000), gw.storage.claimReceiptChecks(at, 100, 'B', 1000)]);
+      assert.equal(mine(a) + mine(b), 1, 'claimed by exactly one');
+      const [holder, other] = mine(a) === 1 ? ['A', 'B'] : ['B', 'A'];
+      assert.equal(await gw.storage.finishReceiptCheck(r!.id, other, at + 5000), false, 'not the holder');
+      assert.equal(mine(await gw.storage.claimReceiptChecks(at + 500, 100, other, 1000)), 0, 'held while the lease lasts');
+      assert.equal(mine(await gw.storage.claimReceiptChecks(at + 1001, 100, other, 1000)), 1, 'due again when the lease ends');
+      assert.equal(await gw.storage.finishReceiptCheck(r!.id, holder, at + 5000), false, 'the lease was lost');
+      assert.equal(await gw.storage.finishReceiptCheck(r!.id, other, at + 5000), true);
+      assert.equal(await gw.storage.settleReceipt(r!.id, { status: 'registered', at: at + 6000 }), true);
+      assert.equal(await gw.storage.settleReceipt(r!.id, { status: 'failed', reason: 'late', at: at + 7000 }), false, 'final once');
+      assert.equal(mine(await gw.storage.claimReceiptChecks(at + 100 * H, 100, 'C', 1000)), 0, 'a final receipt is not asked about');
+      assert.equal(await gw.storage.scheduleReceiptCheck(r!.id, at), false, 'nor scheduled again');
+    });
   });
 }
