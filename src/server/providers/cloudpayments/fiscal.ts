@@ -3,7 +3,7 @@
  * receipt has been issued by the online cash register («Receipt» notification; the field list as in
  * the `cloudpayments` npm client's `ReceiptNotification`): `Type` (`Income`, `IncomeReturn`, …),
  * `Amount`, the fiscal data (`DocumentNumber`, `FiscalSign`, …), the `InvoiceId` and `TransactionId`
- * it belongs to, and the receipt's `Id` (CloudKassir's, the one `kkt/receipt` answers). It is sent
+ * it belongs to, and (unconfirmed, README) the receipt's `Id`, the one `kkt/receipt` answers. It is sent
  * only for a receipt issued: a receipt the register refused is seen only through the receipt API's
  * status (`kkt/receipt/status/get`, `Error`). README «Receipts' registration status».
  */
