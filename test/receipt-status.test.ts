@@ -188,6 +188,9 @@ for (const kind of storageKinds()) {
       const n = emus.tbank.notifications.find((x) => x.status === 'RECEIPT' && x.body.includes(`"OrderId":"${bad}"`))!;
       const again = await fetch(`${gw.url}/providers/tbank/notify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: n.body });
       assert.equal(await again.text(), 'OK');
+      // A forged one (its Token no longer matches) is refused and changes nothing.
+      const forged = await fetch(`${gw.url}/providers/tbank/notify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: n.body.replace('"ErrorCode":"9001"', '"ErrorCode":"0"').replace('"Success":false', '"Success":true') });
+      assert.equal(forged.status, 403);
       const events = (await gw.storage.notificationsOf(bad)).filter((x) => x.kind === 'receipt');
       assert.equal(events.length, 1, 'receipt.failed once');
       assert.equal((JSON.parse(events[0]!.body) as { type: string }).type, 'receipt.failed');
@@ -244,6 +247,10 @@ for (const kind of storageKinds()) {
       assert.deepEqual(taken.map((r) => [r.source, r.type, r.amountMinor]), [['payment', 'Income', 20000n], ['kkt', 'Income', 20000n], ['refund', 'IncomeReturn', 5000n]]);
       const closing = (await receipts(id)).find((r) => r.kind === 'closing')!;
       assert.equal(closing.providerReceiptId, taken[1]!.id, 'matched by the receipt API id');
+      // A Receipt body posted at the Pay address is refused (the address's type and the body disagree).
+      const sent = emus.cloudpayments.deliveries.find((d) => d.kind === 'receipt' && d.body.includes(encodeURIComponent(id)))!;
+      const misplaced = await fetch(`${gw.url}/providers/${DEMO_PROVIDER_IDS.cloudpayments}/notify?kind=pay`, { method: 'POST', headers: sent.headers, body: sent.body });
+      assert.equal(((await misplaced.json()) as { code: number }).code, 13);
 
       // The register refuses the closing receipt: no notification; the checker reads `Error`.
       const bad = await create('CPC', 'cp-r-2', receiptOf('receipt-fail@example.ru'));
