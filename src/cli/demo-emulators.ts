@@ -64,6 +64,9 @@ function portFree(port: number, host: string): Promise<boolean> {
   });
 }
 
+/** How long the demo's emulated cash registers take to register a receipt. */
+export const DEMO_RECEIPT_DELAY_MS = 500;
+
 const choosePort = async (port: number, host: string): Promise<number> => ((await portFree(port, host)) ? port : 0);
 
 export async function startDemoEmulators(opts: { ports?: EmulatorPorts; host?: string } = {}): Promise<DemoEmulators> {
@@ -71,11 +74,12 @@ export async function startDemoEmulators(opts: { ports?: EmulatorPorts; host?: s
   const ports = opts.ports ?? FREE_PORTS;
   const started: { close(): Promise<void> }[] = [];
   try {
-    const tbank = await startTbankEmulator({ port: await choosePort(ports.tbank, host), host });
+    // The cash registers take a moment, as real ones do: receipts go `sent`, then `registered` (issue 24).
+    const tbank = await startTbankEmulator({ port: await choosePort(ports.tbank, host), host, receiptDelayMs: DEMO_RECEIPT_DELAY_MS });
     started.push(tbank);
-    const yookassa = await startYooKassaEmulator({ ...YOOKASSA, port: await choosePort(ports.yookassa, host), host });
+    const yookassa = await startYooKassaEmulator({ ...YOOKASSA, port: await choosePort(ports.yookassa, host), host, receiptDelayMs: DEMO_RECEIPT_DELAY_MS });
     started.push(yookassa);
-    const cloudpayments = await startCloudPaymentsEmulator({ ...CLOUDPAYMENTS, port: await choosePort(ports.cloudpayments, host), host });
+    const cloudpayments = await startCloudPaymentsEmulator({ ...CLOUDPAYMENTS, port: await choosePort(ports.cloudpayments, host), host, receiptDelayMs: DEMO_RECEIPT_DELAY_MS });
     started.push(cloudpayments);
     const ids = DEMO_PROVIDER_IDS;
     return {
@@ -85,7 +89,8 @@ export async function startDemoEmulators(opts: { ports?: EmulatorPorts; host?: s
       providers: [
         { id: ids.tbank, type: 'tbank', terminalKey: DEFAULT_TERMINAL.terminalKey, password: DEFAULT_TERMINAL.password, apiUrl: tbank.apiUrl },
         { id: ids.yookassa, type: 'yookassa', ...YOOKASSA, apiUrl: yookassa.apiUrl },
-        { id: ids.cloudpayments, type: 'cloudpayments', ...CLOUDPAYMENTS, apiUrl: cloudpayments.url },
+        // The seller's INN lets the cabinet's closing-receipt button work through the receipt API.
+        { id: ids.cloudpayments, type: 'cloudpayments', ...CLOUDPAYMENTS, apiUrl: cloudpayments.url, inn: '7707083893' },
       ],
       ways: [
         // T-Bank's and YooKassa's pages are not made for frames: the element opens them in a popup.

@@ -10,6 +10,7 @@ import { createGateway } from '../server/app.ts';
 import { loadConfig } from '../server/bootstrap.ts';
 import { dispatcherFromConfig, processOwner } from '../server/dispatcher/from-config.ts';
 import { reconcilerFromConfig } from '../server/dispatcher/reconcile.ts';
+import { createReceiptChecker } from '../server/dispatcher/receipt-checks.ts';
 import { openDatabase } from '../server/storage/db.ts';
 import { createStorage } from '../server/storage/storage.ts';
 import { settlesWithin, stopDispatcher } from '../server/bootstrap.ts';
@@ -37,6 +38,8 @@ async function main(): Promise<void> {
   const { service } = createGateway({ config, storage, log: logFunction(logger) });
   const reconciler = reconcilerFromConfig(config, storage, service, { owner: processOwner('worker-rc'), log: logFunction(logger) });
   reconciler.start();
+  const receiptChecker = createReceiptChecker({ storage, service, now: Date.now, owner: processOwner('worker-rcpt'), log: logFunction(logger) });
+  receiptChecker.start();
   console.log(`onpay-checkout worker ${dispatcher.owner} delivering from ${config.database.startsWith('sqlite:') ? config.database : 'postgres'}`);
   logger.info({ owner: dispatcher.owner, node: process.version }, 'worker started');
   const deadlineMs = config.shutdownTimeoutMs;
@@ -48,6 +51,7 @@ async function main(): Promise<void> {
       const [finished] = await Promise.all([
         stopDispatcher(dispatcher, storage, deadlineMs, logFunction(logger)),
         settlesWithin(reconciler.stop(), deadlineMs),
+        settlesWithin(receiptChecker.stop(), deadlineMs),
       ]);
       await database.close();
       return { cut: !finished };

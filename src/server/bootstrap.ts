@@ -21,6 +21,7 @@ import type { Merchant } from './types.ts';
 import { hashApiKey } from './token.ts';
 import type { Dispatcher } from './dispatcher/dispatcher.ts';
 import { dispatcherFromConfig, processOwner } from './dispatcher/from-config.ts';
+import { createReceiptChecker } from './dispatcher/receipt-checks.ts';
 import { reconcilerFromConfig, type Reconciler } from './dispatcher/reconcile.ts';
 import { CONNECTOR_MODULES } from './providers/modules.ts';
 import { sandboxExposureWarning } from './merchants/merchant-rules.ts';
@@ -274,6 +275,9 @@ export async function startGateway(config: GatewayConfig, opts: { cdnDir?: strin
   // Reconciliation runs where the dispatcher runs (it is the same machinery: due times and leases).
   const reconciler = dispatcher ? reconcilerFromConfig(effective, storage, gateway.service, { owner: processOwner('gw-rc'), log: opts.log && !opts.logger ? opts.log : (m) => logger.warn(m) }) : null;
   reconciler?.start();
+  // Receipts' registration status asked of the providers, on the same machinery (issue 24).
+  const receiptChecker = dispatcher ? createReceiptChecker({ storage, service: gateway.service, now: Date.now, owner: processOwner('gw-rcpt'), log: opts.log && !opts.logger ? opts.log : (m) => logger.warn(m) }) : null;
+  receiptChecker?.start();
   // A payment just paid has its PAY due now: look at the outbox at once rather than at the next poll.
   if (dispatcher) gateway.service.events.on(ANY_STATUS_EVENT, (p: { status: string }) => { if (p.status === 'paid') dispatcher.wake(); });
   return {
@@ -309,6 +313,7 @@ export async function startGateway(config: GatewayConfig, opts: { cdnDir?: strin
         dispatcher ? stopDispatcher(dispatcher, storage, deadline - Date.now(), (m) => logger.warn(m)) : Promise.resolve(true),
         // Questions in flight end; one cut off leaves its payment due again when the lease ends.
         reconciler ? settlesWithin(reconciler.stop(), deadline - Date.now()) : Promise.resolve(true),
+        receiptChecker ? settlesWithin(receiptChecker.stop(), deadline - Date.now()) : Promise.resolve(true),
       ]);
       clearInterval(idle);
       if (!served) {

@@ -3,6 +3,7 @@
  * notifications on, then started at the way's provider. Every outcome is stored with the payment,
  * so a replay under the same key answers the same bytes.
  */
+import { firstReceiptCheckAt } from './receipt-status.ts';
 import { createHash } from 'node:crypto';
 import { GatewayError } from '../errors.ts';
 import type { LinkParams } from '../../protocol/link.ts';
@@ -161,6 +162,9 @@ export function createPaymentCreation(core: PaymentCore, forms: PaymentForms) {
       const own = (await storage.receiptsOf(p.id)).find((r) => r.kind === 'payment');
       if (own && s.status === 'failed') await failReceipt(storage, p, m, own, s.reason ?? '', deps.now());
       else if (own) await storage.setReceiptStatus(own.id, { ...s, at: deps.now() });
+      // Asked about on the receipt checker's schedule where the provider has a status call.
+      const checkAt = own && s.status === 'sent' ? firstReceiptCheckAt(entry.connector, own.createdAt, deps.now()) : null;
+      if (own && checkAt !== null) await storage.scheduleReceiptCheck(own.id, checkAt);
     } catch (e) {
       log(`receipt of ${p.id} at ${entry.connector.id}: status not recorded: ${e instanceof Error ? e.message : String(e)}`);
     }

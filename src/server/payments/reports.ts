@@ -15,6 +15,7 @@ import type { Payment } from '../types.ts';
 import { PAYMENT_ID, STALE_GRACE_MS, type PaymentCore, type TransitionExtra } from './core.ts';
 import { interruptedOutcome, providerUnavailableOutcome, remember } from './outcome.ts';
 import { createOrders } from './orders.ts';
+import { createReceiptStatus } from './receipt-status.ts';
 
 /** Where provider states lead; null: nothing to do (still pending, or not handled here yet). */
 const TARGET: Record<ProviderStatus['state'], PaymentStatus | null> = {
@@ -36,9 +37,22 @@ export function createPaymentReports(core: PaymentCore, reconcileScheduleS: read
   const { storage, config, connectors } = deps;
   // Duplicates of a paid order (orders.ts): found before a payment is paid, settled after.
   const orders = createOrders(core);
+  // Receipts' registration status (issue 24): from payment reports, receipt notifications, the checker.
+  const receipts = createReceiptStatus({ storage, connectors, now: deps.now, merchantOf, ...(deps.log ? { log: deps.log } : {}) });
+
+  /**
+   * A verified provider report: the payment moved (`applyPaymentReport`), then the registration
+   * status of its receipt when the report carries one (YooKassa's `receipt_registration`). A report
+   * that was not the payment's (unknown, or its amount wrong) says nothing of its receipt.
+   */
+  async function applyReport(p: Payment, s: ProviderStatus): Promise<ApplyOutcome> {
+    const outcome = await applyPaymentReport(p, s);
+    if (s.receipt && outcome !== 'amount_mismatch' && outcome !== 'unknown_payment') await receipts.fromPaymentReport(p, s.receipt);
+    return outcome;
+  }
 
   /** Moves a payment as a verified provider report says; the amount and currency checked first. */
-  async function applyReport(p: Payment, s: ProviderStatus): Promise<ApplyOutcome> {
+  async function applyPaymentReport(p: Payment, s: ProviderStatus): Promise<ApplyOutcome> {
     const target = TARGET[s.state];
     if (target === null) return 'unchanged';
     // Paying needs the amount; any other report is checked against what it names.
@@ -225,12 +239,18 @@ export function createPaymentReports(core: PaymentCore, reconcileScheduleS: read
         const p = await own(id);
         return p ? applyReport(p, status) : 'unknown_payment';
       },
+      async receipt(id, report) {
+        const p = await own(id);
+        return p ? receipts.fromReceiptReport(p, report) : 'unknown_payment';
+      },
     };
   }
 
   return {
     notifyContext,
     reconcileReport,
+    /** Asks a provider about one claimed receipt (the receipt checker); returns when to ask next. */
+    checkReceipt: receipts.checkOne,
 
     /**
      * Hands a notification to the provider account's connector, which verifies it and reports through

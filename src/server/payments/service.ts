@@ -87,6 +87,9 @@ export function createPaymentService(deps: ServiceDeps) {
     /** Applies what reconciliation learnt about a payment it claimed (see `reconcileReport`). */
     reconcileReport: reports.reconcileReport,
 
+    /** Asks a provider about one receipt the receipt checker claimed; returns when to ask next (receipt-status.ts). */
+    checkReceipt: reports.checkReceipt,
+
     /** The connector registry (reconciliation and refunds reach providers through it). */
     connectors: deps.connectors,
 

@@ -144,6 +144,32 @@ export interface NotifyContext {
   payment(paymentId: string): Promise<Payment | undefined>;
   /** Applies a verified report. Idempotent. */
   apply(paymentId: string, status: ProviderStatus): Promise<ApplyOutcome>;
+  /**
+   * Applies a verified report of one fiscal receipt of the payment (T-Bank's fiscalisation
+   * notification, CloudPayments' Receipt notification). Idempotent: a receipt moves
+   * `sent → registered | failed` once. Optional so that contexts built before issue 24 still fit;
+   * the gateway's always has it.
+   */
+  receipt?(paymentId: string, report: ReceiptReport): Promise<ApplyOutcome>;
+}
+
+/**
+ * A provider's word on one receipt of a payment: the outcome, and what tells which receipt it is
+ * (the provider's receipt id, whether it is an income or a return, its sum) when the provider
+ * reports receipts apart from payments.
+ */
+export type ReceiptReport = ReceiptOutcome & {
+  /** `income`: the payment's receipt or a closing one; `refund`: a refund's (return of income). */
+  operation: 'income' | 'refund';
+  /** The receipt's total, in minor units, when the report names it. */
+  amountMinor?: bigint;
+};
+
+/** Which receipt `fetchReceiptStatus` is asked about, beside its provider id. */
+export interface ReceiptQuery {
+  kind: 'payment' | 'refund' | 'closing';
+  /** The refund's id at the provider (`refund` receipts), when known. */
+  providerRefundId?: string | null;
 }
 
 /** An HTTP answer exactly as the provider requires it (T-Bank: 200 `OK`). */
@@ -226,9 +252,12 @@ export interface Connector {
   sendClosingReceipt?(payment: Payment, receipt: Receipt): Promise<ReceiptOutcome>;
   /**
    * Optional: asks the provider what became of one receipt it took (`providerReceiptId` from a
-   * `ReceiptOutcome`), where it has a call for that (YooKassa, CloudPayments).
+   * `ReceiptOutcome`; '' when the provider gave none yet), where it has a call for that (YooKassa,
+   * CloudPayments). `of` says which receipt of the payment it is, for providers that find a
+   * payment's or a refund's receipt by the operation (YooKassa `GET /receipts?payment_id=`). An
+   * answer `sent` means no news yet; the gateway asks again on its schedule.
    */
-  fetchReceiptStatus?(payment: Payment, providerReceiptId: string): Promise<ReceiptOutcome | { status: 'unreachable'; reason: string }>;
+  fetchReceiptStatus?(payment: Payment, providerReceiptId: string, of?: ReceiptQuery): Promise<ReceiptOutcome | { status: 'unreachable'; reason: string }>;
 }
 
 /** The outcome of `Connector.cancel`. */

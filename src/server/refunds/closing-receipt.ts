@@ -16,6 +16,7 @@ import { merchantMode } from '../merchants/merchant-rules.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { Merchant, Payment, ReceiptRecord } from '../types.ts';
 import { failReceipt } from './receipt-event.ts';
+import { firstReceiptCheckAt } from '../payments/receipt-status.ts';
 
 export interface ClosingReceiptDeps {
   storage: Storage;
@@ -108,6 +109,8 @@ export function createClosingReceipts(deps: ClosingReceiptDeps) {
         const outcome = await connector.sendClosingReceipt(p, receipt);
         if (outcome.status === 'failed') await failReceipt(storage, p, m, saved.receipt, outcome.reason ?? 'refused', deps.now());
         else await storage.setReceiptStatus(saved.receipt.id, { ...outcome, at: deps.now() });
+        const checkAt = outcome.status === 'sent' ? firstReceiptCheckAt(connector, saved.receipt.createdAt, deps.now()) : null;
+        if (checkAt !== null) await storage.scheduleReceiptCheck(saved.receipt.id, checkAt);
       } catch (e) {
         // No definite answer: kept `pending`, as a refund is.
         log(`closing receipt of ${p.id}: the connector threw: ${e instanceof Error ? e.message : String(e)}`);

@@ -18,6 +18,7 @@
  * const refunds = createRefunds({ storage, connectors, now: Date.now, sandbox: false, emitStatus });
  * const r = await refunds.refund(merchant, 'pay_…', { amount: '40.0', reason: 'returned' }, 'key-1');
  */
+import { firstReceiptCheckAt } from '../payments/receipt-status.ts';
 import { createHash, randomBytes } from 'node:crypto';
 import { GatewayError } from '../errors.ts';
 import { formatAmount, parseAmount } from '../../protocol/money.ts';
@@ -151,6 +152,8 @@ export function createRefunds(deps: RefundsDeps) {
     const at = deps.now();
     if (receiptRecord && result.kind === 'done') {
       await storage.setReceiptStatus(receiptRecord.id, { status: p.providerId === SANDBOX_PROVIDER_ID ? 'registered' : 'sent', providerReceiptId: result.providerRefundId, at });
+      const checkAt = p.providerId === SANDBOX_PROVIDER_ID ? null : firstReceiptCheckAt(connector, receiptRecord.createdAt, at);
+      if (checkAt !== null) await storage.scheduleReceiptCheck(receiptRecord.id, checkAt);
     } else if (receiptRecord && result.kind === 'refused') {
       await failReceipt(storage, p, m, receiptRecord, result.reason, at);
     }

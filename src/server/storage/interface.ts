@@ -201,4 +201,22 @@ export interface Storage extends CabinetStorage {
   receiptsOf(paymentId: string): Promise<ReceiptRecord[]>;
   /** A merchant's failed receipts, newest first (the attention list). */
   failedReceipts(merchantLogin: string, limit: number): Promise<ReceiptRecord[]>;
+
+  // ---- receipts' registration status (0015) ----
+
+  /**
+   * Settles a receipt as its provider reports it: `registered` or `failed` from `pending` / `sent`
+   * only, once (`false` when it was final already, nothing written); `sent` keeps it open and
+   * records the provider's receipt id. A final status ends its checks. `notification` (the
+   * `receipt.failed` event) is written in the same transaction as the change.
+   */
+  settleReceipt(id: number, s: { status: 'sent' | 'registered' | 'failed'; providerReceiptId?: string; reason?: string; at: number; notification?: NewNotification & { dueAt: number } }): Promise<boolean>;
+  /** When to ask the provider about an open receipt next (null: never); `false` for a final one. */
+  scheduleReceiptCheck(id: number, at: number | null): Promise<boolean>;
+  /** Claims open receipts whose check is due, under a lease (PostgreSQL: `SKIP LOCKED`). */
+  claimReceiptChecks(now: number, limit: number, owner: string, leaseMs: number): Promise<ReceiptRecord[]>;
+  /** Ends a claim: the next check time (null: no more), kept only while the receipt is open; `false` when the lease was lost. */
+  finishReceiptCheck(id: number, owner: string, nextAt: number | null): Promise<boolean>;
+  /** The earliest due receipt check, or null. */
+  nextReceiptCheckAt(): Promise<number | null>;
 }

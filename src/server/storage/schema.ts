@@ -230,6 +230,12 @@ export interface ReceiptTable {
   idempotency_key: string;
   created_at: Int8;
   updated_at: Int8;
+  /** When to ask the provider about a `sent` receipt next; null: not asked (0015_receipt_status). */
+  check_at: Int8 | null;
+  /** The checker holding the receipt, and until when (a lease, as reconciliation's). */
+  check_owner: string | null;
+  check_until: Int8 | null;
+  check_attempts: Generated<number>;
 }
 
 export interface Database {
@@ -545,6 +551,18 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         // The attention list's failed receipts: few rows, a partial index.
         await db.schema.createIndex('receipts_m_failed').on('receipts').columns(['merchant_login', 'id'])
           .where(sql.ref('status'), '=', 'failed').execute();
+      },
+    },
+    '0015_receipt_status': {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Kysely's migration guide: a migration takes Kysely<any>, never today's schema types, so it stays true to the schema of its own time
+      async up(db: Kysely<any>) {
+        // The registration status asked of the provider on a schedule, under a lease (issue 24).
+        await db.schema.alterTable('receipts').addColumn('check_at', 'bigint').execute();
+        await db.schema.alterTable('receipts').addColumn('check_owner', 'varchar(64)').execute();
+        await db.schema.alterTable('receipts').addColumn('check_until', 'bigint').execute();
+        await db.schema.alterTable('receipts').addColumn('check_attempts', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+        await db.schema.createIndex('receipts_check_at').on('receipts').column('check_at')
+          .where(sql.ref('check_at'), 'is not', null).execute();
       },
     },
   };

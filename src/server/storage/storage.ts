@@ -12,6 +12,7 @@ import { merchantsStore } from './merchants-store.ts';
 import { outboxStore } from './outbox-store.ts';
 import { paymentsStore } from './payments-store.ts';
 import { receiptsStore } from './receipts-store.ts';
+import { receiptChecksStore } from './receipt-checks-store.ts';
 import { refundsStore } from './refunds-store.ts';
 import { toMerchant, toPayment } from './rows.ts';
 
@@ -31,6 +32,7 @@ export function createStorage(db: Kysely<Database>, dialect: Dialect): Storage {
     ...outboxStore(db, dialect),
     ...refundsStore(db, dialect),
     ...receiptsStore(db),
+    ...receiptChecksStore(db, dialect),
     ...auditStore(db),
   };
 }

@@ -15,7 +15,7 @@ import type {
   NotifyContext,
   ProviderResponse,
   ProviderStatus,
-  ReceiptOutcome,
+  ReceiptOutcome, ReceiptQuery,
   RefundRequest,
   RefundResult,
 } from '../contract.ts';
@@ -23,6 +23,7 @@ import type { Payment } from '../../types.ts';
 import type { Receipt } from '../../../protocol/receipt.ts';
 import { stringifyWithRawNumbers } from '../../../protocol/exact-json.ts';
 import { closingReceiptRequest, cpReceiptOutcome } from './receipt.ts';
+import { receiptNotificationReport } from './fiscal.ts';
 import { flatJson } from '../../../protocol/exact-json.ts';
 import {
   CHECK_CODES,
@@ -164,6 +165,13 @@ export function createCloudPaymentsConnector(config: CloudPaymentsConfig, deps: 
         const status = statusFromTransaction({ ...fields, OperationType: 'Refund' }, payment);
         return answer(outcomeCode(await ctx.apply(invoiceId, status)));
       }
+      case 'receipt': {
+        // A receipt issued (fiscal.ts): its registration applied; one not of ours is acknowledged.
+        const report = receiptNotificationReport(fields);
+        const payment = invoiceId && report ? await ctx.payment(invoiceId) : undefined;
+        if (payment && report && ctx.receipt) await ctx.receipt(invoiceId, report);
+        return answer(CHECK_CODES.ok);
+      }
       // Recurrent / Cancel: not used by this connector (no subscriptions, no two-stage payments).
       default:
         return answer(CHECK_CODES.ok);
@@ -272,8 +280,12 @@ export function createCloudPaymentsConnector(config: CloudPaymentsConfig, deps: 
       return cpReceiptOutcome(env.message ?? 'Queued', id) ?? { status: 'sent', providerReceiptId: id };
     },
 
-    /** `kkt/receipt/status/get`: what became of one receipt. */
-    async fetchReceiptStatus(_payment: Payment, providerReceiptId: string): Promise<ReceiptOutcome | { status: 'unreachable'; reason: string }> {
+    /**
+     * `kkt/receipt/status/get`: what became of one receipt. A payment's or a refund's receipt has no
+     * CloudKassir id until its Receipt notification brings one (and registers it): no news (README).
+     */
+    async fetchReceiptStatus(_payment: Payment, providerReceiptId: string, of?: ReceiptQuery): Promise<ReceiptOutcome | { status: 'unreachable'; reason: string }> {
+      if (of && of.kind !== 'closing') return { status: 'sent' };
       const r = await call('/kkt/receipt/status/get', stringifyWithRawNumbers({ Id: providerReceiptId }));
       if (!r.ok) return { status: 'unreachable', reason: `cloudpayments: ${r.error}` };
       const env = parseEnvelope(r.body);
@@ -291,7 +303,7 @@ export function createCloudPaymentsConnector(config: CloudPaymentsConfig, deps: 
 function contradicts(fromUrl: NotificationKind, fromBody: NotificationKind | null): boolean {
   if (fromBody === fromUrl) return false;
   if (fromUrl === 'pay') return true;
-  const distinct: readonly (NotificationKind | null)[] = ['refund', 'fail', 'recurrent'];
+  const distinct: readonly (NotificationKind | null)[] = ['refund', 'fail', 'recurrent', 'receipt'];
   return distinct.includes(fromBody) || distinct.includes(fromUrl);
 }
 

@@ -46,6 +46,8 @@ export interface ApiState {
   deliver: (kind: ApiNotifyKind, fields: NotificationFields) => void;
   /** Receipts made through the receipt API (`kkt/receipt`), by id. */
   kktReceipts: Map<string, KktReceipt>;
+  /** The cash register takes a receipt made through the receipt API (emulator-fiscal.ts). */
+  receiptTaken?: (r: KktReceipt, receipt: Record<string, unknown>) => void;
 }
 
 /** Time zones `payments/list` accepts («Time zones»), as hours from UTC. */
@@ -214,6 +216,7 @@ export function runApi(state: ApiState, path: string, params: Record<string, Jso
     case '/kkt/receipt': {
       const r = createKktReceipt(params, state.kktReceipts, () => randomBytes(16).toString('hex'));
       if ('message' in r) return refuse(r.message);
+      state.receiptTaken?.(r, params.CustomerReceipt as Record<string, unknown>);
       return envelope(true, 'Queued', { Id: r.id, ErrorCode: 0, ReceiptLocalUrl: `${state.baseUrl()}/kkt/receipt/${r.id}` });
     }
     case '/kkt/receipt/status/get': {

@@ -19,6 +19,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { createCpFiscal, type CpTakenReceipt } from './emulator-fiscal.ts';
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { authorise, declineTx, envelope, expireHolds, payFields, runApi, type ApiAnswer, type ApiState } from './emulator-api.ts';
 import { REASONS, TEST_CARDS, paymentNotification, type EmulatedOrder, type EmulatedTransaction, type NotificationFields, type SavedCard } from './emulator-model.ts';
@@ -28,7 +29,7 @@ export { TEST_CARDS } from './emulator-model.ts';
 export type { CardOutcome, EmulatedOrder, EmulatedTransaction, SavedCard } from './emulator-model.ts';
 
 /** The notification types the emulator sends, each to its own address as in CloudPayments' dashboard. */
-export type NotifyKind = 'check' | 'pay' | 'fail' | 'confirm' | 'refund' | 'cancel';
+export type NotifyKind = 'check' | 'pay' | 'fail' | 'confirm' | 'refund' | 'cancel' | 'receipt';
 
 /** How the API misbehaves (the hosted pages and notifications are not affected). */
 export type ApiFault = 'none' | 'slow' | 'down' | 'garbage' | 'html' | 'error' | 'http500';
@@ -53,6 +54,11 @@ export interface CloudPaymentsEmulatorOptions {
   /** Deadline of one notification request. */
   notifyTimeoutMs?: number;
   fetch?: typeof fetch;
+  /**
+   * How long after its operation the emulated cash register issues a receipt and sends the Receipt
+   * notification (emulator-fiscal.ts); absent: no Receipt notifications, `kkt/receipt` at once.
+   */
+  receiptDelayMs?: number;
 }
 
 /** One notification attempt, as the emulator saw it. */
@@ -85,6 +91,8 @@ export interface CloudPaymentsEmulator {
   /** Saved cards by token; a test may set a card's `outcome` (a card that runs out of money, asks for 3-D Secure). */
   readonly cards: Map<string, SavedCard>;
   readonly deliveries: Delivery[];
+  /** Every receipt the emulated cash register took (payments', refunds', the receipt API's), in order. */
+  readonly receipts: readonly CpTakenReceipt[];
   /** Switches, changed by tests at any time. */
   faults: { api: ApiFault; slowMs: number; dropNotifications: boolean; forgeNotifications: boolean };
   notify: Partial<Record<NotifyKind, string>>;
@@ -133,6 +141,9 @@ export async function startCloudPaymentsEmulator(options: CloudPaymentsEmulatorO
     transactions,
     cards,
     deliveries,
+    get receipts() {
+      return fiscal.taken;
+    },
     faults: { api: 'none', slowMs: 30_000, dropNotifications: false, forgeNotifications: false },
     notify: { ...(options.notify ?? {}) },
     pay,
@@ -157,7 +168,10 @@ export async function startCloudPaymentsEmulator(options: CloudPaymentsEmulatorO
     nextOrderNumber: () => ++orderNumber,
     kktReceipts: new Map(),
     deliver: (kind, fields) => deliver(kind, fields),
+    receiptTaken: (r, receipt) => fiscal.kkt(r, receipt),
   };
+  // The cash register (issue 24): receipts taken, Receipt notifications after receiptDelayMs.
+  const fiscal = createCpFiscal({ delayMs: options.receiptDelayMs, schedule, now, newId: () => randomBytes(16).toString('hex'), send: (fields) => deliver('receipt', fields) });
 
   // --- notifications ---------------------------------------------------------------------------
 
@@ -205,6 +219,7 @@ export async function startCloudPaymentsEmulator(options: CloudPaymentsEmulatorO
 
   /** Pay / Fail / Confirm / Cancel / Refund: sent until answered `{"code":0}`, on the retry schedule. */
   function deliver(kind: Exclude<NotifyKind, 'check'>, fields: NotificationFields, attempt = 1): void {
+    if (attempt === 1) fiscal.observe(kind, fields, transactions);
     const url = emulator.notify[kind];
     if (!url || emulator.faults.dropNotifications) return;
     void track(
@@ -434,10 +449,10 @@ ${error ? `<p role="alert">${escapeHtml(error)}</p>` : ''}
 
 /**
  * The four addresses to register in CloudPayments' dashboard (or give the emulator) for a provider
- * account: `{publicUrl}/providers/{id}/notify?kind=check|pay|fail|refund`.
+ * account: `{publicUrl}/providers/{id}/notify?kind=check|pay|fail|refund|receipt`.
  * @example notifyUrlsFor('https://pay.example', 'cp').pay // 'https://pay.example/providers/cp/notify?kind=pay'
  */
-export function notifyUrlsFor(publicUrl: string, providerId: string): Record<'check' | 'pay' | 'fail' | 'refund', string> {
+export function notifyUrlsFor(publicUrl: string, providerId: string): Record<'check' | 'pay' | 'fail' | 'refund' | 'receipt', string> {
   const base = `${publicUrl.replace(/\/+$/, '')}/providers/${encodeURIComponent(providerId)}/notify`;
-  return { check: `${base}?kind=check`, pay: `${base}?kind=pay`, fail: `${base}?kind=fail`, refund: `${base}?kind=refund` };
+  return { check: `${base}?kind=check`, pay: `${base}?kind=pay`, fail: `${base}?kind=fail`, refund: `${base}?kind=refund`, receipt: `${base}?kind=receipt` };
 }

@@ -31,7 +31,7 @@ export const cloudPaymentsModule: ConnectorModule<CloudPaymentsConfig> = {
   methods: ['card', 'sbp'],
   notificationUrlInDashboard: true,
   // One address per notification type, each with method POST (the dashboard defaults to GET).
-  dashboardNotificationHint: (url) => `set the Check, Pay, Fail and Refund notifications, method POST, to ${['check', 'pay', 'fail', 'refund'].map((k) => `${url}?kind=${k}`).join(', ')}`,
+  dashboardNotificationHint: (url) => `set the Check, Pay, Fail, Refund and Receipt notifications, method POST, to ${['check', 'pay', 'fail', 'refund', 'receipt'].map((k) => `${url}?kind=${k}`).join(', ')}`,
   create: (config, deps) => createCloudPaymentsConnector(config, deps),
 };
 

@@ -17,8 +17,8 @@ export const CHECK_CODES = { ok: 0, unknownInvoice: 10, wrongAccount: 11, wrongA
 export type CheckCode = (typeof CHECK_CODES)[keyof typeof CHECK_CODES];
 
 /** The notification types CloudPayments sends (its «Notification Types» table). */
-export type NotificationKind = 'check' | 'pay' | 'fail' | 'confirm' | 'refund' | 'recurrent' | 'cancel';
-export const NOTIFICATION_KINDS: readonly NotificationKind[] = ['check', 'pay', 'fail', 'confirm', 'refund', 'recurrent', 'cancel'];
+export type NotificationKind = 'check' | 'pay' | 'fail' | 'confirm' | 'refund' | 'recurrent' | 'cancel' | 'receipt';
+export const NOTIFICATION_KINDS: readonly NotificationKind[] = ['check', 'pay', 'fail', 'confirm', 'refund', 'recurrent', 'cancel', 'receipt'];
 
 // ---------------------------------------------------------------------------------------------
 // Money and currency
@@ -278,6 +278,8 @@ export function parseNotificationFields(body: string, contentType: string | null
  * Anything else with a payment `Status` is a Check. `null` when it is none of the four we handle.
  */
 export function classifyNotification(fields: Record<string, string>): NotificationKind | null {
+  // A Receipt notification (issue 24) carries fiscal data and a `Type`, never a payment's `Status`.
+  if (fields.FiscalSign !== undefined || (fields.DocumentNumber !== undefined && fields.QrCodeUrl !== undefined)) return 'receipt';
   if (fields.OperationType === 'Refund' || fields.PaymentTransactionId !== undefined) return 'refund';
   if (fields.Interval !== undefined && fields.Period !== undefined) return 'recurrent';
   if (fields.ReasonCode !== undefined && fields.TotalFee === undefined) return 'fail';

@@ -16,6 +16,7 @@ import {
   mapStatus, NOTIFICATION_OK, parseAnswer, parseNotification, pickOrderPayment, TBANK_TICKER, type Credentials, type TbankAnswer,
 } from './transform.ts';
 import { tbankReceipt } from './receipt.ts';
+import { fiscalReport, RECEIPT_STATUS } from './fiscal.ts';
 
 export interface TbankConfig {
   id: string;
@@ -159,6 +160,7 @@ export function createTbankConnector(config: TbankConfig, deps: ConnectorDeps): 
     if (!parsed.ok) return parsed.reason === 'unreadable' ? refusal(400, 'unreadable notification') : refusal(403, 'bad token');
     const tn = parsed.notification;
     if (tn === null) return OK_ANSWER;
+    if (tn.Status === RECEIPT_STATUS) return receiptNotification(n.body, tn.OrderId, ctx);
     const state = mapStatus(tn.Status);
     // A status we do not follow (REVERSED, …): acknowledged so T-Bank stops resending, not applied.
     if (state === undefined) return OK_ANSWER;
@@ -175,6 +177,18 @@ export function createTbankConnector(config: TbankConfig, deps: ConnectorDeps): 
       await ctx.apply(tn.OrderId, { ...statusOf(state, tn.PaymentId, tn.Status, tn.Amount), ...(failure ? { failure } : {}) });
     } catch {
       // Not applied (storage down): not OK, so T-Bank sends it again within the hour.
+      return refusal(503, 'try again later');
+    }
+    return OK_ANSWER;
+  }
+
+  /** A fiscalisation notification (fiscal.ts): the receipt's registration applied; `OK` once handled. */
+  async function receiptNotification(body: string, orderId: string, ctx: NotifyContext): Promise<HttpAnswer> {
+    const report = fiscalReport(body);
+    if (!report || !ctx.receipt) return OK_ANSWER;
+    try {
+      await ctx.receipt(orderId, report);
+    } catch {
       return refusal(503, 'try again later');
     }
     return OK_ANSWER;

@@ -89,6 +89,11 @@ export interface TbankEmulatorOptions {
   notificationWindowMs?: number;
   /** Deadline of one notification attempt. */
   notificationTimeoutMs?: number;
+  /**
+   * How long after its operation the emulated cash register reports a receipt in a fiscalisation
+   * notification (`Status: "RECEIPT"`, emulator-fiscal.ts); absent: no such notifications.
+   */
+  receiptDelayMs?: number;
 }
 
 export interface EmulatorPayment {
@@ -142,6 +147,8 @@ export interface TbankEmulator {
   payment(paymentId: string): EmulatorPayment | undefined;
   /** The closing receipts taken by `SendClosingReceipt` (`/cashbox/`), in order. */
   readonly closingReceipts: readonly { paymentId: string; receipt: unknown }[];
+  /** Every receipt the emulated cash register took (Init's once confirmed, refunds', closing ones), in order. */
+  readonly receipts: readonly { paymentId: string; type: 'Income' | 'IncomeReturn'; source: 'init' | 'refund' | 'closing'; amount: number; receipt: Record<string, unknown>; outcome: 'pending' | 'registered' | 'failed' }[];
   /**
    * The buyer pays (or is declined) without the HTML pages, as the pages would do it: a card ends
    * AUTHORIZED → CONFIRMED (AUTHORIZED alone for `PayType: "T"`, or REJECTED), an SBP payment (after

@@ -19,6 +19,7 @@ import {
   holdDeadline, idOf, kopecksOf, MESSAGES, newQrId, nspkLink, parseDueDate, parseRequestBody, qrIdOfLink, readBody, sameHex, tokenOf,
 } from './emulator-wire.ts';
 import { checkReceipt } from './emulator-receipt.ts';
+import { createFiscalRegister } from './emulator-fiscal.ts';
 import { createCustomerStore, maskPan, type ChargeOutcome } from './emulator-customers.ts';
 import { ACS_PASSCODE, acsPage, cardFormPage, escapeHtml, finishedPage, notFoundPage, page, rubles, sbpPage, TEST_CARDS } from './emulator-pages.ts';
 
@@ -66,6 +67,8 @@ export async function startTbankEmulator(opts: TbankEmulatorOptions = {}): Promi
   const emulator = {
     dropNotifications: false,
   } as TbankEmulator;
+  // The cash register: fiscalisation notifications of the receipts taken (issue 24).
+  const fiscal = createFiscalRegister<EmulatorPayment>({ scheduler: clock, delayMs: opts.receiptDelayMs, send: (p, fields) => deliver(p, fields) });
 
   function track(p: Promise<void>): void {
     inFlight.add(p);
@@ -128,9 +131,16 @@ export async function startTbankEmulator(opts: TbankEmulatorOptions = {}): Promi
       if (p.card?.rebillId && (p.status === 'AUTHORIZED' || p.status === 'CONFIRMED')) fields.RebillId = Number(p.card.rebillId);
     }
     if (p.method === 'sbp') fields.Pan = '+7 (9**) ***-**-11';
+    deliver(p, fields);
+  }
+
+  /** Signs one notification of the payment and queues it after the payment's earlier ones. */
+  function deliver(p: EmulatorPayment, fields: Record<string, unknown>): void {
+    const t = terminals.get(p.terminalKey);
+    if (!t || !p.notificationUrl) return;
     fields.Token = tokenOf(fields, t.password);
     const n: NotificationRecord = {
-      paymentId: p.paymentId, status: p.status, url: p.notificationUrl, body: JSON.stringify(fields), attempts: [],
+      paymentId: p.paymentId, status: String(fields.Status), url: p.notificationUrl, body: JSON.stringify(fields), attempts: [],
       state: emulator.dropNotifications ? 'dropped' : 'pending',
     };
     notifications.push(n);
@@ -145,6 +155,7 @@ export async function startTbankEmulator(opts: TbankEmulatorOptions = {}): Promi
     p.status = status;
     p.errorCode = errorCode;
     notify(p);
+    fiscal.statusChanged(p);
   }
 
   /** The link's lifetime ran out before the buyer paid; or a hold lapsed unconfirmed. */
@@ -232,6 +243,7 @@ export async function startTbankEmulator(opts: TbankEmulatorOptions = {}): Promi
     };
     payments.set(p.paymentId, p);
     byForm.set(p.formId, p);
+    fiscal.atInit(p, body.Receipt);
     clock.setTimeout(() => expireIfDue(p), Math.max(0, due - now));
     return { ...paymentAnswer(p), PaymentURL: `${base}/new/${p.formId}` };
   }
@@ -255,6 +267,7 @@ export async function startTbankEmulator(opts: TbankEmulatorOptions = {}): Promi
       p.remaining -= amount;
       if (HELD.has(p.status)) setStatus(p, p.remaining === 0 ? 'REVERSED' : 'PARTIAL_REVERSED');
       else setStatus(p, p.remaining === 0 ? 'REFUNDED' : 'PARTIAL_REFUNDED');
+      if (body.Receipt !== undefined) fiscal.take(p, 'refund', body.Receipt, amount);
     } else {
       return error(body.TerminalKey, '8');
     }
@@ -347,6 +360,7 @@ export async function startTbankEmulator(opts: TbankEmulatorOptions = {}): Promi
         const bad = receiptError(body, p.remaining);
         if (bad) return bad;
         closingReceipts.push({ paymentId: p.paymentId, receipt: body.Receipt });
+        fiscal.take(p, 'closing', body.Receipt, p.remaining);
         return { Success: true, ErrorCode: '0', Message: 'OK', Details: '' };
       }
       default: {
@@ -504,6 +518,7 @@ export async function startTbankEmulator(opts: TbankEmulatorOptions = {}): Promi
     payment: (id: string) => payments.get(id),
     /** The closing receipts taken (`SendClosingReceipt`), in order. */
     closingReceipts,
+    receipts: fiscal.taken,
     pay(id: string, outcome: 'success' | 'decline' = 'success') {
       const p = payments.get(id);
       if (!p) return false;

@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import type {
   Connector, ConnectorDeps, CreateRequest, CreateResult, HttpAnswer, IncomingNotification, NotifyContext, ProviderResponse,
-  ProviderStatus, ReceiptOutcome, RefundRequest, RefundResult,
+  ProviderStatus, ReceiptOutcome, ReceiptQuery, RefundRequest, RefundResult,
 } from '../contract.ts';
 import type { Payment } from '../../types.ts';
 import type { Receipt } from '../../../protocol/receipt.ts';
@@ -306,8 +306,13 @@ export function createYooKassaConnector(config: YooKassaConfig, deps: ConnectorD
     return receiptAnswer(out.body) ?? { status: 'failed', reason: 'yookassa: unreadable answer to POST /receipts' };
   }
 
-  /** `GET /receipts/{id}`: what became of one receipt. */
-  async function fetchReceiptStatus(_payment: Payment, providerReceiptId: string): Promise<ReceiptOutcome | { status: 'unreachable'; reason: string }> {
+  /**
+   * What became of one receipt: `GET /receipts/{id}` when its id is known (a closing receipt), else
+   * the receipt of the payment or refund, found by `GET /receipts?payment_id=` / `?refund_id=`
+   * (README «Receipts' registration status»).
+   */
+  async function fetchReceiptStatus(payment: Payment, providerReceiptId: string, of?: ReceiptQuery): Promise<ReceiptOutcome | { status: 'unreachable'; reason: string }> {
+    if (of?.kind === 'payment' || of?.kind === 'refund') return findReceipt(payment, of);
     const r = await get(`/receipts/${encodeURIComponent(providerReceiptId)}`);
     if (!r.ok) return { status: 'unreachable', reason: `yookassa: ${r.error}` };
     if (r.status !== 200) {
@@ -315,6 +320,27 @@ export function createYooKassaConnector(config: YooKassaConfig, deps: ConnectorD
       return { status: 'unreachable', reason: e ? errorReason(e, r.status) : `yookassa: unexpected HTTP ${r.status} to GET /receipts` };
     }
     return receiptAnswer(r.body) ?? { status: 'unreachable', reason: 'yookassa: unreadable receipt' };
+  }
+
+  /** The receipt of a payment (its own, without `settlements`) or of a refund, listed by YooKassa. */
+  async function findReceipt(payment: Payment, of: ReceiptQuery): Promise<ReceiptOutcome | { status: 'unreachable'; reason: string }> {
+    const refundId = of.kind === 'refund' ? of.providerRefundId ?? null : null;
+    const q = of.kind === 'refund' ? (refundId && isYooKassaId(refundId) ? `refund_id=${encodeURIComponent(refundId)}` : null)
+      : (payment.providerPaymentId && isYooKassaId(payment.providerPaymentId) ? `payment_id=${encodeURIComponent(payment.providerPaymentId)}` : null);
+    if (!q) return { status: 'unreachable', reason: `yookassa: the ${of.kind} has no YooKassa id` };
+    const r = await get(`/receipts?${q}`);
+    if (!r.ok) return { status: 'unreachable', reason: `yookassa: ${r.error}` };
+    if (r.status !== 200) {
+      const e = parseError(r.body);
+      return { status: 'unreachable', reason: e ? errorReason(e, r.status) : `yookassa: unexpected HTTP ${r.status} to GET /receipts` };
+    }
+    const items = receiptList(r.body);
+    if (!items) return { status: 'unreachable', reason: 'yookassa: unreadable receipt list' };
+    // A payment's own receipt goes with it; a closing one (`POST /receipts`) carries `settlements`.
+    const own = items.find((o) => o.type === of.kind && (of.kind === 'refund' || o.settlements === undefined));
+    // Not listed yet: YooKassa makes the receipt once the payment succeeds; no news.
+    if (!own || typeof own.id !== 'string') return { status: 'sent' };
+    return receiptOutcomeOf(own.status, own.id) ?? { status: 'unreachable', reason: `yookassa: unknown receipt status ${String(own.status).slice(0, 40)}` };
   }
 
   return {
@@ -334,4 +360,16 @@ export function createYooKassaConnector(config: YooKassaConfig, deps: ConnectorD
     sendClosingReceipt,
     fetchReceiptStatus,
   };
+}
+
+/** The `items` of a `GET /receipts` list, or null when the body is not one. */
+function receiptList(body: string): Record<string, unknown>[] | null {
+  let o: unknown;
+  try {
+    o = JSON.parse(body);
+  } catch {
+    return null;
+  }
+  if (!o || typeof o !== 'object' || !Array.isArray((o as { items?: unknown }).items)) return null;
+  return ((o as { items: unknown[] }).items).filter((i): i is Record<string, unknown> => i !== null && typeof i === 'object');
 }

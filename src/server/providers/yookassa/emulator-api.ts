@@ -6,9 +6,10 @@
  */
 import {
   type Cancellation, EMU_CARD_HOLD_TTL_MS, EMU_DESCRIPTION_MAX, EMU_OTHER_HOLD_TTL_MS, type EmuPayment, type EmuReceipt, type EmuRefund,
-  type EmuSavedMethod, minorToValue, newId, type RenderContext, renderPayment, renderReceipt, renderRefund, valueToMinor,
+  type EmuSavedMethod, minorToValue, newId, type RenderContext, renderPayment, renderReceipt as renderReceiptObject, renderRefund as renderRefundObject, valueToMinor,
 } from './emulator-model.ts';
 import { RECEIPT_MISSING, settlementsTotal, validateReceipt } from './emulator-receipts.ts';
+import { registrationOf } from './emulator-fiscal.ts';
 
 /** An answer before it is written: HTTP status and the JSON object. */
 export interface ApiResult {
@@ -27,6 +28,8 @@ export interface ShopDeps {
   methods: readonly string[];
   /** The shop uses YooKassa's 54-ФЗ solution: every payment and refund needs a `receipt`. */
   receiptsRequired: boolean;
+  /** How long the cash register takes to register a receipt (emulator-fiscal.ts); absent: at once. */
+  receiptDelayMs?: number | undefined;
 }
 
 const DEFAULT_ERRORS: Record<number, [string, string]> = {
@@ -65,7 +68,27 @@ export function createShop(deps: ShopDeps) {
   const receipts = new Map<string, EmuReceipt>();
   const savedMethods = new Map<string, EmuSavedMethod>();
   const webhooks = new Map<string, { id: string; event: string; url: string }>();
-  const render = (p: EmuPayment) => renderPayment(p, deps.ctx());
+  // Receipts' registration as the emulated register has it now (emulator-fiscal.ts).
+  const paidAt = (p: EmuPayment | undefined): number | null => (p?.status === 'succeeded' ? p.capturedAt ?? p.createdAt : null);
+  const registration = (id: string | null, doneAt: number | null) => registrationOf(id === null ? undefined : receipts.get(id), doneAt, deps.now(), deps.receiptDelayMs);
+  const render = (p: EmuPayment) => {
+    const o = renderPayment(p, deps.ctx());
+    if (p.receiptId !== null) o.receipt_registration = registration(p.receiptId, paidAt(p));
+    return o;
+  };
+  const renderRefund = (r: EmuRefund) => {
+    const o = renderRefundObject(r);
+    if (r.receiptId !== null) o.receipt_registration = registration(r.receiptId, r.createdAt);
+    return o;
+  };
+  const renderReceipt = (r: EmuReceipt) => {
+    const o = renderReceiptObject(r);
+    // A payment's own receipt waits for the payment; a refund's and a separate one for their creation.
+    const doneAt = r.type === 'payment' && !r.settlements ? paidAt(payments.get(r.paymentId)) : r.createdAt;
+    o.status = registrationOf(r, doneAt, deps.now(), deps.receiptDelayMs);
+    if (o.status !== 'succeeded') delete o.registered_at;
+    return o;
+  };
 
   /** Validates and keeps a receipt: its id, `null` when none was sent nor `required`, or the refusal. */
   function keepReceipt(raw: unknown, required: boolean, amountMinor: bigint, currency: string, paymentId: string, refundId?: string): ApiResult | string | null {

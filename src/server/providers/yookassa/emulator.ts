@@ -96,6 +96,11 @@ export interface YooKassaEmulatorOptions {
   methods?: readonly string[];
   /** The shop uses YooKassa's 54-ФЗ solution: payments and refunds without a `receipt` are refused. */
   receiptsRequired?: boolean;
+  /**
+   * How long the emulated cash register takes to register a receipt after its operation succeeded
+   * (`receipt_registration` `pending` until then); absent: at once. `receipt-fail@…` is refused.
+   */
+  receiptDelayMs?: number;
 }
 
 const NOTIFY_WINDOW_MS = 24 * 3_600_000;
@@ -195,6 +200,7 @@ export async function startYooKassaEmulator(options: YooKassaEmulatorOptions): P
     confirmationTtlMs: options.confirmationTtlMs ?? EMU_CONFIRMATION_TTL_MS,
     methods: options.methods ?? EMU_DEFAULT_METHODS,
     receiptsRequired: options.receiptsRequired ?? false,
+    receiptDelayMs: options.receiptDelayMs,
   });
   const pages = createBuyerPages(shop, () => base);
 
