@@ -11,8 +11,9 @@ import { fileURLToPath } from 'node:url';
 import SQLite from 'better-sqlite3';
 import { Hono } from 'hono';
 import { html, raw } from 'hono/html';
-import { createMerchantHandler, preloadLinks, signPaymentLink } from '../src/merchant/index.ts';
+import { createMerchantHandler, fetchCheckoutHtml, preloadLinks, signPaymentLink } from '../src/merchant/index.ts';
 import { formatAmount } from '../src/protocol/money.ts';
+import { sendEarlyHints } from '../src/server/http/early-hints.ts';
 
 export interface ShopOptions {
   /** The gateway's public URL. */
@@ -119,13 +120,26 @@ export function createShop(opts: ShopOptions) {
 
   const loadOrder = (id: string) => (/^\d{1,12}$/.test(id) ? getOrder.get(Number(id)) : undefined);
 
-  app.get('/orders/:id', (c) => {
+  // The module the gateway's snippet loaded last time: hinted (103) before the next order page is made.
+  let modulePreload: string | undefined;
+
+  app.get('/orders/:id', async (c) => {
     const order = loadOrder(c.req.param('id'));
     if (!order) return c.html(page('Нет заказа', html`<p role="alert">Нет такого заказа</p>`), 404);
     const link = signPaymentLink({
       gateway: opts.gateway, merchantLogin: opts.merchantLogin, secret: opts.secret, price: BigInt(order.total_minor), payFor: payFor(order.id),
       note: order.items.slice(0, 255), ln: 'ru', urlSuccess: `${opts.publicUrl}/orders/${order.id}?paid=1`, urlFail: `${opts.publicUrl}/orders/${order.id}?failed=1`,
     });
+    // The picker rendered here, on the shop's server (the kit fetches the gateway's snippet: the form
+    // and its payload inside the element), unless `?render=client` asks for the element alone, which
+    // loads the payload itself (preloaded by the head's <link>).
+    const clientOnly = c.req.query('render') === 'client';
+    const serverRender = order.status === 'new' && !clientOnly;
+    const hints = [`<${opts.gateway}>; rel=preconnect`, ...(serverRender && modulePreload ? [modulePreload] : [])];
+    if (order.status === 'new' && !serverRender) hints.push(`<${link.payloadUrl}>; rel=preload; as=fetch; crossorigin`, `<${opts.gateway}/cdn/onpay-checkout.js>; rel=modulepreload; crossorigin`);
+    sendEarlyHints(c.env, hints);
+    const checkout = serverRender ? await fetchCheckoutHtml(link) : undefined;
+    if (checkout?.preload) modulePreload = checkout.preload;
     const status = { new: 'Ожидает оплаты', paid: 'Оплачен', cancelled: 'Отменён' }[order.status];
     const attrs = Object.entries(link.attributes).map(([k, v]) => html` ${raw(k)}="${v}"`);
     // The outcome the gateway sent the buyer back with (url_success / url_fail): said, never guessed
@@ -142,10 +156,10 @@ ${outcome}
 <p>Сумма: <strong>${formatAmount(BigInt(order.total_minor))} ₽</strong></p>
 <p>Статус: <strong id="order-status" data-order="${order.id}" data-status="${order.status}">${status}</strong>${order.paid_amount ? html` (получено ${order.paid_amount}, платёж № ${order.onpay_id})` : ''}</p>
 ${order.status === 'new' ? html`<section aria-labelledby="pay-h"><h2 id="pay-h">Оплата</h2>
-<onpay-checkout${attrs}></onpay-checkout>
+${checkout ? raw(checkout.html) : html`<onpay-checkout${attrs}></onpay-checkout>`}
 <p class="alt">Или: <a id="pay-link" href="${link.url}">оплатить на странице платёжного шлюза</a> · <a href="/orders/${order.id}/snippet">форма из HTML-кода шлюза</a></p>
 <form method="post" action="/orders/${order.id}/cancel"><button type="submit" class="secondary">Отменить заказ</button></form>
-</section>` : ''}`, html`${order.status === 'new' ? raw(preloadLinks(link)) : ''}<script type="module" src="${opts.gateway}/cdn/onpay-checkout.js"></script><script type="module" src="/static/order.js"></script>`));
+</section>` : ''}`, html`${order.status === 'new' && !checkout ? html`${raw(preloadLinks(link))}<script type="module" src="${opts.gateway}/cdn/onpay-checkout.js"></script>` : ''}<script type="module" src="/static/order.js"></script>`));
   });
 
   // The third way: the shop's server fetches the gateway's HTML snippet and pastes it in.
@@ -184,5 +198,6 @@ ${order.status === 'new' ? html`<section aria-labelledby="pay-h"><h2 id="pay-h">
     }
   });
 
-  return { fetch: (r: Request) => Promise.resolve(app.fetch(r)), close: () => db.close(), db };
+  // `env`: the Node adapter's `{ incoming, outgoing }`, for `103 Early Hints`.
+  return { fetch: (r: Request, env?: unknown) => Promise.resolve(app.fetch(r, env)), close: () => db.close(), db };
 }
