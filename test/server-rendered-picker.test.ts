@@ -117,7 +117,7 @@ describe('the picker rendered on the shop\'s server', () => {
     const link = signPaymentLink({ gateway: gw.url, merchantLogin: 'shop', secret: K, price: '10', payFor: 'ssr-5' });
     const page = await getWithInformational(link.url, { accept: 'text/html' });
     assert.equal(page.status, 200);
-    assert.deepEqual(page.informational.map((i) => [i.statusCode, i.headers.link]), [[103, `</cdn/${manifest['onpay-checkout.js']}>; rel=modulepreload`]]);
+    assert.deepEqual(page.informational.map((i) => [i.statusCode, i.headers.link]), [[103, `</cdn/${manifest['onpay-checkout.js']}>; rel=modulepreload; crossorigin`]]);
     const json = await getWithInformational(link.url, { accept: 'application/json' });
     assert.equal(json.status, 200);
     assert.deepEqual(json.informational, []);

@@ -105,7 +105,7 @@ export function checkoutRoutes(deps: { service: PaymentService; config: GatewayC
     const origin = c.req.header('origin');
     const login = c.req.param('login') ?? '';
     // The page's module starts loading while the form is made (http/early-hints.ts).
-    if (!wantsJson) sendEarlyHints(c.env, [`<${deps.elementScript?.() ?? DEFAULT_ELEMENT_SCRIPT}>; rel=modulepreload`]);
+    if (!wantsJson) sendEarlyHints(c.env, [`<${deps.elementScript?.() ?? DEFAULT_ELEMENT_SCRIPT}>; rel=modulepreload; crossorigin`]);
     // Only the JSON payload is readable cross-origin. The page must stay open to any site: classic
     // Onpay modules POST the link form from the shop, whose origin the merchant never had to list.
     const { payload, link, md5 } = await service.paymentForm(login, await linkParams(c), wantsJson ? origin : undefined);
