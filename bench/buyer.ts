@@ -29,25 +29,41 @@ import { createServer } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
+import { runIntegrationMatrix } from '../src/merchant/index.ts';
+import { DEMO_MERCHANT } from '../src/server/bootstrap.ts';
+import { formatAmount } from '../src/protocol/money.ts';
 import { startDemo } from '../src/cli/demo.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const PROFILE = { cpu: 4, latencyMs: 150, downBps: 1.6e6, upBps: 0.75e6, width: 390, height: 844 };
 const CHROME_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'];
 
-/** Set in every page before its own scripts: the time of the first frame with the picker's radios. */
+/**
+ * Set in every page and frame before its own scripts: `__formAt`, the first frame in which a radio
+ * button of a picker is on show (the server's form inside the element counts: the buyer can choose
+ * and pay with it); `__pickerAt`, the first frame with the element's own picker (or, with no element,
+ * the page's radios); `__cardAt`, the first frame of a card page with its «Оплатить» button, as an
+ * epoch time (compared across frames).
+ */
 const WATCH = `(() => {
-  const ready = () => {
+  const shown = (n) => !!n && n.getClientRects().length > 0;
+  const picker = () => {
     const el = document.querySelector('onpay-checkout');
     if (el) return !!(el.shadowRoot && el.shadowRoot.querySelector('[role="radio"]'));
     return !!document.querySelector('input[type="radio"]');
   };
-  const tick = () => { if (ready()) window.__pickerAt = performance.now(); else requestAnimationFrame(tick); };
+  const form = () => picker() || shown(document.querySelector('input[type="radio"]'));
+  const tick = () => {
+    if (window.__formAt === undefined && form()) window.__formAt = performance.now();
+    if (window.__pickerAt === undefined && picker()) window.__pickerAt = performance.now();
+    if (window.__cardAt === undefined && document.querySelector('form[action^="/sandbox/card/"] button[value="pay"]')) window.__cardAt = performance.timeOrigin + performance.now();
+    if (window.__pickerAt === undefined || window.__formAt === undefined || window.__cardAt === undefined) requestAnimationFrame(tick);
+  };
   requestAnimationFrame(tick);
 })();`;
 
-interface Sample { usable?: number; fcp?: number; payloadRequests: number; bytes: number }
+interface Sample { usable?: number; form?: number; fcp?: number; payloadRequests: number; bytes: number }
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -92,15 +108,76 @@ async function phone(context: BrowserContext, page: Page): Promise<{ cdp: CDPSes
       bytes = 0;
       await page.goto(url, { waitUntil: 'load', timeout: 60_000 });
       let usable: number | undefined;
-      if (js) usable = Number(await (await page.waitForFunction(() => (window as unknown as { __pickerAt?: number }).__pickerAt, null, { timeout: 60_000, polling: 50 })).jsonValue());
+      let form: number | undefined;
+      if (js) {
+        usable = Number(await (await page.waitForFunction(() => (window as unknown as { __pickerAt?: number }).__pickerAt, null, { timeout: 60_000, polling: 50 })).jsonValue());
+        form = Number(await page.evaluate(() => (window as unknown as { __formAt?: number }).__formAt));
+      }
       if (trace) console.log(`    usable at ${usable?.toFixed(0)} ms`);
       const until = Date.now() + 10_000;
       while (!fcp && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
       // Lines still arriving (a payload fetched after load) are counted a moment later.
       await new Promise((r) => setTimeout(r, 100));
-      return { ...(usable !== undefined ? { usable } : {}), ...(fcp ? { fcp: (fcp - docStart) * 1000 } : {}), payloadRequests, bytes };
+      return { ...(usable !== undefined ? { usable, form } : {}), ...(fcp ? { fcp: (fcp - docStart) * 1000 } : {}), payloadRequests, bytes };
     },
   };
+}
+
+/** A new order in the demo shop; its page's URL. */
+async function placeOrder(shopUrl: string): Promise<string> {
+  const placed = await fetch(`${shopUrl}/cart`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'tea=1' });
+  return new URL(placed.headers.get('location')!, shopUrl).href;
+}
+
+/**
+ * «Продолжить» → the card page painted, on the shop's order page (the sandbox's card page in the
+ * element's overlay), against its floor: the shop's CHECK time (the kit's check case against the
+ * demo shop's API URL, measured from this process) + one round trip of the phone + the card page's
+ * own time (its URL loaded alone on the phone, cold: navigation start → its «Оплатить» painted).
+ * A fresh order per run: a payment started on an order is resumed on its page.
+ */
+async function continueRuns(browser: Browser, shopUrl: string): Promise<void> {
+  const clicks: number[] = [];
+  const alone: number[] = [];
+  const checks: number[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    const orderUrl = await placeOrder(shopUrl);
+    const context = await browser.newContext({ viewport: { width: PROFILE.width, height: PROFILE.height }, deviceScaleFactor: 3, isMobile: true, hasTouch: true });
+    await context.addInitScript(WATCH);
+    const page = await context.newPage();
+    const { load } = await phone(context, page);
+    await load(orderUrl, true);
+    const clickedAt = await page.evaluate(() => {
+      const button = document.querySelector('onpay-checkout')!.shadowRoot!.querySelector<HTMLButtonElement>('[part="form"] button[type="submit"]')!;
+      const at = performance.timeOrigin + performance.now();
+      button.click();
+      return at;
+    });
+    const frame = await (await page.waitForSelector('onpay-checkout iframe', { timeout: 60_000 })).contentFrame();
+    const cardAt = Number(await (await frame!.waitForFunction(() => (window as unknown as { __cardAt?: number }).__cardAt, null, { timeout: 60_000, polling: 50 })).jsonValue());
+    clicks.push(cardAt - clickedAt);
+    const cardUrl = frame!.url();
+    await context.close();
+    // The card page alone, cold.
+    const c2 = await browser.newContext({ viewport: { width: PROFILE.width, height: PROFILE.height }, deviceScaleFactor: 3, isMobile: true, hasTouch: true });
+    await c2.addInitScript(WATCH);
+    const p2 = await c2.newPage();
+    await (await phone(c2, p2)).load(cardUrl, false);
+    alone.push(Number(await (await p2.waitForFunction(() => { const w = window as unknown as { __cardAt?: number }; return w.__cardAt && w.__cardAt - performance.timeOrigin; }, null, { timeout: 60_000, polling: 50 })).jsonValue()));
+    await c2.close();
+    // The shop's CHECK, as the gateway sends it, for another fresh order of the same amount.
+    const id = /\/orders\/(\d+)/.exec(await placeOrder(shopUrl))![1]!;
+    const report = await runIntegrationMatrix({ secret: DEMO_MERCHANT.secret, apiType: 2, url: `${shopUrl}/onpay/api`, payFor: `demo-${id}`, amount: formatAmount(45000n) });
+    const check = report.cases.find((x) => x.name === 'check_ok')!;
+    if (check.verdict !== 'pass') throw new Error(`the demo shop refused the timed CHECK: ${check.hint ?? ''}`);
+    checks.push(check.durationMs);
+  }
+  const floor = median(checks) + PROFILE.latencyMs + median(alone);
+  console.log('');
+  console.log('| «Продолжить» → the card page painted (sandbox overlay, the shop\'s order page) | median |');
+  console.log('|---|---|');
+  console.log(`| measured | ${median(clicks).toFixed(0)} ms (**${(median(clicks) / floor).toFixed(2)}×** the floor) |`);
+  console.log(`| the floor: the shop's CHECK + one round trip + the card page alone | ${floor.toFixed(0)} ms = ${median(checks).toFixed(1)} + ${PROFILE.latencyMs} + ${median(alone).toFixed(0)} |`);
 }
 
 async function main(): Promise<void> {
@@ -135,8 +212,8 @@ async function main(): Promise<void> {
   const browser = await chromium.launch({ executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium', args: CHROME_ARGS, headless: true });
   const pages = [
     { key: 'floor', name: 'a static page with the same picker as plain HTML (the floor)', url: floorUrl, js: true },
-    { key: 'shop', name: 'the demo shop\'s order page with <onpay-checkout>', url: orderUrl, js: true },
-    { key: 'snippet', name: 'the demo shop\'s page with the gateway\'s HTML snippet (the payload inside)', url: `${orderUrl}/snippet`, js: true },
+    { key: 'shop', name: 'the demo shop\'s order page, the picker rendered on the shop\'s server (the kit\'s snippet)', url: orderUrl, js: true },
+    { key: 'shopClient', name: 'the demo shop\'s order page with the element alone (`?render=client`, payload preloaded)', url: `${orderUrl}?render=client`, js: true },
     { key: 'hosted', name: 'the gateway\'s hosted page with JavaScript', url: hostedUrl, js: true },
     { key: 'nojs', name: 'the hosted page without JavaScript (first paint)', url: hostedUrl, js: false },
     { key: 'floorFcp', name: 'the floor, first paint', url: floorUrl, js: true },
@@ -168,23 +245,26 @@ async function main(): Promise<void> {
       }
       process.stdout.write(`  run ${run + 1}/${RUNS} done\n`);
     }
-    const value = (key: string, which: 'cold' | 'warm') => {
+    const value = (key: string, which: 'cold' | 'warm', what: 'usable' | 'form' = 'usable') => {
       const fcpOnly = key === 'nojs' || key === 'floorFcp';
-      return median(samples[key]![which].map((s) => (fcpOnly ? s.fcp : s.usable) ?? NaN));
+      return median(samples[key]![which].map((s) => (fcpOnly ? s.fcp : s[what]) ?? NaN));
     };
     console.log('');
-    console.log('| page | picker usable, first visit | repeat visit | bytes, first visit | payload requests per load |');
-    console.log('|---|---|---|---|---|');
+    console.log('| page | element\'s picker, first visit | repeat visit | a picker on show (the server form counts), first visit | repeat visit | bytes, first visit | payload requests per load |');
+    console.log('|---|---|---|---|---|---|---|');
     for (const p of pages) {
       const base = p.key === 'nojs' || p.key === 'floorFcp' ? 'floorFcp' : 'floor';
-      const cold = value(p.key, 'cold');
-      const warm = value(p.key, 'warm');
       const ratio = (x: number, y: number) => (p.key === base ? '' : ` (**${(x / y).toFixed(2)}×**)`);
+      const cell = (which: 'cold' | 'warm', what: 'usable' | 'form') => {
+        const x = value(p.key, which, what);
+        return Number.isNaN(x) ? '—' : `${x.toFixed(0)} ms${ratio(x, value(base, which, 'usable'))}`;
+      };
       const bytes = median(samples[p.key]!.cold.map((s) => s.bytes));
       const payloads = median(samples[p.key]!.cold.map((s) => s.payloadRequests));
-      console.log(`| ${p.name} | ${cold.toFixed(0)} ms${ratio(cold, value(base, 'cold'))} | ${warm.toFixed(0)} ms${ratio(warm, value(base, 'warm'))} | ${(bytes / 1024).toFixed(1)} KB | ${payloads} |`);
+      console.log(`| ${p.name} | ${cell('cold', 'usable')} | ${cell('warm', 'usable')} | ${cell('cold', 'form')} | ${cell('warm', 'form')} | ${(bytes / 1024).toFixed(1)} KB | ${payloads} |`);
     }
     console.log('\nTargets: the shop\'s page ≤ 1.25× the floor, the hosted page with JavaScript ≤ 1.1×, cold and warm.');
+    if (process.env.BENCH_CONTINUE !== '0') await continueRuns(browser, shopUrl);
   } finally {
     await browser.close();
     floor.close();

@@ -11,8 +11,11 @@ import { fileURLToPath } from 'node:url';
 import SQLite from 'better-sqlite3';
 import { Hono } from 'hono';
 import { html, raw } from 'hono/html';
-import { createMerchantHandler, preloadLinks, signPaymentLink } from '../src/merchant/index.ts';
+import { compress } from 'hono/compress';
+import { createMerchantHandler, fetchCheckoutHtml, preloadLinks, signPaymentLink } from '../src/merchant/index.ts';
 import { formatAmount } from '../src/protocol/money.ts';
+import { sendEarlyHints } from '../src/server/http/early-hints.ts';
+import { loadPageStyle } from '../src/server/http/page-style.ts';
 
 export interface ShopOptions {
   /** The gateway's public URL. */
@@ -72,18 +75,23 @@ export function createShop(opts: ShopOptions) {
     },
   });
 
-  const csp = [
+  // The shop's 428-byte stylesheet inline, allowed by its hash: a linked one held the first paint of
+  // the order page (and its server-rendered picker) back by one more round trip (bench/buyer.ts).
+  const style = loadPageStyle([
     "default-src 'self'", `script-src 'self' ${opts.gateway}`, `connect-src 'self' ${opts.gateway}`,
     `frame-src ${[opts.gateway, ...(opts.frameOrigins ?? [])].join(' ')}`, "style-src 'self'", "img-src 'self' data:", "base-uri 'none'",
-  ].join('; ');
+  ].join('; '), `${STATIC_DIR}shop.css`);
+  const csp = style.csp;
 
   const page = (title: string, body: unknown, head: unknown = '') => html`<!doctype html>
 <html lang="ru"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title} — Демо-магазин</title><link rel="stylesheet" href="/static/shop.css">${head}</head>
+<title>${title} — Демо-магазин</title><style>${raw(style.css)}</style>${head}</head>
 <body><header><a href="/">Демо-магазин</a> · <a href="/orders">Заказы</a> · <a href="${opts.gateway}/cabinet">Кабинет магазина</a></header>
 <main>${body}</main></body></html>`;
 
   const app = new Hono();
+  // The order page carries the picker's form and payload (≈ 20 KB): gzip makes it ≈ 5 on the wire.
+  app.use('*', compress());
   app.use('*', async (c, next) => {
     await next();
     if ((c.res.headers.get('content-type') ?? '').startsWith('text/html')) c.header('content-security-policy', csp);
@@ -119,13 +127,26 @@ export function createShop(opts: ShopOptions) {
 
   const loadOrder = (id: string) => (/^\d{1,12}$/.test(id) ? getOrder.get(Number(id)) : undefined);
 
-  app.get('/orders/:id', (c) => {
+  // The module the gateway's snippet loaded last time: hinted (103) before the next order page is made.
+  let modulePreload: string | undefined;
+
+  app.get('/orders/:id', async (c) => {
     const order = loadOrder(c.req.param('id'));
     if (!order) return c.html(page('Нет заказа', html`<p role="alert">Нет такого заказа</p>`), 404);
     const link = signPaymentLink({
       gateway: opts.gateway, merchantLogin: opts.merchantLogin, secret: opts.secret, price: BigInt(order.total_minor), payFor: payFor(order.id),
       note: order.items.slice(0, 255), ln: 'ru', urlSuccess: `${opts.publicUrl}/orders/${order.id}?paid=1`, urlFail: `${opts.publicUrl}/orders/${order.id}?failed=1`,
     });
+    // The picker rendered here, on the shop's server (the kit fetches the gateway's snippet: the form
+    // and its payload inside the element), unless `?render=client` asks for the element alone, which
+    // loads the payload itself (preloaded by the head's <link>).
+    const clientOnly = c.req.query('render') === 'client';
+    const serverRender = order.status === 'new' && !clientOnly;
+    const hints = [`<${opts.gateway}>; rel=preconnect`, ...(serverRender && modulePreload ? [modulePreload] : [])];
+    if (order.status === 'new' && !serverRender) hints.push(`<${link.payloadUrl}>; rel=preload; as=fetch; crossorigin`, `<${opts.gateway}/cdn/onpay-checkout.js>; rel=modulepreload; crossorigin`);
+    sendEarlyHints(c.env, hints);
+    const checkout = serverRender ? await fetchCheckoutHtml(link) : undefined;
+    if (checkout?.preload) modulePreload = checkout.preload;
     const status = { new: 'Ожидает оплаты', paid: 'Оплачен', cancelled: 'Отменён' }[order.status];
     const attrs = Object.entries(link.attributes).map(([k, v]) => html` ${raw(k)}="${v}"`);
     // The outcome the gateway sent the buyer back with (url_success / url_fail): said, never guessed
@@ -142,10 +163,10 @@ ${outcome}
 <p>Сумма: <strong>${formatAmount(BigInt(order.total_minor))} ₽</strong></p>
 <p>Статус: <strong id="order-status" data-order="${order.id}" data-status="${order.status}">${status}</strong>${order.paid_amount ? html` (получено ${order.paid_amount}, платёж № ${order.onpay_id})` : ''}</p>
 ${order.status === 'new' ? html`<section aria-labelledby="pay-h"><h2 id="pay-h">Оплата</h2>
-<onpay-checkout${attrs}></onpay-checkout>
+${checkout ? raw(checkout.html) : html`<onpay-checkout${attrs}></onpay-checkout>`}
 <p class="alt">Или: <a id="pay-link" href="${link.url}">оплатить на странице платёжного шлюза</a> · <a href="/orders/${order.id}/snippet">форма из HTML-кода шлюза</a></p>
 <form method="post" action="/orders/${order.id}/cancel"><button type="submit" class="secondary">Отменить заказ</button></form>
-</section>` : ''}`, html`${order.status === 'new' ? raw(preloadLinks(link)) : ''}<script type="module" src="${opts.gateway}/cdn/onpay-checkout.js"></script><script type="module" src="/static/order.js"></script>`));
+</section>` : ''}`, html`${order.status === 'new' && !checkout ? html`${raw(preloadLinks(link))}<script type="module" src="${opts.gateway}/cdn/onpay-checkout.js"></script>` : ''}<script type="module" src="/static/order.js"></script>`));
   });
 
   // The third way: the shop's server fetches the gateway's HTML snippet and pastes it in.
@@ -184,5 +205,6 @@ ${order.status === 'new' ? html`<section aria-labelledby="pay-h"><h2 id="pay-h">
     }
   });
 
-  return { fetch: (r: Request) => Promise.resolve(app.fetch(r)), close: () => db.close(), db };
+  // `env`: the Node adapter's `{ incoming, outgoing }`, for `103 Early Hints`.
+  return { fetch: (r: Request, env?: unknown) => Promise.resolve(app.fetch(r, env)), close: () => db.close(), db };
 }

@@ -126,6 +126,6 @@ describe('the payload URL', () => {
     assert.ok(m, text);
     const payload = JSON.parse(m[1]!) as FormPayload;
     assert.equal(payload.order.payFor, 'snip-1');
-    assert.match(text, /<a href="[^"]+\/pay\/shop\?/, 'the link to the hosted page stays');
+    assert.match(text, /<form class="onpay-form" method="post" action="[^"]+\/pay\/shop\/continue">/, 'the plain form, posting to the gateway, instead of a link');
   });
 });

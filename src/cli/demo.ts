@@ -39,14 +39,14 @@ export interface RunningDemo {
   close(): Promise<void>;
 }
 
-const listen = (fetch: (r: Request) => Promise<Response>, port: number): Promise<ServerType> =>
+const listen = (fetch: (r: Request, env?: unknown) => Promise<Response>, port: number): Promise<ServerType> =>
   new Promise((resolve) => {
     const s = serve({ fetch, port, hostname: '127.0.0.1' }, () => resolve(s));
   });
 
 export async function startDemo(opts: DemoOptions): Promise<RunningDemo> {
   let shop: ReturnType<typeof createShop> | undefined;
-  const handler = (r: Request) => (shop ? shop.fetch(r) : Promise.resolve(new Response('starting', { status: 503 })));
+  const handler = (r: Request, env?: unknown) => (shop ? shop.fetch(r, env) : Promise.resolve(new Response('starting', { status: 503 })));
   let shopServer: ServerType | null = await listen(handler, opts.shopPort);
   const shopPort = (shopServer.address() as { port: number }).port;
   const closeShopServer = () => new Promise<void>((resolve) => {

@@ -6,6 +6,7 @@
  * import { signPaymentLink, createMerchantHandler } from 'onpay-checkout/merchant';
  */
 export { signPaymentLink, linkMd5, preloadLinks, type PaymentLinkInput, type SignedPaymentLink } from './link.ts';
+export { fetchCheckoutHtml, elementHtml, type CheckoutHtml, type CheckoutHtmlOptions } from './snippet.ts';
 export type { Receipt, ReceiptItem, ReceiptCustomer, Taxation, Vat, Ffd, ReceiptPaymentMethod, PaymentObject } from '../protocol/receipt.ts';
 export {
   createMerchantHandler, type CheckDecision, type CheckRequest, type MerchantHandlerOptions, type PayNotification,

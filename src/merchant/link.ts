@@ -53,6 +53,11 @@ export interface SignedPaymentLink {
    * `preloadLinks`) arrives while the element's script does, and the element uses it.
    */
   payloadUrl: string;
+  /**
+   * `{gateway}/pay/{login}/snippet?…`: the gateway's HTML for the shop's page with the picker rendered
+   * (the element, the payload inside it and the plain form); see `fetchCheckoutHtml`.
+   */
+  snippetUrl: string;
 }
 
 const escapeAttr = (s: string): string => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -128,5 +133,6 @@ export function signPaymentLink(input: PaymentLinkInput): SignedPaymentLink {
   const url = `${gateway}/pay/${encodeURIComponent(merchantLogin)}?${search}`;
   // The element writes its query from the attributes in the same order (protocol/link-params.ts).
   const payloadUrl = `${gateway}/pay/${encodeURIComponent(merchantLogin)}/payload?${search}`;
-  return { url, md5, query, attributes, payloadUrl };
+  const snippetUrl = `${gateway}/pay/${encodeURIComponent(merchantLogin)}/snippet?${search}`;
+  return { url, md5, query, attributes, payloadUrl, snippetUrl };
 }

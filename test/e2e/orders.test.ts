@@ -19,7 +19,8 @@ describe('one order paid once, in Chromium', () => {
   const chooseWay = (page: Page, code: string) => page.locator(`onpay-checkout [data-way="${code}"]`).click();
   const pressContinue = (page: Page) => page.locator('onpay-checkout [part="form"] button[type="submit"]').click();
   const instructions = (page: Page) => page.locator('onpay-checkout [part="instructions"]');
-  const another = (page: Page) => page.locator('onpay-checkout button', { hasText: 'Выбрать другой способ' });
+  // The element's own button (part "another"): the server form's, in the page's light DOM, is not on show.
+  const another = (page: Page) => page.locator('onpay-checkout button[part~="another"]', { hasText: 'Выбрать другой способ' });
   const paymentsOf = (orderId: number) => s.e.gateway.storage.listPayments({ merchantLogin: 'demo', payFor: `demo-${orderId}`, limit: 10 });
   const createdId = async (events: () => Promise<ElementEvent[]>) => String((await events()).filter((x) => x.type === 'onpay-payment-created').at(-1)!.detail.id);
 

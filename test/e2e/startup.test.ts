@@ -1,6 +1,7 @@
 /**
- * The element's start-up in Chromium against the real gateway and demo shop (issue #29): on the
- * shop's order page the payload the kit's `<link rel=preload>` fetched is the one the element uses
+ * The element's start-up in Chromium against the real gateway and demo shop (issue #29): the shop's
+ * order page rendered on its server (the gateway's snippet through the kit) shows the plain form with
+ * no script and the element starts from its payload; with the element alone the payload the kit's `<link rel=preload>` fetched is the one the element uses
  * (one request for it, not two); on the hosted page and the snippet page the element starts from the
  * payload in the page (no request for it); no CSP violation anywhere (the hosted page's inline
  * stylesheet is allowed by its hash). The element must be built (`npm run build`; npm test does).
@@ -40,11 +41,32 @@ describe('the element\'s start-up, in Chromium', () => {
     return { ...checkout, payloads };
   }
 
-  test('the order page: the preloaded payload is the one the element uses', async () => {
-    const order = await placeOrder(e.shopUrl, { tea: 1 });
+  test('the order page rendered on the shop\'s server: the form usable before any script, the element starts from the payload in it', async () => {
+    const order = await placeOrder(e.shopUrl, { honey: 1 });
     const html = await (await fetch(order.url)).text();
-    assert.match(html, /<link rel="preload" as="fetch" crossorigin href="[^"]+\/pay\/demo\/payload\?/);
+    assert.match(html, /<onpay-checkout [^>]*>\s*<script type="application\/json" slot="payload">/);
+    assert.match(html, /<form class="onpay-form" method="post" action="[^"]+\/pay\/demo\/continue">/);
+    assert.ok(!html.includes('rel="preload" as="fetch"'), 'nothing to preload: the payload is in the page');
+    // Without JavaScript the buyer sees the picker's choices in the page itself.
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const bare = await context.newPage();
+    await bare.goto(order.url);
+    assert.ok(await bare.locator('onpay-checkout input[type="radio"][name="way"]').first().isVisible());
+    await context.close();
     const { page, payloads, problems } = await open(order.url);
+    assert.deepEqual(payloads, [], 'no request for the payload');
+    assert.deepEqual(problems, []);
+    // The element's own picker replaced the server form (no longer slotted).
+    assert.equal(await page.locator('onpay-checkout > form.onpay-form input[type="radio"]').first().isVisible(), false);
+    await page.context().close();
+  });
+
+  test('the order page with the element alone (?render=client): the preloaded payload is the one the element uses', async () => {
+    const order = await placeOrder(e.shopUrl, { tea: 1 });
+    const url = `${order.url}?render=client`;
+    const html = await (await fetch(url)).text();
+    assert.match(html, /<link rel="preload" as="fetch" crossorigin href="[^"]+\/pay\/demo\/payload\?/);
+    const { page, payloads, problems } = await open(url);
     assert.equal(payloads.length, 1, `one request for the payload: ${payloads.join(', ')}`);
     assert.deepEqual(problems, []);
     await page.context().close();

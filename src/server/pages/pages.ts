@@ -51,15 +51,15 @@ const attrs = (a: Record<string, string>, gateway?: string): Html =>
  * its live status page, and «Выбрать другой способ», a plain form that leaves it and comes back to
  * this page (`back`: the page's own link query).
  */
-function pendingBlock(login: string, f: FormPayload, pending: NonNullable<FormPayload['pending']>, back: string): Html {
+function pendingBlock(login: string, f: FormPayload, pending: NonNullable<FormPayload['pending']>, back: string, base: string): Html {
   const t = T[f.ln];
   return html`<div class="onpay-form onpay-pending">
 <h1>${f.merchant.name}</h1>
 ${f.testMode ? html`<p class="badge">${t.testMode}</p>` : ''}
 <p>${t.order}: <strong>${f.order.payFor}</strong></p>
 ${pending.action.type === 'instructions' ? instructionsBlock(f.ln, pending.action) : ''}
-<p><a href="/payments/${pending.id}">${t.status}</a></p>
-<form method="post" action="/pay/${encodeURIComponent(login)}/abandon">
+<p><a href="${base}/payments/${pending.id}">${t.status}</a></p>
+<form method="post" action="${base}/pay/${encodeURIComponent(login)}/abandon">
 <input type="hidden" name="token" value="${f.token}">
 <input type="hidden" name="payment" value="${pending.id}">
 <input type="hidden" name="back" value="${back}">
@@ -68,11 +68,14 @@ ${pending.action.type === 'instructions' ? instructionsBlock(f.ln, pending.actio
 </div>`;
 }
 
-/** The plain form: the no-JavaScript checkout, also the element's light-DOM fallback. */
-function plainForm(login: string, f: FormPayload, idempotencyKey: string, back = ''): Html {
+/**
+ * The plain form: the no-JavaScript checkout, also the element's light-DOM fallback. `base` is the
+ * gateway's origin on a page that is not the gateway's own (the snippet in a shop's page).
+ */
+function plainForm(login: string, f: FormPayload, idempotencyKey: string, back = '', base = ''): Html {
   const t = T[f.ln];
-  if (f.pending) return pendingBlock(login, f, f.pending, back);
-  return html`<form class="onpay-form" method="post" action="/pay/${encodeURIComponent(login)}/continue">
+  if (f.pending) return pendingBlock(login, f, f.pending, back, base);
+  return html`<form class="onpay-form" method="post" action="${base}/pay/${encodeURIComponent(login)}/continue">
 <input type="hidden" name="token" value="${f.token}">
 <input type="hidden" name="idempotency_key" value="${idempotencyKey}">
 <h1>${f.merchant.name}</h1>
@@ -110,14 +113,18 @@ ${plainForm(login, f, idempotencyKey, back)}
 }
 
 /**
- * The HTML snippet a merchant's server pastes into its own page; with the payload, the element starts
- * from it (no request to the gateway before the picker), the link to the hosted page meanwhile.
+ * The HTML snippet a merchant's server pastes into its own page. With the payload, the picker is
+ * rendered there already: the plain form (posting to the gateway) inside the element, which starts
+ * from the payload child and keeps the form on show until its own picker renders, so the buyer can
+ * choose at the page's first paint, before any request to the gateway. `script` is the element's
+ * path on the gateway (its content-hashed name when the build made one: cached `immutable`).
  */
-export function snippet(publicUrl: string, login: string, link: LinkParams, md5: string | undefined, payload?: FormPayload): Html {
-  return html`<script type="module" src="${publicUrl}/cdn/onpay-checkout.js"></script>
+export function snippet(publicUrl: string, login: string, link: LinkParams, md5: string | undefined, payload?: FormPayload, idempotencyKey = '', script = DEFAULT_ELEMENT_SCRIPT): Html {
+  const back = new URLSearchParams(linkQuery({ ...link, md5 })).toString();
+  return html`<script type="module" src="${publicUrl}${script}"></script>
 <onpay-checkout${attrs(elementAttributes(login, { ...link, md5 }), publicUrl)}>
-${payload ? payloadChild(payload) : ''}
-<a href="${publicUrl}/pay/${encodeURIComponent(login)}?${new URLSearchParams(linkQuery({ ...link, md5 })).toString()}">${T[link.ln].cont}</a>
+${payload ? html`${payloadChild(payload)}
+${plainForm(login, payload, idempotencyKey, back, publicUrl)}` : html`<a href="${publicUrl}/pay/${encodeURIComponent(login)}?${back}">${T[link.ln].cont}</a>`}
 </onpay-checkout>
 `;
 }

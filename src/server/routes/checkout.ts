@@ -10,7 +10,8 @@ import type { Env } from '../env.ts';
 import type { GatewayConfig } from '../config.ts';
 import { capBody } from '../http/body-limit.ts';
 import { GatewayError } from '../errors.ts';
-import { hostedPage, retryPage, snippet, statusPage } from '../pages/pages.ts';
+import { DEFAULT_ELEMENT_SCRIPT, hostedPage, retryPage, snippet, statusPage } from '../pages/pages.ts';
+import { sendEarlyHints } from '../http/early-hints.ts';
 import { paymentView, refusalError, SHUTDOWN_EVENT, type PaymentService } from '../payments/service.ts';
 import { corsHeaders, jsonAnswer } from '../http/respond.ts';
 import { followStatus } from '../payments/status-stream.ts';
@@ -103,6 +104,8 @@ export function checkoutRoutes(deps: { service: PaymentService; config: GatewayC
     c.set('html', !wantsJson);
     const origin = c.req.header('origin');
     const login = c.req.param('login') ?? '';
+    // The page's module starts loading while the form is made (http/early-hints.ts).
+    if (!wantsJson) sendEarlyHints(c.env, [`<${deps.elementScript?.() ?? DEFAULT_ELEMENT_SCRIPT}>; rel=modulepreload; crossorigin`]);
     // Only the JSON payload is readable cross-origin. The page must stay open to any site: classic
     // Onpay modules POST the link form from the shop, whose origin the merchant never had to list.
     const { payload, link, md5 } = await service.paymentForm(login, await linkParams(c), wantsJson ? origin : undefined);
@@ -126,9 +129,14 @@ export function checkoutRoutes(deps: { service: PaymentService; config: GatewayC
     const login = c.req.param('login');
     // Validate the order the same way as the form would, so a bad snippet is never handed out.
     // With the payload inside (a waiting payment of the order included, which the element resumes):
-    // the shop's page needs no request to the gateway before the picker.
+    // the shop's page needs no request to the gateway before the picker, and shows the plain form
+    // (posting here) at its first paint.
     const { payload, link, md5 } = await service.paymentForm(login, await linkParams(c));
-    return c.body(await snippet(config.publicUrl, login, link, md5, payload), 200, { 'content-type': 'text/html; charset=utf-8' });
+    const script = deps.elementScript?.() ?? DEFAULT_ELEMENT_SCRIPT;
+    const page = await snippet(config.publicUrl, login, link, md5, payload, randomUUID(), script);
+    // The module the snippet loads, for the shop's own preload or `103 Early Hints` of its next page.
+    const preload = `<${config.publicUrl}${script}>; rel=modulepreload; crossorigin`;
+    return c.body(page, 200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', link: preload });
   });
 
   // The hosted page's plain form (no JavaScript).

@@ -78,9 +78,37 @@ class DeadlineMutex {
   }
 }
 
-/** Runs one statement on better-sqlite3, as Kysely's own SQLite driver does. */
+/** How many prepared statements a connection keeps (the gateway runs a few dozen distinct texts). */
+export const STATEMENT_CACHE_SIZE = 256;
+
+type PreparedStatement = ReturnType<SqliteLike['prepare']>;
+const statementCaches = new WeakMap<SqliteLike, Map<string, PreparedStatement>>();
+
+/**
+ * The connection's prepared statement for `sql`, prepared once: Kysely's driver prepares every
+ * statement anew, and SQLite's prepare cost more than running the statement (an order's payments,
+ * read for every form payload: 35 µs of a request's CPU, bench/README.md issue #29). Statements are
+ * run to completion synchronously (`all`, `run`), so one is never used twice at once; SQLite
+ * re-prepares a cached one itself after a schema change. The least recently used is dropped past
+ * STATEMENT_CACHE_SIZE, so texts with varying lists (`in (?, ?, …)`) cannot grow it without bound.
+ */
+function prepared(db: SqliteLike, sql: string): PreparedStatement {
+  let cache = statementCaches.get(db);
+  if (!cache) statementCaches.set(db, (cache = new Map()));
+  let stmt = cache.get(sql);
+  if (stmt) {
+    cache.delete(sql);
+  } else {
+    stmt = db.prepare(sql);
+    if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  }
+  cache.set(sql, stmt);
+  return stmt;
+}
+
+/** Runs one statement on better-sqlite3, as Kysely's own SQLite driver does (its statement prepared once). */
 function runStatement(db: SqliteLike, q: CompiledQuery): QueryResult<unknown> {
-  const stmt = db.prepare(q.sql);
+  const stmt = prepared(db, q.sql);
   if (stmt.reader) return { rows: stmt.all(q.parameters) as unknown[] };
   const { changes, lastInsertRowid } = stmt.run(q.parameters);
   return {
