@@ -1,15 +1,25 @@
 /**
  * The cabinet page: a static shell rendered here, driven by `/assets/cabinet.js` over the cabinet
  * API. No inline script or style (strict CSP); the script's own words come in `data-strings`, so
- * the page speaks ru and en from one script. The overview's chart is uPlot, served by the gateway
+ * the page speaks every language of ./cabinet-strings/ from one script, with a switch on the page. The overview's chart is uPlot, served by the gateway
  * itself (`/assets/vendor/uplot.js`), with the same figures in a table for screen readers.
  */
 import { html } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
 import { PAGE_CSP } from './pages.ts';
 import { CABINET_MESSAGES, type CabinetLanguage } from './cabinet-strings/index.ts';
+import { resolveLanguage } from '../../protocol/languages.ts';
+import type { CabinetWay } from '../cabinet/ways.ts';
 
 type Ln = CabinetLanguage;
+
+/** Each language by its own name, for the switch (and the link builder's form language). */
+const LANGUAGE_NAMES: Record<Ln, string> = {
+  ru: 'Русский', en: 'English', uk: 'Українська', kk: 'Қазақша', be: 'Беларуская', uz: 'Oʻzbekcha', de: 'Deutsch',
+};
+
+/** The cabinet's language for a requested one, by the gateway's rule (languages.ts): Russian when none. */
+export const cabinetLanguage = (asked: string | null | undefined): Ln => resolveLanguage(asked);
 
 /** The page CSP, and no framing: a cabinet inside another site's frame could be clicked through. */
 export const CABINET_CSP = `${PAGE_CSP}; frame-ancestors 'none'`;
@@ -17,7 +27,7 @@ export const CABINET_CSP = `${PAGE_CSP}; frame-ancestors 'none'`;
 const STATUS_OPTIONS = ['created', 'checking', 'awaiting_payment', 'paid', 'rejected', 'failed', 'expired'] as const;
 
 /** The cabinet page in `ln`. */
-export function cabinetPage(ln: Ln): HtmlEscapedString | Promise<HtmlEscapedString> {
+export function cabinetPage(ln: Ln, ways: readonly CabinetWay[] = []): HtmlEscapedString | Promise<HtmlEscapedString> {
   // The shell's words and the script's, in the page's language (one table: ./cabinet-strings/).
   const { page: t, script: s } = CABINET_MESSAGES[ln];
   return html`<!doctype html>
@@ -33,9 +43,12 @@ export function cabinetPage(ln: Ln): HtmlEscapedString | Promise<HtmlEscapedStri
 <script type="module" src="/assets/cabinet.js"></script>
 </head>
 <body class="cabinet">
-<main id="cabinet" data-strings="${JSON.stringify(s)}">
+<main id="cabinet" data-strings="${JSON.stringify(s)}" data-ways="${JSON.stringify(ways)}">
 <div class="bar">
 <h1>${t.title}</h1>
+<nav id="languages" aria-label="${t.language}"><ul>
+${(Object.keys(LANGUAGE_NAMES) as Ln[]).map((l) => html`<li><a href="?ln=${l}" lang="${l}" hreflang="${l}"${l === ln ? html` aria-current="true"` : ''}>${LANGUAGE_NAMES[l]}</a></li>`)}
+</ul></nav>
 <p id="account" hidden><span id="merchant-name"></span> <span id="test-mode" class="badge" hidden>${t.testMode}</span> <button type="button" id="logout" class="secondary">${t.logout}</button></p>
 </div>
 <nav id="nav" aria-label="${t.nav}" hidden>
@@ -114,7 +127,11 @@ export function cabinetPage(ln: Ln): HtmlEscapedString | Promise<HtmlEscapedStri
 <option value="">${t.any}</option>
 ${STATUS_OPTIONS.map((k) => html`<option value="${k}">${s.statuses[k]}</option>`)}
 </select></p>
-<p><label for="f-way">${t.way}</label> <input id="f-way" name="way" maxlength="3" size="4" pattern="[A-Za-z]{3}"></p>
+<p><label for="f-way">${t.way}</label>
+<select id="f-way" name="way">
+<option value="">${t.any}</option>
+${ways.map((w) => html`<option value="${w.code}">${w.title}</option>`)}
+</select></p>
 <p><label for="f-from">${t.from}</label> <input id="f-from" name="from" type="date">
 <label for="f-to">${t.to}</label> <input id="f-to" name="to" type="date"></p>
 <p><button type="submit">${t.show}</button></p>
@@ -123,14 +140,14 @@ ${STATUS_OPTIONS.map((k) => html`<option value="${k}">${s.statuses[k]}</option>`
 <form id="export-form">
 <fieldset>
 <legend>${t.exportTitle}</legend>
-<p><label for="x-encoding">${t.encoding}</label> <select id="x-encoding"><option value="utf-8">UTF-8</option><option value="windows-1251">Windows-1251</option></select></p>
-<p><label for="x-separator">${t.separator}</label> <select id="x-separator"><option value=",">${t.comma}</option><option value=";">${t.semicolon}</option></select></p>
+<p><label for="x-profile">${t.csvProfile}</label> <select id="x-profile" aria-describedby="x-profile-hint"><option value="excel">${t.csvExcel}</option><option value="machine">${t.csvMachine}</option></select></p>
+<p id="x-profile-hint" class="hint">${t.csvHint}</p>
 <p><a id="export" href="/api/v1/cabinet/payments.csv" download>${t.download}</a></p>
 </fieldset>
 </form>
 <table id="payments-table">
 <caption>${t.caption}</caption>
-<thead><tr><th scope="col">${t.number}</th><th scope="col">${t.order}</th><th scope="col">${t.amount}</th><th scope="col">${t.status}</th><th scope="col">${t.notification}</th><th scope="col">${t.created}</th></tr></thead>
+<thead><tr><th scope="col">${t.number}</th><th scope="col">${t.order}</th><th scope="col">${t.amount}</th><th scope="col">${t.way}</th><th scope="col">${t.status}</th><th scope="col">${t.notification}</th><th scope="col">${t.created}</th></tr></thead>
 <tbody id="payments-body"></tbody>
 </table>
 <p id="payments-empty" hidden>${t.empty}</p>
@@ -200,13 +217,17 @@ ${STATUS_OPTIONS.map((k) => html`<option value="${k}">${s.statuses[k]}</option>`
 <p><label for="l-note">${t.note}</label> <input id="l-note" name="note" maxlength="255"></p>
 <p><label for="l-url-success">${t.urlSuccess}</label> <input id="l-url-success" name="urlSuccess" type="url" maxlength="255"></p>
 <p><label for="l-url-fail">${t.urlFail}</label> <input id="l-url-fail" name="urlFail" type="url" maxlength="255"></p>
-<p><label for="l-ln">${t.lang}</label> <select id="l-ln" name="ln"><option value="ru">Русский</option><option value="en">English</option></select></p>
+<p><label for="l-ln">${t.lang}</label> <select id="l-ln" name="ln">${(Object.keys(LANGUAGE_NAMES) as Ln[]).map((l) => html`<option value="${l}" lang="${l}"${l === ln ? html` selected` : ''}>${LANGUAGE_NAMES[l]}</option>`)}</select></p>
 <p><button type="submit">${t.build}</button></p>
 </form>
 <div id="link-result" hidden>
-<p><label for="link-url">${t.linkUrl}</label><br><textarea id="link-url" readonly rows="3"></textarea></p>
-<p><label for="link-snippet">${t.snippet}</label><br><textarea id="link-snippet" readonly rows="5"></textarea></p>
-<p><label for="link-snippet-url">${t.snippetUrl}</label><br><textarea id="link-snippet-url" readonly rows="3"></textarea></p>
+<p><label for="link-url">${t.linkUrl}</label><br><textarea id="link-url" readonly rows="3"></textarea><br>
+<button type="button" class="secondary copy" data-copy="link-url">${t.copy}</button> <button type="button" class="secondary" id="link-qr-button" aria-expanded="false" aria-controls="link-qr">${t.qr}</button></p>
+<figure id="link-qr" class="qr" hidden><div id="link-qr-code" role="img" aria-label="${t.qrLabel}"></div><figcaption>${t.qrLabel}</figcaption></figure>
+<p><label for="link-snippet">${t.snippet}</label><br><textarea id="link-snippet" readonly rows="5"></textarea><br>
+<button type="button" class="secondary copy" data-copy="link-snippet">${t.copy}</button></p>
+<p><label for="link-snippet-url">${t.snippetUrl}</label><br><textarea id="link-snippet-url" readonly rows="3"></textarea><br>
+<button type="button" class="secondary copy" data-copy="link-snippet-url">${t.copy}</button></p>
 </div>
 </section>
 
@@ -256,6 +277,12 @@ ${STATUS_OPTIONS.map((k) => html`<option value="${k}">${s.statuses[k]}</option>`
 <tbody id="settings-audit-body"></tbody>
 </table>
 </section>
+<dialog id="confirm" aria-labelledby="confirm-text">
+<form method="dialog">
+<p id="confirm-text"></p>
+<p class="actions"><button type="submit" value="cancel" id="confirm-cancel" class="secondary">${t.cancel}</button> <button type="submit" value="ok" id="confirm-ok">${t.confirm}</button></p>
+</form>
+</dialog>
 </main>
 </body>
 </html>`;
