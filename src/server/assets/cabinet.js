@@ -105,8 +105,8 @@ function show(section) {
 function dl(target, pairs) {
   target.replaceChildren();
   for (const [k, v, cls] of pairs) {
-    const dd = v instanceof Node ? el('dd') : el('dd', v);
-    if (v instanceof Node) dd.append(v);
+    const dd = v instanceof window.Node ? el('dd') : el('dd', v);
+    if (v instanceof window.Node) dd.append(v);
     if (cls) dd.className = cls;
     target.append(el('dt', k), dd);
   }
