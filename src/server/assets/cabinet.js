@@ -608,6 +608,16 @@ $('test-form').addEventListener('submit', (event) => {
 
 // ---- settings ----
 
+/** A settings audit line's details in words: each changed field by its label, from → to. */
+function auditDetails(a) {
+  const d = a.details || {};
+  const value = (v) => (v === true ? S.yes : v === false ? S.no : v === null || v === undefined || v === '' ? '—' : Array.isArray(v) ? v.join(', ') || '—' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+  const label = (k) => S.settingsFields[k] ?? k;
+  if (a.action === 'integration_test') return `${d.url ?? ''}: ${d.passed ? S.verdicts.pass : S.verdicts.fail}`;
+  if (a.action === 'settings') return Object.entries(d).map(([k, c]) => `${label(k)}: ${value(c.from)} → ${value(c.to)}`).join('; ') || '—';
+  return Object.entries(d).map(([k, v]) => `${label(k)}: ${value(v)}`).join('; ') || '—';
+}
+
 function renderSettings(s) {
   $('s-notifications').checked = s.notifications;
   $('s-api-url').value = s.apiUrl || '';
@@ -621,7 +631,7 @@ function renderSettings(s) {
   tbody.replaceChildren();
   for (const a of s.audit) {
     const tr = el('tr');
-    tr.append(timeCell(a.at), el('td', a.actor), el('td', S.actions[a.action] ?? a.action), el('td', JSON.stringify(a.details)));
+    tr.append(timeCell(a.at), el('td', a.actor), el('td', S.actions[a.action] ?? a.action), el('td', auditDetails(a)));
     tbody.append(tr);
   }
   $('settings-audit-table').hidden = s.audit.length === 0;

@@ -64,6 +64,7 @@ export const be: CabinetMessages = {
     linkBuilt: 'Спасылка гатовая.', testDone: 'Праверка завершана: пройдзена {n} з 6.', testRunning: 'Ідзе праверка…', settingsSaved: 'Налады захаваны.',
     keyRotated: 'Новы ключ кабінета выпушчаны.', secretRotated: 'Новы K выпушчаны.', graceUntil: 'Стары K прымаецца да {t}.', request: 'Запыт', answer: 'Адказ', bytes: 'Байты',
     fields: { duplicateOf: 'Паўторная аплата заказу, першы плацёж', provider: 'Плацежная сістэма', providerPaymentId: 'Нумар плацяжу ў плацежнай сістэме', dashboard: 'Адкрыць кабінет плацежнай сістэмы', id: 'Ідэнтыфікатар', payFor: 'Заказ', status: 'Статус', statusReason: 'Прычына статусу', amount: 'Да аплаты', order: 'Сума заказу', balance: 'Залічваецца', way: 'Спосаб аплаты', createdAt: 'Створаны', paidAt: 'Аплачаны', userEmail: 'E-mail пакупніка', note: 'Каментарый' },
+    settingsFields: { notifications: 'Апавяшчэнні', apiUrl: 'API URL', apiType: 'Тып API', apiMethod: 'Метад', notifyStyle: 'Фармат PAY', origins: 'Адрасы сайтаў', duplicates: 'Паўторная аплата', receipts: 'Чэкі', graceHours: 'Стары K прымаецца, гадз' }, yes: 'так', no: 'не',
     attentionItem: 'Заказ {order}, плацёж № {n}', ms: '{n} мс', unknownProviderId: 'яшчэ невядомы',
     copied: 'Скапіявана.', copyFailed: 'Не ўдалося скапіяваць: вылучыце тэкст і скапіюйце яго ўручную.', cancelled: 'Дзеянне скасавана.',
     confirmRefund: 'Вярнуць пакупніку {amount} па заказе {order}? Грошы пойдуць праз плацежную сістэму; скасаваць вяртанне нельга.',

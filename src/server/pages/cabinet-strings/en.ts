@@ -64,6 +64,7 @@ export const en: CabinetMessages = {
     linkBuilt: 'The link is ready.', testDone: 'Test finished: {n} of 6 passed.', testRunning: 'Testing…', settingsSaved: 'Settings saved.',
     keyRotated: 'A new cabinet key is issued.', secretRotated: 'A new K is issued.', graceUntil: 'The old K is accepted until {t}.', request: 'Request', answer: 'Answer', bytes: 'Bytes',
     fields: { duplicateOf: 'Order paid again; the first payment', provider: 'Payment system', providerPaymentId: 'Payment id at the payment system', dashboard: 'Open the payment system\'s dashboard', id: 'Id', payFor: 'Order', status: 'Status', statusReason: 'Status reason', amount: 'To pay', order: 'Order amount', balance: 'Credited', way: 'Payment method', createdAt: 'Created', paidAt: 'Paid', userEmail: 'Buyer e-mail', note: 'Comment' },
+    settingsFields: { notifications: 'Notifications', apiUrl: 'API URL', apiType: 'API type', apiMethod: 'Method', notifyStyle: 'PAY format', origins: 'Site origins', duplicates: 'Orders paid again', receipts: 'Receipts', graceHours: 'Old K accepted, hours' }, yes: 'yes', no: 'no',
     attentionItem: 'Order {order}, payment No. {n}', ms: '{n} ms', unknownProviderId: 'not known yet',
     copied: 'Copied.', copyFailed: 'Could not copy: select the text and copy it yourself.', cancelled: 'Cancelled.',
     confirmRefund: 'Refund {amount} to the buyer of order {order}? The money goes back through the payment system; a refund cannot be undone.',

@@ -64,6 +64,7 @@ export const kk: CabinetMessages = {
     linkBuilt: 'Сілтеме дайын.', testDone: 'Тексеру аяқталды: 6-дан {n} өтті.', testRunning: 'Тексеру жүріп жатыр…', settingsSaved: 'Баптаулар сақталды.',
     keyRotated: 'Кабинеттің жаңа кілті шығарылды.', secretRotated: 'Жаңа K шығарылды.', graceUntil: 'Ескі K {t} дейін қабылданады.', request: 'Сұрау', answer: 'Жауап', bytes: 'Байттар',
     fields: { duplicateOf: 'Тапсырыс қайта төленді, бірінші төлем', provider: 'Төлем жүйесі', providerPaymentId: 'Төлем жүйесіндегі төлем нөмірі', dashboard: 'Төлем жүйесінің кабинетін ашу', id: 'Идентификатор', payFor: 'Тапсырыс', status: 'Күйі', statusReason: 'Күйдің себебі', amount: 'Төлеуге', order: 'Тапсырыс сомасы', balance: 'Есептеледі', way: 'Төлем тәсілі', createdAt: 'Жасалды', paidAt: 'Төленді', userEmail: 'Сатып алушының e-mail-і', note: 'Түсініктеме' },
+    settingsFields: { notifications: 'Хабарламалар', apiUrl: 'API URL', apiType: 'API түрі', apiMethod: 'Әдіс', notifyStyle: 'PAY пішімі', origins: 'Сайт мекенжайлары', duplicates: 'Қайта төлеу', receipts: 'Чектер', graceHours: 'Ескі K қабылданады, сағат' }, yes: 'иә', no: 'жоқ',
     attentionItem: '{order} тапсырысы, № {n} төлем', ms: '{n} мс', unknownProviderId: 'әлі белгісіз',
     copied: 'Көшірілді.', copyFailed: 'Көшіру мүмкін болмады: мәтінді белгілеп, өзіңіз көшіріңіз.', cancelled: 'Әрекет болдырылмады.',
     confirmRefund: '{order} тапсырысы бойынша сатып алушыға {amount} қайтару керек пе? Ақша төлем жүйесі арқылы қайтады; қайтаруды болдырмау мүмкін емес.',

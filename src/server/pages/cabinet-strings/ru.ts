@@ -67,6 +67,7 @@ export const ru = {
     linkBuilt: 'Ссылка готова.', testDone: 'Проверка завершена: {n} из 6 пройдено.', testRunning: 'Проверка идёт…', settingsSaved: 'Настройки сохранены.',
     keyRotated: 'Новый ключ кабинета выпущен.', secretRotated: 'Новый K выпущен.', graceUntil: 'Старый K принимается до {t}.', request: 'Запрос', answer: 'Ответ', bytes: 'Байты',
     fields: { duplicateOf: 'Повторная оплата заказа, первый платёж', provider: 'Платёжная система', providerPaymentId: 'Номер платежа в платёжной системе', dashboard: 'Открыть личный кабинет платёжной системы', id: 'Идентификатор', payFor: 'Заказ', status: 'Статус', statusReason: 'Причина статуса', amount: 'К оплате', order: 'Сумма заказа', balance: 'Зачисляется', way: 'Способ оплаты', createdAt: 'Создан', paidAt: 'Оплачен', userEmail: 'E-mail покупателя', note: 'Комментарий' },
+    settingsFields: { notifications: 'Уведомления', apiUrl: 'API URL', apiType: 'Тип API', apiMethod: 'Метод', notifyStyle: 'Формат PAY', origins: 'Адреса сайтов', duplicates: 'Повторная оплата', receipts: 'Чеки', graceHours: 'Старый K принимается, ч' }, yes: 'да', no: 'нет',
     attentionItem: 'Заказ {order}, платёж № {n}', ms: '{n} мс', unknownProviderId: 'ещё неизвестен',
     copied: 'Скопировано.', copyFailed: 'Не удалось скопировать: выделите текст и скопируйте его вручную.', cancelled: 'Действие отменено.',
     confirmRefund: 'Вернуть покупателю {amount} по заказу {order}? Деньги уйдут через платёжную систему; отменить возврат нельзя.',

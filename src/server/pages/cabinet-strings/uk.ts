@@ -64,6 +64,7 @@ export const uk: CabinetMessages = {
     linkBuilt: 'Посилання готове.', testDone: 'Перевірку завершено: пройдено {n} з 6.', testRunning: 'Перевірка триває…', settingsSaved: 'Налаштування збережено.',
     keyRotated: 'Новий ключ кабінету випущено.', secretRotated: 'Новий K випущено.', graceUntil: 'Старий K приймається до {t}.', request: 'Запит', answer: 'Відповідь', bytes: 'Байти',
     fields: { duplicateOf: 'Повторна оплата замовлення, перший платіж', provider: 'Платіжна система', providerPaymentId: 'Номер платежу в платіжній системі', dashboard: 'Відкрити кабінет платіжної системи', id: 'Ідентифікатор', payFor: 'Замовлення', status: 'Статус', statusReason: 'Причина статусу', amount: 'До оплати', order: 'Сума замовлення', balance: 'Зараховується', way: 'Спосіб оплати', createdAt: 'Створено', paidAt: 'Оплачено', userEmail: 'E-mail покупця', note: 'Коментар' },
+    settingsFields: { notifications: 'Сповіщення', apiUrl: 'API URL', apiType: 'Тип API', apiMethod: 'Метод', notifyStyle: 'Формат PAY', origins: 'Адреси сайтів', duplicates: 'Повторна оплата', receipts: 'Чеки', graceHours: 'Старий K приймається, год' }, yes: 'так', no: 'ні',
     attentionItem: 'Замовлення {order}, платіж № {n}', ms: '{n} мс', unknownProviderId: 'ще невідомий',
     copied: 'Скопійовано.', copyFailed: 'Не вдалося скопіювати: виділіть текст і скопіюйте його вручну.', cancelled: 'Дію скасовано.',
     confirmRefund: 'Повернути покупцеві {amount} за замовленням {order}? Гроші підуть через платіжну систему; скасувати повернення не можна.',
