@@ -13,6 +13,7 @@ import { Hono } from 'hono';
 import { html, raw } from 'hono/html';
 import { createMerchantHandler, preloadLinks, signPaymentLink } from '../src/merchant/index.ts';
 import { formatAmount } from '../src/protocol/money.ts';
+import { faviconResponse } from '../src/server/http/favicon.ts';
 
 export interface ShopOptions {
   /** The gateway's public URL. */
@@ -80,7 +81,7 @@ export function createShop(opts: ShopOptions) {
   const page = (title: string, body: unknown, head: unknown = '') => html`<!doctype html>
 <html lang="ru"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} — Демо-магазин</title><link rel="stylesheet" href="/static/shop.css">${head}</head>
-<body><header><a href="/">Демо-магазин</a> · <a href="/orders">Заказы</a> · <a href="${opts.gateway}/cabinet">Кабинет магазина</a></header>
+<body><header><nav aria-label="Демо-магазин"><a href="/" class="brand">Демо-магазин</a> <a href="/orders">Заказы</a> <a href="${opts.gateway}/cabinet">Кабинет магазина</a></nav></header>
 <main>${body}</main></body></html>`;
 
   const app = new Hono();
@@ -173,6 +174,8 @@ ${order.status === 'new' ? html`<section aria-labelledby="pay-h"><h2 id="pay-h">
 
   app.post('/onpay/api', (c) => api(c.req.raw));
 
+  // The gateway's icon: browsers ask every page's origin for one.
+  app.get('/favicon.ico', () => faviconResponse());
   app.get('/static/:name', async (c) => {
     const name = c.req.param('name');
     if (!/^[a-z-]+\.(js|css)$/.test(name)) return c.text('not found', 404);

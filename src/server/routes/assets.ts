@@ -13,6 +13,7 @@ import type { Env } from '../env.ts';
 import { GatewayError } from '../errors.ts';
 import { contentHash, HASHED_NAME } from '../http/cdn-files.ts';
 import { pickEncoding, type ContentCoding } from '../http/compress.ts';
+import { faviconResponse } from '../http/favicon.ts';
 
 const ASSETS_DIR = fileURLToPath(new URL('../assets/', import.meta.url));
 /** Libraries the gateway's own pages use, served from the installed package (the cabinet's chart: uPlot). */
@@ -128,6 +129,8 @@ export function assetRoutes(opts: { cdnDir: string; cache: boolean }) {
     return new Response(new Uint8Array(body), { headers });
   }
 
+  // Browsers ask every page's origin for its icon.
+  app.get('/favicon.ico', () => faviconResponse());
   app.get('/cdn/:name', (c) => serveCdn(c.req.param('name'), c.req.header('accept-encoding'), c.req.header('if-none-match'), c.req.method === 'HEAD'));
   // `/assets/vendor/:name` beside `/assets/:name` would make Hono fall back from its RegExpRouter to
   // the slower TrieRouter for every request of the gateway: one route takes both.

@@ -21,6 +21,7 @@ import {
 import { checkReceipt } from './emulator-receipt.ts';
 import { createCustomerStore, maskPan, type ChargeOutcome } from './emulator-customers.ts';
 import { ACS_PASSCODE, acsPage, cardFormPage, escapeHtml, finishedPage, notFoundPage, page, rubles, sbpPage, TEST_CARDS } from './emulator-pages.ts';
+import { serveFavicon } from '../../http/favicon.ts';
 
 export { ACS_PASSCODE, TEST_CARDS } from './emulator-pages.ts';
 export type { ChargeOutcome, EmulatorCard } from './emulator-customers.ts';
@@ -483,6 +484,7 @@ export async function startTbankEmulator(opts: TbankEmulatorOptions = {}): Promi
   }
 
   const server = http.createServer((req, res) => {
+    if (serveFavicon(req, res)) return;
     handle(req, res).catch(() => {
       if (!res.headersSent) answer(res, 500, 'text/plain', 'Internal Server Error');
       else res.destroy();

@@ -31,6 +31,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { createShop, errorObject, type ApiResult } from './emulator-api.ts';
 import { type Cancellation, canonical, EMU_CONFIRMATION_TTL_MS, EMU_DEFAULT_METHODS, NOTIFY_RETRY_MS } from './emulator-model.ts';
 import { createBuyerPages } from './emulator-pages.ts';
+import { serveFavicon } from '../../http/favicon.ts';
 
 export { DECLINE_CARDS, NOTIFY_RETRY_MS, SUCCESS_CARDS } from './emulator-model.ts';
 export { VAT_CODES } from './emulator-receipts.ts';
@@ -373,6 +374,7 @@ export async function startYooKassaEmulator(options: YooKassaEmulatorOptions): P
   }
 
   const server: Server = createServer((req, res) => {
+    if (serveFavicon(req, res)) return;
     handle(req, res).catch(() => {
       if (!res.headersSent) answer(res, 500, JSON.stringify(errorObject(500)));
       else res.destroy();
