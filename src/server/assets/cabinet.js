@@ -241,7 +241,7 @@ function renderOverview(o) {
   if (o.attention.length === 0) list.append(el('li', S.nothingToAttend));
   for (const a of o.attention) {
     const li = el('li');
-    li.append(el('a', fill(S.attentionItem, { order: a.payFor, n: a.number }), { href: `#payment=${encodeURIComponent(a.paymentId)}` }), document.createTextNode(` — ${S.attentionKinds[a.kind] ?? a.kind}${a.text ? `: ${a.text}` : ''} (${when(a.at)})`));
+    li.append(el('a', fill(S.attentionItem, { order: a.payFor, n: a.number }), { href: `#payment=${encodeURIComponent(a.paymentId)}` }), document.createTextNode(` — ${S.attentionKinds[a.kind] ?? a.kind}${a.reason ? `: ${W.reason(a.reason)}` : a.text ? `: ${a.text}` : ''} (${when(a.at)})`));
     list.append(li);
   }
 }

@@ -5,6 +5,7 @@
  * call the cabinet modules and shape the answer; see docs/CABINET.md.
  */
 import { receiptSettingsSchema } from '../../protocol/receipt.ts';
+import { LANGUAGES } from '../../protocol/languages.ts';
 import type { Hono } from 'hono';
 import type { Env } from '../env.ts';
 import { validJson } from '../http/validate.ts';
@@ -92,7 +93,7 @@ const linkBody = z.object({
   payMode: z.enum(['fix', 'free'], { error: 'must be fix or free' }).optional(),
   convert: z.boolean({ error: 'must be true or false' }).optional(),
   note: text(255).optional(),
-  ln: z.enum(['ru', 'en'], { error: 'must be ru or en' }).optional(),
+  ln: z.enum(LANGUAGES, { error: `must be one of ${LANGUAGES.join(', ')}` }).optional(),
   urlSuccess: httpUrl(255).optional(),
   urlFail: httpUrl(255).optional(),
   userEmail: buyerEmail().optional(),
