@@ -16,12 +16,14 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startGateway, type RunningGateway } from '../../src/server/bootstrap.ts';
 import { DEFAULT_WAYS, parseConfig } from '../../src/server/config.ts';
 import { CABINET_MESSAGES } from '../../src/server/pages/cabinet-strings/index.ts';
+import { signPaymentLink } from '../../src/merchant/index.ts';
 import { merchant } from '../helpers.ts';
 import { latinLeftovers } from '../latin-leftovers.ts';
 import { assertAxeClean, launchChromium } from './harness.ts';
 
 const KEY = 'e2e-languages-key-0123456789abcdef';
 const NAME = 'Чайная лавка';
+const SECRET = 'e2e-languages-merchant-k-0123456789';
 const screenshot = (ln: string) => new URL(`../../docs/screenshots/cabinet-overview-${ln}.png`, import.meta.url);
 /**
  * Latin a Russian page may show besides the protocol's names: currency codes, the merchant's login,
@@ -52,7 +54,10 @@ describe('the cabinet in the owner\'s language, in Chromium', () => {
   const ids: string[] = [];
 
   async function createPayment(payFor: string, price: string): Promise<string> {
-    const form = await fetch(`${gw.url}/pay/shop?price=${price}&pay_for=${payFor}`, { headers: { accept: 'application/json' } });
+    // A careful merchant (signed links, a long K): no warnings above the overview in the screenshot.
+    const link = signPaymentLink({ gateway: gw.url, merchantLogin: 'shop', secret: SECRET, price, payFor });
+    const form = await fetch(link.url, { headers: { accept: 'application/json' } });
+    assert.equal(form.status, 200, await form.clone().text());
     const { token } = (await form.json()) as { token: string };
     const res = await fetch(`${gw.url}/api/v1/payments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token, way: 'CRD' }) });
     assert.equal(res.status, 201, await res.clone().text());
@@ -63,7 +68,7 @@ describe('the cabinet in the owner\'s language, in Chromium', () => {
     dir = mkdtempSync(join(tmpdir(), 'onpay-cabinet-ln-e2e-'));
     gw = await startGateway(parseConfig({
       port: 0, host: '127.0.0.1', database: `sqlite:${join(dir, 'gateway.sqlite')}`, secret: 'e2e-languages-gateway-secret-0123456789',
-      allowPrivateMerchantUrls: true, merchants: [merchant({ login: 'shop', name: NAME, apiKey: KEY, origins: [] })],
+      allowPrivateMerchantUrls: true, merchants: [merchant({ login: 'shop', name: NAME, apiKey: KEY, origins: [], secret: SECRET, checkLinkMd5: true })],
     }), { log: () => {}, dispatcher: false });
     // A month of trade in two currencies, written straight to storage with past times.
     const now = Date.now();

@@ -5,10 +5,10 @@
  * timeline, a manual status with a reason, a resend, a refund, the link builder, settings pointed at a shop
  * running the merchant kit, the integration test passing against it, both rotations, a cross-site
  * page failing to change anything, sign-out. axe-core finds nothing in any view, light and dark; the
- * strict CSP reports no violation. Writes docs/screenshots/cabinet-overview.png.
+ * strict CSP reports no violation. (The README's screenshots: cabinet-languages.test.ts.)
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +22,6 @@ import { launchChromium } from './harness.ts';
 
 const KEY = 'e2e-cabinet-key-0123456789abcdef';
 const AXE_SOURCE = readFileSync(new URL('../../node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
-const SCREENSHOT = new URL('../../docs/screenshots/cabinet-overview.png', import.meta.url);
 
 interface AxeViolation { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }
 
@@ -342,7 +341,7 @@ describe('merchant cabinet page in Chromium', () => {
     assert.deepEqual(await gw.storage.getMerchant('shop'), before);
   });
 
-  test('the overview of a month of trade, for the README', async () => {
+  test('the overview of a month of trade', async () => {
     // A month of history in two currencies, written straight to storage with past times.
     const now = Date.now();
     let n = 0;
@@ -364,9 +363,6 @@ describe('merchant cabinet page in Chromium', () => {
     await page.goto(`${gw.url}/cabinet#overview`);
     await page.locator('#chart canvas').first().waitFor();
     await assertAxeClean(page, 'overview with history');
-    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
-    mkdirSync(new URL('.', SCREENSHOT), { recursive: true });
-    await page.screenshot({ path: SCREENSHOT.pathname, fullPage: true });
   });
 
   test('the page in English', async () => {

@@ -201,7 +201,7 @@ function drawChart(o) {
     height: 260,
     legend: { show: true },
     scales: { x: { time: true } },
-    axes: [{ ...axis, values: (_u, splits) => splits.map(tickDay) }, ...yAxes],
+    axes: [{ ...axis, space: 90, values: (_u, splits) => splits.map(tickDay) }, ...yAxes],
     series: [{ label: S.day, value: (_u, x, _s, i) => (x === null || i === null ? '—' : W.day(o.turnover.days[i])) }, ...o.turnover.series.map((s, i) => ({ label: s.ticker, scale: s.ticker, value: (_u, v) => sum(s.ticker)(v), stroke: c.lines[i % c.lines.length], width: 2, points: { show: true } }))],
   }, data, box);
 }
