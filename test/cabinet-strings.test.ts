@@ -132,6 +132,7 @@ describe('status reasons and ways as the page says them', () => {
       [['failed', 'abandoned: the buyer chose another method; cancelled at tbank'], { code: 'abandoned', detail: '' }],
       [['rejected', 'check_declined: нет на складе'], { code: 'check_declined', detail: 'нет на складе' }],
       [['rejected', 'check_failed: timeout'], { code: 'check_failed', detail: 'timeout' }],
+      [['paid', 'duplicate: order 42 was paid by pay_abcDEF0123456789'], { code: 'duplicate', detail: 'pay_abcDEF0123456789' }],
       [['paid', 'оплачено наличными в кассе'], { code: 'other', detail: 'оплачено наличными в кассе' }],
     ];
     for (const [args, want] of table) assert.deepEqual(describeReason(...args), want, args.join(' / '));

@@ -11,7 +11,7 @@ import type { PaymentStatus } from '../states.ts';
 /** What a reason says, as a code the page has words for. */
 export type ReasonCode =
   | 'none' | 'declined_by_provider' | 'expired_at_provider' | 'refund' | 'partial_refund' | 'abandoned'
-  | 'check_declined' | 'check_failed' | 'provider_error' | 'other';
+  | 'check_declined' | 'check_failed' | 'provider_error' | 'duplicate' | 'other';
 
 export interface ReasonView {
   code: ReasonCode;
@@ -28,6 +28,8 @@ const PREFIXES: { re: RegExp; code: ReasonCode }[] = [
   { re: /^check_declined(?:: (.*))?$/s, code: 'check_declined' },
   { re: /^check_failed(?:: (.*))?$/s, code: 'check_failed' },
   { re: /^provider_error(?:: (.*))?$/s, code: 'provider_error' },
+  // Money for an order already paid (payments/reports.ts): the detail is the first payment's id.
+  { re: /^duplicate: order [\s\S]* was paid by (pay_[A-Za-z0-9_-]+)$/, code: 'duplicate' },
 ];
 
 /** The code and detail of a payment's status reason; a partial refund reads as one, not as "refunded". */

@@ -74,7 +74,7 @@ export const be: CabinetMessages = {
     reasons: {
       none: '', declined_by_provider: 'Адхілены плацежнай сістэмай', expired_at_provider: 'Тэрмін аплаты ў плацежнай сістэме скончыўся', refund: 'Вяртанне',
       partial_refund: 'Частковае вяртанне', abandoned: 'Пакупнік выбраў іншы спосаб аплаты', check_declined: 'Крама адмовіла ў адказе на CHECK',
-      check_failed: 'Запыт CHECK не ўдаўся', provider_error: 'Памылка плацежнай сістэмы', other: 'Прычына',
+      check_failed: 'Запыт CHECK не ўдаўся', provider_error: 'Памылка плацежнай сістэмы', duplicate: 'Паўторная аплата заказу, першы плацёж', other: 'Прычына',
     },
     verdictWords: { delivered: 'дастаўлена', failed: 'памылка', refused: 'адхілена', accepted: 'прыняты', declined: 'адмова', pending: 'апрацоўваецца', succeeded: 'выканана', sent: 'адпраўлены', registered: 'зарэгістраваны' },
     receiptKinds: { payment: 'Чэк прыходу', refund: 'Чэк вяртання', closing: 'Чэк поўнага разліку' },

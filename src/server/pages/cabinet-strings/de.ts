@@ -74,7 +74,7 @@ export const de: CabinetMessages = {
     reasons: {
       none: '', declined_by_provider: 'Vom Zahlungssystem abgelehnt', expired_at_provider: 'Beim Zahlungssystem abgelaufen', refund: 'Erstattung',
       partial_refund: 'Teilerstattung', abandoned: 'Der Käufer hat eine andere Zahlungsart gewählt', check_declined: 'Der Shop hat in seiner CHECK-Antwort abgelehnt',
-      check_failed: 'Die CHECK-Anfrage ist fehlgeschlagen', provider_error: 'Fehler des Zahlungssystems', other: 'Grund',
+      check_failed: 'Die CHECK-Anfrage ist fehlgeschlagen', provider_error: 'Fehler des Zahlungssystems', duplicate: 'Bestellung erneut bezahlt; die erste Zahlung', other: 'Grund',
     },
     verdictWords: { delivered: 'zugestellt', failed: 'fehlgeschlagen', refused: 'abgewiesen', accepted: 'angenommen', declined: 'abgelehnt', pending: 'in Bearbeitung', succeeded: 'erledigt', sent: 'gesendet', registered: 'registriert' },
     receiptKinds: { payment: 'Zahlungsbeleg', refund: 'Erstattungsbeleg', closing: 'Schlussbeleg' },

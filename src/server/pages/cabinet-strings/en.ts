@@ -74,7 +74,7 @@ export const en: CabinetMessages = {
     reasons: {
       none: '', declined_by_provider: 'Declined by the payment system', expired_at_provider: 'Expired at the payment system', refund: 'Refund',
       partial_refund: 'Partial refund', abandoned: 'The buyer chose another payment method', check_declined: 'The shop declined it in its CHECK answer',
-      check_failed: 'The CHECK request failed', provider_error: 'Payment system error', other: 'Reason',
+      check_failed: 'The CHECK request failed', provider_error: 'Payment system error', duplicate: 'Order paid again; the first payment', other: 'Reason',
     },
     verdictWords: { delivered: 'delivered', failed: 'failed', refused: 'refused', accepted: 'accepted', declined: 'declined', pending: 'pending', succeeded: 'done', sent: 'sent', registered: 'registered' },
     receiptKinds: { payment: 'Payment receipt', refund: 'Refund receipt', closing: 'Closing receipt' },

@@ -74,7 +74,7 @@ export const kk: CabinetMessages = {
     reasons: {
       none: '', declined_by_provider: 'Төлем жүйесі қабылдамады', expired_at_provider: 'Төлем жүйесіндегі төлеу мерзімі өтті', refund: 'Қайтару',
       partial_refund: 'Ішінара қайтару', abandoned: 'Сатып алушы басқа төлем тәсілін таңдады', check_declined: 'Дүкен CHECK жауабында бас тартты',
-      check_failed: 'CHECK сұрауы сәтсіз аяқталды', provider_error: 'Төлем жүйесінің қатесі', other: 'Себебі',
+      check_failed: 'CHECK сұрауы сәтсіз аяқталды', provider_error: 'Төлем жүйесінің қатесі', duplicate: 'Тапсырыс қайта төленді, бірінші төлем', other: 'Себебі',
     },
     verdictWords: { delivered: 'жеткізілді', failed: 'қате', refused: 'қабылданбады', accepted: 'қабылданды', declined: 'бас тартылды', pending: 'өңделуде', succeeded: 'орындалды', sent: 'жіберілді', registered: 'тіркелді' },
     receiptKinds: { payment: 'Кіріс чегі', refund: 'Қайтару чегі', closing: 'Толық есеп айырысу чегі' },

@@ -77,7 +77,7 @@ export const ru = {
     reasons: {
       none: '', declined_by_provider: 'Отклонён платёжной системой', expired_at_provider: 'Срок оплаты в платёжной системе истёк', refund: 'Возврат',
       partial_refund: 'Частичный возврат', abandoned: 'Покупатель выбрал другой способ оплаты', check_declined: 'Магазин отказал в ответе на CHECK',
-      check_failed: 'Запрос CHECK не удался', provider_error: 'Ошибка платёжной системы', other: 'Причина',
+      check_failed: 'Запрос CHECK не удался', provider_error: 'Ошибка платёжной системы', duplicate: 'Повторная оплата заказа, первый платёж', other: 'Причина',
     },
     verdictWords: { delivered: 'доставлено', failed: 'ошибка', refused: 'отклонено', accepted: 'принят', declined: 'отказ', pending: 'в обработке', succeeded: 'выполнен', sent: 'отправлен', registered: 'зарегистрирован' },
     receiptKinds: { payment: 'Чек прихода', refund: 'Чек возврата', closing: 'Чек полного расчёта' },

@@ -74,7 +74,7 @@ export const uk: CabinetMessages = {
     reasons: {
       none: '', declined_by_provider: 'Відхилено платіжною системою', expired_at_provider: 'Строк оплати в платіжній системі минув', refund: 'Повернення',
       partial_refund: 'Часткове повернення', abandoned: 'Покупець обрав інший спосіб оплати', check_declined: 'Магазин відмовив у відповіді на CHECK',
-      check_failed: 'Запит CHECK не вдався', provider_error: 'Помилка платіжної системи', other: 'Причина',
+      check_failed: 'Запит CHECK не вдався', provider_error: 'Помилка платіжної системи', duplicate: 'Повторна оплата замовлення, перший платіж', other: 'Причина',
     },
     verdictWords: { delivered: 'доставлено', failed: 'помилка', refused: 'відхилено', accepted: 'прийнято', declined: 'відмова', pending: 'в обробці', succeeded: 'виконано', sent: 'надіслано', registered: 'зареєстровано' },
     receiptKinds: { payment: 'Чек надходження', refund: 'Чек повернення', closing: 'Чек повного розрахунку' },

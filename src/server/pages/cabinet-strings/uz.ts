@@ -74,7 +74,7 @@ export const uz: CabinetMessages = {
     reasons: {
       none: '', declined_by_provider: 'Toʻlov tizimi rad etdi', expired_at_provider: 'Toʻlov tizimidagi toʻlov muddati oʻtdi', refund: 'Qaytarish',
       partial_refund: 'Qisman qaytarish', abandoned: 'Xaridor boshqa toʻlov usulini tanladi', check_declined: 'Doʻkon CHECK javobida rad etdi',
-      check_failed: 'CHECK soʻrovi muvaffaqiyatsiz', provider_error: 'Toʻlov tizimi xatosi', other: 'Sabab',
+      check_failed: 'CHECK soʻrovi muvaffaqiyatsiz', provider_error: 'Toʻlov tizimi xatosi', duplicate: 'Buyurtma qayta toʻlandi, birinchi toʻlov', other: 'Sabab',
     },
     verdictWords: { delivered: 'yetkazildi', failed: 'xato', refused: 'rad etildi', accepted: 'qabul qilindi', declined: 'rad etildi', pending: 'ishlov berilmoqda', succeeded: 'bajarildi', sent: 'yuborildi', registered: 'roʻyxatdan oʻtdi' },
     receiptKinds: { payment: 'Kirim cheki', refund: 'Qaytarish cheki', closing: 'Toʻliq hisob-kitob cheki' },
