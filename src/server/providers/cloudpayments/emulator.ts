@@ -23,7 +23,10 @@ import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { authorise, declineTx, envelope, expireHolds, payFields, runApi, type ApiAnswer, type ApiState } from './emulator-api.ts';
 import { REASONS, TEST_CARDS, paymentNotification, type EmulatedOrder, type EmulatedTransaction, type NotificationFields, type SavedCard } from './emulator-model.ts';
 import { amountText, escapeHtml, hmacBase64, luhn, readJson, scalar, writeJson, type Json } from './emulator-wire.ts';
-import { serveFavicon } from '../../http/favicon.ts';
+import { readFileSync } from 'node:fs';
+
+/** The gateway's favicon, read from its assets (issue 28: no 404 for the icon on any page). */
+const FAVICON_ICO = readFileSync(new URL('../../assets/favicon.ico', import.meta.url));
 
 export { TEST_CARDS } from './emulator-model.ts';
 export type { CardOutcome, EmulatedOrder, EmulatedTransaction, SavedCard } from './emulator-model.ts';
@@ -421,7 +424,11 @@ ${error ? `<p role="alert">${escapeHtml(error)}</p>` : ''}
   }
 
   const server = http.createServer((req, res) => {
-    if (serveFavicon(req, res)) return;
+    // The gateway's icon (a file, not the gateway's code): the emulator's pages ask for nothing missing.
+    if (req.method === 'GET' && (req.url ?? '').split('?')[0] === '/favicon.ico') {
+      res.writeHead(200, { 'content-type': 'image/x-icon', 'cache-control': 'public, max-age=86400' }).end(FAVICON_ICO);
+      return;
+    }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
