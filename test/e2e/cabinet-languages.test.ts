@@ -191,9 +191,8 @@ describe('the cabinet in the owner\'s language, in Chromium', () => {
     await page.getByLabel('Повторная оплата оплаченного заказа').selectOption('refund');
     await page.getByRole('button', { name: 'Сохранить настройки' }).click();
     await page.getByRole('status').filter({ hasText: 'Настройки сохранены' }).waitFor();
-    assert.match(await page.locator('#settings-audit-body').innerText(), /Повторная оплата: flag → refund/);
-    // The setting's own values (flag, refund) are the API's words, as the docs name them: data.
-    assert.deepEqual(leftovers((await visibleText(page)).replace(/flag → refund/g, '')), []);
+    assert.match(await page.locator('#settings-audit-body').innerText(), /Повторная оплата: отметить и сообщить → отметить и вернуть деньги/);
+    assert.deepEqual(leftovers(await visibleText(page)), []);
     await page.getByRole('link', { name: 'Проверка интеграции' }).click();
     await page.getByRole('heading', { level: 2, name: 'Проверка интеграции' }).waitFor();
     assert.deepEqual(leftovers(await visibleText(page)), []);

@@ -613,8 +613,11 @@ function auditDetails(a) {
   const d = a.details || {};
   const value = (v) => (v === true ? S.yes : v === false ? S.no : v === null || v === undefined || v === '' ? '—' : Array.isArray(v) ? v.join(', ') || '—' : typeof v === 'object' ? JSON.stringify(v) : String(v));
   const label = (k) => S.settingsFields[k] ?? k;
+  // A choice's value in the words of the settings form's own list (flag → «отметить и сообщить»).
+  const lists = { duplicates: 's-duplicates', notifyStyle: 's-notify-style', apiType: 's-api-type', apiMethod: 's-api-method' };
+  const said = (k, v) => [...($(lists[k])?.options ?? [])].find((o) => o.value === String(v))?.textContent ?? value(v);
   if (a.action === 'integration_test') return `${d.url ?? ''}: ${d.passed ? S.verdicts.pass : S.verdicts.fail}`;
-  if (a.action === 'settings') return Object.entries(d).map(([k, c]) => `${label(k)}: ${value(c.from)} → ${value(c.to)}`).join('; ') || '—';
+  if (a.action === 'settings') return Object.entries(d).map(([k, c]) => `${label(k)}: ${said(k, c.from)} → ${said(k, c.to)}`).join('; ') || '—';
   return Object.entries(d).map(([k, v]) => `${label(k)}: ${value(v)}`).join('; ') || '—';
 }
 
