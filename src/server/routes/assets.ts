@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { transform } from 'esbuild';
+import { transformSync } from 'esbuild';
 import { Hono } from 'hono';
 import type { Env } from '../env.ts';
 import { GatewayError } from '../errors.ts';
@@ -147,7 +147,8 @@ export function assetRoutes(opts: { cdnDir: string; cache: boolean }) {
     let body = protocolCache.get(name);
     if (!body) {
       const source = await readFile(join(PROTOCOL_DIR, PROTOCOL_MODULES[name]!), 'utf8');
-      body = Buffer.from((await transform(source, { loader: 'ts', format: 'esm', target: 'es2022' })).code);
+      // Synchronous: one short esbuild run per module and process (cached), no service process left behind.
+      body = Buffer.from(transformSync(source, { loader: 'ts', format: 'esm', target: 'es2022' }).code);
       if (opts.cache) protocolCache.set(name, body);
     }
     return new Response(new Uint8Array(body), { headers: { 'content-type': TYPES['.js']!, 'cache-control': SHORT } });
