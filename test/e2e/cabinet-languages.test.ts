@@ -228,6 +228,15 @@ describe('the cabinet in the owner\'s language, in Chromium', () => {
     assert.equal((await gw.storage.refundsOf(ids[0]!)).length, 1, 'Esc refunds nothing');
   });
 
+  test('kk: money and dates in Kazakh figures even where the browser has no Kazakh locale data', async () => {
+    await page.goto(`${gw.url}/cabinet?ln=kk#payments`);
+    await page.getByRole('heading', { level: 2, name: CABINET_MESSAGES.kk.page.payments }).waitFor();
+    await page.locator('#payments-body tr').first().waitFor();
+    const row = await page.locator('#payments-body tr').nth(2).innerText();
+    assert.match(row, /order-1\s+1\s248,99\s₽ \(−24,50\s₽\)/);
+    assert.match(row, /\d\d\.\d\d\.\d{2,4},? \d\d:\d\d/);
+  });
+
   for (const ln of ['de', 'uz'] as const) {
     test(`${ln}: the page in its own words, no Cyrillic but the merchant's own`, async () => {
       await page.goto(`${gw.url}/cabinet?ln=${ln}#payments`);

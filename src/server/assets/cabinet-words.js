@@ -13,15 +13,20 @@ export const fill = (template, values) => template.replace(/\{(\w+)\}/g, (_, k) 
  */
 export function createWords(S, lang, ways) {
   const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  // Browsers ship locale data for fewer languages than Node (Debian's Chromium has no Kazakh, yet
+  // says it supports it and writes the root locale's `1,234.5`): a language whose figures come out
+  // as English's, English aside, is written in Russian's (1 224,50 ₽, 08.12.2026), which its readers share.
+  const probe = (l) => new Intl.NumberFormat(l).format(1234.5);
+  const figures = lang === 'en' || probe(lang) !== probe('en') ? lang : 'ru';
   const wayTitles = new Map(ways.map((w) => [w.code, w.title]));
 
-  const money = (amount, ticker) => (amount === null || amount === undefined ? '—' : formatMoney(String(amount), ticker, lang));
-  const when = (iso) => (iso ? formatDateTime(Date.parse(iso), lang, timeZone) : '—');
+  const money = (amount, ticker) => (amount === null || amount === undefined ? '—' : formatMoney(String(amount), ticker, figures));
+  const when = (iso) => (iso ? formatDateTime(Date.parse(iso), figures, timeZone) : '—');
   /** A `YYYY-MM-DD` day of the overview (already the viewer's day) as the language writes it. */
-  const day = (ymd) => formatDate(Date.parse(`${ymd}T12:00:00Z`), lang, 'UTC');
-  const dayAt = (ms) => formatDate(ms, lang, timeZone);
-  const count = (n) => new Intl.NumberFormat(lang).format(n);
-  const percent = (rate) => (rate === null ? '—' : new Intl.NumberFormat(lang, { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(Number(rate)));
+  const day = (ymd) => formatDate(Date.parse(`${ymd}T12:00:00Z`), figures, 'UTC');
+  const dayAt = (ms) => formatDate(ms, figures, timeZone);
+  const count = (n) => new Intl.NumberFormat(figures).format(n);
+  const percent = (rate) => (rate === null ? '—' : new Intl.NumberFormat(figures, { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(Number(rate)));
   const wayName = (code) => wayTitles.get(code) ?? code;
   const statusName = (s) => S.statuses[s] ?? s;
   const change = (from, to) => (from === to ? statusName(to) : `${statusName(from)} → ${statusName(to)}`);
