@@ -15,6 +15,7 @@ import { compress } from 'hono/compress';
 import { createMerchantHandler, fetchCheckoutHtml, preloadLinks, signPaymentLink } from '../src/merchant/index.ts';
 import { formatAmount } from '../src/protocol/money.ts';
 import { sendEarlyHints } from '../src/server/http/early-hints.ts';
+import { faviconResponse } from '../src/server/http/favicon.ts';
 import { loadPageStyle } from '../src/server/http/page-style.ts';
 
 export interface ShopOptions {
@@ -86,7 +87,7 @@ export function createShop(opts: ShopOptions) {
   const page = (title: string, body: unknown, head: unknown = '') => html`<!doctype html>
 <html lang="ru"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} — Демо-магазин</title><style>${raw(style.css)}</style>${head}</head>
-<body><header><a href="/">Демо-магазин</a> · <a href="/orders">Заказы</a> · <a href="${opts.gateway}/cabinet">Кабинет магазина</a></header>
+<body><header><nav aria-label="Демо-магазин"><a href="/" class="brand">Демо-магазин</a> <a href="/orders">Заказы</a> <a href="${opts.gateway}/cabinet">Кабинет магазина</a></nav></header>
 <main>${body}</main></body></html>`;
 
   const app = new Hono();
@@ -194,6 +195,8 @@ ${checkout ? raw(checkout.html) : html`<onpay-checkout${attrs}></onpay-checkout>
 
   app.post('/onpay/api', (c) => api(c.req.raw));
 
+  // The gateway's icon: browsers ask every page's origin for one.
+  app.get('/favicon.ico', () => faviconResponse());
   app.get('/static/:name', async (c) => {
     const name = c.req.param('name');
     if (!/^[a-z-]+\.(js|css)$/.test(name)) return c.text('not found', 404);

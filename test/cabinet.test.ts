@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { api2AnswerSignature } from '../src/protocol/onpay-api.ts';
 import type { AttemptOutcome } from '../src/server/storage/storage.ts';
+import { describeReason } from '../src/server/cabinet/reason.ts';
 import {
   merchant, startMerchantStub, startTestGateway, storageKinds, type MerchantStub, type TestGateway,
 } from './helpers.ts';
@@ -196,7 +197,8 @@ for (const kind of storageKinds()) {
       test('the summary carries what a list row shows', async () => {
         const page = await json(await get(`/payments?limit=1&status=paid`), 200);
         const p = page.payments[0];
-        assert.deepEqual(Object.keys(p).sort(), ['amount', 'createdAt', 'duplicateOf', 'id', 'manual', 'notificationStatus', 'number', 'paidAt', 'payFor', 'status', 'statusReason', 'refunded', 'ticker', 'userEmail', 'way'].sort());
+        assert.deepEqual(Object.keys(p).sort(), ['amount', 'createdAt', 'duplicateOf', 'id', 'manual', 'notificationStatus', 'number', 'paidAt', 'payFor', 'reason', 'status', 'statusReason', 'refunded', 'ticker', 'userEmail', 'way'].sort());
+        assert.deepEqual(p.reason, describeReason(p.status, p.statusReason), 'the status reason as a code the page has words for');
         assert.equal(p.amount, '102.0'); // 100.0 + the card's 2 % fee
         assert.equal(p.ticker, 'RUR');
         assert.equal(p.way, 'CRD');

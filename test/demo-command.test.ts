@@ -66,6 +66,13 @@ test('npm start offers the emulated providers\' ways and pays a T-Bank card thro
 
     // The buyer pays by T-Bank card: the gateway creates it at the emulator, which shows its card page.
     const gateway = new URL(link).origin;
+    // Every page's origin answers the icon browsers ask for (no 404): the gateway, the shop, each emulator.
+    for (const origin of [gateway, shop, ...Object.values(emulators)]) {
+      const icon = await fetch(`${new URL(origin).origin}/favicon.ico`);
+      assert.equal(icon.status, 200, `${origin}/favicon.ico`);
+      assert.equal(icon.headers.get('content-type'), 'image/x-icon');
+      assert.deepEqual([...new Uint8Array(await icon.arrayBuffer()).slice(0, 4)], [0, 0, 1, 0], 'an ICO file');
+    }
     const created = await fetch(`${gateway}/api/v1/payments`, {
       method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': 'demo-cmd-1' },
       body: JSON.stringify({ token: form.token, way: 'TBC' }),

@@ -6,6 +6,7 @@ import { elementAttributes, extSignature, EXTRA_PARAM_PREFIX, linkQuery, signLin
 import { encodeReceiptParam, parseReceipt, type Receipt } from '../protocol/receipt.ts';
 import { canonicalAmount, formatTwoDecimals } from '../protocol/money.ts';
 import { linkSignature } from '../protocol/onpay-api.ts';
+import type { Language } from '../protocol/languages.ts';
 
 export interface PaymentLinkInput {
   /** The gateway's public URL, e.g. `https://pay.example.com`. */
@@ -20,7 +21,8 @@ export interface PaymentLinkInput {
   payMode?: 'fix' | 'free';
   convert?: boolean;
   note?: string;
-  ln?: 'ru' | 'en';
+  /** The form's language: any the gateway speaks (docs/ELEMENT.md). */
+  ln?: Language;
   urlSuccess?: string;
   urlFail?: string;
   userEmail?: string;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatDateTime, formatMoney } from './locale-format.ts';
+import { formatDate, formatDateTime, formatMoney } from './locale-format.ts';
 
 /** Intl separates groups with no-break spaces; the table below writes plain ones. */
 const plain = (s: string): string => s.replace(/[\u00a0\u202f]/g, ' ');
@@ -23,4 +23,13 @@ test('formatDateTime writes the moment in the given time zone and the language\'
   const at = Date.UTC(2026, 11, 8, 9, 5);
   assert.equal(plain(formatDateTime(at, 'ru', 'Europe/Moscow')), '08.12.2026, 12:05');
   assert.equal(plain(formatDateTime(at, 'en', 'UTC')), '12/8/26, 9:05 AM');
+});
+
+test('formatDate writes the day alone, in the language\'s order (the cabinet chart\'s axis)', () => {
+  const noon = Date.UTC(2026, 11, 8, 12);
+  assert.equal(formatDate(noon, 'ru', 'UTC'), '08.12.2026');
+  assert.equal(formatDate(noon, 'en', 'UTC'), '12/8/26');
+  assert.equal(formatDate(noon, 'de', 'UTC'), '08.12.26');
+  // The viewer's zone decides the day: 23:30 UTC is the next day in Moscow.
+  assert.equal(formatDate(Date.UTC(2026, 11, 8, 23, 30), 'ru', 'Europe/Moscow'), '09.12.2026');
 });

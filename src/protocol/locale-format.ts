@@ -34,3 +34,12 @@ export function formatMoney(amount: string, ticker: string, ln: string): string 
 export function formatDateTime(ms: number, ln: string, timeZone?: string): string {
   return new Intl.DateTimeFormat(ln, { dateStyle: 'short', timeStyle: 'short', ...(timeZone ? { timeZone } : {}) }).format(ms);
 }
+
+/**
+ * A calendar day (epoch milliseconds) as the viewer reads it, without the time: the cabinet's chart
+ * axis and its turnover table (days given as UTC noon are read with `timeZone: 'UTC'`).
+ * @example formatDate(Date.UTC(2026, 11, 8, 12), 'en', 'UTC') // '12/8/26'
+ */
+export function formatDate(ms: number, ln: string, timeZone?: string): string {
+  return new Intl.DateTimeFormat(ln, { dateStyle: 'short', ...(timeZone ? { timeZone } : {}) }).format(ms);
+}

@@ -5,10 +5,10 @@
  * timeline, a manual status with a reason, a resend, a refund, the link builder, settings pointed at a shop
  * running the merchant kit, the integration test passing against it, both rotations, a cross-site
  * page failing to change anything, sign-out. axe-core finds nothing in any view, light and dark; the
- * strict CSP reports no violation. Writes docs/screenshots/cabinet-overview.png.
+ * strict CSP reports no violation. (The README's screenshots: cabinet-languages.test.ts.)
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +22,6 @@ import { launchChromium } from './harness.ts';
 
 const KEY = 'e2e-cabinet-key-0123456789abcdef';
 const AXE_SOURCE = readFileSync(new URL('../../node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
-const SCREENSHOT = new URL('../../docs/screenshots/cabinet-overview.png', import.meta.url);
 
 interface AxeViolation { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }
 
@@ -153,9 +152,9 @@ describe('merchant cabinet page in Chromium', () => {
     const stored = await page.evaluate(() => JSON.stringify({ ...sessionStorage }) + JSON.stringify({ ...localStorage }));
     assert.ok(!stored.includes(KEY), 'the key is in no storage');
     await page.locator('#chart canvas').first().waitFor();
-    assert.match(await page.locator('#totals').innerText(), /100\.0 RUR \(1\)/);
+    assert.match(await page.locator('#totals').innerText(), /100,00\s₽ \(1\)/);
     assert.match(await page.locator('#status-body').innerText(), /Оплачен\s+1/);
-    assert.match(await page.locator('#conversion').innerText(), /Конверсия\s+33\.3 %/);
+    assert.match(await page.locator('#conversion').innerText(), /Конверсия\s+33,3\s%/);
     await assertAxeClean(page, 'overview');
   });
 
@@ -163,18 +162,23 @@ describe('merchant cabinet page in Chromium', () => {
     await page.getByRole('link', { name: 'Платежи' }).click();
     await page.locator('#payments-body tr').first().waitFor();
     assert.equal(await page.locator('#payments-body tr').count(), 3);
-    assert.match(await page.locator('#payments-body tr').nth(0).innerText(), /order-3\s+1018\.98 RUR\s+Ожидает оплаты/);
+    assert.match(await page.locator('#payments-body tr').nth(0).innerText(), /order-3\s+1\s018,98\s₽\s+Банковская карта \(тест\)\s+Ожидает оплаты/);
+    // The status is a chip: a colour beside the words.
+    assert.equal(await page.locator('#payments-body tr').nth(0).locator('.chip-awaiting_payment').innerText(), 'Ожидает оплаты');
     await page.getByLabel('Поиск', { exact: true }).fill('anna@example.com');
     await page.getByRole('button', { name: 'Показать', exact: true }).click();
     await page.getByRole('status').filter({ hasText: 'Показано платежей: 1' }).waitFor();
     assert.match(await page.locator('#payments-body').innerText(), /order-1/);
     await page.getByLabel('Поиск', { exact: true }).fill('');
     await page.getByLabel('Статус', { exact: true }).selectOption('awaiting_payment');
-    await page.getByLabel('Разделитель').selectOption(';');
     await page.getByRole('button', { name: 'Показать', exact: true }).click();
     await page.getByRole('status').filter({ hasText: 'Показано платежей: 2' }).waitFor();
+    // Excel's profile first, in the viewer's time zone; the machine's on request.
+    const zone = await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
+    assert.equal(await page.getByRole('link', { name: 'Скачать CSV' }).getAttribute('href'), `/api/v1/cabinet/payments.csv?status=awaiting_payment&profile=excel&timeZone=${encodeURIComponent(zone)}`);
+    await page.getByLabel('Для чего').selectOption('machine');
     const href = await page.getByRole('link', { name: 'Скачать CSV' }).getAttribute('href');
-    assert.equal(href, '/api/v1/cabinet/payments.csv?status=awaiting_payment&separator=%3B');
+    assert.equal(href, '/api/v1/cabinet/payments.csv?status=awaiting_payment');
     const csv = await page.evaluate(async (h) => {
       const r = await fetch(h!);
       return { type: r.headers.get('content-type'), bytes: [...new Uint8Array(await r.arrayBuffer())].slice(0, 3), text: await (await fetch(h!)).text() };
@@ -192,20 +196,22 @@ describe('merchant cabinet page in Chromium', () => {
     const link = page.locator('#payments-body a', { hasText: /^2$/ });
     await link.focus();
     await page.keyboard.press('Enter');
-    const heading = page.getByRole('heading', { level: 2, name: 'Платёж № 2' });
+    const heading = page.getByRole('heading', { level: 2, name: 'Заказ order-2 — платёж № 2' });
     await heading.waitFor();
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'detail-heading', 'focus moves to the payment');
     assert.match(await page.locator('#detail-fields').innerText(), /order-2[\s\S]*Ожидает оплаты/);
-    assert.match(await page.locator('#timeline').innerText(), /Создан: created: 250\.5 RUR for order order-2/);
+    assert.match(await page.locator('#timeline').innerText(), /Создан: заказ order-2 на 250,50\s₽, к оплате [\d\s,]+₽, способ оплаты: Банковская карта \(тест\)/);
     await assertAxeClean(page, 'payment');
 
     await page.getByLabel('Новый статус').selectOption('paid');
     await page.getByLabel('Причина (обязательно, до 500 символов)').fill('Оплата пришла переводом, выписка № 17');
     await page.locator('#detail').getByLabel('Кто меняет (необязательно)').fill('Анна');
     await page.getByRole('button', { name: 'Сохранить статус' }).click();
+    await page.getByRole('dialog').filter({ hasText: 'Изменить статус платежа по заказу order-2 на «Оплачен»?' }).waitFor();
+    await page.getByRole('button', { name: 'Подтвердить' }).click();
     await page.getByRole('status').filter({ hasText: 'Статус изменён: Оплачен (вручную)' }).waitFor();
     assert.match(await page.locator('#audit-body').innerText(), /shop \(Анна\)\s+смена статуса\s+Ожидает оплаты → Оплачен\s+Оплата пришла переводом, выписка № 17/);
-    assert.match(await page.locator('#timeline').innerText(), /Вручную: set_status by shop \(Анна\)/);
+    assert.match(await page.locator('#timeline').innerText(), /Вручную: смена статуса — shop \(Анна\): Ожидает оплаты → Оплачен \(Оплата пришла переводом/);
     assert.equal(await page.locator('#status-form').isVisible(), false, 'a paid payment cannot be changed again');
     await assertAxeClean(page, 'payment after the change');
     const stored = (await gw.storage.getPayment(ids[1]!))!;
@@ -220,35 +226,48 @@ describe('merchant cabinet page in Chromium', () => {
 
   test('a refused change says why and changes nothing', async () => {
     await page.goto(`${gw.url}/cabinet#payment=${ids[2]}`);
-    await page.getByRole('heading', { level: 2, name: 'Платёж № 3' }).waitFor();
+    await page.getByRole('heading', { level: 2, name: 'Заказ order-3 — платёж № 3' }).waitFor();
     await page.getByLabel('Причина (обязательно, до 500 символов)').fill('   ');
     await page.getByRole('button', { name: 'Сохранить статус' }).click();
+    await page.getByRole('button', { name: 'Подтвердить' }).click();
     await page.getByRole('alert').filter({ hasText: 'reason:' }).waitFor();
     assert.equal((await gw.storage.getPayment(ids[2]!))!.status, 'awaiting_payment');
   });
 
   test('resends the PAY of a paid payment: queued, then the button waits for the delivery', async () => {
     await page.goto(`${gw.url}/cabinet#payment=${ids[0]}`);
-    await page.getByRole('heading', { level: 2, name: 'Платёж № 1' }).waitFor();
+    await page.getByRole('heading', { level: 2, name: 'Заказ order-1 — платёж № 1' }).waitFor();
     await page.getByRole('button', { name: 'Отправить уведомление повторно' }).click();
     await page.getByRole('status').filter({ hasText: 'Уведомление поставлено в очередь' }).waitFor();
     assert.match(await page.locator('#notification-state').innerText(), /ожидает отправки/);
-    assert.match(await page.locator('#timeline').innerText(), /Уведомление PAY: PAY written/);
+    assert.match(await page.locator('#timeline').innerText(), /Уведомление PAY: для http:\/\/127\.0\.0\.1:9\/api/);
     assert.equal((await gw.storage.notificationsOf(ids[0]!)).length, 1);
   });
 
   test('refunds part of a paid payment from its page', async () => {
     await page.goto(`${gw.url}/cabinet#payment=${ids[0]}`);
-    await page.getByRole('heading', { level: 2, name: 'Платёж № 1' }).waitFor();
+    await page.getByRole('heading', { level: 2, name: 'Заказ order-1 — платёж № 1' }).waitFor();
     await page.locator('#refunds').waitFor();
     await page.getByLabel('Сумма возврата').fill('10');
     await page.getByLabel('Причина возврата (обязательно)').fill('Не хватило одной пачки чая');
     await page.getByRole('button', { name: 'Вернуть деньги' }).click();
-    await page.getByRole('status').filter({ hasText: 'Возврат оформлен: 10.0 RUR' }).waitFor();
-    assert.match(await page.locator('#refunds-body').innerText(), /10\.0 RUR\s+выполнен[\s\S]*Не хватило одной пачки чая/);
-    assert.match(await page.locator('#refunded-total').innerText(), /Возвращено: 10\.0 из 102\.0 RUR/);
-    assert.match(await page.locator('#detail-fields').innerText(), /Частично возвращён/);
-    assert.match(await page.locator('#timeline').innerText(), /Возврат: refund of 10\.0 RUR/);
+    // A confirmation first: cancelled, nothing is refunded.
+    const dialog = page.getByRole('dialog').filter({ hasText: /Вернуть покупателю 10,00\s₽ по заказу order-1\?/ });
+    await dialog.waitFor();
+    await assertAxeClean(page, 'refund confirmation');
+    await page.getByRole('button', { name: 'Отмена' }).click();
+    await page.getByRole('status').filter({ hasText: 'Действие отменено' }).waitFor();
+    assert.equal(await dialog.isVisible(), false);
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Вернуть деньги', 'focus goes back to the button');
+    assert.equal((await gw.storage.refundsOf(ids[0]!)).length, 0);
+    await page.getByRole('button', { name: 'Вернуть деньги' }).click();
+    await dialog.waitFor();
+    await page.getByRole('button', { name: 'Подтвердить' }).click();
+    await page.getByRole('status').filter({ hasText: /Возврат оформлен: 10,00\s₽/ }).waitFor();
+    assert.match(await page.locator('#refunds-body').innerText(), /10,00\s₽\s+выполнен[\s\S]*Не хватило одной пачки чая/);
+    assert.match(await page.locator('#refunded-total').innerText(), /Возвращено: 10,00\s₽ из 102,00\s₽/);
+    assert.match(await page.locator('#detail-fields').innerText(), /Частично возвращён[\s\S]*Частичный возврат: Не хватило одной пачки чая/);
+    assert.match(await page.locator('#timeline').innerText(), /Возврат: 10,00\s₽ — [^:]+: Не хватило одной пачки чая/);
     assert.equal((await gw.storage.getPayment(ids[0]!))!.status, 'partially_refunded');
     await assertAxeClean(page, 'payment after a refund');
   });
@@ -288,12 +307,16 @@ describe('merchant cabinet page in Chromium', () => {
     await page.getByRole('link', { name: 'Настройки' }).click();
     await page.getByLabel('Сколько часов принимать ответы со старым K').fill('2');
     await page.getByRole('button', { name: 'Выпустить новый K' }).click();
+    await page.getByRole('dialog').filter({ hasText: 'Подписи со старым K будут приниматься ещё 2 ч.' }).waitFor();
+    await page.getByRole('button', { name: 'Подтвердить' }).click();
     await page.getByRole('status').filter({ hasText: 'Новый K выпущен' }).waitFor();
     const k = await page.locator('#new-secret').inputValue();
     assert.equal((await gw.storage.getMerchant('shop'))!.secret, k);
     assert.equal((await gw.storage.getMerchant('shop'))!.previousSecret!.secret, 'test');
 
     await page.getByRole('button', { name: 'Выпустить новый ключ кабинета' }).click();
+    await page.getByRole('dialog').filter({ hasText: 'Выпустить новый ключ кабинета?' }).waitFor();
+    await page.getByRole('button', { name: 'Подтвердить' }).click();
     await page.getByRole('status').filter({ hasText: 'Новый ключ кабинета выпущен' }).waitFor();
     const newKey = await page.locator('#new-key').inputValue();
     assert.match(newKey, /^ck_/);
@@ -318,7 +341,7 @@ describe('merchant cabinet page in Chromium', () => {
     assert.deepEqual(await gw.storage.getMerchant('shop'), before);
   });
 
-  test('the overview of a month of trade, for the README', async () => {
+  test('the overview of a month of trade', async () => {
     // A month of history in two currencies, written straight to storage with past times.
     const now = Date.now();
     let n = 0;
@@ -340,9 +363,6 @@ describe('merchant cabinet page in Chromium', () => {
     await page.goto(`${gw.url}/cabinet#overview`);
     await page.locator('#chart canvas').first().waitFor();
     await assertAxeClean(page, 'overview with history');
-    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
-    mkdirSync(new URL('.', SCREENSHOT), { recursive: true });
-    await page.screenshot({ path: SCREENSHOT.pathname, fullPage: true });
   });
 
   test('the page in English', async () => {

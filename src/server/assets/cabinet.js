@@ -3,6 +3,8 @@
 // HttpOnly session cookie and a CSRF token, which this script keeps in memory only and sends in
 // X-CSRF-Token on every change. The key itself is never stored.
 import uPlot from '/assets/vendor/uplot.js';
+import { chip, createWords, fill } from '/assets/cabinet-words.js';
+import { confirmAction, qrSvg, wireCopyButtons } from '/assets/cabinet-actions.js';
 
 const PAGE_SIZE = 20;
 const SECTIONS = ['login', 'overview', 'payments', 'detail', 'links', 'test', 'settings'];
@@ -11,11 +13,12 @@ const $ = (id) => document.getElementById(id);
 const root = $('cabinet');
 const S = JSON.parse(root.dataset.strings);
 const lang = document.documentElement.lang || 'ru';
+// Money, dates and the server's facts in the page's language (cabinet-words.js).
+const W = createWords(S, lang, JSON.parse(root.dataset.ways || '[]'));
+const { when, money } = W;
 
 const state = { overview: null, csrf: null, cursor: null, filters: {}, current: null, lastOpened: null, chart: null, period: null };
 
-const fill = (template, values) => template.replace(/\{(\w+)\}/g, (_, k) => String(values[k] ?? ''));
-const when = (iso) => (iso ? new Date(iso).toLocaleString(lang) : '—');
 
 function say(text) {
   $('error').textContent = '';
@@ -83,7 +86,7 @@ function timeCell(iso) {
   return td;
 }
 
-const statusName = (s) => S.statuses[s] ?? s;
+const statusName = W.statusName;
 const statusText = (p) => `${statusName(p.status)}${p.manual ? ` (${S.manual})` : ''}${p.paidLate ? ` (${S.paidLate})` : ''}`;
 const notificationText = (status) => (status ? S.notifications[status] : S.notifications.none);
 
@@ -102,7 +105,8 @@ function show(section) {
 function dl(target, pairs) {
   target.replaceChildren();
   for (const [k, v, cls] of pairs) {
-    const dd = el('dd', v);
+    const dd = v instanceof window.Node ? el('dd') : el('dd', v);
+    if (v instanceof window.Node) dd.append(v);
     if (cls) dd.className = cls;
     target.append(el('dt', k), dd);
   }
@@ -184,23 +188,27 @@ function drawChart(o) {
   const xs = o.turnover.days.map((d) => Date.parse(`${d}T12:00:00Z`) / 1000);
   const data = [xs, ...o.turnover.series.map((s) => s.amounts.map(Number))];
   const axis = { stroke: c.text, grid: { stroke: c.grid }, ticks: { stroke: c.grid } };
+  // The axes and the legend in the page's language: days as the language writes them, sums with the currency.
+  // uPlot puts the x axis's ticks on the viewer's local midnights; the legend names the row's own day.
+  const tickDay = (x) => W.dayAt(x * 1000);
+  const sum = (ticker) => (v) => (v === null || v === undefined ? '—' : money(v.toFixed(2), ticker));
   // Each currency on its own scale (sums in different currencies do not share an axis); the first
   // two get an axis each, left and right.
   const tickers = o.turnover.series.map((s) => s.ticker);
-  const yAxes = tickers.slice(0, 2).map((t, i) => ({ ...axis, scale: t, size: 70, side: i === 0 ? 3 : 1, label: t, stroke: c.lines[i], ...(i === 1 ? { grid: { show: false } } : {}) }));
+  const yAxes = tickers.slice(0, 2).map((t, i) => ({ ...axis, scale: t, size: 70, side: i === 0 ? 3 : 1, label: t, stroke: c.lines[i], values: (_u, splits) => splits.map(sum(t)), ...(i === 1 ? { grid: { show: false } } : {}) }));
   state.chart = new uPlot({
     width: Math.max(280, Math.min(box.clientWidth || 720, 960)),
     height: 260,
     legend: { show: true },
     scales: { x: { time: true } },
-    axes: [{ ...axis }, ...yAxes],
-    series: [{ label: S.day }, ...o.turnover.series.map((s, i) => ({ label: s.ticker, scale: s.ticker, stroke: c.lines[i % c.lines.length], width: 2, points: { show: true } }))],
+    axes: [{ ...axis, space: 90, values: (_u, splits) => splits.map(tickDay) }, ...yAxes],
+    series: [{ label: S.day, value: (_u, x, _s, i) => (x === null || i === null ? '—' : W.day(o.turnover.days[i])) }, ...o.turnover.series.map((s, i) => ({ label: s.ticker, scale: s.ticker, value: (_u, v) => sum(s.ticker)(v), stroke: c.lines[i % c.lines.length], width: 2, points: { show: true } }))],
   }, data, box);
 }
 
 function renderOverview(o) {
   state.overview = o;
-  $('totals').textContent = o.turnover.totals.map((t) => `${t.amount} ${t.ticker} (${t.count})`).join(' · ') || S.noTurnover;
+  $('totals').textContent = o.turnover.totals.map((t) => `${money(t.amount, t.ticker)} (${W.count(t.count)})`).join(' · ') || S.noTurnover;
   drawChart(o);
   const head = $('turnover-head');
   head.replaceChildren();
@@ -211,7 +219,7 @@ function renderOverview(o) {
   body.replaceChildren();
   o.turnover.days.forEach((d, i) => {
     const tr = el('tr');
-    tr.append(el('th', d, { scope: 'row' }), ...o.turnover.series.map((s) => el('td', s.amounts[i])));
+    tr.append(el('th', W.day(d), { scope: 'row' }), ...o.turnover.series.map((s) => el('td', money(s.amounts[i], s.ticker))));
     body.append(tr);
   });
   const sb = $('status-body');
@@ -223,17 +231,17 @@ function renderOverview(o) {
     sb.append(tr);
   }
   const cv = o.conversion;
-  const rate = cv.rate === null ? '—' : `${(Number(cv.rate) * 100).toFixed(1)} %`;
+  const rate = W.percent(cv.rate);
   dl($('conversion'), [[S.conv.created, cv.created], [S.conv.paid, cv.paid], [S.conv.rate, rate], [S.conv.duplicates, cv.duplicates ?? 0], [S.conv.checkDeclined, cv.checkDeclined], [S.conv.checkFailed, cv.checkFailed], [S.conv.failed, cv.failed], [S.conv.expired, cv.expired], [S.conv.waiting, cv.waiting]]);
   const d = o.delivery;
-  const last = d.lastError ? `${when(d.lastError.at)}: ${d.lastError.verdict}${d.lastError.excerpt ? ` — ${d.lastError.excerpt}` : ''}` : '—';
+  const last = d.lastError ? `${when(d.lastError.at)}: ${W.verdict(d.lastError.verdict)}${d.lastError.excerpt ? ` — ${d.lastError.excerpt}` : ''}` : '—';
   dl($('delivery'), [[S.deliv.pending, d.pending], [S.deliv.retrying, d.retrying], [S.deliv.gaveUp, d.gaveUp, d.gaveUp > 0 ? 'warn' : ''], [S.deliv.lastError, last]]);
   const list = $('attention');
   list.replaceChildren();
   if (o.attention.length === 0) list.append(el('li', S.nothingToAttend));
   for (const a of o.attention) {
     const li = el('li');
-    li.append(el('a', `№ ${a.number}`, { href: `#payment=${encodeURIComponent(a.paymentId)}` }), document.createTextNode(` ${a.payFor} — ${S.attentionKinds[a.kind] ?? a.kind}${a.text ? `: ${a.text}` : ''} (${when(a.at)})`));
+    li.append(el('a', fill(S.attentionItem, { order: a.payFor, n: a.number }), { href: `#payment=${encodeURIComponent(a.paymentId)}` }), document.createTextNode(` — ${S.attentionKinds[a.kind] ?? a.kind}${a.reason ? `: ${W.reason(a.reason)}` : a.text ? `: ${a.text}` : ''} (${when(a.at)})`));
     list.append(li);
   }
 }
@@ -262,7 +270,7 @@ $('period-form').addEventListener('submit', (event) => {
   state.period = { from: $('o-from').value, to: $('o-to').value };
   guarded(async () => {
     const o = await loadOverview(false);
-    say(fill(S.overviewShown, { from: o.turnover.days[0], to: o.turnover.days.at(-1) }));
+    say(fill(S.overviewShown, { from: W.day(o.turnover.days[0]), to: W.day(o.turnover.days.at(-1)) }));
   });
 });
 
@@ -277,8 +285,10 @@ function paymentRow(p) {
   const tr = el('tr');
   const first = el('td');
   first.append(el('a', p.number, { href: `#payment=${encodeURIComponent(p.id)}`, 'data-id': p.id }));
-  const amount = p.refunded && p.refunded !== '0.0' ? `${p.amount} ${p.ticker} (−${p.refunded})` : `${p.amount} ${p.ticker}`;
-  tr.append(first, el('td', p.payFor), el('td', amount), el('td', statusText(p)));
+  const amount = p.refunded && p.refunded !== '0.0' ? `${money(p.amount, p.ticker)} (−${money(p.refunded, p.ticker)})` : money(p.amount, p.ticker);
+  const status = el('td');
+  status.append(chip(statusText(p), p.status));
+  tr.append(first, el('td', p.payFor), el('td', amount), el('td', W.wayName(p.way)), status);
   const n = el('td', notificationText(p.notificationStatus));
   if (p.notificationStatus === 'gave_up') n.className = 'warn';
   tr.append(n, timeCell(p.createdAt));
@@ -289,10 +299,10 @@ function readFilters() {
   const f = {};
   const q = $('f-q').value.trim();
   const status = $('f-status').value;
-  const way = $('f-way').value.trim();
+  const way = $('f-way').value;
   if (q) f.q = q;
   if (status) f.status = status;
-  if (way) f.way = way.toUpperCase();
+  if (way) f.way = way;
   if ($('f-from').value) f.from = dayStart($('f-from').value);
   if ($('f-to').value) f.to = dayStart($('f-to').value, 1);
   return f;
@@ -300,13 +310,16 @@ function readFilters() {
 
 function updateExportLink() {
   const q = new URLSearchParams(state.filters);
-  if ($('x-encoding').value !== 'utf-8') q.set('encoding', $('x-encoding').value);
-  if ($('x-separator').value !== ',') q.set('separator', $('x-separator').value);
+  // Excel's profile writes times in the viewer's zone; the machine's is UTC ISO 8601.
+  if ($('x-profile').value === 'excel') {
+    q.set('profile', 'excel');
+    q.set('timeZone', W.timeZone);
+  }
   const s = q.toString();
   $('export').href = `/api/v1/cabinet/payments.csv${s ? `?${s}` : ''}`;
 }
-$('x-encoding').addEventListener('change', updateExportLink);
-$('x-separator').addEventListener('change', updateExportLink);
+$('x-profile').addEventListener('change', updateExportLink);
+updateExportLink();
 $('export-form').addEventListener('submit', (event) => event.preventDefault());
 
 async function loadPayments(append) {
@@ -348,8 +361,8 @@ function renderTimeline(events) {
   for (const e of events) {
     const li = el('li');
     const head = el('p');
-    head.append(el('time', when(e.at), { datetime: e.at }), document.createTextNode(` — ${S.kinds[e.kind] ?? e.kind}: ${e.summary}`));
-    if (e.verdict) head.append(document.createTextNode(` (${e.verdict}${e.durationMs !== undefined ? `, ${e.durationMs} ms` : ''})`));
+    head.append(el('time', when(e.at), { datetime: e.at }), document.createTextNode(` — ${S.kinds[e.kind] ?? e.kind}: ${W.event(e, state.current)}`));
+    if (e.verdict) head.append(document.createTextNode(` (${W.verdict(e.verdict)}${e.durationMs !== undefined ? `, ${fill(S.ms, { n: e.durationMs })}` : ''})`));
     li.append(head);
     if (e.bytes && (e.bytes.body || e.bytes.url)) {
       const det = el('details');
@@ -363,12 +376,18 @@ function renderTimeline(events) {
 
 function renderDetail(p) {
   state.current = p;
-  $('detail-heading').textContent = fill(S.paymentTitle, { n: p.number });
+  $('detail-heading').textContent = fill(S.paymentTitle, { n: p.number, order: p.payFor });
   const F = S.fields;
+  // The provider's id of the payment, and its dashboard where the provider has one (to search it there).
+  const providerId = el('span', p.providerPaymentId ?? S.unknownProviderId);
+  if (p.providerDashboardUrl) {
+    providerId.append(document.createTextNode(' · '), el('a', F.dashboard, { href: p.providerDashboardUrl, target: '_blank', rel: 'noopener noreferrer' }));
+  }
   dl($('detail-fields'), [
-    [F.id, p.id], [F.payFor, p.payFor], [F.status, statusText(p)], [F.statusReason, p.statusReason || '—'],
-    [F.amount, `${p.amount} ${p.ticker}`], [F.order, `${p.order.price} ${p.order.ticker}`],
-    [F.balance, `${p.balance.amount} ${p.balance.ticker}`], [F.way, p.way],
+    [F.payFor, p.payFor], [F.status, chip(statusText(p), p.status)], [F.statusReason, W.reason(p.reason)],
+    [F.amount, money(p.amount, p.ticker)], [F.order, money(p.order.price, p.order.ticker)],
+    [F.balance, money(p.balance.amount, p.balance.ticker)], [F.way, W.wayName(p.way)],
+    ...(p.provider && p.provider !== 'sandbox' ? [[F.provider, p.provider]] : []), [F.providerPaymentId, providerId], [F.id, p.id],
     [F.createdAt, when(p.createdAt)], [F.paidAt, when(p.paidAt)], [F.userEmail, p.userEmail || '—'], [F.note, p.order.note || '—'],
     ...(p.duplicateOf ? [[F.duplicateOf, p.duplicateOf]] : []),
   ]);
@@ -382,7 +401,7 @@ function renderDetail(p) {
   attempts.replaceChildren();
   for (const a of n.attempts) {
     const tr = el('tr');
-    tr.append(timeCell(a.at), el('td', a.httpStatus ?? '—'), el('td', a.durationMs), el('td', a.verdict), el('td', a.excerpt));
+    tr.append(timeCell(a.at), el('td', a.httpStatus ?? '—'), el('td', W.count(a.durationMs)), el('td', W.verdict(a.verdict)), el('td', a.excerpt));
     attempts.append(tr);
   }
   $('attempts-table').hidden = n.attempts.length === 0;
@@ -405,7 +424,7 @@ function renderDetail(p) {
   audit.replaceChildren();
   for (const a of p.audit) {
     const tr = el('tr');
-    const change = a.fromStatus === a.toStatus ? statusName(a.toStatus) : `${statusName(a.fromStatus)} → ${statusName(a.toStatus)}`;
+    const change = W.change(a.fromStatus, a.toStatus);
     tr.append(timeCell(a.at), el('td', a.actor), el('td', S.actions[a.action] ?? a.action), el('td', change), el('td', a.reason || '—'));
     audit.append(tr);
   }
@@ -430,11 +449,11 @@ async function loadRefunds(p) {
   body.replaceChildren();
   for (const f of r.refunds) {
     const tr = el('tr');
-    tr.append(timeCell(f.createdAt), el('td', `${f.amount} ${f.ticker}`), el('td', S.refundStatuses[f.status] ?? f.status), el('td', f.actor || '—'), el('td', f.failureReason ? `${f.reason} (${f.failureReason})` : f.reason));
+    tr.append(timeCell(f.createdAt), el('td', money(f.amount, f.ticker)), el('td', S.refundStatuses[f.status] ?? f.status), el('td', f.actor || '—'), el('td', f.failureReason ? `${f.reason} (${f.failureReason})` : f.reason));
     body.append(tr);
   }
   $('refunds-table').hidden = r.refunds.length === 0;
-  $('refunded-total').textContent = fill(S.refundedTotal, { refunded: r.payment.refunded, amount: r.payment.amount, ticker: r.payment.ticker });
+  $('refunded-total').textContent = fill(S.refundedTotal, { refunded: money(r.payment.refunded, r.payment.ticker), amount: money(r.payment.amount, r.payment.ticker) });
   $('refund-form').hidden = !['paid', 'partially_refunded'].includes(r.payment.status);
   $('refunds').hidden = false;
 }
@@ -447,6 +466,10 @@ $('refund-form').addEventListener('submit', (event) => {
   const actor = $('actor').value.trim();
   if (actor) body.actor = actor;
   guarded(async () => {
+    if (!await confirmAction(fill(S.confirmRefund, { amount: money(body.amount, p.ticker), order: p.payFor }))) {
+      say(S.cancelled);
+      return;
+    }
     // One key per press: a network retry of the same press never refunds twice.
     const r = await api(`/payments/${encodeURIComponent(p.id)}/refunds`, { method: 'POST', body, headers: { 'idempotency-key': crypto.randomUUID() } });
     $('refund-amount').value = '';
@@ -454,7 +477,7 @@ $('refund-form').addEventListener('submit', (event) => {
     const updated = await api(`/payments/${encodeURIComponent(p.id)}`);
     renderDetail(updated);
     await loadRefunds(updated);
-    say(fill(r.refund.status === 'succeeded' ? S.refundDone : S.refundPending, { amount: r.refund.amount, ticker: r.refund.ticker }));
+    say(fill(r.refund.status === 'succeeded' ? S.refundDone : S.refundPending, { amount: money(r.refund.amount, r.refund.ticker) }));
   });
 });
 
@@ -475,6 +498,10 @@ $('status-form').addEventListener('submit', (event) => {
   const actor = $('actor').value.trim();
   if (actor) body.actor = actor;
   guarded(async () => {
+    if (!await confirmAction(fill(S.confirmStatus, { order: p.payFor, status: statusName(body.status) }))) {
+      say(S.cancelled);
+      return;
+    }
     await api(`/payments/${encodeURIComponent(p.id)}/status`, { method: 'POST', body });
     $('reason').value = '';
     const updated = await api(`/payments/${encodeURIComponent(p.id)}`);
@@ -505,7 +532,7 @@ $('closing-receipt').addEventListener('click', () => {
     // One key per press: a network retry of the same press never issues two.
     const r = await api(`/api/v1/payments/${encodeURIComponent(p.id)}/receipts`, { absolute: true, method: 'POST', body: { type: 'full_payment', ...(actor ? { actor } : {}) }, headers: { 'idempotency-key': crypto.randomUUID() } });
     renderDetail(await api(`/payments/${encodeURIComponent(p.id)}`));
-    say(fill(S.closingDone, { status: r.receipt.status }));
+    say(fill(S.closingDone, { status: W.verdict(r.receipt.status) }));
   });
 });
 
@@ -525,10 +552,20 @@ $('link-form').addEventListener('submit', (event) => {
     $('link-url').value = r.url;
     $('link-snippet').value = r.snippet;
     $('link-snippet-url').value = r.snippetUrl;
+    $('link-qr-code').replaceChildren(qrSvg(r.url));
+    $('link-qr').hidden = true;
+    $('link-qr-button').setAttribute('aria-expanded', 'false');
     $('link-result').hidden = false;
     say(S.linkBuilt);
     $('link-url').focus();
   });
+});
+
+wireCopyButtons($('link-result'), S, say, complain);
+$('link-qr-button').addEventListener('click', () => {
+  const open = $('link-qr').hidden;
+  $('link-qr').hidden = !open;
+  $('link-qr-button').setAttribute('aria-expanded', String(open));
 });
 
 // ---- integration test ----
@@ -571,6 +608,19 @@ $('test-form').addEventListener('submit', (event) => {
 
 // ---- settings ----
 
+/** A settings audit line's details in words: each changed field by its label, from → to. */
+function auditDetails(a) {
+  const d = a.details || {};
+  const value = (v) => (v === true ? S.yes : v === false ? S.no : v === null || v === undefined || v === '' ? '—' : Array.isArray(v) ? v.join(', ') || '—' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+  const label = (k) => S.settingsFields[k] ?? k;
+  // A choice's value in the words of the settings form's own list (flag → «отметить и сообщить»).
+  const lists = { duplicates: 's-duplicates', notifyStyle: 's-notify-style', apiType: 's-api-type', apiMethod: 's-api-method' };
+  const said = (k, v) => [...($(lists[k])?.options ?? [])].find((o) => o.value === String(v))?.textContent ?? value(v);
+  if (a.action === 'integration_test') return `${d.url ?? ''}: ${d.passed ? S.verdicts.pass : S.verdicts.fail}`;
+  if (a.action === 'settings') return Object.entries(d).map(([k, c]) => `${label(k)}: ${said(k, c.from)} → ${said(k, c.to)}`).join('; ') || '—';
+  return Object.entries(d).map(([k, v]) => `${label(k)}: ${value(v)}`).join('; ') || '—';
+}
+
 function renderSettings(s) {
   $('s-notifications').checked = s.notifications;
   $('s-api-url').value = s.apiUrl || '';
@@ -584,7 +634,7 @@ function renderSettings(s) {
   tbody.replaceChildren();
   for (const a of s.audit) {
     const tr = el('tr');
-    tr.append(timeCell(a.at), el('td', a.actor), el('td', S.actions[a.action] ?? a.action), el('td', JSON.stringify(a.details)));
+    tr.append(timeCell(a.at), el('td', a.actor), el('td', S.actions[a.action] ?? a.action), el('td', auditDetails(a)));
     tbody.append(tr);
   }
   $('settings-audit-table').hidden = s.audit.length === 0;
@@ -624,6 +674,10 @@ $('settings-form').addEventListener('submit', (event) => {
 });
 
 $('rotate-key').addEventListener('click', () => guarded(async () => {
+  if (!await confirmAction(S.confirmRotateKey)) {
+    say(S.cancelled);
+    return;
+  }
   const actor = $('s-actor').value.trim();
   const r = await api('/settings/cabinet-key', { method: 'POST', body: actor ? { actor } : {} });
   $('new-key').value = r.apiKey;
@@ -637,6 +691,10 @@ $('secret-form').addEventListener('submit', (event) => {
   event.preventDefault();
   const actor = $('s-actor').value.trim();
   guarded(async () => {
+    if (!await confirmAction(fill(S.confirmRotateSecret, { hours: W.count(Number($('grace-hours').value)) }))) {
+      say(S.cancelled);
+      return;
+    }
     const r = await api('/settings/secret', { method: 'POST', body: { graceHours: Number($('grace-hours').value), ...(actor ? { actor } : {}) } });
     $('new-secret').value = r.secret;
     $('grace-until').textContent = r.previousSecretUntil ? fill(S.graceUntil, { t: when(r.previousSecretUntil) }) : '';
@@ -681,7 +739,14 @@ async function route() {
   await loadOverview(hash === '#overview');
 }
 
+/** The language switch keeps the open section: each language's link carries the current address's hash. */
+function updateLanguageLinks() {
+  for (const a of $('languages').querySelectorAll('a')) a.href = `?ln=${a.hreflang}${location.hash}`;
+}
+updateLanguageLinks();
+
 window.addEventListener('hashchange', () => {
+  updateLanguageLinks();
   if (!state.csrf) return;
   guarded(route);
 });

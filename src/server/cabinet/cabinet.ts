@@ -17,6 +17,7 @@ import { canTransition, type NotificationStatus, type PaymentStatus } from '../s
 import type { Storage } from '../storage/storage.ts';
 import type { AttemptRecord, Merchant, NotificationRecord, Payment } from '../types.ts';
 import type { Logger } from '../logger.ts';
+import { describeReason, type ReasonView } from './reason.ts';
 
 /** Statuses a merchant may set by hand; which moves are allowed is the manual table in states.ts. */
 export const MANUAL_STATUSES = ['paid', 'failed'] as const;
@@ -44,6 +45,8 @@ export interface PaymentSummary {
   status: PaymentStatus;
   manual: boolean;
   statusReason: string;
+  /** `statusReason` as a code and its detail, for showing it in the merchant's language. */
+  reason: ReasonView;
   payFor: string;
   /** The order's first paid payment, when this one paid the order again (a duplicate); else null. */
   duplicateOf: string | null;
@@ -158,6 +161,7 @@ function summary(p: Payment, notificationStatus: NotificationStatus | null): Pay
     status: p.status,
     manual: p.manual,
     statusReason: p.statusReason,
+    reason: describeReason(p.status, p.statusReason),
     payFor: p.payFor,
     duplicateOf: p.duplicateOf ?? null,
     amount: formatAmount(p.amountMinor),

@@ -14,6 +14,7 @@ import { parseLink } from '../payments/link.ts';
 import { signPaymentLink, type PaymentLinkInput } from '../../merchant/link.ts';
 import type { Merchant } from '../types.ts';
 import type { Receipt } from '../../protocol/receipt.ts';
+import type { Language } from '../../protocol/languages.ts';
 
 export interface LinkInput {
   price: string;
@@ -22,7 +23,7 @@ export interface LinkInput {
   payMode?: 'fix' | 'free' | undefined;
   convert?: boolean | undefined;
   note?: string | undefined;
-  ln?: 'ru' | 'en' | undefined;
+  ln?: Language | undefined;
   urlSuccess?: string | undefined;
   urlFail?: string | undefined;
   userEmail?: string | undefined;

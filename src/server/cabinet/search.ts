@@ -14,6 +14,7 @@ import { PAYMENT_STATUSES, type NotificationStatus, type PaymentStatus } from '.
 import type { PaymentSearch, SearchRow } from '../storage/cabinet-storage.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { Merchant, Payment } from '../types.ts';
+import { describeReason, type ReasonView } from './reason.ts';
 
 export const MAX_SEARCH_PAGE = 100;
 export const DEFAULT_SEARCH_PAGE = 20;
@@ -40,6 +41,8 @@ export interface PaymentListItem {
   status: PaymentStatus;
   manual: boolean;
   statusReason: string;
+  /** `statusReason` as a code and its detail, for showing it in the merchant's language. */
+  reason: ReasonView;
   payFor: string;
   amount: string;
   /** How much of `amount` was refunded (`0.0` when nothing). */
@@ -124,6 +127,7 @@ export function listItem(p: Payment, notificationStatus: NotificationStatus | nu
     status: p.status,
     manual: p.manual,
     statusReason: p.statusReason,
+    reason: describeReason(p.status, p.statusReason),
     payFor: p.payFor,
     amount: formatAmount(p.amountMinor),
     refunded: formatAmount(p.refundedMinor),

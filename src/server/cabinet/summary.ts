@@ -10,6 +10,7 @@ import { GatewayError } from '../errors.ts';
 import { formatAmount } from '../../protocol/money.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { Merchant } from '../types.ts';
+import { describeReason, type ReasonView } from './reason.ts';
 
 export const DAY_MS = 86_400_000;
 /** The longest period one overview covers. */
@@ -55,7 +56,8 @@ export interface Overview {
     gaveUp: number;
     lastError: { at: string; paymentId: string; verdict: string; excerpt: string; httpStatus: number | null } | null;
   };
-  attention: { kind: 'duplicate' | 'gave_up' | 'amount_mismatch' | 'provider_failed' | 'receipt_failed'; paymentId: string; number: number; payFor: string; at: string; text: string }[];
+  /** `reason`: a provider failure's status reason as a code and its detail, for the page's language. */
+  attention: { kind: 'duplicate' | 'gave_up' | 'amount_mismatch' | 'provider_failed' | 'receipt_failed'; paymentId: string; number: number; payFor: string; at: string; text: string; reason?: ReasonView }[];
 }
 
 const STATUS_KEYS = ['created', 'checking', 'awaiting_payment', 'paid', 'rejected', 'failed', 'expired', 'partially_refunded', 'refunded'];
@@ -135,6 +137,6 @@ export async function overview(storage: Storage, m: Merchant, q: OverviewQuery):
       gaveUp: health.gaveUp,
       lastError: health.lastError && { ...health.lastError, at: new Date(health.lastError.at).toISOString() },
     },
-    attention: attention.map((a) => ({ ...a, at: new Date(a.at).toISOString() })),
+    attention: attention.map((a) => ({ ...a, at: new Date(a.at).toISOString(), ...(a.kind === 'provider_failed' ? { reason: describeReason('failed', a.text) } : {}) })),
   };
 }

@@ -24,6 +24,8 @@ export interface TimelineEvent {
   bytes?: { method?: string; url?: string; contentType?: string; httpStatus?: number | null; body: string };
   durationMs?: number;
   verdict?: string;
+  /** The facts `summary` is made of, for the cabinet page to say them in the reader's language. */
+  data?: Record<string, string | number | null>;
 }
 
 /** More events of a payment from elsewhere (refunds, the provider request log). */
@@ -36,13 +38,15 @@ export async function timeline(storage: Storage, p: Payment, sources: readonly T
   let order = 0;
   const add = (atMs: number, event: Omit<TimelineEvent, 'at'>) => items.push({ atMs, order: order++, event });
 
-  add(p.createdAt, { kind: 'created', summary: `created: ${formatAmount(p.priceMinor)} ${p.ticker} for order ${p.payFor}, ${formatAmount(p.amountMinor)} ${p.wayTicker} by ${p.way}` });
+  add(p.createdAt, { kind: 'created', summary: `created: ${formatAmount(p.priceMinor)} ${p.ticker} for order ${p.payFor}, ${formatAmount(p.amountMinor)} ${p.wayTicker} by ${p.way}`,
+    data: { price: formatAmount(p.priceMinor), ticker: p.ticker, payFor: p.payFor, amount: formatAmount(p.amountMinor), wayTicker: p.wayTicker, way: p.way } });
 
   for (const c of await storage.checkExchangesOf(p.id)) {
-    add(c.at, { kind: 'check_request', summary: `CHECK sent to ${c.url}`, bytes: { method: c.method, url: c.url, contentType: c.contentType, body: c.requestBody } });
+    add(c.at, { kind: 'check_request', summary: `CHECK sent to ${c.url}`, data: { url: c.url }, bytes: { method: c.method, url: c.url, contentType: c.contentType, body: c.requestBody } });
     add(c.at + c.durationMs, {
       kind: 'check_answer',
       summary: c.error ? `CHECK: ${c.error}` : `CHECK answered HTTP ${c.httpStatus}`,
+      data: { httpStatus: c.httpStatus, error: c.error || null },
       bytes: { httpStatus: c.httpStatus, body: c.error ? '' : c.answerBody },
       durationMs: c.durationMs,
       verdict: c.verdict,
@@ -50,21 +54,23 @@ export async function timeline(storage: Storage, p: Payment, sources: readonly T
   }
 
   // Status changes the payment itself records (no history table: its own timestamps).
-  if (p.paidAt !== null && !p.manual) add(p.paidAt, { kind: 'status', summary: 'paid' });
+  if (p.paidAt !== null && !p.manual) add(p.paidAt, { kind: 'status', summary: 'paid', data: { status: 'paid' } });
   else if (!['created', 'checking', 'awaiting_payment', 'paid'].includes(p.status) && !p.manual) {
-    add(p.updatedAt, { kind: 'status', summary: `${p.status}${p.statusReason ? `: ${p.statusReason}` : ''}` });
+    add(p.updatedAt, { kind: 'status', summary: `${p.status}${p.statusReason ? `: ${p.statusReason}` : ''}`, data: { status: p.status, reason: p.statusReason } });
   }
 
   for (const n of await storage.notificationsOf(p.id)) {
     add(n.createdAt, {
       kind: 'pay_written',
       summary: `PAY written for ${n.url} (${n.style === 'webhooks' ? 'Standard Webhooks' : n.contentType})`,
+      data: { url: n.url, format: n.style === 'webhooks' ? 'Standard Webhooks' : n.contentType },
       bytes: { method: n.method, url: n.url, contentType: n.contentType, body: n.body },
     });
     for (const a of await storage.attemptsOf(n.id)) {
       add(a.startedAt, {
         kind: 'pay_attempt',
         summary: a.httpStatus === null ? `PAY attempt: no answer` : `PAY attempt: HTTP ${a.httpStatus}`,
+        data: { httpStatus: a.httpStatus },
         bytes: { httpStatus: a.httpStatus, body: a.excerpt },
         durationMs: a.durationMs,
         verdict: a.verdict,
@@ -74,13 +80,15 @@ export async function timeline(storage: Storage, p: Payment, sources: readonly T
 
   for (const a of await storage.auditOf(p.id)) {
     // Late money (issue 22) is the provider's report, not a person's act: its own kind.
-    add(a.at, { kind: a.action === 'paid_late' ? 'paid_late' : 'manual', summary: `${a.action} by ${a.actor}: ${a.fromStatus}${a.fromStatus === a.toStatus ? '' : ` → ${a.toStatus}`}${a.reason ? ` (${a.reason})` : ''}` });
+    add(a.at, { kind: a.action === 'paid_late' ? 'paid_late' : 'manual', summary: `${a.action} by ${a.actor}: ${a.fromStatus}${a.fromStatus === a.toStatus ? '' : ` → ${a.toStatus}`}${a.reason ? ` (${a.reason})` : ''}`,
+      data: { action: a.action, actor: a.actor, from: a.fromStatus, to: a.toStatus, reason: a.reason } });
   }
 
   for (const r of await storage.refundsOf(p.id)) {
     add(r.createdAt, {
       kind: 'refund',
       summary: `refund of ${formatAmount(r.amountMinor)} ${r.ticker} by ${r.actor || p.merchantLogin}: ${r.reason}`,
+      data: { amount: formatAmount(r.amountMinor), ticker: r.ticker, actor: r.actor || p.merchantLogin, reason: r.reason, status: r.status, failureReason: r.failureReason ?? null },
       verdict: r.status === 'failed' ? `failed: ${r.failureReason ?? ''}` : r.status,
       ...(r.providerRefundId ? { bytes: { body: `provider refund id ${r.providerRefundId}` } } : {}),
     });
@@ -92,6 +100,7 @@ export async function timeline(storage: Storage, p: Payment, sources: readonly T
     add(r.createdAt, {
       kind: 'receipt',
       summary: `${r.kind} receipt of ${formatAmount(total)} RUR, ${r.receipt.items.length} line${r.receipt.items.length === 1 ? '' : 's'}`,
+      data: { receiptKind: r.kind, amount: formatAmount(total), lines: r.receipt.items.length, status: r.status, failureReason: r.reason ?? null },
       verdict: r.status === 'failed' ? `failed: ${r.reason ?? ''}` : r.status,
       bytes: { contentType: 'application/json', body: JSON.stringify(r.receipt) },
     });

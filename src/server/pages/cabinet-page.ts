@@ -1,153 +1,35 @@
 /**
  * The cabinet page: a static shell rendered here, driven by `/assets/cabinet.js` over the cabinet
  * API. No inline script or style (strict CSP); the script's own words come in `data-strings`, so
- * the page speaks ru and en from one script. The overview's chart is uPlot, served by the gateway
+ * the page speaks every language of ./cabinet-strings/ from one script, with a switch on the page. The overview's chart is uPlot, served by the gateway
  * itself (`/assets/vendor/uplot.js`), with the same figures in a table for screen readers.
  */
 import { html } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
 import { PAGE_CSP } from './pages.ts';
+import { CABINET_MESSAGES, type CabinetLanguage } from './cabinet-strings/index.ts';
+import { resolveLanguage } from '../../protocol/languages.ts';
+import type { CabinetWay } from '../cabinet/ways.ts';
 
-type Ln = 'ru' | 'en';
+type Ln = CabinetLanguage;
+
+/** Each language by its own name, for the switch (and the link builder's form language). */
+const LANGUAGE_NAMES: Record<Ln, string> = {
+  ru: 'Русский', en: 'English', uk: 'Українська', kk: 'Қазақша', be: 'Беларуская', uz: 'Oʻzbekcha', de: 'Deutsch',
+};
+
+/** The cabinet's language for a requested one, by the gateway's rule (languages.ts): Russian when none. */
+export const cabinetLanguage = (asked: string | null | undefined): Ln => resolveLanguage(asked);
 
 /** The page CSP, and no framing: a cabinet inside another site's frame could be clicked through. */
 export const CABINET_CSP = `${PAGE_CSP}; frame-ancestors 'none'`;
 
-const T = {
-  ru: {
-    title: 'Кабинет продавца', noscript: 'Кабинету нужен JavaScript.', nav: 'Разделы кабинета',
-    login: 'Вход', key: 'API-ключ кабинета', keyHint: 'Ключ отправляется один раз; дальше вход держит защищённая cookie сессии. Ключ в странице не хранится.', enter: 'Войти',
-    overview: 'Обзор', payments: 'Платежи', linksNav: 'Ссылка на оплату', testNav: 'Проверка интеграции', settingsNav: 'Настройки',
-    logout: 'Выйти', filters: 'Поиск и фильтры', status: 'Статус', any: 'Любой', search: 'Поиск',
-    searchHint: 'Номер заказа, идентификатор платежа (pay_…), e-mail покупателя или сумма', way: 'Способ оплаты',
-    from: 'Создан с', to: 'по', show: 'Показать', more: 'Показать ещё', empty: 'Платежей не найдено.',
-    number: '№', order: 'Заказ', amount: 'Сумма', notification: 'Уведомление PAY', created: 'Создан',
-    caption: 'Платежи, новые сверху', back: 'К списку платежей',
-    exportTitle: 'Выгрузка CSV', encoding: 'Кодировка', separator: 'Разделитель', comma: 'запятая', semicolon: 'точка с запятой', download: 'Скачать CSV',
-    details: 'Сведения', attempts: 'Попытки доставки', attemptsCaption: 'Попытки доставки последнего уведомления',
-    at: 'Время', http: 'HTTP', duration: 'Длительность, мс', verdict: 'Итог', excerpt: 'Ответ магазина',
-    resend: 'Отправить уведомление повторно', timeline: 'Хронология', closingReceipt: 'Выбить чек полного расчёта',
-    receiptsSettings: 'Фискальные чеки: настройки receipts в JSON (пусто — выключены), см. docs/CONFIGURATION.md',
-    refunds: 'Возвраты', refundAmount: 'Сумма возврата', refundReason: 'Причина возврата (обязательно)', refund: 'Вернуть деньги',
-    setStatus: 'Изменить статус вручную', newStatus: 'Новый статус', reason: 'Причина (обязательно, до 500 символов)',
-    actor: 'Кто меняет (необязательно)', save: 'Сохранить статус', locked: 'Статус этого платежа вручную изменить нельзя.',
-    audit: 'Журнал ручных действий', auditCaption: 'Кто, когда и почему менял платёж', who: 'Кто', action: 'Действие', change: 'Изменение',
-    why: 'Причина',
-    period: 'Период', turnover: 'Оборот по дням', turnoverCaption: 'Зачислено по дням и валютам', day: 'День',
-    chartLabel: 'График оборота по дням', byStatus: 'Платежи по статусам', byStatusCaption: 'Платежи, созданные за период, по статусам', count: 'Количество',
-    conversion: 'Конверсия', delivery: 'Доставка уведомлений PAY', attention: 'Требует внимания', totals: 'Итого за период',
-    linkTitle: 'Ссылка на оплату', price: 'Сумма', ticker: 'Валюта', payFor: 'Номер заказа', note: 'Комментарий (необязательно)',
-    urlSuccess: 'Адрес после оплаты (необязательно)', urlFail: 'Адрес при отказе (необязательно)', lang: 'Язык формы', build: 'Сделать ссылку',
-    linkUrl: 'Подписанная ссылка', snippet: 'Код элемента <onpay-checkout>', snippetUrl: 'Адрес HTML-фрагмента формы',
-    linkHint: 'Подпись md5 делается на сервере: секретный ключ в браузер не попадает.',
-    testTitle: 'Проверка интеграции', testIntro: 'Шлюз отправит на ваш API URL шесть запросов: верный CHECK, CHECK с неверной подписью, CHECK для неизвестного заказа, PAY, тот же PAY повторно и PAY с неверной подписью. Запросы помечены параметром onpay_ap_gwtest=1.',
-    testPayFor: 'Тестовый заказ (необязательно)', testAmount: 'Его сумма (необязательно)', run: 'Запустить проверку',
-    testCaption: 'Результаты проверки', caseName: 'Проверка', time: 'Время, мс', hint: 'Подсказка',
-    settingsTitle: 'Настройки', notificationsOn: 'Отправлять уведомления CHECK и PAY', apiUrl: 'API URL', apiType: 'Тип API', apiMethod: 'Метод (API 1)',
-    notifyStyle: 'Формат PAY', duplicates: 'Повторная оплата оплаченного заказа', duplicatesFlag: 'отметить и сообщить', duplicatesRefund: 'отметить и вернуть деньги', origins: 'Разрешённые адреса сайтов (по одному в строке)', saveSettings: 'Сохранить настройки',
-    settingsAudit: 'Журнал настроек', settingsAuditCaption: 'Изменения настроек, ключей и проверки интеграции', details2: 'Подробности',
-    rotateKey: 'Новый ключ кабинета', rotateKeyHint: 'Старый ключ и другие сессии перестанут работать сразу.', rotateKeyButton: 'Выпустить новый ключ кабинета',
-    rotateSecret: 'Новый секретный ключ K', graceHours: 'Сколько часов принимать ответы со старым K', rotateSecretButton: 'Выпустить новый K',
-    shownOnce: 'Показывается один раз — сохраните его сейчас.', warnings: 'Предупреждения', testMode: 'Тестовый режим',
-  },
-  en: {
-    title: 'Merchant cabinet', noscript: 'The cabinet needs JavaScript.', nav: 'Cabinet sections',
-    login: 'Sign in', key: 'Cabinet API key', keyHint: 'The key is sent once; then a protected session cookie keeps you signed in. The page never stores the key.', enter: 'Sign in',
-    overview: 'Overview', payments: 'Payments', linksNav: 'Payment link', testNav: 'Integration test', settingsNav: 'Settings',
-    logout: 'Sign out', filters: 'Search and filters', status: 'Status', any: 'Any', search: 'Search',
-    searchHint: 'Order number, payment id (pay_…), buyer e-mail or amount', way: 'Payment method',
-    from: 'Created from', to: 'to', show: 'Show', more: 'Show more', empty: 'No payments found.',
-    number: 'No.', order: 'Order', amount: 'Amount', notification: 'PAY notification', created: 'Created',
-    caption: 'Payments, newest first', back: 'Back to payments',
-    exportTitle: 'CSV export', encoding: 'Encoding', separator: 'Separator', comma: 'comma', semicolon: 'semicolon', download: 'Download CSV',
-    details: 'Details', attempts: 'Delivery attempts', attemptsCaption: 'Delivery attempts of the latest notification',
-    at: 'Time', http: 'HTTP', duration: 'Duration, ms', verdict: 'Verdict', excerpt: 'Shop answer',
-    resend: 'Resend the notification', timeline: 'Timeline', closingReceipt: 'Issue the closing receipt (full payment)',
-    receiptsSettings: 'Fiscal receipts: the receipts settings as JSON (empty: off), see docs/CONFIGURATION.md',
-    refunds: 'Refunds', refundAmount: 'Amount to refund', refundReason: 'Reason for the refund (required)', refund: 'Refund',
-    setStatus: 'Set the status by hand', newStatus: 'New status', reason: 'Reason (required, up to 500 characters)',
-    actor: 'Who is changing it (optional)', save: 'Save the status', locked: 'This payment\'s status cannot be changed by hand.',
-    audit: 'Log of manual actions', auditCaption: 'Who changed the payment, when and why', who: 'Who', action: 'Action', change: 'Change',
-    why: 'Reason',
-    period: 'Period', turnover: 'Turnover by day', turnoverCaption: 'Credited by day and currency', day: 'Day',
-    chartLabel: 'Chart of the turnover by day', byStatus: 'Payments by status', byStatusCaption: 'Payments created in the period, by status', count: 'Count',
-    conversion: 'Conversion', delivery: 'PAY delivery', attention: 'Needs attention', totals: 'Totals for the period',
-    linkTitle: 'Payment link', price: 'Amount', ticker: 'Currency', payFor: 'Order number', note: 'Comment (optional)',
-    urlSuccess: 'Address after paying (optional)', urlFail: 'Address after giving up (optional)', lang: 'Form language', build: 'Build the link',
-    linkUrl: 'Signed link', snippet: 'The <onpay-checkout> element code', snippetUrl: 'URL of the form\'s HTML snippet',
-    linkHint: 'The md5 is made on the server: the secret key never reaches the browser.',
-    testTitle: 'Integration test', testIntro: 'The gateway sends six requests to your API URL: a correct CHECK, a CHECK with a wrong signature, a CHECK for an unknown order, a PAY, the same PAY again and a PAY with a wrong signature. They carry the parameter onpay_ap_gwtest=1.',
-    testPayFor: 'Test order (optional)', testAmount: 'Its amount (optional)', run: 'Run the test',
-    testCaption: 'Test results', caseName: 'Case', time: 'Time, ms', hint: 'Hint',
-    settingsTitle: 'Settings', notificationsOn: 'Send CHECK and PAY notifications', apiUrl: 'API URL', apiType: 'API type', apiMethod: 'Method (API 1)',
-    notifyStyle: 'PAY format', duplicates: 'An order paid again', duplicatesFlag: 'flag and tell', duplicatesRefund: 'flag and refund', origins: 'Allowed site origins (one per line)', saveSettings: 'Save the settings',
-    settingsAudit: 'Settings log', settingsAuditCaption: 'Changes of settings and keys, and integration tests', details2: 'Details',
-    rotateKey: 'New cabinet key', rotateKeyHint: 'The old key and other sessions stop working at once.', rotateKeyButton: 'Issue a new cabinet key',
-    rotateSecret: 'New secret key K', graceHours: 'Hours to keep accepting answers signed with the old K', rotateSecretButton: 'Issue a new K',
-    shownOnce: 'Shown once — save it now.', warnings: 'Warnings', testMode: 'Test mode',
-  },
-} as const;
-
-/** What the script says; status names, messages. */
-const SCRIPT_STRINGS = {
-  ru: {
-    statuses: { created: 'Создан', checking: 'Проверка магазином', awaiting_payment: 'Ожидает оплаты', paid: 'Оплачен', rejected: 'Отклонён', failed: 'Не оплачен', expired: 'Истёк', partially_refunded: 'Частично возвращён', refunded: 'Возвращён' },
-    notifications: { none: '—', pending: 'ожидает отправки', delivered: 'доставлено', retrying: 'повторяется', gave_up: 'не доставлено в API' },
-    actions: { set_status: 'смена статуса', resend: 'повторная отправка', settings: 'настройки', rotate_cabinet_key: 'новый ключ кабинета', rotate_secret: 'новый K', integration_test: 'проверка интеграции', closing_receipt: 'чек полного расчёта' },
-    kinds: { created: 'Создан', check_request: 'Запрос CHECK', check_answer: 'Ответ на CHECK', status: 'Статус', pay_written: 'Уведомление PAY', pay_attempt: 'Попытка PAY', manual: 'Вручную', paid_late: 'Оплачен с опозданием', refund: 'Возврат', provider_request: 'Запрос к платёжной системе', provider_notification: 'Уведомление платёжной системы', receipt: 'Чек' },
-    attentionKinds: { duplicate: 'заказ оплачен повторно', gave_up: 'PAY не доставлено', amount_mismatch: 'сумма не совпала', provider_failed: 'отказ платёжной системы', receipt_failed: 'чек не зарегистрирован' },
-    cases: { check_ok: 'Верный CHECK принят', check_bad_signature: 'CHECK с неверной подписью отклонён', check_unknown_order: 'CHECK неизвестного заказа отклонён', pay_ok: 'PAY принят', pay_repeat: 'Повторный PAY принят', pay_bad_signature: 'PAY с неверной подписью отклонён' },
-    verdicts: { pass: 'пройдено', fail: 'ошибка', skipped: 'не выполнено' },
-    closingDone: 'Чек полного расчёта: {status}.', receiptsInvalid: 'Настройки чеков — не JSON.',
-    refundDone: 'Возврат оформлен: {amount} {ticker}.', refundPending: 'Возврат отправлен в платёжную систему: {amount} {ticker}.', refundedTotal: 'Возвращено: {refunded} из {amount} {ticker}.', refundStatuses: { pending: 'в обработке', succeeded: 'выполнен', failed: 'отказ' },
-    day: 'День', manual: 'вручную', paidLate: 'оплачен с опозданием', paymentTitle: 'Платёж № {n}', loggedIn: 'Вы вошли как {name}.', loggedOut: 'Вы вышли.', loading: 'Загрузка…',
-    shown: 'Показано платежей: {n}.', statusSet: 'Статус изменён: {status}.', resent: 'Уведомление поставлено в очередь на отправку.',
-    badKey: 'Ключ не подошёл.', network: 'Сервер недоступен, попробуйте ещё раз.', noAttempts: 'Попыток ещё не было.', noAudit: 'Ручных действий не было.',
-    warnings: {
-      unsigned_unchecked: 'Внимание: ссылки на оплату не подписываются (md5 выключен) и CHECK не отправляется — кто угодно может создать заказ на любую сумму. Включите проверку md5 ссылок или CHECK.',
-      short_secret: 'Внимание: секретный ключ K короче 16 символов — по одной подписанной ссылке его можно подобрать. Смените ключ (кнопка смены K ниже создаёт длинный).',
-    },
-    noNotification: 'Уведомление PAY не создавалось.', notificationState: 'Состояние: {state}. Попыток: {n}.',
-    overviewShown: 'Обзор за период {from} — {to}.', noTurnover: 'За период оплат не было.', nothingToAttend: 'Всё в порядке: ничего не требует внимания.',
-    conv: { created: 'Создано', paid: 'Оплачено', rate: 'Конверсия', duplicates: 'Повторные оплаты заказов', checkDeclined: 'Отказ магазина на CHECK', checkFailed: 'Сбой CHECK', failed: 'Не оплачено', expired: 'Истекло', waiting: 'Ожидают' },
-    deliv: { pending: 'Ожидают отправки', retrying: 'Повторяются', gaveUp: 'Не доставлены в API', lastError: 'Последняя ошибка' },
-    linkBuilt: 'Ссылка готова.', testDone: 'Проверка завершена: {n} из 6 пройдено.', testRunning: 'Проверка идёт…', settingsSaved: 'Настройки сохранены.',
-    keyRotated: 'Новый ключ кабинета выпущен.', secretRotated: 'Новый K выпущен.', graceUntil: 'Старый K принимается до {t}.', request: 'Запрос', answer: 'Ответ', bytes: 'Байты',
-    fields: { duplicateOf: 'Повторная оплата заказа, первый платёж', id: 'Идентификатор', payFor: 'Заказ', status: 'Статус', statusReason: 'Причина статуса', amount: 'К оплате', order: 'Сумма заказа', balance: 'Зачисляется', way: 'Способ оплаты', createdAt: 'Создан', paidAt: 'Оплачен', userEmail: 'E-mail покупателя', note: 'Комментарий' },
-  },
-  en: {
-    statuses: { created: 'Created', checking: 'Checked by the shop', awaiting_payment: 'Awaiting payment', paid: 'Paid', rejected: 'Rejected', failed: 'Failed', expired: 'Expired', partially_refunded: 'Partially refunded', refunded: 'Refunded' },
-    notifications: { none: '—', pending: 'waiting to be sent', delivered: 'delivered', retrying: 'retrying', gave_up: 'not delivered to the API' },
-    actions: { set_status: 'status set', resend: 'resend', settings: 'settings', rotate_cabinet_key: 'new cabinet key', rotate_secret: 'new K', integration_test: 'integration test', closing_receipt: 'closing receipt' },
-    kinds: { created: 'Created', check_request: 'CHECK request', check_answer: 'CHECK answer', status: 'Status', pay_written: 'PAY notification', pay_attempt: 'PAY attempt', manual: 'By hand', paid_late: 'Paid late', refund: 'Refund', provider_request: 'Request to the payment system', provider_notification: 'Payment system notification', receipt: 'Receipt' },
-    attentionKinds: { duplicate: 'order paid again', gave_up: 'PAY not delivered', amount_mismatch: 'amount mismatch', provider_failed: 'refused by the payment system', receipt_failed: 'receipt not registered' },
-    cases: { check_ok: 'A correct CHECK is accepted', check_bad_signature: 'A CHECK with a wrong signature is refused', check_unknown_order: 'A CHECK for an unknown order is refused', pay_ok: 'A PAY succeeds', pay_repeat: 'The same PAY again succeeds', pay_bad_signature: 'A PAY with a wrong signature is refused' },
-    verdicts: { pass: 'passed', fail: 'failed', skipped: 'not run' },
-    closingDone: 'Closing receipt: {status}.', receiptsInvalid: 'The receipts settings are not JSON.',
-    refundDone: 'Refunded: {amount} {ticker}.', refundPending: 'The refund is sent to the payment system: {amount} {ticker}.', refundedTotal: 'Refunded: {refunded} of {amount} {ticker}.', refundStatuses: { pending: 'pending', succeeded: 'done', failed: 'refused' },
-    day: 'Day', manual: 'by hand', paidLate: 'paid late', paymentTitle: 'Payment No. {n}', loggedIn: 'Signed in as {name}.', loggedOut: 'Signed out.', loading: 'Loading…',
-    shown: 'Payments shown: {n}.', statusSet: 'Status changed: {status}.', resent: 'The notification is queued for sending.',
-    badKey: 'The key was not accepted.', network: 'The server is unreachable; try again.', noAttempts: 'No attempts yet.', noAudit: 'No manual actions.',
-    warnings: {
-      unsigned_unchecked: 'Warning: payment links are not signed (md5 off) and no CHECK is sent, so anyone can create an order at any price. Turn on link md5 or CHECK.',
-      short_secret: 'Warning: the key K is shorter than 16 characters, so it can be found from one signed link. Rotate it (the K rotation below makes a long one).',
-    },
-    noNotification: 'No PAY notification was written.', notificationState: 'State: {state}. Attempts: {n}.',
-    overviewShown: 'Overview of {from} — {to}.', noTurnover: 'No payments in the period.', nothingToAttend: 'All is well: nothing needs attention.',
-    conv: { created: 'Created', paid: 'Paid', rate: 'Conversion', duplicates: 'Orders paid again', checkDeclined: 'Declined by the shop in CHECK', checkFailed: 'CHECK failed', failed: 'Failed', expired: 'Expired', waiting: 'Waiting' },
-    deliv: { pending: 'Waiting to be sent', retrying: 'Retrying', gaveUp: 'Not delivered to the API', lastError: 'Last error' },
-    linkBuilt: 'The link is ready.', testDone: 'Test finished: {n} of 6 passed.', testRunning: 'Testing…', settingsSaved: 'Settings saved.',
-    keyRotated: 'A new cabinet key is issued.', secretRotated: 'A new K is issued.', graceUntil: 'The old K is accepted until {t}.', request: 'Request', answer: 'Answer', bytes: 'Bytes',
-    fields: { duplicateOf: 'Order paid again; the first payment', id: 'Id', payFor: 'Order', status: 'Status', statusReason: 'Status reason', amount: 'To pay', order: 'Order amount', balance: 'Credited', way: 'Payment method', createdAt: 'Created', paidAt: 'Paid', userEmail: 'Buyer e-mail', note: 'Comment' },
-  },
-} as const;
-
 const STATUS_OPTIONS = ['created', 'checking', 'awaiting_payment', 'paid', 'rejected', 'failed', 'expired'] as const;
 
 /** The cabinet page in `ln`. */
-export function cabinetPage(ln: Ln): HtmlEscapedString | Promise<HtmlEscapedString> {
-  const t = T[ln];
-  const s = SCRIPT_STRINGS[ln];
+export function cabinetPage(ln: Ln, ways: readonly CabinetWay[] = []): HtmlEscapedString | Promise<HtmlEscapedString> {
+  // The shell's words and the script's, in the page's language (one table: ./cabinet-strings/).
+  const { page: t, script: s } = CABINET_MESSAGES[ln];
   return html`<!doctype html>
 <html lang="${ln}">
 <head>
@@ -161,9 +43,12 @@ export function cabinetPage(ln: Ln): HtmlEscapedString | Promise<HtmlEscapedStri
 <script type="module" src="/assets/cabinet.js"></script>
 </head>
 <body class="cabinet">
-<main id="cabinet" data-strings="${JSON.stringify(s)}">
+<main id="cabinet" data-strings="${JSON.stringify(s)}" data-ways="${JSON.stringify(ways)}">
 <div class="bar">
 <h1>${t.title}</h1>
+<nav id="languages" aria-label="${t.language}"><ul>
+${(Object.keys(LANGUAGE_NAMES) as Ln[]).map((l) => html`<li><a href="?ln=${l}" lang="${l}" hreflang="${l}"${l === ln ? html` aria-current="true"` : ''}>${LANGUAGE_NAMES[l]}</a></li>`)}
+</ul></nav>
 <p id="account" hidden><span id="merchant-name"></span> <span id="test-mode" class="badge" hidden>${t.testMode}</span> <button type="button" id="logout" class="secondary">${t.logout}</button></p>
 </div>
 <nav id="nav" aria-label="${t.nav}" hidden>
@@ -242,7 +127,11 @@ export function cabinetPage(ln: Ln): HtmlEscapedString | Promise<HtmlEscapedStri
 <option value="">${t.any}</option>
 ${STATUS_OPTIONS.map((k) => html`<option value="${k}">${s.statuses[k]}</option>`)}
 </select></p>
-<p><label for="f-way">${t.way}</label> <input id="f-way" name="way" maxlength="3" size="4" pattern="[A-Za-z]{3}"></p>
+<p><label for="f-way">${t.way}</label>
+<select id="f-way" name="way">
+<option value="">${t.any}</option>
+${ways.map((w) => html`<option value="${w.code}">${w.title}</option>`)}
+</select></p>
 <p><label for="f-from">${t.from}</label> <input id="f-from" name="from" type="date">
 <label for="f-to">${t.to}</label> <input id="f-to" name="to" type="date"></p>
 <p><button type="submit">${t.show}</button></p>
@@ -251,14 +140,14 @@ ${STATUS_OPTIONS.map((k) => html`<option value="${k}">${s.statuses[k]}</option>`
 <form id="export-form">
 <fieldset>
 <legend>${t.exportTitle}</legend>
-<p><label for="x-encoding">${t.encoding}</label> <select id="x-encoding"><option value="utf-8">UTF-8</option><option value="windows-1251">Windows-1251</option></select></p>
-<p><label for="x-separator">${t.separator}</label> <select id="x-separator"><option value=",">${t.comma}</option><option value=";">${t.semicolon}</option></select></p>
+<p><label for="x-profile">${t.csvProfile}</label> <select id="x-profile" aria-describedby="x-profile-hint"><option value="excel">${t.csvExcel}</option><option value="machine">${t.csvMachine}</option></select></p>
+<p id="x-profile-hint" class="hint">${t.csvHint}</p>
 <p><a id="export" href="/api/v1/cabinet/payments.csv" download>${t.download}</a></p>
 </fieldset>
 </form>
 <table id="payments-table">
 <caption>${t.caption}</caption>
-<thead><tr><th scope="col">${t.number}</th><th scope="col">${t.order}</th><th scope="col">${t.amount}</th><th scope="col">${t.status}</th><th scope="col">${t.notification}</th><th scope="col">${t.created}</th></tr></thead>
+<thead><tr><th scope="col">${t.number}</th><th scope="col">${t.order}</th><th scope="col">${t.amount}</th><th scope="col">${t.way}</th><th scope="col">${t.status}</th><th scope="col">${t.notification}</th><th scope="col">${t.created}</th></tr></thead>
 <tbody id="payments-body"></tbody>
 </table>
 <p id="payments-empty" hidden>${t.empty}</p>
@@ -328,13 +217,17 @@ ${STATUS_OPTIONS.map((k) => html`<option value="${k}">${s.statuses[k]}</option>`
 <p><label for="l-note">${t.note}</label> <input id="l-note" name="note" maxlength="255"></p>
 <p><label for="l-url-success">${t.urlSuccess}</label> <input id="l-url-success" name="urlSuccess" type="url" maxlength="255"></p>
 <p><label for="l-url-fail">${t.urlFail}</label> <input id="l-url-fail" name="urlFail" type="url" maxlength="255"></p>
-<p><label for="l-ln">${t.lang}</label> <select id="l-ln" name="ln"><option value="ru">Русский</option><option value="en">English</option></select></p>
+<p><label for="l-ln">${t.lang}</label> <select id="l-ln" name="ln">${(Object.keys(LANGUAGE_NAMES) as Ln[]).map((l) => html`<option value="${l}" lang="${l}"${l === ln ? html` selected` : ''}>${LANGUAGE_NAMES[l]}</option>`)}</select></p>
 <p><button type="submit">${t.build}</button></p>
 </form>
 <div id="link-result" hidden>
-<p><label for="link-url">${t.linkUrl}</label><br><textarea id="link-url" readonly rows="3"></textarea></p>
-<p><label for="link-snippet">${t.snippet}</label><br><textarea id="link-snippet" readonly rows="5"></textarea></p>
-<p><label for="link-snippet-url">${t.snippetUrl}</label><br><textarea id="link-snippet-url" readonly rows="3"></textarea></p>
+<p><label for="link-url">${t.linkUrl}</label><br><textarea id="link-url" readonly rows="3"></textarea><br>
+<button type="button" class="secondary copy" data-copy="link-url">${t.copy}</button> <button type="button" class="secondary" id="link-qr-button" aria-expanded="false" aria-controls="link-qr">${t.qr}</button></p>
+<figure id="link-qr" class="qr" hidden><div id="link-qr-code" role="img" aria-label="${t.qrLabel}"></div><figcaption>${t.qrLabel}</figcaption></figure>
+<p><label for="link-snippet">${t.snippet}</label><br><textarea id="link-snippet" readonly rows="5"></textarea><br>
+<button type="button" class="secondary copy" data-copy="link-snippet">${t.copy}</button></p>
+<p><label for="link-snippet-url">${t.snippetUrl}</label><br><textarea id="link-snippet-url" readonly rows="3"></textarea><br>
+<button type="button" class="secondary copy" data-copy="link-snippet-url">${t.copy}</button></p>
 </div>
 </section>
 
@@ -384,6 +277,12 @@ ${STATUS_OPTIONS.map((k) => html`<option value="${k}">${s.statuses[k]}</option>`
 <tbody id="settings-audit-body"></tbody>
 </table>
 </section>
+<dialog id="confirm" aria-labelledby="confirm-text">
+<form method="dialog">
+<p id="confirm-text"></p>
+<p class="actions"><button type="submit" value="cancel" id="confirm-cancel" class="secondary">${t.cancel}</button> <button type="submit" value="ok" id="confirm-ok">${t.confirm}</button></p>
+</form>
+</dialog>
 </main>
 </body>
 </html>`;

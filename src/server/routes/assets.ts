@@ -7,11 +7,13 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { transformSync } from 'esbuild';
 import { Hono } from 'hono';
 import type { Env } from '../env.ts';
 import { GatewayError } from '../errors.ts';
 import { contentHash, HASHED_NAME } from '../http/cdn-files.ts';
 import { pickEncoding, type ContentCoding } from '../http/compress.ts';
+import { faviconResponse } from '../http/favicon.ts';
 
 const ASSETS_DIR = fileURLToPath(new URL('../assets/', import.meta.url));
 /** Libraries the gateway's own pages use, served from the installed package (the cabinet's chart: uPlot). */
@@ -19,7 +21,16 @@ const VENDOR_DIR = fileURLToPath(new URL('../../../node_modules/', import.meta.u
 const VENDOR: Record<string, string> = {
   'uplot.js': 'uplot/dist/uPlot.esm.js',
   'uplot.css': 'uplot/dist/uPlot.min.css',
+  // The link builder's QR code (the QR library the gateway already uses for SBP).
+  'uqr.js': 'uqr/dist/index.mjs',
 };
+/**
+ * The wire's own modules the pages' scripts share with the server and the element, served as
+ * JavaScript: the TypeScript source with its types stripped by esbuild once (the cabinet formats
+ * money and dates with the one formatter, src/protocol/locale-format.ts).
+ */
+const PROTOCOL_DIR = fileURLToPath(new URL('../../protocol/', import.meta.url));
+const PROTOCOL_MODULES: Record<string, string> = { 'locale-format.js': 'locale-format.ts' };
 const TYPES: Record<string, string> = { '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.map': 'application/json' };
 /** A hashed name's bytes never change: cached for a year. */
 const IMMUTABLE = 'public, max-age=31536000, immutable';
@@ -118,6 +129,8 @@ export function assetRoutes(opts: { cdnDir: string; cache: boolean }) {
     return new Response(new Uint8Array(body), { headers });
   }
 
+  // Browsers ask every page's origin for its icon.
+  app.get('/favicon.ico', () => faviconResponse());
   app.get('/cdn/:name', (c) => serveCdn(c.req.param('name'), c.req.header('accept-encoding'), c.req.header('if-none-match'), c.req.method === 'HEAD'));
   // `/assets/vendor/:name` beside `/assets/:name` would make Hono fall back from its RegExpRouter to
   // the slower TrieRouter for every request of the gateway: one route takes both.
@@ -128,6 +141,22 @@ export function assetRoutes(opts: { cdnDir: string; cache: boolean }) {
     const slash = file.lastIndexOf('/');
     return serveFile(join(VENDOR_DIR, file.slice(0, slash)), file.slice(slash + 1), c.req.param('name'));
   });
-  app.get('/assets/:name', (c) => serve(ASSETS_DIR, c.req.param('name'), false));
+  const protocolCache = new Map<string, Buffer>();
+  /** A protocol module as JavaScript (its source's types stripped; no bundling: it imports nothing). */
+  async function serveProtocol(name: string): Promise<Response> {
+    let body = protocolCache.get(name);
+    if (!body) {
+      const source = await readFile(join(PROTOCOL_DIR, PROTOCOL_MODULES[name]!), 'utf8');
+      // Synchronous: one short esbuild run per module and process (cached), no service process left behind.
+      body = Buffer.from(transformSync(source, { loader: 'ts', format: 'esm', target: 'es2022' }).code);
+      if (opts.cache) protocolCache.set(name, body);
+    }
+    return new Response(new Uint8Array(body), { headers: { 'content-type': TYPES['.js']!, 'cache-control': SHORT } });
+  }
+
+  app.get('/assets/:name', (c) => {
+    const name = c.req.param('name');
+    return Object.hasOwn(PROTOCOL_MODULES, name) ? serveProtocol(name) : serve(ASSETS_DIR, name, false);
+  });
   return app;
 }

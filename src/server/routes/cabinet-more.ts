@@ -5,6 +5,7 @@
  * call the cabinet modules and shape the answer; see docs/CABINET.md.
  */
 import { receiptSettingsSchema } from '../../protocol/receipt.ts';
+import { LANGUAGES } from '../../protocol/languages.ts';
 import type { Hono } from 'hono';
 import type { Env } from '../env.ts';
 import { validJson } from '../http/validate.ts';
@@ -15,7 +16,7 @@ import { isHttpUrl, type GatewayConfig } from '../config.ts';
 import { GatewayError } from '../errors.ts';
 import type { Merchant } from '../types.ts';
 import { capBody } from '../http/body-limit.ts';
-import { csvContentType } from '../cabinet/export-csv.ts';
+import { csvContentType, csvProfile, isTimeZone } from '../cabinet/export-csv.ts';
 import { buildLink } from '../cabinet/link-builder.ts';
 import { searchQuerySchema, toSearchQuery, type SearchQuery } from '../cabinet/search.ts';
 import { MAX_GRACE_HOURS } from '../cabinet/settings.ts';
@@ -72,7 +73,11 @@ const summaryQuery = z.object({
 const csvQuery = searchQuerySchema.extend({
   encoding: z.enum(['utf-8', 'windows-1251'], { error: 'must be utf-8 or windows-1251' }).optional(),
   separator: z.enum([',', ';', 'comma', 'semicolon'], { error: 'must be , or ;' }).optional(),
-}).omit({ cursor: true, limit: true }).strict();
+  profile: z.enum(['machine', 'excel'], { error: 'must be machine or excel' }).optional(),
+  timeZone: z.string().max(64, 'must be an IANA time zone such as Europe/Moscow').refine(isTimeZone, 'must be an IANA time zone such as Europe/Moscow').optional(),
+}).omit({ cursor: true, limit: true }).strict().refine((q) => q.timeZone === undefined || q.profile === 'excel', {
+  path: ['timeZone'], message: 'only with profile=excel (the machine profile writes UTC)',
+});
 
 const integrationBody = z.object({
   payFor: text(100).refine((s) => s.length > 0, 'must not be empty').optional(),
@@ -88,7 +93,7 @@ const linkBody = z.object({
   payMode: z.enum(['fix', 'free'], { error: 'must be fix or free' }).optional(),
   convert: z.boolean({ error: 'must be true or false' }).optional(),
   note: text(255).optional(),
-  ln: z.enum(['ru', 'en'], { error: 'must be ru or en' }).optional(),
+  ln: z.enum(LANGUAGES, { error: `must be one of ${LANGUAGES.join(', ')}` }).optional(),
   urlSuccess: httpUrl(255).optional(),
   urlFail: httpUrl(255).optional(),
   userEmail: buyerEmail().optional(),
@@ -144,14 +149,16 @@ export function cabinetMoreRoutes(app: Hono<CabinetVars>, deps: CabinetMoreDeps)
 
   app.get('/api/v1/cabinet/payments.csv', async (c) => {
     const q = parse(csvQuery, queryObject(c.req.url), 'invalid_param');
-    const { encoding, separator, ...filters } = q;
+    const { encoding, separator, profile, timeZone, ...filters } = q;
     const search: SearchQuery = toSearchQuery(filters);
-    const enc = encoding ?? 'utf-8';
-    const sep = separator === ';' || separator === 'semicolon' ? ';' : ',';
+    // The profile's options; an explicit encoding or separator still wins (scripts written before profiles).
+    const options = csvProfile(profile ?? 'machine', timeZone);
+    if (encoding) options.encoding = encoding;
+    if (separator) options.separator = separator === ';' || separator === 'semicolon' ? ';' : ',';
     const m = c.get('merchant');
-    return new Response(cabinet.exportCsv(m, search, { encoding: enc, separator: sep }), {
+    return new Response(cabinet.exportCsv(m, search, options), {
       headers: {
-        'content-type': csvContentType(enc),
+        'content-type': csvContentType(options.encoding),
         'content-disposition': `attachment; filename="${csvFileName(m.login, now())}"`,
         'cache-control': 'no-store',
       },

@@ -11,7 +11,8 @@ import {
 import { capBody } from '../http/body-limit.ts';
 import { fromZod, GatewayError } from '../errors.ts';
 import { validJson } from '../http/validate.ts';
-import { CABINET_CSP, cabinetPage } from '../pages/cabinet-page.ts';
+import { CABINET_CSP, cabinetLanguage, cabinetPage } from '../pages/cabinet-page.ts';
+import { cabinetWays, providerDashboard } from '../cabinet/ways.ts';
 import type { Merchant } from '../types.ts';
 import type { GatewayConfig } from '../config.ts';
 import { searchQuerySchema, toSearchQuery } from '../cabinet/search.ts';
@@ -62,6 +63,11 @@ export interface CabinetRouteDeps {
   checkLink?: (m: Merchant, params: URLSearchParams) => void;
 }
 
+/** The cabinet's language, remembered for a year (not a secret: no HttpOnly, readable by the page). */
+const LN_COOKIE = 'onpay_cabinet_ln';
+const LN_COOKIE_MAX_AGE_S = 365 * 86400;
+const lnCookie = (cookie: string | undefined): string | null => /(?:^|;\s*)onpay_cabinet_ln=([A-Za-z-]{2,10})/.exec(cookie ?? '')?.[1] ?? null;
+
 /** The path of sign-in: the one cabinet API call made without credentials. */
 const SESSION_PATH = '/api/v1/cabinet/session';
 
@@ -77,8 +83,11 @@ export function cabinetRoutes(deps: CabinetRouteDeps) {
     c.set('html', true);
     c.header('content-security-policy', CABINET_CSP);
     c.header('cache-control', 'no-store');
-    const ln = new URL(c.req.url).searchParams.get('ln') === 'en' ? 'en' : 'ru';
-    return c.html(cabinetPage(ln));
+    // The language: `?ln=` (the page's switch), remembered in a cookie; else the one remembered; else Russian.
+    const asked = new URL(c.req.url).searchParams.get('ln');
+    const ln = cabinetLanguage(asked ?? lnCookie(c.req.header('cookie')));
+    if (asked !== null) c.header('set-cookie', `${LN_COOKIE}=${ln}; Path=/cabinet; Max-Age=${LN_COOKIE_MAX_AGE_S}; SameSite=Lax`);
+    return c.html(cabinetPage(ln, cabinetWays(config, ln)));
   });
 
   /** The key's merchant, counted by the rate limits: a wrong key counts against the address. */
@@ -169,7 +178,10 @@ export function cabinetRoutes(deps: CabinetRouteDeps) {
   app.get('/api/v1/cabinet/payments/:id', async (c) => {
     const detail = await cabinet.get(c.get('merchant'), c.req.param('id'));
     // The provider request log adds its source here once it exists (TimelineSource).
-    return c.json({ ...detail, receipts: await cabinet.receipts(detail.id), timeline: await cabinet.timeline(detail.id) });
+    return c.json({
+      ...detail, providerDashboardUrl: providerDashboard(config, detail.provider),
+      receipts: await cabinet.receipts(detail.id), timeline: await cabinet.timeline(detail.id),
+    });
   });
 
   app.post('/api/v1/cabinet/payments/:id/status', limit, validJson(statusBody), async (c) => (

@@ -24,6 +24,10 @@ import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { authorise, declineTx, envelope, expireHolds, payFields, runApi, type ApiAnswer, type ApiState } from './emulator-api.ts';
 import { REASONS, TEST_CARDS, paymentNotification, type EmulatedOrder, type EmulatedTransaction, type NotificationFields, type SavedCard } from './emulator-model.ts';
 import { amountText, escapeHtml, hmacBase64, luhn, readJson, scalar, writeJson, type Json } from './emulator-wire.ts';
+import { readFileSync } from 'node:fs';
+
+/** The gateway's favicon, read from its assets (issue 28: no 404 for the icon on any page). */
+const FAVICON_ICO = readFileSync(new URL('../../assets/favicon.ico', import.meta.url));
 
 export { TEST_CARDS } from './emulator-model.ts';
 export type { CardOutcome, EmulatedOrder, EmulatedTransaction, SavedCard } from './emulator-model.ts';
@@ -312,11 +316,18 @@ export async function startCloudPaymentsEmulator(options: CloudPaymentsEmulatorO
 
   // --- pages -------------------------------------------------------------------------------------
 
+  /** A plain tidy look for the emulator's pages (issue 28): readable, labelled fields, one column. */
+  const PAGE_STYLE = 'body{font:16px/1.45 system-ui,sans-serif;max-width:28rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a;background:#fff}'
+    + 'h1{font-size:1.4rem}label{display:block;margin:.6rem 0}input{font:inherit;padding:.45rem;width:100%;box-sizing:border-box;border:1px solid #767676;border-radius:.3rem}'
+    + 'button{font:inherit;padding:.6rem 1.2rem;margin:.8rem .5rem 0 0;border:0;border-radius:.3rem;background:#0057b8;color:#fff;cursor:pointer}'
+    + '[role=alert]{color:#b00020;font-weight:600}details{margin-top:1.5rem;font-size:.9rem}code{font-size:.95em}'
+    + '@media (prefers-color-scheme:dark){body{background:#121212;color:#e8e8e8}input{background:#1e1e1e;color:inherit;border-color:#8a8a8a}button{background:#8ab4ff;color:#0b1a33}[role=alert]{color:#ff8a80}}';
+
   function orderPage(order: EmulatedOrder, error = ''): string {
     const cardList = Object.entries(TEST_CARDS)
       .map(([n, c]) => `<li><code>${n.replace(/(\d{4})(?=\d)/g, '$1 ')}</code> ${c.type}${c.threeDs ? ' 3-D Secure' : ''}: ${c.result === 'success' ? 'успешно' : 'недостаточно средств'}</li>`)
       .join('');
-    return `<!doctype html><html lang="ru"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Оплата заказа №${order.number}</title></head>
+    return `<!doctype html><html lang="ru"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Оплата заказа №${order.number}</title><style>${PAGE_STYLE}</style></head>
 <body><main><h1>CloudPayments (эмулятор)</h1>
 <p>${escapeHtml(order.description)}</p><p><strong>${amountText(order.amountMinor)} ${escapeHtml(order.currency)}</strong></p>
 ${error ? `<p role="alert">${escapeHtml(error)}</p>` : ''}
@@ -328,7 +339,7 @@ ${error ? `<p role="alert">${escapeHtml(error)}</p>` : ''}
   }
 
   function resultPage(title: string): string {
-    return `<!doctype html><html lang="ru"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><main><h1>${escapeHtml(title)}</h1></main></body></html>`;
+    return `<!doctype html><html lang="ru"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title><style>${PAGE_STYLE}</style></head><body><main><h1>${escapeHtml(title)}</h1></main></body></html>`;
   }
 
   /** The issuer's 3-D Secure page: the buyer passes or fails; the answer goes back to `TermUrl` as MD + PaRes. */
@@ -342,7 +353,7 @@ ${error ? `<p role="alert">${escapeHtml(error)}</p>` : ''}
       `<form method="post" action="${escapeHtml(termUrl)}"><input type="hidden" name="MD" value="${escapeHtml(md)}"><input type="hidden" name="PaRes" value="${escapeHtml(`${paReq}:${verdict}`)}"><button type="submit">${label}</button></form>`;
     return {
       status: 200,
-      html: `<!doctype html><html lang="ru"><head><meta charset="utf-8"><title>3-D Secure</title></head><body><main><h1>3-D Secure (эмулятор)</h1>
+      html: `<!doctype html><html lang="ru"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>3-D Secure</title><style>${PAGE_STYLE}</style></head><body><main><h1>3-D Secure (эмулятор)</h1>
 <p>${amountText(tx.amountMinor)} ${escapeHtml(tx.currency)}, карта ${escapeHtml(tx.cardFirstSix)}…${escapeHtml(tx.cardLastFour)}</p>${button('Подтвердить', 'Y')}${button('Отказаться', 'N')}</main></body></html>`,
     };
   }
@@ -428,6 +439,11 @@ ${error ? `<p role="alert">${escapeHtml(error)}</p>` : ''}
   }
 
   const server = http.createServer((req, res) => {
+    // The gateway's icon (a file, not the gateway's code): the emulator's pages ask for nothing missing.
+    if (req.method === 'GET' && (req.url ?? '').split('?')[0] === '/favicon.ico') {
+      res.writeHead(200, { 'content-type': 'image/x-icon', 'cache-control': 'public, max-age=86400' }).end(FAVICON_ICO);
+      return;
+    }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {

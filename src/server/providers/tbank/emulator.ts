@@ -29,6 +29,10 @@ export * from './emulator-types.ts';
 import {
   DEFAULT_TERMINAL, realScheduler, type ApiFault, type EmulatorPayment, type NotificationRecord, type TbankEmulator, type TbankEmulatorOptions,
 } from './emulator-types.ts';
+import { readFileSync } from 'node:fs';
+
+/** The gateway's favicon, read from its assets (issue 28: no 404 for the icon on any page). */
+const FAVICON_ICO = readFileSync(new URL('../../assets/favicon.ico', import.meta.url));
 
 
 const PAID = new Set(['CONFIRMED', 'PARTIAL_REFUNDED', 'REFUNDED']);
@@ -497,6 +501,11 @@ export async function startTbankEmulator(opts: TbankEmulatorOptions = {}): Promi
   }
 
   const server = http.createServer((req, res) => {
+    // The gateway's icon (a file, not the gateway's code): the emulator's pages ask for nothing missing.
+    if (req.method === 'GET' && (req.url ?? '').split('?')[0] === '/favicon.ico') {
+      res.writeHead(200, { 'content-type': 'image/x-icon', 'cache-control': 'public, max-age=86400' }).end(FAVICON_ICO);
+      return;
+    }
     handle(req, res).catch(() => {
       if (!res.headersSent) answer(res, 500, 'text/plain', 'Internal Server Error');
       else res.destroy();

@@ -31,6 +31,10 @@ import type { AddressInfo, Socket } from 'node:net';
 import { createShop, errorObject, type ApiResult } from './emulator-api.ts';
 import { type Cancellation, canonical, EMU_CONFIRMATION_TTL_MS, EMU_DEFAULT_METHODS, NOTIFY_RETRY_MS } from './emulator-model.ts';
 import { createBuyerPages } from './emulator-pages.ts';
+import { readFileSync } from 'node:fs';
+
+/** The gateway's favicon, read from its assets (issue 28: no 404 for the icon on any page). */
+const FAVICON_ICO = readFileSync(new URL('../../assets/favicon.ico', import.meta.url));
 
 export { DECLINE_CARDS, NOTIFY_RETRY_MS, SUCCESS_CARDS } from './emulator-model.ts';
 export { VAT_CODES } from './emulator-receipts.ts';
@@ -379,6 +383,11 @@ export async function startYooKassaEmulator(options: YooKassaEmulatorOptions): P
   }
 
   const server: Server = createServer((req, res) => {
+    // The gateway's icon (a file, not the gateway's code): the emulator's pages ask for nothing missing.
+    if (req.method === 'GET' && (req.url ?? '').split('?')[0] === '/favicon.ico') {
+      res.writeHead(200, { 'content-type': 'image/x-icon', 'cache-control': 'public, max-age=86400' }).end(FAVICON_ICO);
+      return;
+    }
     handle(req, res).catch(() => {
       if (!res.headersSent) answer(res, 500, JSON.stringify(errorObject(500)));
       else res.destroy();
