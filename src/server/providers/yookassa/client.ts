@@ -134,9 +134,11 @@ export function createYooKassaConnector(config: YooKassaConfig, deps: ConnectorD
       if (p.status === 'canceled') {
         return { kind: 'refused', reason: `yookassa: payment canceled: ${p.cancellation_details?.reason ?? 'no reason given'}` };
       }
-      const url = p.confirmation?.confirmation_url;
-      if (p.status !== 'pending' || !url || !/^https?:\/\//.test(url)) {
-        return { kind: 'unknown', reason: `yookassa: payment ${p.id} is ${p.status} without a confirmation_url` };
+      // A `qr` confirmation (SberPay) gives `confirmation_data`, the link its QR code carries.
+      const field = p.confirmation?.type === 'qr' ? 'confirmation_data' : 'confirmation_url';
+      const url = p.confirmation?.[field];
+      if (p.status !== 'pending' || typeof url !== 'string' || !/^[a-z][a-z0-9+.-]*:\/\/\S+$/i.test(url) || (field === 'confirmation_url' && !/^https?:\/\//.test(url))) {
+        return { kind: 'unknown', reason: `yookassa: payment ${p.id} is ${p.status} without a ${field}` };
       }
       // The payment's deadline (the way's ttlSeconds), but never past YooKassa's own hour: it takes no
       // deadline for a pending payment, and cancels an unconfirmed one after an hour (README).

@@ -31,6 +31,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { createShop, errorObject, type ApiResult } from './emulator-api.ts';
 import { type Cancellation, canonical, EMU_CONFIRMATION_TTL_MS, EMU_DEFAULT_METHODS, NOTIFY_RETRY_MS } from './emulator-model.ts';
 import { createBuyerPages } from './emulator-pages.ts';
+import { bankAppPage } from './emulator-wallets.ts';
 
 export { DECLINE_CARDS, NOTIFY_RETRY_MS, SUCCESS_CARDS } from './emulator-model.ts';
 export { VAT_CODES } from './emulator-receipts.ts';
@@ -347,6 +348,7 @@ export async function startYooKassaEmulator(options: YooKassaEmulatorOptions): P
       if (method === 'POST') return pages.submit(res, p, new URLSearchParams(raw));
       return pages.show(res, p, url.searchParams.get('method'));
     }
+    if (url.pathname === '/bank-app') return bankAppPage(shop, res, shop.payments.get(url.searchParams.get('orderId') ?? ''), method === 'POST' ? new URLSearchParams(raw) : null);
     if (!url.pathname.startsWith('/v3/')) return answer(res, 404, JSON.stringify(errorObject(404, 'not_found', 'Unknown endpoint')));
 
     const path = url.pathname.slice(3).replace(/\/+$/, '');
