@@ -57,6 +57,8 @@ import { renderView } from './internal/render-view.ts';
  * @csspart heading - Each view's heading.
  * @csspart badge - The «Тестовый режим» badge of a test merchant's form.
  * @csspart qr - The QR code of instructions that have one.
+ * @csspart app - The button opening a bank app's wallet (T-Pay, SberPay) on a phone, the wallet's QR code folded under `qr-fold`.
+ * @csspart qr-fold - «Показать QR-код»: a wallet's QR code folded on a phone (a `<details>`).
  * @csspart form - The payment form.
  * @csspart ways - The payment-system radio group.
  * @csspart way - One payment system.

@@ -36,5 +36,5 @@ export function walletView(p: InstructionsProps, qr: BuyerQr, name: string, phon
   const safe = !/^\s*(javascript|data|vbscript):/i.test(qr.deepLink);
   if (!phone || !safe) return code;
   return html`<div class="actions"><button type="button" part="button app" @click=${() => location.assign(qr.deepLink)}>${p.format(t.walletOpen, { name })}</button></div>
-    <details><summary>${t.walletShowQr}</summary>${code}</details>`;
+    <details part="qr-fold"><summary>${t.walletShowQr}</summary>${code}</details>`;
 }
