@@ -13,6 +13,8 @@ import { parseTpayStatus, parseWalletLink, sberPayLinkPath, tpayLinkPath, tpaySt
 export const TPAY_STATUS_TTL_MS = 5 * 60_000;
 /** After a failed status call the way stays withheld this long before T-Bank is asked again. */
 export const TPAY_STATUS_RETRY_MS = 60_000;
+/** The status call's own deadline: a form waits for it, so a slow T-Bank withholds T-Pay rather than the form. */
+export const TPAY_STATUS_TIMEOUT_MS = 2_000;
 
 export interface TbankWallets {
   /** Whether T-Bank says the terminal takes T-Pay (the status call, kept `TPAY_STATUS_TTL_MS`). */
@@ -26,13 +28,13 @@ export function createTbankWallets(terminalKey: string, apiUrl: string, deps: Co
   let kept: { status: TpayStatus; until: number } | null = null;
   let asking: Promise<TpayStatus> | null = null;
 
-  async function get(path: string): Promise<{ ok: true; body: string } | { ok: false; reason: string }> {
-    const r = await deps.http({ method: 'GET', url: `${apiUrl}/${path}`, headers: { accept: 'application/json' }, timeoutMs: deps.timeoutMs });
+  async function get(path: string, timeoutMs = deps.timeoutMs): Promise<{ ok: true; body: string } | { ok: false; reason: string }> {
+    const r = await deps.http({ method: 'GET', url: `${apiUrl}/${path}`, headers: { accept: 'application/json' }, timeoutMs });
     return r.ok ? { ok: true, body: r.body } : { ok: false, reason: r.error };
   }
 
   async function askStatus(): Promise<TpayStatus> {
-    const r = await get(tpayStatusPath(terminalKey));
+    const r = await get(tpayStatusPath(terminalKey), Math.min(deps.timeoutMs, TPAY_STATUS_TIMEOUT_MS));
     const status: TpayStatus = r.ok ? parseTpayStatus(r.body) : { allowed: false, reason: `T-Pay status: ${r.reason}` };
     kept = { status, until: deps.now() + (status.allowed || r.ok ? TPAY_STATUS_TTL_MS : TPAY_STATUS_RETRY_MS) };
     return status;

@@ -12,7 +12,7 @@ import type { Payment } from '../../types.ts';
 import { tbankModule } from './index.ts';
 import { createManualScheduler, startTbankEmulator, type TbankEmulator } from './emulator.ts';
 import { parseTpayStatus, parseWalletLink, sberPayLinkPath, tpayLinkPath, tpayStatusPath } from './wallets.ts';
-import { TPAY_STATUS_TTL_MS } from './wallet-client.ts';
+import { TPAY_STATUS_TIMEOUT_MS, TPAY_STATUS_TTL_MS } from './wallet-client.ts';
 
 const TERMINAL = { terminalKey: 'WalletTermDEMO', password: 'wallet-password-1' };
 const OTHER = { terminalKey: 'NoTpayTermDEMO', password: 'wallet-password-2' };
@@ -23,9 +23,9 @@ let notifyUrl = '';
 let seq = 0;
 const notified: Record<string, unknown>[] = [];
 
-function connectorFor(terminal: typeof TERMINAL, send: ProviderHttp = createProviderHttp()): Connector {
+function connectorFor(terminal: typeof TERMINAL, send: ProviderHttp = createProviderHttp(), timeoutMs = 1500): Connector {
   const config = tbankModule.configSchema.parse({ id: 'tbank', type: 'tbank', ...terminal, apiUrl: emu.apiUrl });
-  return tbankModule.create(config, { http: send, now: clock.now, publicUrl: 'http://gateway.test', timeoutMs: 1500 });
+  return tbankModule.create(config, { http: send, now: clock.now, publicUrl: 'http://gateway.test', timeoutMs });
 }
 
 function makePayment(amountMinor: bigint, ln: Payment['ln'] = 'ru'): Payment {
@@ -201,9 +201,14 @@ describe('the connector', () => {
     }
   });
 
-  test('T-Bank unreachable for the status: T-Pay withheld, never offered on a guess', async () => {
-    const down: ProviderHttp = async () => ({ ok: false, error: 'connect ECONNREFUSED', durationMs: 1 });
-    assert.equal(await connectorFor(TERMINAL, down).offered!('tpay'), false);
+  test('T-Bank unreachable for the status: T-Pay withheld, never offered on a guess; the form waits 2 s at most', async () => {
+    const deadlines: number[] = [];
+    const down: ProviderHttp = async (req) => {
+      deadlines.push(req.timeoutMs);
+      return { ok: false, error: 'connect ECONNREFUSED', durationMs: 1 };
+    };
+    assert.equal(await connectorFor(TERMINAL, down, 10_000).offered!('tpay'), false);
+    assert.deepEqual(deadlines, [TPAY_STATUS_TIMEOUT_MS], 'the status call has its own short deadline, not the 10 s of a create');
   });
 
   test('the link call lost after Init: unknown (the session exists at T-Bank), never refused', async () => {
