@@ -5,6 +5,7 @@
  * folded (the view drawn with the phone flag, since this browser is a desktop one; the phone profile
  * itself is the e2e test's, test/e2e/wallets.test.ts).
  */
+import { sendKeys } from '@web/test-runner-commands';
 import { expect, fixture, html, waitUntil } from '@open-wc/testing';
 import { HttpResponse } from 'msw';
 import { html as litHtml, nothing, render } from 'lit';
@@ -84,6 +85,18 @@ describe('walletView on a phone', () => {
     expect(details.open).to.equal(true);
     expect(details.querySelector('svg[part="qr"]')!.getAttribute('aria-label')).to.equal("Point your phone's camera at the QR code to open SberPay");
     await expect(host).to.be.accessible();
+  });
+
+  it('is keyboard-usable: Tab reaches the app button first, then «Show the QR code», which Enter unfolds', async () => {
+    const host = await fixture<HTMLDivElement>(html`<div><button id="before">before</button><div id="view"></div></div>`);
+    render(walletView(props(), QR, 'T-Pay', true), host.querySelector<HTMLDivElement>('#view')!);
+    host.querySelector<HTMLButtonElement>('#before')!.focus();
+    await sendKeys({ press: 'Tab' });
+    expect(document.activeElement?.getAttribute('part')).to.equal('button app');
+    await sendKeys({ press: 'Tab' });
+    expect(document.activeElement?.tagName).to.equal('SUMMARY');
+    await sendKeys({ press: 'Enter' });
+    expect(host.querySelector('details')!.open).to.equal(true);
   });
 
   it('never offers a javascript: link as the app button', async () => {
