@@ -140,6 +140,17 @@ describe('the connector against the emulator', () => {
     assert.equal((emu.payment(r.providerPaymentId)!.payment_method as { type: string }).type, 'bank_card');
   });
 
+  test('a confirmation_data that is not a link for a buyer (javascript:) is never handed over: unknown', async () => {
+    const answer = (data: string) => JSON.stringify({ id: '2f000000-000f-5000-8000-000000000001', status: 'pending', amount: { value: '500.00', currency: 'RUB' }, confirmation: { type: 'qr', confirmation_data: data } });
+    for (const [data, kind] of [['javascript://%0Aalert(1)', 'unknown'], ['not a link', 'unknown'], ['sberpay://invoicing/v2?bankInvoiceId=1', 'started']] as const) {
+      const c = createYooKassaConnector({ id: 'yk', type: 'yookassa', shopId: SHOP_ID, secretKey: SECRET, apiUrl: emu.apiUrl },
+        { http: async () => ({ ok: true, status: 200, headers: {}, body: answer(data), durationMs: 1 }), now: () => Date.now(), publicUrl: 'http://gw.test', timeoutMs: 1500 });
+      const p = makePayment();
+      const r = await c.create({ payment: p, method: 'sberbank', idempotencyKey: `k-${p.id}`, notificationUrl: 'http://gw.test/n', successUrl: 'http://gw.test/s', failUrl: 'http://gw.test/f', description: 'd' });
+      assert.equal(r.kind, kind, data);
+    }
+  });
+
   test('a shop without SberPay: YooKassa refuses the create, the payment fails with its reason', async () => {
     const shop = await startYooKassaEmulator({ shopId: SHOP_ID, secretKey: SECRET, methods: ['bank_card'], send: async () => 200 });
     try {
