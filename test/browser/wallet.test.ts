@@ -8,7 +8,7 @@
 import { sendKeys } from '@web/test-runner-commands';
 import { expect, fixture, html, waitUntil } from '@open-wc/testing';
 import { HttpResponse } from 'msw';
-import { html as litHtml, nothing, render } from 'lit';
+import { html as litHtml, render } from 'lit';
 import '../../src/components/onpay-checkout/define.ts';
 import type { OnpayCheckout } from '../../src/components/onpay-checkout/onpay-checkout.ts';
 import be from '../../src/components/onpay-checkout/messages/be.ts';
@@ -18,8 +18,7 @@ import kk from '../../src/components/onpay-checkout/messages/kk.ts';
 import uk from '../../src/components/onpay-checkout/messages/uk.ts';
 import uz from '../../src/components/onpay-checkout/messages/uz.ts';
 import { format } from '../../src/components/onpay-checkout/messages/format.ts';
-import { RU_WALLET, walletView } from '../../src/components/onpay-checkout/wallet.ts';
-import type { InstructionsProps } from '../../src/components/onpay-checkout/instructions.ts';
+import { RU_WALLET, walletView, type WalletProps } from '../../src/components/onpay-checkout/wallet.ts';
 import { fakeGateway, instructionsAction, worker, type FakeGateway } from './gateway-mock.ts';
 
 type El = OnpayCheckout & { view: { name: string } };
@@ -65,11 +64,7 @@ describe('<onpay-checkout> bank app wallet, desktop', () => {
 });
 
 describe('walletView on a phone', () => {
-  const props = (): InstructionsProps => ({
-    t: { ...en, ln: 'en' } as InstructionsProps['t'], action: { ...instructionsAction(), qr: QR, wallet: { name: 'SberPay' } } as InstructionsProps['action'],
-    now: Date.now(), html: litHtml, nothing, heading: (text) => litHtml`<h2>${text}</h2>`, money: (a) => a,
-    format: (m, v) => format(m, 'en', v), root: document.createDocumentFragment(), announce: () => undefined,
-  });
+  const props = (): WalletProps => ({ t: { ...en, ln: 'en' } as WalletProps['t'], html: litHtml, format: (m, v) => format(m, 'en', v) });
 
   it('leads with the button opening the app; the QR code folded below, unfolding on request', async () => {
     const host = await fixture<HTMLDivElement>(html`<div></div>`);

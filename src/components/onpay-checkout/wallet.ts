@@ -4,10 +4,17 @@
  * the QR code is folded below it; on a desktop the QR code leads, for the phone's camera. The link
  * is the same both ways (`qr.deepLink`, what the QR code carries).
  */
-import type { TemplateResult } from 'lit';
+import type { TemplateResult, html as litHtml } from 'lit';
 import type { BuyerQr } from '../../protocol/checkout-api.ts';
-import type { InstructionsProps } from './instructions.ts';
+import type { T } from './views.ts';
 import type { WalletKey } from './messages/format.ts';
+
+/** What the view needs of the instructions view's props (instructions.ts), named here so neither file imports the other back. */
+export interface WalletProps {
+  t: T;
+  html: typeof litHtml;
+  format(message: string, values: Record<string, string | number>): string;
+}
 
 /** The wallet's Russian strings: the other languages' catalogues carry theirs. */
 export const RU_WALLET: Record<WalletKey, string> = {
@@ -23,7 +30,7 @@ export const onPhone = (): boolean =>
 /**
  * @example walletView(props, action.qr, 'T-Pay') // phone: «Открыть T-Pay», then «Показать QR-код» folded
  */
-export function walletView(p: InstructionsProps, qr: BuyerQr, name: string, phone = onPhone()): TemplateResult {
+export function walletView(p: WalletProps, qr: BuyerQr, name: string, phone = onPhone()): TemplateResult {
   const { html } = p;
   const t = { ...RU_WALLET, ...(p.t as Partial<Record<WalletKey, string>>) };
   const n = qr.size;
