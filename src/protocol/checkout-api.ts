@@ -98,7 +98,7 @@ export interface InstructionsAction {
   details: InstructionDetail[];
   qr?: BuyerQr;
   /**
-   * A bank app's wallet (T-Pay, SberPay, Mir Pay): its name for the button. `qr.deepLink` opens that
+   * A bank app's wallet (T-Pay, SberPay): its name for the button. `qr.deepLink` opens that
    * app on a phone (the button leads there), and the QR code carries the same link for a desktop.
    */
   wallet?: { name: string };

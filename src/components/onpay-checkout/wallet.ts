@@ -1,5 +1,5 @@
 /**
- * A bank app's wallet (T-Pay, SberPay, Mir Pay) in the instructions view, in the instructions chunk:
+ * A bank app's wallet (T-Pay, SberPay) in the instructions view, in the instructions chunk:
  * on a phone the button opening the app leads (a QR code on one's own screen cannot be scanned) and
  * the QR code is folded below it; on a desktop the QR code leads, for the phone's camera. The link
  * is the same both ways (`qr.deepLink`, what the QR code carries).
