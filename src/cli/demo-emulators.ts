@@ -96,7 +96,13 @@ export async function startDemoEmulators(opts: { ports?: EmulatorPorts; host?: s
         // T-Bank's and YooKassa's pages are not made for frames: the element opens them in a popup.
         { code: 'TBC', provider: ids.tbank, method: 'card', ticker: 'RUR', feeBps: 0, frame: false, title: { ru: 'Банковская карта (T-Bank)', en: 'Bank card (T-Bank)' } },
         { code: 'SBP', provider: ids.tbank, method: 'sbp', ticker: 'RUR', feeBps: 0, title: { ru: 'СБП', en: 'Faster Payments (SBP)' } },
+        // Bank app wallets (issue 27): a button opening the app on a phone, a QR code on a desktop.
+        { code: 'TPY', provider: ids.tbank, method: 'tpay', ticker: 'RUR', feeBps: 0, title: { ru: 'T-Pay', en: 'T-Pay' } },
+        { code: 'SBR', provider: ids.tbank, method: 'sberpay', ticker: 'RUR', feeBps: 0, title: { ru: 'SberPay', en: 'SberPay' } },
         { code: 'YKC', provider: ids.yookassa, method: 'bank_card', ticker: 'RUR', feeBps: 0, frame: false, title: { ru: 'Банковская карта (ЮKassa)', en: 'Bank card (YooKassa)' } },
+        { code: 'YKT', provider: ids.yookassa, method: 'tinkoff_bank', ticker: 'RUR', feeBps: 0, frame: false, title: { ru: 'T-Pay (ЮKassa)', en: 'T-Pay (YooKassa)' } },
+        { code: 'YKS', provider: ids.yookassa, method: 'sberbank', ticker: 'RUR', feeBps: 0, title: { ru: 'SberPay (ЮKassa)', en: 'SberPay (YooKassa)' } },
+        { code: 'YKM', provider: ids.yookassa, method: 'mir_pay', ticker: 'RUR', feeBps: 0, frame: false, title: { ru: 'Mir Pay (ЮKassa)', en: 'Mir Pay (YooKassa)' } },
         { code: 'CPC', provider: ids.cloudpayments, method: 'card', ticker: 'RUR', feeBps: 0, title: { ru: 'Банковская карта (CloudPayments)', en: 'Bank card (CloudPayments)' } },
       ],
       connect(gatewayUrl) {

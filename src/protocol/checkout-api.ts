@@ -111,6 +111,11 @@ export interface InstructionsAction {
   expiresAt: string;
   details: InstructionDetail[];
   qr?: BuyerQr;
+  /**
+   * A bank app's wallet (T-Pay, SberPay): its name for the button. `qr.deepLink` opens that
+   * app on a phone (the button leads there), and the QR code carries the same link for a desktop.
+   */
+  wallet?: { name: string };
 }
 
 /** What the buyer is handed after «Продолжить». */

@@ -8,6 +8,7 @@
 import type { TemplateResult, html as litHtml, nothing as litNothing } from 'lit';
 import type { InstructionsAction } from '../../protocol/checkout-api.ts';
 import { copyText } from './internal/clipboard.ts';
+import { walletView } from './wallet.ts';
 import type { T } from './views.ts';
 import type { InstructionsKey } from './messages/format.ts';
 
@@ -102,7 +103,7 @@ export default function instructionsView(p: InstructionsProps): TemplateResult {
     p.announce((await copyText(value, p.root, shown)) ? p.format(t.copied, { value }) : t.copyByHand);
   };
   return html`${p.heading(t.instructions)}
-    <p>${a.title}</p>${a.qr ? qrCode(p, a.qr) : p.nothing}
+    <p>${a.title}</p>${a.qr ? (a.wallet ? walletView(p, a.qr, a.wallet.name) : qrCode(p, a.qr)) : p.nothing}
     <dl part="instructions">
       <dt>${t.amount}</dt>
       <dd><strong>${p.money(a.amount, a.ticker)}</strong>

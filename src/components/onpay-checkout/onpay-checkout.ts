@@ -57,11 +57,12 @@ import { renderView } from './internal/render-view.ts';
  * @csspart heading - Each view's heading.
  * @csspart badge - The «Тестовый режим» badge of a test merchant's form.
  * @csspart qr - The QR code of instructions that have one.
- * @csspart qr-fold - «Показать QR-код» on a phone: the SBP QR code folded under the bank chooser (a `<details>`).
+ * @csspart qr-fold - «Показать QR-код» on a phone: the SBP QR code folded under the bank chooser, or a wallet's under its app button (a `<details>`).
  * @csspart banks - The SBP bank chooser (a search field over the list of banks), for an NSPK QR code.
  * @csspart banks-fold - The bank chooser folded under the QR code on a desktop (a `<details>`).
  * @csspart bank-list - The chooser's list of banks.
  * @csspart bank - One bank: a link that opens its app at the payment.
+ * @csspart app - The button opening a bank app's wallet (T-Pay, SberPay) on a phone, the wallet's QR code folded under `qr-fold`.
  * @csspart form - The payment form.
  * @csspart ways - The payment-system radio group.
  * @csspart way - One payment system.

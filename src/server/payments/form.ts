@@ -34,6 +34,8 @@ export interface Quote {
 }
 
 const LOGIN = /^[a-z0-9][a-z0-9_.-]{1,63}$/;
+/** No way withheld. */
+const NONE: ReadonlySet<string> = new Set();
 
 export type PaymentForms = ReturnType<typeof createPaymentForms>;
 
@@ -96,8 +98,9 @@ export function createPaymentForms(core: PaymentCore, pendingFor?: PendingLookup
    * live), `amount` (the price comes to zero in its currency, or below its provider's minimum);
    * null when it can. `priceMinor` null: free mode, the amount is checked once the buyer types it.
    */
-  function unusable(m: Merchant, link: LinkParams, e: WayEntry, priceMinor: Minor | null): 'sandbox' | 'amount' | null {
+  function unusable(m: Merchant, link: LinkParams, e: WayEntry, priceMinor: Minor | null, withheld: ReadonlySet<string> = NONE): 'sandbox' | 'withheld' | 'amount' | null {
     if (e.connector.id === SANDBOX_PROVIDER_ID && !sandboxServes(m)) return 'sandbox';
+    if (withheld.has(e.way.code)) return 'withheld';
     if (priceMinor === null) return null;
     return amountOf(link, priceMinor, e.way).amount < minimumOf(e) ? 'amount' : null;
   }
@@ -107,13 +110,15 @@ export function createPaymentForms(core: PaymentCore, pendingFor?: PendingLookup
    * unusable way is refused naming `one_way`; no way left, naming `price` (too small for all) or
    * `merchant_login` (the merchant has none it may use).
    */
-  function waysFor(m: Merchant, link: LinkParams, priceMinor: Minor | null): WayEntry[] {
+  function waysFor(m: Merchant, link: LinkParams, priceMinor: Minor | null, withheld: ReadonlySet<string> = NONE): WayEntry[] {
     if (link.oneWay) {
       const e = connectors.way(link.oneWay);
       if (!e) throw new GatewayError(400, 'invalid_param', `one_way: no payment system ${link.oneWay}`, 'one_way');
-      switch (unusable(m, link, e, priceMinor)) {
+      switch (unusable(m, link, e, priceMinor, withheld)) {
         case 'sandbox':
           throw new GatewayError(400, 'invalid_param', `one_way: ${link.oneWay} is a sandbox payment system, not available to this merchant`, 'one_way');
+        case 'withheld':
+          throw new GatewayError(400, 'invalid_param', `one_way: ${link.oneWay} is not available at its provider now`, 'one_way');
         case 'amount':
           throw new GatewayError(400, 'invalid_param', `one_way: ${link.oneWay} cannot take this price (at least ${formatAmount(minimumOf(e))} ${e.way.ticker} after conversion and fees)`, 'one_way');
         case null:
@@ -122,7 +127,7 @@ export function createPaymentForms(core: PaymentCore, pendingFor?: PendingLookup
     }
     const verdicts = config.ways.map((w) => {
       const e = connectors.way(w.code)!;
-      return { e, why: unusable(m, link, e, priceMinor) };
+      return { e, why: unusable(m, link, e, priceMinor, withheld) };
     });
     const usable = verdicts.filter((v) => v.why === null).map((v) => v.e);
     if (usable.length > 0) return usable;
@@ -138,12 +143,12 @@ export function createPaymentForms(core: PaymentCore, pendingFor?: PendingLookup
    * next form at the same price, in a map emptied when full.
    */
   const quotesByMerchant = new WeakMap<Merchant, Map<string, readonly WayQuote[]>>();
-  function quotesFor(m: Merchant, link: LinkParams, priceMinor: Minor): readonly WayQuote[] {
-    const key = `${link.payMode}|${priceMinor}|${link.ticker}|${link.priceFinal}|${baseLanguage(link.ln)}|${link.oneWay}`;
+  function quotesFor(m: Merchant, link: LinkParams, priceMinor: Minor, withheld: ReadonlySet<string> = NONE): readonly WayQuote[] {
+    const key = `${link.payMode}|${priceMinor}|${link.ticker}|${link.priceFinal}|${baseLanguage(link.ln)}|${link.oneWay}|${[...withheld].join(',')}`;
     let kept = quotesByMerchant.get(m);
     const found = kept?.get(key);
     if (found) return found;
-    const list = Object.freeze(waysFor(m, link, link.payMode === 'fix' ? priceMinor : null).map((entry): WayQuote => {
+    const list = Object.freeze(waysFor(m, link, link.payMode === 'fix' ? priceMinor : null, withheld).map((entry): WayQuote => {
       const w = entry.way;
       return Object.freeze({
         code: w.code,
@@ -159,9 +164,22 @@ export function createPaymentForms(core: PaymentCore, pendingFor?: PendingLookup
     return list;
   }
 
-  function formPayload(m: Merchant, link: LinkParams, priceMinor: Minor): FormPayload {
+  /**
+   * The ways whose provider account says it does not offer their method now (`Connector.offered`,
+   * T-Bank's T-Pay status): asked together, each connector keeping its answer a few minutes.
+   */
+  async function withheldWays(): Promise<ReadonlySet<string>> {
+    const asked = config.ways.map(async (w) => {
+      const e = connectors.way(w.code);
+      return e?.connector.offered && !(await e.connector.offered(e.method)) ? w.code : null;
+    });
+    const codes = (await Promise.all(asked)).filter((c): c is string => c !== null);
+    return codes.length === 0 ? NONE : new Set(codes);
+  }
+
+  function formPayload(m: Merchant, link: LinkParams, priceMinor: Minor, withheld: ReadonlySet<string> = NONE): FormPayload {
     rateOf(link.ticker, 'ticker');
-    const list = quotesFor(m, link, priceMinor);
+    const list = quotesFor(m, link, priceMinor, withheld);
     const expiresAt = deps.now() + config.tokenTtlSeconds * 1000;
     // The extension parameters' wire texts are left out: their parsed values (the receipt, customer,
     // save_method, capture) are what the token binds, and a receipt twice would not fit its 16 KB.
@@ -288,7 +306,7 @@ export function createPaymentForms(core: PaymentCore, pendingFor?: PendingLookup
     }
     checkExtMd5(merchant, parsed.link);
     const link = linkUnderRules(merchant, parsed.link, params, false);
-    const payload = formPayload(allowOrigin(merchant, origin), link, parsed.priceMinor);
+    const payload = formPayload(allowOrigin(merchant, origin), link, parsed.priceMinor, await withheldWays());
     // A reload of the order's form resumes its payment waiting with instructions (orders.ts).
     const pending = opts.resume === false || !pendingFor ? undefined : await pendingFor(merchant, link, parsed.priceMinor);
     return { payload: pending ? { ...payload, pending } : payload, link, md5: parsed.md5 };
@@ -309,7 +327,7 @@ export function createPaymentForms(core: PaymentCore, pendingFor?: PendingLookup
       urlSuccess: p.urlSuccess, urlFail: p.urlFail, userEmail: p.userEmail, userPhone: p.userPhone, priceFinal: p.priceFinal, oneWay: '',
       extraParams: p.extraParams,
     };
-    return formPayload(merchant, link, p.priceMinor);
+    return formPayload(merchant, link, p.priceMinor, await withheldWays());
   }
 
   return { paymentForm, checkLink, openToken, offeredWay, paymentQuote, retryForm };

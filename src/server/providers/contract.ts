@@ -226,6 +226,13 @@ export interface Connector {
    */
   minAmountMinor?(method: string, currency: string): bigint | undefined;
   /**
+   * Optional: whether the provider account offers a method now, where the provider has a call that
+   * says so (T-Bank's T-Pay status). The answer may be kept for a few minutes; a provider that cannot
+   * be asked answers false (the way is withheld, never offered on a guess). Absent, or a method it
+   * has no call for: the way's configuration alone decides.
+   */
+  offered?(method: string): Promise<boolean>;
+  /**
    * Verifies and handles one notification, calling `ctx` for what the gateway knows and does, and
    * returns the answer the provider requires. A bad signature or an unreadable body changes nothing
    * and gets the provider's refusal. Never throws for bad input.

@@ -10,10 +10,12 @@ export type ReasonKey = `reasons.${FailureReason}`;
 export type FailureKey = 'expired' | 'rejected';
 export type InstructionsKey = 'instructions' | 'payBefore' | 'timeLeft' | 'minutesLeft' | 'copy' | 'copied' | 'copyByHand' | 'waiting' | 'another' | 'qr' | 'openApp'
   | 'banks' | 'bankSearch' | 'showQr' | 'banksFound';
+/** A bank app wallet's strings (T-Pay, SberPay): Russian's in the instructions chunk (wallet.ts), the others' in their catalogues. */
+export type WalletKey = 'walletOpen' | 'walletScan' | 'walletShowQr';
 /** One language's catalogue: every key, each an ICU-style message (Russian's reasons and instructions in their chunks). */
-export type Messages = Record<MessageKey, string> & Partial<Record<ReasonKey | InstructionsKey | FailureKey, string>>;
+export type Messages = Record<MessageKey, string> & Partial<Record<ReasonKey | InstructionsKey | FailureKey | WalletKey, string>>;
 /** A catalogue other than Russian's: every key, every reason and the instructions view's strings. */
-export type FullMessages = Record<MessageKey | ReasonKey | InstructionsKey | FailureKey, string>;
+export type FullMessages = Record<MessageKey | ReasonKey | InstructionsKey | FailureKey | WalletKey, string>;
 
 /**
  * Formats an ICU-style message: `{name}` is replaced by the value, and

@@ -129,7 +129,7 @@ describe('module', () => {
     assert.equal(tbankModule.configSchema.safeParse({ id: 'tbank', type: 'tbank', terminalKey: 'TK', password: 'pw', extra: 1 }).success, false);
     assert.equal(tbankModule.configSchema.safeParse({ id: 'tbank', type: 'tbank', terminalKey: 'TK' }).success, false);
     assert.deepEqual(tbankModule.secretKeys, ['password']);
-    assert.deepEqual(tbankModule.methods, ['card', 'sbp']);
+    assert.deepEqual(tbankModule.methods, ['card', 'sbp', 'tpay', 'sberpay']);
     assert.equal(tbankModule.notificationUrlInDashboard, false);
     assert.equal(connector.kind('card'), 'redirect');
     assert.equal(connector.kind('sbp'), 'instructions');

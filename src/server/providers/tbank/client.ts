@@ -17,6 +17,8 @@ import {
 } from './transform.ts';
 import { tbankReceipt } from './receipt.ts';
 import { fiscalReport, RECEIPT_STATUS } from './fiscal.ts';
+import { createTbankWallets } from './wallet-client.ts';
+import { isTbankWallet } from './wallets.ts';
 
 export interface TbankConfig {
   id: string;
@@ -33,7 +35,7 @@ const MIN_TTL_MS = 60_000;
 /** After RedirectDueDate, how long a session already under way may still be confirmed. */
 const LATE_MARGIN_MS = 3_600_000;
 const MAX_TTL_MS = 90 * 24 * 3_600_000;
-const METHODS = new Set(['card', 'sbp']);
+const METHODS = new Set(['card', 'sbp', 'tpay', 'sberpay']);
 
 /** T-Bank's smallest SBP payment: 10 roubles, in kopecks. */
 export const TBANK_SBP_MIN_MINOR = 1000n;
@@ -50,6 +52,7 @@ export function createTbankConnector(config: TbankConfig, deps: ConnectorDeps): 
   const creds: Credentials = { terminalKey: config.terminalKey, password: config.password };
   const apiUrl = config.apiUrl.replace(/\/+$/, '');
   const cashbox = cashboxUrl(apiUrl);
+  const wallets = createTbankWallets(config.terminalKey, apiUrl, deps);
 
   async function call(method: string, body: Record<string, unknown>, base = apiUrl): Promise<Call> {
     const r = await deps.http({
@@ -126,6 +129,7 @@ export function createTbankConnector(config: TbankConfig, deps: ConnectorDeps): 
       if (!a.PaymentURL) return { kind: 'unknown', reason: 'T-Bank Init: answer without PaymentURL' };
       return { kind: 'started', action: { type: 'redirect', url: a.PaymentURL, frame: false }, providerPaymentId: a.PaymentId, expiresAt: dueAt };
     }
+    if (isTbankWallet(method)) return wallets.start(method, payment, a.PaymentId, dueAt);
     const qr = await call('GetQr', buildGetQr(creds, a.PaymentId));
     if (qr.kind === 'none') return { kind: 'unknown', reason: qr.reason };
     if (!qr.answer.Success || qr.answer.ErrorCode !== '0') return { kind: 'refused', reason: describeError(qr.answer) };
@@ -153,6 +157,10 @@ export function createTbankConnector(config: TbankConfig, deps: ConnectorDeps): 
       s.currency = TBANK_TICKER;
     }
     return s;
+  }
+
+  async function offered(method: string): Promise<boolean> {
+    return method === 'tpay' ? wallets.tpayAllowed() : true;
   }
 
   async function handleNotification(n: IncomingNotification, ctx: NotifyContext): Promise<HttpAnswer> {
@@ -278,12 +286,13 @@ export function createTbankConnector(config: TbankConfig, deps: ConnectorDeps): 
   return {
     id: config.id,
     type: 'tbank',
-    kind: (method) => (method === 'sbp' ? 'instructions' : 'redirect'),
+    kind: (method) => (method === 'card' ? 'redirect' : 'instructions'),
     // T-Bank's form in a frame needs its own integration script; a plain frame is not supported.
     frame: () => false,
     // README: SBP takes 10 roubles and more (error 3016 «Невозможно создать QR» below it).
     minAmountMinor: (method, currency) => (method === 'sbp' && currency === 'RUR' ? TBANK_SBP_MIN_MINOR : undefined),
     create,
+    offered,
     handleNotification,
     fetchStatus,
     refund,

@@ -4,6 +4,7 @@
  * it readable; nothing here knows the connector.
  */
 import type { ChargeOutcome, EmulatorCard } from './emulator-customers.ts';
+import type { TbankWalletRoutes } from './emulator-wallets.ts';
 
 export interface EmulatorTerminal {
   terminalKey: string;
@@ -106,7 +107,8 @@ export interface EmulatorPayment {
   remaining: number;
   description: string;
   status: string;
-  method: 'card' | 'sbp' | null;
+  /** How the buyer pays: set by the form, `GetQr`, or a T-Pay / SberPay link call. */
+  method: 'card' | 'sbp' | 'tpay' | 'sberpay' | null;
   /** `O` one-stage, `T` two-stage (a hold, then `Confirm`). */
   payType: 'O' | 'T';
   customerKey: string | undefined;
@@ -163,6 +165,8 @@ export interface TbankEmulator {
   sbpPageUrl(nspkLink: string): string | undefined;
   /** How the next `Charge` with this `RebillId` ends (default success): a test switch. */
   setChargeOutcome(rebillId: string, outcome: ChargeOutcome): void;
+  /** T-Pay and SberPay (emulator-wallets.ts): `setTpayStatus(terminalKey, {allowed, version})`, `statusCalls`. */
+  readonly wallets: Pick<TbankWalletRoutes, 'setTpayStatus' | 'statusCalls'>;
   readonly notifications: readonly NotificationRecord[];
   /** Resolves when no notification attempt is in flight. */
   idle(): Promise<void>;

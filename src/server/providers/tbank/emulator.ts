@@ -21,6 +21,7 @@ import {
 import { checkReceipt } from './emulator-receipt.ts';
 import { createFiscalRegister } from './emulator-fiscal.ts';
 import { createCustomerStore, maskPan, type ChargeOutcome } from './emulator-customers.ts';
+import { createTbankWalletRoutes } from './emulator-wallets.ts';
 import { ACS_PASSCODE, acsPage, cardFormPage, escapeHtml, finishedPage, notFoundPage, page, rubles, sbpPage, TEST_CARDS } from './emulator-pages.ts';
 
 export { ACS_PASSCODE, TEST_CARDS } from './emulator-pages.ts';
@@ -33,7 +34,6 @@ import { readFileSync } from 'node:fs';
 
 /** The gateway's favicon, read from its assets (issue 28: no 404 for the icon on any page). */
 const FAVICON_ICO = readFileSync(new URL('../../assets/favicon.ico', import.meta.url));
-
 
 const PAID = new Set(['CONFIRMED', 'PARTIAL_REFUNDED', 'REFUNDED']);
 const OPEN = new Set(['NEW', 'FORM_SHOWED']);
@@ -67,6 +67,7 @@ export async function startTbankEmulator(opts: TbankEmulatorOptions = {}): Promi
   const customers = createCustomerStore(() => String(nextCardId++));
   let fault: { fault: ApiFault; methods?: string[]; times?: number } | null = null;
   let base = '';
+  const wallets = createTbankWalletRoutes({ base: () => base, knownTerminal: (k) => terminals.has(k), payment: (id) => payments.get(id), expireIfDue, isOpen: (p) => OPEN.has(p.status), setStatus });
 
   const emulator = {
     dropNotifications: false,
@@ -188,9 +189,7 @@ export async function startTbankEmulator(opts: TbankEmulatorOptions = {}): Promi
     res.end(body);
   }
 
-  function json(res: http.ServerResponse, o: unknown): void {
-    answer(res, 200, 'application/json; charset=utf-8', JSON.stringify(o));
-  }
+  const json = (res: http.ServerResponse, o: unknown): void => answer(res, 200, 'application/json; charset=utf-8', JSON.stringify(o));
 
   function error(terminalKey: unknown, code: string, details?: string): Record<string, unknown> {
     return {
@@ -381,9 +380,7 @@ export async function startTbankEmulator(opts: TbankEmulatorOptions = {}): Promi
     }
   }
 
-  function finished(p: EmulatorPayment): string {
-    return finishedPage(PAID.has(p.status), p.status);
-  }
+  const finished = (p: EmulatorPayment): string => finishedPage(PAID.has(p.status), p.status);
 
   function back(res: http.ServerResponse, url: string | undefined, p: EmulatorPayment): void {
     if (url) answer(res, 303, 'text/plain; charset=utf-8', '', { location: url });
@@ -470,6 +467,7 @@ export async function startTbankEmulator(opts: TbankEmulatorOptions = {}): Promi
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
+    if (await wallets.handle(req, res, path)) return;
     // T-Bank's own PHP class posts to `/v2/Init/` (a trailing slash): both spellings are one method.
     // `SendClosingReceipt` is the cashbox API's, at `/cashbox/` beside `/v2/`.
     const m = /^\/(v2|cashbox)\/([A-Za-z0-9]+)\/?$/.exec(path);
@@ -533,12 +531,12 @@ export async function startTbankEmulator(opts: TbankEmulatorOptions = {}): Promi
       if (!p) return false;
       expireIfDue(p);
       if (!OPEN.has(p.status)) return false;
-      if (p.method !== 'sbp') {
+      if (p.method === null || p.method === 'card') {
         p.method = 'card';
         p.pan = outcome === 'success' ? '2200770239097761' : '2201382000000021';
       }
       if (outcome === 'decline') setStatus(p, 'REJECTED', '1006');
-      else if (p.method === 'sbp') setStatus(p, 'CONFIRMED');
+      else if (p.method !== 'card') setStatus(p, 'CONFIRMED');
       else authorize(p);
       return true;
     },
@@ -548,6 +546,7 @@ export async function startTbankEmulator(opts: TbankEmulatorOptions = {}): Promi
       return id !== undefined && byQr.has(id) ? `${base}/sbp/${id}` : undefined;
     },
     setChargeOutcome: (rebillId: string, outcome: ChargeOutcome) => customers.setChargeOutcome(rebillId, outcome),
+    wallets,
     notifications,
     async idle() {
       while (inFlight.size > 0) await Promise.allSettled([...inFlight]);

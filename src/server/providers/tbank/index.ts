@@ -20,7 +20,7 @@ export const tbankModule: ConnectorModule<TbankConfig> = {
   type: 'tbank',
   configSchema: tbankConfigSchema as unknown as z.ZodType<TbankConfig>,
   secretKeys: ['password'],
-  methods: ['card', 'sbp'],
+  methods: ['card', 'sbp', 'tpay', 'sberpay'],
   // NotificationURL is sent in every Init.
   notificationUrlInDashboard: false,
   create: createTbankConnector,

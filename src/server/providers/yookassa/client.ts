@@ -134,14 +134,19 @@ export function createYooKassaConnector(config: YooKassaConfig, deps: ConnectorD
       if (p.status === 'canceled') {
         return { kind: 'refused', reason: `yookassa: payment canceled: ${p.cancellation_details?.reason ?? 'no reason given'}` };
       }
-      const url = p.confirmation?.confirmation_url;
-      if (p.status !== 'pending' || !url || !/^https?:\/\//.test(url)) {
-        return { kind: 'unknown', reason: `yookassa: payment ${p.id} is ${p.status} without a confirmation_url` };
+      // A `qr` confirmation (SberPay) gives `confirmation_data`, the link its QR code carries.
+      const field = p.confirmation?.type === 'qr' ? 'confirmation_data' : 'confirmation_url';
+      const url = p.confirmation?.[field];
+      // A link for the buyer: `scheme://…` (an app's link for SberPay), never javascript: or data:; a page: http(s).
+      const usable = typeof url === 'string' && /^[a-z][a-z0-9+.-]*:\/\/\S+$/i.test(url) && !/^(javascript|data|vbscript):/i.test(url)
+        && (field === 'confirmation_data' || /^https?:\/\//.test(url));
+      if (p.status !== 'pending' || !usable) {
+        return { kind: 'unknown', reason: `yookassa: payment ${p.id} is ${p.status} without a ${field}` };
       }
       // The payment's deadline (the way's ttlSeconds), but never past YooKassa's own hour: it takes no
       // deadline for a pending payment, and cancels an unconfirmed one after an hour (README).
       const expiresAt = Math.min(deps.now() + CONFIRMATION_TTL_MS, req.payment.expiresAt ?? Infinity);
-      return { kind: 'started', providerPaymentId: p.id, expiresAt, action: actionFor(req.method, url, req.payment, expiresAt, false) };
+      return { kind: 'started', providerPaymentId: p.id, expiresAt, action: actionFor(req.method, url as string, req.payment, expiresAt, false) };
     }
     const e = parseError(out.body);
     // A 4xx with YooKassa's error object is a definite no; anything else (an HTML page from a proxy) is not.

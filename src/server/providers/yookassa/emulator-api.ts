@@ -4,6 +4,7 @@
  * Pure of HTTP: `emulator.ts` authenticates, applies idempotence and faults, then calls `route`.
  * Part of the emulator: it imports nothing of the connector.
  */
+import { confirmationAllowed, EMU_CONFIRMATIONS, type EmuConfirmation } from './emulator-wallets.ts';
 import {
   type Cancellation, EMU_CARD_HOLD_TTL_MS, EMU_DESCRIPTION_MAX, EMU_OTHER_HOLD_TTL_MS, type EmuPayment, type EmuReceipt, type EmuRefund,
   type EmuSavedMethod, minorToValue, newId, type RenderContext, renderPayment, renderReceipt as renderReceiptObject, renderRefund as renderRefundObject, valueToMinor,
@@ -185,14 +186,21 @@ export function createShop(deps: ShopDeps) {
       if (b.payment_method_data !== undefined) return invalid('payment_method_data', 'Pass either payment_method_id or payment_method_data');
     }
     let returnUrl: string | null = null;
+    let confirmationType: EmuConfirmation | null = null;
     const confirmation = b.confirmation as Record<string, unknown> | undefined;
     if (confirmation !== undefined || !saved) {
       if (!confirmation || typeof confirmation !== 'object') return fail(400, 'invalid_request', 'Missing the required parameter', 'confirmation');
-      if (confirmation.type !== 'redirect') return fail(400, 'not_supported', 'Only confirmation type redirect is emulated', 'confirmation.type');
-      if (typeof confirmation.return_url !== 'string' || confirmation.return_url.length > 2048 || !/^https?:\/\//.test(confirmation.return_url)) {
-        return invalid('confirmation.return_url', 'Invalid return_url');
+      if (typeof confirmation.type !== 'string' || !EMU_CONFIRMATIONS.includes(confirmation.type)) {
+        return fail(400, 'not_supported', 'Only confirmation types redirect, qr and mobile_application are emulated', 'confirmation.type');
       }
-      returnUrl = confirmation.return_url;
+      confirmationType = confirmation.type as EmuConfirmation;
+      // `qr` may go without a return_url (nobody is redirected); the others need one.
+      if (confirmation.return_url !== undefined || confirmationType !== 'qr') {
+        if (typeof confirmation.return_url !== 'string' || confirmation.return_url.length > 2048 || !/^https?:\/\//.test(confirmation.return_url)) {
+          return invalid('confirmation.return_url', 'Invalid return_url');
+        }
+        returnUrl = confirmation.return_url;
+      }
     }
     let method: string | null = saved ? saved.type : null;
     if (b.payment_method_data !== undefined) {
@@ -200,6 +208,9 @@ export function createShop(deps: ShopDeps) {
       if (!pmd || typeof pmd !== 'object' || typeof pmd.type !== 'string') return invalid('payment_method_data.type');
       if (!deps.methods.includes(pmd.type)) return fail(400, 'not_supported', 'Payment method is not available for this shop', 'payment_method_data.type');
       method = pmd.type;
+    }
+    if (confirmationType !== null && !confirmationAllowed(method, confirmationType)) {
+      return invalid('confirmation.type', `Confirmation type ${confirmationType} is not available for ${method ?? 'a payment without payment_method_data'}`);
     }
     if (b.description !== undefined && (typeof b.description !== 'string' || Array.from(b.description).length > EMU_DESCRIPTION_MAX)) {
       return invalid('description', `Description must be a string of at most ${EMU_DESCRIPTION_MAX} characters`);
@@ -219,7 +230,7 @@ export function createShop(deps: ShopDeps) {
     if (receiptId !== null && typeof receiptId !== 'string') return receiptId;
     const p: EmuPayment = {
       id, status: 'pending', amountMinor: amount.minor, capturedMinor: null, currency: amount.currency, method,
-      offered: method ? [method] : deps.methods, returnUrl, description: b.description as string | undefined, metadata,
+      offered: method ? [method] : deps.methods, returnUrl, confirmation: confirmationType, description: b.description as string | undefined, metadata,
       capture: b.capture !== false, savePaymentMethod: b.save_payment_method === true, savedMethodId: saved ? saved.id : null,
       createdAt: deps.now(), capturedAt: null, holdExpiresAt: null, refundedMinor: 0n, cancellation: null, card: saved ? saved.card : null, receiptId,
     };
@@ -236,7 +247,7 @@ export function createShop(deps: ShopDeps) {
   function chargeSaved(p: EmuPayment, m: EmuSavedMethod): void {
     const outcome = m.nextCharge;
     if (outcome !== 'succeeded' && outcome.reason === '3d_secure_required') {
-      if (p.returnUrl !== null) return; // stays pending, with a confirmation_url
+      if (p.confirmation !== null) return; // stays pending, with a confirmation_url
       return finish(p, { party: 'payment_network', reason: '3d_secure_failed' });
     }
     finish(p, outcome);

@@ -4,6 +4,7 @@
  * of the connector (`transform.ts`, `client.ts`) nor of the gateway, so a misreading in one cannot
  * pass in the other.
  */
+import { renderConfirmation } from './emulator-wallets.ts';
 import { randomBytes } from 'node:crypto';
 
 /** YooKassa cancels a payment the buyer has not confirmed after «Срок оплаты 1 час» (cards, YooMoney, SBP). */
@@ -15,7 +16,7 @@ export const EMU_OTHER_HOLD_TTL_MS = 6 * 3_600_000;
 /** `description` of a payment: at most 128 characters. */
 export const EMU_DESCRIPTION_MAX = 128;
 /** The methods a test shop has switched on, offered on the page when the shop did not choose one. */
-export const EMU_DEFAULT_METHODS: readonly string[] = ['bank_card', 'sbp', 'yoo_money'];
+export const EMU_DEFAULT_METHODS: readonly string[] = ['bank_card', 'sbp', 'yoo_money', 'tinkoff_bank', 'sberbank'];
 
 /**
  * When the emulator repeats an unanswered notification, in ms after the event. YooKassa documents
@@ -107,6 +108,8 @@ export interface EmuPayment {
   /** The methods the page offers: the shop's choice, or every method the shop has on. */
   offered: readonly string[];
   returnUrl: string | null;
+  /** The create's `confirmation.type`; null: none (a saved method charged without the buyer). */
+  confirmation: 'redirect' | 'qr' | 'mobile_application' | null;
   description: string | undefined;
   metadata: Record<string, string>;
   capture: boolean;
@@ -189,9 +192,7 @@ export function renderPayment(p: EmuPayment, ctx: RenderContext): Record<string,
   };
   // YooKassa's fee in the test shop: 3.5 % (any figure would do; the connector must not rely on it).
   if (p.status === 'succeeded') o.income_amount = { value: minorToValue(charged - (charged * 35n) / 1000n), currency: p.currency };
-  if (p.status === 'pending' && p.returnUrl !== null) {
-    o.confirmation = { type: 'redirect', return_url: p.returnUrl, confirmation_url: `${ctx.base}/checkout/payments/v2/contract?orderId=${p.id}` };
-  }
+  if (p.status === 'pending' && p.confirmation !== null) o.confirmation = renderConfirmation(p, ctx.base);
   o.created_at = new Date(p.createdAt).toISOString();
   if (p.capturedAt !== null) o.captured_at = new Date(p.capturedAt).toISOString();
   if (p.status === 'waiting_for_capture' && p.holdExpiresAt !== null) o.expires_at = new Date(p.holdExpiresAt).toISOString();

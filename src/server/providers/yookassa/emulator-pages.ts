@@ -8,6 +8,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Shop } from './emulator-api.ts';
 import { DECLINE_CARDS, escapeHtml, type EmuPayment, SUCCESS_CARDS } from './emulator-model.ts';
+import { appChoice } from './emulator-wallets.ts';
 
 const PAGE_STYLE = 'body{font:16px system-ui,sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}'
   + 'h1{font-size:1.4rem}label{display:block;margin:.6rem 0}input{font:inherit;padding:.4rem;width:100%;box-sizing:border-box}'
@@ -15,7 +16,7 @@ const PAGE_STYLE = 'body{font:16px system-ui,sans-serif;max-width:32rem;margin:2
   + '.note{color:#555;font-size:.9rem}.qr{font-family:monospace;word-break:break-all;border:1px dashed #999;padding:.6rem}'
   + 'ul.methods{list-style:none;padding:0}ul.methods a{display:block;padding:.6rem;margin:.4rem 0;border:1px solid #999;border-radius:.4rem;color:inherit}';
 
-const METHOD_TITLES: Record<string, string> = { bank_card: 'Банковская карта', sbp: 'СБП', yoo_money: 'ЮMoney' };
+const METHOD_TITLES: Record<string, string> = { bank_card: 'Банковская карта', sbp: 'СБП', yoo_money: 'ЮMoney', tinkoff_bank: 'T-Pay', sberbank: 'SberPay' };
 
 function page(res: ServerResponse, status: number, title: string, content: string): void {
   const html = `<!doctype html><html lang="ru"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">`
@@ -78,6 +79,8 @@ export function createBuyerPages(shop: Shop, base: () => string): BuyerPages {
         + '<p class="note">Тестовые карты ЮKassa: 5555 5555 5555 4477 — успех, 5555 5555 5555 4600 — недостаточно средств, '
         + '5555 5555 5555 4592 — 3-D Secure не пройден. Срок — любая будущая дата, CVC — любые цифры.</p>');
     }
+    const app = appChoice(p, method, base());
+    if (app) return page(res, 200, `Оплата через ${METHOD_TITLES[method] ?? method}`, `${sum}${err}${app}<form method="post" action="${escapeHtml(action)}">${hidden}${refuse}`);
     if (method === 'sbp') {
       return page(res, 200, 'Оплата через СБП', `${sum}${err}<p>Отсканируйте QR-код в приложении банка или выберите банк на телефоне.</p>`
         + `<p class="qr">${escapeHtml(`${base()}${action}`)}</p><form method="post" action="${escapeHtml(action)}">${hidden}`

@@ -35,6 +35,7 @@ import { readFileSync } from 'node:fs';
 
 /** The gateway's favicon, read from its assets (issue 28: no 404 for the icon on any page). */
 const FAVICON_ICO = readFileSync(new URL('../../assets/favicon.ico', import.meta.url));
+import { bankAppPage } from './emulator-wallets.ts';
 
 export { DECLINE_CARDS, NOTIFY_RETRY_MS, SUCCESS_CARDS } from './emulator-model.ts';
 export { VAT_CODES } from './emulator-receipts.ts';
@@ -357,6 +358,7 @@ export async function startYooKassaEmulator(options: YooKassaEmulatorOptions): P
       if (method === 'POST') return pages.submit(res, p, new URLSearchParams(raw));
       return pages.show(res, p, url.searchParams.get('method'));
     }
+    if (url.pathname === '/bank-app') return bankAppPage(shop, res, shop.payments.get(url.searchParams.get('orderId') ?? ''), method === 'POST' ? new URLSearchParams(raw) : null);
     if (!url.pathname.startsWith('/v3/')) return answer(res, 404, JSON.stringify(errorObject(404, 'not_found', 'Unknown endpoint')));
 
     const path = url.pathname.slice(3).replace(/\/+$/, '');

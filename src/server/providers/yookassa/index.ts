@@ -7,7 +7,7 @@
  *   "notifyIps": ["185.71.76.0/27", "185.71.77.0/27", "77.75.153.0/25", "77.75.156.11", "77.75.156.35",
  *                 "77.75.154.128/25", "2a02:5180::/32"] }
  * ```
- * Ways: `{ "code": "YKC", "provider": "yk", "method": "bank_card" | "sbp" | "yoo_money", … }`.
+ * Ways: `{ "code": "YKC", "provider": "yk", "method": "bank_card" | "sbp" | "yoo_money" | "tinkoff_bank" | "sberbank" | "mir_pay", … }`.
  * The notification URL, `{publicUrl}/providers/{id}/notify`, is entered in YooKassa's dashboard
  * («Интеграция — HTTP-уведомления»): YooKassa takes no notification URL per payment.
  */

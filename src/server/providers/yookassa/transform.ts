@@ -16,8 +16,11 @@ import { receiptOutcomeOf, yookassaReceipt } from './receipt.ts';
 /** YooKassa's production API. */
 export const YOOKASSA_API_URL = 'https://api.yookassa.ru/v3';
 
-/** The methods a way may name, as YooKassa's `payment_method_data.type`. */
-export const YOOKASSA_METHODS = ['bank_card', 'sbp', 'yoo_money'] as const;
+/**
+ * The methods a way may name: YooKassa's `payment_method_data.type`, except `mir_pay` (Mir Pay has no
+ * type of its own: YooKassa shows its button on the `bank_card` page on Android, README.md).
+ */
+export const YOOKASSA_METHODS = ['bank_card', 'sbp', 'yoo_money', 'tinkoff_bank', 'sberbank', 'mir_pay'] as const;
 export type YooKassaMethod = (typeof YOOKASSA_METHODS)[number];
 
 /** The `metadata` key naming the gateway's payment id (YooKassa: ≤ 16 keys, key ≤ 32 characters). */
@@ -80,10 +83,26 @@ export function basicAuth(shopId: string, secretKey: string): string {
   return `Basic ${Buffer.from(`${shopId}:${secretKey}`, 'utf8').toString('base64')}`;
 }
 
-/** What the buyer gets for a method: SBP shows a QR (instructions); cards and YooMoney go to YooKassa's page. */
+/**
+ * What the buyer gets for a method: SBP and SberPay show a QR code and a phone button
+ * (instructions); cards, Mir Pay, YooMoney and T-Pay go to YooKassa's page (T-Pay's only documented
+ * confirmation is `redirect`; the page shows the QR code or the app button itself).
+ */
 export function kindOf(method: string): ActionKind {
-  return method === 'sbp' ? 'instructions' : 'redirect';
+  return method === 'sbp' || method === 'sberbank' ? 'instructions' : 'redirect';
 }
+
+/**
+ * `confirmation` of a create. SberPay takes `qr`: the gateway creates the payment before it knows
+ * the buyer's device, and the `confirmation_data` link both opens SberBank's app on a phone and is
+ * what a desktop's QR code carries (README.md, «T-Pay, SberPay, Mir Pay»). The rest: `redirect`.
+ */
+export function confirmationFor(method: string, returnUrl: string): Record<string, unknown> {
+  return method === 'sberbank' ? { type: 'qr' } : { type: 'redirect', return_url: returnUrl };
+}
+
+/** `payment_method_data.type` for a way's method. */
+export const methodType = (method: string): string => (method === 'mir_pay' ? 'bank_card' : method);
 
 export interface CreateBodyInput {
   payment: Pick<Payment, 'id' | 'number' | 'merchantLogin' | 'amountMinor' | 'wayTicker'>;
@@ -111,8 +130,8 @@ export function createPaymentBody(input: CreateBodyInput): { ok: true; body: Rec
     body: {
       amount: { value: formatTwoDecimals(input.payment.amountMinor), currency },
       capture: true,
-      confirmation: { type: 'redirect', return_url: input.returnUrl },
-      payment_method_data: { type: input.method },
+      confirmation: confirmationFor(input.method, input.returnUrl),
+      payment_method_data: { type: methodType(input.method) },
       description: cutDescription(input.description),
       metadata: {
         [METADATA_PAYMENT_ID]: input.payment.id,
@@ -144,7 +163,7 @@ const paymentSchema = z.object({
   paid: z.boolean().optional(),
   amount: amountSchema,
   refunded_amount: amountSchema.optional(),
-  confirmation: z.object({ type: z.string(), confirmation_url: z.string().optional() }).passthrough().optional(),
+  confirmation: z.object({ type: z.string(), confirmation_url: z.string().optional(), confirmation_data: z.string().optional() }).passthrough().optional(),
   metadata: z.record(z.string(), z.unknown()).optional(),
   cancellation_details: z.object({ party: z.string().optional(), reason: z.string().optional() }).passthrough().optional(),
   payment_method: z.object({ type: z.string() }).passthrough().optional(),
@@ -330,6 +349,7 @@ export function failureOfCancellation(reason: string | undefined): FailureReason
 }
 
 const SBP_TITLE = { ru: 'Оплата через СБП', en: 'Pay by Faster Payments (SBP)' } as const;
+const SBERPAY_TITLE = { ru: 'Оплата через SberPay', en: 'Pay with SberPay' } as const;
 
 /**
  * The buyer's action for a created payment: YooKassa's `confirmation_url` as a redirect, or for SBP
@@ -338,14 +358,16 @@ const SBP_TITLE = { ru: 'Оплата через СБП', en: 'Pay by Faster Pay
  */
 export function actionFor(method: string, confirmationUrl: string, payment: Pick<Payment, 'amountMinor' | 'wayTicker' | 'ln'>, expiresAt: number, frame: boolean): PaymentAction {
   if (kindOf(method) === 'redirect') return { type: 'redirect', url: confirmationUrl, frame };
+  const sberPay = method === 'sberbank';
   return {
     type: 'instructions',
-    title: SBP_TITLE[baseLanguage(payment.ln)],
+    title: (sberPay ? SBERPAY_TITLE : SBP_TITLE)[baseLanguage(payment.ln)],
     amount: formatAmount(payment.amountMinor),
     ticker: payment.wayTicker,
     expiresAt: new Date(expiresAt).toISOString(),
     details: [],
     qr: { payload: confirmationUrl, deepLink: confirmationUrl },
+    ...(sberPay ? { wallet: { name: 'SberPay' } } : {}),
   };
 }
 
