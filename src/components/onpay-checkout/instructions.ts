@@ -8,7 +8,7 @@
 import type { TemplateResult, html as litHtml, nothing as litNothing } from 'lit';
 import type { InstructionsAction } from '../../protocol/checkout-api.ts';
 import { copyText } from './internal/clipboard.ts';
-import { walletView } from './wallet.ts';
+import { onPhone, walletView } from './wallet.ts';
 import type { T } from './views.ts';
 import type { InstructionsKey } from './messages/format.ts';
 
@@ -85,7 +85,7 @@ function chooserFor(p: InstructionsProps, qr: NonNullable<InstructionsAction['qr
   box.setAttribute('part', 'banks');
   const ua = navigator.userAgent;
   // Decided once per payment, so a rotation does not move the list under the buyer's finger.
-  chooser = { key, box, phone: matchMedia('(pointer: coarse) and (max-width: 40rem)').matches || /Android|iPhone|iPad|iPod|Mobile/i.test(ua) };
+  chooser = { key, box, phone: onPhone() };
   const t = { ...RU_INSTRUCTIONS, ...p.t };
   import('./sbp-banks.ts').then((m) => m.default(box, {
     link: qr.payload, banks: qr.banks, root: p.root, android: /Android/i.test(ua),

@@ -25,7 +25,7 @@ export const RU_WALLET: Record<WalletKey, string> = {
 
 /** A phone: a mobile user agent, or a touch screen as narrow as one (the phone profile). */
 export const onPhone = (): boolean =>
-  /Android|iPhone|iPad|iPod|Mobi/i.test(navigator.userAgent) || matchMedia('(pointer: coarse) and (max-width: 40rem)').matches;
+  /Android|iPhone|iPad|iPod|Mobile/i.test(navigator.userAgent) || matchMedia('(pointer: coarse) and (max-width: 40rem)').matches;
 
 /**
  * @example walletView(props, action.qr, 'T-Pay') // phone: «Открыть T-Pay», then «Показать QR-код» folded
