@@ -43,6 +43,7 @@ export function merchantFromConfig(m: MerchantConfig): Merchant {
     duplicates: m.duplicates ?? null,
     returnUrls: m.returnUrls ?? [],
     receipts: m.receipts ?? null,
+    savedMethods: m.savedMethods ?? null,
   };
 }
 

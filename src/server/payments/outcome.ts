@@ -18,6 +18,10 @@ export interface CreatePaymentInput {
   idempotencyKey?: string | undefined;
   /** The browser's Origin, when the request came from one. */
   origin?: string | undefined;
+  /** The buyer consented to saving the method (issue 26): `"saveMethod": true`, the hosted form's `save_consent=1`. */
+  saveMethod?: boolean | undefined;
+  /** The buyer's address, kept with a consent. */
+  address?: string | undefined;
 }
 
 /**
