@@ -3,7 +3,7 @@
  * faults, and an injectable scheduler (with a manual one for tests). Split from emulator.ts to keep
  * it readable; nothing here knows the connector.
  */
-import type { ChargeOutcome, EmulatorCard } from './emulator-customers.ts';
+import type { ChargeOutcome, EmulatorCard, EmulatorCustomer } from './emulator-customers.ts';
 
 export interface EmulatorTerminal {
   terminalKey: string;
@@ -156,6 +156,8 @@ export interface TbankEmulator {
   sbpPageUrl(nspkLink: string): string | undefined;
   /** How the next `Charge` with this `RebillId` ends (default success): a test switch. */
   setChargeOutcome(rebillId: string, outcome: ChargeOutcome): void;
+  /** A terminal's customer and its cards (saved by recurrent payments, removed by `RemoveCard`). */
+  customer(terminalKey: string, customerKey: string): EmulatorCustomer | undefined;
   readonly notifications: readonly NotificationRecord[];
   /** Resolves when no notification attempt is in flight. */
   idle(): Promise<void>;

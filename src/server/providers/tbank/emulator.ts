@@ -524,6 +524,7 @@ export async function startTbankEmulator(opts: TbankEmulatorOptions = {}): Promi
       return id !== undefined && byQr.has(id) ? `${base}/sbp/${id}` : undefined;
     },
     setChargeOutcome: (rebillId: string, outcome: ChargeOutcome) => customers.setChargeOutcome(rebillId, outcome),
+    customer: (terminalKey: string, customerKey: string) => customers.customer(terminalKey, customerKey),
     notifications,
     async idle() {
       while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
