@@ -212,6 +212,26 @@ for (const kind of storageKinds()) {
       assert.equal(after.status, 404);
     });
 
+    test('the hosted page asks with an unticked box (the condition stated for required); its no-JS form stores the consent', async () => {
+      const page = await (await t.request(`/pay/shop?${link('shop', { customer: 'c-10', payFor: 'o-10' })}`)).text();
+      assert.match(page, /<input type="checkbox" name="save_consent" value="1"> Сохранить карту для следующих оплат/);
+      assert.doesNotMatch(page, /name="save_consent" value="1" checked/);
+      const required = await (await t.request(`/pay/shop?${link('shop', { customer: 'c-10', payFor: 'o-10', saveMethod: 'required' })}`)).text();
+      assert.ok(required.includes(consentText('ru', 'required')), 'the condition is shown');
+      const plain = await (await t.request(`/pay/shop?${link('shop', { payFor: 'o-10' })}`)).text();
+      assert.doesNotMatch(plain, /save_consent/);
+      const post = async (fields: Record<string, string>) => {
+        const payload = await form('shop', link('shop', { customer: 'c-10', payFor: `o-10-${fields.way}-${fields.save_consent ?? 'none'}` }));
+        const r = await t.request('/pay/shop/continue', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: payload.token, ...fields }).toString() });
+        assert.equal(r.status, 303, await r.clone().text());
+        const list = await t.storage.listPayments({ merchantLogin: 'shop', payFor: `o-10-${fields.way}-${fields.save_consent ?? 'none'}`, limit: 1 });
+        return t.storage.saveConsentOf(list[0]!.id);
+      };
+      assert.equal((await post({ way: 'CRD', save_consent: '1' }))?.kind, 'optional');
+      assert.equal(await post({ way: 'CRD' }), undefined, 'no box ticked, no consent');
+      assert.equal(await post({ way: 'RUR', save_consent: '1' }), undefined, 'a way that cannot save ignores the box');
+    });
+
     test('a merchant without savedMethods cannot charge', async () => {
       const r = await charge({ customer: 'c-9', method: 'pm_nosuchmethod000', amount: '10.00', ticker: 'RUR', payFor: 'x' }, 'k-9', 'plain-cabinet-key-0123456789');
       assert.equal(r.status, 403);

@@ -63,7 +63,7 @@ export function createPaymentCreation(core: PaymentCore, forms: PaymentForms, sa
       status: merchant.notifications ? 'checking' : 'created',
       idempotencyKey: input.idempotencyKey ?? null,
       // The consent joins the hash only when given, so the keys of requests without it hash as before.
-      requestHash: createHash('sha256').update(JSON.stringify([input.token, input.way, userEmail, userPhone, formatAmount(priceMinor), ...(input.saveMethod === true ? ['save'] : [])])).digest('hex'),
+      requestHash: createHash('sha256').update(JSON.stringify([input.token, input.way, userEmail, userPhone, formatAmount(priceMinor), ...(input.saveMethod ? ['save'] : [])])).digest('hex'),
       expiresAt: null,
       createdAt: now,
       updatedAt: now,

@@ -48,9 +48,10 @@ export const providerCustomerKey = (merchantLogin: string, customer: string): st
  * Checked before anything is written: `saveMethod` where it cannot be honoured, or missing where the
  * link makes it a condition, is the request's 400 naming `saveMethod`.
  */
-export function planConsent(m: Merchant, link: LinkParams, entry: WayEntry, saveMethod: boolean | undefined): { kind: 'optional' | 'required'; customer: string } | null {
+export function planConsent(m: Merchant, link: LinkParams, entry: WayEntry, given: boolean | 'if_possible' | undefined): { kind: 'optional' | 'required'; customer: string } | null {
   const required = link.saveMethod === 'required';
   const possible = canSaveWith(m, link, entry);
+  const saveMethod = given === 'if_possible' ? possible : given;
   if (saveMethod === true && !possible) {
     throw new GatewayError(400, 'invalid_param', 'saveMethod: this way cannot save the method for this order', 'saveMethod');
   }

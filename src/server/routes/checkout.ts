@@ -148,7 +148,7 @@ export function checkoutRoutes(deps: { service: PaymentService; config: GatewayC
       amount: form.amount,
       idempotencyKey: readIdempotencyKey(form.idempotency_key),
       origin: c.req.header('origin'),
-      ...(form.save_consent === '1' ? { saveMethod: true } : {}),
+      ...(form.save_consent === '1' ? { saveMethod: 'if_possible' as const } : {}),
       address: c.get('clientIp'),
     });
     if (outcome.kind === 'refused') {
