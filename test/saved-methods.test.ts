@@ -10,7 +10,8 @@ import { signPaymentLink } from '../src/merchant/link.ts';
 import { signSandboxCallback } from '../src/server/providers/sandbox/sandbox.ts';
 import { formatAmount } from '../src/protocol/money.ts';
 import { consentText } from '../src/protocol/save-consent.ts';
-import { merchant, startTestGateway, storageKinds, TEST_SECRET, type TestGateway } from './helpers.ts';
+import { api2AnswerSignature } from '../src/protocol/onpay-api.ts';
+import { merchant, startMerchantStub, startTestGateway, storageKinds, TEST_SECRET, type MerchantStub, type TestGateway } from './helpers.ts';
 
 const SHOP_KEY = 'shop-cabinet-key-0123456789';
 const OTHER_KEY = 'other-cabinet-key-0123456789';
@@ -23,18 +24,30 @@ const link = (login: string, over: Partial<Parameters<typeof signPaymentLink>[0]
 for (const kind of storageKinds()) {
   describe(`saved methods on ${kind}`, () => {
     let t: TestGateway;
+    let stub: MerchantStub;
 
     before(async () => {
+      // The shop's API URL: answers CHECK and PAY (API 2), and counts what it is sent.
+      stub = await startMerchantStub((req, res) => {
+        const body = JSON.parse(req.body) as { type: 'check' | 'pay'; pay_for: string };
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ status: true, pay_for: body.pay_for, signature: api2AnswerSignature(body.type, true, body.pay_for, 'test') }));
+      });
       t = await startTestGateway({
         kind,
+        config: { rateLimits: { enabled: true, cabinetPerMerchant: { points: 300, durationS: 600 } } },
         merchants: [
+          merchant({ login: 'notify', apiKey: 'notify-cabinet-key-0123456789', notifications: true, apiUrl: stub.url, origins: [], savedMethods: { enabled: true } } as never),
           merchant({ savedMethods: { enabled: true, maxChargeAmount: '1000.00' } } as never),
           merchant({ login: 'other', apiKey: OTHER_KEY, savedMethods: { enabled: true } } as never),
           merchant({ login: 'plain', apiKey: 'plain-cabinet-key-0123456789' }),
         ],
       });
     });
-    after(async () => t.close());
+    after(async () => {
+      await t.close();
+      await stub.close();
+    });
 
     const form = async (login: string, query: string) => {
       const r = await t.request(`/pay/${login}?${query}`, { headers: json });
@@ -232,10 +245,36 @@ for (const kind of storageKinds()) {
       assert.equal(await post({ way: 'RUR', save_consent: '1' }), undefined, 'a way that cannot save ignores the box');
     });
 
+    test('a charge gets its PAY as any payment, and no CHECK', async () => {
+      const payload = await form('notify', link('notify', { customer: 'n-1', payFor: 'n-first' }));
+      const c = await t.request('/api/v1/payments', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: payload.token, way: 'CRD', saveMethod: true }) });
+      const created = (await c.json()) as { id: string };
+      assert.equal(c.status, 201, JSON.stringify(created));
+      await markPaid(created.id);
+      const list = await methods('n-1', 'notify-cabinet-key-0123456789');
+      const checksBefore = stub.requests.filter((r) => r.body.includes('"check"')).length;
+      const r = await charge({ customer: 'n-1', method: list.json.methods[0].id, amount: '77.00', ticker: 'RUR', payFor: 'n-sub-1' }, 'n-k-1', 'notify-cabinet-key-0123456789');
+      assert.equal(r.json.status, 'paid');
+      assert.equal(stub.requests.filter((q) => q.body.includes('"check"')).length, checksBefore, 'no CHECK for a charge');
+      const pays = (await t.storage.notificationsOf(r.json.id)).filter((n) => n.body.includes('"pay"'));
+      assert.equal(pays.length, 1, 'one PAY in the outbox');
+      assert.match(pays[0]!.body, /"pay_for":"n-sub-1"/);
+    });
+
     test('a merchant without savedMethods cannot charge', async () => {
       const r = await charge({ customer: 'c-9', method: 'pm_nosuchmethod000', amount: '10.00', ticker: 'RUR', payFor: 'x' }, 'k-9', 'plain-cabinet-key-0123456789');
       assert.equal(r.status, 403);
       assert.equal(r.json.error.field, 'savedMethods');
+    });
+    test('the merchant\'s rate limit applies to charges and methods', async () => {
+      let limited = 0;
+      for (let i = 0; i < 305 && limited === 0; i++) {
+        const r = await t.request('/api/v1/customers/x/methods', { headers: { authorization: 'Bearer plain-cabinet-key-0123456789' } });
+        if (r.status === 429) limited++;
+      }
+      assert.equal(limited, 1, 'refused once the merchant\'s 300 calls are spent');
+      const r = await charge({ customer: 'x', method: 'pm_nosuchmethod000', amount: '1.00', ticker: 'RUR', payFor: 'x' }, 'k-rl', 'plain-cabinet-key-0123456789');
+      assert.equal(r.status, 429);
     });
   });
 }
