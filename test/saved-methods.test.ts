@@ -171,6 +171,19 @@ for (const kind of storageKinds()) {
       assert.notEqual((await methods('c-5')).json.methods[0].lastUsedAt, null);
     });
 
+    test('two requests at once with one Idempotency-Key make one payment', async () => {
+      const id = await saveCard('c-11');
+      const body = { customer: 'c-11', method: id, amount: '12.00', ticker: 'RUR', payFor: 'p-11' };
+      const answers = await Promise.all([charge(body, 'k-11'), charge(body, 'k-11'), charge(body, 'k-11')]);
+      const statuses = answers.map((a) => a.status).sort();
+      assert.ok(statuses.filter((x) => x === 201).length === 1, JSON.stringify(statuses));
+      assert.ok(statuses.every((x) => x === 201 || x === 200 || x === 409), JSON.stringify(statuses));
+      assert.equal((await t.storage.listPayments({ merchantLogin: 'shop', payFor: 'p-11', limit: 10 })).length, 1);
+      const later = await charge(body, 'k-11');
+      assert.equal(later.status, 200);
+      assert.equal(later.json.status, 'paid');
+    });
+
     test('a declined charge fails with the reason; 3-D Secure leaves it awaiting the buyer with a link', async () => {
       const id = await saveCard('c-6');
       const poor = await charge({ customer: 'c-6', method: id, amount: '10.51', ticker: 'RUR', payFor: 'p-6' }, 'k-6-1');
