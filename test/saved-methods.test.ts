@@ -7,6 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { signPaymentLink } from '../src/merchant/link.ts';
+import { parseConfig } from '../src/server/config.ts';
+import { merchantFromConfig } from '../src/server/bootstrap.ts';
 import { signSandboxCallback } from '../src/server/providers/sandbox/sandbox.ts';
 import { formatAmount } from '../src/protocol/money.ts';
 import { consentText } from '../src/protocol/save-consent.ts';
@@ -291,3 +293,27 @@ for (const kind of storageKinds()) {
     });
   });
 }
+
+describe('the savedMethods configuration key', () => {
+  const base = { secret: TEST_SECRET, merchants: [] as unknown[] };
+  const withSaved = (savedMethods: unknown) => ({ ...base, merchants: [{ login: 'myshop', name: 'S', secret: '0123456789abcdef0', savedMethods }] });
+
+  test('parsed, printable as JSON, and in minor units on the merchant', () => {
+    const config = parseConfig(withSaved({ enabled: true, maxChargeAmount: '15000.50' }));
+    assert.match(JSON.stringify(config), /"maxChargeAmount":"15000.50"/, 'the configuration prints (no bigint in it)');
+    assert.deepEqual(merchantFromConfig(config.merchants[0]!).savedMethods, { enabled: true, maxChargeMinor: 1500050n });
+    assert.equal(merchantFromConfig(parseConfig(withSaved(undefined)).merchants[0]!).savedMethods, null);
+  });
+
+  test('a bad value stops the start naming the key', () => {
+    for (const [value, path] of [
+      [{ enabled: true, maxChargeAmount: '0.00' }, 'merchants.0.savedMethods.maxChargeAmount'],
+      [{ enabled: true, maxChargeAmount: 100 }, 'merchants.0.savedMethods.maxChargeAmount'],
+      [{ enabled: true, maxChargeAmount: '1.234' }, 'merchants.0.savedMethods.maxChargeAmount'],
+      [{ enabled: 'yes' }, 'merchants.0.savedMethods.enabled'],
+      [{ enabled: true, retry: 1 }, 'merchants.0.savedMethods'],
+    ] as const) {
+      assert.throws(() => parseConfig(withSaved(value)), (e: Error) => e.message.includes(path), JSON.stringify(value));
+    }
+  });
+});

@@ -80,9 +80,10 @@ export const merchantSchema = z.object({
   savedMethods: z.object({
     enabled: z.boolean(),
     /** The largest merchant-initiated charge in roubles, a decimal string like "15000.00". */
+    // Kept as its text (the parsed configuration is printed as JSON); minor units in merchantFromConfig.
     maxChargeAmount: z.string().regex(/^[0-9]{1,15}(\.[0-9]{1,2})?$/, 'a decimal amount in roubles like "15000.00"')
-      .transform((v) => parseAmount(v)!).refine((v) => v > 0n, 'must be above zero').optional(),
-  }).strict().transform((v) => ({ enabled: v.enabled, ...(v.maxChargeAmount !== undefined ? { maxChargeMinor: v.maxChargeAmount } : {}) })).optional(),
+      .refine((v) => parseAmount(v)! > 0n, 'must be above zero').optional(),
+  }).strict().optional(),
 }).strict().refine((m) => !m.notifications || m.apiUrl !== undefined, { message: 'apiUrl is required when notifications are on', path: ['apiUrl'] });
 export type MerchantConfig = z.output<typeof merchantSchema>;
 
