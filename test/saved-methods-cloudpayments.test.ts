@@ -65,6 +65,7 @@ test('CloudPayments: the card is kept only with the consent, listed with its mas
   await payFirst('cp-0', false);
   assert.deepEqual(await (await api('/api/v1/customers/cp-0/methods')).json(), { methods: [] });
   await payFirst('cp-1', true);
+  await until('saved', async () => (await gw.storage.savedMethodsOf('shop', 'cp-1')).length === 1);
   const body = (await (await api('/api/v1/customers/cp-1/methods')).json()) as { methods: { card: { first6: string; last4: string; expiry: string | null } }[] };
   assert.equal(body.methods.length, 1);
   assert.deepEqual([body.methods[0]!.card.first6, body.methods[0]!.card.last4], ['424242', '4242']);
@@ -74,6 +75,7 @@ test('CloudPayments: the card is kept only with the consent, listed with its mas
 
 test('CloudPayments charges: paid once per Idempotency-Key; insufficient funds; 3-D Secure ends failed', async () => {
   await payFirst('cp-2', true);
+  await until('saved', async () => (await gw.storage.savedMethodsOf('shop', 'cp-2')).length === 1);
   const [m] = await gw.storage.savedMethodsOf('shop', 'cp-2');
   const body = { customer: 'cp-2', method: m!.id, amount: '120.00', ticker: 'RUR', payFor: 'cp-sub-1' };
   const first = (await (await charge(body, 'cp-k-1')).json()) as Record<string, any>;

@@ -213,12 +213,14 @@ export function statusFromTransaction(model: Record<string, unknown>, payment: P
 }
 
 /**
- * The card a paid transaction's `Token` stands for (issue 26), with `CardFirstSix`, `CardLastFour`
+ * The card a paid transaction's `Token` stands for (issue 26), when it has an `AccountId`, with `CardFirstSix`, `CardLastFour`
  * and `CardExpDate` (`MM/YY`) as CloudPayments reports them. The gateway keeps it only with consent.
  */
 function savedCardField(model: Record<string, unknown>): { savedMethod?: SavedMethodReport } {
   const token = text(model, 'Token');
-  if (!token) return {};
+  // A token is chargeable only with the AccountId it is tied to, which the connector sends only with
+  // the buyer's consent: without one there is nothing to save.
+  if (!token || !text(model, 'AccountId')) return {};
   const first6 = text(model, 'CardFirstSix');
   const last4 = text(model, 'CardLastFour');
   const expiry = text(model, 'CardExpDate');
