@@ -43,6 +43,7 @@ for (const kind of storageKinds()) {
           merchant({ savedMethods: { enabled: true, maxChargeAmount: '1000.00' } } as never),
           merchant({ login: 'other', apiKey: OTHER_KEY, savedMethods: { enabled: true } } as never),
           merchant({ login: 'plain', apiKey: 'plain-cabinet-key-0123456789' }),
+          merchant({ login: 'livemerchant', apiKey: 'live-cabinet-key-0123456789', mode: 'live', savedMethods: { enabled: true } } as never),
         ],
       });
     });
@@ -274,6 +275,20 @@ for (const kind of storageKinds()) {
       const pays = (await t.storage.notificationsOf(r.json.id)).filter((n) => n.body.includes('"pay"'));
       assert.equal(pays.length, 1, 'one PAY in the outbox');
       assert.match(pays[0]!.body, /"pay_for":"n-sub-1"/);
+    });
+
+    test('a live merchant\'s money never moves through the sandbox: its sandbox method is refused, nothing charged', async () => {
+      const first = (await t.storage.createPayment({
+        id: 'pay_livesandbox000001', merchantLogin: 'livemerchant', payFor: 'l-1', mode: 'fix', priceMinor: 100n, ticker: 'RUR', convert: false, priceFinal: true,
+        note: '', ln: 'ru', urlSuccess: '', urlFail: '', userEmail: '', userPhone: '', extraParams: {}, way: 'CRD', wayTicker: 'RUR', amountMinor: 100n,
+        feeMinor: 0n, balanceMinor: 100n, balanceTicker: 'RUR', rate: '1', status: 'created', idempotencyKey: null, requestHash: null, expiresAt: null,
+        createdAt: t.clock.now(), updatedAt: t.clock.now(), providerId: 'sandbox',
+      })).payment;
+      await t.storage.keepSavedMethod({ id: 'pm_livesandbox00001', merchantLogin: 'livemerchant', customer: 'l-1', providerId: 'sandbox', way: 'CRD', token: 'sbx.x', first6: null, last4: null, expiry: null, sourcePaymentId: first.id, createdAt: t.clock.now(), lastUsedAt: null });
+      const r = await charge({ customer: 'l-1', method: 'pm_livesandbox00001', amount: '10.00', ticker: 'RUR', payFor: 'l-2' }, 'k-live', 'live-cabinet-key-0123456789');
+      assert.equal(r.status, 403);
+      assert.deepEqual([r.json.error.code, r.json.error.field], ['live_merchant', 'method']);
+      assert.equal((await t.storage.listPayments({ merchantLogin: 'livemerchant', payFor: 'l-2', limit: 5 })).length, 0);
     });
 
     test('a merchant without savedMethods cannot charge', async () => {
