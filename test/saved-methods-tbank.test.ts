@@ -121,3 +121,27 @@ test('deleting a method removes the card at T-Bank (RemoveCard)', async () => {
   const after = await charge({ customer: 'tb-4', method: m.id, amount: '10.00', ticker: 'RUR', payFor: 'x' }, 'tb-k-4');
   assert.equal(after.status, 404);
 });
+
+test('a Charge whose answer is lost is never guessed nor repeated: awaiting the provider\'s word, the same key charges nothing more', async () => {
+  const m = await saveCard('tb-5');
+  const body = { customer: 'tb-5', method: m.id, amount: '55.00', ticker: 'RUR', payFor: 'tb-lost' };
+  emu.setFault({ kind: 'lost' }, { methods: ['Charge'] });
+  let view: Record<string, any>;
+  try {
+    view = (await (await charge(body, 'tb-k-5')).json()) as Record<string, any>;
+  } finally {
+    emu.setFault(null);
+  }
+  assert.equal(view.status, 'awaiting_payment', JSON.stringify(view));
+  const sessions = emu.paymentsOfOrder(view.id);
+  assert.equal(sessions.length, 1);
+  assert.equal(sessions[0]!.status, 'CONFIRMED', 'T-Bank did charge');
+  const again = await charge(body, 'tb-k-5');
+  assert.equal(again.status, 200);
+  assert.equal(emu.paymentsOfOrder(view.id).length, 1, 'no second Init, no second Charge');
+  // Its notification came while the charge was still being made (not applicable then); asking T-Bank
+  // (GetState, as reconciliation does; here through the return page's one question) settles it.
+  assert.equal((await gw.storage.getPayment(view.id))!.status, 'awaiting_payment');
+  await (await fetch(`${gw.url}/providers/tbank/return/${view.id}?result=success`)).text();
+  assert.equal((await gw.storage.getPayment(view.id))!.status, 'paid');
+});
