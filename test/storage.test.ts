@@ -39,6 +39,34 @@ for (const kind of storageKinds()) {
     });
     after(() => ts.close());
 
+    test('saved methods (0013): one per paying payment, listed per merchant and customer, removed once; consents once per payment', async () => {
+      const p = (await ts.storage.createPayment(newPayment())).payment;
+      const m = { id: `pm_contract_${seq}`, merchantLogin: 'shop', customer: 'c-1', providerId: 'tbank', way: 'TBC', token: '123:456', first6: '220077', last4: '7761', expiry: '12/30', sourcePaymentId: p.id, createdAt: T0, lastUsedAt: null };
+      assert.equal((await ts.storage.keepSavedMethod(m)).created, true);
+      const again = await ts.storage.keepSavedMethod({ ...m, id: `pm_contract_again_${seq}` });
+      assert.deepEqual([again.created, again.method.id], [false, m.id], 'a repeated report keeps the first');
+      assert.deepEqual(await ts.storage.savedMethodsOf('shop', 'c-1'), [m]);
+      assert.deepEqual(await ts.storage.savedMethodsOf('other', 'c-1'), [], 'another merchant sees nothing');
+      assert.equal(await ts.storage.savedMethodOf('other', m.id), undefined);
+      await ts.storage.touchSavedMethod(m.id, T0 + 5);
+      assert.equal((await ts.storage.savedMethodOf('shop', m.id))?.lastUsedAt, T0 + 5);
+      assert.equal(await ts.storage.revokeSavedMethod('other', m.id, T0 + 6), false);
+      assert.equal(await ts.storage.revokeSavedMethod('shop', m.id, T0 + 6), true);
+      assert.equal(await ts.storage.revokeSavedMethod('shop', m.id, T0 + 7), false, 'removed once');
+      assert.equal(await ts.storage.savedMethodOf('shop', m.id), undefined);
+      assert.deepEqual(await ts.storage.savedMethodsOf('shop', 'c-1'), []);
+      const c = { paymentId: p.id, merchantLogin: 'shop', customer: 'c-1', text: 'Сохранить карту для следующих оплат', kind: 'optional' as const, address: '127.0.0.1', at: T0 };
+      await ts.storage.recordSaveConsent(c);
+      await ts.storage.recordSaveConsent({ ...c, text: 'other' });
+      assert.deepEqual(await ts.storage.saveConsentOf(p.id), c);
+    });
+
+    test('a merchant\'s savedMethods settings read back, the maximum exactly', async () => {
+      await ts.storage.upsertMerchant({ ...merchantFromConfig(merchant({ login: 'saver' })), savedMethods: { enabled: true, maxChargeMinor: 9_007_199_254_740_993n } }, T0);
+      assert.deepEqual((await ts.storage.getMerchant('saver'))?.savedMethods, { enabled: true, maxChargeMinor: 9_007_199_254_740_993n });
+      assert.equal((await ts.storage.getMerchant('shop'))?.savedMethods, null);
+    });
+
     test('merchants upsert and read back', async () => {
       await ts.storage.upsertMerchant({ ...merchantFromConfig(merchant({ login: 'm2', name: 'A' })) }, T0);
       await ts.storage.upsertMerchant({ ...merchantFromConfig(merchant({ login: 'm2', name: 'B', apiType: 1, notifications: true, apiUrl: 'https://x.example/api' })) }, T0 + 1);

@@ -20,6 +20,11 @@ export interface WayQuote {
   /** What the buyer pays in `ticker` (canonical amount text); null in free mode until the buyer types the amount. */
   amount: string | null;
   ticker: string;
+  /**
+   * Whether this way can save the buyer's method for later charges (issue 26). Present only on forms
+   * of a merchant with saved methods on and a link naming the shop's customer.
+   */
+  canSave?: boolean;
 }
 
 /** `GET /pay/{login}` as JSON: the form the element shows, and the token that binds it. */
@@ -41,6 +46,12 @@ export interface FormPayload {
   userEmail: string;
   userPhone: string;
   ways: readonly WayQuote[];
+  /**
+   * The consent to save the method (issue 26), when a way can save it: `optional` (an unticked box)
+   * or `required` (a stated condition, shown; the payment is made with `saveMethod: true`). Absent:
+   * nothing is asked.
+   */
+  saveMethod?: 'optional' | 'required';
   /**
    * The order's payment still waiting with instructions (bank details, an SBP QR code): a reload
    * resumes it instead of starting another payment of the same order. Absent when there is none.

@@ -43,9 +43,9 @@ export interface LinkParams {
   extensions?: LinkExtensions;
   /** The fiscal receipt from the link's `receipt` (valid on its own; its contact may still be missing). */
   receipt?: Receipt;
-  /** The shop's customer id (`customer`), for saved methods (a later issue). */
+  /** The shop's customer id (`customer`), for saved methods (issue 26: docs/API.md). */
   customer?: string;
-  /** `save_method`: whether the buyer's method is saved (a later issue). */
+  /** `save_method`: saving the buyer's method is `optional` (the buyer's consent asked) or `required` (a stated condition; issue 26). */
   saveMethod?: 'optional' | 'required';
   /** `capture`: `manual` holds the money until the shop captures it (a later issue). */
   capture?: 'auto' | 'manual';

@@ -31,6 +31,7 @@ import { sbpRoutes } from './routes/sbp.ts';
 import { readSbpBanksSnapshot, sbpBanksAsset, type SbpBanksAsset } from './sbp/banks.ts';
 import { cabinetRoutes } from './routes/cabinet.ts';
 import { refundRoutes } from './routes/refunds.ts';
+import { savedMethodRoutes } from './routes/saved-methods.ts';
 import { receiptRoutes } from './routes/receipts.ts';
 import { createClosingReceipts } from './refunds/closing-receipt.ts';
 import { createRefunds } from './refunds/refunds.ts';
@@ -226,6 +227,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.route('/', cabinetRoutes({ cabinet, limits, sandbox: deps.config.sandbox, config: deps.config, now, checkLink: service.checkLink }));
   app.route('/', receiptRoutes({ cabinet, closing: createClosingReceipts({ storage, connectors, now, sandbox: deps.config.sandbox, log }) }));
   app.route('/', refundRoutes({ cabinet, refunds: createRefunds({ storage, connectors, now, sandbox: deps.config.sandbox, emitStatus: service.emitStatus, log }) }));
+  app.route('/', savedMethodRoutes({ service }));
   app.route('/', assetRoutes({ cdnDir, cache: deps.cacheAssets ?? false }));
   app.route('/', sbpRoutes(deps.sbpBanks ?? sbpBanksAsset(readSbpBanksSnapshot())));
   // Probes: liveness answers without touching the database (which may be locked by another

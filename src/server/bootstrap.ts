@@ -2,6 +2,7 @@
  * Putting a gateway together from a configuration: the database, merchants from the file, the
  * HTTP server and the background loops. Used by the CLI and by tests that start the real thing.
  */
+import { parseAmount } from '../protocol/money.ts';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { ensurePrivateDir } from './storage/file-modes.ts';
@@ -44,6 +45,9 @@ export function merchantFromConfig(m: MerchantConfig): Merchant {
     duplicates: m.duplicates ?? null,
     returnUrls: m.returnUrls ?? [],
     receipts: m.receipts ?? null,
+    savedMethods: m.savedMethods
+      ? { enabled: m.savedMethods.enabled, ...(m.savedMethods.maxChargeAmount !== undefined ? { maxChargeMinor: parseAmount(m.savedMethods.maxChargeAmount)! } : {}) }
+      : null,
   };
 }
 

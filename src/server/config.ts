@@ -4,7 +4,7 @@
  */
 import { receiptSettingsSchema } from '../protocol/receipt.ts';
 import { z } from 'zod';
-import { parseRate } from '../protocol/money.ts';
+import { parseAmount, parseRate } from '../protocol/money.ts';
 import { isProxyEntry } from './http/client-address.ts';
 import { RATE_LIMIT_NAMES, type RateLimitName } from './http/rate-limit.ts';
 import type { ConnectorModules } from './providers/contract.ts';
@@ -76,6 +76,14 @@ export const merchantSchema = z.object({
   returnUrls: z.array(z.string().url().regex(/^https?:/i, 'an http(s) URL').refine((u) => !/[?#]/.test(u), 'an origin or a URL prefix, without ? or #')).optional(),
   /** Fiscal receipts (54-ФЗ): the default one-line receipt and the fee line; see docs/CONFIGURATION.md. */
   receipts: receiptSettingsSchema.optional(),
+  /** Saved payment methods and merchant-initiated charges (issue 26); see docs/CONFIGURATION.md. */
+  savedMethods: z.object({
+    enabled: z.boolean(),
+    /** The largest merchant-initiated charge in roubles, a decimal string like "15000.00". */
+    // Kept as its text (the parsed configuration is printed as JSON); minor units in merchantFromConfig.
+    maxChargeAmount: z.string().regex(/^[0-9]{1,15}(\.[0-9]{1,2})?$/, 'a decimal amount in roubles like "15000.00"')
+      .refine((v) => parseAmount(v)! > 0n, 'must be above zero').optional(),
+  }).strict().optional(),
 }).strict().refine((m) => !m.notifications || m.apiUrl !== undefined, { message: 'apiUrl is required when notifications are on', path: ['apiUrl'] });
 export type MerchantConfig = z.output<typeof merchantSchema>;
 

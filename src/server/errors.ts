@@ -10,7 +10,9 @@ export type ErrorCode =
   | 'check_failed' | 'origin_forbidden' | 'invalid_state' | 'unauthorized' | 'sandbox_off'
   | 'payload_too_large' | 'unsupported_media_type' | 'method_not_allowed' | 'rate_limited' | 'storage_busy'
   | 'provider_error' | 'provider_unavailable'
-  | 'live_merchant' | 'no_payment_system' | 'request_timeout' | 'token_mismatch';
+  | 'live_merchant' | 'no_payment_system' | 'request_timeout' | 'token_mismatch'
+  // Saved methods and merchant-initiated charges (issue 26).
+  | 'saved_methods_off' | 'amount_too_large' | 'method_unavailable';
 
 export class GatewayError extends Error {
   constructor(

@@ -46,6 +46,49 @@ export interface Merchant {
   duplicates?: DuplicatePolicy | null;
   /** The fiscal receipts' settings (merchant key `receipts`, issue 24); absent or null: none. */
   receipts?: ReceiptSettings | null;
+  /** Saved payment methods and merchant-initiated charges (merchant key `savedMethods`, issue 26); absent or null: off. */
+  savedMethods?: SavedMethodsSettings | null;
+}
+
+/** The merchant's `savedMethods` settings (issue 26). */
+export interface SavedMethodsSettings {
+  enabled: boolean;
+  /** The largest merchant-initiated charge, in minor units of RUR; absent: no maximum but the way's. */
+  maxChargeMinor?: Minor;
+}
+
+/**
+ * A method saved at its provider for a merchant's customer (issue 26). `token` is the provider's
+ * handle (a secret: never logged, never in an answer); the card as the provider reported it.
+ */
+export interface SavedMethod {
+  id: string;
+  merchantLogin: string;
+  customer: string;
+  providerId: string;
+  way: string;
+  token: string;
+  first6: string | null;
+  last4: string | null;
+  expiry: string | null;
+  /** The payment whose consent and money saved it. */
+  sourcePaymentId: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+}
+
+/** The buyer's consent to save a method, kept with the payment it was given for (issue 26). */
+export interface SaveConsent {
+  paymentId: string;
+  merchantLogin: string;
+  customer: string;
+  /** The exact words the buyer was shown beside the box. */
+  text: string;
+  /** `optional` (ticked by the buyer) or `required` (a stated condition of the payment, accepted). */
+  kind: 'optional' | 'required';
+  /** The buyer's address, when known. */
+  address: string | null;
+  at: number;
 }
 
 /** What the gateway does with a duplicate payment of a paid order (merchant setting `duplicates`). */

@@ -46,7 +46,7 @@ export const loadForm = (gateway: string, login: string, query: URLSearchParams)
   call(`${gateway}/pay/${encodeURIComponent(login)}/payload?${query}`, { credentials: 'same-origin', cache: 'default' });
 
 /** POST `/api/v1/payments` with the attempt's idempotency key. */
-export const createPayment = (gateway: string, body: Record<string, string>, idempotencyKey: string): Promise<PaymentView> =>
+export const createPayment = (gateway: string, body: Record<string, unknown>, idempotencyKey: string): Promise<PaymentView> =>
   call(`${gateway}/api/v1/payments`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'idempotency-key': idempotencyKey },

@@ -212,7 +212,7 @@ export class OnpayCheckout extends LitElement {
       const checkout: Checkout = { form, selected: form.ways[0]?.code ?? '', email: form.userEmail, amount: '', amountError: false };
       this.view = { name: 'picking', checkout };
       // The lines' chunk comes after the form: the buyer can pay before it arrives.
-      if (form.order.items?.length && !this.drawItems) loadOrderItems().then((draw) => (this.drawItems = draw), () => {});
+      if ((form.order.items?.length || form.saveMethod) && !this.drawItems) loadOrderItems().then((draw) => (this.drawItems = draw), () => {});
       emit(this, 'onpay-ready', { merchantLogin: form.merchant.login, payFor: form.order.payFor, ways: form.ways.map((w) => w.code) });
       if (form.pending) this.resume(form.pending, checkout);
     } catch (e) {
@@ -262,9 +262,11 @@ export class OnpayCheckout extends LitElement {
     const sent = { ...checkout, amountError: false };
     this.attemptKey ??= randomKey();
     this.view = { name: 'submitting', checkout: sent };
-    const body: Record<string, string> = { token: form.token, way: selected };
+    const body: Record<string, unknown> = { token: form.token, way: selected };
     if (email) body.userEmail = email;
     if (free) body.amount = amount.trim().replace(',', '.');
+    // The consent (issue 26), kept on the payload by the items chunk's box; undefined is left out of the JSON.
+    body.saveMethod = (form as { save?: true }).save;
     try {
       const payment = await createPayment(this.gatewayUrl, body, this.attemptKey);
       emit(this, 'onpay-payment-created', { id: payment.id, way: payment.way, amount: payment.amount, ticker: payment.ticker });

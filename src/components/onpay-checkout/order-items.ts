@@ -5,10 +5,14 @@
  * so the classic script can load this same chunk.
  */
 import type { TemplateResult, html as litHtml } from 'lit';
-import type { OrderItem } from '../../protocol/checkout-api.ts';
+import type { FormPayload, OrderItem } from '../../protocol/checkout-api.ts';
+import { saveConsent } from './save-consent.ts';
 
 export interface OrderItemsProps {
   items: readonly OrderItem[];
+  /** The form and the way chosen: the consent to save the card rides in this chunk (issue 26). */
+  form?: FormPayload;
+  selected?: string;
   /** The summary's text («Состав заказа»). */
   title: string;
   html: typeof litHtml;
@@ -18,6 +22,8 @@ export interface OrderItemsProps {
 /** The collapsed list of the order's lines: name, quantity × price, amount. */
 export default function orderItems(p: OrderItemsProps): TemplateResult {
   const { html } = p;
-  return html`<details part="items"><summary>${p.title}</summary><ul>${p.items.map((i) => html`<li part="item"><span>${i.name}</span>
+  const consent = p.form ? saveConsent({ form: p.form, selected: p.selected ?? '', html }) : '';
+  if (!p.items.length) return html`${consent}`;
+  return html`${consent}<details part="items"><summary>${p.title}</summary><ul>${p.items.map((i) => html`<li part="item"><span>${i.name}</span>
     <span class="muted">${i.quantity} × ${p.money(i.price)}</span> <span class="amount">${p.money(i.amount)}</span></li>`)}</ul></details>`;
 }

@@ -4,6 +4,7 @@
  * pages, and the sandbox card system's page. Every value goes through hono/html's escaping; pages
  * carry no inline script, so they work under a strict Content-Security-Policy.
  */
+import { consentText } from '../../protocol/save-consent.ts';
 import { html, raw } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
 import type { FormPayload } from '../../protocol/checkout-api.ts';
@@ -87,9 +88,22 @@ ${f.order.mode === 'fix' ? html`<p>${t.amount}: <strong>${f.order.price} ${f.ord
 <fieldset><legend>${t.choose}</legend>
 ${f.ways.map((w, i) => html`<p><label><input type="radio" name="way" value="${w.code}" ${i === 0 ? 'checked' : ''} required> ${w.title}${w.amount ? html` — <strong>${w.amount} ${w.ticker}</strong>` : ''}</label></p>`)}
 </fieldset>
+${consentBlock(f)}
 <p><label>${t.email}: <input type="email" name="user_email" value="${f.userEmail}" maxlength="40"></label></p>
 <p><button type="submit">${t.cont}</button></p>
 </form>`;
+}
+
+/**
+ * The consent to save the card (issue 26) in the plain form: an unticked box, or for
+ * `save_method=required` the condition stated (sent as accepted). The gateway takes it only for a way
+ * that can save (the others are marked in the list, `canSave`).
+ */
+function consentBlock(f: FormPayload): Html | '' {
+  if (!f.saveMethod) return '';
+  return f.saveMethod === 'required'
+    ? html`<p class="onpay-save">${consentText(f.ln, 'required')}<input type="hidden" name="save_consent" value="1"></p>`
+    : html`<p class="onpay-save"><label><input type="checkbox" name="save_consent" value="1"> ${consentText(f.ln, 'optional')}</label></p>`;
 }
 
 /**

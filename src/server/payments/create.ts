@@ -19,13 +19,14 @@ import type { Merchant, NewPayment, Payment, PaymentAction } from '../types.ts';
 import { annotateRequest, urlForLog } from '../logger.ts';
 import type { PaymentCore } from './core.ts';
 import type { PaymentForms, Quote } from './form.ts';
+import type { SavedMethods } from './saved-methods.ts';
 import { planReceipt, receiptFromCheck, type PlannedReceipt } from './receipts.ts';
 import { failReceipt } from '../refunds/receipt-event.ts';
 import type { Receipt } from '../../protocol/receipt.ts';
 import { outcomeOf, paymentView, providerUnavailableOutcome, publicReason, remember, type CreateOutcome, type CreatePaymentInput } from './outcome.ts';
 
 /** The creating side of the payment wing. */
-export function createPaymentCreation(core: PaymentCore, forms: PaymentForms) {
+export function createPaymentCreation(core: PaymentCore, forms: PaymentForms, saved: SavedMethods) {
   const { deps, transitionOrThrow } = core;
   const { storage, config } = deps;
   const log = deps.log ?? (() => {});
@@ -62,7 +63,8 @@ export function createPaymentCreation(core: PaymentCore, forms: PaymentForms) {
       // With CHECK to come the payment is saved as checking at once: one write fewer per payment.
       status: merchant.notifications ? 'checking' : 'created',
       idempotencyKey: input.idempotencyKey ?? null,
-      requestHash: createHash('sha256').update(JSON.stringify([input.token, input.way, userEmail, userPhone, formatAmount(priceMinor)])).digest('hex'),
+      // The consent joins the hash only when given, so the keys of requests without it hash as before.
+      requestHash: createHash('sha256').update(JSON.stringify([input.token, input.way, userEmail, userPhone, formatAmount(priceMinor), ...(input.saveMethod ? ['save'] : [])])).digest('hex'),
       expiresAt: null,
       createdAt: now,
       updatedAt: now,
@@ -174,7 +176,7 @@ export function createPaymentCreation(core: PaymentCore, forms: PaymentForms) {
     storage.saveReceipt({ paymentId: p.id, merchantLogin: p.merchantLogin, kind: 'payment', refundId: null, receipt, idempotencyKey: '', createdAt: deps.now() });
 
   /** Asks the way's connector to create the payment; a throwing connector counts as an unknown outcome. */
-  async function createAtProvider(p: Payment, m: Merchant, entry: WayEntry, receipt: Receipt | undefined): Promise<CreateResult> {
+  async function createAtProvider(p: Payment, m: Merchant, entry: WayEntry, receipt: Receipt | undefined, save: { customerKey: string } | undefined): Promise<CreateResult> {
     const base = `${config.publicUrl}/providers/${encodeURIComponent(entry.connector.id)}`;
     try {
       return await entry.connector.create({
@@ -188,6 +190,7 @@ export function createPaymentCreation(core: PaymentCore, forms: PaymentForms) {
         failUrl: `${base}/return/${p.id}?result=fail`,
         description: `${m.name}: ${p.payFor}`.slice(0, 128),
         ...(receipt ? { receipt } : {}),
+        ...(save ? { save } : {}),
       });
     } catch (e) {
       log(`provider ${entry.connector.id}: create threw: ${e instanceof Error ? e.message : String(e)}`);
@@ -200,8 +203,8 @@ export function createPaymentCreation(core: PaymentCore, forms: PaymentForms) {
    * payment (`provider_error`); `unknown` keeps it waiting with no action and no provider id, for
    * reconciliation to ask the provider about, and tells the buyer the provider is unavailable.
    */
-  async function startAtProvider(p: Payment, m: Merchant, entry: WayEntry, receipt: Receipt | undefined): Promise<CreateOutcome> {
-    const r = await createAtProvider(p, m, entry, receipt);
+  async function startAtProvider(p: Payment, m: Merchant, entry: WayEntry, receipt: Receipt | undefined, save: { customerKey: string } | undefined): Promise<CreateOutcome> {
+    const r = await createAtProvider(p, m, entry, receipt, save);
     switch (r.kind) {
       case 'started': {
         await markReceipt(p, m, entry, receipt, { status: entry.connector.id === SANDBOX_PROVIDER_ID ? 'registered' : 'sent', providerReceiptId: `${entry.connector.id}:${r.providerPaymentId}` });
@@ -244,17 +247,20 @@ export function createPaymentCreation(core: PaymentCore, forms: PaymentForms) {
       const merchant = core.allowOrigin(await core.merchantOf(login), input.origin);
       const entry = forms.offeredWay(merchant, link, linkPriceMinor, input.way);
       const { priceMinor, quote } = forms.paymentQuote(link, linkPriceMinor, input.amount, entry);
+      // Checked before anything is written: a consent this way cannot honour, or one missing where the link requires it.
+      const consent = saved.planConsent(merchant, link, entry, input.saveMethod);
       const fresh = newPayment(input, merchant, link, entry, priceMinor, quote);
       // Checked before anything is written: a bad receipt is the request's 400, no payment made.
       const planned = planReceipt(merchant, link, entry.way.ticker, priceMinor, quote, fresh.userEmail);
       const { created, payment } = await storage.createPayment(fresh);
       if (!created) return replay(payment, fresh.requestHash);
       if (planned) await saveReceipt(payment, planned.receipt);
+      const save = consent ? await saved.recordConsent(payment, consent, input.address) : undefined;
       const check = await runCheck(payment, merchant);
       if (check.refused) return check.refused;
       const settled = await settleReceipt(payment, merchant, planned, check.receipt);
       if ('refused' in settled) return settled.refused;
-      return startAtProvider(payment, merchant, entry, settled.receipt);
+      return startAtProvider(payment, merchant, entry, settled.receipt, save);
     },
   };
 }

@@ -17,6 +17,7 @@ import type { Merchant, Payment } from '../types.ts';
 import { baseLanguage } from '../../protocol/languages.ts';
 import type { PaymentCore } from './core.ts';
 import type { FormPayload, PendingPayment, WayQuote } from '../../protocol/checkout-api.ts';
+import { canSaveWith, savedMethodsOn } from './saved-methods.ts';
 
 /** What the token binds: the merchant and the validated link. */
 export interface TokenPayload {
@@ -144,7 +145,8 @@ export function createPaymentForms(core: PaymentCore, pendingFor?: PendingLookup
    */
   const quotesByMerchant = new WeakMap<Merchant, Map<string, readonly WayQuote[]>>();
   function quotesFor(m: Merchant, link: LinkParams, priceMinor: Minor, withheld: ReadonlySet<string> = NONE): readonly WayQuote[] {
-    const key = `${link.payMode}|${priceMinor}|${link.ticker}|${link.priceFinal}|${baseLanguage(link.ln)}|${link.oneWay}|${[...withheld].join(',')}`;
+    const saving = link.customer !== undefined && savedMethodsOn(m);
+    const key = `${link.payMode}|${priceMinor}|${link.ticker}|${link.priceFinal}|${baseLanguage(link.ln)}|${link.oneWay}|${[...withheld].join(',')}|${saving}`;
     let kept = quotesByMerchant.get(m);
     const found = kept?.get(key);
     if (found) return found;
@@ -156,6 +158,8 @@ export function createPaymentForms(core: PaymentCore, pendingFor?: PendingLookup
         title: w.title[baseLanguage(link.ln)],
         amount: link.payMode === 'free' ? null : formatAmount(amountOf(link, priceMinor, w).amount),
         ticker: w.ticker,
+        // Only where a consent could be asked (issue 26): other forms stay as they were.
+        ...(saving ? { canSave: canSaveWith(m, link, entry) } : {}),
       });
     }));
     if (!kept) quotesByMerchant.set(m, (kept = new Map()));
@@ -200,6 +204,7 @@ export function createPaymentForms(core: PaymentCore, pendingFor?: PendingLookup
       userEmail: link.userEmail,
       userPhone: link.userPhone,
       ways: list,
+      ...(link.customer !== undefined && list.some((w) => w.canSave) ? { saveMethod: link.saveMethod ?? 'optional' } : {}),
     };
   }
 

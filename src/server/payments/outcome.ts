@@ -18,6 +18,13 @@ export interface CreatePaymentInput {
   idempotencyKey?: string | undefined;
   /** The browser's Origin, when the request came from one. */
   origin?: string | undefined;
+  /**
+   * The buyer consented to saving the method (issue 26): `"saveMethod": true`. The hosted form's
+   * `save_consent=1` is `if_possible`: its one box serves every way, so a way that cannot save ignores it.
+   */
+  saveMethod?: boolean | 'if_possible' | undefined;
+  /** The buyer's address, kept with a consent. */
+  address?: string | undefined;
 }
 
 /**

@@ -16,6 +16,7 @@ import { PAYMENT_ID, STALE_GRACE_MS, type PaymentCore, type TransitionExtra } fr
 import { interruptedOutcome, providerUnavailableOutcome, remember } from './outcome.ts';
 import { createOrders } from './orders.ts';
 import { createReceiptStatus } from './receipt-status.ts';
+import type { SavedMethods } from './saved-methods.ts';
 
 /** Where provider states lead; null: nothing to do (still pending, or not handled here yet). */
 const TARGET: Record<ProviderStatus['state'], PaymentStatus | null> = {
@@ -32,7 +33,7 @@ const TARGET: Record<ProviderStatus['state'], PaymentStatus | null> = {
 const EXPIRY_CONCURRENCY = 4;
 
 /** The reporting side of the payment wing. */
-export function createPaymentReports(core: PaymentCore, reconcileScheduleS: readonly number[]) {
+export function createPaymentReports(core: PaymentCore, reconcileScheduleS: readonly number[], saved?: SavedMethods) {
   const { deps, transitionOrThrow, merchantOf, paymentOf, emit } = core;
   const { storage, config, connectors } = deps;
   // Duplicates of a paid order (orders.ts): found before a payment is paid, settled after.
@@ -63,7 +64,11 @@ export function createPaymentReports(core: PaymentCore, reconcileScheduleS: read
     }
     if (target === 'refunded' || target === 'partially_refunded') return applyRefundReport(p, target, s);
     // Money already applied (a repeated Pay after a refund, say): nothing more to do, and it is said so.
-    if (target === 'paid' && PAID_STATUSES.includes(p.status)) return 'unchanged';
+    if (target === 'paid' && PAID_STATUSES.includes(p.status)) {
+      // A repeated paid report may be the first to name the saved method (kept once, with consent).
+      await saved?.keepFromReport(p, s);
+      return 'unchanged';
+    }
     // A decline or a deadline reported for a payment that already ended without money: nothing to
     // do but keep the most precise reason (the notification may name what a status read did not).
     if (target !== 'paid' && LATE_MONEY_STATUSES.includes(p.status)) {
@@ -97,6 +102,7 @@ export function createPaymentReports(core: PaymentCore, reconcileScheduleS: read
       if (ok && LATE_MONEY_STATUSES.includes(p.status)) {
         deps.log?.(`payment ${p.id}: paid late: ${p.providerId ?? 'provider'} reported ${s.providerState.slice(0, 100)} for a payment ${p.status}; applied, PAY sent`);
       }
+      if (ok) await saved?.keepFromReport(p, s);
       if (ok && first) {
         const paid = await storage.getPayment(p.id);
         if (paid) await orders.settleDuplicate(paid, first, merchant);
@@ -251,6 +257,8 @@ export function createPaymentReports(core: PaymentCore, reconcileScheduleS: read
     reconcileReport,
     /** Asks a provider about one claimed receipt (the receipt checker); returns when to ask next. */
     checkReceipt: receipts.checkOne,
+    /** Applies a verified report of a payment (merchant-initiated charges report their provider's answer through it). */
+    applyReport,
 
     /**
      * Hands a notification to the provider account's connector, which verifies it and reports through

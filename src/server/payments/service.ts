@@ -12,6 +12,8 @@ import { createPaymentCreation } from './create.ts';
 import { createPaymentForms } from './form.ts';
 import { createPaymentReports } from './reports.ts';
 import { createOrders } from './orders.ts';
+import { createSavedMethods } from './saved-methods.ts';
+import { createCharges } from './charges.ts';
 
 export { ANY_STATUS_EVENT, SHUTDOWN_EVENT, type ServiceDeps } from './core.ts';
 export { originAllowed, paymentView, refusalError, type CreateOutcome, type CreatePaymentInput } from './outcome.ts';
@@ -27,8 +29,10 @@ export function createPaymentService(deps: ServiceDeps) {
   const core = createPaymentCore(deps);
   const orders = createOrders(core);
   const forms = createPaymentForms(core, orders.pendingFor);
-  const creation = createPaymentCreation(core, forms);
-  const reports = createPaymentReports(core, creation.reconcileScheduleS);
+  const saved = createSavedMethods(core);
+  const creation = createPaymentCreation(core, forms, saved);
+  const reports = createPaymentReports(core, creation.reconcileScheduleS, saved);
+  const charges = createCharges(core, reports.applyReport);
   const { storage } = deps;
 
   return {
@@ -123,5 +127,11 @@ export function createPaymentService(deps: ServiceDeps) {
     },
 
     isFinal,
+
+    /** A merchant's customer's saved methods (issue 26). */
+    savedMethods: { list: saved.list, remove: saved.remove },
+
+    /** Charges a saved method with no buyer present (issue 26; `POST /api/v1/charges`, and later the subscriptions' scheduler). */
+    chargeSavedMethod: charges.chargeSavedMethod,
   };
 }

@@ -65,7 +65,53 @@ export interface CreateRequest {
    * the fee), its contact filled. Absent: no receipt.
    */
   receipt?: Receipt;
+  /**
+   * The buyer consented to saving the method (issue 26): the provider is asked to keep it for
+   * merchant-initiated charges under `customerKey` (T-Bank `Recurrent` + `CustomerKey`, YooKassa
+   * `save_payment_method`, CloudPayments' token of a paid payment). Absent: nothing is saved.
+   */
+  save?: { customerKey: string };
 }
+
+/**
+ * A method the provider kept for later charges, as its paid report names it. `token` is the
+ * provider's handle (T-Bank `RebillId`, YooKassa `payment_method.id`, CloudPayments `Token`): a
+ * secret, never logged, never shown. The card fields are as the provider reports them, never a number.
+ */
+export interface SavedMethodReport {
+  token: string;
+  first6?: string;
+  last4?: string;
+  /** `MM/YY` as the provider reports it. */
+  expiry?: string;
+}
+
+/** A charge of a saved method with no buyer present (issue 26). */
+export interface ChargeRequest {
+  payment: Payment;
+  method: string;
+  /** The provider's token of the saved method (a secret). */
+  token: string;
+  customerKey: string;
+  /** Stable for the charge: a retry sends the same key, so the provider charges once. */
+  idempotencyKey: string;
+  notificationUrl: string;
+  successUrl: string;
+  failUrl: string;
+  description: string;
+  receipt?: Receipt;
+}
+
+/**
+ * The outcome of a charge: `paid`; `declined` with the reason the provider gave; `action_required`
+ * (the provider asks for the buyer, e.g. 3-D Secure: `action` is where to send them); `unknown`: no
+ * definite answer, the payment is asked about later (repeating with the same key is safe).
+ */
+export type ChargeResult =
+  | { kind: 'paid'; providerPaymentId: string; providerState: string }
+  | { kind: 'declined'; providerPaymentId?: string; failure: FailureReason; reason: string }
+  | { kind: 'action_required'; providerPaymentId: string; action: PaymentAction; expiresAt: number }
+  | { kind: 'unknown'; providerPaymentId?: string; reason: string };
 
 /** The outcome of a create. */
 export type CreateResult =
@@ -105,6 +151,8 @@ export interface ProviderStatus {
    * payment (YooKassa's `receipt_registration`); absent when it does not say.
    */
   receipt?: ReceiptOutcome;
+  /** A paid payment asked to save its method: what the provider kept (issue 26). */
+  savedMethod?: SavedMethodReport;
 }
 
 /** A notification as it arrived at `POST /providers/{id}/notify`. */
@@ -265,6 +313,18 @@ export interface Connector {
    * answer `sent` means no news yet; the gateway asks again on its schedule.
    */
   fetchReceiptStatus?(payment: Payment, providerReceiptId: string, of?: ReceiptQuery): Promise<ReceiptOutcome | { status: 'unreachable'; reason: string }>;
+  /**
+   * Optional (issue 26): whether the provider can save a method for later charges. Absent, or false
+   * for a method: the way's form says `canSave: false` and no consent is asked.
+   */
+  canSave?(method: string): boolean;
+  /** Optional (issue 26): charges a saved method with no buyer present. Present wherever `canSave` may be true. */
+  chargeSaved?(req: ChargeRequest): Promise<ChargeResult>;
+  /**
+   * Optional (issue 26): revokes a saved method at the provider (T-Bank `RemoveCard`). Absent: the
+   * provider has no such call (YooKassa), and the gateway only forgets the token.
+   */
+  revokeSaved?(token: string, customerKey: string): Promise<{ kind: 'revoked' } | { kind: 'unknown'; reason: string }>;
 }
 
 /** The outcome of `Connector.cancel`. */

@@ -28,6 +28,8 @@ const createBody = z.object({
   userEmail: buyerEmail().optional(),
   userPhone: z.string().max(40).regex(/^[0-9+()\- ]*$/, 'must be a phone number').optional(),
   amount: z.string().max(32).optional(),
+  /** The buyer's consent to save the method (issue 26). */
+  saveMethod: z.boolean({ error: 'must be true or false' }).optional(),
 }).strict();
 
 /** The hosted page's plain form: checked by the service as the JSON API's body is. */
@@ -37,6 +39,8 @@ const continueForm = z.object({
   user_email: buyerEmail().optional(),
   amount: z.string().optional(),
   idempotency_key: z.string().optional(),
+  /** The consent box of the hosted page (issue 26): `1` when ticked (or the condition accepted). */
+  save_consent: z.enum(['1'], { error: 'must be 1 when given' }).optional(),
 });
 
 const abandonBody = z.object({ token: z.string().min(1, 'is required').max(16_384) }).strict();
@@ -152,6 +156,8 @@ export function checkoutRoutes(deps: { service: PaymentService; config: GatewayC
       amount: form.amount,
       idempotencyKey: readIdempotencyKey(form.idempotency_key),
       origin: c.req.header('origin'),
+      ...(form.save_consent === '1' ? { saveMethod: 'if_possible' as const } : {}),
+      address: c.get('clientIp'),
     });
     if (outcome.kind === 'refused') {
       const { status, code, message, details } = outcome.refusal;
@@ -192,6 +198,7 @@ export function checkoutRoutes(deps: { service: PaymentService; config: GatewayC
       ...c.req.valid('json'),
       idempotencyKey: readIdempotencyKey(c.req.header('idempotency-key')),
       origin,
+      address: c.get('clientIp'),
     });
     if (outcome.kind === 'refused') throw refusalError(outcome.refusal);
     return jsonAnswer(outcome.payment, 201, corsHeaders(origin));

@@ -5,7 +5,7 @@
 import type { FailureReason } from '../../protocol/checkout-api.ts';
 import type { NotificationStatus, PaymentStatus } from '../states.ts';
 import type {
-  AttemptRecord, Merchant, NewNotification, NewPayment, NewReceipt, NewRefund, NotificationRecord, Payment, PaymentAction, ReceiptRecord, ReceiptStatus, RefundRecord,
+  AttemptRecord, Merchant, NewNotification, NewPayment, NewReceipt, NewRefund, NotificationRecord, Payment, PaymentAction, ReceiptRecord, ReceiptStatus, RefundRecord, SaveConsent, SavedMethod,
 } from '../types.ts';
 import type { Dialect } from './schema.ts';
 import type { CabinetStorage } from './cabinet-storage.ts';
@@ -219,4 +219,19 @@ export interface Storage extends CabinetStorage {
   finishReceiptCheck(id: number, owner: string, nextAt: number | null): Promise<boolean>;
   /** The earliest due receipt check, or null. */
   nextReceiptCheckAt(): Promise<number | null>;
+
+  // ---- saved methods (0013, issue 26) ----
+
+  /** Keeps the buyer's consent to save a method, once per payment (a repeat writes nothing). */
+  recordSaveConsent(c: SaveConsent): Promise<void>;
+  saveConsentOf(paymentId: string): Promise<SaveConsent | undefined>;
+  /** Keeps a method saved by a paid payment; a second one for the same payment gives back the first (`created: false`). */
+  keepSavedMethod(m: SavedMethod): Promise<{ created: boolean; method: SavedMethod }>;
+  /** A merchant's customer's methods not removed, newest first (at most 100; one per provider token). */
+  savedMethodsOf(merchantLogin: string, customer: string): Promise<SavedMethod[]>;
+  /** One of the merchant's methods not removed; undefined for another merchant's or a removed one. */
+  savedMethodOf(merchantLogin: string, id: string): Promise<SavedMethod | undefined>;
+  /** Removes a method (never offered or charged again); `false` when unknown, another merchant's or removed already. */
+  revokeSavedMethod(merchantLogin: string, id: string, at: number): Promise<boolean>;
+  touchSavedMethod(id: string, at: number): Promise<void>;
 }

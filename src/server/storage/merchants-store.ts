@@ -1,7 +1,7 @@
 /** Merchants: seeded from the configuration or the admin command, read by login or cabinet key. */
 import { sql, type Kysely } from 'kysely';
 import type { Storage } from './interface.ts';
-import { toMerchant } from './rows.ts';
+import { savedSettingsText, toMerchant } from './rows.ts';
 import type { Database } from './schema.ts';
 import { compiledQuery } from './compiled.ts';
 
@@ -32,6 +32,7 @@ export function merchantsStore(db: Kysely<Database>): Pick<Storage, MerchantMeth
         return_urls: JSON.stringify(m.returnUrls ?? []),
         duplicates: m.duplicates ?? null,
         receipts: m.receipts ? JSON.stringify(m.receipts) : null,
+        saved_methods: savedSettingsText(m.savedMethods),
         created_at: now,
         updated_at: now,
       };

@@ -4,8 +4,8 @@ import type { Receipt, ReceiptSettings } from '../../protocol/receipt.ts';
 import { resolveLanguage } from '../../protocol/languages.ts';
 import type { FailureReason } from '../../protocol/checkout-api.ts';
 import type { NotificationStatus, PaymentStatus } from '../states.ts';
-import type { AttemptRecord, Merchant, NotificationRecord, Payment, PaymentAction, ReceiptKind, ReceiptRecord, ReceiptStatus, RefundRecord } from '../types.ts';
-import type { MerchantTable, NotificationTable, PaymentTable, AttemptTable, ReceiptTable, RefundTable } from './schema.ts';
+import type { AttemptRecord, Merchant, NotificationRecord, Payment, PaymentAction, ReceiptKind, ReceiptRecord, ReceiptStatus, RefundRecord, SavedMethod } from '../types.ts';
+import type { MerchantTable, NotificationTable, PaymentTable, AttemptTable, ReceiptTable, RefundTable, SavedMethodTable } from './schema.ts';
 
 export const num = (v: string | number | bigint | null): number | null => (v === null ? null : Number(v));
 export const big = (v: string | number | bigint): bigint => BigInt(v);
@@ -31,6 +31,28 @@ export function toMerchant(r: Selectable<MerchantTable>): Merchant {
     returnUrls: JSON.parse(r.return_urls) as string[],
     duplicates: r.duplicates === 'flag' || r.duplicates === 'refund' ? r.duplicates : null,
     receipts: r.receipts ? (JSON.parse(r.receipts) as ReceiptSettings) : null,
+    savedMethods: savedSettingsOf(r.saved_methods),
+  };
+}
+
+/** The stored `savedMethods` JSON (the maximum as a decimal string of minor units). */
+function savedSettingsOf(text: string | null | undefined): Merchant['savedMethods'] {
+  if (!text) return null;
+  const o = JSON.parse(text) as { enabled: boolean; maxChargeMinor?: string };
+  return { enabled: o.enabled === true, ...(o.maxChargeMinor !== undefined ? { maxChargeMinor: BigInt(o.maxChargeMinor) } : {}) };
+}
+
+/** `savedMethods` as stored: the maximum as a decimal string, never a float. */
+export function savedSettingsText(s: Merchant['savedMethods']): string | null {
+  if (!s) return null;
+  return JSON.stringify({ enabled: s.enabled, ...(s.maxChargeMinor !== undefined ? { maxChargeMinor: s.maxChargeMinor.toString() } : {}) });
+}
+
+export function toSavedMethod(r: Selectable<SavedMethodTable>): SavedMethod {
+  return {
+    id: r.id, merchantLogin: r.merchant_login, customer: r.customer, providerId: r.provider_id, way: r.way, token: r.token,
+    first6: r.first6, last4: r.last4, expiry: r.expiry, sourcePaymentId: r.source_payment_id,
+    createdAt: Number(r.created_at), lastUsedAt: num(r.last_used_at),
   };
 }
 

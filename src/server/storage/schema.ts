@@ -44,6 +44,8 @@ export interface MerchantTable {
   duplicates: ColumnType<string | null, string | null | undefined, string | null>;
   /** JSON of the merchant's receipt settings, or null (0011_receipts). */
   receipts: ColumnType<string | null, string | null | undefined, string | null>;
+  /** JSON of the merchant's `savedMethods` settings, or null: off (0013_saved_methods). */
+  saved_methods: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface PaymentTable {
@@ -238,7 +240,40 @@ export interface ReceiptTable {
   check_attempts: Generated<number>;
 }
 
+/** Methods saved at providers for a merchant's customers (0013_saved_methods). Never a card number. */
+export interface SavedMethodTable {
+  id: string;
+  merchant_login: string;
+  customer: string;
+  provider_id: string;
+  way: string;
+  /** The provider's token: a secret, never logged or answered. */
+  token: string;
+  first6: string | null;
+  last4: string | null;
+  expiry: string | null;
+  /** Unique: one payment saves at most one method. */
+  source_payment_id: string;
+  created_at: Int8;
+  last_used_at: Int8OrNull;
+  /** Set when removed (the row kept for the timeline; never offered or charged again). */
+  revoked_at: Int8OrNull;
+}
+
+/** The buyers' consents to save a method, one per payment (0013_saved_methods). */
+export interface SaveConsentTable {
+  payment_id: string;
+  merchant_login: string;
+  customer: string;
+  text: string;
+  kind: string;
+  address: string | null;
+  at: Int8;
+}
+
 export interface Database {
+  saved_methods: SavedMethodTable;
+  save_consents: SaveConsentTable;
   receipts: ReceiptTable;
   merchants: MerchantTable;
   payments: PaymentTable;
@@ -551,6 +586,38 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         // The attention list's failed receipts: few rows, a partial index.
         await db.schema.createIndex('receipts_m_failed').on('receipts').columns(['merchant_login', 'id'])
           .where(sql.ref('status'), '=', 'failed').execute();
+      },
+    },
+    // Saved payment methods and their consents (issue 26). 0012 is the holds branch's.
+    '0013_saved_methods': {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Kysely's migration guide: a migration takes Kysely<any>, never today's schema types, so it stays true to the schema of its own time
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('merchants').addColumn('saved_methods', 'text').execute();
+        await db.schema.createTable('saved_methods')
+          .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+          .addColumn('merchant_login', 'varchar(64)', (c) => c.notNull())
+          .addColumn('customer', 'varchar(256)', (c) => c.notNull())
+          .addColumn('provider_id', 'varchar(32)', (c) => c.notNull())
+          .addColumn('way', 'varchar(3)', (c) => c.notNull())
+          .addColumn('token', 'text', (c) => c.notNull())
+          .addColumn('first6', 'varchar(6)')
+          .addColumn('last4', 'varchar(4)')
+          .addColumn('expiry', 'varchar(8)')
+          .addColumn('source_payment_id', 'varchar(64)', (c) => c.notNull().unique())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('last_used_at', 'bigint')
+          .addColumn('revoked_at', 'bigint')
+          .execute();
+        await db.schema.createIndex('saved_methods_m_customer').on('saved_methods').columns(['merchant_login', 'customer', 'created_at']).execute();
+        await db.schema.createTable('save_consents')
+          .addColumn('payment_id', 'varchar(64)', (c) => c.primaryKey())
+          .addColumn('merchant_login', 'varchar(64)', (c) => c.notNull())
+          .addColumn('customer', 'varchar(256)', (c) => c.notNull())
+          .addColumn('text', 'text', (c) => c.notNull())
+          .addColumn('kind', 'varchar(16)', (c) => c.notNull())
+          .addColumn('address', 'varchar(64)')
+          .addColumn('at', 'bigint', (c) => c.notNull())
+          .execute();
       },
     },
     '0015_receipt_status': {

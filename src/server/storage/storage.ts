@@ -14,6 +14,7 @@ import { paymentsStore } from './payments-store.ts';
 import { receiptsStore } from './receipts-store.ts';
 import { receiptChecksStore } from './receipt-checks-store.ts';
 import { refundsStore } from './refunds-store.ts';
+import { savedMethodsStore } from './saved-methods-store.ts';
 import { toMerchant, toPayment } from './rows.ts';
 
 export type { AttemptOutcome, ListedPayment, PaymentFilter, Storage, Transition } from './interface.ts';
@@ -34,5 +35,6 @@ export function createStorage(db: Kysely<Database>, dialect: Dialect): Storage {
     ...receiptsStore(db),
     ...receiptChecksStore(db, dialect),
     ...auditStore(db),
+    ...savedMethodsStore(db),
   };
 }

@@ -54,9 +54,8 @@ export function renderView(h: ViewHost): TemplateResult {
         onAmount: (value) => h.patch({ amount: value }),
         onEmail: (value) => h.patch({ email: value }),
         onSubmit: () => h.submit(),
-        items: c.form.order.items?.length && h.drawItems
-          ? h.drawItems({ items: c.form.order.items, title: t.items, html, money: (amount) => formatMoney(amount, 'RUR', ln) })
-          : undefined,
+        // The order's lines and the consent to save the card (issue 26), from their chunk.
+        items: h.drawItems?.({ items: c.form.order.items ?? [], title: t.items, html, money: (amount) => formatMoney(amount, 'RUR', ln), form: c.form, selected: c.selected }),
       });
     }
     case 'refused':

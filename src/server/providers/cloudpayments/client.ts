@@ -46,6 +46,7 @@ import {
   text,
   verifyHmac,
 } from './transform.ts';
+import { createCloudPaymentsSaved } from './saved.ts';
 
 /** One CloudPayments site (its Public ID and API Secret) as configured in `providers`. */
 export interface CloudPaymentsConfig {
@@ -179,6 +180,8 @@ export function createCloudPaymentsConnector(config: CloudPaymentsConfig, deps: 
   }
 
   return {
+    // Saved cards and merchant-initiated charges (issue 26): saved.ts.
+    ...createCloudPaymentsSaved(call),
     id: config.id,
     type: 'cloudpayments',
     kind: () => 'redirect',
@@ -187,7 +190,10 @@ export function createCloudPaymentsConnector(config: CloudPaymentsConfig, deps: 
     async create(req: CreateRequest): Promise<CreateResult> {
       let body: string;
       try {
-        body = createOrderBody({ payment: req.payment, description: req.description, successUrl: req.successUrl, failUrl: req.failUrl, receipt: req.receipt });
+        body = createOrderBody({
+          payment: req.payment, description: req.description, successUrl: req.successUrl, failUrl: req.failUrl, receipt: req.receipt,
+          ...(req.save ? { accountId: req.save.customerKey } : {}),
+        });
       } catch (e) {
         return { kind: 'refused', reason: `cloudpayments: ${(e as Error).message}` };
       }

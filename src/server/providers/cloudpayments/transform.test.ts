@@ -15,6 +15,8 @@ import {
   refundBody,
   statusFromFind,
   toCpCurrency,
+  statusFromTransaction,
+  tokenChargeBody,
   verifyHmac,
 } from './transform.ts';
 import { fakePayment } from './test-helpers.ts';
@@ -179,4 +181,15 @@ test('payments/find: Completed is paid, Declined failed, Authorized pending, a r
 
 test('payments/refund carries the transaction id and the exact amount', () => {
   assert.equal(refundBody('504', 1050n), '{"TransactionId":504,"Amount":10.50}');
+});
+
+test('a paid transaction names its saved card only with an AccountId (issue 26); the charge body is the merchant\'s', () => {
+  const payment = fakePayment({ id: 'pay_saved_0000000001', amountMinor: 12000n, wayTicker: 'RUR' });
+  const model = { Status: 'Completed', Amount: '120.00', Currency: 'RUB', TransactionId: '77', Token: 'tk_0123456789abcdef0123456789abc', CardFirstSix: '424242', CardLastFour: '4242', CardExpDate: '12/30' };
+  assert.equal(statusFromTransaction(model, payment).savedMethod, undefined, 'no AccountId: the token is not chargeable');
+  assert.deepEqual(statusFromTransaction({ ...model, AccountId: 'c_x' }, payment).savedMethod, { token: 'tk_0123456789abcdef0123456789abc', first6: '424242', last4: '4242', expiry: '12/30' });
+  assert.deepEqual(JSON.parse(tokenChargeBody({ payment, token: 'tk_1', accountId: 'c_x', description: 'Shop: sub' })), {
+    Amount: 120, Currency: 'RUB', AccountId: 'c_x', Token: 'tk_1', TrInitiatorCode: 0, InvoiceId: 'pay_saved_0000000001', Description: 'Shop: sub',
+  });
+  assert.match(tokenChargeBody({ payment, token: 'tk_1', accountId: 'c_x', description: 'x' }), /"Amount":120\.00,/);
 });

@@ -6,7 +6,7 @@
 import type { FailureReason } from '../../../protocol/checkout-api.ts';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Payment } from '../../types.ts';
-import type { ProviderStatus } from '../contract.ts';
+import type { ProviderStatus, SavedMethodReport } from '../contract.ts';
 import { formatTwoDecimals } from '../../../protocol/money.ts';
 import { flatJson, parseJsonExact, stringifyWithRawNumbers } from '../../../protocol/exact-json.ts';
 import type { Receipt } from '../../../protocol/receipt.ts';
@@ -94,6 +94,11 @@ export interface CreateOrderInput {
   failUrl: string;
   /** The fiscal receipt, sent as `JsonData.CloudPayments.CustomerReceipt` (receipt.ts). */
   receipt?: Receipt | undefined;
+  /**
+   * The payer's `AccountId` (issue 26): CloudPayments ties the card token of the paid payment to it,
+   * and `payments/tokens/charge` must name the same one. Sent only with the buyer's consent.
+   */
+  accountId?: string | undefined;
 }
 
 /**
@@ -109,6 +114,7 @@ export function createOrderBody(input: CreateOrderInput): string {
     Description: input.description,
     Email: p.userEmail || undefined,
     InvoiceId: p.id,
+    AccountId: input.accountId,
     SendEmail: false,
     CultureName: p.ln === 'en' ? 'en-US' : 'ru-RU',
     SuccessRedirectUrl: input.successUrl,
@@ -191,7 +197,7 @@ export function statusFromTransaction(model: Record<string, unknown>, payment: P
     case 'Completed':
       // `Refunded` says a refund exists, not how much: at least partly refunded is all that is certain.
       if (text(model, 'Refunded') === 'true') return { state: 'partially_refunded', ...withAmount, providerState: 'Completed+Refunded' };
-      return { state: 'paid', ...withAmount, providerState: 'Completed' };
+      return { state: 'paid', ...withAmount, providerState: 'Completed', ...savedCardField(model) };
     case 'Declined':
     case 'Cancelled': {
       const failure = cpStatus === 'Cancelled' ? 'cancelled' : failureOfReasonCode(text(model, 'ReasonCode'));
@@ -204,6 +210,47 @@ export function statusFromTransaction(model: Record<string, unknown>, payment: P
     default:
       return { state: 'pending', ...withAmount, providerState: cpStatus || 'Unknown' };
   }
+}
+
+/**
+ * The card a paid transaction's `Token` stands for (issue 26), when it has an `AccountId`, with `CardFirstSix`, `CardLastFour`
+ * and `CardExpDate` (`MM/YY`) as CloudPayments reports them. The gateway keeps it only with consent.
+ */
+function savedCardField(model: Record<string, unknown>): { savedMethod?: SavedMethodReport } {
+  const token = text(model, 'Token');
+  // A token is chargeable only with the AccountId it is tied to, which the connector sends only with
+  // the buyer's consent: without one there is nothing to save.
+  if (!token || !text(model, 'AccountId')) return {};
+  const first6 = text(model, 'CardFirstSix');
+  const last4 = text(model, 'CardLastFour');
+  const expiry = text(model, 'CardExpDate');
+  return {
+    savedMethod: {
+      token,
+      ...(first6 && /^\d{6}$/.test(first6) ? { first6 } : {}),
+      ...(last4 && /^\d{4}$/.test(last4) ? { last4 } : {}),
+      ...(expiry && /^\d{2}\/\d{2}$/.test(expiry) ? { expiry } : {}),
+    },
+  };
+}
+
+/**
+ * The JSON body of `payments/tokens/charge` («Оплата по токену (рекарринг)»): the saved card's
+ * `Token` and the `AccountId` it is tied to, `TrInitiatorCode` 0 (the merchant initiates, required
+ * since API 3.6.0), `InvoiceId` = our payment id so Pay and `payments/find` name it.
+ */
+export function tokenChargeBody(input: { payment: Payment; token: string; accountId: string; description: string; receipt?: Receipt | undefined }): string {
+  const p = input.payment;
+  return flatJson({
+    Amount: { raw: formatTwoDecimals(p.amountMinor) },
+    Currency: toCpCurrency(p.wayTicker),
+    AccountId: input.accountId,
+    Token: input.token,
+    TrInitiatorCode: { raw: '0' },
+    InvoiceId: p.id,
+    Description: input.description,
+    JsonData: input.receipt ? { raw: stringifyWithRawNumbers(receiptJsonData(input.receipt)) } : undefined,
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

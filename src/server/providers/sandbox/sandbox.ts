@@ -13,7 +13,7 @@ import { formatAmount, parseAmount } from '../../../protocol/money.ts';
 import { safeEqualHex } from '../../../protocol/onpay-api.ts';
 import { hmacHex } from '../../token.ts';
 import type { Payment, PaymentAction } from '../../types.ts';
-import type { ApplyOutcome, Connector, ConnectorDeps, ConnectorModule, CreateResult, HttpAnswer, IncomingNotification } from '../contract.ts';
+import type { ApplyOutcome, ChargeResult, Connector, ConnectorDeps, ConnectorModule, CreateResult, HttpAnswer, IncomingNotification, SavedMethodReport } from '../contract.ts';
 import { baseLanguage } from '../../../protocol/languages.ts';
 import { parseReceipt, receiptTotalMinor, type Receipt } from '../../../protocol/receipt.ts';
 
@@ -113,6 +113,23 @@ function start(way: SandboxWay, p: Payment, now: number, publicUrl: string): { a
   };
 }
 
+/**
+ * The sandbox's saved card (issue 26): its token is the paying payment's id signed with the gateway
+ * secret, so the stateless sandbox can tell its own tokens. The test card is always 4242 4242 … 4242.
+ */
+export function sandboxSavedMethod(paymentId: string, secret: string): SavedMethodReport {
+  return { token: `sbx.${paymentId}.${hmacHex(secret, `sandbox-saved.${paymentId}`).slice(0, 32)}`, first6: '424242', last4: '4242', expiry: '12/30' };
+}
+
+/**
+ * How a sandbox charge of a saved card ends, by the amount's kopecks (docs/API.md): `.51` not enough
+ * money, `.05` declined, `.33` 3-D Secure asked (the buyer is sent to the card page); otherwise paid.
+ */
+export function sandboxChargeOutcome(amountMinor: bigint): 'paid' | 'insufficient_funds' | 'declined' | '3ds' {
+  const k = amountMinor % 100n;
+  return k === 51n ? 'insufficient_funds' : k === 5n ? 'declined' : k === 33n ? '3ds' : 'paid';
+}
+
 const answer = (status: number, body: unknown): HttpAnswer => ({ status, contentType: 'application/json', body: JSON.stringify(body) });
 const refusal = (e: GatewayError): HttpAnswer => answer(e.status, e.toJSON());
 
@@ -170,6 +187,8 @@ function createSandboxConnector(config: SandboxProviderConfig, deps: ConnectorDe
         ...(amountMinor !== null ? { amountMinor } : {}),
         currency: e.ticker,
         providerState: e.outcome,
+        // The card page's card, kept by the gateway only when the buyer consented (issue 26).
+        ...(e.outcome === 'paid' && ways.get(p.way)?.system === 'card' ? { savedMethod: sandboxSavedMethod(p.id, config.secret) } : {}),
       });
       switch (outcome) {
         case 'applied':
@@ -184,6 +203,31 @@ function createSandboxConnector(config: SandboxProviderConfig, deps: ConnectorDe
         case 'unknown_payment':
           return notFound();
       }
+    },
+
+    canSave: (method) => method === 'card',
+
+    async chargeSaved(req): Promise<ChargeResult> {
+      const m = /^sbx\.(pay_[A-Za-z0-9_-]{10,60})\.[0-9a-f]{32}$/.exec(req.token);
+      if (!m || sandboxSavedMethod(m[1]!, config.secret).token !== req.token) return { kind: 'declined', failure: 'declined', reason: 'unknown sandbox token' };
+      switch (sandboxChargeOutcome(req.payment.amountMinor)) {
+        case 'paid':
+          return { kind: 'paid', providerPaymentId: req.payment.id, providerState: 'paid' };
+        case 'insufficient_funds':
+          return { kind: 'declined', providerPaymentId: req.payment.id, failure: 'insufficient_funds', reason: 'insufficient funds (sandbox amount ending in .51)' };
+        case 'declined':
+          return { kind: 'declined', providerPaymentId: req.payment.id, failure: 'declined', reason: 'declined (sandbox amount ending in .05)' };
+        case '3ds':
+          return {
+            kind: 'action_required', providerPaymentId: req.payment.id, expiresAt: deps.now() + 86_400_000,
+            action: { type: 'redirect', url: `${deps.publicUrl}/sandbox/card/${req.payment.id}`, frame: false },
+          };
+      }
+    },
+
+    // Nothing to revoke: the sandbox keeps no cards.
+    async revokeSaved() {
+      return { kind: 'revoked' };
     },
 
     // The sandbox keeps no state of its own: what the gateway stored is what it knows.

@@ -13,12 +13,13 @@ import { formatAmount } from '../../../protocol/money.ts';
 import { baseLanguage } from '../../../protocol/languages.ts';
 import {
   buildCancel, buildCheckOrder, buildGetQr, buildGetState, buildInit, buildSendClosingReceipt, cashboxUrl, describeError, failureOfErrorCode,
-  mapStatus, NOTIFICATION_OK, parseAnswer, parseNotification, pickOrderPayment, TBANK_TICKER, type Credentials, type TbankAnswer,
+  mapStatus, NOTIFICATION_OK, parseAnswer, parseNotification, pickOrderPayment, savedCardOf, TBANK_TICKER, type Credentials, type TbankAnswer,
 } from './transform.ts';
 import { tbankReceipt } from './receipt.ts';
 import { fiscalReport, RECEIPT_STATUS } from './fiscal.ts';
 import { createTbankWallets } from './wallet-client.ts';
 import { isTbankWallet } from './wallets.ts';
+import { createTbankSaved } from './saved.ts';
 
 export interface TbankConfig {
   id: string;
@@ -113,6 +114,7 @@ export function createTbankConnector(config: TbankConfig, deps: ConnectorDeps): 
         language: baseLanguage(payment.ln),
         dueAt,
         ...(req.receipt ? { receipt: tbankReceipt(req.receipt) } : {}),
+        ...(req.save && method === 'card' ? { customerKey: req.save.customerKey } : {}),
       });
     } catch (e) {
       return { kind: 'refused', reason: `T-Bank Init: ${(e as Error).message}` };
@@ -182,7 +184,8 @@ export function createTbankConnector(config: TbankConfig, deps: ConnectorDeps): 
     }
     try {
       const failure = state === 'failed' ? failureOfErrorCode(tn.ErrorCode) : undefined;
-      await ctx.apply(tn.OrderId, { ...statusOf(state, tn.PaymentId, tn.Status, tn.Amount), ...(failure ? { failure } : {}) });
+      const saved = state === 'paid' ? savedCardOf(tn) : undefined;
+      await ctx.apply(tn.OrderId, { ...statusOf(state, tn.PaymentId, tn.Status, tn.Amount), ...(failure ? { failure } : {}), ...(saved ? { savedMethod: saved } : {}) });
     } catch {
       // Not applied (storage down): not OK, so T-Bank sends it again within the hour.
       return refusal(503, 'try again later');
@@ -302,5 +305,7 @@ export function createTbankConnector(config: TbankConfig, deps: ConnectorDeps): 
     // The link lives at least a minute after Init, however short the way's ttlSeconds.
     lastPaymentAt: (payment) => Math.max(payment.expiresAt ?? deps.now(), payment.createdAt + 2 * MIN_TTL_MS) + LATE_MARGIN_MS,
     sendClosingReceipt,
+    // Saved cards and merchant-initiated charges (issue 26): saved.ts.
+    ...createTbankSaved(creds, call, deps),
   };
 }

@@ -3,7 +3,7 @@
  * faults, and an injectable scheduler (with a manual one for tests). Split from emulator.ts to keep
  * it readable; nothing here knows the connector.
  */
-import type { ChargeOutcome, EmulatorCard } from './emulator-customers.ts';
+import type { ChargeOutcome, EmulatorCard, EmulatorCustomer } from './emulator-customers.ts';
 import type { TbankWalletRoutes } from './emulator-wallets.ts';
 
 export interface EmulatorTerminal {
@@ -167,6 +167,8 @@ export interface TbankEmulator {
   setChargeOutcome(rebillId: string, outcome: ChargeOutcome): void;
   /** T-Pay and SberPay (emulator-wallets.ts): `setTpayStatus(terminalKey, {allowed, version})`, `statusCalls`. */
   readonly wallets: Pick<TbankWalletRoutes, 'setTpayStatus' | 'statusCalls'>;
+  /** A terminal's customer and its cards (saved by recurrent payments, removed by `RemoveCard`). */
+  customer(terminalKey: string, customerKey: string): EmulatorCustomer | undefined;
   readonly notifications: readonly NotificationRecord[];
   /** Resolves when no notification attempt is in flight. */
   idle(): Promise<void>;

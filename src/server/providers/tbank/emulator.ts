@@ -547,6 +547,7 @@ export async function startTbankEmulator(opts: TbankEmulatorOptions = {}): Promi
     },
     setChargeOutcome: (rebillId: string, outcome: ChargeOutcome) => customers.setChargeOutcome(rebillId, outcome),
     wallets,
+    customer: (terminalKey: string, customerKey: string) => customers.customer(terminalKey, customerKey),
     notifications,
     async idle() {
       while (inFlight.size > 0) await Promise.allSettled([...inFlight]);

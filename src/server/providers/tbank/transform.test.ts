@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   buildCancel, buildGetQr, buildGetState, buildInit, describeError, mapStatus, numericFromTicker, parseAnswer,
-  parseNotification, pickOrderPayment, redirectDueDate, signed, tbankToken, tickerFromNumeric, tokenMatches,
+  parseNotification, pickOrderPayment, redirectDueDate, savedCardOf, signed, tbankToken, tickerFromNumeric, tokenMatches,
 } from './transform.ts';
 
 test('Token: the examples published by T-Bank', () => {
@@ -141,7 +141,11 @@ test('parseNotification: good, bad token, other terminal, unreadable, not a paym
   assert.ok(r.ok && r.notification);
   assert.deepEqual(r.notification, {
     TerminalKey: 'TinkoffBankTest', OrderId: '21050', PaymentId: '13660', Status: 'CONFIRMED', Success: true, ErrorCode: '0', Amount: 100000n,
+    // The saved card (issue 26): RebillId and CardId as text, the mask and expiry as sent.
+    RebillId: '3207469334', CardId: '10452089', Pan: '430000******0777', ExpDate: '0229',
   });
+  assert.deepEqual(savedCardOf(r.notification), { token: '3207469334:10452089', first6: '430000', last4: '0777', expiry: '02/29' });
+  assert.equal(savedCardOf({ CardId: '1' }), undefined, 'no RebillId: nothing saved for charges');
   const bad = JSON.stringify({ ...signed(fields, c.password), Amount: 1 });
   assert.deepEqual(parseNotification(bad, c), { ok: false, reason: 'bad_token', detail: 'Token does not match' });
   const other = JSON.stringify(signed({ ...fields, TerminalKey: 'Other' }, c.password));

@@ -5,7 +5,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { numberText, readJsonObject } from '../../../protocol/exact-json.ts';
-import type { ProviderStatus } from '../contract.ts';
+import type { ProviderStatus, SavedMethodReport } from '../contract.ts';
 import type { FailureReason } from '../../../protocol/checkout-api.ts';
 
 /** T-Bank takes roubles only; its numeric code is 643, our ticker `RUR`. */
@@ -92,6 +92,8 @@ export interface InitInput {
   data?: Record<string, string>;
   /** T-Bank's `Receipt` object (receipt.ts): nested, so it takes no part in the `Token`. */
   receipt?: Record<string, unknown>;
+  /** Saves the card for `Charge` (issue 26): `Recurrent: "Y"` with this `CustomerKey` (≤ 36 characters). */
+  customerKey?: string;
 }
 
 /** The `Init` body: one-stage (`PayType: "O"`), signed. */
@@ -110,7 +112,50 @@ export function buildInit(c: Credentials, i: InitInput): Record<string, unknown>
   if (i.dueAt !== undefined) fields.RedirectDueDate = redirectDueDate(i.dueAt);
   if (i.data && Object.keys(i.data).length > 0) fields.DATA = i.data;
   if (i.receipt) fields.Receipt = i.receipt;
+  // «Рекуррентный платеж»: the parent payment carries Recurrent "Y" and the customer's key; its paid
+  // notification then names the card's RebillId.
+  if (i.customerKey !== undefined) {
+    fields.Recurrent = 'Y';
+    fields.CustomerKey = i.customerKey;
+  }
   return signed(fields, c.password);
+}
+
+/** The `Charge` body: the saved card's `RebillId` on a payment just made by `Init`, signed. */
+export function buildCharge(c: Credentials, paymentId: string, rebillId: string): Record<string, unknown> {
+  return signed({ TerminalKey: c.terminalKey, PaymentId: paymentId, RebillId: rebillId }, c.password);
+}
+
+/** The `RemoveCard` body: a customer's card by `CardId`, signed. */
+export function buildRemoveCard(c: Credentials, customerKey: string, cardId: string): Record<string, unknown> {
+  return signed({ TerminalKey: c.terminalKey, CustomerKey: customerKey, CardId: cardId }, c.password);
+}
+
+/**
+ * Our token of a saved T-Bank card: `RebillId` (what `Charge` takes) and `CardId` (what `RemoveCard`
+ * takes), both from the paid notification. Never shown.
+ */
+export const tbankSavedToken = (rebillId: string, cardId: string): string => `${rebillId}:${cardId}`;
+
+/** The two ids of a saved card's token; undefined for anything else. */
+export function readSavedToken(token: string): { rebillId: string; cardId: string } | undefined {
+  const m = /^(\d{1,20}):(\d{1,20})$/.exec(token);
+  return m ? { rebillId: m[1]!, cardId: m[2]! } : undefined;
+}
+
+/**
+ * The saved card a paid notification names (`RebillId`, `CardId`, the masked `Pan`
+ * `220138******0013`, `ExpDate` `MMYY`), or undefined when it names none.
+ */
+export function savedCardOf(n: Pick<TbankNotification, 'RebillId' | 'CardId' | 'Pan' | 'ExpDate'>): SavedMethodReport | undefined {
+  if (!n.RebillId || !n.CardId) return undefined;
+  const pan = n.Pan && /^(\d{6})[*\d]*?(\d{4})$/.exec(n.Pan);
+  const exp = n.ExpDate && /^(\d{2})(\d{2})$/.exec(n.ExpDate);
+  return {
+    token: tbankSavedToken(n.RebillId, n.CardId),
+    ...(pan ? { first6: pan[1]!, last4: pan[2]! } : {}),
+    ...(exp ? { expiry: `${exp[1]}/${exp[2]}` } : {}),
+  };
 }
 
 export function buildGetState(c: Credentials, paymentId: string): Record<string, unknown> {
@@ -308,6 +353,12 @@ export interface TbankNotification {
   Success: boolean;
   ErrorCode: string;
   Amount: bigint | undefined;
+  /** The saved card (issue 26): on AUTHORIZED / CONFIRMED of a `Recurrent` payment. */
+  RebillId?: string;
+  CardId?: string;
+  /** The masked card number (`220138******0013`). */
+  Pan?: string;
+  ExpDate?: string;
 }
 
 export type NotificationParse =
@@ -337,6 +388,10 @@ export function parseNotification(body: string, c: Credentials): NotificationPar
       Success: o.Success === true,
       ErrorCode: idText(o.ErrorCode) ?? '0',
       Amount: kopecksOf(o.Amount),
+      ...(idText(o.RebillId) ? { RebillId: idText(o.RebillId)! } : {}),
+      ...(idText(o.CardId) ? { CardId: idText(o.CardId)! } : {}),
+      ...(optText(o.Pan) ? { Pan: optText(o.Pan)! } : {}),
+      ...(idText(o.ExpDate) ? { ExpDate: idText(o.ExpDate)! } : {}),
     },
   };
 }

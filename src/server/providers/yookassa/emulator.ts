@@ -233,6 +233,8 @@ export async function startYooKassaEmulator(options: YooKassaEmulatorOptions): P
       const p = shop.payments.get(id);
       if (!p || p.status !== 'pending') return false;
       p.method ??= p.offered[0] ?? 'bank_card';
+      // As on the page: a card payment is paid with the documented success card.
+      if (p.method === 'bank_card') p.card ??= '5555555555554477';
       shop.finish(p, outcome);
       return true;
     },

@@ -6,7 +6,7 @@
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import type { FailureReason } from '../../../protocol/checkout-api.ts';
-import type { ActionKind, ProviderStatus } from '../contract.ts';
+import type { ActionKind, ProviderStatus, SavedMethodReport } from '../contract.ts';
 import type { Payment, PaymentAction } from '../../types.ts';
 import { baseLanguage } from '../../../protocol/languages.ts';
 import { formatAmount, formatTwoDecimals } from '../../../protocol/money.ts';
@@ -111,6 +111,8 @@ export interface CreateBodyInput {
   description: string;
   /** The fiscal receipt (54-ФЗ), sent as `receipt` (receipt.ts). */
   receipt?: Receipt | undefined;
+  /** The buyer consented to saving the method (issue 26): `save_payment_method: true`. */
+  save?: boolean;
 }
 
 /** The body of `POST /payments`, or why it cannot be built (a currency YooKassa does not take). */
@@ -139,8 +141,37 @@ export function createPaymentBody(input: CreateBodyInput): { ok: true; body: Rec
         onpay_merchant: input.payment.merchantLogin,
       },
       ...(receipt ? { receipt } : {}),
+      ...(input.save ? { save_payment_method: true } : {}),
     },
   };
+}
+
+/**
+ * The body of a merchant-initiated `POST /payments` with a saved method (issue 26): `payment_method_id`
+ * instead of `payment_method_data`; with a `confirmation` so that an issuer asking for 3-D Secure
+ * leaves the payment `pending` with a link for the buyer (without one YooKassa cancels it).
+ */
+export function chargeBody(input: Omit<CreateBodyInput, 'method' | 'save'> & { paymentMethodId: string }): { ok: true; body: Record<string, unknown> } | { ok: false; reason: string } {
+  const built = createPaymentBody({ ...input, method: 'bank_card' });
+  if (!built.ok) return built;
+  const { payment_method_data: _data, ...rest } = built.body;
+  return { ok: true, body: { ...rest, payment_method_id: input.paymentMethodId } };
+}
+
+/**
+ * The method a succeeded payment saved (`payment_method.saved: true`): its id is the token, the card
+ * as YooKassa reports it (`first6`, `last4`, `expiry_month`, `expiry_year`).
+ */
+export function savedMethodOf(p: YkPayment): SavedMethodReport | undefined {
+  const m = p.payment_method as (Record<string, unknown> & { type: string }) | undefined;
+  if (!m || m.saved !== true || typeof m.id !== 'string' || m.id === '') return undefined;
+  const card = (m.card && typeof m.card === 'object' ? m.card : {}) as Record<string, unknown>;
+  const text = (v: unknown, re: RegExp): string | undefined => (typeof v === 'string' && re.test(v) ? v : undefined);
+  const first6 = text(card.first6, /^\d{6}$/);
+  const last4 = text(card.last4, /^\d{4}$/);
+  const month = text(card.expiry_month, /^\d{2}$/);
+  const year = text(card.expiry_year, /^\d{4}$/);
+  return { token: m.id, ...(first6 ? { first6 } : {}), ...(last4 ? { last4 } : {}), ...(month && year ? { expiry: `${month}/${year.slice(2)}` } : {}) };
 }
 
 /** The body of `POST /refunds`, with the refund receipt when there is one (it may throw a `RangeError` naming its field). */
@@ -325,7 +356,8 @@ export function toProviderStatus(p: YkPayment): ProviderStatus {
       const state = refundedMinor !== undefined && refundedMinor > 0n
         ? (amountMinor !== undefined && refundedMinor >= amountMinor ? 'refunded' : 'partially_refunded')
         : 'paid';
-      return { state, ...base, providerState: p.status };
+      const saved = state === 'paid' ? savedMethodOf(p) : undefined;
+      return { state, ...base, providerState: p.status, ...(saved ? { savedMethod: saved } : {}) };
     }
     case 'canceled': {
       const reason = p.cancellation_details?.reason;

@@ -1,0 +1,147 @@
+/**
+ * Saved cards and merchant-initiated charges through T-Bank's emulator over loopback (issue 26):
+ * the parent payment's Init with Recurrent and CustomerKey, the card kept from the paid notification
+ * (RebillId, CardId, masked Pan, ExpDate), charges by Init + Charge (paid, insufficient funds,
+ * 3-D Secure asking for the buyer), the same Idempotency-Key charging once, RemoveCard on delete.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { startGateway, type RunningGateway } from '../src/server/bootstrap.ts';
+import { parseConfig } from '../src/server/config.ts';
+import { DEFAULT_TERMINAL, startTbankEmulator, type TbankEmulator } from '../src/server/providers/tbank/emulator.ts';
+import { signPaymentLink } from '../src/merchant/link.ts';
+import { providerCustomerKey } from '../src/server/payments/saved-methods.ts';
+import { openTestStorage, TEST_SECRET, type TestStorage } from './helpers.ts';
+
+const KEY = 'shop-cabinet-key-0123456789';
+let emu: TbankEmulator;
+let gw: RunningGateway;
+let ts: TestStorage;
+
+before(async () => {
+  emu = await startTbankEmulator();
+  ts = await openTestStorage('sqlite');
+  await ts.database.close(); // the gateway opens it itself
+  gw = await startGateway(parseConfig({
+    port: 0, database: ts.url, secret: TEST_SECRET,
+    providers: [{ id: 'tbank', type: 'tbank', ...DEFAULT_TERMINAL, apiUrl: emu.apiUrl }],
+    ways: [
+      { code: 'TBC', provider: 'tbank', method: 'card', ticker: 'RUR', title: { ru: 'Банковская карта', en: 'Bank card' } },
+      { code: 'SBP', provider: 'tbank', method: 'sbp', ticker: 'RUR', title: { ru: 'СБП', en: 'Faster Payments (SBP)' } },
+    ],
+    merchants: [{ login: 'shop', name: 'Shop', secret: 'K-shop-0123456789', apiKey: KEY, origins: [], checkLinkMd5: false, mode: 'live', savedMethods: { enabled: true } }],
+  }), { dispatcher: false, log: () => {} });
+});
+after(async () => {
+  await gw?.close();
+  await emu?.close();
+  await ts?.close();
+});
+
+async function until(what: string, fn: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (await fn()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
+
+const api = (path: string, init: RequestInit = {}) => fetch(`${gw.url}${path}`, { ...init, headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json', ...init.headers } });
+
+/** Pays a first order with the consent and gives back the saved method. */
+async function saveCard(customer: string) {
+  const q = new URLSearchParams(signPaymentLink({ gateway: gw.url, merchantLogin: 'shop', secret: 'K-shop-0123456789', price: '150', payFor: `first-${customer}`, customer }).query);
+  const form = (await (await fetch(`${gw.url}/pay/shop?${q}`, { headers: { accept: 'application/json' } })).json()) as { token: string; ways: { code: string; canSave?: boolean }[] };
+  assert.deepEqual(form.ways.map((w) => [w.code, w.canSave]), [['TBC', true], ['SBP', false]]);
+  const res = await fetch(`${gw.url}/api/v1/payments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: form.token, way: 'TBC', saveMethod: true }) });
+  const created = (await res.json()) as { id: string };
+  assert.equal(res.status, 201);
+  const session = emu.paymentsOfOrder(created.id)[0]!;
+  assert.equal(session.recurrent, true);
+  assert.equal(session.customerKey, providerCustomerKey('shop', customer), 'the provider sees a hash, never the shop\'s id');
+  assert.ok(emu.pay(session.paymentId, 'success'));
+  await until('paid', async () => (await gw.storage.getPayment(created.id))!.status === 'paid');
+  await until('saved', async () => (await gw.storage.savedMethodsOf('shop', customer)).length === 1);
+  const [m] = await gw.storage.savedMethodsOf('shop', customer);
+  return m!;
+}
+
+const charge = (body: Record<string, unknown>, key: string) => api('/api/v1/charges', { method: 'POST', headers: { 'idempotency-key': key }, body: JSON.stringify(body) });
+
+test('a card saved by a consented T-Bank payment is listed with its mask and expiry, never its RebillId', async () => {
+  const m = await saveCard('tb-1');
+  const r = await api('/api/v1/customers/tb-1/methods');
+  const body = (await r.json()) as { methods: { card: unknown; provider: string }[] };
+  assert.deepEqual(body.methods.map((x) => [x.provider, x.card]), [['tbank', { first6: '220077', last4: '7761', expiry: '12/30' }]]);
+  const [rebillId] = m.token.split(':');
+  assert.ok(!JSON.stringify(body).includes(rebillId!), 'no RebillId in the answer');
+});
+
+test('a T-Bank charge: Init + Charge, paid; the same Idempotency-Key charges once', async () => {
+  const m = await saveCard('tb-2');
+  const body = { customer: 'tb-2', method: m.id, amount: '299.00', ticker: 'RUR', payFor: 'tb-sub-1' };
+  const first = await charge(body, 'tb-k-1');
+  const view = (await first.json()) as { id: string; status: string };
+  assert.equal(first.status, 201, JSON.stringify(view));
+  assert.equal(view.status, 'paid');
+  const sessions = emu.paymentsOfOrder(view.id);
+  assert.equal(sessions.length, 1);
+  assert.equal(sessions[0]!.status, 'CONFIRMED');
+  assert.equal(sessions[0]!.amount, 29900, 'kopecks');
+  assert.equal(sessions[0]!.recurrent, false, 'a charge saves nothing more');
+  const again = await charge(body, 'tb-k-1');
+  assert.equal(again.status, 200);
+  assert.equal(((await again.json()) as { id: string }).id, view.id);
+  assert.equal(emu.paymentsOfOrder(view.id).length, 1, 'no second Init');
+});
+
+test('T-Bank declines: insufficient funds fails with its reason; 3-D Secure required leaves the charge awaiting the buyer on T-Bank\'s page', async () => {
+  const m = await saveCard('tb-3');
+  const [rebillId] = m.token.split(':');
+  emu.setChargeOutcome(rebillId!, 'insufficient_funds');
+  const poor = (await (await charge({ customer: 'tb-3', method: m.id, amount: '10.00', ticker: 'RUR', payFor: 'tb-p' }, 'tb-k-2')).json()) as Record<string, any>;
+  assert.deepEqual([poor.status, poor.reason], ['failed', 'insufficient_funds']);
+  emu.setChargeOutcome(rebillId!, '3ds_required');
+  const ds = (await (await charge({ customer: 'tb-3', method: m.id, amount: '11.00', ticker: 'RUR', payFor: 'tb-p' }, 'tb-k-3')).json()) as Record<string, any>;
+  assert.equal(ds.status, 'awaiting_payment');
+  assert.ok(String(ds.action.url).startsWith(emu.url), ds.action.url);
+  const sessions = emu.paymentsOfOrder(ds.id);
+  assert.deepEqual(sessions.map((s) => s.status), ['REJECTED', 'NEW']);
+  // The buyer pays the new session: the charge is paid by its notification.
+  assert.ok(emu.pay(sessions[1]!.paymentId, 'success'));
+  await until('paid after 3-D Secure', async () => (await gw.storage.getPayment(ds.id))!.status === 'paid');
+});
+
+test('deleting a method removes the card at T-Bank (RemoveCard)', async () => {
+  const m = await saveCard('tb-4');
+  const r = await api(`/api/v1/customers/tb-4/methods/${m.id}`, { method: 'DELETE' });
+  assert.deepEqual(await r.json(), { id: m.id, removed: true, revokedAtProvider: true });
+  const c = emu.customer(DEFAULT_TERMINAL.terminalKey, providerCustomerKey('shop', 'tb-4'))!;
+  assert.deepEqual(c.cards.map((x) => x.status), ['D']);
+  const after = await charge({ customer: 'tb-4', method: m.id, amount: '10.00', ticker: 'RUR', payFor: 'x' }, 'tb-k-4');
+  assert.equal(after.status, 404);
+});
+
+test('a Charge whose answer is lost is never guessed nor repeated: awaiting the provider\'s word, the same key charges nothing more', async () => {
+  const m = await saveCard('tb-5');
+  const body = { customer: 'tb-5', method: m.id, amount: '55.00', ticker: 'RUR', payFor: 'tb-lost' };
+  emu.setFault({ kind: 'lost' }, { methods: ['Charge'] });
+  let view: Record<string, any>;
+  try {
+    view = (await (await charge(body, 'tb-k-5')).json()) as Record<string, any>;
+  } finally {
+    emu.setFault(null);
+  }
+  assert.equal(view.status, 'awaiting_payment', JSON.stringify(view));
+  const sessions = emu.paymentsOfOrder(view.id);
+  assert.equal(sessions.length, 1);
+  assert.equal(sessions[0]!.status, 'CONFIRMED', 'T-Bank did charge');
+  const again = await charge(body, 'tb-k-5');
+  assert.equal(again.status, 200);
+  assert.equal(emu.paymentsOfOrder(view.id).length, 1, 'no second Init, no second Charge');
+  // Its notification came while the charge was still being made (not applicable then); asking T-Bank
+  // (GetState, as reconciliation does; here through the return page's one question) settles it.
+  assert.equal((await gw.storage.getPayment(view.id))!.status, 'awaiting_payment');
+  await (await fetch(`${gw.url}/providers/tbank/return/${view.id}?result=success`)).text();
+  assert.equal((await gw.storage.getPayment(view.id))!.status, 'paid');
+});
