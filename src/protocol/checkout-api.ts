@@ -20,6 +20,11 @@ export interface WayQuote {
   /** What the buyer pays in `ticker` (canonical amount text); null in free mode until the buyer types the amount. */
   amount: string | null;
   ticker: string;
+  /**
+   * The way's fee in `ticker` when it has one (fixed amounts only): `buyer` when it is in `amount`
+   * («Включая комиссию 9,00 ₽»), `shop` when the shop pays it (`price_final`). Absent without a fee.
+   */
+  fee?: { amount: string; payer: 'buyer' | 'shop' };
 }
 
 /** `GET /pay/{login}` as JSON: the form the element shows, and the token that binds it. */

@@ -5,6 +5,7 @@
 import { receiptSettingsSchema } from '../protocol/receipt.ts';
 import { z } from 'zod';
 import { parseRate } from '../protocol/money.ts';
+import { LANGUAGES, type Language } from '../protocol/languages.ts';
 import { isProxyEntry } from './http/client-address.ts';
 import { RATE_LIMIT_NAMES, type RateLimitName } from './http/rate-limit.ts';
 import type { ConnectorModules } from './providers/contract.ts';
@@ -95,8 +96,10 @@ export const waySchema = z.object({
   method: z.string().min(1).max(32).optional(),
   ticker: TICKER,
   feeBps: z.number().int().min(0).max(5000).default(0),
-  // Strict: a third language (`de`) would otherwise be dropped without a word.
-  title: z.object({ ru: z.string().min(1), en: z.string().min(1) }).strict(),
+  // Any supported language as a key (`{"ru": …, "kk": …}`), at least one; strict, so a language we do
+  // not speak (`"fr"`) is refused by name instead of dropped without a word. Shown by `wayTitle`'s rule.
+  title: z.object(Object.fromEntries(LANGUAGES.map((ln) => [ln, z.string().min(1).optional()])) as Record<Language, z.ZodOptional<z.ZodString>>).strict()
+    .refine((t) => Object.values(t).some(Boolean), 'a title in at least one language (ru, en, uk, kk, be, uz, de)'),
   /** How long an instructions way waits for the money. */
   ttlSeconds: z.number().int().positive().max(30 * 86400).default(86400),
   /**

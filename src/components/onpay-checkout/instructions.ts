@@ -9,6 +9,7 @@ import type { InstructionsAction } from '../../protocol/checkout-api.ts';
 import { copyText } from './internal/clipboard.ts';
 import type { T } from './views.ts';
 import type { InstructionsKey } from './messages/format.ts';
+import { format } from './messages/icu.ts';
 
 export interface InstructionsProps {
   t: T;
@@ -18,7 +19,6 @@ export interface InstructionsProps {
   nothing: typeof litNothing;
   heading(text: string): TemplateResult;
   money(amount: string, ticker: string): string;
-  format(message: string, values: Record<string, string | number>): string;
   /** Where the copy fallback's hidden field goes (the shadow root). */
   root: DocumentFragment;
   announce(text: string): void;
@@ -34,12 +34,17 @@ export const RU_INSTRUCTIONS: Record<InstructionsKey, string> = {
   minutesLeft: '{count, plural, one {# минута} few {# минуты} many {# минут} other {# минуты}}',
   copy: 'Копировать',
   copied: 'Скопировано: {value}',
+  copiedMark: 'Скопировано',
   copyByHand: 'Выделено: скопируйте вручную',
   waiting: 'Ждём поступления денег. Страницу можно не обновлять.',
   another: 'Выбрать другой способ',
   qr: 'QR-код для оплаты',
   openApp: 'Открыть в приложении банка',
 };
+
+/** The value last copied in each element, and when: its button says «Скопировано» for a moment. */
+const lastCopy = new WeakMap<DocumentFragment, { value: string; at: number }>();
+const COPIED_SHOWN_MS = 2000;
 
 function countdown(left: number): string {
   const s = Math.floor(left / 1000);
@@ -66,18 +71,26 @@ export default function instructionsView(p: InstructionsProps): TemplateResult {
   const left = Math.max(0, Date.parse(a.expiresAt) - p.now);
   const copy = (value: string) => async (e: Event) => {
     const shown = (e.currentTarget as Element).previousElementSibling;
-    p.announce((await copyText(value, p.root, shown)) ? p.format(t.copied, { value }) : t.copyByHand);
+    const ok = await copyText(value, p.root, shown);
+    if (ok) lastCopy.set(p.root, { value, at: Date.now() });
+    // The announcement redraws the view (the button's «Скопировано»); the countdown's tick puts the label back.
+    p.announce(ok ? format(t.copied, t.ln, { value }) : t.copyByHand);
+  };
+  const copyButton = (value: string, label: string) => {
+    const c = lastCopy.get(p.root);
+    const done = c?.value === value && Date.now() - c.at < COPIED_SHOWN_MS;
+    return html`<button type="button" class=${done ? 'secondary copied' : 'secondary'} aria-label="${t.copy}: ${label}" @click=${copy(value)}>${done ? `✓ ${t.copiedMark}` : t.copy}</button>`;
   };
   return html`${p.heading(t.instructions)}
     <p>${a.title}</p>${a.qr ? qrCode(p, a.qr) : p.nothing}
     <dl part="instructions">
       <dt>${t.amount}</dt>
       <dd><strong>${p.money(a.amount, a.ticker)}</strong>
-        <button type="button" class="secondary" aria-label="${t.copy}: ${t.amount}" @click=${copy(a.amount)}>${t.copy}</button></dd>
+        ${copyButton(a.amount, t.amount)}</dd>
       ${a.details.map((d) => html`<dt>${d.label}</dt>
-        <dd><code>${d.value}</code><button type="button" class="secondary" aria-label="${t.copy}: ${d.label}" @click=${copy(d.value)}>${t.copy}</button></dd>`)}
+        <dd><code>${d.value}</code>${copyButton(d.value, d.label)}</dd>`)}
       <dt>${t.payBefore}</dt><dd><time datetime=${a.expiresAt}>${new Date(a.expiresAt).toLocaleString(t.ln)}</time></dd>
-      <dt>${t.timeLeft}</dt><dd><span class="countdown" aria-hidden="true">${countdown(left)}</span><span class="sr-only">${p.format(t.minutesLeft, { count: Math.ceil(left / 60000) })}</span></dd>
+      <dt>${t.timeLeft}</dt><dd><span class="countdown" aria-hidden="true">${countdown(left)}</span><span class="sr-only">${format(t.minutesLeft, t.ln, { count: Math.ceil(left / 60000) })}</span></dd>
     </dl>
     <p class="muted">${t.waiting}</p>
     ${p.onAnother ? html`<div class="actions"><button type="button" part="button another" class="secondary" @click=${p.onAnother}>${t.another}</button></div>` : p.nothing}`;

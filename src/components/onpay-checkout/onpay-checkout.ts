@@ -7,10 +7,10 @@ import { emit } from './events.ts';
 // «Выбрать другой способ» (issue 22): the one call only the instructions view makes.
 import { abandonPayment } from './api.ts';
 import type { Messages } from './messages/format.ts';
-import { loadFailure, loadInstructions, loadOrderItems } from './messages/load.ts';
+import { loadFailure, loadInstructions, loadOrderItems, loadPopup } from './messages/load.ts';
 import ru from './messages/ru.ts';
 import {
-  AMOUNT_RE, catalogue, FRAME_TIMEOUT_MS, linkQueryOf, OBSERVED, randomKey, REASON_RECHECK_MS, SCRIPT_ORIGIN, type Checkout, type FailureView, type View,
+  AMOUNT_RE, catalogue, FRAME_TIMEOUT_MS, linkQueryOf, OBSERVED, POPUP_WATCH_MS, randomKey, REASON_RECHECK_MS, SCRIPT_ORIGIN, type Checkout, type FailureView, type View,
 } from './internal/checkout-state.ts';
 import { styles } from './onpay-checkout.styles.ts';
 
@@ -125,6 +125,7 @@ export class OnpayCheckout extends LitElement {
   private frameTimer: ReturnType<typeof setTimeout> | undefined;
   private tick: ReturnType<typeof setInterval> | undefined;
   private popup: Window | null = null;
+  private popupWatch: ReturnType<typeof setInterval> | undefined;
   private reloadQueued = false;
   private extraObserver: MutationObserver | undefined;
   private loadSeq = 0;
@@ -205,6 +206,8 @@ export class OnpayCheckout extends LitElement {
       if (seq !== this.loadSeq) return;
       const checkout: Checkout = { form, selected: form.ways[0]?.code ?? '', email: form.userEmail, amount: '', amountError: false };
       this.view = { name: 'picking', checkout };
+      // The payment system's view is needed only after «Продолжить»: asked for once the picker is on show.
+      if (form.ways.some((w) => w.kind === 'redirect')) loadPopup().catch(() => {});
       // The lines' chunk comes after the form: the buyer can pay before it arrives.
       if (form.order.items?.length && !this.drawItems) loadOrderItems().then((draw) => (this.drawItems = draw), () => {});
       emit(this, 'onpay-ready', { merchantLogin: form.merchant.login, payFor: form.order.payFor, ways: form.ways.map((w) => w.code) });
@@ -328,10 +331,14 @@ export class OnpayCheckout extends LitElement {
         this.setView({ name: 'instructions', payment, action, draw, checkout });
       }, (e: unknown) => this.fail(e, checkout));
     } else if (action?.type === 'redirect') {
-      this.setView({ name: 'redirecting', checkout, payment, url: action.url, framed: action.frame !== false });
-      // A page that refuses framing goes to a popup at once, while the buyer's click still counts.
-      if (action.frame === false) this.openPopup(false);
-      else this.frameTimer = setTimeout(() => this.openPopup(false), this.frameTimeoutMs);
+      // The chunk was asked for when the picker showed: usually here already.
+      loadPopup().then((draw) => {
+        if (this.view.name !== 'submitting') return;
+        this.setView({ name: 'redirecting', checkout, payment, url: action.url, framed: action.frame !== false, draw });
+        // A page that refuses framing goes to a popup at once, while the buyer's click still counts.
+        if (action.frame === false) this.openPopup(false);
+        else this.frameTimer = setTimeout(() => this.openPopup(false), this.frameTimeoutMs);
+      }, (e: unknown) => this.fail(e, checkout));
     }
   }
 
@@ -358,7 +365,20 @@ export class OnpayCheckout extends LitElement {
       return;
     }
     // The overlay (and its focused close button) goes away: focus moves to the view's heading.
-    this.setView({ ...this.view, framed: false });
+    this.setView({ ...this.view, framed: false, closed: false });
+    // A popup closed before the payment ended is noticed within a second: «Открыть снова» or
+    // «Выбрать другой способ» instead of «Завершите оплату в открывшемся окне». The payment is still
+    // followed meanwhile, so one paid just before the window closed still ends as paid.
+    clearInterval(this.popupWatch);
+    const popup = this.popup;
+    this.popupWatch = popup ? setInterval(() => {
+      if (!popup.closed) return;
+      clearInterval(this.popupWatch);
+      if (this.view.name === 'redirecting' && this.popup === popup) {
+        this.popup = null;
+        this.setView({ ...this.view, closed: true });
+      }
+    }, POPUP_WATCH_MS) : undefined;
   }
 
   private readonly onMessage = (e: MessageEvent): void => {
@@ -447,6 +467,7 @@ export class OnpayCheckout extends LitElement {
 
   /** Esc or ✕ on the overlay: back to the choice. The payment, left unpaid, expires by itself. */
   private closeOverlay(checkout: Checkout): void {
+    if (this.view.name !== 'redirecting') return;
     this.clearTimers();
     this.popup?.close();
     this.popup = null;
@@ -457,6 +478,7 @@ export class OnpayCheckout extends LitElement {
   private clearTimers(): void {
     clearTimeout(this.frameTimer);
     clearInterval(this.tick);
+    clearInterval(this.popupWatch);
     this.frameTimer = undefined;
     this.tick = undefined;
   }

@@ -14,7 +14,7 @@ import { checkReturnUrls, merchantMode, merchantPaysFees } from '../merchants/me
 import { verifyingSecrets } from '../merchants/secret-grace.ts';
 import { signToken, verifyToken } from '../token.ts';
 import type { Merchant, Payment } from '../types.ts';
-import { baseLanguage } from '../../protocol/languages.ts';
+import { wayTitle } from '../../protocol/languages.ts';
 import type { PaymentCore } from './core.ts';
 import type { FormPayload, PendingPayment, WayQuote } from '../../protocol/checkout-api.ts';
 
@@ -139,18 +139,20 @@ export function createPaymentForms(core: PaymentCore, pendingFor?: PendingLookup
    */
   const quotesByMerchant = new WeakMap<Merchant, Map<string, readonly WayQuote[]>>();
   function quotesFor(m: Merchant, link: LinkParams, priceMinor: Minor): readonly WayQuote[] {
-    const key = `${link.payMode}|${priceMinor}|${link.ticker}|${link.priceFinal}|${baseLanguage(link.ln)}|${link.oneWay}`;
+    const key = `${link.payMode}|${priceMinor}|${link.ticker}|${link.priceFinal}|${link.ln}|${link.oneWay}`;
     let kept = quotesByMerchant.get(m);
     const found = kept?.get(key);
     if (found) return found;
     const list = Object.freeze(waysFor(m, link, link.payMode === 'fix' ? priceMinor : null).map((entry): WayQuote => {
       const w = entry.way;
+      const q = link.payMode === 'free' ? undefined : quote(link, priceMinor, w);
       return Object.freeze({
         code: w.code,
         kind: entry.connector.kind(entry.method),
-        title: w.title[baseLanguage(link.ln)],
-        amount: link.payMode === 'free' ? null : formatAmount(amountOf(link, priceMinor, w).amount),
+        title: wayTitle(w.title, link.ln),
+        amount: q ? formatAmount(q.amount) : null,
         ticker: w.ticker,
+        ...(q && q.fee > 0n ? { fee: { amount: formatAmount(q.fee), payer: link.priceFinal ? 'shop' as const : 'buyer' as const } } : {}),
       });
     }));
     if (!kept) quotesByMerchant.set(m, (kept = new Map()));

@@ -5,9 +5,9 @@
  */
 import { html, nothing, type TemplateResult } from 'lit';
 import type { Language } from '../../../protocol/languages.ts';
-import { format, formatMoney, type MessageKey, type Messages } from '../messages/format.ts';
+import { formatMoney, type MessageKey, type Messages } from '../messages/format.ts';
 import type { loadOrderItems } from '../messages/load.ts';
-import { button, doneView, heading, loadingView, messageView, pickingView, redirectingView, type T } from '../views.ts';
+import { button, doneView, heading, loadingView, messageView, pickingView, type T } from '../views.ts';
 import type { Checkout, View } from './checkout-state.ts';
 
 /** What the views read of the element, and what they may ask of it. */
@@ -66,12 +66,13 @@ export function renderView(h: ViewHost): TemplateResult {
     case 'instructions':
       return v.draw({
         t, action: v.action, now: h.now, html, nothing, heading, root: h.root,
-        money: (amount, ticker) => formatMoney(amount, ticker, ln), format: (m, values) => format(m, ln, values),
+        money: (amount, ticker) => formatMoney(amount, ticker, ln),
         announce: (text) => h.announce(text), onAnother: () => h.another(),
       });
     case 'redirecting':
-      return redirectingView({
-        t, url: v.url, framed: v.framed, popupOpen: h.popupOpen,
+      return v.draw({
+        t, html, nothing, heading, button, url: v.url, root: h.root,
+        state: v.framed ? 'framed' : v.closed ? 'closed' : h.popupOpen ? 'open' : 'blocked',
         onOpen: () => h.openPopup(), onClose: () => h.closeOverlay(v.checkout), onLoad: () => h.frameLoaded(),
       });
     case 'done':

@@ -14,7 +14,7 @@ import { safeEqualHex } from '../../../protocol/onpay-api.ts';
 import { hmacHex } from '../../token.ts';
 import type { Payment, PaymentAction } from '../../types.ts';
 import type { ApplyOutcome, Connector, ConnectorDeps, ConnectorModule, CreateResult, HttpAnswer, IncomingNotification } from '../contract.ts';
-import { baseLanguage } from '../../../protocol/languages.ts';
+import { baseLanguage, wayTitle, type LocalizedText } from '../../../protocol/languages.ts';
 import { parseReceipt, receiptTotalMinor, type Receipt } from '../../../protocol/receipt.ts';
 
 /**
@@ -39,7 +39,8 @@ export const SANDBOX_METHODS = ['card', 'bank', 'expiring'] as const;
 export interface SandboxWay {
   code: string;
   system?: 'card' | 'bank' | 'expiring' | undefined;
-  title: { ru: string; en: string };
+  /** The buyer's title per language (any supported one as a key), shown by `wayTitle`'s rule. */
+  title: LocalizedText;
   ttlSeconds: number;
   frame: boolean;
 }
@@ -108,7 +109,7 @@ function start(way: SandboxWay, p: Payment, now: number, publicUrl: string): { a
       { key: 'reference', label: l.reference, value: reference },
     ];
   return {
-    action: { type: 'instructions', title: way.title[baseLanguage(p.ln)], amount: formatAmount(p.amountMinor), ticker: p.wayTicker, expiresAt: new Date(expiresAt).toISOString(), details },
+    action: { type: 'instructions', title: wayTitle(way.title, p.ln), amount: formatAmount(p.amountMinor), ticker: p.wayTicker, expiresAt: new Date(expiresAt).toISOString(), details },
     expiresAt,
   };
 }
