@@ -42,6 +42,31 @@ export const RU_INSTRUCTIONS: Record<InstructionsKey, string> = {
   openApp: 'Открыть в приложении банка',
 };
 
+// A chunk's own rules, added to the shadow root when its view first draws (the main module's
+// stylesheet has only the picker's): a constructed sheet, as Lit's own, so a strict CSP's `style-src`
+// does not apply. Written in each chunk (not shared) so that a chunk is one request.
+const sheets = new Map<string, CSSStyleSheet>();
+
+/** Adopts `css` (a plain CSS text) into `root` once. */
+function adoptStyles(root: DocumentFragment, css: string): void {
+  const shadow = root as ShadowRoot;
+  if (!shadow.adoptedStyleSheets) return;
+  let sheet = sheets.get(css);
+  if (!sheet) {
+    sheet = new CSSStyleSheet();
+    sheet.replaceSync(css);
+    sheets.set(css, sheet);
+  }
+  if (!shadow.adoptedStyleSheets.includes(sheet)) shadow.adoptedStyleSheets = [...shadow.adoptedStyleSheets, sheet];
+}
+
+// The view's rules (the main module's stylesheet has only the picker's), adopted when it first draws.
+const CSS = `dl{margin:.5rem 0}dt{color:var(--_muted);font-size:.9rem;margin-block-start:.5rem}
+dd{margin:0;display:flex;gap:.5rem;align-items:center;flex-wrap:wrap;word-break:break-all}
+dd button{padding:.2rem .6rem;font-size:.85rem}dd button.copied{color:var(--_ok);border-color:var(--_ok)}
+.qr{display:block;inline-size:min(100%,14rem);margin:.5rem 0;background:#fff;color:#000}
+@media (min-width:40rem){.app{display:none}}`;
+
 /** The value last copied in each element, and when: its button says «Скопировано» for a moment. */
 const lastCopy = new WeakMap<DocumentFragment, { value: string; at: number }>();
 const COPIED_SHOWN_MS = 2000;
@@ -68,6 +93,7 @@ function qrCode(p: InstructionsProps, qr: NonNullable<InstructionsAction['qr']>)
 export default function instructionsView(p: InstructionsProps): TemplateResult {
   const { html, action: a } = p;
   const t = { ...RU_INSTRUCTIONS, ...p.t };
+  adoptStyles(p.root, CSS);
   const left = Math.max(0, Date.parse(a.expiresAt) - p.now);
   const copy = (value: string) => async (e: Event) => {
     const shown = (e.currentTarget as Element).previousElementSibling;

@@ -73,13 +73,6 @@ export const styles = css`
   button.secondary { background: transparent; color: inherit; border-color: var(--_border); }
   button[disabled] { opacity: 0.6; cursor: progress; }
   .actions { display: flex; flex-wrap: wrap; gap: 0.5rem; margin-block-start: 1rem; }
-  dl { margin: 0.5rem 0; }
-  dt { color: var(--_muted); font-size: 0.9rem; margin-block-start: 0.5rem; }
-  dd { margin: 0; display: flex; gap: 0.5rem; align-items: center; flex-wrap: wrap; word-break: break-all; }
-  dd button { padding: 0.2rem 0.6rem; font-size: 0.85rem; }
-  dd button.copied { color: var(--_ok); border-color: var(--_ok); }
   .badge { display: inline-block; margin: 0 0 0.5rem; padding: 0.1rem 0.5rem; border-radius: 0.4rem; background: #ffe08a; color: #3d2e00; font-size: 0.85rem; }
-  .qr { display: block; inline-size: min(100%, 14rem); margin: 0.5rem 0; background: #fff; color: #000; }
-  @media (min-width: 40rem) { .app { display: none; } }
   .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 `;

@@ -41,25 +41,31 @@ export const RU_POPUP: Record<PopupKey | 'another', string> = {
   another: 'Выбрать другой способ',
 };
 
-// The overlay's rules, adopted into the shadow root when this view first draws (a constructed
-// sheet, as Lit's own: a strict CSP's style-src does not apply to it). The close button is large,
+// A chunk's own rules, added to the shadow root when its view first draws (the main module's
+// stylesheet has only the picker's): a constructed sheet, as Lit's own, so a strict CSP's `style-src`
+// does not apply. Written in each chunk (not shared) so that a chunk is one request.
+const sheets = new Map<string, CSSStyleSheet>();
+
+/** Adopts `css` (a plain CSS text) into `root` once. */
+function adoptStyles(root: DocumentFragment, css: string): void {
+  const shadow = root as ShadowRoot;
+  if (!shadow.adoptedStyleSheets) return;
+  let sheet = sheets.get(css);
+  if (!sheet) {
+    sheet = new CSSStyleSheet();
+    sheet.replaceSync(css);
+    sheets.set(css, sheet);
+  }
+  if (!shadow.adoptedStyleSheets.includes(sheet)) shadow.adoptedStyleSheets = [...shadow.adoptedStyleSheets, sheet];
+}
+
+// The overlay's rules, adopted into the shadow root when this view first draws. The close button is large,
 // high-contrast and always on top of the frame, so a buyer who cannot use Esc still sees a way out.
 const CSS = `.overlay{position:fixed;inset:0;z-index:2147483647;display:flex;align-items:center;justify-content:center;background:var(--onpay-overlay,rgba(0,0,0,.55))}
 .frame-box{position:relative;width:min(100vw,30rem);height:min(100vh,40rem);background:#fff;border-radius:.75rem;overflow:hidden}
 .frame-box iframe{width:100%;height:100%;border:0}
 .frame-box .close{position:absolute;z-index:1;inset-block-start:.4rem;inset-inline-end:.4rem;min-width:2.5rem;min-height:2.5rem;padding:.2rem .6rem;background:#fff;color:#1b1b1f;border:2px solid #1b1b1f;font-size:1.1rem;line-height:1}
 .frame-box .close:focus-visible{outline:3px solid #0057b8;outline-offset:2px}`;
-
-let sheet: CSSStyleSheet | undefined;
-function adopt(root: DocumentFragment): void {
-  const shadow = root as ShadowRoot;
-  if (!shadow.adoptedStyleSheets) return;
-  if (!sheet) {
-    sheet = new CSSStyleSheet();
-    sheet.replaceSync(CSS);
-  }
-  if (!shadow.adoptedStyleSheets.includes(sheet)) shadow.adoptedStyleSheets = [...shadow.adoptedStyleSheets, sheet];
-}
 
 /**
  * A keydown handler for the modal overlay: Esc closes it, Tab and Shift+Tab cycle between the close
@@ -109,7 +115,7 @@ function onEscape(root: DocumentFragment, onClose: (() => void) | undefined): vo
 export default function popupView(p: PopupProps): TemplateResult {
   const { html, nothing, state } = p;
   const t = { ...RU_POPUP, ...p.t };
-  adopt(p.root);
+  adoptStyles(p.root, CSS);
   onEscape(p.root, state === 'framed' ? p.onClose : undefined);
   const hint = state === 'blocked' ? t.popupBlocked : state === 'closed' ? t.popupClosed : t.redirectHint;
   const actions = state === 'framed' ? nothing : state === 'closed' ? html`${p.button(t.reopen, p.onOpen)}${p.button(t.another, p.onClose, true)}`
