@@ -1,13 +1,13 @@
 import { LitElement, html, type PropertyValues, type TemplateResult } from 'lit';
 import { EXTRA_ATTRIBUTE_PREFIX as EXTRA_PREFIX } from '../../protocol/link-params.ts';
 import { resolveLanguage, type Language } from '../../protocol/languages.ts';
-import { ApiError, createPayment, followStatus, getPayment, isFinal, loadForm, type FinalStatus } from './api.ts';
+import { ApiError, createPayment, getPayment, isFinal, loadForm, type FinalStatus } from './api.ts';
 import type { FailureReason, FormPayload, PaymentView as Payment } from '../../protocol/checkout-api.ts';
 import { emit } from './events.ts';
 // «Выбрать другой способ» (issue 22): the one call only the instructions view makes.
 import { abandonPayment } from './api.ts';
 import type { Messages } from './messages/format.ts';
-import { loadFailure, loadInstructions, loadOrderItems, loadPopup } from './messages/load.ts';
+import { loadFailure, loadFollow, loadInstructions, loadOrderItems, loadPopup } from './messages/load.ts';
 import ru from './messages/ru.ts';
 import {
   AMOUNT_RE, catalogue, FRAME_TIMEOUT_MS, linkQueryOf, OBSERVED, POPUP_WATCH_MS, randomKey, REASON_RECHECK_MS, SCRIPT_ORIGIN, type Checkout, type FailureView, type View,
@@ -206,7 +206,8 @@ export class OnpayCheckout extends LitElement {
       if (seq !== this.loadSeq) return;
       const checkout: Checkout = { form, selected: form.ways[0]?.code ?? '', email: form.userEmail, amount: '', amountError: false };
       this.view = { name: 'picking', checkout };
-      // The payment system's view is needed only after «Продолжить»: asked for once the picker is on show.
+      // What is needed only after «Продолжить»: asked for once the picker is on show.
+      loadFollow().catch(() => {});
       if (form.ways.some((w) => w.kind === 'redirect')) loadPopup().catch(() => {});
       // The lines' chunk comes after the form: the buyer can pay before it arrives.
       if (form.order.items?.length && !this.drawItems) loadOrderItems().then((draw) => (this.drawItems = draw), () => {});
@@ -345,9 +346,18 @@ export class OnpayCheckout extends LitElement {
   /** Follows the payment's status live; a final one finishes the checkout. */
   private follow(payment: Payment): void {
     this.stopFollowing?.();
-    this.stopFollowing = followStatus(this.gatewayUrl, payment.id, (status) => {
-      if (isFinal(status)) this.finish(payment, status);
-    });
+    // The chunk was asked for when the picker showed; stopped before it came, nothing starts.
+    let stop: (() => void) | undefined;
+    let stopped = false;
+    this.stopFollowing = () => {
+      stopped = true;
+      stop?.();
+    };
+    loadFollow().then((followStatus) => {
+      if (!stopped) stop = followStatus(this.gatewayUrl, payment.id, (status) => {
+        if (isFinal(status)) this.finish(payment, status);
+      });
+    }, (e: unknown) => !stopped && this.fail(e, this.checkout));
   }
 
   /**

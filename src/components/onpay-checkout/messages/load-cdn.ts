@@ -14,3 +14,4 @@ export const loadOrderItems = (): Promise<typeof import('../order-items.ts').def
 export const loadInstructions = (): Promise<typeof import('../instructions.ts').default> => load('instructions');
 export const loadFailure = (): Promise<typeof import('../failure.ts').default> => load('failure');
 export const loadPopup = (): Promise<typeof import('../popup.ts').default> => load('popup');
+export const loadFollow = (): Promise<typeof import('../follow.ts').default> => load('follow');
