@@ -428,11 +428,14 @@ export class OnpayCheckout extends LitElement {
     } catch {
       // Unreachable now: the reason stays unknown; the failure is still shown.
     }
-    let draw: FailureView | undefined;
+    let draw: FailureView;
     try {
       draw = await loadFailure();
-    } catch {
-      // No chunk: the failure is said plainly.
+    } catch (e) {
+      // No chunk, no network: said as such («Повторить» loads the form, which shows the order's state).
+      this.finishing = false;
+      this.fail(e);
+      return;
     }
     this.finishing = false;
     const reason: FailureReason = view.reason ?? (status === 'expired' ? 'expired' : 'unknown');

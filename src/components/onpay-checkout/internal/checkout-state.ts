@@ -57,8 +57,8 @@ export type View =
   | { name: 'redirecting'; checkout: Checkout; payment: Payment; url: string; framed: boolean; closed?: boolean; draw: PopupView }
   | { name: 'done'; payment: Payment; status: 'paid' }
   /** Ended without money, explained; `checkout`: the choice to go back to (absent after a reload). */
-  /** `draw`: the failure view, from its own chunk (absent when the chunk could not be loaded). */
-  | { name: 'failed'; payment: Payment; status: Exclude<FinalStatus, 'paid'>; reason: FailureReason; comment: string; checkout: Checkout | undefined; draw: FailureView | undefined }
+  /** `draw`: the failure view, from its own chunk (a chunk that cannot be loaded is a network error instead). */
+  | { name: 'failed'; payment: Payment; status: Exclude<FinalStatus, 'paid'>; reason: FailureReason; comment: string; checkout: Checkout | undefined; draw: FailureView }
   /** `retry: 'submit'` tries the same attempt again with its checkout; `'load'` loads the form anew. */
   | { name: 'error'; code: string; message: string; retry: 'load' }
   | { name: 'error'; code: string; message: string; retry: 'submit'; checkout: Checkout };

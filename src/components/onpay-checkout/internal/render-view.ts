@@ -78,9 +78,7 @@ export function renderView(h: ViewHost): TemplateResult {
     case 'done':
       return doneView(t, v.payment);
     case 'failed':
-      return v.draw
-        ? v.draw({ t, html, nothing, heading, button, status: v.status, reason: v.reason, comment: v.comment, urlFail: v.payment.urlFail, onOther: () => h.chooseOther(v.checkout) })
-        : messageView(t.failed, t.failedHint, 'alert', button(t.tryOther, () => h.chooseOther(v.checkout)));
+      return v.draw({ t, html, nothing, heading, button, status: v.status, reason: v.reason, comment: v.comment, urlFail: v.payment.urlFail, onOther: () => h.chooseOther(v.checkout) });
     case 'error': {
       const key = `errors.${v.code}` as MessageKey;
       const text = key in h.strings ? t[key] : `${t['errors.other']}${v.message ? `: ${v.message}` : ''}`;

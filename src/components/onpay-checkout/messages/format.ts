@@ -6,8 +6,8 @@ export type MessageKey = keyof typeof ru;
 /** Why a payment failed: Russian's are in the failure view's chunk, the other languages' in their catalogues. */
 export type ReasonKey = `reasons.${FailureReason}`;
 /** The instructions view's strings: Russian's are in its chunk (instructions.ts), the others' in their catalogues. */
-/** The failure view's titles: Russian's in its chunk (failure.ts), the others' in their catalogues. */
-export type FailureKey = 'expired' | 'rejected';
+/** The failure view's words: Russian's in its chunk (failure.ts), the others' in their catalogues. */
+export type FailureKey = 'failed' | 'expired' | 'rejected' | 'failedHint' | 'tryOther';
 export type InstructionsKey = 'instructions' | 'payBefore' | 'timeLeft' | 'minutesLeft' | 'copy' | 'copied' | 'copiedMark' | 'copyByHand' | 'waiting' | 'another' | 'qr' | 'openApp';
 /** The payment system's page (overlay, popup): Russian's in its chunk (popup.ts), the others' in their catalogues. */
 export type PopupKey = 'redirecting' | 'redirectHint' | 'popupBlocked' | 'popupClosed' | 'close' | 'openAgain' | 'reopen';
