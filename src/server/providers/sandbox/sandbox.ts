@@ -14,7 +14,8 @@ import { safeEqualHex } from '../../../protocol/onpay-api.ts';
 import { hmacHex } from '../../token.ts';
 import type { Payment, PaymentAction } from '../../types.ts';
 import type { ApplyOutcome, Connector, ConnectorDeps, ConnectorModule, CreateResult, HttpAnswer, IncomingNotification } from '../contract.ts';
-import { baseLanguage, wayTitle, type LocalizedText } from '../../../protocol/languages.ts';
+import { wayTitle, type LocalizedText } from '../../../protocol/languages.ts';
+import { INSTRUCTION_WORDS } from '../../../protocol/instruction-words.ts';
 import { parseReceipt, receiptTotalMinor, type Receipt } from '../../../protocol/receipt.ts';
 
 /**
@@ -85,16 +86,12 @@ export function sandboxNotification(p: Payment, outcome: 'paid' | 'failed', secr
   };
 }
 
-const LABELS = {
-  ru: { bank: 'Банк получателя', account: 'Счёт получателя', bic: 'БИК', recipient: 'Получатель', reference: 'Назначение платежа', wallet: 'Тестовый кошелёк' },
-  en: { bank: 'Beneficiary bank', account: 'Account', bic: 'BIC', recipient: 'Beneficiary', reference: 'Payment reference', wallet: 'Test wallet' },
-} as const;
 
 /** The action of a sandbox way for a payment, and its deadline. */
 function start(way: SandboxWay, p: Payment, now: number, publicUrl: string): { action: PaymentAction; expiresAt: number } {
   const expiresAt = now + way.ttlSeconds * 1000;
   if (way.system === 'card') return { action: { type: 'redirect', url: `${publicUrl}/sandbox/card/${p.id}`, frame: way.frame }, expiresAt };
-  const l = LABELS[baseLanguage(p.ln)];
+  const l = INSTRUCTION_WORDS[p.ln];
   const reference = `OP-${p.number}`;
   const details = way.system === 'bank'
     ? [
