@@ -19,6 +19,8 @@ export interface InstructionsProps {
   nothing: typeof litNothing;
   heading(text: string): TemplateResult;
   money(amount: string, ticker: string): string;
+  /** A moment as the buyer reads it (the one formatter's `formatDateTime`, in the buyer's time zone). */
+  when(ms: number): string;
   /** Where the copy fallback's hidden field goes (the shadow root). */
   root: DocumentFragment;
   announce(text: string): void;
@@ -115,7 +117,7 @@ export default function instructionsView(p: InstructionsProps): TemplateResult {
         ${copyButton(a.amount, t.amount)}</dd>
       ${a.details.map((d) => html`<dt>${d.label}</dt>
         <dd><code>${d.value}</code>${copyButton(d.value, d.label)}</dd>`)}
-      <dt>${t.payBefore}</dt><dd><time datetime=${a.expiresAt}>${new Date(a.expiresAt).toLocaleString(t.ln)}</time></dd>
+      <dt>${t.payBefore}</dt><dd><time datetime=${a.expiresAt}>${p.when(Date.parse(a.expiresAt))}</time></dd>
       <dt>${t.timeLeft}</dt><dd><span class="countdown" aria-hidden="true">${countdown(left)}</span><span class="sr-only">${format(t.minutesLeft, t.ln, { count: Math.ceil(left / 60000) })}</span></dd>
     </dl>
     <p class="muted">${t.waiting}</p>

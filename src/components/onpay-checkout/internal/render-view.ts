@@ -6,6 +6,7 @@
 import { html, nothing, type TemplateResult } from 'lit';
 import type { Language } from '../../../protocol/languages.ts';
 import { formatMoney, type MessageKey, type Messages } from '../messages/format.ts';
+import { formatDateTime } from '../../../protocol/locale-format.ts';
 import type { loadOrderItems } from '../messages/load.ts';
 import { button, doneView, heading, loadingView, messageView, pickingView, type T } from '../views.ts';
 import type { Checkout, View } from './checkout-state.ts';
@@ -66,7 +67,7 @@ export function renderView(h: ViewHost): TemplateResult {
     case 'instructions':
       return v.draw({
         t, action: v.action, now: h.now, html, nothing, heading, root: h.root,
-        money: (amount, ticker) => formatMoney(amount, ticker, ln),
+        money: (amount, ticker) => formatMoney(amount, ticker, ln), when: (ms) => formatDateTime(ms, ln),
         announce: (text) => h.announce(text), onAnother: () => h.another(),
       });
     case 'redirecting':
