@@ -145,7 +145,6 @@ export class OnpayCheckout extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    window.addEventListener('message', this.onMessage);
     // `onpay-ap-*` names cannot be listed in observedAttributes: watch them here.
     this.extraObserver ??= new MutationObserver((records) => {
       if (records.some((r) => r.attributeName?.startsWith(EXTRA_PREFIX) && r.oldValue !== this.getAttribute(r.attributeName))) this.queueReload();
@@ -157,7 +156,6 @@ export class OnpayCheckout extends LitElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.extraObserver?.disconnect();
-    window.removeEventListener('message', this.onMessage);
     this.stopFollowing?.();
     this.clearTimers();
   }
@@ -391,16 +389,6 @@ export class OnpayCheckout extends LitElement {
     }, POPUP_WATCH_MS) : undefined;
   }
 
-  private readonly onMessage = (e: MessageEvent): void => {
-    const data = e.data as { type?: string; id?: string; status?: string } | null;
-    if (e.origin !== new URL(this.gatewayUrl).origin || data?.type !== 'onpay:result') return;
-    const view = this.view;
-    if ((view.name !== 'redirecting' && view.name !== 'instructions') || data.id !== view.payment.id) return;
-    const frame = this.renderRoot.querySelector('iframe');
-    if (e.source !== frame?.contentWindow && e.source !== this.popup) return;
-    if (data.status && isFinal(data.status)) this.finish(view.payment, data.status);
-  };
-
   private finish(payment: Payment, status: FinalStatus): void {
     if (this.view.name === 'done' || this.view.name === 'failed' || this.finishing) return;
     this.stopFollowing?.();
@@ -512,11 +500,12 @@ export class OnpayCheckout extends LitElement {
       // The language's strings, the shop's own over them: the `messages` property, then the slot's JSON.
       t: { ...this.strings, ...this.slotted, ...this.messages, ln: this.language }, ln: this.language, view: this.view, now: this.now,
       strings: this.strings, serverContent: !!this.querySelector(':scope>:not(script)'), drawItems: this.drawItems,
-      root: this.renderRoot as DocumentFragment, popupOpen: !!this.popup,
+      root: this.renderRoot as DocumentFragment, popup: this.popup, gateway: this.gatewayUrl,
       select: (code, focus) => this.select(code, focus), patch: (change) => this.patch(change), submit: () => void this.submit(),
       setView: (view) => this.setView(view), another: () => void this.another(), announce: (text) => (this.announcement = text),
       openPopup: () => this.openPopup(true), closeOverlay: (c) => this.closeOverlay(c), frameLoaded: () => clearTimeout(this.frameTimer),
       chooseOther: (c) => this.chooseOther(c), retry: () => this.retry(),
+      result: (payment, status) => isFinal(status) && this.finish(payment, status),
     });
   }
 

@@ -27,6 +27,12 @@ export interface PopupProps {
   /** ✕, Esc, «Выбрать другой способ»: back to the picker. */
   onClose(): void;
   onLoad(): void;
+  /** The gateway's origin, the payment's id and the popup: whose `onpay:result` message counts. */
+  origin: string;
+  paymentId: string;
+  popup: Window | null;
+  /** The payment's status as the return page posted it. */
+  onResult(status: string): void;
 }
 
 /** The view's Russian strings: the main module's catalogue leaves them out (the other languages' catalogues carry theirs). */
@@ -85,25 +91,41 @@ const trap = (onClose: () => void) => (e: KeyboardEvent): void => {
   }
 };
 
+/** The elements whose payment system's page is on show, by shadow root, with what they drew last. */
+const shown = new Map<DocumentFragment, PopupProps>();
+let listening = false;
+
 /**
+ * The page-wide listeners, added once: each acts only for an element whose view is still this one
+ * (its `[data-popup]` on show), so a stale entry is dropped, never acted on.
+ *
  * Esc anywhere on the page closes an open overlay, not only inside it: a click on the backdrop or
  * the shop's page moves focus out of the dialog, and the buyer still expects Esc to work. Keys typed
  * inside the payment system's cross-origin frame never reach this document (the browser delivers
  * them to the frame alone); Tab out of the frame lands on the close button, where Esc works again.
+ *
+ * The gateway's return page in the frame or the popup posts `{type: 'onpay:result', id, status}`:
+ * taken only from the gateway's origin, for this payment, from this element's frame or popup.
  */
-const escapes = new Map<DocumentFragment, () => void>();
-let listening = false;
-function onEscape(root: DocumentFragment, onClose: (() => void) | undefined): void {
-  if (onClose) escapes.set(root, onClose);
-  else escapes.delete(root);
+function listen(p: PopupProps): void {
+  shown.set(p.root, p);
   if (listening) return;
   listening = true;
-  document.addEventListener('keydown', (e) => {
-    if (e.key !== 'Escape' || e.defaultPrevented) return;
-    for (const [r, close] of escapes) {
-      if ((r as ShadowRoot).host?.isConnected && r.querySelector('.overlay')) close();
-      else escapes.delete(r);
+  const each = (act: (root: DocumentFragment, q: PopupProps) => void) => {
+    for (const [root, q] of shown) {
+      if ((root as ShadowRoot).host?.isConnected && root.querySelector('[data-popup]')) act(root, q);
+      else shown.delete(root);
     }
+  };
+  document.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && !e.defaultPrevented) each((_root, q) => q.state === 'framed' && q.onClose());
+  });
+  window.addEventListener('message', (e) => {
+    const data = e.data as { type?: string; id?: string; status?: string } | null;
+    if (data?.type !== 'onpay:result' || !data.status) return;
+    each((root, q) => {
+      if (e.origin === q.origin && data.id === q.paymentId && (e.source === root.querySelector('iframe')?.contentWindow || e.source === q.popup)) q.onResult(data.status!);
+    });
   });
 }
 
@@ -116,7 +138,7 @@ export default function popupView(p: PopupProps): TemplateResult {
   const { html, nothing, state } = p;
   const t = { ...RU_POPUP, ...p.t };
   adoptStyles(p.root, CSS);
-  onEscape(p.root, state === 'framed' ? p.onClose : undefined);
+  listen(p);
   const hint = state === 'blocked' ? t.popupBlocked : state === 'closed' ? t.popupClosed : t.redirectHint;
   const actions = state === 'framed' ? nothing : state === 'closed' ? html`${p.button(t.reopen, p.onOpen)}${p.button(t.another, p.onClose, true)}`
     : html`${p.button(t.openAgain, p.onOpen)}${p.button(t.back, p.onClose, true)}`;

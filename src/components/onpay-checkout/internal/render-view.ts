@@ -5,6 +5,7 @@
  */
 import { html, nothing, type TemplateResult } from 'lit';
 import type { Language } from '../../../protocol/languages.ts';
+import type { PaymentView as Payment } from '../../../protocol/checkout-api.ts';
 import { formatMoney, type MessageKey, type Messages } from '../messages/format.ts';
 import { formatDateTime } from '../../../protocol/locale-format.ts';
 import type { loadOrderItems } from '../messages/load.ts';
@@ -23,7 +24,9 @@ export interface ViewHost {
   serverContent: boolean;
   drawItems: Awaited<ReturnType<typeof loadOrderItems>> | undefined;
   root: DocumentFragment;
-  popupOpen: boolean;
+  /** The popup the payment system's page is in, if any. */
+  popup: Window | null;
+  gateway: string;
   select(code: string, focus: boolean): void;
   patch(change: Partial<Checkout>): void;
   submit(): void;
@@ -35,6 +38,8 @@ export interface ViewHost {
   frameLoaded(): void;
   chooseOther(checkout: Checkout | undefined): void;
   retry(): void;
+  /** The return page's message: a final status finishes the payment. */
+  result(payment: Payment, status: string): void;
 }
 
 /** The current view, drawn. */
@@ -73,7 +78,8 @@ export function renderView(h: ViewHost): TemplateResult {
     case 'redirecting':
       return v.draw({
         t, html, nothing, heading, button, url: v.url, root: h.root,
-        state: v.framed ? 'framed' : v.closed ? 'closed' : h.popupOpen ? 'open' : 'blocked',
+        state: v.framed ? 'framed' : v.closed ? 'closed' : h.popup ? 'open' : 'blocked',
+        origin: new URL(h.gateway).origin, paymentId: v.payment.id, popup: h.popup, onResult: (status) => h.result(v.payment, status),
         onOpen: () => h.openPopup(), onClose: () => h.closeOverlay(v.checkout), onLoad: () => h.frameLoaded(),
       });
     case 'done':
