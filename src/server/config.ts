@@ -130,12 +130,13 @@ const providerEntrySchema = z.looseObject({
 /** A provider account, as its module's `configSchema` parsed it. */
 export type ProviderConfig = { id: string; type: string } & Record<string, unknown>;
 
+// The sandbox's ways, titled in every language the buyer may read (config `title` takes any of them).
 export const DEFAULT_WAYS: WayConfig[] = ([
-  { code: 'CRD', system: 'card', ticker: 'RUR', feeBps: 200, title: { ru: 'Банковская карта (тест)', en: 'Bank card (test)' }, ttlSeconds: 3600 },
-  { code: 'USD', system: 'card', ticker: 'USD', feeBps: 300, title: { ru: 'Карта в долларах (тест)', en: 'Card in US dollars (test)' }, ttlSeconds: 3600 },
-  { code: 'EUR', system: 'bank', ticker: 'EUR', feeBps: 100, title: { ru: 'Банковский перевод в евро (тест)', en: 'Bank transfer in euros (test)' }, ttlSeconds: 3 * 86400 },
-  { code: 'RUR', system: 'bank', ticker: 'RUR', feeBps: 0, title: { ru: 'Банковский перевод (тест)', en: 'Bank transfer (test)' }, ttlSeconds: 3 * 86400 },
-  { code: 'TST', system: 'expiring', ticker: 'TST', feeBps: 0, title: { ru: 'Тестовые деньги, истекают за минуту', en: 'Test money, expires in a minute' }, ttlSeconds: 60 },
+  { code: 'CRD', system: 'card', ticker: 'RUR', feeBps: 200, title: { ru: 'Банковская карта (тест)', en: 'Bank card (test)', uk: 'Банківська картка (тест)', kk: 'Банк картасы (сынақ)', be: 'Банкаўская картка (тэст)', uz: 'Bank kartasi (sinov)', de: 'Bankkarte (Test)' }, ttlSeconds: 3600 },
+  { code: 'USD', system: 'card', ticker: 'USD', feeBps: 300, title: { ru: 'Карта в долларах (тест)', en: 'Card in US dollars (test)', uk: 'Картка в доларах (тест)', kk: 'Доллардағы карта (сынақ)', be: 'Картка ў доларах (тэст)', uz: 'Dollardagi karta (sinov)', de: 'Karte in US-Dollar (Test)' }, ttlSeconds: 3600 },
+  { code: 'EUR', system: 'bank', ticker: 'EUR', feeBps: 100, title: { ru: 'Банковский перевод в евро (тест)', en: 'Bank transfer in euros (test)', uk: 'Банківський переказ у євро (тест)', kk: 'Еуромен банктік аударым (сынақ)', be: 'Банкаўскі перавод у еўра (тэст)', uz: 'Yevroda bank oʻtkazmasi (sinov)', de: 'Banküberweisung in Euro (Test)' }, ttlSeconds: 3 * 86400 },
+  { code: 'RUR', system: 'bank', ticker: 'RUR', feeBps: 0, title: { ru: 'Банковский перевод (тест)', en: 'Bank transfer (test)', uk: 'Банківський переказ (тест)', kk: 'Банктік аударым (сынақ)', be: 'Банкаўскі перавод (тэст)', uz: 'Bank oʻtkazmasi (sinov)', de: 'Banküberweisung (Test)' }, ttlSeconds: 3 * 86400 },
+  { code: 'TST', system: 'expiring', ticker: 'TST', feeBps: 0, title: { ru: 'Тестовые деньги, истекают за минуту', en: 'Test money, expires in a minute', uk: 'Тестові гроші, спливають за хвилину', kk: 'Сынақ ақшасы, бір минутта мерзімі бітеді', be: 'Тэставыя грошы, сыходзяць за хвіліну', uz: 'Sinov pullari, bir daqiqada muddati tugaydi', de: 'Testgeld, verfällt in einer Minute' }, ttlSeconds: 60 },
 ] satisfies z.input<typeof waySchema>[]).map((w) => waySchema.parse(w));
 
 export const DEFAULT_RATES: Record<string, string> = { RUR: '1', TST: '1', USD: '90.5', EUR: '98.25' };
