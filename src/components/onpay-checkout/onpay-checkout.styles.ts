@@ -34,6 +34,7 @@ export const styles = css`
       --_accent: var(--onpay-accent, #6aa8ff);
       --_danger: var(--onpay-danger, #ff8a8a);
       --_ok: var(--onpay-success, #6fdc8c);
+      --_on-accent: #10131a;
     }
   }
   :host([theme='dark']) {
@@ -44,6 +45,7 @@ export const styles = css`
     --_accent: var(--onpay-accent, #6aa8ff);
     --_danger: var(--onpay-danger, #ff8a8a);
     --_ok: var(--onpay-success, #6fdc8c);
+    --_on-accent: #10131a;
   }
   *, *::before, *::after { box-sizing: inherit; }
   h2 { font-size: 1.15rem; margin: 0 0 0.75rem; }
@@ -68,7 +70,7 @@ export const styles = css`
   input { font: inherit; width: 100%; padding: 0.5rem; border: 1px solid var(--_border); border-radius: 0.4rem; background: transparent; color: inherit; }
   button {
     font: inherit; cursor: pointer; padding: 0.6rem 1.2rem; border-radius: 0.5rem;
-    border: 1px solid var(--_accent); background: var(--_accent); color: #fff;
+    border: 1px solid var(--_accent); background: var(--_accent); color: var(--_on-accent, #fff);
   }
   button.secondary { background: transparent; color: inherit; border-color: var(--_border); }
   button[disabled] { opacity: 0.6; cursor: progress; }
