@@ -82,4 +82,24 @@ describe('the popup and the overlay, in Chromium', () => {
     assert.deepEqual(problems, []);
     await page.context().close();
   });
+
+  test('the return page in the element\'s popup closes itself when its link to the shop\'s page was cut', async () => {
+    const order = await placeOrder(s.e.shopUrl, { honey: 1 });
+    const { page } = await openCheckout(s.browser, order.url);
+    await page.locator('onpay-checkout [role="radio"]').first().waitFor();
+    await page.locator(submit).click();
+    await page.frameLocator('onpay-checkout iframe').locator('button[value="pay"]').waitFor();
+    const cardUrl = page.frames().find((f) => f.url().includes('/sandbox/card/'))!.url();
+    // The shop's page stays where it is once paid: the popup below is opened from it.
+    await page.evaluate(() => document.querySelector('onpay-checkout')!.addEventListener('onpay-success', (e) => e.preventDefault()));
+    const paid = await fetch(cardUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'action=pay', redirect: 'manual' });
+    const returnUrl = new URL(paid.headers.get('location')!, cardUrl).href;
+    // A popup with no opener (as a payment page sending Cross-Origin-Opener-Policy leaves it), named
+    // as the element names its popup: the return page has no one to tell, and closes the window.
+    const opened = page.waitForEvent('popup', { timeout: 5000 });
+    await page.evaluate((u) => void window.open(u, 'onpay-payment', 'noopener'), returnUrl);
+    const popup = await opened;
+    await popup.waitForEvent('close', { timeout: 10_000 });
+    await page.context().close();
+  });
 });
