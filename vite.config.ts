@@ -38,9 +38,85 @@ function squeezeLitHtml(): Plugin {
     enforce: 'pre',
     transform(code, id) {
       if (!id.includes('/src/components/') || !id.endsWith('.ts') || !code.includes('html`')) return null;
-      return { code: code.replace(/\bhtml`(?:[^`\\]|\\.)*`/g, (t) => t.replace(/\n\s*/g, ' ')), map: null };
+      return { code: squeezeHtmlTemplates(code), map: null };
     },
   };
+}
+
+/**
+ * The text parts of every `html` template, nested ones too (a template inside another's `${}`), with
+ * each line break and the indentation after it turned into one space; the expressions are left as
+ * written. A small scanner, not a regular expression, because templates nest.
+ */
+export function squeezeHtmlTemplates(code: string): string {
+  let out = '';
+  let i = 0;
+  // Copies a template's text from just after its opening backtick through its closing one.
+  const template = (squeeze: boolean): void => {
+    while (i < code.length) {
+      const c = code[i]!;
+      if (c === '\\') {
+        out += code.slice(i, i + 2);
+        i += 2;
+      } else if (c === '`') {
+        out += c;
+        i++;
+        return;
+      } else if (c === '$' && code[i + 1] === '{') {
+        out += '${';
+        i += 2;
+        expression();
+      } else if (squeeze && c === '\n') {
+        while (i < code.length && /\s/.test(code[i]!)) i++;
+        out += ' ';
+      } else {
+        out += c;
+        i++;
+      }
+    }
+  };
+  // Copies an expression inside `${…}` through its closing brace, templates in it handled in turn.
+  const expression = (): void => {
+    let depth = 1;
+    while (i < code.length) {
+      const c = code[i]!;
+      if (c === '`') {
+        const squeeze = /\bhtml$/.test(out);
+        out += c;
+        i++;
+        template(squeeze);
+      } else if (c === "'" || c === '"') {
+        const end = code.indexOf(c, i + 1);
+        out += code.slice(i, end + 1);
+        i = end + 1;
+      } else {
+        if (c === '{') depth++;
+        if (c === '}' && --depth === 0) {
+          out += c;
+          i++;
+          return;
+        }
+        out += c;
+        i++;
+      }
+    }
+  };
+  while (i < code.length) {
+    const start = code.indexOf('html`', i);
+    if (start < 0 || (start > 0 && /[\w$.]/.test(code[start - 1]!))) {
+      if (start < 0) {
+        out += code.slice(i);
+        break;
+      }
+      out += code.slice(i, start + 5);
+      i = start + 5;
+      continue;
+    }
+    out += code.slice(i, start + 5);
+    i = start + 5;
+    template(true);
+  }
+  return out;
 }
 
 /**

@@ -3,7 +3,7 @@
  * origins only http(s) (configuration, `npm run merchant`, cabinet settings); a new K of at least 16
  * characters through `npm run merchant` unless `--allow-short-secret`, and every merchant with a
  * shorter K warned at start by login, never by key; a trust-everything `trustProxy` refused; stored
- * URLs that parse; unknown keys of a way's title named.
+ * URLs that parse; keys of a way's title that are not supported languages named.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -31,8 +31,12 @@ describe('the configuration refuses careless entries, naming the key', () => {
   });
 
   test('an unknown key in a way\'s title is named, not dropped', () => {
-    const way = { code: 'CRD', system: 'card', ticker: 'RUR', feeBps: 0, title: { ru: 'Карта', en: 'Card', de: 'Karte' } };
-    assert.throws(() => parseConfig({ ...base, ways: [way] }), /ways\.0\.title: .*"de"/);
+    // Any supported language is a key (issue 28); a language the gateway does not speak is named.
+    const way = { code: 'CRD', system: 'card', ticker: 'RUR', feeBps: 0, title: { ru: 'Карта', en: 'Card', fr: 'Carte' } };
+    assert.throws(() => parseConfig({ ...base, ways: [way] }), /ways\.0\.title: .*"fr"/);
+    assert.throws(() => parseConfig({ ...base, ways: [{ ...way, title: {} }] }), /ways\.0\.title: a title in at least one language/);
+    const kk = parseConfig({ ...base, ways: [{ ...way, title: { kk: 'Карта (kk)', de: 'Karte' } }] });
+    assert.deepEqual(kk.ways[0]!.title, { kk: 'Карта (kk)', de: 'Karte' });
   });
 
   test('merchant origins and API URLs must be http(s) URLs that parse', () => {

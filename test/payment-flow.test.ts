@@ -47,8 +47,14 @@ for (const kind of storageKinds()) {
       assert.equal(p.merchant.name, 'Test shop');
       assert.deepEqual(p.order, { payFor: '42', price: '100.0', ticker: 'RUR', mode: 'fix', note: '<b>hi</b>', convert: true, priceFinal: false });
       const byCode = Object.fromEntries((p.ways as any[]).map((w) => [w.code, w]));
-      assert.deepEqual(byCode.CRD, { code: 'CRD', kind: 'redirect', title: 'Bank card (test)', amount: '102.0', ticker: 'RUR' });
+      // The fee is said with the amount (issue 28): what «Включая комиссию 2,00 ₽» reads.
+      assert.deepEqual(byCode.CRD, { code: 'CRD', kind: 'redirect', title: 'Bank card (test)', amount: '102.0', ticker: 'RUR', fee: { amount: '2.0', payer: 'buyer' } });
+      assert.equal(byCode.RUR.fee, undefined, 'a way without a fee has no fee');
       assert.equal(byCode.USD.amount, '1.13'); // 100 / 90.5 = 1.1049 → 1.10, + 3 % fee 0.03
+      assert.deepEqual(byCode.USD.fee, { amount: '0.03', payer: 'buyer' });
+      const shopPays = (await (await t.request('/pay/shop?price=100&pay_for=42&price_final=true&ln=en', { headers: json })).json()) as { ways: { code: string; amount: string; fee?: unknown }[] };
+      const crd = shopPays.ways.find((w) => w.code === 'CRD')!;
+      assert.deepEqual([crd.amount, crd.fee], ['100.0', { amount: '2.0', payer: 'shop' }], 'price_final: the shop pays the fee');
       assert.equal(byCode.EUR.amount, '1.02'); // 100 / 98.25 = 1.0178 → 1.01, + 1 % fee 0.01
       assert.equal(byCode.EUR.kind, 'instructions');
       assert.equal(typeof p.token, 'string');

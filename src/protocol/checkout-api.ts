@@ -25,6 +25,11 @@ export interface WayQuote {
    * of a merchant with saved methods on and a link naming the shop's customer.
    */
   canSave?: boolean;
+  /**
+   * The way's fee in `ticker` when it has one (fixed amounts only): `buyer` when it is in `amount`
+   * («Включая комиссию 9,00 ₽»), `shop` when the shop pays it (`price_final`). Absent without a fee.
+   */
+  fee?: { amount: string; payer: 'buyer' | 'shop' };
 }
 
 /** `GET /pay/{login}` as JSON: the form the element shows, and the token that binds it. */

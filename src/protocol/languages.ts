@@ -26,3 +26,19 @@ export function resolveLanguage(ln: string | null | undefined): Language {
   if ((LANGUAGES as readonly string[]).includes(base)) return base as Language;
   return RUSSIAN_FALLBACK.includes(base) ? 'ru' : 'en';
 }
+
+/** A text the configuration or the merchant gives in some of the languages: `{"ru": …, "kk": …}`. */
+export type LocalizedText = Partial<Record<Language, string>>;
+
+/**
+ * The text of a way's title (or any merchant text given per language) for a buyer's language. The
+ * rule, written down in docs/CONFIGURATION.md: the language itself; else the language its readers
+ * read best as `resolveLanguage` and `baseLanguage` reason (Russian for uk, kk, be and uz, English
+ * for en and de); else the other of the two (English, then Russian); else any text given.
+ * @example wayTitle({ ru: 'Карта', kk: 'Карта (kk)' }, 'kk') // 'Карта (kk)'
+ * @example wayTitle({ ru: 'Карта', en: 'Card' }, 'uz') // 'Карта'
+ */
+export function wayTitle(text: LocalizedText, ln: Language): string {
+  const base = baseLanguage(ln);
+  return text[ln] ?? text[base] ?? text[base === 'ru' ? 'en' : 'ru'] ?? Object.values(text).find(Boolean) ?? '';
+}

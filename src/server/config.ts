@@ -5,6 +5,7 @@
 import { receiptSettingsSchema } from '../protocol/receipt.ts';
 import { z } from 'zod';
 import { parseAmount, parseRate } from '../protocol/money.ts';
+import { LANGUAGES, type Language } from '../protocol/languages.ts';
 import { isProxyEntry } from './http/client-address.ts';
 import { RATE_LIMIT_NAMES, type RateLimitName } from './http/rate-limit.ts';
 import type { ConnectorModules } from './providers/contract.ts';
@@ -103,8 +104,10 @@ export const waySchema = z.object({
   method: z.string().min(1).max(32).optional(),
   ticker: TICKER,
   feeBps: z.number().int().min(0).max(5000).default(0),
-  // Strict: a third language (`de`) would otherwise be dropped without a word.
-  title: z.object({ ru: z.string().min(1), en: z.string().min(1) }).strict(),
+  // Any supported language as a key (`{"ru": …, "kk": …}`), at least one; strict, so a language we do
+  // not speak (`"fr"`) is refused by name instead of dropped without a word. Shown by `wayTitle`'s rule.
+  title: z.object(Object.fromEntries(LANGUAGES.map((ln) => [ln, z.string().min(1).optional()])) as Record<Language, z.ZodOptional<z.ZodString>>).strict()
+    .refine((t) => Object.values(t).some(Boolean), 'a title in at least one language (ru, en, uk, kk, be, uz, de)'),
   /** How long an instructions way waits for the money. */
   ttlSeconds: z.number().int().positive().max(30 * 86400).default(86400),
   /**
@@ -135,12 +138,13 @@ const providerEntrySchema = z.looseObject({
 /** A provider account, as its module's `configSchema` parsed it. */
 export type ProviderConfig = { id: string; type: string } & Record<string, unknown>;
 
+// The sandbox's ways, titled in every language the buyer may read (config `title` takes any of them).
 export const DEFAULT_WAYS: WayConfig[] = ([
-  { code: 'CRD', system: 'card', ticker: 'RUR', feeBps: 200, title: { ru: 'Банковская карта (тест)', en: 'Bank card (test)' }, ttlSeconds: 3600 },
-  { code: 'USD', system: 'card', ticker: 'USD', feeBps: 300, title: { ru: 'Карта в долларах (тест)', en: 'Card in US dollars (test)' }, ttlSeconds: 3600 },
-  { code: 'EUR', system: 'bank', ticker: 'EUR', feeBps: 100, title: { ru: 'Банковский перевод в евро (тест)', en: 'Bank transfer in euros (test)' }, ttlSeconds: 3 * 86400 },
-  { code: 'RUR', system: 'bank', ticker: 'RUR', feeBps: 0, title: { ru: 'Банковский перевод (тест)', en: 'Bank transfer (test)' }, ttlSeconds: 3 * 86400 },
-  { code: 'TST', system: 'expiring', ticker: 'TST', feeBps: 0, title: { ru: 'Тестовые деньги, истекают за минуту', en: 'Test money, expires in a minute' }, ttlSeconds: 60 },
+  { code: 'CRD', system: 'card', ticker: 'RUR', feeBps: 200, title: { ru: 'Банковская карта (тест)', en: 'Bank card (test)', uk: 'Банківська картка (тест)', kk: 'Банк картасы (сынақ)', be: 'Банкаўская картка (тэст)', uz: 'Bank kartasi (sinov)', de: 'Bankkarte (Test)' }, ttlSeconds: 3600 },
+  { code: 'USD', system: 'card', ticker: 'USD', feeBps: 300, title: { ru: 'Карта в долларах (тест)', en: 'Card in US dollars (test)', uk: 'Картка в доларах (тест)', kk: 'Доллардағы карта (сынақ)', be: 'Картка ў доларах (тэст)', uz: 'Dollardagi karta (sinov)', de: 'Karte in US-Dollar (Test)' }, ttlSeconds: 3600 },
+  { code: 'EUR', system: 'bank', ticker: 'EUR', feeBps: 100, title: { ru: 'Банковский перевод в евро (тест)', en: 'Bank transfer in euros (test)', uk: 'Банківський переказ у євро (тест)', kk: 'Еуромен банктік аударым (сынақ)', be: 'Банкаўскі перавод у еўра (тэст)', uz: 'Yevroda bank oʻtkazmasi (sinov)', de: 'Banküberweisung in Euro (Test)' }, ttlSeconds: 3 * 86400 },
+  { code: 'RUR', system: 'bank', ticker: 'RUR', feeBps: 0, title: { ru: 'Банковский перевод (тест)', en: 'Bank transfer (test)', uk: 'Банківський переказ (тест)', kk: 'Банктік аударым (сынақ)', be: 'Банкаўскі перавод (тэст)', uz: 'Bank oʻtkazmasi (sinov)', de: 'Banküberweisung (Test)' }, ttlSeconds: 3 * 86400 },
+  { code: 'TST', system: 'expiring', ticker: 'TST', feeBps: 0, title: { ru: 'Тестовые деньги, истекают за минуту', en: 'Test money, expires in a minute', uk: 'Тестові гроші, спливають за хвилину', kk: 'Сынақ ақшасы, бір минутта мерзімі бітеді', be: 'Тэставыя грошы, сыходзяць за хвіліну', uz: 'Sinov pullari, bir daqiqada muddati tugaydi', de: 'Testgeld, verfällt in einer Minute' }, ttlSeconds: 60 },
 ] satisfies z.input<typeof waySchema>[]).map((w) => waySchema.parse(w));
 
 export const DEFAULT_RATES: Record<string, string> = { RUR: '1', TST: '1', USD: '90.5', EUR: '98.25' };

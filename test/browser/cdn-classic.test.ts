@@ -24,5 +24,12 @@ describe('the CDN classic build', () => {
     expect(urls).to.have.length(1);
     expect(new URL(urls[0]!).origin).to.equal(SCRIPT_ORIGIN);
     expect(el.shadowRoot!.textContent).to.include('Continue');
+    // The views after the picker come from their chunks beside the script (the popup's, the status
+    // follower's), loaded by the classic build too: the overlay opens, styled by its own sheet.
+    el.shadowRoot!.querySelector<HTMLButtonElement>('button[type="submit"]')!.click();
+    await waitUntil(() => el.shadowRoot!.querySelector('[role="dialog"]'), 'the overlay from its chunk', { timeout: 5000 });
+    expect(getComputedStyle(el.shadowRoot!.querySelector('[role="dialog"]')!).position).to.equal('fixed');
+    expect(el.shadowRoot!.querySelector('[part="close"]')!.getAttribute('aria-label')).to.equal('Close the payment window');
+    expect(pageErrors).to.deep.equal([]);
   });
 });

@@ -83,7 +83,13 @@ export function fakeGateway(): FakeGateway {
     urlFail: '',
     failure: null,
     push(status) {
-      for (const c of streams) c.enqueue(encoder.encode(`event: status\ndata: ${JSON.stringify({ id: 'x', status })}\n\n`));
+      for (const c of streams) {
+        try {
+          c.enqueue(encoder.encode(`event: status\ndata: ${JSON.stringify({ id: 'x', status })}\n\n`));
+        } catch {
+          // A stream the element already closed (an earlier payment that ended).
+        }
+      }
     },
   };
   worker.use(

@@ -18,6 +18,7 @@ import { fakeGateway, worker } from './gateway-mock.ts';
 
 type El = OnpayCheckout & { view: { name: string } };
 const CATALOGUES = { ru, en, uk, kk, be, uz, de };
+const RUB_100 = { ru: '100,00 ₽', en: '₽100.00', uk: '100,00 ₽', kk: '100,00 ₽', be: '100,00 ₽', uz: '100,00 ₽', de: '100,00 ₽' };
 
 const shadow = (el: Element) => el.shadowRoot!;
 const text = (el: Element) => (shadow(el).textContent ?? '').replace(/\s+/g, ' ');
@@ -45,8 +46,8 @@ describe('<onpay-checkout> languages', () => {
       const el = await mount(`ln="${ln}"`);
       expect(submitText(el)).to.equal(messages.cont);
       expect(text(el)).to.include(messages.chooseWay);
-      const rub = new Intl.NumberFormat(ln, { style: 'currency', currency: 'RUB', currencyDisplay: 'narrowSymbol' }).format(100);
-      expect(text(el)).to.include(rub.replace(/\s+/g, ' '));
+      // As the server writes it too (kk, be and uz by Russian's conventions: Chromium has no data for them).
+      expect(text(el).replace(/[\u00a0\u202f]/g, ' ')).to.include(RUB_100[ln as keyof typeof RUB_100]);
       await expect(el).to.be.accessible();
     });
   }

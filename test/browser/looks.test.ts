@@ -16,11 +16,12 @@ import uz from '../../src/components/onpay-checkout/messages/uz.ts';
 import { RU_INSTRUCTIONS } from '../../src/components/onpay-checkout/instructions.ts';
 import { RU_REASONS, RU_TITLES } from '../../src/components/onpay-checkout/failure.ts';
 import { RU_WALLET } from '../../src/components/onpay-checkout/wallet.ts';
+import { RU_POPUP } from '../../src/components/onpay-checkout/popup.ts';
 
 // Russian's catalogue is the main module's plus what its lazy views carry (their chunks hold the
 // Russian strings only those views use): together, every key the other languages must have.
 const RU_ALL = {
-  ...ru, ...RU_INSTRUCTIONS, ...RU_TITLES, ...RU_WALLET,
+  ...ru, ...RU_INSTRUCTIONS, ...RU_TITLES, ...RU_WALLET, ...RU_POPUP,
   ...Object.fromEntries(Object.entries(RU_REASONS).map(([k, v]) => [`reasons.${k}`, v])),
 };
 const LOCALES = { ru: RU_ALL, en, uk, kk, be, uz, de };

@@ -256,6 +256,10 @@ describe('<onpay-checkout> instructions', () => {
     await waitUntil(() => copied.length === 1);
     expect(copied).to.deep.equal(['40702810900000012345']);
     await waitUntil(() => (q(el, '[role="status"][aria-live]')!.textContent ?? '').includes('Скопировано'));
+    // Seen as well as heard: the button itself says so for a moment, then is «Копировать» again.
+    await waitUntil(() => ([...shadow(el).querySelectorAll('dd button')][1]!.textContent ?? '').includes('✓ Скопировано'), 'the button says copied');
+    expect([...shadow(el).querySelectorAll('dd button')][0]!.textContent!.trim()).to.equal('Копировать', 'only the copied one');
+    await waitUntil(() => [...shadow(el).querySelectorAll('dd button')][1]!.textContent!.trim() === 'Копировать', 'back to «Копировать»', { timeout: 5000 });
     const success = oneEvent(el, 'onpay-success');
     gw.push('paid');
     const e = await success;

@@ -8,6 +8,7 @@
 import type { TemplateResult, html as litHtml, nothing as litNothing } from 'lit';
 import type { FailureReason, PaymentStatus } from '../../protocol/checkout-api.ts';
 import type { T } from './views.ts';
+import type { FailureKey } from './messages/format.ts';
 
 export interface FailureProps {
   t: T;
@@ -24,8 +25,14 @@ export interface FailureProps {
   onOther(): void;
 }
 
-/** The failure titles in Russian (the other languages' catalogues carry `expired` and `rejected`). */
-export const RU_TITLES = { expired: 'Срок оплаты истёк', rejected: 'Платёж отклонён' };
+/** The view's words in Russian (the other languages' catalogues carry them: `FailureKey`). */
+export const RU_TITLES: Record<FailureKey, string> = {
+  failed: 'Оплата не прошла',
+  expired: 'Срок оплаты истёк',
+  rejected: 'Платёж отклонён',
+  failedHint: 'Деньги не списаны. Можно попробовать ещё раз.',
+  tryOther: 'Попробовать другой способ',
+};
 
 /** Why, in Russian: the main module's catalogue leaves these out (`reasons.*` keys of the others). */
 export const RU_REASONS: Record<FailureReason, string> = {
@@ -46,8 +53,9 @@ export const RU_REASONS: Record<FailureReason, string> = {
  * способ» back to the picker, and «Вернуться в магазин» to `url_fail`.
  */
 export default function failedView(p: FailureProps): TemplateResult {
-  const { t, html, nothing } = p;
-  const title = p.status === 'expired' ? (t.expired ?? RU_TITLES.expired) : p.status === 'rejected' ? (t.rejected ?? RU_TITLES.rejected) : t.failed;
+  const { html, nothing } = p;
+  const t = { ...RU_TITLES, ...p.t };
+  const title = p.status === 'expired' ? t.expired : p.status === 'rejected' ? t.rejected : t.failed;
   return html`${p.heading(title)}<p role="alert" class="error" data-reason=${p.reason}>${t[`reasons.${p.reason}`] ?? RU_REASONS[p.reason]}</p>
     ${p.comment ? html`<p class="muted">${t.note}: ${p.comment}</p>` : nothing}<p class="muted">${t.failedHint}</p>
     <div class="actions">${p.button(t.tryOther, p.onOther)}${p.urlFail ? html`<a href=${p.urlFail} part="link">${t.toShop}</a>` : nothing}</div>`;

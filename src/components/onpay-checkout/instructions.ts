@@ -11,6 +11,7 @@ import { copyText } from './internal/clipboard.ts';
 import { onPhone, walletView } from './wallet.ts';
 import type { T } from './views.ts';
 import type { InstructionsKey } from './messages/format.ts';
+import { format } from './messages/icu.ts';
 
 export interface InstructionsProps {
   t: T;
@@ -20,7 +21,8 @@ export interface InstructionsProps {
   nothing: typeof litNothing;
   heading(text: string): TemplateResult;
   money(amount: string, ticker: string): string;
-  format(message: string, values: Record<string, string | number>): string;
+  /** A moment as the buyer reads it (the one formatter's `formatDateTime`, in the buyer's time zone). */
+  when(ms: number): string;
   /** Where the copy fallback's hidden field goes (the shadow root). */
   root: DocumentFragment;
   announce(text: string): void;
@@ -36,6 +38,7 @@ export const RU_INSTRUCTIONS: Record<InstructionsKey, string> = {
   minutesLeft: '{count, plural, one {# минута} few {# минуты} many {# минут} other {# минуты}}',
   copy: 'Копировать',
   copied: 'Скопировано: {value}',
+  copiedMark: 'Скопировано',
   copyByHand: 'Выделено: скопируйте вручную',
   waiting: 'Ждём поступления денег. Страницу можно не обновлять.',
   another: 'Выбрать другой способ',
@@ -46,6 +49,35 @@ export const RU_INSTRUCTIONS: Record<InstructionsKey, string> = {
   showQr: 'Показать QR-код',
   banksFound: '{count, plural, =0 {Банк не найден} one {Найден # банк} few {Найдено # банка} many {Найдено # банков} other {Найдено # банка}}',
 };
+
+// A chunk's own rules, added to the shadow root when its view first draws (the main module's
+// stylesheet has only the picker's): a constructed sheet, as Lit's own, so a strict CSP's `style-src`
+// does not apply. Written in each chunk (not shared) so that a chunk is one request.
+const sheets = new Map<string, CSSStyleSheet>();
+
+/** Adopts `css` (a plain CSS text) into `root` once. */
+function adoptStyles(root: DocumentFragment, css: string): void {
+  const shadow = root as ShadowRoot;
+  if (!shadow.adoptedStyleSheets) return;
+  let sheet = sheets.get(css);
+  if (!sheet) {
+    sheet = new CSSStyleSheet();
+    sheet.replaceSync(css);
+    sheets.set(css, sheet);
+  }
+  if (!shadow.adoptedStyleSheets.includes(sheet)) shadow.adoptedStyleSheets = [...shadow.adoptedStyleSheets, sheet];
+}
+
+// The view's rules (the main module's stylesheet has only the picker's), adopted when it first draws.
+const CSS = `dl{margin:.5rem 0}dt{color:var(--_muted);font-size:.9rem;margin-block-start:.5rem}
+dd{margin:0;display:flex;gap:.5rem;align-items:center;flex-wrap:wrap;word-break:break-all}
+dd button{padding:.2rem .6rem;font-size:.85rem}dd button.copied{color:var(--_ok);border-color:var(--_ok)}
+.qr{display:block;inline-size:min(100%,14rem);margin:.5rem 0;background:#fff;color:#000}
+@media (min-width:40rem){.app{display:none}}`;
+
+/** The value last copied in each element, and when: its button says «Скопировано» for a moment. */
+const lastCopy = new WeakMap<DocumentFragment, { value: string; at: number }>();
+const COPIED_SHOWN_MS = 2000;
 
 function countdown(left: number): string {
   const s = Math.floor(left / 1000);
@@ -89,7 +121,7 @@ function chooserFor(p: InstructionsProps, qr: NonNullable<InstructionsAction['qr
   const t = { ...RU_INSTRUCTIONS, ...p.t };
   import('./sbp-banks.ts').then((m) => m.default(box, {
     link: qr.payload, banks: qr.banks, root: p.root, android: /Android/i.test(ua),
-    t: { banks: t.banks, bankSearch: t.bankSearch, banksFound: t.banksFound }, format: p.format, announce: p.announce,
+    t: { banks: t.banks, bankSearch: t.bankSearch, banksFound: t.banksFound }, format: (m, v) => format(m, t.ln, v), announce: p.announce,
   }), () => (box.hidden = true));
   return chooser;
 }
@@ -97,21 +129,30 @@ function chooserFor(p: InstructionsProps, qr: NonNullable<InstructionsAction['qr
 export default function instructionsView(p: InstructionsProps): TemplateResult {
   const { html, action: a } = p;
   const t = { ...RU_INSTRUCTIONS, ...p.t };
+  adoptStyles(p.root, CSS);
   const left = Math.max(0, Date.parse(a.expiresAt) - p.now);
   const copy = (value: string) => async (e: Event) => {
     const shown = (e.currentTarget as Element).previousElementSibling;
-    p.announce((await copyText(value, p.root, shown)) ? p.format(t.copied, { value }) : t.copyByHand);
+    const ok = await copyText(value, p.root, shown);
+    if (ok) lastCopy.set(p.root, { value, at: Date.now() });
+    // The announcement redraws the view (the button's «Скопировано»); the countdown's tick puts the label back.
+    p.announce(ok ? format(t.copied, t.ln, { value }) : t.copyByHand);
+  };
+  const copyButton = (value: string, label: string) => {
+    const c = lastCopy.get(p.root);
+    const done = c?.value === value && Date.now() - c.at < COPIED_SHOWN_MS;
+    return html`<button type="button" class=${done ? 'secondary copied' : 'secondary'} aria-label="${t.copy}: ${label}" @click=${copy(value)}>${done ? `✓ ${t.copiedMark}` : t.copy}</button>`;
   };
   return html`${p.heading(t.instructions)}
-    <p>${a.title}</p>${a.qr ? (a.wallet ? walletView(p, a.qr, a.wallet.name) : qrCode(p, a.qr)) : p.nothing}
+    <p>${a.title}</p>${a.qr ? (a.wallet ? walletView({ t: p.t, html, format: (m, v) => format(m, t.ln, v) }, a.qr, a.wallet.name) : qrCode(p, a.qr)) : p.nothing}
     <dl part="instructions">
       <dt>${t.amount}</dt>
       <dd><strong>${p.money(a.amount, a.ticker)}</strong>
-        <button type="button" class="secondary" aria-label="${t.copy}: ${t.amount}" @click=${copy(a.amount)}>${t.copy}</button></dd>
+        ${copyButton(a.amount, t.amount)}</dd>
       ${a.details.map((d) => html`<dt>${d.label}</dt>
-        <dd><code>${d.value}</code><button type="button" class="secondary" aria-label="${t.copy}: ${d.label}" @click=${copy(d.value)}>${t.copy}</button></dd>`)}
-      <dt>${t.payBefore}</dt><dd><time datetime=${a.expiresAt}>${new Date(a.expiresAt).toLocaleString(t.ln)}</time></dd>
-      <dt>${t.timeLeft}</dt><dd><span class="countdown" aria-hidden="true">${countdown(left)}</span><span class="sr-only">${p.format(t.minutesLeft, { count: Math.ceil(left / 60000) })}</span></dd>
+        <dd><code>${d.value}</code>${copyButton(d.value, d.label)}</dd>`)}
+      <dt>${t.payBefore}</dt><dd><time datetime=${a.expiresAt}>${p.when(Date.parse(a.expiresAt))}</time></dd>
+      <dt>${t.timeLeft}</dt><dd><span class="countdown" aria-hidden="true">${countdown(left)}</span><span class="sr-only">${format(t.minutesLeft, t.ln, { count: Math.ceil(left / 60000) })}</span></dd>
     </dl>
     <p class="muted">${t.waiting}</p>
     ${p.onAnother ? html`<div class="actions"><button type="button" part="button another" class="secondary" @click=${p.onAnother}>${t.another}</button></div>` : p.nothing}`;

@@ -34,6 +34,7 @@ export const styles = css`
       --_accent: var(--onpay-accent, #6aa8ff);
       --_danger: var(--onpay-danger, #ff8a8a);
       --_ok: var(--onpay-success, #6fdc8c);
+      --_on-accent: #10131a;
     }
   }
   :host([theme='dark']) {
@@ -44,6 +45,7 @@ export const styles = css`
     --_accent: var(--onpay-accent, #6aa8ff);
     --_danger: var(--onpay-danger, #ff8a8a);
     --_ok: var(--onpay-success, #6fdc8c);
+    --_on-accent: #10131a;
   }
   *, *::before, *::after { box-sizing: inherit; }
   h2 { font-size: 1.15rem; margin: 0 0 0.75rem; }
@@ -57,31 +59,22 @@ export const styles = css`
     display: flex; justify-content: space-between; gap: 1rem; align-items: center;
     padding: 0.65rem 0.8rem; border: 1px solid var(--_border); border-radius: 0.5rem; cursor: pointer;
   }
-  [role='radio'][aria-checked='true'] { border-color: var(--_accent); box-shadow: inset 0 0 0 1px var(--_accent); }
+  [role='radio']::before { content: ''; flex: none; inline-size: 1rem; block-size: 1rem; border: 2px solid var(--_border); border-radius: 50%; }
+  [role='radio'][aria-checked='true'] { border-color: var(--_accent); box-shadow: inset 0 0 0 2px var(--_accent); background: color-mix(in srgb, var(--_accent) 10%, transparent); font-weight: 600; }
+  [role='radio'][aria-checked='true']::before { border: 5px solid var(--_accent); }
+  .title { flex: 1; }
+  small { display: block; font-weight: 400; font-size: 0.85rem; }
   [role='radio']:focus-visible, button:focus-visible, input:focus-visible { outline: 2px solid var(--_accent); outline-offset: 2px; }
   .amount { font-weight: 600; white-space: nowrap; }
   label { display: block; margin: 0.5rem 0 0.25rem; }
   input { font: inherit; width: 100%; padding: 0.5rem; border: 1px solid var(--_border); border-radius: 0.4rem; background: transparent; color: inherit; }
   button {
     font: inherit; cursor: pointer; padding: 0.6rem 1.2rem; border-radius: 0.5rem;
-    border: 1px solid var(--_accent); background: var(--_accent); color: #fff;
+    border: 1px solid var(--_accent); background: var(--_accent); color: var(--_on-accent, #fff);
   }
   button.secondary { background: transparent; color: inherit; border-color: var(--_border); }
   button[disabled] { opacity: 0.6; cursor: progress; }
   .actions { display: flex; flex-wrap: wrap; gap: 0.5rem; margin-block-start: 1rem; }
-  dl { margin: 0.5rem 0; }
-  dt { color: var(--_muted); font-size: 0.9rem; margin-block-start: 0.5rem; }
-  dd { margin: 0; display: flex; gap: 0.5rem; align-items: center; flex-wrap: wrap; word-break: break-all; }
-  dd button { padding: 0.2rem 0.6rem; font-size: 0.85rem; }
-  .overlay {
-    position: fixed; inset: 0; z-index: 2147483647; display: flex; align-items: center; justify-content: center;
-    background: var(--onpay-overlay, rgba(0, 0, 0, 0.55));
-  }
-  .frame-box { position: relative; width: min(100vw, 30rem); height: min(100vh, 40rem); background: #fff; border-radius: 0.75rem; overflow: hidden; }
-  .frame-box iframe { width: 100%; height: 100%; border: 0; }
-  .frame-box .close { position: absolute; inset-block-start: 0.4rem; inset-inline-end: 0.4rem; padding: 0.2rem 0.6rem; }
   .badge { display: inline-block; margin: 0 0 0.5rem; padding: 0.1rem 0.5rem; border-radius: 0.4rem; background: #ffe08a; color: #3d2e00; font-size: 0.85rem; }
-  .qr { display: block; inline-size: min(100%, 14rem); margin: 0.5rem 0; background: #fff; color: #000; }
-  @media (min-width: 40rem) { .app { display: none; } }
   .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 `;

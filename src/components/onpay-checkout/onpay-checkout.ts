@@ -1,16 +1,16 @@
 import { LitElement, html, type PropertyValues, type TemplateResult } from 'lit';
 import { EXTRA_ATTRIBUTE_PREFIX as EXTRA_PREFIX } from '../../protocol/link-params.ts';
 import { resolveLanguage, type Language } from '../../protocol/languages.ts';
-import { ApiError, createPayment, followStatus, getPayment, isFinal, loadForm, type FinalStatus } from './api.ts';
+import { ApiError, createPayment, getPayment, isFinal, loadForm, type FinalStatus } from './api.ts';
 import type { FailureReason, FormPayload, PaymentView as Payment } from '../../protocol/checkout-api.ts';
 import { emit } from './events.ts';
 // «Выбрать другой способ» (issue 22): the one call only the instructions view makes.
 import { abandonPayment } from './api.ts';
 import type { Messages } from './messages/format.ts';
-import { loadFailure, loadInstructions, loadOrderItems } from './messages/load.ts';
+import { loadFailure, loadFollow, loadInstructions, loadOrderItems, loadPopup } from './messages/load.ts';
 import ru from './messages/ru.ts';
 import {
-  AMOUNT_RE, catalogue, FRAME_TIMEOUT_MS, linkQueryOf, OBSERVED, randomKey, REASON_RECHECK_MS, SCRIPT_ORIGIN, type Checkout, type FailureView, type View,
+  AMOUNT_RE, catalogue, FRAME_TIMEOUT_MS, linkQueryOf, OBSERVED, POPUP_WATCH_MS, randomKey, REASON_RECHECK_MS, SCRIPT_ORIGIN, type Checkout, type FailureView, type View,
 } from './internal/checkout-state.ts';
 import { styles } from './onpay-checkout.styles.ts';
 
@@ -131,6 +131,7 @@ export class OnpayCheckout extends LitElement {
   private frameTimer: ReturnType<typeof setTimeout> | undefined;
   private tick: ReturnType<typeof setInterval> | undefined;
   private popup: Window | null = null;
+  private popupWatch: ReturnType<typeof setInterval> | undefined;
   private reloadQueued = false;
   private extraObserver: MutationObserver | undefined;
   private loadSeq = 0;
@@ -150,7 +151,6 @@ export class OnpayCheckout extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    window.addEventListener('message', this.onMessage);
     // `onpay-ap-*` names cannot be listed in observedAttributes: watch them here.
     this.extraObserver ??= new MutationObserver((records) => {
       if (records.some((r) => r.attributeName?.startsWith(EXTRA_PREFIX) && r.oldValue !== this.getAttribute(r.attributeName))) this.queueReload();
@@ -162,7 +162,6 @@ export class OnpayCheckout extends LitElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.extraObserver?.disconnect();
-    window.removeEventListener('message', this.onMessage);
     this.stopFollowing?.();
     this.clearTimers();
   }
@@ -211,6 +210,9 @@ export class OnpayCheckout extends LitElement {
       if (seq !== this.loadSeq) return;
       const checkout: Checkout = { form, selected: form.ways[0]?.code ?? '', email: form.userEmail, amount: '', amountError: false };
       this.view = { name: 'picking', checkout };
+      // What is needed only after «Продолжить»: asked for once the picker is on show.
+      loadFollow().catch(() => {});
+      if (form.ways.some((w) => w.kind === 'redirect')) loadPopup().catch(() => {});
       // The lines' chunk comes after the form: the buyer can pay before it arrives.
       if ((form.order.items?.length || form.saveMethod) && !this.drawItems) loadOrderItems().then((draw) => (this.drawItems = draw), () => {});
       emit(this, 'onpay-ready', { merchantLogin: form.merchant.login, payFor: form.order.payFor, ways: form.ways.map((w) => w.code) });
@@ -336,19 +338,32 @@ export class OnpayCheckout extends LitElement {
         this.setView({ name: 'instructions', payment, action, draw, checkout });
       }, (e: unknown) => this.fail(e, checkout));
     } else if (action?.type === 'redirect') {
-      this.setView({ name: 'redirecting', checkout, payment, url: action.url, framed: action.frame !== false });
-      // A page that refuses framing goes to a popup at once, while the buyer's click still counts.
-      if (action.frame === false) this.openPopup(false);
-      else this.frameTimer = setTimeout(() => this.openPopup(false), this.frameTimeoutMs);
+      // The chunk was asked for when the picker showed: usually here already.
+      loadPopup().then((draw) => {
+        if (this.view.name !== 'submitting') return;
+        this.setView({ name: 'redirecting', checkout, payment, url: action.url, framed: action.frame !== false, draw });
+        // A page that refuses framing goes to a popup at once, while the buyer's click still counts.
+        if (action.frame === false) this.openPopup(false);
+        else this.frameTimer = setTimeout(() => this.openPopup(false), this.frameTimeoutMs);
+      }, (e: unknown) => this.fail(e, checkout));
     }
   }
 
   /** Follows the payment's status live; a final one finishes the checkout. */
   private follow(payment: Payment): void {
     this.stopFollowing?.();
-    this.stopFollowing = followStatus(this.gatewayUrl, payment.id, (status) => {
-      if (isFinal(status)) this.finish(payment, status);
-    });
+    // The chunk was asked for when the picker showed; stopped before it came, nothing starts.
+    let stop: (() => void) | undefined;
+    let stopped = false;
+    this.stopFollowing = () => {
+      stopped = true;
+      stop?.();
+    };
+    loadFollow().then((followStatus) => {
+      if (!stopped) stop = followStatus(this.gatewayUrl, payment.id, (status) => {
+        if (isFinal(status)) this.finish(payment, status);
+      });
+    }, (e: unknown) => !stopped && this.fail(e, this.checkout));
   }
 
   /**
@@ -366,18 +381,21 @@ export class OnpayCheckout extends LitElement {
       return;
     }
     // The overlay (and its focused close button) goes away: focus moves to the view's heading.
-    this.setView({ ...this.view, framed: false });
+    this.setView({ ...this.view, framed: false, closed: false });
+    // A popup closed before the payment ended is noticed within a second: «Открыть снова» or
+    // «Выбрать другой способ» instead of «Завершите оплату в открывшемся окне». The payment is still
+    // followed meanwhile, so one paid just before the window closed still ends as paid.
+    clearInterval(this.popupWatch);
+    const popup = this.popup;
+    this.popupWatch = popup ? setInterval(() => {
+      if (!popup.closed) return;
+      clearInterval(this.popupWatch);
+      if (this.view.name === 'redirecting' && this.popup === popup) {
+        this.popup = null;
+        this.setView({ ...this.view, closed: true });
+      }
+    }, POPUP_WATCH_MS) : undefined;
   }
-
-  private readonly onMessage = (e: MessageEvent): void => {
-    const data = e.data as { type?: string; id?: string; status?: string } | null;
-    if (e.origin !== new URL(this.gatewayUrl).origin || data?.type !== 'onpay:result') return;
-    const view = this.view;
-    if ((view.name !== 'redirecting' && view.name !== 'instructions') || data.id !== view.payment.id) return;
-    const frame = this.renderRoot.querySelector('iframe');
-    if (e.source !== frame?.contentWindow && e.source !== this.popup) return;
-    if (data.status && isFinal(data.status)) this.finish(view.payment, data.status);
-  };
 
   private finish(payment: Payment, status: FinalStatus): void {
     if (this.view.name === 'done' || this.view.name === 'failed' || this.finishing) return;
@@ -406,11 +424,14 @@ export class OnpayCheckout extends LitElement {
     } catch {
       // Unreachable now: the reason stays unknown; the failure is still shown.
     }
-    let draw: FailureView | undefined;
+    let draw: FailureView;
     try {
       draw = await loadFailure();
-    } catch {
-      // No chunk: the failure is said plainly.
+    } catch (e) {
+      // No chunk, no network: said as such («Повторить» loads the form, which shows the order's state).
+      this.finishing = false;
+      this.fail(e);
+      return;
     }
     this.finishing = false;
     const reason: FailureReason = view.reason ?? (status === 'expired' ? 'expired' : 'unknown');
@@ -455,6 +476,7 @@ export class OnpayCheckout extends LitElement {
 
   /** Esc or ✕ on the overlay: back to the choice. The payment, left unpaid, expires by itself. */
   private closeOverlay(checkout: Checkout): void {
+    if (this.view.name !== 'redirecting') return;
     this.clearTimers();
     this.popup?.close();
     this.popup = null;
@@ -465,6 +487,7 @@ export class OnpayCheckout extends LitElement {
   private clearTimers(): void {
     clearTimeout(this.frameTimer);
     clearInterval(this.tick);
+    clearInterval(this.popupWatch);
     this.frameTimer = undefined;
     this.tick = undefined;
   }
@@ -485,11 +508,12 @@ export class OnpayCheckout extends LitElement {
       // The language's strings, the shop's own over them: the `messages` property, then the slot's JSON.
       t: { ...this.strings, ...this.slotted, ...this.messages, ln: this.language }, ln: this.language, view: this.view, now: this.now,
       strings: this.strings, serverContent: !!this.querySelector(':scope>:not(script)'), drawItems: this.drawItems,
-      root: this.renderRoot as DocumentFragment, popupOpen: !!this.popup,
+      root: this.renderRoot as DocumentFragment, popup: this.popup, gateway: this.gatewayUrl,
       select: (code, focus) => this.select(code, focus), patch: (change) => this.patch(change), submit: () => void this.submit(),
       setView: (view) => this.setView(view), another: () => void this.another(), announce: (text) => (this.announcement = text),
       openPopup: () => this.openPopup(true), closeOverlay: (c) => this.closeOverlay(c), frameLoaded: () => clearTimeout(this.frameTimer),
       chooseOther: (c) => this.chooseOther(c), retry: () => this.retry(),
+      result: (payment, status) => isFinal(status) && this.finish(payment, status),
     });
   }
 

@@ -4,7 +4,6 @@
  */
 import { html, nothing, type TemplateResult } from 'lit';
 import type { FormPayload, PaymentView as Payment, WayQuote as Way } from '../../protocol/checkout-api.ts';
-import { focusTrap } from './internal/focus-trap.ts';
 import { formatMoney, type Messages } from './messages/format.ts';
 
 /** The buyer's language's strings, the shop's overrides over them; `format` fills placeholders. */
@@ -48,7 +47,8 @@ function wayRow(p: PickingProps, w: Way, index: number, ways: readonly Way[]): T
   };
   return html`<div role="radio" part="way" id="way-${w.code}" data-way=${w.code} aria-checked=${checked ? 'true' : 'false'}
     tabindex=${checked ? 0 : -1} @click=${() => p.onSelect(w.code, true)} @keydown=${move}>
-    <span>${w.title}</span>${w.amount !== null ? html`<span class="amount">${formatMoney(w.amount, w.ticker, p.ln)}</span>` : nothing}
+    <span class="title">${w.title}${w.fee ? html`<small class="muted">${w.fee.payer === 'shop' ? p.t.feeShop : p.t.fee.replace('{fee}', formatMoney(w.fee.amount, w.ticker, p.ln))}</small>` : nothing}</span>${
+      w.amount !== null ? html`<span class="amount">${formatMoney(w.amount, w.ticker, p.ln)}</span>` : nothing}
   </div>`;
 }
 
@@ -81,40 +81,6 @@ export function messageView(title: string, text: string, role: 'alert' | 'status
 
 export const button = (label: string, onClick: () => void, secondary = false) =>
   html`<button type="button" part="button" class=${secondary ? 'secondary' : ''} @click=${onClick}>${label}</button>`;
-
-export interface OverlayProps {
-  t: T;
-  url: string;
-  onClose(): void;
-  onLoad(): void;
-}
-
-/** The payment system's page in a frame over the shop's page: a modal dialog with a focus trap. */
-function overlay(p: OverlayProps): TemplateResult {
-  const trap = focusTrap((root) => [root.querySelector('button'), root.querySelector('iframe')], p.onClose);
-  return html`<div class="overlay" part="overlay" role="dialog" aria-modal="true" aria-label=${p.t.redirecting} @keydown=${trap}>
-    <div class="frame-box">
-      <iframe part="frame" title=${p.t.redirecting} src=${p.url} @load=${p.onLoad}></iframe>
-      <button type="button" class="close secondary" part="close" aria-label=${p.t.close} @click=${p.onClose}>✕</button>
-    </div>
-  </div>`;
-}
-
-export interface RedirectingProps extends OverlayProps {
-  framed: boolean;
-  /** A popup is open (out of the frame with none, the browser blocked it). */
-  popupOpen: boolean;
-  onOpen(): void;
-}
-
-/** The payment system's page: in the overlay, or in a popup with «open again» and «back». */
-export function redirectingView(p: RedirectingProps): TemplateResult {
-  const { t } = p;
-  // Out of the frame with no popup: the browser blocked it, and the hint must not speak of an open window.
-  return html`${messageView(t.redirecting, p.framed || p.popupOpen ? t.redirectHint : t.popupBlocked, 'status',
-    p.framed ? html`` : html`${button(t.openAgain, p.onOpen)}${button(t.back, p.onClose, true)}`)}
-    ${p.framed ? overlay(p) : nothing}`;
-}
 
 export function doneView(t: T, payment: Payment): TemplateResult {
   return html`${heading(t.paid)}<p role="status" class="ok">${t.paidHint}</p>

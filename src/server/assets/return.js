@@ -11,6 +11,13 @@
     if (window.opener) setTimeout(function () { window.close(); }, 300);
     return;
   }
+  // The element's popup (it names its window «onpay-payment») whose link to the shop's page was cut
+  // on the way (a payment page sending Cross-Origin-Opener-Policy does that): no one to tell, so the
+  // window closes itself; the element learns the outcome from the payment's status stream.
+  if (window.name === 'onpay-payment') {
+    setTimeout(function () { window.close(); }, 300);
+    return;
+  }
   // At top level a failed payment stays on this page: it says why and offers another method.
   if (msg.status === 'paid') window.location.replace(el.getAttribute('data-next'));
 })();

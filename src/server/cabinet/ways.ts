@@ -5,22 +5,13 @@
  *
  * @example cabinetWays(config, 'kk') // [{ code: 'CRD', title: 'Банковская карта (тест)', provider: 'sandbox' }, …]
  */
-import { baseLanguage, type Language } from '../../protocol/languages.ts';
-import { wayProvider, type GatewayConfig, type WayConfig } from '../config.ts';
+import { wayTitle, type Language } from '../../protocol/languages.ts';
+import { wayProvider, type GatewayConfig } from '../config.ts';
 
 export interface CabinetWay {
   code: string;
   title: string;
   provider: string;
-}
-
-/**
- * The way's title in `ln`: the language's own when the configuration has it, else by the gateway's
- * rule for titles written in ru and en only (`baseLanguage`: English for en and de, else Russian).
- */
-export function wayTitle(title: WayConfig['title'], ln: Language): string {
-  const titles = title as Partial<Record<string, string>>;
-  return titles[ln] ?? titles[baseLanguage(ln)] ?? title.ru;
 }
 
 /** Every configured way with its title in `ln`, in the configuration's order. */

@@ -8,6 +8,7 @@ import type { Language } from '../../protocol/languages.ts';
 
 export const PAGE_STRINGS = {
   ru: {
+    fee: 'Включая комиссию {fee}', feeShop: 'Комиссию платит магазин',
     title: 'Оплата заказа', order: 'Заказ', amount: 'Сумма', choose: 'Способ оплаты', email: 'E-mail для чека',
     cont: 'Продолжить', error: 'Ошибка', instructions: 'Как оплатить', until: 'Оплатить до',
     paid: 'Платёж получен', failed: 'Платёж не прошёл', waiting: 'Ожидаем оплату', status: 'Статус платежа',
@@ -20,6 +21,7 @@ export const PAGE_STRINGS = {
     backToPay: 'Вернуться к оплате', tryOther: 'Попробовать другой способ', again: 'Проверить ещё раз',
   },
   en: {
+    fee: 'Including a fee of {fee}', feeShop: 'The shop pays the fee',
     title: 'Order payment', order: 'Order', amount: 'Amount', choose: 'Payment method', email: 'E-mail for the receipt',
     cont: 'Continue', error: 'Error', instructions: 'How to pay', until: 'Pay before',
     paid: 'Payment received', failed: 'Payment failed', waiting: 'Waiting for the payment', status: 'Payment status',
@@ -32,6 +34,7 @@ export const PAGE_STRINGS = {
     backToPay: 'Back to the payment', tryOther: 'Try another method', again: 'Check again',
   },
   uk: {
+    fee: 'Включно з комісією {fee}', feeShop: 'Комісію сплачує магазин',
     title: 'Оплата замовлення', order: 'Замовлення', amount: 'Сума', choose: 'Спосіб оплати', email: 'E-mail для чека',
     cont: 'Продовжити', error: 'Помилка', instructions: 'Як сплатити', until: 'Сплатити до',
     paid: 'Платіж отримано', failed: 'Платіж не пройшов', waiting: 'Очікуємо оплату', status: 'Статус платежу',
@@ -42,6 +45,7 @@ export const PAGE_STRINGS = {
     checking: 'Перевіряємо оплату…', checkingNote: 'Платіжна система ще не повідомила результат. Сторінка оновиться сама.', notConfirmed: 'Оплату ще не підтверджено', notConfirmedNote: 'Якщо ви сплатили, магазин отримає підтвердження, щойно платіжна система його надішле.', backToPay: 'Повернутися до оплати', tryOther: 'Спробувати інший спосіб', again: 'Перевірити ще раз',
   },
   kk: {
+    fee: 'Комиссияны қоса алғанда: {fee}', feeShop: 'Комиссияны дүкен төлейді',
     title: 'Тапсырысты төлеу', order: 'Тапсырыс', amount: 'Сома', choose: 'Төлем тәсілі', email: 'Чекке арналған e-mail',
     cont: 'Жалғастыру', error: 'Қате', instructions: 'Қалай төлеу керек', until: 'Мына уақытқа дейін төлеу',
     paid: 'Төлем алынды', failed: 'Төлем өтпеді', waiting: 'Төлемді күтудеміз', status: 'Төлем күйі',
@@ -52,6 +56,7 @@ export const PAGE_STRINGS = {
     checking: 'Төлемді тексеріп жатырмыз…', checkingNote: 'Төлем жүйесі нәтижені әлі хабарламады. Бет өзі жаңарады.', notConfirmed: 'Төлем әлі расталмады', notConfirmedNote: 'Төлеген болсаңыз, төлем жүйесі растаған бойда дүкен хабардар болады.', backToPay: 'Төлемге оралу', tryOther: 'Басқа тәсілді таңдау', again: 'Қайта тексеру',
   },
   be: {
+    fee: 'Уключаючы камісію {fee}', feeShop: 'Камісію плаціць крама',
     title: 'Аплата заказу', order: 'Заказ', amount: 'Сума', choose: 'Спосаб аплаты', email: 'E-mail для чэка',
     cont: 'Працягнуць', error: 'Памылка', instructions: 'Як аплаціць', until: 'Аплаціць да',
     paid: 'Плацёж атрыманы', failed: 'Плацёж не прайшоў', waiting: 'Чакаем аплату', status: 'Статус плацяжу',
@@ -62,6 +67,7 @@ export const PAGE_STRINGS = {
     checking: 'Правяраем аплату…', checkingNote: 'Плацежная сістэма яшчэ не паведаміла вынік. Старонка абновіцца сама.', notConfirmed: 'Аплата пакуль не пацверджана', notConfirmedNote: 'Калі вы аплацілі, крама атрымае пацверджанне, як толькі плацежная сістэма яго дашле.', backToPay: 'Вярнуцца да аплаты', tryOther: 'Паспрабаваць іншы спосаб', again: 'Праверыць яшчэ раз',
   },
   uz: {
+    fee: 'Komissiya bilan birga: {fee}', feeShop: 'Komissiyani doʻkon toʻlaydi',
     title: 'Buyurtma toʻlovi', order: 'Buyurtma', amount: 'Summa', choose: 'Toʻlov usuli', email: 'Chek uchun e-mail',
     cont: 'Davom etish', error: 'Xato', instructions: 'Qanday toʻlash kerak', until: 'Shu muddatgacha toʻlang',
     paid: 'Toʻlov qabul qilindi', failed: 'Toʻlov oʻtmadi', waiting: 'Toʻlovni kutyapmiz', status: 'Toʻlov holati',
@@ -72,6 +78,7 @@ export const PAGE_STRINGS = {
     checking: 'Toʻlovni tekshiryapmiz…', checkingNote: 'Toʻlov tizimi hali natijani xabar qilmadi. Sahifa oʻzi yangilanadi.', notConfirmed: 'Toʻlov hali tasdiqlanmadi', notConfirmedNote: 'Agar toʻlagan boʻlsangiz, toʻlov tizimi tasdiqlashi bilan doʻkon xabar oladi.', backToPay: 'Toʻlovga qaytish', tryOther: 'Boshqa usulni sinash', again: 'Yana tekshirish',
   },
   de: {
+    fee: 'Inklusive {fee} Gebühr', feeShop: 'Die Gebühr zahlt der Shop',
     title: 'Bestellung bezahlen', order: 'Bestellung', amount: 'Betrag', choose: 'Zahlungsart', email: 'E-Mail für den Beleg',
     cont: 'Weiter', error: 'Fehler', instructions: 'So bezahlen Sie', until: 'Zahlen bis',
     paid: 'Zahlung eingegangen', failed: 'Zahlung fehlgeschlagen', waiting: 'Warten auf die Zahlung', status: 'Zahlungsstatus',
@@ -109,10 +116,68 @@ const FAILURE_EN: Record<FailureReason, string> = {
   unknown: 'The payment failed.',
 };
 
-/**
- * Why a payment failed, as the pages word it: ru and en written out; the other languages fall back
- * to Russian (uk, kk, be, uz: buyers of Russian-speaking shops) or English (de).
- */
+/** Why a payment failed, as the pages word it, in every language (the element's failure view says the same). */
 export const FAILURE_TEXT: Record<Language, Record<FailureReason, string>> = {
-  ru: FAILURE_RU, en: FAILURE_EN, uk: FAILURE_RU, kk: FAILURE_RU, be: FAILURE_RU, uz: FAILURE_RU, de: FAILURE_EN,
+  ru: FAILURE_RU,
+  en: FAILURE_EN,
+  uk: {
+    declined: 'Банк відхилив платіж.',
+    insufficient_funds: 'Недостатньо коштів на картці.',
+    '3ds_failed': 'Перевірку 3-D Secure не пройдено.',
+    expired: 'Термін оплати минув.',
+    check_declined: 'Магазин відхилив платіж.',
+    check_failed: 'Магазин не підтвердив платіж. Спробуйте трохи згодом.',
+    provider_error: 'Платіжна система не прийняла платіж. Оберіть інший спосіб.',
+    abandoned: 'Ви обрали інший спосіб оплати.',
+    cancelled: 'Платіж скасовано.',
+    unknown: 'Платіж не пройшов.',
+  },
+  kk: {
+    declined: 'Банк төлемді қабылдамады.',
+    insufficient_funds: 'Картада қаражат жеткіліксіз.',
+    '3ds_failed': '3-D Secure тексеруінен өтпеді.',
+    expired: 'Төлем мерзімі өтіп кетті.',
+    check_declined: 'Дүкен төлемді қабылдамады.',
+    check_failed: 'Дүкен төлемді растамады. Сәл кейінірек қайталаңыз.',
+    provider_error: 'Төлем жүйесі төлемді қабылдамады. Басқа тәсілді таңдаңыз.',
+    abandoned: 'Сіз басқа төлем тәсілін таңдадыңыз.',
+    cancelled: 'Төлем тоқтатылды.',
+    unknown: 'Төлем өтпеді.',
+  },
+  be: {
+    declined: 'Банк адхіліў плацёж.',
+    insufficient_funds: 'Недастаткова сродкаў на картцы.',
+    '3ds_failed': 'Праверка 3-D Secure не пройдзена.',
+    expired: 'Тэрмін аплаты скончыўся.',
+    check_declined: 'Крама адхіліла плацёж.',
+    check_failed: 'Крама не пацвердзіла плацёж. Паспрабуйце крыху пазней.',
+    provider_error: 'Плацежная сістэма не прыняла плацёж. Выберыце іншы спосаб.',
+    abandoned: 'Вы выбралі іншы спосаб аплаты.',
+    cancelled: 'Плацёж адменены.',
+    unknown: 'Плацёж не прайшоў.',
+  },
+  uz: {
+    declined: 'Bank toʻlovni rad etdi.',
+    insufficient_funds: 'Kartada mablagʻ yetarli emas.',
+    '3ds_failed': '3-D Secure tekshiruvidan oʻtilmadi.',
+    expired: 'Toʻlov muddati tugadi.',
+    check_declined: 'Doʻkon toʻlovni rad etdi.',
+    check_failed: 'Doʻkon toʻlovni tasdiqlamadi. Birozdan soʻng urinib koʻring.',
+    provider_error: 'Toʻlov tizimi toʻlovni qabul qilmadi. Boshqa usulni tanlang.',
+    abandoned: 'Siz boshqa toʻlov usulini tanladingiz.',
+    cancelled: 'Toʻlov bekor qilindi.',
+    unknown: 'Toʻlov oʻtmadi.',
+  },
+  de: {
+    declined: 'Die Bank hat die Zahlung abgelehnt.',
+    insufficient_funds: 'Die Karte ist nicht ausreichend gedeckt.',
+    '3ds_failed': 'Die 3-D-Secure-Prüfung ist fehlgeschlagen.',
+    expired: 'Die Zahlungsfrist ist abgelaufen.',
+    check_declined: 'Der Shop hat die Zahlung abgelehnt.',
+    check_failed: 'Der Shop hat die Zahlung nicht bestätigt. Versuchen Sie es etwas später.',
+    provider_error: 'Das Zahlungssystem hat die Zahlung abgelehnt. Wählen Sie eine andere Zahlungsart.',
+    abandoned: 'Sie haben eine andere Zahlungsart gewählt.',
+    cancelled: 'Die Zahlung wurde storniert.',
+    unknown: 'Die Zahlung ist fehlgeschlagen.',
+  },
 };

@@ -7,10 +7,11 @@
 import { consentText } from '../../protocol/save-consent.ts';
 import { html, raw } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
-import type { FormPayload } from '../../protocol/checkout-api.ts';
+import type { FormPayload, WayQuote } from '../../protocol/checkout-api.ts';
 import { elementAttributes, linkQuery, type LinkParams } from '../../protocol/link.ts';
 import type { Payment, PaymentAction } from '../types.ts';
 import { formatAmount } from '../../protocol/money.ts';
+import { formatDateTime, formatMoney } from '../../protocol/locale-format.ts';
 import type { Language } from '../../protocol/languages.ts';
 import { FAILURE_TEXT, PAGE_STRINGS } from './page-strings.ts';
 import { checkCommentOf, failureReasonOf } from '../payments/failure.ts';
@@ -69,6 +70,16 @@ ${pending.action.type === 'instructions' ? instructionsBlock(f.ln, pending.actio
 </div>`;
 }
 
+/** «Включая комиссию 9,00 ₽» (or «Комиссию платит магазин») under a way with a fee, as the element says it. */
+function feeLine(ln: Ln, w: WayQuote): Html | string {
+  if (!w.fee) return '';
+  const t = T[ln];
+  return html`<br><small class="fee">${w.fee.payer === 'shop' ? t.feeShop : t.fee.replace('{fee}', formatMoney(w.fee.amount, w.ticker, ln))}</small>`;
+}
+
+/** A payment's amount as the buyer reads it in their language. */
+const moneyOf = (p: Payment): string => formatMoney(formatAmount(p.amountMinor), p.wayTicker, p.ln);
+
 /**
  * The plain form: the no-JavaScript checkout, also the element's light-DOM fallback. `base` is the
  * gateway's origin on a page that is not the gateway's own (the snippet in a shop's page).
@@ -83,10 +94,10 @@ function plainForm(login: string, f: FormPayload, idempotencyKey: string, back =
 ${f.testMode ? html`<p class="badge">${t.testMode}</p>` : ''}
 <p>${t.order}: <strong>${f.order.payFor}</strong></p>
 ${f.order.note ? html`<p>${t.note}: ${f.order.note}</p>` : ''}
-${f.order.mode === 'fix' ? html`<p>${t.amount}: <strong>${f.order.price} ${f.order.ticker}</strong></p>`
+${f.order.mode === 'fix' ? html`<p>${t.amount}: <strong>${formatMoney(f.order.price, f.order.ticker, f.ln)}</strong></p>`
     : html`<p><label>${t.amount}, ${f.order.ticker}: <input name="amount" inputmode="decimal" required pattern="[0-9]+([.,][0-9]{1,2})?"></label></p>`}
 <fieldset><legend>${t.choose}</legend>
-${f.ways.map((w, i) => html`<p><label><input type="radio" name="way" value="${w.code}" ${i === 0 ? 'checked' : ''} required> ${w.title}${w.amount ? html` — <strong>${w.amount} ${w.ticker}</strong>` : ''}</label></p>`)}
+${f.ways.map((w, i) => html`<p><label><input type="radio" name="way" value="${w.code}" ${i === 0 ? 'checked' : ''} required> ${w.title}${w.amount ? html` — <strong>${formatMoney(w.amount, w.ticker, f.ln)}</strong>` : ''}${feeLine(f.ln, w)}</label></p>`)}
 </fieldset>
 ${consentBlock(f)}
 <p><label>${t.email}: <input type="email" name="user_email" value="${f.userEmail}" maxlength="40"></label></p>
@@ -153,9 +164,9 @@ function instructionsBlock(ln: Ln, a: Pick<Extract<PaymentAction, { type: 'instr
   return html`<h2>${t.instructions}</h2>
 <p>${a.title}</p>
 <dl>
-<dt>${t.amount}</dt><dd><strong>${a.amount} ${a.ticker}</strong></dd>
+<dt>${t.amount}</dt><dd><strong>${formatMoney(a.amount, a.ticker, ln)}</strong></dd>
 ${a.details.map((d) => html`<dt>${d.label}</dt><dd><code>${d.value}</code></dd>`)}
-<dt>${t.until}</dt><dd><time datetime="${a.expiresAt}">${a.expiresAt.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}</time></dd>
+<dt>${t.until}</dt><dd><time datetime="${a.expiresAt}">${formatDateTime(Date.parse(a.expiresAt), ln, 'UTC')} UTC</time></dd>
 </dl>`;
 }
 
@@ -183,7 +194,7 @@ export function statusPage(p: Payment): Html {
   const waiting = p.status === 'awaiting_payment';
   const failed = ENDED_WITHOUT_MONEY.has(p.status);
   return layout(p.ln, t.status, html`<h1>${label}</h1>
-<p>${t.order}: <strong>${p.payFor}</strong> — ${formatAmount(p.amountMinor)} ${p.wayTicker}</p>
+<p>${t.order}: <strong>${p.payFor}</strong> — ${moneyOf(p)}</p>
 ${waiting && p.action?.type === 'instructions' ? instructionsBlock(p.ln, p.action) : ''}
 ${waiting ? html`<p><a href="/payments/${p.id}">${t.refresh}</a></p>` : ''}
 ${failed ? failureBlock(p) : ''}
@@ -200,7 +211,7 @@ export function retryPage(login: string, f: FormPayload, idempotencyKey: string)
 export function cardPage(p: Payment): Html {
   const t = T[p.ln];
   return layout(p.ln, t.cardTitle, html`<h1>${t.cardTitle}</h1>
-<p>${t.amount}: <strong>${formatAmount(p.amountMinor)} ${p.wayTicker}</strong></p>
+<p>${t.amount}: <strong>${moneyOf(p)}</strong></p>
 <form method="post" action="/sandbox/card/${p.id}">
 <p><label>${t.card}: <input name="card" value="4111 1111 1111 1111" autocomplete="off" readonly></label></p>
 <p><button type="submit" name="action" value="pay">${t.pay}</button>
@@ -241,7 +252,7 @@ export function returnCheckingPage(p: Payment, providerId: string, attempt: numb
   if (attempt < RETURN_CHECK_TIMES) {
     return layout(p.ln, t.checking, html`<h1 role="status" data-onpay-checking="${p.id}">${t.checking}</h1>
 <p>${t.checkingNote}</p>
-<p>${t.order}: <strong>${p.payFor}</strong> — ${formatAmount(p.amountMinor)} ${p.wayTicker}</p>
+<p>${t.order}: <strong>${p.payFor}</strong> — ${moneyOf(p)}</p>
 <p><a href="${self(attempt + 1)}">${t.again}</a></p>`,
     { head: html`<meta http-equiv="refresh" content="${RETURN_CHECK_EVERY_S};url=${self(attempt + 1)}">` });
   }

@@ -14,7 +14,7 @@ import { checkReturnUrls, merchantMode, merchantPaysFees } from '../merchants/me
 import { verifyingSecrets } from '../merchants/secret-grace.ts';
 import { signToken, verifyToken } from '../token.ts';
 import type { Merchant, Payment } from '../types.ts';
-import { baseLanguage } from '../../protocol/languages.ts';
+import { wayTitle } from '../../protocol/languages.ts';
 import type { PaymentCore } from './core.ts';
 import type { FormPayload, PendingPayment, WayQuote } from '../../protocol/checkout-api.ts';
 import { canSaveWith, savedMethodsOn } from './saved-methods.ts';
@@ -146,20 +146,22 @@ export function createPaymentForms(core: PaymentCore, pendingFor?: PendingLookup
   const quotesByMerchant = new WeakMap<Merchant, Map<string, readonly WayQuote[]>>();
   function quotesFor(m: Merchant, link: LinkParams, priceMinor: Minor, withheld: ReadonlySet<string> = NONE): readonly WayQuote[] {
     const saving = link.customer !== undefined && savedMethodsOn(m);
-    const key = `${link.payMode}|${priceMinor}|${link.ticker}|${link.priceFinal}|${baseLanguage(link.ln)}|${link.oneWay}|${[...withheld].join(',')}|${saving}`;
+    const key = `${link.payMode}|${priceMinor}|${link.ticker}|${link.priceFinal}|${link.ln}|${link.oneWay}|${[...withheld].join(',')}|${saving}`;
     let kept = quotesByMerchant.get(m);
     const found = kept?.get(key);
     if (found) return found;
     const list = Object.freeze(waysFor(m, link, link.payMode === 'fix' ? priceMinor : null, withheld).map((entry): WayQuote => {
       const w = entry.way;
+      const q = link.payMode === 'free' ? undefined : quote(link, priceMinor, w);
       return Object.freeze({
         code: w.code,
         kind: entry.connector.kind(entry.method),
-        title: w.title[baseLanguage(link.ln)],
-        amount: link.payMode === 'free' ? null : formatAmount(amountOf(link, priceMinor, w).amount),
+        title: wayTitle(w.title, link.ln),
+        amount: q ? formatAmount(q.amount) : null,
         ticker: w.ticker,
         // Only where a consent could be asked (issue 26): other forms stay as they were.
         ...(saving ? { canSave: canSaveWith(m, link, entry) } : {}),
+        ...(q && q.fee > 0n ? { fee: { amount: formatAmount(q.fee), payer: link.priceFinal ? 'shop' as const : 'buyer' as const } } : {}),
       });
     }));
     if (!kept) quotesByMerchant.set(m, (kept = new Map()));

@@ -11,6 +11,7 @@ import type { z } from 'zod';
 import type { Payment, PaymentAction } from '../types.ts';
 import type { Receipt } from '../../protocol/receipt.ts';
 import type { FailureReason } from '../../protocol/checkout-api.ts';
+import type { LocalizedText } from '../../protocol/languages.ts';
 
 /** One outgoing call to a provider. Sent through the guarded HTTP client, with a hard deadline. */
 export interface ProviderRequest {
@@ -372,7 +373,8 @@ export interface WayDefinition {
   method?: string | undefined;
   ticker: string;
   feeBps: number;
-  title: { ru: string; en: string };
+  /** The buyer's title per language (any supported one as a key), shown by `wayTitle`'s rule. */
+  title: LocalizedText;
   ttlSeconds: number;
   frame: boolean;
 }

@@ -7,7 +7,7 @@ import type { Language } from '../../../protocol/languages.ts';
 import type { FailureReason, FormPayload, InstructionsAction, PaymentView as Payment } from '../../../protocol/checkout-api.ts';
 import type { FinalStatus } from '../api.ts';
 import type { Messages } from '../messages/format.ts';
-import type { loadFailure, loadInstructions } from '../messages/load.ts';
+import type { loadFailure, loadInstructions, loadPopup } from '../messages/load.ts';
 import { loadMessages } from '../messages/load.ts';
 import ru from '../messages/ru.ts';
 
@@ -28,6 +28,9 @@ export const FRAME_TIMEOUT_MS = 8000;
 export const REASON_RECHECK_MS = 1500;
 export type InstructionsView = Awaited<ReturnType<typeof loadInstructions>>;
 export type FailureView = Awaited<ReturnType<typeof loadFailure>>;
+export type PopupView = Awaited<ReturnType<typeof loadPopup>>;
+/** How often an open popup is looked at: a closed one is noticed within a second. */
+export const POPUP_WATCH_MS = 400;
 export const AMOUNT_RE = /^\d{1,12}([.,]\d{1,2})?$/;
 
 /** A language's catalogue (the browser loads each chunk once); one that fails to load leaves Russian. */
@@ -50,11 +53,12 @@ export type View =
   | { name: 'refused'; checkout: Checkout; comment: string }
   /** `draw`: the instructions view, from its own chunk; `checkout`: the picker «Выбрать другой способ» returns to. */
   | { name: 'instructions'; payment: Payment; action: InstructionsAction; draw: InstructionsView; checkout: Checkout }
-  | { name: 'redirecting'; checkout: Checkout; payment: Payment; url: string; framed: boolean }
+  /** `draw`: the overlay / popup view, from its own chunk; `closed`: the buyer closed the popup before the payment ended. */
+  | { name: 'redirecting'; checkout: Checkout; payment: Payment; url: string; framed: boolean; closed?: boolean; draw: PopupView }
   | { name: 'done'; payment: Payment; status: 'paid' }
   /** Ended without money, explained; `checkout`: the choice to go back to (absent after a reload). */
-  /** `draw`: the failure view, from its own chunk (absent when the chunk could not be loaded). */
-  | { name: 'failed'; payment: Payment; status: Exclude<FinalStatus, 'paid'>; reason: FailureReason; comment: string; checkout: Checkout | undefined; draw: FailureView | undefined }
+  /** `draw`: the failure view, from its own chunk (a chunk that cannot be loaded is a network error instead). */
+  | { name: 'failed'; payment: Payment; status: Exclude<FinalStatus, 'paid'>; reason: FailureReason; comment: string; checkout: Checkout | undefined; draw: FailureView }
   /** `retry: 'submit'` tries the same attempt again with its checkout; `'load'` loads the form anew. */
   | { name: 'error'; code: string; message: string; retry: 'load' }
   | { name: 'error'; code: string; message: string; retry: 'submit'; checkout: Checkout };

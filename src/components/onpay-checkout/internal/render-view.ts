@@ -5,9 +5,11 @@
  */
 import { html, nothing, type TemplateResult } from 'lit';
 import type { Language } from '../../../protocol/languages.ts';
-import { format, formatMoney, type MessageKey, type Messages } from '../messages/format.ts';
+import type { PaymentView as Payment } from '../../../protocol/checkout-api.ts';
+import { formatMoney, type MessageKey, type Messages } from '../messages/format.ts';
+import { formatDateTime } from '../../../protocol/locale-format.ts';
 import type { loadOrderItems } from '../messages/load.ts';
-import { button, doneView, heading, loadingView, messageView, pickingView, redirectingView, type T } from '../views.ts';
+import { button, doneView, heading, loadingView, messageView, pickingView, type T } from '../views.ts';
 import type { Checkout, View } from './checkout-state.ts';
 
 /** What the views read of the element, and what they may ask of it. */
@@ -22,7 +24,9 @@ export interface ViewHost {
   serverContent: boolean;
   drawItems: Awaited<ReturnType<typeof loadOrderItems>> | undefined;
   root: DocumentFragment;
-  popupOpen: boolean;
+  /** The popup the payment system's page is in, if any. */
+  popup: Window | null;
+  gateway: string;
   select(code: string, focus: boolean): void;
   patch(change: Partial<Checkout>): void;
   submit(): void;
@@ -34,6 +38,8 @@ export interface ViewHost {
   frameLoaded(): void;
   chooseOther(checkout: Checkout | undefined): void;
   retry(): void;
+  /** The return page's message: a final status finishes the payment. */
+  result(payment: Payment, status: string): void;
 }
 
 /** The current view, drawn. */
@@ -65,20 +71,20 @@ export function renderView(h: ViewHost): TemplateResult {
     case 'instructions':
       return v.draw({
         t, action: v.action, now: h.now, html, nothing, heading, root: h.root,
-        money: (amount, ticker) => formatMoney(amount, ticker, ln), format: (m, values) => format(m, ln, values),
+        money: (amount, ticker) => formatMoney(amount, ticker, ln), when: (ms) => formatDateTime(ms, ln),
         announce: (text) => h.announce(text), onAnother: () => h.another(),
       });
     case 'redirecting':
-      return redirectingView({
-        t, url: v.url, framed: v.framed, popupOpen: h.popupOpen,
+      return v.draw({
+        t, html, nothing, heading, button, url: v.url, root: h.root,
+        state: v.framed ? 'framed' : v.closed ? 'closed' : h.popup ? 'open' : 'blocked',
+        origin: new URL(h.gateway).origin, paymentId: v.payment.id, popup: h.popup, onResult: (status) => h.result(v.payment, status),
         onOpen: () => h.openPopup(), onClose: () => h.closeOverlay(v.checkout), onLoad: () => h.frameLoaded(),
       });
     case 'done':
       return doneView(t, v.payment);
     case 'failed':
-      return v.draw
-        ? v.draw({ t, html, nothing, heading, button, status: v.status, reason: v.reason, comment: v.comment, urlFail: v.payment.urlFail, onOther: () => h.chooseOther(v.checkout) })
-        : messageView(t.failed, t.failedHint, 'alert', button(t.tryOther, () => h.chooseOther(v.checkout)));
+      return v.draw({ t, html, nothing, heading, button, status: v.status, reason: v.reason, comment: v.comment, urlFail: v.payment.urlFail, onOther: () => h.chooseOther(v.checkout) });
     case 'error': {
       const key = `errors.${v.code}` as MessageKey;
       const text = key in h.strings ? t[key] : `${t['errors.other']}${v.message ? `: ${v.message}` : ''}`;

@@ -1,4 +1,4 @@
-/** The message catalogue's shape, ICU-style placeholders, and `Intl` for amounts (dates: instructions.ts). */
+/** The message catalogue's shape, and `Intl` for amounts (dates: instructions.ts). */
 import type ru from './ru.ts';
 import type { FailureReason } from '../../../protocol/checkout-api.ts';
 
@@ -6,32 +6,23 @@ export type MessageKey = keyof typeof ru;
 /** Why a payment failed: Russian's are in the failure view's chunk, the other languages' in their catalogues. */
 export type ReasonKey = `reasons.${FailureReason}`;
 /** The instructions view's strings: Russian's are in its chunk (instructions.ts), the others' in their catalogues. */
-/** The failure view's titles: Russian's in its chunk (failure.ts), the others' in their catalogues. */
-export type FailureKey = 'expired' | 'rejected';
-export type InstructionsKey = 'instructions' | 'payBefore' | 'timeLeft' | 'minutesLeft' | 'copy' | 'copied' | 'copyByHand' | 'waiting' | 'another' | 'qr' | 'openApp'
+/** The failure view's words: Russian's in its chunk (failure.ts), the others' in their catalogues. */
+export type FailureKey = 'failed' | 'expired' | 'rejected' | 'failedHint' | 'tryOther';
+export type InstructionsKey = 'instructions' | 'payBefore' | 'timeLeft' | 'minutesLeft' | 'copy' | 'copied' | 'copiedMark' | 'copyByHand' | 'waiting' | 'another' | 'qr' | 'openApp'
   | 'banks' | 'bankSearch' | 'showQr' | 'banksFound';
 /** A bank app wallet's strings (T-Pay, SberPay): Russian's in the instructions chunk (wallet.ts), the others' in their catalogues. */
 export type WalletKey = 'walletOpen' | 'walletScan' | 'walletShowQr';
-/** One language's catalogue: every key, each an ICU-style message (Russian's reasons and instructions in their chunks). */
-export type Messages = Record<MessageKey, string> & Partial<Record<ReasonKey | InstructionsKey | FailureKey | WalletKey, string>>;
-/** A catalogue other than Russian's: every key, every reason and the instructions view's strings. */
-export type FullMessages = Record<MessageKey | ReasonKey | InstructionsKey | FailureKey | WalletKey, string>;
+/** The payment system's page (overlay, popup): Russian's in its chunk (popup.ts), the others' in their catalogues. */
+export type PopupKey = 'redirecting' | 'redirectHint' | 'popupBlocked' | 'popupClosed' | 'close' | 'openAgain' | 'reopen';
+/** The chunks' keys: Russian's strings for them are in the chunks, the other languages' in their catalogues. */
+export type LazyKey = ReasonKey | InstructionsKey | FailureKey | WalletKey | PopupKey;
+/** One language's catalogue: every key, each an ICU-style message (Russian's lazy views' strings in their chunks). */
+export type Messages = Record<MessageKey, string> & Partial<Record<LazyKey, string>>;
+/** A catalogue other than Russian's: every key, every reason and the lazy views' strings. */
+export type FullMessages = Record<MessageKey | LazyKey, string>;
 
-/**
- * Formats an ICU-style message: `{name}` is replaced by the value, and
- * `{count, plural, =0 {…} one {…} few {…} other {…}}` picks the form `Intl.PluralRules` chooses for
- * the language (an exact `=n` first), `#` standing for the number in the language's digits.
- */
-export function format(message: string, ln: string, values: Record<string, string | number> = {}): string {
-  return message
-    .replace(/\{(\w+), plural,((?:[^{}]|\{[^{}]*\})*)\}/g, (_m, key: string, body: string) => {
-      const n = Number(values[key]);
-      const forms: Record<string, string> = {};
-      body.replace(/(=?\w+)\s*\{([^{}]*)\}/g, (_f, form: string, text: string) => (forms[form] = text));
-      return (forms[`=${n}`] ?? forms[new Intl.PluralRules(ln).select(n)] ?? forms.other ?? '').replace(/#/g, new Intl.NumberFormat(ln).format(n));
-    })
-    .replace(/\{(\w+)\}/g, (m, key: string) => (key in values ? String(values[key]) : m));
-}
+/** ICU-style placeholders: only the lazy views fill them, so the function sits in its own module (icu.ts). */
+export { format } from './icu.ts';
 
 /** Amounts for display: the one formatter of the element, the pages and the cabinet. */
 export { formatMoney } from '../../../protocol/locale-format.ts';

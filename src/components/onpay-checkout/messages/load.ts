@@ -25,3 +25,9 @@ export const loadInstructions = async (): Promise<typeof import('../instructions
 
 /** The failure view's chunk. */
 export const loadFailure = async (): Promise<typeof import('../failure.ts').default> => (await import('../failure.ts')).default;
+
+/** The payment system's page (the overlay, the popup's actions): loaded once the picker is on show. */
+export const loadPopup = async (): Promise<typeof import('../popup.ts').default> => (await import('../popup.ts')).default;
+
+/** Following a payment's status live: asked for once the picker is on show. */
+export const loadFollow = async (): Promise<typeof import('../follow.ts').default> => (await import('../follow.ts')).default;

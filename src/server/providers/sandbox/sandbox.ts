@@ -14,7 +14,8 @@ import { safeEqualHex } from '../../../protocol/onpay-api.ts';
 import { hmacHex } from '../../token.ts';
 import type { Payment, PaymentAction } from '../../types.ts';
 import type { ApplyOutcome, ChargeResult, Connector, ConnectorDeps, ConnectorModule, CreateResult, HttpAnswer, IncomingNotification, SavedMethodReport } from '../contract.ts';
-import { baseLanguage } from '../../../protocol/languages.ts';
+import { wayTitle, type LocalizedText } from '../../../protocol/languages.ts';
+import { INSTRUCTION_WORDS } from '../../../protocol/instruction-words.ts';
 import { parseReceipt, receiptTotalMinor, type Receipt } from '../../../protocol/receipt.ts';
 
 /**
@@ -39,7 +40,8 @@ export const SANDBOX_METHODS = ['card', 'bank', 'expiring'] as const;
 export interface SandboxWay {
   code: string;
   system?: 'card' | 'bank' | 'expiring' | undefined;
-  title: { ru: string; en: string };
+  /** The buyer's title per language (any supported one as a key), shown by `wayTitle`'s rule. */
+  title: LocalizedText;
   ttlSeconds: number;
   frame: boolean;
 }
@@ -84,16 +86,12 @@ export function sandboxNotification(p: Payment, outcome: 'paid' | 'failed', secr
   };
 }
 
-const LABELS = {
-  ru: { bank: 'Банк получателя', account: 'Счёт получателя', bic: 'БИК', recipient: 'Получатель', reference: 'Назначение платежа', wallet: 'Тестовый кошелёк' },
-  en: { bank: 'Beneficiary bank', account: 'Account', bic: 'BIC', recipient: 'Beneficiary', reference: 'Payment reference', wallet: 'Test wallet' },
-} as const;
 
 /** The action of a sandbox way for a payment, and its deadline. */
 function start(way: SandboxWay, p: Payment, now: number, publicUrl: string): { action: PaymentAction; expiresAt: number } {
   const expiresAt = now + way.ttlSeconds * 1000;
   if (way.system === 'card') return { action: { type: 'redirect', url: `${publicUrl}/sandbox/card/${p.id}`, frame: way.frame }, expiresAt };
-  const l = LABELS[baseLanguage(p.ln)];
+  const l = INSTRUCTION_WORDS[p.ln];
   const reference = `OP-${p.number}`;
   const details = way.system === 'bank'
     ? [
@@ -108,7 +106,7 @@ function start(way: SandboxWay, p: Payment, now: number, publicUrl: string): { a
       { key: 'reference', label: l.reference, value: reference },
     ];
   return {
-    action: { type: 'instructions', title: way.title[baseLanguage(p.ln)], amount: formatAmount(p.amountMinor), ticker: p.wayTicker, expiresAt: new Date(expiresAt).toISOString(), details },
+    action: { type: 'instructions', title: wayTitle(way.title, p.ln), amount: formatAmount(p.amountMinor), ticker: p.wayTicker, expiresAt: new Date(expiresAt).toISOString(), details },
     expiresAt,
   };
 }

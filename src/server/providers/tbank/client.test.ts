@@ -203,6 +203,16 @@ describe('card', () => {
 });
 
 describe('sbp', () => {
+  test('the instructions speak the payment\'s language, Kazakh and Uzbek too', async () => {
+    for (const [ln, title, order] of [['kk', 'СБП арқылы төлеу', 'Тапсырыс'], ['uz', 'SBP (tezkor toʻlovlar tizimi) orqali toʻlash', 'Buyurtma'], ['de', 'Mit SBP (Schnellzahlungssystem) bezahlen', 'Bestellung']] as const) {
+      const p = makePayment(25000n, { way: 'SBP', ln });
+      const r = await connector.create(createRequest(p, 'sbp'));
+      if (r.kind !== 'started' || r.action.type !== 'instructions') throw new Error(`expected instructions: ${JSON.stringify(r)}`);
+      assert.equal(r.action.title, title, ln);
+      assert.deepEqual(r.action.details, [{ key: 'order', label: order, value: p.payFor }], ln);
+    }
+  });
+
   test('create: Init, then GetQr PAYLOAD; instructions carry the Data link as QR payload and deep link; paid on the scan page', async () => {
     const p = makePayment(25000n, { way: 'SBP' });
     const r = await connector.create(createRequest(p, 'sbp'));
@@ -210,6 +220,9 @@ describe('sbp', () => {
     assert.equal(r.action.amount, '250.0');
     assert.equal(r.action.ticker, 'RUR');
     assert.equal(r.action.expiresAt, new Date(r.expiresAt).toISOString());
+    // The order is the shop's own number (pay_for), as the buyer knows it, not the gateway's.
+    assert.deepEqual(r.action.details, [{ key: 'order', label: 'Заказ', value: p.payFor }]);
+    assert.equal(r.action.title, 'Оплата по СБП');
     const qr = r.action.qr;
     assert.ok(qr);
     assert.equal(qr.deepLink, qr.payload);

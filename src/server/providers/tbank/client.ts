@@ -11,6 +11,7 @@ import type { Receipt } from '../../../protocol/receipt.ts';
 import type { Payment, PaymentAction } from '../../types.ts';
 import { formatAmount } from '../../../protocol/money.ts';
 import { baseLanguage } from '../../../protocol/languages.ts';
+import { INSTRUCTION_WORDS } from '../../../protocol/instruction-words.ts';
 import {
   buildCancel, buildCheckOrder, buildGetQr, buildGetState, buildInit, buildSendClosingReceipt, cashboxUrl, describeError, failureOfErrorCode,
   mapStatus, NOTIFICATION_OK, parseAnswer, parseNotification, pickOrderPayment, savedCardOf, TBANK_TICKER, type Credentials, type TbankAnswer,
@@ -136,14 +137,15 @@ export function createTbankConnector(config: TbankConfig, deps: ConnectorDeps): 
     if (qr.kind === 'none') return { kind: 'unknown', reason: qr.reason };
     if (!qr.answer.Success || qr.answer.ErrorCode !== '0') return { kind: 'refused', reason: describeError(qr.answer) };
     if (!qr.answer.Data) return { kind: 'unknown', reason: 'T-Bank GetQr: answer without Data' };
-    const ru = baseLanguage(payment.ln) === 'ru';
+    const words = INSTRUCTION_WORDS[payment.ln];
     const action: PaymentAction = {
       type: 'instructions',
-      title: ru ? 'Оплата по СБП' : 'Pay with SBP (Faster Payments)',
+      title: words.sbpTitle,
       amount: formatAmount(payment.amountMinor),
       ticker: payment.wayTicker,
       expiresAt: new Date(dueAt).toISOString(),
-      details: [{ key: 'order', label: ru ? 'Заказ' : 'Order', value: String(payment.number) }],
+      // The order as the shop knows it (`pay_for`, e.g. demo-14), not the gateway's payment number.
+      details: [{ key: 'order', label: words.order, value: payment.payFor }],
       // The NSPK link is both what the QR encodes and what a phone opens (it shows the bank chooser).
       qr: { payload: qr.answer.Data, deepLink: qr.answer.Data },
     };

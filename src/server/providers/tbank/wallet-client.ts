@@ -6,7 +6,7 @@
 import type { ConnectorDeps, CreateResult } from '../contract.ts';
 import type { Payment, PaymentAction } from '../../types.ts';
 import { formatAmount } from '../../../protocol/money.ts';
-import { baseLanguage } from '../../../protocol/languages.ts';
+import { INSTRUCTION_WORDS } from '../../../protocol/instruction-words.ts';
 import { parseTpayStatus, parseWalletLink, sberPayLinkPath, tpayLinkPath, tpayStatusPath, WALLET_NAMES, type TbankWallet, type TpayStatus } from './wallets.ts';
 
 /** How long a T-Pay status answer is trusted: T-Bank's SDKs ask once per payment screen; minutes are enough. */
@@ -63,14 +63,15 @@ export function createTbankWallets(terminalKey: string, apiUrl: string, deps: Co
     if (link.kind === 'refused') return { kind: 'refused', reason: link.reason };
     if (link.kind === 'unreadable') return { kind: 'unknown', reason: link.reason };
     const name = WALLET_NAMES[wallet];
-    const ru = baseLanguage(payment.ln) === 'ru';
+    const words = INSTRUCTION_WORDS[payment.ln];
     const action: PaymentAction = {
       type: 'instructions',
-      title: ru ? `Оплата через ${name}` : `Pay with ${name}`,
+      title: words.walletTitle.replace('{name}', name),
       amount: formatAmount(payment.amountMinor),
       ticker: payment.wayTicker,
       expiresAt: new Date(dueAt).toISOString(),
-      details: [{ key: 'order', label: ru ? 'Заказ' : 'Order', value: String(payment.number) }],
+      // The order as the shop knows it (`pay_for`), not the gateway's payment number.
+      details: [{ key: 'order', label: words.order, value: payment.payFor }],
       // One link both ways: a phone opens it, and a desktop shows it as a QR code for the phone's camera.
       qr: { payload: link.url, deepLink: link.url },
       wallet: { name },

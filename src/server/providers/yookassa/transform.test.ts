@@ -149,7 +149,7 @@ test('the buyer action: a redirect for cards and YooMoney, a QR with a phone lin
   const expiresAt = Date.UTC(2026, 0, 1, 12);
   assert.deepEqual(actionFor('bank_card', url, { amountMinor: 122400n, wayTicker: 'RUR', ln: 'ru' }, expiresAt, false), { type: 'redirect', url, frame: false });
   assert.deepEqual(actionFor('sbp', url, { amountMinor: 122450n, wayTicker: 'RUR', ln: 'en' }, expiresAt, false), {
-    type: 'instructions', title: 'Pay by Faster Payments (SBP)', amount: '1224.5', ticker: 'RUR', expiresAt: '2026-01-01T12:00:00.000Z', details: [],
+    type: 'instructions', title: 'Pay with SBP (Faster Payments)', amount: '1224.5', ticker: 'RUR', expiresAt: '2026-01-01T12:00:00.000Z', details: [],
     qr: { payload: url, deepLink: url },
   });
   assert.equal(kindOf('sbp'), 'instructions');

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { FailureReason } from '../../../protocol/checkout-api.ts';
 import type { ActionKind, ProviderStatus, SavedMethodReport } from '../contract.ts';
 import type { Payment, PaymentAction } from '../../types.ts';
-import { baseLanguage } from '../../../protocol/languages.ts';
+import { INSTRUCTION_WORDS } from '../../../protocol/instruction-words.ts';
 import { formatAmount, formatTwoDecimals } from '../../../protocol/money.ts';
 import type { Receipt } from '../../../protocol/receipt.ts';
 import { receiptOutcomeOf, yookassaReceipt } from './receipt.ts';
@@ -380,8 +380,6 @@ export function failureOfCancellation(reason: string | undefined): FailureReason
   return 'declined';
 }
 
-const SBP_TITLE = { ru: 'Оплата через СБП', en: 'Pay by Faster Payments (SBP)' } as const;
-const SBERPAY_TITLE = { ru: 'Оплата через SberPay', en: 'Pay with SberPay' } as const;
 
 /**
  * The buyer's action for a created payment: YooKassa's `confirmation_url` as a redirect, or for SBP
@@ -393,7 +391,7 @@ export function actionFor(method: string, confirmationUrl: string, payment: Pick
   const sberPay = method === 'sberbank';
   return {
     type: 'instructions',
-    title: (sberPay ? SBERPAY_TITLE : SBP_TITLE)[baseLanguage(payment.ln)],
+    title: INSTRUCTION_WORDS[payment.ln][sberPay ? 'sberPayTitle' : 'sbpTitle'],
     amount: formatAmount(payment.amountMinor),
     ticker: payment.wayTicker,
     expiresAt: new Date(expiresAt).toISOString(),
