@@ -76,11 +76,13 @@ async function mount(ln: Language): Promise<El> {
   return el;
 }
 
-const viewIs = (el: El, name: string) => waitUntil(() => el.view.name === name, `view ${name} (now ${el.view.name})`, { timeout: 5000 });
+const viewIs = (el: El, name: string) => waitUntil(() => el.view.name === name, `view ${name} (now ${el.view.name})`, { timeout: 10_000 });
 const submit = (el: El) => el.shadowRoot!.querySelector<HTMLButtonElement>('button[type="submit"]')!.click();
 const select = (el: El, code: string) => el.shadowRoot!.querySelector<HTMLElement>(`[data-way="${code}"]`)!.click();
 
-describe('<onpay-checkout> every view in every language', () => {
+describe('<onpay-checkout> every view in every language', function () {
+  // Eight views, each with its lazy chunk, axe in two schemes: slow on a loaded machine, not stuck.
+  this.timeout(60_000);
   for (const ln of LANGUAGES) {
     it(`${ln}: picker, instructions, overlay, closed popup, refusal, failure, success, error`, async () => {
       speak(ln);
