@@ -158,7 +158,7 @@ const ENDED_WITHOUT_MONEY = new Set(['failed', 'expired', 'rejected']);
 /** The status page of a payment (no-JavaScript flow; refreshes itself while waiting). */
 export function statusPage(p: Payment): Html {
   const t = T[p.ln];
-  const label = { created: t.waiting, checking: t.waiting, awaiting_payment: t.waiting, paid: t.paid, failed: t.failed, expired: t.expired, rejected: t.rejected, partially_refunded: t.paid, refunded: t.paid }[p.status];
+  const label = { created: t.waiting, checking: t.waiting, awaiting_payment: t.waiting, paid: t.paid, failed: t.failed, expired: t.expired, rejected: t.rejected, partially_refunded: t.paid, refunded: t.paid, authorized: t.held, partially_captured: t.paid, voided: t.voided }[p.status];
   const waiting = p.status === 'awaiting_payment';
   const failed = ENDED_WITHOUT_MONEY.has(p.status);
   return layout(p.ln, t.status, html`<h1>${label}</h1>

@@ -17,7 +17,7 @@ import { isBadSignatureVerdict, judgeWithGrace } from '../merchants/secret-grace
 import type { Merchant, NewPayment, Payment, PaymentAction } from '../types.ts';
 import { annotateRequest, urlForLog } from '../logger.ts';
 import type { PaymentCore } from './core.ts';
-import type { PaymentForms, Quote } from './form.ts';
+import { captureModeOf, type PaymentForms, type Quote } from './form.ts';
 import { planReceipt, receiptFromCheck, type PlannedReceipt } from './receipts.ts';
 import { failReceipt } from '../refunds/receipt-event.ts';
 import type { Receipt } from '../../protocol/receipt.ts';
@@ -66,6 +66,7 @@ export function createPaymentCreation(core: PaymentCore, forms: PaymentForms) {
       createdAt: now,
       updatedAt: now,
       providerId: entry.connector.id,
+      ...(captureModeOf(merchant, link) === 'manual' ? { captureMode: 'manual' as const } : {}),
       // A real provider's payment is asked about on the reconciliation schedule until it settles.
       reconcileAt: entry.connector.id === SANDBOX_PROVIDER_ID ? null : now + reconcileScheduleS[0]! * 1000,
     };
@@ -184,6 +185,7 @@ export function createPaymentCreation(core: PaymentCore, forms: PaymentForms) {
         failUrl: `${base}/return/${p.id}?result=fail`,
         description: `${m.name}: ${p.payFor}`.slice(0, 128),
         ...(receipt ? { receipt } : {}),
+        ...(p.captureMode === 'manual' ? { capture: 'manual' as const } : {}),
       });
     } catch (e) {
       log(`provider ${entry.connector.id}: create threw: ${e instanceof Error ? e.message : String(e)}`);

@@ -35,6 +35,12 @@ export interface Quote {
 
 const LOGIN = /^[a-z0-9][a-z0-9_.-]{1,63}$/;
 
+/** The methods that can hold money at their providers (cards); SBP has no hold anywhere (issue 25). */
+const HOLD_METHODS = new Set(['card', 'bank_card']);
+
+/** A payment's capture: the link's signed `capture` when given, else the merchant's key `capture` (default `auto`). */
+export const captureModeOf = (m: Merchant, link: Pick<LinkParams, 'capture'>): 'auto' | 'manual' => link.capture ?? m.capture ?? 'auto';
+
 export type PaymentForms = ReturnType<typeof createPaymentForms>;
 
 /** The order's payment waiting with instructions, for a form to resume (orders.ts `pendingFor`). */
@@ -82,6 +88,9 @@ export function createPaymentForms(core: PaymentCore, pendingFor?: PendingLookup
     return { amount, fee, balance, balanceTicker, rate: formatRate(wayRate, rateOf(balanceTicker, 'ticker')) };
   }
 
+  /** Whether a way can hold money for a later capture: a card method of a connector that captures and voids. */
+  const canHold = (e: WayEntry): boolean => e.connector.capture !== undefined && e.connector.void !== undefined && HOLD_METHODS.has(e.method);
+
   /** Whether the sandbox systems serve this merchant: the sandbox on, and the merchant a test one. */
   const sandboxServes = (m: Merchant): boolean => config.sandbox && merchantMode(m, config.sandbox) === 'test';
 
@@ -96,8 +105,10 @@ export function createPaymentForms(core: PaymentCore, pendingFor?: PendingLookup
    * live), `amount` (the price comes to zero in its currency, or below its provider's minimum);
    * null when it can. `priceMinor` null: free mode, the amount is checked once the buyer types it.
    */
-  function unusable(m: Merchant, link: LinkParams, e: WayEntry, priceMinor: Minor | null): 'sandbox' | 'amount' | null {
+  function unusable(m: Merchant, link: LinkParams, e: WayEntry, priceMinor: Minor | null): 'sandbox' | 'amount' | 'hold' | null {
     if (e.connector.id === SANDBOX_PROVIDER_ID && !sandboxServes(m)) return 'sandbox';
+    // A manual-capture payment (issue 25) is offered only ways that can hold (cards; SBP cannot anywhere).
+    if (captureModeOf(m, link) === 'manual' && !canHold(e)) return 'hold';
     if (priceMinor === null) return null;
     return amountOf(link, priceMinor, e.way).amount < minimumOf(e) ? 'amount' : null;
   }
@@ -114,6 +125,8 @@ export function createPaymentForms(core: PaymentCore, pendingFor?: PendingLookup
       switch (unusable(m, link, e, priceMinor)) {
         case 'sandbox':
           throw new GatewayError(400, 'invalid_param', `one_way: ${link.oneWay} is a sandbox payment system, not available to this merchant`, 'one_way');
+        case 'hold':
+          throw new GatewayError(400, 'invalid_param', `one_way: ${link.oneWay} cannot hold money, and this payment is captured later (capture: manual)`, 'one_way');
         case 'amount':
           throw new GatewayError(400, 'invalid_param', `one_way: ${link.oneWay} cannot take this price (at least ${formatAmount(minimumOf(e))} ${e.way.ticker} after conversion and fees)`, 'one_way');
         case null:
@@ -126,6 +139,9 @@ export function createPaymentForms(core: PaymentCore, pendingFor?: PendingLookup
     });
     const usable = verdicts.filter((v) => v.why === null).map((v) => v.e);
     if (usable.length > 0) return usable;
+    if (verdicts.some((v) => v.why === 'hold') && !verdicts.some((v) => v.why === 'amount')) {
+      throw new GatewayError(422, 'no_payment_system', 'capture: no payment system of this merchant can hold money for a later capture', 'capture');
+    }
     if (verdicts.some((v) => v.why === 'amount')) {
       throw new GatewayError(400, 'invalid_param', 'price: too small to pay by any payment system of this merchant', 'price');
     }
@@ -139,7 +155,8 @@ export function createPaymentForms(core: PaymentCore, pendingFor?: PendingLookup
    */
   const quotesByMerchant = new WeakMap<Merchant, Map<string, readonly WayQuote[]>>();
   function quotesFor(m: Merchant, link: LinkParams, priceMinor: Minor): readonly WayQuote[] {
-    const key = `${link.payMode}|${priceMinor}|${link.ticker}|${link.priceFinal}|${baseLanguage(link.ln)}|${link.oneWay}`;
+    const manual = captureModeOf(m, link) === 'manual';
+    const key = `${link.payMode}|${priceMinor}|${link.ticker}|${link.priceFinal}|${baseLanguage(link.ln)}|${link.oneWay}|${manual}`;
     let kept = quotesByMerchant.get(m);
     const found = kept?.get(key);
     if (found) return found;
@@ -151,6 +168,7 @@ export function createPaymentForms(core: PaymentCore, pendingFor?: PendingLookup
         title: w.title[baseLanguage(link.ln)],
         amount: link.payMode === 'free' ? null : formatAmount(amountOf(link, priceMinor, w).amount),
         ticker: w.ticker,
+        ...(manual ? { hold: true as const } : {}),
       });
     }));
     if (!kept) quotesByMerchant.set(m, (kept = new Map()));

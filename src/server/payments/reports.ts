@@ -15,10 +15,14 @@ import type { Payment } from '../types.ts';
 import { PAYMENT_ID, STALE_GRACE_MS, type PaymentCore, type TransitionExtra } from './core.ts';
 import { interruptedOutcome, providerUnavailableOutcome, remember } from './outcome.ts';
 import { createOrders } from './orders.ts';
+import { createHolds } from './holds.ts';
 
 /** Where provider states lead; null: nothing to do (still pending, or not handled here yet). */
 const TARGET: Record<ProviderStatus['state'], PaymentStatus | null> = {
   pending: null,
+  // Holds are applied by holds.ts before this table is read.
+  authorized: null,
+  voided: null,
   paid: 'paid',
   failed: 'failed',
   expired: 'expired',
@@ -36,9 +40,13 @@ export function createPaymentReports(core: PaymentCore, reconcileScheduleS: read
   const { storage, config, connectors } = deps;
   // Duplicates of a paid order (orders.ts): found before a payment is paid, settled after.
   const orders = createOrders(core);
+  // Holds (issue 25): a report about a held payment, or of money held, is the holds' to apply.
+  const holds = createHolds(core);
 
   /** Moves a payment as a verified provider report says; the amount and currency checked first. */
   async function applyReport(p: Payment, s: ProviderStatus): Promise<ApplyOutcome> {
+    const held = await holds.applyHoldReport(p, s);
+    if (held !== undefined) return held;
     const target = TARGET[s.state];
     if (target === null) return 'unchanged';
     // Paying needs the amount; any other report is checked against what it names.
@@ -231,6 +239,7 @@ export function createPaymentReports(core: PaymentCore, reconcileScheduleS: read
   return {
     notifyContext,
     reconcileReport,
+    holds,
 
     /**
      * Hands a notification to the provider account's connector, which verifies it and reports through

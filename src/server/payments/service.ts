@@ -84,6 +84,9 @@ export function createPaymentService(deps: ServiceDeps) {
     /** The gateway's side of a provider account's notifications (for connectors, tests and reconciliation). */
     notifyContext: reports.notifyContext,
 
+    /** Captures and voids of held payments, and the hold expiry policy (holds.ts, issue 25). */
+    holds: reports.holds,
+
     /** Applies what reconciliation learnt about a payment it claimed (see `reconcileReport`). */
     reconcileReport: reports.reconcileReport,
 

@@ -32,6 +32,8 @@ export function merchantsStore(db: Kysely<Database>): Pick<Storage, MerchantMeth
         return_urls: JSON.stringify(m.returnUrls ?? []),
         duplicates: m.duplicates ?? null,
         receipts: m.receipts ? JSON.stringify(m.receipts) : null,
+        capture: m.capture ?? null,
+        hold_expiry: m.holdExpiry ?? null,
         created_at: now,
         updated_at: now,
       };

@@ -13,6 +13,7 @@ import { outboxStore } from './outbox-store.ts';
 import { paymentsStore } from './payments-store.ts';
 import { receiptsStore } from './receipts-store.ts';
 import { refundsStore } from './refunds-store.ts';
+import { holdsStore } from './holds-store.ts';
 import { toMerchant, toPayment } from './rows.ts';
 
 export type { AttemptOutcome, ListedPayment, PaymentFilter, Storage, Transition } from './interface.ts';
@@ -32,5 +33,6 @@ export function createStorage(db: Kysely<Database>, dialect: Dialect): Storage {
     ...refundsStore(db, dialect),
     ...receiptsStore(db),
     ...auditStore(db),
+    ...holdsStore(db, dialect),
   };
 }
