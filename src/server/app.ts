@@ -29,6 +29,7 @@ import { sandboxRoutes } from './routes/sandbox.ts';
 import { assetRoutes } from './routes/assets.ts';
 import { cabinetRoutes } from './routes/cabinet.ts';
 import { refundRoutes } from './routes/refunds.ts';
+import { holdRoutes } from './routes/holds.ts';
 import { receiptRoutes } from './routes/receipts.ts';
 import { createClosingReceipts } from './refunds/closing-receipt.ts';
 import { createRefunds } from './refunds/refunds.ts';
@@ -222,6 +223,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.route('/', cabinetRoutes({ cabinet, limits, sandbox: deps.config.sandbox, config: deps.config, now, checkLink: service.checkLink }));
   app.route('/', receiptRoutes({ cabinet, closing: createClosingReceipts({ storage, connectors, now, sandbox: deps.config.sandbox, log }) }));
   app.route('/', refundRoutes({ cabinet, refunds: createRefunds({ storage, connectors, now, sandbox: deps.config.sandbox, emitStatus: service.emitStatus, log }) }));
+  app.route('/', holdRoutes({ cabinet, holds: service.holds }));
   app.route('/', assetRoutes({ cdnDir, cache: deps.cacheAssets ?? false }));
   // Probes: liveness answers without touching the database (which may be locked by another
   // process: see storage/sqlite-busy.ts); readiness asks it, with a deadline.

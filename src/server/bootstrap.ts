@@ -43,6 +43,8 @@ export function merchantFromConfig(m: MerchantConfig): Merchant {
     duplicates: m.duplicates ?? null,
     returnUrls: m.returnUrls ?? [],
     receipts: m.receipts ?? null,
+    capture: m.capture ?? null,
+    holdExpiry: m.holdExpiry ?? null,
   };
 }
 

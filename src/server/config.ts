@@ -76,6 +76,10 @@ export const merchantSchema = z.object({
   returnUrls: z.array(z.string().url().regex(/^https?:/i, 'an http(s) URL').refine((u) => !/[?#]/.test(u), 'an origin or a URL prefix, without ? or #')).optional(),
   /** Fiscal receipts (54-ФЗ): the default one-line receipt and the fee line; see docs/CONFIGURATION.md. */
   receipts: receiptSettingsSchema.optional(),
+  /** `manual`: hold the money on the card and capture it later (issue 25); default `auto`. See docs/CONFIGURATION.md. */
+  capture: z.enum(['auto', 'manual']).optional(),
+  /** What the gateway does with a hold a day before its deadline: `void` (default) or `capture`. */
+  holdExpiry: z.enum(['void', 'capture']).optional(),
 }).strict().refine((m) => !m.notifications || m.apiUrl !== undefined, { message: 'apiUrl is required when notifications are on', path: ['apiUrl'] });
 export type MerchantConfig = z.output<typeof merchantSchema>;
 
