@@ -91,6 +91,13 @@ export function canTransition(from: PaymentStatus, to: PaymentStatus, cause: Cau
 export const FINAL_STATUSES: readonly PaymentStatus[] = ['paid', 'rejected', 'failed', 'expired', 'partially_refunded', 'refunded', 'voided'];
 export const isFinal = (s: PaymentStatus): boolean => FINAL_STATUSES.includes(s);
 
+/**
+ * Statuses that end the buyer's part: the final ones, and a hold (`authorized`, then
+ * `partially_captured`): the buyer has done all they will do; the shop captures or voids later.
+ */
+export const BUYER_DONE_STATUSES: readonly PaymentStatus[] = [...FINAL_STATUSES, 'authorized', 'partially_captured'];
+export const isBuyerDone = (s: PaymentStatus): boolean => BUYER_DONE_STATUSES.includes(s);
+
 /** Statuses in which money was received (a refund may follow). */
 export const PAID_STATUSES: readonly PaymentStatus[] = ['paid', 'partially_refunded', 'refunded', 'partially_captured'];
 

@@ -179,7 +179,13 @@ export interface HoldOperation {
   updatedAt: number;
 }
 
-export type NewHoldOperation = Omit<HoldOperation, 'status' | 'failureReason' | 'updatedAt'>;
+export type NewHoldOperation = Omit<HoldOperation, 'status' | 'failureReason' | 'updatedAt'> & {
+  /**
+   * When reconciliation asks the provider about the payment if nothing settles the operation first:
+   * written with the operation, so a crash right after the provider acted still gets it settled.
+   */
+  settleAt: number;
+};
 
 /** What a fiscal receipt is for: the payment itself, a refund, or the closing receipt (full payment on delivery). */
 export type ReceiptKind = 'payment' | 'refund' | 'closing';

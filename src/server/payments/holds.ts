@@ -32,8 +32,6 @@ import { PAYMENT_ID, type PaymentCore } from './core.ts';
 
 /** How long before a hold's deadline the expiry policy acts: a day (issue 25). */
 export const HOLD_POLICY_LEAD_MS = 24 * 3_600_000;
-/** How soon reconciliation asks again about a hold whose capture or void had no definite answer. */
-export const HOLD_SETTLE_RETRY_MS = 60_000;
 /** The idempotency key of the gateway's own expiry operation: one per payment, whoever runs it. */
 export const HOLD_EXPIRY_KEY = 'gateway:hold_expiry';
 export const MAX_HOLD_REASON_CHARS = 500;
@@ -68,6 +66,9 @@ export function createHolds(core: PaymentCore) {
   const { deps, transitionOrThrow, merchantOf } = core;
   const { storage, connectors } = deps;
   const log = deps.log ?? (() => {});
+  // How soon reconciliation asks about a hold whose capture or void has no definite answer yet (or
+  // whose gateway died mid-call): the first slot of the reconciliation schedule.
+  const settleAfterMs = (deps.reconcileScheduleS[0] ?? 60) * 1000;
 
   const opView = (o: HoldOperation, ticker: string): HoldOperationView => ({
     id: o.id, kind: o.kind, amount: formatAmount(o.amountMinor), ticker, reason: o.reason, actor: o.actor, status: o.status,
@@ -230,7 +231,7 @@ export function createHolds(core: PaymentCore) {
       case 'unknown':
         // Reconciliation asks the provider soon; its status read settles the operation.
         log(`hold ${op.id}: outcome unknown (${r.reason}); reconciliation settles it`);
-        await storage.transition(p.id, { from: 'authorized', to: 'authorized', at, reconcileAt: at + HOLD_SETTLE_RETRY_MS });
+        await storage.transition(p.id, { from: 'authorized', to: 'authorized', at, reconcileAt: at + settleAfterMs });
         break;
     }
     return (await storage.holdOperationsOf(p.id)).find((x) => x.id === op.id)!;
@@ -250,6 +251,7 @@ export function createHolds(core: PaymentCore) {
     const requestHash = createHash('sha256').update(JSON.stringify([kind, formatAmount(amountMinor), reason])).digest('hex');
     const began = await storage.beginHoldOperation({
       id, paymentId: p.id, merchantLogin: m.login, kind, amountMinor, reason, actor, idempotencyKey: key ?? id, requestHash, createdAt: deps.now(),
+      settleAt: deps.now() + settleAfterMs,
     });
     switch (began.kind) {
       case 'unknown_payment':

@@ -4,7 +4,7 @@
  * and state changes of `core.ts`. Routes call this; it never sees HTTP requests, and it reaches the
  * world only through injected storage, clock, randomness, merchant HTTP and the connector registry.
  */
-import { isFinal, type PaymentStatus } from '../states.ts';
+import { isBuyerDone, isFinal, type PaymentStatus } from '../states.ts';
 import type { Payment } from '../types.ts';
 import type { PaymentView } from '../../protocol/checkout-api.ts';
 import { createPaymentCore, type ServiceDeps } from './core.ts';
@@ -123,5 +123,8 @@ export function createPaymentService(deps: ServiceDeps) {
     },
 
     isFinal,
+
+    /** Whether the buyer's part is over: a final status, or a hold the shop captures later. */
+    isBuyerDone,
   };
 }

@@ -73,7 +73,7 @@ export function sandboxRoutes(deps: { service: PaymentService; config: GatewayCo
     c.set('html', true);
     const p = await service.getPayment(c.req.param('id'));
     // Not final yet: the return page that checks again (never a guess), as for every provider.
-    if (!service.isFinal(p.status) && p.providerId === SANDBOX_PROVIDER_ID) return c.redirect(`/providers/${SANDBOX_PROVIDER_ID}/return/${p.id}`, 303);
+    if (!service.isBuyerDone(p.status) && p.providerId === SANDBOX_PROVIDER_ID) return c.redirect(`/providers/${SANDBOX_PROVIDER_ID}/return/${p.id}`, 303);
     const merchantOrigins = (await service.merchantOrigins(p.merchantLogin));
     return c.html(returnPage(p, [new URL(config.publicUrl).origin, ...merchantOrigins]));
   });

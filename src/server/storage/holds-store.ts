@@ -36,6 +36,7 @@ export function holdsStore(db: Kysely<Database>, dialect: Dialect): Pick<Storage
           reason: op.reason, actor: op.actor, status: 'pending', failure_reason: null, idempotency_key: op.idempotencyKey,
           request_hash: op.requestHash, created_at: op.createdAt, updated_at: op.createdAt,
         }).returningAll().executeTakeFirstOrThrow();
+        await trx.updateTable('payments').set({ reconcile_at: op.settleAt }).where('id', '=', op.paymentId).where('status', '=', 'authorized').execute();
         return { kind: 'created' as const, operation: toHoldOperation(inserted) };
       });
     },
