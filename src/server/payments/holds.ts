@@ -134,6 +134,9 @@ export function createHolds(core: PaymentCore) {
     const pending = async () => (await storage.holdOperationsOf(p.id)).find((o) => o.status === 'pending');
     const actor = `provider:${p.providerId ?? 'unknown'}`;
     if (s.state === 'authorized') {
+      // Money held for a payment that asked to be charged at once: not ours to hold; still pending
+      // (the provider captures it itself, or a person settles it).
+      if (p.captureMode !== 'manual') return 'unchanged';
       if (p.status === 'authorized') return 'unchanged';
       if (!canTransition(p.status, 'authorized', 'provider')) return p.status === 'voided' || p.status === 'partially_captured' || p.status === 'paid' ? 'unchanged' : 'invalid_state';
       if ((s.amountMinor !== undefined && s.amountMinor !== p.amountMinor) || (s.currency !== undefined && s.currency !== p.wayTicker)) {

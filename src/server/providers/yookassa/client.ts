@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import type {
-  Connector, ConnectorDeps, CreateRequest, CreateResult, HttpAnswer, IncomingNotification, NotifyContext, ProviderResponse,
+  Connector, ConnectorDeps, CreateRequest, CreateResult, HoldResult, HttpAnswer, IncomingNotification, NotifyContext, ProviderResponse,
   ProviderStatus, ReceiptOutcome, RefundRequest, RefundResult,
 } from '../contract.ts';
 import type { Payment } from '../../types.ts';
@@ -16,7 +16,7 @@ import type { Receipt } from '../../../protocol/receipt.ts';
 import { closingReceiptBody, receiptOutcomeOf } from './receipt.ts';
 import { createRecentReads } from './recent-reads.ts';
 import {
-  actionFor, basicAuth, CONFIRMATION_TTL_MS, createPaymentBody, createRefundBody, errorReason, ipAllowed, isOtherEvent, isYooKassaId, kindOf,
+  actionFor, basicAuth, captureBody, CONFIRMATION_TTL_MS, createPaymentBody, createRefundBody, errorReason, ipAllowed, isOtherEvent, isYooKassaId, kindOf,
   ourPaymentId, parseError, parseIpRanges, parseNotification, parsePayment, parsePaymentList, parseRefund, retryAfterOf, toProviderStatus,
   toYooKassaCurrency, type IpRanges, type YkPayment,
 } from './transform.ts';
@@ -124,7 +124,7 @@ export function createYooKassaConnector(config: YooKassaConfig, deps: ConnectorD
   }
 
   async function create(req: CreateRequest): Promise<CreateResult> {
-    const built = createPaymentBody({ payment: req.payment, method: req.method, returnUrl: req.successUrl, description: req.description, receipt: req.receipt });
+    const built = createPaymentBody({ payment: req.payment, method: req.method, returnUrl: req.successUrl, description: req.description, receipt: req.receipt, hold: req.capture === 'manual' });
     if (!built.ok) return { kind: 'refused', reason: built.reason };
     const out = await post('/payments', JSON.stringify(built.body), req.idempotencyKey);
     if (out.kind === 'none') return out.maybeDone ? { kind: 'unknown', reason: out.reason } : { kind: 'refused', reason: out.reason };
@@ -317,9 +317,47 @@ export function createYooKassaConnector(config: YooKassaConfig, deps: ConnectorD
     return receiptAnswer(r.body) ?? { status: 'unreachable', reason: 'yookassa: unreadable receipt' };
   }
 
+  /** The outcome of `/capture` or `/cancel` of a hold: the payment as YooKassa answers it. */
+  async function holdCall(path: string, body: Record<string, unknown>, key: string, done: YkPayment['status']): Promise<HoldResult> {
+    const out = await post(path, JSON.stringify(body), key);
+    if (out.kind === 'none') return out.maybeDone ? { kind: 'unknown', reason: out.reason } : { kind: 'refused', reason: out.reason };
+    if (out.status !== 200) {
+      const e = parseError(out.body);
+      if (e && out.status >= 400 && out.status < 500) return { kind: 'refused', reason: errorReason(e, out.status) };
+      return { kind: 'unknown', reason: `yookassa: unexpected HTTP ${out.status} to POST ${path}` };
+    }
+    const p = parsePayment(out.body);
+    if (!p) return { kind: 'unknown', reason: `yookassa: unreadable answer to POST ${path}` };
+    return p.status === done ? { kind: 'done' } : { kind: 'refused', reason: `yookassa: the payment is ${p.status}` };
+  }
+
+  /**
+   * `POST /payments/{id}/capture` (all of the hold, or less, with the receipt for what is taken). The
+   * Idempotence-Key is the payment's and the amount's, so a repeat of the same capture is one capture.
+   */
+  async function capture(payment: Payment, providerPaymentId: string, amountMinor: bigint, receipt?: Receipt): Promise<HoldResult> {
+    if (!isYooKassaId(providerPaymentId)) return { kind: 'refused', reason: 'yookassa: not a YooKassa payment id' };
+    let body: Record<string, unknown> | null;
+    try {
+      body = captureBody(amountMinor, payment.wayTicker, receipt);
+    } catch (e) {
+      return { kind: 'refused', reason: `yookassa: ${(e as Error).message}` };
+    }
+    if (!body) return { kind: 'refused', reason: `yookassa: currency ${payment.wayTicker} is not supported` };
+    return holdCall(`/payments/${encodeURIComponent(providerPaymentId)}/capture`, body, `${payment.id}:capture:${amountMinor}`, 'succeeded');
+  }
+
+  /** `POST /payments/{id}/cancel` of a `waiting_for_capture` payment: the hold released. */
+  async function voidHold(payment: Payment, providerPaymentId: string): Promise<HoldResult> {
+    if (!isYooKassaId(providerPaymentId)) return { kind: 'refused', reason: 'yookassa: not a YooKassa payment id' };
+    return holdCall(`/payments/${encodeURIComponent(providerPaymentId)}/cancel`, {}, `${payment.id}:cancel`, 'canceled');
+  }
+
   return {
     id: config.id,
     type: 'yookassa',
+    capture,
+    void: voidHold,
     kind: kindOf,
     // YooKassa's redirect page is not made for frames (its embeddable widget is another product): a popup.
     frame: () => false,

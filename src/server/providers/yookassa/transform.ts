@@ -92,6 +92,8 @@ export interface CreateBodyInput {
   description: string;
   /** The fiscal receipt (54-ФЗ), sent as `receipt` (receipt.ts). */
   receipt?: Receipt | undefined;
+  /** A hold (issue 25): `capture: false`, the money `waiting_for_capture` until `/capture` or `/cancel`. */
+  hold?: boolean;
 }
 
 /** The body of `POST /payments`, or why it cannot be built (a currency YooKassa does not take). */
@@ -110,7 +112,7 @@ export function createPaymentBody(input: CreateBodyInput): { ok: true; body: Rec
     ok: true,
     body: {
       amount: { value: formatTwoDecimals(input.payment.amountMinor), currency },
-      capture: true,
+      capture: input.hold !== true,
       confirmation: { type: 'redirect', return_url: input.returnUrl },
       payment_method_data: { type: input.method },
       description: cutDescription(input.description),
@@ -122,6 +124,13 @@ export function createPaymentBody(input: CreateBodyInput): { ok: true; body: Rec
       ...(receipt ? { receipt } : {}),
     },
   };
+}
+
+/** The body of `POST /payments/{id}/capture`: the amount to take (all of the hold, or less), and its receipt. */
+export function captureBody(amountMinor: bigint, ticker: string, receipt?: Receipt): Record<string, unknown> | null {
+  const currency = toYooKassaCurrency(ticker);
+  if (!currency) return null;
+  return { amount: { value: formatTwoDecimals(amountMinor), currency }, ...(receipt ? { receipt: yookassaReceipt(receipt, currency) } : {}) };
 }
 
 /** The body of `POST /refunds`, with the refund receipt when there is one (it may throw a `RangeError` naming its field). */
@@ -149,6 +158,8 @@ const paymentSchema = z.object({
   cancellation_details: z.object({ party: z.string().optional(), reason: z.string().optional() }).passthrough().optional(),
   payment_method: z.object({ type: z.string() }).passthrough().optional(),
   created_at: z.string().optional(),
+  /** A `waiting_for_capture` payment's hold deadline. */
+  expires_at: z.string().optional(),
 }).passthrough();
 
 export type YkPayment = z.infer<typeof paymentSchema>;
@@ -284,8 +295,8 @@ const EXPIRY_REASONS = new Set(['expired_on_confirmation']);
 /**
  * YooKassa's payment as the contract's status. `succeeded` with a `refunded_amount` is refunded in
  * full or in part; `canceled` for want of confirmation is `expired`, any other cancellation `failed`.
- * `waiting_for_capture` is money held but not captured: we always send `capture: true`, so it is
- * reported as still `pending` (two-stage payments are not used).
+ * `waiting_for_capture` is money held but not captured (a hold, `capture: false`, issue 25): reported
+ * `authorized` with its `expires_at`; the gateway applies it only to a payment it asked to hold.
  */
 export function toProviderStatus(p: YkPayment): ProviderStatus {
   const amountMinor = parseValue(p.amount.value) ?? undefined;
@@ -300,8 +311,11 @@ export function toProviderStatus(p: YkPayment): ProviderStatus {
   };
   switch (p.status) {
     case 'pending':
-    case 'waiting_for_capture':
       return { state: 'pending', ...base, providerState: p.status };
+    case 'waiting_for_capture': {
+      const until = p.expires_at === undefined ? NaN : Date.parse(p.expires_at);
+      return { state: 'authorized', ...base, ...(Number.isFinite(until) ? { holdExpiresAt: until } : {}), providerState: p.status };
+    }
     case 'succeeded': {
       const state = refundedMinor !== undefined && refundedMinor > 0n
         ? (amountMinor !== undefined && refundedMinor >= amountMinor ? 'refunded' : 'partially_refunded')
