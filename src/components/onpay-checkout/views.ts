@@ -116,7 +116,7 @@ export function redirectingView(p: RedirectingProps): TemplateResult {
     ${p.framed ? overlay(p) : nothing}`;
 }
 
-export function doneView(t: T, payment: Payment): TemplateResult {
-  return html`${heading(t.paid)}<p role="status" class="ok">${t.paidHint}</p>
+export function doneView(t: T, payment: Payment, note?: string): TemplateResult {
+  return html`${note ? nothing : heading(t.paid)}<p role="status" class="ok">${note || t.paidHint}</p>
     ${payment.urlSuccess ? html`<div class="actions"><a href=${payment.urlSuccess}>${t.toShop}</a></div>` : nothing}`;
 }

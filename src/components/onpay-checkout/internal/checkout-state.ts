@@ -51,7 +51,8 @@ export type View =
   /** `draw`: the instructions view, from its own chunk; `checkout`: the picker «Выбрать другой способ» returns to. */
   | { name: 'instructions'; payment: Payment; action: InstructionsAction; draw: InstructionsView; checkout: Checkout }
   | { name: 'redirecting'; checkout: Checkout; payment: Payment; url: string; framed: boolean }
-  | { name: 'done'; payment: Payment; status: 'paid' }
+  /** Paid, or held (`authorized`, with `note`: the hold's message from its chunk). */
+  | { name: 'done'; payment: Payment; status: 'paid' | 'authorized'; note?: string }
   /** Ended without money, explained; `checkout`: the choice to go back to (absent after a reload). */
   /** `draw`: the failure view, from its own chunk (absent when the chunk could not be loaded). */
   | { name: 'failed'; payment: Payment; status: Exclude<FinalStatus, 'paid'>; reason: FailureReason; comment: string; checkout: Checkout | undefined; draw: FailureView | undefined }

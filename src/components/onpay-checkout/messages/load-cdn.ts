@@ -13,3 +13,4 @@ export const loadMessages = (ln: Exclude<Language, 'ru'>): Promise<Messages> => 
 export const loadOrderItems = (): Promise<typeof import('../order-items.ts').default> => load('order-items');
 export const loadInstructions = (): Promise<typeof import('../instructions.ts').default> => load('instructions');
 export const loadFailure = (): Promise<typeof import('../failure.ts').default> => load('failure');
+export const loadHeld = (): Promise<typeof import('../held.ts').default> => load('held');

@@ -25,3 +25,6 @@ export const loadInstructions = async (): Promise<typeof import('../instructions
 
 /** The failure view's chunk. */
 export const loadFailure = async (): Promise<typeof import('../failure.ts').default> => (await import('../failure.ts')).default;
+
+/** The hold's message in every language (issue 25), a chunk of its own. */
+export const loadHeld = async (): Promise<typeof import('../held.ts').default> => (await import('../held.ts')).default;
