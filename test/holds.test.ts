@@ -7,10 +7,11 @@
  * (exactly one wins); bad input answered 4xx naming the field, nothing changed.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { createReconciler } from '../src/server/dispatcher/reconcile.ts';
 import { api2AnswerSignature } from '../src/protocol/onpay-api.ts';
-import { createPaymentVia, merchant, startMerchantStub, startTestGateway, storageKinds, type MerchantStub, type TestGateway } from './helpers.ts';
+import { merchant, startMerchantStub, startTestGateway, storageKinds, type MerchantStub, type TestGateway } from './helpers.ts';
 
 const title = { ru: 'Карта', en: 'Card' };
 const DAY_MS = 24 * 3_600_000;
@@ -241,7 +242,6 @@ for (const kind of storageKinds()) {
   });
 }
 
-import { createHash } from 'node:crypto';
 function extMd5(s: string): string {
   return createHash('md5').update(s).digest('hex');
 }

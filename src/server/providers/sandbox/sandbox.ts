@@ -202,9 +202,9 @@ function createSandboxConnector(config: SandboxProviderConfig, deps: ConnectorDe
         case 'voided':
           return { ...base, state: payment.status };
         case 'authorized':
-          return payment.holdExpiresAt != null && deps.now() >= payment.holdExpiresAt
+          return typeof payment.holdExpiresAt === 'number' && deps.now() >= payment.holdExpiresAt
             ? { ...base, state: 'voided', providerState: 'hold_lapsed' }
-            : { ...base, state: 'authorized', ...(payment.holdExpiresAt != null ? { holdExpiresAt: payment.holdExpiresAt } : {}) };
+            : { ...base, state: 'authorized', ...(typeof payment.holdExpiresAt === 'number' ? { holdExpiresAt: payment.holdExpiresAt } : {}) };
         default:
           return { ...base, state: 'pending' };
       }
@@ -214,7 +214,7 @@ function createSandboxConnector(config: SandboxProviderConfig, deps: ConnectorDe
     // provider's: more than held, a payment no longer held (captured, voided, lapsed).
     async capture(payment, _id, amountMinor, receipt) {
       if (payment.status !== 'authorized') return { kind: 'refused', reason: `the payment is ${payment.status}, not held` };
-      if (payment.holdExpiresAt != null && deps.now() >= payment.holdExpiresAt) return { kind: 'refused', reason: 'the hold has lapsed' };
+      if (typeof payment.holdExpiresAt === 'number' && deps.now() >= payment.holdExpiresAt) return { kind: 'refused', reason: 'the hold has lapsed' };
       if (amountMinor <= 0n || amountMinor > payment.amountMinor) return { kind: 'refused', reason: 'capture above what is held' };
       const problem = receipt && sandboxReceiptProblem(receipt, amountMinor);
       if (problem) return { kind: 'refused', reason: problem };
