@@ -203,6 +203,23 @@ for (const kind of storageKinds()) {
       assert.equal((await call('shop', id, 'capture', {})).status, 409);
     });
 
+    test('the cabinet: held payments listed with their deadlines; one about to expire heads the attention list', async () => {
+      const id = await held();
+      const get = async (path: string) => (await (await t.request(path, { headers: { authorization: `Bearer ${KEYS.shop}` } })).json()) as Json;
+      const list = await get('/api/v1/cabinet/holds');
+      const mine = list.holds.find((h: Json) => h.id === id);
+      assert.equal(mine.holdExpiresAt, new Date(t.clock.now() + 7 * DAY_MS).toISOString());
+      assert.equal(mine.held, '150.0');
+      assert.ok(!(await get('/api/v1/cabinet/summary')).attention.some((a: Json) => a.paymentId === id), 'not yet: a week left');
+      t.clock.advance(5 * DAY_MS + 1000);
+      const attention = (await get('/api/v1/cabinet/summary')).attention as Json[];
+      assert.equal(attention[0]!.kind, 'hold_expiring');
+      assert.ok(attention.some((a) => a.paymentId === id && a.kind === 'hold_expiring'));
+      assert.equal((await t.request('/api/v1/cabinet/holds')).status, 401);
+      // Settled for the tests after this one.
+      assert.equal((await call('shop', id, 'void', {}, 'cab-v')).status, 200);
+    });
+
     test('expiry, holdExpiry "void": a day before the deadline the reconciler voids it, once across two reconcilers', async () => {
       const id = await held('hooks');
       const a = createReconciler({ storage: t.storage, service: t.gateway.service, now: t.clock.now, owner: 'hx-a' });

@@ -311,6 +311,11 @@ export function createHolds(core: PaymentCore) {
       return { operations: (await storage.holdOperationsOf(p.id)).map((o) => opView(o, p.wayTicker)), payment: paymentPart(p) };
     },
 
+    /** The merchant's held payments, the nearest deadline first (the cabinet's held list). */
+    async held(m: Merchant): Promise<{ holds: (HoldAnswer['payment'] & { payFor: string; number: number })[] }> {
+      return { holds: (await storage.heldPayments(m.login, 500)).map((p) => ({ ...paymentPart(p), payFor: p.payFor, number: p.number })) };
+    },
+
     /** Whether the expiry policy is due for a held payment (a day before its deadline). */
     expiryDue(p: Payment, now: number): boolean {
       return p.status === 'authorized' && p.holdExpiresAt !== null && p.holdExpiresAt !== undefined && now >= p.holdExpiresAt - HOLD_POLICY_LEAD_MS;

@@ -76,5 +76,11 @@ export function holdRoutes(deps: { cabinet: Cabinet; holds: Holds }) {
 
   app.get(HOLD_PATHS[2], async (c) => c.json(await holds.operations(c.get('merchant'), c.req.param('id'))));
 
+  // The held list with deadlines (behind the cabinet's middleware, which authenticates /api/v1/cabinet/*).
+  app.get('/api/v1/cabinet/holds', async (c) => {
+    c.header('cache-control', 'no-store');
+    return c.json(await holds.held(c.get('merchant')));
+  });
+
   return app;
 }
