@@ -220,6 +220,48 @@ for (const kind of storageKinds()) {
       assert.equal((await call('shop', id, 'void', {}, 'cab-v')).status, 200);
     });
 
+    test('the CHECK answer\'s "capture" overrides: "manual" holds an auto merchant\'s payment, "auto" charges a manual one, anything else fails CHECK', async () => {
+      const outcomes: Record<string, unknown> = {};
+      const checkStub = await startMerchantStub((req, res) => {
+        const o = JSON.parse(req.body) as { pay_for: string };
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ status: true, pay_for: o.pay_for, signature: api2AnswerSignature('check', true, o.pay_for, 'test'), ...(outcomes[o.pay_for] !== undefined ? { capture: outcomes[o.pay_for] } : {}) }));
+      });
+      try {
+        const m = (await t.storage.getMerchant('hooks'))!;
+        await t.storage.upsertMerchant({ ...m, apiUrl: checkStub.url, notifyStyle: 'onpay', capture: null }, t.clock.now(), { operator: true });
+        const start = async (payFor: string, way = 'CRD') => {
+          const form = (await (await t.request(`/pay/hooks?price=150&pay_for=${payFor}`, { headers: { accept: 'application/json' } })).json()) as Json;
+          const res = await t.request('/api/v1/payments', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: form.token, way }) });
+          return { status: res.status, body: (await res.json()) as Json };
+        };
+        outcomes['chk-manual'] = 'manual';
+        const held = await start('chk-manual');
+        assert.equal(held.status, 201, JSON.stringify(held.body));
+        assert.equal((await t.storage.getPayment(held.body.id))!.captureMode, 'manual');
+        assert.equal((await t.request(`/api/v1/sandbox/payments/${held.body.id}/authorize`, { method: 'POST' })).status, 200);
+        assert.equal((await t.storage.getPayment(held.body.id))!.status, 'authorized');
+        outcomes['chk-bank'] = 'manual';
+        const bank = await start('chk-bank', 'BNK');
+        assert.equal(bank.status, 424, JSON.stringify(bank.body));
+        assert.equal(bank.body.error.code, 'check_failed');
+        outcomes['chk-bad'] = 'later';
+        assert.equal((await start('chk-bad')).status, 424);
+        await t.storage.upsertMerchant({ ...m, apiUrl: checkStub.url, notifyStyle: 'onpay', capture: 'manual' }, t.clock.now(), { operator: true });
+        outcomes['chk-auto'] = 'auto';
+        const auto = await start('chk-auto');
+        assert.equal(auto.status, 201, JSON.stringify(auto.body));
+        assert.equal((await t.storage.getPayment(auto.body.id))!.captureMode, null);
+        assert.equal((await t.request(`/api/v1/sandbox/payments/${auto.body.id}/pay`, { method: 'POST' })).status, 200);
+        assert.equal((await t.storage.getPayment(auto.body.id))!.status, 'paid');
+      } finally {
+        await t.storage.upsertMerchant((await t.storage.getMerchant('hooks'))!, t.clock.now());
+        const m = (await t.storage.getMerchant('hooks'))!;
+        await t.storage.upsertMerchant({ ...m, apiUrl: stub.url, notifyStyle: 'webhooks', capture: 'manual' }, t.clock.now(), { operator: true });
+        await checkStub.close();
+      }
+    });
+
     test('expiry, holdExpiry "void": a day before the deadline the reconciler voids it, once across two reconcilers', async () => {
       const id = await held('hooks');
       const a = createReconciler({ storage: t.storage, service: t.gateway.service, now: t.clock.now, owner: 'hx-a' });

@@ -17,7 +17,7 @@ import { isBadSignatureVerdict, judgeWithGrace } from '../merchants/secret-grace
 import type { Merchant, NewPayment, Payment, PaymentAction } from '../types.ts';
 import { annotateRequest, urlForLog } from '../logger.ts';
 import type { PaymentCore } from './core.ts';
-import { captureModeOf, type PaymentForms, type Quote } from './form.ts';
+import { canHold, captureModeOf, type PaymentForms, type Quote } from './form.ts';
 import { planReceipt, receiptFromCheck, type PlannedReceipt } from './receipts.ts';
 import { failReceipt } from '../refunds/receipt-event.ts';
 import type { Receipt } from '../../protocol/receipt.ts';
@@ -114,10 +114,10 @@ export function createPaymentCreation(core: PaymentCore, forms: PaymentForms) {
    * CHECK, when the merchant has notifications on: the refusal (the payment rejected), or null and
    * the answer's receipt when it gave one (API 2), not yet checked.
    */
-  async function runCheck(p: Payment, m: Merchant): Promise<{ refused: CreateOutcome } | { refused: null; receipt?: unknown }> {
+  async function runCheck(p: Payment, m: Merchant): Promise<{ refused: CreateOutcome } | { refused: null; receipt?: unknown; capture?: unknown }> {
     if (!m.notifications) return { refused: null };
     const verdict = await sendCheck(p, m);
-    if (verdict.kind === 'accepted') return { refused: null, ...('receipt' in verdict ? { receipt: verdict.receipt } : {}) };
+    if (verdict.kind === 'accepted') return { refused: null, ...('receipt' in verdict ? { receipt: verdict.receipt } : {}), ...('capture' in verdict ? { capture: verdict.capture } : {}) };
     return { refused: await rejectAfterCheck(p, verdict) };
   }
 
@@ -198,7 +198,9 @@ export function createPaymentCreation(core: PaymentCore, forms: PaymentForms) {
    * payment (`provider_error`); `unknown` keeps it waiting with no action and no provider id, for
    * reconciliation to ask the provider about, and tells the buyer the provider is unavailable.
    */
-  async function startAtProvider(p: Payment, m: Merchant, entry: WayEntry, receipt: Receipt | undefined): Promise<CreateOutcome> {
+  async function startAtProvider(p: Payment, m: Merchant, entry: WayEntry, receipt: Receipt | undefined, captureByCheck = false): Promise<CreateOutcome> {
+    // Written only when CHECK changed it: the common path's statement keeps its shape.
+    const capture = captureByCheck ? { captureMode: p.captureMode ?? null } : {};
     const r = await createAtProvider(p, m, entry, receipt);
     switch (r.kind) {
       case 'started': {
@@ -209,7 +211,7 @@ export function createPaymentCreation(core: PaymentCore, forms: PaymentForms) {
         // The way's ttlSeconds is the payment's deadline; a provider that keeps its page open longer
         // (T-Bank: at least a minute) is asked about past it (`lastPaymentAt`), never earlier.
         const expiresAt = Math.min(r.expiresAt, p.createdAt + entry.way.ttlSeconds * 1000);
-        await transitionOrThrow(p, 'awaiting_payment', { action, expiresAt, providerPaymentId: r.providerPaymentId, ...remember(p, outcome) });
+        await transitionOrThrow(p, 'awaiting_payment', { action, expiresAt, providerPaymentId: r.providerPaymentId, ...capture, ...remember(p, outcome) });
         return outcome;
       }
       case 'refused': {
@@ -224,6 +226,7 @@ export function createPaymentCreation(core: PaymentCore, forms: PaymentForms) {
       case 'unknown': {
         const outcome = providerUnavailableOutcome(p.id);
         await transitionOrThrow(p, 'awaiting_payment', {
+          ...capture,
           reason: `provider_unavailable: ${r.reason}`.slice(0, 500),
           expiresAt: deps.now() + entry.way.ttlSeconds * 1000,
           ...remember(p, outcome),
@@ -250,9 +253,17 @@ export function createPaymentCreation(core: PaymentCore, forms: PaymentForms) {
       if (planned) await saveReceipt(payment, planned.receipt);
       const check = await runCheck(payment, merchant);
       if (check.refused) return check.refused;
-      const settled = await settleReceipt(payment, merchant, planned, check.receipt);
+      // The CHECK answer's `"capture"` overrides the link's and the merchant's (issue 25); a manual
+      // capture on a way that cannot hold is a failed CHECK, as a bad receipt is.
+      let started = payment;
+      if (check.capture !== undefined) {
+        if (check.capture !== 'auto' && check.capture !== 'manual') return rejectAfterCheck(payment, { kind: 'failed', reason: 'the CHECK answer\'s capture: must be "auto" or "manual"' });
+        if (check.capture === 'manual' && !canHold(entry)) return rejectAfterCheck(payment, { kind: 'failed', reason: `the CHECK answer's capture: ${entry.way.code} cannot hold money` });
+        started = { ...payment, captureMode: check.capture === 'manual' ? 'manual' : null };
+      }
+      const settled = await settleReceipt(started, merchant, planned, check.receipt);
       if ('refused' in settled) return settled.refused;
-      return startAtProvider(payment, merchant, entry, settled.receipt);
+      return startAtProvider(started, merchant, entry, settled.receipt, started !== payment);
     },
   };
 }

@@ -38,6 +38,9 @@ const LOGIN = /^[a-z0-9][a-z0-9_.-]{1,63}$/;
 /** The methods that can hold money at their providers (cards); SBP has no hold anywhere (issue 25). */
 const HOLD_METHODS = new Set(['card', 'bank_card']);
 
+/** Whether a way can hold money for a later capture: a card method of a connector that captures and voids. */
+export const canHold = (e: WayEntry): boolean => e.connector.capture !== undefined && e.connector.void !== undefined && HOLD_METHODS.has(e.method);
+
 /** A payment's capture: the link's signed `capture` when given, else the merchant's key `capture` (default `auto`). */
 export const captureModeOf = (m: Merchant, link: Pick<LinkParams, 'capture'>): 'auto' | 'manual' => link.capture ?? m.capture ?? 'auto';
 
@@ -87,9 +90,6 @@ export function createPaymentForms(core: PaymentCore, pendingFor?: PendingLookup
     }
     return { amount, fee, balance, balanceTicker, rate: formatRate(wayRate, rateOf(balanceTicker, 'ticker')) };
   }
-
-  /** Whether a way can hold money for a later capture: a card method of a connector that captures and voids. */
-  const canHold = (e: WayEntry): boolean => e.connector.capture !== undefined && e.connector.void !== undefined && HOLD_METHODS.has(e.method);
 
   /** Whether the sandbox systems serve this merchant: the sandbox on, and the merchant a test one. */
   const sandboxServes = (m: Merchant): boolean => config.sandbox && merchantMode(m, config.sandbox) === 'test';

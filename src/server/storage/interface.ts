@@ -41,6 +41,8 @@ export interface Transition {
    * `lateUntil` (the provider's own deadline). Without it, a payment that stops waiting is not asked again.
    */
   lateCheck?: { reconcileAt: number | null; lateUntil: number };
+  /** The payment's capture as CHECK settled it (issue 25): `manual` holds; null charges at once. */
+  captureMode?: 'manual' | null;
   /** A hold's deadline at the provider (a move to `authorized`). */
   holdExpiresAt?: number;
   /** When reconciliation next asks about the payment (a hold's policy moment), overriding the default. */

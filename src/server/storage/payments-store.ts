@@ -151,6 +151,7 @@ export function paymentsStore(db: Kysely<Database>, dialect: Dialect): Pick<Stor
         ...(t.paidLate ? { paid_late: 1 } : {}),
         ...(t.failureReason !== undefined ? { failure_reason: t.failureReason } : {}),
         ...(t.holdExpiresAt !== undefined ? { hold_expires_at: t.holdExpiresAt } : {}),
+        ...(t.captureMode !== undefined ? { capture_mode: t.captureMode } : {}),
         ...(t.captured !== undefined ? { amount_minor: t.captured.amountMinor, balance_minor: t.captured.balanceMinor, held_minor: t.captured.heldMinor } : {}),
         // Nothing more to ask the provider about once the payment stops waiting (keeps the due index
         // small), except an expired one whose provider may still take money until its own deadline.
