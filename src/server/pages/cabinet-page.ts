@@ -28,6 +28,7 @@ const T = {
     at: 'Время', http: 'HTTP', duration: 'Длительность, мс', verdict: 'Итог', excerpt: 'Ответ магазина',
     resend: 'Отправить уведомление повторно', timeline: 'Хронология', closingReceipt: 'Выбить чек полного расчёта',
     receiptsSettings: 'Фискальные чеки: настройки receipts в JSON (пусто — выключены), см. docs/CONFIGURATION.md',
+    hold: 'Блокировка на карте', captureAmount: 'Сумма списания (пусто — вся)', holdReason: 'Причина (необязательно)', capture: 'Списать', voidHold: 'Снять блокировку',
     refunds: 'Возвраты', refundAmount: 'Сумма возврата', refundReason: 'Причина возврата (обязательно)', refund: 'Вернуть деньги',
     setStatus: 'Изменить статус вручную', newStatus: 'Новый статус', reason: 'Причина (обязательно, до 500 символов)',
     actor: 'Кто меняет (необязательно)', save: 'Сохранить статус', locked: 'Статус этого платежа вручную изменить нельзя.',
@@ -64,6 +65,7 @@ const T = {
     at: 'Time', http: 'HTTP', duration: 'Duration, ms', verdict: 'Verdict', excerpt: 'Shop answer',
     resend: 'Resend the notification', timeline: 'Timeline', closingReceipt: 'Issue the closing receipt (full payment)',
     receiptsSettings: 'Fiscal receipts: the receipts settings as JSON (empty: off), see docs/CONFIGURATION.md',
+    hold: 'Money held on the card', captureAmount: 'Amount to capture (empty: all of it)', holdReason: 'Reason (optional)', capture: 'Capture', voidHold: 'Release the hold',
     refunds: 'Refunds', refundAmount: 'Amount to refund', refundReason: 'Reason for the refund (required)', refund: 'Refund',
     setStatus: 'Set the status by hand', newStatus: 'New status', reason: 'Reason (required, up to 500 characters)',
     actor: 'Who is changing it (optional)', save: 'Save the status', locked: 'This payment\'s status cannot be changed by hand.',
@@ -91,11 +93,14 @@ const T = {
 /** What the script says; status names, messages. */
 const SCRIPT_STRINGS = {
   ru: {
-    statuses: { created: 'Создан', checking: 'Проверка магазином', awaiting_payment: 'Ожидает оплаты', paid: 'Оплачен', rejected: 'Отклонён', failed: 'Не оплачен', expired: 'Истёк', partially_refunded: 'Частично возвращён', refunded: 'Возвращён' },
+    statuses: { created: 'Создан', checking: 'Проверка магазином', awaiting_payment: 'Ожидает оплаты', paid: 'Оплачен', rejected: 'Отклонён', failed: 'Не оплачен', expired: 'Истёк', partially_refunded: 'Частично возвращён', refunded: 'Возвращён', authorized: 'Заблокирован на карте', partially_captured: 'Списан частично', voided: 'Блокировка снята' },
     notifications: { none: '—', pending: 'ожидает отправки', delivered: 'доставлено', retrying: 'повторяется', gave_up: 'не доставлено в API' },
     actions: { set_status: 'смена статуса', resend: 'повторная отправка', settings: 'настройки', rotate_cabinet_key: 'новый ключ кабинета', rotate_secret: 'новый K', integration_test: 'проверка интеграции', closing_receipt: 'чек полного расчёта' },
     kinds: { created: 'Создан', check_request: 'Запрос CHECK', check_answer: 'Ответ на CHECK', status: 'Статус', pay_written: 'Уведомление PAY', pay_attempt: 'Попытка PAY', manual: 'Вручную', paid_late: 'Оплачен с опозданием', refund: 'Возврат', provider_request: 'Запрос к платёжной системе', provider_notification: 'Уведомление платёжной системы', receipt: 'Чек' },
-    attentionKinds: { duplicate: 'заказ оплачен повторно', gave_up: 'PAY не доставлено', amount_mismatch: 'сумма не совпала', provider_failed: 'отказ платёжной системы', receipt_failed: 'чек не зарегистрирован' },
+    attentionKinds: { duplicate: 'заказ оплачен повторно', gave_up: 'PAY не доставлено', amount_mismatch: 'сумма не совпала', provider_failed: 'отказ платёжной системы', receipt_failed: 'чек не зарегистрирован', hold_expiring: 'блокировка скоро истечёт' },
+    holdUntil: 'Заблокировано {amount} {ticker} до {at}; за день до срока шлюз сам {policy}.', policyVoid: 'снимет блокировку', policyCapture: 'спишет всю сумму',
+    captureConfirm: 'Списать {amount} {ticker} с карты покупателя?', voidConfirm: 'Снять блокировку {amount} {ticker}? Списать эти деньги будет уже нельзя.',
+    capturedDone: 'Списано: {amount} {ticker}.', voidedDone: 'Блокировка снята.', holdPending: 'Отправлено в платёжную систему; результат придёт позже.',
     cases: { check_ok: 'Верный CHECK принят', check_bad_signature: 'CHECK с неверной подписью отклонён', check_unknown_order: 'CHECK неизвестного заказа отклонён', pay_ok: 'PAY принят', pay_repeat: 'Повторный PAY принят', pay_bad_signature: 'PAY с неверной подписью отклонён' },
     verdicts: { pass: 'пройдено', fail: 'ошибка', skipped: 'не выполнено' },
     closingDone: 'Чек полного расчёта: {status}.', receiptsInvalid: 'Настройки чеков — не JSON.',
@@ -116,11 +121,14 @@ const SCRIPT_STRINGS = {
     fields: { duplicateOf: 'Повторная оплата заказа, первый платёж', id: 'Идентификатор', payFor: 'Заказ', status: 'Статус', statusReason: 'Причина статуса', amount: 'К оплате', order: 'Сумма заказа', balance: 'Зачисляется', way: 'Способ оплаты', createdAt: 'Создан', paidAt: 'Оплачен', userEmail: 'E-mail покупателя', note: 'Комментарий' },
   },
   en: {
-    statuses: { created: 'Created', checking: 'Checked by the shop', awaiting_payment: 'Awaiting payment', paid: 'Paid', rejected: 'Rejected', failed: 'Failed', expired: 'Expired', partially_refunded: 'Partially refunded', refunded: 'Refunded' },
+    statuses: { created: 'Created', checking: 'Checked by the shop', awaiting_payment: 'Awaiting payment', paid: 'Paid', rejected: 'Rejected', failed: 'Failed', expired: 'Expired', partially_refunded: 'Partially refunded', refunded: 'Refunded', authorized: 'Held on the card', partially_captured: 'Partly captured', voided: 'Hold released' },
     notifications: { none: '—', pending: 'waiting to be sent', delivered: 'delivered', retrying: 'retrying', gave_up: 'not delivered to the API' },
     actions: { set_status: 'status set', resend: 'resend', settings: 'settings', rotate_cabinet_key: 'new cabinet key', rotate_secret: 'new K', integration_test: 'integration test', closing_receipt: 'closing receipt' },
     kinds: { created: 'Created', check_request: 'CHECK request', check_answer: 'CHECK answer', status: 'Status', pay_written: 'PAY notification', pay_attempt: 'PAY attempt', manual: 'By hand', paid_late: 'Paid late', refund: 'Refund', provider_request: 'Request to the payment system', provider_notification: 'Payment system notification', receipt: 'Receipt' },
-    attentionKinds: { duplicate: 'order paid again', gave_up: 'PAY not delivered', amount_mismatch: 'amount mismatch', provider_failed: 'refused by the payment system', receipt_failed: 'receipt not registered' },
+    attentionKinds: { duplicate: 'order paid again', gave_up: 'PAY not delivered', amount_mismatch: 'amount mismatch', provider_failed: 'refused by the payment system', receipt_failed: 'receipt not registered', hold_expiring: 'hold about to expire' },
+    holdUntil: '{amount} {ticker} held until {at}; a day before, the gateway will {policy} by itself.', policyVoid: 'release it', policyCapture: 'capture all of it',
+    captureConfirm: 'Capture {amount} {ticker} from the buyer\'s card?', voidConfirm: 'Release the hold of {amount} {ticker}? The money cannot be captured afterwards.',
+    capturedDone: 'Captured: {amount} {ticker}.', voidedDone: 'The hold is released.', holdPending: 'Sent to the payment system; the outcome comes later.',
     cases: { check_ok: 'A correct CHECK is accepted', check_bad_signature: 'A CHECK with a wrong signature is refused', check_unknown_order: 'A CHECK for an unknown order is refused', pay_ok: 'A PAY succeeds', pay_repeat: 'The same PAY again succeeds', pay_bad_signature: 'A PAY with a wrong signature is refused' },
     verdicts: { pass: 'passed', fail: 'failed', skipped: 'not run' },
     closingDone: 'Closing receipt: {status}.', receiptsInvalid: 'The receipts settings are not JSON.',
@@ -281,6 +289,16 @@ ${STATUS_OPTIONS.map((k) => html`<option value="${k}">${s.statuses[k]}</option>`
 <p id="attempts-empty" hidden></p>
 <p><button type="button" id="resend">${t.resend}</button></p>
 <p><button type="button" id="closing-receipt" class="secondary" hidden>${t.closingReceipt}</button></p>
+
+<section id="hold" aria-labelledby="hold-heading" hidden>
+<h3 id="hold-heading">${t.hold}</h3>
+<p id="hold-until"></p>
+<form id="hold-form">
+<p><label for="capture-amount">${t.captureAmount}</label> <input id="capture-amount" name="amount" inputmode="decimal" size="10" pattern="[0-9]+([.,][0-9]{1,2})?"></p>
+<p><label for="hold-reason">${t.holdReason}</label><br><textarea id="hold-reason" name="reason" maxlength="500" rows="2"></textarea></p>
+<p><button type="submit">${t.capture}</button> <button type="button" id="void-hold" class="secondary">${t.voidHold}</button></p>
+</form>
+</section>
 
 <section id="refunds" aria-labelledby="refunds-heading" hidden>
 <h3 id="refunds-heading">${t.refunds}</h3>

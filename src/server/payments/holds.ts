@@ -306,9 +306,9 @@ export function createHolds(core: PaymentCore) {
     },
 
     /** A payment's captures and voids, oldest first. */
-    async operations(m: Merchant, paymentId: string): Promise<{ operations: HoldOperationView[]; payment: HoldAnswer['payment'] }> {
+    async operations(m: Merchant, paymentId: string): Promise<{ operations: HoldOperationView[]; payment: HoldAnswer['payment']; holdExpiry: 'void' | 'capture' }> {
       const p = await ownPayment(m, paymentId);
-      return { operations: (await storage.holdOperationsOf(p.id)).map((o) => opView(o, p.wayTicker)), payment: paymentPart(p) };
+      return { operations: (await storage.holdOperationsOf(p.id)).map((o) => opView(o, p.wayTicker)), payment: paymentPart(p), holdExpiry: m.holdExpiry ?? 'void' };
     },
 
     /** The merchant's held payments, the nearest deadline first (the cabinet's held list). */
