@@ -11,6 +11,7 @@ import { createReconciler } from '../src/server/dispatcher/reconcile.ts';
 import { startYooKassaEmulator, type YooKassaEmulator } from '../src/server/providers/yookassa/emulator.ts';
 import { createPaymentVia, merchant, startMerchantStub, startTestGateway, storageKinds, type MerchantStub, type TestGateway } from './helpers.ts';
 import { api2AnswerSignature } from '../src/protocol/onpay-api.ts';
+import { signPaymentLink } from '../src/merchant/link.ts';
 
 const DAY_MS = 24 * 3_600_000;
 const KEY = 'shop-cabinet-key-0123456789';
@@ -97,6 +98,32 @@ for (const kind of storageKinds()) {
       assert.equal(p.status, 'paid');
       assert.equal(p.amountMinor, 10050n);
       assert.match((await pays(id))[0]!.body, /"payment":\{[^}]*"amount":100\.5,/);
+    });
+
+    test('receipts on: a smaller capture needs the receipt of what is taken (YooKassa refuses without one); given, it goes with the capture', async () => {
+      const line = (amount: string) => ({ name: 'Диван', price: amount, quantity: '1', amount, vat: 'none', paymentMethod: 'full_payment', paymentObject: 'commodity' });
+      const q = new URLSearchParams(signPaymentLink({
+        gateway: 'http://gateway.test', merchantLogin: 'shop', secret: 'test', price: '150', payFor: `ykr-${n++}`,
+        receipt: { taxation: 'usn_income', customer: { email: 'b@shop.example' }, items: [line('150.00')] } as never,
+      }).query);
+      const form = (await (await t.request(`/pay/shop?${q}`, { headers: { accept: 'application/json' } })).json()) as Json;
+      const res = await t.request('/api/v1/payments', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: form.token, way: 'YKC' }) });
+      const id = ((await res.json()) as Json).id as string;
+      assert.equal(res.status, 201);
+      const yk = (await t.storage.getPayment(id))!.providerPaymentId!;
+      assert.ok(emu.complete(yk, 'succeeded'));
+      await t.request(`/providers/yk/return/${id}?result=success`);
+      assert.equal((await t.storage.getPayment(id))!.status, 'authorized');
+      const without = await call(id, 'capture', { amount: '100.5' }, 'yr-1');
+      assert.equal(without.status, 502, JSON.stringify(without.body));
+      assert.equal((await t.storage.getPayment(id))!.status, 'authorized');
+      const wrongSum = await call(id, 'capture', { amount: '100.5', receipt: { taxation: 'usn_income', customer: { email: 'b@shop.example' }, items: [line('100.00')] } }, 'yr-2');
+      assert.equal(wrongSum.status, 400);
+      assert.equal(wrongSum.body.error.field, 'receipt.items');
+      const withIt = await call(id, 'capture', { amount: '100.5', receipt: { taxation: 'usn_income', customer: { email: 'b@shop.example' }, items: [line('100.50')] } }, 'yr-3');
+      assert.equal(withIt.status, 200, JSON.stringify(withIt.body));
+      assert.equal((await t.storage.getPayment(id))!.status, 'paid');
+      assert.deepEqual(emu.payment(yk)!.amount, { value: '100.50', currency: 'RUB' });
     });
 
     test('hold → void: canceled at YooKassa, voided, no PAY; capture after it refused', async () => {

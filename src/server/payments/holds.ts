@@ -26,6 +26,7 @@ import { SANDBOX_PROVIDER_ID } from '../providers/modules.ts';
 import { merchantMode } from '../merchants/merchant-rules.ts';
 import { canTransition, LATE_MONEY_STATUSES, type PaymentStatus } from '../states.ts';
 import type { HoldOperation, Merchant, Payment } from '../types.ts';
+import { parseReceipt, receiptTotalMinor, type Receipt } from '../../protocol/receipt.ts';
 import { payNotification } from './notify.ts';
 import { holdNotification } from './hold-event.ts';
 import { PAYMENT_ID, type PaymentCore } from './core.ts';
@@ -199,7 +200,7 @@ export function createHolds(core: PaymentCore) {
   }
 
   /** Asks the provider (again, for a pending operation) and records what it says. */
-  async function send(p: Payment, op: HoldOperation): Promise<HoldOperation> {
+  async function send(p: Payment, op: HoldOperation, given?: Receipt): Promise<HoldOperation> {
     const connector = p.providerId ? connectors.connector(p.providerId) : undefined;
     let r: HoldResult;
     if (!connector || !connector.capture || !connector.void) r = { kind: 'refused', reason: `the payment system ${p.providerId ?? '(none)'} cannot capture or void a hold` };
@@ -207,8 +208,9 @@ export function createHolds(core: PaymentCore) {
     else {
       try {
         if (op.kind === 'capture') {
-          // The payment's receipt goes with a capture of all of it; a smaller capture goes without (the README's choice).
-          const receipt = op.amountMinor === p.amountMinor ? (await storage.receiptsOf(p.id)).find((x) => x.kind === 'payment' && x.status !== 'failed')?.receipt : undefined;
+          // The payment's receipt goes with a capture of all of it; a smaller one with the request's, if any.
+          // A smaller capture goes with the receipt the merchant gave for it (`receipt` in the request).
+          const receipt = given ?? (op.amountMinor === p.amountMinor ? (await storage.receiptsOf(p.id)).find((x) => x.kind === 'payment' && x.status !== 'failed')?.receipt : undefined);
           r = await connector.capture(p, p.providerPaymentId, op.amountMinor, receipt);
         } else {
           r = await connector.void(p, p.providerPaymentId);
@@ -249,9 +251,9 @@ export function createHolds(core: PaymentCore) {
   }
 
   /** Begins (or repeats, under the same key) a capture or void and sends it. */
-  async function operate(m: Merchant, p: Payment, kind: 'capture' | 'void', amountMinor: bigint, reason: string, actor: string, key: string | undefined): Promise<HoldAnswer> {
+  async function operate(m: Merchant, p: Payment, kind: 'capture' | 'void', amountMinor: bigint, reason: string, actor: string, key: string | undefined, receipt?: Receipt): Promise<HoldAnswer> {
     const id = `hop_${randomBytes(18).toString('base64url')}`;
-    const requestHash = createHash('sha256').update(JSON.stringify([kind, formatAmount(amountMinor), reason])).digest('hex');
+    const requestHash = createHash('sha256').update(JSON.stringify([kind, formatAmount(amountMinor), reason, ...(receipt ? [receipt] : [])])).digest('hex');
     const began = await storage.beginHoldOperation({
       id, paymentId: p.id, merchantLogin: m.login, kind, amountMinor, reason, actor, idempotencyKey: key ?? id, requestHash, createdAt: deps.now(),
       settleAt: deps.now() + settleAfterMs,
@@ -267,9 +269,9 @@ export function createHolds(core: PaymentCore) {
         throw new GatewayError(422, 'invalid_param', `amount: at most ${formatAmount(began.heldMinor)} ${p.wayTicker} is held`, 'amount', { held: formatAmount(began.heldMinor) });
       case 'existing':
         if (began.operation.requestHash !== requestHash) throw new GatewayError(409, 'idempotency_conflict', 'Idempotency-Key: this key was used for another capture or void', 'Idempotency-Key');
-        return answer(began.operation.status === 'pending' ? await send((await storage.getPayment(p.id))!, began.operation) : began.operation);
+        return answer(began.operation.status === 'pending' ? await send((await storage.getPayment(p.id))!, began.operation, receipt) : began.operation);
       case 'created':
-        return answer(await send(p, began.operation));
+        return answer(await send(p, began.operation, receipt));
     }
   }
 
@@ -292,11 +294,19 @@ export function createHolds(core: PaymentCore) {
      * a merchant's held payment. `idempotencyKey`: a repeat returns the same operation (a pending one
      * is asked about again); the same key with another body is a 409.
      */
-    async capture(m: Merchant, paymentId: string, input: { amount?: string | undefined; reason?: string | undefined; actor?: string | undefined }, idempotencyKey?: string): Promise<HoldAnswer> {
+    async capture(m: Merchant, paymentId: string, input: { amount?: string | undefined; reason?: string | undefined; actor?: string | undefined; receipt?: unknown }, idempotencyKey?: string): Promise<HoldAnswer> {
       const p = await payment(m, paymentId);
       const given = input.amount === undefined ? p.amountMinor : parseAmount(input.amount);
       if (given === null || given <= 0n) throw new GatewayError(400, 'invalid_param', 'amount: an amount above zero like 40.0, in the payment\'s currency', 'amount');
-      return operate(m, p, 'capture', given, input.reason ?? '', actorOf(m, input.actor), idempotencyKey);
+      // The receipt of what is taken (54-ФЗ), for a smaller capture: the model's rules, summing to the amount.
+      let receipt: Receipt | undefined;
+      if (input.receipt !== undefined) {
+        const r = parseReceipt(input.receipt);
+        if (!r.ok) throw new GatewayError(400, 'invalid_param', `${r.issue.field}: ${r.issue.message}`, r.issue.field);
+        if (receiptTotalMinor(r.receipt) !== given) throw new GatewayError(400, 'invalid_param', `receipt.items: the lines sum to ${formatAmount(receiptTotalMinor(r.receipt))}, the capture to ${formatAmount(given)}`, 'receipt.items');
+        receipt = r.receipt;
+      }
+      return operate(m, p, 'capture', given, input.reason ?? '', actorOf(m, input.actor), idempotencyKey, receipt);
     },
 
     /** Releases a merchant's held payment (nothing taken; not a refund). Idempotent as `capture`. */

@@ -18,7 +18,7 @@ import { validJson } from '../http/validate.ts';
 
 /** The paths of a payment's hold operations (the cabinet's middleware authenticates them too). */
 export const HOLD_PATHS = ['/api/v1/payments/:id/capture', '/api/v1/payments/:id/void', '/api/v1/payments/:id/holds'] as const;
-const MAX_BODY_BYTES = 8 * 1024;
+const MAX_BODY_BYTES = 64 * 1024;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 /** Control characters other than tab and line breaks have no place in a reason or a name. */
@@ -36,6 +36,8 @@ const captureBody = z.object({
     .regex(/^[0-9]{1,15}(\.[0-9]{1,2})?$/, 'must be a decimal amount like "40.0" in the payment\'s currency (at most 2 decimals)').optional(),
   reason: text(MAX_HOLD_REASON_CHARS).optional(),
   actor: text(100).optional(),
+  // The receipt of a smaller capture (the model's rules are the domain's, which names the path).
+  receipt: z.record(z.string(), z.unknown(), { error: 'must be a receipt object' }).optional(),
 }).strict();
 
 const voidBody = z.object({

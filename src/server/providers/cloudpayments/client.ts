@@ -248,7 +248,8 @@ export function createCloudPaymentsConnector(config: CloudPaymentsConfig, deps: 
       } catch (e) {
         return { kind: 'refused', reason: `cloudpayments: ${(e as Error).message}` };
       }
-      return holdCall('/payments/confirm', body, `${payment.id}:confirm:${amountMinor}`);
+      // The same body, the same X-Request-ID: a repeat is one confirm; another body, another request.
+      return holdCall('/payments/confirm', body, `${payment.id}:confirm:${createHash('sha256').update(body).digest('hex').slice(0, 24)}`);
     },
 
     /** `payments/void` of a hold: the money released. */

@@ -333,7 +333,7 @@ export function createYooKassaConnector(config: YooKassaConfig, deps: ConnectorD
 
   /**
    * `POST /payments/{id}/capture` (all of the hold, or less, with the receipt for what is taken). The
-   * Idempotence-Key is the payment's and the amount's, so a repeat of the same capture is one capture.
+   * Idempotence-Key is the payment's and the body's, so a repeat of the same capture is one capture.
    */
   async function capture(payment: Payment, providerPaymentId: string, amountMinor: bigint, receipt?: Receipt): Promise<HoldResult> {
     if (!isYooKassaId(providerPaymentId)) return { kind: 'refused', reason: 'yookassa: not a YooKassa payment id' };
@@ -344,7 +344,10 @@ export function createYooKassaConnector(config: YooKassaConfig, deps: ConnectorD
       return { kind: 'refused', reason: `yookassa: ${(e as Error).message}` };
     }
     if (!body) return { kind: 'refused', reason: `yookassa: currency ${payment.wayTicker} is not supported` };
-    return holdCall(`/payments/${encodeURIComponent(providerPaymentId)}/capture`, body, `${payment.id}:capture:${amountMinor}`, 'succeeded');
+    // The same body, the same key: a repeat is one capture; another body (a receipt added after a
+    // refusal) a new key, which YooKassa would otherwise refuse as a duplicated key.
+    const text = JSON.stringify(body);
+    return holdCall(`/payments/${encodeURIComponent(providerPaymentId)}/capture`, body, `${payment.id}:c:${createHash('sha256').update(text).digest('hex').slice(0, 24)}`, 'succeeded');
   }
 
   /** `POST /payments/{id}/cancel` of a `waiting_for_capture` payment: the hold released. */
