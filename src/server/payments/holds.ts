@@ -209,7 +209,6 @@ export function createHolds(core: PaymentCore) {
       try {
         if (op.kind === 'capture') {
           // The payment's receipt goes with a capture of all of it; a smaller one with the request's, if any.
-          // A smaller capture goes with the receipt the merchant gave for it (`receipt` in the request).
           const receipt = given ?? (op.amountMinor === p.amountMinor ? (await storage.receiptsOf(p.id)).find((x) => x.kind === 'payment' && x.status !== 'failed')?.receipt : undefined);
           r = await connector.capture(p, p.providerPaymentId, op.amountMinor, receipt);
         } else {
