@@ -8,6 +8,7 @@ import { emit } from './events.ts';
 import { abandonPayment } from './api.ts';
 import type { Messages } from './messages/format.ts';
 import { loadFailure, loadHeld, loadInstructions, loadOrderItems } from './messages/load.ts';
+import type { HeldHost } from './held.ts';
 import ru from './messages/ru.ts';
 import {
   AMOUNT_RE, catalogue, FRAME_TIMEOUT_MS, linkQueryOf, OBSERVED, randomKey, REASON_RECHECK_MS, SCRIPT_ORIGIN, type Checkout, type FailureView, type View,
@@ -382,14 +383,9 @@ export class OnpayCheckout extends LitElement {
       this.setView({ name: 'done', payment, status });
       if (emit(this, 'onpay-success', { id: payment.id, urlSuccess: payment.urlSuccess }, true) && payment.urlSuccess) this.navigate(payment.urlSuccess);
     } else if (status === 'authorized') {
-      // The money held (a manual-capture payment): the hold's message from its chunk, then
-      // `onpay-authorized`. The buyer stays: the shop captures later; the done view links to url-success.
+      // The money held (a manual-capture payment): its chunk says so and fires `onpay-authorized`.
       this.finishing = true;
-      void loadHeld().then((m) => m[this.language], () => '').then((note) => {
-        this.finishing = false;
-        this.setView({ name: 'done', payment, status, note });
-        emit(this, 'onpay-authorized', { id: payment.id, urlSuccess: payment.urlSuccess });
-      });
+      void loadHeld().then((show) => show(this as unknown as HeldHost, payment));
     } else void this.explainFailure(payment, status);
   }
 
