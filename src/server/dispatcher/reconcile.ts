@@ -118,7 +118,7 @@ export function createReconciler(o: ReconcilerOptions): Reconciler {
     if (held) {
       const after = await o.storage.getPayment(p.id);
       const next = after?.status === 'authorized'
-        ? Math.max(o.now() + HOLD_RECHECK_MS, Math.min(after.holdExpiresAt ?? 0, (after.holdExpiresAt ?? 0) - HOLD_POLICY_LEAD_MS))
+        ? Math.max(o.now() + HOLD_RECHECK_MS, (after.holdExpiresAt ?? 0) - HOLD_POLICY_LEAD_MS)
         : after?.status === 'partially_captured' ? o.now() + HOLD_RECHECK_MS : null;
       // A hold still due (its policy refused or unanswered) is asked again shortly, not left.
       const dueAgain = after?.status === 'authorized' && o.service.holds?.expiryDue(after, o.now()) ? o.now() + HOLD_RECHECK_MS : next;
