@@ -158,6 +158,22 @@ describe('merchant command', () => {
     await assert.rejects(runMerchantAdmin(['set', '--login', 'dups', '--duplicates', 'keep'], env, out), /duplicates/);
   });
 
+  test('--capture manual and --hold-expiry capture (issue 25) are set, kept by a later change, cleared by default; a bad value is named', async () => {
+    assert.equal(await runMerchantAdmin(['set', '--login', 'holds', '--name', 'H', '--secret', 'holds-secret-of-16-chars', '--capture', 'manual', '--hold-expiry', 'capture'], env, out, { warn: () => {} }), 0);
+    assert.equal(await runMerchantAdmin(['set', '--login', 'holds', '--name', 'H2'], env, out, { warn: () => {} }), 0);
+    lines.splice(0);
+    await runMerchantAdmin(['show', '--login', 'holds'], env, out);
+    const shown = JSON.parse(lines.splice(0).join('\n')) as Record<string, unknown>;
+    assert.equal(shown.capture, 'manual', 'kept on a later change');
+    assert.equal(shown.holdExpiry, 'capture');
+    assert.equal(await runMerchantAdmin(['set', '--login', 'holds', '--capture', 'default', '--hold-expiry', 'default'], env, out, { warn: () => {} }), 0);
+    lines.splice(0);
+    await runMerchantAdmin(['show', '--login', 'holds'], env, out);
+    assert.equal((JSON.parse(lines.splice(0).join('\n')) as Record<string, unknown>).capture, 'default');
+    await assert.rejects(runMerchantAdmin(['set', '--login', 'holds', '--capture', 'later'], env, out), /capture/);
+    await assert.rejects(runMerchantAdmin(['set', '--login', 'holds', '--hold-expiry', 'keep'], env, out), /hold-expiry/);
+  });
+
   test('secrets from a file, standard input or the environment; on the command line they still work but warn', async () => {
     const warnings: string[] = [];
     const io = (stdin = '') => ({ warn: (s: string) => warnings.push(s), readStdin: async () => stdin });

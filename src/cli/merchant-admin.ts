@@ -9,6 +9,7 @@
  *                           [--mode test|live|default] [--fees buyer|merchant|link|default]
  *                           [--return-urls https://a.example/onpay/,https://b.example] [--allow-short-secret] [--duplicates flag|refund|default]
  *                           [--receipts '{"enabled":true,"taxation":"usn_income","vat":"none"}'|off]
+ *                           [--capture auto|manual|default] [--hold-expiry void|capture|default]
  *
  * Secrets (the key K and the cabinet key), from the safest: `--secret-file PATH` / `--api-key-file
  * PATH`; `--secret -` / `--api-key -` read standard input (one of them); the environment variables
@@ -41,6 +42,7 @@ const publicView = (m: Merchant) => ({
   login: m.login, name: m.name, notifications: m.notifications, apiUrl: m.apiUrl, apiType: m.apiType, apiMethod: m.apiMethod,
   notifyStyle: m.notifyStyle, checkLinkMd5: m.checkLinkMd5, origins: m.origins, cabinetKey: m.apiKeyHash ? 'set' : 'not set',
   mode: m.mode ?? 'default', fees: m.fees ?? 'default', returnUrls: m.returnUrls ?? [], duplicates: m.duplicates ?? 'default', receipts: m.receipts ?? 'off',
+  capture: m.capture ?? 'default', holdExpiry: m.holdExpiry ?? 'default',
 });
 
 /** `--receipts`: the settings as JSON, `off` to clear them, absent to keep them. */
@@ -111,6 +113,7 @@ export async function runMerchantAdmin(argv: string[], env: NodeJS.ProcessEnv, o
       'api-url': { type: 'string' }, 'api-type': { type: 'string' }, 'api-method': { type: 'string' },
       notifications: { type: 'string' }, 'check-link-md5': { type: 'string' }, origins: { type: 'string' }, 'api-key': { type: 'string' },
       mode: { type: 'string' }, fees: { type: 'string' }, 'return-urls': { type: 'string' }, duplicates: { type: 'string' }, receipts: { type: 'string' },
+      capture: { type: 'string' }, 'hold-expiry': { type: 'string' },
       'secret-file': { type: 'string' }, 'api-key-file': { type: 'string' }, 'allow-short-secret': { type: 'boolean' },
     },
   });
@@ -155,6 +158,9 @@ export async function runMerchantAdmin(argv: string[], env: NodeJS.ProcessEnv, o
           returnUrls: list(values['return-urls'], existing?.returnUrls),
           duplicates: choice(values.duplicates, existing?.duplicates),
           receipts: receiptsOption(values.receipts, existing?.receipts),
+          // Holds (issue 25): kept unless given, as every other setting.
+          capture: choice(values.capture, existing?.capture),
+          holdExpiry: choice(values['hold-expiry'], existing?.holdExpiry),
           ...(apiKey ? { apiKey } : {}),
         };
         const r = merchantSchema.safeParse(raw);

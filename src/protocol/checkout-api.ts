@@ -6,17 +6,23 @@
 import type { Language } from './languages.ts';
 
 /**
- * The payment's states (DESIGN.md §4). `paid`, `failed`, `expired` and `rejected` end the buyer's
- * flow; a paid payment may later become `partially_refunded` or `refunded`.
+ * The payment's states (DESIGN.md §4). `paid`, `failed`, `expired`, `rejected` and `authorized` end
+ * the buyer's flow; a paid payment may later become `partially_refunded` or `refunded`. With a hold
+ * (issue 25): `authorized` (the money held on the card until the shop captures or voids it), then
+ * `paid` on a full capture, `partially_captured` (a smaller amount taken, the rest being released)
+ * then `paid`, or `voided` (the hold released, nothing taken).
  */
 export type PaymentStatus =
-  | 'created' | 'checking' | 'awaiting_payment' | 'paid' | 'rejected' | 'failed' | 'expired' | 'partially_refunded' | 'refunded';
+  | 'created' | 'checking' | 'awaiting_payment' | 'paid' | 'rejected' | 'failed' | 'expired' | 'partially_refunded' | 'refunded'
+  | 'authorized' | 'partially_captured' | 'voided';
 
 /** A payment system offered in the form, with what the buyer pays in it. */
 export interface WayQuote {
   code: string;
   kind: 'redirect' | 'instructions';
   title: string;
+  /** The way can hold the money (capture later): true on a manual-capture form's ways, which all can. */
+  hold?: true;
   /** What the buyer pays in `ticker` (canonical amount text); null in free mode until the buyer types the amount. */
   amount: string | null;
   ticker: string;
@@ -158,6 +164,8 @@ export interface PaymentView {
   comment?: string;
   /** Money the provider reported after the gateway had called the payment expired, failed or rejected: applied, never dropped. */
   paidLate?: true;
+  /** A hold (`authorized`): until when the money stays held (ISO 8601), the provider's deadline. */
+  holdExpiresAt?: string;
 }
 
 /**

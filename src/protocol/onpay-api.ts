@@ -312,8 +312,11 @@ function xmlText(raw: string): string {
 
 /** What a merchant's answer to CHECK means. */
 export type CheckVerdict =
-  /** `receipt`: the answer's optional fiscal receipt (API 2), as JSON, not yet checked. */
-  | { kind: 'accepted'; receipt?: unknown }
+  /**
+   * `receipt`: the answer's optional fiscal receipt (API 2), as JSON, not yet checked; `capture`:
+   * its optional `"capture"` (`"auto"` | `"manual"`, issue 25), not yet checked.
+   */
+  | { kind: 'accepted'; receipt?: unknown; capture?: unknown }
   | { kind: 'declined'; comment: string }
   | { kind: 'failed'; reason: string };
 
@@ -327,7 +330,7 @@ const clip = (s: string): string => (s.length > MAX_REASON ? `${s.slice(0, MAX_R
 
 /** Judges an API 2 answer body to CHECK or PAY (type given). */
 function judgeApi2(type: 'check' | 'pay', body: string, payFor: string, key: string):
-  { ok: true; status: boolean; comment: string; receipt?: unknown } | { ok: false; reason: string } {
+  { ok: true; status: boolean; comment: string; receipt?: unknown; capture?: unknown } | { ok: false; reason: string } {
   let parsed: unknown;
   try {
     parsed = JSON.parse(body.trim());
@@ -343,14 +346,14 @@ function judgeApi2(type: 'check' | 'pay', body: string, payFor: string, key: str
     return { ok: false, reason: 'bad answer signature' };
   }
   const comment = typeof o.comment === 'string' ? o.comment : '';
-  return { ok: true, status, comment, ...(o.receipt !== undefined ? { receipt: o.receipt } : {}) };
+  return { ok: true, status, comment, ...(o.receipt !== undefined ? { receipt: o.receipt } : {}), ...(o.capture !== undefined ? { capture: o.capture } : {}) };
 }
 
 export function judgeCheckApi2(body: string, d: Pick<CheckData, 'payFor'>, key: string): CheckVerdict {
   const r = judgeApi2('check', body, d.payFor, key);
   if (!r.ok) return { kind: 'failed', reason: r.reason };
   if (!r.status) return { kind: 'declined', comment: r.comment };
-  return r.receipt !== undefined ? { kind: 'accepted', receipt: r.receipt } : { kind: 'accepted' };
+  return { kind: 'accepted', ...(r.receipt !== undefined ? { receipt: r.receipt } : {}), ...(r.capture !== undefined ? { capture: r.capture } : {}) };
 }
 
 /**

@@ -48,6 +48,8 @@ export function merchantFromConfig(m: MerchantConfig): Merchant {
     savedMethods: m.savedMethods
       ? { enabled: m.savedMethods.enabled, ...(m.savedMethods.maxChargeAmount !== undefined ? { maxChargeMinor: parseAmount(m.savedMethods.maxChargeAmount)! } : {}) }
       : null,
+    capture: m.capture ?? null,
+    holdExpiry: m.holdExpiry ?? null,
   };
 }
 

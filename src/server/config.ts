@@ -85,6 +85,10 @@ export const merchantSchema = z.object({
     maxChargeAmount: z.string().regex(/^[0-9]{1,15}(\.[0-9]{1,2})?$/, 'a decimal amount in roubles like "15000.00"')
       .refine((v) => parseAmount(v)! > 0n, 'must be above zero').optional(),
   }).strict().optional(),
+  /** `manual`: hold the money on the card and capture it later (issue 25); default `auto`. See docs/CONFIGURATION.md. */
+  capture: z.enum(['auto', 'manual']).optional(),
+  /** What the gateway does with a hold a day before its deadline: `void` (default) or `capture`. */
+  holdExpiry: z.enum(['void', 'capture']).optional(),
 }).strict().refine((m) => !m.notifications || m.apiUrl !== undefined, { message: 'apiUrl is required when notifications are on', path: ['apiUrl'] });
 export type MerchantConfig = z.output<typeof merchantSchema>;
 

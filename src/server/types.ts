@@ -46,6 +46,10 @@ export interface Merchant {
   duplicates?: DuplicatePolicy | null;
   /** The fiscal receipts' settings (merchant key `receipts`, issue 24); absent or null: none. */
   receipts?: ReceiptSettings | null;
+  /** `manual`: hold the money and capture it later (merchant key `capture`, issue 25); absent or null: `auto`. */
+  capture?: 'auto' | 'manual' | null;
+  /** What the gateway does with a hold a day before its deadline (merchant key `holdExpiry`); absent or null: `void`. */
+  holdExpiry?: 'void' | 'capture' | null;
   /** Saved payment methods and merchant-initiated charges (merchant key `savedMethods`, issue 26); absent or null: off. */
   savedMethods?: SavedMethodsSettings | null;
 }
@@ -161,10 +165,18 @@ export interface Payment extends LinkOrder {
    * own deadline may be later than the gateway's (null: not asked after expiry).
    */
   lateUntil: number | null;
+  /** `manual`: the money is held at the provider and captured later (issue 25); null: charged at once. */
+  captureMode?: 'manual' | null;
+  /** A hold's deadline at the provider (`authorized`); null otherwise. */
+  holdExpiresAt?: number | null;
+  /** The amount held, once a smaller amount was captured (`amountMinor` is then what was taken); null otherwise. */
+  heldMinor?: Minor | null;
 }
 
-export type NewPayment = Omit<Payment, 'number' | 'responseStatus' | 'responseBody' | 'paidAt' | 'manual' | 'statusReason' | 'action' | 'providerId' | 'providerPaymentId' | 'amountMismatch' | 'refundedMinor' | 'paidLate' | 'failureReason' | 'lateUntil'> & {
+export type NewPayment = Omit<Payment, 'number' | 'responseStatus' | 'responseBody' | 'paidAt' | 'manual' | 'statusReason' | 'action' | 'providerId' | 'providerPaymentId' | 'amountMismatch' | 'refundedMinor' | 'paidLate' | 'failureReason' | 'lateUntil' | 'captureMode' | 'holdExpiresAt' | 'heldMinor'> & {
   providerId?: string | null;
+  /** `manual`: hold, capture later. */
+  captureMode?: 'manual' | null;
   /** When reconciliation first asks the provider about it (payments at a real provider); null: never. */
   reconcileAt?: number | null;
 };
@@ -190,6 +202,33 @@ export interface RefundRecord {
 }
 
 export type NewRefund = Omit<RefundRecord, 'status' | 'providerRefundId' | 'failureReason' | 'updatedAt'>;
+
+/** A capture or void of a hold (0012_holds), written `pending` before the provider is asked. */
+export interface HoldOperation {
+  id: string;
+  paymentId: string;
+  merchantLogin: string;
+  kind: 'capture' | 'void';
+  /** The amount to capture, in the payment's `wayTicker` (a void: what was held). */
+  amountMinor: Minor;
+  reason: string;
+  /** Who asked: the merchant's login (and the person named), or `gateway:hold_expiry`. */
+  actor: string;
+  status: 'pending' | 'succeeded' | 'failed';
+  failureReason: string | null;
+  idempotencyKey: string;
+  requestHash: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type NewHoldOperation = Omit<HoldOperation, 'status' | 'failureReason' | 'updatedAt'> & {
+  /**
+   * When reconciliation asks the provider about the payment if nothing settles the operation first:
+   * written with the operation, so a crash right after the provider acted still gets it settled.
+   */
+  settleAt: number;
+};
 
 /** What a fiscal receipt is for: the payment itself, a refund, or the closing receipt (full payment on delivery). */
 export type ReceiptKind = 'payment' | 'refund' | 'closing';
@@ -225,8 +264,11 @@ export interface NotificationRecord {
   id: number;
   paymentId: string;
   merchantLogin: string;
-  /** `pay`: PAY / `payment.paid`; `refund`: `payment.refunded`; `receipt`: `receipt.failed` (these two: webhooks merchants only). */
-  kind: 'pay' | 'refund' | 'receipt';
+  /**
+   * `pay`: PAY / `payment.paid`; `refund`: `payment.refunded`; `receipt`: `receipt.failed`; `hold`:
+   * `payment.authorized` / `payment.voided` (these three: webhooks merchants only).
+   */
+  kind: 'pay' | 'refund' | 'receipt' | 'hold';
   style: NotifyStyle;
   method: 'POST' | 'GET';
   url: string;

@@ -5,9 +5,9 @@
 
 import type { FormPayload, PaymentStatus, PaymentView } from '../../protocol/checkout-api.ts';
 
-/** The statuses that end the buyer's flow (DESIGN.md §4): the element stops following there. */
-export type FinalStatus = Extract<PaymentStatus, 'paid' | 'failed' | 'expired' | 'rejected'>;
-export const FINAL: readonly string[] = ['paid', 'failed', 'expired', 'rejected'];
+/** The statuses that end the buyer's flow (DESIGN.md §4; a hold, `authorized`, too): the element stops following there. */
+export type FinalStatus = Extract<PaymentStatus, 'paid' | 'failed' | 'expired' | 'rejected' | 'authorized'>;
+export const FINAL: readonly string[] = ['paid', 'failed', 'expired', 'rejected', 'authorized'];
 export const isFinal = (status: string): status is FinalStatus => FINAL.includes(status);
 
 /** A refusal or failure the element can explain: `code` is the gateway's error code or `network`. */

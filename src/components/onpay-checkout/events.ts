@@ -14,6 +14,11 @@ export interface OnpayEventDetails {
   /** The payment is paid. Cancelable: `preventDefault()` keeps the buyer on the page instead of going to url-success. */
   'onpay-success': { id: string; urlSuccess: string };
   /**
+   * The money is held on the buyer's card (a manual-capture payment, `authorized`): the shop captures
+   * or voids it later. The element says so and stays; its done view links to url-success.
+   */
+  'onpay-authorized': { id: string; urlSuccess: string };
+  /**
    * The payment failed, expired or was refused; `reason` says why as a code (`FailureReason`). The
    * element shows the failure view; with `fail-redirect="immediate"` it goes to url-fail, unless a
    * listener calls `preventDefault()`.
@@ -35,6 +40,7 @@ declare global {
     'onpay-way-select': CustomEvent<OnpayEventDetails['onpay-way-select']>;
     'onpay-payment-created': CustomEvent<OnpayEventDetails['onpay-payment-created']>;
     'onpay-success': CustomEvent<OnpayEventDetails['onpay-success']>;
+    'onpay-authorized': CustomEvent<OnpayEventDetails['onpay-authorized']>;
     'onpay-fail': CustomEvent<OnpayEventDetails['onpay-fail']>;
     'onpay-error': CustomEvent<OnpayEventDetails['onpay-error']>;
   }

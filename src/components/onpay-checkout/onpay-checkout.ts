@@ -7,7 +7,8 @@ import { emit } from './events.ts';
 // «Выбрать другой способ» (issue 22): the one call only the instructions view makes.
 import { abandonPayment } from './api.ts';
 import type { Messages } from './messages/format.ts';
-import { loadFailure, loadFollow, loadInstructions, loadOrderItems, loadPopup } from './messages/load.ts';
+import { loadFailure, loadFollow, loadHeld, loadInstructions, loadOrderItems, loadPopup } from './messages/load.ts';
+import type { HeldHost } from './held.ts';
 import ru from './messages/ru.ts';
 import {
   AMOUNT_RE, catalogue, FRAME_TIMEOUT_MS, linkQueryOf, OBSERVED, POPUP_WATCH_MS, randomKey, REASON_RECHECK_MS, SCRIPT_ORIGIN, type Checkout, type FailureView, type View,
@@ -51,6 +52,7 @@ import { renderView } from './internal/render-view.ts';
  * @event onpay-way-select - The buyer picked a payment system. `detail: {way}`.
  * @event onpay-payment-created - The payment was created after the shop's CHECK. `detail: {id, way, amount, ticker}`.
  * @event onpay-success - Paid. Cancelable: `preventDefault()` keeps the buyer here instead of going to `url-success`.
+ * @event onpay-authorized - The money is held on the card (a manual-capture payment): the shop captures it later. The element says so in the buyer's language and stays. `detail: {id, urlSuccess}`.
  * @event onpay-fail - Failed, expired or refused. `detail: {id, status, reason, urlFail}`, `reason` a code (`declined`, `insufficient_funds`, `3ds_failed`, `expired`, `check_declined`, …). The failure view says why; with `fail-redirect="immediate"` the buyer goes to `url-fail` at once unless `preventDefault()` is called.
  * @event onpay-error - Something went wrong. `detail: {code, message}` with a stable `code`.
  *
@@ -406,9 +408,11 @@ export class OnpayCheckout extends LitElement {
     if (status === 'paid') {
       this.setView({ name: 'done', payment, status });
       if (emit(this, 'onpay-success', { id: payment.id, urlSuccess: payment.urlSuccess }, true) && payment.urlSuccess) this.navigate(payment.urlSuccess);
-      return;
-    }
-    void this.explainFailure(payment, status);
+    } else if (status === 'authorized') {
+      // The money held (a manual-capture payment): its chunk says so and fires `onpay-authorized`.
+      this.finishing = true;
+      void loadHeld().then((show) => show(this as unknown as HeldHost, payment));
+    } else void this.explainFailure(payment, status);
   }
 
   /**

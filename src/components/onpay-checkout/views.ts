@@ -82,7 +82,7 @@ export function messageView(title: string, text: string, role: 'alert' | 'status
 export const button = (label: string, onClick: () => void, secondary = false) =>
   html`<button type="button" part="button" class=${secondary ? 'secondary' : ''} @click=${onClick}>${label}</button>`;
 
-export function doneView(t: T, payment: Payment): TemplateResult {
-  return html`${heading(t.paid)}<p role="status" class="ok">${t.paidHint}</p>
+export function doneView(t: T, payment: Payment, note?: string): TemplateResult {
+  return html`${note ? nothing : heading(t.paid)}<p role="status" class="ok">${note || t.paidHint}</p>
     ${payment.urlSuccess ? html`<div class="actions"><a href=${payment.urlSuccess}>${t.toShop}</a></div>` : nothing}`;
 }

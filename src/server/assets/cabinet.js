@@ -481,10 +481,62 @@ $('refund-form').addEventListener('submit', (event) => {
   });
 });
 
+/** A held payment (issue 25): its deadline, and capture / void, each asked to be confirmed first. */
+async function loadHold(p) {
+  $('hold').hidden = true;
+  if (p.status !== 'authorized') return;
+  let r;
+  try {
+    r = await api(`/api/v1/payments/${encodeURIComponent(p.id)}/holds`, { absolute: true, quiet: true });
+  } catch {
+    return;
+  }
+  state.hold = r.payment;
+  $('hold-until').textContent = fill(S.holdUntil, {
+    amount: r.payment.held, ticker: r.payment.ticker, at: r.payment.holdExpiresAt ? new Date(r.payment.holdExpiresAt).toLocaleString() : '—',
+    policy: r.holdExpiry === 'capture' ? S.policyCapture : S.policyVoid,
+  });
+  $('hold').hidden = false;
+}
+
+/** Captures (`capture`) or voids the held payment on screen, after the person confirms. */
+function holdAction(kind) {
+  const p = state.current;
+  const h = state.hold;
+  if (!p || !h) return;
+  const amount = $('capture-amount').value.trim().replace(',', '.');
+  const shown = kind === 'capture' && amount ? amount : h.held;
+  if (!window.confirm(fill(kind === 'capture' ? S.captureConfirm : S.voidConfirm, { amount: shown, ticker: h.ticker }))) return;
+  const body = {};
+  if (kind === 'capture' && amount) body.amount = amount;
+  const reason = $('hold-reason').value.trim();
+  if (reason) body.reason = reason;
+  const actor = $('actor').value.trim();
+  if (actor) body.actor = actor;
+  guarded(async () => {
+    // One key per press: a network retry of the same press never captures twice.
+    const r = await api(`/api/v1/payments/${encodeURIComponent(p.id)}/${kind}`, { absolute: true, method: 'POST', body, headers: { 'idempotency-key': crypto.randomUUID() } });
+    $('capture-amount').value = '';
+    $('hold-reason').value = '';
+    const updated = await api(`/payments/${encodeURIComponent(p.id)}`);
+    renderDetail(updated);
+    await loadHold(updated);
+    await loadRefunds(updated);
+    say(r.operation.status !== 'succeeded' ? S.holdPending : kind === 'capture' ? fill(S.capturedDone, { amount: r.operation.amount, ticker: r.operation.ticker }) : S.voidedDone);
+  });
+}
+
+$('hold-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  holdAction('capture');
+});
+$('void-hold').addEventListener('click', () => holdAction('void'));
+
 async function openPayment(id) {
   const p = await api(`/payments/${encodeURIComponent(id)}`);
   state.lastOpened = id;
   renderDetail(p);
+  await loadHold(p);
   await loadRefunds(p);
   show('detail');
   $('detail-heading').focus();

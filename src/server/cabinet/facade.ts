@@ -48,7 +48,7 @@ export function createCabinetFacade(deps: CabinetFacadeDeps) {
     /** A payment's fiscal receipts with their registration status (the caller has checked it is the merchant's). */
     receipts: async (paymentId: string) => (await storage.receiptsOf(paymentId)).map(receiptView),
     /** Totals over a period. */
-    overview: (m: Merchant, q: OverviewQuery) => overview(storage, m, q),
+    overview: (m: Merchant, q: OverviewQuery) => overview(storage, m, q, now()),
     /** The merchant's payments as a CSV stream. */
     exportCsv: (m: Merchant, q: SearchQuery, o: CsvOptions) => exportCsv(storage, m, q, o),
     /** Runs the integration test against the merchant's API URL. */

@@ -57,11 +57,11 @@ export interface Overview {
     lastError: { at: string; paymentId: string; verdict: string; excerpt: string; httpStatus: number | null } | null;
   };
   /** `reason`: a provider failure's status reason as a code and its detail, for the page's language. */
-  attention: { kind: 'duplicate' | 'gave_up' | 'amount_mismatch' | 'provider_failed' | 'receipt_failed'; paymentId: string; number: number; payFor: string; at: string; text: string; reason?: ReasonView }[];
+  attention: { kind: 'duplicate' | 'gave_up' | 'amount_mismatch' | 'provider_failed' | 'receipt_failed' | 'hold_expiring'; paymentId: string; number: number; payFor: string; at: string; text: string; reason?: ReasonView }[];
 }
 
-const STATUS_KEYS = ['created', 'checking', 'awaiting_payment', 'paid', 'rejected', 'failed', 'expired', 'partially_refunded', 'refunded'];
-const PAID_LIKE = ['paid', 'partially_refunded', 'refunded'];
+const STATUS_KEYS = ['created', 'checking', 'awaiting_payment', 'paid', 'rejected', 'failed', 'expired', 'partially_refunded', 'refunded', 'authorized', 'partially_captured', 'voided'];
+const PAID_LIKE = ['paid', 'partially_refunded', 'refunded', 'partially_captured'];
 
 /** The default period: the last 30 local days including today. */
 export function defaultPeriod(now: number, offsetMinutes: number): { from: number; to: number } {
@@ -80,14 +80,14 @@ function ratio(paid: number, created: number): string | null {
   return `${scaled / 10_000n}.${(scaled % 10_000n).toString().padStart(4, '0')}`;
 }
 
-export async function overview(storage: Storage, m: Merchant, q: OverviewQuery): Promise<Overview> {
+export async function overview(storage: Storage, m: Merchant, q: OverviewQuery, now?: number): Promise<Overview> {
   if (q.to <= q.from) throw new GatewayError(400, 'invalid_param', 'to: must be later than from', 'to');
   if (q.to - q.from > MAX_OVERVIEW_DAYS * DAY_MS) throw new GatewayError(400, 'invalid_param', `to: the period is at most ${MAX_OVERVIEW_DAYS} days`, 'to');
   const offsetMs = q.offsetMinutes * 60_000;
   const [figures, health, attention] = await Promise.all([
     storage.overviewFigures(m.login, q.from, q.to, offsetMs),
     storage.deliveryHealth(m.login),
-    storage.attention(m.login, ATTENTION_LIMIT),
+    storage.attention(m.login, ATTENTION_LIMIT, now),
   ]);
 
   const firstDay = Math.floor((q.from + offsetMs) / DAY_MS);

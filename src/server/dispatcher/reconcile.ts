@@ -29,10 +29,14 @@ import type { ProviderStatus } from '../providers/contract.ts';
 import type { PaymentService } from '../payments/service.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { Payment } from '../types.ts';
+import { HOLD_POLICY_LEAD_MS } from '../payments/holds.ts';
+
+/** How soon a hold's payment is asked about again when something is still open (a partial capture settling, a policy unanswered). */
+const HOLD_RECHECK_MS = 5 * 60_000;
 
 export interface ReconcilerOptions {
   storage: Storage;
-  service: Pick<PaymentService, 'reconcileReport' | 'connectors' | 'reconcileScheduleS'>;
+  service: Pick<PaymentService, 'reconcileReport' | 'connectors' | 'reconcileScheduleS'> & { holds?: Pick<PaymentService['holds'], 'expiryDue' | 'expireHold'> };
   now: () => number;
   /** Who holds the leases; unique per process (≤ 64 characters). */
   owner: string;
@@ -100,6 +104,26 @@ export function createReconciler(o: ReconcilerOptions): Reconciler {
       } catch (e) {
         log(`reconcile ${p.id}: not applied: ${e instanceof Error ? e.message : String(e)}`);
       }
+    }
+    // A hold (issue 25): once the provider's word is applied, the expiry policy acts a day before the
+    // deadline. This reconciler holds the payment's lease, so no other instance acts on it meanwhile.
+    const held = p.status === 'authorized' || p.status === 'partially_captured' ? await o.storage.getPayment(p.id) : undefined;
+    if (held && held.status === 'authorized' && o.service.holds?.expiryDue(held, o.now())) {
+      try {
+        log(`reconcile ${p.id}: hold expiry policy: ${await o.service.holds.expireHold(held)}`);
+      } catch (e) {
+        log(`reconcile ${p.id}: hold expiry not applied: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    if (held) {
+      const after = await o.storage.getPayment(p.id);
+      const next = after?.status === 'authorized'
+        ? Math.max(o.now() + HOLD_RECHECK_MS, (after.holdExpiresAt ?? 0) - HOLD_POLICY_LEAD_MS)
+        : after?.status === 'partially_captured' ? o.now() + HOLD_RECHECK_MS : null;
+      // A hold still due (its policy refused or unanswered) is asked again shortly, not left.
+      const dueAgain = after?.status === 'authorized' && o.service.holds?.expiryDue(after, o.now()) ? o.now() + HOLD_RECHECK_MS : next;
+      if (!(await o.storage.finishReconcile(p.id, o.owner, dueAgain))) log(`reconcile ${p.id}: lease lost before the next slot was recorded`);
+      return;
     }
     // An expired payment is asked about until its provider's own deadline (`lateUntil`), or until
     // the provider says it is closed for good: late money is applied, never dropped.

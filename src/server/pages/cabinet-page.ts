@@ -171,6 +171,16 @@ ${ways.map((w) => html`<option value="${w.code}">${w.title}</option>`)}
 <p><button type="button" id="resend">${t.resend}</button></p>
 <p><button type="button" id="closing-receipt" class="secondary" hidden>${t.closingReceipt}</button></p>
 
+<section id="hold" aria-labelledby="hold-heading" hidden>
+<h3 id="hold-heading">${t.hold}</h3>
+<p id="hold-until"></p>
+<form id="hold-form">
+<p><label for="capture-amount">${t.captureAmount}</label> <input id="capture-amount" name="amount" inputmode="decimal" size="10" pattern="[0-9]+([.,][0-9]{1,2})?"></p>
+<p><label for="hold-reason">${t.holdReason}</label><br><textarea id="hold-reason" name="reason" maxlength="500" rows="2"></textarea></p>
+<p><button type="submit">${t.capture}</button> <button type="button" id="void-hold" class="secondary">${t.voidHold}</button></p>
+</form>
+</section>
+
 <section id="refunds" aria-labelledby="refunds-heading" hidden>
 <h3 id="refunds-heading">${t.refunds}</h3>
 <p id="refunded-total"></p>

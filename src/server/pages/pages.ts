@@ -190,7 +190,7 @@ const ENDED_WITHOUT_MONEY = new Set(['failed', 'expired', 'rejected']);
 /** The status page of a payment (no-JavaScript flow; refreshes itself while waiting). */
 export function statusPage(p: Payment): Html {
   const t = T[p.ln];
-  const label = { created: t.waiting, checking: t.waiting, awaiting_payment: t.waiting, paid: t.paid, failed: t.failed, expired: t.expired, rejected: t.rejected, partially_refunded: t.paid, refunded: t.paid }[p.status];
+  const label = { created: t.waiting, checking: t.waiting, awaiting_payment: t.waiting, paid: t.paid, failed: t.failed, expired: t.expired, rejected: t.rejected, partially_refunded: t.paid, refunded: t.paid, authorized: t.held, partially_captured: t.paid, voided: t.voided }[p.status];
   const waiting = p.status === 'awaiting_payment';
   const failed = ENDED_WITHOUT_MONEY.has(p.status);
   return layout(p.ln, t.status, html`<h1>${label}</h1>
@@ -214,7 +214,10 @@ export function cardPage(p: Payment): Html {
 <p>${t.amount}: <strong>${moneyOf(p)}</strong></p>
 <form method="post" action="/sandbox/card/${p.id}">
 <p><label>${t.card}: <input name="card" value="4111 1111 1111 1111" autocomplete="off" readonly></label></p>
-<p><button type="submit" name="action" value="pay">${t.pay}</button>
+<p>${p.captureMode === 'manual'
+    // A manual-capture payment is held, not charged: the test card authorises it (issue 25).
+    ? html`<button type="submit" name="action" value="authorize">${t.authorize}</button>`
+    : html`<button type="submit" name="action" value="pay">${t.pay}</button>`}
 <button type="submit" name="action" value="decline">${t.decline}</button></p>
 </form>`);
 }
@@ -227,10 +230,13 @@ export function cardPage(p: Payment): Html {
  */
 export function returnPage(p: Payment, targetOrigins: string[]): Html {
   const t = T[p.ln];
-  const paid = p.status === 'paid' || p.status === 'partially_refunded' || p.status === 'refunded';
+  // A hold (`authorized`) is the buyer's success too: the shop captures it later.
+  const held = p.status === 'authorized';
+  const paid = p.status === 'paid' || p.status === 'partially_refunded' || p.status === 'refunded' || p.status === 'partially_captured' || held;
   const next = (paid ? p.urlSuccess : p.urlFail) || `/payments/${p.id}`;
   const reason = paid ? undefined : failureReasonOf(p) ?? 'unknown';
-  return layout(p.ln, paid ? t.paid : t.failed, html`<h1 data-onpay-result="${paid ? 'paid' : p.status}" data-id="${p.id}" data-next="${next}"${reason ? html` data-reason="${reason}"` : ''} data-origins="${targetOrigins.join(' ')}">${paid ? t.paid : t.failed}</h1>
+  const title = held ? t.held : paid ? t.paid : t.failed;
+  return layout(p.ln, title, html`<h1 data-onpay-result="${held ? 'authorized' : paid ? 'paid' : p.status}" data-id="${p.id}" data-next="${next}"${reason ? html` data-reason="${reason}"` : ''} data-origins="${targetOrigins.join(' ')}">${title}</h1>
 ${paid ? html`<p><a href="${next}" target="_top">${t.toShop}</a></p>` : failureBlock(p, true)}
 <script src="/assets/return.js"></script>`,
   { head: paid ? html`<noscript><meta http-equiv="refresh" content="2;url=${next}"></noscript>` : '' });

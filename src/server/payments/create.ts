@@ -18,7 +18,7 @@ import { isBadSignatureVerdict, judgeWithGrace } from '../merchants/secret-grace
 import type { Merchant, NewPayment, Payment, PaymentAction } from '../types.ts';
 import { annotateRequest, urlForLog } from '../logger.ts';
 import type { PaymentCore } from './core.ts';
-import type { PaymentForms, Quote } from './form.ts';
+import { canHold, captureModeOf, type PaymentForms, type Quote } from './form.ts';
 import type { SavedMethods } from './saved-methods.ts';
 import { planReceipt, receiptFromCheck, type PlannedReceipt } from './receipts.ts';
 import { failReceipt } from '../refunds/receipt-event.ts';
@@ -69,6 +69,7 @@ export function createPaymentCreation(core: PaymentCore, forms: PaymentForms, sa
       createdAt: now,
       updatedAt: now,
       providerId: entry.connector.id,
+      ...(captureModeOf(merchant, link) === 'manual' ? { captureMode: 'manual' as const } : {}),
       // A real provider's payment is asked about on the reconciliation schedule until it settles.
       reconcileAt: entry.connector.id === SANDBOX_PROVIDER_ID ? null : now + reconcileScheduleS[0]! * 1000,
     };
@@ -116,10 +117,10 @@ export function createPaymentCreation(core: PaymentCore, forms: PaymentForms, sa
    * CHECK, when the merchant has notifications on: the refusal (the payment rejected), or null and
    * the answer's receipt when it gave one (API 2), not yet checked.
    */
-  async function runCheck(p: Payment, m: Merchant): Promise<{ refused: CreateOutcome } | { refused: null; receipt?: unknown }> {
+  async function runCheck(p: Payment, m: Merchant): Promise<{ refused: CreateOutcome } | { refused: null; receipt?: unknown; capture?: unknown }> {
     if (!m.notifications) return { refused: null };
     const verdict = await sendCheck(p, m);
-    if (verdict.kind === 'accepted') return { refused: null, ...('receipt' in verdict ? { receipt: verdict.receipt } : {}) };
+    if (verdict.kind === 'accepted') return { refused: null, ...('receipt' in verdict ? { receipt: verdict.receipt } : {}), ...('capture' in verdict ? { capture: verdict.capture } : {}) };
     return { refused: await rejectAfterCheck(p, verdict) };
   }
 
@@ -191,6 +192,7 @@ export function createPaymentCreation(core: PaymentCore, forms: PaymentForms, sa
         description: `${m.name}: ${p.payFor}`.slice(0, 128),
         ...(receipt ? { receipt } : {}),
         ...(save ? { save } : {}),
+        ...(p.captureMode === 'manual' ? { capture: 'manual' as const } : {}),
       });
     } catch (e) {
       log(`provider ${entry.connector.id}: create threw: ${e instanceof Error ? e.message : String(e)}`);
@@ -203,7 +205,9 @@ export function createPaymentCreation(core: PaymentCore, forms: PaymentForms, sa
    * payment (`provider_error`); `unknown` keeps it waiting with no action and no provider id, for
    * reconciliation to ask the provider about, and tells the buyer the provider is unavailable.
    */
-  async function startAtProvider(p: Payment, m: Merchant, entry: WayEntry, receipt: Receipt | undefined, save: { customerKey: string } | undefined): Promise<CreateOutcome> {
+  async function startAtProvider(p: Payment, m: Merchant, entry: WayEntry, receipt: Receipt | undefined, save: { customerKey: string } | undefined, captureByCheck = false): Promise<CreateOutcome> {
+    // Written only when CHECK changed it: the common path's statement keeps its shape.
+    const capture = captureByCheck ? { captureMode: p.captureMode ?? null } : {};
     const r = await createAtProvider(p, m, entry, receipt, save);
     switch (r.kind) {
       case 'started': {
@@ -214,7 +218,7 @@ export function createPaymentCreation(core: PaymentCore, forms: PaymentForms, sa
         // The way's ttlSeconds is the payment's deadline; a provider that keeps its page open longer
         // (T-Bank: at least a minute) is asked about past it (`lastPaymentAt`), never earlier.
         const expiresAt = Math.min(r.expiresAt, p.createdAt + entry.way.ttlSeconds * 1000);
-        await transitionOrThrow(p, 'awaiting_payment', { action, expiresAt, providerPaymentId: r.providerPaymentId, ...remember(p, outcome) });
+        await transitionOrThrow(p, 'awaiting_payment', { action, expiresAt, providerPaymentId: r.providerPaymentId, ...capture, ...remember(p, outcome) });
         return outcome;
       }
       case 'refused': {
@@ -229,6 +233,7 @@ export function createPaymentCreation(core: PaymentCore, forms: PaymentForms, sa
       case 'unknown': {
         const outcome = providerUnavailableOutcome(p.id);
         await transitionOrThrow(p, 'awaiting_payment', {
+          ...capture,
           reason: `provider_unavailable: ${r.reason}`.slice(0, 500),
           expiresAt: deps.now() + entry.way.ttlSeconds * 1000,
           ...remember(p, outcome),
@@ -258,9 +263,17 @@ export function createPaymentCreation(core: PaymentCore, forms: PaymentForms, sa
       const save = consent ? await saved.recordConsent(payment, consent, input.address) : undefined;
       const check = await runCheck(payment, merchant);
       if (check.refused) return check.refused;
-      const settled = await settleReceipt(payment, merchant, planned, check.receipt);
+      // The CHECK answer's `"capture"` overrides the link's and the merchant's (issue 25); a manual
+      // capture on a way that cannot hold is a failed CHECK, as a bad receipt is.
+      let started = payment;
+      if (check.capture !== undefined) {
+        if (check.capture !== 'auto' && check.capture !== 'manual') return rejectAfterCheck(payment, { kind: 'failed', reason: 'the CHECK answer\'s capture: must be "auto" or "manual"' });
+        if (check.capture === 'manual' && !canHold(entry)) return rejectAfterCheck(payment, { kind: 'failed', reason: `the CHECK answer's capture: ${entry.way.code} cannot hold money` });
+        started = { ...payment, captureMode: check.capture === 'manual' ? 'manual' : null };
+      }
+      const settled = await settleReceipt(started, merchant, planned, check.receipt);
       if ('refused' in settled) return settled.refused;
-      return startAtProvider(payment, merchant, entry, settled.receipt, save);
+      return startAtProvider(started, merchant, entry, settled.receipt, save, started !== payment);
     },
   };
 }

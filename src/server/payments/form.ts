@@ -38,6 +38,15 @@ const LOGIN = /^[a-z0-9][a-z0-9_.-]{1,63}$/;
 /** No way withheld. */
 const NONE: ReadonlySet<string> = new Set();
 
+/** The methods that can hold money at their providers (cards); SBP has no hold anywhere (issue 25). */
+const HOLD_METHODS = new Set(['card', 'bank_card']);
+
+/** Whether a way can hold money for a later capture: a card method of a connector that captures and voids. */
+export const canHold = (e: WayEntry): boolean => e.connector.capture !== undefined && e.connector.void !== undefined && HOLD_METHODS.has(e.method);
+
+/** A payment's capture: the link's signed `capture` when given, else the merchant's key `capture` (default `auto`). */
+export const captureModeOf = (m: Merchant, link: Pick<LinkParams, 'capture'>): 'auto' | 'manual' => link.capture ?? m.capture ?? 'auto';
+
 export type PaymentForms = ReturnType<typeof createPaymentForms>;
 
 /** The order's payment waiting with instructions, for a form to resume (orders.ts `pendingFor`). */
@@ -99,9 +108,11 @@ export function createPaymentForms(core: PaymentCore, pendingFor?: PendingLookup
    * live), `amount` (the price comes to zero in its currency, or below its provider's minimum);
    * null when it can. `priceMinor` null: free mode, the amount is checked once the buyer types it.
    */
-  function unusable(m: Merchant, link: LinkParams, e: WayEntry, priceMinor: Minor | null, withheld: ReadonlySet<string> = NONE): 'sandbox' | 'withheld' | 'amount' | null {
+  function unusable(m: Merchant, link: LinkParams, e: WayEntry, priceMinor: Minor | null, withheld: ReadonlySet<string> = NONE): 'sandbox' | 'withheld' | 'amount' | 'hold' | null {
     if (e.connector.id === SANDBOX_PROVIDER_ID && !sandboxServes(m)) return 'sandbox';
     if (withheld.has(e.way.code)) return 'withheld';
+    // A manual-capture payment (issue 25) is offered only ways that can hold (cards; SBP cannot anywhere).
+    if (captureModeOf(m, link) === 'manual' && !canHold(e)) return 'hold';
     if (priceMinor === null) return null;
     return amountOf(link, priceMinor, e.way).amount < minimumOf(e) ? 'amount' : null;
   }
@@ -120,6 +131,8 @@ export function createPaymentForms(core: PaymentCore, pendingFor?: PendingLookup
           throw new GatewayError(400, 'invalid_param', `one_way: ${link.oneWay} is a sandbox payment system, not available to this merchant`, 'one_way');
         case 'withheld':
           throw new GatewayError(400, 'invalid_param', `one_way: ${link.oneWay} is not available at its provider now`, 'one_way');
+        case 'hold':
+          throw new GatewayError(400, 'invalid_param', `one_way: ${link.oneWay} cannot hold money, and this payment is captured later (capture: manual)`, 'one_way');
         case 'amount':
           throw new GatewayError(400, 'invalid_param', `one_way: ${link.oneWay} cannot take this price (at least ${formatAmount(minimumOf(e))} ${e.way.ticker} after conversion and fees)`, 'one_way');
         case null:
@@ -132,6 +145,9 @@ export function createPaymentForms(core: PaymentCore, pendingFor?: PendingLookup
     });
     const usable = verdicts.filter((v) => v.why === null).map((v) => v.e);
     if (usable.length > 0) return usable;
+    if (verdicts.some((v) => v.why === 'hold') && !verdicts.some((v) => v.why === 'amount')) {
+      throw new GatewayError(422, 'no_payment_system', 'capture: no payment system of this merchant can hold money for a later capture', 'capture');
+    }
     if (verdicts.some((v) => v.why === 'amount')) {
       throw new GatewayError(400, 'invalid_param', 'price: too small to pay by any payment system of this merchant', 'price');
     }
@@ -146,7 +162,8 @@ export function createPaymentForms(core: PaymentCore, pendingFor?: PendingLookup
   const quotesByMerchant = new WeakMap<Merchant, Map<string, readonly WayQuote[]>>();
   function quotesFor(m: Merchant, link: LinkParams, priceMinor: Minor, withheld: ReadonlySet<string> = NONE): readonly WayQuote[] {
     const saving = link.customer !== undefined && savedMethodsOn(m);
-    const key = `${link.payMode}|${priceMinor}|${link.ticker}|${link.priceFinal}|${link.ln}|${link.oneWay}|${[...withheld].join(',')}|${saving}`;
+    const manual = captureModeOf(m, link) === 'manual';
+    const key = `${link.payMode}|${priceMinor}|${link.ticker}|${link.priceFinal}|${link.ln}|${link.oneWay}|${[...withheld].join(',')}|${saving}|${manual}`;
     let kept = quotesByMerchant.get(m);
     const found = kept?.get(key);
     if (found) return found;
@@ -162,6 +179,7 @@ export function createPaymentForms(core: PaymentCore, pendingFor?: PendingLookup
         // Only where a consent could be asked (issue 26): other forms stay as they were.
         ...(saving ? { canSave: canSaveWith(m, link, entry) } : {}),
         ...(q && q.fee > 0n ? { fee: { amount: formatAmount(q.fee), payer: link.priceFinal ? 'shop' as const : 'buyer' as const } } : {}),
+        ...(manual ? { hold: true as const } : {}),
       });
     }));
     if (!kept) quotesByMerchant.set(m, (kept = new Map()));

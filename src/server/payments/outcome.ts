@@ -66,6 +66,7 @@ export function paymentView(p: Payment): PaymentView {
     updatedAt: new Date(p.updatedAt).toISOString(),
     ...failureFields(p),
     ...(p.paidLate ? { paidLate: true as const } : {}),
+    ...(p.status === 'authorized' && p.holdExpiresAt ? { holdExpiresAt: new Date(p.holdExpiresAt).toISOString() } : {}),
   };
 }
 

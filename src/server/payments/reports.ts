@@ -17,10 +17,14 @@ import { interruptedOutcome, providerUnavailableOutcome, remember } from './outc
 import { createOrders } from './orders.ts';
 import { createReceiptStatus } from './receipt-status.ts';
 import type { SavedMethods } from './saved-methods.ts';
+import { createHolds } from './holds.ts';
 
 /** Where provider states lead; null: nothing to do (still pending, or not handled here yet). */
 const TARGET: Record<ProviderStatus['state'], PaymentStatus | null> = {
   pending: null,
+  // Holds are applied by holds.ts before this table is read.
+  authorized: null,
+  voided: null,
   paid: 'paid',
   failed: 'failed',
   expired: 'expired',
@@ -38,6 +42,8 @@ export function createPaymentReports(core: PaymentCore, reconcileScheduleS: read
   const { storage, config, connectors } = deps;
   // Duplicates of a paid order (orders.ts): found before a payment is paid, settled after.
   const orders = createOrders(core);
+  // Holds (issue 25): a report about a held payment, or of money held, is the holds' to apply.
+  const holds = createHolds(core);
   // Receipts' registration status (issue 24): from payment reports, receipt notifications, the checker.
   const receipts = createReceiptStatus({ storage, connectors, now: deps.now, merchantOf, ...(deps.log ? { log: deps.log } : {}) });
 
@@ -54,6 +60,8 @@ export function createPaymentReports(core: PaymentCore, reconcileScheduleS: read
 
   /** Moves a payment as a verified provider report says; the amount and currency checked first. */
   async function applyPaymentReport(p: Payment, s: ProviderStatus): Promise<ApplyOutcome> {
+    const held = await holds.applyHoldReport(p, s);
+    if (held !== undefined) return held;
     const target = TARGET[s.state];
     if (target === null) return 'unchanged';
     // Paying needs the amount; any other report is checked against what it names.
@@ -259,6 +267,7 @@ export function createPaymentReports(core: PaymentCore, reconcileScheduleS: read
     checkReceipt: receipts.checkOne,
     /** Applies a verified report of a payment (merchant-initiated charges report their provider's answer through it). */
     applyReport,
+    holds,
 
     /**
      * Hands a notification to the provider account's connector, which verifies it and reports through

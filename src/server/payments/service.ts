@@ -4,7 +4,7 @@
  * and state changes of `core.ts`. Routes call this; it never sees HTTP requests, and it reaches the
  * world only through injected storage, clock, randomness, merchant HTTP and the connector registry.
  */
-import { isFinal, type PaymentStatus } from '../states.ts';
+import { isBuyerDone, isFinal, type PaymentStatus } from '../states.ts';
 import type { Payment } from '../types.ts';
 import type { PaymentView } from '../../protocol/checkout-api.ts';
 import { createPaymentCore, type ServiceDeps } from './core.ts';
@@ -88,6 +88,9 @@ export function createPaymentService(deps: ServiceDeps) {
     /** The gateway's side of a provider account's notifications (for connectors, tests and reconciliation). */
     notifyContext: reports.notifyContext,
 
+    /** Captures and voids of held payments, and the hold expiry policy (holds.ts, issue 25). */
+    holds: reports.holds,
+
     /** Applies what reconciliation learnt about a payment it claimed (see `reconcileReport`). */
     reconcileReport: reports.reconcileReport,
 
@@ -133,5 +136,8 @@ export function createPaymentService(deps: ServiceDeps) {
 
     /** Charges a saved method with no buyer present (issue 26; `POST /api/v1/charges`, and later the subscriptions' scheduler). */
     chargeSavedMethod: charges.chargeSavedMethod,
+
+    /** Whether the buyer's part is over: a final status, or a hold the shop captures later. */
+    isBuyerDone,
   };
 }

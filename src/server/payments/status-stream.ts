@@ -6,7 +6,8 @@
  * it asks every `pollMs`. Time comes in as `sleep`, so tests run the loop without waiting, and the
  * timer of an interrupted wait is cleared.
  */
-import { isFinal, type PaymentStatus } from '../states.ts';
+// A hold ends the buyer's wait as a final status does: the stream ends at `authorized` (issue 25).
+import { isBuyerDone as isFinal, type PaymentStatus } from '../states.ts';
 
 /** Database poll interval: how late a change made by another instance may show. */
 export const STATUS_POLL_MS = 2000;

@@ -72,6 +72,11 @@ export interface CreateRequest {
    * `save_payment_method`, CloudPayments' token of a paid payment). Absent: nothing is saved.
    */
   save?: { customerKey: string };
+  /**
+   * `manual`: hold the money and capture it later (issue 25: T-Bank `PayType: "T"`, YooKassa
+   * `capture: false`, CloudPayments' two-stage `auth`). Absent: charge at once.
+   */
+  capture?: 'manual';
 }
 
 /**
@@ -128,7 +133,12 @@ export type CreateResult =
 
 /** What the provider says of a payment now (from a verified notification or a status query). */
 export interface ProviderStatus {
-  state: 'pending' | 'paid' | 'failed' | 'expired' | 'refunded' | 'partially_refunded' | 'not_found';
+  state: 'pending' | 'authorized' | 'paid' | 'failed' | 'expired' | 'voided' | 'refunded' | 'partially_refunded' | 'not_found';
+  /**
+   * `authorized`: until when the provider keeps the money held (its documented deadline, or the one
+   * it reports, as YooKassa's `expires_at`).
+   */
+  holdExpiresAt?: number;
   providerPaymentId?: string;
   /** The amount the provider reports for the payment, and its currency (as our ticker). */
   amountMinor?: bigint;
@@ -298,6 +308,14 @@ export interface Connector {
    */
   cancel?(payment: Payment, providerPaymentId: string): Promise<CancelResult>;
   /**
+   * Optional: captures `amountMinor` (at most what is held) of a held payment (`authorized`), with
+   * the receipt for the captured amount where the provider takes one with the capture. Only connectors
+   * that can hold have it. `unknown`: no definite answer; reconciliation's status read settles it.
+   */
+  capture?(payment: Payment, providerPaymentId: string, amountMinor: bigint, receipt?: Receipt): Promise<HoldResult>;
+  /** Optional: releases a held payment's money, nothing taken (a void is not a refund). `unknown` as for `capture`. */
+  void?(payment: Payment, providerPaymentId: string): Promise<HoldResult>;
+  /**
    * Optional: the moment after which the provider certainly takes no more money for this payment (its
    * own deadline, with a margin for a session already under way), documented in the connector's
    * README. Reconciliation keeps asking about an expired payment until then. Absent: the gateway's
@@ -327,6 +345,16 @@ export interface Connector {
    */
   revokeSaved?(token: string, customerKey: string): Promise<{ kind: 'revoked' } | { kind: 'unknown'; reason: string }>;
 }
+
+/**
+ * The outcome of `Connector.capture` / `Connector.void`: `done` (taken or released), `refused` (the
+ * provider's documented error: more than held, after a void or expiry, a void of a captured
+ * payment), `unknown` (no definite answer).
+ */
+export type HoldResult = { kind: 'done' } | { kind: 'refused'; reason: string } | { kind: 'unknown'; reason: string };
+
+/** How long the providers keep card money held, as they document it: 7 days. */
+export const CARD_HOLD_MS = 7 * 24 * 3_600_000;
 
 /** The outcome of `Connector.cancel`. */
 export type CancelResult = { kind: 'cancelled' } | { kind: 'not_cancellable'; reason: string } | { kind: 'unknown'; reason: string };

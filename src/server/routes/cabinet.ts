@@ -3,6 +3,7 @@
  * its CSRF token) and its page (`/cabinet`). Routes parse with zod, call the cabinet domain and
  * shape the answer; see docs/CABINET.md.
  */
+import { HOLD_PATHS } from './holds.ts';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import {
@@ -105,8 +106,8 @@ export function cabinetRoutes(deps: CabinetRouteDeps) {
   // right key or not; every call counts per address and per merchant. Credentials: a bearer key
   // (scripts) or the page's session cookie (with the CSRF checks on changes, session.ts).
   // The merchant's receipts (routes/receipts.ts) authenticate the same way (issue 24).
-  // Saved methods and charges (routes/saved-methods.ts, issue 26) too.
-  for (const path of ['/api/v1/cabinet/*', '/api/v1/payments/:id/receipts', '/api/v1/customers/*', '/api/v1/charges']) app.use(path, async (c, next) => {
+  // Saved methods and charges (routes/saved-methods.ts, issue 26) and holds (routes/holds.ts, issue 25) too.
+  for (const path of ['/api/v1/cabinet/*', '/api/v1/payments/:id/receipts', '/api/v1/customers/*', '/api/v1/charges', ...HOLD_PATHS]) app.use(path, async (c, next) => {
     const client = c.get('client');
     const states: (LimitState | null)[] = [];
     if (client !== undefined) states.push(await limits.consume('cabinetPerAddress', client));

@@ -14,7 +14,7 @@ import type { HttpAnswer, IncomingNotification } from '../providers/contract.ts'
 import type { RateLimits } from '../http/rate-limit.ts';
 import { COMMON_HEADERS } from '../http/respond.ts';
 import type { PaymentService } from '../payments/service.ts';
-import { isFinal } from '../states.ts';
+import { isBuyerDone } from '../states.ts';
 
 /** Provider notifications are small; T-Bank's and YooKassa's are a few KiB at most. */
 export const MAX_NOTIFICATION_BYTES = 64 * 1024;
@@ -68,7 +68,7 @@ export function providerRoutes(deps: { service: PaymentService; config: GatewayC
     const p = await service.returningPayment(c.req.param('id'), c.req.param('paymentId'));
     // Never a guess: `result=` in the query is only the provider's hint. While the provider still
     // says pending, the page checks again until the payment is final (or says it is not confirmed).
-    if (!isFinal(p.status)) return c.html(returnCheckingPage(p, c.req.param('id'), attempt), 200, { 'cache-control': 'no-store' });
+    if (!isBuyerDone(p.status)) return c.html(returnCheckingPage(p, c.req.param('id'), attempt), 200, { 'cache-control': 'no-store' });
     const origins = [new URL(config.publicUrl).origin, ...(await service.merchantOrigins(p.merchantLogin))];
     return c.html(returnPage(p, origins), 200, { 'cache-control': 'no-store' });
   });

@@ -19,7 +19,10 @@ import type { Payment } from '../types.ts';
 import { validForm } from '../http/validate.ts';
 import { incomingNotification, providerAnswer } from './providers.ts';
 
-const cardForm = z.object({ action: z.enum(['pay', 'decline'], { error: 'must be pay or decline' }) });
+const cardForm = z.object({ action: z.enum(['pay', 'authorize', 'decline'], { error: 'must be pay, authorize or decline' }) });
+
+/** What a card page button or a scripting call makes the sandbox system report. */
+const OUTCOMES = { pay: 'paid', authorize: 'authorized', decline: 'failed' } as const;
 
 export function sandboxRoutes(deps: { service: PaymentService; config: GatewayConfig }) {
   const { service, config } = deps;
@@ -32,7 +35,7 @@ export function sandboxRoutes(deps: { service: PaymentService; config: GatewayCo
   if (!config.sandbox) return app;
 
   /** What the sandbox system's own callback gets, sent straight to its connector. */
-  const systemCallback = async (p: Payment, outcome: 'paid' | 'failed'): Promise<HttpAnswer> =>
+  const systemCallback = async (p: Payment, outcome: 'paid' | 'authorized' | 'failed'): Promise<HttpAnswer> =>
     (await service.handleNotification(SANDBOX_PROVIDER_ID, sandboxNotification(p, outcome, config.secret)))!;
 
   const cardPayment = async (c: Context<Env>) => {
@@ -59,7 +62,8 @@ export function sandboxRoutes(deps: { service: PaymentService; config: GatewayCo
     const p = await cardPayment(c);
     const { action } = c.req.valid('form');
     if (p.status === 'awaiting_payment') {
-      const r = await systemCallback(p, action === 'pay' ? 'paid' : 'failed');
+      // A manual-capture payment is held whichever button said yes: the sandbox cannot charge it at once.
+      const r = await systemCallback(p, action === 'decline' ? 'failed' : p.captureMode === 'manual' ? 'authorized' : OUTCOMES[action]);
       if (r.status < 200 || r.status > 299) throw new GatewayError(409, 'invalid_state', `the payment could not be completed (${r.status})`);
     }
     return c.redirect(`/sandbox/return/${p.id}`, 303);
@@ -69,18 +73,18 @@ export function sandboxRoutes(deps: { service: PaymentService; config: GatewayCo
     c.set('html', true);
     const p = await service.getPayment(c.req.param('id'));
     // Not final yet: the return page that checks again (never a guess), as for every provider.
-    if (!service.isFinal(p.status) && p.providerId === SANDBOX_PROVIDER_ID) return c.redirect(`/providers/${SANDBOX_PROVIDER_ID}/return/${p.id}`, 303);
+    if (!service.isBuyerDone(p.status) && p.providerId === SANDBOX_PROVIDER_ID) return c.redirect(`/providers/${SANDBOX_PROVIDER_ID}/return/${p.id}`, 303);
     const merchantOrigins = (await service.merchantOrigins(p.merchantLogin));
     return c.html(returnPage(p, [new URL(config.publicUrl).origin, ...merchantOrigins]));
   });
 
   app.post('/api/v1/sandbox/payments/:id/:outcome', async (c) => {
     const outcome = c.req.param('outcome');
-    if (outcome !== 'pay' && outcome !== 'decline') throw new GatewayError(404, 'not_found', 'use …/pay or …/decline', 'outcome');
+    if (outcome !== 'pay' && outcome !== 'authorize' && outcome !== 'decline') throw new GatewayError(404, 'not_found', 'use …/pay, …/authorize or …/decline', 'outcome');
     const p = await service.getPayment(c.req.param('id'));
     // A live merchant's payment is refused here; the callback itself refuses it too.
     await service.assertSandboxMayChange(p);
-    return providerAnswer(await systemCallback(p, outcome === 'pay' ? 'paid' : 'failed'));
+    return providerAnswer(await systemCallback(p, outcome === 'pay' && p.captureMode === 'manual' ? 'authorized' : OUTCOMES[outcome]));
   });
 
   return app;

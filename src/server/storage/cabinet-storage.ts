@@ -12,6 +12,10 @@ import { compiledQuery } from './compiled.ts';
 import type { Database, Dialect, MerchantTable, PaymentTable } from './schema.ts';
 
 /** What a cabinet search narrows by; every field but the login and limit optional. */
+
+/** How close to its deadline a hold enters the attention list: two days (the expiry policy acts at one). */
+export const HOLD_ATTENTION_MS = 2 * 24 * 3_600_000;
+
 export interface PaymentSearch {
   merchantLogin: string;
   status?: PaymentStatus | undefined;
@@ -60,7 +64,7 @@ export interface DeliveryHealth {
 }
 
 export interface AttentionRow {
-  kind: 'duplicate' | 'gave_up' | 'amount_mismatch' | 'provider_failed' | 'receipt_failed';
+  kind: 'duplicate' | 'gave_up' | 'amount_mismatch' | 'provider_failed' | 'receipt_failed' | 'hold_expiring';
   paymentId: string;
   number: number;
   payFor: string;
@@ -116,7 +120,8 @@ export interface CabinetStorage {
   searchPayments(f: PaymentSearch): Promise<SearchRow[]>;
   overviewFigures(login: string, from: number, to: number, offsetMs: number): Promise<OverviewFigures>;
   deliveryHealth(login: string): Promise<DeliveryHealth>;
-  attention(login: string, limit: number): Promise<AttentionRow[]>;
+  /** `now`: holds whose deadline comes within `HOLD_ATTENTION_MS` of it head the list (issue 25). */
+  attention(login: string, limit: number, now?: number): Promise<AttentionRow[]>;
   recordCheckExchange(e: CheckExchange): Promise<void>;
   checkExchangesOf(paymentId: string): Promise<CheckExchange[]>;
   createCabinetSession(s: CabinetSession): Promise<void>;
@@ -246,7 +251,15 @@ export function cabinetStorage(
       return { pending: by('pending'), retrying: by('retrying'), gaveUp: by('gave_up'), lastError };
     },
 
-    async attention(login, limit) {
+    async attention(login, limit, now) {
+      // Held money about to be released or captured by the expiry policy (issue 25) heads the list,
+      // the nearest deadline first: the shop has a day or two left to decide.
+      const expiring = now === undefined ? [] : await db.selectFrom('payments').select(['id', 'number', 'pay_for', 'hold_expires_at'])
+        .where('merchant_login', '=', login).where('status', '=', 'authorized').where('hold_expires_at', '<=', now + HOLD_ATTENTION_MS)
+        .orderBy('hold_expires_at').limit(limit).execute();
+      const holds: AttentionRow[] = expiring.map((r) => ({
+        kind: 'hold_expiring' as const, paymentId: r.id, number: Number(r.number), payFor: r.pay_for, at: Number(r.hold_expires_at), text: new Date(Number(r.hold_expires_at)).toISOString(),
+      }));
       // A given-up PAY needs a person unless a later PAY of the same payment (a resend) replaced it.
       const gaveUp = await db.selectFrom('notifications as n').innerJoin('payments as p', 'p.id', 'n.payment_id')
         .select(['p.id', 'p.number', 'p.pay_for', 'n.updated_at'])
@@ -282,7 +295,7 @@ export function cabinetStorage(
         kind: 'duplicate' as const, paymentId: r.id, number: Number(r.number), payFor: r.pay_for, at: Number(r.updated_at),
         text: `${r.duplicate_of ?? ''}${BigInt(r.refunded_minor ?? 0) >= BigInt(r.amount_minor) ? ' (refunded)' : ''}`,
       }));
-      return [...heads, ...first, ...rows.sort((a, b) => b.at - a.at)].slice(0, limit);
+      return [...holds, ...heads, ...first, ...rows.sort((a, b) => b.at - a.at)].slice(0, limit);
     },
 
     async recordCheckExchange(e) {

@@ -5,7 +5,7 @@
 import type { FailureReason } from '../../protocol/checkout-api.ts';
 import type { NotificationStatus, PaymentStatus } from '../states.ts';
 import type {
-  AttemptRecord, Merchant, NewNotification, NewPayment, NewReceipt, NewRefund, NotificationRecord, Payment, PaymentAction, ReceiptRecord, ReceiptStatus, RefundRecord, SaveConsent, SavedMethod,
+  AttemptRecord, HoldOperation, Merchant, NewHoldOperation, NewNotification, NewPayment, NewReceipt, NewRefund, NotificationRecord, Payment, PaymentAction, ReceiptRecord, ReceiptStatus, RefundRecord, SaveConsent, SavedMethod,
 } from '../types.ts';
 import type { Dialect } from './schema.ts';
 import type { CabinetStorage } from './cabinet-storage.ts';
@@ -41,6 +41,18 @@ export interface Transition {
    * `lateUntil` (the provider's own deadline). Without it, a payment that stops waiting is not asked again.
    */
   lateCheck?: { reconcileAt: number | null; lateUntil: number };
+  /** The payment's capture as CHECK settled it (issue 25): `manual` holds; null charges at once. */
+  captureMode?: 'manual' | null;
+  /** A hold's deadline at the provider (a move to `authorized`). */
+  holdExpiresAt?: number;
+  /** When reconciliation next asks about the payment (a hold's policy moment), overriding the default. */
+  reconcileAt?: number | null;
+  /** A capture of a smaller amount: what was taken (and reaches the merchant) and what had been held. */
+  captured?: { amountMinor: bigint; balanceMinor: bigint; heldMinor: bigint };
+  /** The hold operation this change completes, marked `succeeded` in the same transaction. */
+  settleHold?: string;
+  /** A second notification written with the change (a webhooks merchant's `payment.voided` beside nothing else, say). */
+  extraNotification?: NewNotification & { dueAt: number };
 }
 
 /** The outcome of one delivery attempt, applied only while the worker still holds the lease. */
@@ -234,4 +246,25 @@ export interface Storage extends CabinetStorage {
   /** Removes a method (never offered or charged again); `false` when unknown, another merchant's or removed already. */
   revokeSavedMethod(merchantLogin: string, id: string, at: number): Promise<boolean>;
   touchSavedMethod(id: string, at: number): Promise<void>;
+
+  // ---- holds (0012) ----
+
+  /**
+   * Starts a capture or void of a hold, atomically with its checks (the payment row locked): the same
+   * idempotency key gives back the operation already begun; a payment not `authorized`, one with
+   * another operation pending (a capture racing a void: exactly one wins), or a capture above what is
+   * held is refused and nothing is written.
+   */
+  beginHoldOperation(op: NewHoldOperation): Promise<
+    | { kind: 'created' | 'existing'; operation: HoldOperation }
+    | { kind: 'invalid_state'; status: PaymentStatus }
+    | { kind: 'busy'; operation: HoldOperation }
+    | { kind: 'too_much'; heldMinor: bigint }
+    | { kind: 'unknown_payment' }>;
+  /** Records a refusal of a pending operation (`failed`); `false` when it was settled already. */
+  failHoldOperation(id: string, reason: string, at: number): Promise<boolean>;
+  /** A payment's hold operations, oldest first. */
+  holdOperationsOf(paymentId: string): Promise<HoldOperation[]>;
+  /** A merchant's held payments (`authorized`), the nearest deadline first. */
+  heldPayments(merchantLogin: string, limit: number): Promise<Payment[]>;
 }

@@ -33,6 +33,8 @@ export function merchantsStore(db: Kysely<Database>): Pick<Storage, MerchantMeth
         duplicates: m.duplicates ?? null,
         receipts: m.receipts ? JSON.stringify(m.receipts) : null,
         saved_methods: savedSettingsText(m.savedMethods),
+        capture: m.capture ?? null,
+        hold_expiry: m.holdExpiry ?? null,
         created_at: now,
         updated_at: now,
       };

@@ -25,7 +25,7 @@ const NEW_PAYMENT_COLUMNS = [
   'id', 'merchant_login', 'pay_for', 'mode', 'price_minor', 'ticker', 'convert', 'price_final', 'note', 'ln', 'url_success',
   'url_fail', 'user_email', 'user_phone', 'extra_params', 'way', 'way_ticker', 'amount_minor', 'fee_minor', 'balance_minor',
   'balance_ticker', 'rate', 'status', 'status_reason', 'manual', 'action', 'idempotency_key', 'request_hash', 'expires_at',
-  'created_at', 'updated_at', 'provider_id', 'reconcile_at',
+  'created_at', 'updated_at', 'provider_id', 'reconcile_at', 'capture_mode',
 ] as const;
 
 type PaymentMethods = 'createPayment' | 'getPayment' | 'statusesOf' | 'getPaymentByNumber' | 'listPayments' | 'transition' | 'flagAmountMismatch' | 'refineFailureReason' | 'waitingPaymentOf' | 'firstPaidOf' | 'paidOfOrder' | 'markDuplicate'
@@ -90,6 +90,7 @@ export function paymentsStore(db: Kysely<Database>, dialect: Dialect): Pick<Stor
         updated_at: p.updatedAt,
         provider_id: p.providerId ?? null,
         reconcile_at: p.reconcileAt ?? null,
+        capture_mode: p.captureMode ?? null,
       })).rows[0];
       if (inserted) return { created: true, payment: toPayment(inserted) };
       const existing = await db.selectFrom('payments').selectAll()
@@ -149,9 +150,14 @@ export function paymentsStore(db: Kysely<Database>, dialect: Dialect): Pick<Stor
         ...(t.response !== undefined ? { response_status: t.response.status, response_body: t.response.body } : {}),
         ...(t.paidLate ? { paid_late: 1 } : {}),
         ...(t.failureReason !== undefined ? { failure_reason: t.failureReason } : {}),
+        ...(t.holdExpiresAt !== undefined ? { hold_expires_at: t.holdExpiresAt } : {}),
+        ...(t.captureMode !== undefined ? { capture_mode: t.captureMode } : {}),
+        ...(t.captured !== undefined ? { amount_minor: t.captured.amountMinor, balance_minor: t.captured.balanceMinor, held_minor: t.captured.heldMinor } : {}),
         // Nothing more to ask the provider about once the payment stops waiting (keeps the due index
         // small), except an expired one whose provider may still take money until its own deadline.
-        ...(t.lateCheck ? { reconcile_at: t.lateCheck.reconcileAt, late_until: t.lateCheck.lateUntil } : WAITING_STATUSES.includes(t.to) ? {} : { reconcile_at: null }),
+        // A hold is asked about on its own schedule (`reconcileAt`: its expiry policy's moment, or a settling read).
+        ...(t.reconcileAt !== undefined ? { reconcile_at: t.reconcileAt }
+          : t.lateCheck ? { reconcile_at: t.lateCheck.reconcileAt, late_until: t.lateCheck.lateUntil } : WAITING_STATUSES.includes(t.to) ? {} : { reconcile_at: null }),
       };
       // Compiled once per set of columns (a handful of shapes), then run with this change's values.
       const columns = Object.keys(set);
@@ -161,10 +167,15 @@ export function paymentsStore(db: Kysely<Database>, dialect: Dialect): Pick<Stor
         .where('id', '=', v.id!).where('status', '=', v.from!))(values, q);
       const updated = async (q: Kysely<Database> | Transaction<Database>) => Number((await change(q)).numAffectedRows ?? 0) === 1;
       // A lone conditional update is atomic by itself; a transaction only when more is written with it.
-      if (!t.notification && !t.audit && !t.refund) return updated(db);
+      if (!t.notification && !t.audit && !t.refund && !t.settleHold && !t.extraNotification) return updated(db);
       return db.transaction().execute(async (trx) => {
         if (!(await updated(trx))) return false;
         if (t.notification) await insertNotification(trx, t.notification, t.at);
+        if (t.extraNotification) await insertNotification(trx, t.extraNotification, t.at);
+        if (t.settleHold) {
+          await trx.updateTable('hold_operations').set({ status: 'succeeded', updated_at: t.at })
+            .where('id', '=', t.settleHold).where('status', '=', 'pending').execute();
+        }
         if (t.refund) await insertPendingRefund(trx, t.refund);
         if (t.audit) {
           await trx.insertInto('audit').values({

@@ -4,8 +4,8 @@ import type { Receipt, ReceiptSettings } from '../../protocol/receipt.ts';
 import { resolveLanguage } from '../../protocol/languages.ts';
 import type { FailureReason } from '../../protocol/checkout-api.ts';
 import type { NotificationStatus, PaymentStatus } from '../states.ts';
-import type { AttemptRecord, Merchant, NotificationRecord, Payment, PaymentAction, ReceiptKind, ReceiptRecord, ReceiptStatus, RefundRecord, SavedMethod } from '../types.ts';
-import type { MerchantTable, NotificationTable, PaymentTable, AttemptTable, ReceiptTable, RefundTable, SavedMethodTable } from './schema.ts';
+import type { AttemptRecord, HoldOperation, Merchant, NotificationRecord, Payment, PaymentAction, ReceiptKind, ReceiptRecord, ReceiptStatus, RefundRecord, SavedMethod } from '../types.ts';
+import type { HoldOperationTable, MerchantTable, NotificationTable, PaymentTable, AttemptTable, ReceiptTable, RefundTable, SavedMethodTable } from './schema.ts';
 
 export const num = (v: string | number | bigint | null): number | null => (v === null ? null : Number(v));
 export const big = (v: string | number | bigint): bigint => BigInt(v);
@@ -31,6 +31,8 @@ export function toMerchant(r: Selectable<MerchantTable>): Merchant {
     returnUrls: JSON.parse(r.return_urls) as string[],
     duplicates: r.duplicates === 'flag' || r.duplicates === 'refund' ? r.duplicates : null,
     receipts: r.receipts ? (JSON.parse(r.receipts) as ReceiptSettings) : null,
+    capture: r.capture === 'auto' || r.capture === 'manual' ? r.capture : null,
+    holdExpiry: r.hold_expiry === 'void' || r.hold_expiry === 'capture' ? r.hold_expiry : null,
     savedMethods: savedSettingsOf(r.saved_methods),
   };
 }
@@ -101,6 +103,27 @@ export function toPayment(r: Selectable<PaymentTable>): Payment {
     paidLate: Number(r.paid_late ?? 0) === 1,
     failureReason: (r.failure_reason ?? null) as FailureReason | null,
     lateUntil: num(r.late_until ?? null),
+    captureMode: r.capture_mode === 'manual' ? 'manual' : null,
+    holdExpiresAt: num(r.hold_expires_at ?? null),
+    heldMinor: r.held_minor === null || r.held_minor === undefined ? null : big(r.held_minor),
+  };
+}
+
+export function toHoldOperation(r: Selectable<HoldOperationTable>): HoldOperation {
+  return {
+    id: r.id,
+    paymentId: r.payment_id,
+    merchantLogin: r.merchant_login,
+    kind: r.kind === 'void' ? 'void' : 'capture',
+    amountMinor: big(r.amount_minor),
+    reason: r.reason,
+    actor: r.actor,
+    status: r.status === 'succeeded' ? 'succeeded' : r.status === 'failed' ? 'failed' : 'pending',
+    failureReason: r.failure_reason,
+    idempotencyKey: r.idempotency_key,
+    requestHash: r.request_hash,
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
   };
 }
 
@@ -128,7 +151,7 @@ export function toNotification(r: Selectable<NotificationTable>): NotificationRe
     id: Number(r.id),
     paymentId: r.payment_id,
     merchantLogin: r.merchant_login,
-    kind: r.kind === 'refund' || r.kind === 'receipt' ? r.kind : 'pay',
+    kind: r.kind === 'refund' || r.kind === 'receipt' || r.kind === 'hold' ? r.kind : 'pay',
     style: r.style === 'webhooks' ? 'webhooks' : 'onpay',
     method: r.method === 'GET' ? 'GET' : 'POST',
     url: r.url,

@@ -46,6 +46,10 @@ export interface MerchantTable {
   receipts: ColumnType<string | null, string | null | undefined, string | null>;
   /** JSON of the merchant's `savedMethods` settings, or null: off (0013_saved_methods). */
   saved_methods: ColumnType<string | null, string | null | undefined, string | null>;
+  /** `auto` or `manual` (hold, then capture), or null: `auto` (0012_holds). */
+  capture: ColumnType<string | null, string | null | undefined, string | null>;
+  /** `void` or `capture`: what the gateway does with a hold a day before its deadline; null: `void` (0012_holds). */
+  hold_expiry: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface PaymentTable {
@@ -107,6 +111,33 @@ export interface PaymentTable {
   failure_reason: Generated<string | null>;
   /** An expired provider payment: reconciliation asks until then (the provider's own deadline; 0010_late_money). */
   late_until: Int8OrNull;
+  /** `manual`: the money is held at the provider and captured later; null: charged at once (0012_holds). */
+  capture_mode: ColumnType<string | null, string | null | undefined, string | null>;
+  /** A hold's deadline at the provider (0012_holds). */
+  hold_expires_at: Int8OrNull;
+  /** The amount held, once a smaller amount was captured (`amount_minor` is then what was taken; 0012_holds). */
+  held_minor: Int8OrNull;
+}
+
+/** A capture or void of a hold asked through the API or the cabinet, or by the expiry policy (0012_holds). */
+export interface HoldOperationTable {
+  number: AutoId;
+  id: string;
+  payment_id: string;
+  merchant_login: string;
+  /** `capture` or `void`. */
+  kind: string;
+  /** The amount to capture (a void: what was held). */
+  amount_minor: Int8;
+  reason: string;
+  actor: string;
+  /** `pending` (sent, outcome unknown), `succeeded`, `failed` (refused by the provider). */
+  status: string;
+  failure_reason: string | null;
+  idempotency_key: string;
+  request_hash: string;
+  created_at: Int8;
+  updated_at: Int8;
 }
 
 /** One refund asked through the cabinet API (0006). */
@@ -284,6 +315,7 @@ export interface Database {
   check_exchanges: CheckExchangeTable;
   cabinet_sessions: CabinetSessionTable;
   merchant_audit: MerchantAuditTable;
+  hold_operations: HoldOperationTable;
 }
 
 // Generated is re-exported for callers that build rows.
@@ -586,6 +618,37 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         // The attention list's failed receipts: few rows, a partial index.
         await db.schema.createIndex('receipts_m_failed').on('receipts').columns(['merchant_login', 'id'])
           .where(sql.ref('status'), '=', 'failed').execute();
+      },
+    },
+    // Holds (issue 25): authorize now, capture or void later.
+    '0012_holds': {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Kysely's migration guide: a migration takes Kysely<any>, never today's schema types, so it stays true to the schema of its own time
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('merchants').addColumn('capture', 'varchar(8)').execute();
+        await db.schema.alterTable('merchants').addColumn('hold_expiry', 'varchar(8)').execute();
+        await db.schema.alterTable('payments').addColumn('capture_mode', 'varchar(8)').execute();
+        await db.schema.alterTable('payments').addColumn('hold_expires_at', 'bigint').execute();
+        await db.schema.alterTable('payments').addColumn('held_minor', 'bigint').execute();
+        await db.schema.createTable('hold_operations')
+          .addColumn('number', idType, idBuild)
+          .addColumn('id', 'varchar(64)', (c) => c.notNull().unique())
+          .addColumn('payment_id', 'varchar(64)', (c) => c.notNull())
+          .addColumn('merchant_login', 'varchar(64)', (c) => c.notNull())
+          .addColumn('kind', 'varchar(8)', (c) => c.notNull())
+          .addColumn('amount_minor', 'bigint', (c) => c.notNull())
+          .addColumn('reason', 'text', (c) => c.notNull())
+          .addColumn('actor', 'text', (c) => c.notNull())
+          .addColumn('status', 'varchar(16)', (c) => c.notNull())
+          .addColumn('failure_reason', 'text')
+          .addColumn('idempotency_key', 'varchar(255)', (c) => c.notNull())
+          .addColumn('request_hash', 'varchar(64)', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('hold_operations_payment_key').on('hold_operations').columns(['payment_id', 'idempotency_key']).unique().execute();
+        // The held list and the attention list: a merchant's holds by deadline (few rows, a partial index).
+        await db.schema.createIndex('payments_m_held').on('payments').columns(['merchant_login', 'hold_expires_at'])
+          .where(sql.ref('status'), '=', 'authorized').execute();
       },
     },
     // Saved payment methods and their consents (issue 26). 0012 is the holds branch's.

@@ -55,7 +55,8 @@ export type View =
   | { name: 'instructions'; payment: Payment; action: InstructionsAction; draw: InstructionsView; checkout: Checkout }
   /** `draw`: the overlay / popup view, from its own chunk; `closed`: the buyer closed the popup before the payment ended. */
   | { name: 'redirecting'; checkout: Checkout; payment: Payment; url: string; framed: boolean; closed?: boolean; draw: PopupView }
-  | { name: 'done'; payment: Payment; status: 'paid' }
+  /** Paid, or held (`authorized`, with `note`: the hold's message from its chunk). */
+  | { name: 'done'; payment: Payment; status: 'paid' | 'authorized'; note?: string }
   /** Ended without money, explained; `checkout`: the choice to go back to (absent after a reload). */
   /** `draw`: the failure view, from its own chunk (a chunk that cannot be loaded is a network error instead). */
   | { name: 'failed'; payment: Payment; status: Exclude<FinalStatus, 'paid'>; reason: FailureReason; comment: string; checkout: Checkout | undefined; draw: FailureView }

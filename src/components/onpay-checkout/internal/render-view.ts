@@ -82,7 +82,7 @@ export function renderView(h: ViewHost): TemplateResult {
         onOpen: () => h.openPopup(), onClose: () => h.closeOverlay(v.checkout), onLoad: () => h.frameLoaded(),
       });
     case 'done':
-      return doneView(t, v.payment);
+      return doneView(t, v.payment, v.note);
     case 'failed':
       return v.draw({ t, html, nothing, heading, button, status: v.status, reason: v.reason, comment: v.comment, urlFail: v.payment.urlFail, onOther: () => h.chooseOther(v.checkout) });
     case 'error': {

@@ -15,3 +15,4 @@ export const loadInstructions = (): Promise<typeof import('../instructions.ts').
 export const loadFailure = (): Promise<typeof import('../failure.ts').default> => load('failure');
 export const loadPopup = (): Promise<typeof import('../popup.ts').default> => load('popup');
 export const loadFollow = (): Promise<typeof import('../follow.ts').default> => load('follow');
+export const loadHeld = (): Promise<typeof import('../held.ts').default> => load('held');

@@ -31,3 +31,6 @@ export const loadPopup = async (): Promise<typeof import('../popup.ts').default>
 
 /** Following a payment's status live: asked for once the picker is on show. */
 export const loadFollow = async (): Promise<typeof import('../follow.ts').default> => (await import('../follow.ts')).default;
+
+/** The hold's message in every language (issue 25), a chunk of its own. */
+export const loadHeld = async (): Promise<typeof import('../held.ts').default> => (await import('../held.ts')).default;

@@ -10,6 +10,7 @@ import type {
   ConnectorDeps,
   CreateRequest,
   CreateResult,
+  HoldResult,
   HttpAnswer,
   IncomingNotification,
   NotifyContext,
@@ -30,6 +31,7 @@ import {
   checkCode,
   classifyNotification,
   codeAnswer,
+  confirmBody,
   createOrderBody,
   fromCpCurrency,
   isTransactionId,
@@ -97,6 +99,16 @@ export function createCloudPaymentsConnector(config: CloudPaymentsConfig, deps: 
   }
 
   /** The paid transaction's id: the stored one when it is a transaction id, else from `v2/payments/find`. */
+  /** A hold's confirm or void: `Success` is done, a refusal is CloudPayments' no; no answer is unknown. */
+  async function holdCall(path: string, body: string, requestId: string): Promise<HoldResult> {
+    const r = await call(path, body, requestId);
+    if (!r.ok) return { kind: 'unknown', reason: `cloudpayments: ${r.error}` };
+    if (r.status >= 500) return { kind: 'unknown', reason: `cloudpayments: HTTP ${r.status}` };
+    const env = parseEnvelope(r.body);
+    if (!env) return { kind: 'unknown', reason: `cloudpayments: unreadable answer (HTTP ${r.status})` };
+    return env.success ? { kind: 'done' } : { kind: 'refused', reason: `cloudpayments: ${env.message ?? `${path} refused`}` };
+  }
+
   async function paidTransactionId(payment: Payment, stored: string | null): Promise<{ id: string } | { error: RefundResult }> {
     if (stored && isTransactionId(stored)) return { id: stored };
     const r = await find(payment.id);
@@ -239,6 +251,27 @@ export function createCloudPaymentsConnector(config: CloudPaymentsConfig, deps: 
 
     /** The order is cancelled at the deadline; a payment already past its Check may still finish: an hour's margin (README). */
     lastPaymentAt: (payment: Payment) => (payment.expiresAt ?? deps.now()) + LATE_MARGIN_MS,
+
+    /** `payments/confirm` of a hold (all, or less): CloudPayments' refusals (above the hold, cancelled, not authorised) are refused. */
+    async capture(payment: Payment, providerPaymentId: string, amountMinor: bigint, receipt?: Receipt): Promise<HoldResult> {
+      const tx = await paidTransactionId(payment, providerPaymentId);
+      if ('error' in tx) return tx.error.kind === 'done' ? { kind: 'unknown', reason: 'cloudpayments: unexpected' } : tx.error;
+      let body: string;
+      try {
+        body = confirmBody(tx.id, amountMinor, receipt);
+      } catch (e) {
+        return { kind: 'refused', reason: `cloudpayments: ${(e as Error).message}` };
+      }
+      // The same body, the same X-Request-ID: a repeat is one confirm; another body, another request.
+      return holdCall('/payments/confirm', body, `${payment.id}:confirm:${createHash('sha256').update(body).digest('hex').slice(0, 24)}`);
+    },
+
+    /** `payments/void` of a hold: the money released. */
+    async void(payment: Payment, providerPaymentId: string): Promise<HoldResult> {
+      const tx = await paidTransactionId(payment, providerPaymentId);
+      if ('error' in tx) return tx.error.kind === 'done' ? { kind: 'unknown', reason: 'cloudpayments: unexpected' } : tx.error;
+      return holdCall('/payments/void', flatJson({ TransactionId: { raw: tx.id } }), `${payment.id}:void`);
+    },
 
     async refund(req: RefundRequest): Promise<RefundResult> {
       if (req.amountMinor <= 0n) return { kind: 'refused', reason: 'refund amount must be positive' };

@@ -102,8 +102,9 @@ export interface CreateOrderInput {
 }
 
 /**
- * The JSON body of `orders/create` («Invoice Creation»): one-stage (no `RequireConfirmation`), no
- * e-mail or SMS sent by CloudPayments, `InvoiceId` = our payment id so Check, Pay and `payments/find`
+ * The JSON body of `orders/create` («Invoice Creation»): one-stage, or for a manual-capture payment
+ * two-stage (`RequireConfirmation: true`: the money `Authorized`, then `payments/confirm` or
+ * `payments/void`; issue 25), no e-mail or SMS sent by CloudPayments, `InvoiceId` = our payment id so Check, Pay and `payments/find`
  * all name our payment.
  */
 export function createOrderBody(input: CreateOrderInput): string {
@@ -116,6 +117,7 @@ export function createOrderBody(input: CreateOrderInput): string {
     InvoiceId: p.id,
     AccountId: input.accountId,
     SendEmail: false,
+    RequireConfirmation: p.captureMode === 'manual' ? true : undefined,
     CultureName: p.ln === 'en' ? 'en-US' : 'ru-RU',
     SuccessRedirectUrl: input.successUrl,
     FailRedirectUrl: input.failUrl,
@@ -203,9 +205,12 @@ export function statusFromTransaction(model: Record<string, unknown>, payment: P
       const failure = cpStatus === 'Cancelled' ? 'cancelled' : failureOfReasonCode(text(model, 'ReasonCode'));
       return { state: 'failed', ...withAmount, providerState: cpStatus, ...(failure ? { failure } : {}) };
     }
-    // Authorized is the two-stage scheme, which this connector never asks for (no RequireConfirmation):
-    // held money is not paid money, so it stays pending until Confirm/Completed.
+    // Authorized is the two-stage scheme: a hold for a payment that asked for one (issue 25; the 7
+    // days are the gateway's CARD_HOLD_MS: the API names no deadline). Otherwise held money is not
+    // paid money: pending until Confirm/Completed.
     case 'Authorized':
+      if (payment.captureMode === 'manual') return { state: 'authorized', ...withAmount, providerState: cpStatus };
+      return { state: 'pending', ...withAmount, providerState: cpStatus };
     case 'AwaitingAuthentication':
     default:
       return { state: 'pending', ...withAmount, providerState: cpStatus || 'Unknown' };
@@ -263,6 +268,11 @@ export function refundBody(transactionId: string, amountMinor: bigint, receipt?:
     Amount: { raw: formatTwoDecimals(amountMinor) },
     JsonData: receipt ? { raw: stringifyWithRawNumbers(receiptJsonData(receipt)) } : undefined,
   });
+}
+
+/** The JSON body of `payments/confirm`: all of the hold or less, with the receipt for what is taken in `JsonData`. */
+export function confirmBody(transactionId: string, amountMinor: bigint, receipt?: Receipt): string {
+  return refundBody(transactionId, amountMinor, receipt);
 }
 
 /** A transaction id is a positive integer. */

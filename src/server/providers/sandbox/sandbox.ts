@@ -13,7 +13,7 @@ import { formatAmount, parseAmount } from '../../../protocol/money.ts';
 import { safeEqualHex } from '../../../protocol/onpay-api.ts';
 import { hmacHex } from '../../token.ts';
 import type { Payment, PaymentAction } from '../../types.ts';
-import type { ApplyOutcome, ChargeResult, Connector, ConnectorDeps, ConnectorModule, CreateResult, HttpAnswer, IncomingNotification, SavedMethodReport } from '../contract.ts';
+import { CARD_HOLD_MS, type ApplyOutcome, type ChargeResult, type Connector, type ConnectorDeps, type ConnectorModule, type CreateResult, type HttpAnswer, type IncomingNotification, type SavedMethodReport } from '../contract.ts';
 import { wayTitle, type LocalizedText } from '../../../protocol/languages.ts';
 import { INSTRUCTION_WORDS } from '../../../protocol/instruction-words.ts';
 import { parseReceipt, receiptTotalMinor, type Receipt } from '../../../protocol/receipt.ts';
@@ -67,7 +67,7 @@ export const verifySandboxCallback = (body: string, signature: string, secret: s
 /** What a sandbox system reports about a payment (the callback's body). */
 const callbackBody = z.object({
   paymentId: z.string().max(64),
-  outcome: z.enum(['paid', 'failed']),
+  outcome: z.enum(['paid', 'authorized', 'failed']),
   amount: z.string().max(32),
   ticker: z.string().regex(/^[A-Z]{3}$/),
 }).strict();
@@ -76,7 +76,7 @@ const callbackBody = z.object({
  * The signed notification a sandbox system sends when the buyer pays or declines (the card page,
  * the scripting API): the same bytes `/callbacks/sandbox` would receive.
  */
-export function sandboxNotification(p: Payment, outcome: 'paid' | 'failed', secret: string): IncomingNotification {
+export function sandboxNotification(p: Payment, outcome: 'paid' | 'authorized' | 'failed', secret: string): IncomingNotification {
   const body = JSON.stringify({ paymentId: p.id, outcome, amount: formatAmount(p.amountMinor), ticker: p.wayTicker });
   return {
     rawBody: new TextEncoder().encode(body),
@@ -171,7 +171,9 @@ function createSandboxConnector(config: SandboxProviderConfig, deps: ConnectorDe
       if (!p) return notFound();
       const mismatch = () => refusal(new GatewayError(422, 'invalid_param', `amount: ${e.amount} ${e.ticker} is not what this payment expects`, 'amount'));
       const amountMinor = parseAmount(e.amount);
-      if (e.outcome === 'paid' && amountMinor === null) return mismatch();
+      if (e.outcome !== 'failed' && amountMinor === null) return mismatch();
+      // The sandbox holds only what was asked to be held (a manual-capture payment), as a provider does.
+      if (e.outcome === 'authorized' && p.captureMode !== 'manual') return refusal(new GatewayError(409, 'invalid_state', 'payment is not a manual-capture payment; it cannot be held', 'status'));
       // The sandbox's own declines are final (its card page takes one answer): the state table's
       // `failed → paid` is for providers whose declines are not (CloudPayments), and for money that
       // arrives after the merchant failed the payment by hand (paid late).
@@ -181,6 +183,7 @@ function createSandboxConnector(config: SandboxProviderConfig, deps: ConnectorDe
       if (e.outcome === 'paid' && p.status === 'failed' && !p.manual && !p.statusReason.startsWith('abandoned')) return refusal(new GatewayError(409, 'invalid_state', 'payment is failed; it cannot become paid', 'status'));
       const outcome: ApplyOutcome = await ctx.apply(p.id, {
         state: e.outcome,
+        ...(e.outcome === 'authorized' ? { holdExpiresAt: deps.now() + CARD_HOLD_MS } : {}),
         providerPaymentId: p.id,
         ...(amountMinor !== null ? { amountMinor } : {}),
         currency: e.ticker,
@@ -228,10 +231,41 @@ function createSandboxConnector(config: SandboxProviderConfig, deps: ConnectorDe
       return { kind: 'revoked' };
     },
 
-    // The sandbox keeps no state of its own: what the gateway stored is what it knows.
+    // The sandbox keeps no state of its own: what the gateway stored is what it knows. A hold past
+    // its deadline has lapsed (released), as at a card provider.
     async fetchStatus(payment) {
-      const state = payment.status === 'paid' ? 'paid' : payment.status === 'failed' ? 'failed' : payment.status === 'expired' ? 'expired' : 'pending';
-      return { state, providerPaymentId: payment.id, amountMinor: payment.amountMinor, currency: payment.wayTicker, providerState: payment.status };
+      const base = { providerPaymentId: payment.id, amountMinor: payment.amountMinor, currency: payment.wayTicker, providerState: payment.status };
+      switch (payment.status) {
+        case 'paid':
+        case 'partially_captured':
+          return { ...base, state: 'paid' };
+        case 'failed':
+        case 'expired':
+        case 'voided':
+          return { ...base, state: payment.status };
+        case 'authorized':
+          return typeof payment.holdExpiresAt === 'number' && deps.now() >= payment.holdExpiresAt
+            ? { ...base, state: 'voided', providerState: 'hold_lapsed' }
+            : { ...base, state: 'authorized', ...(typeof payment.holdExpiresAt === 'number' ? { holdExpiresAt: payment.holdExpiresAt } : {}) };
+        default:
+          return { ...base, state: 'pending' };
+      }
+    },
+
+    // A test hold is captured (all or less) or released at once; the documented refusals as a card
+    // provider's: more than held, a payment no longer held (captured, voided, lapsed).
+    async capture(payment, _id, amountMinor, receipt) {
+      if (payment.status !== 'authorized') return { kind: 'refused', reason: `the payment is ${payment.status}, not held` };
+      if (typeof payment.holdExpiresAt === 'number' && deps.now() >= payment.holdExpiresAt) return { kind: 'refused', reason: 'the hold has lapsed' };
+      if (amountMinor <= 0n || amountMinor > payment.amountMinor) return { kind: 'refused', reason: 'capture above what is held' };
+      const problem = receipt && sandboxReceiptProblem(receipt, amountMinor);
+      if (problem) return { kind: 'refused', reason: problem };
+      return { kind: 'done' };
+    },
+
+    async void(payment) {
+      if (payment.status !== 'authorized') return { kind: 'refused', reason: `the payment is ${payment.status}, not held` };
+      return { kind: 'done' };
     },
 
     // Test money goes back at once: refused only above what is left (the gateway checks it first).

@@ -4,7 +4,7 @@
  * are built and read by transform.ts. Choices and their documentation basis: README.md.
  */
 import type {
-  CancelResult, Connector, ConnectorDeps, CreateRequest, CreateResult, HttpAnswer, IncomingNotification, NotifyContext, ProviderStatus,
+  CancelResult, Connector, ConnectorDeps, CreateRequest, CreateResult, HoldResult, HttpAnswer, IncomingNotification, NotifyContext, ProviderStatus,
   ReceiptOutcome, RefundRequest, RefundResult,
 } from '../contract.ts';
 import type { Receipt } from '../../../protocol/receipt.ts';
@@ -13,8 +13,8 @@ import { formatAmount } from '../../../protocol/money.ts';
 import { baseLanguage } from '../../../protocol/languages.ts';
 import { INSTRUCTION_WORDS } from '../../../protocol/instruction-words.ts';
 import {
-  buildCancel, buildCheckOrder, buildGetQr, buildGetState, buildInit, buildSendClosingReceipt, cashboxUrl, describeError, failureOfErrorCode,
-  mapStatus, NOTIFICATION_OK, parseAnswer, parseNotification, pickOrderPayment, savedCardOf, TBANK_TICKER, type Credentials, type TbankAnswer,
+  buildCancel, buildCheckOrder, buildConfirm, buildGetQr, buildGetState, buildInit, buildSendClosingReceipt, cashboxUrl, describeError, failureOfErrorCode,
+  mapStatus, NOTIFICATION_OK, tbankHoldDeadline, parseAnswer, parseNotification, pickOrderPayment, savedCardOf, TBANK_TICKER, type Credentials, type TbankAnswer,
 } from './transform.ts';
 import { tbankReceipt } from './receipt.ts';
 import { fiscalReport, RECEIPT_STATUS } from './fiscal.ts';
@@ -116,6 +116,7 @@ export function createTbankConnector(config: TbankConfig, deps: ConnectorDeps): 
         dueAt,
         ...(req.receipt ? { receipt: tbankReceipt(req.receipt) } : {}),
         ...(req.save && method === 'card' ? { customerKey: req.save.customerKey } : {}),
+        ...(req.capture === 'manual' ? { twoStage: true } : {}),
       });
     } catch (e) {
       return { kind: 'refused', reason: `T-Bank Init: ${(e as Error).message}` };
@@ -153,7 +154,7 @@ export function createTbankConnector(config: TbankConfig, deps: ConnectorDeps): 
   }
 
   function statusOf(state: ProviderStatus['state'], paymentId: string, providerState: string, amount: bigint | undefined): ProviderStatus {
-    const s: ProviderStatus = { state, providerPaymentId: paymentId, providerState };
+    const s: ProviderStatus = { state, providerPaymentId: paymentId, providerState, ...(state === 'authorized' ? { holdExpiresAt: tbankHoldDeadline(deps.now()) } : {}) };
     // After a refund T-Bank's Amount is not the payment's amount in a way the docs pin down: it is
     // passed on only for statuses that are about paying (see README.md).
     if (amount !== undefined && state !== 'refunded' && state !== 'partially_refunded') {
@@ -173,7 +174,8 @@ export function createTbankConnector(config: TbankConfig, deps: ConnectorDeps): 
     const tn = parsed.notification;
     if (tn === null) return OK_ANSWER;
     if (tn.Status === RECEIPT_STATUS) return receiptNotification(n.body, tn.OrderId, ctx);
-    const state = mapStatus(tn.Status);
+    const twoStage = (await ctx.payment(tn.OrderId))?.captureMode === 'manual';
+    const state = mapStatus(tn.Status, twoStage);
     // A status we do not follow (REVERSED, …): acknowledged so T-Bank stops resending, not applied.
     if (state === undefined) return OK_ANSWER;
     if (state === 'failed' || state === 'expired') {
@@ -227,7 +229,7 @@ export function createTbankConnector(config: TbankConfig, deps: ConnectorDeps): 
       return { state: 'unreachable', reason: describeError(a) };
     }
     const providerState = a.Status ?? '';
-    const state = mapStatus(providerState);
+    const state = mapStatus(providerState, payment.captureMode === 'manual');
     if (state === undefined) return { state: 'unreachable', reason: `T-Bank GetState: status ${providerState || '(none)'} is not followed` };
     return statusOf(state, providerPaymentId, providerState, a.Amount);
   }
@@ -246,6 +248,51 @@ export function createTbankConnector(config: TbankConfig, deps: ConnectorDeps): 
     if (r.kind === 'none') return { kind: 'unknown', reason: r.reason };
     if (!r.answer.Success || r.answer.ErrorCode !== '0') return { kind: 'not_cancellable', reason: describeError(r.answer) };
     return r.answer.Status === 'CANCELED' ? { kind: 'cancelled' } : { kind: 'not_cancellable', reason: `T-Bank status ${r.answer.Status ?? '(none)'}` };
+  }
+
+  /**
+   * `Confirm` of a hold: `CONFIRMED` is done; T-Bank's refusals (the amount above the hold, a payment
+   * no longer `AUTHORIZED`: confirmed, reversed, lapsed) are refused; no answer is unknown.
+   */
+  async function capture(payment: Payment, providerPaymentId: string, amountMinor: bigint, receipt?: Receipt): Promise<HoldResult> {
+    if (amountMinor <= 0n || amountMinor > payment.amountMinor) return { kind: 'refused', reason: 'capture above what is held' };
+    let body: Record<string, unknown>;
+    try {
+      body = buildConfirm(creds, providerPaymentId, amountMinor, receipt ? tbankReceipt(receipt) : undefined);
+    } catch (e) {
+      return { kind: 'refused', reason: `T-Bank Confirm: ${(e as Error).message}` };
+    }
+    const r = await call('Confirm', body);
+    if (r.kind === 'none') return { kind: 'unknown', reason: r.reason };
+    if (!r.answer.Success || r.answer.ErrorCode !== '0') {
+      // Confirm is not idempotent: a request sent again after a connection cut (ours, or a proxy's)
+      // meets our own earlier Confirm as «Неверный статус транзакции» (8). T-Bank's state says which.
+      if (r.answer.ErrorCode === '8') {
+        const st = await call('GetState', buildGetState(creds, providerPaymentId));
+        if (st.kind === 'none') return { kind: 'unknown', reason: st.reason };
+        if (st.answer.Success && st.answer.Status === 'CONFIRMED' && st.answer.Amount === amountMinor) return { kind: 'done' };
+      }
+      return { kind: 'refused', reason: describeError(r.answer) };
+    }
+    return r.answer.Status === 'CONFIRMED' ? { kind: 'done' } : { kind: 'unknown', reason: `T-Bank Confirm: status ${r.answer.Status ?? '(none)'}` };
+  }
+
+  /** `Cancel` of a hold, in full (no `Amount`): `REVERSED` is done; a payment already confirmed is refused (that would be a refund). */
+  async function voidHold(_payment: Payment, providerPaymentId: string): Promise<HoldResult> {
+    const st = await call('GetState', buildGetState(creds, providerPaymentId));
+    if (st.kind === 'none') return { kind: 'unknown', reason: st.reason };
+    if (!st.answer.Success) return { kind: 'unknown', reason: describeError(st.answer) };
+    if (st.answer.Status === 'REVERSED') return { kind: 'done' };
+    if (st.answer.Status !== 'AUTHORIZED') return { kind: 'refused', reason: `T-Bank status ${st.answer.Status ?? '(none)'}: not a hold` };
+    const r = await call('Cancel', buildCancel(creds, providerPaymentId));
+    if (r.kind === 'none') return { kind: 'unknown', reason: r.reason };
+    if (!r.answer.Success || r.answer.ErrorCode !== '0') {
+      // As for Confirm: a Cancel sent again may meet our own earlier one.
+      const again = r.answer.ErrorCode === '8' ? await call('GetState', buildGetState(creds, providerPaymentId)) : undefined;
+      if (again?.kind === 'answer' && again.answer.Success && again.answer.Status === 'REVERSED') return { kind: 'done' };
+      return { kind: 'refused', reason: describeError(r.answer) };
+    }
+    return r.answer.Status === 'REVERSED' ? { kind: 'done' } : { kind: 'unknown', reason: `T-Bank Cancel: status ${r.answer.Status ?? '(none)'}` };
   }
 
   async function refund(req: RefundRequest): Promise<RefundResult> {
@@ -302,6 +349,8 @@ export function createTbankConnector(config: TbankConfig, deps: ConnectorDeps): 
     fetchStatus,
     refund,
     cancel,
+    capture,
+    void: voidHold,
     // README «Deadlines»: the link dies at RedirectDueDate (the payment's expiresAt); a session
     // already in 3-D Secure at that moment may still end in CONFIRMED: an hour's margin.
     // The link lives at least a minute after Init, however short the way's ttlSeconds.

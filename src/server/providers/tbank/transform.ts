@@ -94,16 +94,18 @@ export interface InitInput {
   receipt?: Record<string, unknown>;
   /** Saves the card for `Charge` (issue 26): `Recurrent: "Y"` with this `CustomerKey` (≤ 36 characters). */
   customerKey?: string;
+  /** A hold (issue 25): two-stage, `PayType: "T"` (the money held at `AUTHORIZED`, taken by `Confirm`). */
+  twoStage?: boolean;
 }
 
-/** The `Init` body: one-stage (`PayType: "O"`), signed. */
+/** The `Init` body: one-stage (`PayType: "O"`) or, for a hold, two-stage (`"T"`), signed. */
 export function buildInit(c: Credentials, i: InitInput): Record<string, unknown> {
   const fields: Record<string, unknown> = {
     TerminalKey: c.terminalKey,
     Amount: kopecks(i.amountMinor),
     OrderId: i.orderId,
     Description: i.description.slice(0, 140),
-    PayType: 'O',
+    PayType: i.twoStage ? 'T' : 'O',
     Language: i.language,
     NotificationURL: i.notificationUrl,
     SuccessURL: i.successUrl,
@@ -174,6 +176,30 @@ export function buildCancel(c: Credentials, paymentId: string, amountMinor?: big
   if (externalRequestId) fields.ExternalRequestId = externalRequestId;
   if (receipt) fields.Receipt = receipt;
   return signed(fields, c.password);
+}
+
+/**
+ * `Confirm` of a hold (`AUTHORIZED`): all of it without `amountMinor`, less with it («Сумма списания
+ * может быть меньше или равна сумме авторизации»); `receipt` for what is taken.
+ */
+export function buildConfirm(c: Credentials, paymentId: string, amountMinor?: bigint, receipt?: Record<string, unknown>): Record<string, unknown> {
+  const fields: Record<string, unknown> = { TerminalKey: c.terminalKey, PaymentId: paymentId };
+  if (amountMinor !== undefined) fields.Amount = kopecks(amountMinor);
+  if (receipt) fields.Receipt = receipt;
+  return signed(fields, c.password);
+}
+
+const MSK_OFFSET_MS = 3 * 3_600_000;
+const DAY_MS = 24 * 3_600_000;
+
+/**
+ * When a T-Bank hold lapses: «холдировать … до 7 дней, включая день авторизации» (NSPK rules, T-Bank's
+ * T-Pay scenario page): the end of the seventh Moscow day counting the day of authorisation. T-Bank's
+ * answers carry no deadline, so it is counted from when the gateway first learns of the hold.
+ */
+export function tbankHoldDeadline(authorizedAt: number): number {
+  const dayStart = Math.floor((authorizedAt + MSK_OFFSET_MS) / DAY_MS) * DAY_MS - MSK_OFFSET_MS;
+  return dayStart + 7 * DAY_MS;
 }
 
 /** `SendClosingReceipt` (the cashbox API): the closing receipt of a paid payment. */
@@ -282,9 +308,17 @@ export function describeError(a: TbankAnswer): string {
     .join(': ');
 }
 
-/** Our state for a T-Bank status; `undefined` for a status we do not know. */
-export function mapStatus(status: string): ProviderStatus['state'] | undefined {
+/**
+ * Our state for a T-Bank status; `undefined` for a status we do not know. `twoStage`: the payment
+ * was created with `PayType: "T"` (a hold), so `AUTHORIZED` is money held for us to confirm.
+ */
+export function mapStatus(status: string, twoStage = false): ProviderStatus['state'] | undefined {
   switch (status) {
+    // A hold (issue 25): AUTHORIZED is the money held; REVERSED its release (Cancel, or lapsed).
+    case 'AUTHORIZED':
+      return twoStage ? 'authorized' : 'pending';
+    case 'REVERSED':
+      return twoStage ? 'voided' : undefined;
     case 'CONFIRMED':
       return 'paid';
     // A refund in progress leaves the payment paid until T-Bank reports REFUNDED / PARTIAL_REFUNDED.
@@ -303,16 +337,14 @@ export function mapStatus(status: string): ProviderStatus['state'] | undefined {
     case 'EXPIRED':
     case 'ATTEMPTS_EXPIRED':
       return 'expired';
-    // Two-stage payments are not supported (Init always sends PayType "O"). A one-stage payment may
-    // pass through AUTHORIZED on its way to CONFIRMED, so AUTHORIZED is "not paid yet": the money is
-    // only held. REVERSED / PARTIAL_REVERSED (cancelling a hold) are left out with it.
+    // A one-stage payment may pass through AUTHORIZED on its way to CONFIRMED (above): "not paid
+    // yet". PARTIAL_REVERSED (a hold released in part) is not followed: the gateway never asks it.
     case 'NEW':
     case 'FORM_SHOWED':
     case 'AUTHORIZING':
     case '3DS_CHECKING':
     case '3DS_CHECKED':
     case 'CONFIRMING':
-    case 'AUTHORIZED':
       return 'pending';
     default:
       return undefined;

@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import type {
-  ChargeRequest, ChargeResult, Connector, ConnectorDeps, CreateRequest, CreateResult, HttpAnswer, IncomingNotification, NotifyContext, ProviderResponse,
+  ChargeRequest, ChargeResult, Connector, ConnectorDeps, CreateRequest, CreateResult, HoldResult, HttpAnswer, IncomingNotification, NotifyContext, ProviderResponse,
   ProviderStatus, ReceiptOutcome, ReceiptQuery, RefundRequest, RefundResult,
 } from '../contract.ts';
 import type { Payment } from '../../types.ts';
@@ -16,7 +16,7 @@ import type { Receipt } from '../../../protocol/receipt.ts';
 import { closingReceiptBody, receiptOutcomeOf } from './receipt.ts';
 import { createRecentReads } from './recent-reads.ts';
 import {
-  actionFor, basicAuth, chargeBody, CONFIRMATION_TTL_MS, createPaymentBody, failureOfCancellation, createRefundBody, errorReason, ipAllowed, isOtherEvent, isYooKassaId, kindOf,
+  actionFor, basicAuth, captureBody, chargeBody, CONFIRMATION_TTL_MS, createPaymentBody, failureOfCancellation, createRefundBody, errorReason, ipAllowed, isOtherEvent, isYooKassaId, kindOf,
   ourPaymentId, parseError, parseIpRanges, parseNotification, parsePayment, parsePaymentList, parseRefund, retryAfterOf, toProviderStatus,
   toYooKassaCurrency, type IpRanges, type YkPayment,
 } from './transform.ts';
@@ -127,7 +127,7 @@ export function createYooKassaConnector(config: YooKassaConfig, deps: ConnectorD
   }
 
   async function create(req: CreateRequest): Promise<CreateResult> {
-    const built = createPaymentBody({ payment: req.payment, method: req.method, returnUrl: req.successUrl, description: req.description, receipt: req.receipt, ...(req.save && SAVING.has(req.method) ? { save: true } : {}) });
+    const built = createPaymentBody({ payment: req.payment, method: req.method, returnUrl: req.successUrl, description: req.description, receipt: req.receipt, hold: req.capture === 'manual', ...(req.save && SAVING.has(req.method) ? { save: true } : {}) });
     if (!built.ok) return { kind: 'refused', reason: built.reason };
     const out = await post('/payments', JSON.stringify(built.body), req.idempotencyKey);
     if (out.kind === 'none') return out.maybeDone ? { kind: 'unknown', reason: out.reason } : { kind: 'refused', reason: out.reason };
@@ -351,9 +351,50 @@ export function createYooKassaConnector(config: YooKassaConfig, deps: ConnectorD
     return receiptOutcomeOf(own.status, own.id) ?? { status: 'unreachable', reason: `yookassa: unknown receipt status ${String(own.status).slice(0, 40)}` };
   }
 
+  /** The outcome of `/capture` or `/cancel` of a hold: the payment as YooKassa answers it. */
+  async function holdCall(path: string, body: Record<string, unknown>, key: string, done: YkPayment['status']): Promise<HoldResult> {
+    const out = await post(path, JSON.stringify(body), key);
+    if (out.kind === 'none') return out.maybeDone ? { kind: 'unknown', reason: out.reason } : { kind: 'refused', reason: out.reason };
+    if (out.status !== 200) {
+      const e = parseError(out.body);
+      if (e && out.status >= 400 && out.status < 500) return { kind: 'refused', reason: errorReason(e, out.status) };
+      return { kind: 'unknown', reason: `yookassa: unexpected HTTP ${out.status} to POST ${path}` };
+    }
+    const p = parsePayment(out.body);
+    if (!p) return { kind: 'unknown', reason: `yookassa: unreadable answer to POST ${path}` };
+    return p.status === done ? { kind: 'done' } : { kind: 'refused', reason: `yookassa: the payment is ${p.status}` };
+  }
+
+  /**
+   * `POST /payments/{id}/capture` (all of the hold, or less, with the receipt for what is taken). The
+   * Idempotence-Key is the payment's and the body's, so a repeat of the same capture is one capture.
+   */
+  async function capture(payment: Payment, providerPaymentId: string, amountMinor: bigint, receipt?: Receipt): Promise<HoldResult> {
+    if (!isYooKassaId(providerPaymentId)) return { kind: 'refused', reason: 'yookassa: not a YooKassa payment id' };
+    let body: Record<string, unknown> | null;
+    try {
+      body = captureBody(amountMinor, payment.wayTicker, receipt);
+    } catch (e) {
+      return { kind: 'refused', reason: `yookassa: ${(e as Error).message}` };
+    }
+    if (!body) return { kind: 'refused', reason: `yookassa: currency ${payment.wayTicker} is not supported` };
+    // The same body, the same key: a repeat is one capture; another body (a receipt added after a
+    // refusal) a new key, which YooKassa would otherwise refuse as a duplicated key.
+    const text = JSON.stringify(body);
+    return holdCall(`/payments/${encodeURIComponent(providerPaymentId)}/capture`, body, `${payment.id}:c:${createHash('sha256').update(text).digest('hex').slice(0, 24)}`, 'succeeded');
+  }
+
+  /** `POST /payments/{id}/cancel` of a `waiting_for_capture` payment: the hold released. */
+  async function voidHold(payment: Payment, providerPaymentId: string): Promise<HoldResult> {
+    if (!isYooKassaId(providerPaymentId)) return { kind: 'refused', reason: 'yookassa: not a YooKassa payment id' };
+    return holdCall(`/payments/${encodeURIComponent(providerPaymentId)}/cancel`, {}, `${payment.id}:cancel`, 'canceled');
+  }
+
   return {
     id: config.id,
     type: 'yookassa',
+    capture,
+    void: voidHold,
     kind: kindOf,
     // YooKassa's redirect page is not made for frames (its embeddable widget is another product): a popup.
     frame: () => false,

@@ -70,7 +70,8 @@ function yk(over: Partial<YkPayment> = {}): YkPayment {
 test('YooKassa statuses become the contract states', () => {
   const cases: [Partial<YkPayment>, string, string][] = [
     [{ status: 'pending' }, 'pending', 'pending'],
-    [{ status: 'waiting_for_capture' }, 'pending', 'waiting_for_capture'],
+    // A hold (issue 25): the money held, with its deadline when YooKassa gives one.
+    [{ status: 'waiting_for_capture' }, 'authorized', 'waiting_for_capture'],
     [{ status: 'succeeded' }, 'paid', 'succeeded'],
     [{ status: 'succeeded', refunded_amount: { value: '0.00', currency: 'RUB' } }, 'paid', 'succeeded'],
     [{ status: 'succeeded', refunded_amount: { value: '100.00', currency: 'RUB' } }, 'partially_refunded', 'succeeded'],
@@ -88,6 +89,7 @@ test('YooKassa statuses become the contract states', () => {
     assert.equal(s.providerPaymentId, YK_ID);
   }
   assert.equal(toProviderStatus(yk({ status: 'succeeded', refunded_amount: { value: '100.00', currency: 'RUB' } })).refundedMinor, 10000n);
+  assert.equal(toProviderStatus(yk({ status: 'waiting_for_capture', expires_at: '2026-12-05T12:00:00.000Z' })).holdExpiresAt, Date.UTC(2026, 11, 5, 12));
 });
 
 test('answers are parsed strictly enough: garbage and other shapes are not payments', () => {

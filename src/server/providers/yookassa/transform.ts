@@ -113,6 +113,8 @@ export interface CreateBodyInput {
   receipt?: Receipt | undefined;
   /** The buyer consented to saving the method (issue 26): `save_payment_method: true`. */
   save?: boolean;
+  /** A hold (issue 25): `capture: false`, the money `waiting_for_capture` until `/capture` or `/cancel`. */
+  hold?: boolean;
 }
 
 /** The body of `POST /payments`, or why it cannot be built (a currency YooKassa does not take). */
@@ -131,7 +133,7 @@ export function createPaymentBody(input: CreateBodyInput): { ok: true; body: Rec
     ok: true,
     body: {
       amount: { value: formatTwoDecimals(input.payment.amountMinor), currency },
-      capture: true,
+      capture: input.hold !== true,
       confirmation: confirmationFor(input.method, input.returnUrl),
       payment_method_data: { type: methodType(input.method) },
       description: cutDescription(input.description),
@@ -174,6 +176,13 @@ export function savedMethodOf(p: YkPayment): SavedMethodReport | undefined {
   return { token: m.id, ...(first6 ? { first6 } : {}), ...(last4 ? { last4 } : {}), ...(month && year ? { expiry: `${month}/${year.slice(2)}` } : {}) };
 }
 
+/** The body of `POST /payments/{id}/capture`: the amount to take (all of the hold, or less), and its receipt. */
+export function captureBody(amountMinor: bigint, ticker: string, receipt?: Receipt): Record<string, unknown> | null {
+  const currency = toYooKassaCurrency(ticker);
+  if (!currency) return null;
+  return { amount: { value: formatTwoDecimals(amountMinor), currency }, ...(receipt ? { receipt: yookassaReceipt(receipt, currency) } : {}) };
+}
+
 /** The body of `POST /refunds`, with the refund receipt when there is one (it may throw a `RangeError` naming its field). */
 export function createRefundBody(providerPaymentId: string, amountMinor: bigint, ticker: string, description: string, receipt?: Receipt): Record<string, unknown> | null {
   const currency = toYooKassaCurrency(ticker);
@@ -199,6 +208,8 @@ const paymentSchema = z.object({
   cancellation_details: z.object({ party: z.string().optional(), reason: z.string().optional() }).passthrough().optional(),
   payment_method: z.object({ type: z.string() }).passthrough().optional(),
   created_at: z.string().optional(),
+  /** A `waiting_for_capture` payment's hold deadline. */
+  expires_at: z.string().optional(),
 }).passthrough();
 
 export type YkPayment = z.infer<typeof paymentSchema>;
@@ -334,8 +345,8 @@ const EXPIRY_REASONS = new Set(['expired_on_confirmation']);
 /**
  * YooKassa's payment as the contract's status. `succeeded` with a `refunded_amount` is refunded in
  * full or in part; `canceled` for want of confirmation is `expired`, any other cancellation `failed`.
- * `waiting_for_capture` is money held but not captured: we always send `capture: true`, so it is
- * reported as still `pending` (two-stage payments are not used).
+ * `waiting_for_capture` is money held but not captured (a hold, `capture: false`, issue 25): reported
+ * `authorized` with its `expires_at`; the gateway applies it only to a payment it asked to hold.
  */
 export function toProviderStatus(p: YkPayment): ProviderStatus {
   const amountMinor = parseValue(p.amount.value) ?? undefined;
@@ -350,8 +361,11 @@ export function toProviderStatus(p: YkPayment): ProviderStatus {
   };
   switch (p.status) {
     case 'pending':
-    case 'waiting_for_capture':
       return { state: 'pending', ...base, providerState: p.status };
+    case 'waiting_for_capture': {
+      const until = p.expires_at === undefined ? NaN : Date.parse(p.expires_at);
+      return { state: 'authorized', ...base, ...(Number.isFinite(until) ? { holdExpiresAt: until } : {}), providerState: p.status };
+    }
     case 'succeeded': {
       const state = refundedMinor !== undefined && refundedMinor > 0n
         ? (amountMinor !== undefined && refundedMinor >= amountMinor ? 'refunded' : 'partially_refunded')
