@@ -201,6 +201,7 @@ async function main(): Promise<void> {
   const css = readFileSync(new URL('../src/server/assets/gateway.css', import.meta.url), 'utf8');
   const floorHtml = hosted
     .replace(/<script type="module"[^>]*><\/script>/, '')
+    .replace(/<link rel="modulepreload"[^>]*>/g, '')
     .replace(/<script type="application\/json"[^>]*>[^<]*<\/script>/, '')
     .replace(/<onpay-checkout[^>]*>/, '').replace('</onpay-checkout>', '')
     .replace(/<link rel="stylesheet" href="\/assets\/gateway.css">/, `<style>${css}</style>`)
