@@ -22,9 +22,6 @@
  * A statement that fails (a constraint) is undone by SQLite alone, the others commit; an error that
  * ends the whole transaction fails every write in it. Nothing is answered before it is committed,
  * so a write that was answered survives a kill as before.
- *
- * Compiled reads (compiled.ts) outside a transaction run at once when nobody holds the connection
- * (`readNow`), without the promises of acquiring and releasing it; otherwise they wait as above.
  */
 import { CompiledQuery, SqliteDialect, type DatabaseConnection, type Driver, type Kysely, type QueryResult, type SqliteDatabase, type TransactionSettings } from 'kysely';
 import { GatewayError } from '../errors.ts';
