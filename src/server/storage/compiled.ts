@@ -10,7 +10,6 @@
  * const { rows } = await byId({ id: 'pay_…' });
  */
 import { CompiledQuery, type Compilable, type Kysely, type QueryResult } from 'kysely';
-import { immediateRead } from './sqlite-busy.ts';
 
 /** What a stand-in looks like: no real value starts with a NUL. */
 const STAND_IN = '\u0000onpay-value:';
@@ -40,17 +39,7 @@ export function compiledQuery<N extends string, R>(
     if (uses !== 1) throw new Error(`compiledQuery: ${n} became ${uses} parameters, not one`);
   }
   const { sql } = compiled;
-  return (values, on = db) => {
-    const q = CompiledQuery.raw(sql, slots.map((s) => ('name' in s ? values[s.name as N] : s.value)));
-    // Outside a transaction, a SQLite read runs at once when the connection is free (sqlite-busy.ts).
-    let now: QueryResult<unknown> | undefined;
-    try {
-      now = on === db ? immediateRead(db, q) : undefined;
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    return now ? Promise.resolve(now as QueryResult<R>) : on.executeQuery<R>(q);
-  };
+  return (values, on = db) => on.executeQuery<R>(CompiledQuery.raw(sql, slots.map((s) => ('name' in s ? values[s.name as N] : s.value))));
 }
 
 /**

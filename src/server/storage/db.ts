@@ -5,7 +5,7 @@
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect } from 'kysely';
-import { BusyRetrySqliteDialect, withImmediateReads } from './sqlite-busy.ts';
+import { BusyRetrySqliteDialect } from './sqlite-busy.ts';
 import { ensurePrivateDir, ensurePrivateFile } from './file-modes.ts';
 import pg from 'pg';
 import { migrationProvider, type Database, type Dialect } from './schema.ts';
@@ -93,8 +93,7 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
         return stmt;
       },
     };
-    const sqliteDialect = new BusyRetrySqliteDialect(database, options.busyMs ?? DEFAULT_BUSY_MS, undefined, options.groupCommit ?? true);
-    db = withImmediateReads(new Kysely<Database>({ dialect: sqliteDialect }), sqliteDialect);
+    db = new Kysely<Database>({ dialect: new BusyRetrySqliteDialect(database, options.busyMs ?? DEFAULT_BUSY_MS, undefined, options.groupCommit ?? true) });
     dialect = 'sqlite';
   } else if (/^postgres(ql)?:\/\//.test(url)) {
     const max = options.poolSize ?? 10;

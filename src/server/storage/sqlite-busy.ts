@@ -23,7 +23,7 @@
  * ends the whole transaction fails every write in it. Nothing is answered before it is committed,
  * so a write that was answered survives a kill as before.
  */
-import { CompiledQuery, SqliteDialect, type DatabaseConnection, type Driver, type Kysely, type QueryResult, type SqliteDatabase, type TransactionSettings } from 'kysely';
+import { CompiledQuery, SqliteDialect, type DatabaseConnection, type Driver, type QueryResult, type SqliteDatabase, type TransactionSettings } from 'kysely';
 import { GatewayError } from '../errors.ts';
 
 /** The database could not be reached within the deadline: another process holds its lock. */
@@ -50,11 +50,6 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 class DeadlineMutex {
   #locked = false;
   #waiters: (() => void)[] = [];
-
-  /** Whether someone holds the connection (one query, a transaction, or a group commit). */
-  get locked(): boolean {
-    return this.#locked;
-  }
 
   lock(deadline: number, clock: () => number): Promise<void> {
     if (!this.#locked) {
@@ -260,25 +255,6 @@ class BusyRetryDriver implements Driver {
 
   async init(): Promise<void> {}
 
-  /**
-   * A read run at once, when nobody holds the connection: what acquiring it, running the statement
-   * and releasing it would do, without the promises in between (on Node 20 each one pays the request
-   * context's async hook; the form payload's one read of an order cost ≈ 55 µs that way against
-   * ≈ 10 µs in SQLite). Undefined when the connection is in use, the statement writes, or SQLite is
-   * busy: the caller then goes the usual way, which waits and retries.
-   */
-  readNow(q: CompiledQuery): QueryResult<unknown> | undefined {
-    if (this.#mutex.locked || this.db.inTransaction) return undefined;
-    const stmt = prepared(this.db, q.sql);
-    if (!stmt.reader) return undefined;
-    try {
-      return { rows: stmt.all(q.parameters) as unknown[] };
-    } catch (e) {
-      if (isBusy(e)) return undefined;
-      throw e;
-    }
-  }
-
   async acquireConnection(): Promise<DatabaseConnection> {
     const deadline = this.clock() + this.busyMs;
     await this.#mutex.lock(deadline, this.clock);
@@ -328,36 +304,7 @@ export class BusyRetrySqliteDialect extends SqliteDialect {
     super({ database });
   }
 
-  #driver: BusyRetryDriver | undefined;
-
   override createDriver(): Driver {
-    this.#driver = new BusyRetryDriver(this.database, this.busyMs, this.clock, this.groupCommit);
-    return this.#driver;
+    return new BusyRetryDriver(this.database, this.busyMs, this.clock, this.groupCommit);
   }
-
-  /** The driver's `readNow` (undefined before Kysely made its driver, at its first query). */
-  readNow(q: CompiledQuery): QueryResult<unknown> | undefined {
-    return this.#driver?.readNow(q);
-  }
-}
-
-/** The dialect of each SQLite Kysely, for compiled reads run at once (`immediateRead`). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any schema
-const sqliteDialects = new WeakMap<Kysely<any>, BusyRetrySqliteDialect>();
-
-/**
- * A Kysely on this dialect, registered so that compiled reads on it (compiled.ts) run at once when
- * the connection is free.
- * @example const db = withImmediateReads(new Kysely<Database>({ dialect }), dialect);
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any schema
-export function withImmediateReads<D extends Kysely<any>>(db: D, dialect: BusyRetrySqliteDialect): D {
-  sqliteDialects.set(db, dialect);
-  return db;
-}
-
-/** `q` read at once on `db`'s free connection, or undefined (not SQLite, connection in use, a write). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any schema
-export function immediateRead(db: Kysely<any>, q: CompiledQuery): QueryResult<unknown> | undefined {
-  return sqliteDialects.get(db)?.readNow(q);
 }
