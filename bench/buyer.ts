@@ -192,12 +192,16 @@ async function main(): Promise<void> {
   const placed = await fetch(`${shopUrl}/cart`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'tea=1' });
   const orderUrl = new URL(placed.headers.get('location')!, shopUrl).href;
   const orderPage = await (await fetch(orderUrl)).text();
-  const hostedUrl = /id="pay-link" href="([^"]+)"/.exec(orderPage)![1]!.replace(/&amp;/g, '&');
+  const hostedLink = new URL(/id="pay-link" href="([^"]+)"/.exec(orderPage)![1]!.replace(/&amp;/g, '&'));
+  // `BENCH_LN=kk`: the hosted page in another language than Russian (its element loads that chunk).
+  if (process.env.BENCH_LN) hostedLink.searchParams.set('ln', process.env.BENCH_LN);
+  const hostedUrl = hostedLink.href;
   // The floor: the hosted page's own picker as static HTML, its CSS inline, no script.
   const hosted = await (await fetch(hostedUrl, { headers: { accept: 'text/html' } })).text();
   const css = readFileSync(new URL('../src/server/assets/gateway.css', import.meta.url), 'utf8');
   const floorHtml = hosted
     .replace(/<script type="module"[^>]*><\/script>/, '')
+    .replace(/<link rel="modulepreload"[^>]*>/g, '')
     .replace(/<script type="application\/json"[^>]*>[^<]*<\/script>/, '')
     .replace(/<onpay-checkout[^>]*>/, '').replace('</onpay-checkout>', '')
     .replace(/<link rel="stylesheet" href="\/assets\/gateway.css">/, `<style>${css}</style>`)

@@ -26,6 +26,17 @@ export const PAGE_CSP = "default-src 'self'; img-src 'self' data:; style-src 'se
 /** The element's script on the gateway's own pages: its content-hashed name when the build made one. */
 export const DEFAULT_ELEMENT_SCRIPT = '/cdn/onpay-checkout.js';
 
+/**
+ * The element's chunk of the language `ln` beside its module `script` (vite.config.ts names them
+ * `onpay-checkout.<ln>.js`), or null for Russian, which is in the module itself. Preloaded with the
+ * module: with the payload in the page the element needs it before its first render, and would
+ * otherwise ask for it only once the module has run, one round trip later.
+ * @example languageChunk('/cdn/onpay-checkout.3f9a.js', 'kk') // '/cdn/onpay-checkout.kk.js'
+ */
+export function languageChunk(script: string, ln: Ln): string | null {
+  return ln === 'ru' ? null : `${script.slice(0, script.lastIndexOf('/') + 1)}onpay-checkout.${ln}.js`;
+}
+
 function layout(ln: Ln, title: string, body: Html, opts: { script?: string; head?: Html | string; css?: string } = {}): Html {
   return html`<!doctype html>
 <html lang="${ln}">
@@ -131,10 +142,11 @@ export const payloadChild = (f: FormPayload): Html =>
  */
 export function hostedPage(login: string, f: FormPayload, link: LinkParams, md5: string | undefined, idempotencyKey: string, script = DEFAULT_ELEMENT_SCRIPT, css?: string): Html {
   const back = new URLSearchParams(linkQuery({ ...link, md5 })).toString();
+  const chunk = languageChunk(script, f.ln);
   return layout(f.ln, `${T[f.ln].title} — ${f.merchant.name}`, html`<onpay-checkout${attrs(elementAttributes(login, { ...link, md5 }))}>
 ${payloadChild(f)}
 ${plainForm(login, f, idempotencyKey, back)}
-</onpay-checkout>`, { script, ...(css !== undefined ? { css } : {}) });
+</onpay-checkout>`, { script, ...(chunk ? { head: html`<link rel="modulepreload" href="${chunk}">` } : {}), ...(css !== undefined ? { css } : {}) });
 }
 
 /**
@@ -146,8 +158,11 @@ ${plainForm(login, f, idempotencyKey, back)}
  */
 export function snippet(publicUrl: string, login: string, link: LinkParams, md5: string | undefined, payload?: FormPayload, idempotencyKey = '', script = DEFAULT_ELEMENT_SCRIPT): Html {
   const back = new URLSearchParams(linkQuery({ ...link, md5 })).toString();
+  // Only with the payload: without it the element fetches it first, and the chunk can wait.
+  const chunk = payload ? languageChunk(script, payload.ln) : null;
   return html`<script type="module" src="${publicUrl}${script}"></script>
-<onpay-checkout${attrs(elementAttributes(login, { ...link, md5 }), publicUrl)}>
+${chunk ? html`<link rel="modulepreload" href="${publicUrl}${chunk}" crossorigin>
+` : ''}<onpay-checkout${attrs(elementAttributes(login, { ...link, md5 }), publicUrl)}>
 ${payload ? html`${payloadChild(payload)}
 ${plainForm(login, payload, idempotencyKey, back, publicUrl)}` : html`<a href="${publicUrl}/pay/${encodeURIComponent(login)}?${back}">${T[link.ln].cont}</a>`}
 </onpay-checkout>
