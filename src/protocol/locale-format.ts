@@ -53,5 +53,5 @@ export function formatDateTime(ms: number, ln: string, timeZone?: string): strin
  * @example formatDate(Date.UTC(2026, 11, 8, 12), 'en', 'UTC') // '12/8/26'
  */
 export function formatDate(ms: number, ln: string, timeZone?: string): string {
-  return new Intl.DateTimeFormat(ln, { dateStyle: 'short', ...(timeZone ? { timeZone } : {}) }).format(ms);
+  return new Intl.DateTimeFormat(localeOf(ln), { dateStyle: 'short', ...(timeZone ? { timeZone } : {}) }).format(ms);
 }
