@@ -4,6 +4,7 @@
 // X-CSRF-Token on every change. The key itself is never stored.
 import uPlot from '/assets/vendor/uplot.js';
 import { chip, createWords, fill } from '/assets/cabinet-words.js';
+import { merchantText } from '/assets/languages.js';
 import { confirmAction, qrSvg, wireCopyButtons } from '/assets/cabinet-actions.js';
 
 const PAGE_SIZE = 20;
@@ -133,7 +134,7 @@ function signedOut(message) {
 
 function signedIn(me) {
   state.csrf = me.csrfToken;
-  $('merchant-name').textContent = `${me.name} (${me.login})`;
+  $('merchant-name').textContent = `${merchantText(me.name, lang)} (${me.login})`;
 }
 
 /** The warnings about the merchant's settings (as text, never markup), from /me. */
