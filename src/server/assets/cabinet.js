@@ -51,7 +51,7 @@ const NOT_CODES = new Set(['invalid_field', 'other', 'detail']);
 function apiErrorWords(e) {
   const E = S.apiErrors;
   if (e.status === 0) return S.network;
-  const field = e.field && (S.settingsFields[e.field] ?? S.settingsFields[e.field.split('.')[0]] ?? e.field);
+  const field = e.field && (S.fieldNames[e.field] ?? S.settingsFields[e.field] ?? S.settingsFields[e.field.split('.')[0]] ?? e.field);
   if ((e.code === 'invalid_param' || e.code === 'invalid_body') && field) return fill(E.invalid_field, { field });
   return e.code && Object.hasOwn(E, e.code) && !NOT_CODES.has(e.code) ? E[e.code] : fill(E.other, { status: e.status });
 }

@@ -86,6 +86,7 @@ export const be: CabinetMessages = {
       unsupported_media_type: 'Сервер не прыняў фармат запыту.', internal: 'Унутраная памылка сервера; паспрабуйце яшчэ раз.',
       other: 'Запыт не выкананы (код адказу {status}).', detail: 'Падрабязнасці: {detail}',
     },
+    fieldNames: { reason: 'Прычына', amount: 'Сума', status: 'Статус', price: 'Сума', payFor: 'Нумар заказу', ticker: 'Валюта', actor: 'Хто змяняе', key: 'API-ключ кабінета' },
     reasons: {
       none: '', declined_by_provider: 'Адхілены плацежнай сістэмай', expired_at_provider: 'Тэрмін аплаты ў плацежнай сістэме скончыўся', refund: 'Вяртанне',
       partial_refund: 'Частковае вяртанне', abandoned: 'Пакупнік выбраў іншы спосаб аплаты', check_declined: 'Крама адмовіла ў адказе на CHECK',

@@ -89,6 +89,7 @@ export const de: CabinetMessages = {
       internal: 'Interner Serverfehler; bitte erneut versuchen.', other: 'Die Anfrage ist fehlgeschlagen (Antwortcode {status}).',
       detail: 'Details: {detail}',
     },
+    fieldNames: { reason: 'Grund', amount: 'Betrag', status: 'Status', price: 'Betrag', payFor: 'Bestellnummer', ticker: 'Währung', actor: 'Geändert von', key: 'API-Schlüssel des Händlerbereichs' },
     reasons: {
       none: '', declined_by_provider: 'Vom Zahlungssystem abgelehnt', expired_at_provider: 'Beim Zahlungssystem abgelaufen', refund: 'Erstattung',
       partial_refund: 'Teilerstattung', abandoned: 'Der Käufer hat eine andere Zahlungsart gewählt', check_declined: 'Der Shop hat in seiner CHECK-Antwort abgelehnt',

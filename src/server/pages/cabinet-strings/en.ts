@@ -86,6 +86,7 @@ export const en: CabinetMessages = {
       unsupported_media_type: 'The server did not accept the request’s format.', internal: 'Internal server error; try again.',
       other: 'The request failed (response code {status}).', detail: 'Details: {detail}',
     },
+    fieldNames: { reason: 'Reason', amount: 'Amount', status: 'Status', price: 'Amount', payFor: 'Order number', ticker: 'Currency', actor: 'Changed by', key: 'Cabinet API key' },
     reasons: {
       none: '', declined_by_provider: 'Declined by the payment system', expired_at_provider: 'Expired at the payment system', refund: 'Refund',
       partial_refund: 'Partial refund', abandoned: 'The buyer chose another payment method', check_declined: 'The shop declined it in its CHECK answer',

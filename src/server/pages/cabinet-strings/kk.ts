@@ -86,6 +86,7 @@ export const kk: CabinetMessages = {
       unsupported_media_type: 'Сервер сұрау пішімін қабылдамады.', internal: 'Сервердің ішкі қатесі; қайта көріңіз.',
       other: 'Сұрау орындалмады (жауап коды {status}).', detail: 'Толығырақ: {detail}',
     },
+    fieldNames: { reason: 'Себебі', amount: 'Сома', status: 'Мәртебе', price: 'Сома', payFor: 'Тапсырыс нөмірі', ticker: 'Валюта', actor: 'Кім өзгертеді', key: 'Кабинеттің API кілті' },
     reasons: {
       none: '', declined_by_provider: 'Төлем жүйесі қабылдамады', expired_at_provider: 'Төлем жүйесіндегі төлеу мерзімі өтті', refund: 'Қайтару',
       partial_refund: 'Ішінара қайтару', abandoned: 'Сатып алушы басқа төлем тәсілін таңдады', check_declined: 'Дүкен CHECK жауабында бас тартты',

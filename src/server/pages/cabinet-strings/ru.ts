@@ -90,6 +90,8 @@ export const ru = {
       unsupported_media_type: 'Сервер не принял формат запроса.', internal: 'Внутренняя ошибка сервера; попробуйте ещё раз.',
       other: 'Запрос не выполнен (код ответа {status}).', detail: 'Подробности: {detail}',
     },
+    // A refused request's `field` by its label (the settings' fields by `settingsFields`).
+    fieldNames: { reason: 'Причина', amount: 'Сумма', status: 'Статус', price: 'Сумма', payFor: 'Номер заказа', ticker: 'Валюта', actor: 'Кто меняет', key: 'API-ключ кабинета' },
     reasons: {
       none: '', declined_by_provider: 'Отклонён платёжной системой', expired_at_provider: 'Срок оплаты в платёжной системе истёк', refund: 'Возврат',
       partial_refund: 'Частичный возврат', abandoned: 'Покупатель выбрал другой способ оплаты', check_declined: 'Магазин отказал в ответе на CHECK',

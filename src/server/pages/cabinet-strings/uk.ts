@@ -86,6 +86,7 @@ export const uk: CabinetMessages = {
       unsupported_media_type: 'Сервер не прийняв формат запиту.', internal: 'Внутрішня помилка сервера; спробуйте ще раз.',
       other: 'Запит не виконано (код відповіді {status}).', detail: 'Подробиці: {detail}',
     },
+    fieldNames: { reason: 'Причина', amount: 'Сума', status: 'Статус', price: 'Сума', payFor: 'Номер замовлення', ticker: 'Валюта', actor: 'Хто змінює', key: 'API-ключ кабінету' },
     reasons: {
       none: '', declined_by_provider: 'Відхилено платіжною системою', expired_at_provider: 'Строк оплати в платіжній системі минув', refund: 'Повернення',
       partial_refund: 'Часткове повернення', abandoned: 'Покупець обрав інший спосіб оплати', check_declined: 'Магазин відмовив у відповіді на CHECK',

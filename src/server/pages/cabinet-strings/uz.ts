@@ -86,6 +86,7 @@ export const uz: CabinetMessages = {
       unsupported_media_type: 'Server soʻrov formatini qabul qilmadi.', internal: 'Serverning ichki xatosi; qayta urinib koʻring.',
       other: 'Soʻrov bajarilmadi (javob kodi {status}).', detail: 'Batafsil: {detail}',
     },
+    fieldNames: { reason: 'Sabab', amount: 'Summa', status: 'Holat', price: 'Summa', payFor: 'Buyurtma raqami', ticker: 'Valyuta', actor: 'Kim oʻzgartiradi', key: 'Kabinetning API kaliti' },
     reasons: {
       none: '', declined_by_provider: 'Toʻlov tizimi rad etdi', expired_at_provider: 'Toʻlov tizimidagi toʻlov muddati oʻtdi', refund: 'Qaytarish',
       partial_refund: 'Qisman qaytarish', abandoned: 'Xaridor boshqa toʻlov usulini tanladi', check_declined: 'Doʻkon CHECK javobida rad etdi',
