@@ -4,6 +4,7 @@
  * `DATABASE_URL`).
  *
  *   npm run merchant -- set --login shop --name "My shop" --secret-file K.txt [--api-url URL] [--api-type 1|2]
+ *                           (--name '{"ru":"Мой магазин","kk":"Менің дүкенім"}' names it per language)
  *                           [--api-method POST|GET] [--notifications on|off] [--check-link-md5 on|off]
  *                           [--origins https://a.example,https://b.example] [--api-key-file KEY.txt]
  *                           [--mode test|live|default] [--fees buyer|merchant|link|default]
@@ -44,6 +45,17 @@ const publicView = (m: Merchant) => ({
   mode: m.mode ?? 'default', fees: m.fees ?? 'default', returnUrls: m.returnUrls ?? [], duplicates: m.duplicates ?? 'default', receipts: m.receipts ?? 'off',
   capture: m.capture ?? 'default', holdExpiry: m.holdExpiry ?? 'default',
 });
+
+/** `--name`: one string, or per language as a JSON object (`{"ru": …, "kk": …}`); absent keeps it. */
+function nameOption(v: string | undefined, existing: Merchant['name'] | undefined): unknown {
+  if (v === undefined) return existing;
+  if (!v.trimStart().startsWith('{')) return v;
+  try {
+    return JSON.parse(v) as unknown;
+  } catch {
+    throw new ConfigError('name', 'a name starting with "{" is read as JSON: {"ru": "…", "kk": "…"}');
+  }
+}
 
 /** `--receipts`: the settings as JSON, `off` to clear them, absent to keep them. */
 function receiptsOption(v: string | undefined, existing: Merchant['receipts']): unknown {
@@ -145,7 +157,7 @@ export async function runMerchantAdmin(argv: string[], env: NodeJS.ProcessEnv, o
         const apiKey = await secretOption('api-key', values['api-key'], values['api-key-file'], env.ONPAY_MERCHANT_API_KEY, 'ONPAY_MERCHANT_API_KEY', io);
         const raw = {
           login: values.login,
-          name: values.name ?? existing?.name,
+          name: nameOption(values.name, existing?.name),
           secret: secret ?? existing?.secret,
           notifications: onOff(values.notifications, 'notifications') ?? existing?.notifications ?? false,
           apiUrl: values['api-url'] ?? existing?.apiUrl ?? undefined,

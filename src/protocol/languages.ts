@@ -42,3 +42,16 @@ export function wayTitle(text: LocalizedText, ln: Language): string {
   const base = baseLanguage(ln);
   return text[ln] ?? text[base] ?? text[base === 'ru' ? 'en' : 'ru'] ?? Object.values(text).find(Boolean) ?? '';
 }
+
+/**
+ * A text the merchant writes for its buyers (its `name`): one string for every language, as in
+ * Onpay, or `{"ru": …, "kk": …}` in any supported languages.
+ */
+export type MerchantText = string | LocalizedText;
+
+/**
+ * A merchant's text for a buyer's language: a plain string as is, per-language texts by `wayTitle`'s
+ * rule (documented in docs/CONFIGURATION.md).
+ * @example merchantText({ ru: 'Магазин', kk: 'Дүкен' }, 'kk') // 'Дүкен'
+ */
+export const merchantText = (text: MerchantText, ln: Language): string => (typeof text === 'string' ? text : wayTitle(text, ln));

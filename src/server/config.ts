@@ -51,9 +51,21 @@ const rateText = z.union([z.string(), z.number()]).transform((v, ctx) => {
   return text;
 });
 
+/**
+ * A text in any supported languages as keys (`{"ru": …, "kk": …}`), at least one; strict, so a
+ * language we do not speak (`"fr"`) is refused by name instead of dropped without a word.
+ */
+export const localizedTextSchema = (max: number, what: string) =>
+  z.object(Object.fromEntries(LANGUAGES.map((ln) => [ln, z.string().min(1).max(max).optional()])) as Record<Language, z.ZodOptional<z.ZodString>>).strict()
+    .refine((t) => Object.values(t).some(Boolean), `${what} in at least one language (ru, en, uk, kk, be, uz, de)`);
+
+/** A merchant's text its buyers read: one string, or per language (shown by `merchantText`'s rule). */
+export const merchantTextSchema = (max: number) => z.union([z.string().min(1).max(max), localizedTextSchema(max, 'a text')]);
+
 export const merchantSchema = z.object({
   login: z.string().regex(/^[a-z0-9][a-z0-9_.-]{1,63}$/, 'lower-case latin letters, digits, "_", "-", "." (2–64)'),
-  name: z.string().min(1).max(200),
+  /** The shop's name its buyers see: a string, or `{"ru": …, "kk": …}` (see docs/CONFIGURATION.md). */
+  name: merchantTextSchema(200),
   /** The secret key K of the Onpay protocol. */
   secret: z.string().min(4).max(200),
   /** The cabinet bearer key (stored hashed). */
@@ -108,10 +120,8 @@ export const waySchema = z.object({
   method: z.string().min(1).max(32).optional(),
   ticker: TICKER,
   feeBps: z.number().int().min(0).max(5000).default(0),
-  // Any supported language as a key (`{"ru": …, "kk": …}`), at least one; strict, so a language we do
-  // not speak (`"fr"`) is refused by name instead of dropped without a word. Shown by `wayTitle`'s rule.
-  title: z.object(Object.fromEntries(LANGUAGES.map((ln) => [ln, z.string().min(1).optional()])) as Record<Language, z.ZodOptional<z.ZodString>>).strict()
-    .refine((t) => Object.values(t).some(Boolean), 'a title in at least one language (ru, en, uk, kk, be, uz, de)'),
+  // Shown by `wayTitle`'s rule.
+  title: localizedTextSchema(500, 'a title'),
   /** How long an instructions way waits for the money. */
   ttlSeconds: z.number().int().positive().max(30 * 86400).default(86400),
   /**

@@ -1,6 +1,7 @@
 /** Domain records shared by the gateway's modules. Amounts are minor units in `bigint`. */
 import type { InstructionsAction, RedirectAction, SbpBank } from '../protocol/checkout-api.ts';
 import type { Minor } from '../protocol/money.ts';
+import type { MerchantText } from '../protocol/languages.ts';
 import type { FailureReason } from '../protocol/checkout-api.ts';
 import type { LinkParams } from '../protocol/link.ts';
 import type { PayAnswerKey } from '../protocol/onpay-api.ts';
@@ -17,7 +18,8 @@ export type FeePolicy = 'buyer' | 'merchant' | 'link';
 
 export interface Merchant {
   login: string;
-  name: string;
+  /** What buyers see as the shop's name: one string or per language (`merchantText` picks one). */
+  name: MerchantText;
   /** Secret key K of the protocol. Never logged, never in an error. */
   secret: string;
   apiKeyHash: string | null;

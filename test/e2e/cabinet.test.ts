@@ -230,7 +230,8 @@ describe('merchant cabinet page in Chromium', () => {
     await page.getByLabel('Причина (обязательно, до 500 символов)').fill('   ');
     await page.getByRole('button', { name: 'Сохранить статус' }).click();
     await page.getByRole('button', { name: 'Подтвердить' }).click();
-    await page.getByRole('alert').filter({ hasText: 'reason:' }).waitFor();
+    // Said in Russian from the error's code and field; the API's English only as the detail.
+    await page.getByRole('alert').filter({ hasText: 'Проверьте поле «Причина».' }).filter({ hasText: 'reason:' }).waitFor();
     assert.equal((await gw.storage.getPayment(ids[2]!))!.status, 'awaiting_payment');
   });
 

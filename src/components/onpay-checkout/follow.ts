@@ -25,20 +25,40 @@ export default function followStatus(gateway: string, id: string, onStatus: (sta
     onStatus(status);
     if (FINAL.includes(status)) stop();
   };
-  const poll = async () => {
+  /** Asks the gateway for the status once. */
+  const check = async () => {
     if (stopped) return;
     try {
       const res = await fetch(url, { credentials: 'omit', cache: 'no-store' });
       if (res.ok) seen(((await res.json()) as { status: PaymentStatus }).status);
     } catch {
-      // The next poll tries again.
+      // The next poll (or the next return to the page) tries again.
     }
+  };
+  const poll = async () => {
+    await check();
     if (!stopped) timer = setTimeout(poll, POLL_MS);
   };
+  // Back from the bank's app (the tab visible again, or the page restored from the back-forward
+  // cache): the stream may have died without a word meanwhile (a phone suspends a background
+  // tab's connections; the cache closes them), so the status is asked once. A stream the browser
+  // closed for good is replaced by polling.
+  const onVisible = () => {
+    if (document.visibilityState !== 'visible') return;
+    if (source?.readyState === 2 && timer === undefined) void poll();
+    else void check();
+  };
+  const onShow = (e: PageTransitionEvent) => {
+    if (e.persisted) onVisible();
+  };
+  document.addEventListener('visibilitychange', onVisible);
+  addEventListener('pageshow', onShow);
   const stop = () => {
     stopped = true;
     source?.close();
     clearTimeout(timer);
+    document.removeEventListener('visibilitychange', onVisible);
+    removeEventListener('pageshow', onShow);
   };
   if (typeof EventSource === 'function') {
     source = new EventSource(`${url}/events`);

@@ -4,6 +4,7 @@
 // X-CSRF-Token on every change. The key itself is never stored.
 import uPlot from '/assets/vendor/uplot.js';
 import { chip, createWords, fill } from '/assets/cabinet-words.js';
+import { merchantText } from '/assets/languages.js';
 import { confirmAction, qrSvg, wireCopyButtons } from '/assets/cabinet-actions.js';
 
 const PAGE_SIZE = 20;
@@ -27,17 +28,32 @@ function say(text) {
   setTimeout(() => { $('message').textContent = text; }, 30);
 }
 
-function complain(text) {
+/** Shows a failure; `detail` (the API's own English message) follows in small print. */
+function complain(text, detail) {
   $('message').textContent = '';
   $('error').textContent = text;
+  if (detail && detail !== text) $('error').append(' ', el('small', fill(S.apiErrors.detail, { detail }), { class: 'detail' }));
 }
 
 class ApiError extends Error {
   constructor(status, body) {
     super((body && body.error && body.error.message) || `HTTP ${status}`);
     this.status = status;
+    this.code = body && body.error && body.error.code;
     this.field = body && body.error && body.error.field;
   }
+}
+
+/** Entries of `apiErrors` that are not an error code of the API. */
+const NOT_CODES = new Set(['invalid_field', 'other', 'detail']);
+
+/** An API failure in the page's language, from its code and field; the API's message stays the detail. */
+function apiErrorWords(e) {
+  const E = S.apiErrors;
+  if (e.status === 0) return S.network;
+  const field = e.field && (S.fieldNames[e.field] ?? S.settingsFields[e.field] ?? S.settingsFields[e.field.split('.')[0]] ?? e.field);
+  if ((e.code === 'invalid_param' || e.code === 'invalid_body') && field) return fill(E.invalid_field, { field });
+  return e.code && Object.hasOwn(E, e.code) && !NOT_CODES.has(e.code) ? E[e.code] : fill(E.other, { status: e.status });
 }
 
 /** One cabinet API call with the session cookie; changes carry the CSRF token. */
@@ -68,7 +84,7 @@ async function guarded(fn) {
     await fn();
   } catch (e) {
     if (!(e instanceof ApiError)) throw e;
-    if (e.status !== 401 || !$('login').hidden) complain(e.status === 401 ? S.badKey : e.message);
+    if (e.status !== 401 || !$('login').hidden) complain(e.status === 401 ? S.badKey : apiErrorWords(e), e.status === 401 || e.status === 0 ? undefined : e.message);
   }
 }
 
@@ -133,7 +149,7 @@ function signedOut(message) {
 
 function signedIn(me) {
   state.csrf = me.csrfToken;
-  $('merchant-name').textContent = `${me.name} (${me.login})`;
+  $('merchant-name').textContent = `${merchantText(me.name, lang)} (${me.login})`;
 }
 
 /** The warnings about the merchant's settings (as text, never markup), from /me. */

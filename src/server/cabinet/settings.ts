@@ -14,6 +14,7 @@ import type { MerchantAuditEntry, MerchantSettingsPatch } from '../storage/cabin
 import type { Storage } from '../storage/storage.ts';
 import type { DuplicatePolicy, Merchant, NotifyStyle } from '../types.ts';
 import type { ReceiptSettings } from '../../protocol/receipt.ts';
+import type { MerchantText } from '../../protocol/languages.ts';
 
 export interface SettingsDeps {
   storage: Storage;
@@ -24,7 +25,8 @@ export interface SettingsDeps {
 
 export interface SettingsView {
   login: string;
-  name: string;
+  /** As configured: one string, or `{"ru": …, "kk": …}`. */
+  name: MerchantText;
   notifications: boolean;
   apiUrl: string | null;
   apiType: 1 | 2;

@@ -20,6 +20,7 @@ import type { Merchant, NewPayment, Payment } from '../types.ts';
 import type { PaymentCore } from './core.ts';
 import { paymentView } from './outcome.ts';
 import { providerCustomerKey, savedMethodsOn } from './saved-methods.ts';
+import { merchantText } from '../../protocol/languages.ts';
 
 /** What a charge asks. `amountMinor` in kopecks of `ticker` (RUR only). */
 export interface ChargeInput {
@@ -151,7 +152,7 @@ export function createCharges(core: PaymentCore, applyReport: (p: Payment, s: Pr
           payment, method: entry.method, token: method.token, customerKey: providerCustomerKey(input.merchant.login, input.customer),
           idempotencyKey: providerChargeKey(input.merchant.login, input.idempotencyKey),
           notificationUrl: `${base}/notify`, successUrl: `${base}/return/${payment.id}?result=success`, failUrl: `${base}/return/${payment.id}?result=fail`,
-          description: `${input.merchant.name}: ${payment.payFor}`.slice(0, 128), ...(receipt ? { receipt } : {}),
+          description: `${merchantText(input.merchant.name, payment.ln)}: ${payment.payFor}`.slice(0, 128), ...(receipt ? { receipt } : {}),
         });
       } catch {
         r = { kind: 'unknown', reason: 'the connector failed' };

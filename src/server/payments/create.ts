@@ -24,6 +24,7 @@ import { planReceipt, receiptFromCheck, type PlannedReceipt } from './receipts.t
 import { failReceipt } from '../refunds/receipt-event.ts';
 import type { Receipt } from '../../protocol/receipt.ts';
 import { outcomeOf, paymentView, providerUnavailableOutcome, publicReason, remember, type CreateOutcome, type CreatePaymentInput } from './outcome.ts';
+import { merchantText } from '../../protocol/languages.ts';
 
 /** The creating side of the payment wing. */
 export function createPaymentCreation(core: PaymentCore, forms: PaymentForms, saved: SavedMethods) {
@@ -189,7 +190,7 @@ export function createPaymentCreation(core: PaymentCore, forms: PaymentForms, sa
         notificationUrl: `${base}/notify`,
         successUrl: `${base}/return/${p.id}?result=success`,
         failUrl: `${base}/return/${p.id}?result=fail`,
-        description: `${m.name}: ${p.payFor}`.slice(0, 128),
+        description: `${merchantText(m.name, p.ln)}: ${p.payFor}`.slice(0, 128),
         ...(receipt ? { receipt } : {}),
         ...(save ? { save } : {}),
         ...(p.captureMode === 'manual' ? { capture: 'manual' as const } : {}),

@@ -14,7 +14,7 @@ import { checkReturnUrls, merchantMode, merchantPaysFees } from '../merchants/me
 import { verifyingSecrets } from '../merchants/secret-grace.ts';
 import { signToken, verifyToken } from '../token.ts';
 import type { Merchant, Payment } from '../types.ts';
-import { wayTitle } from '../../protocol/languages.ts';
+import { merchantText, wayTitle } from '../../protocol/languages.ts';
 import type { PaymentCore } from './core.ts';
 import type { FormPayload, PendingPayment, WayQuote } from '../../protocol/checkout-api.ts';
 import { canSaveWith, savedMethodsOn } from './saved-methods.ts';
@@ -212,7 +212,8 @@ export function createPaymentForms(core: PaymentCore, pendingFor?: PendingLookup
     return {
       token: signToken(payload, expiresAt, config.secret),
       expiresAt: new Date(expiresAt).toISOString(),
-      merchant: { login: m.login, name: m.name },
+      // The merchant's name in the buyer's language: the element and the pages show it as given.
+      merchant: { login: m.login, name: merchantText(m.name, link.ln) },
       testMode: merchantMode(m, config.sandbox) === 'test',
       order: {
         payFor: link.payFor, price: link.price, ticker: link.ticker, mode: link.payMode, note: link.note, convert: link.convert, priceFinal: link.priceFinal,

@@ -30,7 +30,7 @@ const VENDOR: Record<string, string> = {
  * money and dates with the one formatter, src/protocol/locale-format.ts).
  */
 const PROTOCOL_DIR = fileURLToPath(new URL('../../protocol/', import.meta.url));
-const PROTOCOL_MODULES: Record<string, string> = { 'locale-format.js': 'locale-format.ts' };
+const PROTOCOL_MODULES: Record<string, string> = { 'locale-format.js': 'locale-format.ts', 'languages.js': 'languages.ts' };
 const TYPES: Record<string, string> = { '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.map': 'application/json' };
 /** A hashed name's bytes never change: cached for a year. */
 const IMMUTABLE = 'public, max-age=31536000, immutable';

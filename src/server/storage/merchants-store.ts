@@ -1,7 +1,7 @@
 /** Merchants: seeded from the configuration or the admin command, read by login or cabinet key. */
 import { sql, type Kysely } from 'kysely';
 import type { Storage } from './interface.ts';
-import { savedSettingsText, toMerchant } from './rows.ts';
+import { merchantTextColumn, savedSettingsText, toMerchant } from './rows.ts';
 import type { Database } from './schema.ts';
 import { compiledQuery } from './compiled.ts';
 
@@ -17,7 +17,7 @@ export function merchantsStore(db: Kysely<Database>): Pick<Storage, MerchantMeth
     async upsertMerchant(m, now, opts) {
       const values = {
         login: m.login,
-        name: m.name,
+        name: merchantTextColumn(m.name),
         secret: m.secret,
         api_key_hash: m.apiKeyHash,
         notifications: m.notifications ? 1 : 0,

@@ -1,7 +1,7 @@
 /** Database rows as domain records: one mapper per table, shared by the stores of every aggregate. */
 import type { Selectable } from 'kysely';
 import type { Receipt, ReceiptSettings } from '../../protocol/receipt.ts';
-import { resolveLanguage } from '../../protocol/languages.ts';
+import { LANGUAGES, resolveLanguage, type MerchantText } from '../../protocol/languages.ts';
 import type { FailureReason } from '../../protocol/checkout-api.ts';
 import type { NotificationStatus, PaymentStatus } from '../states.ts';
 import type { AttemptRecord, HoldOperation, Merchant, NotificationRecord, Payment, PaymentAction, ReceiptKind, ReceiptRecord, ReceiptStatus, RefundRecord, SavedMethod } from '../types.ts';
@@ -10,10 +10,32 @@ import type { HoldOperationTable, MerchantTable, NotificationTable, PaymentTable
 export const num = (v: string | number | bigint | null): number | null => (v === null ? null : Number(v));
 export const big = (v: string | number | bigint): bigint => BigInt(v);
 
+/**
+ * A merchant text as the `name` column holds it: a plain string as is, per-language texts as their
+ * JSON object (the column is text in both databases, so no migration).
+ */
+export const merchantTextColumn = (t: MerchantText): string => (typeof t === 'string' ? t : JSON.stringify(t));
+
+/**
+ * The column read back: a JSON object of supported languages' strings is per-language texts; anything
+ * else (every name stored before, and a plain name that merely starts with "{") is the string itself.
+ */
+export function merchantTextOf(stored: string): MerchantText {
+  if (!stored.startsWith('{')) return stored;
+  try {
+    const v = JSON.parse(stored) as unknown;
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      const entries = Object.entries(v);
+      if (entries.length > 0 && entries.every(([k, t]) => (LANGUAGES as readonly string[]).includes(k) && typeof t === 'string')) return v as Record<string, string>;
+    }
+  } catch { /* a plain name that starts with "{" */ }
+  return stored;
+}
+
 export function toMerchant(r: Selectable<MerchantTable>): Merchant {
   return {
     login: r.login,
-    name: r.name,
+    name: merchantTextOf(r.name),
     secret: r.secret,
     apiKeyHash: r.api_key_hash,
     notifications: r.notifications === 1,

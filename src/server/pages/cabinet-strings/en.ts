@@ -75,6 +75,18 @@ export const en: CabinetMessages = {
     confirmStatus: 'Set the status of the payment for order {order} to “{status}”? No PAY is sent by itself.',
     confirmRotateKey: 'Issue a new cabinet key? The old key and every other session stop working at once.',
     confirmRotateSecret: 'Issue a new secret key K? Signatures with the old K are accepted for {hours} more hours.',
+    apiErrors: {
+      invalid_field: 'Check the field “{field}”.', invalid_param: 'Check what you entered.', invalid_body: 'Check what you entered.',
+      invalid_state: 'The payment is in a state where this action is not available.',
+      not_found: 'Not found: it may have been removed, or the address is out of date.', live_merchant: 'Not available for a live shop.',
+      rate_limited: 'Too many requests: wait a moment and try again.',
+      provider_error: 'The payment system did not answer or refused; try again later.',
+      idempotency_conflict: 'The same request is still in progress; try again shortly.', unauthorized: 'The key did not fit.',
+      origin_forbidden: 'The request did not come from the cabinet’s page.', payload_too_large: 'The request is too large.',
+      unsupported_media_type: 'The server did not accept the request’s format.', internal: 'Internal server error; try again.',
+      other: 'The request failed (response code {status}).', detail: 'Details: {detail}',
+    },
+    fieldNames: { reason: 'Reason', amount: 'Amount', status: 'Status', price: 'Amount', payFor: 'Order number', ticker: 'Currency', actor: 'Changed by', key: 'Cabinet API key' },
     reasons: {
       none: '', declined_by_provider: 'Declined by the payment system', expired_at_provider: 'Expired at the payment system', refund: 'Refund',
       partial_refund: 'Partial refund', abandoned: 'The buyer chose another payment method', check_declined: 'The shop declined it in its CHECK answer',

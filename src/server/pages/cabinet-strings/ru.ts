@@ -78,6 +78,20 @@ export const ru = {
     confirmStatus: 'Изменить статус платежа по заказу {order} на «{status}»? Уведомление PAY само не отправится.',
     confirmRotateKey: 'Выпустить новый ключ кабинета? Старый ключ и все другие сессии перестанут работать сразу.',
     confirmRotateSecret: 'Выпустить новый секретный ключ K? Подписи со старым K будут приниматься ещё {hours} ч.',
+    // The API's errors by their code (the JSON error's `error.code` and `field`); the API's own English is only the detail.
+    apiErrors: {
+      invalid_field: 'Проверьте поле «{field}».', invalid_param: 'Проверьте введённые данные.', invalid_body: 'Проверьте введённые данные.',
+      invalid_state: 'Платёж сейчас в таком состоянии, что это действие недоступно.',
+      not_found: 'Не найдено: возможно, запись удалена или адрес устарел.', live_merchant: 'Недоступно в рабочем режиме магазина.',
+      rate_limited: 'Слишком много запросов: подождите немного и повторите.',
+      provider_error: 'Платёжная система не ответила или отказала; попробуйте позже.',
+      idempotency_conflict: 'Такой запрос уже выполняется; повторите чуть позже.', unauthorized: 'Ключ не подошёл.',
+      origin_forbidden: 'Запрос пришёл не со страницы кабинета.', payload_too_large: 'Слишком большой запрос.',
+      unsupported_media_type: 'Сервер не принял формат запроса.', internal: 'Внутренняя ошибка сервера; попробуйте ещё раз.',
+      other: 'Запрос не выполнен (код ответа {status}).', detail: 'Подробности: {detail}',
+    },
+    // A refused request's `field` by its label (the settings' fields by `settingsFields`).
+    fieldNames: { reason: 'Причина', amount: 'Сумма', status: 'Статус', price: 'Сумма', payFor: 'Номер заказа', ticker: 'Валюта', actor: 'Кто меняет', key: 'API-ключ кабинета' },
     reasons: {
       none: '', declined_by_provider: 'Отклонён платёжной системой', expired_at_provider: 'Срок оплаты в платёжной системе истёк', refund: 'Возврат',
       partial_refund: 'Частичный возврат', abandoned: 'Покупатель выбрал другой способ оплаты', check_declined: 'Магазин отказал в ответе на CHECK',

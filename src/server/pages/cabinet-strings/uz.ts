@@ -75,6 +75,18 @@ export const uz: CabinetMessages = {
     confirmStatus: '{order} buyurtmasi boʻyicha toʻlov holati «{status}» ga oʻzgartirilsinmi? PAY xabarnomasi oʻz-oʻzidan yuborilmaydi.',
     confirmRotateKey: 'Kabinetning yangi kaliti chiqarilsinmi? Eski kalit va boshqa barcha seanslar darhol ishlamay qoladi.',
     confirmRotateSecret: 'Yangi maxfiy kalit K chiqarilsinmi? Eski K bilan qoʻyilgan imzolar yana {hours} soat qabul qilinadi.',
+    apiErrors: {
+      invalid_field: '«{field}» maydonini tekshiring.', invalid_param: 'Kiritilgan maʼlumotlarni tekshiring.',
+      invalid_body: 'Kiritilgan maʼlumotlarni tekshiring.', invalid_state: 'Toʻlov hozir bu amal bajarib boʻlmaydigan holatda.',
+      not_found: 'Topilmadi: yozuv oʻchirilgan yoki manzil eskirgan boʻlishi mumkin.',
+      live_merchant: 'Doʻkonning ishchi rejimida mavjud emas.', rate_limited: 'Soʻrovlar juda koʻp: biroz kuting va qayta urinib koʻring.',
+      provider_error: 'Toʻlov tizimi javob bermadi yoki rad etdi; keyinroq urinib koʻring.',
+      idempotency_conflict: 'Xuddi shu soʻrov hali bajarilmoqda; birozdan soʻng qayta urinib koʻring.', unauthorized: 'Kalit mos kelmadi.',
+      origin_forbidden: 'Soʻrov kabinet sahifasidan kelmadi.', payload_too_large: 'Soʻrov juda katta.',
+      unsupported_media_type: 'Server soʻrov formatini qabul qilmadi.', internal: 'Serverning ichki xatosi; qayta urinib koʻring.',
+      other: 'Soʻrov bajarilmadi (javob kodi {status}).', detail: 'Batafsil: {detail}',
+    },
+    fieldNames: { reason: 'Sabab', amount: 'Summa', status: 'Holat', price: 'Summa', payFor: 'Buyurtma raqami', ticker: 'Valyuta', actor: 'Kim oʻzgartiradi', key: 'Kabinetning API kaliti' },
     reasons: {
       none: '', declined_by_provider: 'Toʻlov tizimi rad etdi', expired_at_provider: 'Toʻlov tizimidagi toʻlov muddati oʻtdi', refund: 'Qaytarish',
       partial_refund: 'Qisman qaytarish', abandoned: 'Xaridor boshqa toʻlov usulini tanladi', check_declined: 'Doʻkon CHECK javobida rad etdi',
