@@ -3,11 +3,12 @@
  * false` at create, `waiting_for_capture` (with `expires_at`) learnt by the status read, then
  * `/capture` (all, or less: YooKassa's amount becomes the captured one), `/cancel` (`voided`), the
  * documented refusals (more than held is stopped by the gateway; a capture after the hold lapsed is
- * YooKassa's 400), and the expiry policy `holdExpiry: "capture"` on the reconciler with one clock.
+ * YooKassa's 400), a smaller capture's receipt kept as the payment's (its registration followed), and the expiry policy `holdExpiry: "capture"` on the reconciler with one clock.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createReconciler } from '../src/server/dispatcher/reconcile.ts';
+import { createReceiptChecker } from '../src/server/dispatcher/receipt-checks.ts';
 import { startYooKassaEmulator, type YooKassaEmulator } from '../src/server/providers/yookassa/emulator.ts';
 import { createPaymentVia, merchant, startMerchantStub, startTestGateway, storageKinds, type MerchantStub, type TestGateway } from './helpers.ts';
 import { api2AnswerSignature } from '../src/protocol/onpay-api.ts';
@@ -124,6 +125,21 @@ for (const kind of storageKinds()) {
       assert.equal(withIt.status, 200, JSON.stringify(withIt.body));
       assert.equal((await t.storage.getPayment(id))!.status, 'paid');
       assert.deepEqual(emu.payment(yk)!.amount, { value: '100.50', currency: 'RUB' });
+      // The capture's receipt is the payment's receipt now (not the 150.00 one given at creation):
+      // sent with the capture, shown by the receipts API, and its registration followed by the checker.
+      const listed = async () => ((await (await t.request(`/api/v1/payments/${id}/receipts`, { headers: { authorization: `Bearer ${KEY}` } })).json()) as Json).receipts as Json[];
+      const before = await listed();
+      assert.equal(before.length, 1, JSON.stringify(before));
+      assert.equal(before[0]!.kind, 'payment');
+      assert.deepEqual(before[0]!.receipt.items.map((i: Json) => i.amount), ['100.50']);
+      assert.equal(before[0]!.status, 'sent');
+      advance(61_000);
+      assert.equal(await createReceiptChecker({ storage: t.storage, service: t.gateway.service, now: t.clock.now, owner: 'yk-capture-receipt' }).runOnce(), 1);
+      const afterCheck = await listed();
+      assert.equal(afterCheck[0]!.status, 'registered', JSON.stringify(afterCheck));
+      const detail = (await (await t.request(`/api/v1/cabinet/payments/${id}`, { headers: { authorization: `Bearer ${KEY}` } })).json()) as Json;
+      const shown = (detail.timeline as Json[]).filter((e) => e.kind === 'receipt').map((e) => [e.data.receiptKind, e.data.amount, e.data.status]);
+      assert.deepEqual(shown, [['payment', '100.5', 'registered']]);
     });
 
     test('hold → void: canceled at YooKassa, voided, no PAY; capture after it refused', async () => {

@@ -205,6 +205,8 @@ export interface Storage extends CabinetStorage {
   saveReceipt(r: NewReceipt, audit?: { actor: string; action: string; reason: string; status: PaymentStatus }): Promise<{ created: boolean; receipt: ReceiptRecord }>;
   /** Replaces the payment's own receipt while none was given to the provider (`pending`); `false` otherwise. */
   replacePendingReceipt(paymentId: string, receipt: NewReceipt['receipt'], now: number): Promise<boolean>;
+  /** Replaces the payment's own receipt, not yet registered, by a smaller capture's (status `pending` again, made `now`); `false` when there is none open. */
+  replaceCapturedReceipt(paymentId: string, receipt: NewReceipt['receipt'], now: number): Promise<boolean>;
   /** Records a receipt's registration status; a `registered` receipt never moves back, a `failed` one fails once (`false` again). */
   setReceiptStatus(id: number, s: { status: ReceiptStatus; providerReceiptId?: string; reason?: string; at: number }): Promise<boolean>;
   /** The status of each given payment's own receipt (ids without one are left out), in one query. */
