@@ -278,6 +278,22 @@ export function createHolds(core: PaymentCore) {
     return { httpStatus: op.status === 'succeeded' ? 200 : 202, operation: opView(op, p.wayTicker), payment: paymentPart(p) };
   }
 
+  /**
+   * The operations being sent from this process: a repeat of the key while its first request is
+   * still with the provider waits for that answer instead of asking the provider again (a repeat
+   * after a crash or a lost answer, with nothing in flight, asks again; the providers' idempotency
+   * covers a repeat arriving at another instance).
+   */
+  const inFlight = new Map<string, Promise<HoldOperation>>();
+  function sendOnce(op: HoldOperation, run: () => Promise<HoldOperation>): Promise<HoldOperation> {
+    let sending = inFlight.get(op.id);
+    if (!sending) {
+      sending = run().finally(() => inFlight.delete(op.id));
+      inFlight.set(op.id, sending);
+    }
+    return sending;
+  }
+
   /** Begins (or repeats, under the same key) a capture or void and sends it. */
   async function operate(m: Merchant, p: Payment, kind: 'capture' | 'void', amountMinor: bigint, reason: string, actor: string, key: string | undefined, receipt?: Receipt): Promise<HoldAnswer> {
     const id = `hop_${randomBytes(18).toString('base64url')}`;
@@ -297,9 +313,9 @@ export function createHolds(core: PaymentCore) {
         throw new GatewayError(422, 'invalid_param', `amount: at most ${formatAmount(began.heldMinor)} ${p.wayTicker} is held`, 'amount', { held: formatAmount(began.heldMinor) });
       case 'existing':
         if (began.operation.requestHash !== requestHash) throw new GatewayError(409, 'idempotency_conflict', 'Idempotency-Key: this key was used for another capture or void', 'Idempotency-Key');
-        return answer(began.operation.status === 'pending' ? await send((await storage.getPayment(p.id))!, began.operation, receipt) : began.operation);
+        return answer(began.operation.status === 'pending' ? await sendOnce(began.operation, () => storage.getPayment(p.id).then((x) => send(x!, began.operation, receipt))) : began.operation);
       case 'created':
-        return answer(await send(p, began.operation, receipt));
+        return answer(await sendOnce(began.operation, () => send(p, began.operation, receipt)));
     }
   }
 
