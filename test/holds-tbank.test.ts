@@ -16,6 +16,7 @@ import { tbankHoldDeadline } from '../src/server/providers/tbank/transform.ts';
 import { createPaymentVia, merchant, startMerchantStub, startTestGateway, storageKinds, type MerchantStub, type TestGateway } from './helpers.ts';
 import { api2AnswerSignature } from '../src/protocol/onpay-api.ts';
 import { startCountingProxy, type CountingProxy } from './counting-proxy.ts';
+import { signPaymentLink } from '../src/merchant/link.ts';
 
 const DAY_MS = 24 * 3_600_000;
 const KEY = 'shop-cabinet-key-0123456789';
@@ -120,6 +121,26 @@ for (const kind of storageKinds()) {
         assert.equal(captured ? emu.payment(tp)!.status === 'CONFIRMED' : emu.payment(tp)!.status === 'REVERSED', true);
         assert.equal((await pays(id)).length, captured ? 1 : 0);
       }
+    });
+
+    test('a smaller capture with its receipt: Confirm carries it, and it is the payment\'s receipt (100.50, sent), not the 150.00 one of creation', async () => {
+      const line = (amount: string) => ({ name: 'Диван', price: amount, quantity: '1', amount, vat: 'none', paymentMethod: 'full_payment', paymentObject: 'commodity' });
+      const q = new URLSearchParams(signPaymentLink({
+        gateway: 'http://gateway.test', merchantLogin: 'shop', secret: 'test', price: '150', payFor: `tbr-${n++}`,
+        receipt: { taxation: 'usn_income', customer: { email: 'b@shop.example' }, items: [line('150.00')] } as never,
+      }).query);
+      const { res, json } = await createPaymentVia(t, q.toString());
+      assert.equal(res.status, 201, JSON.stringify(json));
+      const id = json.id as string;
+      const tp = (await t.storage.getPayment(id))!.providerPaymentId!;
+      assert.ok(emu.pay(tp, 'success'));
+      await t.request(`/providers/tbank/return/${id}?result=success`);
+      assert.equal((await t.storage.getPayment(id))!.status, 'authorized');
+      const r = await call(id, 'capture', { amount: '100.5', receipt: { taxation: 'usn_income', customer: { email: 'b@shop.example' }, items: [line('100.50')] } }, 'tr-1');
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      assert.equal(emu.payment(tp)!.remaining, 10050);
+      const listed = ((await (await t.request(`/api/v1/payments/${id}/receipts`, { headers: { authorization: `Bearer ${KEY}` } })).json()) as Json).receipts as Json[];
+      assert.deepEqual(listed.map((x) => [x.kind, x.receipt.items.map((i: Json) => i.amount), x.status]), [['payment', ['100.50'], 'sent']]);
     });
 
     test('hold → full capture: Confirm, CONFIRMED at T-Bank, paid, PAY once', async () => {
