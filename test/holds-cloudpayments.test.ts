@@ -11,6 +11,7 @@ import { createReconciler } from '../src/server/dispatcher/reconcile.ts';
 import { startCloudPaymentsEmulator, type CloudPaymentsEmulator } from '../src/server/providers/cloudpayments/emulator.ts';
 import { createPaymentVia, merchant, startMerchantStub, startTestGateway, storageKinds, type MerchantStub, type TestGateway } from './helpers.ts';
 import { api2AnswerSignature } from '../src/protocol/onpay-api.ts';
+import { startCountingProxy, type CountingProxy } from './counting-proxy.ts';
 
 const DAY_MS = 24 * 3_600_000;
 const KEY = 'shop-cabinet-key-0123456789';
@@ -23,10 +24,14 @@ for (const kind of storageKinds()) {
     let t: TestGateway;
     let emu: CloudPaymentsEmulator;
     let stub: MerchantStub;
+    let proxy: CountingProxy;
+    /** The captures the gateway sent to the provider (through the counting proxy). */
+    const captures = () => [...proxy.counts].filter(([k]) => /^POST \/payments\/confirm$/.test(k)).reduce((s, [, n]) => s + n, 0);
     let now = Date.UTC(2026, 10, 28, 12, 0, 0);
 
     before(async () => {
       emu = await startCloudPaymentsEmulator({ publicId: PUBLIC_ID, apiSecret: API_SECRET, now: () => now });
+      proxy = await startCountingProxy(emu.url);
       stub = await startMerchantStub((req, res) => {
         const o = JSON.parse(req.body) as { pay_for?: string };
         res.writeHead(200, { 'content-type': 'application/json' });
@@ -36,7 +41,7 @@ for (const kind of storageKinds()) {
         kind,
         merchants: [merchant({ notifications: true, apiUrl: stub.url, capture: 'manual' })],
         config: {
-          providers: [{ id: 'cp', type: 'cloudpayments', publicId: PUBLIC_ID, apiSecret: API_SECRET, apiUrl: emu.url }],
+          providers: [{ id: 'cp', type: 'cloudpayments', publicId: PUBLIC_ID, apiSecret: API_SECRET, apiUrl: proxy.url }],
           ways: [{ code: 'CPC', provider: 'cp', method: 'card', ticker: 'RUR', title: { ru: 'Карта', en: 'Card' } }],
         },
       });
@@ -45,6 +50,7 @@ for (const kind of storageKinds()) {
     after(async () => {
       await t?.close();
       await emu?.close();
+      await proxy?.close();
       await stub?.close();
     });
     const advance = (ms: number) => {
@@ -73,6 +79,36 @@ for (const kind of storageKinds()) {
     };
     const pays = async (id: string) => (await t.storage.notificationsOf(id)).filter((x) => x.kind === 'pay');
     const txOf = (tx: number) => emu.transactions.find((x) => x.transactionId === tx)!;
+
+    test('capture twice with one key, one after the other and at once: one payments/confirm at CloudPayments, one operation, the same answer, PAY once', async () => {
+      for (const together of [false, true]) {
+        const { id, tx } = await held();
+        const before = captures();
+        const key = `twice-${together}-${id}`;
+        const answers = together
+          ? await Promise.all([call(id, 'capture', {}, key), call(id, 'capture', {}, key)])
+          : [await call(id, 'capture', {}, key), await call(id, 'capture', {}, key)];
+        for (const a of answers) assert.equal(a.status, 200, JSON.stringify(answers));
+        assert.equal(answers[0]!.body.operation.id, answers[1]!.body.operation.id);
+        assert.equal(captures() - before, 1, `one payments/confirm (${together ? 'at once' : 'in turn'})`);
+        assert.equal(txOf(tx).status === 'Completed', true);
+        assert.equal((await t.storage.getPayment(id))!.status, 'paid');
+        assert.equal((await t.storage.holdOperationsOf(id)).length, 1);
+        assert.equal((await pays(id)).length, 1);
+      }
+    });
+
+    test('a capture racing a void through CloudPayments: exactly one wins, the other is refused (409), CloudPayments agrees', async () => {
+      for (let i = 0; i < 3; i++) {
+        const { id, tx } = await held();
+        const [c, v] = await Promise.all([call(id, 'capture', {}, `race-c-${id}`), call(id, 'void', {}, `race-v-${id}`)]);
+        assert.deepEqual([c, v].map((r) => r.status).sort(), [200, 409], JSON.stringify([c, v]));
+        const captured = c.status === 200;
+        assert.equal((await t.storage.getPayment(id))!.status, captured ? 'paid' : 'voided');
+        assert.equal(captured ? txOf(tx).status === 'Completed' : txOf(tx).status === 'Cancelled', true);
+        assert.equal((await pays(id)).length, captured ? 1 : 0);
+      }
+    });
 
     test('hold → full capture: Completed at CloudPayments, paid, PAY once', async () => {
       const { id, tx } = await held();

@@ -15,6 +15,8 @@ import { DEFAULT_TERMINAL, startTbankEmulator, type TbankEmulator } from '../src
 import { tbankHoldDeadline } from '../src/server/providers/tbank/transform.ts';
 import { createPaymentVia, merchant, startMerchantStub, startTestGateway, storageKinds, type MerchantStub, type TestGateway } from './helpers.ts';
 import { api2AnswerSignature } from '../src/protocol/onpay-api.ts';
+import { startCountingProxy, type CountingProxy } from './counting-proxy.ts';
+import { signPaymentLink } from '../src/merchant/link.ts';
 
 const DAY_MS = 24 * 3_600_000;
 const KEY = 'shop-cabinet-key-0123456789';
@@ -25,11 +27,15 @@ for (const kind of storageKinds()) {
     let t: TestGateway;
     let emu: TbankEmulator;
     let stub: MerchantStub;
+    let proxy: CountingProxy;
+    /** The captures the gateway sent to the provider (through the counting proxy). */
+    const captures = () => [...proxy.counts].filter(([k]) => /^POST \/v2\/Confirm$/.test(k)).reduce((s, [, n]) => s + n, 0);
     const clock = createManualScheduler(Date.UTC(2026, 10, 28, 12, 0, 0));
 
     before(async () => {
       emu = await startTbankEmulator({ scheduler: clock });
       emu.dropNotifications = true;
+      proxy = await startCountingProxy(emu.apiUrl);
       stub = await startMerchantStub((req, res) => {
         const o = JSON.parse(req.body) as { pay_for?: string };
         res.writeHead(200, { 'content-type': 'application/json' });
@@ -39,7 +45,7 @@ for (const kind of storageKinds()) {
         kind,
         merchants: [merchant({ notifications: true, apiUrl: stub.url, capture: 'manual', holdExpiry: 'void' })],
         config: {
-          providers: [{ id: 'tbank', type: 'tbank', ...DEFAULT_TERMINAL, apiUrl: emu.apiUrl }],
+          providers: [{ id: 'tbank', type: 'tbank', ...DEFAULT_TERMINAL, apiUrl: proxy.url }],
           ways: [
             { code: 'TBC', provider: 'tbank', method: 'card', ticker: 'RUR', title: { ru: 'Карта', en: 'Card' } },
             { code: 'SBP', provider: 'tbank', method: 'sbp', ticker: 'RUR', title: { ru: 'СБП', en: 'SBP' } },
@@ -51,6 +57,7 @@ for (const kind of storageKinds()) {
     after(async () => {
       await t?.close();
       await emu?.close();
+      await proxy?.close();
       await stub?.close();
     });
     const advance = (ms: number) => {
@@ -85,6 +92,56 @@ for (const kind of storageKinds()) {
       return { status: res.status, body: (await res.json()) as Json };
     };
     const pays = async (id: string) => (await t.storage.notificationsOf(id)).filter((x) => x.kind === 'pay');
+
+    test('capture twice with one key, one after the other and at once: one Confirm at T-Bank, one operation, the same answer, PAY once', async () => {
+      for (const together of [false, true]) {
+        const { id, tp } = await held();
+        const before = captures();
+        const key = `twice-${together}-${id}`;
+        const answers = together
+          ? await Promise.all([call(id, 'capture', {}, key), call(id, 'capture', {}, key)])
+          : [await call(id, 'capture', {}, key), await call(id, 'capture', {}, key)];
+        for (const a of answers) assert.equal(a.status, 200, JSON.stringify(answers));
+        assert.equal(answers[0]!.body.operation.id, answers[1]!.body.operation.id);
+        assert.equal(captures() - before, 1, `one Confirm (${together ? 'at once' : 'in turn'})`);
+        assert.equal(emu.payment(tp)!.status === 'CONFIRMED', true);
+        assert.equal((await t.storage.getPayment(id))!.status, 'paid');
+        assert.equal((await t.storage.holdOperationsOf(id)).length, 1);
+        assert.equal((await pays(id)).length, 1);
+      }
+    });
+
+    test('a capture racing a void through T-Bank: exactly one wins, the other is refused (409), T-Bank agrees', async () => {
+      for (let i = 0; i < 3; i++) {
+        const { id, tp } = await held();
+        const [c, v] = await Promise.all([call(id, 'capture', {}, `race-c-${id}`), call(id, 'void', {}, `race-v-${id}`)]);
+        assert.deepEqual([c, v].map((r) => r.status).sort(), [200, 409], JSON.stringify([c, v]));
+        const captured = c.status === 200;
+        assert.equal((await t.storage.getPayment(id))!.status, captured ? 'paid' : 'voided');
+        assert.equal(captured ? emu.payment(tp)!.status === 'CONFIRMED' : emu.payment(tp)!.status === 'REVERSED', true);
+        assert.equal((await pays(id)).length, captured ? 1 : 0);
+      }
+    });
+
+    test('a smaller capture with its receipt: Confirm carries it, and it is the payment\'s receipt (100.50, sent), not the 150.00 one of creation', async () => {
+      const line = (amount: string) => ({ name: 'Диван', price: amount, quantity: '1', amount, vat: 'none', paymentMethod: 'full_payment', paymentObject: 'commodity' });
+      const q = new URLSearchParams(signPaymentLink({
+        gateway: 'http://gateway.test', merchantLogin: 'shop', secret: 'test', price: '150', payFor: `tbr-${n++}`,
+        receipt: { taxation: 'usn_income', customer: { email: 'b@shop.example' }, items: [line('150.00')] } as never,
+      }).query);
+      const { res, json } = await createPaymentVia(t, q.toString());
+      assert.equal(res.status, 201, JSON.stringify(json));
+      const id = json.id as string;
+      const tp = (await t.storage.getPayment(id))!.providerPaymentId!;
+      assert.ok(emu.pay(tp, 'success'));
+      await t.request(`/providers/tbank/return/${id}?result=success`);
+      assert.equal((await t.storage.getPayment(id))!.status, 'authorized');
+      const r = await call(id, 'capture', { amount: '100.5', receipt: { taxation: 'usn_income', customer: { email: 'b@shop.example' }, items: [line('100.50')] } }, 'tr-1');
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      assert.equal(emu.payment(tp)!.remaining, 10050);
+      const listed = ((await (await t.request(`/api/v1/payments/${id}/receipts`, { headers: { authorization: `Bearer ${KEY}` } })).json()) as Json).receipts as Json[];
+      assert.deepEqual(listed.map((x) => [x.kind, x.receipt.items.map((i: Json) => i.amount), x.status]), [['payment', ['100.50'], 'sent']]);
+    });
 
     test('hold → full capture: Confirm, CONFIRMED at T-Bank, paid, PAY once', async () => {
       const { id, tp } = await held();

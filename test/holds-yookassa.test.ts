@@ -3,14 +3,16 @@
  * false` at create, `waiting_for_capture` (with `expires_at`) learnt by the status read, then
  * `/capture` (all, or less: YooKassa's amount becomes the captured one), `/cancel` (`voided`), the
  * documented refusals (more than held is stopped by the gateway; a capture after the hold lapsed is
- * YooKassa's 400), and the expiry policy `holdExpiry: "capture"` on the reconciler with one clock.
+ * YooKassa's 400), a smaller capture's receipt kept as the payment's (its registration followed), and the expiry policy `holdExpiry: "capture"` on the reconciler with one clock.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createReconciler } from '../src/server/dispatcher/reconcile.ts';
+import { createReceiptChecker } from '../src/server/dispatcher/receipt-checks.ts';
 import { startYooKassaEmulator, type YooKassaEmulator } from '../src/server/providers/yookassa/emulator.ts';
 import { createPaymentVia, merchant, startMerchantStub, startTestGateway, storageKinds, type MerchantStub, type TestGateway } from './helpers.ts';
 import { api2AnswerSignature } from '../src/protocol/onpay-api.ts';
+import { startCountingProxy, type CountingProxy } from './counting-proxy.ts';
 import { signPaymentLink } from '../src/merchant/link.ts';
 
 const DAY_MS = 24 * 3_600_000;
@@ -24,10 +26,14 @@ for (const kind of storageKinds()) {
     let t: TestGateway;
     let emu: YooKassaEmulator;
     let stub: MerchantStub;
+    let proxy: CountingProxy;
+    /** The captures the gateway sent to the provider (through the counting proxy). */
+    const captures = () => [...proxy.counts].filter(([k]) => /^POST \/v3\/payments\/[^/]+\/capture$/.test(k)).reduce((s, [, n]) => s + n, 0);
     let now = Date.UTC(2026, 10, 28, 12, 0, 0);
 
     before(async () => {
       emu = await startYooKassaEmulator({ shopId: SHOP, secretKey: SECRET, now: () => now });
+      proxy = await startCountingProxy(emu.apiUrl);
       stub = await startMerchantStub((req, res) => {
         const o = JSON.parse(req.body) as { pay_for?: string };
         res.writeHead(200, { 'content-type': 'application/json' });
@@ -37,7 +43,7 @@ for (const kind of storageKinds()) {
         kind,
         merchants: [merchant({ notifications: true, apiUrl: stub.url, capture: 'manual', holdExpiry: 'capture' })],
         config: {
-          providers: [{ id: 'yk', type: 'yookassa', shopId: SHOP, secretKey: SECRET, apiUrl: emu.apiUrl }],
+          providers: [{ id: 'yk', type: 'yookassa', shopId: SHOP, secretKey: SECRET, apiUrl: proxy.url }],
           ways: [
             { code: 'YKC', provider: 'yk', method: 'bank_card', ticker: 'RUR', title: { ru: 'Карта', en: 'Card' } },
             { code: 'YKS', provider: 'yk', method: 'sbp', ticker: 'RUR', title: { ru: 'СБП', en: 'SBP' } },
@@ -49,6 +55,7 @@ for (const kind of storageKinds()) {
     after(async () => {
       await t?.close();
       await emu?.close();
+      await proxy?.close();
       await stub?.close();
     });
     const advance = (ms: number) => {
@@ -79,6 +86,36 @@ for (const kind of storageKinds()) {
       return { status: res.status, body: (await res.json()) as Json };
     };
     const pays = async (id: string) => (await t.storage.notificationsOf(id)).filter((x) => x.kind === 'pay');
+
+    test('capture twice with one key, one after the other and at once: one capture at YooKassa, one operation, the same answer, PAY once', async () => {
+      for (const together of [false, true]) {
+        const { id, yk } = await held();
+        const before = captures();
+        const key = `twice-${together}-${id}`;
+        const answers = together
+          ? await Promise.all([call(id, 'capture', {}, key), call(id, 'capture', {}, key)])
+          : [await call(id, 'capture', {}, key), await call(id, 'capture', {}, key)];
+        for (const a of answers) assert.equal(a.status, 200, JSON.stringify(answers));
+        assert.equal(answers[0]!.body.operation.id, answers[1]!.body.operation.id);
+        assert.equal(captures() - before, 1, `one capture (${together ? 'at once' : 'in turn'})`);
+        assert.equal(emu.payment(yk)!.status === 'succeeded', true);
+        assert.equal((await t.storage.getPayment(id))!.status, 'paid');
+        assert.equal((await t.storage.holdOperationsOf(id)).length, 1);
+        assert.equal((await pays(id)).length, 1);
+      }
+    });
+
+    test('a capture racing a void through YooKassa: exactly one wins, the other is refused (409), YooKassa agrees', async () => {
+      for (let i = 0; i < 3; i++) {
+        const { id, yk } = await held();
+        const [c, v] = await Promise.all([call(id, 'capture', {}, `race-c-${id}`), call(id, 'void', {}, `race-v-${id}`)]);
+        assert.deepEqual([c, v].map((r) => r.status).sort(), [200, 409], JSON.stringify([c, v]));
+        const captured = c.status === 200;
+        assert.equal((await t.storage.getPayment(id))!.status, captured ? 'paid' : 'voided');
+        assert.equal(captured ? emu.payment(yk)!.status === 'succeeded' : emu.payment(yk)!.status === 'canceled', true);
+        assert.equal((await pays(id)).length, captured ? 1 : 0);
+      }
+    });
 
     test('hold → full capture: succeeded at YooKassa, paid, PAY once', async () => {
       const { id, yk } = await held();
@@ -124,6 +161,21 @@ for (const kind of storageKinds()) {
       assert.equal(withIt.status, 200, JSON.stringify(withIt.body));
       assert.equal((await t.storage.getPayment(id))!.status, 'paid');
       assert.deepEqual(emu.payment(yk)!.amount, { value: '100.50', currency: 'RUB' });
+      // The capture's receipt is the payment's receipt now (not the 150.00 one given at creation):
+      // sent with the capture, shown by the receipts API, and its registration followed by the checker.
+      const listed = async () => ((await (await t.request(`/api/v1/payments/${id}/receipts`, { headers: { authorization: `Bearer ${KEY}` } })).json()) as Json).receipts as Json[];
+      const before = await listed();
+      assert.equal(before.length, 1, JSON.stringify(before));
+      assert.equal(before[0]!.kind, 'payment');
+      assert.deepEqual(before[0]!.receipt.items.map((i: Json) => i.amount), ['100.50']);
+      assert.equal(before[0]!.status, 'sent');
+      advance(61_000);
+      assert.equal(await createReceiptChecker({ storage: t.storage, service: t.gateway.service, now: t.clock.now, owner: 'yk-capture-receipt' }).runOnce(), 1);
+      const afterCheck = await listed();
+      assert.equal(afterCheck[0]!.status, 'registered', JSON.stringify(afterCheck));
+      const detail = (await (await t.request(`/api/v1/cabinet/payments/${id}`, { headers: { authorization: `Bearer ${KEY}` } })).json()) as Json;
+      const shown = (detail.timeline as Json[]).filter((e) => e.kind === 'receipt').map((e) => [e.data.receiptKind, e.data.amount, e.data.status]);
+      assert.deepEqual(shown, [['payment', '100.5', 'registered']]);
     });
 
     test('hold → void: canceled at YooKassa, voided, no PAY; capture after it refused', async () => {

@@ -52,8 +52,8 @@ for (const kind of storageKinds()) {
 
     let n = 0;
     /** A manual-capture payment of 150.0 RUR authorised on the sandbox card page. */
-    async function held(login = 'shop'): Promise<string> {
-      const form = await t.request(`/pay/${login}?price=150&pay_for=hold-${n++}`, { headers: { accept: 'application/json' } });
+    async function held(login = 'shop', payFor = `hold-${n++}`): Promise<string> {
+      const form = await t.request(`/pay/${login}?price=150&pay_for=${payFor}`, { headers: { accept: 'application/json' } });
       const payload = (await form.json()) as { token: string; ways: { code: string; hold?: true }[] };
       // Only the ways that can hold are offered, and each says so.
       assert.deepEqual(payload.ways.map((w) => [w.code, w.hold]), [['CRD', true]]);
@@ -287,6 +287,40 @@ for (const kind of storageKinds()) {
       await r.runOnce();
       assert.equal((await t.storage.getPayment(id))!.status, 'paid');
       assert.equal((await pays(id)).length, 1);
+    });
+
+    test('a held order is taken: a reload of its form resumes the hold (no action, no «another method»), not a new payment; released, it is not', async () => {
+      const payFor = `taken-${n++}`;
+      const id = await held('shop', payFor);
+      const again = (await (await t.request(`/pay/shop?price=150&pay_for=${payFor}`, { headers: { accept: 'application/json' } })).json()) as Json;
+      assert.deepEqual(again.pending, { id, way: 'CRD' });
+      // A changed price is another payment, as for a waiting one.
+      assert.equal(((await (await t.request(`/pay/shop?price=151&pay_for=${payFor}`, { headers: { accept: 'application/json' } })).json()) as Json).pending, undefined);
+      // The page without JavaScript: the payment's status, no way to leave it for another method.
+      const page = await (await t.request(`/pay/shop?price=150&pay_for=${payFor}`)).text();
+      assert.match(page, new RegExp(`/payments/${id}"`));
+      assert.doesNotMatch(page, /\/abandon"/);
+      assert.equal((await call('shop', id, 'void', {}, `v-${id}`)).status, 200);
+      assert.equal(((await (await t.request(`/pay/shop?price=150&pay_for=${payFor}`, { headers: { accept: 'application/json' } })).json()) as Json).pending, undefined);
+    });
+
+    test('a second payment of a held order, paid, is a duplicate of the hold (PAY says so); the hold is no duplicate and still captures', async () => {
+      const payFor = `twice-${n++}`;
+      const id = await held('shop', payFor);
+      const form = (await (await t.request(`/pay/shop?price=150&pay_for=${payFor}&capture=auto&ext_md5=${extMd5('capture=auto;test')}`, { headers: { accept: 'application/json' } })).json()) as Json;
+      const res = await t.request('/api/v1/payments', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: form.token, way: 'CRD' }) });
+      assert.equal(res.status, 201);
+      const second = ((await res.json()) as Json).id as string;
+      assert.equal((await t.request(`/api/v1/sandbox/payments/${second}/pay`, { method: 'POST' })).status, 200);
+      const paid = (await t.storage.getPayment(second))!;
+      assert.equal(paid.status, 'paid');
+      assert.equal(paid.duplicateOf, id);
+      const pay = JSON.parse((await pays(second))[0]!.body) as Json;
+      assert.equal(pay.duplicate_of, (await t.storage.getPayment(id))!.number);
+      assert.equal((await call('shop', id, 'capture', {}, `c-${id}`)).status, 200);
+      const first = (await t.storage.getPayment(id))!;
+      assert.equal(first.status, 'paid');
+      assert.equal(first.duplicateOf, null);
     });
 
     test('a hold past its deadline lapses at the provider: voided by what the provider says', async () => {

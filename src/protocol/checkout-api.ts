@@ -70,11 +70,14 @@ export interface FormPayload {
   pending?: PendingPayment;
 }
 
-/** A waiting payment of the order, as the form resumes it. */
+/**
+ * A payment of the order the form resumes: one waiting with instructions (its `action`), or one
+ * whose money is held (`authorized`, no action: the form shows its status, the order is taken).
+ */
 export interface PendingPayment {
   id: string;
   way: string;
-  action: BuyerAction;
+  action?: BuyerAction;
 }
 
 /** One line of the order as the buyer sees it: amounts are the receipt's decimal strings, in roubles. */

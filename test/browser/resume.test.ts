@@ -53,6 +53,19 @@ describe('<onpay-checkout> resumes the order\'s waiting payment', () => {
     expect((await success).detail.id).to.equal('pay_waiting_1');
   });
 
+  it('a held payment of the order (`pending` with no action) is resumed as held: «Сумма заблокирована…», onpay-authorized, no payment created, no other method', async () => {
+    gw.formAnswer = (query) => HttpResponse.json(formPayload(query, { pending: { id: 'pay_held_1', way: 'EUR' } }));
+    const el = await mount();
+    const held = oneEvent(el, 'onpay-authorized');
+    // The status stream says what the payment is (the gateway sends it at once; pushed here once open).
+    await waitUntil(() => { try { gw.status = 'authorized'; gw.push('authorized'); return el.view.name === 'done'; } catch { return false; } }, 'the held view', { timeout: 5000 });
+    expect((await held).detail.id).to.equal('pay_held_1');
+    await el.updateComplete;
+    expect(text(el)).to.match(/Сумма заблокирована на карте/);
+    expect(anotherButton(el)).to.equal(undefined);
+    expect(gw.created).to.have.length(0);
+  });
+
   it('«Выбрать другой способ» leaves it with the form\'s token, then the picker returns', async () => {
     const el = await mount('price="100.0" pay-for="42" ln="en"');
     await viewIs(el, 'instructions');

@@ -3,13 +3,15 @@
  * SQLite file) and Debian's Chromium. A manual-capture payment held on the sandbox card: its page
  * shows the deadline and the expiry policy; «Списать» asks to be confirmed (dismissed: nothing
  * happens), then captures part of it, audited with its reason; another hold is
- * released with «Снять блокировку». Signed in with a session (CSRF checked), axe-clean.
+ * released with «Снять блокировку». Signed in with a session (CSRF checked), axe-clean. The
+ * overview lists the held payments, nearest deadline first, each a link to its payment.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import SQLite from 'better-sqlite3';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startGateway, type RunningGateway } from '../../src/server/bootstrap.ts';
 import { parseConfig } from '../../src/server/config.ts';
@@ -95,5 +97,40 @@ describe('holds in the cabinet page (Chromium)', () => {
     await page.getByRole('status').filter({ hasText: 'Блокировка снята.' }).waitFor();
     assert.equal((await gw.storage.getPayment(id))!.status, 'voided');
     assert.deepEqual((await gw.storage.notificationsOf(id)).filter((n) => n.kind === 'pay'), []);
+  });
+
+  test('the overview lists held payments, nearest deadline first, each linking to its payment, axe-clean; none once settled', async () => {
+    const first = await held('table-1');
+    const second = await held('table-2');
+    // Both held for the sandbox's 7 days, the second a moment later: moved an hour before the first
+    // so that deadline order differs from both creation orders (the list must follow the deadline).
+    const db = new SQLite(join(dir, 'gateway.sqlite'));
+    try {
+      const { at } = db.prepare('SELECT hold_expires_at AS at FROM payments WHERE id = ?').get(first) as { at: number };
+      db.prepare('UPDATE payments SET hold_expires_at = ? WHERE id = ?').run(at - 3_600_000, second);
+    } finally {
+      db.close();
+    }
+    await page.goto(`${gw.url}/cabinet#overview`);
+    await page.locator('#holds-body tr').nth(1).waitFor();
+    const rows = await page.locator('#holds-body tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+    assert.deepEqual(rows.map((r) => r[1]), ['table-2', 'table-1']);
+    assert.ok(rows.every((r) => /153/.test(r[2]!) && /\d/.test(r[3]!)), JSON.stringify(rows));
+    assert.equal(await page.locator('#holds-empty').isHidden(), true);
+    assert.equal(await page.getByRole('table', { name: 'Платежи, заблокированные на карте, ближайший срок сверху' }).isVisible(), true);
+    if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE);
+    const violations = await page.evaluate(async () => (await (window as unknown as { axe: { run(d: Document): Promise<{ violations: { id: string }[] }> } }).axe.run(document)).violations.map((v) => v.id));
+    assert.deepEqual(violations, []);
+    await page.locator('#holds-body tr').first().getByRole('link').click();
+    await page.locator('#hold').waitFor();
+    assert.match(page.url(), new RegExp(`#payment=${second}$`));
+    // Released, both leave the list.
+    for (const id of [second, first]) {
+      const res = await fetch(`${gw.url}/api/v1/payments/${id}/void`, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'idempotency-key': `void-${id}`, 'content-type': 'application/json' }, body: '{}' });
+      assert.equal(res.status, 200, await res.clone().text());
+    }
+    await page.goto(`${gw.url}/cabinet#overview`);
+    await page.locator('#holds-empty').waitFor();
+    assert.equal(await page.locator('#holds-table').isHidden(), true);
   });
 });

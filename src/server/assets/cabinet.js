@@ -262,14 +262,31 @@ function renderOverview(o) {
   }
 }
 
+/** Held payments, nearest deadline first (the server's order; sorted again so the page never depends on it). */
+function renderHeld(holds) {
+  const body = $('holds-body');
+  body.replaceChildren();
+  const sorted = [...holds].sort((a, b) => String(a.holdExpiresAt ?? '\uffff').localeCompare(String(b.holdExpiresAt ?? '\uffff')));
+  for (const h of sorted) {
+    const tr = el('tr');
+    const first = el('td');
+    first.append(el('a', h.number, { href: `#payment=${encodeURIComponent(h.id)}` }));
+    tr.append(first, el('td', h.payFor), el('td', money(h.held, h.ticker)), el('td', h.holdExpiresAt ? when(h.holdExpiresAt) : '—'));
+    body.append(tr);
+  }
+  $('holds-table').hidden = sorted.length === 0;
+  $('holds-empty').hidden = sorted.length > 0;
+}
+
 async function loadOverview(focus) {
   const q = new URLSearchParams({ tz: String(-new Date().getTimezoneOffset()) });
   if (state.period) {
     q.set('from', dayStart(state.period.from));
     q.set('to', dayStart(state.period.to, 1));
   }
-  const o = await api(`/summary?${q}`);
+  const [o, held] = await Promise.all([api(`/summary?${q}`), api('/holds')]);
   if (!state.csrf) return o; // signed out meanwhile
+  renderHeld(held.holds);
   if (!state.period) {
     $('o-from').value = o.turnover.days[0];
     $('o-to').value = o.turnover.days.at(-1);

@@ -114,6 +114,13 @@ ${(Object.keys(LANGUAGE_NAMES) as Ln[]).map((l) => html`<li><a href="?ln=${l}" l
 </div>
 <h3>${t.attention}</h3>
 <ul id="attention"></ul>
+<h3>${t.heldTitle}</h3>
+<table id="holds-table" hidden>
+<caption>${t.heldCaption}</caption>
+<thead><tr><th scope="col">${t.number}</th><th scope="col">${t.order}</th><th scope="col">${t.amount}</th><th scope="col">${t.heldDeadline}</th></tr></thead>
+<tbody id="holds-body"></tbody>
+</table>
+<p id="holds-empty">${t.heldEmpty}</p>
 </section>
 
 <section id="payments" aria-labelledby="payments-heading" hidden>

@@ -70,14 +70,14 @@ function pendingBlock(login: string, f: FormPayload, pending: NonNullable<FormPa
 <h1>${f.merchant.name}</h1>
 ${f.testMode ? html`<p class="badge">${t.testMode}</p>` : ''}
 <p>${t.order}: <strong>${f.order.payFor}</strong></p>
-${pending.action.type === 'instructions' ? instructionsBlock(f.ln, pending.action) : ''}
+${pending.action?.type === 'instructions' ? instructionsBlock(f.ln, pending.action) : ''}
 <p><a href="${base}/payments/${pending.id}">${t.status}</a></p>
-<form method="post" action="${base}/pay/${encodeURIComponent(login)}/abandon">
+${pending.action ? html`<form method="post" action="${base}/pay/${encodeURIComponent(login)}/abandon">
 <input type="hidden" name="token" value="${f.token}">
 <input type="hidden" name="payment" value="${pending.id}">
 <input type="hidden" name="back" value="${back}">
 <p><button type="submit">${t.another}</button></p>
-</form>
+</form>` : ''}
 </div>`;
 }
 

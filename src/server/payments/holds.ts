@@ -29,6 +29,7 @@ import type { HoldOperation, Merchant, Payment } from '../types.ts';
 import { parseReceipt, receiptTotalMinor, type Receipt } from '../../protocol/receipt.ts';
 import { payNotification } from './notify.ts';
 import { holdNotification } from './hold-event.ts';
+import { firstReceiptCheckAt } from './receipt-status.ts';
 import { PAYMENT_ID, type PaymentCore } from './core.ts';
 
 /** How long before a hold's deadline the expiry policy acts: a day (issue 25). */
@@ -199,18 +200,45 @@ export function createHolds(core: PaymentCore) {
     return p;
   }
 
+  /**
+   * The receipt that went with a capture, kept as the payment's own (so its registration status is
+   * followed and shown like any receipt's): a smaller capture's replaces the one not yet registered
+   * (or is added beside a registered or failed one); then `sent` (the sandbox's test register
+   * registers it at once) and asked about on the receipt checker's schedule. A failure is logged:
+   * the money is already captured and recorded.
+   */
+  async function keepCaptureReceipt(p: Payment, op: HoldOperation, receipt: Receipt, smaller: boolean): Promise<void> {
+    try {
+      const now = deps.now();
+      if (smaller && !(await storage.replaceCapturedReceipt(p.id, receipt, now))) {
+        const own = (await storage.receiptsOf(p.id)).some((x) => x.kind === 'payment' && x.idempotencyKey === '');
+        await storage.saveReceipt({ paymentId: p.id, merchantLogin: p.merchantLogin, kind: 'payment', refundId: null, receipt, idempotencyKey: own ? op.id : '', createdAt: now });
+      }
+      const total = receiptTotalMinor(receipt);
+      const record = (await storage.receiptsOf(p.id)).find((x) => x.kind === 'payment' && x.status === 'pending' && receiptTotalMinor(x.receipt) === total);
+      if (!record) return;
+      const sandbox = p.providerId === null || p.providerId === SANDBOX_PROVIDER_ID;
+      await storage.setReceiptStatus(record.id, { status: sandbox ? 'registered' : 'sent', at: now });
+      const checkAt = sandbox ? null : firstReceiptCheckAt(p.providerId ? connectors.connector(p.providerId) : undefined, record.createdAt, now);
+      if (checkAt !== null) await storage.scheduleReceiptCheck(record.id, checkAt);
+    } catch (e) {
+      log(`hold ${op.id}: the capture's receipt not recorded: ${(e as Error).message}`);
+    }
+  }
+
   /** Asks the provider (again, for a pending operation) and records what it says. */
   async function send(p: Payment, op: HoldOperation, given?: Receipt): Promise<HoldOperation> {
     const connector = p.providerId ? connectors.connector(p.providerId) : undefined;
     let r: HoldResult;
+    let sentReceipt: Receipt | undefined;
     if (!connector || !connector.capture || !connector.void) r = { kind: 'refused', reason: `the payment system ${p.providerId ?? '(none)'} cannot capture or void a hold` };
     else if (p.providerPaymentId === null) r = { kind: 'refused', reason: 'the payment system\'s id of this payment is not known' };
     else {
       try {
         if (op.kind === 'capture') {
           // The payment's receipt goes with a capture of all of it; a smaller one with the request's, if any.
-          const receipt = given ?? (op.amountMinor === p.amountMinor ? (await storage.receiptsOf(p.id)).find((x) => x.kind === 'payment' && x.status !== 'failed')?.receipt : undefined);
-          r = await connector.capture(p, p.providerPaymentId, op.amountMinor, receipt);
+          sentReceipt = given ?? (op.amountMinor === p.amountMinor ? (await storage.receiptsOf(p.id)).find((x) => x.kind === 'payment' && x.status !== 'failed')?.receipt : undefined);
+          r = await connector.capture(p, p.providerPaymentId, op.amountMinor, sentReceipt);
         } else {
           r = await connector.void(p, p.providerPaymentId);
         }
@@ -224,6 +252,7 @@ export function createHolds(core: PaymentCore) {
       case 'done':
         if (op.kind === 'capture') await completeCapture(p, op.amountMinor, op, op.actor, op.reason);
         else await completeVoid(p, op, op.actor, op.reason);
+        if (op.kind === 'capture' && sentReceipt) await keepCaptureReceipt(p, op, sentReceipt, given !== undefined);
         if (op.kind === 'capture' && op.amountMinor !== p.amountMinor) {
           const now = await storage.getPayment(p.id);
           if (now?.status === 'partially_captured') await settlePartial(now);
@@ -249,6 +278,22 @@ export function createHolds(core: PaymentCore) {
     return { httpStatus: op.status === 'succeeded' ? 200 : 202, operation: opView(op, p.wayTicker), payment: paymentPart(p) };
   }
 
+  /**
+   * The operations being sent from this process: a repeat of the key while its first request is
+   * still with the provider waits for that answer instead of asking the provider again (a repeat
+   * after a crash or a lost answer, with nothing in flight, asks again; the providers' idempotency
+   * covers a repeat arriving at another instance).
+   */
+  const inFlight = new Map<string, Promise<HoldOperation>>();
+  function sendOnce(op: HoldOperation, run: () => Promise<HoldOperation>): Promise<HoldOperation> {
+    let sending = inFlight.get(op.id);
+    if (!sending) {
+      sending = run().finally(() => inFlight.delete(op.id));
+      inFlight.set(op.id, sending);
+    }
+    return sending;
+  }
+
   /** Begins (or repeats, under the same key) a capture or void and sends it. */
   async function operate(m: Merchant, p: Payment, kind: 'capture' | 'void', amountMinor: bigint, reason: string, actor: string, key: string | undefined, receipt?: Receipt): Promise<HoldAnswer> {
     const id = `hop_${randomBytes(18).toString('base64url')}`;
@@ -268,9 +313,9 @@ export function createHolds(core: PaymentCore) {
         throw new GatewayError(422, 'invalid_param', `amount: at most ${formatAmount(began.heldMinor)} ${p.wayTicker} is held`, 'amount', { held: formatAmount(began.heldMinor) });
       case 'existing':
         if (began.operation.requestHash !== requestHash) throw new GatewayError(409, 'idempotency_conflict', 'Idempotency-Key: this key was used for another capture or void', 'Idempotency-Key');
-        return answer(began.operation.status === 'pending' ? await send((await storage.getPayment(p.id))!, began.operation, receipt) : began.operation);
+        return answer(began.operation.status === 'pending' ? await sendOnce(began.operation, () => storage.getPayment(p.id).then((x) => send(x!, began.operation, receipt))) : began.operation);
       case 'created':
-        return answer(await send(p, began.operation, receipt));
+        return answer(await sendOnce(began.operation, () => send(p, began.operation, receipt)));
     }
   }
 

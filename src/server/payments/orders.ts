@@ -103,16 +103,21 @@ export function createOrders(core: PaymentCore) {
     }
   }
 
+  const sameOrder = (p: Payment, link: LinkParams, priceMinor: Minor): boolean =>
+    p.ticker === link.ticker && p.mode === link.payMode && (link.payMode !== 'fix' || p.priceMinor === priceMinor);
+
   /**
-   * The order's payment the buyer was handed instructions for and that still waits, for the form to
-   * resume: the same merchant, order, price and currency (a changed price is a new payment), its
-   * way still configured, its deadline not passed.
+   * The order's payment for the form to resume instead of a second one: its money held on the
+   * buyer's card (`authorized`: the order is taken, the form shows the hold), else the one the buyer
+   * was handed instructions for and that still waits (its way still configured, its deadline not
+   * passed). Either for the same merchant, order, price and currency (a changed price is a new payment).
    */
   async function pendingFor(merchant: Merchant, link: LinkParams, priceMinor: Minor): Promise<PendingPayment | undefined> {
-    const p = await storage.waitingPaymentOf(merchant.login, link.payFor);
+    const p = await storage.resumablePaymentOf(merchant.login, link.payFor);
+    if (p?.status === 'authorized') return sameOrder(p, link, priceMinor) ? { id: p.id, way: p.way } : undefined;
     if (!p || p.action?.type !== 'instructions' || !connectors.way(p.way)) return undefined;
     if (p.expiresAt !== null && p.expiresAt <= deps.now()) return undefined;
-    if (p.ticker !== link.ticker || p.mode !== link.payMode || (link.payMode === 'fix' && p.priceMinor !== priceMinor)) return undefined;
+    if (!sameOrder(p, link, priceMinor)) return undefined;
     return { id: p.id, way: p.way, action: buyerAction(p.action) };
   }
 

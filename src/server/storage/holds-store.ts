@@ -16,14 +16,15 @@ export function holdsStore(db: Kysely<Database>, dialect: Dialect): Pick<Storage
   return {
     async beginHoldOperation(op) {
       return db.transaction().execute(async (trx) => {
-        const existing = await trx.selectFrom('hold_operations').selectAll()
-          .where('payment_id', '=', op.paymentId).where('idempotency_key', '=', op.idempotencyKey).executeTakeFirst();
-        if (existing) return { kind: 'existing' as const, operation: toHoldOperation(existing) };
         // Locked (PostgreSQL; SQLite's write transaction holds the lock already): two requests at
-        // once cannot both find the hold free.
+        // once cannot both find the hold free. The key is looked up after the lock, so a repeat of
+        // a key arriving at once finds the first request's operation (not a busy hold).
         let q = trx.selectFrom('payments').selectAll().where('id', '=', op.paymentId);
         if (dialect === 'postgres') q = q.forUpdate();
         const row = await q.executeTakeFirst();
+        const existing = await trx.selectFrom('hold_operations').selectAll()
+          .where('payment_id', '=', op.paymentId).where('idempotency_key', '=', op.idempotencyKey).executeTakeFirst();
+        if (existing) return { kind: 'existing' as const, operation: toHoldOperation(existing) };
         if (!row) return { kind: 'unknown_payment' as const };
         const p = toPayment(row);
         if (p.status !== 'authorized') return { kind: 'invalid_state' as const, status: p.status };

@@ -119,9 +119,11 @@ export interface Storage extends CabinetStorage {
   dueExpirations(now: number, limit: number): Promise<Payment[]>;
   /** The order's newest payment waiting for the buyer (`awaiting_payment`), if any: what a reload of the order's form resumes. */
   waitingPaymentOf(merchantLogin: string, payFor: string): Promise<Payment | undefined>;
-  /** The order's first paid payment (refunded ones included) other than `exceptId`, by time paid; not a duplicate itself. */
+  /** The order's newest payment whose money is held (`authorized`), else its newest waiting one: what a reload of the order's form resumes. */
+  resumablePaymentOf(merchantLogin: string, payFor: string): Promise<Payment | undefined>;
+  /** The order's first paid or held payment (refunded ones included) other than `exceptId`, by time paid; not a duplicate itself. */
   firstPaidOf(merchantLogin: string, payFor: string, exceptId: string): Promise<Payment | undefined>;
-  /** The order's paid payments (refunded ones included), in the order they were paid (then by number), among its 50 newest. */
+  /** The order's paid and held payments (refunded ones included), in the order they were paid or made (then by number), among its 50 newest. */
   paidOfOrder(merchantLogin: string, payFor: string): Promise<Payment[]>;
   /** Marks a paid payment as a duplicate of `firstId`, unless it is marked already, with its refund to ask (`pending`); whether it changed. */
   markDuplicate(id: string, firstId: string, at: number, refund?: NewRefund): Promise<boolean>;
@@ -205,6 +207,8 @@ export interface Storage extends CabinetStorage {
   saveReceipt(r: NewReceipt, audit?: { actor: string; action: string; reason: string; status: PaymentStatus }): Promise<{ created: boolean; receipt: ReceiptRecord }>;
   /** Replaces the payment's own receipt while none was given to the provider (`pending`); `false` otherwise. */
   replacePendingReceipt(paymentId: string, receipt: NewReceipt['receipt'], now: number): Promise<boolean>;
+  /** Replaces the payment's own receipt, not yet registered, by a smaller capture's (status `pending` again, made `now`); `false` when there is none open. */
+  replaceCapturedReceipt(paymentId: string, receipt: NewReceipt['receipt'], now: number): Promise<boolean>;
   /** Records a receipt's registration status; a `registered` receipt never moves back, a `failed` one fails once (`false` again). */
   setReceiptStatus(id: number, s: { status: ReceiptStatus; providerReceiptId?: string; reason?: string; at: number }): Promise<boolean>;
   /** The status of each given payment's own receipt (ids without one are left out), in one query. */

@@ -12,8 +12,11 @@ import type { Storage } from './interface.ts';
 /** How many of an order's newest payments are read to find its waiting or paid ones (an order has a few). */
 const ORDER_PAYMENTS_READ = 50;
 
-/** Statuses in which money was received (states.ts `PAID_STATUSES`): the order is paid. */
-const ORDER_PAID = ['paid', 'partially_refunded', 'refunded'] as const satisfies readonly PaymentStatus[];
+/**
+ * Statuses in which the order is taken: money received (states.ts `PAID_STATUSES`), or held on the
+ * buyer's card for the shop to capture (`authorized`; a released hold, `voided`, gives the order back).
+ */
+const ORDER_PAID = ['paid', 'partially_refunded', 'refunded', 'partially_captured', 'authorized'] as const satisfies readonly PaymentStatus[];
 import { insertNotification } from './outbox-store.ts';
 import { insertPendingRefund } from './refunds-store.ts';
 import { num, toPayment } from './rows.ts';
@@ -28,7 +31,7 @@ const NEW_PAYMENT_COLUMNS = [
   'created_at', 'updated_at', 'provider_id', 'reconcile_at', 'capture_mode',
 ] as const;
 
-type PaymentMethods = 'createPayment' | 'getPayment' | 'statusesOf' | 'getPaymentByNumber' | 'listPayments' | 'transition' | 'flagAmountMismatch' | 'refineFailureReason' | 'waitingPaymentOf' | 'firstPaidOf' | 'paidOfOrder' | 'markDuplicate'
+type PaymentMethods = 'createPayment' | 'getPayment' | 'statusesOf' | 'getPaymentByNumber' | 'listPayments' | 'transition' | 'flagAmountMismatch' | 'refineFailureReason' | 'waitingPaymentOf' | 'resumablePaymentOf' | 'firstPaidOf' | 'paidOfOrder' | 'markDuplicate'
   | 'countAmountMismatches' | 'staleUnfinished' | 'dueExpirations' | 'claimReconcile' | 'finishReconcile' | 'nextReconcileAt';
 
 /** The payments' part of the storage. */
@@ -48,13 +51,16 @@ export function paymentsStore(db: Kysely<Database>, dialect: Dialect): Pick<Stor
     // The limit as a literal: bound as a parameter, SQLite (built with STAT4) re-prepares the statement
     // at every run to plan for the bound value, 10 µs against 3 µs a read (issue #29).
     .orderBy('number', 'desc').limit(sql.lit(ORDER_PAYMENTS_READ)));
-  /** An order's paid payments (refunded ones included), by time paid, then number. */
+  /**
+   * An order's paid payments (refunded ones included) and held ones, by time paid (a hold, not paid
+   * yet, by when it was made), then number.
+   */
   const paidOfOrder = async (merchantLogin: string, payFor: string): Promise<Payment[]> => {
     const rows = await db.selectFrom('payments').selectAll()
       .where('merchant_login', '=', merchantLogin).where('pay_for', '=', payFor)
       .orderBy('number', 'desc').limit(ORDER_PAYMENTS_READ).execute();
     return rows.map(toPayment).filter((p) => (ORDER_PAID as readonly string[]).includes(p.status))
-      .sort((a, b) => (a.paidAt ?? 0) - (b.paidAt ?? 0) || a.number - b.number);
+      .sort((a, b) => (a.paidAt ?? a.createdAt) - (b.paidAt ?? b.createdAt) || a.number - b.number);
   };
   return {
     async createPayment(p) {
@@ -218,6 +224,14 @@ export function paymentsStore(db: Kysely<Database>, dialect: Dialect): Pick<Stor
       const found = (await paymentsOfOrder({ login: merchantLogin, payFor })).rows.find((r) => r.status === 'awaiting_payment');
       const r = found && (await paymentById({ id: found.id })).rows[0];
       return r && r.status === 'awaiting_payment' ? toPayment(r) : undefined;
+    },
+
+    async resumablePaymentOf(merchantLogin, payFor) {
+      // One read of the order's ids and statuses, as for a waiting payment: a hold first.
+      const { rows } = await paymentsOfOrder({ login: merchantLogin, payFor });
+      const found = rows.find((r) => r.status === 'authorized') ?? rows.find((r) => r.status === 'awaiting_payment');
+      const r = found && (await paymentById({ id: found.id })).rows[0];
+      return r && r.status === found.status ? toPayment(r) : undefined;
     },
 
     async firstPaidOf(merchantLogin, payFor, exceptId) {

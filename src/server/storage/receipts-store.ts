@@ -8,7 +8,7 @@ import { toReceipt } from './rows.ts';
 import type { ReceiptStatus } from '../types.ts';
 import type { Database } from './schema.ts';
 
-type ReceiptMethods = 'saveReceipt' | 'replacePendingReceipt' | 'setReceiptStatus' | 'receiptsOf' | 'failedReceipts' | 'receiptStatusesOf';
+type ReceiptMethods = 'saveReceipt' | 'replacePendingReceipt' | 'replaceCapturedReceipt' | 'setReceiptStatus' | 'receiptsOf' | 'failedReceipts' | 'receiptStatusesOf';
 
 /** The receipts' part of the storage. */
 export function receiptsStore(db: Kysely<Database>): Pick<Storage, ReceiptMethods> {
@@ -39,6 +39,15 @@ export function receiptsStore(db: Kysely<Database>): Pick<Storage, ReceiptMethod
     async replacePendingReceipt(paymentId, receipt, now) {
       const r = await db.updateTable('receipts').set({ receipt: JSON.stringify(receipt), updated_at: now })
         .where('payment_id', '=', paymentId).where('kind', '=', 'payment').where('idempotency_key', '=', '').where('status', '=', 'pending')
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) === 1;
+    },
+
+    async replaceCapturedReceipt(paymentId, receipt, now) {
+      // A hold's receipt is fiscalised at capture: until then the one given at creation is only
+      // pending or sent, and the capture's (of what is taken) replaces it, made now and asked anew.
+      const r = await db.updateTable('receipts').set({ receipt: JSON.stringify(receipt), status: 'pending', provider_receipt_id: null, reason: null, check_at: null, check_attempts: 0, created_at: now, updated_at: now })
+        .where('payment_id', '=', paymentId).where('kind', '=', 'payment').where('idempotency_key', '=', '').where('status', 'in', ['pending', 'sent'])
         .executeTakeFirst();
       return Number(r.numUpdatedRows) === 1;
     },

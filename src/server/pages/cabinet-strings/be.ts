@@ -40,6 +40,7 @@ export const be: CabinetMessages = {
     shownOnce: 'Паказваецца адзін раз — захавайце яго зараз.', warnings: 'Папярэджанні', testMode: 'Тэставы рэжым',
     language: 'Мова кабінета', copy: 'Капіяваць', qr: 'QR-код', qrLabel: 'QR-код спасылкі на аплату', cancel: 'Скасаваць', confirm: 'Пацвердзіць',
     hold: 'Блакаванне на картцы', captureAmount: 'Сума спісання (пуста — уся)', holdReason: 'Прычына (неабавязкова)', capture: 'Спісаць', voidHold: 'Зняць блакаванне',
+    heldTitle: 'Заблакаваныя плацяжы', heldCaption: 'Плацяжы, заблакаваныя на картцы, бліжэйшы тэрмін уверсе', heldDeadline: 'Тэрмін блакавання', heldEmpty: 'Заблакаваных плацяжоў няма.',
   },
   script: {
     statuses: { created: 'Створаны', checking: 'Праверка крамай', awaiting_payment: 'Чакае аплаты', paid: 'Аплачаны', rejected: 'Адхілены', failed: 'Не аплачаны', expired: 'Скончыўся тэрмін', partially_refunded: 'Часткова вернуты', refunded: 'Вернуты', authorized: 'Заблакавана на картцы', partially_captured: 'Спісана часткова', voided: 'Блакаванне знята' },

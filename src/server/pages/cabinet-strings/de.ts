@@ -40,6 +40,7 @@ export const de: CabinetMessages = {
     shownOnce: 'Wird nur einmal gezeigt — jetzt sichern.', warnings: 'Warnungen', testMode: 'Testmodus',
     language: 'Sprache', copy: 'Kopieren', qr: 'QR-Code', qrLabel: 'QR-Code des Zahlungslinks', cancel: 'Abbrechen', confirm: 'Bestätigen',
     hold: 'Reservierung auf der Karte', captureAmount: 'Einzuziehender Betrag (leer: alles)', holdReason: 'Grund (optional)', capture: 'Einziehen', voidHold: 'Reservierung aufheben',
+    heldTitle: 'Reservierte Zahlungen', heldCaption: 'Auf der Karte reservierte Zahlungen, nächste Frist zuerst', heldDeadline: 'Frist der Reservierung', heldEmpty: 'Keine Zahlungen reserviert.',
   },
   script: {
     statuses: { created: 'Erstellt', checking: 'Prüfung durch den Shop', awaiting_payment: 'Wartet auf Zahlung', paid: 'Bezahlt', rejected: 'Abgelehnt', failed: 'Nicht bezahlt', expired: 'Abgelaufen', partially_refunded: 'Teilweise erstattet', refunded: 'Erstattet', authorized: 'Auf der Karte reserviert', partially_captured: 'Teilweise eingezogen', voided: 'Reservierung aufgehoben' },

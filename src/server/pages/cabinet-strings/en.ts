@@ -40,6 +40,7 @@ export const en: CabinetMessages = {
     shownOnce: 'Shown once — save it now.', warnings: 'Warnings', testMode: 'Test mode',
     language: 'Cabinet language', copy: 'Copy', qr: 'QR code', qrLabel: 'QR code of the payment link', cancel: 'Cancel', confirm: 'Confirm',
     hold: 'Money held on the card', captureAmount: 'Amount to capture (empty: all of it)', holdReason: 'Reason (optional)', capture: 'Capture', voidHold: 'Release the hold',
+    heldTitle: 'Held payments', heldCaption: 'Payments held on the card, nearest deadline first', heldDeadline: 'Hold deadline', heldEmpty: 'No payments are held.',
   },
   script: {
     statuses: { created: 'Created', checking: 'Checked by the shop', awaiting_payment: 'Awaiting payment', paid: 'Paid', rejected: 'Rejected', failed: 'Failed', expired: 'Expired', partially_refunded: 'Partially refunded', refunded: 'Refunded', authorized: 'Held on the card', partially_captured: 'Partly captured', voided: 'Hold released' },

@@ -40,6 +40,7 @@ export const kk: CabinetMessages = {
     shownOnce: 'Бір рет қана көрсетіледі — оны қазір сақтаңыз.', warnings: 'Ескертулер', testMode: 'Сынақ режимі',
     language: 'Кабинет тілі', copy: 'Көшіру', qr: 'QR коды', qrLabel: 'Төлем сілтемесінің QR коды', cancel: 'Болдырмау', confirm: 'Растау',
     hold: 'Картадағы бұғаттау', captureAmount: 'Есептен шығару сомасы (бос — толық)', holdReason: 'Себебі (міндетті емес)', capture: 'Есептен шығару', voidHold: 'Бұғаттауды алу',
+    heldTitle: 'Бұғатталған төлемдер', heldCaption: 'Картада бұғатталған төлемдер, ең жақын мерзім жоғарыда', heldDeadline: 'Бұғаттау мерзімі', heldEmpty: 'Бұғатталған төлемдер жоқ.',
   },
   script: {
     statuses: { created: 'Жасалды', checking: 'Дүкен тексеруде', awaiting_payment: 'Төлемді күтуде', paid: 'Төленді', rejected: 'Қабылданбады', failed: 'Төленбеді', expired: 'Мерзімі өтті', partially_refunded: 'Ішінара қайтарылды', refunded: 'Қайтарылды', authorized: 'Картада бұғатталды', partially_captured: 'Ішінара есептен шығарылды', voided: 'Бұғаттау алынды' },

@@ -43,6 +43,7 @@ export const ru = {
     shownOnce: 'Показывается один раз — сохраните его сейчас.', warnings: 'Предупреждения', testMode: 'Тестовый режим',
     language: 'Язык кабинета', copy: 'Копировать', qr: 'QR-код', qrLabel: 'QR-код ссылки на оплату', cancel: 'Отмена', confirm: 'Подтвердить',
     hold: 'Блокировка на карте', captureAmount: 'Сумма списания (пусто — вся)', holdReason: 'Причина (необязательно)', capture: 'Списать', voidHold: 'Снять блокировку',
+    heldTitle: 'Заблокированные платежи', heldCaption: 'Платежи, заблокированные на карте, ближайший срок сверху', heldDeadline: 'Срок блокировки', heldEmpty: 'Заблокированных платежей нет.',
   },
   script: {
     statuses: { created: 'Создан', checking: 'Проверка магазином', awaiting_payment: 'Ожидает оплаты', paid: 'Оплачен', rejected: 'Отклонён', failed: 'Не оплачен', expired: 'Истёк', partially_refunded: 'Частично возвращён', refunded: 'Возвращён', authorized: 'Заблокирован на карте', partially_captured: 'Списан частично', voided: 'Блокировка снята' },

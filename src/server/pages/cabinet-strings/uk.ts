@@ -40,6 +40,7 @@ export const uk: CabinetMessages = {
     shownOnce: 'Показується один раз — збережіть його зараз.', warnings: 'Попередження', testMode: 'Тестовий режим',
     language: 'Мова кабінету', copy: 'Копіювати', qr: 'QR-код', qrLabel: 'QR-код посилання на оплату', cancel: 'Скасувати', confirm: 'Підтвердити',
     hold: 'Блокування на картці', captureAmount: 'Сума списання (порожньо — уся)', holdReason: 'Причина (необов’язково)', capture: 'Списати', voidHold: 'Зняти блокування',
+    heldTitle: 'Заблоковані платежі', heldCaption: 'Платежі, заблоковані на картці, найближчий строк угорі', heldDeadline: 'Строк блокування', heldEmpty: 'Заблокованих платежів немає.',
   },
   script: {
     statuses: { created: 'Створено', checking: 'Перевірка магазином', awaiting_payment: 'Очікує оплати', paid: 'Оплачено', rejected: 'Відхилено', failed: 'Не оплачено', expired: 'Минув строк', partially_refunded: 'Частково повернено', refunded: 'Повернено', authorized: 'Заблоковано на картці', partially_captured: 'Списано частково', voided: 'Блокування знято' },

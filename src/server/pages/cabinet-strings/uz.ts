@@ -40,6 +40,7 @@ export const uz: CabinetMessages = {
     shownOnce: 'Faqat bir marta koʻrsatiladi — hozir saqlab qoʻying.', warnings: 'Ogohlantirishlar', testMode: 'Sinov rejimi',
     language: 'Kabinet tili', copy: 'Nusxalash', qr: 'QR kod', qrLabel: 'Toʻlov havolasining QR kodi', cancel: 'Bekor qilish', confirm: 'Tasdiqlash',
     hold: 'Kartadagi blokirovka', captureAmount: 'Yechib olinadigan summa (boʻsh — hammasi)', holdReason: 'Sabab (ixtiyoriy)', capture: 'Yechib olish', voidHold: 'Blokirovkani olib tashlash',
+    heldTitle: 'Blokirovkadagi toʻlovlar', heldCaption: 'Kartada blokirovka qilingan toʻlovlar, eng yaqin muddat yuqorida', heldDeadline: 'Blokirovka muddati', heldEmpty: 'Blokirovkadagi toʻlovlar yoʻq.',
   },
   script: {
     statuses: { created: 'Yaratilgan', checking: 'Doʻkon tekshirmoqda', awaiting_payment: 'Toʻlov kutilmoqda', paid: 'Toʻlangan', rejected: 'Rad etilgan', failed: 'Toʻlanmagan', expired: 'Muddati oʻtgan', partially_refunded: 'Qisman qaytarilgan', refunded: 'Qaytarilgan', authorized: 'Kartada bloklangan', partially_captured: 'Qisman yechib olingan', voided: 'Blokirovka olib tashlangan' },
