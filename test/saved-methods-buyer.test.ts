@@ -89,11 +89,13 @@ for (const kind of storageKinds()) {
     test('paying with a saved method: CHECK asked, paid at once with no action, one PAY, the method used', async () => {
       const m = await saveCard('notify', 'b-3');
       const before = checks();
-      const r = await create('notify', link('notify', { customer: 'b-3', payFor: 'b-3-next', price: '250' }), { savedMethod: m.id });
+      const q = link('notify', { customer: 'b-3', payFor: 'b-3-next', price: '250' });
+      const quoted = (await form('notify', q)).ways.find((w: any) => w.code === 'CRD').amount as string;
+      const r = await create('notify', q, { savedMethod: m.id });
       assert.equal(r.status, 201, JSON.stringify(r.json));
       assert.equal(r.json.status, 'paid');
       assert.equal(r.json.action, null, 'nothing for the buyer to do');
-      assert.equal(r.json.amount, '250.00');
+      assert.equal(r.json.amount, quoted, 'the amount the form quoted for its way');
       assert.equal(checks(), before + 1, 'the buyer started it: CHECK is asked');
       const pays = (await t.storage.notificationsOf(r.json.id)).filter((n) => n.body.includes('"pay"'));
       assert.equal(pays.length, 1);
