@@ -135,12 +135,12 @@ export function createCharges(core: PaymentCore, applyReport: (p: Payment, s: Pr
     }
   }
 
-  const charge = (p: Payment, m: Merchant, customer: string, method: SavedMethod, entry: WayEntry, key: string, receipt: Receipt | undefined) => {
+  const charge = (p: Payment, m: Merchant, customer: string, method: SavedMethod, entry: WayEntry, key: string, receipt: Receipt | undefined, buyer = false) => {
     const base = `${config.publicUrl}/providers/${encodeURIComponent(entry.connector.id)}`;
     return callProvider(entry.connector, {
       payment: p, method: entry.method, token: method.token, customerKey: providerCustomerKey(m.login, customer), idempotencyKey: providerChargeKey(m.login, key),
       notificationUrl: `${base}/notify`, successUrl: `${base}/return/${p.id}?result=success`, failUrl: `${base}/return/${p.id}?result=fail`,
-      description: `${m.name}: ${p.payFor}`.slice(0, 128), ...(receipt ? { receipt } : {}),
+      description: `${m.name}: ${p.payFor}`.slice(0, 128), ...(receipt ? { receipt } : {}), ...(buyer ? { initiator: 'buyer' as const } : {}),
     });
   };
 
@@ -152,7 +152,7 @@ export function createCharges(core: PaymentCore, applyReport: (p: Payment, s: Pr
      * an action (3-D Secure), or the refusal a failed start gives; the answer is kept for a replay.
      */
     async chargePresent(p: Payment, m: Merchant, method: SavedMethod, entry: WayEntry, receipt: Receipt | undefined): Promise<CreateOutcome> {
-      const r = await charge(p, m, method.customer, method, entry, `present:${p.id}`, receipt);
+      const r = await charge(p, m, method.customer, method, entry, `present:${p.id}`, receipt, true);
       const outcome: CreateOutcome = r.kind === 'paid'
         ? { kind: 'started', payment: paymentView({ ...p, status: 'paid', providerPaymentId: r.providerPaymentId, updatedAt: deps.now() }) }
         : r.kind === 'action_required'
