@@ -84,10 +84,27 @@ test('CloudPayments charges: paid once per Idempotency-Key; insufficient funds; 
   assert.equal(again.status, 200);
   assert.equal(((await again.json()) as { id: string }).id, first.id);
   assert.equal(emu.transactions.filter((t) => t.invoiceId === first.id).length, 1, 'one token charge');
+  assert.equal(emu.transactions.find((t) => t.invoiceId === first.id)?.trInitiatorCode, '0', 'the merchant initiated it');
   emu.cards.get(m!.token)!.outcome = 'insufficient_funds';
   const poor = (await (await charge({ ...body, amount: '10.00' }, 'cp-k-2')).json()) as Record<string, any>;
   assert.deepEqual([poor.status, poor.reason], ['failed', 'insufficient_funds']);
   emu.cards.get(m!.token)!.outcome = '3ds';
   const ds = (await (await charge({ ...body, amount: '11.00' }, 'cp-k-3')).json()) as Record<string, any>;
   assert.deepEqual([ds.status, ds.reason], ['failed', '3ds_failed']);
+});
+
+test('CloudPayments: a returning buyer pays with the saved card on the page (TrInitiatorCode 1), paid at once', async () => {
+  await payFirst('cp-3', true);
+  await until('saved', async () => (await gw.storage.savedMethodsOf('shop', 'cp-3')).length === 1);
+  const [m] = await gw.storage.savedMethodsOf('shop', 'cp-3');
+  const q = new URLSearchParams(signPaymentLink({ gateway: gw.url, merchantLogin: 'shop', secret: 'K-shop-0123456789', price: '90', payFor: 'cp-3-again', customer: 'cp-3' }).query);
+  const form = (await (await fetch(`${gw.url}/pay/shop?${q}`, { headers: { accept: 'application/json' } })).json()) as { token: string; savedMethods?: { id: string }[] };
+  assert.deepEqual(form.savedMethods?.map((s) => s.id), [m!.id]);
+  const res = await fetch(`${gw.url}/api/v1/payments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: form.token, way: 'CPC', savedMethod: m!.id }) });
+  const paid = (await res.json()) as Record<string, any>;
+  assert.equal(res.status, 201, JSON.stringify(paid));
+  assert.deepEqual([paid.status, paid.action], ['paid', null]);
+  const tx = emu.transactions.filter((t) => t.invoiceId === paid.id);
+  assert.equal(tx.length, 1);
+  assert.equal(tx[0]!.trInitiatorCode, '1', 'the cardholder initiated it');
 });

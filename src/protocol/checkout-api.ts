@@ -64,10 +64,24 @@ export interface FormPayload {
    */
   saveMethod?: 'optional' | 'required';
   /**
+   * A returning customer's saved methods (issue 26), offered before the ways: on forms of a merchant
+   * with saved methods on, for a link naming the customer, those whose way this form offers. The
+   * card's last four digits as the provider reported them (null when it did not); never the token.
+   * Paying with one is `POST /api/v1/payments` with `"savedMethod": id`.
+   */
+  savedMethods?: readonly SavedChoice[];
+  /**
    * The order's payment still waiting with instructions (bank details, an SBP QR code): a reload
    * resumes it instead of starting another payment of the same order. Absent when there is none.
    */
   pending?: PendingPayment;
+}
+
+/** A saved method as the buyer's form offers it («Карта •••• 4242»). */
+export interface SavedChoice {
+  id: string;
+  way: string;
+  last4: string | null;
 }
 
 /**

@@ -6,7 +6,7 @@ import { consentText, SAVE_CONSENT_WORDS, savedCardLabel } from './save-consent.
 test('the consent\'s words are in every language, translated, the card label with its digits', () => {
   for (const ln of LANGUAGES) {
     const w = SAVE_CONSENT_WORDS[ln];
-    for (const key of ['optional', 'required', 'card'] as const) {
+    for (const key of ['optional', 'required', 'card', 'saved', 'other'] as const) {
       assert.ok(w[key].trim().length > 0, `${ln}.${key}`);
       if (ln !== 'en') assert.notEqual(w[key], SAVE_CONSENT_WORDS.en[key], `${ln}.${key} is not English copied`);
     }

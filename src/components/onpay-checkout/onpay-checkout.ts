@@ -271,6 +271,8 @@ export class OnpayCheckout extends LitElement {
     if (free) body.amount = amount.trim().replace(',', '.');
     // The consent (issue 26), kept on the payload by the items chunk's box; undefined is left out of the JSON.
     body.saveMethod = (form as { save?: true }).save;
+    // A saved card chosen in the same chunk (issue 26): its way and `savedMethod` over the body.
+    Object.assign(body, (form as { use?: object }).use);
     try {
       const payment = await createPayment(this.gatewayUrl, body, this.attemptKey);
       emit(this, 'onpay-payment-created', { id: payment.id, way: payment.way, amount: payment.amount, ticker: payment.ticker });
@@ -329,6 +331,8 @@ export class OnpayCheckout extends LitElement {
   /** Hands the buyer to the payment system and follows the payment to its end. */
   private start(payment: Payment, checkout: Checkout): void {
     this.checkout = checkout;
+    // A saved card's payment may be answered `paid` at once: done, with nothing to follow.
+    if (isFinal(payment.status)) return this.finish(payment, payment.status);
     this.follow(payment);
     const action = payment.action;
     if (action?.type === 'instructions') {

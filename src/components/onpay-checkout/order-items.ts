@@ -6,7 +6,7 @@
  */
 import type { TemplateResult, html as litHtml } from 'lit';
 import type { FormPayload, OrderItem } from '../../protocol/checkout-api.ts';
-import { saveConsent } from './save-consent.ts';
+import { saveConsent, savedChoice } from './save-consent.ts';
 
 export interface OrderItemsProps {
   items: readonly OrderItem[];
@@ -22,7 +22,8 @@ export interface OrderItemsProps {
 /** The collapsed list of the order's lines: name, quantity × price, amount. */
 export default function orderItems(p: OrderItemsProps): TemplateResult {
   const { html } = p;
-  const consent = p.form ? saveConsent({ form: p.form, selected: p.selected ?? '', html }) : '';
+  // A returning customer's saved cards first, then the consent for a new one (issue 26).
+  const consent = p.form ? html`${savedChoice({ form: p.form, selected: p.selected ?? '', html })}${saveConsent({ form: p.form, selected: p.selected ?? '', html })}` : '';
   if (!p.items.length) return html`${consent}`;
   return html`${consent}<details part="items"><summary>${p.title}</summary><ul>${p.items.map((i) => html`<li part="item"><span>${i.name}</span>
     <span class="muted">${i.quantity} × ${p.money(i.price)}</span> <span class="amount">${p.money(i.amount)}</span></li>`)}</ul></details>`;

@@ -6,9 +6,10 @@ import uPlot from '/assets/vendor/uplot.js';
 import { chip, createWords, fill } from '/assets/cabinet-words.js';
 import { merchantText } from '/assets/languages.js';
 import { confirmAction, qrSvg, wireCopyButtons } from '/assets/cabinet-actions.js';
+import { wireSavedMethods } from '/assets/cabinet-customers.js';
 
 const PAGE_SIZE = 20;
-const SECTIONS = ['login', 'overview', 'payments', 'detail', 'links', 'test', 'settings'];
+const SECTIONS = ['login', 'overview', 'payments', 'detail', 'links', 'test', 'settings', 'customers'];
 
 const $ = (id) => document.getElementById(id);
 const root = $('cabinet');
@@ -821,6 +822,11 @@ async function route() {
     await loadSettings();
     return;
   }
+  if (hash === '#customers') {
+    show('customers');
+    $('customers-heading').focus();
+    return;
+  }
   await loadOverview(hash === '#overview');
 }
 
@@ -829,6 +835,8 @@ function updateLanguageLinks() {
   for (const a of $('languages').querySelectorAll('a')) a.href = `?ln=${a.hreflang}${location.hash}`;
 }
 updateLanguageLinks();
+// A customer's saved cards (issue 26): their own module.
+wireSavedMethods({ api, S: S.saved, el, timeCell, say, complain, guarded, confirmAction, fill });
 
 window.addEventListener('hashchange', () => {
   updateLanguageLinks();

@@ -7,7 +7,7 @@
 import { html } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
 import { PAGE_CSP } from './pages.ts';
-import { CABINET_MESSAGES, type CabinetLanguage } from './cabinet-strings/index.ts';
+import { CABINET_MESSAGES, type CabinetLanguage, type CabinetMessages } from './cabinet-strings/index.ts';
 import { resolveLanguage } from '../../protocol/languages.ts';
 import type { CabinetWay } from '../cabinet/ways.ts';
 
@@ -25,6 +25,25 @@ export const cabinetLanguage = (asked: string | null | undefined): Ln => resolve
 export const CABINET_CSP = `${PAGE_CSP}; frame-ancestors 'none'`;
 
 const STATUS_OPTIONS = ['created', 'checking', 'awaiting_payment', 'paid', 'rejected', 'failed', 'expired'] as const;
+
+/**
+ * A customer's saved cards (issue 26): searched by the shop's customer id, each removable after a
+ * confirmation (/assets/cabinet-customers.js over `/api/v1/customers/{customer}/methods`).
+ */
+function savedSection(t: CabinetMessages['page']['saved'], show: string): HtmlEscapedString | Promise<HtmlEscapedString> {
+  return html`<section id="customers" aria-labelledby="customers-heading" hidden>
+<h2 id="customers-heading" tabindex="-1">${t.nav}</h2>
+<form id="customer-form">
+<p><label for="c-customer">${t.customer}</label><br><input id="c-customer" name="customer" maxlength="64" required spellcheck="false" autocomplete="off"> <button type="submit">${show}</button></p>
+</form>
+<table id="methods-table" hidden>
+<caption>${t.caption}</caption>
+<thead><tr><th scope="col">${t.card}</th><th scope="col">${t.way}</th><th scope="col">${t.expiry}</th><th scope="col">${t.createdAt}</th><th scope="col">${t.lastUsedAt}</th><th scope="col">${t.actions}</th></tr></thead>
+<tbody id="methods-body"></tbody>
+</table>
+<p id="methods-none" hidden>${t.none}</p>
+</section>`;
+}
 
 /** The cabinet page in `ln`. */
 export function cabinetPage(ln: Ln, ways: readonly CabinetWay[] = []): HtmlEscapedString | Promise<HtmlEscapedString> {
@@ -58,6 +77,7 @@ ${(Object.keys(LANGUAGE_NAMES) as Ln[]).map((l) => html`<li><a href="?ln=${l}" l
 <li><a href="#links" data-section="links">${t.linksNav}</a></li>
 <li><a href="#test" data-section="test">${t.testNav}</a></li>
 <li><a href="#settings" data-section="settings">${t.settingsNav}</a></li>
+<li><a href="#customers" data-section="customers">${t.saved.nav}</a></li>
 </ul>
 </nav>
 <ul id="warnings" class="warn" aria-label="${t.warnings}" hidden></ul>
@@ -122,6 +142,8 @@ ${(Object.keys(LANGUAGE_NAMES) as Ln[]).map((l) => html`<li><a href="?ln=${l}" l
 </table>
 <p id="holds-empty">${t.heldEmpty}</p>
 </section>
+
+${savedSection(t.saved, t.show)}
 
 <section id="payments" aria-labelledby="payments-heading" hidden>
 <h2 id="payments-heading" tabindex="-1">${t.payments}</h2>

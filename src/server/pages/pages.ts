@@ -4,7 +4,7 @@
  * pages, and the sandbox card system's page. Every value goes through hono/html's escaping; pages
  * carry no inline script, so they work under a strict Content-Security-Policy.
  */
-import { consentText } from '../../protocol/save-consent.ts';
+import { consentText, savedCardLabel } from '../../protocol/save-consent.ts';
 import { html, raw } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
 import type { FormPayload, WayQuote } from '../../protocol/checkout-api.ts';
@@ -108,12 +108,22 @@ ${f.order.note ? html`<p>${t.note}: ${f.order.note}</p>` : ''}
 ${f.order.mode === 'fix' ? html`<p>${t.amount}: <strong>${formatMoney(f.order.price, f.order.ticker, f.ln)}</strong></p>`
     : html`<p><label>${t.amount}, ${f.order.ticker}: <input name="amount" inputmode="decimal" required pattern="[0-9]+([.,][0-9]{1,2})?"></label></p>`}
 <fieldset><legend>${t.choose}</legend>
-${f.ways.map((w, i) => html`<p><label><input type="radio" name="way" value="${w.code}" ${i === 0 ? 'checked' : ''} required> ${w.title}${w.amount ? html` — <strong>${formatMoney(w.amount, w.ticker, f.ln)}</strong>` : ''}${feeLine(f.ln, w)}</label></p>`)}
+${savedChoices(f)}
+${f.ways.map((w, i) => html`<p><label><input type="radio" name="way" value="${w.code}" ${i === 0 && !f.savedMethods ? 'checked' : ''} required> ${w.title}${w.amount ? html` — <strong>${formatMoney(w.amount, w.ticker, f.ln)}</strong>` : ''}${feeLine(f.ln, w)}</label></p>`)}
 </fieldset>
 ${consentBlock(f)}
 <p><label>${t.email}: <input type="email" name="user_email" value="${f.userEmail}" maxlength="40"></label></p>
 <p><button type="submit">${t.cont}</button></p>
 </form>`;
+}
+
+/**
+ * A returning customer's saved cards (issue 26), first among the choices and the first one chosen:
+ * one radio of `way` each, `CRD:pm_…` (its way and id), which the gateway charges as the buyer's.
+ */
+function savedChoices(f: FormPayload): Html | '' {
+  if (!f.savedMethods) return '';
+  return html`${f.savedMethods.map((s, i) => html`<p><label><input type="radio" name="way" value="${s.way}:${s.id}" ${i === 0 ? 'checked' : ''} required> ${savedCardLabel(f.ln, s.last4 ?? '····')}</label></p>`)}`;
 }
 
 /**

@@ -13,10 +13,12 @@ import { GatewayError } from '../errors.ts';
 import { formatAmount, type Minor } from '../../protocol/money.ts';
 import { checkReceiptForPayment, type Receipt } from '../../protocol/receipt.ts';
 import type { PaymentView } from '../../protocol/checkout-api.ts';
-import type { ApplyOutcome, ChargeResult, ProviderStatus } from '../providers/contract.ts';
+import type { ApplyOutcome, ChargeRequest, ChargeResult, Connector, ProviderStatus } from '../providers/contract.ts';
+import type { WayEntry } from '../providers/registry.ts';
+import { providerUnavailableOutcome, publicReason, remember, type CreateOutcome } from './outcome.ts';
 import { SANDBOX_PROVIDER_ID } from '../providers/modules.ts';
 import { merchantMode } from '../merchants/merchant-rules.ts';
-import type { Merchant, NewPayment, Payment } from '../types.ts';
+import type { Merchant, NewPayment, Payment, SavedMethod } from '../types.ts';
 import type { PaymentCore } from './core.ts';
 import { paymentView } from './outcome.ts';
 import { providerCustomerKey, savedMethodsOn } from './saved-methods.ts';
@@ -98,31 +100,72 @@ export function createCharges(core: PaymentCore, applyReport: (p: Payment, s: Pr
     return { method, entry, connector, fresh, receipt };
   }
 
-  /** The provider's answer, applied: paid through the one report path (PAY in the same transaction). */
-  async function settle(p: Payment, r: ChargeResult, merchant: Merchant): Promise<void> {
+  /**
+   * The provider's answer, applied: paid through the one report path (PAY in the same transaction).
+   * `kept` rides on the first state change (a buyer's charge keeps its answer there for a replay).
+   */
+  async function settle(p: Payment, r: ChargeResult, merchant: Merchant, kept: object = {}): Promise<void> {
     switch (r.kind) {
       case 'paid': {
-        await transitionOrThrow(p, 'awaiting_payment', { providerPaymentId: r.providerPaymentId, reason: 'merchant-initiated charge' });
+        await transitionOrThrow(p, 'awaiting_payment', { providerPaymentId: r.providerPaymentId, reason: 'merchant-initiated charge', ...kept });
         const waiting = await storage.getPayment(p.id);
         if (waiting) await applyReport(waiting, { state: 'paid', providerPaymentId: r.providerPaymentId, amountMinor: p.amountMinor, currency: p.wayTicker, providerState: r.providerState });
         return;
       }
       case 'declined':
-        await transitionOrThrow(p, 'failed', { reason: `declined by the payment system: ${r.reason}`.slice(0, 500), failureReason: r.failure, ...(r.providerPaymentId ? { providerPaymentId: r.providerPaymentId } : {}) });
+        await transitionOrThrow(p, 'failed', { reason: `declined by the payment system: ${r.reason}`.slice(0, 500), failureReason: r.failure, ...(r.providerPaymentId ? { providerPaymentId: r.providerPaymentId } : {}), ...kept });
         return;
       case 'action_required':
-        await transitionOrThrow(p, 'awaiting_payment', { action: r.action, expiresAt: r.expiresAt, providerPaymentId: r.providerPaymentId, reason: 'merchant-initiated charge: the payment system asks for the buyer' });
+        await transitionOrThrow(p, 'awaiting_payment', { action: r.action, expiresAt: r.expiresAt, providerPaymentId: r.providerPaymentId, reason: 'merchant-initiated charge: the payment system asks for the buyer', ...kept });
         return;
       case 'unknown':
         // Never guessed: reconciliation asks the provider (its key makes a repeat safe).
         await transitionOrThrow(p, 'awaiting_payment', {
-          reason: `provider_unavailable: ${r.reason}`.slice(0, 500), expiresAt: deps.now() + 86_400_000, ...(r.providerPaymentId ? { providerPaymentId: r.providerPaymentId } : {}),
+          reason: `provider_unavailable: ${r.reason}`.slice(0, 500), expiresAt: deps.now() + 86_400_000, ...(r.providerPaymentId ? { providerPaymentId: r.providerPaymentId } : {}), ...kept,
         });
         deps.log?.(`charge ${p.id} for ${merchant.login}: no definite answer from ${p.providerId}; left to reconciliation`);
     }
   }
 
+  /** The provider's charge call: a throwing connector counts as an unknown outcome. */
+  async function callProvider(connector: Connector, req: ChargeRequest): Promise<ChargeResult> {
+    try {
+      return await connector.chargeSaved!(req);
+    } catch {
+      return { kind: 'unknown', reason: 'the connector failed' };
+    }
+  }
+
+  const charge = (p: Payment, m: Merchant, customer: string, method: SavedMethod, entry: WayEntry, key: string, receipt: Receipt | undefined, buyer = false) => {
+    const base = `${config.publicUrl}/providers/${encodeURIComponent(entry.connector.id)}`;
+    return callProvider(entry.connector, {
+      payment: p, method: entry.method, token: method.token, customerKey: providerCustomerKey(m.login, customer), idempotencyKey: providerChargeKey(m.login, key),
+      notificationUrl: `${base}/notify`, successUrl: `${base}/return/${p.id}?result=success`, failUrl: `${base}/return/${p.id}?result=fail`,
+      description: `${merchantText(m.name, p.ln)}: ${p.payFor}`.slice(0, 128), ...(receipt ? { receipt } : {}), ...(buyer ? { initiator: 'buyer' as const } : {}),
+    });
+  };
+
   return {
+    /**
+     * A buyer's payment with a saved method (issue 26, `"savedMethod"` on `POST /api/v1/payments`):
+     * the payment already made and past CHECK (the buyer started it), charged through the same call
+     * as a merchant's charge, under a provider key of its own payment. Answers `paid` with no action,
+     * an action (3-D Secure), or the refusal a failed start gives; the answer is kept for a replay.
+     */
+    async chargePresent(p: Payment, m: Merchant, method: SavedMethod, entry: WayEntry, receipt: Receipt | undefined): Promise<CreateOutcome> {
+      const r = await charge(p, m, method.customer, method, entry, `present:${p.id}`, receipt, true);
+      const outcome: CreateOutcome = r.kind === 'paid'
+        ? { kind: 'started', payment: paymentView({ ...p, status: 'paid', providerPaymentId: r.providerPaymentId, updatedAt: deps.now() }) }
+        : r.kind === 'action_required'
+          ? { kind: 'started', payment: paymentView({ ...p, status: 'awaiting_payment', action: r.action, expiresAt: r.expiresAt, providerPaymentId: r.providerPaymentId, updatedAt: deps.now() }) }
+          : r.kind === 'declined'
+            ? { kind: 'refused', refusal: { status: 502, code: 'provider_error', message: 'The payment system refused this payment; choose another way', details: { reason: publicReason(r.reason), paymentId: p.id } } }
+            : providerUnavailableOutcome(p.id);
+      await settle(p, r, m, remember(p, outcome));
+      await storage.touchSavedMethod(method.id, deps.now());
+      return outcome;
+    },
+
     /**
      * Charges a customer's saved method. The same `idempotencyKey` with the same request gives back
      * the payment it made (its status now) and charges nothing more; with another request, 409.
@@ -145,18 +188,7 @@ export function createCharges(core: PaymentCore, applyReport: (p: Payment, s: Pr
       if (created && receipt) {
         await storage.saveReceipt({ paymentId: payment.id, merchantLogin: payment.merchantLogin, kind: 'payment', refundId: null, receipt, idempotencyKey: '', createdAt: deps.now() });
       }
-      const base = `${config.publicUrl}/providers/${encodeURIComponent(connector.id)}`;
-      let r: ChargeResult;
-      try {
-        r = await connector.chargeSaved!({
-          payment, method: entry.method, token: method.token, customerKey: providerCustomerKey(input.merchant.login, input.customer),
-          idempotencyKey: providerChargeKey(input.merchant.login, input.idempotencyKey),
-          notificationUrl: `${base}/notify`, successUrl: `${base}/return/${payment.id}?result=success`, failUrl: `${base}/return/${payment.id}?result=fail`,
-          description: `${merchantText(input.merchant.name, payment.ln)}: ${payment.payFor}`.slice(0, 128), ...(receipt ? { receipt } : {}),
-        });
-      } catch {
-        r = { kind: 'unknown', reason: 'the connector failed' };
-      }
+      const r = await charge(payment, input.merchant, input.customer, method, { ...entry, connector }, input.idempotencyKey, receipt);
       await settle(payment, r, input.merchant);
       await storage.touchSavedMethod(method.id, deps.now());
       return { created, payment: paymentView((await storage.getPayment(payment.id)) ?? payment) };

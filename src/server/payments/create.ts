@@ -15,19 +15,22 @@ import type { CreateResult } from '../providers/contract.ts';
 import type { WayEntry } from '../providers/registry.ts';
 import { SANDBOX_PROVIDER_ID } from '../providers/modules.ts';
 import { isBadSignatureVerdict, judgeWithGrace } from '../merchants/secret-grace.ts';
-import type { Merchant, NewPayment, Payment, PaymentAction } from '../types.ts';
+import type { Merchant, NewPayment, Payment, PaymentAction, SavedMethod } from '../types.ts';
 import { annotateRequest, urlForLog } from '../logger.ts';
 import type { PaymentCore } from './core.ts';
 import { canHold, captureModeOf, type PaymentForms, type Quote } from './form.ts';
-import type { SavedMethods } from './saved-methods.ts';
+import { canSaveWith, type SavedMethods } from './saved-methods.ts';
 import { planReceipt, receiptFromCheck, type PlannedReceipt } from './receipts.ts';
 import { failReceipt } from '../refunds/receipt-event.ts';
 import type { Receipt } from '../../protocol/receipt.ts';
 import { outcomeOf, paymentView, providerUnavailableOutcome, publicReason, remember, type CreateOutcome, type CreatePaymentInput } from './outcome.ts';
 import { merchantText } from '../../protocol/languages.ts';
 
+/** A buyer's charge of a saved method (charges.ts `chargePresent`), passed in: that wing is built after this one. */
+export type ChargePresent = (p: Payment, m: Merchant, method: SavedMethod, entry: WayEntry, receipt: Receipt | undefined) => Promise<CreateOutcome>;
+
 /** The creating side of the payment wing. */
-export function createPaymentCreation(core: PaymentCore, forms: PaymentForms, saved: SavedMethods) {
+export function createPaymentCreation(core: PaymentCore, forms: PaymentForms, saved: SavedMethods, present?: ChargePresent) {
   const { deps, transitionOrThrow } = core;
   const { storage, config } = deps;
   const log = deps.log ?? (() => {});
@@ -65,7 +68,7 @@ export function createPaymentCreation(core: PaymentCore, forms: PaymentForms, sa
       status: merchant.notifications ? 'checking' : 'created',
       idempotencyKey: input.idempotencyKey ?? null,
       // The consent joins the hash only when given, so the keys of requests without it hash as before.
-      requestHash: createHash('sha256').update(JSON.stringify([input.token, input.way, userEmail, userPhone, formatAmount(priceMinor), ...(input.saveMethod ? ['save'] : [])])).digest('hex'),
+      requestHash: createHash('sha256').update(JSON.stringify([input.token, input.way, userEmail, userPhone, formatAmount(priceMinor), ...(input.saveMethod ? ['save'] : []), ...(input.savedMethod ? [`saved:${input.savedMethod}`] : [])])).digest('hex'),
       expiresAt: null,
       createdAt: now,
       updatedAt: now,
@@ -244,6 +247,23 @@ export function createPaymentCreation(core: PaymentCore, forms: PaymentForms, sa
     }
   }
 
+  /**
+   * The saved method a buyer pays with (issue 26): this merchant's and the link's customer's, of the
+   * way the request names, on a way that can save for this form; else the request's 400 naming
+   * `savedMethod`, nothing written. It saves nothing more: `saveMethod` with it is refused.
+   */
+  async function savedMethodFor(m: Merchant, link: LinkParams, entry: WayEntry, input: CreatePaymentInput): Promise<SavedMethod> {
+    const method = await storage.savedMethodOf(m.login, input.savedMethod!);
+    if (!method || link.customer === undefined || method.customer !== link.customer || !canSaveWith(m, link, entry) || !present) {
+      throw new GatewayError(400, 'invalid_param', 'savedMethod: no such saved method of this customer', 'savedMethod');
+    }
+    if (method.way !== entry.way.code || method.providerId !== entry.connector.id) {
+      throw new GatewayError(400, 'invalid_param', `savedMethod: this method pays by ${method.way}, not ${entry.way.code}`, 'savedMethod');
+    }
+    if (input.saveMethod === true) throw new GatewayError(400, 'invalid_param', 'saveMethod: a saved method is already saved', 'saveMethod');
+    return method;
+  }
+
   return {
     reconcileScheduleS,
 
@@ -252,9 +272,10 @@ export function createPaymentCreation(core: PaymentCore, forms: PaymentForms, sa
       const { m: login, l: link, priceMinor: linkPriceMinor } = forms.openToken(input.token);
       const merchant = core.allowOrigin(await core.merchantOf(login), input.origin);
       const entry = forms.offeredWay(merchant, link, linkPriceMinor, input.way);
+      const method = input.savedMethod === undefined ? undefined : await savedMethodFor(merchant, link, entry, input);
       const { priceMinor, quote } = forms.paymentQuote(link, linkPriceMinor, input.amount, entry);
       // Checked before anything is written: a consent this way cannot honour, or one missing where the link requires it.
-      const consent = saved.planConsent(merchant, link, entry, input.saveMethod);
+      const consent = method ? null : saved.planConsent(merchant, link, entry, input.saveMethod);
       const fresh = newPayment(input, merchant, link, entry, priceMinor, quote);
       // Checked before anything is written: a bad receipt is the request's 400, no payment made.
       const planned = planReceipt(merchant, link, entry.way.ticker, priceMinor, quote, fresh.userEmail);
@@ -274,6 +295,7 @@ export function createPaymentCreation(core: PaymentCore, forms: PaymentForms, sa
       }
       const settled = await settleReceipt(started, merchant, planned, check.receipt);
       if ('refused' in settled) return settled.refused;
+      if (method && present) return present(started, merchant, method, entry, settled.receipt);
       return startAtProvider(started, merchant, entry, settled.receipt, save, started !== payment);
     },
   };

@@ -229,6 +229,20 @@ export function createPaymentForms(core: PaymentCore, pendingFor?: PendingLookup
     };
   }
 
+  /**
+   * A returning customer's saved methods the form offers first (issue 26): only for a link naming the
+   * customer of a merchant with saved methods on, and only those whose way this form offers, still
+   * served by the provider that saved them.
+   */
+  async function withSavedChoices(m: Merchant, link: LinkParams, payload: FormPayload): Promise<FormPayload> {
+    if (link.customer === undefined || !savedMethodsOn(m)) return payload;
+    const offered = new Set(payload.ways.filter((w) => w.canSave).map((w) => w.code));
+    const choices = (await storage.savedMethodsOf(m.login, link.customer))
+      .filter((s) => offered.has(s.way) && connectors.way(s.way)?.connector.id === s.providerId)
+      .map((s) => ({ id: s.id, way: s.way, last4: s.last4 }));
+    return choices.length ? { ...payload, savedMethods: choices } : payload;
+  }
+
   /** The merchant and link a form token binds, with the link's price in minor units. */
   function openToken(token: string): TokenPayload & { priceMinor: Minor } {
     const t = verifyToken(token, deps.now(), config.secret);
@@ -332,7 +346,7 @@ export function createPaymentForms(core: PaymentCore, pendingFor?: PendingLookup
     }
     checkExtMd5(merchant, parsed.link);
     const link = linkUnderRules(merchant, parsed.link, params, false);
-    const payload = formPayload(allowOrigin(merchant, origin), link, parsed.priceMinor, await withheldWays());
+    const payload = await withSavedChoices(merchant, link, formPayload(allowOrigin(merchant, origin), link, parsed.priceMinor, await withheldWays()));
     // A reload of the order's form resumes its payment waiting with instructions (orders.ts).
     const pending = opts.resume === false || !pendingFor ? undefined : await pendingFor(merchant, link, parsed.priceMinor);
     return { payload: pending ? { ...payload, pending } : payload, link, md5: parsed.md5 };

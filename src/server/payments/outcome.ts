@@ -23,6 +23,8 @@ export interface CreatePaymentInput {
    * `save_consent=1` is `if_possible`: its one box serves every way, so a way that cannot save ignores it.
    */
   saveMethod?: boolean | 'if_possible' | undefined;
+  /** A returning buyer pays with a saved method (issue 26): its `id`, this merchant's and the link's customer's. */
+  savedMethod?: string | undefined;
   /** The buyer's address, kept with a consent. */
   address?: string | undefined;
 }

@@ -30,7 +30,8 @@ export function createPaymentService(deps: ServiceDeps) {
   const orders = createOrders(core);
   const forms = createPaymentForms(core, orders.pendingFor);
   const saved = createSavedMethods(core);
-  const creation = createPaymentCreation(core, forms, saved);
+  // A buyer's saved-method payment is charged by the charges' wing, built after the reports it needs.
+  const creation = createPaymentCreation(core, forms, saved, (...a) => charges.chargePresent(...a));
   const reports = createPaymentReports(core, creation.reconcileScheduleS, saved);
   const charges = createCharges(core, reports.applyReport);
   const { storage } = deps;

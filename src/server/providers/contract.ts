@@ -106,6 +106,11 @@ export interface ChargeRequest {
   failUrl: string;
   description: string;
   receipt?: Receipt;
+  /**
+   * Who started the charge: `buyer` when a returning buyer pays with the saved method on the page
+   * (issue 26; CloudPayments' `TrInitiatorCode` 1), else the merchant (a charge, a subscription: 0).
+   */
+  initiator?: 'buyer';
 }
 
 /**

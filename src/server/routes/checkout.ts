@@ -30,6 +30,8 @@ const createBody = z.object({
   amount: z.string().max(32).optional(),
   /** The buyer's consent to save the method (issue 26). */
   saveMethod: z.boolean({ error: 'must be true or false' }).optional(),
+  /** A returning buyer's saved method (issue 26): its `id` from the form's `savedMethods`. */
+  savedMethod: z.string().min(1, 'is required').max(80).optional(),
 }).strict();
 
 /** The hosted page's plain form: checked by the service as the JSON API's body is. */
@@ -149,14 +151,16 @@ export function checkoutRoutes(deps: { service: PaymentService; config: GatewayC
     await next();
   }, rated, validForm(continueForm), async (c) => {
     const form = c.req.valid('form');
+    // A saved method's choice on the hosted page is one radio of `way`: `CRD:pm_…` (its way and id).
+    const [way = '', savedMethod] = form.way.split(/:(.*)/s);
     const outcome = await service.createPayment({
       token: form.token,
-      way: form.way,
+      way,
       userEmail: form.user_email,
       amount: form.amount,
       idempotencyKey: readIdempotencyKey(form.idempotency_key),
       origin: c.req.header('origin'),
-      ...(form.save_consent === '1' ? { saveMethod: 'if_possible' as const } : {}),
+      ...(savedMethod ? { savedMethod } : form.save_consent === '1' ? { saveMethod: 'if_possible' as const } : {}),
       address: c.get('clientIp'),
     });
     if (outcome.kind === 'refused') {

@@ -3,6 +3,8 @@ import type { CabinetMessages } from './ru.ts';
 
 export const be: CabinetMessages = {
   page: {
+    /** Saved cards of a customer (issue 26). */
+    saved: { nav: 'Захаваныя карткі', customer: 'Пакупнік (ідэнтыфікатар крамы)', caption: 'Захаваныя карткі пакупніка', card: 'Картка', way: 'Спосаб аплаты', expiry: 'Тэрмін дзеяння', createdAt: 'Захавана', lastUsedAt: 'Апошняя аплата', actions: 'Дзеянні', none: 'У гэтага пакупніка няма захаваных картак.' },
     title: 'Кабінет прадаўца', noscript: 'Кабінету патрэбны JavaScript.', nav: 'Раздзелы кабінета',
     login: 'Уваход', key: 'API-ключ кабінета', keyHint: 'Ключ адпраўляецца адзін раз; далей уваход трымае абароненае cookie сесіі. Ключ на старонцы не захоўваецца.', enter: 'Увайсці',
     overview: 'Агляд', payments: 'Плацяжы', linksNav: 'Спасылка на аплату', testNav: 'Праверка інтэграцыі', settingsNav: 'Налады',
@@ -43,6 +45,7 @@ export const be: CabinetMessages = {
     heldTitle: 'Заблакаваныя плацяжы', heldCaption: 'Плацяжы, заблакаваныя на картцы, бліжэйшы тэрмін уверсе', heldDeadline: 'Тэрмін блакавання', heldEmpty: 'Заблакаваных плацяжоў няма.',
   },
   script: {
+    saved: { remove: 'Выдаліць', confirm: 'Выдаліць картку {card} пакупніка {customer}? Спісваць з яе грошы будзе ўжо нельга.', removed: 'Картка {card} выдалена.', never: 'яшчэ не было' },
     statuses: { created: 'Створаны', checking: 'Праверка крамай', awaiting_payment: 'Чакае аплаты', paid: 'Аплачаны', rejected: 'Адхілены', failed: 'Не аплачаны', expired: 'Скончыўся тэрмін', partially_refunded: 'Часткова вернуты', refunded: 'Вернуты', authorized: 'Заблакавана на картцы', partially_captured: 'Спісана часткова', voided: 'Блакаванне знята' },
     notifications: { none: '—', pending: 'чакае адпраўкі', delivered: 'дастаўлена', retrying: 'паўтараецца', gave_up: 'не дастаўлена ў API' },
     actions: { set_status: 'змена статусу', resend: 'паўторная адпраўка', settings: 'налады', rotate_cabinet_key: 'новы ключ кабінета', rotate_secret: 'новы K', integration_test: 'праверка інтэграцыі', closing_receipt: 'чэк поўнага разліку', refund: 'вяртанне', paid_late: 'аплата пасля заканчэння тэрміну' },

@@ -3,6 +3,8 @@ import type { CabinetMessages } from './ru.ts';
 
 export const de: CabinetMessages = {
   page: {
+    /** Saved cards of a customer (issue 26). */
+    saved: { nav: 'Gespeicherte Karten', customer: 'Kunde (Kennung des Shops)', caption: 'Gespeicherte Karten des Kunden', card: 'Karte', way: 'Zahlungsart', expiry: 'Gültig bis', createdAt: 'Gespeichert', lastUsedAt: 'Letzte Zahlung', actions: 'Aktionen', none: 'Dieser Kunde hat keine gespeicherten Karten.' },
     title: 'Händlerbereich', noscript: 'Der Händlerbereich braucht JavaScript.', nav: 'Bereiche',
     login: 'Anmelden', key: 'API-Schlüssel des Händlerbereichs', keyHint: 'Der Schlüssel wird einmal gesendet; danach hält ein geschütztes Sitzungs-Cookie die Anmeldung. Die Seite speichert den Schlüssel nicht.', enter: 'Anmelden',
     overview: 'Übersicht', payments: 'Zahlungen', linksNav: 'Zahlungslink', testNav: 'Integrationstest', settingsNav: 'Einstellungen',
@@ -43,6 +45,7 @@ export const de: CabinetMessages = {
     heldTitle: 'Reservierte Zahlungen', heldCaption: 'Auf der Karte reservierte Zahlungen, nächste Frist zuerst', heldDeadline: 'Frist der Reservierung', heldEmpty: 'Keine Zahlungen reserviert.',
   },
   script: {
+    saved: { remove: 'Entfernen', confirm: 'Karte {card} des Kunden {customer} entfernen? Sie kann danach nicht mehr belastet werden.', removed: 'Karte {card} entfernt.', never: 'noch keine' },
     statuses: { created: 'Erstellt', checking: 'Prüfung durch den Shop', awaiting_payment: 'Wartet auf Zahlung', paid: 'Bezahlt', rejected: 'Abgelehnt', failed: 'Nicht bezahlt', expired: 'Abgelaufen', partially_refunded: 'Teilweise erstattet', refunded: 'Erstattet', authorized: 'Auf der Karte reserviert', partially_captured: 'Teilweise eingezogen', voided: 'Reservierung aufgehoben' },
     notifications: { none: '—', pending: 'wartet auf Versand', delivered: 'zugestellt', retrying: 'wird wiederholt', gave_up: 'nicht an die API zugestellt' },
     actions: { set_status: 'Status gesetzt', resend: 'erneut gesendet', settings: 'Einstellungen', rotate_cabinet_key: 'neuer Schlüssel', rotate_secret: 'neues K', integration_test: 'Integrationstest', closing_receipt: 'Schlussbeleg', refund: 'Erstattung', paid_late: 'nach Ablauf bezahlt' },

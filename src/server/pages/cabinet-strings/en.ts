@@ -3,6 +3,8 @@ import type { CabinetMessages } from './ru.ts';
 
 export const en: CabinetMessages = {
   page: {
+    /** Saved cards of a customer (issue 26). */
+    saved: { nav: 'Saved cards', customer: 'Customer (the shop\'s id)', caption: 'The customer\'s saved cards', card: 'Card', way: 'Payment method', expiry: 'Expiry', createdAt: 'Saved', lastUsedAt: 'Last payment', actions: 'Actions', none: 'This customer has no saved cards.' },
     title: 'Merchant cabinet', noscript: 'The cabinet needs JavaScript.', nav: 'Cabinet sections',
     login: 'Sign in', key: 'Cabinet API key', keyHint: 'The key is sent once; then a protected session cookie keeps you signed in. The page never stores the key.', enter: 'Sign in',
     overview: 'Overview', payments: 'Payments', linksNav: 'Payment link', testNav: 'Integration test', settingsNav: 'Settings',
@@ -43,6 +45,7 @@ export const en: CabinetMessages = {
     heldTitle: 'Held payments', heldCaption: 'Payments held on the card, nearest deadline first', heldDeadline: 'Hold deadline', heldEmpty: 'No payments are held.',
   },
   script: {
+    saved: { remove: 'Remove', confirm: 'Remove card {card} of customer {customer}? It can no longer be charged.', removed: 'Card {card} removed.', never: 'not yet' },
     statuses: { created: 'Created', checking: 'Checked by the shop', awaiting_payment: 'Awaiting payment', paid: 'Paid', rejected: 'Rejected', failed: 'Failed', expired: 'Expired', partially_refunded: 'Partially refunded', refunded: 'Refunded', authorized: 'Held on the card', partially_captured: 'Partly captured', voided: 'Hold released' },
     notifications: { none: '—', pending: 'waiting to be sent', delivered: 'delivered', retrying: 'retrying', gave_up: 'not delivered to the API' },
     actions: { set_status: 'status set', resend: 'resend', settings: 'settings', rotate_cabinet_key: 'new cabinet key', rotate_secret: 'new K', integration_test: 'integration test', closing_receipt: 'closing receipt', refund: 'refund', paid_late: 'paid after it had ended' },

@@ -3,6 +3,8 @@ import type { CabinetMessages } from './ru.ts';
 
 export const kk: CabinetMessages = {
   page: {
+    /** Saved cards of a customer (issue 26). */
+    saved: { nav: 'Сақталған карталар', customer: 'Сатып алушы (дүкен идентификаторы)', caption: 'Сатып алушының сақталған карталары', card: 'Карта', way: 'Төлем тәсілі', expiry: 'Жарамдылық мерзімі', createdAt: 'Сақталды', lastUsedAt: 'Соңғы төлем', actions: 'Әрекеттер', none: 'Бұл сатып алушының сақталған карталары жоқ.' },
     title: 'Сатушы кабинеті', noscript: 'Кабинетке JavaScript қажет.', nav: 'Кабинет бөлімдері',
     login: 'Кіру', key: 'Кабинеттің API кілті', keyHint: 'Кілт бір рет жіберіледі; одан әрі кіруді қорғалған сессия cookie-і сақтайды. Кілт бетте сақталмайды.', enter: 'Кіру',
     overview: 'Шолу', payments: 'Төлемдер', linksNav: 'Төлем сілтемесі', testNav: 'Интеграцияны тексеру', settingsNav: 'Баптаулар',
@@ -43,6 +45,7 @@ export const kk: CabinetMessages = {
     heldTitle: 'Бұғатталған төлемдер', heldCaption: 'Картада бұғатталған төлемдер, ең жақын мерзім жоғарыда', heldDeadline: 'Бұғаттау мерзімі', heldEmpty: 'Бұғатталған төлемдер жоқ.',
   },
   script: {
+    saved: { remove: 'Жою', confirm: '{customer} сатып алушының {card} картасын жою керек пе? Одан ақша есептен шығару мүмкін болмайды.', removed: '{card} картасы жойылды.', never: 'әлі болған жоқ' },
     statuses: { created: 'Жасалды', checking: 'Дүкен тексеруде', awaiting_payment: 'Төлемді күтуде', paid: 'Төленді', rejected: 'Қабылданбады', failed: 'Төленбеді', expired: 'Мерзімі өтті', partially_refunded: 'Ішінара қайтарылды', refunded: 'Қайтарылды', authorized: 'Картада бұғатталды', partially_captured: 'Ішінара есептен шығарылды', voided: 'Бұғаттау алынды' },
     notifications: { none: '—', pending: 'жіберуді күтуде', delivered: 'жеткізілді', retrying: 'қайталануда', gave_up: 'API-ге жеткізілмеді' },
     actions: { set_status: 'күйін өзгерту', resend: 'қайта жіберу', settings: 'баптаулар', rotate_cabinet_key: 'кабинеттің жаңа кілті', rotate_secret: 'жаңа K', integration_test: 'интеграцияны тексеру', closing_receipt: 'толық есеп айырысу чегі', refund: 'қайтару', paid_late: 'мерзімі өткеннен кейінгі төлем' },

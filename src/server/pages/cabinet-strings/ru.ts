@@ -6,6 +6,8 @@
  */
 export const ru = {
   page: {
+    /** Saved cards of a customer (issue 26). */
+    saved: { nav: 'Сохранённые карты', customer: 'Покупатель (идентификатор магазина)', caption: 'Сохранённые карты покупателя', card: 'Карта', way: 'Способ оплаты', expiry: 'Срок действия', createdAt: 'Сохранена', lastUsedAt: 'Последняя оплата', actions: 'Действия', none: 'У этого покупателя нет сохранённых карт.' },
     title: 'Кабинет продавца', noscript: 'Кабинету нужен JavaScript.', nav: 'Разделы кабинета',
     login: 'Вход', key: 'API-ключ кабинета', keyHint: 'Ключ отправляется один раз; дальше вход держит защищённая cookie сессии. Ключ в странице не хранится.', enter: 'Войти',
     overview: 'Обзор', payments: 'Платежи', linksNav: 'Ссылка на оплату', testNav: 'Проверка интеграции', settingsNav: 'Настройки',
@@ -46,6 +48,7 @@ export const ru = {
     heldTitle: 'Заблокированные платежи', heldCaption: 'Платежи, заблокированные на карте, ближайший срок сверху', heldDeadline: 'Срок блокировки', heldEmpty: 'Заблокированных платежей нет.',
   },
   script: {
+    saved: { remove: 'Удалить', confirm: 'Удалить карту {card} покупателя {customer}? Списывать с неё деньги будет уже нельзя.', removed: 'Карта {card} удалена.', never: 'ещё не было' },
     statuses: { created: 'Создан', checking: 'Проверка магазином', awaiting_payment: 'Ожидает оплаты', paid: 'Оплачен', rejected: 'Отклонён', failed: 'Не оплачен', expired: 'Истёк', partially_refunded: 'Частично возвращён', refunded: 'Возвращён', authorized: 'Заблокирован на карте', partially_captured: 'Списан частично', voided: 'Блокировка снята' },
     notifications: { none: '—', pending: 'ожидает отправки', delivered: 'доставлено', retrying: 'повторяется', gave_up: 'не доставлено в API' },
     actions: { set_status: 'смена статуса', resend: 'повторная отправка', settings: 'настройки', rotate_cabinet_key: 'новый ключ кабинета', rotate_secret: 'новый K', integration_test: 'проверка интеграции', closing_receipt: 'чек полного расчёта', refund: 'возврат', paid_late: 'оплата после окончания срока' },

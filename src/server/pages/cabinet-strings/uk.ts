@@ -3,6 +3,8 @@ import type { CabinetMessages } from './ru.ts';
 
 export const uk: CabinetMessages = {
   page: {
+    /** Saved cards of a customer (issue 26). */
+    saved: { nav: 'Збережені картки', customer: 'Покупець (ідентифікатор магазину)', caption: 'Збережені картки покупця', card: 'Картка', way: 'Спосіб оплати', expiry: 'Термін дії', createdAt: 'Збережено', lastUsedAt: 'Остання оплата', actions: 'Дії', none: 'У цього покупця немає збережених карток.' },
     title: 'Кабінет продавця', noscript: 'Кабінету потрібен JavaScript.', nav: 'Розділи кабінету',
     login: 'Вхід', key: 'API-ключ кабінету', keyHint: 'Ключ надсилається один раз; далі вхід тримає захищене cookie сесії. Ключ на сторінці не зберігається.', enter: 'Увійти',
     overview: 'Огляд', payments: 'Платежі', linksNav: 'Посилання на оплату', testNav: 'Перевірка інтеграції', settingsNav: 'Налаштування',
@@ -43,6 +45,7 @@ export const uk: CabinetMessages = {
     heldTitle: 'Заблоковані платежі', heldCaption: 'Платежі, заблоковані на картці, найближчий строк угорі', heldDeadline: 'Строк блокування', heldEmpty: 'Заблокованих платежів немає.',
   },
   script: {
+    saved: { remove: 'Видалити', confirm: 'Видалити картку {card} покупця {customer}? Списувати з неї гроші вже буде не можна.', removed: 'Картку {card} видалено.', never: 'ще не було' },
     statuses: { created: 'Створено', checking: 'Перевірка магазином', awaiting_payment: 'Очікує оплати', paid: 'Оплачено', rejected: 'Відхилено', failed: 'Не оплачено', expired: 'Минув строк', partially_refunded: 'Частково повернено', refunded: 'Повернено', authorized: 'Заблоковано на картці', partially_captured: 'Списано частково', voided: 'Блокування знято' },
     notifications: { none: '—', pending: 'очікує надсилання', delivered: 'доставлено', retrying: 'повторюється', gave_up: 'не доставлено в API' },
     actions: { set_status: 'зміна статусу', resend: 'повторне надсилання', settings: 'налаштування', rotate_cabinet_key: 'новий ключ кабінету', rotate_secret: 'новий K', integration_test: 'перевірка інтеграції', closing_receipt: 'чек повного розрахунку', refund: 'повернення', paid_late: 'оплата після закінчення строку' },

@@ -3,6 +3,8 @@ import type { CabinetMessages } from './ru.ts';
 
 export const uz: CabinetMessages = {
   page: {
+    /** Saved cards of a customer (issue 26). */
+    saved: { nav: 'Saqlangan kartalar', customer: 'Xaridor (doʻkon identifikatori)', caption: 'Xaridorning saqlangan kartalari', card: 'Karta', way: 'Toʻlov usuli', expiry: 'Amal qilish muddati', createdAt: 'Saqlangan', lastUsedAt: 'Oxirgi toʻlov', actions: 'Amallar', none: 'Bu xaridorda saqlangan kartalar yoʻq.' },
     title: 'Sotuvchi kabineti', noscript: 'Kabinet uchun JavaScript kerak.', nav: 'Kabinet boʻlimlari',
     login: 'Kirish', key: 'Kabinetning API kaliti', keyHint: 'Kalit bir marta yuboriladi; keyin kirishni himoyalangan seans cookie fayli saqlaydi. Kalit sahifada saqlanmaydi.', enter: 'Kirish',
     overview: 'Umumiy koʻrinish', payments: 'Toʻlovlar', linksNav: 'Toʻlov havolasi', testNav: 'Integratsiyani tekshirish', settingsNav: 'Sozlamalar',
@@ -43,6 +45,7 @@ export const uz: CabinetMessages = {
     heldTitle: 'Blokirovkadagi toʻlovlar', heldCaption: 'Kartada blokirovka qilingan toʻlovlar, eng yaqin muddat yuqorida', heldDeadline: 'Blokirovka muddati', heldEmpty: 'Blokirovkadagi toʻlovlar yoʻq.',
   },
   script: {
+    saved: { remove: 'Oʻchirish', confirm: '{customer} xaridorining {card} kartasi oʻchirilsinmi? Undan endi pul yechib boʻlmaydi.', removed: '{card} kartasi oʻchirildi.', never: 'hali boʻlmagan' },
     statuses: { created: 'Yaratilgan', checking: 'Doʻkon tekshirmoqda', awaiting_payment: 'Toʻlov kutilmoqda', paid: 'Toʻlangan', rejected: 'Rad etilgan', failed: 'Toʻlanmagan', expired: 'Muddati oʻtgan', partially_refunded: 'Qisman qaytarilgan', refunded: 'Qaytarilgan', authorized: 'Kartada bloklangan', partially_captured: 'Qisman yechib olingan', voided: 'Blokirovka olib tashlangan' },
     notifications: { none: '—', pending: 'yuborish kutilmoqda', delivered: 'yetkazildi', retrying: 'takrorlanmoqda', gave_up: 'API ga yetkazilmadi' },
     actions: { set_status: 'holatni oʻzgartirish', resend: 'qayta yuborish', settings: 'sozlamalar', rotate_cabinet_key: 'kabinetning yangi kaliti', rotate_secret: 'yangi K', integration_test: 'integratsiyani tekshirish', closing_receipt: 'toʻliq hisob-kitob cheki', refund: 'qaytarish', paid_late: 'muddat tugaganidan keyingi toʻlov' },

@@ -363,6 +363,7 @@ function chargeToken(state: ApiState, params: Record<string, Json>, twoStage: bo
     orderId: null,
     invoiceId: scalar(params.InvoiceId) ?? '',
     accountId,
+    trInitiatorCode: initiator,
     amountMinor,
     currency,
     status: 'AwaitingAuthentication',

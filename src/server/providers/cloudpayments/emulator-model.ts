@@ -95,6 +95,8 @@ export interface EmulatedTransaction {
   jsonData: string | null;
   /** The saved card's token, once the payment is authorised. */
   token: string | null;
+  /** A token charge's `TrInitiatorCode` as sent: `0` the merchant, `1` the cardholder (absent elsewhere). */
+  trInitiatorCode?: string;
   authCode: string | null;
   createdAt: number;
   authAt: number | null;

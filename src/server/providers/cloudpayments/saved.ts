@@ -22,7 +22,7 @@ export function createCloudPaymentsSaved(call: Call) {
     async chargeSaved(req: ChargeRequest): Promise<ChargeResult> {
       let body: string;
       try {
-        body = tokenChargeBody({ payment: req.payment, token: req.token, accountId: req.customerKey, description: req.description, receipt: req.receipt });
+        body = tokenChargeBody({ payment: req.payment, token: req.token, accountId: req.customerKey, description: req.description, receipt: req.receipt, initiator: req.initiator });
       } catch (e) {
         return { kind: 'declined', failure: 'provider_error', reason: `cloudpayments: ${(e as Error).message}` };
       }

@@ -192,4 +192,6 @@ test('a paid transaction names its saved card only with an AccountId (issue 26);
     Amount: 120, Currency: 'RUB', AccountId: 'c_x', Token: 'tk_1', TrInitiatorCode: 0, InvoiceId: 'pay_saved_0000000001', Description: 'Shop: sub',
   });
   assert.match(tokenChargeBody({ payment, token: 'tk_1', accountId: 'c_x', description: 'x' }), /"Amount":120\.00,/);
+  // A returning buyer paying on the page is the cardholder initiating (issue 26).
+  assert.equal(JSON.parse(tokenChargeBody({ payment, token: 'tk_1', accountId: 'c_x', description: 'x', initiator: 'buyer' })).TrInitiatorCode, 1);
 });

@@ -242,16 +242,17 @@ function savedCardField(model: Record<string, unknown>): { savedMethod?: SavedMe
 /**
  * The JSON body of `payments/tokens/charge` («Оплата по токену (рекарринг)»): the saved card's
  * `Token` and the `AccountId` it is tied to, `TrInitiatorCode` 0 (the merchant initiates, required
- * since API 3.6.0), `InvoiceId` = our payment id so Pay and `payments/find` name it.
+ * since API 3.6.0) or 1 (the cardholder: a returning buyer paying on the page), `InvoiceId` = our
+ * payment id so Pay and `payments/find` name it.
  */
-export function tokenChargeBody(input: { payment: Payment; token: string; accountId: string; description: string; receipt?: Receipt | undefined }): string {
+export function tokenChargeBody(input: { payment: Payment; token: string; accountId: string; description: string; receipt?: Receipt | undefined; initiator?: 'buyer' | undefined }): string {
   const p = input.payment;
   return flatJson({
     Amount: { raw: formatTwoDecimals(p.amountMinor) },
     Currency: toCpCurrency(p.wayTicker),
     AccountId: input.accountId,
     Token: input.token,
-    TrInitiatorCode: { raw: '0' },
+    TrInitiatorCode: { raw: input.initiator === 'buyer' ? '1' : '0' },
     InvoiceId: p.id,
     Description: input.description,
     JsonData: input.receipt ? { raw: stringifyWithRawNumbers(receiptJsonData(input.receipt)) } : undefined,
