@@ -46,7 +46,10 @@ export function merchantFromConfig(m: MerchantConfig): Merchant {
     returnUrls: m.returnUrls ?? [],
     receipts: m.receipts ?? null,
     savedMethods: m.savedMethods
-      ? { enabled: m.savedMethods.enabled, ...(m.savedMethods.maxChargeAmount !== undefined ? { maxChargeMinor: parseAmount(m.savedMethods.maxChargeAmount)! } : {}) }
+      ? {
+        enabled: m.savedMethods.enabled, ...(m.savedMethods.maxChargeAmount !== undefined ? { maxChargeMinor: parseAmount(m.savedMethods.maxChargeAmount)! } : {}),
+        ...(m.savedMethods.retrySchedule !== undefined ? { retryScheduleDays: m.savedMethods.retrySchedule } : {}),
+      }
       : null,
   };
 }

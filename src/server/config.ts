@@ -83,6 +83,9 @@ export const merchantSchema = z.object({
     // Kept as its text (the parsed configuration is printed as JSON); minor units in merchantFromConfig.
     maxChargeAmount: z.string().regex(/^[0-9]{1,15}(\.[0-9]{1,2})?$/, 'a decimal amount in roubles like "15000.00"')
       .refine((v) => parseAmount(v)! > 0n, 'must be above zero').optional(),
+    /** A subscription's failed period is retried these many days after its due time (whole days, ascending); default [1, 3, 5]. */
+    retrySchedule: z.array(z.number().int('whole days').min(1, 'at least 1 day').max(60, 'at most 60 days')).max(10, 'at most 10 retries')
+      .refine((a) => a.every((d, i) => i === 0 || d > a[i - 1]!), 'days must ascend').optional(),
   }).strict().optional(),
 }).strict().refine((m) => !m.notifications || m.apiUrl !== undefined, { message: 'apiUrl is required when notifications are on', path: ['apiUrl'] });
 export type MerchantConfig = z.output<typeof merchantSchema>;

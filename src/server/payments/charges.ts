@@ -122,6 +122,11 @@ export function createCharges(core: PaymentCore, applyReport: (p: Payment, s: Pr
   }
 
   return {
+    /** A charge's checks without charging (the subscriptions' creation): a 4xx naming the field, nothing written. */
+    async checkCharge(input: ChargeInput): Promise<void> {
+      await prepare(input);
+    },
+
     /**
      * Charges a customer's saved method. The same `idempotencyKey` with the same request gives back
      * the payment it made (its status now) and charges nothing more; with another request, 409.

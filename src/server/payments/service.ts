@@ -14,6 +14,7 @@ import { createPaymentReports } from './reports.ts';
 import { createOrders } from './orders.ts';
 import { createSavedMethods } from './saved-methods.ts';
 import { createCharges } from './charges.ts';
+import { createSubscriptions } from '../subscriptions/subscriptions.ts';
 
 export { ANY_STATUS_EVENT, SHUTDOWN_EVENT, type ServiceDeps } from './core.ts';
 export { originAllowed, paymentView, refusalError, type CreateOutcome, type CreatePaymentInput } from './outcome.ts';
@@ -33,6 +34,7 @@ export function createPaymentService(deps: ServiceDeps) {
   const creation = createPaymentCreation(core, forms, saved);
   const reports = createPaymentReports(core, creation.reconcileScheduleS, saved);
   const charges = createCharges(core, reports.applyReport);
+  const subscriptions = createSubscriptions({ storage: deps.storage, now: deps.now, randomId: deps.randomId, charges, ...(deps.log ? { log: deps.log } : {}) });
   const { storage } = deps;
 
   return {
@@ -133,5 +135,8 @@ export function createPaymentService(deps: ServiceDeps) {
 
     /** Charges a saved method with no buyer present (issue 26; `POST /api/v1/charges`, and later the subscriptions' scheduler). */
     chargeSavedMethod: charges.chargeSavedMethod,
+
+    /** Subscriptions on saved methods and the scheduler's step (issue 26 item 4). */
+    subscriptions,
   };
 }

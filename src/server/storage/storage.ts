@@ -15,6 +15,7 @@ import { receiptsStore } from './receipts-store.ts';
 import { receiptChecksStore } from './receipt-checks-store.ts';
 import { refundsStore } from './refunds-store.ts';
 import { savedMethodsStore } from './saved-methods-store.ts';
+import { subscriptionsStore } from './subscriptions-store.ts';
 import { toMerchant, toPayment } from './rows.ts';
 
 export type { AttemptOutcome, ListedPayment, PaymentFilter, Storage, Transition } from './interface.ts';
@@ -36,5 +37,6 @@ export function createStorage(db: Kysely<Database>, dialect: Dialect): Storage {
     ...receiptChecksStore(db, dialect),
     ...auditStore(db),
     ...savedMethodsStore(db),
+    ...subscriptionsStore(db, dialect),
   };
 }
