@@ -32,6 +32,7 @@ import { readSbpBanksSnapshot, sbpBanksAsset, type SbpBanksAsset } from './sbp/b
 import { cabinetRoutes } from './routes/cabinet.ts';
 import { refundRoutes } from './routes/refunds.ts';
 import { savedMethodRoutes } from './routes/saved-methods.ts';
+import { subscriptionRoutes } from './routes/subscriptions.ts';
 import { receiptRoutes } from './routes/receipts.ts';
 import { createClosingReceipts } from './refunds/closing-receipt.ts';
 import { createRefunds } from './refunds/refunds.ts';
@@ -228,6 +229,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.route('/', receiptRoutes({ cabinet, closing: createClosingReceipts({ storage, connectors, now, sandbox: deps.config.sandbox, log }) }));
   app.route('/', refundRoutes({ cabinet, refunds: createRefunds({ storage, connectors, now, sandbox: deps.config.sandbox, emitStatus: service.emitStatus, log }) }));
   app.route('/', savedMethodRoutes({ service }));
+  app.route('/', subscriptionRoutes({ subscriptions: service.subscriptions }));
   app.route('/', assetRoutes({ cdnDir, cache: deps.cacheAssets ?? false }));
   app.route('/', sbpRoutes(deps.sbpBanks ?? sbpBanksAsset(readSbpBanksSnapshot())));
   // Probes: liveness answers without touching the database (which may be locked by another
