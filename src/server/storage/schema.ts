@@ -682,6 +682,9 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .addColumn('created_at', 'bigint', (c) => c.notNull())
           .addColumn('updated_at', 'bigint', (c) => c.notNull())
           .execute();
+        // `subscription.*` events go through the outbox as kind `subscription`: wider than the 8 characters
+        // the column had (PostgreSQL only: SQLite does not enforce a varchar's length; widening is metadata only).
+        if (dialect === 'postgres') await db.schema.alterTable('notifications').alterColumn('kind', (c) => c.setDataType('varchar(16)')).execute();
         await db.schema.createIndex('subscriptions_m_customer').on('subscriptions').columns(['merchant_login', 'customer', 'created_at']).execute();
         await db.schema.createIndex('subscriptions_due').on('subscriptions').column('due_at')
           .where(sql.ref('due_at'), 'is not', null).execute();
