@@ -5,7 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { storageKinds, type MerchantStub, type TestGateway } from './helpers.ts';
+import { parseConfig } from '../src/server/config.ts';
+import { merchantFromConfig } from '../src/server/bootstrap.ts';
+import { openTestStorage, storageKinds, TEST_SECRET, type MerchantStub, type TestGateway } from './helpers.ts';
 import { api, OTHER_KEY, saveCard, startShop, startSubscriptionGateway } from './subscriptions-fixtures.ts';
 
 for (const kind of storageKinds()) {
@@ -120,3 +122,25 @@ for (const kind of storageKinds()) {
     });
   });
 }
+
+describe('the savedMethods.retrySchedule configuration key', () => {
+  const withSaved = (savedMethods: unknown) => ({ secret: TEST_SECRET, merchants: [{ login: 'myshop', name: 'S', secret: '0123456789abcdef0', savedMethods }] });
+
+  test('whole days, kept on the merchant and through storage', async () => {
+    const m = merchantFromConfig(parseConfig(withSaved({ enabled: true, retrySchedule: [2, 4] })).merchants[0]!);
+    assert.deepEqual(m.savedMethods, { enabled: true, retryScheduleDays: [2, 4] });
+    const ts = await openTestStorage();
+    try {
+      await ts.storage.upsertMerchant(m, 0);
+      assert.deepEqual((await ts.storage.getMerchant('myshop'))?.savedMethods, { enabled: true, retryScheduleDays: [2, 4] });
+    } finally {
+      await ts.close();
+    }
+  });
+
+  test('a bad schedule stops the start naming the key', () => {
+    for (const value of [[0], [1.5], [3, 1], ['P1D'], [61], Array.from({ length: 11 }, (_, i) => i + 1)]) {
+      assert.throws(() => parseConfig(withSaved({ enabled: true, retrySchedule: value })), (e: Error) => e.message.includes('merchants.0.savedMethods.retrySchedule'), JSON.stringify(value));
+    }
+  });
+});
