@@ -25,7 +25,8 @@ export const PAGE_CSP = "default-src 'self'; img-src 'self' data:; style-src 'se
 /** The element's script on the gateway's own pages: its content-hashed name when the build made one. */
 export const DEFAULT_ELEMENT_SCRIPT = '/cdn/onpay-checkout.js';
 
-function layout(ln: Ln, title: string, body: Html, opts: { script?: string; head?: Html | string; css?: string } = {}): Html {
+/** The page shell: the gateway's style sheet, no inline script. */
+export function layout(ln: Ln, title: string, body: Html, opts: { script?: string; head?: Html | string; css?: string } = {}): Html {
   return html`<!doctype html>
 <html lang="${ln}">
 <head>

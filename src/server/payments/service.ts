@@ -34,7 +34,10 @@ export function createPaymentService(deps: ServiceDeps) {
   const creation = createPaymentCreation(core, forms, saved);
   const reports = createPaymentReports(core, creation.reconcileScheduleS, saved);
   const charges = createCharges(core, reports.applyReport);
-  const subscriptions = createSubscriptions({ storage: deps.storage, now: deps.now, randomId: deps.randomId, charges, ...(deps.log ? { log: deps.log } : {}) });
+  const subscriptions = createSubscriptions({
+    storage: deps.storage, now: deps.now, randomId: deps.randomId, charges, secret: deps.config.secret, publicUrl: deps.config.publicUrl,
+    ...(deps.log ? { log: deps.log } : {}),
+  });
   const { storage } = deps;
 
   return {

@@ -5,17 +5,23 @@
  * - `POST /api/v1/subscriptions` → 201
  * - `GET /api/v1/subscriptions?customer=` (the merchant's, newest first, at most 100)
  * - `GET /api/v1/subscriptions/{id}`, `PATCH` (amount, nextChargeAt), `DELETE` (cancel)
+ * - `POST /api/v1/subscriptions/{id}/manage-link` → `{ url, expiresAt }`: the customer's signed link
+ * And the customer's page that link opens, with no account: `GET /subscriptions/{id}/manage?exp&ln&sig`
+ * and its cancel button, `POST` to the same address.
  * Parses, calls the subscriptions' domain, shapes the answer. Another merchant's subscription is a 404.
  */
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import type { Env } from '../env.ts';
 import { capBody } from '../http/body-limit.ts';
 import { GatewayError } from '../errors.ts';
-import { validJson } from '../http/validate.ts';
+import { validForm, validJson } from '../http/validate.ts';
 import { parseAmount } from '../../protocol/money.ts';
 import { parseReceipt } from '../../protocol/receipt.ts';
 import type { Subscriptions } from '../subscriptions/subscriptions.ts';
+import { MANAGE_LINK_MAX_DAYS } from '../subscriptions/manage-link.ts';
+import { LANGUAGES, resolveLanguage } from '../../protocol/languages.ts';
+import { subscriptionLinkProblemPage, subscriptionPage } from '../pages/subscription-page.ts';
 import type { Merchant } from '../types.ts';
 
 const MAX_BODY_BYTES = 16 * 1024;
@@ -45,6 +51,14 @@ const createBody = z.object({
 
 const patchBody = z.object({ amount: amount.optional(), nextChargeAt: instant.optional() }).strict()
   .refine((b) => b.amount !== undefined || b.nextChargeAt !== undefined, { message: 'give amount, nextChargeAt or both', path: ['amount'] });
+
+const linkBody = z.object({
+  days: z.number({ error: `must be a whole number of days from 1 to ${MANAGE_LINK_MAX_DAYS}` }).int(`must be a whole number of days from 1 to ${MANAGE_LINK_MAX_DAYS}`)
+    .min(1, `must be a whole number of days from 1 to ${MANAGE_LINK_MAX_DAYS}`).max(MANAGE_LINK_MAX_DAYS, `must be a whole number of days from 1 to ${MANAGE_LINK_MAX_DAYS}`).optional(),
+  ln: z.enum(LANGUAGES, { error: `must be one of ${LANGUAGES.join(', ')}` }).default('ru'),
+}).strict();
+
+const cancelForm = z.object({ action: z.literal('cancel', { error: 'must be cancel' }) });
 
 function idParam(value: string): string {
   // Not a subscription id at all: as unknown as any other.
@@ -98,6 +112,29 @@ export function subscriptionRoutes(deps: { subscriptions: Subscriptions }) {
   });
 
   app.delete('/api/v1/subscriptions/:id', async (c) => c.json(await subscriptions.cancel(merchantOf(c), idParam(c.req.param('id')))));
+
+  app.post('/api/v1/subscriptions/:id/manage-link', capBody(MAX_BODY_BYTES), authenticated, validJson(linkBody, { emptyAs: {} }), async (c) => {
+    const b = c.req.valid('json');
+    return c.json(await subscriptions.manageLink(merchantOf(c), idParam(c.req.param('id')), { ln: b.ln, ...(b.days !== undefined ? { days: b.days } : {}) }), 201);
+  });
+
+  // The customer's page: the signature is the only credential, so every problem is the same page (no hint which part was wrong).
+  async function customerPage(c: Context, cancelNow: boolean) {
+    c.set('html', true);
+    const ln = resolveLanguage(c.req.query('ln'));
+    const id = c.req.param('id') ?? '';
+    const link = { exp: c.req.query('exp'), sig: c.req.query('sig'), query: new URL(c.req.url).search.slice(1) };
+    const r = SUBSCRIPTION_ID.test(id) ? await subscriptions.customerPage(id, link, cancelNow) : { problem: 'invalid' as const };
+    const headers = { 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' };
+    if ('problem' in r) return c.html(subscriptionLinkProblemPage(ln, r.problem), r.problem === 'expired' ? 410 : 403, headers);
+    return c.html(subscriptionPage(ln, r.page), 200, headers);
+  }
+
+  app.get('/subscriptions/:id/manage', (c) => customerPage(c, false));
+  app.post('/subscriptions/:id/manage', capBody(1024), async (c, next) => {
+    c.set('html', true);
+    await next();
+  }, validForm(cancelForm), (c) => customerPage(c, true));
 
   return app;
 }

@@ -31,6 +31,8 @@ export interface SubscriptionsStore {
   createSubscription(s: Subscription, events: Event[]): Promise<void>;
   subscriptionOf(merchantLogin: string, id: string): Promise<Subscription | undefined>;
   subscriptionsOf(merchantLogin: string, customer: string | undefined, limit: number): Promise<Subscription[]>;
+  /** By id alone: only for a caller that proved its right to it (the customer's signed link). */
+  subscriptionById(id: string): Promise<Subscription | undefined>;
   /**
    * Applies `change` where the subscription is in one of `statuses` and, unless `evenLeased`, no
    * scheduler's lease holds it (a charge under way); false: nothing changed.
@@ -82,6 +84,11 @@ export function subscriptionsStore(db: Kysely<Database>, dialect: Dialect): Subs
 
     async subscriptionOf(merchantLogin, id) {
       const r = await db.selectFrom('subscriptions').selectAll().where('merchant_login', '=', merchantLogin).where('id', '=', id).executeTakeFirst();
+      return r && toSubscription(r);
+    },
+
+    async subscriptionById(id) {
+      const r = await db.selectFrom('subscriptions').selectAll().where('id', '=', id).executeTakeFirst();
       return r && toSubscription(r);
     },
 

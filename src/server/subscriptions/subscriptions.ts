@@ -21,6 +21,9 @@ import type { SubscriptionChange } from '../storage/subscriptions-store.ts';
 import type { Merchant, Subscription, SubscriptionInterval, SubscriptionStatus } from '../types.ts';
 import { DEFAULT_RETRY_DAYS, periodDueAt, retryDueAt } from './calendar.ts';
 import { subscriptionEvent } from './events.ts';
+import { MANAGE_LINK_DEFAULT_DAYS, manageLinkProblem, manageLinkQuery } from './manage-link.ts';
+import type { Language } from '../../protocol/languages.ts';
+import type { SubscriptionPageData } from '../pages/subscription-page.ts';
 
 /** How far in the past `startAt` / `nextChargeAt` may be (clocks differ a little). */
 export const PAST_TOLERANCE_MS = 5 * 60_000;
@@ -92,6 +95,10 @@ export const attemptKey = (id: string, period: number, attempt: number): string 
 
 export interface SubscriptionDeps {
   storage: Storage;
+  /** Signs the customers' links. */
+  secret: string;
+  /** The gateway's address as customers see it. */
+  publicUrl: string;
   now: () => number;
   randomId: () => string;
   charges: {
@@ -212,15 +219,35 @@ export function createSubscriptions(deps: SubscriptionDeps) {
 
     /** Cancels: no further charge (one under way finishes and gets its PAY). Cancelling again answers the same. */
     async cancel(m: Merchant, id: string): Promise<SubscriptionView> {
-      const now = deps.now();
-      const s = await get(m, id);
-      if (s.status === 'cancelled') return subscriptionView(s);
-      const allowed: SubscriptionStatus[] = ['active', 'past_due'];
-      const cancelled: Subscription = { ...s, status: 'cancelled', dueAt: null, updatedAt: now };
-      if (!(await storage.changeSubscription(m.login, id, allowed, now, { status: 'cancelled', dueAt: null, events: subscriptionEvent(m, cancelled, 'cancelled', now) }, true))) {
-        throw await refusal(m, id, allowed);
+      return cancel(m, await get(m, id));
+    },
+
+    /** The signed link for the customer's page, lasting `days` (default 30). */
+    async manageLink(m: Merchant, id: string, opts: { days?: number; ln: Language }): Promise<{ url: string; expiresAt: string }> {
+      await get(m, id);
+      const expS = Math.floor(deps.now() / 1000) + (opts.days ?? MANAGE_LINK_DEFAULT_DAYS) * 86_400;
+      return { url: `${deps.publicUrl}/subscriptions/${id}/manage?${manageLinkQuery(deps.secret, id, expS, opts.ln)}`, expiresAt: new Date(expS * 1000).toISOString() };
+    },
+
+    /**
+     * The customer's page through the signed link: what it shows, or why the link does not open
+     * (forged, expired, or for a subscription that does not exist: `invalid`). With `cancel`, cancels first.
+     */
+    async customerPage(id: string, link: { exp?: string; sig?: string; query: string }, cancelNow: boolean): Promise<{ problem: 'invalid' | 'expired' } | { page: SubscriptionPageData }> {
+      const problem = manageLinkProblem(deps.secret, id, link.exp, link.sig, deps.now());
+      if (problem) return { problem };
+      let s = await storage.subscriptionById(id);
+      const m = s && await storage.getMerchant(s.merchantLogin);
+      if (!s || !m) return { problem: 'invalid' };
+      let justCancelled = false;
+      if (cancelNow && s.status !== 'cancelled' && s.status !== 'completed') {
+        await cancel(m, s);
+        s = (await storage.subscriptionById(id))!;
+        justCancelled = s.status === 'cancelled';
       }
-      return subscriptionView(await get(m, id));
+      const v = subscriptionView(s);
+      const method = await storage.savedMethodOf(m.login, s.methodId);
+      return { page: { id, merchantName: m.name, status: s.status, amount: v.amount, ticker: v.ticker, interval: v.interval, every: v.every, nextChargeAt: v.nextChargeAt, last4: method?.last4 ?? null, query: link.query, justCancelled } };
     },
 
     /**
@@ -271,6 +298,18 @@ export function createSubscriptions(deps: SubscriptionDeps) {
       }
     },
   };
+
+  async function cancel(m: Merchant, s: Subscription): Promise<SubscriptionView> {
+    const now = deps.now();
+    const id = s.id;
+    if (s.status === 'cancelled') return subscriptionView(s);
+    const allowed: SubscriptionStatus[] = ['active', 'past_due'];
+    const cancelled: Subscription = { ...s, status: 'cancelled', dueAt: null, updatedAt: now };
+    if (!(await storage.changeSubscription(m.login, id, allowed, now, { status: 'cancelled', dueAt: null, events: subscriptionEvent(m, cancelled, 'cancelled', now) }, true))) {
+      throw await refusal(m, id, allowed);
+    }
+    return subscriptionView(await get(m, id));
+  }
 }
 
 export type Subscriptions = ReturnType<typeof createSubscriptions>;
