@@ -12,7 +12,7 @@ import { loadConfig } from '../server/bootstrap.ts';
 import { dispatcherFromConfig, processOwner } from '../server/dispatcher/from-config.ts';
 import { reconcilerFromConfig } from '../server/dispatcher/reconcile.ts';
 import { createReceiptChecker } from '../server/dispatcher/receipt-checks.ts';
-import { createSubscriptionScheduler } from '../server/dispatcher/subscriptions.ts';
+import { subscriptionSchedulerFromConfig } from '../server/dispatcher/subscriptions.ts';
 import { openDatabase } from '../server/storage/db.ts';
 import { createStorage } from '../server/storage/storage.ts';
 import { settlesWithin, stopDispatcher } from '../server/bootstrap.ts';
@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   const receiptChecker = createReceiptChecker({ storage, service, now: Date.now, owner: processOwner('worker-rcpt'), log: logFunction(logger) });
   receiptChecker.start();
   // Subscriptions' periods (issue 26): charged once each, whichever gateway or worker claims them.
-  const subscriptionScheduler = createSubscriptionScheduler({ storage, subscriptions: service.subscriptions, now: Date.now, owner: processOwner('worker-sub'), log: logFunction(logger) });
+  const subscriptionScheduler = subscriptionSchedulerFromConfig(config, storage, service.subscriptions, { owner: processOwner('worker-sub'), log: logFunction(logger) });
   subscriptionScheduler.start();
   console.log(`onpay-checkout worker ${dispatcher.owner} delivering from ${config.database.startsWith('sqlite:') ? config.database : 'postgres'}`);
   logger.info({ owner: dispatcher.owner, node: process.version }, 'worker started');

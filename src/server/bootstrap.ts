@@ -23,7 +23,7 @@ import { hashApiKey } from './token.ts';
 import type { Dispatcher } from './dispatcher/dispatcher.ts';
 import { dispatcherFromConfig, processOwner } from './dispatcher/from-config.ts';
 import { createReceiptChecker } from './dispatcher/receipt-checks.ts';
-import { createSubscriptionScheduler } from './dispatcher/subscriptions.ts';
+import { subscriptionSchedulerFromConfig } from './dispatcher/subscriptions.ts';
 import { reconcilerFromConfig, type Reconciler } from './dispatcher/reconcile.ts';
 import { CONNECTOR_MODULES } from './providers/modules.ts';
 import { sandboxExposureWarning } from './merchants/merchant-rules.ts';
@@ -288,7 +288,7 @@ export async function startGateway(config: GatewayConfig, opts: { cdnDir?: strin
   receiptChecker?.start();
   // Subscriptions' periods charged on the same machinery (issue 26): each period once, whoever claims it.
   const subscriptionScheduler = dispatcher
-    ? createSubscriptionScheduler({ storage, subscriptions: gateway.service.subscriptions, now: Date.now, owner: processOwner('gw-sub'), log: opts.log && !opts.logger ? opts.log : (m) => logger.warn(m) })
+    ? subscriptionSchedulerFromConfig(effective, storage, gateway.service.subscriptions, { owner: processOwner('gw-sub'), log: opts.log && !opts.logger ? opts.log : (m) => logger.warn(m) })
     : null;
   subscriptionScheduler?.start();
   // A payment just paid has its PAY due now: look at the outbox at once rather than at the next poll.

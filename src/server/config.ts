@@ -185,6 +185,13 @@ export const configSchema = z.object({
     leaseMs: z.number().int().min(10_001).optional(),
     pollMs: z.number().int().min(10).max(60_000).optional(),
   }).strict().optional(),
+  /** The subscriptions' scheduler (src/server/dispatcher/subscriptions.ts); it runs where the dispatcher runs. */
+  subscriptions: z.object({
+    batchSize: z.number().int().min(1).max(1000).optional(),
+    /** Must be longer than one charge at a provider (10 s): a claim held by a process that died is free again after it. */
+    leaseMs: z.number().int().min(10_001).optional(),
+    pollMs: z.number().int().min(10).max(60_000).optional(),
+  }).strict().optional(),
   /** The PAY dispatcher (see src/server/dispatcher/dispatcher.ts for the defaults). */
   dispatcher: z.object({
     /** Run it inside the gateway process (default); false when only `npm run worker` processes deliver. */

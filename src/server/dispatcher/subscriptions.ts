@@ -12,8 +12,12 @@
  * s.start(); … await s.stop();
  */
 import { createLoop } from './loop.ts';
+import type { GatewayConfig } from '../config.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { Subscriptions } from '../subscriptions/subscriptions.ts';
+
+/** How long one charge at a provider may take (the connectors' own deadline), for the lease check. */
+export const CHARGE_CALL_TIMEOUT_MS = 10_000;
 
 export interface SubscriptionSchedulerOptions {
   storage: Pick<Storage, 'claimDueSubscriptions' | 'nextSubscriptionDueAt'>;
@@ -45,7 +49,7 @@ export interface SubscriptionScheduler {
 /** @example const s = createSubscriptionScheduler({ storage, subscriptions, now: clock.now, owner: 'test' }); await s.runOnce(); */
 export function createSubscriptionScheduler(o: SubscriptionSchedulerOptions): SubscriptionScheduler {
   const batchSize = o.batchSize ?? 10;
-  const callTimeoutMs = o.callTimeoutMs ?? 30_000;
+  const callTimeoutMs = o.callTimeoutMs ?? CHARGE_CALL_TIMEOUT_MS;
   // Charged one after another: each must end within the lease.
   const leaseMs = o.leaseMs ?? batchSize * (callTimeoutMs + 1000) + 30_000;
   const pollMs = o.pollMs ?? 5000;
@@ -85,4 +89,24 @@ export function createSubscriptionScheduler(o: SubscriptionSchedulerOptions): Su
   }
 
   return { owner: o.owner, runOnce, start: background.start, stop: background.stop };
+}
+
+/**
+ * The scheduler with the configuration's `subscriptions` limits.
+ * @example const s = subscriptionSchedulerFromConfig(config, storage, service.subscriptions, { owner: processOwner('gw-sub') }); s.start();
+ */
+export function subscriptionSchedulerFromConfig(
+  config: Pick<GatewayConfig, 'subscriptions'>,
+  storage: SubscriptionSchedulerOptions['storage'],
+  subscriptions: SubscriptionSchedulerOptions['subscriptions'],
+  opts: { owner: string; log?: (m: string) => void; now?: () => number },
+): SubscriptionScheduler {
+  const c = config.subscriptions ?? {};
+  return createSubscriptionScheduler({
+    storage, subscriptions, now: opts.now ?? Date.now, owner: opts.owner,
+    ...(opts.log ? { log: opts.log } : {}),
+    ...(c.batchSize !== undefined ? { batchSize: c.batchSize } : {}),
+    ...(c.leaseMs !== undefined ? { leaseMs: c.leaseMs } : {}),
+    ...(c.pollMs !== undefined ? { pollMs: c.pollMs } : {}),
+  });
 }

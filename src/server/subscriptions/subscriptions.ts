@@ -29,8 +29,8 @@ import type { SubscriptionPageData } from '../pages/subscription-page.ts';
 export const PAST_TOLERANCE_MS = 5 * 60_000;
 /** How often a charge still waiting for its buyer (3-D Secure) or its provider is looked at again. */
 export const WAITING_RECHECK_MS = 60 * 60_000;
-/** How soon a charge another request is making is looked at again. */
-export const BUSY_RECHECK_MS = 60_000;
+/** How soon a charge another request is making (or one cut off by a crash, resumable a minute after it began) is looked at again. */
+export const BUSY_RECHECK_MS = 10_000;
 /** The longest `payFor` a charge takes (the payment's). */
 const PAY_FOR_MAX = 100;
 
