@@ -4,6 +4,7 @@
  * that creates or changes nothing; another merchant's subscription a 404.
  */
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { after, before, describe, test } from 'node:test';
 import { parseConfig } from '../src/server/config.ts';
 import { merchantFromConfig } from '../src/server/bootstrap.ts';
@@ -65,6 +66,8 @@ for (const kind of storageKinds()) {
         [{ interval: 'hour' }, 'interval'],
         [{ every: 0 }, 'every'],
         [{ every: 1.5 }, 'every'],
+        [{ every: 13 }, 'every'],
+        [{ interval: 'year', every: 6 }, 'every'],
         [{ startAt: 'tomorrow' }, 'startAt'],
         [{ startAt: '2027-01-01T09:00:00' }, 'startAt'],
         [{ startAt: past }, 'startAt'],
@@ -107,6 +110,24 @@ for (const kind of storageKinds()) {
       assert.equal(p.status, 200, JSON.stringify(p.json));
       assert.deepEqual([p.json.amount, p.json.nextChargeAt, p.json.period], ['550.5', '2027-01-31T10:00:00.000Z', 1]);
       assert.equal((await api(t, 'PATCH', `/api/v1/subscriptions/sub_nosuchsubscription0`, { amount: '1.00' })).status, 404);
+    });
+
+    test('random bodies are never a 5xx: each refusal names a field, and only 201s create', async () => {
+      const before = (await api(t, 'GET', '/api/v1/subscriptions')).json.subscriptions.length;
+      let created = 0;
+      const field = <T>(good: T) => fc.oneof(fc.constant(good), fc.constant(undefined), fc.anything());
+      await fc.assert(fc.asyncProperty(fc.record({
+        customer: field('c-1'), method: field(method), amount: fc.oneof(fc.constant('10.00'), fc.string(), fc.anything()), ticker: field('RUR'),
+        interval: fc.oneof(fc.constantFrom('day', 'week', 'month', 'year'), fc.anything()), every: fc.oneof(fc.integer({ min: -5, max: 400 }), fc.anything()),
+        startAt: fc.oneof(fc.constant(start()), fc.string(), fc.anything()), maxPeriods: fc.oneof(fc.constant(undefined), fc.integer(), fc.anything()),
+        payFor: fc.oneof(fc.constant('f-{period}'), fc.string()), receipt: fc.oneof(fc.constant(undefined), fc.anything()),
+      }), async (body) => {
+        const r = await api(t, 'POST', '/api/v1/subscriptions', body);
+        assert.ok(r.status < 500, `${r.status} for ${JSON.stringify(body)}`);
+        if (r.status === 201) created++;
+        else assert.equal(typeof r.json.error.field, 'string', JSON.stringify(r.json));
+      }), { numRuns: 120 });
+      assert.equal((await api(t, 'GET', '/api/v1/subscriptions')).json.subscriptions.length, before + created);
     });
 
     test('DELETE cancels: GET then shows cancelled, a second DELETE answers the same, a PATCH is refused', async () => {

@@ -31,6 +31,8 @@ export const PAST_TOLERANCE_MS = 5 * 60_000;
 export const WAITING_RECHECK_MS = 60 * 60_000;
 /** How soon a charge another request is making (or one cut off by a crash, resumable a minute after it began) is looked at again. */
 export const BUSY_RECHECK_MS = 10_000;
+/** The most intervals one period may span: a year at most (five for yearly ones), so dates stay in range. */
+export const MAX_EVERY: Record<SubscriptionInterval, number> = { day: 365, week: 52, month: 12, year: 5 };
 /** The longest `payFor` a charge takes (the payment's). */
 const PAY_FOR_MAX = 100;
 
@@ -174,6 +176,7 @@ export function createSubscriptions(deps: SubscriptionDeps) {
     async create(input: NewSubscriptionInput): Promise<SubscriptionView> {
       const now = deps.now();
       checkPayFor(input.payFor);
+      if (input.every > MAX_EVERY[input.interval]) throw new GatewayError(400, 'invalid_param', `every: at most ${MAX_EVERY[input.interval]} for interval ${input.interval}`, 'every');
       if (input.startAt < now - PAST_TOLERANCE_MS) throw new GatewayError(400, 'invalid_param', 'startAt: must not be in the past', 'startAt');
       if (input.receipt) {
         const r = checkReceiptForPayment(input.receipt, { ticker: input.ticker, wayTicker: 'RUR', priceMinor: input.amountMinor });
