@@ -129,6 +129,27 @@ for (const kind of storageKinds()) {
       assert.ok(signed.every((r) => typeof r.headers['webhook-signature'] === 'string' && /^msg_sub_/.test(String(r.headers['webhook-id']))), 'Standard Webhooks headers');
     });
 
+    test('the webhook merchant is told each charge and the end: subscription.charged, subscription.completed', async () => {
+      const method = await saveCard(t, 'hooks', 'h-2', HOOKS_KEY);
+      t.clock.set(Date.parse('2028-05-01T00:00:00Z'));
+      const c = await api(t, 'POST', '/api/v1/subscriptions', {
+        customer: 'h-2', method, amount: '15.00', ticker: 'RUR', interval: 'year', startAt: '2028-05-01T10:00:00Z', maxPeriods: 2, payFor: 'h2-{period}',
+      }, HOOKS_KEY);
+      const s = scheduler('gw-h2');
+      for (const at of ['2028-05-01T10:00:00Z', '2029-05-01T10:00:00Z']) {
+        t.clock.set(Date.parse(at));
+        assert.equal(await s.runOnce(), 1);
+      }
+      await deliver();
+      const events = shop.requests.map((r) => JSON.parse(r.body) as { type: string; data: Record<string, unknown> }).filter((b) => b.type.startsWith('subscription.') && b.data.id === c.json.id);
+      assert.deepEqual(events.map((e) => [e.type, e.data.period ?? null, e.data.status]), [
+        ['subscription.created', null, 'active'], ['subscription.charged', 1, 'active'], ['subscription.charged', 2, 'completed'], ['subscription.completed', null, 'completed'],
+      ]);
+      const paid = await t.storage.listPayments({ merchantLogin: 'hooks', payFor: 'h2-2', limit: 5 });
+      assert.equal(events[2]!.data.paymentId, paid[0]!.id);
+      assert.equal(shop.requests.filter((r) => r.body.includes('"payment.paid"') && r.body.includes(paid[0]!.id)).length, 1, 'the charge\'s own payment.paid too');
+    });
+
     test('two schedulers on their own connections racing charge each period once; a lease lost mid-charge charges nothing more', async () => {
       second = await openDatabase(t.databaseUrl);
       const storageB = createStorage(second.db, second.dialect);
