@@ -129,6 +129,29 @@ for (const kind of storageKinds()) {
       assert.ok(signed.every((r) => typeof r.headers['webhook-signature'] === 'string' && /^msg_sub_/.test(String(r.headers['webhook-id']))), 'Standard Webhooks headers');
     });
 
+    test('a past_due subscription given a new date is charged afresh, under a new key, not answered with its old decline', async () => {
+      const method = await saveCard(t, 'shop', 'pd-1');
+      t.clock.set(Date.parse('2030-01-01T00:00:00Z'));
+      const startAt = Date.parse('2030-01-01T08:00:00Z');
+      const c = await api(t, 'POST', '/api/v1/subscriptions', { customer: 'pd-1', method, amount: '40.05', ticker: 'RUR', interval: 'month', startAt: new Date(startAt).toISOString(), payFor: 'pd1-{period}' });
+      const url = `/api/v1/subscriptions/${c.json.id}`;
+      const s = scheduler('gw-pd');
+      for (const days of [0, 1, 3, 5]) { // the default schedule: the date, then 1, 3 and 5 days after it
+        t.clock.set(startAt + days * DAY);
+        assert.equal(await s.runOnce(), 1, `attempt on day ${days}`);
+      }
+      assert.equal((await api(t, 'GET', url)).json.status, 'past_due');
+      const next = startAt + 10 * DAY;
+      const p = await api(t, 'PATCH', url, { amount: '40.00', nextChargeAt: new Date(next).toISOString() });
+      assert.deepEqual([p.json.status, p.json.period, p.json.retry, p.json.nextChargeAt], ['active', 1, null, new Date(next).toISOString()]);
+      t.clock.set(next);
+      assert.equal(await s.runOnce(), 1);
+      const after = await api(t, 'GET', url);
+      assert.deepEqual([after.json.status, after.json.period, after.json.nextChargeAt], ['active', 2, '2030-02-11T08:00:00.000Z']);
+      const payments = await t.storage.listPayments({ merchantLogin: 'shop', payFor: 'pd1-1', limit: 10 });
+      assert.deepEqual(payments.map((x) => x.status).sort(), ['failed', 'failed', 'failed', 'failed', 'paid']);
+    });
+
     test('the webhook merchant is told each charge and the end: subscription.charged, subscription.completed', async () => {
       const method = await saveCard(t, 'hooks', 'h-2', HOOKS_KEY);
       t.clock.set(Date.parse('2028-05-01T00:00:00Z'));

@@ -84,8 +84,10 @@ export interface Subscription {
   period: number;
   anchorPeriod: number;
   anchorAt: number;
-  /** Failed attempts of the current period. */
+  /** Failed attempts of the current period (the dunning schedule's position; a new date resets it). */
   attempt: number;
+  /** Attempts made in the current period whatever the dates: the charge key's attempt number. */
+  tries: number;
   dueAt: number | null;
   leaseOwner: string | null;
   leaseUntil: number | null;

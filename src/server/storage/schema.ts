@@ -292,8 +292,10 @@ export interface SubscriptionTable {
   /** The period the dates count from, and its time: `nextChargeAt` moved by PATCH moves the later periods with it. */
   anchor_period: number;
   anchor_at: Int8;
-  /** Failed attempts of the current period (the dunning schedule's position). */
+  /** Failed attempts of the current period (the dunning schedule's position; a new date resets it). */
   attempt: number;
+  /** Attempts made in the current period, never reset by a new date: each one's charge key is its own. */
+  tries: number;
   /** When the scheduler next acts (the period's time or a retry); null: nothing to do. */
   due_at: Int8OrNull;
   lease_owner: string | null;
@@ -675,6 +677,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .addColumn('anchor_period', 'integer', (c) => c.notNull())
           .addColumn('anchor_at', 'bigint', (c) => c.notNull())
           .addColumn('attempt', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('tries', 'integer', (c) => c.notNull().defaultTo(0))
           .addColumn('due_at', 'bigint')
           .addColumn('lease_owner', 'varchar(64)')
           .addColumn('lease_until', 'bigint')

@@ -18,6 +18,7 @@ export interface SubscriptionChange {
   status?: SubscriptionStatus;
   period?: number;
   attempt?: number;
+  tries?: number;
   dueAt?: number | null;
   amountMinor?: bigint;
   anchorPeriod?: number;
@@ -49,7 +50,7 @@ const toSubscription = (r: Selectable<SubscriptionTable>): Subscription => ({
   id: r.id, merchantLogin: r.merchant_login, customer: r.customer, methodId: r.method_id, amountMinor: BigInt(r.amount_minor), ticker: r.ticker,
   interval: r.interval as SubscriptionInterval, every: Number(r.every), startAt: Number(r.start_at), maxPeriods: num(r.max_periods), payFor: r.pay_for,
   receipt: r.receipt === null ? null : JSON.parse(r.receipt), status: r.status as SubscriptionStatus, period: Number(r.period),
-  anchorPeriod: Number(r.anchor_period), anchorAt: Number(r.anchor_at), attempt: Number(r.attempt), dueAt: num(r.due_at),
+  anchorPeriod: Number(r.anchor_period), anchorAt: Number(r.anchor_at), attempt: Number(r.attempt), tries: Number(r.tries), dueAt: num(r.due_at),
   leaseOwner: r.lease_owner, leaseUntil: num(r.lease_until), lastPaymentId: r.last_payment_id, createdAt: Number(r.created_at), updatedAt: Number(r.updated_at),
 });
 
@@ -59,6 +60,7 @@ function columns(c: SubscriptionChange, now: number) {
     ...(c.status !== undefined ? { status: c.status } : {}),
     ...(c.period !== undefined ? { period: c.period } : {}),
     ...(c.attempt !== undefined ? { attempt: c.attempt } : {}),
+    ...(c.tries !== undefined ? { tries: c.tries } : {}),
     ...(c.dueAt !== undefined ? { due_at: c.dueAt } : {}),
     ...(c.amountMinor !== undefined ? { amount_minor: c.amountMinor } : {}),
     ...(c.anchorPeriod !== undefined ? { anchor_period: c.anchorPeriod } : {}),
@@ -76,7 +78,7 @@ export function subscriptionsStore(db: Kysely<Database>, dialect: Dialect): Subs
           id: s.id, merchant_login: s.merchantLogin, customer: s.customer, method_id: s.methodId, amount_minor: s.amountMinor, ticker: s.ticker,
           interval: s.interval, every: s.every, start_at: s.startAt, max_periods: s.maxPeriods, pay_for: s.payFor,
           receipt: s.receipt === null ? null : JSON.stringify(s.receipt), status: s.status, period: s.period, anchor_period: s.anchorPeriod, anchor_at: s.anchorAt,
-          attempt: s.attempt, due_at: s.dueAt, lease_owner: null, lease_until: null, last_payment_id: null, created_at: s.createdAt, updated_at: s.updatedAt,
+          attempt: s.attempt, tries: s.tries, due_at: s.dueAt, lease_owner: null, lease_until: null, last_payment_id: null, created_at: s.createdAt, updated_at: s.updatedAt,
         }).execute();
         for (const e of events) await insertNotification(trx, e, s.createdAt);
       });

@@ -92,7 +92,11 @@ export function subscriptionView(s: Subscription): SubscriptionView {
 /** The order of one period's charge. */
 export const periodPayFor = (template: string, period: number): string => template.replaceAll('{period}', String(period));
 
-/** The caller's idempotency key of one attempt of one period: the first is `sub:{id}:{period}`, a retry adds its number. */
+/**
+ * The caller's idempotency key of one attempt of one period: the first is `sub:{id}:{period}`, each
+ * later one adds its number (counted across new dates, so a period brought back from `past_due` is
+ * charged afresh rather than answered with its old declined payment).
+ */
 export const attemptKey = (id: string, period: number, attempt: number): string => (attempt === 0 ? `sub:${id}:${period}` : `sub:${id}:${period}:retry${attempt}`);
 
 export interface SubscriptionDeps {
@@ -154,7 +158,7 @@ export function createSubscriptions(deps: SubscriptionDeps) {
 
   async function attempt(s: Subscription, m: Merchant): Promise<AttemptOutcome> {
     try {
-      const { payment } = await deps.charges.chargeSavedMethod(chargeOf(s, m, s.attempt));
+      const { payment } = await deps.charges.chargeSavedMethod(chargeOf(s, m, s.tries));
       switch (payment.status) {
         case 'paid':
           return { kind: 'paid', paymentId: payment.id };
@@ -186,7 +190,7 @@ export function createSubscriptions(deps: SubscriptionDeps) {
         id: `sub_${deps.randomId().replace(/^pay_/, '')}`, merchantLogin: input.merchant.login, customer: input.customer, methodId: input.methodId,
         amountMinor: input.amountMinor, ticker: input.ticker, interval: input.interval, every: input.every, startAt: input.startAt,
         maxPeriods: input.maxPeriods ?? null, payFor: input.payFor, receipt: input.receipt ?? null, status: 'active', period: 1, anchorPeriod: 1,
-        anchorAt: input.startAt, attempt: 0, dueAt: input.startAt, leaseOwner: null, leaseUntil: null, lastPaymentId: null, createdAt: now, updatedAt: now,
+        anchorAt: input.startAt, attempt: 0, tries: 0, dueAt: input.startAt, leaseOwner: null, leaseUntil: null, lastPaymentId: null, createdAt: now, updatedAt: now,
       };
       // The method, the merchant's switch and maximum, a live merchant's sandbox method: as a charge checks them.
       await deps.charges.checkCharge(chargeOf(s, input.merchant, 0));
@@ -273,10 +277,10 @@ export function createSubscriptions(deps: SubscriptionDeps) {
         case 'paid': {
           const next = s.period + 1;
           const completed = s.maxPeriods !== null && s.period >= s.maxPeriods;
-          const after: Subscription = { ...s, period: next, attempt: 0, status: completed ? 'completed' : 'active', lastPaymentId: outcome.paymentId, updatedAt: now };
+          const after: Subscription = { ...s, period: next, attempt: 0, tries: 0, status: completed ? 'completed' : 'active', lastPaymentId: outcome.paymentId, updatedAt: now };
           const detail = { period: s.period, attempt: s.attempt, paymentId: outcome.paymentId };
           change = {
-            period: next, attempt: 0, lastPaymentId: outcome.paymentId, dueAt: completed ? null : periodDueAt(s, next),
+            period: next, attempt: 0, tries: 0, lastPaymentId: outcome.paymentId, dueAt: completed ? null : periodDueAt(s, next),
             ...(completed ? { status: 'completed' as const } : {}),
             events: m ? [...subscriptionEvent(m, after, 'charged', now, detail), ...(completed ? subscriptionEvent(m, after, 'completed', now) : [])] : [],
           };
@@ -285,10 +289,10 @@ export function createSubscriptions(deps: SubscriptionDeps) {
         case 'failed': {
           const failed = s.attempt + 1;
           const retryAt = retryDueAt(periodDueAt(s, s.period), m?.savedMethods?.retryScheduleDays ?? DEFAULT_RETRY_DAYS, failed);
-          const after: Subscription = { ...s, attempt: failed, status: retryAt === null ? 'past_due' : 'active', updatedAt: now, lastPaymentId: outcome.paymentId ?? s.lastPaymentId };
+          const after: Subscription = { ...s, attempt: failed, tries: s.tries + 1, status: retryAt === null ? 'past_due' : 'active', updatedAt: now, lastPaymentId: outcome.paymentId ?? s.lastPaymentId };
           const detail = { period: s.period, attempt: s.attempt, paymentId: outcome.paymentId, reason: outcome.reason };
           change = {
-            attempt: failed, dueAt: retryAt === null ? null : Math.max(retryAt, now), ...(outcome.paymentId ? { lastPaymentId: outcome.paymentId } : {}),
+            attempt: failed, tries: s.tries + 1, dueAt: retryAt === null ? null : Math.max(retryAt, now), ...(outcome.paymentId ? { lastPaymentId: outcome.paymentId } : {}),
             ...(retryAt === null ? { status: 'past_due' as const } : {}),
             events: m ? [...subscriptionEvent(m, after, 'failed', now, detail), ...(retryAt === null ? subscriptionEvent(m, after, 'past_due', now) : [])] : [],
           };
