@@ -148,6 +148,8 @@ export interface TestGateway {
   storage: Storage;
   config: GatewayConfig;
   clock: ReturnType<typeof testClock>;
+  /** The database's URL, for a second connection to it. */
+  databaseUrl: string;
   /** `gateway.fetch` on a path. */
   request(path: string, init?: RequestInit): Promise<Response>;
   close(): Promise<void>;
@@ -179,6 +181,7 @@ export async function startTestGateway(opts: { merchants?: MerchantConfig[]; kin
     storage: ts.storage,
     config,
     clock,
+    databaseUrl: ts.url,
     request: (path, init) => gateway.fetch(new Request(`http://gateway.test${path}`, init)),
     close: () => ts.close(),
   };

@@ -1,5 +1,6 @@
 /**
- * `npm run worker`: a PAY dispatcher and a reconciler in their own process, on the gateway's database and
+ * `npm run worker`: a PAY dispatcher, a reconciler, the receipt checker and the subscriptions'
+ * scheduler in their own process, on the gateway's database and
  * configuration (`--config path.json` or `ONPAY_CONFIG`, the same environment as `npm start`). Run
  * as many as you like: each notification is claimed by one of them at a time (PostgreSQL: `FOR
  * UPDATE SKIP LOCKED`; SQLite: one writer). Set `dispatcher.inProcess: false` in the configuration
@@ -11,6 +12,7 @@ import { loadConfig } from '../server/bootstrap.ts';
 import { dispatcherFromConfig, processOwner } from '../server/dispatcher/from-config.ts';
 import { reconcilerFromConfig } from '../server/dispatcher/reconcile.ts';
 import { createReceiptChecker } from '../server/dispatcher/receipt-checks.ts';
+import { subscriptionSchedulerFromConfig } from '../server/dispatcher/subscriptions.ts';
 import { openDatabase } from '../server/storage/db.ts';
 import { createStorage } from '../server/storage/storage.ts';
 import { settlesWithin, stopDispatcher } from '../server/bootstrap.ts';
@@ -40,6 +42,9 @@ async function main(): Promise<void> {
   reconciler.start();
   const receiptChecker = createReceiptChecker({ storage, service, now: Date.now, owner: processOwner('worker-rcpt'), log: logFunction(logger) });
   receiptChecker.start();
+  // Subscriptions' periods (issue 26): charged once each, whichever gateway or worker claims them.
+  const subscriptionScheduler = subscriptionSchedulerFromConfig(config, storage, service.subscriptions, { owner: processOwner('worker-sub'), log: logFunction(logger) });
+  subscriptionScheduler.start();
   console.log(`onpay-checkout worker ${dispatcher.owner} delivering from ${config.database.startsWith('sqlite:') ? config.database : 'postgres'}`);
   logger.info({ owner: dispatcher.owner, node: process.version }, 'worker started');
   const deadlineMs = config.shutdownTimeoutMs;
@@ -52,6 +57,7 @@ async function main(): Promise<void> {
         stopDispatcher(dispatcher, storage, deadlineMs, logFunction(logger)),
         settlesWithin(reconciler.stop(), deadlineMs),
         settlesWithin(receiptChecker.stop(), deadlineMs),
+        settlesWithin(subscriptionScheduler.stop(), deadlineMs),
       ]);
       await database.close();
       return { cut: !finished };

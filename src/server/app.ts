@@ -33,6 +33,7 @@ import { cabinetRoutes } from './routes/cabinet.ts';
 import { refundRoutes } from './routes/refunds.ts';
 import { savedMethodRoutes } from './routes/saved-methods.ts';
 import { holdRoutes } from './routes/holds.ts';
+import { subscriptionRoutes } from './routes/subscriptions.ts';
 import { receiptRoutes } from './routes/receipts.ts';
 import { createClosingReceipts } from './refunds/closing-receipt.ts';
 import { createRefunds } from './refunds/refunds.ts';
@@ -230,6 +231,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.route('/', refundRoutes({ cabinet, refunds: createRefunds({ storage, connectors, now, sandbox: deps.config.sandbox, emitStatus: service.emitStatus, log }) }));
   app.route('/', savedMethodRoutes({ service }));
   app.route('/', holdRoutes({ cabinet, holds: service.holds }));
+  app.route('/', subscriptionRoutes({ subscriptions: service.subscriptions }));
   app.route('/', assetRoutes({ cdnDir, cache: deps.cacheAssets ?? false }));
   app.route('/', sbpRoutes(deps.sbpBanks ?? sbpBanksAsset(readSbpBanksSnapshot())));
   // Probes: liveness answers without touching the database (which may be locked by another

@@ -23,6 +23,7 @@ import { hashApiKey } from './token.ts';
 import type { Dispatcher } from './dispatcher/dispatcher.ts';
 import { dispatcherFromConfig, processOwner } from './dispatcher/from-config.ts';
 import { createReceiptChecker } from './dispatcher/receipt-checks.ts';
+import { subscriptionSchedulerFromConfig } from './dispatcher/subscriptions.ts';
 import { reconcilerFromConfig, type Reconciler } from './dispatcher/reconcile.ts';
 import { CONNECTOR_MODULES } from './providers/modules.ts';
 import { sandboxExposureWarning } from './merchants/merchant-rules.ts';
@@ -46,7 +47,10 @@ export function merchantFromConfig(m: MerchantConfig): Merchant {
     returnUrls: m.returnUrls ?? [],
     receipts: m.receipts ?? null,
     savedMethods: m.savedMethods
-      ? { enabled: m.savedMethods.enabled, ...(m.savedMethods.maxChargeAmount !== undefined ? { maxChargeMinor: parseAmount(m.savedMethods.maxChargeAmount)! } : {}) }
+      ? {
+        enabled: m.savedMethods.enabled, ...(m.savedMethods.maxChargeAmount !== undefined ? { maxChargeMinor: parseAmount(m.savedMethods.maxChargeAmount)! } : {}),
+        ...(m.savedMethods.retrySchedule !== undefined ? { retryScheduleDays: m.savedMethods.retrySchedule } : {}),
+      }
       : null,
     capture: m.capture ?? null,
     holdExpiry: m.holdExpiry ?? null,
@@ -284,6 +288,11 @@ export async function startGateway(config: GatewayConfig, opts: { cdnDir?: strin
   // Receipts' registration status asked of the providers, on the same machinery (issue 24).
   const receiptChecker = dispatcher ? createReceiptChecker({ storage, service: gateway.service, now: Date.now, owner: processOwner('gw-rcpt'), log: opts.log && !opts.logger ? opts.log : (m) => logger.warn(m) }) : null;
   receiptChecker?.start();
+  // Subscriptions' periods charged on the same machinery (issue 26): each period once, whoever claims it.
+  const subscriptionScheduler = dispatcher
+    ? subscriptionSchedulerFromConfig(effective, storage, gateway.service.subscriptions, { owner: processOwner('gw-sub'), log: opts.log && !opts.logger ? opts.log : (m) => logger.warn(m) })
+    : null;
+  subscriptionScheduler?.start();
   // A payment just paid has its PAY due now: look at the outbox at once rather than at the next poll.
   if (dispatcher) gateway.service.events.on(ANY_STATUS_EVENT, (p: { status: string }) => { if (p.status === 'paid') dispatcher.wake(); });
   return {
@@ -320,6 +329,8 @@ export async function startGateway(config: GatewayConfig, opts: { cdnDir?: strin
         // Questions in flight end; one cut off leaves its payment due again when the lease ends.
         reconciler ? settlesWithin(reconciler.stop(), deadline - Date.now()) : Promise.resolve(true),
         receiptChecker ? settlesWithin(receiptChecker.stop(), deadline - Date.now()) : Promise.resolve(true),
+        // A charge in flight finishes and is recorded; one cut off is made again under the same key.
+        subscriptionScheduler ? settlesWithin(subscriptionScheduler.stop(), deadline - Date.now()) : Promise.resolve(true),
       ]);
       clearInterval(idle);
       if (!served) {

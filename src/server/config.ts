@@ -96,6 +96,9 @@ export const merchantSchema = z.object({
     // Kept as its text (the parsed configuration is printed as JSON); minor units in merchantFromConfig.
     maxChargeAmount: z.string().regex(/^[0-9]{1,15}(\.[0-9]{1,2})?$/, 'a decimal amount in roubles like "15000.00"')
       .refine((v) => parseAmount(v)! > 0n, 'must be above zero').optional(),
+    /** A subscription's failed period is retried these many days after its due time (whole days, ascending); default [1, 3, 5]. */
+    retrySchedule: z.array(z.number().int('whole days').min(1, 'at least 1 day').max(60, 'at most 60 days')).max(10, 'at most 10 retries')
+      .refine((a) => a.every((d, i) => i === 0 || d > a[i - 1]!), 'days must ascend').optional(),
   }).strict().optional(),
   /** `manual`: hold the money on the card and capture it later (issue 25); default `auto`. See docs/CONFIGURATION.md. */
   capture: z.enum(['auto', 'manual']).optional(),
@@ -197,6 +200,13 @@ export const configSchema = z.object({
     batchSize: z.number().int().min(1).max(1000).optional(),
     concurrency: z.number().int().min(1).max(100).optional(),
     /** Must be longer than one provider call (10 s). */
+    leaseMs: z.number().int().min(10_001).optional(),
+    pollMs: z.number().int().min(10).max(60_000).optional(),
+  }).strict().optional(),
+  /** The subscriptions' scheduler (src/server/dispatcher/subscriptions.ts); it runs where the dispatcher runs. */
+  subscriptions: z.object({
+    batchSize: z.number().int().min(1).max(1000).optional(),
+    /** Must be longer than one charge at a provider (10 s): a claim held by a process that died is free again after it. */
     leaseMs: z.number().int().min(10_001).optional(),
     pollMs: z.number().int().min(10).max(60_000).optional(),
   }).strict().optional(),

@@ -61,6 +61,45 @@ export interface SavedMethodsSettings {
   enabled: boolean;
   /** The largest merchant-initiated charge, in minor units of RUR; absent: no maximum but the way's. */
   maxChargeMinor?: Minor;
+  /** A subscription's failed period is retried this many days after its due time, in order; absent: [1, 3, 5]. */
+  retryScheduleDays?: number[];
+}
+
+/** How often a subscription charges (issue 26 item 4). */
+export type SubscriptionInterval = 'day' | 'week' | 'month' | 'year';
+/** A subscription's state: `past_due` after every retry of a period failed. */
+export type SubscriptionStatus = 'active' | 'past_due' | 'cancelled' | 'completed';
+
+/** A customer's saved method charged every period (issue 26 item 4). Times in ms since the epoch. */
+export interface Subscription {
+  id: string;
+  merchantLogin: string;
+  customer: string;
+  methodId: string;
+  amountMinor: Minor;
+  ticker: string;
+  interval: SubscriptionInterval;
+  every: number;
+  startAt: number;
+  maxPeriods: number | null;
+  /** The order of each charge; `{period}` is replaced by the period's number. */
+  payFor: string;
+  receipt: unknown;
+  status: SubscriptionStatus;
+  /** The period charged next (1-based). */
+  period: number;
+  anchorPeriod: number;
+  anchorAt: number;
+  /** Failed attempts of the current period (the dunning schedule's position; a new date resets it). */
+  attempt: number;
+  /** Attempts made in the current period whatever the dates: the charge key's attempt number. */
+  tries: number;
+  dueAt: number | null;
+  leaseOwner: string | null;
+  leaseUntil: number | null;
+  lastPaymentId: string | null;
+  createdAt: number;
+  updatedAt: number;
 }
 
 /**
@@ -268,9 +307,10 @@ export interface NotificationRecord {
   merchantLogin: string;
   /**
    * `pay`: PAY / `payment.paid`; `refund`: `payment.refunded`; `receipt`: `receipt.failed`; `hold`:
-   * `payment.authorized` / `payment.voided` (these three: webhooks merchants only).
+   * `payment.authorized` / `payment.voided`; `subscription`: `subscription.*` (these four: webhooks
+   * merchants only).
    */
-  kind: 'pay' | 'refund' | 'receipt' | 'hold';
+  kind: 'pay' | 'refund' | 'receipt' | 'hold' | 'subscription';
   style: NotifyStyle;
   method: 'POST' | 'GET';
   url: string;

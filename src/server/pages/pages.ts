@@ -37,7 +37,8 @@ export function languageChunk(script: string, ln: Ln): string | null {
   return ln === 'ru' ? null : `${script.slice(0, script.lastIndexOf('/') + 1)}onpay-checkout.${ln}.js`;
 }
 
-function layout(ln: Ln, title: string, body: Html, opts: { script?: string; head?: Html | string; css?: string } = {}): Html {
+/** The page shell: the gateway's style sheet, no inline script. */
+export function layout(ln: Ln, title: string, body: Html, opts: { script?: string; head?: Html | string; css?: string } = {}): Html {
   return html`<!doctype html>
 <html lang="${ln}">
 <head>

@@ -146,6 +146,11 @@ export function createCharges(core: PaymentCore, applyReport: (p: Payment, s: Pr
   };
 
   return {
+    /** A charge's checks without charging (the subscriptions' creation): a 4xx naming the field, nothing written. */
+    async checkCharge(input: ChargeInput): Promise<void> {
+      await prepare(input);
+    },
+
     /**
      * A buyer's payment with a saved method (issue 26, `"savedMethod"` on `POST /api/v1/payments`):
      * the payment already made and past CHECK (the buyer started it), charged through the same call

@@ -14,6 +14,7 @@ import { createPaymentReports } from './reports.ts';
 import { createOrders } from './orders.ts';
 import { createSavedMethods } from './saved-methods.ts';
 import { createCharges } from './charges.ts';
+import { createSubscriptions } from '../subscriptions/subscriptions.ts';
 
 export { ANY_STATUS_EVENT, SHUTDOWN_EVENT, type ServiceDeps } from './core.ts';
 export { originAllowed, paymentView, refusalError, type CreateOutcome, type CreatePaymentInput } from './outcome.ts';
@@ -34,6 +35,10 @@ export function createPaymentService(deps: ServiceDeps) {
   const creation = createPaymentCreation(core, forms, saved, (...a) => charges.chargePresent(...a));
   const reports = createPaymentReports(core, creation.reconcileScheduleS, saved);
   const charges = createCharges(core, reports.applyReport);
+  const subscriptions = createSubscriptions({
+    storage: deps.storage, now: deps.now, randomId: deps.randomId, charges, secret: deps.config.secret, publicUrl: deps.config.publicUrl,
+    ...(deps.log ? { log: deps.log } : {}),
+  });
   const { storage } = deps;
 
   return {
@@ -140,5 +145,8 @@ export function createPaymentService(deps: ServiceDeps) {
 
     /** Whether the buyer's part is over: a final status, or a hold the shop captures later. */
     isBuyerDone,
+
+    /** Subscriptions on saved methods and the scheduler's step (issue 26 item 4). */
+    subscriptions,
   };
 }

@@ -106,8 +106,8 @@ export function cabinetRoutes(deps: CabinetRouteDeps) {
   // right key or not; every call counts per address and per merchant. Credentials: a bearer key
   // (scripts) or the page's session cookie (with the CSRF checks on changes, session.ts).
   // The merchant's receipts (routes/receipts.ts) authenticate the same way (issue 24).
-  // Saved methods and charges (routes/saved-methods.ts, issue 26) and holds (routes/holds.ts, issue 25) too.
-  for (const path of ['/api/v1/cabinet/*', '/api/v1/payments/:id/receipts', '/api/v1/customers/*', '/api/v1/charges', ...HOLD_PATHS]) app.use(path, async (c, next) => {
+  // Saved methods and charges (routes/saved-methods.ts, issue 26), holds (routes/holds.ts, issue 25) and subscriptions (routes/subscriptions.ts) too.
+  for (const path of ['/api/v1/cabinet/*', '/api/v1/payments/:id/receipts', '/api/v1/customers/*', '/api/v1/charges', '/api/v1/subscriptions', '/api/v1/subscriptions/*', ...HOLD_PATHS]) app.use(path, async (c, next) => {
     const client = c.get('client');
     const states: (LimitState | null)[] = [];
     if (client !== undefined) states.push(await limits.consume('cabinetPerAddress', client));

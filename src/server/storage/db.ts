@@ -108,7 +108,9 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
   } else {
     throw new Error('database URL must be "sqlite:<path>" or "postgres://…"');
   }
-  const migrator = new Migrator({ db, provider: migrationProvider(dialect) });
+  // Unordered: migrations numbered by branch (0012 holds, 0014 subscriptions) land after databases
+  // already ran 0015; each only adds its own tables and columns, so running a lower one later is safe.
+  const migrator = new Migrator({ db, provider: migrationProvider(dialect), allowUnorderedMigrations: true });
   const { error } = await migrator.migrateToLatest();
   if (error) {
     await db.destroy();

@@ -9,6 +9,7 @@ import type {
 } from '../types.ts';
 import type { Dialect } from './schema.ts';
 import type { CabinetStorage } from './cabinet-storage.ts';
+import type { SubscriptionsStore } from './subscriptions-store.ts';
 
 /** A state change to apply if, and only if, the payment is still in `from`. */
 export interface Transition {
@@ -81,7 +82,7 @@ export interface PaymentFilter {
 /** A payment in a list, with the status of its latest notification (read by the same query). */
 export type ListedPayment = Payment & { notificationStatus: NotificationStatus | null };
 
-export interface Storage extends CabinetStorage {
+export interface Storage extends CabinetStorage, SubscriptionsStore {
   readonly dialect: Dialect;
   /**
    * Adds or updates a merchant. Seeding from the configuration keeps what the merchant changed in the

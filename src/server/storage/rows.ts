@@ -62,14 +62,20 @@ export function toMerchant(r: Selectable<MerchantTable>): Merchant {
 /** The stored `savedMethods` JSON (the maximum as a decimal string of minor units). */
 function savedSettingsOf(text: string | null | undefined): Merchant['savedMethods'] {
   if (!text) return null;
-  const o = JSON.parse(text) as { enabled: boolean; maxChargeMinor?: string };
-  return { enabled: o.enabled === true, ...(o.maxChargeMinor !== undefined ? { maxChargeMinor: BigInt(o.maxChargeMinor) } : {}) };
+  const o = JSON.parse(text) as { enabled: boolean; maxChargeMinor?: string; retryScheduleDays?: number[] };
+  return {
+    enabled: o.enabled === true, ...(o.maxChargeMinor !== undefined ? { maxChargeMinor: BigInt(o.maxChargeMinor) } : {}),
+    ...(Array.isArray(o.retryScheduleDays) ? { retryScheduleDays: o.retryScheduleDays } : {}),
+  };
 }
 
 /** `savedMethods` as stored: the maximum as a decimal string, never a float. */
 export function savedSettingsText(s: Merchant['savedMethods']): string | null {
   if (!s) return null;
-  return JSON.stringify({ enabled: s.enabled, ...(s.maxChargeMinor !== undefined ? { maxChargeMinor: s.maxChargeMinor.toString() } : {}) });
+  return JSON.stringify({
+    enabled: s.enabled, ...(s.maxChargeMinor !== undefined ? { maxChargeMinor: s.maxChargeMinor.toString() } : {}),
+    ...(s.retryScheduleDays !== undefined ? { retryScheduleDays: s.retryScheduleDays } : {}),
+  });
 }
 
 export function toSavedMethod(r: Selectable<SavedMethodTable>): SavedMethod {
@@ -173,7 +179,7 @@ export function toNotification(r: Selectable<NotificationTable>): NotificationRe
     id: Number(r.id),
     paymentId: r.payment_id,
     merchantLogin: r.merchant_login,
-    kind: r.kind === 'refund' || r.kind === 'receipt' || r.kind === 'hold' ? r.kind : 'pay',
+    kind: r.kind === 'refund' || r.kind === 'receipt' || r.kind === 'hold' || r.kind === 'subscription' ? r.kind : 'pay',
     style: r.style === 'webhooks' ? 'webhooks' : 'onpay',
     method: r.method === 'GET' ? 'GET' : 'POST',
     url: r.url,

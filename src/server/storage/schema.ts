@@ -302,7 +302,42 @@ export interface SaveConsentTable {
   at: Int8;
 }
 
+/** Subscriptions: a saved method charged every period by the scheduler under a lease (0014_subscriptions). */
+export interface SubscriptionTable {
+  id: string;
+  merchant_login: string;
+  customer: string;
+  method_id: string;
+  amount_minor: Int8;
+  ticker: string;
+  interval: string;
+  every: number;
+  start_at: Int8;
+  max_periods: number | null;
+  pay_for: string;
+  /** The receipt's JSON, or null. */
+  receipt: string | null;
+  status: string;
+  /** The period charged next (1-based). */
+  period: number;
+  /** The period the dates count from, and its time: `nextChargeAt` moved by PATCH moves the later periods with it. */
+  anchor_period: number;
+  anchor_at: Int8;
+  /** Failed attempts of the current period (the dunning schedule's position; a new date resets it). */
+  attempt: number;
+  /** Attempts made in the current period, never reset by a new date: each one's charge key is its own. */
+  tries: number;
+  /** When the scheduler next acts (the period's time or a retry); null: nothing to do. */
+  due_at: Int8OrNull;
+  lease_owner: string | null;
+  lease_until: Int8OrNull;
+  last_payment_id: string | null;
+  created_at: Int8;
+  updated_at: Int8;
+}
+
 export interface Database {
+  subscriptions: SubscriptionTable;
   saved_methods: SavedMethodTable;
   save_consents: SaveConsentTable;
   receipts: ReceiptTable;
@@ -681,6 +716,44 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .addColumn('address', 'varchar(64)')
           .addColumn('at', 'bigint', (c) => c.notNull())
           .execute();
+      },
+    },
+    // Subscriptions on saved methods (issue 26 item 4). Between saved methods and receipt status.
+    '0014_subscriptions': {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Kysely's migration guide: a migration takes Kysely<any>, never today's schema types, so it stays true to the schema of its own time
+      async up(db: Kysely<any>) {
+        await db.schema.createTable('subscriptions')
+          .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+          .addColumn('merchant_login', 'varchar(64)', (c) => c.notNull())
+          .addColumn('customer', 'varchar(256)', (c) => c.notNull())
+          .addColumn('method_id', 'varchar(64)', (c) => c.notNull())
+          .addColumn('amount_minor', 'bigint', (c) => c.notNull())
+          .addColumn('ticker', 'varchar(3)', (c) => c.notNull())
+          .addColumn('interval', 'varchar(8)', (c) => c.notNull())
+          .addColumn('every', 'integer', (c) => c.notNull())
+          .addColumn('start_at', 'bigint', (c) => c.notNull())
+          .addColumn('max_periods', 'integer')
+          .addColumn('pay_for', 'text', (c) => c.notNull())
+          .addColumn('receipt', 'text')
+          .addColumn('status', 'varchar(16)', (c) => c.notNull())
+          .addColumn('period', 'integer', (c) => c.notNull())
+          .addColumn('anchor_period', 'integer', (c) => c.notNull())
+          .addColumn('anchor_at', 'bigint', (c) => c.notNull())
+          .addColumn('attempt', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('tries', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('due_at', 'bigint')
+          .addColumn('lease_owner', 'varchar(64)')
+          .addColumn('lease_until', 'bigint')
+          .addColumn('last_payment_id', 'varchar(64)')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute();
+        // `subscription.*` events go through the outbox as kind `subscription`: wider than the 8 characters
+        // the column had (PostgreSQL only: SQLite does not enforce a varchar's length; widening is metadata only).
+        if (dialect === 'postgres') await db.schema.alterTable('notifications').alterColumn('kind', (c) => c.setDataType('varchar(16)')).execute();
+        await db.schema.createIndex('subscriptions_m_customer').on('subscriptions').columns(['merchant_login', 'customer', 'created_at']).execute();
+        await db.schema.createIndex('subscriptions_due').on('subscriptions').column('due_at')
+          .where(sql.ref('due_at'), 'is not', null).execute();
       },
     },
     '0015_receipt_status': {

@@ -16,6 +16,7 @@ import { receiptChecksStore } from './receipt-checks-store.ts';
 import { refundsStore } from './refunds-store.ts';
 import { savedMethodsStore } from './saved-methods-store.ts';
 import { holdsStore } from './holds-store.ts';
+import { subscriptionsStore } from './subscriptions-store.ts';
 import { toMerchant, toPayment } from './rows.ts';
 
 export type { AttemptOutcome, ListedPayment, PaymentFilter, Storage, Transition } from './interface.ts';
@@ -38,5 +39,6 @@ export function createStorage(db: Kysely<Database>, dialect: Dialect): Storage {
     ...auditStore(db),
     ...savedMethodsStore(db),
     ...holdsStore(db, dialect),
+    ...subscriptionsStore(db, dialect),
   };
 }
