@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { readSbpBanksSnapshot } from '../../src/server/sbp/banks.ts';
-import { assertAxeClean, emulatorSuite, eventually, orderStatus, placeOrder, recordCheckout } from './harness.ts';
+import { assertAxeClean, closeQuietly, emulatorSuite, eventually, orderStatus, placeOrder, recordCheckout } from './harness.ts';
 
 const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
 const ANDROID = 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36';
@@ -118,12 +118,12 @@ describe('the SBP bank chooser, in Chromium', () => {
     await bank.goto(s.e.emulators!.tbank.sbpPageUrl(link)!);
     await bank.locator('button[value="pay"]').click();
     await eventually(async () => (await orderStatus(s.e.shopUrl, order.id)) === 'paid', 15_000, 'PAY to reach the shop');
-    await bank.close();
+    await closeQuietly(bank);
     // Back in the browser: the element follows the payment and goes on to url_success.
     await cdp.send('Page.setWebLifecycleState', { state: 'active' });
     await page.waitForURL(new RegExp(`/orders/${order.id}\\?paid=1`), { timeout: 15_000 });
     assert.deepEqual(problems, []);
-    await page.context().close();
+    await closeQuietly(page.context());
   });
 
   test('phone: the last bank chosen comes first next time; Android opens it with an intent naming its package', async () => {
@@ -140,7 +140,7 @@ describe('the SBP bank chooser, in Chromium', () => {
       href: `intent://${rest}#Intent;scheme=https;package=${raif.package_name};S.browser_fallback_url=${encodeURIComponent(link)};end`,
       schema: raif.schema, prevented: false,
     });
-    await a.page.close();
+    await closeQuietly(a.page);
 
     const second = await placeOrder(s.e.shopUrl, { honey: 1 });
     const b = await open(s.browser, second.url, {}, ctx);
@@ -152,7 +152,7 @@ describe('the SBP bank chooser, in Chromium', () => {
     assert.equal(shown.filter((x) => x === raif.schema).length, 1);
     await assertAxeClean(b.page, 'SBP chooser with the last bank first');
     assert.deepEqual([...a.problems, ...b.problems], []);
-    await ctx.close();
+    await closeQuietly(ctx);
   });
 
   test('a touch screen that is narrow leads with the chooser whatever the user agent; so does a mobile browser on a wide screen', async () => {
@@ -168,7 +168,7 @@ describe('the SBP bank chooser, in Chromium', () => {
       assert.equal(await page.locator('onpay-checkout svg[part="qr"]').isVisible(), false, `${what}: the QR code folded`);
       assert.equal(await page.locator('onpay-checkout details[part="qr-fold"]').count(), 1, what);
       assert.deepEqual(problems, []);
-      await page.context().close();
+      await closeQuietly(page.context());
     }
   });
 
@@ -199,7 +199,7 @@ describe('the SBP bank chooser, in Chromium', () => {
     assert.deepEqual(tap, { href: link.replace(/^https:/, `${SBER}:`), schema: SBER, prevented: false });
     await assertAxeClean(page, 'SBP on a desktop, chooser unfolded and searched');
     assert.deepEqual(problems, []);
-    await page.context().close();
+    await closeQuietly(page.context());
   });
 
   test('coming back after the phone threw the page away: the reload shows the same payment with its chooser; paid in the bank app, url_success', async () => {
@@ -209,7 +209,7 @@ describe('the SBP bank chooser, in Chromium', () => {
     const link = await startSbp(a.page);
     await a.page.locator(`onpay-checkout [data-schema="${SBER}"]`).tap();
     assert.equal((await a.taps()).length, 1);
-    await a.page.close();
+    await closeQuietly(a.page);
     const bank = await ctx.newPage();
     await bank.goto(s.e.emulators!.tbank.sbpPageUrl(link)!);
 
@@ -229,13 +229,13 @@ describe('the SBP bank chooser, in Chromium', () => {
     await back.goto(`${s.e.gatewayUrl}/providers/${waiting!.providerId}/return/${waiting!.id}?result=success`);
     assert.equal(await back.locator('h1[data-onpay-checking]').count(), 1, 'the return page checks, it does not guess');
     assert.doesNotMatch(back.url(), /paid=1/);
-    await back.close();
+    await closeQuietly(back);
     await bank.locator('button[value="pay"]').click();
     await b.page.waitForURL(new RegExp(`/orders/${order.id}\\?paid=1`), { timeout: 15_000 });
     await eventually(async () => (await orderStatus(s.e.shopUrl, order.id)) === 'paid', 15_000, 'PAY to reach the shop');
     const payments = await s.e.gateway.storage.listPayments({ merchantLogin: 'demo', payFor: `demo-${order.id}`, limit: 10 });
     assert.deepEqual(payments.map((p) => p.status), ['paid'], 'one payment, paid');
     assert.deepEqual([...a.problems, ...b.problems], []);
-    await ctx.close();
+    await closeQuietly(ctx);
   });
 });

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { assertAxeClean, emulatorSuite, eventually, openCheckout, orderStatus, placeOrder, recordCheckout, type CheckoutPage } from './harness.ts';
+import { assertAxeClean, closeQuietly, emulatorSuite, eventually, openCheckout, orderStatus, placeOrder, recordCheckout, type CheckoutPage } from './harness.ts';
 
 const IPHONE_UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
 
@@ -67,7 +67,10 @@ describe('T-Pay and SberPay through the emulators, in Chromium', () => {
     const app = await page.context().newPage();
     await app.goto(link);
     await app.locator('button[value="pay"]').click();
-    await app.close();
+    await closeQuietly(app);
+    // The buyer comes back to the shop's tab (a phone shows one tab at a time): the element follows
+    // the payment there (docs/ELEMENT.md: it checks again when the page is on show).
+    await page.bringToFront();
   }
 
   async function endsPaid(page: Page, orderId: number, provider: string): Promise<void> {
@@ -87,7 +90,7 @@ describe('T-Pay and SberPay through the emulators, in Chromium', () => {
     await payInApp(c.page, qr.deepLink);
     await endsPaid(c.page, order.id, 'tbank');
     assert.deepEqual(c.problems, []);
-    await c.page.context().close();
+    await closeQuietly(c.page.context());
   });
 
   test('SberPay through T-Bank on a desktop: the QR code leads; the phone that scans it pays → url_success, PAY', async () => {
@@ -104,7 +107,7 @@ describe('T-Pay and SberPay through the emulators, in Chromium', () => {
     await payInApp(c.page, qr.payload);
     await endsPaid(c.page, order.id, 'tbank');
     assert.deepEqual(c.problems, []);
-    await c.page.context().close();
+    await closeQuietly(c.page.context());
   });
 
   test('SberPay through YooKassa on a phone: the app button opens confirmation_data; paid in the app → url_success, PAY', async () => {
@@ -116,7 +119,7 @@ describe('T-Pay and SberPay through the emulators, in Chromium', () => {
     await payInApp(c.page, qr.deepLink);
     await endsPaid(c.page, order.id, 'yk');
     assert.deepEqual(c.problems, []);
-    await c.page.context().close();
+    await closeQuietly(c.page.context());
   });
 
   test('T-Pay through YooKassa: YooKassa\'s page in a popup offers the app; paid there → url_success, PAY', async () => {
@@ -132,6 +135,6 @@ describe('T-Pay and SberPay through the emulators, in Chromium', () => {
     await popup.locator('button[value="pay"]').click();
     await endsPaid(page, order.id, 'yk');
     assert.deepEqual(problems, []);
-    await page.context().close();
+    await closeQuietly(page.context());
   });
 });
