@@ -187,6 +187,42 @@ for (const kind of storageKinds()) {
       assert.equal(later.json.status, 'paid');
     });
 
+    test('a charge cut off between the provider\'s answer and its record: a minute on, the same key asks the provider and is paid, never charged twice, one PAY', async () => {
+      const payload = await form('notify', link('notify', { customer: 'n-12', payFor: 'n-12-first' }));
+      const c = await t.request('/api/v1/payments', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: payload.token, way: 'CRD', saveMethod: true }) });
+      const first = (await c.json()) as { id: string };
+      await markPaid(first.id);
+      const method = (await methods('n-12', 'notify-cabinet-key-0123456789')).json.methods[0].id as string;
+      const body = { customer: 'n-12', method, amount: '21.00', ticker: 'RUR', payFor: 'n-12-sub' };
+      // The process dies after the charge is marked waiting and before the provider's `paid` is applied.
+      const real = t.storage.getPayment.bind(t.storage);
+      let armed = true;
+      t.storage.getPayment = async (id: string) => {
+        const p = await real(id);
+        if (armed && p?.payFor === 'n-12-sub' && p.status === 'awaiting_payment') {
+          armed = false;
+          throw new Error('the process died here');
+        }
+        return p;
+      };
+      try {
+        assert.equal((await charge(body, 'k-12', 'notify-cabinet-key-0123456789')).status, 500);
+      } finally {
+        t.storage.getPayment = real;
+      }
+      const [cut] = await t.storage.listPayments({ merchantLogin: 'notify', payFor: 'n-12-sub', limit: 5 });
+      assert.deepEqual([cut?.status, cut?.action], ['awaiting_payment', null]);
+      const soon = await charge(body, 'k-12', 'notify-cabinet-key-0123456789');
+      assert.deepEqual([soon.status, soon.json.status], [200, 'awaiting_payment'], 'within the minute it may still be under way');
+      t.clock.advance(60_000);
+      const resumed = await charge(body, 'k-12', 'notify-cabinet-key-0123456789');
+      assert.deepEqual([resumed.status, resumed.json.id, resumed.json.status], [200, cut!.id, 'paid']);
+      const again = await charge(body, 'k-12', 'notify-cabinet-key-0123456789');
+      assert.deepEqual([again.status, again.json.status], [200, 'paid']);
+      assert.equal((await t.storage.listPayments({ merchantLogin: 'notify', payFor: 'n-12-sub', limit: 5 })).length, 1);
+      assert.equal((await t.storage.notificationsOf(cut!.id)).filter((n) => n.body.includes('"pay"')).length, 1, 'one PAY');
+    });
+
     test('a declined charge fails with the reason; 3-D Secure leaves it awaiting the buyer with a link', async () => {
       const id = await saveCard('c-6');
       const poor = await charge({ customer: 'c-6', method: id, amount: '10.51', ticker: 'RUR', payFor: 'p-6' }, 'k-6-1');

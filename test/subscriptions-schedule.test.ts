@@ -173,6 +173,38 @@ for (const kind of storageKinds()) {
       assert.equal(shop.requests.filter((r) => r.body.includes('"payment.paid"') && r.body.includes(paid[0]!.id)).length, 1, 'the charge\'s own payment.paid too');
     });
 
+    test('a scheduler dying between the provider\'s answer and its record: a minute on the provider is asked, the period recorded, charged once', async () => {
+      const method = await saveCard(t, 'shop', 'cut-1');
+      const startAt = t.clock.now() + 400 * DAY; // after every other test's periods
+      const c = await api(t, 'POST', '/api/v1/subscriptions', {
+        customer: 'cut-1', method, amount: '40.00', ticker: 'RUR', interval: 'day', startAt: new Date(startAt).toISOString(), maxPeriods: 2, payFor: 'cut1-{period}',
+      });
+      assert.equal(c.status, 201, JSON.stringify(c.json));
+      t.clock.set(startAt);
+      const real = t.storage.getPayment.bind(t.storage);
+      t.storage.getPayment = async (id: string) => {
+        const p = await real(id);
+        if (p?.payFor === 'cut1-1' && p.status === 'awaiting_payment') throw new Error('the process died here');
+        return p;
+      };
+      const s = scheduler('cut', 5000);
+      try {
+        await s.runOnce();
+      } finally {
+        t.storage.getPayment = real;
+      }
+      const [cut] = await t.storage.listPayments({ merchantLogin: 'shop', payFor: 'cut1-1', limit: 5 });
+      assert.deepEqual([cut?.status, cut?.action], ['awaiting_payment', null], 'marked waiting, the answer not applied');
+      t.clock.advance(6000);
+      await s.runOnce(); // the lease ran out: claimed again
+      assert.equal((await api(t, 'GET', `/api/v1/subscriptions/${c.json.id}`)).json.period, 1, 'within the minute it may still be under way');
+      t.clock.advance(61_000);
+      await s.runOnce(); // due again within a minute, not an hour
+      const v = await api(t, 'GET', `/api/v1/subscriptions/${c.json.id}`);
+      assert.deepEqual([v.json.period, v.json.lastPaymentId], [2, cut!.id]);
+      assert.deepEqual((await t.storage.listPayments({ merchantLogin: 'shop', payFor: 'cut1-1', limit: 5 })).map((p) => p.status), ['paid']);
+    });
+
     test('two schedulers on their own connections racing charge each period once; a lease lost mid-charge charges nothing more', async () => {
       second = await openDatabase(t.databaseUrl);
       const storageB = createStorage(second.db, second.dialect);

@@ -127,6 +127,19 @@ export function createCharges(core: PaymentCore, applyReport: (p: Payment, s: Pr
     }
   }
 
+  /** What the provider says of a charge whose answer was not recorded, applied as a notification would be; the payment now. */
+  async function askProvider(p: Payment, connector: Connector): Promise<Payment> {
+    try {
+      const s = await connector.fetchStatus(p, p.providerPaymentId);
+      if (s.state === 'unreachable' || s.state === 'pending' || s.state === 'not_found') return p;
+      await applyReport(p, s);
+    } catch (e) {
+      deps.log?.(`charge ${p.id}: status at ${p.providerId} failed: ${(e as Error).message}`);
+      return p;
+    }
+    return (await storage.getPayment(p.id)) ?? p;
+  }
+
   /** The provider's charge call: a throwing connector counts as an unknown outcome. */
   async function callProvider(connector: Connector, req: ChargeRequest): Promise<ChargeResult> {
     try {
@@ -182,6 +195,12 @@ export function createCharges(core: PaymentCore, applyReport: (p: Payment, s: Pr
       if (!created) {
         if (payment.requestHash !== fresh.requestHash) {
           throw new GatewayError(409, 'idempotency_conflict', 'Idempotency-Key: this key was used for another charge', 'Idempotency-Key');
+        }
+        // Waiting with no buyer's action: the provider's answer was not recorded (none came, or a crash
+        // cut its record short). A minute on, the provider is asked what became of it, as reconciliation
+        // asks; the charge is never made again.
+        if (payment.status === 'awaiting_payment' && !payment.action && deps.now() - payment.updatedAt >= CHARGE_IN_PROGRESS_MS) {
+          return { created: false, payment: paymentView(await askProvider(payment, connector)) };
         }
         // Still `created`: another request is charging it now, or one was cut off (then resumed below,
         // under the same provider key, which the provider charges once).

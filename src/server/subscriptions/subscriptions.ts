@@ -15,7 +15,7 @@ import { GatewayError } from '../errors.ts';
 import { checkReceiptForPayment, type Receipt } from '../../protocol/receipt.ts';
 import { formatAmount, type Minor } from '../../protocol/money.ts';
 import type { PaymentView } from '../../protocol/checkout-api.ts';
-import type { ChargeInput } from '../payments/charges.ts';
+import { CHARGE_IN_PROGRESS_MS, type ChargeInput } from '../payments/charges.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { SubscriptionChange } from '../storage/subscriptions-store.ts';
 import type { Merchant, Subscription, SubscriptionInterval, SubscriptionStatus } from '../types.ts';
@@ -27,8 +27,10 @@ import type { SubscriptionPageData } from '../pages/subscription-page.ts';
 
 /** How far in the past `startAt` / `nextChargeAt` may be (clocks differ a little). */
 export const PAST_TOLERANCE_MS = 5 * 60_000;
-/** How often a charge still waiting for its buyer (3-D Secure) or its provider is looked at again. */
+/** How often a charge still waiting for its buyer (3-D Secure) is looked at again. */
 export const WAITING_RECHECK_MS = 60 * 60_000;
+/** How soon a charge with no answer recorded (the provider unreachable, a crash mid-record) is resumed. */
+export const UNANSWERED_RECHECK_MS = CHARGE_IN_PROGRESS_MS + 1000;
 /** How soon a charge another request is making (or one cut off by a crash, resumable a minute after it began) is looked at again. */
 export const BUSY_RECHECK_MS = 10_000;
 /** The most intervals one period may span: a year at most (five for yearly ones), so dates stay in range. */
@@ -119,7 +121,7 @@ export interface SubscriptionDeps {
 type AttemptOutcome =
   | { kind: 'paid'; paymentId: string }
   | { kind: 'failed'; paymentId: string | null; reason: string }
-  | { kind: 'waiting'; paymentId: string }
+  | { kind: 'waiting'; paymentId: string; buyer: boolean }
   | { kind: 'busy' };
 
 /** The subscriptions' domain: the API's calls and the scheduler's one step. */
@@ -165,7 +167,7 @@ export function createSubscriptions(deps: SubscriptionDeps) {
         case 'failed': case 'expired': case 'rejected':
           return { kind: 'failed', paymentId: payment.id, reason: payment.reason ?? payment.status };
         default:
-          return { kind: 'waiting', paymentId: payment.id };
+          return { kind: 'waiting', paymentId: payment.id, buyer: payment.action !== null };
       }
     } catch (e) {
       if (!(e instanceof GatewayError)) throw e;
@@ -272,7 +274,8 @@ export function createSubscriptions(deps: SubscriptionDeps) {
           change = { dueAt: now + BUSY_RECHECK_MS };
           break;
         case 'waiting':
-          change = { dueAt: now + WAITING_RECHECK_MS, lastPaymentId: outcome.paymentId };
+          // For the buyer (3-D Secure): hours. For the provider's answer (none recorded): the charge is resumed under its key.
+          change = { dueAt: now + (outcome.buyer ? WAITING_RECHECK_MS : UNANSWERED_RECHECK_MS), lastPaymentId: outcome.paymentId };
           break;
         case 'paid': {
           const next = s.period + 1;

@@ -247,6 +247,17 @@ function createSandboxConnector(config: SandboxProviderConfig, deps: ConnectorDe
           return typeof payment.holdExpiresAt === 'number' && deps.now() >= payment.holdExpiresAt
             ? { ...base, state: 'voided', providerState: 'hold_lapsed' }
             : { ...base, state: 'authorized', ...(typeof payment.holdExpiresAt === 'number' ? { holdExpiresAt: payment.holdExpiresAt } : {}) };
+        case 'awaiting_payment':
+          // A merchant's charge: the sandbox's answer is its amount's, whenever it is asked.
+          if (payment.idempotencyKey?.startsWith('charge:')) {
+            switch (sandboxChargeOutcome(payment.amountMinor)) {
+              case 'paid': return { ...base, state: 'paid', providerState: 'paid' };
+              case 'insufficient_funds': return { ...base, state: 'failed', providerState: 'insufficient_funds', failure: 'insufficient_funds' };
+              case 'declined': return { ...base, state: 'failed', providerState: 'declined', failure: 'declined' };
+              case '3ds': break;
+            }
+          }
+          return { ...base, state: 'pending' };
         default:
           return { ...base, state: 'pending' };
       }
