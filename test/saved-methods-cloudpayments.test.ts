@@ -2,7 +2,8 @@
  * Saved cards and merchant-initiated charges through CloudPayments' emulator over loopback (issue
  * 26): the order's AccountId only with the consent, the card's Token kept from Pay, charges by
  * `payments/tokens/charge` (TrInitiatorCode 0) under X-Request-ID (paid once per Idempotency-Key;
- * insufficient funds; 3-D Secure not offered, so failed); no revoke call (the gateway forgets it).
+ * insufficient funds; 3-D Secure through the gateway's page to the issuer and post3ds); no revoke
+ * call (the gateway forgets it).
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -73,7 +74,7 @@ test('CloudPayments: the card is kept only with the consent, listed with its mas
   assert.ok(!JSON.stringify(body).includes('tk_'), 'no token in the answer');
 });
 
-test('CloudPayments charges: paid once per Idempotency-Key; insufficient funds; 3-D Secure ends failed', async () => {
+test('CloudPayments charges: paid once per Idempotency-Key; insufficient funds; 3-D Secure waits for the buyer with the gateway\'s link', async () => {
   await payFirst('cp-2', true);
   await until('saved', async () => (await gw.storage.savedMethodsOf('shop', 'cp-2')).length === 1);
   const [m] = await gw.storage.savedMethodsOf('shop', 'cp-2');
@@ -90,7 +91,79 @@ test('CloudPayments charges: paid once per Idempotency-Key; insufficient funds; 
   assert.deepEqual([poor.status, poor.reason], ['failed', 'insufficient_funds']);
   emu.cards.get(m!.token)!.outcome = '3ds';
   const ds = (await (await charge({ ...body, amount: '11.00' }, 'cp-k-3')).json()) as Record<string, any>;
-  assert.deepEqual([ds.status, ds.reason], ['failed', '3ds_failed']);
+  assert.deepEqual([ds.status, ds.action?.type, ds.action?.frame], ['awaiting_payment', 'redirect', false], JSON.stringify(ds));
+  assert.ok(ds.action.url.startsWith(`${gw.config.publicUrl}/providers/cp/3ds/${ds.id}?`), 'the gateway\'s own page sends the buyer to the issuer');
+});
+
+/** The hidden fields of the form posting to `action` in `html`. */
+function formFields(html: string, action: string): Record<string, string> {
+  const esc = (x: string) => x.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  const form = new RegExp(`<form method="post" action="${esc(action)}"[^>]*>([\\s\\S]*?)</form>`).exec(html);
+  assert.ok(form, `a form posting to ${action} in ${html.slice(0, 2000)}`);
+  const unescape = (x: string) => x.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  return Object.fromEntries([...form[1]!.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((x) => [x[1]!, unescape(x[2]!)]));
+}
+
+test('CloudPayments 3-D Secure on a charge: the gateway\'s page posts to the issuer, the issuer\'s answer finishes it by post3ds, paid once; a refusal fails it', async () => {
+  await payFirst('cp-4', true);
+  await until('saved', async () => (await gw.storage.savedMethodsOf('shop', 'cp-4')).length === 1);
+  const [m] = await gw.storage.savedMethodsOf('shop', 'cp-4');
+  emu.cards.get(m!.token)!.outcome = '3ds';
+  const ask = async (payFor: string, key: string) => (await (await charge({ customer: 'cp-4', method: m!.id, amount: '33.00', ticker: 'RUR', payFor }, key)).json()) as Record<string, any>;
+  const ds = await ask('cp-4-a', 'cp-k-4a');
+  assert.equal(ds.status, 'awaiting_payment');
+
+  // A link altered by anyone is refused naming it, and shows nothing of the issuer.
+  const forged = new URL(ds.action.url);
+  forged.searchParams.set('d', Buffer.from(JSON.stringify(['https://evil.example/acs', 'x', '1'])).toString('base64url'));
+  const refused = await fetch(forged, { redirect: 'manual' });
+  assert.equal(refused.status, 403);
+  assert.doesNotMatch(await refused.text(), /evil\.example/);
+
+  const page = await fetch(ds.action.url, { redirect: 'manual' });
+  assert.equal(page.status, 200);
+  assert.match(page.headers.get('content-security-policy') ?? '', /form-action \*/);
+  const html = await page.text();
+  const toIssuer = formFields(html, `${emu.url}/acs`);
+  const tx = emu.transactions.find((t) => t.invoiceId === ds.id)!;
+  assert.deepEqual(Object.keys(toIssuer).sort(), ['MD', 'PaReq', 'TermUrl']);
+  assert.deepEqual([toIssuer.MD, toIssuer.TermUrl], [String(tx.transactionId), `${gw.config.publicUrl}/providers/cp/3ds/${ds.id}/term`]);
+  assert.match(html, /<script src="\/assets\/autosubmit\.js"><\/script>/);
+
+  // The issuer's page (the emulator's ACS) and its answer, as the buyer's browser carries them.
+  const acs = await (await fetch(`${emu.url}/acs`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(toIssuer).toString() })).text();
+  const [confirm] = [...acs.matchAll(/<form method="post" action="([^"]+)">([\s\S]*?)<\/form>/g)].map((f) => formFields(f[0], toIssuer.TermUrl!));
+  const term = (fields: Record<string, string>) => fetch(toIssuer.TermUrl!, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
+
+  // Bad answers are a 400 naming the field, and change nothing.
+  for (const [fields, field] of [[{ PaRes: confirm!.PaRes! }, 'MD'], [{ MD: '999999', PaRes: confirm!.PaRes! }, 'MD'], [{ MD: confirm!.MD! }, 'PaRes']] as const) {
+    const r = await term(fields);
+    assert.equal(r.status, 400);
+    assert.match(await r.text(), new RegExp(field));
+    assert.equal((await gw.storage.getPayment(ds.id))!.status, 'awaiting_payment');
+  }
+  const done = await term(confirm!);
+  assert.equal(done.status, 303);
+  assert.equal(done.headers.get('location'), `/providers/cp/return/${ds.id}`);
+  assert.equal((await gw.storage.getPayment(ds.id))!.status, 'paid');
+  assert.equal(tx.status, 'Completed');
+  assert.equal((await term(confirm!)).status, 303, 'a second post changes nothing');
+  assert.equal((await fetch(ds.action.url, { redirect: 'manual' })).status, 303, 'the link of a finished charge shows its outcome');
+  const again = await ask('cp-4-a', 'cp-k-4a');
+  assert.deepEqual([again.id, again.status], [ds.id, 'paid']);
+  assert.equal(emu.transactions.filter((t) => t.invoiceId === ds.id).length, 1, 'charged once');
+
+  // The buyer refuses at the issuer: failed, 3ds_failed.
+  const no = await ask('cp-4-b', 'cp-k-4b');
+  const f = formFields(await (await fetch(no.action.url)).text(), `${emu.url}/acs`);
+  const acs2 = await (await fetch(`${emu.url}/acs`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(f).toString() })).text();
+  const refuse = [...acs2.matchAll(/<form method="post" action="[^"]+">[\s\S]*?<\/form>/g)].map((x) => formFields(x[0], f.TermUrl!))[1]!;
+  assert.equal((await term(refuse)).status, 303, 'posted to the paid charge\'s TermUrl: nothing changes');
+  assert.equal((await gw.storage.getPayment(ds.id))!.status, 'paid');
+  const r = await fetch(f.TermUrl!, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(refuse).toString() });
+  assert.equal(r.status, 303);
+  const failed = (await gw.storage.getPayment(no.id))!;
+  assert.deepEqual([failed.status, failed.failureReason], ['failed', '3ds_failed']);
 });
 
 test('CloudPayments: a returning buyer pays with the saved card on the page (TrInitiatorCode 1), paid at once', async () => {

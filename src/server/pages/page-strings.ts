@@ -21,6 +21,7 @@ export const PAGE_STRINGS = {
     checking: 'Проверяем оплату…', checkingNote: 'Платёжная система ещё не сообщила результат. Страница обновится сама.',
     notConfirmed: 'Оплата пока не подтверждена', notConfirmedNote: 'Если вы оплатили, магазин получит подтверждение, как только платёжная система его пришлёт.',
     backToPay: 'Вернуться к оплате', tryOther: 'Попробовать другой способ', again: 'Проверить ещё раз',
+    toBank: 'Переходим на страницу вашего банка, чтобы подтвердить платёж. Если ничего не происходит, нажмите «Продолжить».',
   },
   en: {
     fee: 'Including a fee of {fee}', feeShop: 'The shop pays the fee',
@@ -36,6 +37,7 @@ export const PAGE_STRINGS = {
     checking: 'Checking the payment…', checkingNote: 'The payment system has not reported the outcome yet. This page refreshes by itself.',
     notConfirmed: 'The payment is not confirmed yet', notConfirmedNote: 'If you have paid, the shop will be told as soon as the payment system confirms it.',
     backToPay: 'Back to the payment', tryOther: 'Try another method', again: 'Check again',
+    toBank: 'Taking you to your bank\'s page to confirm the payment. If nothing happens, press «Continue».',
   },
   uk: {
     fee: 'Включно з комісією {fee}', feeShop: 'Комісію сплачує магазин',
@@ -49,6 +51,7 @@ export const PAGE_STRINGS = {
     another: 'Обрати інший спосіб',
     toShop: 'Повернутися до магазину', testMode: 'Тестовий режим',
     checking: 'Перевіряємо оплату…', checkingNote: 'Платіжна система ще не повідомила результат. Сторінка оновиться сама.', notConfirmed: 'Оплату ще не підтверджено', notConfirmedNote: 'Якщо ви сплатили, магазин отримає підтвердження, щойно платіжна система його надішле.', backToPay: 'Повернутися до оплати', tryOther: 'Спробувати інший спосіб', again: 'Перевірити ще раз',
+    toBank: 'Переходимо на сторінку вашого банку, щоб підтвердити платіж. Якщо нічого не відбувається, натисніть «Продовжити».',
   },
   kk: {
     fee: 'Комиссияны қоса алғанда: {fee}', feeShop: 'Комиссияны дүкен төлейді',
@@ -62,6 +65,7 @@ export const PAGE_STRINGS = {
     another: 'Басқа тәсілді таңдау',
     toShop: 'Дүкенге оралу', testMode: 'Сынақ режимі',
     checking: 'Төлемді тексеріп жатырмыз…', checkingNote: 'Төлем жүйесі нәтижені әлі хабарламады. Бет өзі жаңарады.', notConfirmed: 'Төлем әлі расталмады', notConfirmedNote: 'Төлеген болсаңыз, төлем жүйесі растаған бойда дүкен хабардар болады.', backToPay: 'Төлемге оралу', tryOther: 'Басқа тәсілді таңдау', again: 'Қайта тексеру',
+    toBank: 'Төлемді растау үшін банкіңіздің бетіне өтудеміз. Ештеңе болмаса, «Жалғастыру» түймесін басыңыз.',
   },
   be: {
     fee: 'Уключаючы камісію {fee}', feeShop: 'Камісію плаціць крама',
@@ -75,6 +79,7 @@ export const PAGE_STRINGS = {
     another: 'Выбраць іншы спосаб',
     toShop: 'Вярнуцца ў краму', testMode: 'Тэставы рэжым',
     checking: 'Правяраем аплату…', checkingNote: 'Плацежная сістэма яшчэ не паведаміла вынік. Старонка абновіцца сама.', notConfirmed: 'Аплата пакуль не пацверджана', notConfirmedNote: 'Калі вы аплацілі, крама атрымае пацверджанне, як толькі плацежная сістэма яго дашле.', backToPay: 'Вярнуцца да аплаты', tryOther: 'Паспрабаваць іншы спосаб', again: 'Праверыць яшчэ раз',
+    toBank: 'Пераходзім на старонку вашага банка, каб пацвердзіць плацёж. Калі нічога не адбываецца, націсніце «Працягнуць».',
   },
   uz: {
     fee: 'Komissiya bilan birga: {fee}', feeShop: 'Komissiyani doʻkon toʻlaydi',
@@ -88,6 +93,7 @@ export const PAGE_STRINGS = {
     another: 'Boshqa usulni tanlash',
     toShop: 'Doʻkonga qaytish', testMode: 'Sinov rejimi',
     checking: 'Toʻlovni tekshiryapmiz…', checkingNote: 'Toʻlov tizimi hali natijani xabar qilmadi. Sahifa oʻzi yangilanadi.', notConfirmed: 'Toʻlov hali tasdiqlanmadi', notConfirmedNote: 'Agar toʻlagan boʻlsangiz, toʻlov tizimi tasdiqlashi bilan doʻkon xabar oladi.', backToPay: 'Toʻlovga qaytish', tryOther: 'Boshqa usulni sinash', again: 'Yana tekshirish',
+    toBank: 'Toʻlovni tasdiqlash uchun bankingiz sahifasiga oʻtmoqdamiz. Hech narsa boʻlmasa, «Davom etish» tugmasini bosing.',
   },
   de: {
     fee: 'Inklusive {fee} Gebühr', feeShop: 'Die Gebühr zahlt der Shop',
@@ -101,6 +107,7 @@ export const PAGE_STRINGS = {
     another: 'Andere Zahlungsart wählen',
     toShop: 'Zurück zum Shop', testMode: 'Testmodus',
     checking: 'Zahlung wird geprüft…', checkingNote: 'Das Zahlungssystem hat das Ergebnis noch nicht gemeldet. Die Seite aktualisiert sich selbst.', notConfirmed: 'Die Zahlung ist noch nicht bestätigt', notConfirmedNote: 'Wenn Sie bezahlt haben, erfährt es der Shop, sobald das Zahlungssystem es bestätigt.', backToPay: 'Zurück zur Zahlung', tryOther: 'Andere Zahlungsart wählen', again: 'Erneut prüfen',
+    toBank: 'Sie werden zur Seite Ihrer Bank weitergeleitet, um die Zahlung zu bestätigen. Wenn nichts passiert, drücken Sie «Weiter».',
   },
 } as const satisfies Record<Language, Record<string, string>>;
 

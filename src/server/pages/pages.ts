@@ -90,7 +90,7 @@ function feeLine(ln: Ln, w: WayQuote): Html | string {
 }
 
 /** A payment's amount as the buyer reads it in their language. */
-const moneyOf = (p: Payment): string => formatMoney(formatAmount(p.amountMinor), p.wayTicker, p.ln);
+export const moneyOf = (p: Payment): string => formatMoney(formatAmount(p.amountMinor), p.wayTicker, p.ln);
 
 /**
  * The plain form: the no-JavaScript checkout, also the element's light-DOM fallback. `base` is the
@@ -294,4 +294,21 @@ export function returnCheckingPage(p: Payment, providerId: string, attempt: numb
 <p><a href="${back}" target="_top">${t.backToPay}</a></p>
 <p><a href="${self(0)}">${t.again}</a></p>
 ${p.urlFail ? html`<p><a href="${p.urlFail}" target="_top">${t.toShop}</a></p>` : ''}`);
+}
+
+/**
+ * The issuer's 3-D Secure for a charge (issue 26): a form POSTing the provider's fields to the
+ * issuer's page, sent by /assets/autosubmit.js at once, or by the buyer's press without JavaScript.
+ * The page's address carries the signed link: only the origin goes on as the referrer.
+ */
+export function threeDsPage(p: Payment, form: { url: string; fields: Record<string, string> }): Html {
+  const t = T[p.ln];
+  return layout(p.ln, t.title, html`<h1>${t.title}</h1>
+<p>${t.order}: <strong>${p.payFor}</strong> — ${moneyOf(p)}</p>
+<p>${t.toBank}</p>
+<form method="post" action="${form.url}" data-autosubmit="">
+${Object.entries(form.fields).map(([k, v]) => html`<input type="hidden" name="${k}" value="${v}">`)}
+<p><button type="submit">${t.cont}</button></p>
+</form>
+<script src="/assets/autosubmit.js"></script>`, { head: html`<meta name="referrer" content="origin">` });
 }

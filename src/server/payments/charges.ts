@@ -158,7 +158,52 @@ export function createCharges(core: PaymentCore, applyReport: (p: Payment, s: Pr
     });
   };
 
+  /** A charge waiting for its buyer's 3-D Secure at a connector that leaves the round trip to the gateway; 404 otherwise. */
+  async function waitingThreeDs(providerId: string, id: string) {
+    const p = await core.paymentOf(id);
+    const connector = p.providerId === providerId ? connectors.connector(providerId) : undefined;
+    if (!connector?.threeDs) throw new GatewayError(404, 'not_found', 'no such payment', 'id');
+    return { p, threeDs: connector.threeDs };
+  }
+
   return {
+    /**
+     * The issuer's form for a charge's 3-D Secure (`GET /providers/{id}/3ds/{payment}`): where the
+     * buyer's browser POSTs what, or, for a payment no longer waiting, the payment (its outcome is shown).
+     * A link that is not the connector's for this payment is a 403 naming it.
+     */
+    async threeDsForm(providerId: string, id: string, query: URLSearchParams): Promise<{ form: { url: string; fields: Record<string, string> }; payment: Payment } | { done: Payment }> {
+      const { p, threeDs } = await waitingThreeDs(providerId, id);
+      if (p.status !== 'awaiting_payment') return { done: p };
+      const form = threeDs.form(p, query);
+      if (!form) throw new GatewayError(403, 'bad_signature', 'd: this 3-D Secure link is not the gateway\'s for this payment', 'd');
+      return { form, payment: p };
+    },
+
+    /**
+     * The issuer's answer POSTed to `TermUrl`: the charge finished at the provider and applied (paid
+     * with its PAY, or failed with the reason; no definite answer is left to reconciliation). A
+     * payment no longer waiting is left as it is (a second post). Bad input: a 400 naming the field.
+     */
+    async finishThreeDs(providerId: string, id: string, answer: URLSearchParams): Promise<Payment> {
+      const { p, threeDs } = await waitingThreeDs(providerId, id);
+      if (p.status !== 'awaiting_payment') return p;
+      const r = await threeDs.finish(p, answer).catch((e: unknown): ChargeResult => ({ kind: 'unknown', reason: (e as Error).message }));
+      switch (r.kind) {
+        case 'invalid':
+          throw new GatewayError(400, 'invalid_param', r.message, r.field);
+        case 'paid':
+          await applyReport(p, { state: 'paid', providerPaymentId: r.providerPaymentId, amountMinor: p.amountMinor, currency: p.wayTicker, providerState: r.providerState });
+          break;
+        case 'declined':
+          await transitionOrThrow(p, 'failed', { reason: `declined by the payment system: ${r.reason}`.slice(0, 500), failureReason: r.failure, ...(r.providerPaymentId ? { providerPaymentId: r.providerPaymentId } : {}) });
+          break;
+        default:
+          deps.log?.(`charge ${p.id}: no definite answer after 3-D Secure from ${providerId}; left to reconciliation`);
+      }
+      return (await storage.getPayment(p.id)) ?? p;
+    },
+
     /** A charge's checks without charging (the subscriptions' creation): a 4xx naming the field, nothing written. */
     async checkCharge(input: ChargeInput): Promise<void> {
       await prepare(input);

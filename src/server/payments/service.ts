@@ -142,6 +142,9 @@ export function createPaymentService(deps: ServiceDeps) {
 
     /** Charges a saved method with no buyer present (issue 26; `POST /api/v1/charges`, and later the subscriptions' scheduler). */
     chargeSavedMethod: charges.chargeSavedMethod,
+    /** A charge's 3-D Secure through the gateway's page (CloudPayments): the issuer's form, and its answer applied. */
+    threeDsForm: charges.threeDsForm,
+    finishThreeDs: charges.finishThreeDs,
 
     /** Whether the buyer's part is over: a final status, or a hold the shop captures later. */
     isBuyerDone,

@@ -349,7 +349,21 @@ export interface Connector {
    * provider has no such call (YooKassa), and the gateway only forgets the token.
    */
   revokeSaved?(token: string, customerKey: string): Promise<{ kind: 'revoked' } | { kind: 'unknown'; reason: string }>;
+  /**
+   * Optional (issue 26): the issuer's 3-D Secure of a charge whose provider leaves the round trip to
+   * the merchant (CloudPayments' token charge). The charge's action links to the gateway's page
+   * `/providers/{id}/3ds/{payment}`; `form` reads that link (null: not this connector's link for this
+   * payment) into the form the page POSTs to the issuer; `finish` takes what the issuer POSTed back
+   * to the form's `TermUrl` and completes the charge at the provider.
+   */
+  threeDs?: {
+    form(payment: Payment, query: URLSearchParams): { url: string; fields: Record<string, string> } | null;
+    finish(payment: Payment, answer: URLSearchParams): Promise<ThreeDsFinish>;
+  };
 }
+
+/** How a 3-D Secure round trip ended: the charge's outcome, or the issuer's answer not usable (the field named). */
+export type ThreeDsFinish = ChargeResult | { kind: 'invalid'; field: string; message: string };
 
 /**
  * The outcome of `Connector.capture` / `Connector.void`: `done` (taken or released), `refused` (the

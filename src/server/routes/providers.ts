@@ -2,14 +2,16 @@
  * The providers' side: notifications (`POST /providers/{id}/notify`), verified and answered by the
  * provider account's connector, and the buyer's way back (`GET /providers/{id}/return/{paymentId}`),
  * which forwards to the shop's `url_success` / `url_fail`, or, in the element's overlay, tells the
- * element the outcome (the return page the sandbox card uses).
+ * element the outcome (the return page the sandbox card uses). A charge's 3-D Secure where the
+ * provider leaves the round trip to the merchant (CloudPayments): the page that sends the buyer to
+ * the issuer (`GET /providers/{id}/3ds/{paymentId}`) and the issuer's answer (`POST …/term`).
  */
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import type { Env } from '../env.ts';
 import type { GatewayConfig } from '../config.ts';
 import { capBody } from '../http/body-limit.ts';
 import { GatewayError } from '../errors.ts';
-import { returnCheckingPage, returnPage, RETURN_CHECK_TIMES } from '../pages/pages.ts';
+import { returnCheckingPage, returnPage, RETURN_CHECK_TIMES, threeDsPage } from '../pages/pages.ts';
 import type { HttpAnswer, IncomingNotification } from '../providers/contract.ts';
 import type { RateLimits } from '../http/rate-limit.ts';
 import { COMMON_HEADERS } from '../http/respond.ts';
@@ -34,6 +36,9 @@ export const providerAnswer = (a: HttpAnswer): Response => new Response(a.body, 
   status: a.status,
   headers: { 'content-type': a.contentType, 'cache-control': 'no-store', ...COMMON_HEADERS },
 });
+
+/** The issuer's answer (`MD`, `PaRes`) is a few KiB at most. */
+export const MAX_THREE_DS_ANSWER_BYTES = 32 * 1024;
 
 /** `?check=N`: how many times the return page has looked already (absent: 0). */
 function checkAttempt(raw: string | undefined): number {
@@ -71,6 +76,25 @@ export function providerRoutes(deps: { service: PaymentService; config: GatewayC
     if (!isBuyerDone(p.status)) return c.html(returnCheckingPage(p, c.req.param('id'), attempt), 200, { 'cache-control': 'no-store' });
     const origins = [new URL(config.publicUrl).origin, ...(await service.merchantOrigins(p.merchantLogin))];
     return c.html(returnPage(p, origins), 200, { 'cache-control': 'no-store' });
+  });
+
+  app.get('/providers/:id/3ds/:paymentId', async (c) => {
+    c.set('html', true);
+    const id = c.req.param('id');
+    const r = await service.threeDsForm(id, c.req.param('paymentId'), new URL(c.req.url).searchParams);
+    // Already finished (a second visit, the back button): its outcome, where the return page tells it.
+    if ('done' in r) return c.redirect(`/providers/${encodeURIComponent(id)}/return/${r.done.id}`, 303);
+    return c.html(threeDsPage(r.payment, r.form), 200, { 'cache-control': 'no-store' });
+  });
+
+  // Posted by the issuer's page from the buyer's browser (another site): a plain form, read once.
+  app.post('/providers/:id/3ds/:paymentId/term', perAddress, capBody(MAX_THREE_DS_ANSWER_BYTES), async (c) => {
+    c.set('html', true);
+    const id = c.req.param('id');
+    const type = c.req.header('content-type') ?? '';
+    if (!type.startsWith('application/x-www-form-urlencoded')) throw new GatewayError(415, 'unsupported_media_type', 'content-type: the issuer\'s answer is a form (application/x-www-form-urlencoded)', 'content-type');
+    const p = await service.finishThreeDs(id, c.req.param('paymentId'), new URLSearchParams(await c.req.text()));
+    return c.redirect(`/providers/${encodeURIComponent(id)}/return/${p.id}`, 303);
   });
 
   return app;

@@ -193,7 +193,7 @@ export function createCloudPaymentsConnector(config: CloudPaymentsConfig, deps: 
 
   return {
     // Saved cards and merchant-initiated charges (issue 26): saved.ts.
-    ...createCloudPaymentsSaved(call),
+    ...createCloudPaymentsSaved(call, { base: `${deps.publicUrl}/providers/${encodeURIComponent(config.id)}`, apiSecret: config.apiSecret, now: deps.now }),
     id: config.id,
     type: 'cloudpayments',
     kind: () => 'redirect',
