@@ -37,20 +37,21 @@ describe('CloudPayments through its emulator, in Chromium', () => {
     await page.context().close();
   });
 
-  test('a charge the issuer wants 3-D Secure for: the link brings the issuer\'s page by itself; confirmed, the charge is paid and PAY reaches the shop', async () => {
+  /** A demo order's link fields (its CHECK and PAY know it). */
+  const orderLink = async () => {
+    const order = await placeOrder(s.e.shopUrl, { tea: 1 });
+    const html = await (await fetch(order.url)).text();
+    return { id: order.id, q: new URL(/id="pay-link" href="([^"]+)"/.exec(html)![1]!.replace(/&amp;/g, '&')).searchParams };
+  };
+
+  /** The customer's card saved at CloudPayments with the consent on a first order, then made to ask for 3-D Secure. */
+  async function cardAskingThreeDs(customer: string) {
     const emu = s.e.emulators!.cloudpayments;
     const storage = s.e.gateway.storage;
     const m = (await storage.getMerchant('demo'))!;
-    await storage.upsertMerchant({ ...m, savedMethods: { enabled: true } }, Date.now(), { operator: true });
-    /** A demo order's link fields (its CHECK and PAY know it). */
-    const orderLink = async () => {
-      const order = await placeOrder(s.e.shopUrl, { tea: 1 });
-      const html = await (await fetch(order.url)).text();
-      return { id: order.id, q: new URL(/id="pay-link" href="([^"]+)"/.exec(html)![1]!.replace(/&amp;/g, '&')).searchParams };
-    };
-    // The customer's card, saved with the consent on a first order.
+    if (!m.savedMethods?.enabled) await storage.upsertMerchant({ ...m, savedMethods: { enabled: true } }, Date.now(), { operator: true });
     const first = await orderLink();
-    const link = signPaymentLink({ gateway: s.e.gatewayUrl, merchantLogin: 'demo', secret: m.secret, price: first.q.get('price')!, payFor: first.q.get('pay_for')!, customer: 'e2e-3ds' });
+    const link = signPaymentLink({ gateway: s.e.gatewayUrl, merchantLogin: 'demo', secret: m.secret, price: first.q.get('price')!, payFor: first.q.get('pay_for')!, customer });
     const saved = await eventually(async () => {
       const form = (await (await fetch(link.url, { headers: { accept: 'application/json' } })).json()) as { token: string; saveMethod?: string };
       if (form.saveMethod !== 'optional') return null; // the merchant's change not seen yet (its cache)
@@ -60,15 +61,20 @@ describe('CloudPayments through its emulator, in Chromium', () => {
     const p = (await storage.getPayment(saved.id))!;
     assert.equal((await emu.pay(p.providerPaymentId!, '4242424242424242')).outcome, 'paid');
     const [method] = await eventually(async () => {
-      const list = await storage.savedMethodsOf('demo', 'e2e-3ds');
+      const list = await storage.savedMethodsOf('demo', customer);
       return list.length ? list : null;
     }, 10_000, 'the card saved');
     emu.cards.get(method!.token)!.outcome = '3ds';
+    return { method: method!, secret: m.secret };
+  }
 
+  test('a charge the issuer wants 3-D Secure for: the link brings the issuer\'s page by itself; confirmed, the charge is paid and PAY reaches the shop', async () => {
+    const emu = s.e.emulators!.cloudpayments;
+    const { method } = await cardAskingThreeDs('e2e-3ds');
     const second = await orderLink();
     const charged = await fetch(`${s.e.gatewayUrl}/api/v1/charges`, {
       method: 'POST', headers: { authorization: `Bearer ${DEMO_KEY}`, 'content-type': 'application/json', 'idempotency-key': `e2e-3ds-${second.id}` },
-      body: JSON.stringify({ customer: 'e2e-3ds', method: method!.id, amount: second.q.get('price'), ticker: 'RUR', payFor: second.q.get('pay_for') }),
+      body: JSON.stringify({ customer: 'e2e-3ds', method: method.id, amount: second.q.get('price'), ticker: 'RUR', payFor: second.q.get('pay_for') }),
     });
     const view = (await charged.json()) as { id: string; status: string; action: { type: string; url: string } };
     assert.equal(charged.status, 201, JSON.stringify(view));
@@ -82,9 +88,31 @@ describe('CloudPayments through its emulator, in Chromium', () => {
     await page.waitForURL(`${emu.url}/acs`, { timeout: 10_000 });
     await page.locator('button', { hasText: 'Подтвердить' }).click();
     await page.waitForURL(new RegExp(`/payments/${view.id}$`), { timeout: 10_000 });
-    assert.equal((await storage.getPayment(view.id))!.status, 'paid');
+    assert.equal((await s.e.gateway.storage.getPayment(view.id))!.status, 'paid');
     await eventually(async () => (await orderStatus(s.e.shopUrl, second.id)) === 'paid', 15_000, 'PAY to reach the shop');
     assert.deepEqual(problems, [], 'no CSP or script errors on the way');
     await context.close();
+  });
+
+  test('a returning buyer\'s saved card the issuer wants 3-D Secure for: the element\'s window goes to the issuer and back; the buyer ends at url_success', async () => {
+    const { secret } = await cardAskingThreeDs('e2e-3ds-buyer');
+    const again = await orderLink();
+    const link = signPaymentLink({
+      gateway: s.e.gatewayUrl, merchantLogin: 'demo', secret, price: again.q.get('price')!, payFor: again.q.get('pay_for')!, urlSuccess: again.q.get('url_success')!, customer: 'e2e-3ds-buyer',
+    });
+    const { page, problems } = await openCheckout(s.browser, link.url);
+    const card = page.locator('onpay-checkout [part="saved"] input[type="radio"]').first();
+    await card.waitFor();
+    assert.equal(await card.isChecked(), true, 'the saved card first');
+    const popupOpened = page.context().waitForEvent('page');
+    await page.locator('onpay-checkout [part="form"] button[type="submit"]').click();
+    const popup = await popupOpened;
+    await popup.waitForURL(`${s.e.emulators!.cloudpayments.url}/acs`, { timeout: 10_000 });
+    await popup.locator('button', { hasText: 'Подтвердить' }).click();
+    await page.waitForURL(new RegExp(`/orders/${again.id}\\?paid=1`), { timeout: 15_000 });
+    const [p] = await s.e.gateway.storage.listPayments({ merchantLogin: 'demo', payFor: again.q.get('pay_for')!, limit: 5 });
+    assert.deepEqual([p?.status, p?.providerId], ['paid', 'cp']);
+    assert.deepEqual(problems, []);
+    await page.context().close();
   });
 });
