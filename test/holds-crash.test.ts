@@ -4,7 +4,8 @@
  * while the emulator holds `Confirm` for a moment; the gateway dies with the operation written
  * `pending` and the payment `authorized`, T-Bank then confirms. The restarted gateway's reconciler
  * (a 1-second first slot here) asks T-Bank, finds `CONFIRMED`, and records the capture: the payment
- * `paid`, the operation `succeeded`, PAY written once and delivered once, for the captured amount.
+ * `paid`, the operation `succeeded`, PAY written once and delivered once, for the captured amount;
+ * the receipt given with the capture (of what is taken) kept as the payment's, `sent`.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -72,8 +73,12 @@ test('a SIGKILL between T-Bank\'s Confirm and our record: reconciliation settles
 
     // T-Bank takes its time over Confirm; the gateway dies while it waits.
     emu.setFault({ kind: 'slow', delayMs: 1500 }, { methods: ['Confirm'], times: 1 });
+    const captureBody = JSON.stringify({
+      amount: '120.0', reason: 'shipped',
+      receipt: { taxation: 'usn_income', customer: { email: 'b@shop.example' }, items: [{ name: 'Стол', price: '120.00', quantity: '1', amount: '120.00', vat: 'none', paymentMethod: 'full_payment', paymentObject: 'commodity' }] },
+    });
     const capture = fetch(`${base}/api/v1/payments/${id}/capture`, {
-      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}`, 'idempotency-key': 'crash-cap' }, body: JSON.stringify({ amount: '120.0', reason: 'shipped' }),
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}`, 'idempotency-key': 'crash-cap' }, body: captureBody,
     }).then((r) => r.status, () => 'cut');
     const opOf = () => db.prepare('select status from hold_operations where payment_id = ?').get(id) as { status: string } | undefined;
     for (let i = 0; opOf() === undefined; i++) {
@@ -97,6 +102,8 @@ test('a SIGKILL between T-Bank\'s Confirm and our record: reconciliation settles
     }
     assert.equal(row().amount_minor, 12000);
     assert.equal(opOf()!.status, 'succeeded');
+    const receipts = db.prepare("select receipt, status from receipts where payment_id = ? and kind = 'payment'").all(id) as { receipt: string; status: string }[];
+    assert.deepEqual(receipts.map((r) => [(JSON.parse(r.receipt) as { items: { amount: string }[] }).items.map((i) => i.amount), r.status]), [[['120.00'], 'sent']], 'the capture\'s receipt, kept though the gateway died before recording it');
     const rows = db.prepare("select count(*) as n from notifications where payment_id = ? and kind = 'pay'").get(id) as { n: number };
     assert.equal(rows.n, 1);
     await sleep(500);
@@ -104,7 +111,7 @@ test('a SIGKILL between T-Bank\'s Confirm and our record: reconciliation settles
     assert.match(pays[0]!, /"payment":\{[^}]*"amount":120\.0,/);
     // The same request again, after the restart: the same capture, nothing more taken.
     const again = await gw.call(`/api/v1/payments/${id}/capture`, {
-      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}`, 'idempotency-key': 'crash-cap' }, body: JSON.stringify({ amount: '120.0', reason: 'shipped' }),
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}`, 'idempotency-key': 'crash-cap' }, body: captureBody,
     });
     assert.equal(again.status, 200, await again.clone().text());
     assert.equal(emu.payment(session.paymentId)!.remaining, 12000);

@@ -261,6 +261,8 @@ export interface HoldOperation {
   requestHash: string;
   createdAt: number;
   updatedAt: number;
+  /** The receipt given with a smaller capture (of what is taken); null: none (a full capture sends the payment's own). */
+  receipt: Receipt | null;
 }
 
 export type NewHoldOperation = Omit<HoldOperation, 'status' | 'failureReason' | 'updatedAt'> & {

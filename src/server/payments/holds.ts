@@ -169,6 +169,11 @@ export function createHolds(core: PaymentCore) {
           await storage.flagAmountMismatch(p.id);
           return 'amount_mismatch';
         }
+        // A capture whose answer never reached its record (a crash, a timeout): its receipt is kept now.
+        if (op?.kind === 'capture') {
+          const receipt = await captureReceipt(p, op, taken);
+          if (receipt) await keepCaptureReceipt(p, op, receipt, op.receipt !== null);
+        }
         const ok = await completeCapture(p, taken, op?.kind === 'capture' ? op : undefined, op?.actor ?? actor, `reported by the payment system (${s.providerState.slice(0, 60)})`);
         if (ok && op?.kind === 'void') await storage.failHoldOperation(op.id, 'the payment system reports the hold captured', deps.now());
         if (ok && taken !== p.amountMinor) {
@@ -226,8 +231,15 @@ export function createHolds(core: PaymentCore) {
     }
   }
 
+  /** The receipt that goes with a capture: the one given with it, else, for all of it, the payment's own. */
+  async function captureReceipt(p: Payment, op: HoldOperation, amountMinor: bigint): Promise<Receipt | undefined> {
+    if (op.receipt) return op.receipt;
+    if (amountMinor !== p.amountMinor) return undefined;
+    return (await storage.receiptsOf(p.id)).find((x) => x.kind === 'payment' && x.status !== 'failed')?.receipt;
+  }
+
   /** Asks the provider (again, for a pending operation) and records what it says. */
-  async function send(p: Payment, op: HoldOperation, given?: Receipt): Promise<HoldOperation> {
+  async function send(p: Payment, op: HoldOperation): Promise<HoldOperation> {
     const connector = p.providerId ? connectors.connector(p.providerId) : undefined;
     let r: HoldResult;
     let sentReceipt: Receipt | undefined;
@@ -237,7 +249,7 @@ export function createHolds(core: PaymentCore) {
       try {
         if (op.kind === 'capture') {
           // The payment's receipt goes with a capture of all of it; a smaller one with the request's, if any.
-          sentReceipt = given ?? (op.amountMinor === p.amountMinor ? (await storage.receiptsOf(p.id)).find((x) => x.kind === 'payment' && x.status !== 'failed')?.receipt : undefined);
+          sentReceipt = await captureReceipt(p, op, op.amountMinor);
           r = await connector.capture(p, p.providerPaymentId, op.amountMinor, sentReceipt);
         } else {
           r = await connector.void(p, p.providerPaymentId);
@@ -250,9 +262,11 @@ export function createHolds(core: PaymentCore) {
     const at = deps.now();
     switch (r.kind) {
       case 'done':
+        // The receipt first: a crash before the capture's record leaves the operation pending, and
+        // settling it (reconciliation) keeps the same receipt again, so it is never lost.
+        if (op.kind === 'capture' && sentReceipt) await keepCaptureReceipt(p, op, sentReceipt, op.receipt !== null);
         if (op.kind === 'capture') await completeCapture(p, op.amountMinor, op, op.actor, op.reason);
         else await completeVoid(p, op, op.actor, op.reason);
-        if (op.kind === 'capture' && sentReceipt) await keepCaptureReceipt(p, op, sentReceipt, given !== undefined);
         if (op.kind === 'capture' && op.amountMinor !== p.amountMinor) {
           const now = await storage.getPayment(p.id);
           if (now?.status === 'partially_captured') await settlePartial(now);
@@ -300,7 +314,7 @@ export function createHolds(core: PaymentCore) {
     const requestHash = createHash('sha256').update(JSON.stringify([kind, formatAmount(amountMinor), reason, ...(receipt ? [receipt] : [])])).digest('hex');
     const began = await storage.beginHoldOperation({
       id, paymentId: p.id, merchantLogin: m.login, kind, amountMinor, reason, actor, idempotencyKey: key ?? id, requestHash, createdAt: deps.now(),
-      settleAt: deps.now() + settleAfterMs,
+      settleAt: deps.now() + settleAfterMs, receipt: receipt ?? null,
     });
     switch (began.kind) {
       case 'unknown_payment':
@@ -313,9 +327,9 @@ export function createHolds(core: PaymentCore) {
         throw new GatewayError(422, 'invalid_param', `amount: at most ${formatAmount(began.heldMinor)} ${p.wayTicker} is held`, 'amount', { held: formatAmount(began.heldMinor) });
       case 'existing':
         if (began.operation.requestHash !== requestHash) throw new GatewayError(409, 'idempotency_conflict', 'Idempotency-Key: this key was used for another capture or void', 'Idempotency-Key');
-        return answer(began.operation.status === 'pending' ? await sendOnce(began.operation, () => storage.getPayment(p.id).then((x) => send(x!, began.operation, receipt))) : began.operation);
+        return answer(began.operation.status === 'pending' ? await sendOnce(began.operation, () => storage.getPayment(p.id).then((x) => send(x!, began.operation))) : began.operation);
       case 'created':
-        return answer(await sendOnce(began.operation, () => send(p, began.operation, receipt)));
+        return answer(await sendOnce(began.operation, () => send(p, began.operation)));
     }
   }
 

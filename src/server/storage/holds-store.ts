@@ -35,7 +35,7 @@ export function holdsStore(db: Kysely<Database>, dialect: Dialect): Pick<Storage
         const inserted = await trx.insertInto('hold_operations').values({
           id: op.id, payment_id: op.paymentId, merchant_login: op.merchantLogin, kind: op.kind, amount_minor: op.amountMinor,
           reason: op.reason, actor: op.actor, status: 'pending', failure_reason: null, idempotency_key: op.idempotencyKey,
-          request_hash: op.requestHash, created_at: op.createdAt, updated_at: op.createdAt,
+          request_hash: op.requestHash, created_at: op.createdAt, updated_at: op.createdAt, receipt: op.receipt ? JSON.stringify(op.receipt) : null,
         }).returningAll().executeTakeFirstOrThrow();
         await trx.updateTable('payments').set({ reconcile_at: op.settleAt }).where('id', '=', op.paymentId).where('status', '=', 'authorized').execute();
         return { kind: 'created' as const, operation: toHoldOperation(inserted) };

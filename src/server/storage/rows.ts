@@ -152,6 +152,7 @@ export function toHoldOperation(r: Selectable<HoldOperationTable>): HoldOperatio
     requestHash: r.request_hash,
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
+    receipt: r.receipt ? (JSON.parse(r.receipt) as Receipt) : null,
   };
 }
 

@@ -138,6 +138,8 @@ export interface HoldOperationTable {
   request_hash: string;
   created_at: Int8;
   updated_at: Int8;
+  /** The receipt given with a smaller capture, as JSON (0016_hold_receipt); null: none given. */
+  receipt: string | null;
 }
 
 /** One refund asked through the cabinet API (0006). */
@@ -766,6 +768,14 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable('receipts').addColumn('check_attempts', 'integer', (c) => c.notNull().defaultTo(0)).execute();
         await db.schema.createIndex('receipts_check_at').on('receipts').column('check_at')
           .where(sql.ref('check_at'), 'is not', null).execute();
+      },
+    },
+    '0016_hold_receipt': {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Kysely's migration guide: a migration takes Kysely<any>, never today's schema types, so it stays true to the schema of its own time
+      async up(db: Kysely<any>) {
+        // A capture's receipt kept with the operation from its start: a crash after the provider
+        // captured and before the receipt was recorded is healed when the capture is settled.
+        await db.schema.alterTable('hold_operations').addColumn('receipt', 'text').execute();
       },
     },
   };
