@@ -36,6 +36,7 @@ for (const kind of storageKinds()) {
           merchant({ notifications: true, apiUrl: stub.url, capture: 'manual' }),
           merchant({ login: 'hooks', apiKey: KEYS.hooks, notifications: true, apiUrl: stub.url, notifyStyle: 'webhooks', capture: 'manual' }),
           merchant({ login: 'keep', apiKey: KEYS.keep, notifications: true, apiUrl: stub.url, capture: 'manual', holdExpiry: 'capture' }),
+          merchant({ login: 'dup', notifications: true, apiUrl: stub.url, capture: 'manual', duplicates: 'refund' }),
         ],
         config: {
           ways: [
@@ -321,6 +322,31 @@ for (const kind of storageKinds()) {
       const first = (await t.storage.getPayment(id))!;
       assert.equal(first.status, 'paid');
       assert.equal(first.duplicateOf, null);
+    });
+
+    test('a hold arriving for an order already paid is marked a duplicate at once; with duplicates: refund it is voided, nothing taken', async () => {
+      for (const [login, release] of [['shop', false], ['dup', true]] as const) {
+        const payFor = `dup-hold-${n++}`;
+        // The hold's card page is open while the order is paid another way; then the hold is authorised.
+        const start = async (query: string) => {
+          const form = (await (await t.request(`/pay/${login}?${query}`, { headers: { accept: 'application/json' } })).json()) as Json;
+          const res = await t.request('/api/v1/payments', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: form.token, way: 'CRD' }) });
+          assert.equal(res.status, 201);
+          return ((await res.json()) as Json).id as string;
+        };
+        const hold = await start(`price=150&pay_for=${payFor}`);
+        const paid = await start(`price=150&pay_for=${payFor}&capture=auto&ext_md5=${extMd5('capture=auto;test')}`);
+        assert.equal((await t.request(`/api/v1/sandbox/payments/${paid}/pay`, { method: 'POST' })).status, 200);
+        const r = await t.request(`/sandbox/card/${hold}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'action=authorize' });
+        assert.equal(r.status, 303);
+        const p = (await t.storage.getPayment(hold))!;
+        assert.equal(p.duplicateOf, paid, `${login}: marked a duplicate of the payment that paid the order`);
+        assert.match(p.statusReason, release ? /voided: duplicate hold/ : /duplicate: order .* was paid by/);
+        assert.equal(p.status, release ? 'voided' : 'authorized');
+        const ops = await t.storage.holdOperationsOf(hold);
+        assert.deepEqual(ops.map((o) => [o.kind, o.actor, o.status]), release ? [['void', 'gateway:duplicate', 'succeeded']] : []);
+        assert.deepEqual(await pays(hold), [], 'no PAY: nothing was taken');
+      }
     });
 
     test('a hold past its deadline lapses at the provider: voided by what the provider says', async () => {

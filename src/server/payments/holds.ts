@@ -38,6 +38,10 @@ export const HOLD_POLICY_LEAD_MS = 24 * 3_600_000;
 export const HOLD_EXPIRY_KEY = 'gateway:hold_expiry';
 export const MAX_HOLD_REASON_CHARS = 500;
 
+/** Who releases a duplicate hold, and its operation's key (one per payment). */
+export const DUPLICATE_RELEASE_ACTOR = 'gateway:duplicate';
+export const DUPLICATE_RELEASE_KEY = 'gateway:duplicate';
+
 /** When the expiry policy acts on a hold: a day before its deadline (at once when that has passed). */
 export const holdPolicyAt = (holdExpiresAt: number, now: number): number => Math.max(now, holdExpiresAt - HOLD_POLICY_LEAD_MS);
 
@@ -115,6 +119,23 @@ export function createHolds(core: PaymentCore) {
     });
   }
 
+  /**
+   * A hold of an order already paid: with the merchant's `duplicates: "refund"` it is voided at once
+   * (nothing was taken, so releasing it is the refund); else it stays, marked, for the shop to void.
+   * A refusal or no answer is logged: the hold stays marked and its expiry policy still applies.
+   */
+  async function releaseDuplicate(p: Payment, first: Payment, m: Merchant): Promise<void> {
+    if (m.duplicates !== 'refund') return;
+    const now = await storage.getPayment(p.id);
+    if (now?.status !== 'authorized') return;
+    try {
+      const a = await operate(m, now, 'void', now.amountMinor, `duplicate hold of order ${p.payFor.slice(0, 100)}, first paid by ${first.id}`, DUPLICATE_RELEASE_ACTOR, DUPLICATE_RELEASE_KEY);
+      log(`payment ${p.id}: a duplicate hold of ${first.id}; void ${a.operation.id} ${a.operation.status}`);
+    } catch (e) {
+      log(`payment ${p.id}: a duplicate hold of ${first.id}; the void failed: ${(e as Error).message}`);
+    }
+  }
+
   /** A partial capture confirmed by the provider's status (the rest released): `paid` for the smaller amount. */
   async function settlePartial(p: Payment): Promise<void> {
     const connector = p.providerId ? connectors.connector(p.providerId) : undefined;
@@ -150,14 +171,18 @@ export function createHolds(core: PaymentCore) {
       const m = await merchantOf(p.merchantLogin);
       const event = holdNotification({ ...p, holdExpiresAt }, m, now, 'authorized');
       const late = LATE_MONEY_STATUSES.includes(p.status);
+      // Money held for an order already paid (or held): marked at once, so the shop does not capture it twice.
+      const first = await storage.firstPaidOf(p.merchantLogin, p.payFor, p.id);
       const ok = await transitionOrThrow(p, 'authorized', {
         holdExpiresAt,
         reconcileAt: holdPolicyAt(holdExpiresAt, now),
-        reason: `${late ? `held late (the payment was ${p.status}): ` : ''}held at the payment system until ${new Date(holdExpiresAt).toISOString()} (${s.providerState.slice(0, 60)})`,
+        reason: `${late ? `held late (the payment was ${p.status}): ` : ''}held at the payment system until ${new Date(holdExpiresAt).toISOString()} (${s.providerState.slice(0, 60)})${first ? `; duplicate: order ${p.payFor.slice(0, 100)} was paid by ${first.id}` : ''}`,
         ...(p.providerPaymentId === null && s.providerPaymentId ? { providerPaymentId: s.providerPaymentId } : {}),
         ...(late ? { paidLate: true } : {}),
+        ...(first ? { duplicateOf: first.id } : {}),
         ...(event ? { notification: event } : {}),
       }, 'provider');
+      if (ok && first) await releaseDuplicate(p, first, m);
       if (ok) return 'applied';
       return (await storage.getPayment(p.id))?.status === 'authorized' ? 'unchanged' : 'invalid_state';
     }
