@@ -83,6 +83,9 @@ export function fakeGateway(): FakeGateway {
     urlFail: '',
     failure: null,
     push(status) {
+      // As the gateway: the payment's status changes, and every open stream is told. A stream opened
+      // after this (the element's status chunk still loading) starts with it, as the gateway's does.
+      gw.status = status;
       for (const c of streams) {
         try {
           c.enqueue(encoder.encode(`event: status\ndata: ${JSON.stringify({ id: 'x', status })}\n\n`));
@@ -105,6 +108,7 @@ export function fakeGateway(): FakeGateway {
       const next = gw.createAnswers.shift();
       if (next) return next();
       const way = WAYS.find((w) => w.code === body.way)!;
+      gw.status = 'awaiting_payment'; // a new payment waits; `push` moves it on
       return HttpResponse.json({
         id: `pay_test_${++paymentSeq}`, status: 'awaiting_payment', way: way.code, amount: way.amount ?? body.amount, ticker: way.ticker,
         urlSuccess: gw.urlSuccess, urlFail: gw.urlFail, action: way.kind === 'redirect' ? redirectAction() : instructionsAction(), updatedAt: new Date().toISOString(),
@@ -115,7 +119,7 @@ export function fakeGateway(): FakeGateway {
       const stream = new ReadableStream<Uint8Array>({
         start(controller) {
           streams.push(controller);
-          controller.enqueue(encoder.encode('event: status\ndata: {"id":"x","status":"awaiting_payment"}\n\n'));
+          controller.enqueue(encoder.encode(`event: status\ndata: ${JSON.stringify({ id: 'x', status: gw.status })}\n\n`));
         },
       });
       return new HttpResponse(stream, { headers: { 'content-type': 'text/event-stream' } });
