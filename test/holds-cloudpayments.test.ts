@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createReconciler } from '../src/server/dispatcher/reconcile.ts';
 import { startCloudPaymentsEmulator, type CloudPaymentsEmulator } from '../src/server/providers/cloudpayments/emulator.ts';
-import { createPaymentVia, storageKinds, type TestGateway } from './helpers.ts';
+import { createPaymentVia, storageKinds, testClock, type TestGateway } from './helpers.ts';
 import { holdApi, holdRaceTests, startHoldsGateway, type HoldsGateway } from './holds-fixtures.ts';
 
 const DAY_MS = 24 * 3_600_000;
@@ -21,25 +21,19 @@ for (const kind of storageKinds()) {
     let h: HoldsGateway;
     let t: TestGateway;
     let emu: CloudPaymentsEmulator;
-    let now = Date.UTC(2026, 10, 28, 12, 0, 0);
+    const clock = testClock(Date.UTC(2026, 10, 28, 12, 0, 0));
 
     before(async () => {
-      emu = await startCloudPaymentsEmulator({ publicId: PUBLIC_ID, apiSecret: API_SECRET, now: () => now });
-      h = await startHoldsGateway(kind, {
-        apiUrl: emu.url, now,
+      emu = await startCloudPaymentsEmulator({ publicId: PUBLIC_ID, apiSecret: API_SECRET, now: clock.now });
+      h = await startHoldsGateway(kind, emu, {
+        apiUrl: emu.url, clock,
         provider: (apiUrl) => ({ id: 'cp', type: 'cloudpayments', publicId: PUBLIC_ID, apiSecret: API_SECRET, apiUrl }),
         ways: [{ code: 'CPC', provider: 'cp', method: 'card', ticker: 'RUR', title: { ru: 'Карта', en: 'Card' } }],
       });
       t = h.t;
     });
-    after(async () => {
-      await h?.close();
-      await emu?.close();
-    });
-    const advance = (ms: number) => {
-      now += ms;
-      t.clock.set(now);
-    };
+    after(() => h?.close());
+    const advance = (ms: number) => h.advance(ms);
     const { call, pays } = holdApi(() => t);
 
     let n = 0;

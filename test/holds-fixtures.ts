@@ -23,22 +23,30 @@ export interface HoldsGateway {
   proxy: CountingProxy;
   /** Requests through the proxy whose `METHOD /path` matches `re`. */
   countOf(re: RegExp): number;
-  /** Closes the gateway, the proxy and the shop (the emulator is the test's). */
+  /** Moves the provider's clock and the gateway's together. */
+  advance(ms: number): void;
+  /** Closes the gateway, the proxy, the shop and the emulator. */
   close(): Promise<void>;
 }
 
+/** The provider emulator's clock, which the gateway's follows. */
+export interface HoldsClock {
+  now(): number;
+  advance(ms: number): void;
+}
+
 /**
- * Starts the shop's server (CHECK accepted), a counting proxy in front of `apiUrl`, and a gateway on
- * `kind` with `shop` (`capture: "manual"`, `holdExpiry` when given), the provider `provider(proxyUrl)`
- * and `ways`; its clock set to `now`.
- * @example const h = await startHoldsGateway('sqlite', { apiUrl: emu.apiUrl, provider: (apiUrl) => ({ id: 'yk', type: 'yookassa', shopId, secretKey, apiUrl }), ways, now });
+ * Starts the shop's server (CHECK accepted), a counting proxy in front of `apiUrl` (the emulator
+ * `emu`'s), and a gateway on `kind` with `shop` (`capture: "manual"`, `holdExpiry` when given), the
+ * provider `provider(proxyUrl)` and `ways`; the gateway's clock set to the emulator's `clock`.
+ * @example const h = await startHoldsGateway('sqlite', emu, { apiUrl: emu.apiUrl, clock, provider: (apiUrl) => ({ id: 'yk', type: 'yookassa', shopId, secretKey, apiUrl }), ways });
  */
-export async function startHoldsGateway(kind: StorageKind, o: {
+export async function startHoldsGateway(kind: StorageKind, emu: { close(): Promise<void> }, o: {
   apiUrl: string;
+  clock: HoldsClock;
   provider: (apiUrl: string) => Record<string, unknown>;
   ways: Record<string, unknown>[];
   holdExpiry?: 'void' | 'capture';
-  now: number;
 }): Promise<HoldsGateway> {
   const proxy = await startCountingProxy(o.apiUrl);
   const stub = await startMerchantStub((req, res) => {
@@ -51,14 +59,19 @@ export async function startHoldsGateway(kind: StorageKind, o: {
     merchants: [merchant({ notifications: true, apiUrl: stub.url, capture: 'manual', ...(o.holdExpiry ? { holdExpiry: o.holdExpiry } : {}) })],
     config: { providers: [o.provider(proxy.url)], ways: o.ways },
   });
-  t.clock.set(o.now);
+  t.clock.set(o.clock.now());
   return {
     t,
     stub,
     proxy,
     countOf: (re) => [...proxy.counts].filter(([k]) => re.test(k)).reduce((s, [, n]) => s + n, 0),
+    advance(ms) {
+      o.clock.advance(ms);
+      t.clock.set(o.clock.now());
+    },
     async close() {
       await t.close();
+      await emu.close();
       await proxy.close();
       await stub.close();
     },

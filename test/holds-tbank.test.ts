@@ -31,20 +31,14 @@ for (const kind of storageKinds()) {
     before(async () => {
       emu = await startTbankEmulator({ scheduler: clock });
       emu.dropNotifications = true;
-      h = await startHoldsGateway(kind, {
-        apiUrl: emu.apiUrl, now: clock.now(), holdExpiry: 'void', ways: tbankWays(),
+      h = await startHoldsGateway(kind, emu, {
+        apiUrl: emu.apiUrl, clock, holdExpiry: 'void', ways: tbankWays(),
         provider: (apiUrl) => ({ id: 'tbank', type: 'tbank', ...DEFAULT_TERMINAL, apiUrl }),
       });
       t = h.t;
     });
-    after(async () => {
-      await h?.close();
-      await emu?.close();
-    });
-    const advance = (ms: number) => {
-      clock.advance(ms);
-      t.clock.set(clock.now());
-    };
+    after(() => h?.close());
+    const advance = (ms: number) => h.advance(ms);
     const { call, pays } = holdApi(() => t);
 
     let n = 0;

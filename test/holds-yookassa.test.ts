@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { createReconciler } from '../src/server/dispatcher/reconcile.ts';
 import { createReceiptChecker } from '../src/server/dispatcher/receipt-checks.ts';
 import { startYooKassaEmulator, type YooKassaEmulator } from '../src/server/providers/yookassa/emulator.ts';
-import { createPaymentVia, storageKinds, type TestGateway } from './helpers.ts';
+import { createPaymentVia, storageKinds, testClock, type TestGateway } from './helpers.ts';
 import { signPaymentLink } from '../src/merchant/link.ts';
 import { HOLDS_KEY as KEY, holdApi, holdRaceTests, startHoldsGateway, type HoldsGateway } from './holds-fixtures.ts';
 
@@ -24,12 +24,12 @@ for (const kind of storageKinds()) {
     let h: HoldsGateway;
     let t: TestGateway;
     let emu: YooKassaEmulator;
-    let now = Date.UTC(2026, 10, 28, 12, 0, 0);
+    const clock = testClock(Date.UTC(2026, 10, 28, 12, 0, 0));
 
     before(async () => {
-      emu = await startYooKassaEmulator({ shopId: SHOP, secretKey: SECRET, now: () => now });
-      h = await startHoldsGateway(kind, {
-        apiUrl: emu.apiUrl, now, holdExpiry: 'capture',
+      emu = await startYooKassaEmulator({ shopId: SHOP, secretKey: SECRET, now: clock.now });
+      h = await startHoldsGateway(kind, emu, {
+        apiUrl: emu.apiUrl, clock, holdExpiry: 'capture',
         provider: (apiUrl) => ({ id: 'yk', type: 'yookassa', shopId: SHOP, secretKey: SECRET, apiUrl }),
         ways: [
           { code: 'YKC', provider: 'yk', method: 'bank_card', ticker: 'RUR', title: { ru: 'Карта', en: 'Card' } },
@@ -38,14 +38,8 @@ for (const kind of storageKinds()) {
       });
       t = h.t;
     });
-    after(async () => {
-      await h?.close();
-      await emu?.close();
-    });
-    const advance = (ms: number) => {
-      now += ms;
-      t.clock.set(now);
-    };
+    after(() => h?.close());
+    const advance = (ms: number) => h.advance(ms);
     const { call, pays } = holdApi(() => t);
 
     let n = 0;
