@@ -9,37 +9,25 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import SQLite from 'better-sqlite3';
-import { api2AnswerSignature } from '../src/protocol/onpay-api.ts';
 import { DEFAULT_TERMINAL, startTbankEmulator } from '../src/server/providers/tbank/emulator.ts';
-import { startMerchantStub, TEST_SECRET } from './helpers.ts';
-import { killableGateway } from './killable-gateway.ts';
+import { TEST_SECRET } from './helpers.ts';
+import { freePort, killableGateway, startCrashShop } from './killable-gateway.ts';
 
 const K = 'holds-crash-K';
 const KEY = 'crash-cabinet-key-0123456789';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const freePort = (): Promise<number> => new Promise((resolve) => {
-  const s = createServer();
-  s.listen(0, '127.0.0.1', () => {
-    const a = s.address();
-    s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-  });
-});
 
 test('a SIGKILL between T-Bank\'s Confirm and our record: reconciliation settles the capture, PAY once', { timeout: 120_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'onpay-holds-crash-'));
   const dbFile = join(dir, 'gateway.sqlite');
   const emu = await startTbankEmulator({ notificationRetryMs: 300, notificationTimeoutMs: 3000 });
   const pays: string[] = [];
-  const stub = await startMerchantStub((req, res) => {
-    const o = JSON.parse(req.body) as { type: string; pay_for: string };
-    if (o.type === 'pay') pays.push(req.body);
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ status: true, pay_for: o.pay_for, signature: api2AnswerSignature(o.type === 'pay' ? 'pay' : 'check', true, o.pay_for, K) }));
+  const stub = await startCrashShop(K, (o, body) => {
+    if (o.type === 'pay') pays.push(body);
   });
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;

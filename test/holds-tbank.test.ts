@@ -13,57 +13,33 @@ import { createReconciler } from '../src/server/dispatcher/reconcile.ts';
 import { createManualScheduler } from '../src/server/providers/tbank/emulator-types.ts';
 import { DEFAULT_TERMINAL, startTbankEmulator, type TbankEmulator } from '../src/server/providers/tbank/emulator.ts';
 import { tbankHoldDeadline } from '../src/server/providers/tbank/transform.ts';
-import { createPaymentVia, merchant, startMerchantStub, startTestGateway, storageKinds, type MerchantStub, type TestGateway } from './helpers.ts';
-import { api2AnswerSignature } from '../src/protocol/onpay-api.ts';
-import { startCountingProxy, type CountingProxy } from './counting-proxy.ts';
+import { createPaymentVia, storageKinds, type TestGateway } from './helpers.ts';
 import { signPaymentLink } from '../src/merchant/link.ts';
+import { HOLDS_KEY as KEY, holdApi, holdRaceTests, startHoldsGateway, type HoldsGateway } from './holds-fixtures.ts';
+import { tbankWays } from './provider-fixtures.ts';
 
 const DAY_MS = 24 * 3_600_000;
-const KEY = 'shop-cabinet-key-0123456789';
 type Json = Record<string, any>;
 
 for (const kind of storageKinds()) {
   describe(`holds through T-Bank on ${kind}`, () => {
+    let h: HoldsGateway;
     let t: TestGateway;
     let emu: TbankEmulator;
-    let stub: MerchantStub;
-    let proxy: CountingProxy;
-    /** The captures the gateway sent to the provider (through the counting proxy). */
-    const captures = () => [...proxy.counts].filter(([k]) => /^POST \/v2\/Confirm$/.test(k)).reduce((s, [, n]) => s + n, 0);
     const clock = createManualScheduler(Date.UTC(2026, 10, 28, 12, 0, 0));
 
     before(async () => {
       emu = await startTbankEmulator({ scheduler: clock });
       emu.dropNotifications = true;
-      proxy = await startCountingProxy(emu.apiUrl);
-      stub = await startMerchantStub((req, res) => {
-        const o = JSON.parse(req.body) as { pay_for?: string };
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ status: true, pay_for: o.pay_for, signature: api2AnswerSignature('check', true, o.pay_for ?? '', 'test') }));
+      h = await startHoldsGateway(kind, emu, {
+        apiUrl: emu.apiUrl, clock, holdExpiry: 'void', ways: tbankWays(),
+        provider: (apiUrl) => ({ id: 'tbank', type: 'tbank', ...DEFAULT_TERMINAL, apiUrl }),
       });
-      t = await startTestGateway({
-        kind,
-        merchants: [merchant({ notifications: true, apiUrl: stub.url, capture: 'manual', holdExpiry: 'void' })],
-        config: {
-          providers: [{ id: 'tbank', type: 'tbank', ...DEFAULT_TERMINAL, apiUrl: proxy.url }],
-          ways: [
-            { code: 'TBC', provider: 'tbank', method: 'card', ticker: 'RUR', title: { ru: 'Карта', en: 'Card' } },
-            { code: 'SBP', provider: 'tbank', method: 'sbp', ticker: 'RUR', title: { ru: 'СБП', en: 'SBP' } },
-          ],
-        },
-      });
-      t.clock.set(clock.now());
+      t = h.t;
     });
-    after(async () => {
-      await t?.close();
-      await emu?.close();
-      await proxy?.close();
-      await stub?.close();
-    });
-    const advance = (ms: number) => {
-      clock.advance(ms);
-      t.clock.set(clock.now());
-    };
+    after(() => h?.close());
+    const advance = (ms: number) => h.advance(ms);
+    const { call, pays } = holdApi(() => t);
 
     let n = 0;
     /** A 150.0 RUR card payment held at T-Bank and known to the gateway as `authorized`. */
@@ -85,42 +61,11 @@ for (const kind of storageKinds()) {
       assert.equal(p.holdExpiresAt, tbankHoldDeadline(clock.now()));
       return { id, tp };
     }
-    const call = async (id: string, op: 'capture' | 'void', body: unknown, key?: string) => {
-      const res = await t.request(`/api/v1/payments/${id}/${op}`, {
-        method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}`, ...(key ? { 'idempotency-key': key } : {}) }, body: JSON.stringify(body),
-      });
-      return { status: res.status, body: (await res.json()) as Json };
-    };
-    const pays = async (id: string) => (await t.storage.notificationsOf(id)).filter((x) => x.kind === 'pay');
 
-    test('capture twice with one key, one after the other and at once: one Confirm at T-Bank, one operation, the same answer, PAY once', async () => {
-      for (const together of [false, true]) {
-        const { id, tp } = await held();
-        const before = captures();
-        const key = `twice-${together}-${id}`;
-        const answers = together
-          ? await Promise.all([call(id, 'capture', {}, key), call(id, 'capture', {}, key)])
-          : [await call(id, 'capture', {}, key), await call(id, 'capture', {}, key)];
-        for (const a of answers) assert.equal(a.status, 200, JSON.stringify(answers));
-        assert.equal(answers[0]!.body.operation.id, answers[1]!.body.operation.id);
-        assert.equal(captures() - before, 1, `one Confirm (${together ? 'at once' : 'in turn'})`);
-        assert.equal(emu.payment(tp)!.status === 'CONFIRMED', true);
-        assert.equal((await t.storage.getPayment(id))!.status, 'paid');
-        assert.equal((await t.storage.holdOperationsOf(id)).length, 1);
-        assert.equal((await pays(id)).length, 1);
-      }
-    });
-
-    test('a capture racing a void through T-Bank: exactly one wins, the other is refused (409), T-Bank agrees', async () => {
-      for (let i = 0; i < 3; i++) {
-        const { id, tp } = await held();
-        const [c, v] = await Promise.all([call(id, 'capture', {}, `race-c-${id}`), call(id, 'void', {}, `race-v-${id}`)]);
-        assert.deepEqual([c, v].map((r) => r.status).sort(), [200, 409], JSON.stringify([c, v]));
-        const captured = c.status === 200;
-        assert.equal((await t.storage.getPayment(id))!.status, captured ? 'paid' : 'voided');
-        assert.equal(captured ? emu.payment(tp)!.status === 'CONFIRMED' : emu.payment(tp)!.status === 'REVERSED', true);
-        assert.equal((await pays(id)).length, captured ? 1 : 0);
-      }
+    holdRaceTests({
+      gateway: () => h, provider: 'T-Bank', captureCall: 'Confirm', captureRequest: /^POST \/v2\/Confirm$/, held,
+      captured: ({ tp }) => emu.payment(tp)!.status === 'CONFIRMED',
+      voided: ({ tp }) => emu.payment(tp)!.status === 'REVERSED',
     });
 
     test('a smaller capture with its receipt: Confirm carries it, and it is the payment\'s receipt (100.50, sent), not the 150.00 one of creation', async () => {

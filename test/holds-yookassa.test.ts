@@ -10,58 +10,37 @@ import { after, before, describe, test } from 'node:test';
 import { createReconciler } from '../src/server/dispatcher/reconcile.ts';
 import { createReceiptChecker } from '../src/server/dispatcher/receipt-checks.ts';
 import { startYooKassaEmulator, type YooKassaEmulator } from '../src/server/providers/yookassa/emulator.ts';
-import { createPaymentVia, merchant, startMerchantStub, startTestGateway, storageKinds, type MerchantStub, type TestGateway } from './helpers.ts';
-import { api2AnswerSignature } from '../src/protocol/onpay-api.ts';
-import { startCountingProxy, type CountingProxy } from './counting-proxy.ts';
+import { createPaymentVia, storageKinds, testClock, type TestGateway } from './helpers.ts';
 import { signPaymentLink } from '../src/merchant/link.ts';
+import { HOLDS_KEY as KEY, holdApi, holdRaceTests, startHoldsGateway, type HoldsGateway } from './holds-fixtures.ts';
 
 const DAY_MS = 24 * 3_600_000;
-const KEY = 'shop-cabinet-key-0123456789';
 const SHOP = '100500';
 const SECRET = 'test_yk_secret';
 type Json = Record<string, any>;
 
 for (const kind of storageKinds()) {
   describe(`holds through YooKassa on ${kind}`, () => {
+    let h: HoldsGateway;
     let t: TestGateway;
     let emu: YooKassaEmulator;
-    let stub: MerchantStub;
-    let proxy: CountingProxy;
-    /** The captures the gateway sent to the provider (through the counting proxy). */
-    const captures = () => [...proxy.counts].filter(([k]) => /^POST \/v3\/payments\/[^/]+\/capture$/.test(k)).reduce((s, [, n]) => s + n, 0);
-    let now = Date.UTC(2026, 10, 28, 12, 0, 0);
+    const clock = testClock(Date.UTC(2026, 10, 28, 12, 0, 0));
 
     before(async () => {
-      emu = await startYooKassaEmulator({ shopId: SHOP, secretKey: SECRET, now: () => now });
-      proxy = await startCountingProxy(emu.apiUrl);
-      stub = await startMerchantStub((req, res) => {
-        const o = JSON.parse(req.body) as { pay_for?: string };
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ status: true, pay_for: o.pay_for, signature: api2AnswerSignature('check', true, o.pay_for ?? '', 'test') }));
+      emu = await startYooKassaEmulator({ shopId: SHOP, secretKey: SECRET, now: clock.now });
+      h = await startHoldsGateway(kind, emu, {
+        apiUrl: emu.apiUrl, clock, holdExpiry: 'capture',
+        provider: (apiUrl) => ({ id: 'yk', type: 'yookassa', shopId: SHOP, secretKey: SECRET, apiUrl }),
+        ways: [
+          { code: 'YKC', provider: 'yk', method: 'bank_card', ticker: 'RUR', title: { ru: 'Карта', en: 'Card' } },
+          { code: 'YKS', provider: 'yk', method: 'sbp', ticker: 'RUR', title: { ru: 'СБП', en: 'SBP' } },
+        ],
       });
-      t = await startTestGateway({
-        kind,
-        merchants: [merchant({ notifications: true, apiUrl: stub.url, capture: 'manual', holdExpiry: 'capture' })],
-        config: {
-          providers: [{ id: 'yk', type: 'yookassa', shopId: SHOP, secretKey: SECRET, apiUrl: proxy.url }],
-          ways: [
-            { code: 'YKC', provider: 'yk', method: 'bank_card', ticker: 'RUR', title: { ru: 'Карта', en: 'Card' } },
-            { code: 'YKS', provider: 'yk', method: 'sbp', ticker: 'RUR', title: { ru: 'СБП', en: 'SBP' } },
-          ],
-        },
-      });
-      t.clock.set(now);
+      t = h.t;
     });
-    after(async () => {
-      await t?.close();
-      await emu?.close();
-      await proxy?.close();
-      await stub?.close();
-    });
-    const advance = (ms: number) => {
-      now += ms;
-      t.clock.set(now);
-    };
+    after(() => h?.close());
+    const advance = (ms: number) => h.advance(ms);
+    const { call, pays } = holdApi(() => t);
 
     let n = 0;
     async function held(): Promise<{ id: string; yk: string }> {
@@ -79,42 +58,11 @@ for (const kind of storageKinds()) {
       assert.equal(p.holdExpiresAt, Date.parse(emu.payment(yk)!.expires_at as string));
       return { id, yk };
     }
-    const call = async (id: string, op: 'capture' | 'void', body: unknown, key?: string) => {
-      const res = await t.request(`/api/v1/payments/${id}/${op}`, {
-        method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}`, ...(key ? { 'idempotency-key': key } : {}) }, body: JSON.stringify(body),
-      });
-      return { status: res.status, body: (await res.json()) as Json };
-    };
-    const pays = async (id: string) => (await t.storage.notificationsOf(id)).filter((x) => x.kind === 'pay');
 
-    test('capture twice with one key, one after the other and at once: one capture at YooKassa, one operation, the same answer, PAY once', async () => {
-      for (const together of [false, true]) {
-        const { id, yk } = await held();
-        const before = captures();
-        const key = `twice-${together}-${id}`;
-        const answers = together
-          ? await Promise.all([call(id, 'capture', {}, key), call(id, 'capture', {}, key)])
-          : [await call(id, 'capture', {}, key), await call(id, 'capture', {}, key)];
-        for (const a of answers) assert.equal(a.status, 200, JSON.stringify(answers));
-        assert.equal(answers[0]!.body.operation.id, answers[1]!.body.operation.id);
-        assert.equal(captures() - before, 1, `one capture (${together ? 'at once' : 'in turn'})`);
-        assert.equal(emu.payment(yk)!.status === 'succeeded', true);
-        assert.equal((await t.storage.getPayment(id))!.status, 'paid');
-        assert.equal((await t.storage.holdOperationsOf(id)).length, 1);
-        assert.equal((await pays(id)).length, 1);
-      }
-    });
-
-    test('a capture racing a void through YooKassa: exactly one wins, the other is refused (409), YooKassa agrees', async () => {
-      for (let i = 0; i < 3; i++) {
-        const { id, yk } = await held();
-        const [c, v] = await Promise.all([call(id, 'capture', {}, `race-c-${id}`), call(id, 'void', {}, `race-v-${id}`)]);
-        assert.deepEqual([c, v].map((r) => r.status).sort(), [200, 409], JSON.stringify([c, v]));
-        const captured = c.status === 200;
-        assert.equal((await t.storage.getPayment(id))!.status, captured ? 'paid' : 'voided');
-        assert.equal(captured ? emu.payment(yk)!.status === 'succeeded' : emu.payment(yk)!.status === 'canceled', true);
-        assert.equal((await pays(id)).length, captured ? 1 : 0);
-      }
+    holdRaceTests({
+      gateway: () => h, provider: 'YooKassa', captureCall: 'capture', captureRequest: /^POST \/v3\/payments\/[^/]+\/capture$/, held,
+      captured: ({ yk }) => emu.payment(yk)!.status === 'succeeded',
+      voided: ({ yk }) => emu.payment(yk)!.status === 'canceled',
     });
 
     test('hold → full capture: succeeded at YooKassa, paid, PAY once', async () => {

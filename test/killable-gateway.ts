@@ -1,10 +1,14 @@
 /**
  * The real gateway as a child process (`src/cli/gateway.ts --config file`) that a crash test can
  * SIGKILL and start again, and a client call that survives the kills: it waits for the next gateway
- * and tries again. Shared by the crash tests (test/crash.test.ts, test/tbank-crash.test.ts).
+ * and tries again. Shared by the crash tests (test/crash.test.ts, test/tbank-crash.test.ts), with a
+ * free port for it and the shop that answers it.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { api2AnswerSignature } from '../src/protocol/onpay-api.ts';
+import { startMerchantStub, type MerchantStub } from './helpers.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -67,4 +71,27 @@ export function killableGateway(configFile: string, base: string): KillableGatew
     },
     log: () => log,
   };
+}
+
+/** A port free on loopback now, for a gateway process to listen on. */
+export const freePort = (): Promise<number> => new Promise((resolve) => {
+  const s = createServer();
+  s.listen(0, '127.0.0.1', () => {
+    const a = s.address();
+    s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
+  });
+});
+
+/**
+ * The shop of a crash test: `seen` first takes each CHECK and PAY (to count PAYs, or to answer
+ * late), then the shop accepts it (API 2, signed with the merchant's `secret`).
+ * @example const stub = await startCrashShop(K, (o) => { if (o.type === 'pay') pays.push(o.pay_for); });
+ */
+export function startCrashShop(secret: string, seen: (o: { type: string; pay_for: string }, body: string) => void | Promise<void> = () => {}): Promise<MerchantStub> {
+  return startMerchantStub(async (req, res) => {
+    const o = JSON.parse(req.body) as { type: string; pay_for: string };
+    await seen(o, req.body);
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ status: true, pay_for: o.pay_for, signature: api2AnswerSignature(o.type === 'pay' ? 'pay' : 'check', true, o.pay_for, secret) }));
+  });
 }

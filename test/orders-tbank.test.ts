@@ -7,37 +7,21 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startGateway, type RunningGateway } from '../src/server/bootstrap.ts';
-import { parseConfig } from '../src/server/config.ts';
-import { DEFAULT_TERMINAL, startTbankEmulator, type TbankEmulator } from '../src/server/providers/tbank/emulator.ts';
-import { openTestStorage, TEST_SECRET, type TestStorage } from './helpers.ts';
+import type { RunningGateway } from '../src/server/bootstrap.ts';
+import type { TbankEmulator } from '../src/server/providers/tbank/emulator.ts';
+import { plainShop, startTbankGateway, type GatewayOnEmulator } from './provider-fixtures.ts';
 
+let g: GatewayOnEmulator<TbankEmulator>;
 let emu: TbankEmulator;
 let gw: RunningGateway;
-let ts: TestStorage;
 
 before(async () => {
-  emu = await startTbankEmulator();
-  ts = await openTestStorage('sqlite');
-  await ts.database.close(); // the gateway opens it itself
-  gw = await startGateway(parseConfig({
-    port: 0, database: ts.url, secret: TEST_SECRET,
-    providers: [{ id: 'tbank', type: 'tbank', ...DEFAULT_TERMINAL, apiUrl: emu.apiUrl }],
-    ways: [
-      { code: 'TBC', provider: 'tbank', method: 'card', ticker: 'RUR', title: { ru: 'Банковская карта', en: 'Bank card' } },
-      { code: 'SBP', provider: 'tbank', method: 'sbp', ticker: 'RUR', title: { ru: 'СБП', en: 'Faster Payments (SBP)' } },
-    ],
-    merchants: [
-      { login: 'shop', name: 'Shop', secret: 'K-shop', origins: [], checkLinkMd5: false },
-      { login: 'refunder', name: 'Refunder', secret: 'K-ref', origins: [], checkLinkMd5: false, duplicates: 'refund' },
-    ],
-  }), { dispatcher: false, log: () => {} });
+  g = await startTbankGateway({
+    merchants: [plainShop(), plainShop({ login: 'refunder', name: 'Refunder', secret: 'K-ref', duplicates: 'refund' })],
+  });
+  ({ emu, gw } = g);
 });
-after(async () => {
-  await gw?.close();
-  await emu?.close();
-  await ts?.close();
-});
+after(() => g?.close());
 
 const form = async (payFor: string, login = 'shop') =>
   (await (await fetch(`${gw.url}/pay/${login}?price=150&pay_for=${payFor}`, { headers: { accept: 'application/json' } })).json()) as { token: string; pending?: { id: string; action: unknown } };

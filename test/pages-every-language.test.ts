@@ -1,9 +1,10 @@
 /**
- * Every buyer-facing server page in every language (issue 28, item 1): the pages' tables have every
- * key Russian has; and the hosted page (its no-JavaScript form), the snippet, an instructions
- * payment's status page, the sandbox card page and the return page say nothing in Cyrillic where the
- * language is not written in it (en, uz, de), and nothing in Latin letters in Russian but the few
- * names that are Latin there too. Amounts are written by Intl (item 2), the fee is said (item 3).
+ * Every buyer-facing server page in every language (issue 28, item 1): the pages' tables (the
+ * customer's subscription page's `sub…` keys of issue 26 included) have every key Russian has; and
+ * the hosted page (its no-JavaScript form), the snippet, an instructions payment's status page, the
+ * sandbox card page and the return page say nothing in Cyrillic where the language is not written
+ * in it (en, uz, de), and nothing in Latin letters in Russian but the few names that are Latin there
+ * too. Amounts are written by Intl (item 2), the fee is said (item 3).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';

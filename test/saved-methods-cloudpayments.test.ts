@@ -7,66 +7,43 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startGateway, type RunningGateway } from '../src/server/bootstrap.ts';
-import { parseConfig } from '../src/server/config.ts';
-import { notifyUrlsFor, startCloudPaymentsEmulator, type CloudPaymentsEmulator } from '../src/server/providers/cloudpayments/emulator.ts';
+import type { RunningGateway } from '../src/server/bootstrap.ts';
+import type { CloudPaymentsEmulator } from '../src/server/providers/cloudpayments/emulator.ts';
 import { signPaymentLink } from '../src/merchant/link.ts';
 import { providerCustomerKey } from '../src/server/payments/saved-methods.ts';
-import { openTestStorage, TEST_SECRET, type TestStorage } from './helpers.ts';
+import { createFirstPayment, merchantApi, savedMethod, SAVING_SHOP_SECRET, savingShop, startCloudPaymentsGateway, untilPaid, type GatewayOnEmulator } from './provider-fixtures.ts';
 
-const KEY = 'shop-cabinet-key-0123456789';
+let g: GatewayOnEmulator<CloudPaymentsEmulator>;
 let emu: CloudPaymentsEmulator;
 let gw: RunningGateway;
-let ts: TestStorage;
 
 before(async () => {
-  emu = await startCloudPaymentsEmulator({ publicId: 'pk_saved', apiSecret: 'saved_api_secret', notify: {}, schedule: (fn, ms) => { setTimeout(fn, Math.min(ms, 50)).unref(); } });
-  ts = await openTestStorage('sqlite');
-  await ts.database.close(); // the gateway opens it itself
-  gw = await startGateway(parseConfig({
-    port: 0, database: ts.url, secret: TEST_SECRET,
-    providers: [{ id: 'cp', type: 'cloudpayments', publicId: 'pk_saved', apiSecret: 'saved_api_secret', apiUrl: emu.url }],
+  g = await startCloudPaymentsGateway({
+    emulator: { publicId: 'pk_saved', apiSecret: 'saved_api_secret', schedule: (fn, ms) => { setTimeout(fn, Math.min(ms, 50)).unref(); } },
     ways: [{ code: 'CPC', provider: 'cp', method: 'card', ticker: 'RUR', title: { ru: 'Карта (CloudPayments)', en: 'Card (CloudPayments)' } }],
-    merchants: [{ login: 'shop', name: 'Shop', secret: 'K-shop-0123456789', apiKey: KEY, origins: [], checkLinkMd5: false, mode: 'live', savedMethods: { enabled: true } }],
-  }), { dispatcher: false, log: () => {} });
-  emu.notify = notifyUrlsFor(gw.url, 'cp');
+    merchants: [savingShop()],
+  });
+  ({ emu, gw } = g);
 });
-after(async () => {
-  await gw?.close();
-  await emu?.close();
-  await ts?.close();
-});
+after(() => g?.close());
 
-async function until(what: string, fn: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if (await fn()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
-
-const api = (path: string, init: RequestInit = {}) => fetch(`${gw.url}${path}`, { ...init, headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json', ...init.headers } });
-const charge = (body: Record<string, unknown>, key: string) => api('/api/v1/charges', { method: 'POST', headers: { 'idempotency-key': key }, body: JSON.stringify(body) });
+const { api, charge } = merchantApi(() => gw);
 
 /** Pays a first order on the hosted page (with the consent or without); the gateway's payment id. */
 async function payFirst(customer: string, saveMethod: boolean): Promise<string> {
-  const q = new URLSearchParams(signPaymentLink({ gateway: gw.url, merchantLogin: 'shop', secret: 'K-shop-0123456789', price: '150', payFor: `first-${customer}`, customer }).query);
-  const form = (await (await fetch(`${gw.url}/pay/shop?${q}`, { headers: { accept: 'application/json' } })).json()) as { token: string };
-  const res = await fetch(`${gw.url}/api/v1/payments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: form.token, way: 'CPC', ...(saveMethod ? { saveMethod } : {}) }) });
-  const created = (await res.json()) as { id: string };
-  assert.equal(res.status, 201);
-  const p = (await gw.storage.getPayment(created.id))!;
+  const { id } = await createFirstPayment(gw, customer, 'CPC', saveMethod);
+  const p = (await gw.storage.getPayment(id))!;
   assert.equal(emu.orders.get(p.providerPaymentId!)?.accountId ?? '', saveMethod ? providerCustomerKey('shop', customer) : '', 'AccountId only with the consent');
   assert.equal((await emu.pay(p.providerPaymentId!, '4242424242424242')).outcome, 'paid');
-  await until('paid', async () => (await gw.storage.getPayment(created.id))!.status === 'paid');
-  return created.id;
+  await untilPaid(gw, id);
+  return id;
 }
 
 test('CloudPayments: the card is kept only with the consent, listed with its mask and expiry', async () => {
   await payFirst('cp-0', false);
   assert.deepEqual(await (await api('/api/v1/customers/cp-0/methods')).json(), { methods: [] });
   await payFirst('cp-1', true);
-  await until('saved', async () => (await gw.storage.savedMethodsOf('shop', 'cp-1')).length === 1);
+  await savedMethod(gw, 'cp-1');
   const body = (await (await api('/api/v1/customers/cp-1/methods')).json()) as { methods: { card: { first6: string; last4: string; expiry: string | null } }[] };
   assert.equal(body.methods.length, 1);
   assert.deepEqual([body.methods[0]!.card.first6, body.methods[0]!.card.last4], ['424242', '4242']);
@@ -76,9 +53,8 @@ test('CloudPayments: the card is kept only with the consent, listed with its mas
 
 test('CloudPayments charges: paid once per Idempotency-Key; insufficient funds; 3-D Secure waits for the buyer with the gateway\'s link', async () => {
   await payFirst('cp-2', true);
-  await until('saved', async () => (await gw.storage.savedMethodsOf('shop', 'cp-2')).length === 1);
-  const [m] = await gw.storage.savedMethodsOf('shop', 'cp-2');
-  const body = { customer: 'cp-2', method: m!.id, amount: '120.00', ticker: 'RUR', payFor: 'cp-sub-1' };
+  const m = await savedMethod(gw, 'cp-2');
+  const body = { customer: 'cp-2', method: m.id, amount: '120.00', ticker: 'RUR', payFor: 'cp-sub-1' };
   const first = (await (await charge(body, 'cp-k-1')).json()) as Record<string, any>;
   assert.equal(first.status, 'paid', JSON.stringify(first));
   const again = await charge(body, 'cp-k-1');
@@ -86,10 +62,10 @@ test('CloudPayments charges: paid once per Idempotency-Key; insufficient funds; 
   assert.equal(((await again.json()) as { id: string }).id, first.id);
   assert.equal(emu.transactions.filter((t) => t.invoiceId === first.id).length, 1, 'one token charge');
   assert.equal(emu.transactions.find((t) => t.invoiceId === first.id)?.trInitiatorCode, '0', 'the merchant initiated it');
-  emu.cards.get(m!.token)!.outcome = 'insufficient_funds';
+  emu.cards.get(m.token)!.outcome = 'insufficient_funds';
   const poor = (await (await charge({ ...body, amount: '10.00' }, 'cp-k-2')).json()) as Record<string, any>;
   assert.deepEqual([poor.status, poor.reason], ['failed', 'insufficient_funds']);
-  emu.cards.get(m!.token)!.outcome = '3ds';
+  emu.cards.get(m.token)!.outcome = '3ds';
   const ds = (await (await charge({ ...body, amount: '11.00' }, 'cp-k-3')).json()) as Record<string, any>;
   assert.deepEqual([ds.status, ds.action?.type, ds.action?.frame], ['awaiting_payment', 'redirect', false], JSON.stringify(ds));
   assert.ok(ds.action.url.startsWith(`${gw.config.publicUrl}/providers/cp/3ds/${ds.id}?`), 'the gateway\'s own page sends the buyer to the issuer');
@@ -106,8 +82,7 @@ function formFields(html: string, action: string): Record<string, string> {
 
 test('CloudPayments 3-D Secure on a charge: the gateway\'s page posts to the issuer, the issuer\'s answer finishes it by post3ds, paid once; a refusal fails it', async () => {
   await payFirst('cp-4', true);
-  await until('saved', async () => (await gw.storage.savedMethodsOf('shop', 'cp-4')).length === 1);
-  const [m] = await gw.storage.savedMethodsOf('shop', 'cp-4');
+  const m = await savedMethod(gw, 'cp-4');
   emu.cards.get(m!.token)!.outcome = '3ds';
   const ask = async (payFor: string, key: string) => (await (await charge({ customer: 'cp-4', method: m!.id, amount: '33.00', ticker: 'RUR', payFor }, key)).json()) as Record<string, any>;
   const ds = await ask('cp-4-a', 'cp-k-4a');
@@ -168,12 +143,11 @@ test('CloudPayments 3-D Secure on a charge: the gateway\'s page posts to the iss
 
 test('CloudPayments: a returning buyer pays with the saved card on the page (TrInitiatorCode 1), paid at once', async () => {
   await payFirst('cp-3', true);
-  await until('saved', async () => (await gw.storage.savedMethodsOf('shop', 'cp-3')).length === 1);
-  const [m] = await gw.storage.savedMethodsOf('shop', 'cp-3');
-  const q = new URLSearchParams(signPaymentLink({ gateway: gw.url, merchantLogin: 'shop', secret: 'K-shop-0123456789', price: '90', payFor: 'cp-3-again', customer: 'cp-3' }).query);
+  const m = await savedMethod(gw, 'cp-3');
+  const q = new URLSearchParams(signPaymentLink({ gateway: gw.url, merchantLogin: 'shop', secret: SAVING_SHOP_SECRET, price: '90', payFor: 'cp-3-again', customer: 'cp-3' }).query);
   const form = (await (await fetch(`${gw.url}/pay/shop?${q}`, { headers: { accept: 'application/json' } })).json()) as { token: string; savedMethods?: { id: string }[] };
-  assert.deepEqual(form.savedMethods?.map((s) => s.id), [m!.id]);
-  const res = await fetch(`${gw.url}/api/v1/payments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: form.token, way: 'CPC', savedMethod: m!.id }) });
+  assert.deepEqual(form.savedMethods?.map((s) => s.id), [m.id]);
+  const res = await fetch(`${gw.url}/api/v1/payments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: form.token, way: 'CPC', savedMethod: m.id }) });
   const paid = (await res.json()) as Record<string, any>;
   assert.equal(res.status, 201, JSON.stringify(paid));
   assert.deepEqual([paid.status, paid.action], ['paid', null]);

@@ -6,67 +6,34 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startGateway, type RunningGateway } from '../src/server/bootstrap.ts';
-import { parseConfig } from '../src/server/config.ts';
-import { DEFAULT_TERMINAL, startTbankEmulator, type TbankEmulator } from '../src/server/providers/tbank/emulator.ts';
-import { signPaymentLink } from '../src/merchant/link.ts';
+import type { RunningGateway } from '../src/server/bootstrap.ts';
+import { DEFAULT_TERMINAL, type TbankEmulator } from '../src/server/providers/tbank/emulator.ts';
 import { providerCustomerKey } from '../src/server/payments/saved-methods.ts';
-import { openTestStorage, TEST_SECRET, type TestStorage } from './helpers.ts';
+import { createFirstPayment, merchantApi, savedMethod, savingShop, startTbankGateway, untilPaid, type GatewayOnEmulator } from './provider-fixtures.ts';
 
-const KEY = 'shop-cabinet-key-0123456789';
+let g: GatewayOnEmulator<TbankEmulator>;
 let emu: TbankEmulator;
 let gw: RunningGateway;
-let ts: TestStorage;
 
 before(async () => {
-  emu = await startTbankEmulator();
-  ts = await openTestStorage('sqlite');
-  await ts.database.close(); // the gateway opens it itself
-  gw = await startGateway(parseConfig({
-    port: 0, database: ts.url, secret: TEST_SECRET,
-    providers: [{ id: 'tbank', type: 'tbank', ...DEFAULT_TERMINAL, apiUrl: emu.apiUrl }],
-    ways: [
-      { code: 'TBC', provider: 'tbank', method: 'card', ticker: 'RUR', title: { ru: 'Банковская карта', en: 'Bank card' } },
-      { code: 'SBP', provider: 'tbank', method: 'sbp', ticker: 'RUR', title: { ru: 'СБП', en: 'Faster Payments (SBP)' } },
-    ],
-    merchants: [{ login: 'shop', name: 'Shop', secret: 'K-shop-0123456789', apiKey: KEY, origins: [], checkLinkMd5: false, mode: 'live', savedMethods: { enabled: true } }],
-  }), { dispatcher: false, log: () => {} });
+  g = await startTbankGateway({ merchants: [savingShop()] });
+  ({ emu, gw } = g);
 });
-after(async () => {
-  await gw?.close();
-  await emu?.close();
-  await ts?.close();
-});
+after(() => g?.close());
 
-async function until(what: string, fn: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if (await fn()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
-
-const api = (path: string, init: RequestInit = {}) => fetch(`${gw.url}${path}`, { ...init, headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json', ...init.headers } });
+const { api, charge } = merchantApi(() => gw);
 
 /** Pays a first order with the consent and gives back the saved method. */
 async function saveCard(customer: string) {
-  const q = new URLSearchParams(signPaymentLink({ gateway: gw.url, merchantLogin: 'shop', secret: 'K-shop-0123456789', price: '150', payFor: `first-${customer}`, customer }).query);
-  const form = (await (await fetch(`${gw.url}/pay/shop?${q}`, { headers: { accept: 'application/json' } })).json()) as { token: string; ways: { code: string; canSave?: boolean }[] };
+  const { id, form } = await createFirstPayment(gw, customer, 'TBC', true);
   assert.deepEqual(form.ways.map((w) => [w.code, w.canSave]), [['TBC', true], ['SBP', false]]);
-  const res = await fetch(`${gw.url}/api/v1/payments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: form.token, way: 'TBC', saveMethod: true }) });
-  const created = (await res.json()) as { id: string };
-  assert.equal(res.status, 201);
-  const session = emu.paymentsOfOrder(created.id)[0]!;
+  const session = emu.paymentsOfOrder(id)[0]!;
   assert.equal(session.recurrent, true);
   assert.equal(session.customerKey, providerCustomerKey('shop', customer), 'the provider sees a hash, never the shop\'s id');
   assert.ok(emu.pay(session.paymentId, 'success'));
-  await until('paid', async () => (await gw.storage.getPayment(created.id))!.status === 'paid');
-  await until('saved', async () => (await gw.storage.savedMethodsOf('shop', customer)).length === 1);
-  const [m] = await gw.storage.savedMethodsOf('shop', customer);
-  return m!;
+  await untilPaid(gw, id);
+  return savedMethod(gw, customer);
 }
-
-const charge = (body: Record<string, unknown>, key: string) => api('/api/v1/charges', { method: 'POST', headers: { 'idempotency-key': key }, body: JSON.stringify(body) });
 
 test('a card saved by a consented T-Bank payment is listed with its mask and expiry, never its RebillId', async () => {
   const m = await saveCard('tb-1');
@@ -109,7 +76,7 @@ test('T-Bank declines: insufficient funds fails with its reason; 3-D Secure requ
   assert.deepEqual(sessions.map((s) => s.status), ['REJECTED', 'NEW']);
   // The buyer pays the new session: the charge is paid by its notification.
   assert.ok(emu.pay(sessions[1]!.paymentId, 'success'));
-  await until('paid after 3-D Secure', async () => (await gw.storage.getPayment(ds.id))!.status === 'paid');
+  await untilPaid(gw, ds.id, 'paid after 3-D Secure');
 });
 
 test('deleting a method removes the card at T-Bank (RemoveCard)', async () => {

@@ -9,15 +9,13 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import SQLite from 'better-sqlite3';
-import { api2AnswerSignature } from '../src/protocol/onpay-api.ts';
 import { DEFAULT_TERMINAL, startTbankEmulator } from '../src/server/providers/tbank/emulator.ts';
-import { startMerchantStub, TEST_SECRET } from './helpers.ts';
-import { killableGateway } from './killable-gateway.ts';
+import { TEST_SECRET } from './helpers.ts';
+import { freePort, killableGateway, startCrashShop } from './killable-gateway.ts';
 
 const PAYMENTS = 500;
 const MIN_KILLS = 5;
@@ -25,13 +23,6 @@ const CLIENTS = 16;
 const DISPATCH_CONCURRENCY = 16;
 const K = 'tbank-crash-K';
 
-const freePort = (): Promise<number> => new Promise((resolve) => {
-  const s = createServer();
-  s.listen(0, '127.0.0.1', () => {
-    const a = s.address();
-    s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-  });
-});
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test(`no T-Bank payment is lost: ${PAYMENTS} paid, half their notifications dropped, the gateway SIGKILLed at random`, { timeout: 170_000 }, async () => {
@@ -41,12 +32,9 @@ test(`no T-Bank payment is lost: ${PAYMENTS} paid, half their notifications drop
   // dead gateway comes again soon (the reconciler would find the payment anyway).
   const emu = await startTbankEmulator({ notificationRetryMs: 300, notificationTimeoutMs: 3000 });
   const seen = new Map<string, number>();
-  const stub = await startMerchantStub(async (req, res) => {
+  const stub = await startCrashShop(K, async (o) => {
     await sleep(Math.random() * 20);
-    const o = JSON.parse(req.body) as { type: string; pay_for: string };
     if (o.type === 'pay') seen.set(o.pay_for, (seen.get(o.pay_for) ?? 0) + 1);
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ status: true, pay_for: o.pay_for, signature: api2AnswerSignature(o.type === 'pay' ? 'pay' : 'check', true, o.pay_for, K) }));
   });
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
@@ -166,11 +154,8 @@ test('late money is never lost: T-Bank payments expire at the gateway, are paid 
   const dbFile = join(dir, 'gateway.sqlite');
   const emu = await startTbankEmulator({ notificationRetryMs: 300, notificationTimeoutMs: 3000 });
   const seen = new Map<string, number>();
-  const stub = await startMerchantStub(async (req, res) => {
-    const o = JSON.parse(req.body) as { type: string; pay_for: string };
+  const stub = await startCrashShop(K, (o) => {
     if (o.type === 'pay') seen.set(o.pay_for, (seen.get(o.pay_for) ?? 0) + 1);
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ status: true, pay_for: o.pay_for, signature: api2AnswerSignature(o.type === 'pay' ? 'pay' : 'check', true, o.pay_for, K) }));
   });
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;

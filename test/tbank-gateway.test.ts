@@ -6,37 +6,27 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startGateway, type RunningGateway } from '../src/server/bootstrap.ts';
-import { parseConfig } from '../src/server/config.ts';
-import { DEFAULT_TERMINAL, startTbankEmulator, type TbankEmulator } from '../src/server/providers/tbank/emulator.ts';
+import type { RunningGateway } from '../src/server/bootstrap.ts';
+import type { TbankEmulator } from '../src/server/providers/tbank/emulator.ts';
 import { qrModules } from '../src/server/payments/qr.ts';
-import { openTestStorage, TEST_SECRET, type TestStorage } from './helpers.ts';
+import { plainShop, startTbankGateway, tbankWays, until, type GatewayOnEmulator } from './provider-fixtures.ts';
 
+let g: GatewayOnEmulator<TbankEmulator>;
 let emu: TbankEmulator;
 let gw: RunningGateway;
-let ts: TestStorage;
 
 before(async () => {
-  emu = await startTbankEmulator();
-  ts = await openTestStorage('sqlite');
-  await ts.database.close(); // the gateway opens it itself
-  gw = await startGateway(parseConfig({
-    port: 0, database: ts.url, secret: TEST_SECRET,
-    providers: [{ id: 'tbank', type: 'tbank', ...DEFAULT_TERMINAL, apiUrl: emu.apiUrl }],
+  g = await startTbankGateway({
     ways: [
-      { code: 'TBC', provider: 'tbank', method: 'card', ticker: 'RUR', title: { ru: 'Банковская карта', en: 'Bank card' } },
-      { code: 'SBP', provider: 'tbank', method: 'sbp', ticker: 'RUR', title: { ru: 'СБП', en: 'Faster Payments (SBP)' } },
+      ...tbankWays(),
       { code: 'TTA', provider: 'tbank', method: 'card', ticker: 'RUR', title: { ru: 'Карта, 10 минут', en: 'Card, 10 minutes' }, ttlSeconds: 600 },
       { code: 'TTB', provider: 'tbank', method: 'card', ticker: 'RUR', title: { ru: 'Карта, 5 секунд', en: 'Card, 5 seconds' }, ttlSeconds: 5 },
     ],
-    merchants: [{ login: 'shop', name: 'Shop', secret: 'K-shop', origins: [], checkLinkMd5: false }],
-  }), { dispatcher: false, log: () => {} });
+    merchants: [plainShop()],
+  });
+  ({ emu, gw } = g);
 });
-after(async () => {
-  await gw?.close();
-  await emu?.close();
-  await ts?.close();
-});
+after(() => g?.close());
 
 const tokenOf = async (payFor: string) => ((await (await fetch(`${gw.url}/pay/shop?price=150&pay_for=${payFor}`, { headers: { accept: 'application/json' } })).json()) as { token: string }).token;
 
@@ -48,13 +38,6 @@ async function create(payFor: string, way: string, key?: string, token?: string)
   });
 }
 
-async function until(what: string, fn: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if (await fn()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
 
 test('a card payment: created at T-Bank, paid by its notification through /providers/tbank/notify', async () => {
   const token = await tokenOf('tb-card-1');

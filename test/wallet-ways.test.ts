@@ -6,27 +6,23 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startGateway, type RunningGateway } from '../src/server/bootstrap.ts';
-import { parseConfig } from '../src/server/config.ts';
+import type { RunningGateway } from '../src/server/bootstrap.ts';
 import { DEFAULT_TERMINAL, startTbankEmulator, type TbankEmulator } from '../src/server/providers/tbank/emulator.ts';
-import { openTestStorage, TEST_SECRET, type TestStorage } from './helpers.ts';
+import { plainShop, startGatewayOn, type GatewayOnEmulator } from './provider-fixtures.ts';
 
 const NO_TPAY = { terminalKey: 'NoTpayTerminal', password: 'no-tpay-password' };
+let g: GatewayOnEmulator<TbankEmulator>;
 let emu: TbankEmulator;
 let gw: RunningGateway;
-let ts: TestStorage;
 
 before(async () => {
-  emu = await startTbankEmulator({ terminals: [DEFAULT_TERMINAL, NO_TPAY] });
-  emu.wallets.setTpayStatus(NO_TPAY.terminalKey, { allowed: false });
-  ts = await openTestStorage('sqlite');
-  await ts.database.close();
+  const tb = await startTbankEmulator({ terminals: [DEFAULT_TERMINAL, NO_TPAY] });
+  tb.wallets.setTpayStatus(NO_TPAY.terminalKey, { allowed: false });
   const title = { ru: 'T-Pay', en: 'T-Pay' };
-  gw = await startGateway(parseConfig({
-    port: 0, database: ts.url, secret: TEST_SECRET,
+  g = await startGatewayOn(tb, {
     providers: [
-      { id: 'tb', type: 'tbank', ...DEFAULT_TERMINAL, apiUrl: emu.apiUrl },
-      { id: 'tb2', type: 'tbank', ...NO_TPAY, apiUrl: emu.apiUrl },
+      { id: 'tb', type: 'tbank', ...DEFAULT_TERMINAL, apiUrl: tb.apiUrl },
+      { id: 'tb2', type: 'tbank', ...NO_TPAY, apiUrl: tb.apiUrl },
     ],
     ways: [
       { code: 'TBC', provider: 'tb', method: 'card', ticker: 'RUR', title: { ru: 'Карта', en: 'Card' } },
@@ -34,14 +30,11 @@ before(async () => {
       { code: 'TPX', provider: 'tb2', method: 'tpay', ticker: 'RUR', title },
       { code: 'SBR', provider: 'tb2', method: 'sberpay', ticker: 'RUR', title: { ru: 'SberPay', en: 'SberPay' } },
     ],
-    merchants: [{ login: 'shop', name: 'Shop', secret: 'K-shop', origins: [], checkLinkMd5: false }],
-  }), { dispatcher: false, log: () => {} });
+    merchants: [plainShop()],
+  });
+  ({ emu, gw } = g);
 });
-after(async () => {
-  await gw?.close();
-  await emu?.close();
-  await ts?.close();
-});
+after(() => g?.close());
 
 type Form = { token: string; ways: { code: string; kind: string }[]; pending?: { id: string; action: { wallet?: { name: string } } } };
 const form = async (query: string): Promise<{ status: number; body: Form & { error?: { field?: string; message: string } } }> => {

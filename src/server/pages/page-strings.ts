@@ -1,7 +1,9 @@
 /**
  * The server pages' strings, one table per language (the hosted page, results, the sandbox card
- * page). `testMode` is the «Тестовый режим» badge of a test merchant's hosted page, as the element
- * words it.
+ * page, and, under `sub…`, the customer's subscription page of issue 26). `testMode` is the
+ * «Тестовый режим» badge of a test merchant's hosted page, as the element words it. The
+ * subscription page's period length is not here: `Intl` writes it (`1 месяц`, `2 недели`), knowing
+ * each language's plural forms.
  */
 import type { FailureReason } from '../../protocol/checkout-api.ts';
 import type { Language } from '../../protocol/languages.ts';
@@ -22,6 +24,10 @@ export const PAGE_STRINGS = {
     notConfirmed: 'Оплата пока не подтверждена', notConfirmedNote: 'Если вы оплатили, магазин получит подтверждение, как только платёжная система его пришлёт.',
     backToPay: 'Вернуться к оплате', tryOther: 'Попробовать другой способ', again: 'Проверить ещё раз',
     toBank: 'Переходим на страницу вашего банка, чтобы подтвердить платёж. Если ничего не происходит, нажмите «Продолжить».',
+    subTitle: 'Подписка', subAmount: 'Сумма списания', subEvery: 'Периодичность', subNext: 'Следующее списание', subCard: 'Карта',
+    subActive: 'Действует', subPastDue: 'Не удалось списать оплату', subCancelled: 'Отменена', subCompleted: 'Завершена',
+    subCancel: 'Отменить подписку', subConfirm: 'Дальнейшие списания прекратятся.', subCancelDone: 'Подписка отменена. Больше списаний не будет.',
+    subInvalid: 'Ссылка недействительна. Запросите новую в магазине.', subExpired: 'Срок действия ссылки истёк. Запросите новую в магазине.',
   },
   en: {
     fee: 'Including a fee of {fee}', feeShop: 'The shop pays the fee',
@@ -38,6 +44,10 @@ export const PAGE_STRINGS = {
     notConfirmed: 'The payment is not confirmed yet', notConfirmedNote: 'If you have paid, the shop will be told as soon as the payment system confirms it.',
     backToPay: 'Back to the payment', tryOther: 'Try another method', again: 'Check again',
     toBank: 'Taking you to your bank\'s page to confirm the payment. If nothing happens, press «Continue».',
+    subTitle: 'Subscription', subAmount: 'Amount charged', subEvery: 'Every', subNext: 'Next charge', subCard: 'Card',
+    subActive: 'Active', subPastDue: 'The last payment failed', subCancelled: 'Cancelled', subCompleted: 'Completed',
+    subCancel: 'Cancel the subscription', subConfirm: 'No further charges will be made.', subCancelDone: 'The subscription is cancelled. There will be no more charges.',
+    subInvalid: 'This link is not valid. Ask the shop for a new one.', subExpired: 'This link has expired. Ask the shop for a new one.',
   },
   uk: {
     fee: 'Включно з комісією {fee}', feeShop: 'Комісію сплачує магазин',
@@ -52,6 +62,10 @@ export const PAGE_STRINGS = {
     toShop: 'Повернутися до магазину', testMode: 'Тестовий режим',
     checking: 'Перевіряємо оплату…', checkingNote: 'Платіжна система ще не повідомила результат. Сторінка оновиться сама.', notConfirmed: 'Оплату ще не підтверджено', notConfirmedNote: 'Якщо ви сплатили, магазин отримає підтвердження, щойно платіжна система його надішле.', backToPay: 'Повернутися до оплати', tryOther: 'Спробувати інший спосіб', again: 'Перевірити ще раз',
     toBank: 'Переходимо на сторінку вашого банку, щоб підтвердити платіж. Якщо нічого не відбувається, натисніть «Продовжити».',
+    subTitle: 'Підписка', subAmount: 'Сума списання', subEvery: 'Періодичність', subNext: 'Наступне списання', subCard: 'Картка',
+    subActive: 'Діє', subPastDue: 'Не вдалося списати оплату', subCancelled: 'Скасована', subCompleted: 'Завершена',
+    subCancel: 'Скасувати підписку', subConfirm: 'Подальші списання припиняться.', subCancelDone: 'Підписку скасовано. Більше списань не буде.',
+    subInvalid: 'Посилання недійсне. Попросіть нове в магазині.', subExpired: 'Термін дії посилання минув. Попросіть нове в магазині.',
   },
   kk: {
     fee: 'Комиссияны қоса алғанда: {fee}', feeShop: 'Комиссияны дүкен төлейді',
@@ -66,6 +80,10 @@ export const PAGE_STRINGS = {
     toShop: 'Дүкенге оралу', testMode: 'Сынақ режимі',
     checking: 'Төлемді тексеріп жатырмыз…', checkingNote: 'Төлем жүйесі нәтижені әлі хабарламады. Бет өзі жаңарады.', notConfirmed: 'Төлем әлі расталмады', notConfirmedNote: 'Төлеген болсаңыз, төлем жүйесі растаған бойда дүкен хабардар болады.', backToPay: 'Төлемге оралу', tryOther: 'Басқа тәсілді таңдау', again: 'Қайта тексеру',
     toBank: 'Төлемді растау үшін банкіңіздің бетіне өтудеміз. Ештеңе болмаса, «Жалғастыру» түймесін басыңыз.',
+    subTitle: 'Жазылым', subAmount: 'Есептен шығарылатын сома', subEvery: 'Кезеңділігі', subNext: 'Келесі есептен шығару', subCard: 'Карта',
+    subActive: 'Белсенді', subPastDue: 'Төлемді есептен шығару мүмкін болмады', subCancelled: 'Бас тартылды', subCompleted: 'Аяқталды',
+    subCancel: 'Жазылымнан бас тарту', subConfirm: 'Бұдан әрі есептен шығару тоқтатылады.', subCancelDone: 'Жазылымнан бас тартылды. Бұдан былай есептен шығару болмайды.',
+    subInvalid: 'Сілтеме жарамсыз. Дүкеннен жаңасын сұраңыз.', subExpired: 'Сілтеменің мерзімі өтіп кетті. Дүкеннен жаңасын сұраңыз.',
   },
   be: {
     fee: 'Уключаючы камісію {fee}', feeShop: 'Камісію плаціць крама',
@@ -80,6 +98,10 @@ export const PAGE_STRINGS = {
     toShop: 'Вярнуцца ў краму', testMode: 'Тэставы рэжым',
     checking: 'Правяраем аплату…', checkingNote: 'Плацежная сістэма яшчэ не паведаміла вынік. Старонка абновіцца сама.', notConfirmed: 'Аплата пакуль не пацверджана', notConfirmedNote: 'Калі вы аплацілі, крама атрымае пацверджанне, як толькі плацежная сістэма яго дашле.', backToPay: 'Вярнуцца да аплаты', tryOther: 'Паспрабаваць іншы спосаб', again: 'Праверыць яшчэ раз',
     toBank: 'Пераходзім на старонку вашага банка, каб пацвердзіць плацёж. Калі нічога не адбываецца, націсніце «Працягнуць».',
+    subTitle: 'Падпіска', subAmount: 'Сума спісання', subEvery: 'Перыядычнасць', subNext: 'Наступнае спісанне', subCard: 'Картка',
+    subActive: 'Дзейнічае', subPastDue: 'Не ўдалося спісаць аплату', subCancelled: 'Адменена', subCompleted: 'Завершана',
+    subCancel: 'Адмяніць падпіску', subConfirm: 'Далейшыя спісанні спыняцца.', subCancelDone: 'Падпіска адменена. Больш спісанняў не будзе.',
+    subInvalid: 'Спасылка несапраўдная. Папытайце новую ў краме.', subExpired: 'Тэрмін дзеяння спасылкі скончыўся. Папытайце новую ў краме.',
   },
   uz: {
     fee: 'Komissiya bilan birga: {fee}', feeShop: 'Komissiyani doʻkon toʻlaydi',
@@ -94,6 +116,10 @@ export const PAGE_STRINGS = {
     toShop: 'Doʻkonga qaytish', testMode: 'Sinov rejimi',
     checking: 'Toʻlovni tekshiryapmiz…', checkingNote: 'Toʻlov tizimi hali natijani xabar qilmadi. Sahifa oʻzi yangilanadi.', notConfirmed: 'Toʻlov hali tasdiqlanmadi', notConfirmedNote: 'Agar toʻlagan boʻlsangiz, toʻlov tizimi tasdiqlashi bilan doʻkon xabar oladi.', backToPay: 'Toʻlovga qaytish', tryOther: 'Boshqa usulni sinash', again: 'Yana tekshirish',
     toBank: 'Toʻlovni tasdiqlash uchun bankingiz sahifasiga oʻtmoqdamiz. Hech narsa boʻlmasa, «Davom etish» tugmasini bosing.',
+    subTitle: 'Obuna', subAmount: 'Yechiladigan summa', subEvery: 'Davriyligi', subNext: 'Keyingi yechish', subCard: 'Karta',
+    subActive: 'Faol', subPastDue: 'To‘lovni yechib bo‘lmadi', subCancelled: 'Bekor qilingan', subCompleted: 'Yakunlangan',
+    subCancel: 'Obunani bekor qilish', subConfirm: 'Keyingi yechishlar to‘xtatiladi.', subCancelDone: 'Obuna bekor qilindi. Boshqa pul yechilmaydi.',
+    subInvalid: 'Havola yaroqsiz. Do‘kondan yangisini so‘rang.', subExpired: 'Havolaning muddati tugagan. Do‘kondan yangisini so‘rang.',
   },
   de: {
     fee: 'Inklusive {fee} Gebühr', feeShop: 'Die Gebühr zahlt der Shop',
@@ -108,6 +134,10 @@ export const PAGE_STRINGS = {
     toShop: 'Zurück zum Shop', testMode: 'Testmodus',
     checking: 'Zahlung wird geprüft…', checkingNote: 'Das Zahlungssystem hat das Ergebnis noch nicht gemeldet. Die Seite aktualisiert sich selbst.', notConfirmed: 'Die Zahlung ist noch nicht bestätigt', notConfirmedNote: 'Wenn Sie bezahlt haben, erfährt es der Shop, sobald das Zahlungssystem es bestätigt.', backToPay: 'Zurück zur Zahlung', tryOther: 'Andere Zahlungsart wählen', again: 'Erneut prüfen',
     toBank: 'Sie werden zur Seite Ihrer Bank weitergeleitet, um die Zahlung zu bestätigen. Wenn nichts passiert, drücken Sie «Weiter».',
+    subTitle: 'Abonnement', subAmount: 'Abbuchungsbetrag', subEvery: 'Intervall', subNext: 'Nächste Abbuchung', subCard: 'Karte',
+    subActive: 'Aktiv', subPastDue: 'Die letzte Zahlung ist fehlgeschlagen', subCancelled: 'Gekündigt', subCompleted: 'Beendet',
+    subCancel: 'Abonnement kündigen', subConfirm: 'Es werden keine weiteren Beträge abgebucht.', subCancelDone: 'Das Abonnement ist gekündigt. Es wird nichts mehr abgebucht.',
+    subInvalid: 'Dieser Link ist ungültig. Bitten Sie den Shop um einen neuen.', subExpired: 'Dieser Link ist abgelaufen. Bitten Sie den Shop um einen neuen.',
   },
 } as const satisfies Record<Language, Record<string, string>>;
 

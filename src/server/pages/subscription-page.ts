@@ -7,10 +7,15 @@ import { html } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
 import { merchantText, type Language, type MerchantText } from '../../protocol/languages.ts';
 import type { SubscriptionInterval, SubscriptionStatus } from '../types.ts';
+import { PAGE_STRINGS } from './page-strings.ts';
 import { layout } from './pages.ts';
-import { SUBSCRIPTION_PAGE_STRINGS } from './subscription-strings.ts';
 
 type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
+
+/** The key of page-strings.ts that words each subscription status. */
+const STATUS_KEY = {
+  active: 'subActive', past_due: 'subPastDue', cancelled: 'subCancelled', completed: 'subCompleted',
+} as const satisfies Record<SubscriptionStatus, keyof (typeof PAGE_STRINGS)['ru']>;
 
 /** What the page shows of a subscription. */
 export interface SubscriptionPageData {
@@ -39,26 +44,26 @@ const dateText = (ln: Language, iso: string): string => new Intl.DateTimeFormat(
 
 /** The page of one subscription. */
 export function subscriptionPage(ln: Language, d: SubscriptionPageData): Html {
-  const t = SUBSCRIPTION_PAGE_STRINGS[ln];
+  const t = PAGE_STRINGS[ln];
   const open = d.status === 'active' || d.status === 'past_due';
   const name = merchantText(d.merchantName, ln);
-  return layout(ln, `${t.title} — ${name}`, html`<h1>${t.title}: ${name}</h1>
-${d.justCancelled ? html`<p role="status">${t.cancelled}</p>` : ''}
+  return layout(ln, `${t.subTitle} — ${name}`, html`<h1>${t.subTitle}: ${name}</h1>
+${d.justCancelled ? html`<p role="status">${t.subCancelDone}</p>` : ''}
 <dl>
-<dt>${t.amount}</dt><dd><strong>${d.amount} ${d.ticker}</strong></dd>
-<dt>${t.every}</dt><dd>${periodText(ln, d.interval, d.every)}</dd>
-${d.nextChargeAt ? html`<dt>${t.next}</dt><dd><time datetime="${d.nextChargeAt}">${dateText(ln, d.nextChargeAt)}</time></dd>` : ''}
-${d.last4 ? html`<dt>${t.card}</dt><dd>•••• ${d.last4}</dd>` : ''}
-<dt>${t.title}</dt><dd data-status="${d.status}">${t.status[d.status]}</dd>
+<dt>${t.subAmount}</dt><dd><strong>${d.amount} ${d.ticker}</strong></dd>
+<dt>${t.subEvery}</dt><dd>${periodText(ln, d.interval, d.every)}</dd>
+${d.nextChargeAt ? html`<dt>${t.subNext}</dt><dd><time datetime="${d.nextChargeAt}">${dateText(ln, d.nextChargeAt)}</time></dd>` : ''}
+${d.last4 ? html`<dt>${t.subCard}</dt><dd>•••• ${d.last4}</dd>` : ''}
+<dt>${t.subTitle}</dt><dd data-status="${d.status}">${t[STATUS_KEY[d.status]]}</dd>
 </dl>
 ${open ? html`<form method="post" action="/subscriptions/${d.id}/manage?${d.query}">
-<p>${t.confirm}</p>
-<p><button type="submit" name="action" value="cancel">${t.cancel}</button></p>
+<p>${t.subConfirm}</p>
+<p><button type="submit" name="action" value="cancel">${t.subCancel}</button></p>
 </form>` : ''}`);
 }
 
 /** The page for a link that does not open: forged or expired. */
 export function subscriptionLinkProblemPage(ln: Language, problem: 'invalid' | 'expired'): Html {
-  const t = SUBSCRIPTION_PAGE_STRINGS[ln];
-  return layout(ln, t.title, html`<h1>${t.title}</h1><p role="alert" class="error">${t[problem]}</p>`);
+  const t = PAGE_STRINGS[ln];
+  return layout(ln, t.subTitle, html`<h1>${t.subTitle}</h1><p role="alert" class="error">${t[problem === 'invalid' ? 'subInvalid' : 'subExpired']}</p>`);
 }

@@ -176,6 +176,12 @@ const DAY_MS = 24 * 3_600_000;
 const MSK_OFFSET_MS = 3 * 3_600_000;
 const QR_ID_ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 
+/** Writes a whole answer: status, content type, length, extra headers, the body. */
+export function answer(res: http.ServerResponse, status: number, type: string, body: string, extra: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), ...extra });
+  res.end(body);
+}
+
 /** A request body as text; null when it is over `limit` bytes or the connection fails. */
 export function readBody(req: http.IncomingMessage, limit = 64 * 1024): Promise<string | null> {
   return new Promise((resolve) => {
