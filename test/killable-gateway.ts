@@ -25,24 +25,30 @@ export interface KillableGateway {
   log(): string;
 }
 
-/** @example const gw = killableGateway(configFile, 'http://127.0.0.1:9000'); await gw.start(); await gw.kill(); */
-export function killableGateway(configFile: string, base: string): KillableGateway {
+/**
+ * @param opts.script another process on the same configuration (`src/cli/worker.ts`), and the line it
+ * prints once it is running (`delivering`); `call` is then of no use.
+ * @example const gw = killableGateway(configFile, 'http://127.0.0.1:9000'); await gw.start(); await gw.kill();
+ */
+export function killableGateway(configFile: string, base: string, opts: { script?: string; ready?: string } = {}): KillableGateway {
+  const script = opts.script ?? 'src/cli/gateway.ts';
+  const ready = opts.ready ?? 'gateway on';
   let child: ChildProcess | null = null;
   let up: Promise<void> = Promise.resolve();
   let log = '';
   const exited = (c: ChildProcess) => new Promise((r) => c.once('exit', r));
   return {
     start() {
-      const c = spawn(process.execPath, ['--import', 'tsx', 'src/cli/gateway.ts', '--config', configFile], { env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const c = spawn(process.execPath, ['--import', 'tsx', script, '--config', configFile], { env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
       child = c;
       c.stderr!.on('data', (d: Buffer) => { log += d.toString(); });
       up = new Promise<void>((resolve, reject) => {
         let out = '';
         c.stdout!.on('data', (d: Buffer) => {
           out += d.toString();
-          if (out.includes('gateway on')) resolve();
+          if (out.includes(ready)) resolve();
         });
-        c.on('exit', (code, signal) => { if (signal !== 'SIGKILL' && signal !== 'SIGTERM') reject(new Error(`gateway exited ${code}: ${log.slice(-2000)}`)); });
+        c.on('exit', (code, signal) => { if (signal !== 'SIGKILL' && signal !== 'SIGTERM') reject(new Error(`${script} exited ${code}: ${log.slice(-2000)}`)); });
       });
       return up;
     },

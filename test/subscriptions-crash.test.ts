@@ -1,73 +1,77 @@
 /**
- * Subscriptions survive crashes (issue 26): two real gateway processes on one database (PostgreSQL
- * when TEST_DATABASE_URL is set, else a SQLite file), both running the subscriptions' scheduler,
- * SIGKILLed at random moments while subscriptions' periods fall due. Every period is charged exactly
- * once (one payment, paid) and every paid charge's PAY reaches the real loopback shop.
+ * Subscriptions survive crashes (issue 26): two real gateway processes and two `npm run worker`
+ * processes on one database (PostgreSQL when TEST_DATABASE_URL is set, else a SQLite file), all four
+ * running the subscriptions' scheduler, SIGKILLed at random moments while subscriptions' periods
+ * fall due. The customers' cards are saved at the CloudPayments emulator (a real HTTP server), which
+ * charges each period's token charge. Counted at the emulator and at the real loopback shop: every
+ * period charged exactly once (one completed token charge, one paid payment) and every PAY delivered.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { signPaymentLink } from '../src/merchant/link.ts';
-import { api2AnswerSignature } from '../src/protocol/onpay-api.ts';
-import { openTestStorage, startMerchantStub, TEST_SECRET } from './helpers.ts';
-import { killableGateway, type KillableGateway } from './killable-gateway.ts';
+import { notifyUrlsFor, startCloudPaymentsEmulator } from '../src/server/providers/cloudpayments/emulator.ts';
+import { openTestStorage, TEST_SECRET } from './helpers.ts';
+import { freePort, killableGateway, startCrashShop, type KillableGateway } from './killable-gateway.ts';
 
 const SUBSCRIPTIONS = 10;
 const PERIODS = 3;
-const MIN_KILLS = 4;
+const MIN_KILLS = 6;
 const K = 'subs-crash-secret-K';
 const KEY = 'subs-crash-cabinet-key-0123456789';
+const CP = { publicId: 'pk_subs_crash', apiSecret: 'subs_crash_api_secret' };
 const onPostgres = Boolean(process.env.TEST_DATABASE_URL);
-
-const freePort = (): Promise<number> => new Promise((resolve) => {
-  const s = createServer();
-  s.listen(0, '127.0.0.1', () => {
-    const a = s.address();
-    s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-  });
-});
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-test(`two gateways on ${onPostgres ? 'PostgreSQL' : 'SQLite'}, SIGKILLed at random: every subscription period charged once, every PAY delivered`, { timeout: 240_000 }, async () => {
+test(`two gateways and two workers on ${onPostgres ? 'PostgreSQL' : 'SQLite'}, SIGKILLed at random: every subscription period charged once at CloudPayments, every PAY delivered`, { timeout: 300_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'onpay-subs-crash-'));
   const ts = await openTestStorage(onPostgres ? 'postgres' : 'sqlite');
   const seen = new Map<string, number>();
-  const shop = await startMerchantStub((req, res) => {
-    const o = JSON.parse(req.body) as { type: string; pay_for: string };
-    if (o.type === 'pay') seen.set(o.pay_for, (seen.get(o.pay_for) ?? 0) + 1);
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ status: true, pay_for: o.pay_for, signature: api2AnswerSignature(o.type === 'pay' ? 'pay' : 'check', true, o.pay_for, K) }));
-  });
-  const gateways: KillableGateway[] = [];
-  for (const name of ['a', 'b']) {
-    const port = await freePort();
+  const shop = await startCrashShop(K, (o) => { if (o.type === 'pay') seen.set(o.pay_for, (seen.get(o.pay_for) ?? 0) + 1); });
+  const emu = await startCloudPaymentsEmulator({ ...CP, notify: {}, retryDelaysMs: [200, 500, 1000, 2000, 3000, 5000, 8000] });
+  const ports = [await freePort(), await freePort()];
+  const configFor = (name: string, port: number) => {
     const file = join(dir, `${name}.json`);
     writeFileSync(file, JSON.stringify({
       port, database: ts.url, secret: TEST_SECRET, publicUrl: `http://127.0.0.1:${port}`, allowPrivateMerchantUrls: true,
-      retrySchedule: [0, 1, 1, 2, 3, 5, 8], dispatcher: { timeoutMs: 2000, leaseMs: 3000, pollMs: 50 },
+      retrySchedule: [0, 1, 1, 2, 3, 5, 8], reconcileSchedule: [2, 5, 10], reconcile: { leaseMs: 10_001, pollMs: 200 },
+      dispatcher: { timeoutMs: 2000, leaseMs: 3000, pollMs: 50 },
       subscriptions: { leaseMs: 10_001, pollMs: 100 },
-      merchants: [{ login: 'shop', name: 'Crash shop', secret: K, apiKey: KEY, notifications: true, apiUrl: shop.url, apiType: 2, checkLinkMd5: false, origins: [], savedMethods: { enabled: true } }],
+      providers: [{ id: 'cp', type: 'cloudpayments', ...CP, apiUrl: emu.url }],
+      ways: [{ code: 'CPC', provider: 'cp', method: 'card', ticker: 'RUR', title: { ru: 'Карта', en: 'Card' } }],
+      merchants: [{ login: 'shop', name: 'Crash shop', secret: K, apiKey: KEY, notifications: true, apiUrl: shop.url, apiType: 2, checkLinkMd5: false, origins: [], mode: 'live', savedMethods: { enabled: true } }],
     }));
-    gateways.push(killableGateway(file, `http://127.0.0.1:${port}`));
-  }
-  const [a, b] = gateways as [KillableGateway, KillableGateway];
-  await Promise.all([a.start(), b.start()]);
-  const any = () => gateways[Math.floor(Math.random() * 2)]!;
+    return file;
+  };
+  const files = [configFor('a', ports[0]!), configFor('b', ports[1]!)];
+  const gateways = files.map((f, i) => killableGateway(f, `http://127.0.0.1:${ports[i]}`));
+  const workers = files.map((f, i) => killableGateway(f, `http://127.0.0.1:${ports[i]}`, { script: 'src/cli/worker.ts', ready: 'delivering' }));
+  const all: KillableGateway[] = [...gateways, ...workers];
+  const [a] = gateways as [KillableGateway, KillableGateway];
+  await Promise.all(all.map((p) => p.start()));
+  // CloudPayments' notifications go to the first gateway's address (its dashboard has one).
+  emu.notify = notifyUrlsFor(`http://127.0.0.1:${ports[0]}`, 'cp');
+  const anyGateway = () => gateways[Math.floor(Math.random() * 2)]!;
   const auth = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' };
 
   try {
-    // Cards saved with consent through the sandbox, then a daily subscription each, starting in two seconds.
+    // Cards saved with consent at CloudPayments, then a daily subscription each, starting in two seconds.
     const ids: string[] = [];
     for (let i = 0; i < SUBSCRIPTIONS; i++) {
       const q = new URLSearchParams(signPaymentLink({ gateway: 'http://x', merchantLogin: 'shop', secret: K, price: '100', payFor: `save-${i}`, customer: `c-${i}` }).query).toString();
       const { token } = (await (await a.call(`/pay/shop?${q}`, { headers: { accept: 'application/json' } })).json()) as { token: string };
-      const created = await a.call('/api/v1/payments', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token, way: 'CRD', saveMethod: true }) });
+      const created = await a.call('/api/v1/payments', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token, way: 'CPC', saveMethod: true }) });
+      assert.equal(created.status, 201, await created.clone().text());
       const { id } = (await created.json()) as { id: string };
-      assert.equal((await a.call(`/api/v1/sandbox/payments/${id}/pay`, { method: 'POST' })).status, 200);
-      const { methods } = (await (await a.call(`/api/v1/customers/c-${i}/methods`, { headers: auth })).json()) as { methods: { id: string }[] };
+      assert.equal((await emu.pay((await ts.storage.getPayment(id))!.providerPaymentId!, '4242424242424242')).outcome, 'paid');
+      let methods: { id: string }[] = [];
+      for (let n = 0; methods.length === 0; n++) {
+        assert.ok(n < 200, `card ${i} never saved: ${a.log().slice(-1500)}`);
+        await sleep(50);
+        methods = ((await (await a.call(`/api/v1/customers/c-${i}/methods`, { headers: auth })).json()) as { methods: { id: string }[] }).methods;
+      }
       const sub = await a.call('/api/v1/subscriptions', {
         method: 'POST', headers: auth,
         body: JSON.stringify({ customer: `c-${i}`, method: methods[0]!.id, amount: '10.00', ticker: 'RUR', interval: 'day', startAt: new Date(Date.now() + 2000).toISOString(), maxPeriods: PERIODS, payFor: `cr${i}-{period}` }),
@@ -80,23 +84,23 @@ test(`two gateways on ${onPostgres ? 'PostgreSQL' : 'SQLite'}, SIGKILLed at rand
     let kills = 0;
     const killer = (async () => {
       while (!done || kills < MIN_KILLS) {
-        await sleep(500 + Math.random() * 1200);
-        const g = any();
-        await g.kill();
+        await sleep(400 + Math.random() * 1000);
+        const p = all[Math.floor(Math.random() * all.length)]!;
+        await p.kill();
         kills++;
-        await g.start();
+        await p.start();
       }
     })();
     // Periods a day apart, brought forward: once a period is charged, the shop moves the next one to now.
     const t0 = Date.now();
     for (;;) {
-      const views = await Promise.all(ids.map(async (id) => (await (await any().call(`/api/v1/subscriptions/${id}`, { headers: auth })).json()) as { status: string; nextChargeAt: string | null }));
+      const views = await Promise.all(ids.map(async (id) => (await (await anyGateway().call(`/api/v1/subscriptions/${id}`, { headers: auth })).json()) as { status: string; nextChargeAt: string | null }));
       if (views.every((v) => v.status === 'completed')) break;
-      assert.ok(Date.now() - t0 < 180_000, `not completed: ${JSON.stringify(views.map((v) => v.status))} ${a.log().slice(-1500)} ${b.log().slice(-1500)}`);
+      assert.ok(Date.now() - t0 < 240_000, `not completed: ${JSON.stringify(views)} ${all.map((p) => p.log().slice(-800)).join('\n')}`);
       await Promise.all(views.map(async (v, i) => {
         if (v.status === 'active' && v.nextChargeAt && Date.parse(v.nextChargeAt) > Date.now() + 60_000) {
           // 409 while a charge of it is under way: the next round tries again.
-          await any().call(`/api/v1/subscriptions/${ids[i]}`, { method: 'PATCH', headers: auth, body: JSON.stringify({ nextChargeAt: new Date(Date.now() + 200).toISOString() }) });
+          await anyGateway().call(`/api/v1/subscriptions/${ids[i]}`, { method: 'PATCH', headers: auth, body: JSON.stringify({ nextChargeAt: new Date(Date.now() + 200).toISOString() }) });
         }
       }));
       await sleep(300);
@@ -108,10 +112,15 @@ test(`two gateways on ${onPostgres ? 'PostgreSQL' : 'SQLite'}, SIGKILLed at rand
     for (let i = 0; i < SUBSCRIPTIONS; i++) {
       for (let period = 1; period <= PERIODS; period++) {
         const of = payments.filter((p) => p.payFor === `cr${i}-${period}`);
-        assert.deepEqual(of.map((p) => p.status), ['paid'], `subscription ${i} period ${period}: charged exactly once`);
+        assert.deepEqual(of.map((p) => p.status), ['paid'], `subscription ${i} period ${period}: one payment, paid`);
+        const charged = emu.transactions.filter((t) => t.invoiceId === of[0]!.id && t.status === 'Completed');
+        assert.equal(charged.length, 1, `subscription ${i} period ${period}: charged once at CloudPayments`);
+        assert.equal(charged[0]!.trInitiatorCode, '0', 'a merchant-initiated token charge');
       }
     }
     assert.equal(payments.length, SUBSCRIPTIONS * PERIODS);
+    const tokenCharges = emu.transactions.filter((t) => t.trInitiatorCode === '0' && t.status === 'Completed');
+    assert.equal(tokenCharges.length, SUBSCRIPTIONS * PERIODS, 'no charge at CloudPayments beyond one per period');
     const deadline = Date.now() + 60_000;
     while (!payments.every((p) => seen.has(p.payFor))) {
       assert.ok(Date.now() < deadline, `PAYs missing: ${payments.filter((p) => !seen.has(p.payFor)).map((p) => p.payFor).join(', ')}`);
@@ -120,11 +129,12 @@ test(`two gateways on ${onPostgres ? 'PostgreSQL' : 'SQLite'}, SIGKILLed at rand
     const unexpected = [...seen.keys()].filter((k) => /^cr/.test(k) && !payments.some((p) => p.payFor === k));
     assert.deepEqual(unexpected, []);
     const duplicates = [...seen.entries()].filter(([k]) => /^cr/.test(k)).reduce((s, [, n]) => s + n - 1, 0);
-    console.log(`subscriptions crash test: ${SUBSCRIPTIONS} subscriptions × ${PERIODS} periods, ${kills} SIGKILLs, ${payments.length} payments, `
-      + `${duplicates} duplicate PAY deliveries (attempts in flight at a kill), ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    console.log(`subscriptions crash test: ${SUBSCRIPTIONS} subscriptions × ${PERIODS} periods through 2 gateways and 2 workers, ${kills} SIGKILLs, `
+      + `${tokenCharges.length} token charges at CloudPayments, ${payments.length} payments, ${duplicates} duplicate PAY deliveries (attempts in flight at a kill), ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     assert.ok(kills >= MIN_KILLS);
   } finally {
-    await Promise.all(gateways.map((g) => g.stop().catch(() => {})));
+    await Promise.all(all.map((p) => p.stop().catch(() => {})));
+    await emu.close();
     await shop.close();
     await ts.close();
     rmSync(dir, { recursive: true, force: true });
