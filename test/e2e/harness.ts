@@ -167,7 +167,7 @@ export async function visited(c: Pick<CheckoutPage, 'urls'>, url: RegExp, timeou
   try {
     return await eventually(() => c.urls().find((u) => url.test(u)), timeoutMs, `the page to go to ${url.source}`);
   } catch (e) {
-    throw new Error(`${(e as Error).message}; it went to ${c.urls().join(' → ') || 'nowhere'}`);
+    throw new Error(`${(e as Error).message}; it went to ${c.urls().join(' → ') || 'nowhere'}`, { cause: e });
   }
 }
 
