@@ -10,8 +10,9 @@ const POLL_MS = 3000;
 /**
  * The gateway's stream says something at least every 15 s (a status, or `keep-alive`: see the
  * server's status-stream.ts); one quiet for three times that died without a word (a connection cut
- * while the tab was in the background, which no error event reports) and is opened anew, which
- * brings the current status at once. A tab that never comes back to the front still gets it.
+ * while the tab was in the background, which no error event reports): the status is asked and the
+ * stream opened anew, which brings the current status at once. A tab that never comes back to the
+ * front still gets it.
  */
 const QUIET_MS = 45_000;
 
@@ -75,7 +76,10 @@ export default function followStatus(gateway: string, id: string, onStatus: (sta
       clearTimeout(quiet);
       quiet = setTimeout(() => {
         es.close();
-        if (!stopped) listen();
+        if (stopped) return;
+        // Asked as well, in case the new stream is held up the same way (a buffering proxy).
+        void check();
+        listen();
       }, quietMs);
     };
     heard();
