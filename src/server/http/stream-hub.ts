@@ -122,13 +122,16 @@ export function createStreamHub(deps: StreamHubDeps): StreamHub {
 
     watch(paymentId, known, wake) {
       let w = watched.get(paymentId);
-      if (!w) watched.set(paymentId, (w = { known, wakes: new Set() }));
-      // A stream that joins knowing another status than the hub (it read the payment just before a
-      // change the hub heard through an earlier stream, as a client reconnecting while its old stream
-      // lingers): either may be the older, so the next shared read tells every stream what it finds
-      // (each sends only a status it has not sent). Else the newcomer would wait for a change that
-      // already came.
-      else if (w.known !== known) w.known = undefined;
+      if (!w) {
+        watched.set(paymentId, (w = { known, wakes: new Set() }));
+      } else if (w.known !== known) {
+        // A stream that joins knowing another status than the hub (it read the payment just before a
+        // change the hub heard through an earlier stream, as a client reconnecting while its old
+        // stream lingers): either may be the older, so the next shared read tells every stream what
+        // it finds (each sends only a status it has not sent). Else the newcomer would wait for a
+        // change that already came.
+        w.known = undefined;
+      }
       w.wakes.add(wake);
       const off = deps.onStatus(paymentId, (status) => tell(paymentId, status));
       schedule();
