@@ -10,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { createGateway, type Gateway } from '../src/server/app.ts';
 import { merchantFromConfig } from '../src/server/bootstrap.ts';
 import { parseConfig } from '../src/server/config.ts';
+import { createStreamHub } from '../src/server/http/stream-hub.ts';
 import { createMerchantHttp } from '../src/server/merchants/merchant-http.ts';
 import type { Storage } from '../src/server/storage/storage.ts';
 import { merchant, openTestStorage, storageKinds, TEST_SECRET, type TestStorage } from './helpers.ts';
@@ -165,6 +166,36 @@ for (const kind of storageKinds()) {
         again.push(follow(res));
       }
       for (const s of again) await s.close();
+    });
+
+    test('a stream that joins knowing an older status than the hub learned meanwhile is told the current one (a reconnect racing a change)', async () => {
+      const id = await waitingPayment();
+      const hub = createStreamHub({ statusesOf: (ids) => ts.storage.statusesOf(ids), onStatus: (pid, l) => gateway.service.onStatus(pid, l), pollMs: 100 });
+      const waitFor = async (heard: string[], status: string, ms: number) => {
+        const started = performance.now();
+        while (!heard.includes(status)) {
+          if (performance.now() - started > ms) assert.fail(`no ${status} within ${ms} ms (heard ${heard.join(', ') || 'nothing'})`);
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      };
+      try {
+        // An earlier stream of the payment is still open (its client gone without a word, not noticed yet).
+        const earlier: string[] = [];
+        const offEarlier = hub.watch(id, 'awaiting_payment', (status) => earlier.push(status));
+        // The client's new stream has read the payment (awaiting_payment); it is paid in this process
+        // before the new stream begins to watch: the hub heard it through the earlier one.
+        assert.equal((await request(`/api/v1/sandbox/payments/${id}/pay`, { method: 'POST' })).status, 200);
+        await waitFor(earlier, 'paid', 2000);
+        const later: string[] = [];
+        const offLater = hub.watch(id, 'awaiting_payment', (status) => later.push(status));
+        // Within the shared read (100 ms here), with a margin for a loaded machine.
+        await waitFor(later, 'paid', 3000);
+        assert.deepEqual(later, ['paid']);
+        offEarlier();
+        offLater();
+      } finally {
+        hub.close();
+      }
     });
   });
 }

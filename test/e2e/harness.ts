@@ -127,6 +127,8 @@ export interface CheckoutPage {
   problems: string[];
   /** The element's events so far, in order. */
   events(): Promise<ElementEvent[]>;
+  /** Every URL the page's main frame has been at, in order (see `visited`). */
+  urls(): string[];
 }
 
 /**
@@ -137,6 +139,10 @@ export interface CheckoutPage {
 export async function recordCheckout(page: Page): Promise<Omit<CheckoutPage, 'page'>> {
   const problems: string[] = [];
   const log: ElementEvent[] = [];
+  const urls: string[] = [];
+  page.on('framenavigated', (frame) => {
+    if (frame === page.mainFrame()) urls.push(frame.url());
+  });
   page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
   page.on('console', (m) => {
     if (m.type() === 'error' && /Content.Security.Policy|Refused/i.test(m.text())) problems.push(`csp: ${m.text()}`);
@@ -148,7 +154,21 @@ export async function recordCheckout(page: Page): Promise<Omit<CheckoutPage, 'pa
       document.addEventListener(type, (ev) => record(type, (ev as CustomEvent).detail));
     }
   });
-  return { problems, events: async () => [...log] };
+  return { problems, events: async () => [...log], urls: () => [...urls] };
+}
+
+/**
+ * Waits until the page has been at a URL matching `url`, now or at any time before. The demo's order
+ * page moves on by itself (`location.replace` to the plain order page once the shop has the PAY,
+ * within 1.5 s), so a `waitForURL(/?paid=1/)` begun after that waits for a navigation that came and
+ * went, and times out with the payment paid (seen in a CI run when closing the bank app's page was slow).
+ */
+export async function visited(c: Pick<CheckoutPage, 'urls'>, url: RegExp, timeoutMs = 20_000): Promise<string> {
+  try {
+    return await eventually(() => c.urls().find((u) => url.test(u)), timeoutMs, `the page to go to ${url.source}`);
+  } catch (e) {
+    throw new Error(`${(e as Error).message}; it went to ${c.urls().join(' → ') || 'nowhere'}`, { cause: e });
+  }
 }
 
 /** Opens a shop page with <onpay-checkout> in a fresh context, recording CSP violations, page errors and the element's events. */

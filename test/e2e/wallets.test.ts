@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { assertAxeClean, closeQuietly, emulatorSuite, eventually, openCheckout, orderStatus, placeOrder, recordCheckout, type CheckoutPage } from './harness.ts';
+import { assertAxeClean, closeQuietly, emulatorSuite, eventually, openCheckout, orderStatus, placeOrder, recordCheckout, visited, type CheckoutPage } from './harness.ts';
 
 const IPHONE_UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
 
@@ -68,13 +68,15 @@ describe('T-Pay and SberPay through the emulators, in Chromium', () => {
     await app.goto(link);
     await app.locator('button[value="pay"]').click();
     await closeQuietly(app);
-    // The buyer comes back to the shop's tab (a phone shows one tab at a time): the element follows
-    // the payment there (docs/ELEMENT.md: it checks again when the page is on show).
+    // The buyer comes back to the shop's tab (a phone shows one tab at a time; the element also asks
+    // again when the page is on show, docs/ELEMENT.md). The element does not need it: a shop tab that
+    // stays behind finishes by itself (background-tab.test.ts).
     await page.bringToFront();
   }
 
-  async function endsPaid(page: Page, orderId: number, provider: string): Promise<void> {
-    await page.waitForURL(new RegExp(`/orders/${orderId}\\?paid=1`), { timeout: 20_000 });
+  async function endsPaid(c: Pick<CheckoutPage, 'urls'>, orderId: number, provider: string): Promise<void> {
+    // Not waitForURL: the order page leaves ?paid=1 by itself once the shop has the PAY (harness `visited`).
+    await visited(c, new RegExp(`/orders/${orderId}\\?paid=1$`), 20_000);
     await eventually(async () => (await orderStatus(s.e.shopUrl, orderId)) === 'paid', 15_000, 'PAY to reach the shop');
     const [payment] = await s.e.gateway.storage.listPayments({ merchantLogin: 'demo', payFor: `demo-${orderId}`, limit: 10 });
     assert.equal(payment!.providerId, provider);
@@ -88,7 +90,7 @@ describe('T-Pay and SberPay through the emulators, in Chromium', () => {
     assert.match(qr.deepLink, new RegExp(`^${s.e.emulators!.tbank.url}/tpay/\\d+$`), 'the RedirectUrl of TinkoffPay/…/link');
     await tapAppButton(c.page, 'T-Pay', qr.deepLink);
     await payInApp(c.page, qr.deepLink);
-    await endsPaid(c.page, order.id, 'tbank');
+    await endsPaid(c, order.id, 'tbank');
     assert.deepEqual(c.problems, []);
     await closeQuietly(c.page.context());
   });
@@ -105,7 +107,7 @@ describe('T-Pay and SberPay through the emulators, in Chromium', () => {
     assert.equal(await c.page.locator('onpay-checkout button[part~="app"]').count(), 0, 'no app button on a desktop');
     await assertAxeClean(c.page, 'SberPay instructions on a desktop');
     await payInApp(c.page, qr.payload);
-    await endsPaid(c.page, order.id, 'tbank');
+    await endsPaid(c, order.id, 'tbank');
     assert.deepEqual(c.problems, []);
     await closeQuietly(c.page.context());
   });
@@ -117,14 +119,15 @@ describe('T-Pay and SberPay through the emulators, in Chromium', () => {
     assert.ok(qr.deepLink.startsWith(`${s.e.emulators!.yookassa.url}/bank-app?orderId=`), qr.deepLink);
     await tapAppButton(c.page, 'SberPay', qr.deepLink);
     await payInApp(c.page, qr.deepLink);
-    await endsPaid(c.page, order.id, 'yk');
+    await endsPaid(c, order.id, 'yk');
     assert.deepEqual(c.problems, []);
     await closeQuietly(c.page.context());
   });
 
   test('T-Pay through YooKassa: YooKassa\'s page in a popup offers the app; paid there → url_success, PAY', async () => {
     const order = await placeOrder(s.e.shopUrl, { tea: 2 });
-    const { page, problems } = await openCheckout(s.browser, order.url);
+    const c = await openCheckout(s.browser, order.url);
+    const { page, problems } = c;
     await page.locator('onpay-checkout [data-way="YKT"]').click();
     const popupOpened = page.waitForEvent('popup', { timeout: 5000 });
     await page.locator('onpay-checkout [part="form"] button[type="submit"]').click();
@@ -133,7 +136,7 @@ describe('T-Pay and SberPay through the emulators, in Chromium', () => {
     assert.ok(popup.url().startsWith(s.e.emulators!.yookassa.url), popup.url());
     await popup.locator('a', { hasText: 'Открыть T-Pay' }).click();
     await popup.locator('button[value="pay"]').click();
-    await endsPaid(page, order.id, 'yk');
+    await endsPaid(c, order.id, 'yk');
     assert.deepEqual(problems, []);
     await closeQuietly(page.context());
   });

@@ -7,17 +7,26 @@ import type { PaymentStatus } from '../../protocol/checkout-api.ts';
 
 const FINAL: readonly string[] = ['paid', 'failed', 'expired', 'rejected'];
 const POLL_MS = 3000;
+/**
+ * The gateway's stream says something at least every 15 s (a status, or `keep-alive`: see the
+ * server's status-stream.ts); one quiet for three times that died without a word (a connection cut
+ * while the tab was in the background, which no error event reports): the status is asked and the
+ * stream opened anew, which brings the current status at once. A tab that never comes back to the
+ * front still gets it.
+ */
+const QUIET_MS = 45_000;
 
 /**
  * Follows a payment's status: Server-Sent Events first, polling `GET /api/v1/payments/{id}` when the
  * stream drops. Calls `onStatus` for each new status; stops by itself at a final one. Returns a stop
- * function.
+ * function. `quietMs` (tests only): how long a silent stream is trusted.
  */
-export default function followStatus(gateway: string, id: string, onStatus: (status: PaymentStatus) => void): () => void {
+export default function followStatus(gateway: string, id: string, onStatus: (status: PaymentStatus) => void, quietMs = QUIET_MS): () => void {
   const url = `${gateway}/api/v1/payments/${encodeURIComponent(id)}`;
   let stopped = false;
   let last = '';
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let quiet: ReturnType<typeof setTimeout> | undefined;
   let source: EventSource | undefined;
   const seen = (status: PaymentStatus) => {
     if (stopped || status === last) return;
@@ -57,24 +66,39 @@ export default function followStatus(gateway: string, id: string, onStatus: (sta
     stopped = true;
     source?.close();
     clearTimeout(timer);
+    clearTimeout(quiet);
     document.removeEventListener('visibilitychange', onVisible);
     removeEventListener('pageshow', onShow);
   };
-  if (typeof EventSource === 'function') {
-    source = new EventSource(`${url}/events`);
-    source.addEventListener('status', (e) => {
+  const listen = () => {
+    const es = (source = new EventSource(`${url}/events`));
+    const heard = () => {
+      clearTimeout(quiet);
+      quiet = setTimeout(() => {
+        es.close();
+        if (stopped) return;
+        // Asked as well, in case the new stream is held up the same way (a buffering proxy).
+        void check();
+        listen();
+      }, quietMs);
+    };
+    heard();
+    es.addEventListener('keep-alive', heard);
+    es.addEventListener('status', (e) => {
+      heard();
       try {
         seen((JSON.parse((e as MessageEvent<string>).data) as { status: PaymentStatus }).status);
       } catch {
         // Ignore a malformed event.
       }
     });
-    source.onerror = () => {
-      source?.close();
+    es.onerror = () => {
+      clearTimeout(quiet);
+      es.close();
       if (!stopped && !FINAL.includes(last)) void poll();
     };
-  } else {
-    void poll();
-  }
+  };
+  if (typeof EventSource === 'function') listen();
+  else void poll();
   return stop;
 }

@@ -61,8 +61,8 @@ export function createStreamHub(deps: StreamHubDeps): StreamHub {
   const pollMs = deps.pollMs ?? SHARED_POLL_MS;
   const byAddress = new Map<string, number>();
   const byPayment = new Map<string, number>();
-  /** Watched payments: the status last seen and who to wake. */
-  const watched = new Map<string, { known: PaymentStatus; wakes: Set<(s: PaymentStatus) => void> }>();
+  /** Watched payments: the status last seen (undefined: unsure, the next read tells all) and who to wake. */
+  const watched = new Map<string, { known: PaymentStatus | undefined; wakes: Set<(s: PaymentStatus) => void> }>();
   let timer: ReturnType<typeof setTimeout> | undefined;
   let reading = false;
   let closed = false;
@@ -122,7 +122,16 @@ export function createStreamHub(deps: StreamHubDeps): StreamHub {
 
     watch(paymentId, known, wake) {
       let w = watched.get(paymentId);
-      if (!w) watched.set(paymentId, (w = { known, wakes: new Set() }));
+      if (!w) {
+        watched.set(paymentId, (w = { known, wakes: new Set() }));
+      } else if (w.known !== known) {
+        // A stream that joins knowing another status than the hub (it read the payment just before a
+        // change the hub heard through an earlier stream, as a client reconnecting while its old
+        // stream lingers): either may be the older, so the next shared read tells every stream what
+        // it finds (each sends only a status it has not sent). Else the newcomer would wait for a
+        // change that already came.
+        w.known = undefined;
+      }
       w.wakes.add(wake);
       const off = deps.onStatus(paymentId, (status) => tell(paymentId, status));
       schedule();

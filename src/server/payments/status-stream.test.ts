@@ -8,7 +8,6 @@ function writer() {
   let abort: (() => void) | undefined;
   const w: StatusStreamWriter = {
     writeSSE: async (m) => { out.push(`${m.event} ${m.data}`); },
-    write: async (text) => { out.push(text.trim()); },
     onAbort: (fn) => { abort = fn; },
   };
   return { w, out, abort: () => abort?.() };
@@ -29,7 +28,7 @@ test('sends the current status, each change once, and ends at a final status, un
   assert.equal(subscribed, 0);
 });
 
-test('keeps the stream alive with a comment every keepAliveMs, and stops when the client goes', async () => {
+test('keeps the stream alive with an event the browser sees (keep-alive, not a comment) every keepAliveMs, and stops when the client goes', async () => {
   const { w, out, abort } = writer();
   let polls = 0;
   await followStatus(w, {
@@ -44,7 +43,7 @@ test('keeps the stream alive with a comment every keepAliveMs, and stops when th
     pollMs: 1000,
     keepAliveMs: 2000,
   });
-  assert.deepEqual(out, ['status {"id":"pay_y","status":"awaiting_payment"}', ': keep-alive', ': keep-alive']);
+  assert.deepEqual(out, ['status {"id":"pay_y","status":"awaiting_payment"}', 'keep-alive {"id":"pay_y"}', 'keep-alive {"id":"pay_y"}']);
 });
 
 test('a change in this process wakes the wait at once, and the timer is cleared', async () => {

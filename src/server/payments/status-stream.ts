@@ -11,13 +11,17 @@ import { isBuyerDone as isFinal, type PaymentStatus } from '../states.ts';
 
 /** Database poll interval: how late a change made by another instance may show. */
 export const STATUS_POLL_MS = 2000;
-/** A comment line this often keeps proxies from closing an idle stream. */
+/**
+ * An idle stream says `event: keep-alive` this often. It keeps proxies from closing the stream, and
+ * it is an event, not a comment line, because the browser's EventSource shows events only: the
+ * element takes a stream that says nothing for three of these as dead (a connection cut without a
+ * word while the tab was in the background) and opens another (follow.ts).
+ */
 export const STATUS_KEEPALIVE_MS = 15_000;
 
 /** The part of Hono's SSE stream the loop writes to. */
 export interface StatusStreamWriter {
   writeSSE(message: { event: string; data: string; retry?: number }): Promise<void>;
-  write(text: string): Promise<unknown>;
   onAbort(listener: () => void): void;
 }
 
@@ -107,7 +111,7 @@ export async function followStatus(stream: StatusStreamWriter, o: StatusStreamOp
       }
       if (idle >= keepAliveMs) {
         idle = 0;
-        await stream.write(': keep-alive\n\n');
+        await stream.writeSSE({ event: 'keep-alive', data: JSON.stringify({ id: o.id }) });
       }
     }
     if (shuttingDown) await stream.writeSSE({ event: 'shutdown', data: JSON.stringify({ id: o.id, reconnect: true }), retry: 1000 });
