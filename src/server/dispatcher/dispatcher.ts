@@ -18,7 +18,7 @@
  * await dispatcher.stop();
  */
 import { createLoop } from './loop.ts';
-import { checkLeaseLimits, inLanes } from './leased-worker.ts';
+import { checkLeaseLimits, inLanes, type LeasedWorker } from './leased-worker.ts';
 import { DEFAULT_RETRY_SCHEDULE_S } from '../config.ts';
 import type { MerchantHttp } from '../merchants/merchant-http.ts';
 import type { NotificationStatus } from '../states.ts';
@@ -63,14 +63,12 @@ export interface DispatcherOptions {
   logger?: Logger;
 }
 
-export interface Dispatcher {
-  readonly owner: string;
-  /** Claims one batch of due notifications, sends them and records the attempts; returns how many. */
-  runOnce(): Promise<number>;
-  /** Starts the background loop (idempotent). */
-  start(): void;
-  /** Stops the loop and waits for attempts in flight to be recorded. */
-  stop(): Promise<void>;
+/**
+ * Claims due notifications, sends them and records the attempts (`runOnce`: one batch, returns how
+ * many); `stop` waits for attempts in flight to be recorded. Its background loop is a pool refilled
+ * as slots free up, not the leased worker's batch after batch.
+ */
+export interface Dispatcher extends LeasedWorker {
   /** Looks at the outbox now instead of at the next poll (e.g. right after a payment is paid). */
   wake(): void;
 }

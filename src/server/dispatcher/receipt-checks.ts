@@ -1,6 +1,6 @@
 /**
  * The receipt checker (issue 24): asks providers what became of receipts they took (`sent`), on the
- * reconciler's machinery. The due time lives in the database (`receipts.check_at`, set when a
+ * leased worker (`leased-worker.ts`), as the reconciler. The due time lives in the database (`receipts.check_at`, set when a
  * receipt is given to a provider with a status call: YooKassa, CloudPayments); a claim takes a lease
  * (`check_owner`, `check_until`; PostgreSQL `FOR UPDATE SKIP LOCKED`), so several gateways and
  * `npm run worker` processes share the work and never ask about one receipt twice in one slot; a

@@ -1,5 +1,5 @@
 /**
- * The subscriptions' scheduler (issue 26 item 4), on the receipt checker's lease machinery: the due
+ * The subscriptions' scheduler (issue 26 item 4), on the leased worker (`leased-worker.ts`): the due
  * time lives in the database (`subscriptions.due_at`: the period's date or a dunning retry), a claim
  * takes a lease (`lease_owner`, `lease_until`; PostgreSQL `FOR UPDATE SKIP LOCKED`), so any number
  * of gateways and `npm run worker` processes share the work and one attempt of one period is made by
