@@ -18,6 +18,7 @@
  * await dispatcher.stop();
  */
 import { createLoop } from './loop.ts';
+import { checkLeaseLimits, inLanes, type LeasedWorker } from './leased-worker.ts';
 import { DEFAULT_RETRY_SCHEDULE_S } from '../config.ts';
 import type { MerchantHttp } from '../merchants/merchant-http.ts';
 import type { NotificationStatus } from '../states.ts';
@@ -62,14 +63,12 @@ export interface DispatcherOptions {
   logger?: Logger;
 }
 
-export interface Dispatcher {
-  readonly owner: string;
-  /** Claims one batch of due notifications, sends them and records the attempts; returns how many. */
-  runOnce(): Promise<number>;
-  /** Starts the background loop (idempotent). */
-  start(): void;
-  /** Stops the loop and waits for attempts in flight to be recorded. */
-  stop(): Promise<void>;
+/**
+ * Claims due notifications, sends them and records the attempts (`runOnce`: one batch, returns how
+ * many); `stop` waits for attempts in flight to be recorded. Its background loop is a pool refilled
+ * as slots free up, not the leased worker's batch after batch.
+ */
+export interface Dispatcher extends LeasedWorker {
   /** Looks at the outbox now instead of at the next poll (e.g. right after a payment is paid). */
   wake(): void;
 }
@@ -92,9 +91,8 @@ export function createDispatcher(o: DispatcherOptions): Dispatcher {
   if (scheduleS.length === 0 || scheduleS.some((s, i) => !Number.isInteger(s) || s < 0 || (i > 0 && s < scheduleS[i - 1]!))) {
     throw new RangeError('scheduleS: non-decreasing whole seconds, at least one');
   }
-  if (!o.owner || o.owner.length > 64) throw new RangeError('owner: 1–64 characters');
-  if (!(batchSize >= 1 && concurrency >= 1 && timeoutMs >= 1)) throw new RangeError('batchSize, concurrency, timeoutMs: at least 1');
-  if (leaseMs <= timeoutMs) throw new RangeError('leaseMs must be longer than timeoutMs, or a slow attempt would be sent twice');
+  if (!(timeoutMs >= 1)) throw new RangeError('timeoutMs: at least 1');
+  checkLeaseLimits({ owner: o.owner, batchSize, concurrency, leaseMs, callTimeoutMs: timeoutMs, leaseTooShort: 'leaseMs must be longer than timeoutMs, or a slow attempt would be sent twice' });
 
   /** Merchants of one claim, looked up once each. */
   function merchantLookup(): (login: string) => Promise<Merchant | undefined> {
@@ -193,11 +191,7 @@ export function createDispatcher(o: DispatcherOptions): Dispatcher {
   async function runOnce(): Promise<number> {
     const claimed = await o.storage.claimDue(o.now(), batchSize, o.owner, leaseMs);
     const merchantOf = merchantLookup();
-    let i = 0;
-    const lane = async (): Promise<void> => {
-      while (i < claimed.length) await safeDeliver(claimed[i++]!, merchantOf);
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, claimed.length) }, lane));
+    await inLanes(claimed, concurrency, (n) => safeDeliver(n, merchantOf));
     return claimed.length;
   }
 

@@ -1,7 +1,8 @@
 /**
- * The start / stop / wake machinery shared by the background loops (the PAY dispatcher, the
- * reconciler): one run of the body at a time, a pause that a wake or a stop cuts short, and a stop
- * that waits for the body to return. The work and its timing are the body's own.
+ * The start / stop / wake machinery shared by the background loops (the PAY dispatcher, and through
+ * `leased-worker.ts` the reconciler, the receipt checker and the subscriptions' scheduler): one run
+ * of the body at a time, a pause that a wake or a stop cuts short, and a stop that waits for the
+ * body to return. The work and its timing are the body's own.
  *
  * @example
  * const loop = createLoop(async () => { while (loop.running) { await work(); await loop.pause(500); } });

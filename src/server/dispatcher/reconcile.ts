@@ -22,7 +22,7 @@
  * const r = createReconciler({ storage, service, now: Date.now, owner: 'gw-1' });
  * r.start(); … await r.stop();
  */
-import { createLoop } from './loop.ts';
+import { createLeasedWorker, type LeasedLoopOptions, type LeasedWorker } from './leased-worker.ts';
 import { nextReconcileAt } from '../payments/reconcile-schedule.ts';
 import type { GatewayConfig } from '../config.ts';
 import type { ProviderStatus } from '../providers/contract.ts';
@@ -34,33 +34,16 @@ import { HOLD_POLICY_LEAD_MS } from '../payments/holds.ts';
 /** How soon a hold's payment is asked about again when something is still open (a partial capture settling, a policy unanswered). */
 const HOLD_RECHECK_MS = 5 * 60_000;
 
-export interface ReconcilerOptions {
+export interface ReconcilerOptions extends LeasedLoopOptions {
   storage: Storage;
   service: Pick<PaymentService, 'reconcileReport' | 'connectors' | 'reconcileScheduleS'> & { holds?: Pick<PaymentService['holds'], 'expiryDue' | 'expireHold'> };
   now: () => number;
-  /** Who holds the leases; unique per process (≤ 64 characters). */
-  owner: string;
-  /** Payments claimed at once. */
-  batchSize?: number;
   /** Provider questions in flight at once. */
   concurrency?: number;
-  /** How long a claim holds a payment; must outlast a provider call (checked at setup). */
-  leaseMs?: number;
-  /** The deadline of one call to a provider (the gateway's), for the lease check. */
-  callTimeoutMs?: number;
-  /** The longest wait between looks at the due times. */
-  pollMs?: number;
-  sleep?: (ms: number) => Promise<void>;
-  log?: (message: string) => void;
 }
 
-export interface Reconciler {
-  readonly owner: string;
-  /** Claims one batch of due payments, asks their providers and applies the answers; returns how many. */
-  runOnce(): Promise<number>;
-  start(): void;
-  /** Stops the loop and waits for questions in flight. */
-  stop(): Promise<void>;
+/** Claims one batch of due payments, asks their providers and applies the answers (`runOnce` returns how many); `stop` waits for questions in flight. */
+export interface Reconciler extends LeasedWorker {
   /** How many provider questions this reconciler has asked (tests, metrics). */
   readonly asked: number;
 }
@@ -77,9 +60,6 @@ export function createReconciler(o: ReconcilerOptions): Reconciler {
   const leaseMs = o.leaseMs ?? Math.ceil(batchSize / concurrency) * (3 * callTimeoutMs + 1000) + 30_000;
   const pollMs = o.pollMs ?? 1000;
   const log = o.log ?? (() => {});
-  if (!o.owner || o.owner.length > 64) throw new RangeError('owner: 1–64 characters');
-  if (!(batchSize >= 1 && concurrency >= 1)) throw new RangeError('batchSize, concurrency: at least 1');
-  if (leaseMs <= callTimeoutMs) throw new RangeError('leaseMs must be longer than a provider call, or a slow question would be asked twice');
   let asked = 0;
 
   async function reconcileOne(p: Payment): Promise<void> {
@@ -134,45 +114,20 @@ export function createReconciler(o: ReconcilerOptions): Reconciler {
     if (!(await o.storage.finishReconcile(p.id, o.owner, next))) log(`reconcile ${p.id}: lease lost before the next slot was recorded`);
   }
 
-  async function runOnce(): Promise<number> {
-    const claimed = await o.storage.claimReconcile(o.now(), batchSize, o.owner, leaseMs);
-    let i = 0;
-    const lane = async (): Promise<void> => {
-      while (i < claimed.length) {
-        const p = claimed[i++]!;
-        await reconcileOne(p).catch((e: unknown) => log(`reconcile ${p.id}: ${e instanceof Error ? e.message : String(e)}`));
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, claimed.length) }, lane));
-    return claimed.length;
-  }
-
-  const background = createLoop(loop, o.sleep);
-  const { pause } = background;
-
-  async function loop(): Promise<void> {
-    while (background.running) {
-      try {
-        const n = await runOnce();
-        if (n === batchSize) continue;
-        if (!background.running) break;
-        const next = await o.storage.nextReconcileAt();
-        await pause(next === null ? pollMs : Math.min(pollMs, Math.max(5, next - o.now())));
-      } catch (e) {
-        log(`reconciler ${o.owner}: ${e instanceof Error ? e.message : String(e)}`);
-        await pause(pollMs);
-      }
-    }
-  }
+  const worker = createLeasedWorker({
+    name: 'reconciler', owner: o.owner, batchSize, concurrency, leaseMs, callTimeoutMs, pollMs, now: o.now, sleep: o.sleep, log,
+    leaseTooShort: 'leaseMs must be longer than a provider call, or a slow question would be asked twice',
+    claim: (now, n, owner, lease) => o.storage.claimReconcile(now, n, owner, lease),
+    work: reconcileOne,
+    label: (p) => `reconcile ${p.id}`,
+    nextDueAt: () => o.storage.nextReconcileAt(),
+  });
 
   return {
-    owner: o.owner,
-    runOnce,
+    ...worker,
     get asked() {
       return asked;
     },
-    start: background.start,
-    stop: background.stop,
   };
 }
 
