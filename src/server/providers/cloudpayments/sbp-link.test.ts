@@ -14,6 +14,7 @@ import { cloudPaymentsModule } from './index.ts';
 import { EMULATOR_SBP_BANKS, startCloudPaymentsEmulator, type CloudPaymentsEmulator } from './emulator.ts';
 import { readSbpLinkAnswer, sbpLinkBody } from './sbp-link.ts';
 import { fakePayment } from './test-helpers.ts';
+import { oneLine } from '../receipt-fixtures.ts';
 
 const PUBLIC_ID = 'pk_test_cp_sbp';
 const API_SECRET = 'cp_sbp_api_secret_for_tests';
@@ -167,6 +168,15 @@ describe('created', () => {
     assert.deepEqual([body.Amount, body.Currency, body.Scheme, body.TtlMinutes, body.InvoiceId, body.PublicId], [10.05, 'RUB', 'charge', 2, p.id, 'pk']);
     assert.match(sbpLinkBody({ publicId: 'pk', req: request(p), expiresAt: T0 - 5000, now: T0 }), /"TtlMinutes":1,/);
     assert.match(sbpLinkBody({ publicId: 'pk', req: request(fakePayment({ amountMinor: 1005n })), expiresAt: T0, now: T0 }), /"Amount":10\.05,/);
+    const withReceipt = JSON.parse(sbpLinkBody({ publicId: 'pk', req: { ...request(p), receipt: oneLine('10.05') }, expiresAt: p.expiresAt!, now: T0 })) as { JsonData: { CloudPayments: { CustomerReceipt: { Items: { amount: number }[] } } } };
+    assert.deepEqual(withReceipt.JsonData.CloudPayments.CustomerReceipt.Items.map((i) => i.amount), [10.05]);
+  });
+
+  test('the emulator takes the receipt with the QR link and checks it against the amount', async () => {
+    const p = newPayment({ amountMinor: 1005n });
+    assert.equal((await sbpConnector('qr').create({ ...request(p), receipt: oneLine('10.05') })).kind, 'started');
+    const wrong = await sbpConnector('qr').create({ ...request(newPayment({ amountMinor: 1005n })), receipt: oneLine('10.00') });
+    assert.equal(wrong.kind, 'refused');
   });
 
   test('CloudPayments\' refusal is refused with its message; a manual-capture SBP payment is refused before any call', async () => {
