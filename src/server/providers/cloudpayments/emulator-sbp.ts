@@ -185,6 +185,26 @@ export async function paySbpQr(deps: SbpPageDeps, qrId: string, verdict: 'pay' |
   return { status: 200, title: 'Оплата прошла', ...(qr.successRedirectUrl ? { redirectUrl: qr.successRedirectUrl } : {}) };
 }
 
+/**
+ * The emulator's SBP pages, or null for another path: `GET /sbp` lists the open QR codes (a real phone
+ * scanning one goes to NSPK, which does not know them: someone trying the demo on one machine finds
+ * them here); `/sbp/{qrId}` is one code's bank-app page.
+ */
+export async function sbpRoute(deps: SbpPageDeps, method: string, pathname: string, body: string): Promise<{ status: number; html: string } | null> {
+  if (pathname === '/sbp' || pathname === '/sbp/') {
+    if (method !== 'GET') return { status: 405, html: deps.page('Метод не поддерживается', '') };
+    const now = deps.state.now();
+    const rows = [...deps.qrs.values()]
+      .map((q) => ({ q, tx: deps.state.transactions.find((t) => t.transactionId === q.transactionId) }))
+      .filter(({ q, tx }) => tx?.status === 'AwaitingAuthentication' && now <= q.expiresAt)
+      .map(({ q, tx }) => `<li><a href="/sbp/${q.qrId}">${amountText(tx!.amountMinor)} ₽ — ${escapeHtml(tx!.description || tx!.invoiceId)}</a></li>`)
+      .join('');
+    return { status: 200, html: deps.page('Неоплаченные QR-коды СБП', rows ? `<ul>${rows}</ul>` : '<p>Нет неоплаченных QR-кодов.</p>') };
+  }
+  const one = /^\/sbp\/([A-Z0-9]{32})$/.exec(pathname);
+  return one ? sbpPage(deps, method, one[1]!, body) : null;
+}
+
 /** `GET /sbp/{qrId}`: what the bank app shows; `POST` with `action=pay|decline` pays or declines. */
 export async function sbpPage(deps: SbpPageDeps, method: string, qrId: string, body: string): Promise<{ status: number; html: string }> {
   if (method === 'POST') {

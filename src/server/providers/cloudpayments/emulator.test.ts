@@ -64,6 +64,9 @@ describe('the CloudPayments emulator over HTTP', () => {
     assert.equal(page.status, 200);
     assert.match(await page.text(), /150\.00/);
     assert.equal((await fetch(`${emulator.url}/sbp/AD1000000000000000000000000000ZZ`)).status, 404);
+    // The list of open codes, for a demo on one machine: this one is there, with its page.
+    const list = await (await fetch(`${emulator.url}/sbp`)).text();
+    assert.ok(list.includes(`href="/sbp/${m.ProviderQrId}"`), list);
   });
 
   test('form-encoded parameters are read as JSON ones are («key=value» or JSON)', async () => {

@@ -25,7 +25,7 @@ import { authorise, declineTx, envelope, expireHolds, payFields, runApi, type Ap
 import { REASONS, TEST_CARDS, paymentNotification, type EmulatedOrder, type EmulatedTransaction, type NotificationFields, type SavedCard } from './emulator-model.ts';
 import { amountText, escapeHtml, hmacBase64, luhn, readJson, scalar, writeJson, type Json } from './emulator-wire.ts';
 import { readFileSync } from 'node:fs';
-import { createSbpLink, qrIdOfLink, sbpPage, type EmulatedSbpQr, type SbpPageDeps } from './emulator-sbp.ts';
+import { createSbpLink, qrIdOfLink, sbpRoute, type EmulatedSbpQr, type SbpPageDeps } from './emulator-sbp.ts';
 
 /** The gateway's favicon, read from its assets (issue 28: no 404 for the icon on any page). */
 const FAVICON_ICO = readFileSync(new URL('../../assets/favicon.ico', import.meta.url));
@@ -382,11 +382,8 @@ ${error ? `<p role="alert">${escapeHtml(error)}</p>` : ''}
       res.writeHead(status, { 'content-type': 'text/html; charset=utf-8' }).end(html);
       return true;
     };
-    const sbp = /^\/sbp\/([A-Z0-9]{32})$/.exec(url.pathname);
-    if (sbp) {
-      const r = await sbpPage(sbpDeps, req.method ?? 'GET', sbp[1]!, body);
-      return send(r.status, r.html);
-    }
+    const sbp = await sbpRoute(sbpDeps, req.method ?? 'GET', url.pathname, body);
+    if (sbp) return send(sbp.status, sbp.html);
     if (url.pathname === '/acs') {
       if (req.method !== 'POST') return send(405, resultPage('Метод не поддерживается'));
       const page = acsPage(new URLSearchParams(body));
