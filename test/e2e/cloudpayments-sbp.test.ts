@@ -3,7 +3,8 @@
  * CloudPayments emulator: on a phone the element's bank chooser lists CloudPayments' own banks (the
  * `Banks` of `payments/qr/sbp/link`, in its order), not the gateway's snapshot; tapping one navigates
  * to that bank's link for this payment's NSPK code; paid on the bank-app page (Check, then Pay), the
- * element follows the payment to url_success with PAY in the shop, once.
+ * element follows the payment to url_success with PAY in the shop, once. On a desktop the QR code
+ * leads and the folded chooser holds the same list.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -13,6 +14,7 @@ import { readSbpBanksSnapshot } from '../../src/server/sbp/banks.ts';
 import { assertAxeClean, closeQuietly, emulatorSuite, eventually, orderStatus, placeOrder, recordCheckout } from './harness.ts';
 
 const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
+const DESKTOP = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
 const PHONE: BrowserContextOptions = { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, userAgent: IPHONE };
 
 interface Tap { href: string; schema: string }
@@ -70,6 +72,24 @@ describe('SBP through CloudPayments\' QR link, in Chromium', () => {
     const tx = [...s.e.emulators!.cloudpayments.sbpQrs.values()].find((q) => q.link === link)!.transactionId;
     const sent = s.e.emulators!.cloudpayments.deliveries.filter((d) => new URLSearchParams(d.body).get('TransactionId') === String(tx));
     assert.deepEqual(sent.map((d) => [d.kind, d.attempt, d.accepted]), [['check', 1, true], ['pay', 1, true]]);
+    assert.deepEqual(problems, []);
+    await closeQuietly(ctx);
+  });
+
+  test('desktop: the QR code of CloudPayments\' link leads; the folded chooser holds CloudPayments\' banks', async () => {
+    const order = await placeOrder(s.e.shopUrl, { jam: 1 });
+    const ctx = await s.browser.newContext({ viewport: { width: 1280, height: 900 }, userAgent: DESKTOP });
+    const page = await ctx.newPage();
+    const { problems } = await recordCheckout(page);
+    await page.goto(order.url);
+    await page.locator('onpay-checkout [data-way="CPS"]').click();
+    await page.locator('onpay-checkout [part="form"] button[type="submit"]').click();
+    await page.locator('onpay-checkout svg[part="qr"]').waitFor({ state: 'visible' });
+    await page.locator('onpay-checkout [part="banks-fold"] summary').click();
+    await page.locator('onpay-checkout [part="bank"]').first().waitFor();
+    const shown = await page.locator('onpay-checkout [part="bank"]:visible').evaluateAll((as) => as.map((a) => (a as HTMLElement).dataset.schema!));
+    assert.deepEqual(shown, EMULATOR_SBP_BANKS.dictionary.map((b) => b.schema));
+    await assertAxeClean(page, 'CloudPayments SBP on a desktop');
     assert.deepEqual(problems, []);
     await closeQuietly(ctx);
   });
