@@ -61,6 +61,8 @@ test('npm start offers the emulated providers\' ways and pays a T-Bank card thro
     assert.equal(offered.SBP, 'СБП');
     assert.equal(offered.YKC, 'Банковская карта (ЮKassa)');
     assert.equal(offered.CPC, 'Банковская карта (CloudPayments)');
+    assert.equal(offered.CPS, 'СБП (CloudPayments)', 'SBP by CloudPayments\' QR link');
+    assert.equal(form.ways.find((w) => w.code === 'CPS')!.kind, 'instructions');
     const csp = (await fetch(orderUrl)).headers.get('content-security-policy')!;
     assert.ok(csp.includes(emulators.CloudPayments!), `the shop's CSP frames the CloudPayments page: ${csp}`);
 

@@ -2,7 +2,7 @@
  * The providers' offline emulators for the demo: T-Bank, YooKassa and CloudPayments started on
  * loopback beside the gateway, with the `providers` and `ways` that point the gateway at them. So a
  * newcomer's `npm start` pays through the real connectors (T-Bank cards and SBP, a YooKassa card,
- * a CloudPayments card) without leaving the machine. Against the real providers, the same ways need
+ * a CloudPayments card and SBP) without leaving the machine. Against the real providers, the same ways need
  * only the real credentials and no `apiUrl` (docs/PROVIDERS.md).
  *
  * @example
@@ -90,7 +90,8 @@ export async function startDemoEmulators(opts: { ports?: EmulatorPorts; host?: s
         { id: ids.tbank, type: 'tbank', terminalKey: DEFAULT_TERMINAL.terminalKey, password: DEFAULT_TERMINAL.password, apiUrl: tbank.apiUrl },
         { id: ids.yookassa, type: 'yookassa', ...YOOKASSA, apiUrl: yookassa.apiUrl },
         // The seller's INN lets the cabinet's closing-receipt button work through the receipt API.
-        { id: ids.cloudpayments, type: 'cloudpayments', ...CLOUDPAYMENTS, apiUrl: cloudpayments.url, inn: '7707083893' },
+        // SBP by CloudPayments' QR link (issue 27): the element's QR view with CloudPayments' own banks.
+        { id: ids.cloudpayments, type: 'cloudpayments', ...CLOUDPAYMENTS, apiUrl: cloudpayments.url, inn: '7707083893', sbpFlow: 'qr' },
       ],
       ways: [
         // T-Bank's and YooKassa's pages are not made for frames: the element opens them in a popup.
@@ -104,6 +105,7 @@ export async function startDemoEmulators(opts: { ports?: EmulatorPorts; host?: s
         { code: 'YKS', provider: ids.yookassa, method: 'sberbank', ticker: 'RUR', feeBps: 0, title: { ru: 'SberPay (ЮKassa)', en: 'SberPay (YooKassa)' } },
         { code: 'YKM', provider: ids.yookassa, method: 'mir_pay', ticker: 'RUR', feeBps: 0, frame: false, title: { ru: 'Mir Pay (ЮKassa)', en: 'Mir Pay (YooKassa)' } },
         { code: 'CPC', provider: ids.cloudpayments, method: 'card', ticker: 'RUR', feeBps: 0, title: { ru: 'Банковская карта (CloudPayments)', en: 'Bank card (CloudPayments)' } },
+        { code: 'CPS', provider: ids.cloudpayments, method: 'sbp', ticker: 'RUR', feeBps: 0, title: { ru: 'СБП (CloudPayments)', en: 'Faster Payments (CloudPayments)' } },
       ],
       connect(gatewayUrl) {
         yookassa.notificationUrl = `${gatewayUrl}/providers/${ids.yookassa}/notify`;

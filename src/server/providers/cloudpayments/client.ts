@@ -49,6 +49,7 @@ import {
   verifyHmac,
 } from './transform.ts';
 import { createCloudPaymentsSaved } from './saved.ts';
+import { createCloudPaymentsSbpLink } from './sbp-link.ts';
 
 /** One CloudPayments site (its Public ID and API Secret) as configured in `providers`. */
 export interface CloudPaymentsConfig {
@@ -59,6 +60,11 @@ export interface CloudPaymentsConfig {
   apiUrl: string;
   /** The seller's INN, for the receipt API (`kkt/receipt`); without it no closing receipt can be sent. */
   inn?: string | undefined;
+  /**
+   * How an `sbp` way pays: `page` (the default, as before) sends the buyer to the hosted order page;
+   * `qr` shows the NSPK link from `payments/qr/sbp/link` in the element with CloudPayments' banks (`sbp-link.ts`).
+   */
+  sbpFlow?: 'page' | 'qr' | undefined;
 }
 
 /** After the deadline, how long a payment already under way at CloudPayments may still finish. */
@@ -93,6 +99,9 @@ export function createCloudPaymentsConnector(config: CloudPaymentsConfig, deps: 
       timeoutMs: deps.timeoutMs,
     });
   }
+
+  const sbpLink = createCloudPaymentsSbpLink(call, { publicId: config.publicId, now: deps.now });
+  const sbpByQr = (method: string) => method === 'sbp' && config.sbpFlow === 'qr';
 
   async function find(invoiceId: string): Promise<ProviderResponse> {
     return call('/v2/payments/find', flatJson({ InvoiceId: invoiceId }));
@@ -196,10 +205,11 @@ export function createCloudPaymentsConnector(config: CloudPaymentsConfig, deps: 
     ...createCloudPaymentsSaved(call, { base: `${deps.publicUrl}/providers/${encodeURIComponent(config.id)}`, apiSecret: config.apiSecret, now: deps.now }),
     id: config.id,
     type: 'cloudpayments',
-    kind: () => 'redirect',
+    kind: (method) => (sbpByQr(method) ? 'instructions' : 'redirect'),
     frame: () => true,
 
     async create(req: CreateRequest): Promise<CreateResult> {
+      if (sbpByQr(req.method)) return sbpLink.create(req);
       let body: string;
       try {
         body = createOrderBody({

@@ -37,6 +37,38 @@ before(async () => {
 after(() => emulator.close());
 
 describe('the CloudPayments emulator over HTTP', () => {
+  test('payments/qr/sbp/link: the SDKs\' Model (QrUrl, TransactionId, ProviderQrId, Banks as NSPK\'s dictionary), find sees the transaction; refusals name the field', async () => {
+    const r = await call('/payments/qr/sbp/link', { Amount: '150.00', Currency: 'RUB', Description: 'Чай', InvoiceId: 'sbp-1', Scheme: 'charge', TtlMinutes: 20 });
+    assert.equal(r.json.Success, true);
+    const m = r.json.Model as { QrUrl: string; TransactionId: number; ProviderQrId: string; MerchantOrderId: string; Banks: { version: string; dictionary: { schema: string; package_name: string }[] } };
+    assert.equal(m.QrUrl, `https://qr.nspk.ru/${m.ProviderQrId}${new URL(m.QrUrl).search}`);
+    assert.match(m.ProviderQrId, /^[A-Z0-9]{32}$/);
+    assert.equal(m.MerchantOrderId, 'sbp-1');
+    assert.equal(m.Banks.version, '1.0');
+    assert.ok(m.Banks.dictionary.length >= 3 && m.Banks.dictionary.every((b) => /^bank\d+$/.test(b.schema) && b.package_name));
+    assert.equal(emulator.sbpPageUrl(m.QrUrl), `${emulator.url}/sbp/${m.ProviderQrId}`);
+    assert.equal(emulator.sbpPageUrl('https://qr.nspk.ru/AD1000000000000000000000000000ZZ?type=02'), undefined);
+    const found = await call('/v2/payments/find', { InvoiceId: 'sbp-1' });
+    assert.deepEqual([(found.json.Model as Record<string, unknown>).Status, (found.json.Model as Record<string, unknown>).TransactionId], ['AwaitingAuthentication', m.TransactionId]);
+    for (const [body, message] of [
+      [{ Currency: 'RUB' }, 'Amount is required'],
+      [{ Amount: 0 }, 'Invalid Amount value'],
+      [{ Amount: 10, Currency: 'USD' }, 'Invalid Currency value'],
+      [{ Amount: 10, Scheme: 'auth' }, 'Invalid Scheme value'],
+      [{ Amount: 10, TtlMinutes: 0 }, 'Invalid TtlMinutes value'],
+    ] as const) {
+      assert.deepEqual((await call('/payments/qr/sbp/link', body)).json, { Success: false, Message: message }, message);
+    }
+    // The bank-app page: GET shows the amount; an unknown code is 404.
+    const page = await fetch(emulator.sbpPageUrl(m.QrUrl)!);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /150\.00/);
+    assert.equal((await fetch(`${emulator.url}/sbp/AD1000000000000000000000000000ZZ`)).status, 404);
+    // The list of open codes, for a demo on one machine: this one is there, with its page.
+    const list = await (await fetch(`${emulator.url}/sbp`)).text();
+    assert.ok(list.includes(`href="/sbp/${m.ProviderQrId}"`), list);
+  });
+
   test('form-encoded parameters are read as JSON ones are («key=value» or JSON)', async () => {
     const r = await call('/orders/create', 'Amount=12.50&Currency=RUB&Description=%D0%A7%D0%B0%D0%B9&InvoiceId=form-1');
     assert.equal(r.json.Success, true);

@@ -3,7 +3,7 @@
  * README.md): a real HTTP server with the API (HTTP Basic `publicId:apiSecret`, 401 otherwise; the
  * `{Model, Success, Message}` envelope; `X-Request-ID` idempotency for successful answers, kept an
  * hour), the hosted order page with CloudPayments' published test cards, a 3-D Secure (ACS) page for
- * token payments, and notifications Check → Pay | Fail, Confirm, Cancel and Refund signed with
+ * token payments, SBP by QR link with a bank-app page (`emulator-sbp.ts`), and notifications Check → Pay | Fail, Confirm, Cancel and Refund signed with
  * `Content-HMAC` and `X-Content-HMAC`, retried until answered `{"code":0}`. Switches drop or forge
  * notifications and make the API slow, down, garbage, HTML or an error. For tests, the demo and shops
  * working offline; not for production.
@@ -25,12 +25,15 @@ import { authorise, declineTx, envelope, expireHolds, payFields, runApi, type Ap
 import { REASONS, TEST_CARDS, paymentNotification, type EmulatedOrder, type EmulatedTransaction, type NotificationFields, type SavedCard } from './emulator-model.ts';
 import { amountText, escapeHtml, hmacBase64, luhn, readJson, scalar, writeJson, type Json } from './emulator-wire.ts';
 import { readFileSync } from 'node:fs';
+import { createSbpLink, qrIdOfLink, sbpRoute, type EmulatedSbpQr, type SbpPageDeps } from './emulator-sbp.ts';
 
 /** The gateway's favicon, read from its assets (issue 28: no 404 for the icon on any page). */
 const FAVICON_ICO = readFileSync(new URL('../../assets/favicon.ico', import.meta.url));
 
 export { TEST_CARDS } from './emulator-model.ts';
 export type { CardOutcome, EmulatedOrder, EmulatedTransaction, SavedCard } from './emulator-model.ts';
+export type { EmulatedSbpQr } from './emulator-sbp.ts';
+export { EMULATOR_SBP_BANKS } from './emulator-sbp.ts';
 
 /** The notification types the emulator sends, each to its own address as in CloudPayments' dashboard. */
 export type NotifyKind = 'check' | 'pay' | 'fail' | 'confirm' | 'refund' | 'cancel' | 'receipt';
@@ -102,6 +105,10 @@ export interface CloudPaymentsEmulator {
   notify: Partial<Record<NotifyKind, string>>;
   /** Pays an order with a card, as the hosted page does. */
   pay(orderId: string, cardNumber: string): Promise<PayResult>;
+  /** The SBP QR codes handed out by `payments/qr/sbp/link`, by `ProviderQrId`. */
+  readonly sbpQrs: ReadonlyMap<string, EmulatedSbpQr>;
+  /** The "bank app" page for one of its NSPK links (what a phone opens after scanning), or undefined. */
+  sbpPageUrl(nspkLink: string): string | undefined;
   /** Waits until no notification request is in flight. */
   idle(): Promise<void>;
   close(): Promise<void>;
@@ -151,6 +158,11 @@ export async function startCloudPaymentsEmulator(options: CloudPaymentsEmulatorO
     faults: { api: 'none', slowMs: 30_000, dropNotifications: false, forgeNotifications: false },
     notify: { ...(options.notify ?? {}) },
     pay,
+    get sbpQrs() { return sbpQrs; },
+    sbpPageUrl(link) {
+      const id = qrIdOfLink(link);
+      return id && sbpQrs.has(id) ? `${baseUrl}/sbp/${id}` : undefined;
+    },
     async idle() {
       while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
     },
@@ -174,6 +186,8 @@ export async function startCloudPaymentsEmulator(options: CloudPaymentsEmulatorO
     deliver: (kind, fields) => deliver(kind, fields),
     receiptTaken: (r, receipt) => fiscal.kkt(r, receipt),
   };
+  const sbpQrs = new Map<string, EmulatedSbpQr>();
+  const sbpDeps: SbpPageDeps = { state, qrs: sbpQrs, check: (tx) => runCheck(tx), page: (title, html) => resultPage(title).replace('</h1>', `</h1>${html}`) };
   // The cash register (issue 24): receipts taken, Receipt notifications after receiptDelayMs.
   const fiscal = createCpFiscal({ delayMs: options.receiptDelayMs, schedule, now, newId: () => randomBytes(16).toString('hex'), send: (fields) => deliver('receipt', fields) });
 
@@ -237,6 +251,18 @@ export async function startCloudPaymentsEmulator(options: CloudPaymentsEmulatorO
 
   // --- paying on the hosted page -----------------------------------------------------------------
 
+  /** Check: once, before authorisation; no answer or a non-zero code declines the payment (null: accepted). */
+  async function runCheck(tx: EmulatedTransaction): Promise<{ code: number; reason: string; message: string } | null> {
+    const checkUrl = emulator.notify.check;
+    if (!checkUrl || emulator.faults.dropNotifications) return null;
+    const d = await track(sendOnce('check', checkUrl, { ...paymentNotification(tx), Status: tx.twoStage ? 'Authorized' : 'Completed' }, 1));
+    if (d.accepted) return null;
+    const parsed = readJson(d.answer);
+    const code = parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) && 'code' in parsed ? scalar((parsed as Record<string, Json>).code) ?? '' : '';
+    const [reasonCode, reason] = d.status === 200 ? CHECK_REASONS[code] ?? [3005, 'FormatError'] : d.status === null ? [3006, 'Unavailable'] : [3007, 'UnableToConnect'];
+    return { code: reasonCode, reason, message: 'Платёж не может быть принят' };
+  }
+
   async function pay(orderId: string, cardNumber: string): Promise<PayResult> {
     expireHolds(state);
     const order = orders.get(orderId);
@@ -280,17 +306,10 @@ export async function startCloudPaymentsEmulator(options: CloudPaymentsEmulatorO
     };
     transactions.push(tx);
 
-    // Check: once, before authorisation; no answer or a non-zero code declines the payment.
-    const checkUrl = emulator.notify.check;
-    if (checkUrl && !emulator.faults.dropNotifications) {
-      const d = await track(sendOnce('check', checkUrl, { ...paymentNotification(tx), Status: tx.twoStage ? 'Authorized' : 'Completed' }, 1));
-      if (!d.accepted) {
-        const parsed = readJson(d.answer);
-        const code = parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) && 'code' in parsed ? scalar((parsed as Record<string, Json>).code) ?? '' : '';
-        const [reasonCode, reason] = d.status === 200 ? CHECK_REASONS[code] ?? [3005, 'FormatError'] : d.status === null ? [3006, 'Unavailable'] : [3007, 'UnableToConnect'];
-        declineTx(state, tx, { code: reasonCode, reason, message: 'Платёж не может быть принят' });
-        return { outcome: 'declined', transactionId: tx.transactionId, reasonCode, redirectUrl: order.failRedirectUrl };
-      }
+    const refused = await runCheck(tx);
+    if (refused) {
+      declineTx(state, tx, refused);
+      return { outcome: 'declined', transactionId: tx.transactionId, reasonCode: refused.code, redirectUrl: order.failRedirectUrl };
     }
     if (card.result === 'insufficient_funds') {
       declineTx(state, tx, REASONS.insufficientFunds);
@@ -363,6 +382,8 @@ ${error ? `<p role="alert">${escapeHtml(error)}</p>` : ''}
       res.writeHead(status, { 'content-type': 'text/html; charset=utf-8' }).end(html);
       return true;
     };
+    const sbp = await sbpRoute(sbpDeps, req.method ?? 'GET', url.pathname, body);
+    if (sbp) return send(sbp.status, sbp.html);
     if (url.pathname === '/acs') {
       if (req.method !== 'POST') return send(405, resultPage('Метод не поддерживается'));
       const page = acsPage(new URLSearchParams(body));
@@ -432,6 +453,7 @@ ${error ? `<p role="alert">${escapeHtml(error)}</p>` : ''}
     let out: ApiAnswer;
     if (!params) out = envelope(false, 'Invalid request');
     else if (url.pathname.replace(/\/+$/, '') === '/test') out = envelope(true, typeof requestId === 'string' && requestId ? requestId : randomUUID());
+    else if (url.pathname.replace(/\/+$/, '').toLowerCase() === '/payments/qr/sbp/link') out = createSbpLink(state, sbpQrs, params);
     else out = runApi(state, url.pathname, params) ?? { ...envelope(false, 'Method not found'), status: 404 };
     // «The system keeps only successful results» of idempotent requests: a refusal may be retried.
     if (key && out.success) idempotent.set(key, { at: now(), answer: out });

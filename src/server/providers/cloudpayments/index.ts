@@ -20,10 +20,15 @@ const configSchema = z
     apiUrl: z.string().url().default(CLOUDPAYMENTS_API_URL),
     /** The seller's INN (10 or 12 digits): `kkt/receipt` needs it for the closing receipt. */
     inn: z.string().regex(/^(\d{10}|\d{12})$/, 'inn must be 10 or 12 digits').optional(),
+    /** `sbp` ways: `page` (default) the hosted order page; `qr` the QR link in the element with CloudPayments' banks. */
+    sbpFlow: z.enum(['page', 'qr']).default('page'),
   })
   .strict();
 
-/** `card` and `sbp` both go to CloudPayments' hosted order page, which offers the site's enabled methods. */
+/**
+ * `card` goes to CloudPayments' hosted order page; so does `sbp`, unless the entry says `"sbpFlow":
+ * "qr"`: then the element shows the QR link with CloudPayments' own bank list (README).
+ */
 export const cloudPaymentsModule: ConnectorModule<CloudPaymentsConfig> = {
   type: 'cloudpayments',
   configSchema: configSchema as z.ZodType<CloudPaymentsConfig>,
