@@ -10,13 +10,12 @@
  * Pay / Fail arrive as for a card, and a refund names that transaction.
  */
 import type { CreateRequest, CreateResult, ProviderResponse } from '../contract.ts';
-import type { PaymentAction } from '../../types.ts';
-import { formatAmount, formatTwoDecimals } from '../../../protocol/money.ts';
-import { INSTRUCTION_WORDS } from '../../../protocol/instruction-words.ts';
+import { formatTwoDecimals } from '../../../protocol/money.ts';
 import { flatJson, stringifyWithRawNumbers } from '../../../protocol/exact-json.ts';
 import { receiptJsonData } from './receipt.ts';
 import { isTransactionId, parseEnvelope, text, toCpCurrency } from './transform.ts';
 import { cloudPaymentsSbpQr, type StoredQr } from './sbp-qr.ts';
+import { qrInstructions } from '../qr-instructions.ts';
 
 /** How long the QR code lives when the payment itself has no deadline (as the order link: README). */
 export const DEFAULT_SBP_TTL_MS = 24 * 60 * 60 * 1000;
@@ -116,18 +115,7 @@ export function createCloudPaymentsSbpLink(call: CloudPaymentsCall, deps: { publ
       if (!r.ok) return { kind: 'unknown', reason: `cloudpayments: ${r.error}` };
       const a = readSbpLinkAnswer(r.status, r.body);
       if (a.kind !== 'link') return a;
-      const words = INSTRUCTION_WORDS[payment.ln];
-      const action: PaymentAction = {
-        type: 'instructions',
-        title: words.sbpTitle,
-        amount: formatAmount(payment.amountMinor),
-        ticker: payment.wayTicker,
-        expiresAt: new Date(expiresAt).toISOString(),
-        // The order as the shop knows it (`pay_for`), as T-Bank's and YooKassa's SBP instructions say.
-        details: [{ key: 'order', label: words.order, value: payment.payFor }],
-        qr: a.qr,
-      };
-      return { kind: 'started', action, providerPaymentId: a.transactionId, expiresAt };
+      return { kind: 'started', action: qrInstructions(payment, expiresAt, a.qr), providerPaymentId: a.transactionId, expiresAt };
     },
   };
 }

@@ -9,9 +9,7 @@ import type {
 } from '../contract.ts';
 import type { Receipt } from '../../../protocol/receipt.ts';
 import type { Payment, PaymentAction } from '../../types.ts';
-import { formatAmount } from '../../../protocol/money.ts';
 import { baseLanguage } from '../../../protocol/languages.ts';
-import { INSTRUCTION_WORDS } from '../../../protocol/instruction-words.ts';
 import {
   buildCancel, buildCheckOrder, buildConfirm, buildGetQr, buildGetState, buildInit, buildSendClosingReceipt, cashboxUrl, describeError, failureOfErrorCode,
   mapStatus, NOTIFICATION_OK, tbankHoldDeadline, parseAnswer, parseNotification, pickOrderPayment, savedCardOf, TBANK_TICKER, type Credentials, type TbankAnswer,
@@ -21,6 +19,7 @@ import { fiscalReport, RECEIPT_STATUS } from './fiscal.ts';
 import { createTbankWallets } from './wallet-client.ts';
 import { isTbankWallet } from './wallets.ts';
 import { createTbankSaved } from './saved.ts';
+import { qrInstructions } from '../qr-instructions.ts';
 
 export interface TbankConfig {
   id: string;
@@ -138,18 +137,8 @@ export function createTbankConnector(config: TbankConfig, deps: ConnectorDeps): 
     if (qr.kind === 'none') return { kind: 'unknown', reason: qr.reason };
     if (!qr.answer.Success || qr.answer.ErrorCode !== '0') return { kind: 'refused', reason: describeError(qr.answer) };
     if (!qr.answer.Data) return { kind: 'unknown', reason: 'T-Bank GetQr: answer without Data' };
-    const words = INSTRUCTION_WORDS[payment.ln];
-    const action: PaymentAction = {
-      type: 'instructions',
-      title: words.sbpTitle,
-      amount: formatAmount(payment.amountMinor),
-      ticker: payment.wayTicker,
-      expiresAt: new Date(dueAt).toISOString(),
-      // The order as the shop knows it (`pay_for`, e.g. demo-14), not the gateway's payment number.
-      details: [{ key: 'order', label: words.order, value: payment.payFor }],
-      // The NSPK link is both what the QR encodes and what a phone opens (it shows the bank chooser).
-      qr: { payload: qr.answer.Data, deepLink: qr.answer.Data },
-    };
+    // The NSPK link is both what the QR encodes and what a phone opens (it shows the bank chooser).
+    const action = qrInstructions(payment, dueAt, { payload: qr.answer.Data, deepLink: qr.answer.Data });
     return { kind: 'started', action, providerPaymentId: a.PaymentId, expiresAt: dueAt };
   }
 

@@ -4,10 +4,9 @@
  * link. Bodies are read by wallets.ts; choices in README.md, «T-Pay and SberPay».
  */
 import type { ConnectorDeps, CreateResult } from '../contract.ts';
-import type { Payment, PaymentAction } from '../../types.ts';
-import { formatAmount } from '../../../protocol/money.ts';
-import { INSTRUCTION_WORDS } from '../../../protocol/instruction-words.ts';
+import type { Payment } from '../../types.ts';
 import { parseTpayStatus, parseWalletLink, sberPayLinkPath, tpayLinkPath, tpayStatusPath, WALLET_NAMES, type TbankWallet, type TpayStatus } from './wallets.ts';
+import { qrInstructions } from '../qr-instructions.ts';
 
 /** How long a T-Pay status answer is trusted: T-Bank's SDKs ask once per payment screen; minutes are enough. */
 export const TPAY_STATUS_TTL_MS = 5 * 60_000;
@@ -62,20 +61,7 @@ export function createTbankWallets(terminalKey: string, apiUrl: string, deps: Co
     const link = parseWalletLink(r.body, wallet);
     if (link.kind === 'refused') return { kind: 'refused', reason: link.reason };
     if (link.kind === 'unreadable') return { kind: 'unknown', reason: link.reason };
-    const name = WALLET_NAMES[wallet];
-    const words = INSTRUCTION_WORDS[payment.ln];
-    const action: PaymentAction = {
-      type: 'instructions',
-      title: words.walletTitle.replace('{name}', name),
-      amount: formatAmount(payment.amountMinor),
-      ticker: payment.wayTicker,
-      expiresAt: new Date(dueAt).toISOString(),
-      // The order as the shop knows it (`pay_for`), not the gateway's payment number.
-      details: [{ key: 'order', label: words.order, value: payment.payFor }],
-      // One link both ways: a phone opens it, and a desktop shows it as a QR code for the phone's camera.
-      qr: { payload: link.url, deepLink: link.url },
-      wallet: { name },
-    };
+    const action = qrInstructions(payment, dueAt, { payload: link.url, deepLink: link.url }, { wallet: WALLET_NAMES[wallet] });
     return { kind: 'started', action, providerPaymentId: paymentId, expiresAt: dueAt };
   }
 

@@ -8,10 +8,10 @@ import { z } from 'zod';
 import type { FailureReason } from '../../../protocol/checkout-api.ts';
 import type { ActionKind, ProviderStatus, SavedMethodReport } from '../contract.ts';
 import type { Payment, PaymentAction } from '../../types.ts';
-import { INSTRUCTION_WORDS } from '../../../protocol/instruction-words.ts';
-import { formatAmount, formatTwoDecimals } from '../../../protocol/money.ts';
+import { formatTwoDecimals } from '../../../protocol/money.ts';
 import type { Receipt } from '../../../protocol/receipt.ts';
 import { receiptOutcomeOf, yookassaReceipt } from './receipt.ts';
+import { qrInstructions } from '../qr-instructions.ts';
 
 /** YooKassa's production API. */
 export const YOOKASSA_API_URL = 'https://api.yookassa.ru/v3';
@@ -402,17 +402,9 @@ export function failureOfCancellation(reason: string | undefined): FailureReason
  */
 export function actionFor(method: string, confirmationUrl: string, payment: Pick<Payment, 'amountMinor' | 'wayTicker' | 'ln'>, expiresAt: number, frame: boolean): PaymentAction {
   if (kindOf(method) === 'redirect') return { type: 'redirect', url: confirmationUrl, frame };
-  const sberPay = method === 'sberbank';
-  return {
-    type: 'instructions',
-    title: INSTRUCTION_WORDS[payment.ln][sberPay ? 'sberPayTitle' : 'sbpTitle'],
-    amount: formatAmount(payment.amountMinor),
-    ticker: payment.wayTicker,
-    expiresAt: new Date(expiresAt).toISOString(),
-    details: [],
-    qr: { payload: confirmationUrl, deepLink: confirmationUrl },
-    ...(sberPay ? { wallet: { name: 'SberPay' } } : {}),
-  };
+  const qr = { payload: confirmationUrl, deepLink: confirmationUrl };
+  // YooKassa's own page names the order: no order line.
+  return qrInstructions({ ...payment, payFor: '' }, expiresAt, qr, method === 'sberbank' ? { wallet: 'SberPay', title: 'sberPayTitle', order: false } : { order: false });
 }
 
 /** Parsed `notifyIps` entries (addresses and CIDR ranges). Throws on an entry that is neither. */
