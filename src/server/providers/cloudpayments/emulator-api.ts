@@ -15,6 +15,7 @@ import {
   paymentNotification,
   tokenModel,
   transactionModel,
+  newTransaction,
   type EmulatedOrder,
   type EmulatedTransaction,
   type NotificationFields,
@@ -357,40 +358,16 @@ function chargeToken(state: ApiState, params: Record<string, Json>, twoStage: bo
   if (card.accountId && card.accountId !== accountId) return refuse('Invalid AccountId value');
   const receipt = receiptFor(params.JsonData, amountMinor);
   if (isReceiptError(receipt)) return refuse(receipt.message);
-  const tx: EmulatedTransaction = {
-    transactionId: state.nextTransactionId(),
-    type: 0,
-    orderId: null,
-    invoiceId: scalar(params.InvoiceId) ?? '',
-    accountId,
-    trInitiatorCode: initiator,
-    amountMinor,
-    currency,
-    status: 'AwaitingAuthentication',
-    reason: '',
-    reasonCode: 0,
-    cardHolderMessage: '',
-    cardFirstSix: card.cardFirstSix,
-    cardLastFour: card.cardLastFour,
-    cardType: card.cardType,
+  const tx = newTransaction(state.nextTransactionId(), state.now(), {
+    invoiceId: scalar(params.InvoiceId) ?? '', accountId, trInitiatorCode: initiator, amountMinor, currency,
+    cardFirstSix: card.cardFirstSix, cardLastFour: card.cardLastFour, cardType: card.cardType,
     cardExpDate: `${String(card.expMonth).padStart(2, '0')}/${String(card.expYear % 100).padStart(2, '0')}`,
-    refundedMinor: 0n,
-    originalTransactionId: null,
-    email: scalar(params.Email) ?? '',
-    description: scalar(params.Description) ?? '',
-    name: '',
-    ipAddress: scalar(params.IpAddress) ?? '',
+    email: scalar(params.Email) ?? '', description: scalar(params.Description) ?? '', ipAddress: scalar(params.IpAddress) ?? '',
     jsonData: jsonDataText(params.JsonData),
     // The saved card; the model shows it only once the payment is authorised.
     token: card.token,
-    authCode: null,
-    createdAt: state.now(),
-    authAt: null,
-    confirmAt: null,
     twoStage,
-    holdUntil: null,
-    paReq: null,
-  };
+  });
   state.transactions.push(tx);
   switch (card.outcome) {
     case 'insufficient_funds':

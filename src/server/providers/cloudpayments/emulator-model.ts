@@ -108,6 +108,25 @@ export interface EmulatedTransaction {
   paReq: string | null;
 }
 
+/**
+ * A new payment transaction as it starts (awaiting authentication, nothing taken, no card unless
+ * given): the fields every way of paying shares, with what the caller knows on top.
+ * @example const tx = newTransaction(id, now, { invoiceId: 'pay_1', amountMinor: 100n, currency: 'RUB' });
+ */
+export function newTransaction(
+  transactionId: number,
+  now: number,
+  fields: Pick<EmulatedTransaction, 'invoiceId' | 'amountMinor' | 'currency'> & Partial<EmulatedTransaction>,
+): EmulatedTransaction {
+  return {
+    transactionId, type: 0, orderId: null, accountId: '', status: 'AwaitingAuthentication', reason: '', reasonCode: 0, cardHolderMessage: '',
+    cardFirstSix: '', cardLastFour: '', cardType: '', cardExpDate: '', refundedMinor: 0n, originalTransactionId: null,
+    email: '', description: '', name: '', ipAddress: '', jsonData: null, token: null, authCode: null,
+    createdAt: now, authAt: null, confirmAt: null, twoStage: false, holdUntil: null, paReq: null,
+    ...fields,
+  };
+}
+
 /** A card saved by a paid payment (`payments/tokens/list`); `outcome` is what charging it does next. */
 export interface SavedCard {
   token: string;

@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { authorise, declineTx, envelope, type ApiAnswer, type ApiState } from './emulator-api.ts';
 import { receiptFor, isReceiptError } from './emulator-receipts.ts';
-import { REASONS, paymentNotification, type EmulatedTransaction, type NotificationFields } from './emulator-model.ts';
+import { REASONS, newTransaction, paymentNotification, type EmulatedTransaction, type NotificationFields } from './emulator-model.ts';
 import { amountJson, amountText, escapeHtml, num, readAmount, scalar, writeJson, type Json } from './emulator-wire.ts';
 
 /** NSPK's QR host: what the link names, and what a phone opens. */
@@ -82,39 +82,11 @@ export function createSbpLink(state: ApiState, qrs: Map<string, EmulatedSbpQr>, 
   if (isReceiptError(receipt)) return envelope(false, receipt.message);
   const jsonData = params.JsonData === undefined || params.JsonData === null || params.JsonData === '' ? null : typeof params.JsonData === 'string' ? params.JsonData : writeJson(params.JsonData);
   const now = state.now();
-  const tx: EmulatedTransaction = {
-    transactionId: state.nextTransactionId(),
-    type: 0,
-    orderId: null,
-    invoiceId: scalar(params.InvoiceId) ?? '',
-    accountId: scalar(params.AccountId) ?? '',
-    amountMinor,
-    currency,
-    status: 'AwaitingAuthentication',
-    reason: '',
-    reasonCode: 0,
-    cardHolderMessage: '',
-    // An SBP payment has no card.
-    cardFirstSix: '',
-    cardLastFour: '',
-    cardType: '',
-    cardExpDate: '',
-    refundedMinor: 0n,
-    originalTransactionId: null,
-    email: scalar(params.Email) ?? '',
-    description: scalar(params.Description) ?? '',
-    name: '',
-    ipAddress: scalar(params.IpAddress) ?? '127.0.0.1',
-    jsonData,
-    token: null,
-    authCode: null,
-    createdAt: now,
-    authAt: null,
-    confirmAt: null,
-    twoStage: false,
-    holdUntil: null,
-    paReq: null,
-  };
+  // An SBP payment has no card.
+  const tx = newTransaction(state.nextTransactionId(), now, {
+    invoiceId: scalar(params.InvoiceId) ?? '', accountId: scalar(params.AccountId) ?? '', amountMinor, currency,
+    email: scalar(params.Email) ?? '', description: scalar(params.Description) ?? '', ipAddress: scalar(params.IpAddress) ?? '127.0.0.1', jsonData,
+  });
   state.transactions.push(tx);
   const qrId = newQrId();
   const unsigned = `${NSPK_QR_BASE}/${qrId}?type=02&bank=${ACQUIRER_NSPK_ID}&sum=${amountMinor}&cur=RUB`;

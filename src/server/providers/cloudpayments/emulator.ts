@@ -22,7 +22,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { createCpFiscal, type CpTakenReceipt } from './emulator-fiscal.ts';
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { authorise, declineTx, envelope, expireHolds, payFields, runApi, type ApiAnswer, type ApiState } from './emulator-api.ts';
-import { REASONS, TEST_CARDS, paymentNotification, type EmulatedOrder, type EmulatedTransaction, type NotificationFields, type SavedCard } from './emulator-model.ts';
+import { REASONS, TEST_CARDS, newTransaction, paymentNotification, type EmulatedOrder, type EmulatedTransaction, type NotificationFields, type SavedCard } from './emulator-model.ts';
 import { amountText, escapeHtml, hmacBase64, luhn, readJson, scalar, writeJson, type Json } from './emulator-wire.ts';
 import { readFileSync } from 'node:fs';
 import { createSbpLink, qrIdOfLink, sbpRoute, type EmulatedSbpQr, type SbpPageDeps } from './emulator-sbp.ts';
@@ -272,38 +272,12 @@ export async function startCloudPaymentsEmulator(options: CloudPaymentsEmulatorO
     if (digits.length < 13 || digits.length > 19 || !luhn(digits)) throw new Error('invalid card number');
     // Test mode: a card not in the table (a real one) succeeds, as CloudPayments' test mode does.
     const card = TEST_CARDS[digits] ?? { type: digits.startsWith('5') ? 'MasterCard' : digits.startsWith('2') ? 'MIR' : 'Visa', result: 'success' as const, threeDs: false };
-    const tx: EmulatedTransaction = {
-      transactionId: nextTransactionId++,
-      type: 0,
-      orderId,
-      invoiceId: order.invoiceId,
-      accountId: order.accountId,
-      amountMinor: order.amountMinor,
-      currency: order.currency,
-      status: 'AwaitingAuthentication',
-      reason: '',
-      reasonCode: 0,
-      cardHolderMessage: '',
-      cardFirstSix: digits.slice(0, 6),
-      cardLastFour: digits.slice(-4),
-      cardType: card.type,
-      cardExpDate: '12/30',
-      refundedMinor: 0n,
-      originalTransactionId: null,
-      email: order.email,
-      description: order.description,
-      name: 'CARDHOLDER NAME',
-      ipAddress: '127.0.0.1',
-      jsonData: order.jsonData,
-      token: null,
-      authCode: null,
-      createdAt: now(),
-      authAt: null,
-      confirmAt: null,
+    const tx = newTransaction(nextTransactionId++, now(), {
+      orderId, invoiceId: order.invoiceId, accountId: order.accountId, amountMinor: order.amountMinor, currency: order.currency,
+      cardFirstSix: digits.slice(0, 6), cardLastFour: digits.slice(-4), cardType: card.type, cardExpDate: '12/30',
+      email: order.email, description: order.description, name: 'CARDHOLDER NAME', ipAddress: '127.0.0.1', jsonData: order.jsonData,
       twoStage: order.requireConfirmation,
-      holdUntil: null,
-      paReq: null,
-    };
+    });
     transactions.push(tx);
 
     const refused = await runCheck(tx);
