@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { eventually, launchChromium, orderStatus, placeOrder, startE2E, type E2E } from './harness.ts';
+import { type E2E, eventually, launchChromium, orderStatus, placeOrder, startE2E, wentTo } from './harness.ts';
 
 describe('classic payment link, hosted page, in Chromium', () => {
   let e: E2E;
@@ -36,7 +36,7 @@ describe('classic payment link, hosted page, in Chromium', () => {
     await page.click('button[value="pay"]');
     await page.waitForURL(/\/sandbox\/return\//);
     // Without JavaScript the return page refreshes to url_success.
-    await page.waitForURL(new RegExp(`/orders/${order.id}\\?paid=1`), { timeout: 10_000 });
+    await wentTo(page, new RegExp(`/orders/${order.id}\\?paid=1`), 10_000);
     await eventually(async () => (await orderStatus(e.shopUrl, order.id)) === 'paid', 10_000, 'the order to be paid');
     await page.reload();
     assert.match(await page.locator('#order-status').innerText(), /Оплачен/);

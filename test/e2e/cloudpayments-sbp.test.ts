@@ -11,7 +11,7 @@ import { describe, test } from 'node:test';
 import type { BrowserContextOptions } from 'playwright-core';
 import { EMULATOR_SBP_BANKS } from '../../src/server/providers/cloudpayments/emulator.ts';
 import { readSbpBanksSnapshot } from '../../src/server/sbp/banks.ts';
-import { assertAxeClean, closeQuietly, emulatorSuite, eventually, orderStatus, placeOrder, recordCheckout } from './harness.ts';
+import { assertAxeClean, closeQuietly, emulatorSuite, eventually, orderStatus, placeOrder, recordCheckout, wentTo } from './harness.ts';
 
 const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
 const DESKTOP = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
@@ -67,7 +67,7 @@ describe('SBP through CloudPayments\' QR link, in Chromium', () => {
     await eventually(async () => (await orderStatus(s.e.shopUrl, order.id)) === 'paid', 15_000, 'PAY to reach the shop');
     await closeQuietly(bank);
     await page.bringToFront();
-    await page.waitForURL(new RegExp(`/orders/${order.id}\\?paid=1`), { timeout: 15_000 });
+    await wentTo(page, new RegExp(`/orders/${order.id}\\?paid=1`), 15_000);
     // CloudPayments' side: Check, then one Pay for this transaction, each answered {"code":0} the first time.
     const tx = [...s.e.emulators!.cloudpayments.sbpQrs.values()].find((q) => q.link === link)!.transactionId;
     const sent = s.e.emulators!.cloudpayments.deliveries.filter((d) => new URLSearchParams(d.body).get('TransactionId') === String(tx));

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { signPaymentLink } from '../../src/merchant/index.ts';
-import { assertAxeClean, emulatorSuite, eventually, openCheckout, orderStatus, placeOrder } from './harness.ts';
+import { assertAxeClean, emulatorSuite, eventually, openCheckout, orderStatus, placeOrder, wentTo } from './harness.ts';
 
 const DEMO_KEY = 'demo-cabinet-key-0123456789';
 
@@ -26,7 +26,7 @@ describe('CloudPayments through its emulator, in Chromium', () => {
     assert.ok((await page.locator('onpay-checkout iframe').getAttribute('src'))!.startsWith(s.e.emulators!.cloudpayments.url));
     await assertAxeClean(page, 'overlay');
     await frame.locator('button[type="submit"]', { hasText: 'Оплатить' }).click();
-    await page.waitForURL(new RegExp(`/orders/${order.id}\\?paid=1`), { timeout: 15_000 });
+    await wentTo(page, new RegExp(`/orders/${order.id}\\?paid=1`), 15_000);
     await eventually(async () => (await orderStatus(s.e.shopUrl, order.id)) === 'paid', 15_000, 'PAY to reach the shop');
     const [payment] = await s.e.gateway.storage.listPayments({ merchantLogin: 'demo', payFor: `demo-${order.id}`, limit: 10 });
     assert.equal(payment!.providerId, 'cp');
@@ -109,7 +109,7 @@ describe('CloudPayments through its emulator, in Chromium', () => {
     const popup = await popupOpened;
     await popup.waitForURL(`${s.e.emulators!.cloudpayments.url}/acs`, { timeout: 10_000 });
     await popup.locator('button', { hasText: 'Подтвердить' }).click();
-    await page.waitForURL(new RegExp(`/orders/${again.id}\\?paid=1`), { timeout: 15_000 });
+    await wentTo(page, new RegExp(`/orders/${again.id}\\?paid=1`), 15_000);
     const [p] = await s.e.gateway.storage.listPayments({ merchantLogin: 'demo', payFor: again.q.get('pay_for')!, limit: 5 });
     assert.deepEqual([p?.status, p?.providerId], ['paid', 'cp']);
     assert.deepEqual(problems, []);

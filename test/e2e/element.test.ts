@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { eventually, launchChromium, orderStatus, placeOrder, recordCheckout, startE2E, type E2E } from './harness.ts';
+import { type E2E, eventually, launchChromium, orderStatus, placeOrder, recordCheckout, startE2E, wentTo } from './harness.ts';
 
 const SCREENSHOT = 'docs/screenshots/checkout.png';
 
@@ -47,7 +47,7 @@ describe('the element in the demo shop, in Chromium', () => {
     await pressContinue(page);
     const frame = page.frameLocator('onpay-checkout iframe');
     await frame.locator('button[value="pay"]').click();
-    await page.waitForURL(new RegExp(`/orders/${order.id}\\?paid=1`), { timeout: 15_000 });
+    await wentTo(page, new RegExp(`/orders/${order.id}\\?paid=1`), 15_000);
     await eventually(async () => (await orderStatus(e.shopUrl, order.id)) === 'paid', 15_000, 'PAY to reach the shop');
     assert.deepEqual(problems, []);
     await page.context().close();
@@ -125,7 +125,7 @@ describe('the element in the demo shop, in Chromium', () => {
     assert.equal(await page.locator('form.onpay-form').isVisible(), false, 'the plain form is hidden behind the element');
     await pressContinue(page);
     await page.frameLocator('onpay-checkout iframe').locator('button[value="pay"]').click();
-    await page.waitForURL(new RegExp(`/orders/${order.id}\\?paid=1`), { timeout: 15_000 });
+    await wentTo(page, new RegExp(`/orders/${order.id}\\?paid=1`), 15_000);
     await eventually(async () => (await orderStatus(e.shopUrl, order.id)) === 'paid', 15_000, 'PAY to reach the shop');
     assert.deepEqual(problems, []);
     await page.context().close();
@@ -160,7 +160,7 @@ describe('the element in the demo shop, in Chromium', () => {
       if (onPay) break;
     }
     await page.keyboard.press('Enter');
-    await page.waitForURL(new RegExp(`/orders/${order.id}\\?paid=1`), { timeout: 15_000 });
+    await wentTo(page, new RegExp(`/orders/${order.id}\\?paid=1`), 15_000);
     await eventually(async () => (await orderStatus(e.shopUrl, order.id)) === 'paid', 15_000, 'PAY to reach the shop');
     assert.deepEqual(problems, []);
     await page.context().close();

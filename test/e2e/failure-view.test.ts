@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { TEST_CARDS } from '../../src/server/providers/tbank/emulator.ts';
-import { assertAxeClean, emulatorSuite, eventually, openCheckout, orderStatus, placeOrder } from './harness.ts';
+import { assertAxeClean, emulatorSuite, eventually, openCheckout, orderStatus, placeOrder, wentTo } from './harness.ts';
 
 const TBANK_DECLINE = TEST_CARDS.find((c) => c.errorCode === '1051')!.pan; // 2201382000000831
 const YOOKASSA_DECLINE = '5555555555554600';
@@ -102,7 +102,7 @@ describe('the failure view for each emulator\'s decline card, in Chromium', () =
     await page.locator('onpay-checkout [data-way="CRD"]').waitFor();
     await page.locator('onpay-checkout [part="form"] button[type="submit"]').click();
     await page.frameLocator('onpay-checkout iframe').locator('button[value="pay"]').click();
-    await page.waitForURL(new RegExp(`/orders/${order.id}\\?paid=1`), { timeout: 15_000 });
+    await wentTo(page, new RegExp(`/orders/${order.id}\\?paid=1`), 15_000);
     await eventually(async () => (await orderStatus(s.e.shopUrl, order.id)) === 'paid', 15_000, 'PAY to reach the shop');
     assert.deepEqual(problems, []);
     await page.context().close();

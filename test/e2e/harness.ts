@@ -131,6 +131,9 @@ export interface CheckoutPage {
   urls(): string[];
 }
 
+/** The URLs of each page `recordCheckout` records, for `wentTo`. */
+const recorded = new WeakMap<Page, string[]>();
+
 /**
  * Records on `page` the CSP violations, page errors and the element's events. The events go to this
  * process as they happen, so a page that navigates afterwards (the demo's order page reloads once
@@ -140,6 +143,7 @@ export async function recordCheckout(page: Page): Promise<Omit<CheckoutPage, 'pa
   const problems: string[] = [];
   const log: ElementEvent[] = [];
   const urls: string[] = [];
+  recorded.set(page, urls);
   page.on('framenavigated', (frame) => {
     if (frame === page.mainFrame()) urls.push(frame.url());
   });
@@ -198,4 +202,15 @@ export function emulatorSuite(): { e: E2E; browser: Browser } {
     await s.e?.dispose();
   });
   return s;
+}
+
+/**
+ * `visited` for a page `recordCheckout` records (its URLs so far, then as they come); for any other
+ * page, Playwright's `waitForURL`.
+ * @example await wentTo(page, new RegExp(`/orders/${order.id}\\?paid=1`), 15_000);
+ */
+export async function wentTo(page: Page, url: RegExp, timeoutMs = 20_000): Promise<void> {
+  const urls = recorded.get(page);
+  if (urls) await visited({ urls: () => [...urls] }, url, timeoutMs);
+  else await page.waitForURL(url, { timeout: timeoutMs });
 }

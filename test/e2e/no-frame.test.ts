@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { DEFAULT_WAYS } from '../../src/server/config.ts';
-import { eventually, launchChromium, orderStatus, placeOrder, startE2E, type E2E } from './harness.ts';
+import { type E2E, eventually, launchChromium, orderStatus, placeOrder, startE2E, wentTo } from './harness.ts';
 
 describe('a payment page that refuses framing, in Chromium', () => {
   let e: E2E;
@@ -57,7 +57,7 @@ describe('a payment page that refuses framing, in Chromium', () => {
     assert.equal(refused, true, 'the card page did not render inside a frame');
 
     await popup.locator('button[value="pay"]').click();
-    await page.waitForURL(new RegExp(`/orders/${order.id}\\?paid=1`), { timeout: 15_000 });
+    await wentTo(page, new RegExp(`/orders/${order.id}\\?paid=1`), 15_000);
     await eventually(async () => (await orderStatus(e.shopUrl, order.id)) === 'paid', 15_000, 'PAY to reach the shop');
     assert.deepEqual(errors, []);
     await context.close();

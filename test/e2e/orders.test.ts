@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { assertAxeClean, emulatorSuite, eventually, openCheckout, orderStatus, placeOrder, type ElementEvent } from './harness.ts';
+import { assertAxeClean, type ElementEvent, emulatorSuite, eventually, openCheckout, orderStatus, placeOrder, wentTo } from './harness.ts';
 
 const DEMO_KEY = 'demo-cabinet-key-0123456789';
 
@@ -58,7 +58,7 @@ describe('one order paid once, in Chromium', () => {
     await chooseWay(page, 'CRD');
     await pressContinue(page);
     await page.frameLocator('onpay-checkout iframe').locator('button[value="pay"]').click();
-    await page.waitForURL(new RegExp(`/orders/${orderId}\\?paid=1`), { timeout: 15_000 });
+    await wentTo(page, new RegExp(`/orders/${orderId}\\?paid=1`), 15_000);
     await eventually(async () => (await orderStatus(s.e.shopUrl, orderId)) === 'paid', 15_000, 'PAY to reach the shop');
     const card = (await paymentsOf(orderId)).find((p) => p.way === 'CRD')!.id;
     assert.deepEqual(problems, []);

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { TEST_CARDS } from '../../src/server/providers/tbank/emulator.ts';
-import { assertAxeClean, emulatorSuite, eventually, openCheckout, orderStatus, placeOrder } from './harness.ts';
+import { assertAxeClean, emulatorSuite, eventually, openCheckout, orderStatus, placeOrder, wentTo } from './harness.ts';
 
 const SUCCESS_CARD = TEST_CARDS.find((c) => c.outcome === 'success')!.pan;
 
@@ -40,7 +40,7 @@ describe('the popup and the overlay, in Chromium', () => {
     const closed = second.waitForEvent('close', { timeout: 15_000 });
     await second.locator('button[type="submit"]', { hasText: 'Оплатить' }).click();
     await closed;
-    await page.waitForURL(new RegExp(`/orders/${order.id}\\?paid=1`), { timeout: 15_000 });
+    await wentTo(page, new RegExp(`/orders/${order.id}\\?paid=1`), 15_000);
     await eventually(async () => (await orderStatus(s.e.shopUrl, order.id)) === 'paid', 15_000, 'PAY to reach the shop');
     assert.deepEqual(problems, []);
     await page.context().close();

@@ -12,7 +12,7 @@ import type { Browser } from 'playwright-core';
 import { createServer, type Server } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import { createMerchantHandler, signPaymentLink, type PayNotification } from '../../src/merchant/index.ts';
-import { axeViolations, eventually, launchChromium, orderStatus, placeOrder, recordCheckout, startE2E, type E2E } from './harness.ts';
+import { axeViolations, type E2E, eventually, launchChromium, orderStatus, placeOrder, recordCheckout, startE2E, wentTo } from './harness.ts';
 
 describe('fiscal receipts through the sandbox, in Chromium', () => {
   let e: E2E;
@@ -56,7 +56,7 @@ describe('fiscal receipts through the sandbox, in Chromium', () => {
     assert.deepEqual(violations, [], 'axe violations with «Состав заказа» open');
     await page.locator('onpay-checkout [part="form"] button[type="submit"]').click();
     await page.frameLocator('onpay-checkout iframe').locator('button[value="pay"]').click();
-    await page.waitForURL(new RegExp(`/orders/${order.id}\\?paid=1`), { timeout: 15_000 });
+    await wentTo(page, new RegExp(`/orders/${order.id}\\?paid=1`), 15_000);
     await eventually(async () => (await orderStatus(e.shopUrl, order.id)) === 'paid', 15_000, 'PAY to reach the shop');
     const [p] = await e.gateway.storage.listPayments({ merchantLogin: 'demo', payFor: q.get('pay_for')!, limit: 1 });
     const [r] = await e.gateway.storage.receiptsOf(p!.id);

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { readSbpBanksSnapshot } from '../../src/server/sbp/banks.ts';
-import { assertAxeClean, closeQuietly, emulatorSuite, eventually, orderStatus, placeOrder, recordCheckout } from './harness.ts';
+import { assertAxeClean, closeQuietly, emulatorSuite, eventually, orderStatus, placeOrder, recordCheckout, wentTo } from './harness.ts';
 
 const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
 const ANDROID = 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36';
@@ -121,7 +121,7 @@ describe('the SBP bank chooser, in Chromium', () => {
     await closeQuietly(bank);
     // Back in the browser: the element follows the payment and goes on to url_success.
     await cdp.send('Page.setWebLifecycleState', { state: 'active' });
-    await page.waitForURL(new RegExp(`/orders/${order.id}\\?paid=1`), { timeout: 15_000 });
+    await wentTo(page, new RegExp(`/orders/${order.id}\\?paid=1`), 15_000);
     assert.deepEqual(problems, []);
     await closeQuietly(page.context());
   });
@@ -231,7 +231,7 @@ describe('the SBP bank chooser, in Chromium', () => {
     assert.doesNotMatch(back.url(), /paid=1/);
     await closeQuietly(back);
     await bank.locator('button[value="pay"]').click();
-    await b.page.waitForURL(new RegExp(`/orders/${order.id}\\?paid=1`), { timeout: 15_000 });
+    await wentTo(b.page, new RegExp(`/orders/${order.id}\\?paid=1`), 15_000);
     await eventually(async () => (await orderStatus(s.e.shopUrl, order.id)) === 'paid', 15_000, 'PAY to reach the shop');
     const payments = await s.e.gateway.storage.listPayments({ merchantLogin: 'demo', payFor: `demo-${order.id}`, limit: 10 });
     assert.deepEqual(payments.map((p) => p.status), ['paid'], 'one payment, paid');

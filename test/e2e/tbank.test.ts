@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { TEST_CARDS } from '../../src/server/providers/tbank/emulator.ts';
-import { assertAxeClean, type ElementEvent, emulatorSuite, eventually, openCheckout, orderStatus, placeOrder } from './harness.ts';
+import { assertAxeClean, type ElementEvent, emulatorSuite, eventually, openCheckout, orderStatus, placeOrder, wentTo } from './harness.ts';
 
 const SUCCESS_CARD = TEST_CARDS.find((c) => c.outcome === 'success')!.pan; // 2200770239097761
 const DECLINE_CARD = TEST_CARDS.find((c) => c.errorCode === '1051')!.pan; // 2201382000000831, недостаточно средств
@@ -31,7 +31,7 @@ describe('T-Bank through its emulator, in Chromium', () => {
     assert.ok(popup.url().startsWith(s.e.emulators!.tbank.url), popup.url());
     await popup.locator('input[name="pan"]').fill(SUCCESS_CARD);
     await popup.locator('button[type="submit"]', { hasText: 'Оплатить' }).click();
-    await page.waitForURL(new RegExp(`/orders/${order.id}\\?paid=1`), { timeout: 15_000 });
+    await wentTo(page, new RegExp(`/orders/${order.id}\\?paid=1`), 15_000);
     await eventually(async () => (await orderStatus(s.e.shopUrl, order.id)) === 'paid', 15_000, 'PAY to reach the shop');
     const [payment] = await s.e.gateway.storage.listPayments({ merchantLogin: 'demo', payFor: `demo-${order.id}`, limit: 10 });
     assert.equal(payment!.providerId, 'tbank');

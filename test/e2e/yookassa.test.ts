@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DECLINE_CARDS, SUCCESS_CARDS } from '../../src/server/providers/yookassa/emulator.ts';
-import { assertAxeClean, emulatorSuite, eventually, openCheckout, orderStatus, placeOrder } from './harness.ts';
+import { assertAxeClean, emulatorSuite, eventually, openCheckout, orderStatus, placeOrder, wentTo } from './harness.ts';
 
 const DECLINE_CARD = Object.entries(DECLINE_CARDS).find(([, d]) => d.reason === 'insufficient_funds')![0];
 
@@ -31,7 +31,7 @@ describe('YooKassa through its emulator, in Chromium', () => {
     await popup.locator('input[name="expiry"]').fill('12/30');
     await popup.locator('input[name="cvc"]').fill('123');
     await popup.locator('button[value="pay"]').click();
-    await page.waitForURL(new RegExp(`/orders/${order.id}\\?paid=1`), { timeout: 15_000 });
+    await wentTo(page, new RegExp(`/orders/${order.id}\\?paid=1`), 15_000);
     await eventually(async () => (await orderStatus(s.e.shopUrl, order.id)) === 'paid', 15_000, 'PAY to reach the shop');
     const [payment] = await s.e.gateway.storage.listPayments({ merchantLogin: 'demo', payFor: `demo-${order.id}`, limit: 10 });
     assert.equal(payment!.providerId, 'yk');
