@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { cloudPaymentsCase, startHarness, type ConnectorCase, type Harness } from './connector-harness.ts';
+import { cloudPaymentsCase, startHarness, type ConnectorCase, type Harness, payUnheard } from './connector-harness.ts';
 import { storageKinds } from './helpers.ts';
 import { EMULATOR_SBP_BANKS } from '../src/server/providers/cloudpayments/emulator.ts';
 import type { Payment } from '../src/server/types.ts';
@@ -95,13 +95,7 @@ for (const kind of storageKinds()) {
 
     test('the notification lost: reconciliation reads v2/payments/find and applies it', async () => {
       const p = await started('reconciled');
-      c.dropNotifications!(true);
-      try {
-        await c.pay(h, p);
-        await c.idle();
-      } finally {
-        c.dropNotifications!(false);
-      }
+      await payUnheard(c, h, p);
       assert.equal((await h.payment(p.id)).status, 'awaiting_payment', 'nothing arrived');
       await h.reconcile(60_000);
       await assertPaidOnce(p, false);

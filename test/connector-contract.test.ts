@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { CONNECTOR_CASES, type ConnectorCase, type CreateFault, type Harness, startHarness } from './connector-harness.ts';
+import { CONNECTOR_CASES, type ConnectorCase, type CreateFault, type Harness, startHarness, payUnheard } from './connector-harness.ts';
 import { storageKinds } from './helpers.ts';
 
 // Every connector on SQLite; on PostgreSQL too when the run has one (TEST_DATABASE_URL).
@@ -101,13 +101,7 @@ for (const [kind, make] of storageKinds().flatMap((k) => CONNECTOR_CASES.map((m)
     // Only where the provider keeps state of its own to reconcile from (not the sandbox).
     if (c.dropNotifications) test('reconcile after a dropped notification: the provider is asked and the payment paid, one PAY', async () => {
       const p = await started('reconcile');
-      c.dropNotifications!(true);
-      try {
-        await c.pay(h, p);
-        await c.idle();
-      } finally {
-        c.dropNotifications!(false);
-      }
+      await payUnheard(c, h, p);
       assert.equal((await h.payment(p.id)).status, 'awaiting_payment', 'the notification was dropped');
       await h.reconcile(10 * 60_000);
       const after = await h.payment(p.id);

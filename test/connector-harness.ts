@@ -381,3 +381,18 @@ export function cloudPaymentsCase(): ConnectorCase {
 }
 
 export const CONNECTOR_CASES: (() => ConnectorCase)[] = [sandboxCase, tbankCase, yookassaCase, cloudPaymentsCase];
+
+/**
+ * Pays `p` at the provider with its notifications dropped: only the provider knows (reconciliation,
+ * expiry's first look or late money must find it). For a connector that can drop them.
+ * @example await payUnheard(c, h, p); await h.reconcile(60_000);
+ */
+export async function payUnheard(c: ConnectorCase, h: Harness, p: Payment): Promise<void> {
+  c.dropNotifications!(true);
+  try {
+    await c.pay(h, p);
+    await c.idle();
+  } finally {
+    c.dropNotifications!(false);
+  }
+}

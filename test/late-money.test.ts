@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { cloudPaymentsCase, sandboxCase, startHarness, tbankCase, yookassaCase, type ConnectorCase, type Harness } from './connector-harness.ts';
+import { cloudPaymentsCase, sandboxCase, startHarness, tbankCase, yookassaCase, type ConnectorCase, type Harness, payUnheard } from './connector-harness.ts';
 import { merchant, storageKinds } from './helpers.ts';
 import type { Payment } from '../src/server/types.ts';
 
@@ -136,13 +136,7 @@ for (const kind of storageKinds()) {
           pastDeadline(h, p);
           await h.gateway.service.expireDue();
           assert.equal((await h.payment(p.id)).status, 'expired');
-          c.dropNotifications!(true);
-          try {
-            await c.pay(h, await h.payment(p.id));
-            await c.idle();
-          } finally {
-            c.dropNotifications!(false);
-          }
+          await payUnheard(c, h, await h.payment(p.id));
           assert.equal((await h.payment(p.id)).status, 'expired', 'the notification was lost');
           await h.reconcile(HOUR);
           await assertPaidLate(p, 'expired');
@@ -207,13 +201,7 @@ for (const kind of storageKinds()) {
           const p = await started('asked');
           await lc.open?.(p);
           // Paid at the provider, its notification lost: only the provider knows.
-          c.dropNotifications!(true);
-          try {
-            await c.pay(h, p);
-            await c.idle();
-          } finally {
-            c.dropNotifications!(false);
-          }
+          await payUnheard(c, h, p);
           assert.equal((await h.payment(p.id)).status, 'awaiting_payment');
           pastDeadline(h, p);
           await h.gateway.service.expireDue();
