@@ -110,4 +110,25 @@ describe('following a payment in a background tab', () => {
     expect(reads).to.equal(0);
     expect(seen).to.deep.equal(['awaiting_payment']);
   });
+
+  it('a stream that fails is polled meanwhile and tried again, and again later; once it opens, its push arrives and polling stops', async () => {
+    let failing = 2;
+    worker.use(http.get('*/api/v1/payments/:id/events', ({ params }) => {
+      opens++;
+      if (failing-- > 0) return HttpResponse.error();
+      // Only the stream says paid: what the element learns after this came by the reopened stream.
+      const body = `event: status\ndata: ${JSON.stringify({ id: String(params.id), status: 'paid' })}\n\n`;
+      return new HttpResponse(new ReadableStream<Uint8Array>({ start: (c) => c.enqueue(encoder.encode(body)) }), { headers: { 'content-type': 'text/event-stream' } });
+    }));
+    const seen: string[] = [];
+    const stop = followStatus(location.origin, 'pay_bg_4', (s) => seen.push(s), QUIET_MS, 100);
+    try {
+      await waitUntil(() => seen.includes('paid'), 'paid, from the stream opened again', { timeout: 5000 });
+      expect(opens).to.equal(3, 'failed, tried again after 100 ms and failed, then after 200 ms opened');
+      expect(reads).to.be.at.least(1, 'polled while the stream was down');
+      expect(seen).to.deep.equal(['awaiting_payment', 'paid']);
+    } finally {
+      stop();
+    }
+  });
 });

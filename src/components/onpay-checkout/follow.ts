@@ -15,18 +15,25 @@ const POLL_MS = 3000;
  * front still gets it.
  */
 const QUIET_MS = 45_000;
+/** After a stream error, polling meanwhile, the stream is tried again after 10 s, then 20 s, … up to a minute. */
+const REOPEN_MS = 10_000;
+const MAX_REOPEN_MS = 60_000;
 
 /**
  * Follows a payment's status: Server-Sent Events first, polling `GET /api/v1/payments/{id}` when the
- * stream drops. Calls `onStatus` for each new status; stops by itself at a final one. Returns a stop
- * function. `quietMs` (tests only): how long a silent stream is trusted.
+ * stream drops, until the stream, tried again after 10 s, 20 s, 40 s and then every minute, speaks
+ * again (a gateway restarted, a rate limit passed). Calls `onStatus` for each new status; stops by itself at a final one. Returns a stop
+ * function. `quietMs`, `reopenMs` (tests only): how long a silent stream is trusted; the first wait before a failed stream is tried again.
  */
-export default function followStatus(gateway: string, id: string, onStatus: (status: PaymentStatus) => void, quietMs = QUIET_MS): () => void {
+export default function followStatus(gateway: string, id: string, onStatus: (status: PaymentStatus) => void, quietMs = QUIET_MS, reopenMs = REOPEN_MS): () => void {
   const url = `${gateway}/api/v1/payments/${encodeURIComponent(id)}`;
   let stopped = false;
   let last = '';
   let timer: ReturnType<typeof setTimeout> | undefined;
   let quiet: ReturnType<typeof setTimeout> | undefined;
+  let reopen: ReturnType<typeof setTimeout> | undefined;
+  let polling = false;
+  let failures = 0;
   let source: EventSource | undefined;
   const seen = (status: PaymentStatus) => {
     if (stopped || status === last) return;
@@ -46,16 +53,18 @@ export default function followStatus(gateway: string, id: string, onStatus: (sta
   };
   const poll = async () => {
     await check();
-    if (!stopped) timer = setTimeout(poll, POLL_MS);
+    if (!stopped && polling) timer = setTimeout(poll, POLL_MS);
+  };
+  const startPolling = () => {
+    if (polling) return;
+    polling = true;
+    void poll();
   };
   // Back from the bank's app (the tab visible again, or the page restored from the back-forward
   // cache): the stream may have died without a word meanwhile (a phone suspends a background
-  // tab's connections; the cache closes them), so the status is asked once. A stream the browser
-  // closed for good is replaced by polling.
+  // tab's connections; the cache closes them), so the status is asked once.
   const onVisible = () => {
-    if (document.visibilityState !== 'visible') return;
-    if (source?.readyState === 2 && timer === undefined) void poll();
-    else void check();
+    if (document.visibilityState === 'visible') void check();
   };
   const onShow = (e: PageTransitionEvent) => {
     if (e.persisted) onVisible();
@@ -67,11 +76,18 @@ export default function followStatus(gateway: string, id: string, onStatus: (sta
     source?.close();
     clearTimeout(timer);
     clearTimeout(quiet);
+    clearTimeout(reopen);
     document.removeEventListener('visibilitychange', onVisible);
     removeEventListener('pageshow', onShow);
   };
   const listen = () => {
     const es = (source = new EventSource(`${url}/events`));
+    // The stream speaks again: polling stops, and the next error waits the shortest time.
+    const back = () => {
+      failures = 0;
+      polling = false;
+      clearTimeout(timer);
+    };
     const heard = () => {
       clearTimeout(quiet);
       quiet = setTimeout(() => {
@@ -83,8 +99,12 @@ export default function followStatus(gateway: string, id: string, onStatus: (sta
       }, quietMs);
     };
     heard();
-    es.addEventListener('keep-alive', heard);
+    es.addEventListener('keep-alive', () => {
+      back();
+      heard();
+    });
     es.addEventListener('status', (e) => {
+      back();
       heard();
       try {
         seen((JSON.parse((e as MessageEvent<string>).data) as { status: PaymentStatus }).status);
@@ -95,10 +115,13 @@ export default function followStatus(gateway: string, id: string, onStatus: (sta
     es.onerror = () => {
       clearTimeout(quiet);
       es.close();
-      if (!stopped && !FINAL.includes(last)) void poll();
+      if (stopped || FINAL.includes(last)) return;
+      // Polled meanwhile; the stream is tried again, as a gateway back from a restart pushes at once.
+      startPolling();
+      reopen = setTimeout(listen, Math.min(reopenMs * 2 ** failures++, MAX_REOPEN_MS));
     };
   };
   if (typeof EventSource === 'function') listen();
-  else void poll();
+  else startPolling();
   return stop;
 }
