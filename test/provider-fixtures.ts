@@ -1,7 +1,7 @@
 /**
  * What the tests of one payment provider through the whole gateway share, so that each file keeps
  * only what is particular to its provider: a provider's emulator with a real gateway configured for
- * it (bootstrap's `startGateway` on a fresh SQLite file, loopback HTTP, no dispatcher), the merchants
+ * it (bootstrap's `startGateway` on fresh SQLite or PostgreSQL storage, loopback HTTP, no dispatcher), the merchants
  * those tests use, the merchant's API calls, a first payment with the buyer's consent to save the
  * card, and waiting for what the gateway learns by notification.
  */
@@ -12,7 +12,7 @@ import { signPaymentLink } from '../src/merchant/link.ts';
 import { notifyUrlsFor, startCloudPaymentsEmulator, type CloudPaymentsEmulator, type CloudPaymentsEmulatorOptions } from '../src/server/providers/cloudpayments/emulator.ts';
 import { DEFAULT_TERMINAL, startTbankEmulator, type TbankEmulator, type TbankEmulatorOptions } from '../src/server/providers/tbank/emulator.ts';
 import { startYooKassaEmulator, type YooKassaEmulator } from '../src/server/providers/yookassa/emulator.ts';
-import { openTestStorage, TEST_SECRET } from './helpers.ts';
+import { openTestStorage, TEST_SECRET, type StorageKind } from './helpers.ts';
 
 /** The cabinet key of the merchant `shop` (the merchant's API). */
 export const SHOP_KEY = 'shop-cabinet-key-0123456789';
@@ -44,12 +44,13 @@ export interface GatewayOnEmulator<E> {
 }
 
 /**
- * Starts a real gateway over a fresh SQLite file with `config` (providers, ways, merchants), no
- * dispatcher, and gives it back with `emu`; `close` stops both.
+ * Starts a real gateway over fresh storage of `kind` (a SQLite file by default; a throwaway
+ * PostgreSQL database) with `config` (providers, ways, merchants), no dispatcher, and gives it back
+ * with `emu`; `close` stops both.
  * @example const { gw, close } = await startGatewayOn(emu, { providers: [...], ways: [...], merchants: [plainShop()] });
  */
-export async function startGatewayOn<E extends { close(): Promise<void> }>(emu: E, config: Config): Promise<GatewayOnEmulator<E>> {
-  const ts = await openTestStorage('sqlite');
+export async function startGatewayOn<E extends { close(): Promise<void> }>(emu: E, config: Config, kind: StorageKind = 'sqlite'): Promise<GatewayOnEmulator<E>> {
+  const ts = await openTestStorage(kind);
   await ts.database.close(); // the gateway opens it itself
   const gw = await startGateway(parseConfig({ port: 0, database: ts.url, secret: TEST_SECRET, ...config }), { dispatcher: false, log: () => {} });
   return {
@@ -67,30 +68,30 @@ export async function startGatewayOn<E extends { close(): Promise<void> }>(emu: 
  * T-Bank's emulator and a gateway with the provider `tbank` on its default terminal, T-Bank's card
  * and SBP ways unless `ways` says, and `merchants`.
  */
-export async function startTbankGateway(opts: { merchants: Config[]; ways?: Config[]; emulator?: TbankEmulatorOptions }): Promise<GatewayOnEmulator<TbankEmulator>> {
+export async function startTbankGateway(opts: { merchants: Config[]; ways?: Config[]; emulator?: TbankEmulatorOptions; kind?: StorageKind }): Promise<GatewayOnEmulator<TbankEmulator>> {
   const emu = await startTbankEmulator(opts.emulator);
   return startGatewayOn(emu, {
     providers: [{ id: 'tbank', type: 'tbank', ...DEFAULT_TERMINAL, apiUrl: emu.apiUrl }],
     ways: opts.ways ?? tbankWays(),
     merchants: opts.merchants,
-  });
+  }, opts.kind);
 }
 
 /** YooKassa's emulator (shop `100500`) notifying a gateway with the provider `yk` and `ways`. */
-export async function startYooKassaGateway(opts: { merchants: Config[]; ways: Config[] }): Promise<GatewayOnEmulator<YooKassaEmulator>> {
+export async function startYooKassaGateway(opts: { merchants: Config[]; ways: Config[]; kind?: StorageKind }): Promise<GatewayOnEmulator<YooKassaEmulator>> {
   const shopId = '100500';
   const secretKey = 'test_yk_secret';
   const emu = await startYooKassaEmulator({ shopId, secretKey, notificationUrl: undefined as never });
-  const g = await startGatewayOn(emu, { providers: [{ id: 'yk', type: 'yookassa', shopId, secretKey, apiUrl: emu.apiUrl }], ways: opts.ways, merchants: opts.merchants });
+  const g = await startGatewayOn(emu, { providers: [{ id: 'yk', type: 'yookassa', shopId, secretKey, apiUrl: emu.apiUrl }], ways: opts.ways, merchants: opts.merchants }, opts.kind);
   emu.notificationUrl = `${g.gw.url}/providers/yk/notify`;
   return g;
 }
 
 /** CloudPayments' emulator (`publicId`, `apiSecret`) notifying a gateway with the provider `cp` and `ways`. */
-export async function startCloudPaymentsGateway(opts: { merchants: Config[]; ways: Config[]; emulator: Pick<CloudPaymentsEmulatorOptions, 'publicId' | 'apiSecret' | 'schedule'> }): Promise<GatewayOnEmulator<CloudPaymentsEmulator>> {
+export async function startCloudPaymentsGateway(opts: { merchants: Config[]; ways: Config[]; emulator: Pick<CloudPaymentsEmulatorOptions, 'publicId' | 'apiSecret' | 'schedule'>; kind?: StorageKind }): Promise<GatewayOnEmulator<CloudPaymentsEmulator>> {
   const { publicId, apiSecret } = opts.emulator;
   const emu = await startCloudPaymentsEmulator({ ...opts.emulator, notify: {} });
-  const g = await startGatewayOn(emu, { providers: [{ id: 'cp', type: 'cloudpayments', publicId, apiSecret, apiUrl: emu.url }], ways: opts.ways, merchants: opts.merchants });
+  const g = await startGatewayOn(emu, { providers: [{ id: 'cp', type: 'cloudpayments', publicId, apiSecret, apiUrl: emu.url }], ways: opts.ways, merchants: opts.merchants }, opts.kind);
   emu.notify = notifyUrlsFor(g.gw.url, 'cp');
   return g;
 }
