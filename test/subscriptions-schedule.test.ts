@@ -205,6 +205,32 @@ for (const kind of storageKinds()) {
       assert.deepEqual((await t.storage.listPayments({ merchantLogin: 'shop', payFor: 'cut1-1', limit: 5 })).map((p) => p.status), ['paid']);
     });
 
+    test('a period whose charge waits for the buyer\'s 3-D Secure is recorded as soon as the buyer pays, not at the next hourly look', async () => {
+      const method = await saveCard(t, 'shop', 'tds-1');
+      const startAt = t.clock.now() + 800 * DAY; // after every other test's periods
+      const c = await api(t, 'POST', '/api/v1/subscriptions', {
+        // 10.33: the sandbox's card asks for 3-D Secure.
+        customer: 'tds-1', method, amount: '10.33', ticker: 'RUR', interval: 'day', startAt: new Date(startAt).toISOString(), maxPeriods: 2, payFor: 'tds1-{period}',
+      });
+      assert.equal(c.status, 201, JSON.stringify(c.json));
+      t.clock.set(startAt);
+      const s = scheduler('tds');
+      await s.runOnce();
+      const [waiting] = await t.storage.listPayments({ merchantLogin: 'shop', payFor: 'tds1-1', limit: 5 });
+      assert.equal(waiting?.status, 'awaiting_payment');
+      assert.equal((await api(t, 'GET', `/api/v1/subscriptions/${c.json.id}`)).json.lastPaymentId, waiting!.id);
+      t.clock.advance(60_000);
+      await s.runOnce();
+      assert.equal((await api(t, 'GET', `/api/v1/subscriptions/${c.json.id}`)).json.period, 1, 'nothing due before the buyer acts');
+      // The buyer passes 3-D Secure on the card page the charge's link opens.
+      const r = await t.request(`/sandbox/card/${waiting!.id}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'action=pay' });
+      assert.equal(r.status, 303);
+      assert.equal((await t.storage.getPayment(waiting!.id))!.status, 'paid');
+      await s.runOnce();
+      const v = await api(t, 'GET', `/api/v1/subscriptions/${c.json.id}`);
+      assert.deepEqual([v.json.period, v.json.lastPaymentId], [2, waiting!.id], 'recorded at once, well within the hour');
+    });
+
     test('two schedulers on their own connections racing charge each period once; a lease lost mid-charge charges nothing more', async () => {
       second = await openDatabase(t.databaseUrl);
       const storageB = createStorage(second.db, second.dialect);

@@ -23,6 +23,7 @@ import type { PaymentCore } from './core.ts';
 import { paymentView } from './outcome.ts';
 import { providerCustomerKey, savedMethodsOn } from './saved-methods.ts';
 import { merchantText } from '../../protocol/languages.ts';
+import { subscriptionOfCharge } from '../subscriptions/charge-key.ts';
 
 /** What a charge asks. `amountMinor` in kopecks of `ticker` (RUR only). */
 export interface ChargeInput {
@@ -195,9 +196,13 @@ export function createCharges(core: PaymentCore, applyReport: (p: Payment, s: Pr
         case 'paid':
           await applyReport(p, { state: 'paid', providerPaymentId: r.providerPaymentId, amountMinor: p.amountMinor, currency: p.wayTicker, providerState: r.providerState });
           break;
-        case 'declined':
+        case 'declined': {
           await transitionOrThrow(p, 'failed', { reason: `declined by the payment system: ${r.reason}`.slice(0, 500), failureReason: r.failure, ...(r.providerPaymentId ? { providerPaymentId: r.providerPaymentId } : {}) });
+          // A subscription waiting on it records the failed attempt now (a paid one is woken by the report path).
+          const sub = subscriptionOfCharge(p.idempotencyKey);
+          if (sub) await storage.wakeSubscription(sub, p.id, deps.now());
           break;
+        }
         default:
           deps.log?.(`charge ${p.id}: no definite answer after 3-D Secure from ${providerId}; left to reconciliation`);
       }

@@ -18,6 +18,7 @@ import { createOrders } from './orders.ts';
 import { createReceiptStatus } from './receipt-status.ts';
 import type { SavedMethods } from './saved-methods.ts';
 import { createHolds } from './holds.ts';
+import { subscriptionOfCharge } from '../subscriptions/charge-key.ts';
 
 /** Where provider states lead; null: nothing to do (still pending, or not handled here yet). */
 const TARGET: Record<ProviderStatus['state'], PaymentStatus | null> = {
@@ -55,7 +56,17 @@ export function createPaymentReports(core: PaymentCore, reconcileScheduleS: read
   async function applyReport(p: Payment, s: ProviderStatus): Promise<ApplyOutcome> {
     const outcome = await applyPaymentReport(p, s);
     if (s.receipt && outcome !== 'amount_mismatch' && outcome !== 'unknown_payment') await receipts.fromPaymentReport(p, s.receipt);
+    if (outcome === 'applied') await wakeSubscription(p);
     return outcome;
+  }
+
+  /**
+   * A subscription's charge that waited for its buyer (3-D Secure) or its provider has ended: the
+   * subscription is made due now, so the period is recorded (and the shop told) at once.
+   */
+  async function wakeSubscription(p: Payment): Promise<void> {
+    const id = subscriptionOfCharge(p.idempotencyKey);
+    if (id) await storage.wakeSubscription(id, p.id, deps.now()).catch((e: unknown) => deps.log?.(`subscription ${id}: not woken: ${(e as Error).message}`));
   }
 
   /** Moves a payment as a verified provider report says; the amount and currency checked first. */

@@ -44,6 +44,12 @@ export interface SubscriptionsStore {
   /** Records a claimed period's outcome and lets go of the lease; false when the lease was lost (nothing written). */
   finishSubscriptionClaim(id: string, owner: string, now: number, change: SubscriptionChange): Promise<boolean>;
   nextSubscriptionDueAt(): Promise<number | null>;
+  /**
+   * Makes an active subscription due now when its waiting charge (`last_payment_id`) has ended, so the
+   * scheduler records the outcome at once instead of at its next look; false when it was not waiting
+   * on that payment (or a scheduler holds it: it records the outcome itself).
+   */
+  wakeSubscription(id: string, paymentId: string, now: number): Promise<boolean>;
 }
 
 const toSubscription = (r: Selectable<SubscriptionTable>): Subscription => ({
@@ -133,6 +139,14 @@ export function subscriptionsStore(db: Kysely<Database>, dialect: Dialect): Subs
         if (changed) for (const e of change.events ?? []) await insertNotification(trx, e, now);
         return changed;
       });
+    },
+
+    async wakeSubscription(id, paymentId, now) {
+      const r = await db.updateTable('subscriptions').set({ due_at: now, updated_at: now })
+        .where('id', '=', id).where('last_payment_id', '=', paymentId).where('status', '=', 'active').where('due_at', '>', now)
+        .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) === 1;
     },
 
     async nextSubscriptionDueAt() {

@@ -21,6 +21,9 @@ import type { SubscriptionChange } from '../storage/subscriptions-store.ts';
 import type { Merchant, Subscription, SubscriptionInterval, SubscriptionStatus } from '../types.ts';
 import { DEFAULT_RETRY_DAYS, periodDueAt, retryDueAt } from './calendar.ts';
 import { subscriptionEvent } from './events.ts';
+import { attemptKey } from './charge-key.ts';
+
+export { attemptKey };
 import { MANAGE_LINK_DEFAULT_DAYS, manageLinkProblem, manageLinkQuery } from './manage-link.ts';
 import type { Language } from '../../protocol/languages.ts';
 import type { SubscriptionPageData } from '../pages/subscription-page.ts';
@@ -94,12 +97,6 @@ export function subscriptionView(s: Subscription): SubscriptionView {
 /** The order of one period's charge. */
 export const periodPayFor = (template: string, period: number): string => template.replaceAll('{period}', String(period));
 
-/**
- * The caller's idempotency key of one attempt of one period: the first is `sub:{id}:{period}`, each
- * later one adds its number (counted across new dates, so a period brought back from `past_due` is
- * charged afresh rather than answered with its old declined payment).
- */
-export const attemptKey = (id: string, period: number, attempt: number): string => (attempt === 0 ? `sub:${id}:${period}` : `sub:${id}:${period}:retry${attempt}`);
 
 export interface SubscriptionDeps {
   storage: Storage;
