@@ -17,6 +17,7 @@ import { parseAmount } from '../../protocol/money.ts';
 import { parseReceipt } from '../../protocol/receipt.ts';
 import type { PaymentService } from '../payments/service.ts';
 import type { Merchant } from '../types.ts';
+import { authenticated, merchantOf } from '../http/merchant-auth.ts';
 
 const MAX_BODY_BYTES = 16 * 1024;
 /** The shop's customer id, as the link's `customer` extension takes it. */
@@ -41,12 +42,6 @@ function customerParam(value: string): string {
 export function savedMethodRoutes(deps: { service: PaymentService }) {
   const { service } = deps;
   const app = new Hono<Env & { Variables: { merchant: Merchant } }>();
-  const merchantOf = (c: { get(k: 'merchant'): Merchant | undefined }): Merchant => {
-    const m = c.get('merchant');
-    // Mounted without the cabinet's middleware: refuse rather than answer unauthenticated.
-    if (!m) throw new GatewayError(401, 'unauthorized', 'Authorization: a Bearer key is required', 'Authorization');
-    return m;
-  };
 
   app.get('/api/v1/customers/:customer/methods', async (c) =>
     c.json(await service.savedMethods.list(merchantOf(c), customerParam(c.req.param('customer')))));
@@ -57,10 +52,7 @@ export function savedMethodRoutes(deps: { service: PaymentService }) {
     return c.json(await service.savedMethods.remove(merchantOf(c), customerParam(c.req.param('customer')), id));
   });
 
-  app.post('/api/v1/charges', capBody(MAX_BODY_BYTES), async (c, next) => {
-    merchantOf(c);
-    await next();
-  }, validJson(chargeBody), async (c) => {
+  app.post('/api/v1/charges', capBody(MAX_BODY_BYTES), authenticated, validJson(chargeBody), async (c) => {
     const key = c.req.header('idempotency-key');
     if (key === undefined) throw new GatewayError(400, 'invalid_param', 'Idempotency-Key: is required for a charge', 'Idempotency-Key');
     if (!IDEMPOTENCY_KEY.test(key)) throw new GatewayError(400, 'invalid_param', 'Idempotency-Key: 1–255 printable ASCII characters', 'Idempotency-Key');

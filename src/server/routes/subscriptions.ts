@@ -23,6 +23,7 @@ import { MANAGE_LINK_MAX_DAYS } from '../subscriptions/manage-link.ts';
 import { LANGUAGES, resolveLanguage } from '../../protocol/languages.ts';
 import { subscriptionLinkProblemPage, subscriptionPage } from '../pages/subscription-page.ts';
 import type { Merchant } from '../types.ts';
+import { authenticated, merchantOf } from '../http/merchant-auth.ts';
 
 const MAX_BODY_BYTES = 16 * 1024;
 /** The shop's customer id, as the link's `customer` extension takes it. */
@@ -70,16 +71,6 @@ function idParam(value: string): string {
 export function subscriptionRoutes(deps: { subscriptions: Subscriptions }) {
   const { subscriptions } = deps;
   const app = new Hono<Env & { Variables: { merchant: Merchant } }>();
-  const merchantOf = (c: { get(k: 'merchant'): Merchant | undefined }): Merchant => {
-    const m = c.get('merchant');
-    // Mounted without the cabinet's middleware: refuse rather than answer unauthenticated.
-    if (!m) throw new GatewayError(401, 'unauthorized', 'Authorization: a Bearer key is required', 'Authorization');
-    return m;
-  };
-  const authenticated = async (c: { get(k: 'merchant'): Merchant | undefined }, next: () => Promise<void>) => {
-    merchantOf(c);
-    await next();
-  };
 
   app.post('/api/v1/subscriptions', capBody(MAX_BODY_BYTES), authenticated, validJson(createBody), async (c) => {
     const b = c.req.valid('json');
