@@ -121,6 +121,11 @@ for (const kind of storageKinds()) {
         assert.match(await r.text(), new RegExp(field));
         assert.equal((await gw.storage.getPayment(ds.id))!.status, 'awaiting_payment');
       }
+      // Not a form: 415 naming content-type, nothing changed.
+      const json = await fetch(toIssuer.TermUrl!, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/json' }, body: JSON.stringify(confirm) });
+      assert.equal(json.status, 415);
+      assert.match(await json.text(), /content-type/);
+      assert.equal((await gw.storage.getPayment(ds.id))!.status, 'awaiting_payment');
       const done = await term(confirm!);
       assert.equal(done.status, 303);
       assert.equal(done.headers.get('location'), `/providers/cp/return/${ds.id}`);
